@@ -1,0 +1,42 @@
+"""qualscore: score assessment schemes from declarative YAML rules, exactly.
+
+Typical use::
+
+    import qualscore
+
+    rules = qualscore.load_rules("rules/rugao-2018")
+    facts = qualscore.load_facts(rules, "examples/rugao-2018/city-sample.yaml")
+    result = qualscore.evaluate(rules, facts)
+    print(result.total, result.vetoed)
+"""
+
+from __future__ import annotations
+
+from ._version import __version__
+from .engine import evaluate
+from .errors import EvaluationError, FactsError, Problem, QualscoreError, RuleSetError, SourceError
+from .facts import Facts, check_facts, load_facts
+from .lint import LintWarning, lint
+from .loader import RuleSet, load_rules
+from .trace import ItemResult, NodeResult, Result
+
+__all__ = [
+    "EvaluationError",
+    "Facts",
+    "FactsError",
+    "ItemResult",
+    "LintWarning",
+    "NodeResult",
+    "Problem",
+    "QualscoreError",
+    "Result",
+    "RuleSet",
+    "RuleSetError",
+    "SourceError",
+    "__version__",
+    "check_facts",
+    "evaluate",
+    "lint",
+    "load_facts",
+    "load_rules",
+]

@@ -1,0 +1,301 @@
+"""Expressions over facts: parsed and checked once, evaluated many times.
+
+This is the only module that imports simpleeval. An expression is parsed with
+:mod:`ast`, checked against an allowlist of node types and a named allowlist
+of functions, type-checked (booleans and numbers do not mix), and its number
+literals are turned into exact decimals from their source text. Evaluation
+then runs on simpleeval with decimal-only operators.
+
+What the sandbox does not protect against: an expression that is allowed but
+wrong (a threshold typed as 9 instead of 90). That is what rule-set tests and
+the validator's warnings are for.
+"""
+
+from __future__ import annotations
+
+import ast
+import decimal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from simpleeval import SimpleEval
+
+__all__ = ["Formula", "FormulaError", "Type", "Value", "compile_formula"]
+
+Value = Decimal | bool
+Type = Literal["bool", "number"]
+
+MAX_LENGTH = 2000
+"""Longest expression accepted, in characters."""
+MAX_DEPTH = 40
+"""Deepest nesting of an expression's syntax tree."""
+MAX_PLACES = 12
+"""Most decimal places ``round_half_up`` may ask for."""
+
+_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, traps=[
+    decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow,
+])
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be compiled; ``message`` says why."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        self.message = message
+        self.offset = offset
+        super().__init__(message)
+
+
+def _num(*args: Any) -> None:
+    for a in args:
+        if isinstance(a, bool) or not isinstance(a, Decimal):
+            raise TypeError("arithmetic needs numbers")
+
+
+def _round_half_up(x: Decimal, places: Decimal = Decimal(0)) -> Decimal:
+    return x.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP, context=_CONTEXT)
+
+
+_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Decimal]]] = {
+    # name: (fewest args, most args, implementation)
+    "min": (2, 20, min),
+    "max": (2, 20, max),
+    "abs": (1, 1, abs),
+    "ceil": (1, 1, lambda x: x.to_integral_value(rounding=ROUND_CEILING, context=_CONTEXT)),
+    "floor": (1, 1, lambda x: x.to_integral_value(rounding=ROUND_FLOOR, context=_CONTEXT)),
+    "round_half_up": (1, 2, _round_half_up),
+}
+
+_OPERATORS: dict[type, Callable[..., Value]] = {
+    ast.Add: lambda a, b: _CONTEXT.add(a, b),
+    ast.Sub: lambda a, b: _CONTEXT.subtract(a, b),
+    ast.Mult: lambda a, b: _CONTEXT.multiply(a, b),
+    ast.Div: lambda a, b: _CONTEXT.divide(a, b),
+    ast.USub: lambda a: _CONTEXT.minus(a),
+    ast.UAdd: lambda a: _CONTEXT.plus(a),
+    ast.Not: lambda a: not a,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+}
+
+_BOOL_NAMES = {"true": True, "false": False}
+
+
+@dataclass(frozen=True, eq=False)
+class Formula:
+    """A compiled expression.
+
+    Attributes:
+        source: The expression as written.
+        names: The fact and target keys it reads, sorted.
+        type: ``"bool"`` or ``"number"``.
+    """
+
+    source: str
+    names: tuple[str, ...]
+    type: Type
+    _tree: ast.AST
+    _evaluator: SimpleEval
+
+    def evaluate(self, values: Mapping[str, Value]) -> Value:
+        """Evaluate against fact values.
+
+        Raises:
+            ArithmeticError: a division by zero or an overflow.
+        """
+        self._evaluator.names = values
+        result: Value = self._evaluator.eval(self.source, previously_parsed=self._tree)
+        return result
+
+    def __repr__(self) -> str:
+        return f"Formula({self.source!r})"
+
+
+def compile_formula(source: str, types: Mapping[str, Type]) -> Formula:
+    """Parse, check and prepare an expression.
+
+    Args:
+        source: The expression text.
+        types: The type of every name the expression may read.
+
+    Raises:
+        FormulaError: a syntax error, a construct not allowed, an unknown name,
+            or a type error.
+    """
+    text = source.strip()
+    if not text:
+        raise FormulaError("empty expression")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"expression is {len(text)} characters long, more than {MAX_LENGTH}")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise FormulaError(f"invalid syntax: {exc.msg}", (exc.offset or 1) - 1) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise FormulaError("expression is nested too deeply") from None
+    checker = _Checker(text, types)
+    body = checker.rewrite(tree.body, 0)
+    kind = checker.infer(body)
+    evaluator = SimpleEval(operators=_OPERATORS, functions=_call_table(), names={})
+    return Formula(text, tuple(sorted(checker.names)), kind, body, evaluator)
+
+
+def _call_table() -> dict[str, Callable[..., Decimal]]:
+    def checked(fn: Callable[..., Decimal]) -> Callable[..., Decimal]:
+        def call(*args: Any) -> Decimal:
+            _num(*args)
+            return fn(*args)
+
+        return call
+
+    return {name: checked(fn) for name, (_, _, fn) in _FUNCTIONS.items()}
+
+
+_ALLOWED = (
+    ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
+    ast.Gt, ast.GtE, ast.IfExp, ast.Call, ast.Name, ast.Load, ast.Constant,
+)
+
+_WHAT = {
+    ast.Attribute: "attribute access", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions", ast.JoinedStr: "f-strings", ast.NamedExpr: "':='",
+    ast.Pow: "'**'", ast.Mod: "'%'", ast.FloorDiv: "'//'", ast.List: "lists",
+    ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets", ast.Starred: "'*'",
+    ast.Await: "await", ast.Yield: "yield", ast.In: "'in'", ast.NotIn: "'not in'",
+    ast.Is: "'is'", ast.IsNot: "'is not'", ast.BitAnd: "'&'", ast.BitOr: "'|'",
+    ast.BitXor: "'^'", ast.Invert: "'~'", ast.LShift: "'<<'", ast.RShift: "'>>'",
+    ast.MatMult: "'@'",
+}
+
+
+class _Checker:
+    def __init__(self, text: str, types: Mapping[str, Type]) -> None:
+        self.text = text
+        self.types = types
+        self.names: set[str] = set()
+
+    def fail(self, node: ast.AST, message: str) -> FormulaError:
+        return FormulaError(message, getattr(node, "col_offset", 0))
+
+    def rewrite(self, node: ast.AST, depth: int) -> ast.AST:
+        """Refuse what is not allowed; make literals exact decimals."""
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"expression is nested more than {MAX_DEPTH} levels deep")
+        if not isinstance(node, _ALLOWED):
+            what = _WHAT.get(type(node), type(node).__name__)
+            raise self.fail(node, f"{what} not allowed in an expression")
+        if isinstance(node, ast.Constant):
+            return self._constant(node)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.Call):
+            self._call(node)
+            node.args = [self.rewrite(a, depth + 1) for a in node.args]
+            return node
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, ast.AST):
+                setattr(node, name, self.rewrite(value, depth + 1))
+            elif isinstance(value, list):
+                setattr(node, name, [self.rewrite(v, depth + 1) for v in value])
+        return node
+
+    def _constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, bool):
+            return node
+        if isinstance(node.value, int | float) and not isinstance(node.value, complex):
+            segment = ast.get_source_segment(self.text, node) or repr(node.value)
+            return ast.copy_location(ast.Constant(Decimal(segment.replace("_", ""))), node)
+        raise self.fail(node, f"{type(node.value).__name__} literals not allowed in an expression")
+
+    def _name(self, node: ast.Name) -> ast.AST:
+        if node.id in _BOOL_NAMES:
+            return ast.copy_location(ast.Constant(_BOOL_NAMES[node.id]), node)
+        if node.id.startswith("_"):
+            raise self.fail(node, f"name {node.id!r} not allowed")
+        if node.id not in self.types:
+            raise self.fail(node, f"unknown name {node.id!r}{_did_you_mean(node.id, self.types)}")
+        self.names.add(node.id)
+        return node
+
+    def _call(self, node: ast.Call) -> None:
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
+            name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            allowed = ", ".join(sorted(_FUNCTIONS))
+            raise self.fail(node, f"function {name!r} not allowed (allowed: {allowed})")
+        if node.keywords:
+            raise self.fail(node, "keyword arguments not allowed")
+        low, high, _ = _FUNCTIONS[node.func.id]
+        if not low <= len(node.args) <= high:
+            raise self.fail(node, f"{node.func.id}() takes {low} to {high} arguments")
+        if node.func.id == "round_half_up" and len(node.args) == 2:
+            places = node.args[1]
+            if not (isinstance(places, ast.Constant) and type(places.value) is int
+                    and 0 <= places.value <= MAX_PLACES):
+                raise self.fail(node, f"round_half_up places must be a whole number 0..{MAX_PLACES}")
+        node.func = ast.copy_location(ast.Name(node.func.id, ast.Load()), node.func)
+
+    def infer(self, node: ast.AST) -> Type:
+        """The type of an already rewritten node; refuse mixing types."""
+        if isinstance(node, ast.Constant):
+            return "bool" if isinstance(node.value, bool) else "number"
+        if isinstance(node, ast.Name):
+            return self.types[node.id]
+        if isinstance(node, ast.BoolOp):
+            self._expect(node.values, "bool", "'and'/'or' need booleans")
+            return "bool"
+        if isinstance(node, ast.UnaryOp):
+            want: Type = "bool" if isinstance(node.op, ast.Not) else "number"
+            self._expect([node.operand], want, f"'{_op(node.op)}' needs a {_noun(want)}")
+            return want
+        if isinstance(node, ast.BinOp):
+            self._expect([node.left, node.right], "number", f"'{_op(node.op)}' needs numbers")
+            return "number"
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.IfExp):
+            self._expect([node.test], "bool", "the condition of 'if' must be a boolean")
+            kind = self.infer(node.body)
+            self._expect([node.orelse], kind, "both branches of 'if' must have the same type")
+            return kind
+        assert isinstance(node, ast.Call)
+        self._expect(node.args, "number", f"{ast.unparse(node.func)}() needs numbers")
+        return "number"
+
+    def _compare(self, node: ast.Compare) -> Type:
+        operands = [node.left, *node.comparators]
+        kinds = [self.infer(o) for o in operands]
+        ordered = any(not isinstance(op, ast.Eq | ast.NotEq) for op in node.ops)
+        if len(set(kinds)) > 1:
+            raise self.fail(node, "cannot compare a boolean with a number")
+        if ordered and kinds[0] == "bool":
+            raise self.fail(node, "booleans cannot be ordered with <, <=, >, >=")
+        return "bool"
+
+    def _expect(self, nodes: list[ast.expr], want: Type, message: str) -> None:
+        for n in nodes:
+            if self.infer(n) != want:
+                raise self.fail(n, message)
+
+
+def _op(op: ast.AST) -> str:
+    return {ast.Not: "not", ast.USub: "-", ast.UAdd: "+", ast.Add: "+", ast.Sub: "-",
+            ast.Mult: "*", ast.Div: "/"}.get(type(op), type(op).__name__)
+
+
+def _noun(kind: Type) -> str:
+    return "boolean" if kind == "bool" else "number"
+
+
+def _did_you_mean(name: str, known: Mapping[str, Type]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,278 @@
+"""Load a rule-set folder into a compiled, immutable :class:`RuleSet`.
+
+Loading is compiling: YAML with positions, then pydantic (formulas compiled on
+the way), then checks across files (unique ids). Every problem of every file
+is collected and raised at once as a :class:`~qualscore.errors.RuleSetError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import _yaml
+from .errors import Problem, RuleSetError, SourceError
+from .formula import Type
+from .model import (
+    FACT_TYPES,
+    Category,
+    FactDecl,
+    FactsFile,
+    Indicator,
+    Item,
+    Manifest,
+)
+
+__all__ = ["Location", "RuleSet", "load_rules"]
+
+MANIFEST = "ruleset.yaml"
+FACTS = "facts.yaml"
+CATEGORIES = "categories"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a node of the rule set is written."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """A validated, compiled rule set. Immutable; safe to share.
+
+    Attributes:
+        path: The folder it was loaded from, as given.
+        manifest: ``ruleset.yaml``.
+        facts: The declared facts and targets, in declaration order.
+        checks: Cross-fact checks from ``facts.yaml``.
+        categories: The categories, in file-name order.
+        sha256: A fingerprint of every file read.
+        locations: Where each item, indicator and category is written, by id.
+    """
+
+    path: str
+    manifest: Manifest
+    facts: tuple[FactDecl, ...]
+    checks: FactsFile
+    categories: tuple[Category, ...]
+    sha256: str
+    locations: dict[str, Location] = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        """The rule set's id."""
+        return self.manifest.id
+
+    def fact(self, key: str) -> FactDecl:
+        """The declaration of ``key``."""
+        return self._facts_by_key[key]
+
+    @cached_property
+    def _facts_by_key(self) -> dict[str, FactDecl]:
+        return {f.key: f for f in self.facts}
+
+    def items(self) -> Iterator[Item]:
+        """Every item, in order."""
+        for category in self.categories:
+            for child in category.items:
+                yield from (child.items if isinstance(child, Indicator) else (child,))
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Load and compile the rule set in the folder ``path``.
+
+    Raises:
+        RuleSetError: every problem found, each with its file, line and column.
+    """
+    root = Path(path)
+    shown = str(path).rstrip("/") or "."
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "no such folder"
+        raise RuleSetError([Problem(shown, 0, 0, f"{what}; a rule set is a folder with {MANIFEST}")])
+    reader = _Reader(root, shown)
+    facts_doc = reader.read(FACTS)
+    types = _types(facts_doc.data if facts_doc else None)
+    facts = reader.validate(facts_doc, FactsFile, types)
+    manifest = reader.validate(reader.read(MANIFEST), Manifest, types)
+    category_files = sorted((root / CATEGORIES).glob("*.yaml")) if (root / CATEGORIES).is_dir() else []
+    if not category_files:
+        reader.problems.append(Problem(f"{shown}/{CATEGORIES}", 0, 0, "no category files (*.yaml)"))
+    categories = []
+    for file in category_files:
+        doc = reader.read(f"{CATEGORIES}/{file.name}")
+        category = reader.validate(doc, Category, types)
+        if category is not None and doc is not None:
+            categories.append(category)
+            reader.locate(category, doc)
+    if facts is not None:
+        reader.check_fact_keys(facts)
+    if manifest is not None:
+        reader.check_ids(manifest)
+    if reader.problems or facts is None or manifest is None:
+        raise RuleSetError(reader.problems)
+    return RuleSet(
+        path=shown,
+        manifest=manifest,
+        facts=facts.facts,
+        checks=facts,
+        categories=tuple(categories),
+        sha256=reader.digest.hexdigest(),
+        locations=reader.locations,
+    )
+
+
+def _types(raw: Any) -> dict[str, Type]:
+    """Declared types from raw facts data, for compiling formulas."""
+    types: dict[str, Type] = {}
+    entries = raw.get("facts") if isinstance(raw, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            types[entry["key"]] = FACT_TYPES.get(str(entry.get("type")), "number")
+    return types
+
+
+class _Reader:
+    def __init__(self, root: Path, shown: str) -> None:
+        self.root = root
+        self.shown = shown
+        self.problems: list[Problem] = []
+        self.digest = hashlib.sha256()
+        self.locations: dict[str, Location] = {}
+        self.docs: dict[str, _yaml.Document] = {}
+        self.placed: list[tuple[str, Location]] = []
+
+    def read(self, name: str) -> _yaml.Document | None:
+        path = self.root / name
+        shown = f"{self.shown}/{name}"
+        try:
+            text = _yaml.read_text(path, shown)
+            self.digest.update(f"{name}\0{len(text)}\0".encode())
+            self.digest.update(text.encode())
+            doc = _yaml.loads(text, shown)
+        except SourceError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        self.docs[name] = doc
+        return doc
+
+    def validate(self, doc: _yaml.Document | None, model: type[M], types: dict[str, Type]) -> M | None:
+        if doc is None:
+            return None
+        if not isinstance(doc.data, dict):
+            self.problems.append(doc.problem((), "must be a mapping of keys to values"))
+            return None
+        try:
+            return model.model_validate(doc.data, context={"types": types})
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            # A list whose elements failed is also reported "too short": keep only the cause.
+            causes = [tuple(e["loc"]) for e in errors]
+            self.problems.extend(
+                _problem(doc, e)
+                for e in errors
+                if not (e["type"] == "too_short"
+                        and any(c[: len(e["loc"])] == tuple(e["loc"]) and c != tuple(e["loc"]) for c in causes))
+            )
+            return None
+
+    def locate(self, category: Category, doc: _yaml.Document) -> None:
+        def place(node_id: str, loc: tuple[str | int, ...]) -> None:
+            line, col = doc.where(loc)
+            self.placed.append((node_id, Location(doc.path, line, col)))
+            self.locations.setdefault(node_id, Location(doc.path, line, col))
+
+        place(category.id, ())
+        for i, child in enumerate(category.items):
+            place(child.id, ("items", i))
+            if isinstance(child, Indicator):
+                for j, item in enumerate(child.items):
+                    place(item.id, ("items", i, "items", j))
+
+    def check_fact_keys(self, facts: FactsFile) -> None:
+        doc = self.docs[FACTS]
+        seen: set[str] = set()
+        for i, decl in enumerate(facts.facts):
+            if decl.key in seen:
+                self.problems.append(
+                    doc.problem(("facts", i, "key"), f"fact {decl.key!r} is declared twice")
+                )
+            seen.add(decl.key)
+
+    def check_ids(self, manifest: Manifest) -> None:
+        reserved = {"bonus"} | {v.id for v in manifest.vetoes}
+        seen: dict[str, Location] = {}
+        for node_id, where in self.placed:
+            if node_id in reserved:
+                message = f"id {node_id!r} is reserved for the bonus or a veto"
+            elif node_id in seen:
+                message = f"id {node_id!r} is used twice (first at {seen[node_id]})"
+            else:
+                seen[node_id] = where
+                continue
+            self.problems.append(Problem(where.path, where.line, where.col, message))
+
+
+def _field_names() -> list[str]:
+    from . import model
+
+    names: set[str] = set()
+    for name in model.__all__:
+        cls = getattr(model, name)
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            for fname, info in cls.model_fields.items():
+                names.add(info.alias or fname)
+    return sorted(names)
+
+
+def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...]) -> str:
+    """``items[2].score.bands[0]``: the loc as it stands in the data (union tags dropped)."""
+    out = ""
+    node: Any = doc.data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            out += f".{part}" if out else str(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out += f"[{part}]"
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, dict) and part not in node and part == loc[-1]:
+            out += f".{part}" if out else part
+    return out
+
+
+def _problem(doc: _yaml.Document, error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    key = False
+    if kind == "extra_forbidden":
+        import difflib
+
+        key = True
+        close = difflib.get_close_matches(str(loc[-1]), _field_names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        message = f"unknown key {loc[-1]!r}{hint}"
+    elif kind == "missing":
+        message = f"missing key {loc[-1]!r}"
+        loc_text = _dotted(doc, loc[:-1])
+        line, col = doc.where(loc[:-1])
+        return Problem(doc.path, line, col, f"{loc_text}: {message}" if loc_text else message)
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+        message = message[:1].lower() + message[1:]
+    where = _dotted(doc, loc)
+    line, col = doc.where(loc, key=key)
+    return Problem(doc.path, line, col, f"{where}: {message}" if where else message)

@@ -1,0 +1,369 @@
+"""pydantic models of rule files. No I/O.
+
+Expressions are compiled while a model is validated: the validation context
+carries the declared types of facts (``{"types": {key: "bool"|"number"}}``),
+so that a syntax error or an unknown name in a formula becomes a pydantic
+error at the formula's own place in the file.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    model_validator,
+)
+
+from .formula import Formula, FormulaError, Type, compile_formula
+
+__all__ = [
+    "Band", "Bonus", "Case", "CasesShape", "Category", "Check", "DeductionsShape",
+    "FactDecl", "FactsFile", "FormulaShape", "Indicator", "Item", "Manifest", "NotApplicable",
+    "Part", "PartsShape", "Rounding", "Shape", "Step", "TiersShape", "Veto",
+]
+
+FACT_TYPES: dict[str, Type] = {
+    "bool": "bool", "count": "number", "percent": "number",
+    "rate": "number", "amount": "number", "number": "number",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+def _compiler(want: Type) -> Any:
+    def compile_(value: Any, info: ValidationInfo) -> Formula:
+        if isinstance(value, bool) and want == "bool":
+            value = "true" if value else "false"
+        elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError("must be an expression (a string)")
+        types = (info.context or {}).get("types", {})
+        try:
+            formula = compile_formula(value, types)
+        except FormulaError as exc:
+            raise ValueError(exc.message) from None
+        if formula.type != want:
+            noun = "a true/false condition" if want == "bool" else "a number"
+            raise ValueError(f"must be {noun}, but {value.strip()!r} is not")
+        return formula
+
+    return BeforeValidator(compile_)
+
+
+BoolExpr = Annotated[Formula, _compiler("bool")]
+NumExpr = Annotated[Formula, _compiler("number")]
+Points = Annotated[Decimal, Field(ge=0, le=100000, allow_inf_nan=False)]
+Text = Annotated[str, Field(min_length=1)]
+Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+NodeId = Annotated[str, Field(pattern=r"^[^\s/\\]{1,64}$")]
+
+
+def _unique_departments(value: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(value)) != len(value):
+        raise ValueError("departments are listed twice")
+    return value
+
+
+Departments = Annotated[tuple[Text, ...], AfterValidator(_unique_departments)]
+
+
+def _one_of(model: BaseModel, names: tuple[str, ...]) -> None:
+    given = [n for n in names if getattr(model, n) is not None]
+    if len(given) != 1:
+        raise ValueError(f"give exactly one of {', '.join(names)}")
+
+
+# --- scoring shapes -------------------------------------------------------
+
+
+class Part(_Strict):
+    """One line of a checklist."""
+
+    label: Text
+    points: Points
+    departments: Departments = ()
+    when: BoolExpr | None = None
+    each: NumExpr | None = None
+    score: Shape | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Part:
+        _one_of(self, ("when", "each", "score"))
+        return self
+
+
+class PartsShape(_Strict):
+    """The sum of parts, capped at the item's points."""
+
+    kind: Literal["parts"]
+    parts: tuple[Part, ...] = Field(min_length=1)
+
+
+class Band(_Strict):
+    """One band of a tier table; every bound explicit."""
+
+    at_least: Decimal | None = Field(None, allow_inf_nan=False)
+    above: Decimal | None = Field(None, allow_inf_nan=False)
+    below: Decimal | None = Field(None, allow_inf_nan=False)
+    at_most: Decimal | None = Field(None, allow_inf_nan=False)
+    points: Points
+    label: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Band:
+        if self.at_least is not None and self.above is not None:
+            raise ValueError("give at most one of at_least, above")
+        if self.below is not None and self.at_most is not None:
+            raise ValueError("give at most one of below, at_most")
+        low, high = self.lower, self.upper
+        if low is None and high is None:
+            raise ValueError("a band needs a bound: at_least, above, below or at_most")
+        if low is not None and high is not None and (low > high or (
+                low == high and (self.above is not None or self.below is not None))):
+            raise ValueError(f"empty band: lower bound {low} is not below upper bound {high}")
+        return self
+
+    @property
+    def lower(self) -> Decimal | None:
+        """The lower bound, inclusive or not."""
+        return self.at_least if self.at_least is not None else self.above
+
+    @property
+    def upper(self) -> Decimal | None:
+        """The upper bound, inclusive or not."""
+        return self.below if self.below is not None else self.at_most
+
+    def contains(self, value: Decimal) -> bool:
+        """Whether ``value`` falls in this band."""
+        return not (
+            (self.at_least is not None and value < self.at_least)
+            or (self.above is not None and value <= self.above)
+            or (self.below is not None and value >= self.below)
+            or (self.at_most is not None and value > self.at_most)
+        )
+
+
+class TiersShape(_Strict):
+    """A value against ordered bands."""
+
+    kind: Literal["tiers"]
+    value: NumExpr
+    better: Literal["higher", "lower"] = "higher"
+    bands: tuple[Band, ...] = Field(min_length=1)
+    otherwise: Points = Decimal(0)
+    otherwise_label: Text | None = None
+
+
+class Case(_Strict):
+    """One condition of a ``cases`` shape."""
+
+    when: BoolExpr
+    points: Points
+    label: Text | None = None
+
+
+class CasesShape(_Strict):
+    """Conditions checked in order; the first that holds scores."""
+
+    kind: Literal["cases"]
+    cases: tuple[Case, ...] = Field(min_length=1)
+    otherwise: Points = Decimal(0)
+    otherwise_label: Text | None = None
+
+
+class Step(_Strict):
+    """One deduction."""
+
+    label: Text | None = None
+    unless: BoolExpr | None = None
+    when: BoolExpr | None = None
+    per: NumExpr | None = None
+    every: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | None = None
+    max: Points | None = None
+    points: Points
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Step:
+        _one_of(self, ("unless", "when", "per"))
+        if self.per is None and (self.every is not None or self.max is not None):
+            raise ValueError("every and max go only with per")
+        return self
+
+
+class DeductionsShape(_Strict):
+    """Start from full points and subtract, never below the floor."""
+
+    model_config = ConfigDict(populate_by_name=False)
+
+    kind: Literal["deductions"]
+    start: Points | None = Field(None, alias="from")
+    steps: tuple[Step, ...] = Field(min_length=1)
+    floor: Points = Decimal(0)
+
+
+class FormulaShape(_Strict):
+    """A free expression, clamped to [0, points]."""
+
+    kind: Literal["formula"]
+    expr: NumExpr
+
+
+Shape = Annotated[
+    PartsShape | TiersShape | CasesShape | DeductionsShape | FormulaShape,
+    Field(discriminator="kind"),
+]
+
+
+# --- the tree ---------------------------------------------------------------
+
+
+class NotApplicable(_Strict):
+    """When an item does not apply, and what it then awards."""
+
+    when: BoolExpr
+    award: Points | None = None
+    reason: Text
+
+
+class _Scored(_Strict):
+    title: Text
+    points: Points
+    content: Text | None = None
+    criteria: Text
+    responsible: Text | None = None
+    departments: Departments = Field(min_length=1)
+    score: Shape
+
+
+class Item(_Scored):
+    """A scored item: the leaf of the tree."""
+
+    id: NodeId
+    section: Text | None = None
+    not_applicable: NotApplicable | None = None
+
+
+class Indicator(_Strict):
+    """A group of items with its own declared points."""
+
+    id: NodeId
+    title: Text
+    section: Text | None = None
+    points: Points
+    items: tuple[Item, ...] = Field(min_length=1)
+
+
+def _child_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "indicator" if "items" in value else "item"
+    return "indicator" if isinstance(value, Indicator) else "item"
+
+
+Child = Annotated[
+    Annotated[Item, Tag("item")] | Annotated[Indicator, Tag("indicator")],
+    Discriminator(_child_kind),
+]
+
+
+class Category(_Strict):
+    """A category file."""
+
+    id: NodeId
+    title: Text
+    points: Points
+    items: tuple[Child, ...] = Field(min_length=1)
+
+
+class Bonus(_Scored):
+    """Extra points, capped at ``points``."""
+
+
+class Veto(_Strict):
+    """A condition that changes the result, not the score."""
+
+    id: NodeId
+    title: Text
+    when: BoolExpr
+    result: Text
+    content: Text | None = None
+    criteria: Text
+    responsible: Text | None = None
+    departments: Departments = Field(min_length=1)
+
+
+class Rounding(_Strict):
+    """How an item's score is rounded, once, at the end."""
+
+    places: int = Field(2, ge=0, le=12)
+    mode: Literal["half_up", "half_even", "down", "up"] = "half_up"
+
+
+class Manifest(_Strict):
+    """``ruleset.yaml``."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    title: Text
+    year: int = Field(ge=1900, le=2200)
+    language: Literal["zh", "en"]
+    rounding: Rounding = Rounding()
+    total_points: Points | None = None
+    normal_result: Text | None = None
+    bonus: Bonus | None = None
+    vetoes: tuple[Veto, ...] = ()
+
+
+class FactDecl(_Strict):
+    """One declared fact or per-entity target."""
+
+    key: Ident
+    type: Literal["bool", "count", "percent", "rate", "amount", "number"]
+    label: Text
+    unit: Text | None = None
+    min: Decimal | None = Field(None, allow_inf_nan=False)
+    max: Decimal | None = Field(None, allow_inf_nan=False)
+    role: Literal["fact", "target"] = "fact"
+
+    @model_validator(mode="after")
+    def _range(self) -> FactDecl:
+        if self.type == "bool" and (self.min is not None or self.max is not None):
+            raise ValueError("a bool fact has no min or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+    @property
+    def bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """The allowed range, defaults of the type applied."""
+        low = {"count": Decimal(0), "percent": Decimal(0), "rate": Decimal(0),
+               "amount": Decimal(0)}.get(self.type)
+        high = Decimal(100) if self.type == "percent" else None
+        return (self.min if self.min is not None else low, self.max if self.max is not None else high)
+
+
+class Check(_Strict):
+    """A condition every facts file must meet."""
+
+    when: BoolExpr
+    message: Text
+
+
+class FactsFile(_Strict):
+    """``facts.yaml``."""
+
+    facts: tuple[FactDecl, ...] = Field(min_length=1)
+    checks: tuple[Check, ...] = ()
+
+
+Part.model_rebuild()

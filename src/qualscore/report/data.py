@@ -1,0 +1,105 @@
+"""A Result as plain data (the JSON output contract) and as JSON text.
+
+Decimals are strings without exponent (``"2.9"``); the order of keys is
+fixed, so the same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+from typing import Any
+
+from ..trace import Input, ItemResult, NodeResult, Result, ShapeTrace
+from ..words import fmt
+from .explain import explain
+
+__all__ = ["to_data", "to_json"]
+
+
+def to_json(result: Result) -> str:
+    """The JSON document of the output contract, ending in a newline."""
+    return json.dumps(to_data(result), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_data(result: Result) -> dict[str, Any]:
+    """The output contract as plain data."""
+    return {
+        "ruleset": {"id": result.ruleset_id, "title": result.title, "year": result.year},
+        "total": fmt(result.total),
+        "possible": fmt(result.possible),
+        "vetoed": result.vetoed,
+        "result": result.result,
+        "result_label": result.result_label,
+        "categories": [_node(c, result.language) for c in result.categories],
+        "bonus": _item(result.bonus, result.language) if result.bonus else None,
+        "vetoes": [
+            {"id": v.id, "title": v.title, "held": v.held, "result": v.result,
+             "inputs": [_input(i) for i in v.inputs]}
+            for v in result.vetoes
+        ],
+        "fingerprint": {
+            "rules_sha256": result.rules_sha256,
+            "facts_sha256": result.facts_sha256,
+            "engine_version": result.engine_version,
+        },
+    }
+
+
+def _node(node: NodeResult, language: str) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "kind": node.kind,
+        "title": node.title,
+        "max": fmt(node.points),
+        "sum": fmt(node.sum),
+        "score": fmt(node.score),
+        "capped": node.capped,
+        "children": [
+            _node(c, language) if isinstance(c, NodeResult) else _item(c, language) for c in node.children
+        ],
+    }
+
+
+def _item(item: ItemResult, language: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": "item",
+        "title": item.title,
+        "section": item.section,
+        "max": fmt(item.points),
+        "score": fmt(item.score),
+        "lost": fmt(item.lost),
+        "departments": list(item.departments),
+        "not_applicable": item.not_applicable,
+        "inputs": [_input(i) for i in item.inputs],
+        "explanation": explain(item, language),
+        "trace": _trace(item.shape) if item.shape is not None else None,
+        "raw": fmt(item.raw),
+        "clamped": item.clamped,
+    }
+
+
+def _input(i: Input) -> dict[str, Any]:
+    value: Any = i.value if isinstance(i.value, bool) else fmt(i.value)
+    return {"key": i.key, "label": i.label, "value": value, "unit": i.unit}
+
+
+def _trace(shape: ShapeTrace) -> dict[str, Any]:
+    data = {"shape": type(shape).__name__.removesuffix("Trace").lower()}
+    data.update({f.name: _plain(getattr(shape, f.name)) for f in dataclasses.fields(shape)})
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return fmt(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if type(value).__name__ in ("PartsTrace", "TiersTrace", "CasesTrace", "DeductionsTrace",
+                                    "FormulaTrace"):
+            return _trace(value)  # type: ignore[arg-type]
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,239 @@
+"""Frozen records of what happened while scoring: the explanation trace.
+
+The engine builds them; the renderers in :mod:`qualscore.report` turn them
+into words, tables, JSON and HTML. They hold values only, no behaviour beyond
+small conveniences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from .formula import Value
+
+__all__ = [
+    "BandTrace", "CasesTrace", "DeductionsTrace", "FormulaTrace", "Input", "ItemResult",
+    "NodeResult", "PartTrace", "PartsTrace", "Result", "ShapeTrace", "StepTrace",
+    "TiersTrace", "VetoResult",
+]
+
+
+@dataclass(frozen=True)
+class Input:
+    """A fact an item read, with its value."""
+
+    key: str
+    label: str
+    value: Value
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class PartTrace:
+    """One checklist part: what it checked and what it awarded."""
+
+    label: str
+    points: Decimal
+    departments: tuple[str, ...]
+    kind: Literal["when", "each", "score"]
+    awarded: Decimal
+    held: bool | None = None
+    units: Decimal | None = None
+    inner: ShapeTrace | None = None
+    capped: bool = False
+
+
+@dataclass(frozen=True)
+class PartsTrace:
+    """A checklist."""
+
+    parts: tuple[PartTrace, ...]
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class BandTrace:
+    """One band of a tier table, as written."""
+
+    label: str
+    points: Decimal
+    lower: Decimal | None
+    lower_inclusive: bool
+    upper: Decimal | None
+    upper_inclusive: bool
+
+
+@dataclass(frozen=True)
+class TiersTrace:
+    """A value placed in a band (``matched`` is None when none matched)."""
+
+    expr: str
+    input: Decimal
+    better: Literal["higher", "lower"]
+    bands: tuple[BandTrace, ...]
+    matched: int | None
+    otherwise_label: str | None
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class CasesTrace:
+    """The first condition that held (``matched`` is None when none did)."""
+
+    labels: tuple[str, ...]
+    points: tuple[Decimal, ...]
+    matched: int | None
+    otherwise_label: str | None
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class StepTrace:
+    """One deduction step and what it took."""
+
+    label: str
+    kind: Literal["unless", "when", "per"]
+    points: Decimal
+    applied: bool
+    deducted: Decimal
+    units: Decimal | None = None
+    capped: bool = False
+
+
+@dataclass(frozen=True)
+class DeductionsTrace:
+    """Deductions from a starting value down to a floor."""
+
+    start: Decimal
+    steps: tuple[StepTrace, ...]
+    floor: Decimal
+    floored: bool
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class FormulaTrace:
+    """A free expression and its value."""
+
+    expr: str
+    value: Decimal
+
+
+ShapeTrace = PartsTrace | TiersTrace | CasesTrace | DeductionsTrace | FormulaTrace
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The score of one item (or the bonus), with its whole explanation.
+
+    ``raw`` is the shape's value before the item's clamp to [0, points] and
+    rounding; ``clamped`` says the clamp changed it.
+    """
+
+    id: str
+    title: str
+    section: str | None
+    points: Decimal
+    score: Decimal
+    departments: tuple[str, ...]
+    content: str | None
+    criteria: str
+    responsible: str | None
+    inputs: tuple[Input, ...]
+    shape: ShapeTrace | None
+    not_applicable: str | None
+    raw: Decimal
+    clamped: bool
+
+    @property
+    def lost(self) -> Decimal:
+        """Points not earned."""
+        return self.points - self.score
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """An indicator or category: the capped sum of its children."""
+
+    id: str
+    title: str
+    kind: Literal["indicator", "category"]
+    points: Decimal
+    children: tuple[NodeResult | ItemResult, ...]
+    sum: Decimal
+    score: Decimal
+
+    @property
+    def capped(self) -> bool:
+        """Whether the declared points cut the children's sum."""
+        return self.sum > self.points
+
+    @property
+    def lost(self) -> Decimal:
+        """Points not earned."""
+        return self.points - self.score
+
+    def items(self) -> tuple[ItemResult, ...]:
+        """Every item below this node, in order."""
+        out: list[ItemResult] = []
+        for child in self.children:
+            out.extend(child.items() if isinstance(child, NodeResult) else (child,))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class VetoResult:
+    """Whether a veto condition held."""
+
+    id: str
+    title: str
+    held: bool
+    result: str
+    inputs: tuple[Input, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything :func:`qualscore.evaluate` found for one entity."""
+
+    ruleset_id: str
+    title: str
+    year: int
+    language: str
+    categories: tuple[NodeResult, ...]
+    bonus: ItemResult | None
+    vetoes: tuple[VetoResult, ...]
+    total: Decimal
+    possible: Decimal
+    vetoed: bool
+    result_label: str | None
+    rules_sha256: str
+    facts_sha256: str
+    engine_version: str
+
+    @property
+    def result(self) -> str:
+        """``"vetoed"`` when a veto held, else ``"scored"``."""
+        return "vetoed" if self.vetoed else "scored"
+
+    def items(self) -> tuple[ItemResult, ...]:
+        """Every item in order, the bonus last."""
+        out: list[ItemResult] = []
+        for category in self.categories:
+            out.extend(category.items())
+        if self.bonus is not None:
+            out.append(self.bonus)
+        return tuple(out)
+
+    def item(self, item_id: str) -> ItemResult:
+        """The item with this id.
+
+        Raises:
+            KeyError: no such item.
+        """
+        for item in self.items():
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)

@@ -1,0 +1,68 @@
+"""The engine's own words in each report language, and number formatting.
+
+Labels, titles and source text come from the rule set; only the few words the
+engine adds (score, lost, not applicable ...) live here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .trace import BandTrace
+
+__all__ = ["WORDS", "band_text", "fmt", "words"]
+
+
+def fmt(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: ``Decimal("2.50")`` -> ``"2.5"``."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "item": "项目", "title": "内容", "max": "满分", "score": "得分", "lost": "失分",
+        "total": "总分", "bonus": "加分项", "veto": "否决项", "vetoed": "已否决",
+        "not_vetoed": "未触发", "result": "考核结果", "departments": "责任单位",
+        "na": "不适用", "inputs": "依据", "criteria": "评分标准", "content": "考核内容",
+        "met": "是", "unmet": "否", "matched": "落在", "band": "档", "none_matched": "未达到任何档",
+        "deduct": "扣", "points": "分", "per": "每", "floor": "扣完为止", "cap": "封顶",
+        "capped": "超出封顶，按", "count": "计", "of": "满分", "sum": "合计",
+        "rules": "规则", "facts": "事实", "engine": "引擎", "fingerprint": "指纹",
+        "category": "类别", "indicator": "指标", "possible": "可得",
+        "clamped": "按可得范围截取为", "formula": "公式", "yes": "是", "no": "否",
+        "and": "且", "otherwise": "其余情况",
+    },
+    "en": {
+        "item": "item", "title": "title", "max": "max", "score": "score", "lost": "lost",
+        "total": "total", "bonus": "bonus", "veto": "veto", "vetoed": "vetoed",
+        "not_vetoed": "not triggered", "result": "result", "departments": "departments",
+        "na": "not applicable", "inputs": "inputs", "criteria": "criteria", "content": "content",
+        "met": "yes", "unmet": "no", "matched": "falls in", "band": "band",
+        "none_matched": "no band matched", "deduct": "minus", "points": "points", "per": "per",
+        "floor": "floor reached", "cap": "cap", "capped": "over its cap, counted as",
+        "count": "counts", "of": "out of", "sum": "sum", "rules": "rules", "facts": "facts",
+        "engine": "engine", "fingerprint": "fingerprint", "category": "category",
+        "indicator": "indicator", "possible": "possible", "clamped": "clamped to",
+        "formula": "formula", "yes": "yes", "no": "no", "and": "and", "otherwise": "otherwise",
+    },
+}
+
+
+def words(language: str) -> dict[str, str]:
+    """The engine's words for ``language`` (English when unknown)."""
+    return WORDS.get(language, WORDS["en"])
+
+
+def band_text(band: BandTrace) -> str:
+    """How a band is written: its label, or its bounds in symbols."""
+    if band.label:
+        return band.label
+    parts = []
+    if band.lower is not None:
+        parts.append(("≥ " if band.lower_inclusive else "> ") + fmt(band.lower))
+    if band.upper is not None:
+        parts.append(("≤ " if band.upper_inclusive else "< ") + fmt(band.upper))
+    return ", ".join(parts)
