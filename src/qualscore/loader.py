@@ -122,6 +122,9 @@ def load_rules(path: str | Path) -> RuleSet:
         reader.check_fact_keys(facts)
     if manifest is not None:
         reader.check_ids(manifest)
+    if facts is None:
+        # Without the declarations every name would look unknown: report the cause only.
+        reader.problems = [p for p in reader.problems if ": unknown name " not in p.message]
     if reader.problems or facts is None or manifest is None:
         raise RuleSetError(reader.problems)
     return RuleSet(
@@ -238,7 +241,7 @@ def _field_names() -> list[str]:
     return sorted(names)
 
 
-def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...]) -> str:
+def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...], *, leaf: bool = True) -> str:
     """``items[2].score.bands[0]``: the loc as it stands in the data (union tags dropped)."""
     out = ""
     node: Any = doc.data
@@ -249,7 +252,7 @@ def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...]) -> str:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             out += f"[{part}]"
             node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part not in node and part == loc[-1]:
+        elif leaf and isinstance(part, str) and isinstance(node, dict) and part == loc[-1]:
             out += f".{part}" if out else part
     return out
 
@@ -267,7 +270,7 @@ def _problem(doc: _yaml.Document, error: Any) -> Problem:
         message = f"unknown key {loc[-1]!r}{hint}"
     elif kind == "missing":
         message = f"missing key {loc[-1]!r}"
-        loc_text = _dotted(doc, loc[:-1])
+        loc_text = _dotted(doc, loc[:-1], leaf=False)
         line, col = doc.where(loc[:-1])
         return Problem(doc.path, line, col, f"{loc_text}: {message}" if loc_text else message)
     else:
