@@ -75,11 +75,16 @@ def test_yaml11_no_is_not_false(rules: RuleSet, tmp_path: Path) -> None:
         ("rate: -0.5", "f.yaml:2:7: rate: -0.5 is below the allowed minimum 0"),
         ("rate: .nan", "f.yaml:2:7: rate: expected a finite number, got NaN"),
         ("rate: .inf", "f.yaml:2:7: rate: expected a finite number, got Infinity"),
-        ("rate: 1e400", "f.yaml:2:7: rate: 1E+400 is too large (the limit is 1,000,000,000,000,000)"),
+        (
+            "rate: 1e400",
+            "f.yaml:2:7: rate: 1E+400 is too large (the limit is 1,000,000,000,000,000)",
+        ),
         ("rate: null", "f.yaml:2:7: rate: expected a number, got nothing (null)"),
     ],
 )
-def test_out_of_range_and_non_finite(rules: RuleSet, tmp_path: Path, line: str, message: str) -> None:
+def test_out_of_range_and_non_finite(
+    rules: RuleSet, tmp_path: Path, line: str, message: str
+) -> None:
     """Values outside a fact's range, NaN, infinities and null are refused."""
     assert errors(rules, tmp_path, GOOD.replace("rate: 89.99", line)) == [message]
 

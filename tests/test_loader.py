@@ -39,8 +39,13 @@ items:
 """
 
 
-def write(tmp_path: Path, *, manifest: str = MANIFEST, facts: str = FACTS,
-          categories: dict[str, str] | None = None) -> Path:
+def write(
+    tmp_path: Path,
+    *,
+    manifest: str = MANIFEST,
+    facts: str = FACTS,
+    categories: dict[str, str] | None = None,
+) -> Path:
     """Write a rule set folder and return it."""
     root = tmp_path / "r"
     (root / "categories").mkdir(parents=True)
@@ -72,7 +77,9 @@ def test_good_rule_set_loads(tmp_path: Path) -> None:
 
 def test_misspelt_key(tmp_path: Path) -> None:
     """An unknown key is refused with a suggestion, and the key it replaced is missing."""
-    root = write(tmp_path, categories={"1.yaml": ITEM.replace("    points: 2\n", "    pionts: 2\n")})
+    root = write(
+        tmp_path, categories={"1.yaml": ITEM.replace("    points: 2\n", "    pionts: 2\n")}
+    )
     assert problems(root) == [
         "r/categories/1.yaml:5:5: items[0]: missing key 'points'",
         "r/categories/1.yaml:7:5: items[0].pionts: unknown key 'pionts'; did you mean 'points'?",
@@ -82,19 +89,28 @@ def test_misspelt_key(tmp_path: Path) -> None:
 def test_wrong_type(tmp_path: Path) -> None:
     """A word where points are expected is refused at the value."""
     root = write(tmp_path, categories={"1.yaml": ITEM.replace("points: 2\n", "points: two\n", 1)})
-    assert problems(root) == ["r/categories/1.yaml:7:13: items[0].points: input should be a valid decimal"]
+    assert problems(root) == [
+        "r/categories/1.yaml:7:13: items[0].points: input should be a valid decimal"
+    ]
 
 
 def test_duplicate_key(tmp_path: Path) -> None:
     """A key given twice in one mapping is refused, naming the first one's line."""
-    root = write(tmp_path, categories={"1.yaml": ITEM.replace("    title: One\n", "    title: One\n    title: Two\n")})
+    root = write(
+        tmp_path,
+        categories={"1.yaml": ITEM.replace("    title: One\n", "    title: One\n    title: Two\n")},
+    )
     assert problems(root) == ["r/categories/1.yaml:7:5: duplicate key 'title' (first at line 6)"]
 
 
 def test_formula_syntax_error(tmp_path: Path) -> None:
     """A formula that does not parse is refused at the formula."""
-    root = write(tmp_path, categories=item_with(
-        "      kind: parts\n      parts:\n        - {label: x, when: 'done and', points: 2}\n"))
+    root = write(
+        tmp_path,
+        categories=item_with(
+            "      kind: parts\n      parts:\n        - {label: x, when: 'done and', points: 2}\n"
+        ),
+    )
     assert problems(root) == [
         "r/categories/1.yaml:13:28: items[0].score.parts[0].when: invalid syntax: invalid syntax"
     ]
@@ -116,7 +132,9 @@ def test_missing_points(tmp_path: Path) -> None:
 
 def test_attribute_access_refused(tmp_path: Path) -> None:
     """Attribute access in a formula is refused when the rule set loads."""
-    root = write(tmp_path, categories={"1.yaml": ITEM.replace("when: done", "when: done.__class__")})
+    root = write(
+        tmp_path, categories={"1.yaml": ITEM.replace("when: done", "when: done.__class__")}
+    )
     assert problems(root) == [
         "r/categories/1.yaml:13:31: items[0].score.parts[0].when: attribute access not allowed in an expression"
     ]
@@ -124,8 +142,7 @@ def test_attribute_access_refused(tmp_path: Path) -> None:
 
 def test_call_outside_allowlist_refused(tmp_path: Path) -> None:
     """Only the named functions may be called."""
-    root = write(tmp_path, categories=item_with(
-        "      kind: formula\n      expr: pow(rate, 2)\n"))
+    root = write(tmp_path, categories=item_with("      kind: formula\n      expr: pow(rate, 2)\n"))
     assert problems(root) == [
         "r/categories/1.yaml:12:13: items[0].score.expr: function 'pow' not allowed "
         "(allowed: abs, ceil, floor, max, min, round_half_up)"
@@ -134,9 +151,13 @@ def test_call_outside_allowlist_refused(tmp_path: Path) -> None:
 
 def test_empty_tier_band(tmp_path: Path) -> None:
     """A band whose lower bound is above its upper bound is refused."""
-    root = write(tmp_path, categories=item_with(
-        "      kind: tiers\n      value: rate\n      bands:\n"
-        "        - {at_least: 95, below: 90, points: 1}\n"))
+    root = write(
+        tmp_path,
+        categories=item_with(
+            "      kind: tiers\n      value: rate\n      bands:\n"
+            "        - {at_least: 95, below: 90, points: 1}\n"
+        ),
+    )
     assert problems(root) == [
         "r/categories/1.yaml:14:11: items[0].score.bands[0]: "
         "empty band: lower bound 95 is not below upper bound 90"
@@ -145,9 +166,13 @@ def test_empty_tier_band(tmp_path: Path) -> None:
 
 def test_band_with_two_lower_bounds(tmp_path: Path) -> None:
     """A band may not say both at_least and above."""
-    root = write(tmp_path, categories=item_with(
-        "      kind: tiers\n      value: rate\n      bands:\n"
-        "        - {at_least: 90, above: 90, points: 1}\n"))
+    root = write(
+        tmp_path,
+        categories=item_with(
+            "      kind: tiers\n      value: rate\n      bands:\n"
+            "        - {at_least: 90, above: 90, points: 1}\n"
+        ),
+    )
     assert problems(root) == [
         "r/categories/1.yaml:14:11: items[0].score.bands[0]: give at most one of at_least, above"
     ]
@@ -157,7 +182,9 @@ def test_unknown_shape_kind(tmp_path: Path) -> None:
     """A misspelt shape kind is refused, listing the kinds there are."""
     root = write(tmp_path, categories=item_with("      kind: tier\n      value: rate\n"))
     [message] = problems(root)
-    assert message.startswith("r/categories/1.yaml:11:7: items[0].score: input tag 'tier' found using 'kind'")
+    assert message.startswith(
+        "r/categories/1.yaml:11:7: items[0].score: input tag 'tier' found using 'kind'"
+    )
 
 
 def test_condition_must_be_boolean(tmp_path: Path) -> None:
@@ -179,9 +206,12 @@ def test_boolean_compared_with_number(tmp_path: Path) -> None:
 
 def test_step_with_two_triggers(tmp_path: Path) -> None:
     """A deduction step must have exactly one of unless, when, per."""
-    root = write(tmp_path, categories=item_with(
-        "      kind: deductions\n      steps:\n"
-        "        - {unless: done, per: rate, points: 1}\n"))
+    root = write(
+        tmp_path,
+        categories=item_with(
+            "      kind: deductions\n      steps:\n        - {unless: done, per: rate, points: 1}\n"
+        ),
+    )
     assert problems(root) == [
         "r/categories/1.yaml:13:11: items[0].score.steps[0]: give exactly one of unless, when, per"
     ]
@@ -211,7 +241,9 @@ def test_alias_refused(tmp_path: Path) -> None:
 
 def test_python_tag_refused(tmp_path: Path) -> None:
     """A ``!!python/...`` tag is refused, never constructed."""
-    root = write(tmp_path, manifest=MANIFEST.replace("title: T", "title: !!python/object:os.system T"))
+    root = write(
+        tmp_path, manifest=MANIFEST.replace("title: T", "title: !!python/object:os.system T")
+    )
     assert problems(root) == [
         "r/ruleset.yaml:2:8: tag 'tag:yaml.org,2002:python/object:os.system' is not allowed"
     ]
@@ -280,4 +312,6 @@ def test_every_problem_reported_at_once_sorted(tmp_path: Path) -> None:
     found = problems(root)
     assert len(found) == 2
     assert found[0].startswith("r/categories/1.yaml:13:31: ")
-    assert found[1].startswith("r/ruleset.yaml:3:7: year: input should be greater than or equal to 1900")
+    assert found[1].startswith(
+        "r/ruleset.yaml:3:7: year: input should be greater than or equal to 1900"
+    )

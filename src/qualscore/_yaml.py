@@ -49,7 +49,9 @@ class _Resolver(BaseResolver):
 _Resolver.add_implicit_resolver(
     _T + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
-_Resolver.add_implicit_resolver(_T + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_Resolver.add_implicit_resolver(
+    _T + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
 _Resolver.add_implicit_resolver(_T + "int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
 _Resolver.add_implicit_resolver(
     _T + "float",
@@ -68,10 +70,11 @@ class _AliasRefused(Exception):
 
 
 class _Composer(Composer):
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
-        if self.check_event(AliasEvent):  # type: ignore[no-untyped-call]
-            raise _AliasRefused(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+    # PyYAML's mixins find check_event/peek_event on the parser at run time.
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(AliasEvent):  # type: ignore[attr-defined]
+            raise _AliasRefused(self.peek_event().start_mark)  # type: ignore[attr-defined]
+        return super().compose_node(parent, index)
 
 
 class _Loader(Reader, Scanner, Parser, _Composer, _Resolver):
@@ -102,9 +105,9 @@ class Document:
         node: Any = self.data
         found: Loc = ()
         for part in loc:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            in_dict = isinstance(node, dict) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if in_dict or in_list:
                 node = node[part]
             else:
                 continue
@@ -131,7 +134,14 @@ def read_text(path: Path, shown: str) -> str:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise SourceError(
-                [Problem(shown, 0, 0, f"file is {size} bytes, more than the limit of {MAX_FILE_BYTES}")]
+                [
+                    Problem(
+                        shown,
+                        0,
+                        0,
+                        f"file is {size} bytes, more than the limit of {MAX_FILE_BYTES}",
+                    )
+                ]
             )
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -178,7 +188,7 @@ def loads(text: str, shown: str) -> Document:
     """
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        node = loader.get_single_node()
     except _AliasRefused as exc:
         raise SourceError([_at(shown, exc.mark, "aliases (*name) are not allowed")]) from None
     except yaml.MarkedYAMLError as exc:
@@ -187,7 +197,7 @@ def loads(text: str, shown: str) -> Document:
     except yaml.YAMLError as exc:
         raise SourceError([Problem(shown, 0, 0, f"not valid YAML: {exc}")]) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     doc = Document(shown, None)
     problems: list[Problem] = []
     if node is not None:
@@ -233,7 +243,11 @@ def _convert_mapping(
         if key in out:
             first = doc.key_marks[(*loc, key)]
             problems.append(
-                _at(doc.path, key_node.start_mark, f"duplicate key {key!r} (first at line {first[0]})")
+                _at(
+                    doc.path,
+                    key_node.start_mark,
+                    f"duplicate key {key!r} (first at line {first[0]})",
+                )
             )
             continue
         doc.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)

@@ -11,10 +11,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ._version import __version__
 from .errors import EvaluationError, QualscoreError, SourceError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["main"]
 
@@ -43,13 +46,19 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("rules", help="the rule-set folder")
     evaluate.add_argument("facts", help="the facts file (YAML or JSON)")
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
-    evaluate.add_argument("--explain", metavar="ID", action="append", default=[],
-                          help="explain one item in full (repeatable; 'all' for every item)")
+    evaluate.add_argument(
+        "--explain",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="explain one item in full (repeatable; 'all' for every item)",
+    )
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run the command line; return the exit code."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -85,8 +94,11 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for warning in warnings:
         print(warning, file=err)
     items = sum(1 for _ in ruleset.items())
-    print(f"{ruleset.path}: ok: {items} items, {len(ruleset.facts)} facts, "
-          f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}", file=out)
+    print(
+        f"{ruleset.path}: ok: {items} items, {len(ruleset.facts)} facts, "
+        f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
+        file=out,
+    )
     return EXIT_OK
 
 
@@ -123,7 +135,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _console(out: TextIO) -> object:
+def _console(out: TextIO) -> Console:
     from rich.console import Console
 
     width = None if out.isatty() else int(os.environ.get("COLUMNS", "80"))

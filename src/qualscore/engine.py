@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ._version import __version__
 from .errors import EvaluationError
@@ -23,7 +23,6 @@ from .model import (
     CasesShape,
     Category,
     DeductionsShape,
-    FormulaShape,
     Indicator,
     Item,
     Part,
@@ -51,7 +50,12 @@ from .trace import (
 __all__ = ["evaluate", "formulas"]
 
 _ZERO = Decimal(0)
-_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
+_MODES = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "down": ROUND_DOWN,
+    "up": ROUND_UP,
+}
 
 
 def evaluate(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Result:
@@ -147,12 +151,15 @@ class _Scorer:
     def inputs(self, exprs: list[Formula]) -> tuple[Input, ...]:
         keys = {name for f in exprs for name in f.names}
         return tuple(
-            Input(d.key, d.label, self.values[d.key], d.unit) for d in self.ruleset.facts if d.key in keys
+            Input(d.key, d.label, self.values[d.key], d.unit)
+            for d in self.ruleset.facts
+            if d.key in keys
         )
 
     def category(self, category: Category) -> NodeResult:
         children = tuple(
-            self.indicator(c) if isinstance(c, Indicator) else self.item(c, c.id) for c in category.items
+            self.indicator(c) if isinstance(c, Indicator) else self.item(c, c.id)
+            for c in category.items
         )
         return _node(category.id, category.title, "category", category.points, children)
 
@@ -213,12 +220,20 @@ class _Scorer:
             return PartTrace(part.label, part.points, part.departments, "when", awarded, held=held)
         if part.each is not None:
             units = max(self.number(part.each), _ZERO)
-            return PartTrace(part.label, part.points, part.departments, "each", units * part.points, units=units)
+            return PartTrace(
+                part.label, part.points, part.departments, "each", units * part.points, units=units
+            )
         assert part.score is not None
         value, inner = self.shape(part.score, part.points)
         awarded = min(max(value, _ZERO), part.points)
         return PartTrace(
-            part.label, part.points, part.departments, "score", awarded, inner=inner, capped=awarded != value
+            part.label,
+            part.points,
+            part.departments,
+            "score",
+            awarded,
+            inner=inner,
+            capped=awarded != value,
         )
 
     def tiers(self, shape: TiersShape) -> tuple[Decimal, TiersTrace]:
@@ -226,7 +241,14 @@ class _Scorer:
         matched = next((i for i, b in enumerate(shape.bands) if b.contains(value)), None)
         points = shape.otherwise if matched is None else shape.bands[matched].points
         bands = tuple(
-            BandTrace(b.label or "", b.points, b.lower, b.at_least is not None, b.upper, b.at_most is not None)
+            BandTrace(
+                b.label or "",
+                b.points,
+                b.lower,
+                b.at_least is not None,
+                b.upper,
+                b.at_most is not None,
+            )
             for b in shape.bands
         )
         trace = TiersTrace(
@@ -238,7 +260,9 @@ class _Scorer:
         matched = next((i for i, c in enumerate(shape.cases) if self.holds(c.when)), None)
         points = shape.otherwise if matched is None else shape.cases[matched].points
         labels = tuple(c.label or c.when.source for c in shape.cases)
-        trace = CasesTrace(labels, tuple(c.points for c in shape.cases), matched, shape.otherwise_label, points)
+        trace = CasesTrace(
+            labels, tuple(c.points for c in shape.cases), matched, shape.otherwise_label, points
+        )
         return points, trace
 
     def deductions(self, shape: DeductionsShape, cap: Decimal) -> tuple[Decimal, DeductionsTrace]:
@@ -250,7 +274,7 @@ class _Scorer:
                 condition = step.unless or step.when
                 assert condition is not None
                 applied = self.holds(condition) != (step.unless is not None)
-                kind = "unless" if step.unless is not None else "when"
+                kind: Literal["unless", "when"] = "unless" if step.unless is not None else "when"
                 deducted = step.points if applied else _ZERO
                 steps.append(StepTrace(label, kind, step.points, applied, deducted))
                 continue
@@ -270,7 +294,11 @@ class _Scorer:
 
 
 def _node(
-    node_id: str, title: str, kind: Any, points: Decimal, children: tuple[NodeResult | ItemResult, ...]
+    node_id: str,
+    title: str,
+    kind: Any,
+    points: Decimal,
+    children: tuple[NodeResult | ItemResult, ...],
 ) -> NodeResult:
     total = sum((c.score for c in children), _ZERO)
     return NodeResult(node_id, title, kind, points, children, total, min(total, points))

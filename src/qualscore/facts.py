@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import _yaml
-from .errors import FactsError, Problem
+from .errors import FactsError, Problem, SourceError
 from .formula import Value
 from .loader import RuleSet
 from .model import FactDecl
@@ -55,7 +55,7 @@ def load_facts(ruleset: RuleSet, path: str | Path) -> Facts:
         doc = _yaml.load(Path(path), shown)
     except FactsError:
         raise
-    except _yaml.SourceError as exc:
+    except SourceError as exc:
         raise FactsError(exc.problems) from None
     if not isinstance(doc.data, dict):
         raise FactsError([doc.problem((), "a facts file must be a mapping of fact keys to values")])

@@ -18,7 +18,7 @@ import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from simpleeval import SimpleEval
 
@@ -34,9 +34,15 @@ MAX_DEPTH = 40
 MAX_PLACES = 12
 """Most decimal places ``round_half_up`` may ask for."""
 
-_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, traps=[
-    decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow,
-])
+_CONTEXT = decimal.Context(
+    prec=34,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[
+        decimal.DivisionByZero,
+        decimal.InvalidOperation,
+        decimal.Overflow,
+    ],
+)
 
 
 class FormulaError(ValueError):
@@ -158,20 +164,62 @@ def _call_table() -> dict[str, Callable[..., Decimal]]:
 
 
 _ALLOWED = (
-    ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp,
-    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
-    ast.Gt, ast.GtE, ast.IfExp, ast.Call, ast.Name, ast.Load, ast.Constant,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.IfExp,
+    ast.Call,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
 )
 
 _WHAT = {
-    ast.Attribute: "attribute access", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
-    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions", ast.JoinedStr: "f-strings", ast.NamedExpr: "':='",
-    ast.Pow: "'**'", ast.Mod: "'%'", ast.FloorDiv: "'//'", ast.List: "lists",
-    ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets", ast.Starred: "'*'",
-    ast.Await: "await", ast.Yield: "yield", ast.In: "'in'", ast.NotIn: "'not in'",
-    ast.Is: "'is'", ast.IsNot: "'is not'", ast.BitAnd: "'&'", ast.BitOr: "'|'",
-    ast.BitXor: "'^'", ast.Invert: "'~'", ast.LShift: "'<<'", ast.RShift: "'>>'",
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.JoinedStr: "f-strings",
+    ast.NamedExpr: "':='",
+    ast.Pow: "'**'",
+    ast.Mod: "'%'",
+    ast.FloorDiv: "'//'",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.Starred: "'*'",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.In: "'in'",
+    ast.NotIn: "'not in'",
+    ast.Is: "'is'",
+    ast.IsNot: "'is not'",
+    ast.BitAnd: "'&'",
+    ast.BitOr: "'|'",
+    ast.BitXor: "'^'",
+    ast.Invert: "'~'",
+    ast.LShift: "'<<'",
+    ast.RShift: "'>>'",
     ast.MatMult: "'@'",
 }
 
@@ -198,7 +246,7 @@ class _Checker:
             return self._name(node)
         if isinstance(node, ast.Call):
             self._call(node)
-            node.args = [self.rewrite(a, depth + 1) for a in node.args]
+            node.args = [cast(ast.expr, self.rewrite(a, depth + 1)) for a in node.args]
             return node
         for name, value in ast.iter_fields(node):
             if isinstance(value, ast.AST):
@@ -212,7 +260,8 @@ class _Checker:
             return node
         if isinstance(node.value, int | float) and not isinstance(node.value, complex):
             segment = ast.get_source_segment(self.text, node) or repr(node.value)
-            return ast.copy_location(ast.Constant(Decimal(segment.replace("_", ""))), node)
+            exact = Decimal(segment.replace("_", ""))
+            return ast.copy_location(ast.Constant(exact), node)  # type: ignore[arg-type]
         raise self.fail(node, f"{type(node.value).__name__} literals not allowed in an expression")
 
     def _name(self, node: ast.Name) -> ast.AST:
@@ -237,9 +286,14 @@ class _Checker:
             raise self.fail(node, f"{node.func.id}() takes {low} to {high} arguments")
         if node.func.id == "round_half_up" and len(node.args) == 2:
             places = node.args[1]
-            if not (isinstance(places, ast.Constant) and type(places.value) is int
-                    and 0 <= places.value <= MAX_PLACES):
-                raise self.fail(node, f"round_half_up places must be a whole number 0..{MAX_PLACES}")
+            if not (
+                isinstance(places, ast.Constant)
+                and type(places.value) is int
+                and 0 <= places.value <= MAX_PLACES
+            ):
+                raise self.fail(
+                    node, f"round_half_up places must be a whole number 0..{MAX_PLACES}"
+                )
         node.func = ast.copy_location(ast.Name(node.func.id, ast.Load()), node.func)
 
     def infer(self, node: ast.AST) -> Type:
@@ -286,8 +340,15 @@ class _Checker:
 
 
 def _op(op: ast.AST) -> str:
-    return {ast.Not: "not", ast.USub: "-", ast.UAdd: "+", ast.Add: "+", ast.Sub: "-",
-            ast.Mult: "*", ast.Div: "/"}.get(type(op), type(op).__name__)
+    return {
+        ast.Not: "not",
+        ast.USub: "-",
+        ast.UAdd: "+",
+        ast.Add: "+",
+        ast.Sub: "-",
+        ast.Mult: "*",
+        ast.Div: "/",
+    }.get(type(op), type(op).__name__)
 
 
 def _noun(kind: Type) -> str:

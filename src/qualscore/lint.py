@@ -13,6 +13,7 @@ the node's place and the numbers that show the problem:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,11 +62,15 @@ def _shapes(shape: Shape) -> Iterator[Shape]:
 
 def _sum_message(total: Decimal, points: Decimal, what: str) -> str | None:
     if total > points:
-        return (f"its {what} add to {fmt(total)}, more than its declared {fmt(points)} points; "
-                f"the cap of {fmt(points)} binds")
+        return (
+            f"its {what} add to {fmt(total)}, more than its declared {fmt(points)} points; "
+            f"the cap of {fmt(points)} binds"
+        )
     if total < points:
-        return (f"its {what} add to {fmt(total)}, less than its declared {fmt(points)} points; "
-                f"{fmt(points - total)} points can never be earned")
+        return (
+            f"its {what} add to {fmt(total)}, less than its declared {fmt(points)} points; "
+            f"{fmt(points - total)} points can never be earned"
+        )
     return None
 
 
@@ -98,10 +103,12 @@ def _tiers(where: Location, name: str, shape: Shape) -> Iterator[LintWarning]:
     if not isinstance(shape, TiersShape):
         return
     bands = [
-        BandTrace(b.label or "", b.points, b.lower, b.at_least is not None, b.upper, b.at_most is not None)
+        BandTrace(
+            b.label or "", b.points, b.lower, b.at_least is not None, b.upper, b.at_most is not None
+        )
         for b in shape.bands
     ]
-    for above, band in zip(bands, bands[1:], strict=False):
+    for above, band in itertools.pairwise(bands):
         if band.points >= above.points:
             same = "as much as" if band.points == above.points else "more than"
             yield LintWarning(
@@ -121,5 +128,6 @@ def _nothing_done(ruleset: RuleSet, item: Item, where: Location) -> Iterator[Lin
         yield LintWarning(
             where,
             f"item {item.id}",
-            f"awards {fmt(result.score)} of {fmt(item.points)} when every condition it reads is false",
+            f"awards {fmt(result.score)} of {fmt(item.points)} "
+            "when every condition it reads is false",
         )

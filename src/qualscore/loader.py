@@ -8,9 +8,9 @@ is collected and raised at once as a :class:`~qualscore.errors.RuleSetError`.
 from __future__ import annotations
 
 import hashlib
-from functools import cached_property
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -102,13 +102,17 @@ def load_rules(path: str | Path) -> RuleSet:
     shown = str(path).rstrip("/") or "."
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "no such folder"
-        raise RuleSetError([Problem(shown, 0, 0, f"{what}; a rule set is a folder with {MANIFEST}")])
+        raise RuleSetError(
+            [Problem(shown, 0, 0, f"{what}; a rule set is a folder with {MANIFEST}")]
+        )
     reader = _Reader(root, shown)
     facts_doc = reader.read(FACTS)
     types = _types(facts_doc.data if facts_doc else None)
     facts = reader.validate(facts_doc, FactsFile, types)
     manifest = reader.validate(reader.read(MANIFEST), Manifest, types)
-    category_files = sorted((root / CATEGORIES).glob("*.yaml")) if (root / CATEGORIES).is_dir() else []
+    category_files = (
+        sorted((root / CATEGORIES).glob("*.yaml")) if (root / CATEGORIES).is_dir() else []
+    )
     if not category_files:
         reader.problems.append(Problem(f"{shown}/{CATEGORIES}", 0, 0, "no category files (*.yaml)"))
     categories = []
@@ -172,7 +176,9 @@ class _Reader:
         self.docs[name] = doc
         return doc
 
-    def validate(self, doc: _yaml.Document | None, model: type[M], types: dict[str, Type]) -> M | None:
+    def validate(
+        self, doc: _yaml.Document | None, model: type[M], types: dict[str, Type]
+    ) -> M | None:
         if doc is None:
             return None
         if not isinstance(doc.data, dict):
@@ -187,8 +193,13 @@ class _Reader:
             self.problems.extend(
                 _problem(doc, e)
                 for e in errors
-                if not (e["type"] == "too_short"
-                        and any(c[: len(e["loc"])] == tuple(e["loc"]) and c != tuple(e["loc"]) for c in causes))
+                if not (
+                    e["type"] == "too_short"
+                    and any(
+                        c[: len(e["loc"])] == tuple(e["loc"]) and c != tuple(e["loc"])
+                        for c in causes
+                    )
+                )
             )
             return None
 

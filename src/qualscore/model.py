@@ -26,14 +26,36 @@ from pydantic import (
 from .formula import Formula, FormulaError, Type, compile_formula
 
 __all__ = [
-    "Band", "Bonus", "Case", "CasesShape", "Category", "Check", "DeductionsShape",
-    "FactDecl", "FactsFile", "FormulaShape", "Indicator", "Item", "Manifest", "NotApplicable",
-    "Part", "PartsShape", "Rounding", "Shape", "Step", "TiersShape", "Veto",
+    "Band",
+    "Bonus",
+    "Case",
+    "CasesShape",
+    "Category",
+    "Check",
+    "DeductionsShape",
+    "FactDecl",
+    "FactsFile",
+    "FormulaShape",
+    "Indicator",
+    "Item",
+    "Manifest",
+    "NotApplicable",
+    "Part",
+    "PartsShape",
+    "Rounding",
+    "Shape",
+    "Step",
+    "TiersShape",
+    "Veto",
 ]
 
 FACT_TYPES: dict[str, Type] = {
-    "bool": "bool", "count": "number", "percent": "number",
-    "rate": "number", "amount": "number", "number": "number",
+    "bool": "bool",
+    "count": "number",
+    "percent": "number",
+    "rate": "number",
+    "amount": "number",
+    "number": "number",
 }
 
 
@@ -130,8 +152,11 @@ class Band(_Strict):
         low, high = self.lower, self.upper
         if low is None and high is None:
             raise ValueError("a band needs a bound: at_least, above, below or at_most")
-        if low is not None and high is not None and (low > high or (
-                low == high and (self.above is not None or self.below is not None))):
+        if (
+            low is not None
+            and high is not None
+            and (low > high or (low == high and (self.above is not None or self.below is not None)))
+        ):
             raise ValueError(f"empty band: lower bound {low} is not below upper bound {high}")
         return self
 
@@ -317,7 +342,7 @@ class Manifest(_Strict):
     title: Text
     year: int = Field(ge=1900, le=2200)
     language: Literal["zh", "en"]
-    rounding: Rounding = Rounding()
+    rounding: Rounding = Rounding(places=2, mode="half_up")
     total_points: Points | None = None
     normal_result: Text | None = None
     bonus: Bonus | None = None
@@ -346,10 +371,17 @@ class FactDecl(_Strict):
     @property
     def bounds(self) -> tuple[Decimal | None, Decimal | None]:
         """The allowed range, defaults of the type applied."""
-        low = {"count": Decimal(0), "percent": Decimal(0), "rate": Decimal(0),
-               "amount": Decimal(0)}.get(self.type)
+        low = {
+            "count": Decimal(0),
+            "percent": Decimal(0),
+            "rate": Decimal(0),
+            "amount": Decimal(0),
+        }.get(self.type)
         high = Decimal(100) if self.type == "percent" else None
-        return (self.min if self.min is not None else low, self.max if self.max is not None else high)
+        return (
+            self.min if self.min is not None else low,
+            self.max if self.max is not None else high,
+        )
 
 
 class Check(_Strict):

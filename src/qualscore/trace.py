@@ -14,9 +14,20 @@ from typing import Literal
 from .formula import Value
 
 __all__ = [
-    "BandTrace", "CasesTrace", "DeductionsTrace", "FormulaTrace", "Input", "ItemResult",
-    "NodeResult", "PartTrace", "PartsTrace", "Result", "ShapeTrace", "StepTrace",
-    "TiersTrace", "VetoResult",
+    "BandTrace",
+    "CasesTrace",
+    "DeductionsTrace",
+    "FormulaTrace",
+    "Input",
+    "ItemResult",
+    "NodeResult",
+    "PartTrace",
+    "PartsTrace",
+    "Result",
+    "ShapeTrace",
+    "StepTrace",
+    "TiersTrace",
+    "VetoResult",
 ]
 
 

@@ -35,8 +35,13 @@ def to_data(result: Result) -> dict[str, Any]:
         "categories": [_node(c, result.language) for c in result.categories],
         "bonus": _item(result.bonus, result.language) if result.bonus else None,
         "vetoes": [
-            {"id": v.id, "title": v.title, "held": v.held, "result": v.result,
-             "inputs": [_input(i) for i in v.inputs]}
+            {
+                "id": v.id,
+                "title": v.title,
+                "held": v.held,
+                "result": v.result,
+                "inputs": [_input(i) for i in v.inputs],
+            }
             for v in result.vetoes
         ],
         "fingerprint": {
@@ -57,7 +62,8 @@ def _node(node: NodeResult, language: str) -> dict[str, Any]:
         "score": fmt(node.score),
         "capped": node.capped,
         "children": [
-            _node(c, language) if isinstance(c, NodeResult) else _item(c, language) for c in node.children
+            _node(c, language) if isinstance(c, NodeResult) else _item(c, language)
+            for c in node.children
         ],
     }
 
@@ -96,8 +102,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return fmt(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if type(value).__name__ in ("PartsTrace", "TiersTrace", "CasesTrace", "DeductionsTrace",
-                                    "FormulaTrace"):
+        if type(value).__name__ in (
+            "PartsTrace",
+            "TiersTrace",
+            "CasesTrace",
+            "DeductionsTrace",
+            "FormulaTrace",
+        ):
             return _trace(value)  # type: ignore[arg-type]
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, tuple | list):

@@ -35,8 +35,11 @@ def explain(item: ItemResult, language: str) -> list[str]:
     w = words(language)
     lines: list[str] = []
     if item.not_applicable is not None:
-        lines.append(f"{w['na']}：{item.not_applicable}" if language == "zh"
-                     else f"{w['na']}: {item.not_applicable}")
+        lines.append(
+            f"{w['na']}：{item.not_applicable}"
+            if language == "zh"
+            else f"{w['na']}: {item.not_applicable}"
+        )
     elif item.shape is not None:
         lines.extend(_shape(item.shape, item.inputs, language, ""))
     if item.clamped:
@@ -72,14 +75,20 @@ def _part(part: PartTrace, inputs: tuple[Input, ...], language: str, indent: str
     sep = "：" if language == "zh" else ": "
     if part.kind == "when":
         mark = "✓" if part.held else "✗"
-        return [f"{indent}{mark} {part.label}{sep}{_pts(part.awarded, language)}"
-                f"{'' if part.held else ' / ' + _pts(part.points, language)}"]
+        return [
+            f"{indent}{mark} {part.label}{sep}{_pts(part.awarded, language)}"
+            f"{'' if part.held else ' / ' + _pts(part.points, language)}"
+        ]
     if part.kind == "each":
         units = fmt(part.units or Decimal(0))
-        return [f"{indent}{part.label}{sep}{units} × {_pts(part.points, language)} = "
-                f"{_pts(part.awarded, language)}"]
+        return [
+            f"{indent}{part.label}{sep}{units} × {_pts(part.points, language)} = "
+            f"{_pts(part.awarded, language)}"
+        ]
     assert part.inner is not None
-    head = f"{indent}{part.label}{sep}{_pts(part.awarded, language)} / {_pts(part.points, language)}"
+    head = (
+        f"{indent}{part.label}{sep}{_pts(part.awarded, language)} / {_pts(part.points, language)}"
+    )
     return [head, *_shape(part.inner, inputs, language, indent + "  ")]
 
 
@@ -102,7 +111,7 @@ def _tiers(t: TiersTrace, inputs: tuple[Input, ...], language: str) -> str:
     band = band_text(t.bands[t.matched])
     if language == "zh":
         return f"{subject}，落在「{band}」档，得 {fmt(t.value)} 分"
-    return f"{subject}: falls in band \"{band}\", {fmt(t.value)} pt"
+    return f'{subject}: falls in band "{band}", {fmt(t.value)} pt'
 
 
 def _cases(c: CasesTrace, language: str) -> str:
@@ -114,7 +123,7 @@ def _cases(c: CasesTrace, language: str) -> str:
     label = c.labels[c.matched]
     if language == "zh":
         return f"符合「{label}」，得 {fmt(c.value)} 分"
-    return f"\"{label}\" holds: {fmt(c.value)} pt"
+    return f'"{label}" holds: {fmt(c.value)} pt'
 
 
 def _deductions(d: DeductionsTrace, language: str, indent: str) -> list[str]:
@@ -126,7 +135,9 @@ def _deductions(d: DeductionsTrace, language: str, indent: str) -> list[str]:
     if not any(s.applied for s in d.steps):
         lines.append(indent + "  " + ("无扣分" if zh else "nothing deducted"))
     if d.floored:
-        lines.append(f"{indent}  {'扣完为止，得' if zh else 'floor reached:'} {_pts(d.floor, language)}")
+        lines.append(
+            f"{indent}  {'扣完为止，得' if zh else 'floor reached:'} {_pts(d.floor, language)}"
+        )
     return lines
 
 

@@ -43,32 +43,61 @@ def render_table(result: Result, console: Console) -> None:
     if result.bonus is not None:
         _add_item(table, result.bonus, "", label="+")
     table.add_section()
-    table.add_row(Text(w["total"], style="bold"), "", fmt(result.possible), Text(fmt(result.total), style="bold"), "")
+    table.add_row(
+        Text(w["total"], style="bold"),
+        "",
+        fmt(result.possible),
+        Text(fmt(result.total), style="bold"),
+        "",
+    )
     console.print(table)
     for veto in result.vetoes:
         state = w["vetoed"] if veto.held else w["not_vetoed"]
-        console.print(f"{w['veto']}（{veto.title}）：{state}" if result.language == "zh"
-                      else f"{w['veto']} ({veto.title}): {state}")
+        console.print(
+            f"{w['veto']}（{veto.title}）：{state}"
+            if result.language == "zh"
+            else f"{w['veto']} ({veto.title}): {state}"
+        )
     if result.result_label:
-        console.print(f"{w['result']}：{result.result_label}" if result.language == "zh"
-                      else f"{w['result']}: {result.result_label}")
-    console.print(Text(f"{w['rules']} sha256 {result.rules_sha256[:12]} · {w['facts']} sha256 "
-                       f"{result.facts_sha256[:12]} · qualscore {result.engine_version}", style="dim"))
+        console.print(
+            f"{w['result']}：{result.result_label}"
+            if result.language == "zh"
+            else f"{w['result']}: {result.result_label}"
+        )
+    console.print(
+        Text(
+            f"{w['rules']} sha256 {result.rules_sha256[:12]} · {w['facts']} sha256 "
+            f"{result.facts_sha256[:12]} · qualscore {result.engine_version}",
+            style="dim",
+        )
+    )
 
 
-def _add_node(table: Table, node: NodeResult, w: dict[str, str], *, style: str, indent: str = "") -> None:
+def _add_node(
+    table: Table, node: NodeResult, w: dict[str, str], *, style: str, indent: str = ""
+) -> None:
     title = node.title
     if node.capped:
         title += f"（{fmt(node.sum)} → {w['cap']} {fmt(node.points)}）"
     shown_id = "" if node.kind == "category" else node.id
-    table.add_row(Text(indent + shown_id, style=style), Text(title, style=style), fmt(node.points),
-                  Text(fmt(node.score), style=style), fmt(node.lost))
+    table.add_row(
+        Text(indent + shown_id, style=style),
+        Text(title, style=style),
+        fmt(node.points),
+        Text(fmt(node.score), style=style),
+        fmt(node.lost),
+    )
 
 
 def _add_item(table: Table, item: ItemResult, indent: str, label: str | None = None) -> None:
     lost_style = "red" if item.lost > 0 else ""
-    table.add_row(indent + (label or item.id), item.title, fmt(item.points), fmt(item.score),
-                  Text(fmt(item.lost), style=lost_style))
+    table.add_row(
+        indent + (label or item.id),
+        item.title,
+        fmt(item.points),
+        fmt(item.score),
+        Text(fmt(item.lost), style=lost_style),
+    )
 
 
 def render_item(result: Result, item: ItemResult, console: Console) -> None:
@@ -83,7 +112,11 @@ def render_item(result: Result, item: ItemResult, console: Console) -> None:
     if item.inputs:
         body.append(Text(w["inputs"] + sep, style="bold"))
         for i in item.inputs:
-            value = (w["yes"] if i.value else w["no"]) if isinstance(i.value, bool) else value_text(i.value, i.unit)
+            value = (
+                (w["yes"] if i.value else w["no"])
+                if isinstance(i.value, bool)
+                else value_text(i.value, i.unit)
+            )
             body.append(Text(f"  {i.label}（{i.key}）= {value}"))
     body.append(Text(""))
     body.extend(Text(line) for line in explain(item, result.language))

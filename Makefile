@@ -1,0 +1,38 @@
+# Everything runs from a virtualenv made here with python3; nothing else is needed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+RULES  ?= rules/rugao-2018
+FACTS  ?= examples/rugao-2018/city-sample.yaml
+
+.PHONY: setup demo test check lint typecheck clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Score the bundled worked case and explain one item.
+demo: $(STAMP)
+	$(BIN)/qualscore validate $(RULES)
+	$(BIN)/qualscore evaluate $(RULES) $(FACTS)
+	$(BIN)/qualscore evaluate $(RULES) $(FACTS) --explain 24.1
+
+## The whole test suite, then the linters: what CI runs.
+test: $(STAMP)
+	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory check
+
+check: lint typecheck
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
