@@ -19,6 +19,8 @@ from .errors import EvaluationError, QualscoreError, SourceError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .trace import Result
+
 __all__ = ["main"]
 
 EXIT_OK = 0
@@ -45,7 +47,23 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="score one entity's facts")
     evaluate.add_argument("rules", help="the rule-set folder")
     evaluate.add_argument("facts", help="the facts file (YAML or JSON)")
-    evaluate.add_argument("--format", choices=("table", "json"), default="table")
+    evaluate.add_argument(
+        "--format", choices=("table", "json", "markdown", "html"), default="table"
+    )
+    evaluate.add_argument(
+        "--view",
+        choices=("scores", "headroom", "departments", "all"),
+        default="scores",
+        help="what the table shows (table format only)",
+    )
+    evaluate.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        help="language of the engine's own words (default: the rule set's)",
+    )
+    evaluate.add_argument(
+        "--out", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
     evaluate.add_argument(
         "--explain",
         metavar="ID",
@@ -120,18 +138,46 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         print(f"qualscore: --explain: no item {unknown[0]!r}{hint}", file=err)
         return EXIT_USER_ERROR
-    if args.format == "json":
-        from .report.data import to_json
-
-        out.write(to_json(result))
-        return EXIT_OK
-    from .report.terminal import render_item, render_table
+    language = args.lang or result.language
+    if args.format != "table":
+        return _write(args.out, _document(args.format, result, language), out)
+    from .report.terminal import render_departments, render_headroom, render_item, render_table
 
     console = _console(out)
-    if not wanted:
-        render_table(result, console)
-    for item_id in wanted:
-        render_item(result, result.item(item_id), console)
+    if wanted:
+        for item_id in wanted:
+            render_item(result, result.item(item_id), console, language)
+        return EXIT_OK
+    if args.view in ("scores", "all"):
+        render_table(result, console, language)
+    if args.view in ("headroom", "all"):
+        render_headroom(result, console, language)
+    if args.view in ("departments", "all"):
+        render_departments(result, console, language)
+    return EXIT_OK
+
+
+def _document(fmt: str, result: Result, language: str) -> str:
+    if fmt == "json":
+        from .report.data import to_json
+
+        return to_json(result, language)
+    if fmt == "markdown":
+        from .report.markdown import to_markdown
+
+        return to_markdown(result, language)
+    from .report.html import to_html
+
+    return to_html(result, language)
+
+
+def _write(path: str | None, text: str, out: TextIO) -> int:
+    if path is None:
+        out.write(text)
+        return EXIT_OK
+    from ._files import write_atomic
+
+    write_atomic(path, text)
     return EXIT_OK
 
 

@@ -177,7 +177,8 @@ class _Scorer:
             reason = na.reason
         else:
             raw, trace = self.shape(item.score, item.points)
-        bounded = min(max(raw, _ZERO), item.points)
+        # Compare, don't max(): max(Decimal('-0'), 0) is -0, which would print as '-0.00'.
+        bounded = _ZERO if raw <= _ZERO else min(raw, item.points)
         score = bounded.quantize(self.quantum, rounding=self.mode)
         return ItemResult(
             id=item_id,
@@ -206,7 +207,7 @@ class _Scorer:
         if isinstance(shape, DeductionsShape):
             return self.deductions(shape, cap)
         value = self.number(shape.expr)
-        return value, FormulaTrace(shape.expr.source, value)
+        return value, FormulaTrace(shape.expr.source, value, shape.label)
 
     def parts(self, shape: PartsShape) -> tuple[Decimal, PartsTrace]:
         traces = [self.part(p) for p in shape.parts]
@@ -252,7 +253,15 @@ class _Scorer:
             for b in shape.bands
         )
         trace = TiersTrace(
-            shape.value.source, value, shape.better, bands, matched, shape.otherwise_label, points
+            shape.value.source,
+            value,
+            shape.better,
+            bands,
+            matched,
+            shape.otherwise_label,
+            points,
+            shape.label,
+            shape.unit,
         )
         return points, trace
 

@@ -185,6 +185,8 @@ class TiersShape(_Strict):
 
     kind: Literal["tiers"]
     value: NumExpr
+    label: Text | None = None
+    unit: Text | None = None
     better: Literal["higher", "lower"] = "higher"
     bands: tuple[Band, ...] = Field(min_length=1)
     otherwise: Points = Decimal(0)
@@ -243,6 +245,7 @@ class FormulaShape(_Strict):
 
     kind: Literal["formula"]
     expr: NumExpr
+    label: Text | None = None
 
 
 Shape = Annotated[

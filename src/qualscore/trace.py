@@ -87,6 +87,8 @@ class TiersTrace:
     matched: int | None
     otherwise_label: str | None
     value: Decimal
+    label: str | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class FormulaTrace:
 
     expr: str
     value: Decimal
+    label: str | None = None
 
 
 ShapeTrace = PartsTrace | TiersTrace | CasesTrace | DeductionsTrace | FormulaTrace

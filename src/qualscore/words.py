@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from .trace import BandTrace
 
-__all__ = ["WORDS", "band_text", "fmt", "words"]
+__all__ = ["WORDS", "band_text", "fmt", "fmt_approx", "words"]
 
 
 def fmt(value: Decimal) -> str:
@@ -19,6 +19,14 @@ def fmt(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def fmt_approx(value: Decimal, places: int = 4) -> str:
+    """Like :func:`fmt`, but a value with more than ``places`` decimals is shown as ``≈ x``."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        return "≈ " + fmt(value.quantize(Decimal(1).scaleb(-places)))
+    return fmt(value)
 
 
 WORDS: dict[str, dict[str, str]] = {
@@ -66,6 +74,21 @@ WORDS: dict[str, dict[str, str]] = {
         "no": "否",
         "and": "且",
         "otherwise": "其余情况",
+        "summary": "总览",
+        "by_category": "各类别得分",
+        "items": "各项得分与说明",
+        "departments_view": "各责任单位失分",
+        "headroom": "提升空间",
+        "gain": "本项可增",
+        "effective": "总分可增",
+        "action": "做法",
+        "shared": "共同负责",
+        "explanation": "说明",
+        "part": "分项",
+        "cap_binds": "封顶生效",
+        "department": "责任单位",
+        "no_loss": "无失分",
+        "no_headroom": "各项均已满分",
     },
     "en": {
         "item": "item",
@@ -111,6 +134,21 @@ WORDS: dict[str, dict[str, str]] = {
         "no": "no",
         "and": "and",
         "otherwise": "otherwise",
+        "summary": "Summary",
+        "by_category": "Scores by category",
+        "items": "Items explained",
+        "departments_view": "Points lost by department",
+        "headroom": "Headroom",
+        "gain": "item gain",
+        "effective": "total gain",
+        "action": "what would earn it",
+        "shared": "shared",
+        "explanation": "explanation",
+        "part": "part",
+        "cap_binds": "cap binds",
+        "department": "department",
+        "no_loss": "no points lost",
+        "no_headroom": "every item at full points",
     },
 }
 

@@ -13,18 +13,20 @@ from typing import Any
 
 from ..trace import Input, ItemResult, NodeResult, Result, ShapeTrace
 from ..words import fmt
+from .analysis import departments, headroom, sentence
 from .explain import explain
 
 __all__ = ["to_data", "to_json"]
 
 
-def to_json(result: Result) -> str:
+def to_json(result: Result, language: str | None = None) -> str:
     """The JSON document of the output contract, ending in a newline."""
-    return json.dumps(to_data(result), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(to_data(result, language), ensure_ascii=False, indent=2) + "\n"
 
 
-def to_data(result: Result) -> dict[str, Any]:
-    """The output contract as plain data."""
+def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
+    """The output contract as plain data; ``language`` for the engine's words."""
+    lang = language or result.language
     return {
         "ruleset": {"id": result.ruleset_id, "title": result.title, "year": result.year},
         "total": fmt(result.total),
@@ -32,8 +34,8 @@ def to_data(result: Result) -> dict[str, Any]:
         "vetoed": result.vetoed,
         "result": result.result,
         "result_label": result.result_label,
-        "categories": [_node(c, result.language) for c in result.categories],
-        "bonus": _item(result.bonus, result.language) if result.bonus else None,
+        "categories": [_node(c, lang) for c in result.categories],
+        "bonus": _item(result.bonus, lang) if result.bonus else None,
         "vetoes": [
             {
                 "id": v.id,
@@ -43,6 +45,27 @@ def to_data(result: Result) -> dict[str, Any]:
                 "inputs": [_input(i) for i in v.inputs],
             }
             for v in result.vetoes
+        ],
+        "headroom": [
+            {
+                "id": o.item_id,
+                "action": o.action,
+                "gain": fmt(o.gain),
+                "effective": fmt(o.effective),
+                "departments": list(o.departments),
+            }
+            for o in headroom(result, lang)
+        ],
+        "departments": [
+            {
+                "department": d.department,
+                "lost": fmt(d.lost),
+                "items": [
+                    {"id": i, "part": part, "lost": fmt(lost), "shared": shared}
+                    for i, _t, part, lost, shared in d.items
+                ],
+            }
+            for d in departments(result)
         ],
         "fingerprint": {
             "rules_sha256": result.rules_sha256,
@@ -81,6 +104,7 @@ def _item(item: ItemResult, language: str) -> dict[str, Any]:
         "not_applicable": item.not_applicable,
         "inputs": [_input(i) for i in item.inputs],
         "explanation": explain(item, language),
+        "sentence": sentence(item, language),
         "trace": _trace(item.shape) if item.shape is not None else None,
         "raw": fmt(item.raw),
         "clamped": item.clamped,

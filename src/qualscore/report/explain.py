@@ -17,7 +17,7 @@ from ..trace import (
     StepTrace,
     TiersTrace,
 )
-from ..words import band_text, fmt, words
+from ..words import band_text, fmt, fmt_approx, words
 
 __all__ = ["explain", "value_text"]
 
@@ -102,7 +102,8 @@ def _subject(expr: str, inputs: tuple[Input, ...]) -> str:
 def _tiers(t: TiersTrace, inputs: tuple[Input, ...], language: str) -> str:
     subject = _subject(t.expr, inputs)
     if subject == t.expr:
-        subject = f"{t.expr} = {fmt(t.input)}"
+        name = t.label or t.expr
+        subject = f"{name} = {fmt_approx(t.input)}{t.unit or ''}"
     if t.matched is None:
         other = f"（{t.otherwise_label}）" if t.otherwise_label else ""
         if language == "zh":
@@ -154,4 +155,9 @@ def _step(step: StepTrace, language: str) -> str:
 
 
 def _formula(f: FormulaTrace, language: str) -> str:
-    return f"{'公式' if language == 'zh' else 'formula'} {f.expr} = {fmt(f.value)}"
+    name = f.label or ("公式" if language == "zh" else "formula")
+    return (
+        f"{name}：{f.expr} = {fmt_approx(f.value)}"
+        if language == "zh"
+        else (f"{name}: {f.expr} = {fmt_approx(f.value)}")
+    )

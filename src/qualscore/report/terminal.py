@@ -10,14 +10,16 @@ from rich.text import Text
 
 from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
+from .analysis import departments, headroom
 from .explain import explain, value_text
 
-__all__ = ["render_item", "render_table"]
+__all__ = ["render_departments", "render_headroom", "render_item", "render_table"]
 
 
-def render_table(result: Result, console: Console) -> None:
+def render_table(result: Result, console: Console, language: str | None = None) -> None:
     """Print the score table: categories, indicators, items, bonus, total, veto."""
-    w = words(result.language)
+    language = language or result.language
+    w = words(language)
     table = Table(
         title=f"{result.title}",
         box=box.SIMPLE_HEAD,
@@ -100,10 +102,13 @@ def _add_item(table: Table, item: ItemResult, indent: str, label: str | None = N
     )
 
 
-def render_item(result: Result, item: ItemResult, console: Console) -> None:
+def render_item(
+    result: Result, item: ItemResult, console: Console, language: str | None = None
+) -> None:
     """Print one item with its source text, inputs and explanation."""
-    w = words(result.language)
-    sep = "：" if result.language == "zh" else ": "
+    language = language or result.language
+    w = words(language)
+    sep = "：" if language == "zh" else ": "
     body: list[Text] = []
     if item.content:
         body.append(Text(f"{w['content']}{sep}{item.content}"))
@@ -119,6 +124,48 @@ def render_item(result: Result, item: ItemResult, console: Console) -> None:
             )
             body.append(Text(f"  {i.label}（{i.key}）= {value}"))
     body.append(Text(""))
-    body.extend(Text(line) for line in explain(item, result.language))
+    body.extend(Text(line) for line in explain(item, language))
+    best = next(iter(o for o in headroom(result, language) if o.item_id == item.id), None)
+    if best is not None:
+        more = (
+            f"{best.action}可再得 {fmt(best.gain)} 分"
+            if language == "zh"
+            else (f"{best.action} would earn {fmt(best.gain)} more")
+        )
+        body.append(Text(more, style="bold"))
     title = f"{item.id} {item.title}"
     console.print(Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED))
+
+
+def render_headroom(result: Result, console: Console, language: str, limit: int = 15) -> None:
+    """Print the top opportunities, most points to the total first."""
+    w = words(language)
+    found = headroom(result, language)
+    table = Table(title=w["headroom"], box=box.SIMPLE_HEAD, expand=True, show_edge=False)
+    table.add_column(w["item"], no_wrap=True)
+    table.add_column(w["action"], ratio=1)
+    table.add_column(w["gain"], justify="right", no_wrap=True)
+    table.add_column(w["effective"], justify="right", no_wrap=True)
+    for o in found[:limit]:
+        table.add_row(o.item_id, o.action, fmt(o.gain), fmt(o.effective))
+    console.print(table if found else Text(w["no_headroom"]))
+    if len(found) > limit:
+        console.print(Text(f"… +{len(found) - limit}", style="dim"))
+
+
+def render_departments(result: Result, console: Console, language: str) -> None:
+    """Print the points lost per department, with each department's items."""
+    w = words(language)
+    losses = departments(result)
+    table = Table(title=w["departments_view"], box=box.SIMPLE_HEAD, expand=True, show_edge=False)
+    table.add_column(w["department"], no_wrap=True)
+    table.add_column(w["lost"], justify="right", no_wrap=True)
+    table.add_column(w["item"], ratio=1)
+    for d in losses:
+        entries = "、".join(
+            f"{i} {fmt(lost)}" + ("*" if shared else "") for i, _t, _p, lost, shared in d.items
+        )
+        table.add_row(d.department, fmt(d.lost), entries)
+    console.print(table if losses else Text(w["no_loss"]))
+    if any(shared for d in losses for *_, shared in d.items):
+        console.print(Text(f"* {w['shared']}", style="dim"))
