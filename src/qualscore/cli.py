@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     validate = sub.add_parser("validate", help="check a rule set; print its errors and warnings")
     validate.add_argument("rules", help="the rule-set folder")
+    validate.set_defaults(run=_validate)
     evaluate = sub.add_parser("evaluate", help="score one entity's facts")
     evaluate.add_argument("rules", help="the rule-set folder")
     evaluate.add_argument("facts", help="the facts file (YAML or JSON)")
@@ -71,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="explain one item in full (repeatable; 'all' for every item)",
     )
+    evaluate.set_defaults(run=_evaluate)
+    # Each further command: a parser here, set_defaults(run=...), its work in its own module.
     return parser
 
 
@@ -88,9 +91,7 @@ def main(
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     try:
-        if args.command == "validate":
-            return _validate(args, out, err)
-        return _evaluate(args, out, err)
+        return int(args.run(args, out, err))
     except SourceError as exc:
         for problem in exc.problems:
             print(problem, file=err)

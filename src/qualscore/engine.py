@@ -9,6 +9,7 @@ result, not the score.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, Literal
@@ -137,7 +138,7 @@ class _Scorer:
         try:
             return formula.evaluate(self.values)
         except (ArithmeticError, TypeError) as exc:
-            reason = "division by zero" if "Division" in type(exc).__name__ else type(exc).__name__
+            reason = "division by zero" if isinstance(exc, ZeroDivisionError) else _reason(exc)
             raise EvaluationError(item_id, f"{formula.source}: {reason}") from exc
 
     def number(self, formula: Formula) -> Decimal:
@@ -300,6 +301,12 @@ class _Scorer:
         floored = value < shape.floor
         value = max(value, shape.floor)
         return value, DeductionsTrace(start, tuple(steps), shape.floor, floored, value)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, decimal.Overflow):
+        return "number too large"
+    return "not a valid number (" + type(exc).__name__ + ")"
 
 
 def _node(

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from .engine import _Scorer, formulas
 from .loader import Location, RuleSet
-from .model import Category, Indicator, Item, PartsShape, Shape, TiersShape
+from .model import Category, DeductionsShape, Indicator, Item, PartsShape, Shape, TiersShape
 from .trace import BandTrace
 from .words import band_text, fmt
 
@@ -99,6 +99,13 @@ def _all(category: Category) -> Iterator[Item | Indicator]:
             yield from child.items
 
 
+def _penalises(shape: Shape) -> bool:
+    """Whether a shape deducts when something holds: there, all-false is the best case."""
+    if isinstance(shape, DeductionsShape):
+        return any(step.when is not None for step in shape.steps)
+    return any(p.score is not None and _penalises(p.score) for p in getattr(shape, "parts", ()))
+
+
 def _tiers(where: Location, name: str, shape: Shape) -> Iterator[LintWarning]:
     if not isinstance(shape, TiersShape):
         return
@@ -121,7 +128,7 @@ def _tiers(where: Location, name: str, shape: Shape) -> Iterator[LintWarning]:
 
 def _nothing_done(ruleset: RuleSet, item: Item, where: Location) -> Iterator[LintWarning]:
     keys = {n for f in formulas(item) for n in f.names}
-    if not keys or any(ruleset.fact(k).type != "bool" for k in keys):
+    if not keys or any(ruleset.fact(k).type != "bool" for k in keys) or _penalises(item.score):
         return
     result = _Scorer(ruleset, dict.fromkeys(keys, False)).item(item, item.id)
     if result.score > 0 and result.not_applicable is None:

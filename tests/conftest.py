@@ -1,0 +1,112 @@
+"""Shared helpers: write a small rule set into a temporary folder from YAML strings.
+
+``write_ruleset(tmp_path, facts_yaml, items_yaml, ...)`` writes ``ruleset.yaml``,
+``facts.yaml`` and ``categories/1.yaml`` into a fresh sub-folder and returns it.
+``item_yaml(score_yaml, ...)`` writes one item with every required key, so a
+test only spells out what it is about. Both are plain functions, also offered
+as fixtures of the same name; ``make_rules`` writes and loads in one step.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qualscore
+
+__all__ = ["item_yaml", "write_ruleset"]
+
+
+def _block(text: str, indent: int) -> str:
+    return textwrap.indent(textwrap.dedent(text).strip("\n"), " " * indent)
+
+
+def item_yaml(
+    score_yaml: str,
+    *,
+    item_id: str = "1",
+    points: str | int = 10,
+    extra: str = "",
+) -> str:
+    """One item as a YAML list entry: ``score_yaml`` is the shape (a mapping),
+    ``extra`` more keys of the item (``not_applicable: ...``)."""
+    lines = [
+        f'- id: "{item_id}"',
+        f"  title: Item {item_id}",
+        f"  points: {points}",
+        "  criteria: As the test says.",
+        "  departments: [Test Department]",
+        "  score:",
+        _block(score_yaml, 4),
+    ]
+    if extra.strip():
+        lines.append(_block(extra, 2))
+    return "\n".join(lines) + "\n"
+
+
+def write_ruleset(
+    tmp_path: Path,
+    facts_yaml: str,
+    items_yaml: str,
+    *,
+    points: str | int = 100,
+    checks_yaml: str = "",
+    manifest_yaml: str = "",
+    rounding: str = "{places: 2, mode: half_up}",
+) -> Path:
+    """Write a one-category rule set into a new folder under ``tmp_path``; return the folder.
+
+    Args:
+        facts_yaml: The entries of the ``facts:`` list (``- {key: x, type: number, label: x}``).
+        items_yaml: The entries of the category's ``items:`` list (see :func:`item_yaml`).
+        points: The category's declared points.
+        checks_yaml: The entries of ``checks:`` in facts.yaml, if any.
+        manifest_yaml: More top-level keys of ruleset.yaml (``bonus:``, ``vetoes:``, ...).
+        rounding: The rule set's ``rounding`` mapping.
+    """
+    n = 1
+    while (tmp_path / f"rules-{n}").exists():
+        n += 1
+    root = tmp_path / f"rules-{n}"
+    (root / "categories").mkdir(parents=True)
+    manifest = (
+        f"id: test-{n}\ntitle: Test rules\nyear: 2024\nlanguage: en\nrounding: {rounding}\n"
+    )
+    if manifest_yaml.strip():
+        manifest += textwrap.dedent(manifest_yaml).strip("\n") + "\n"
+    (root / "ruleset.yaml").write_text(manifest, encoding="utf-8")
+    facts = "facts:\n" + _block(facts_yaml, 2) + "\n"
+    if checks_yaml.strip():
+        facts += "checks:\n" + _block(checks_yaml, 2) + "\n"
+    (root / "facts.yaml").write_text(facts, encoding="utf-8")
+    category = (
+        f"id: c1\ntitle: Category 1\npoints: {points}\nitems:\n" + _block(items_yaml, 2) + "\n"
+    )
+    (root / "categories" / "1.yaml").write_text(category, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(name="write_ruleset")
+def _write_ruleset_fixture() -> Callable[..., Path]:
+    """:func:`write_ruleset`, as a fixture."""
+    return write_ruleset
+
+
+@pytest.fixture(name="item_yaml")
+def _item_yaml_fixture() -> Callable[..., str]:
+    """:func:`item_yaml`, as a fixture."""
+    return item_yaml
+
+
+@pytest.fixture
+def make_rules(tmp_path: Path) -> Callable[..., qualscore.RuleSet]:
+    """Write a rule set (arguments as :func:`write_ruleset`, without ``tmp_path``) and load it."""
+
+    def make(facts_yaml: str, items_yaml: str, **kwargs: Any) -> qualscore.RuleSet:
+        return qualscore.load_rules(write_ruleset(tmp_path, facts_yaml, items_yaml, **kwargs))
+
+    return make
