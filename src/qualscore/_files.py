@@ -11,7 +11,7 @@ from .errors import Problem, SourceError
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def write_atomic(path: str | Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename.
 
     Raises:
@@ -26,8 +26,9 @@ def write_atomic(path: str | Path, text: str) -> None:
     except OSError as exc:
         raise SourceError([Problem(str(path), 0, 0, f"cannot write: {exc.strerror}")]) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, _mode(target))
         os.replace(tmp, target)
     except BaseException as exc:

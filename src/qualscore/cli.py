@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 from .errors import EvaluationError, QualscoreError, SourceError
@@ -73,6 +73,31 @@ def _parser() -> argparse.ArgumentParser:
         help="explain one item in full (repeatable; 'all' for every item)",
     )
     evaluate.set_defaults(run=_evaluate)
+    batch = sub.add_parser(
+        "batch", help="score many entities; rank them; write JSON, CSV, XLSX or HTML"
+    )
+    batch.add_argument("rules", help="the rule-set folder")
+    batch.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="facts files, folders of them, or CSV/XLSX tables with an 'entity' column",
+    )
+    batch.add_argument(
+        "--targets",
+        metavar="TABLE",
+        help="per-entity targets (YAML, CSV or XLSX); default: RULES/targets.yaml if present",
+    )
+    batch.add_argument("--out", metavar="FILE", help="write .json, .csv, .xlsx or .html")
+    batch.add_argument("--jobs", type=int, default=1, metavar="N", help="score in N processes")
+    batch.add_argument("--lang", choices=("zh", "en"))
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(run=_batch)
+    template = sub.add_parser("template", help="write a facts template for departments to fill in")
+    template.add_argument("rules", help="the rule-set folder")
+    template.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
+    template.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx)")
+    template.set_defaults(run=_template)
     # Each further command: a parser here, set_defaults(run=...), its work in its own module.
     return parser
 
@@ -101,6 +126,12 @@ def main(
         return EXIT_USER_ERROR
     except QualscoreError as exc:
         print(exc, file=err)
+        return EXIT_USER_ERROR
+    except OSError as exc:
+        # A file the modules did not expect to fail (an unreadable folder met
+        # by a stat): still the user's environment, still one line, not a traceback.
+        where = exc.filename if exc.filename is not None else "qualscore"
+        print(f"{where}: {(exc.strerror or type(exc).__name__).lower()}", file=err)
         return EXIT_USER_ERROR
 
 
@@ -156,6 +187,94 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.view in ("departments", "all"):
         render_departments(result, console, language)
     return EXIT_OK
+
+
+def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from .batch import read_inputs, score_all, target_items
+    from .loader import load_rules
+    from .report import batch as writers
+
+    ruleset = load_rules(args.rules)
+    if args.jobs < 1:
+        print("qualscore: --jobs must be at least 1", file=err)
+        return EXIT_USER_ERROR
+    suffix = Path(args.out).suffix.lower() if args.out else ""
+    if args.out and suffix not in (".json", ".csv", ".xlsx", ".html"):
+        print(
+            f"{args.out}: unknown output format {suffix!r} (use .json, .csv, .xlsx or .html)",
+            file=err,
+        )
+        return EXIT_USER_ERROR
+    targets = args.targets
+    if targets is None and (Path(args.rules) / "targets.yaml").is_file():
+        targets = str(Path(args.rules) / "targets.yaml")
+    entities, problems = read_inputs(args.inputs)
+    with _progress(len(entities), err, quiet=args.quiet) as advance:
+        outcomes = score_all(
+            args.rules, entities, targets_path=targets, jobs=args.jobs, progress=advance
+        )
+    for problem in problems:
+        print(problem, file=err)
+    for outcome in outcomes:
+        for line in outcome.problems:
+            print(line, file=err)
+    report = writers.build(
+        ruleset, outcomes, target_items(ruleset), args.lang or ruleset.manifest.language
+    )
+    if args.out:
+        from ._files import write_atomic
+
+        if suffix == ".xlsx":
+            write_atomic(args.out, writers.to_xlsx(report))
+        else:
+            render = {".json": writers.to_json, ".csv": writers.to_csv, ".html": writers.to_html}[
+                suffix
+            ]
+            write_atomic(args.out, render(report))
+    else:
+        writers.render_terminal(report, _console(out))
+    failed = len(problems) + len(report.failures)
+    if failed:
+        print(f"qualscore: {len(report.ranked)} scored, {failed} could not be scored", file=err)
+    return 1 if failed else EXIT_OK
+
+
+def _template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from . import template
+    from .loader import load_rules
+
+    ruleset = load_rules(args.rules)
+    if args.format == "xlsx":
+        if not args.out:
+            print("qualscore: template --format xlsx needs --out FILE", file=err)
+            return EXIT_USER_ERROR
+        from ._files import write_atomic
+
+        write_atomic(args.out, template.to_xlsx(ruleset))
+        return EXIT_OK
+    text = template.to_yaml(ruleset) if args.format == "yaml" else template.to_csv(ruleset)
+    return _write(args.out, text, out)
+
+
+def _progress(total: int, err: TextIO, *, quiet: bool) -> Any:
+    """A context giving an advance(n) callback: a rich bar on a terminal, else nothing."""
+    import contextlib
+
+    if quiet or total < 50 or not err.isatty():
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def bar() -> Iterator[Callable[[int], None]]:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(file=err), transient=True) as progress:
+            task = progress.add_task("scoring", total=total)
+            yield lambda n: progress.advance(task, n)
+
+    return bar()
 
 
 def _document(fmt: str, result: Result, language: str) -> str:

@@ -29,6 +29,7 @@ from .model import (
     Part,
     PartsShape,
     Shape,
+    TargetShape,
     TiersShape,
 )
 from .trace import (
@@ -44,9 +45,11 @@ from .trace import (
     Result,
     ShapeTrace,
     StepTrace,
+    TargetTrace,
     TiersTrace,
     VetoResult,
 )
+from .words import words
 
 __all__ = ["evaluate", "formulas"]
 
@@ -122,6 +125,8 @@ def formulas(node: Item | Bonus | Shape | Part) -> Iterator[Formula]:
     elif isinstance(node, DeductionsShape):
         for step in node.steps:
             yield from (f for f in (step.unless, step.when, step.per) if f is not None)
+    elif isinstance(node, TargetShape):
+        yield from (node.actual, node.target)
     else:
         yield node.expr
 
@@ -150,7 +155,7 @@ class _Scorer:
         return bool(self.run(formula, self.item_id))
 
     def inputs(self, exprs: list[Formula]) -> tuple[Input, ...]:
-        keys = {name for f in exprs for name in f.names}
+        keys = {name for f in exprs for name in f.names if name in self.values}
         return tuple(
             Input(d.key, d.label, self.values[d.key], d.unit)
             for d in self.ruleset.facts
@@ -173,7 +178,13 @@ class _Scorer:
         na = item.not_applicable if isinstance(item, Item) else None
         reason = None
         trace: ShapeTrace | None = None
-        if na is not None and self.holds(na.when):
+        absent = [n for f in formulas(item) for n in f.names if n not in self.values]
+        if absent:
+            # Only a target may be absent: this entity has no such target (a blank cell).
+            raw = _ZERO
+            label = self.ruleset.fact(absent[0]).label
+            reason = words(self.ruleset.manifest.language)["no_target"].format(label=label)
+        elif na is not None and self.holds(na.when):
             raw = na.award if na.award is not None else item.points
             reason = na.reason
         else:
@@ -207,8 +218,32 @@ class _Scorer:
             return self.cases(shape)
         if isinstance(shape, DeductionsShape):
             return self.deductions(shape, cap)
+        if isinstance(shape, TargetShape):
+            return self.target(shape, cap)
         value = self.number(shape.expr)
         return value, FormulaTrace(shape.expr.source, value, shape.label)
+
+    def target(self, shape: TargetShape, cap: Decimal) -> tuple[Decimal, TargetTrace]:
+        actual, target = self.number(shape.actual), self.number(shape.target)
+        met = {
+            "at_least": actual >= target,
+            "above": actual > target,
+            "below": actual < target,
+            "at_most": actual <= target,
+        }[shape.met_when]
+        gap = target - actual if shape.met_when in ("at_least", "above") else actual - target
+        value = cap if met else _ZERO
+        trace = TargetTrace(
+            shape.actual.source,
+            actual,
+            shape.target.source,
+            target,
+            shape.met_when,
+            met,
+            _ZERO if met else max(gap, _ZERO),
+            value,
+        )
+        return value, trace
 
     def parts(self, shape: PartsShape) -> tuple[Decimal, PartsTrace]:
         traces = [self.part(p) for p in shape.parts]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -27,6 +28,16 @@ __all__ = ["Facts", "check_facts", "load_facts"]
 
 MAX_MAGNITUDE = Decimal(10) ** 15
 """Largest absolute value a numeric fact may have."""
+MAX_DIGITS = 34
+"""Most significant digits, and most decimal places, a numeric fact may have: the
+precision formulas compute with, so that no fact is rounded before it is used."""
+MAX_SHOWN = 40
+"""Longest piece of a value quoted back in a message, in characters."""
+
+# A number written as text ("87.3", " 1e3 "): ASCII digits only, so that "1_000",
+# "٣" or "Infinity" - which Decimal() would all read - are refused, not guessed at.
+_NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_NOT_FINITE = {"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
 
 
 @dataclass(frozen=True)
@@ -45,14 +56,17 @@ class Facts:
 
 
 def load_facts(ruleset: RuleSet, path: str | Path) -> Facts:
-    """Read and validate a facts file (YAML or JSON).
+    """Read and validate a facts file: YAML, JSON, or a CSV/XLSX ``key``/``value`` table.
 
     Raises:
         FactsError: every problem in the file, each with its line.
     """
     shown = str(path)
     try:
-        doc = _yaml.load(Path(path), shown)
+        if Path(path).suffix.lower() in (".csv", ".xlsx"):
+            doc = _table_document(Path(path), shown)
+        else:
+            doc = _yaml.load(Path(path), shown)
     except FactsError:
         raise
     except SourceError as exc:
@@ -60,6 +74,34 @@ def load_facts(ruleset: RuleSet, path: str | Path) -> Facts:
     if not isinstance(doc.data, dict):
         raise FactsError([doc.problem((), "a facts file must be a mapping of fact keys to values")])
     return _check(ruleset, doc.data, doc)
+
+
+def _table_document(path: Path, shown: str) -> _yaml.Document:
+    """A key/value table (as ``qualscore template`` writes it) as a facts document."""
+    from .tables import read_table
+
+    table = read_table(path, shown)
+    if "key" not in table.columns or "value" not in table.columns:
+        raise FactsError(
+            [Problem(shown, 1, 1, "a facts table needs the columns 'key' and 'value'")]
+        )
+    doc = _yaml.Document(shown, {})
+    doc.marks[()] = (1, 1)
+    problems = []
+    for row in table.rows:
+        key = str(row.values.get("key") or "")
+        if not key:
+            continue
+        if key in doc.data:
+            problems.append(
+                Problem(shown, row.line, table.column("key"), f"fact {key!r} is given twice")
+            )
+        doc.data[key] = row.values.get("value")
+        doc.marks[(key,)] = (row.line, table.column("value"))
+        doc.key_marks[(key,)] = (row.line, table.column("key"))
+    if problems:
+        raise FactsError(problems)
+    return doc
 
 
 def check_facts(ruleset: RuleSet, data: Mapping[str, Any], *, source: str = "<facts>") -> Facts:
@@ -71,6 +113,9 @@ def check_facts(ruleset: RuleSet, data: Mapping[str, Any], *, source: str = "<fa
     Raises:
         FactsError: every problem found.
     """
+    if not isinstance(data, Mapping):
+        message = f"facts must be a mapping of fact keys to values, not {type(data).__name__}"
+        raise FactsError([Problem(source, 0, 0, message)])
     doc = _yaml.Document(source, dict(data))
     return _check(ruleset, dict(data), doc)
 
@@ -84,8 +129,11 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
         if decl is None:
             close = difflib.get_close_matches(str(key), list(declared), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(doc.problem((key,), f"unknown fact {key!r}{hint}", key=True))
+            shown = _shorten(repr(key))
+            problems.append(doc.problem((key,), f"unknown fact {shown}{hint}", key=True))
             continue
+        if raw is None and decl.role == "target":
+            continue  # a blank target: this entity has none; items reading it do not apply
         value, message = _coerce(decl, raw)
         if message:
             problems.append(doc.problem((key,), f"{key}: {message}"))
@@ -94,8 +142,8 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
     for key, decl in declared.items():
         if key not in data:
             problems.append(doc.problem((), f"missing fact {key!r} ({decl.label})"))
-    if not problems:
-        problems.extend(_cross_checks(ruleset, values, doc))
+    # Checks run on the values that are valid, so that every problem is reported at once.
+    problems.extend(_cross_checks(ruleset, values, doc))
     if problems:
         raise FactsError(problems)
     canonical = json.dumps({k: _text(v) for k, v in sorted(values.items())}, ensure_ascii=False)
@@ -115,11 +163,23 @@ def _coerce(decl: FactDecl, raw: Any) -> tuple[Value | None, str | None]:
         return None, f"expected true or false, got {_show(raw)}{hint}"
     number = _number(raw)
     if number is None:
+        text = raw.strip().lower() if isinstance(raw, str) else ""
+        if text in _NOT_FINITE:
+            return None, f"expected a finite number, got {_show(raw)}"
+        bare = text.removesuffix("%").strip()
+        if text.endswith("%") and _NUMBER_TEXT.fullmatch(bare):
+            return None, f"expected a number, got {_show(raw)} (write {bare}, without '%')"
         return None, f"expected a number, got {_show(raw)}"
     if not number.is_finite():
-        return None, f"expected a finite number, got {raw}"
+        return None, f"expected a finite number, got {_shorten(str(raw))}"
     if abs(number) > MAX_MAGNITUDE:
-        return None, f"{number} is too large (the limit is {MAX_MAGNITUDE:,})"
+        return None, f"{_shorten(str(number))} is too large (the limit is {MAX_MAGNITUDE:,})"
+    digits, exponent = len(number.as_tuple().digits), int(number.as_tuple().exponent)
+    if digits > MAX_DIGITS:
+        return None, f"{_shorten(str(number))} has more than {MAX_DIGITS} significant digits"
+    if -exponent > MAX_DIGITS:
+        return None, f"{_shorten(str(number))} has more than {MAX_DIGITS} decimal places"
+    number = _plain(number)
     if decl.type == "count" and number != number.to_integral_value():
         return None, f"expected a whole number, got {number}"
     low, high = decl.bounds
@@ -139,12 +199,23 @@ def _number(raw: Any) -> Decimal | None:
         return Decimal(raw)
     if isinstance(raw, float):
         return Decimal(repr(raw))
-    if isinstance(raw, str):
-        try:
-            return Decimal(raw.strip())
-        except InvalidOperation:
-            return None
+    if isinstance(raw, str) and _NUMBER_TEXT.fullmatch(raw.strip()):
+        return Decimal(raw.strip())
     return None
+
+
+def _plain(number: Decimal) -> Decimal:
+    """``-0`` as ``0`` and ``1E+2`` as ``100``: the value unchanged, its text plain."""
+    if number.is_zero():
+        number = number.copy_abs()
+    if int(number.as_tuple().exponent) > 0:
+        number = number.quantize(Decimal(1))
+    return number
+
+
+def _shorten(text: str) -> str:
+    """``text`` cut to ``MAX_SHOWN`` characters, to quote it in a message."""
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
 def _show(raw: Any) -> str:
@@ -153,15 +224,21 @@ def _show(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, str):
-        return repr(raw)
+        return _shorten(repr(raw))
     if isinstance(raw, dict | list):
         return "a " + ("mapping" if isinstance(raw, dict) else "list")
-    return str(raw)
+    if isinstance(raw, int):  # str() of an int stops at 4300 digits; Decimal's does not
+        return _shorten(str(Decimal(raw)))
+    if isinstance(raw, float | Decimal):
+        return _shorten(str(raw))
+    return f"a {type(raw).__name__}"
 
 
 def _cross_checks(ruleset: RuleSet, values: dict[str, Value], doc: _yaml.Document) -> list[Problem]:
     problems = []
     for check in ruleset.checks.checks:
+        if any(name not in values for name in check.when.names):
+            continue  # a value it reads is missing or already refused
         try:
             held = check.when.evaluate(values)
         except ArithmeticError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -22,7 +23,7 @@ from typing import Any, Literal, cast
 
 from simpleeval import SimpleEval
 
-__all__ = ["Formula", "FormulaError", "Type", "Value", "compile_formula"]
+__all__ = ["Formula", "FormulaError", "ResultTooLarge", "Type", "Value", "compile_formula"]
 
 Value = Decimal | bool
 Type = Literal["bool", "number"]
@@ -30,9 +31,26 @@ Type = Literal["bool", "number"]
 MAX_LENGTH = 2000
 """Longest expression accepted, in characters."""
 MAX_DEPTH = 40
-"""Deepest nesting of an expression's syntax tree."""
+"""Deepest nesting of an expression's syntax tree (operators count as a level).
+
+Low enough that neither the checks here nor simpleeval's recursive evaluation
+(two or three Python frames a level) can come near the interpreter's recursion
+limit; ``ast.parse`` itself stops at 200 nested brackets and, within
+``MAX_LENGTH``, at no depth that could exhaust the stack.
+"""
 MAX_PLACES = 12
 """Most decimal places ``round_half_up`` may ask for."""
+MAX_LITERAL = Decimal(10) ** 15
+"""Largest absolute value of a number written in an expression (as for facts)."""
+MAX_LITERAL_PLACES = 12
+"""Most decimal places of a number written in an expression."""
+MAX_RESULT = Decimal(10) ** 20
+"""Largest absolute value any step of an evaluation may produce.
+
+Facts and literals stay within 10**15; a product of two of them can pass this
+limit and is refused as :class:`ResultTooLarge` instead of being carried on.
+With 34 significant digits it leaves room for ``round_half_up`` to 12 places.
+"""
 
 _CONTEXT = decimal.Context(
     prec=34,
@@ -52,6 +70,27 @@ class FormulaError(ValueError):
         self.message = message
         self.offset = offset
         super().__init__(message)
+
+
+class ResultTooLarge(decimal.Overflow):
+    """A step of an evaluation whose value is above :data:`MAX_RESULT`.
+
+    An :class:`ArithmeticError` (a :class:`decimal.Overflow`), so the engine
+    reports it as an evaluation error of the rule, like a division by zero.
+    """
+
+
+def _bounded(value: Decimal) -> Decimal:
+    if abs(value) > MAX_RESULT:
+        raise ResultTooLarge(f"result is above the limit of {MAX_RESULT:,}")
+    return value
+
+
+def _divide(a: Decimal, b: Decimal) -> Decimal:
+    # 0 / 0 is decimal's "undefined", an InvalidOperation: name it what it is.
+    if b.is_zero():
+        raise decimal.DivisionByZero("division by zero")
+    return _bounded(_CONTEXT.divide(a, b))
 
 
 def _num(*args: Any) -> None:
@@ -75,10 +114,10 @@ _FUNCTIONS: dict[str, tuple[int, int, Callable[..., Decimal]]] = {
 }
 
 _OPERATORS: dict[type, Callable[..., Value]] = {
-    ast.Add: lambda a, b: _CONTEXT.add(a, b),
-    ast.Sub: lambda a, b: _CONTEXT.subtract(a, b),
-    ast.Mult: lambda a, b: _CONTEXT.multiply(a, b),
-    ast.Div: lambda a, b: _CONTEXT.divide(a, b),
+    ast.Add: lambda a, b: _bounded(_CONTEXT.add(a, b)),
+    ast.Sub: lambda a, b: _bounded(_CONTEXT.subtract(a, b)),
+    ast.Mult: lambda a, b: _bounded(_CONTEXT.multiply(a, b)),
+    ast.Div: _divide,
     ast.USub: lambda a: _CONTEXT.minus(a),
     ast.UAdd: lambda a: _CONTEXT.plus(a),
     ast.Not: lambda a: not a,
@@ -91,6 +130,8 @@ _OPERATORS: dict[type, Callable[..., Value]] = {
 }
 
 _BOOL_NAMES = {"true": True, "false": False}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_DECIMAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +154,8 @@ class Formula:
         """Evaluate against fact values.
 
         Raises:
-            ArithmeticError: a division by zero or an overflow.
+            ArithmeticError: a division by zero, or a step whose value is above
+                :data:`MAX_RESULT` (:class:`ResultTooLarge`).
         """
         self._evaluator.names = values
         result: Value = self._evaluator.eval(self.source, previously_parsed=self._tree)
@@ -139,12 +181,19 @@ def compile_formula(source: str, types: Mapping[str, Type]) -> Formula:
         raise FormulaError("empty expression")
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"expression is {len(text)} characters long, more than {MAX_LENGTH}")
+    control = _CONTROL.search(text)
+    if control:
+        raise FormulaError(
+            f"control character U+{ord(control.group()):04X} in an expression", control.start()
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise FormulaError(f"invalid syntax: {exc.msg}", (exc.offset or 1) - 1) from None
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError):
         raise FormulaError("expression is nested too deeply") from None
+    except ValueError as exc:
+        raise FormulaError(f"invalid syntax: {exc}") from None
     checker = _Checker(text, types)
     body = checker.rewrite(tree.body, 0)
     kind = checker.infer(body)
@@ -258,13 +307,33 @@ class _Checker:
     def _constant(self, node: ast.Constant) -> ast.AST:
         if isinstance(node.value, bool):
             return node
-        if isinstance(node.value, int | float) and not isinstance(node.value, complex):
-            segment = ast.get_source_segment(self.text, node) or repr(node.value)
-            exact = Decimal(segment.replace("_", ""))
-            return ast.copy_location(ast.Constant(exact), node)  # type: ignore[arg-type]
-        raise self.fail(node, f"{type(node.value).__name__} literals not allowed in an expression")
+        if not isinstance(node.value, int | float):
+            kind = type(node.value).__name__
+            raise self.fail(node, f"{kind} literals not allowed in an expression")
+        # The exact value is read from the source text, never through a float.
+        written = ast.get_source_segment(self.text, node) or repr(node.value)
+        segment = written.replace("_", "")
+        shown = _shorten(written)
+        if not _DECIMAL.fullmatch(segment):
+            raise self.fail(node, f"number {shown!r} must be written in decimal digits")
+        try:
+            exact = Decimal(segment)
+        except ArithmeticError:  # an exponent beyond what decimal can hold
+            raise self.fail(node, f"number {shown} is out of range") from None
+        if abs(exact) > MAX_LITERAL:
+            raise self.fail(node, f"number {shown} is too large (the limit is {MAX_LITERAL:,})")
+        exponent = exact.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > MAX_LITERAL_PLACES:
+            raise self.fail(
+                node, f"number {shown} has more than {MAX_LITERAL_PLACES} decimal places"
+            )
+        return ast.copy_location(ast.Constant(exact), node)  # type: ignore[arg-type]
 
     def _name(self, node: ast.Name) -> ast.AST:
+        # Python folds look-alike letters (NFKC): 'ｒａｔｅ' would silently read 'rate'.
+        written = ast.get_source_segment(self.text, node) or node.id
+        if written != node.id:
+            raise self.fail(node, f"name {written!r} must be written in ASCII letters")
         if node.id in _BOOL_NAMES:
             return ast.copy_location(ast.Constant(_BOOL_NAMES[node.id]), node)
         if node.id.startswith("_"):
@@ -283,7 +352,8 @@ class _Checker:
             raise self.fail(node, "keyword arguments not allowed")
         low, high, _ = _FUNCTIONS[node.func.id]
         if not low <= len(node.args) <= high:
-            raise self.fail(node, f"{node.func.id}() takes {low} to {high} arguments")
+            wanted = f"{low} to {high} arguments" if low < high else f"exactly {low} argument"
+            raise self.fail(node, f"{node.func.id}() takes {wanted}, not {len(node.args)}")
         if node.func.id == "round_half_up" and len(node.args) == 2:
             places = node.args[1]
             if not (
@@ -311,6 +381,13 @@ class _Checker:
             return want
         if isinstance(node, ast.BinOp):
             self._expect([node.left, node.right], "number", f"'{_op(node.op)}' needs numbers")
+            right = node.right
+            if (
+                isinstance(node.op, ast.Div)
+                and isinstance(right, ast.Constant)
+                and right.value == 0
+            ):
+                raise self.fail(right, "division by zero")
             return "number"
         if isinstance(node, ast.Compare):
             return self._compare(node)
@@ -349,6 +426,11 @@ def _op(op: ast.AST) -> str:
         ast.Mult: "*",
         ast.Div: "/",
     }.get(type(op), type(op).__name__)
+
+
+def _shorten(text: str, limit: int = 24) -> str:
+    """``text`` cut to ``limit`` characters for a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _noun(kind: Type) -> str:

@@ -45,6 +45,7 @@ __all__ = [
     "Rounding",
     "Shape",
     "Step",
+    "TargetShape",
     "TiersShape",
     "Veto",
 ]
@@ -248,8 +249,17 @@ class FormulaShape(_Strict):
     label: Text | None = None
 
 
+class TargetShape(_Strict):
+    """An actual value against a (per-entity) target: full points when met, else 0."""
+
+    kind: Literal["target"]
+    actual: NumExpr
+    target: NumExpr
+    met_when: Literal["at_least", "above", "below", "at_most"] = "at_least"
+
+
 Shape = Annotated[
-    PartsShape | TiersShape | CasesShape | DeductionsShape | FormulaShape,
+    PartsShape | TiersShape | CasesShape | DeductionsShape | FormulaShape | TargetShape,
     Field(discriminator="kind"),
 ]
 

@@ -26,6 +26,7 @@ __all__ = [
     "Result",
     "ShapeTrace",
     "StepTrace",
+    "TargetTrace",
     "TiersTrace",
     "VetoResult",
 ]
@@ -135,7 +136,21 @@ class FormulaTrace:
     label: str | None = None
 
 
-ShapeTrace = PartsTrace | TiersTrace | CasesTrace | DeductionsTrace | FormulaTrace
+@dataclass(frozen=True)
+class TargetTrace:
+    """An actual value against its target; ``shortfall`` is how far from met (0 when met)."""
+
+    actual_expr: str
+    actual: Decimal
+    target_expr: str
+    target: Decimal
+    met_when: Literal["at_least", "above", "below", "at_most"]
+    met: bool
+    shortfall: Decimal
+    value: Decimal
+
+
+ShapeTrace = PartsTrace | TiersTrace | CasesTrace | DeductionsTrace | FormulaTrace | TargetTrace
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,10 @@ WORDS: dict[str, dict[str, str]] = {
         "department": "责任单位",
         "no_loss": "无失分",
         "no_headroom": "各项均已满分",
+        "no_target": "无此项目标任务（{label}）",
+        "target_met": "完成",
+        "target_matrix": "目标任务完成情况",
+        "target_missed": "未完成",
     },
     "en": {
         "item": "item",
@@ -149,6 +153,10 @@ WORDS: dict[str, dict[str, str]] = {
         "department": "department",
         "no_loss": "no points lost",
         "no_headroom": "every item at full points",
+        "no_target": "no target for this entity ({label})",
+        "target_met": "met",
+        "target_matrix": "Targets met",
+        "target_missed": "missed",
     },
 }
 

@@ -20,6 +20,7 @@ from ..trace import (
     PartsTrace,
     Result,
     ShapeTrace,
+    TargetTrace,
     TiersTrace,
 )
 from ..words import band_text, fmt
@@ -130,6 +131,13 @@ def _shape(shape: ShapeTrace, inputs: tuple[Input, ...], language: str) -> Found
                     f"消除扣分「{step.label}」" if zh else f'avoid the deduction "{step.label}"'
                 )
                 yield (), action, step.deducted
+    elif isinstance(shape, TargetTrace) and not shape.met:
+        verb = {"at_least": "达到", "above": "超过", "below": "低于", "at_most": "不超过"}
+        if zh:
+            action = f"{verb[shape.met_when]}目标 {fmt(shape.target)}（差 {fmt(shape.shortfall)}）"
+        else:
+            action = f"meet the target {fmt(shape.target)} (short by {fmt(shape.shortfall)})"
+        yield (), action, shape.value if shape.value else Decimal("Infinity")
     elif isinstance(shape, FormulaTrace):
         name = shape.label or shape.expr
         yield (), (f"提高「{name}」" if zh else f'raise "{name}"'), Decimal("Infinity")

@@ -15,6 +15,7 @@ from ..trace import (
     PartTrace,
     ShapeTrace,
     StepTrace,
+    TargetTrace,
     TiersTrace,
 )
 from ..words import band_text, fmt, fmt_approx, words
@@ -64,7 +65,25 @@ def _shape(shape: ShapeTrace, inputs: tuple[Input, ...], language: str, indent: 
         return [indent + _cases(shape, language)]
     if isinstance(shape, DeductionsTrace):
         return _deductions(shape, language, indent)
+    if isinstance(shape, TargetTrace):
+        return [indent + _target(shape, inputs, language)]
     return [indent + _formula(shape, language)]
+
+
+_RELATION = {"at_least": "≥", "above": ">", "below": "<", "at_most": "≤"}
+
+
+def _target(t: TargetTrace, inputs: tuple[Input, ...], language: str) -> str:
+    w = words(language)
+    subject = _subject(t.actual_expr, inputs)
+    if subject == t.actual_expr:
+        subject = f"{t.actual_expr} = {fmt_approx(t.actual)}"
+    goal = f"{_RELATION[t.met_when]} {fmt(t.target)}"
+    if language == "zh":
+        state = w["target_met"] if t.met else f"{w['target_missed']}（差 {fmt(t.shortfall)}）"
+        return f"{subject}，目标 {goal}，{state}，得 {fmt(t.value)} 分"
+    state = w["target_met"] if t.met else f"{w['target_missed']} (short by {fmt(t.shortfall)})"
+    return f"{subject}; target {goal}: {state}, {fmt(t.value)} pt"
 
 
 def _pts(value: Decimal, language: str) -> str:

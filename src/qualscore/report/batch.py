@@ -1,0 +1,341 @@
+"""Batch outputs: the ranking, the item scores, departments and the target matrix.
+
+One :class:`BatchReport` is built from the outcomes; each writer lays it out
+as JSON, CSV, XLSX, HTML or rich tables. Every writer is deterministic.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..batch import Cell, Outcome, Ranked, completion, ranking
+from ..loader import RuleSet
+from ..words import fmt, words
+from .analysis import departments
+
+__all__ = ["BatchReport", "build", "render_terminal", "to_csv", "to_html", "to_json", "to_xlsx"]
+
+TIE_RULE = {
+    "zh": "按总分从高到低排名；触发否决项的排在最后；总分相同者名次相同，按名称排列",
+    "en": "ranked by total, highest first; vetoed entities last; equal totals share a rank "
+    "and are listed by name",
+}
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """Everything the batch writers show."""
+
+    title: str
+    language: str
+    rules_sha256: str
+    engine_version: str
+    items: tuple[tuple[str, str, Decimal], ...]
+    ranked: tuple[Ranked, ...]
+    targets: tuple[tuple[str, str], ...]
+    completion: dict[str, tuple[dict[str, Cell], Decimal | None]]
+    departments: dict[str, dict[str, Decimal]]
+    failures: tuple[Outcome, ...]
+
+
+def build(
+    ruleset: RuleSet, outcomes: Sequence[Outcome], targets: Sequence[str], language: str
+) -> BatchReport:
+    """Gather the ranking, matrix and department losses from the outcomes."""
+    ranked = tuple(ranking(outcomes))
+    items = tuple((i.id, i.title, i.points) for i in ruleset.items())
+    if ruleset.manifest.bonus is not None:
+        items += (("bonus", ruleset.manifest.bonus.title, ruleset.manifest.bonus.points),)
+    titles = {i.id: i.title for i in ruleset.items()}
+    return BatchReport(
+        title=ruleset.manifest.title,
+        language=language,
+        rules_sha256=ruleset.sha256,
+        engine_version=ranked[0].result.engine_version if ranked else "",
+        items=items,
+        ranked=ranked,
+        targets=tuple((t, titles[t]) for t in targets),
+        completion={r.name: completion(r.result, targets) for r in ranked} if targets else {},
+        departments={r.name: {d.department: d.lost for d in departments(r.result)} for r in ranked},
+        failures=tuple(o for o in outcomes if o.result is None),
+    )
+
+
+def _cell_text(cell: Cell, language: str) -> str:
+    if cell.state == "met":
+        return "✓"
+    if cell.state == "na":
+        return "—"
+    if cell.relation in ("below", "above") and cell.actual is not None and cell.target is not None:
+        sign = "<" if cell.relation == "below" else ">"
+        return (
+            f"✗ {fmt(cell.actual)}（{sign}{fmt(cell.target)}）"
+            if language == "zh"
+            else (f"✗ {fmt(cell.actual)} (needs {sign} {fmt(cell.target)})")
+        )
+    short = fmt(cell.shortfall or Decimal(0))
+    return f"✗ 差{short}" if language == "zh" else f"✗ short by {short}"
+
+
+def _share(share: Decimal | None) -> str:
+    return "—" if share is None else f"{fmt(share)}%"
+
+
+def _result(r: Ranked) -> str:
+    return r.result.result_label or ("vetoed" if r.result.vetoed else "")
+
+
+def to_json(report: BatchReport) -> str:
+    """The batch as one JSON document."""
+    doc: dict[str, Any] = {
+        "ruleset": {"title": report.title, "rules_sha256": report.rules_sha256},
+        "engine_version": report.engine_version,
+        "tie_rule": TIE_RULE.get(report.language, TIE_RULE["en"]),
+        "ranking": [
+            {
+                "rank": r.rank,
+                "entity": r.name,
+                "total": fmt(r.result.total),
+                "vetoed": r.result.vetoed,
+                "result": r.result.result,
+                "result_label": r.result.result_label,
+                "facts_sha256": r.result.facts_sha256,
+                "items": {i.id: fmt(i.score) for i in r.result.items()},
+                **_completion_json(report, r.name),
+            }
+            for r in report.ranked
+        ],
+        "failed": [
+            {"entity": o.entity.name, "source": o.entity.source, "problems": list(o.problems)}
+            for o in report.failures
+        ],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _completion_json(report: BatchReport, name: str) -> dict[str, Any]:
+    if not report.targets:
+        return {}
+    cells, share = report.completion[name]
+    return {
+        "completion_percent": None if share is None else fmt(share),
+        "targets": {
+            k: {"state": c.state, "shortfall": None if c.shortfall is None else fmt(c.shortfall)}
+            for k, c in cells.items()
+        },
+    }
+
+
+def _header(report: BatchReport) -> list[str]:
+    head = ["rank", "entity", "total", "vetoed", "result"]
+    if report.targets:
+        head.append("completion_percent")
+    return head + [i[0] for i in report.items]
+
+
+def _line(report: BatchReport, r: Ranked) -> list[Any]:
+    scores = {i.id: i.score for i in r.result.items()}
+    row: list[Any] = [
+        r.rank,
+        r.name,
+        r.result.total,
+        r.result.vetoed,
+        r.result.result_label or r.result.result,
+    ]
+    if report.targets:
+        row.append(report.completion[r.name][1])
+    return row + [scores[i[0]] for i in report.items]
+
+
+def to_csv(report: BatchReport) -> str:
+    """One row per scored entity: rank, total, result, completion, every item's score."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_header(report))
+    for r in report.ranked:
+        writer.writerow(
+            [
+                fmt(v)
+                if isinstance(v, Decimal)
+                else ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
+                for v in _line(report, r)
+            ]
+        )
+    return out.getvalue()
+
+
+def to_xlsx(report: BatchReport) -> bytes:
+    """A workbook: summary, items, departments and (with targets) the completion matrix."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    w = words(report.language)
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = w["summary"]
+    summary.append(
+        ["rank", "entity", "total", "vetoed", "result"]
+        + (["completion_percent"] if report.targets else [])
+    )
+    for r in report.ranked:
+        row = [
+            r.rank,
+            r.name,
+            r.result.total,
+            r.result.vetoed,
+            r.result.result_label or r.result.result,
+        ]
+        if report.targets:
+            row.append(report.completion[r.name][1])
+        summary.append(row)
+    summary.append([])
+    summary.append([TIE_RULE.get(report.language, TIE_RULE["en"])])
+    items = book.create_sheet(w["items"])
+    items.append(_header(report))
+    items.append(
+        ["", w["max"], "", "", ""] + ([""] if report.targets else []) + [i[2] for i in report.items]
+    )
+    for r in report.ranked:
+        items.append(_line(report, r))
+    names = sorted({d for losses in report.departments.values() for d in losses})
+    deps = book.create_sheet(w["departments_view"])
+    deps.append(["entity", *names])
+    for r in report.ranked:
+        deps.append([r.name, *(report.departments[r.name].get(n, Decimal(0)) for n in names)])
+    if report.targets:
+        matrix = book.create_sheet(w["target_matrix"])
+        matrix.append(
+            ["entity", *(f"{t} {title}" for t, title in report.targets), "completion_percent"]
+        )
+        for r in report.ranked:
+            cells, share = report.completion[r.name]
+            matrix.append(
+                [r.name, *(_cell_text(cells[t], report.language) for t, _ in report.targets), share]
+            )
+    for sheet in book.worksheets:
+        for head in sheet[1]:
+            head.font = Font(bold=True)
+        for cells_of_row in sheet.iter_rows():
+            for cell in cells_of_row:
+                if isinstance(cell.value, Decimal):
+                    cell.number_format = "0.00"
+    out = io.BytesIO()
+    book.save(out)
+    return _stable_zip(out.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """Rewrite a workbook with fixed timestamps, so the same report gives the same bytes."""
+    import re
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, body)
+    return out.getvalue()
+
+
+def to_html(report: BatchReport) -> str:
+    """The ranking and the completion matrix as one self-contained HTML page."""
+    w = words(report.language)
+    rows = "".join(
+        f"<tr><td>{r.rank}</td><td>{escape(r.name)}</td><td class=n>{fmt(r.result.total)}</td>"
+        f"<td>{escape(_result(r))}</td></tr>"
+        for r in report.ranked
+    )
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{escape(report.title)}</title>",
+        "<style>body{font-family:sans-serif;margin:1.5rem}table{border-collapse:collapse}"
+        "td,th{border-bottom:1px solid #ccc;padding:.2rem .5rem}.n{text-align:right}</style>",
+        "</head><body>",
+        f"<h1>{escape(report.title)}</h1>",
+        f"<p>{escape(TIE_RULE.get(report.language, TIE_RULE['en']))}</p>",
+        f"<table><tr><th>#</th><th>entity</th><th>{w['total']}</th><th>{w['result']}</th></tr>",
+        f"{rows}</table>",
+    ]
+    if report.targets:
+        head = "".join(f"<th title='{escape(t)}'>{escape(k)}</th>" for k, t in report.targets)
+        body = ""
+        for r in report.ranked:
+            cells, share = report.completion[r.name]
+            body += (
+                f"<tr><td>{escape(r.name)}</td>"
+                + "".join(
+                    f"<td>{escape(_cell_text(cells[k], report.language))}</td>"
+                    for k, _ in report.targets
+                )
+                + f"<td class=n>{_share(share)}</td></tr>"
+            )
+        parts.append(
+            f"<h2>{w['target_matrix']}</h2><table><tr><th></th>{head}<th>%</th></tr>{body}</table>"
+        )
+    footer = f"{w['rules']} sha256 {report.rules_sha256} · qualscore {report.engine_version}"
+    parts.append(f"<footer>{footer}</footer>")
+    return "".join(parts) + "</body></html>\n"
+
+
+def render_terminal(report: BatchReport, console: Console) -> None:
+    """The ranking and, with targets, the completion matrix."""
+    w = words(report.language)
+    table = Table(title=report.title, box=box.SIMPLE_HEAD, show_edge=False)
+    for name, justify in (
+        ("#", "right"),
+        ("entity", "left"),
+        (w["total"], "right"),
+        (w["result"], "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    if report.targets:
+        table.add_column("%", justify="right", no_wrap=True)
+    for r in report.ranked:
+        row = [str(r.rank), r.name, fmt(r.result.total), _result(r)]
+        if report.targets:
+            row.append(_share(report.completion[r.name][1]))
+        table.add_row(*row)
+    console.print(table)
+    console.print(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim")
+    if report.targets:
+        _render_matrix(report, console)
+
+
+def _render_matrix(report: BatchReport, console: Console) -> None:
+    w = words(report.language)
+    matrix = Table(title=w["target_matrix"], box=box.SIMPLE_HEAD, show_edge=False)
+    matrix.add_column("entity", no_wrap=True)
+    for key, _ in report.targets:
+        matrix.add_column(key, justify="center", no_wrap=True, min_width=2)
+    misses = []
+    titles = dict(report.targets)
+    for r in report.ranked:
+        cells, _share_value = report.completion[r.name]
+        matrix.add_row(
+            r.name, *({"met": "✓", "na": "—"}.get(cells[k].state, "✗") for k, _ in report.targets)
+        )
+        misses += [
+            f"{r.name} {k} {titles[k]}: {_cell_text(c, report.language)}"
+            for k, c in cells.items()
+            if c.state == "missed"
+        ]
+    console.print(matrix)
+    console.print(f"✓ {w['target_met']} · ✗ {w['target_missed']} · — {w['na']}", style="dim")
+    for line in misses:
+        console.print(line)
