@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 RULES  ?= rules/rugao-2018
 FACTS  ?= examples/rugao-2018/city-sample.yaml
 
-.PHONY: setup demo test check lint typecheck clean
+.PHONY: setup demo test check lint typecheck screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## The HTML report of the worked case, and a PNG of it for the README (needs chromium).
+screenshot: $(STAMP)
+	$(BIN)/qualscore evaluate $(RULES) $(FACTS) --format html --out docs/report.html
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	  --disable-background-networking --disable-component-update --disable-sync \
+	  --user-data-dir=$$(mktemp -d) --hide-scrollbars --window-size=1000,1400 \
+	  --screenshot=docs/report.png file://$(CURDIR)/docs/report.html
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
