@@ -66,8 +66,20 @@ def test_reconcile_finds_a_wrong_total(sample: qualscore.Result) -> None:
 def test_tier_sentence_with_next_band(sample: qualscore.Result) -> None:
     """A tier item says its value, its band as the source writes it, and what the next band earns."""
     assert sentence(sample.item("20.2"), "zh") == (
-        "其它工程一次验收合格率 = 97.3%，落在「95%（含95%）—98%」档，得 1 分；"
-        "得 1 分（满分 2 分，失 1 分）；达到 98%（「98%以上（含98%）」档）可再得 1 分。"
+        "其它工程一次验收合格率 = 97.3%，落在「95%（含95%）—98%」档，得 1 分（满分 2 分，失 1 分）；"
+        "达到 98%（「98%以上（含98%）」档）可再得 1 分。"
+    )
+
+
+def test_input_keeps_its_written_precision(sample: qualscore.Result) -> None:
+    """A rate given as 91.00 is shown as 91.00%, as the department wrote it."""
+    rules = qualscore.load_rules(RUGAO)
+    facts = dict(qualscore.load_facts(rules, ROOT / "examples/rugao-2018/city-sample.yaml").values)
+    facts["provincial_spot_check_pass_rate"] = Decimal("91.00")
+    result = qualscore.evaluate(rules, facts)
+    assert sentence(result.item("19.2"), "zh") == (
+        "产品省级监督抽查合格率 = 91.00%，落在「90%（含90%）—92%」档，得 0.5 分（满分 1 分，失 0.5 分）；"
+        "达到 92%（「92%（含92%）以上」档）可再得 0.5 分。"
     )
 
 

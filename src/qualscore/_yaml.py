@@ -87,6 +87,7 @@ _Resolver.add_implicit_resolver(
 
 _KINDS: dict[str, type[Node]] = {_T + "map": MappingNode, _T + "seq": SequenceNode}
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_DIGITS = 100
 """Integers longer than this are read through Decimal (int() stops at 4300 digits)."""
 
@@ -344,7 +345,7 @@ def _convert_mapping(
         if not isinstance(key_node, ScalarNode) or key_node.tag == _T + "merge":
             problems.append(_at(doc.path, key_node.start_mark, "keys must be plain scalars"))
             continue
-        key = str(key_node.value)
+        key = _joined(str(key_node.value))
         if not _printable(key_node, key, doc, problems):
             continue
         if key in out:
@@ -366,6 +367,7 @@ def _scalar(node: ScalarNode, doc: Document, problems: list[Problem]) -> Any:
     text = str(node.value)
     tag = node.tag
     if tag == _T + "str":
+        text = _joined(text)
         return text if _printable(node, text, doc, problems) else None
     if tag == _T + "null":
         return None
@@ -386,11 +388,27 @@ def _scalar(node: ScalarNode, doc: Document, problems: list[Problem]) -> Any:
         return None
 
 
+def _joined(text: str) -> str:
+    """JSON's escaped surrogate pairs (``"\\ud840\\udc00"``) as the one character they mean.
+
+    PyYAML reads each ``\\u`` escape alone; JSON writers (Python's json.dumps among
+    them) escape every character beyond U+FFFF as such a pair. A lone half is left
+    for :func:`_printable` to refuse.
+    """
+    if not _SURROGATE.search(text):
+        return text
+    try:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        return text
+
+
 def _printable(node: Node, text: str, doc: Document, problems: list[Problem]) -> bool:
     """Refuse control characters and lone surrogates written as escapes (``"\\x1b"``)."""
     found = _UNPRINTABLE.search(text)
     if found is None:
         return True
-    message = f"control character U+{ord(found.group()):04X} not allowed"
-    problems.append(_at(doc.path, node.start_mark, message))
+    code = ord(found.group())
+    what = "lone surrogate" if 0xD800 <= code <= 0xDFFF else "control character"
+    problems.append(_at(doc.path, node.start_mark, f"{what} U+{code:04X} not allowed"))
     return False

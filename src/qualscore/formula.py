@@ -130,6 +130,13 @@ _OPERATORS: dict[type, Callable[..., Value]] = {
 }
 
 _BOOL_NAMES = {"true": True, "false": False}
+_LITERALS = {
+    str: "strings",
+    bytes: "bytes",
+    complex: "complex numbers",
+    type(None): "'None'",
+    type(...): "'...'",
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DECIMAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
@@ -308,8 +315,8 @@ class _Checker:
         if isinstance(node.value, bool):
             return node
         if not isinstance(node.value, int | float):
-            kind = type(node.value).__name__
-            raise self.fail(node, f"{kind} literals not allowed in an expression")
+            what = _LITERALS.get(type(node.value), type(node.value).__name__)
+            raise self.fail(node, f"{what} not allowed in an expression")
         # The exact value is read from the source text, never through a float.
         written = ast.get_source_segment(self.text, node) or repr(node.value)
         segment = written.replace("_", "")

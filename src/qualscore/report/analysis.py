@@ -237,6 +237,15 @@ def sentence(item: ItemResult, language: str) -> str:
 
     zh = language == "zh"
     lines = [line.strip() for line in explain(item, language)]
+    tail = f"得 {fmt(item.score)} 分" if zh else f", {fmt(item.score)} pt"
+    if len(lines) == 2 and lines[0].endswith(tail):
+        # One band, case or target decided it: say the score once, with what was lost.
+        extra = (
+            f"（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
+            if zh
+            else f" (of {fmt(item.points)}, lost {fmt(item.lost)})"
+        )
+        lines = [lines[0] + extra]
     text = ("；" if zh else "; ").join(lines)
     best = next(iter(_item_opportunities(item, item.lost, language)), None)
     if best is not None:

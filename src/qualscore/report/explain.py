@@ -24,10 +24,10 @@ __all__ = ["explain", "value_text"]
 
 
 def value_text(value: Value, unit: str | None = None) -> str:
-    """A fact value as a reader expects it: ``true`` as 是/yes is left to the caller."""
+    """A fact value as it was given (91.00 stays 91.00), with its unit."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = fmt(value)
+    text = format(value, "f")
     return f"{text}{unit}" if unit and unit in ("%", "‰") else (f"{text} {unit}" if unit else text)
 
 
