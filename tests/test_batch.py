@@ -336,3 +336,48 @@ def summary_names() -> list[str]:
         "开发区（城北街道）",
         "江安",
     ]
+
+
+def test_xlsx_facts_table_in(tmp_path: Path) -> None:
+    """An XLSX with one row per entity is read like the CSV: numbers exact, booleans as booleans."""
+    from openpyxl import Workbook
+
+    rules = qualscore.load_rules(RUGAO)
+    facts = qualscore.load_facts(rules, SAMPLE).values
+    keys = [f.key for f in rules.facts]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["entity", *keys])
+    for name, rate in (("甲", 91.0), ("乙", 89.99)):
+        values = [rate if k == "provincial_spot_check_pass_rate" else
+                  (facts[k] if isinstance(facts[k], bool) else float(str(facts[k]))) for k in keys]
+        sheet.append([name, *values])
+    table = tmp_path / "cities.xlsx"
+    book.save(table)
+    out = tmp_path / "out.json"
+    assert run("batch", str(RUGAO), str(table), "--out", str(out))[0] == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    scores = {r["entity"]: r["items"]["19.2"] for r in doc["ranking"]}
+    assert scores == {"甲": "0.5", "乙": "0"}
+
+
+def test_progress_bar_on_a_terminal() -> None:
+    """On a terminal a batch of 50 or more shows a progress bar; --quiet hides it."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown, hidden = Terminal(), Terminal()
+    from qualscore import cli
+
+    with cli._progress(60, shown, quiet=False) as advance:
+        assert advance is not None
+        advance(60)
+    with cli._progress(60, hidden, quiet=True) as advance:
+        assert advance is None
+    with cli._progress(10, hidden, quiet=False) as advance:
+        assert advance is None
+    assert "scoring" in shown.getvalue()
+    assert hidden.getvalue() == ""
