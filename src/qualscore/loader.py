@@ -8,10 +8,11 @@ is collected and raised at once as a :class:`~qualscore.errors.RuleSetError`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -70,7 +71,7 @@ class RuleSet:
     checks: FactsFile
     categories: tuple[Category, ...]
     sha256: str
-    locations: dict[str, Location] = field(repr=False)
+    locations: Mapping[str, Location] = field(repr=False)
 
     @property
     def id(self) -> str:
@@ -138,7 +139,7 @@ def load_rules(path: str | Path) -> RuleSet:
         checks=facts,
         categories=tuple(categories),
         sha256=reader.digest.hexdigest(),
-        locations=reader.locations,
+        locations=MappingProxyType(reader.locations),
     )
 
 
