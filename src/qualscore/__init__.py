@@ -18,6 +18,7 @@ from .errors import EvaluationError, FactsError, Problem, QualscoreError, RuleSe
 from .facts import Facts, check_facts, load_facts
 from .lint import LintWarning, lint
 from .loader import RuleSet, load_rules
+from .scores import Scores, score
 from .trace import ItemResult, NodeResult, Result
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Result",
     "RuleSet",
     "RuleSetError",
+    "Scores",
     "SourceError",
     "__version__",
     "check_facts",
@@ -39,4 +41,5 @@ __all__ = [
     "lint",
     "load_facts",
     "load_rules",
+    "score",
 ]
