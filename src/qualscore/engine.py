@@ -10,6 +10,7 @@ result, not the score.
 from __future__ import annotations
 
 import decimal
+import weakref
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, Literal
@@ -24,6 +25,7 @@ from .model import (
     CasesShape,
     Category,
     DeductionsShape,
+    FactDecl,
     Indicator,
     Item,
     Part,
@@ -138,6 +140,7 @@ class _Scorer:
         self.quantum = Decimal(1).scaleb(-ruleset.manifest.rounding.places)
         self.mode = _MODES[ruleset.manifest.rounding.mode]
         self.item_id = ""
+        self.reads = _reads(ruleset)
 
     def run(self, formula: Formula, item_id: str) -> Value:
         try:
@@ -162,6 +165,21 @@ class _Scorer:
             if d.key in keys
         )
 
+    def read_by(self, item: Item | Bonus) -> tuple[FactDecl, ...]:
+        found = self.reads.get(id(item))
+        if found is None:  # an item built outside the rule set (the linter's probes)
+            keys = {n for f in formulas(item) for n in f.names}
+            found = tuple(d for d in self.ruleset.facts if d.key in keys)
+        return found
+
+    def item_inputs(self, item: Item | Bonus) -> tuple[Input, ...]:
+        values = self.values
+        return tuple(
+            Input(d.key, d.label, values[d.key], d.unit)
+            for d in self.read_by(item)
+            if d.key in values
+        )
+
     def category(self, category: Category) -> NodeResult:
         children = tuple(
             self.indicator(c) if isinstance(c, Indicator) else self.item(c, c.id)
@@ -178,7 +196,7 @@ class _Scorer:
         na = item.not_applicable if isinstance(item, Item) else None
         reason = None
         trace: ShapeTrace | None = None
-        absent = [n for f in formulas(item) for n in f.names if n not in self.values]
+        absent = [d.key for d in self.read_by(item) if d.key not in self.values]
         if absent:
             # Only a target may be absent: this entity has no such target (a blank cell).
             raw = _ZERO
@@ -202,7 +220,7 @@ class _Scorer:
             content=item.content,
             criteria=item.criteria,
             responsible=item.responsible,
-            inputs=self.inputs(list(formulas(item))),
+            inputs=self.item_inputs(item),
             shape=trace,
             not_applicable=reason,
             raw=raw,
@@ -336,6 +354,29 @@ class _Scorer:
         floored = value < shape.floor
         value = max(value, shape.floor)
         return value, DeductionsTrace(start, tuple(steps), shape.floor, floored, value)
+
+
+_READS: weakref.WeakKeyDictionary[RuleSet, dict[int, tuple[FactDecl, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _reads(ruleset: RuleSet) -> dict[int, tuple[FactDecl, ...]]:
+    """For each item (by identity), the declarations it reads, in declaration order.
+
+    Worked out once per rule set: per entity, only the values are looked up.
+    """
+    found = _READS.get(ruleset)
+    if found is None:
+        found = {}
+        scored: list[Item | Bonus] = list(ruleset.items())
+        if ruleset.manifest.bonus is not None:
+            scored.append(ruleset.manifest.bonus)
+        for item in scored:
+            keys = {n for f in formulas(item) for n in f.names}
+            found[id(item)] = tuple(d for d in ruleset.facts if d.key in keys)
+        _READS[ruleset] = found
+    return found
 
 
 def _reason(exc: Exception) -> str:
