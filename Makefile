@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 RULES  ?= rules/rugao-2018
 FACTS  ?= examples/rugao-2018/city-sample.yaml
 
-.PHONY: setup demo test check lint typecheck screenshot clean
+.PHONY: setup demo test check lint typecheck screenshot fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,29 @@ screenshot: $(STAMP)
 	  --user-data-dir=$$(mktemp -d) --hide-scrollbars --window-size=1000,1400 \
 	  --screenshot=docs/report.png file://$(CURDIR)/docs/report.html
 
+## The long fuzz run of the rule and facts loaders (tests/test_fuzz.py; about half an hour).
+fuzz: $(STAMP)
+	QUALSCORE_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/test_fuzz.py --hypothesis-show-statistics
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: ruletest schema
+
+## Run a rule set's own tests (RULES/tests/*.yaml), requiring every branch reached.
+ruletest: $(STAMP)
+	$(BIN)/qualscore test $(RULES) --min-coverage 100
+
+## Rewrite schema/*.schema.json from the models (the editor's JSON Schemas).
+schema: $(STAMP)
+	$(BIN)/qualscore schema --out schema
+
+.PHONY: bench
+
+## qualscore against a hand-written floor and GoRules ZEN, and how it scales
+## (benchmarks/README.md): several minutes. QUICK=1 for small sizes; BENCH_ARGS for more.
+bench: $(STAMP)
+	$(BIN)/python -c 'import zen' 2>/dev/null || \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick) $(BENCH_ARGS)

@@ -895,17 +895,19 @@ def scores(result: qualscore.Result) -> dict[str, Decimal]:
     return {i.id: i.score for i in result.items()}
 
 
-def test_demo_loads_and_warns_only_about_indicator_3(demo: qualscore.RuleSet) -> None:
-    """The demo loads with 11 items, a target fact, and one intended warning: indicator 3's cap binds."""
+def test_demo_loads_and_warns_only_where_intended(demo: qualscore.RuleSet) -> None:
+    """The demo loads with 11 items, a target fact, and two intended warnings: indicator 3's cap
+    binds, and item 8's formula relies on the clamp to [0, 5]."""
     assert (demo.id, demo.manifest.language, demo.manifest.total_points) == ("riverton-2024", "en", D(50))
     assert [i.id for i in demo.items()] == ["1", "2", "3.1", "3.2", "3.3", "4", "5", "6", "7", "8", "9"]
     assert demo.fact("training_hours_target").role == "target"
     assert len(demo.checks.checks) == 2
     warnings = qualscore.lint(demo)
-    assert [(w.node, w.message) for w in warnings] == [(
-        "indicator 3",
-        "its items add to 12, more than its declared 10 points; the cap of 10 binds",
-    )]
+    assert [(w.node, w.message) for w in warnings] == [
+        ("indicator 3", "its items add to 12, more than its declared 10 points; the cap of 10 binds"),
+        ("item 8", "its formula gives -10 at literacy_rate = 0, below 0, and ≈ 6.6667 at "
+                   "literacy_rate = 100, more than its 5 points; the score is clamped to [0, 5]"),
+    ]
 
 
 def test_demo_uses_every_shape(demo: qualscore.RuleSet) -> None:
@@ -1007,11 +1009,11 @@ def test_demo_checks_refuse_inconsistent_facts(demo: qualscore.RuleSet) -> None:
 
 
 def test_demo_cli() -> None:
-    """`qualscore validate` exits 0 with one warning, and `evaluate --format json` gives the total."""
+    """`qualscore validate` exits 0 with its two warnings, and `evaluate --format json` gives the total."""
     out, err = io.StringIO(), io.StringIO()
     assert main(["validate", str(DEMO)], stdout=out, stderr=err) == 0
-    assert out.getvalue().endswith("ok: 11 items, 28 facts, 1 warning\n")
-    assert err.getvalue().count("warning:") == 1
+    assert out.getvalue().endswith("ok: 11 items, 28 facts, 2 warnings\n")
+    assert err.getvalue().count("warning:") == 2
     out = io.StringIO()
     code = main(["evaluate", str(DEMO), str(DEMO / "facts" / "good-county.yaml"), "--format", "json"],
                 stdout=out, stderr=err)

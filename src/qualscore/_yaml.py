@@ -56,6 +56,12 @@ at most about 1,100; PyYAML spends some 40 microseconds a node, so this bounds a
 reading to about two seconds however it is written."""
 MAX_SHOWN = 80
 """Longest piece of a file's text quoted back in a message, in characters."""
+MAX_EXPONENT = 1000
+"""Largest power of ten a number may be written with (``1e1000``, ``1e-1000``).
+
+Text in the file is never amplified: ``1e999999999`` would print as a billion
+digits wherever a report writes it out (and ``every: 1e-999999`` would
+overflow a division). Long numbers written out in digits are not affected."""
 
 Loc = tuple[str | int, ...]
 
@@ -382,7 +388,12 @@ def _scalar(node: ScalarNode, doc: Document, problems: list[Problem]) -> Any:
         lowered = text.lower().lstrip("+")
         if lowered in (".inf", "-.inf", ".nan"):
             return Decimal(lowered.replace(".", ""))
-        return Decimal(text)
+        number = Decimal(text)
+        if abs(int(number.as_tuple().exponent)) > MAX_EXPONENT:
+            message = f"{_shorten(text)!r} is out of range (exponent beyond ±{MAX_EXPONENT})"
+            problems.append(_at(doc.path, node.start_mark, message))
+            return None
+        return number
     except (ValueError, ArithmeticError):
         problems.append(_at(doc.path, node.start_mark, f"{_shorten(text)!r} is not a number"))
         return None

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     validate = sub.add_parser("validate", help="check a rule set; print its errors and warnings")
     validate.add_argument("rules", help="the rule-set folder")
+    validate.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit 2)"
+    )
     validate.set_defaults(run=_validate)
     evaluate = sub.add_parser("evaluate", help="score one entity's facts")
     evaluate.add_argument("rules", help="the rule-set folder")
@@ -98,6 +101,46 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
     template.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx)")
     template.set_defaults(run=_template)
+    ruletest = sub.add_parser(
+        "test", help="run a rule set's test cases; report failures and tier coverage"
+    )
+    ruletest.add_argument("rules", help="the rule-set folder")
+    ruletest.add_argument(
+        "tests", nargs="*", metavar="TESTS", help="test files or folders (default: RULES/tests)"
+    )
+    ruletest.add_argument(
+        "--min-coverage",
+        metavar="P",
+        type=_min_coverage,
+        help="fail when fewer than P %% of the branches are reached",
+    )
+    ruletest.set_defaults(run=_ruletest)
+    diff = sub.add_parser("diff", help="what changed between two rule sets, and its impact")
+    diff.add_argument("rules_a", metavar="RULES_A", help="the earlier rule-set folder")
+    diff.add_argument("rules_b", metavar="RULES_B", help="the later rule-set folder")
+    diff.add_argument(
+        "--facts",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="score these facts files under both rule sets, side by side",
+    )
+    diff.add_argument("--format", choices=("table", "markdown"), default="table")
+    diff.set_defaults(run=_diff)
+    schema = sub.add_parser("schema", help="write the JSON Schema of rule and test files")
+    schema.add_argument(
+        "kind", nargs="?", choices=("ruleset", "facts", "category", "tests"), help="one kind only"
+    )
+    schema.add_argument("--out", metavar="DIR", help="write KIND.schema.json files into DIR")
+    schema.add_argument(
+        "--check", action="store_true", help="with --out: exit 1 if a file there is out of date"
+    )
+    schema.set_defaults(run=_schema)
+    new = sub.add_parser("new", help="copy a rule set to a new year, its tests kept")
+    new.add_argument("rules_from", metavar="RULES_FROM", help="the rule-set folder to copy")
+    new.add_argument("rules_to", metavar="RULES_TO", help="the new folder (must not exist)")
+    new.add_argument("--year", type=int, required=True, help="the new rule set's year")
+    new.set_defaults(run=_new)
     # Each further command: a parser here, set_defaults(run=...), its work in its own module.
     return parser
 
@@ -141,6 +184,12 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     ruleset = load_rules(args.rules)
     warnings = lint(ruleset)
+    if args.strict and warnings:
+        for warning in warnings:
+            print(f"{warning.location}: error: {warning.node}: {warning.message}", file=err)
+        count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+        print(f"{ruleset.path}: {count}, errors under --strict", file=err)
+        return EXIT_USER_ERROR
     for warning in warnings:
         print(warning, file=err)
     items = sum(1 for _ in ruleset.items())
@@ -239,6 +288,36 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if failed:
         print(f"qualscore: {len(report.ranked)} scored, {failed} could not be scored", file=err)
     return 1 if failed else EXIT_OK
+
+
+def _min_coverage(text: str) -> Any:
+    from .ruletest import min_coverage
+
+    return min_coverage(text)
+
+
+def _ruletest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .ruletest import command
+
+    return command(args, out, err)
+
+
+def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .diff_cli import command
+
+    return command(args, out, err)
+
+
+def _schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .schema import command
+
+    return command(args, out, err)
+
+
+def _new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .newyear import command
+
+    return command(args, out, err)
 
 
 def _template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

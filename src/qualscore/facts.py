@@ -2,7 +2,11 @@
 
 Every problem of one facts file is collected and raised at once: unknown keys
 (with a "did you mean"), missing keys, wrong types, values out of range, and
-the rule set's cross-fact checks.
+the rule set's cross-fact checks (run on the values that are valid, so that a
+failed check is reported beside the other problems). NaN and infinity however
+written, numbers beyond ``MAX_MAGNITUDE`` or with more than ``MAX_DIGITS``
+digits, and text that is not plain ASCII decimal are refused; nothing is
+scored until the facts are clean.
 """
 
 from __future__ import annotations
@@ -172,7 +176,7 @@ def _coerce(decl: FactDecl, raw: Any) -> tuple[Value | None, str | None]:
         return None, f"expected a number, got {_show(raw)}"
     if not number.is_finite():
         return None, f"expected a finite number, got {_shorten(str(raw))}"
-    if abs(number) > MAX_MAGNITUDE:
+    if number.copy_abs() > MAX_MAGNITUDE:  # abs() would round, and overflow on 1E+999999999
         return None, f"{_shorten(str(number))} is too large (the limit is {MAX_MAGNITUDE:,})"
     digits, exponent = len(number.as_tuple().digits), int(number.as_tuple().exponent)
     if digits > MAX_DIGITS:

@@ -6,6 +6,15 @@ of functions, type-checked (booleans and numbers do not mix), and its number
 literals are turned into exact decimals from their source text. Evaluation
 then runs on simpleeval with decimal-only operators.
 
+Everything outside the allowlist is refused when the rule set loads: attribute
+access, dunder names, subscripts, lambdas, comprehensions, f-strings, ``:=``,
+strings, ``**``, calls to anything but the named functions. So is what passes
+the named limits below: length, nesting (no RecursionError can reach the
+caller, neither from :func:`ast.parse` nor from simpleeval), the size and
+places of number literals. At run time a step whose value passes
+``MAX_RESULT`` raises :class:`ResultTooLarge`, an :class:`ArithmeticError`
+the engine reports as the rule's evaluation error, like a division by zero.
+
 What the sandbox does not protect against: an expression that is allowed but
 wrong (a threshold typed as 9 instead of 90). That is what rule-set tests and
 the validator's warnings are for.
@@ -81,7 +90,7 @@ class ResultTooLarge(decimal.Overflow):
 
 
 def _bounded(value: Decimal) -> Decimal:
-    if abs(value) > MAX_RESULT:
+    if value.copy_abs() > MAX_RESULT:
         raise ResultTooLarge(f"result is above the limit of {MAX_RESULT:,}")
     return value
 

@@ -2,13 +2,26 @@
 
 A warning never stops scoring: sources are sometimes inconsistent, and the
 rule set must keep the source's numbers. The validator reports each one, with
-the node's place and the numbers that show the problem:
+the node's place and a value that shows the problem:
 
-- declared points that the children's points exceed (the cap binds) or fall
-  short of (points that can never be earned), at every level;
-- a tier band that awards as much as the band above it (or more);
-- an item that reads only true/false facts and still awards points when all
-  of them are false.
+- points that do not add up, at every level: the categories against
+  ``total_points``, children against an indicator's or category's points, a
+  checklist's parts, the best band or case, and a deduction's start, against
+  an item's (or a part's) points: above, the cap binds; below, points can never
+  be earned;
+- a tier table with a gap, an overlap, or a band no value can reach; a band
+  that awards as much as the band above it (or more);
+- a formula that can give more than its points, or less than 0, over the
+  facts' declared ranges (:mod:`qualscore.lint_values`);
+- an item that awards points when every fact it reads is false or 0 (nothing
+  done), unless 0 is the good case for one of them (an accident rate, a count
+  of failures, a target of 0: raising it from 0 can lower the score) or the
+  points are written down for that outcome (a tier table's band or
+  ``otherwise``, a list of cases' ``otherwise``);
+- a declared fact that nothing reads.
+
+A fact read with the wrong type (a bool compared with a number) is not a
+warning but a load error: expressions are type-checked when the rule set loads.
 """
 
 from __future__ import annotations
@@ -19,12 +32,27 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .engine import _Scorer, formulas
-from .loader import Location, RuleSet
-from .model import Category, DeductionsShape, Indicator, Item, PartsShape, Shape, TiersShape
+from .errors import EvaluationError
+from .formula import Value
+from .loader import FACTS, MANIFEST, Location, RuleSet
+from .model import (
+    CasesShape,
+    Category,
+    DeductionsShape,
+    FormulaShape,
+    Indicator,
+    Item,
+    PartsShape,
+    Shape,
+    TiersShape,
+)
+from .ranges import constants
 from .trace import BandTrace
 from .words import band_text, fmt
 
 __all__ = ["LintWarning", "lint"]
+
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True, order=True)
@@ -41,14 +69,16 @@ class LintWarning:
 
 def lint(ruleset: RuleSet) -> list[LintWarning]:
     """Every warning about ``ruleset``, in file order."""
-    warnings: list[LintWarning] = []
+    warnings: list[LintWarning] = list(_total(ruleset))
     for category in ruleset.categories:
         warnings.extend(_points(ruleset, category))
     for item in ruleset.items():
         where = ruleset.locations[item.id]
         for shape in _shapes(item.score):
             warnings.extend(_tiers(where, f"item {item.id}", shape))
+        warnings.extend(_values(ruleset, item))
         warnings.extend(_nothing_done(ruleset, item, where))
+    warnings.extend(_unused(ruleset))
     return sorted(warnings, key=lambda w: (w.location.path, w.location.line, w.location.col))
 
 
@@ -60,50 +90,89 @@ def _shapes(shape: Shape) -> Iterator[Shape]:
                 yield from _shapes(part.score)
 
 
-def _sum_message(total: Decimal, points: Decimal, what: str) -> str | None:
+# --- points ---------------------------------------------------------------------------
+
+
+def _sum_message(
+    total: Decimal, points: Decimal, what: str, whose: str = "its declared"
+) -> str | None:
+    """``what`` (``its children add to``) ``total``, against ``points``; None when equal."""
     if total > points:
         return (
-            f"its {what} add to {fmt(total)}, more than its declared {fmt(points)} points; "
+            f"{what} {fmt(total)}, more than {whose} {fmt(points)} points; "
             f"the cap of {fmt(points)} binds"
         )
     if total < points:
         return (
-            f"its {what} add to {fmt(total)}, less than its declared {fmt(points)} points; "
+            f"{what} {fmt(total)}, less than {whose} {fmt(points)} points; "
             f"{fmt(points - total)} points can never be earned"
         )
     return None
 
 
+def _total(ruleset: RuleSet) -> Iterator[LintWarning]:
+    declared = ruleset.manifest.total_points
+    total = sum((c.points for c in ruleset.categories), _ZERO)
+    if declared is not None and total != declared:
+        yield LintWarning(
+            ruleset.locate(MANIFEST, ("total_points",)),
+            "rule set",
+            f"its categories declare {fmt(total)} points, not the {fmt(declared)} of total_points",
+        )
+
+
 def _points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]:
     nodes: list[tuple[str, Category | Indicator | Item, Decimal, str]] = []
-    children = sum((c.points for c in category.items), Decimal(0))
+    children = sum((c.points for c in category.items), _ZERO)
     nodes.append((f"category {category.id}", category, children, "children"))
     for child in category.items:
         if isinstance(child, Indicator):
-            total = sum((i.points for i in child.items), Decimal(0))
+            total = sum((i.points for i in child.items), _ZERO)
             nodes.append((f"indicator {child.id}", child, total, "items"))
-    for item in (c for c in ruleset.items() if c.id in {n.id for n in _all(category)}):
+    for item in _items(category):
         if isinstance(item.score, PartsShape) and all(p.each is None for p in item.score.parts):
-            total = sum((p.points for p in item.score.parts), Decimal(0))
+            total = sum((p.points for p in item.score.parts), _ZERO)
             nodes.append((f"item {item.id}", item, total, "parts"))
     for name, node, total, what in nodes:
-        message = _sum_message(total, node.points, what)
+        message = _sum_message(total, node.points, f"its {what} add to")
         if message:
             yield LintWarning(ruleset.locations[node.id], name, message)
+    for item in _items(category):
+        yield from _best(ruleset, item)
 
 
-def _all(category: Category) -> Iterator[Item | Indicator]:
+def _items(category: Category) -> Iterator[Item]:
     for child in category.items:
-        yield child
-        if isinstance(child, Indicator):
-            yield from child.items
+        yield from (child.items if isinstance(child, Indicator) else (child,))
 
 
-def _penalises(shape: Shape) -> bool:
-    """Whether a shape deducts when something holds: there, all-false is the best case."""
-    if isinstance(shape, DeductionsShape):
-        return any(step.when is not None for step in shape.steps)
-    return any(p.score is not None and _penalises(p.score) for p in getattr(shape, "parts", ()))
+def _best(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
+    """The most a tier table, a list of cases or a deduction's start gives, against its cap."""
+    from .lint_values import located, shapes
+
+    for shape, loc, cap in shapes(item.score, ("score",), item.points):
+        whose = "its declared" if loc == ("score",) else "its part's"
+        message = None
+        if isinstance(shape, TiersShape | CasesShape):
+            rows = shape.bands if isinstance(shape, TiersShape) else shape.cases
+            best = max([r.points for r in rows] + [shape.otherwise])
+            what = "band" if isinstance(shape, TiersShape) else "case"
+            message = _sum_message(best, cap, f"its best {what} awards", whose)
+        elif isinstance(shape, DeductionsShape) and shape.start is not None:
+            message = _sum_message(shape.start, cap, "its deductions start from", whose)
+        if message:
+            yield LintWarning(located(ruleset, item.id, loc), f"item {item.id}", message)
+    na = item.not_applicable
+    if na is not None and na.award is not None and na.award > item.points:
+        yield LintWarning(
+            located(ruleset, item.id, ("not_applicable", "award")),
+            f"item {item.id}",
+            f"not_applicable awards {fmt(na.award)}, more than its declared "
+            f"{fmt(item.points)} points; the cap of {fmt(item.points)} binds",
+        )
+
+
+# --- tier tables and formulas -------------------------------------------------------
 
 
 def _tiers(where: Location, name: str, shape: Shape) -> Iterator[LintWarning]:
@@ -126,15 +195,134 @@ def _tiers(where: Location, name: str, shape: Shape) -> Iterator[LintWarning]:
             )
 
 
-def _nothing_done(ruleset: RuleSet, item: Item, where: Location) -> Iterator[LintWarning]:
-    keys = {n for f in formulas(item) for n in f.names}
-    if not keys or any(ruleset.fact(k).type != "bool" for k in keys) or _penalises(item.score):
+def _values(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
+    from .lint_values import formula_findings, item_domains, located, shapes, tier_findings
+
+    domains = item_domains(ruleset, item)
+    if domains is None:  # not applicable whatever the facts: nothing to read
         return
-    result = _Scorer(ruleset, dict.fromkeys(keys, False)).item(item, item.id)
-    if result.score > 0 and result.not_applicable is None:
-        yield LintWarning(
-            where,
-            f"item {item.id}",
-            f"awards {fmt(result.score)} of {fmt(item.points)} "
-            "when every condition it reads is false",
+    for shape, loc, cap in shapes(item.score, ("score",), item.points):
+        if isinstance(shape, TiersShape):
+            findings = tier_findings(shape, loc, domains)
+        elif isinstance(shape, FormulaShape):
+            findings = formula_findings(ruleset, item, shape, loc, cap, domains)
+        else:
+            continue
+        for finding in findings:
+            where = located(ruleset, item.id, finding.loc)
+            yield LintWarning(where, f"item {item.id}", finding.message)
+
+
+# --- nothing done -----------------------------------------------------------------------
+
+
+def _penalises(shape: Shape) -> bool:
+    """Whether a shape deducts when something holds: there, all-false is the best case."""
+    if isinstance(shape, DeductionsShape):
+        return any(step.when is not None for step in shape.steps)
+    return any(p.score is not None and _penalises(p.score) for p in getattr(shape, "parts", ()))
+
+
+def _nothing_done(ruleset: RuleSet, item: Item, where: Location) -> Iterator[LintWarning]:
+    keys = sorted({n for f in formulas(item) for n in f.names})
+    if not keys or _penalises(item.score):
+        return
+    plain = item.model_copy(update={"score": _no_written_awards(item.score)})
+    zero = {k: _zero(ruleset, k) for k in keys}
+    score = _score(ruleset, plain, zero)
+    if score is None or score <= 0 or _zero_is_good(ruleset, plain, zero, score):
+        return
+    numbers = any(ruleset.fact(k).type != "bool" for k in keys)
+    when = "every fact it reads is false or 0" if numbers else "every condition it reads is false"
+    yield LintWarning(
+        where, f"item {item.id}", f"awards {fmt(score)} of {fmt(item.points)} when {when}"
+    )
+
+
+def _zero(ruleset: RuleSet, key: str) -> Value:
+    """False, or 0 brought into the fact's declared range."""
+    decl = ruleset.fact(key)
+    if decl.type == "bool":
+        return False
+    low, high = decl.bounds
+    value = max(_ZERO, low) if low is not None else _ZERO
+    return min(value, high) if high is not None else value
+
+
+def _no_written_awards(shape: Shape) -> Shape:
+    """The shape without the awards a scheme writes down for an outcome: a tier table's
+    bands and ``otherwise``, and a list of cases' ``otherwise``, all at 0."""
+    if isinstance(shape, TiersShape):
+        bands = tuple(b.model_copy(update={"points": _ZERO}) for b in shape.bands)
+        return shape.model_copy(update={"bands": bands, "otherwise": _ZERO})
+    if isinstance(shape, CasesShape):
+        return shape.model_copy(update={"otherwise": _ZERO})
+    if isinstance(shape, PartsShape):
+        parts = tuple(
+            p if p.score is None else p.model_copy(update={"score": _no_written_awards(p.score)})
+            for p in shape.parts
         )
+        return shape.model_copy(update={"parts": parts})
+    return shape
+
+
+def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | None:
+    """The item's score for these facts; None if they fail a check, the item does not
+    apply, or a formula fails."""
+    for check in ruleset.checks.checks:
+        if set(check.when.names) <= values.keys() and not check.when.evaluate(values):
+            return None
+    try:
+        result = _Scorer(ruleset, values).item(item, item.id)
+    except EvaluationError:
+        return None
+    return None if result.not_applicable is not None else result.score
+
+
+def _zero_is_good(ruleset: RuleSet, item: Item, zero: dict[str, Value], score: Decimal) -> bool:
+    """Whether raising one fact from 0 (or false) can lower the score: 0 is its good case."""
+    numbers = constants(f.source for f in formulas(item))
+    for shape in _shapes(item.score):
+        if isinstance(shape, TiersShape):
+            numbers |= {v for b in shape.bands for v in (b.lower, b.upper) if v is not None}
+    for key, base in zero.items():
+        for value in _probes(ruleset, key, base, numbers):
+            other = _score(ruleset, item, {**zero, key: value})
+            if other is not None and other < score:
+                return True
+    return False
+
+
+def _probes(ruleset: RuleSet, key: str, base: Value, numbers: set[Decimal]) -> list[Value]:
+    decl = ruleset.fact(key)
+    if decl.type == "bool":
+        return [True]
+    assert isinstance(base, Decimal)
+    high = decl.bounds[1]
+    tries = {Decimal(1), *(n + d for n in numbers for d in (_ZERO, Decimal(1)))}
+    if high is not None:
+        tries.add(high)
+    whole = decl.type == "count"
+    return sorted(
+        v
+        for v in tries
+        if v > base and (high is None or v <= high) and (not whole or v == v.to_integral_value())
+    )
+
+
+# --- facts ------------------------------------------------------------------------------
+
+
+def _unused(ruleset: RuleSet) -> Iterator[LintWarning]:
+    read = {n for item in ruleset.items() for f in formulas(item) for n in f.names}
+    if ruleset.manifest.bonus is not None:
+        read |= {n for f in formulas(ruleset.manifest.bonus) for n in f.names}
+    read |= {n for v in ruleset.manifest.vetoes for n in v.when.names}
+    read |= {n for c in ruleset.checks.checks for n in c.when.names}
+    for i, decl in enumerate(ruleset.facts):
+        if decl.key not in read:
+            yield LintWarning(
+                ruleset.locate(FACTS, ("facts", i)),
+                f"fact {decl.key}",
+                "declared but read by no item, bonus, veto or check",
+            )

@@ -63,6 +63,10 @@ class RuleSet:
         categories: The categories, in file-name order.
         sha256: A fingerprint of every file read.
         locations: Where each item, indicator and category is written, by id.
+        documents: The rule files as read, with the position of every node, by name
+            relative to the folder (``facts.yaml``, ``categories/1.yaml``).
+        node_paths: For each item, indicator and category id, and ``bonus``: its file's
+            name and its path in that file, to place a warning on any part of it.
     """
 
     path: str
@@ -72,6 +76,14 @@ class RuleSet:
     categories: tuple[Category, ...]
     sha256: str
     locations: Mapping[str, Location] = field(repr=False)
+    documents: Mapping[str, _yaml.Document] = field(default_factory=dict, repr=False)
+    node_paths: Mapping[str, tuple[str, _yaml.Loc]] = field(default_factory=dict, repr=False)
+
+    def locate(self, name: str, loc: _yaml.Loc = ()) -> Location:
+        """Where the node at ``loc`` of the rule file ``name`` (``facts.yaml``) is written."""
+        doc = self.documents[name]
+        line, col = doc.where(loc)
+        return Location(doc.path, line, col)
 
     @property
     def id(self) -> str:
@@ -140,6 +152,8 @@ def load_rules(path: str | Path) -> RuleSet:
         categories=tuple(categories),
         sha256=reader.digest.hexdigest(),
         locations=MappingProxyType(reader.locations),
+        documents=MappingProxyType(reader.docs),
+        node_paths=MappingProxyType(reader.paths),
     )
 
 
@@ -162,6 +176,7 @@ class _Reader:
         self.locations: dict[str, Location] = {}
         self.docs: dict[str, _yaml.Document] = {}
         self.placed: list[tuple[str, Location]] = []
+        self.paths: dict[str, tuple[str, _yaml.Loc]] = {"bonus": (MANIFEST, ("bonus",))}
 
     def read(self, name: str) -> _yaml.Document | None:
         path = self.root / name
@@ -209,6 +224,7 @@ class _Reader:
             line, col = doc.where(loc)
             self.placed.append((node_id, Location(doc.path, line, col)))
             self.locations.setdefault(node_id, Location(doc.path, line, col))
+            self.paths.setdefault(node_id, (doc.path[len(self.shown) + 1 :], loc))
 
         place(category.id, ())
         for i, child in enumerate(category.items):

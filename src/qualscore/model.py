@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     Tag,
     ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -85,8 +86,11 @@ def _compiler(want: Type) -> Any:
     return BeforeValidator(compile_)
 
 
-BoolExpr = Annotated[Formula, _compiler("bool")]
-NumExpr = Annotated[Formula, _compiler("number")]
+# WithJsonSchema: what ``qualscore schema`` says an expression is (its text, or a literal).
+_BOOL_SCHEMA = {"type": ["string", "boolean"], "description": "a true/false expression"}
+_NUM_SCHEMA = {"type": ["string", "number"], "description": "a number expression"}
+BoolExpr = Annotated[Formula, _compiler("bool"), WithJsonSchema(_BOOL_SCHEMA)]
+NumExpr = Annotated[Formula, _compiler("number"), WithJsonSchema(_NUM_SCHEMA)]
 Points = Annotated[Decimal, Field(ge=0, le=100000, allow_inf_nan=False)]
 Text = Annotated[str, Field(min_length=1)]
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]

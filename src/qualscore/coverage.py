@@ -1,0 +1,196 @@
+"""Tier coverage: which branches of a rule set a set of scored cases reached.
+
+A branch is one outcome the engine can choose for one rule:
+
+- a tier table: each band, and ``otherwise`` (no band matched);
+- a list of cases: each case, and ``otherwise``;
+- a checklist part: held and not held (``when``), counted and none (``each``);
+  a nested shape's own branches;
+- a deduction step: applied and not applied; capped at its ``max`` when it has one;
+- a formula: evaluated; a target: met and missed;
+- an item's ``not_applicable``: holds (the other side is the item's shape);
+- a veto: held and not held.
+
+Coverage is the share of branches that at least one case reached, as the
+engine's own trace records them. The bonus counts as an item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from .lint_values import located
+from .loader import MANIFEST, Location, RuleSet
+from .model import (
+    Bonus,
+    CasesShape,
+    DeductionsShape,
+    FormulaShape,
+    Item,
+    PartsShape,
+    Shape,
+    TargetShape,
+    TiersShape,
+)
+from .trace import (
+    CasesTrace,
+    DeductionsTrace,
+    FormulaTrace,
+    ItemResult,
+    PartsTrace,
+    Result,
+    ShapeTrace,
+    TargetTrace,
+    TiersTrace,
+)
+from .words import fmt
+
+__all__ = ["Branch", "Key", "branches", "missing", "percent", "reached"]
+
+Loc = tuple[str | int, ...]
+Key = tuple[str, Loc, str]
+"""A branch: the item (or veto) id, the path of its rule in the item, the outcome."""
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One outcome of one rule, and where the rule is written."""
+
+    key: Key
+    location: Location
+    node: str
+    description: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: not reached: {self.node}: {self.description}"
+
+
+def branches(ruleset: RuleSet) -> list[Branch]:
+    """Every branch of the rule set, in file order."""
+    nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in ruleset.items()]
+    if ruleset.manifest.bonus is not None:
+        nodes.append(("bonus", ruleset.manifest.bonus))
+    out = []
+    for node_id, node in nodes:
+        name = "bonus" if node_id == "bonus" else f"item {node_id}"
+        for loc, outcome, text in _item_branches(node):
+            where = located(ruleset, node_id, loc)
+            out.append(Branch((node_id, loc, outcome), where, name, text))
+    for i, veto in enumerate(ruleset.manifest.vetoes):
+        where = ruleset.locate(MANIFEST, ("vetoes", i))
+        for outcome in ("held", "not held"):
+            out.append(Branch((veto.id, (), outcome), where, f"veto {veto.id}", outcome))
+    return out
+
+
+def _item_branches(node: Item | Bonus) -> Iterator[tuple[Loc, str, str]]:
+    if isinstance(node, Item) and node.not_applicable is not None:
+        yield ("not_applicable",), "holds", f"not applicable ({node.not_applicable.reason})"
+    yield from _shape_branches(node.score, ("score",))
+
+
+def _shape_branches(shape: Shape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    if isinstance(shape, TiersShape | CasesShape):
+        rows = shape.bands if isinstance(shape, TiersShape) else shape.cases
+        what = "bands" if isinstance(shape, TiersShape) else "cases"
+        for i, row in enumerate(rows):
+            yield (*loc, what, i), "matched", f"{what[:-1]} {_row_label(row)}"
+        label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
+        yield (*loc, "otherwise"), "matched", f"otherwise ({label})"
+    elif isinstance(shape, PartsShape):
+        for i, part in enumerate(shape.parts):
+            here = (*loc, "parts", i)
+            if part.score is not None:
+                yield from _shape_branches(part.score, (*here, "score"))
+                continue
+            pair = ("held", "not held") if part.when is not None else ("counted", "none")
+            for outcome in pair:
+                yield here, outcome, f"part {part.label}: {outcome}"
+    elif isinstance(shape, DeductionsShape):
+        for i, step in enumerate(shape.steps):
+            here = (*loc, "steps", i)
+            label = step.label or next(f.source for f in (step.unless, step.when, step.per) if f)
+            outcomes = ["applied", "not applied"] + (["capped"] if step.max is not None else [])
+            for outcome in outcomes:
+                yield here, outcome, f"step {label}: {outcome}"
+    elif isinstance(shape, FormulaShape):
+        yield (*loc, "expr"), "evaluated", "formula evaluated"
+    else:
+        assert isinstance(shape, TargetShape)
+        for outcome in ("met", "missed"):
+            yield loc, outcome, f"target {outcome}"
+
+
+def _row_label(row: object) -> str:
+    from .model import Band, Case
+
+    if isinstance(row, Band):
+        from .lint_values import band_name
+
+        return band_name(row)
+    assert isinstance(row, Case)
+    return row.label or row.when.source
+
+
+def reached(ruleset: RuleSet, result: Result) -> set[Key]:
+    """The branches one scored result went through."""
+    found: set[Key] = set()
+    items = {i.id: i for i in ruleset.items()}
+    for item in result.items():
+        rule = items.get(item.id)
+        found |= set(_item_reached(item, rule))
+    for veto in result.vetoes:
+        found.add((veto.id, (), "held" if veto.held else "not held"))
+    return found
+
+
+def _item_reached(item: ItemResult, rule: Item | None) -> Iterator[Key]:
+    if item.shape is None:
+        na = rule.not_applicable if rule is not None else None
+        if na is not None and item.not_applicable == na.reason:
+            yield item.id, ("not_applicable",), "holds"
+        return
+    for loc, outcome in _trace_reached(item.shape, ("score",)):
+        yield item.id, loc, outcome
+
+
+def _trace_reached(trace: ShapeTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(trace, TiersTrace | CasesTrace):
+        what = "bands" if isinstance(trace, TiersTrace) else "cases"
+        yield (
+            ((*loc, "otherwise") if trace.matched is None else (*loc, what, trace.matched)),
+            "matched",
+        )
+    elif isinstance(trace, PartsTrace):
+        for i, part in enumerate(trace.parts):
+            here = (*loc, "parts", i)
+            if part.inner is not None:
+                yield from _trace_reached(part.inner, (*here, "score"))
+            elif part.kind == "when":
+                yield here, "held" if part.held else "not held"
+            else:
+                yield here, "counted" if part.units else "none"
+    elif isinstance(trace, DeductionsTrace):
+        for i, step in enumerate(trace.steps):
+            yield (*loc, "steps", i), "applied" if step.applied else "not applied"
+            if step.capped:
+                yield (*loc, "steps", i), "capped"
+    elif isinstance(trace, FormulaTrace):
+        yield (*loc, "expr"), "evaluated"
+    elif isinstance(trace, TargetTrace):
+        yield loc, "met" if trace.met else "missed"
+
+
+def percent(hit: int, total: int) -> Decimal:
+    """``hit`` of ``total`` as a percentage, cut (never rounded up) to one decimal place."""
+    if total == 0:
+        return Decimal(100)
+    exact = Decimal(hit * 100) / Decimal(total)
+    return exact.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+
+def missing(all_branches: Iterable[Branch], hit: set[Key]) -> list[Branch]:
+    """The branches no case reached, in file order."""
+    return [b for b in all_branches if b.key not in hit]

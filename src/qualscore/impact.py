@@ -1,0 +1,78 @@
+"""The impact of a change of scheme: entities scored under two rule sets, side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import _yaml
+from .diff import Comparison
+from .engine import evaluate
+from .errors import FactsError, SourceError
+from .facts import _check
+from .trace import Result
+
+__all__ = ["Impact", "impact"]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """One entity scored under both rule sets."""
+
+    entity: str
+    a: Result
+    b: Result
+
+
+def impact(comparison: Comparison, paths: Sequence[str]) -> list[Impact]:
+    """Score each facts file under both rule sets.
+
+    A file gives the facts of both: a key that only one rule set declares is
+    read by that one only; a key neither declares is an error.
+
+    Raises:
+        SourceError: a file cannot be read, or its facts do not fit a rule set.
+    """
+    out, problems = [], []
+    for path in paths:
+        try:
+            out.append(_score_both(comparison, path))
+        except SourceError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise FactsError(problems)
+    return out
+
+
+def _score_both(comparison: Comparison, path: str) -> Impact:
+    doc = _read(path)
+    if not isinstance(doc.data, dict):
+        raise FactsError([doc.problem((), "a facts file must be a mapping of fact keys to values")])
+    a, b = comparison.a, comparison.b
+    known = {f.key for f in (*a.facts, *b.facts)}
+    unknown = [k for k in doc.data if k not in known]
+    if unknown:
+        raise FactsError(
+            [
+                doc.problem((k,), f"unknown fact {k!r} (in neither rule set)", key=True)
+                for k in unknown
+            ]
+        )
+    results = []
+    for ruleset in (a, b):
+        keys = {f.key for f in ruleset.facts}
+        data = {k: v for k, v in doc.data.items() if k in keys}
+        results.append(evaluate(ruleset, _check(ruleset, data, doc)))
+    return Impact(Path(path).stem, results[0], results[1])
+
+
+def _read(path: str) -> _yaml.Document:
+    if Path(path).suffix.lower() in (".csv", ".xlsx"):
+        from .facts import _table_document
+
+        return _table_document(Path(path), path)
+    try:
+        return _yaml.load(Path(path), path)
+    except SourceError as exc:
+        raise FactsError(exc.problems) from None

@@ -1,0 +1,153 @@
+"""`qualscore schema`: JSON Schemas of the rule files, up to date, and every rule file valid under them."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from qualscore import _yaml
+from qualscore.cli import main
+from qualscore.schema import KINDS, render
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "schema"
+LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """Run the CLI; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def rule_files() -> list[tuple[Path, str]]:
+    """Every rule and test file in the repository, with its kind."""
+    found = []
+    for manifest in sorted([*ROOT.glob("rules/*/ruleset.yaml"), *ROOT.glob("examples/*/ruleset.yaml"),
+                            *ROOT.glob("tests/fixtures/*/ruleset.yaml")]):
+        folder = manifest.parent
+        found += [(manifest, "ruleset"), (folder / "facts.yaml", "facts")]
+        found += [(p, "category") for p in sorted((folder / "categories").glob("*.yaml"))]
+        found += [(p, "tests") for p in sorted((folder / "tests").glob("*.yaml"))]
+    return found
+
+
+def validator(kind: str) -> jsonschema.Draft202012Validator:
+    """A validator for one kind, from the committed schema file."""
+    return jsonschema.Draft202012Validator(json.loads((SCHEMA / f"{kind}.schema.json").read_text(encoding="utf-8")))
+
+
+def errors(kind: str, data: Any) -> list[str]:
+    """The schema's complaints about ``data``, as messages."""
+    return [e.message for e in validator(kind).iter_errors(data)]
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_committed_schema_is_up_to_date(kind: str) -> None:
+    """schema/KIND.schema.json is exactly what the models give now (run `make schema` if not)."""
+    assert (SCHEMA / f"{kind}.schema.json").read_text(encoding="utf-8") == render(kind)
+
+
+def test_check_reports_up_to_date_and_stale(tmp_path: Path) -> None:
+    """--check exits 0 on the committed files and 1 naming a stale one."""
+    assert run("schema", "--out", str(SCHEMA), "--check") == (0, "", "")
+    for kind in KINDS:
+        (tmp_path / f"{kind}.schema.json").write_text(render(kind), encoding="utf-8")
+    (tmp_path / "facts.schema.json").write_text("{}\n", encoding="utf-8")
+    code, out, _ = run("schema", "--out", str(tmp_path), "--check")
+    assert (code, out) == (1, f"{tmp_path}/facts.schema.json: out of date; run: qualscore schema --out {tmp_path}\n")
+
+
+def test_write_and_print(tmp_path: Path) -> None:
+    """--out writes every kind; a KIND alone prints that one; neither is a usage error."""
+    code, out, _ = run("schema", "--out", str(tmp_path))
+    assert code == 0
+    assert out.splitlines() == [f"{tmp_path}/{k}.schema.json: written" for k in KINDS]
+    assert run("schema", "category") == (0, render("category"), "")
+    assert run("schema")[0] == 2
+    assert run("schema", "--out", str(tmp_path / "nope"))[2] == f"{tmp_path}/nope: no such folder\n"
+
+
+@pytest.mark.parametrize(("path", "kind"), rule_files(), ids=lambda v: str(v).replace(str(ROOT) + "/", ""))
+def test_rule_file_is_valid_and_points_at_its_schema(path: Path, kind: str) -> None:
+    """Each rule file validates against its schema, and its first line points an editor at it."""
+    assert errors(kind, _yaml.load(path).data) == []
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    found = LINE.match(first)
+    assert found is not None, first
+    assert (path.parent / found.group(1)).resolve() == (SCHEMA / f"{kind}.schema.json").resolve()
+
+
+def test_rule_files_found() -> None:
+    """The repository's rule files are all found: five rule sets, two with suites of tests."""
+    kinds = [k for _, k in rule_files()]
+    assert (kinds.count("ruleset"), kinds.count("tests")) == (5, 12)
+
+
+GOOD_CATEGORY = {
+    "id": "c", "title": "C", "points": 2,
+    "items": [{
+        "id": "1", "title": "One", "points": 2, "criteria": "c", "departments": ["D"],
+        "score": {"kind": "tiers", "value": "rate", "bands": [{"at_least": 90, "points": 2}]},
+    }],
+}
+
+
+def category(**score: Any) -> dict[str, Any]:
+    """The good category with its one item's score replaced."""
+    data = json.loads(json.dumps(GOOD_CATEGORY))
+    data["items"][0]["score"] = score
+    return data
+
+
+def test_good_category_is_valid() -> None:
+    """A minimal category passes."""
+    assert errors("category", GOOD_CATEGORY) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {**GOOD_CATEGORY, "pionts": 2},
+        category(kind="tier", value="rate", bands=[{"at_least": 90, "points": 2}]),
+        category(kind="tiers", value="rate", bands=[{"at_least": 90, "above": 80, "points": 2}]),
+        category(kind="tiers", value="rate", bands=[{"points": 2}]),
+        category(kind="tiers", value="rate", bands=[{"at_least": 90, "points": -1}]),
+        category(kind="parts", parts=[{"label": "a", "points": 1, "when": "x", "each": "y"}]),
+        category(kind="deductions", steps=[{"points": 1}]),
+        category(kind="tiers", value="rate", bands=[{"at_least": "ninety", "points": 2}]),
+    ],
+    ids=["unknown key", "unknown kind", "two lower bounds", "no bound", "negative points",
+         "part with two shapes", "step without a trigger", "bound not a number"],
+)
+def test_schema_refuses_what_the_loader_refuses(data: dict[str, Any]) -> None:
+    """Each mistake an editor should flag is refused by the schema."""
+    assert errors("category", data) != []
+
+
+def test_tests_schema() -> None:
+    """A test file's schema accepts facts of any scalar and refuses an unknown key."""
+    good = {"base": "f.yaml", "cases": [{"name": "a", "facts": {"x": True, "y": 1.5, "z": None}, "expect": {"1": 2}}]}
+    assert errors("tests", good) == []
+    assert errors("tests", {"cases": [{"name": "a", "expct": {}}]}) != []
+
+
+def test_pre_commit_hooks_run_validate_and_test() -> None:
+    """.pre-commit-hooks.yaml offers `qualscore validate` and `qualscore test`; both pass on rugao-2018."""
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [h["id"] for h in hooks] == ["qualscore-validate", "qualscore-test"]
+    for hook in hooks:
+        assert hook["pass_filenames"] is False and hook["language"] == "python"
+        command = hook["entry"].split()
+        assert command[0] == "qualscore"
+        code, _, _ = run(*command[1:], *hook.get("args", []), os.path.relpath(ROOT / "rules" / "rugao-2018"))
+        assert code == 0
