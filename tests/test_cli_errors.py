@@ -44,14 +44,9 @@ REQUIRED_OPTIONS: dict[str, list[str]] = {"year": ["--year", "2031"]}
 
 BAD_CASES = ("missing", "empty file", "folder", "binary file", "unreadable")
 
-# (command, positional, case): where a command does not yet meet the standard; strict, so
-# that fixing the command makes the test fail until the entry is removed.
-KNOWN: dict[tuple[str, str], str] = {
-    ("batch", "inputs"): (
-        "batch reports an unreadable input as 'could not be scored', prints an empty "
-        "ranking and exits 1, not 2 (owner: batch)"
-    ),
-}
+# (command, positional): where a command does not yet meet the standard. The tests are
+# marked xfail(strict=True), so that fixing the command makes them fail until the entry goes.
+KNOWN: dict[tuple[str, str], str] = {}
 
 LINE = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+):(?P<col>\d+))?: (?P<message>[a-z'(].*)$")
 

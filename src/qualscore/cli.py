@@ -162,20 +162,26 @@ def main(
         return int(args.run(args, out, err))
     except SourceError as exc:
         for problem in exc.problems:
-            print(problem, file=err)
+            print(_one_line(str(problem)), file=err)
         return EXIT_USER_ERROR
     except EvaluationError as exc:
-        print(f"{args.rules}: {exc}", file=err)
+        print(_one_line(f"{getattr(args, 'rules', 'qualscore')}: {exc}"), file=err)
         return EXIT_USER_ERROR
     except QualscoreError as exc:
-        print(exc, file=err)
+        for line in str(exc).splitlines() or ["qualscore: error"]:
+            print(_one_line(line), file=err)
         return EXIT_USER_ERROR
     except OSError as exc:
         # A file the modules did not expect to fail (an unreadable folder met
         # by a stat): still the user's environment, still one line, not a traceback.
         where = exc.filename if exc.filename is not None else "qualscore"
-        print(f"{where}: {(exc.strerror or type(exc).__name__).lower()}", file=err)
+        print(_one_line(f"{where}: {(exc.strerror or type(exc).__name__).lower()}"), file=err)
         return EXIT_USER_ERROR
+
+
+def _one_line(text: str) -> str:
+    """A message as one line: a line break that came in with the input is shown escaped."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -269,6 +275,9 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for outcome in outcomes:
         for line in outcome.problems:
             print(line, file=err)
+    if not any(o.result is not None for o in outcomes):
+        # Nothing could be scored: a user error, with nothing to rank or write.
+        return EXIT_USER_ERROR
     report = writers.build(
         ruleset, outcomes, target_items(ruleset), args.lang or ruleset.manifest.language
     )
