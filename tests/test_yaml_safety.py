@@ -312,7 +312,7 @@ def test_nul_in_a_file_name(rules: qualscore.RuleSet) -> None:
         ('a: "\\e[2J"\n', "f.yaml:1:4: control character U+001B not allowed"),
         ('a: "\\x9b"\n', "f.yaml:1:4: control character U+009B not allowed"),
         ('a: "\\ud800"\n', "f.yaml:1:4: lone surrogate U+D800 not allowed"),
-        ('"\\0": 1\n', "f.yaml:1:1: control character U+0000 not allowed"),
+        ('"\\0": 1\n', "f.yaml:1:1: control character U+0000 not allowed in a key"),
     ],
 )
 def test_control_characters_refused(text: str, message: str) -> None:
@@ -562,4 +562,47 @@ def test_huge_tier_bound_refused_before_any_report_formats_it(tmp_path: Path) ->
         qualscore.load_rules(root)
     assert [str(p).replace(str(root), "r") for p in info.value.problems] == [
         "r/categories/1-main.yaml:24:22: '1e999999999' is out of range (exponent beyond ±1000)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "char"), [('"a\\nb": 1\n', "000A"), ('"a\\tb": 1\n', "0009"), ('"a\\u2028b": 1\n', "2028")]
+)
+def test_line_breaks_and_tabs_in_keys_refused(text: str, char: str) -> None:
+    """Keys are echoed in messages (``items[0].<key>``): a key cannot break the line."""
+    assert yaml_errors(text) == [f"f.yaml:1:1: control character U+{char} not allowed in a key"]
+
+
+def _kind_with_a_line_break(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "r"
+    shutil.copytree(FIXTURES / "mini", root)
+    category = root / "categories" / "1-main.yaml"
+    category.write_text(
+        category.read_text(encoding="utf-8").replace("kind: tiers", 'kind: "tiers\\nx"'), encoding="utf-8"
+    )
+    return root
+
+
+def test_a_line_break_in_a_value_echoed_by_validation_stays_on_one_line(tmp_path: Path) -> None:
+    """``kind: "tiers\\nx"``: pydantic quotes the tag back; the problem must still be one line."""
+    with pytest.raises(RuleSetError) as info:
+        qualscore.load_rules(_kind_with_a_line_break(tmp_path))
+    assert all("\n" not in str(p) for p in info.value.problems)
+
+
+def test_the_command_line_prints_it_on_one_line_anyway(tmp_path: Path) -> None:
+    """Whatever a module lets through, the CLI prints each problem on one line, exit 2."""
+    import io
+
+    from qualscore.cli import main
+
+    root = _kind_with_a_line_break(tmp_path)
+    err = io.StringIO()
+    assert main(["validate", str(root)], stdout=io.StringIO(), stderr=err) == 2
+    assert err.getvalue().splitlines() == [
+        f"{root}/categories/1-main.yaml:21:7: items[1].score: input tag 'tiers\\nx' found using "
+        "'kind' does not match any of the expected tags: 'parts', 'tiers', 'cases', 'deductions', "
+        "'formula', 'target'"
     ]

@@ -93,6 +93,9 @@ _Resolver.add_implicit_resolver(
 
 _KINDS: dict[str, type[Node]] = {_T + "map": MappingNode, _T + "seq": SequenceNode}
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNPRINTABLE_KEY = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_DIGITS = 100
 """Integers longer than this are read through Decimal (int() stops at 4300 digits)."""
@@ -352,7 +355,7 @@ def _convert_mapping(
             problems.append(_at(doc.path, key_node.start_mark, "keys must be plain scalars"))
             continue
         key = _joined(str(key_node.value))
-        if not _printable(key_node, key, doc, problems):
+        if not _printable(key_node, key, doc, problems, key=True):
             continue
         if key in out:
             first = doc.key_marks[(*loc, key)]
@@ -414,12 +417,19 @@ def _joined(text: str) -> str:
         return text
 
 
-def _printable(node: Node, text: str, doc: Document, problems: list[Problem]) -> bool:
-    """Refuse control characters and lone surrogates written as escapes (``"\\x1b"``)."""
-    found = _UNPRINTABLE.search(text)
+def _printable(
+    node: Node, text: str, doc: Document, problems: list[Problem], *, key: bool = False
+) -> bool:
+    """Refuse control characters and lone surrogates written as escapes (``"\\x1b"``).
+
+    A key may not hold a tab or a line break either: keys are echoed in messages,
+    which are one line each.
+    """
+    found = (_UNPRINTABLE_KEY if key else _UNPRINTABLE).search(text)
     if found is None:
         return True
     code = ord(found.group())
     what = "lone surrogate" if 0xD800 <= code <= 0xDFFF else "control character"
-    problems.append(_at(doc.path, node.start_mark, f"{what} U+{code:04X} not allowed"))
+    where = " in a key" if key else ""
+    problems.append(_at(doc.path, node.start_mark, f"{what} U+{code:04X} not allowed{where}"))
     return False

@@ -250,7 +250,7 @@ def _cross_checks(ruleset: RuleSet, values: dict[str, Value], doc: _yaml.Documen
         if not held:
             shown = ", ".join(f"{k} = {_text(values[k])}" for k in check.when.names)
             first = check.when.names[0] if check.when.names else ""
-            problems.append(
-                doc.problem((first,), f"{shown}: {check.message} (check: {check.when.source})")
-            )
+            # Both come from the rule set and may span lines; a problem is one line.
+            message, source = " ".join(check.message.split()), " ".join(check.when.source.split())
+            problems.append(doc.problem((first,), f"{shown}: {message} (check: {source})"))
     return problems

@@ -6,7 +6,6 @@ fixed, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from decimal import Decimal
 from typing import Any
@@ -118,23 +117,24 @@ def _input(i: Input) -> dict[str, Any]:
 
 def _trace(shape: ShapeTrace) -> dict[str, Any]:
     data = {"shape": type(shape).__name__.removesuffix("Trace").lower()}
-    data.update({f.name: _plain(getattr(shape, f.name)) for f in dataclasses.fields(shape)})
+    data.update({name: _plain(value) for name, value in shape._asdict().items()})
     return data
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return fmt(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
         if type(value).__name__ in (
             "PartsTrace",
             "TiersTrace",
             "CasesTrace",
             "DeductionsTrace",
             "FormulaTrace",
+            "TargetTrace",
         ):
             return _trace(value)  # type: ignore[arg-type]
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _plain(v) for name, v in value._asdict().items()}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     return value
