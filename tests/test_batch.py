@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from qualscore.batch import completion, ranking, read_inputs, score_all, target_items
+from qualscore.batch import completion, ranking, read_inputs, score_all, score_stream, target_items
 from qualscore.cli import main
 from qualscore.errors import SourceError
 from qualscore.targets import load_targets
@@ -109,13 +109,27 @@ def test_ranking_ties_share_a_rank_and_vetoed_last(tmp_path: Path) -> None:
         text.replace("credit_reports: 8", "credit_reports: 10"), encoding="utf-8"
     )
     entities, _ = read_inputs([str(tmp_path)])
-    ranked = ranking(score_all(str(RUGAO), entities))
-    assert [(r.rank, r.name, r.result.total) for r in ranked] == [
+    ranked = ranking(o.row for o in score_all(str(RUGAO), entities) if o.row is not None)
+    assert [(r.rank, r.name, r.row.total) for r in ranked] == [
         (1, "a", Decimal("90.39")),
         (1, "b", Decimal("90.39")),
         (1, "c", Decimal("90.39")),
         (4, "z", Decimal("90.39")),
     ]
+
+
+@pytest.mark.parametrize(
+    ("rules_dir", "inputs"),
+    [(TOWNS_RULES, [TOWNS]), (RUGAO, [SAMPLE, ROOT / "examples/rugao-2018/city-b.yaml"])],
+)
+def test_fast_rows_equal_full_rows(rules_dir: Path, inputs: list[Path]) -> None:
+    """A row from the scores-only path equals the row built from the full trace."""
+    entities, _ = read_inputs([str(i) for i in inputs])
+    targets = str(rules_dir / "targets.yaml") if (rules_dir / "targets.yaml").exists() else None
+    fast = list(score_stream(str(rules_dir), entities, targets_path=targets))
+    full = list(score_stream(str(rules_dir), entities, targets_path=targets, keep=True))
+    assert [o.row for o in fast] == [o.row for o in full]
+    assert all(o.row is not None for o in fast)
 
 
 def test_broken_row_costs_only_itself(tmp_path: Path) -> None:

@@ -82,3 +82,18 @@ def test_scores_of_a_blank_target() -> None:
     full, fast = qualscore.evaluate(rules, data), qualscore.score(rules, data)
     assert fast.items["1"] == full.item("1").score == Decimal("0.00")
     assert fast.total == full.total == Decimal(9)
+
+
+def test_scores_name_the_failing_formula(tmp_path: Path) -> None:
+    """A division by zero in score() is an EvaluationError naming the item and the formula."""
+    import shutil
+
+    root = tmp_path / "mini"
+    shutil.copytree(ROOT / "tests/fixtures/mini", root)
+    cat = root / "categories" / "1-main.yaml"
+    cat.write_text(cat.read_text(encoding="utf-8").replace("reports / 10", "10 / reports"), encoding="utf-8")
+    rules = qualscore.load_rules(root)
+    facts = {"done": True, "rate": 90, "reports": 0, "ports": 1, "failing": 0, "awards": 0, "incident": False}
+    with pytest.raises(qualscore.EvaluationError) as caught:
+        qualscore.score(rules, facts)
+    assert str(caught.value) == "item 4: 10 / reports: division by zero"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import Problem, SourceError
 
-__all__ = ["write_atomic"]
+__all__ = ["write_atomic", "write_atomic_chunks"]
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> None:
@@ -17,25 +18,7 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
     Raises:
         SourceError: the folder does not exist or cannot be written.
     """
-    target = Path(path)
-    folder = target.parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except FileNotFoundError:
-        raise SourceError([Problem(str(path), 0, 0, "cannot write: no such folder")]) from None
-    except OSError as exc:
-        raise SourceError([Problem(str(path), 0, 0, f"cannot write: {exc.strerror}")]) from None
-    try:
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, _mode(target))
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise SourceError([Problem(str(path), 0, 0, f"cannot write: {exc.strerror}")]) from None
-        raise
+    write_atomic_chunks(path, [text.encode("utf-8") if isinstance(text, str) else text])
 
 
 def _mode(target: Path) -> int:
@@ -46,3 +29,29 @@ def _mode(target: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def write_atomic_chunks(path: str | Path, chunks: Iterable[bytes]) -> None:
+    """Like :func:`write_atomic`, for output produced piece by piece.
+
+    Raises:
+        SourceError: the folder does not exist or cannot be written.
+    """
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except FileNotFoundError:
+        raise SourceError([Problem(str(path), 0, 0, "cannot write: no such folder")]) from None
+    except OSError as exc:
+        raise SourceError([Problem(str(path), 0, 0, f"cannot write: {exc.strerror}")]) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.chmod(tmp, _mode(target))
+        os.replace(tmp, target)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise SourceError([Problem(str(path), 0, 0, f"cannot write: {exc.strerror}")]) from None
+        raise

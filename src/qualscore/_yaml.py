@@ -93,9 +93,7 @@ _Resolver.add_implicit_resolver(
 
 _KINDS: dict[str, type[Node]] = {_T + "map": MappingNode, _T + "seq": SequenceNode}
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-_UNPRINTABLE_KEY = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]"
-)
+_UNPRINTABLE_KEY = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_DIGITS = 100
 """Integers longer than this are read through Decimal (int() stops at 4300 digits)."""

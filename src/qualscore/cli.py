@@ -44,9 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     validate = sub.add_parser("validate", help="check a rule set; print its errors and warnings")
     validate.add_argument("rules", help="the rule-set folder")
-    validate.add_argument(
-        "--strict", action="store_true", help="treat warnings as errors (exit 2)"
-    )
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 2)")
     validate.set_defaults(run=_validate)
     evaluate = sub.add_parser("evaluate", help="score one entity's facts")
     evaluate.add_argument("rules", help="the rule-set folder")
@@ -245,58 +243,11 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from pathlib import Path
+    from .batch_cli import run
 
-    from .batch import read_inputs, score_all, target_items
-    from .loader import load_rules
-    from .report import batch as writers
-
-    ruleset = load_rules(args.rules)
-    if args.jobs < 1:
-        print("qualscore: --jobs must be at least 1", file=err)
-        return EXIT_USER_ERROR
-    suffix = Path(args.out).suffix.lower() if args.out else ""
-    if args.out and suffix not in (".json", ".csv", ".xlsx", ".html"):
-        print(
-            f"{args.out}: unknown output format {suffix!r} (use .json, .csv, .xlsx or .html)",
-            file=err,
-        )
-        return EXIT_USER_ERROR
-    targets = args.targets
-    if targets is None and (Path(args.rules) / "targets.yaml").is_file():
-        targets = str(Path(args.rules) / "targets.yaml")
-    entities, problems = read_inputs(args.inputs)
-    with _progress(len(entities), err, quiet=args.quiet) as advance:
-        outcomes = score_all(
-            args.rules, entities, targets_path=targets, jobs=args.jobs, progress=advance
-        )
-    for problem in problems:
-        print(problem, file=err)
-    for outcome in outcomes:
-        for line in outcome.problems:
-            print(line, file=err)
-    if not any(o.result is not None for o in outcomes):
-        # Nothing could be scored: a user error, with nothing to rank or write.
-        return EXIT_USER_ERROR
-    report = writers.build(
-        ruleset, outcomes, target_items(ruleset), args.lang or ruleset.manifest.language
+    return run(
+        args, out, err, lambda total, stream, quiet: _progress(total, stream, quiet=quiet), _console
     )
-    if args.out:
-        from ._files import write_atomic
-
-        if suffix == ".xlsx":
-            write_atomic(args.out, writers.to_xlsx(report))
-        else:
-            render = {".json": writers.to_json, ".csv": writers.to_csv, ".html": writers.to_html}[
-                suffix
-            ]
-            write_atomic(args.out, render(report))
-    else:
-        writers.render_terminal(report, _console(out))
-    failed = len(problems) + len(report.failures)
-    if failed:
-        print(f"qualscore: {len(report.ranked)} scored, {failed} could not be scored", file=err)
-    return 1 if failed else EXIT_OK
 
 
 def _min_coverage(text: str) -> Any:
@@ -346,11 +297,15 @@ def _template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _write(args.out, text, out)
 
 
-def _progress(total: int, err: TextIO, *, quiet: bool) -> Any:
-    """A context giving an advance(n) callback: a rich bar on a terminal, else nothing."""
+def _progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:
+    """A context giving an advance(n) callback: a rich bar on a terminal, else nothing.
+
+    No bar for a handful of entities (a known ``total`` under 50), with ``quiet``,
+    or when ``err`` is not a terminal.
+    """
     import contextlib
 
-    if quiet or total < 50 or not err.isatty():
+    if quiet or (total is not None and total < 50) or not err.isatty():
         return contextlib.nullcontext(None)
 
     @contextlib.contextmanager

@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import json
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -124,8 +125,22 @@ def check_facts(ruleset: RuleSet, data: Mapping[str, Any], *, source: str = "<fa
     return _check(ruleset, dict(data), doc)
 
 
+_DECLARED: weakref.WeakKeyDictionary[
+    RuleSet, dict[str, tuple[FactDecl, Decimal | None, Decimal | None]]
+] = weakref.WeakKeyDictionary()
+
+
+def _declared(ruleset: RuleSet) -> dict[str, tuple[FactDecl, Decimal | None, Decimal | None]]:
+    """key -> (declaration, lowest, highest allowed value), worked out once per rule set."""
+    found = _DECLARED.get(ruleset)
+    if found is None:
+        found = _DECLARED[ruleset] = {f.key: (f, *f.bounds) for f in ruleset.facts}
+    return found
+
+
 def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts:
-    declared = {f.key: f for f in ruleset.facts}
+    table = _declared(ruleset)
+    declared = {key: spec[0] for key, spec in table.items()}
     problems: list[Problem] = []
     values: dict[str, Value] = {}
     for key, raw in data.items():
@@ -138,7 +153,7 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
             continue
         if raw is None and decl.role == "target":
             continue  # a blank target: this entity has none; items reading it do not apply
-        value, message = _coerce(decl, raw)
+        value, message = _coerce(decl, raw, table[key][1], table[key][2])
         if message:
             problems.append(doc.problem((key,), f"{key}: {message}"))
         elif value is not None:
@@ -159,7 +174,9 @@ def _text(value: Value) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
-def _coerce(decl: FactDecl, raw: Any) -> tuple[Value | None, str | None]:
+def _coerce(
+    decl: FactDecl, raw: Any, low: Decimal | None, high: Decimal | None
+) -> tuple[Value | None, str | None]:
     if decl.type == "bool":
         if isinstance(raw, bool):
             return raw, None
@@ -178,15 +195,15 @@ def _coerce(decl: FactDecl, raw: Any) -> tuple[Value | None, str | None]:
         return None, f"expected a finite number, got {_shorten(str(raw))}"
     if number.copy_abs() > MAX_MAGNITUDE:  # abs() would round, and overflow on 1E+999999999
         return None, f"{_shorten(str(number))} is too large (the limit is {MAX_MAGNITUDE:,})"
-    digits, exponent = len(number.as_tuple().digits), int(number.as_tuple().exponent)
+    shape = number.as_tuple()
+    digits, exponent = len(shape.digits), int(shape.exponent)
     if digits > MAX_DIGITS:
         return None, f"{_shorten(str(number))} has more than {MAX_DIGITS} significant digits"
     if -exponent > MAX_DIGITS:
         return None, f"{_shorten(str(number))} has more than {MAX_DIGITS} decimal places"
-    number = _plain(number)
+    number = _plain(number, exponent)
     if decl.type == "count" and number != number.to_integral_value():
         return None, f"expected a whole number, got {number}"
-    low, high = decl.bounds
     if low is not None and number < low:
         return None, f"{number} is below the allowed minimum {low}"
     if high is not None and number > high:
@@ -208,11 +225,11 @@ def _number(raw: Any) -> Decimal | None:
     return None
 
 
-def _plain(number: Decimal) -> Decimal:
+def _plain(number: Decimal, exponent: int) -> Decimal:
     """``-0`` as ``0`` and ``1E+2`` as ``100``: the value unchanged, its text plain."""
     if number.is_zero():
         number = number.copy_abs()
-    if int(number.as_tuple().exponent) > 0:
+    if exponent > 0:
         number = number.quantize(Decimal(1))
     return number
 

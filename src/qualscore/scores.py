@@ -73,16 +73,22 @@ def _plan(ruleset: RuleSet) -> Callable[[Values], Scores]:
 def _build(ruleset: RuleSet) -> Callable[[Values], Scores]:
     rounding = ruleset.manifest.rounding
     quantum, mode = Decimal(1).scaleb(-rounding.places), _MODES[rounding.mode]
+    targets = {f.key for f in ruleset.facts if f.role == "target"}
     tree = [
-        (c.id, c.points, [
-            (ch.id, ch.points, [_item(i, quantum, mode) for i in ch.items])
-            if isinstance(ch, Indicator) else _item(ch, quantum, mode)
-            for ch in c.items
-        ])
+        (
+            c.id,
+            c.points,
+            [
+                (ch.id, ch.points, [_item(i, quantum, mode, targets) for i in ch.items])
+                if isinstance(ch, Indicator)
+                else _item(ch, quantum, mode, targets)
+                for ch in c.items
+            ],
+        )
         for c in ruleset.categories
     ]
     bonus = ruleset.manifest.bonus
-    bonus_fn = _item(bonus, quantum, mode, "bonus") if bonus else None
+    bonus_fn = _item(bonus, quantum, mode, targets, "bonus") if bonus else None
     vetoes = [v.when for v in ruleset.manifest.vetoes]
 
     def run(values: Values) -> Scores:
@@ -124,18 +130,34 @@ def _run(formula: Formula, values: Values, item_id: str) -> Value:
         raise EvaluationError(item_id, f"{formula.source}: {reason}") from exc
 
 
-def _item(item: Item | Bonus, quantum: Decimal, mode: str, item_id: str | None = None) -> Any:
+def _blame(item: Item | Bonus, values: Values, key: str) -> None:
+    """Find the formula of ``item`` that fails on ``values`` and raise its error.
+
+    Per formula only once something failed: the fast path has no handler per call.
+    """
+    for formula in formulas(item):
+        _run(formula, values, key)
+
+
+def _item(
+    item: Item | Bonus, quantum: Decimal, mode: str, targets: set[str], item_id: str | None = None
+) -> Any:
     key = item_id or item.id  # type: ignore[union-attr]
-    names = sorted({n for f in formulas(item) for n in f.names})
+    # Validated facts hold every declared key but a blank target: only targets can be absent.
+    names = sorted({n for f in formulas(item) for n in f.names} & targets)
     shape = _shape(item.score, item.points, key)
     na = item.not_applicable if isinstance(item, Item) else None
     award = (na.award if na.award is not None else item.points) if na else _ZERO
     points = item.points
 
     def run(values: Values) -> tuple[str, Decimal]:
-        if any(n not in values for n in names):
+        if names and any(n not in values for n in names):
             return key, _ZERO.quantize(quantum)  # a blank target: not applicable
-        raw = award if na is not None and _run(na.when, values, key) else shape(values)
+        try:
+            raw = award if na is not None and na.when.evaluate(values) else shape(values)
+        except (ArithmeticError, TypeError):
+            _blame(item, values, key)  # raises EvaluationError naming the formula
+            raise
         bounded = _ZERO if raw <= _ZERO else min(raw, points)
         return key, bounded.quantize(quantum, rounding=mode)
 
@@ -145,35 +167,35 @@ def _item(item: Item | Bonus, quantum: Decimal, mode: str, item_id: str | None =
 def _shape(shape: Shape, cap: Decimal, key: str) -> Fn:
     if isinstance(shape, PartsShape):
         fns = [_part(p, key) for p in shape.parts]
-        return lambda v: sum((f(v) for f in fns), _ZERO)
+
+        def parts(v: Values) -> Decimal:
+            total = _ZERO
+            for f in fns:
+                total += f(v)
+            return total
+
+        return parts
     if isinstance(shape, TiersShape):
         return _tiers(shape, key)
     if isinstance(shape, CasesShape):
         cases = [(c.when, c.points) for c in shape.cases]
         otherwise = shape.otherwise
-        return lambda v: next((p for w, p in cases if _run(w, v, key)), otherwise)
+        return lambda v: next((p for w, p in cases if w.evaluate(v)), otherwise)
     if isinstance(shape, DeductionsShape):
         return _deductions(shape, cap, key)
     if isinstance(shape, TargetShape):
         return _target(shape, cap, key)
-    expr = shape.expr
-    return lambda v: _num(expr, v, key)
-
-
-def _num(formula: Formula, values: Values, key: str) -> Decimal:
-    value = _run(formula, values, key)
-    assert isinstance(value, Decimal)
-    return value
+    return shape.expr.evaluate  # type: ignore[return-value]  # a number: the type checker said so
 
 
 def _part(part: Part, key: str) -> Fn:
     points = part.points
     if part.when is not None:
-        when = part.when
-        return lambda v: points if _run(when, v, key) else _ZERO
+        when = part.when.evaluate
+        return lambda v: points if when(v) else _ZERO
     if part.each is not None:
-        each = part.each
-        return lambda v: max(_num(each, v, key), _ZERO) * points
+        each = part.each.evaluate
+        return lambda v: max(each(v), _ZERO) * points
     assert part.score is not None
     inner = _shape(part.score, points, key)
     return lambda v: min(max(inner(v), _ZERO), points)
@@ -181,11 +203,14 @@ def _part(part: Part, key: str) -> Fn:
 
 def _tiers(shape: TiersShape, key: str) -> Fn:
     bands = [(b.contains, b.points) for b in shape.bands]
-    value, otherwise = shape.value, shape.otherwise
+    value, otherwise = shape.value.evaluate, shape.otherwise
 
     def run(v: Values) -> Decimal:
-        x = _num(value, v, key)
-        return next((p for contains, p in bands if contains(x)), otherwise)
+        x = value(v)
+        for contains, points in bands:
+            if contains(x):  # type: ignore[arg-type]
+                return points
+        return otherwise
 
     return run
 
@@ -211,14 +236,17 @@ def _deductions(shape: DeductionsShape, cap: Decimal, key: str) -> Fn:
 
 
 def _flag(condition: Formula, deduct_when: bool, points: Decimal, key: str) -> Fn:
-    return lambda v: points if bool(_run(condition, v, key)) == deduct_when else _ZERO
+    holds = condition.evaluate
+    return lambda v: points if bool(holds(v)) == deduct_when else _ZERO
 
 
 def _per(
     per: Formula, every: Decimal | None, most: Decimal | None, points: Decimal, key: str
 ) -> Fn:
+    value = per.evaluate
+
     def run(v: Values) -> Decimal:
-        units = _num(per, v, key)
+        units: Decimal = value(v)  # type: ignore[assignment]
         if every is not None:
             units = (units / every).to_integral_value(rounding=ROUND_CEILING)
         deducted = max(units, _ZERO) * points
@@ -231,7 +259,7 @@ def _target(shape: TargetShape, cap: Decimal, key: str) -> Fn:
     actual, target, relation = shape.actual, shape.target, shape.met_when
 
     def run(v: Values) -> Decimal:
-        a, t = _num(actual, v, key), _num(target, v, key)
+        a, t = actual.evaluate(v), target.evaluate(v)
         met = {"at_least": a >= t, "above": a > t, "below": a < t, "at_most": a <= t}[relation]
         return cap if met else _ZERO
 

@@ -19,10 +19,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..batch import Cell, Outcome, Ranked, completion, ranking
+from .._version import __version__
+from ..batch import Cell, Outcome, Ranked, Row, ranking
 from ..loader import RuleSet
 from ..words import fmt, words
-from .analysis import departments
 
 __all__ = ["BatchReport", "build", "render_terminal", "to_csv", "to_html", "to_json", "to_xlsx"]
 
@@ -44,32 +44,36 @@ class BatchReport:
     items: tuple[tuple[str, str, Decimal], ...]
     ranked: tuple[Ranked, ...]
     targets: tuple[tuple[str, str], ...]
-    completion: dict[str, tuple[dict[str, Cell], Decimal | None]]
-    departments: dict[str, dict[str, Decimal]]
     failures: tuple[Outcome, ...]
+
+
+def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal], ...]:
+    """(id, title, points) of every item, the bonus last: the order of a row's scores."""
+    items = tuple((i.id, i.title, i.points) for i in ruleset.items())
+    if ruleset.manifest.bonus is not None:
+        items += (("bonus", ruleset.manifest.bonus.title, ruleset.manifest.bonus.points),)
+    return items
 
 
 def build(
     ruleset: RuleSet, outcomes: Sequence[Outcome], targets: Sequence[str], language: str
 ) -> BatchReport:
-    """Gather the ranking, matrix and department losses from the outcomes."""
-    ranked = tuple(ranking(outcomes))
-    items = tuple((i.id, i.title, i.points) for i in ruleset.items())
-    if ruleset.manifest.bonus is not None:
-        items += (("bonus", ruleset.manifest.bonus.title, ruleset.manifest.bonus.points),)
+    """Gather the ranking and the failures from the outcomes."""
     titles = {i.id: i.title for i in ruleset.items()}
     return BatchReport(
         title=ruleset.manifest.title,
         language=language,
         rules_sha256=ruleset.sha256,
-        engine_version=ranked[0].result.engine_version if ranked else "",
-        items=items,
-        ranked=ranked,
+        engine_version=__version__,
+        items=item_columns(ruleset),
+        ranked=tuple(ranking(o.row for o in outcomes if o.row is not None)),
         targets=tuple((t, titles[t]) for t in targets),
-        completion={r.name: completion(r.result, targets) for r in ranked} if targets else {},
-        departments={r.name: {d.department: d.lost for d in departments(r.result)} for r in ranked},
-        failures=tuple(o for o in outcomes if o.result is None),
+        failures=tuple(o for o in outcomes if o.row is None),
     )
+
+
+def _cells(report: BatchReport, row: Row) -> dict[str, Cell]:
+    return {key: cell for (key, _), cell in zip(report.targets, row.cells, strict=True)}
 
 
 def _cell_text(cell: Cell, language: str) -> str:
@@ -93,7 +97,7 @@ def _share(share: Decimal | None) -> str:
 
 
 def _result(r: Ranked) -> str:
-    return r.result.result_label or ("vetoed" if r.result.vetoed else "")
+    return r.row.result_label or ("vetoed" if r.row.vetoed else "")
 
 
 def to_json(report: BatchReport) -> str:
@@ -106,13 +110,13 @@ def to_json(report: BatchReport) -> str:
             {
                 "rank": r.rank,
                 "entity": r.name,
-                "total": fmt(r.result.total),
-                "vetoed": r.result.vetoed,
-                "result": r.result.result,
-                "result_label": r.result.result_label,
-                "facts_sha256": r.result.facts_sha256,
-                "items": {i.id: fmt(i.score) for i in r.result.items()},
-                **_completion_json(report, r.name),
+                "total": fmt(r.row.total),
+                "vetoed": r.row.vetoed,
+                "result": r.row.result,
+                "result_label": r.row.result_label,
+                "facts_sha256": r.row.facts_sha256,
+                "items": {i[0]: fmt(v) for i, v in zip(report.items, r.row.scores, strict=True)},
+                **_completion_json(report, r.row),
             }
             for r in report.ranked
         ],
@@ -124,54 +128,60 @@ def to_json(report: BatchReport) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def _completion_json(report: BatchReport, name: str) -> dict[str, Any]:
+def _completion_json(report: BatchReport, row: Row) -> dict[str, Any]:
     if not report.targets:
         return {}
-    cells, share = report.completion[name]
     return {
-        "completion_percent": None if share is None else fmt(share),
+        "completion_percent": None if row.share is None else fmt(row.share),
         "targets": {
             k: {"state": c.state, "shortfall": None if c.shortfall is None else fmt(c.shortfall)}
-            for k, c in cells.items()
+            for k, c in _cells(report, row).items()
         },
     }
 
 
-def _header(report: BatchReport) -> list[str]:
+def csv_header(items: Sequence[tuple[str, str, Decimal]], targets: bool) -> list[str]:
+    """The CSV header: rank, entity, total, vetoed, result, [completion], every item."""
     head = ["rank", "entity", "total", "vetoed", "result"]
-    if report.targets:
+    if targets:
         head.append("completion_percent")
-    return head + [i[0] for i in report.items]
+    return head + [i[0] for i in items]
+
+
+def _header(report: BatchReport) -> list[str]:
+    return csv_header(report.items, bool(report.targets))
+
+
+def _values(rank: int, row: Row, targets: bool) -> list[Any]:
+    values: list[Any] = [rank, row.name, row.total, row.vetoed, row.result_label or row.result]
+    if targets:
+        values.append(row.share)
+    return values + list(row.scores)
 
 
 def _line(report: BatchReport, r: Ranked) -> list[Any]:
-    scores = {i.id: i.score for i in r.result.items()}
-    row: list[Any] = [
-        r.rank,
-        r.name,
-        r.result.total,
-        r.result.vetoed,
-        r.result.result_label or r.result.result,
+    return _values(r.rank, r.row, bool(report.targets))
+
+
+def csv_line(rank: int, row: Row, targets: bool) -> str:
+    """One CSV line (with its newline) for a ranked row: decimals as plain strings."""
+    out = io.StringIO()
+    cells = [
+        fmt(v)
+        if isinstance(v, Decimal)
+        else ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
+        for v in _values(rank, row, targets)
     ]
-    if report.targets:
-        row.append(report.completion[r.name][1])
-    return row + [scores[i[0]] for i in report.items]
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
 
 
 def to_csv(report: BatchReport) -> str:
     """One row per scored entity: rank, total, result, completion, every item's score."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_header(report))
+    csv.writer(out, lineterminator="\n").writerow(_header(report))
     for r in report.ranked:
-        writer.writerow(
-            [
-                fmt(v)
-                if isinstance(v, Decimal)
-                else ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
-                for v in _line(report, r)
-            ]
-        )
+        out.write(csv_line(r.rank, r.row, bool(report.targets)))
     return out.getvalue()
 
 
@@ -190,16 +200,7 @@ def to_xlsx(report: BatchReport) -> bytes:
         + (["completion_percent"] if report.targets else [])
     )
     for r in report.ranked:
-        row = [
-            r.rank,
-            r.name,
-            r.result.total,
-            r.result.vetoed,
-            r.result.result_label or r.result.result,
-        ]
-        if report.targets:
-            row.append(report.completion[r.name][1])
-        summary.append(row)
+        summary.append(_line(report, r)[: 6 if report.targets else 5])
     summary.append([])
     summary.append([TIE_RULE.get(report.language, TIE_RULE["en"])])
     items = book.create_sheet(w["items"])
@@ -209,21 +210,20 @@ def to_xlsx(report: BatchReport) -> bytes:
     )
     for r in report.ranked:
         items.append(_line(report, r))
-    names = sorted({d for losses in report.departments.values() for d in losses})
+    losses = {r.name: dict(r.row.losses or ()) for r in report.ranked}
+    names = sorted({d for lost in losses.values() for d in lost})
     deps = book.create_sheet(w["departments_view"])
     deps.append(["entity", *names])
     for r in report.ranked:
-        deps.append([r.name, *(report.departments[r.name].get(n, Decimal(0)) for n in names)])
+        deps.append([r.name, *(losses[r.name].get(n, Decimal(0)) for n in names)])
     if report.targets:
         matrix = book.create_sheet(w["target_matrix"])
         matrix.append(
             ["entity", *(f"{t} {title}" for t, title in report.targets), "completion_percent"]
         )
         for r in report.ranked:
-            cells, share = report.completion[r.name]
-            matrix.append(
-                [r.name, *(_cell_text(cells[t], report.language) for t, _ in report.targets), share]
-            )
+            texts = [_cell_text(c, report.language) for c in r.row.cells]
+            matrix.append([r.name, *texts, r.row.share])
     for sheet in book.worksheets:
         for head in sheet[1]:
             head.font = Font(bold=True)
@@ -258,7 +258,7 @@ def to_html(report: BatchReport) -> str:
     """The ranking and the completion matrix as one self-contained HTML page."""
     w = words(report.language)
     rows = "".join(
-        f"<tr><td>{r.rank}</td><td>{escape(r.name)}</td><td class=n>{fmt(r.result.total)}</td>"
+        f"<tr><td>{r.rank}</td><td>{escape(r.name)}</td><td class=n>{fmt(r.row.total)}</td>"
         f"<td>{escape(_result(r))}</td></tr>"
         for r in report.ranked
     )
@@ -276,7 +276,7 @@ def to_html(report: BatchReport) -> str:
         head = "".join(f"<th title='{escape(t)}'>{escape(k)}</th>" for k, t in report.targets)
         body = ""
         for r in report.ranked:
-            cells, share = report.completion[r.name]
+            cells, share = _cells(report, r.row), r.row.share
             body += (
                 f"<tr><td>{escape(r.name)}</td>"
                 + "".join(
@@ -307,10 +307,10 @@ def render_terminal(report: BatchReport, console: Console) -> None:
     if report.targets:
         table.add_column("%", justify="right", no_wrap=True)
     for r in report.ranked:
-        row = [str(r.rank), r.name, fmt(r.result.total), _result(r)]
+        line = [str(r.rank), r.name, fmt(r.row.total), _result(r)]
         if report.targets:
-            row.append(_share(report.completion[r.name][1]))
-        table.add_row(*row)
+            line.append(_share(r.row.share))
+        table.add_row(*line)
     console.print(table)
     console.print(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim")
     if report.targets:
@@ -326,7 +326,7 @@ def _render_matrix(report: BatchReport, console: Console) -> None:
     misses = []
     titles = dict(report.targets)
     for r in report.ranked:
-        cells, _share_value = report.completion[r.name]
+        cells = _cells(report, r.row)
         matrix.add_row(
             r.name, *({"met": "✓", "na": "—"}.get(cells[k].state, "✗") for k, _ in report.targets)
         )

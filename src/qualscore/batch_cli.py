@@ -1,0 +1,143 @@
+"""``qualscore batch``: stream entities through the scorer into a report.
+
+To CSV the batch streams end to end: rows are written to a scratch file as
+they come and only each entity's sort key is kept, so memory does not grow
+with the rows' width; the ranked file is then written in one pass and renamed
+into place. The other formats gather the (compact) rows first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from ._files import write_atomic, write_atomic_chunks
+from .batch import Entity, Outcome, iter_entities, rank_key, score_stream, target_items
+from .errors import Problem
+from .loader import load_rules
+from .report import batch as writers
+
+__all__ = ["run"]
+
+FORMATS = (".json", ".csv", ".xlsx", ".html")
+
+
+def run(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    progress: Callable[[int | None, TextIO, bool], Any],
+    console: Callable[[TextIO], Any],
+) -> int:
+    """Score ``args.inputs`` against ``args.rules``; return the exit code.
+
+    Exit 0 when every entity was scored, 1 when some could not be (each told
+    with its file and row), 2 when none could.
+    """
+    ruleset = load_rules(args.rules)
+    if args.jobs < 1:
+        print("qualscore: --jobs must be at least 1", file=err)
+        return 2
+    suffix = Path(args.out).suffix.lower() if args.out else ""
+    if args.out and suffix not in FORMATS:
+        print(
+            f"{args.out}: unknown output format {suffix!r} (use .json, .csv, .xlsx or .html)",
+            file=err,
+        )
+        return 2
+    targets = args.targets
+    if targets is None and (Path(args.rules) / "targets.yaml").is_file():
+        targets = str(Path(args.rules) / "targets.yaml")
+    tally = {"failed": 0, "scored": 0}
+
+    def entities() -> Iterator[Entity]:
+        for found in iter_entities(args.inputs):
+            if isinstance(found, Problem):
+                print(found, file=err)
+                tally["failed"] += 1
+            else:
+                yield found
+
+    language = args.lang or ruleset.manifest.language
+    ids = target_items(ruleset)
+    with progress(None, err, args.quiet) as advance:
+        stream = _counted(
+            score_stream(
+                args.rules,
+                entities(),
+                targets_path=targets,
+                jobs=args.jobs,
+                detail=suffix == ".xlsx",
+            ),
+            tally,
+            err,
+            advance,
+        )
+        if suffix == ".csv":
+            _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids))
+            outcomes: list[Outcome] = []
+        else:
+            outcomes = list(stream)
+    if not tally["scored"]:
+        return 2  # nothing could be scored: a user error, nothing to rank or write
+    if suffix != ".csv":
+        report = writers.build(ruleset, outcomes, ids, language)
+        if suffix == ".xlsx":
+            write_atomic(args.out, writers.to_xlsx(report))
+        elif suffix:
+            render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
+            write_atomic(args.out, render(report))
+        else:
+            writers.render_terminal(report, console(out))
+    if tally["failed"]:
+        print(
+            f"qualscore: {tally['scored']} scored, {tally['failed']} could not be scored", file=err
+        )
+        return 1
+    return 0
+
+
+def _counted(
+    stream: Iterator[Outcome],
+    tally: dict[str, int],
+    err: TextIO,
+    advance: Callable[[int], None] | None,
+) -> Iterator[Outcome]:
+    for outcome in stream:
+        if advance:
+            advance(1)
+        if outcome.row is None:
+            tally["failed"] += 1
+            for line in outcome.problems:
+                print(line, file=err)
+        else:
+            tally["scored"] += 1
+        yield outcome
+
+
+def _stream_csv(path: str, stream: Iterator[Outcome], items: Any, targets: bool) -> None:
+    with tempfile.TemporaryFile() as scratch:
+        keys = []
+        for outcome in stream:
+            if outcome.row is None:
+                continue
+            line = writers.csv_line(0, outcome.row, targets).encode("utf-8")[2:]  # drop "0,"
+            keys.append((*rank_key(outcome.row), scratch.tell(), len(line)))
+            scratch.write(line)
+        if not keys:
+            return
+        keys.sort()
+
+        def ranked() -> Iterator[bytes]:
+            yield (",".join(writers.csv_header(items, targets)) + "\n").encode("utf-8")
+            rank, previous = 0, None
+            for i, (vetoed, total, _name, offset, length) in enumerate(keys):
+                if (vetoed, total) != previous:
+                    rank, previous = i + 1, (vetoed, total)
+                scratch.seek(offset)
+                yield f"{rank},".encode() + scratch.read(length)
+
+        write_atomic_chunks(path, ranked())
