@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 import weakref
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, Literal
 
@@ -140,7 +141,9 @@ class _Scorer:
         self.quantum = Decimal(1).scaleb(-ruleset.manifest.rounding.places)
         self.mode = _MODES[ruleset.manifest.rounding.mode]
         self.item_id = ""
-        self.reads = _reads(ruleset)
+        static = _static(ruleset)
+        self.reads, self.bands, self.cases_static = static.reads, static.bands, static.cases
+        self.targets = static.targets
 
     def run(self, formula: Formula, item_id: str) -> Value:
         try:
@@ -196,7 +199,9 @@ class _Scorer:
         na = item.not_applicable if isinstance(item, Item) else None
         reason = None
         trace: ShapeTrace | None = None
-        absent = [d.key for d in self.read_by(item) if d.key not in self.values]
+        absent = [
+            d.key for d in self.read_by(item) if d.key in self.targets and d.key not in self.values
+        ]
         if absent:
             # Only a target may be absent: this entity has no such target (a blank cell).
             raw = _ZERO
@@ -295,17 +300,7 @@ class _Scorer:
         value = self.number(shape.value)
         matched = next((i for i, b in enumerate(shape.bands) if b.contains(value)), None)
         points = shape.otherwise if matched is None else shape.bands[matched].points
-        bands = tuple(
-            BandTrace(
-                b.label or "",
-                b.points,
-                b.lower,
-                b.at_least is not None,
-                b.upper,
-                b.at_most is not None,
-            )
-            for b in shape.bands
-        )
+        bands = self.bands.get(id(shape)) or band_traces(shape)
         trace = TiersTrace(
             shape.value.source,
             value,
@@ -322,10 +317,8 @@ class _Scorer:
     def cases(self, shape: CasesShape) -> tuple[Decimal, CasesTrace]:
         matched = next((i for i, c in enumerate(shape.cases) if self.holds(c.when)), None)
         points = shape.otherwise if matched is None else shape.cases[matched].points
-        labels = tuple(c.label or c.when.source for c in shape.cases)
-        trace = CasesTrace(
-            labels, tuple(c.points for c in shape.cases), matched, shape.otherwise_label, points
-        )
+        labels, weights = self.cases_static.get(id(shape)) or _case_labels(shape)
+        trace = CasesTrace(labels, weights, matched, shape.otherwise_label, points)
         return points, trace
 
     def deductions(self, shape: DeductionsShape, cap: Decimal) -> tuple[Decimal, DeductionsTrace]:
@@ -356,27 +349,68 @@ class _Scorer:
         return value, DeductionsTrace(start, tuple(steps), shape.floor, floored, value)
 
 
-_READS: weakref.WeakKeyDictionary[RuleSet, dict[int, tuple[FactDecl, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+def band_traces(shape: TiersShape) -> tuple[BandTrace, ...]:
+    """A tier table's bands as the trace records them."""
+    return tuple(
+        BandTrace(
+            b.label or "", b.points, b.lower, b.at_least is not None, b.upper, b.at_most is not None
+        )
+        for b in shape.bands
+    )
 
 
-def _reads(ruleset: RuleSet) -> dict[int, tuple[FactDecl, ...]]:
-    """For each item (by identity), the declarations it reads, in declaration order.
+def _case_labels(shape: CasesShape) -> tuple[tuple[str, ...], tuple[Decimal, ...]]:
+    return tuple(c.label or c.when.source for c in shape.cases), tuple(
+        c.points for c in shape.cases
+    )
 
-    Worked out once per rule set: per entity, only the values are looked up.
+
+@dataclass(frozen=True)
+class _Static:
+    """What a trace repeats for every entity, worked out once per rule set.
+
+    Keyed by the identity of the rule set's own objects, which live as long as
+    the rule set; anything else (the linter's probes) is worked out on the fly.
     """
-    found = _READS.get(ruleset)
+
+    reads: dict[int, tuple[FactDecl, ...]]
+    bands: dict[int, tuple[BandTrace, ...]]
+    cases: dict[int, tuple[tuple[str, ...], tuple[Decimal, ...]]]
+    targets: frozenset[str]
+
+
+_STATIC: weakref.WeakKeyDictionary[RuleSet, _Static] = weakref.WeakKeyDictionary()
+
+
+def _static(ruleset: RuleSet) -> _Static:
+    found = _STATIC.get(ruleset)
     if found is None:
-        found = {}
-        scored: list[Item | Bonus] = list(ruleset.items())
-        if ruleset.manifest.bonus is not None:
-            scored.append(ruleset.manifest.bonus)
-        for item in scored:
-            keys = {n for f in formulas(item) for n in f.names}
-            found[id(item)] = tuple(d for d in ruleset.facts if d.key in keys)
-        _READS[ruleset] = found
+        found = _STATIC[ruleset] = _build_static(ruleset)
     return found
+
+
+def _build_static(ruleset: RuleSet) -> _Static:
+    static = _Static({}, {}, {}, frozenset(f.key for f in ruleset.facts if f.role == "target"))
+    scored: list[Item | Bonus] = list(ruleset.items())
+    if ruleset.manifest.bonus is not None:
+        scored.append(ruleset.manifest.bonus)
+    for item in scored:
+        keys = {n for f in formulas(item) for n in f.names}
+        static.reads[id(item)] = tuple(d for d in ruleset.facts if d.key in keys)
+        for shape in _shapes(item.score):
+            if isinstance(shape, TiersShape):
+                static.bands[id(shape)] = band_traces(shape)
+            elif isinstance(shape, CasesShape):
+                static.cases[id(shape)] = _case_labels(shape)
+    return static
+
+
+def _shapes(shape: Shape) -> Iterator[Shape]:
+    yield shape
+    if isinstance(shape, PartsShape):
+        for part in shape.parts:
+            if part.score is not None:
+                yield from _shapes(part.score)
 
 
 def _reason(exc: Exception) -> str:
