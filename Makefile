@@ -42,7 +42,7 @@ screenshot: $(STAMP)
 	  --user-data-dir=$$(mktemp -d) --hide-scrollbars --window-size=1000,1400 \
 	  --screenshot=docs/report.png file://$(CURDIR)/docs/report.html
 
-## The long fuzz run of the rule and facts loaders (tests/test_fuzz.py; about half an hour).
+## The long fuzz run of the rule and facts loaders (tests/test_fuzz.py; about 35 minutes).
 fuzz: $(STAMP)
 	QUALSCORE_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} $(BIN)/pytest -q -p no:cacheprovider \
 	  tests/test_fuzz.py --hypothesis-show-statistics

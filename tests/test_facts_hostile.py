@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import qualscore
+from conftest import item_yaml, write_ruleset
 from qualscore import FactsError, RuleSet
 from qualscore.facts import MAX_DIGITS, MAX_MAGNITUDE
 from qualscore.formula import Formula
@@ -325,3 +326,18 @@ def test_nothing_is_evaluated_on_bad_input(rules: RuleSet, monkeypatch: pytest.M
     ran.clear()
     qualscore.evaluate(rules, GOOD_VALUES)
     assert "reports / 10" in ran  # the spy sees item formulas when the facts are good
+
+
+def test_a_check_written_over_several_lines_is_reported_on_one(tmp_path: Path) -> None:
+    """A check's message and condition may span lines in facts.yaml; its problem does not."""
+    root = write_ruleset(
+        tmp_path,
+        "- {key: a, type: count, label: A}\n- {key: b, type: count, label: B}",
+        item_yaml("{kind: formula, expr: a}"),
+        checks_yaml='- when: "(a\\n  <= b)"\n  message: "a must not\\nexceed b"',
+    )
+    with pytest.raises(FactsError) as info:
+        qualscore.check_facts(qualscore.load_rules(root), {"a": 2, "b": 1})
+    assert [p.message for p in info.value.problems] == [
+        "a = 2, b = 1: a must not exceed b (check: (a <= b))"
+    ]

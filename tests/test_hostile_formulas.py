@@ -291,13 +291,17 @@ Python's default recursion limit, so that callers keep three quarters of it."""
 
 @pytest.mark.parametrize("shape", list(BUILDERS))
 def test_deepest_allowed_formula_runs_far_from_the_recursion_limit(shape: str) -> None:
-    """MAX_DEPTH is low enough that checking and simpleeval's recursive evaluation fit
-    in EVALUATION_BUDGET frames: a formula that loads can never raise RecursionError."""
+    """MAX_DEPTH is low enough that checking, compiling and evaluating - the compiled code
+    and simpleeval's recursive evaluator both - fit in EVALUATION_BUDGET frames: a
+    formula that loads can never raise RecursionError."""
     n, text = deepest(BUILDERS[shape])
     assert n >= 10, "the depth limit must leave room for real formulas"
+    values: dict[str, Any] = {"x": Decimal(1), "b": True}
     with recursion_budget(EVALUATION_BUDGET):
         compiled = compile_formula(text, TYPES)
-        value = compiled.evaluate({"x": Decimal(1), "b": True})
+        value = compiled.evaluate(values)
+        reference = compiled.reference(values)  # simpleeval's recursive evaluator
+    assert value == reference
     assert value is True or isinstance(value, Decimal)
 
 

@@ -139,6 +139,40 @@ class _Loader(Reader, Scanner, Parser, _Composer, _Resolver):
         _Resolver.__init__(self)
 
 
+try:
+    from yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]  # stubs omit it
+
+    _FAST = True
+except ImportError:  # PyYAML without libyaml: the pure-Python reader does it all
+    _FAST = False
+
+
+def _fast_node(text: str) -> Node | None:
+    """Parse with libyaml's events under the same composer and resolver, if it can.
+
+    Only for text that the pure-Python loader would accept too: any problem at
+    all (or no libyaml) returns None, and the caller reads the text again the
+    slow way, whose messages and positions the error tests pin down.
+    """
+    if not _FAST or Reader.NON_PRINTABLE.search(text):
+        return None
+
+    class Fast(_Composer, _CParser, _Resolver):
+        def __init__(self, source: str) -> None:
+            _CParser.__init__(self, source)
+            _Composer.__init__(self)
+            _Resolver.__init__(self)
+
+    loader = Fast(text)
+    try:
+        node: Node | None = loader.get_single_node()
+        return node
+    except Exception:
+        return None
+    finally:
+        loader.dispose()
+
+
 @dataclass
 class Document:
     """A YAML file read into plain values, with the position of every node."""
@@ -271,6 +305,9 @@ def loads(text: str, shown: str) -> Document:
     Raises:
         SourceError: every problem found in the text.
     """
+    fast = _fast_node(text)
+    if fast is not None:
+        return _document(fast, shown)
     try:
         # The reader checks the whole text for unprintable characters at once.
         loader = _Loader(text)
@@ -289,6 +326,10 @@ def loads(text: str, shown: str) -> Document:
         loader.dispose()
     if node is None:
         raise SourceError([Problem(shown, 0, 0, "file is empty")])
+    return _document(node, shown)
+
+
+def _document(node: Node, shown: str) -> Document:
     doc = Document(shown, None)
     problems: list[Problem] = []
     doc.data = _convert(node, (), doc, problems)
