@@ -394,9 +394,10 @@ def _build_static(ruleset: RuleSet) -> _Static:
     scored: list[Item | Bonus] = list(ruleset.items())
     if ruleset.manifest.bonus is not None:
         scored.append(ruleset.manifest.bonus)
+    order = {d.key: (i, d) for i, d in enumerate(ruleset.facts)}
     for item in scored:
         keys = {n for f in formulas(item) for n in f.names}
-        static.reads[id(item)] = tuple(d for d in ruleset.facts if d.key in keys)
+        static.reads[id(item)] = tuple(order[k][1] for k in sorted(keys, key=lambda k: order[k][0]))
         for shape in _shapes(item.score):
             if isinstance(shape, TiersShape):
                 static.bands[id(shape)] = band_traces(shape)

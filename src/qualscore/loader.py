@@ -113,8 +113,16 @@ def load_rules(path: str | Path) -> RuleSet:
     """
     root = Path(path)
     shown = str(path).rstrip("/") or "."
-    if not root.is_dir():
-        what = "is not a folder" if root.exists() else "no such folder"
+    try:
+        is_folder, exists = root.is_dir(), root.exists()
+        if is_folder:
+            next(root.iterdir(), None)  # a folder we may not look into: say so once
+    except PermissionError:
+        raise RuleSetError([Problem(shown, 0, 0, "permission denied")]) from None
+    except OSError as exc:
+        raise RuleSetError([Problem(shown, 0, 0, f"cannot read: {exc.strerror}")]) from None
+    if not is_folder:
+        what = "is not a folder" if exists else "no such folder"
         raise RuleSetError(
             [Problem(shown, 0, 0, f"{what}; a rule set is a folder with {MANIFEST}")]
         )
@@ -123,11 +131,9 @@ def load_rules(path: str | Path) -> RuleSet:
     types = _types(facts_doc.data if facts_doc else None)
     facts = reader.validate(facts_doc, FactsFile, types)
     manifest = reader.validate(reader.read(MANIFEST), Manifest, types)
-    category_files = (
-        sorted((root / CATEGORIES).glob("*.yaml")) if (root / CATEGORIES).is_dir() else []
-    )
+    category_files, listing = _category_files(root / CATEGORIES)
     if not category_files:
-        reader.problems.append(Problem(f"{shown}/{CATEGORIES}", 0, 0, "no category files (*.yaml)"))
+        reader.problems.append(Problem(f"{shown}/{CATEGORIES}", 0, 0, listing))
     categories = []
     for file in category_files:
         doc = reader.read(f"{CATEGORIES}/{file.name}")
@@ -155,6 +161,19 @@ def load_rules(path: str | Path) -> RuleSet:
         documents=MappingProxyType(reader.docs),
         node_paths=MappingProxyType(reader.paths),
     )
+
+
+def _category_files(folder: Path) -> tuple[list[Path], str]:
+    """The category files, or none and why (a folder that cannot be read says so)."""
+    try:
+        if not folder.is_dir():
+            return [], "no category files (*.yaml)"
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".yaml")
+    except PermissionError:
+        return [], "permission denied"
+    except OSError as exc:
+        return [], f"cannot read: {exc.strerror}"
+    return files, "no category files (*.yaml)"
 
 
 def _types(raw: Any) -> dict[str, Type]:
