@@ -110,3 +110,19 @@ def make_rules(tmp_path: Path) -> Callable[..., qualscore.RuleSet]:
         return qualscore.load_rules(write_ruleset(tmp_path, facts_yaml, items_yaml, **kwargs))
 
     return make
+
+
+def require_program(names: tuple[str, ...], what: str, env: str) -> str:
+    """The first of ``names`` on PATH; else skip, or fail when ``env`` is set to 1 (as in CI)."""
+    import os
+    import shutil
+
+    import pytest
+
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get(env) == "1":
+        pytest.fail(f"{what} is not installed but {env}=1")
+    pytest.skip(f"{what} is not installed")

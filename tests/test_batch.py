@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import qualscore
+from conftest import require_program
 from qualscore.batch import completion, ranking, read_inputs, score_all, score_stream, target_items
 from qualscore.cli import main
 from qualscore.errors import SourceError
@@ -288,12 +288,8 @@ def test_template_groups_by_department() -> None:
 
 
 def libreoffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found:
-        return found
-    if os.environ.get("QUALSCORE_REQUIRE_OFFICE") == "1":
-        pytest.fail("LibreOffice is not installed but QUALSCORE_REQUIRE_OFFICE=1")
-    pytest.skip("LibreOffice is not installed")
+    """LibreOffice, or skip (fail under QUALSCORE_REQUIRE_OFFICE=1)."""
+    return require_program(("soffice", "libreoffice"), "LibreOffice", "QUALSCORE_REQUIRE_OFFICE")
 
 
 def test_xlsx_opens_in_a_real_spreadsheet(tmp_path: Path) -> None:

@@ -6,16 +6,13 @@ Skipped where Chromium is not installed, unless QUALSCORE_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
 import qualscore
+from conftest import require_program
 from qualscore.report.html import to_html
 
 ROOT = Path(__file__).parent.parent
@@ -28,12 +25,7 @@ FLAGS = [
 
 def chromium() -> str:
     """The browser to use, or skip (fail under QUALSCORE_REQUIRE_BROWSER=1)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.environ.get("QUALSCORE_REQUIRE_BROWSER") == "1":
-        pytest.fail("chromium is not installed but QUALSCORE_REQUIRE_BROWSER=1")
-    pytest.skip("chromium is not installed")
+    return require_program(("chromium", "chromium-browser"), "chromium", "QUALSCORE_REQUIRE_BROWSER")
 
 
 def load(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
