@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _yaml
-from .engine import evaluate, formulas
+from .engine import evaluate, formulas, target_check
 from .errors import EvaluationError, Problem, SourceError
 from .facts import Facts, _check
 from .loader import RuleSet, load_rules
@@ -360,16 +360,8 @@ def _target_cell(item: Item, facts: Facts) -> Cell:
     assert isinstance(shape, TargetShape)
     actual, target = shape.actual.evaluate(values), shape.target.evaluate(values)
     assert isinstance(actual, Decimal) and isinstance(target, Decimal)
-    relation = shape.met_when
-    met = {
-        "at_least": actual >= target,
-        "above": actual > target,
-        "below": actual < target,
-        "at_most": actual <= target,
-    }[relation]
-    gap = target - actual if relation in ("at_least", "above") else actual - target
-    state = "met" if met else "missed"
-    return Cell(state, Decimal(0) if met else max(gap, Decimal(0)), actual, target, relation)
+    met, shortfall = target_check(actual, target, shape.met_when)
+    return Cell("met" if met else "missed", shortfall, actual, target, shape.met_when)
 
 
 def target_items(ruleset: RuleSet) -> tuple[str, ...]:

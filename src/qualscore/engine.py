@@ -248,13 +248,7 @@ class _Scorer:
 
     def target(self, shape: TargetShape, cap: Decimal) -> tuple[Decimal, TargetTrace]:
         actual, target = self.number(shape.actual), self.number(shape.target)
-        met = {
-            "at_least": actual >= target,
-            "above": actual > target,
-            "below": actual < target,
-            "at_most": actual <= target,
-        }[shape.met_when]
-        gap = target - actual if shape.met_when in ("at_least", "above") else actual - target
+        met, shortfall = target_check(actual, target, shape.met_when)
         value = cap if met else _ZERO
         trace = TargetTrace(
             shape.actual.source,
@@ -263,7 +257,7 @@ class _Scorer:
             target,
             shape.met_when,
             met,
-            _ZERO if met else max(gap, _ZERO),
+            shortfall,
             value,
         )
         return value, trace
@@ -347,6 +341,18 @@ class _Scorer:
         floored = value < shape.floor
         value = max(value, shape.floor)
         return value, DeductionsTrace(start, tuple(steps), shape.floor, floored, value)
+
+
+def target_check(actual: Decimal, target: Decimal, met_when: str) -> tuple[bool, Decimal]:
+    """Whether ``actual`` meets ``target`` under ``met_when``, and the shortfall (0 when met)."""
+    met = {
+        "at_least": actual >= target,
+        "above": actual > target,
+        "below": actual < target,
+        "at_most": actual <= target,
+    }[met_when]
+    gap = target - actual if met_when in ("at_least", "above") else actual - target
+    return met, _ZERO if met else max(gap, _ZERO)
 
 
 def band_traces(shape: TiersShape) -> tuple[BandTrace, ...]:

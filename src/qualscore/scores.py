@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from .engine import _MODES, formulas
+from .engine import _MODES, formulas, target_check
 from .errors import EvaluationError
 from .facts import Facts, check_facts
 from .formula import Formula, Value
@@ -260,7 +260,6 @@ def _target(shape: TargetShape, cap: Decimal, key: str) -> Fn:
 
     def run(v: Values) -> Decimal:
         a, t = actual.evaluate(v), target.evaluate(v)
-        met = {"at_least": a >= t, "above": a > t, "below": a < t, "at_most": a <= t}[relation]
-        return cap if met else _ZERO
+        return cap if target_check(a, t, relation)[0] else _ZERO  # type: ignore[arg-type]
 
     return run
