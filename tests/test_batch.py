@@ -187,7 +187,7 @@ def test_json_output_has_ranking_and_matrix(tmp_path: Path) -> None:
 def test_interrupted_write_keeps_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Ctrl-C in the middle of writing leaves the previous output whole and no stray file."""
+    """Ctrl-C while writing: exit 130 in one line, the previous output whole, no stray file."""
     target = tmp_path / "out.csv"
     target.write_text("old,content\n", encoding="utf-8")
 
@@ -195,12 +195,13 @@ def test_interrupted_write_keeps_the_old_file(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        main(
-            ["batch", str(TOWNS_RULES), str(TOWNS), "--out", str(target)],
-            stdout=io.StringIO(),
-            stderr=io.StringIO(),
-        )
+    err = io.StringIO()
+    code = main(
+        ["batch", str(TOWNS_RULES), str(TOWNS), "--out", str(target)],
+        stdout=io.StringIO(),
+        stderr=err,
+    )
+    assert (code, err.getvalue()) == (130, "qualscore: interrupted\n")
     assert target.read_text(encoding="utf-8") == "old,content\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 

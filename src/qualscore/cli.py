@@ -8,11 +8,11 @@ bad facts, missing file), one ``path:line:col: message`` line per problem.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ._decimal import exact
 from ._version import __version__
 from .errors import EvaluationError, QualscoreError, SourceError
 
@@ -25,6 +25,8 @@ __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as a shell reports a process ended by SIGINT."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -152,12 +154,17 @@ def main(
     try:
         args = _parser().parse_args(list(argv) if argv is not None else None)
     except _UsageError as exc:
-        print(exc, file=err)
+        print(_one_line(str(exc)), file=err)
         return EXIT_USER_ERROR
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     try:
-        return int(args.run(args, out, err))
+        with exact():
+            return int(args.run(args, out, err))
+    except KeyboardInterrupt:
+        # Ctrl-C: whatever was being written is a temporary file, removed on the way out.
+        print("qualscore: interrupted", file=err)
+        return EXIT_INTERRUPTED
     except SourceError as exc:
         for problem in exc.problems:
             print(_one_line(str(problem)), file=err)
@@ -178,8 +185,10 @@ def main(
 
 
 def _one_line(text: str) -> str:
-    """A message as one line: a line break that came in with the input is shown escaped."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """A message as one line: a line break or control character from the input shown escaped."""
+    from .report.safe import visible_line
+
+    return visible_line(text)
 
 
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -190,12 +199,13 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     warnings = lint(ruleset)
     if args.strict and warnings:
         for warning in warnings:
-            print(f"{warning.location}: error: {warning.node}: {warning.message}", file=err)
+            line = f"{warning.location}: error: {warning.node}: {warning.message}"
+            print(_one_line(line), file=err)
         count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
-        print(f"{ruleset.path}: {count}, errors under --strict", file=err)
+        print(_one_line(f"{ruleset.path}: {count}, errors under --strict"), file=err)
         return EXIT_USER_ERROR
     for warning in warnings:
-        print(warning, file=err)
+        print(_one_line(str(warning)), file=err)
     items = sum(1 for _ in ruleset.items())
     print(
         f"{ruleset.path}: ok: {items} items, {len(ruleset.facts)} facts, "
@@ -225,7 +235,8 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USER_ERROR
     language = args.lang or result.language
     if args.format != "table":
-        return _write(args.out, _document(args.format, result, language), out)
+        document = _document(args.format, result, language)
+        return _write(args.out, document, out, inputs=(args.rules, args.facts))
     from .report.terminal import render_departments, render_headroom, render_item, render_table
 
     console = _console(out)
@@ -291,10 +302,10 @@ def _template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_USER_ERROR
         from ._files import write_atomic
 
-        write_atomic(args.out, template.to_xlsx(ruleset))
+        write_atomic(args.out, template.to_xlsx(ruleset), inputs=(args.rules,))
         return EXIT_OK
     text = template.to_yaml(ruleset) if args.format == "yaml" else template.to_csv(ruleset)
-    return _write(args.out, text, out)
+    return _write(args.out, text, out, inputs=(args.rules,))
 
 
 def _progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:
@@ -313,7 +324,10 @@ def _progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:
         from rich.console import Console
         from rich.progress import Progress
 
-        with Progress(console=Console(file=err), transient=True) as progress:
+        from .report.safe import width
+
+        console = Console(file=err, width=width(err))
+        with Progress(console=console, transient=True) as progress:
             task = progress.add_task("scoring", total=total)
             yield lambda n: progress.advance(task, n)
 
@@ -334,18 +348,22 @@ def _document(fmt: str, result: Result, language: str) -> str:
     return to_html(result, language)
 
 
-def _write(path: str | None, text: str, out: TextIO) -> int:
+def _write(path: str | None, text: str, out: TextIO, *, inputs: Sequence[str] = ()) -> int:
+    """Write ``text`` to ``path``, or to ``out`` without one.
+
+    Raises:
+        SourceError: ``path`` is one of ``inputs`` or cannot be written.
+    """
     if path is None:
         out.write(text)
         return EXIT_OK
     from ._files import write_atomic
 
-    write_atomic(path, text)
+    write_atomic(path, text, inputs=inputs)
     return EXIT_OK
 
 
 def _console(out: TextIO) -> Console:
-    from rich.console import Console
+    from .report.safe import console
 
-    width = None if out.isatty() else int(os.environ.get("COLUMNS", "80"))
-    return Console(file=out, width=width, highlight=False, soft_wrap=False)
+    return console(out)

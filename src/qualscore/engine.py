@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, Literal
 
+from ._decimal import in_context
 from ._version import __version__
 from .errors import EvaluationError
 from .facts import Facts, check_facts
@@ -65,6 +66,7 @@ _MODES = {
 }
 
 
+@in_context
 def evaluate(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Result:
     """Score one entity.
 
@@ -77,8 +79,10 @@ def evaluate(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Result:
         FactsError: the mapping does not fit the declarations.
         EvaluationError: a formula failed (for example a division by zero).
     """
-    if not isinstance(facts, Facts):
-        facts = check_facts(ruleset, facts)
+    if not isinstance(ruleset, RuleSet):
+        given = type(ruleset).__name__
+        raise TypeError(f"evaluate() needs a RuleSet from load_rules(), not {given}")
+    facts = facts.bound_to(ruleset) if isinstance(facts, Facts) else check_facts(ruleset, facts)
     scorer = _Scorer(ruleset, facts.values)
     categories = tuple(scorer.category(c) for c in ruleset.categories)
     bonus = scorer.item(ruleset.manifest.bonus, "bonus") if ruleset.manifest.bonus else None

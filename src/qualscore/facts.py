@@ -11,6 +11,7 @@ scored until the facts are clean.
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import hashlib
 import json
@@ -24,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import _yaml
+from ._decimal import in_context
 from .errors import FactsError, Problem, SourceError
 from .formula import Value
 from .loader import RuleSet
@@ -53,13 +55,31 @@ class Facts:
         values: key -> value (``Decimal`` or ``bool``), read-only.
         source: Where they came from (a file name, or ``<facts>``).
         sha256: A fingerprint of the values (not of the file's layout).
+        rules_sha256: The fingerprint of the rule set they were checked against:
+            they are valid for that rule set only (see :func:`bound_to`).
     """
 
     values: Mapping[str, Value]
     source: str
     sha256: str
+    rules_sha256: str = ""
+
+    def bound_to(self, ruleset: RuleSet) -> Facts:
+        """These facts, after making sure they were checked against ``ruleset``.
+
+        Raises:
+            FactsError: they were checked against another rule set (or none).
+        """
+        if self.rules_sha256 != ruleset.sha256:
+            message = (
+                f"these facts were checked against another rule set than {ruleset.id!r}; "
+                "check them against it first (load_facts or check_facts)"
+            )
+            raise FactsError([Problem(self.source, 0, 0, message)])
+        return self
 
 
+@in_context
 def load_facts(ruleset: RuleSet, path: str | Path) -> Facts:
     """Read and validate a facts file: YAML, JSON, or a CSV/XLSX ``key``/``value`` table.
 
@@ -109,6 +129,7 @@ def _table_document(path: Path, shown: str) -> _yaml.Document:
     return doc
 
 
+@in_context
 def check_facts(ruleset: RuleSet, data: Mapping[str, Any], *, source: str = "<facts>") -> Facts:
     """Validate fact values given in Python.
 
@@ -167,7 +188,7 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
         raise FactsError(problems)
     canonical = json.dumps({k: _text(v) for k, v in sorted(values.items())}, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return Facts(MappingProxyType(values), doc.path, digest)
+    return Facts(MappingProxyType(values), doc.path, digest, ruleset.sha256)
 
 
 def _text(value: Value) -> str:
@@ -260,14 +281,24 @@ def _cross_checks(ruleset: RuleSet, values: dict[str, Value], doc: _yaml.Documen
     for check in ruleset.checks.checks:
         if any(name not in values for name in check.when.names):
             continue  # a value it reads is missing or already refused
+        failure = ""
         try:
             held = check.when.evaluate(values)
-        except ArithmeticError:
-            held = False
+        except ArithmeticError as exc:
+            # Not computable on these values (a division by a fact that is 0): the
+            # check cannot vouch for them, and the message says why it failed.
+            held, failure = False, f"cannot be computed ({_arithmetic(exc)}); "
         if not held:
             shown = ", ".join(f"{k} = {_text(values[k])}" for k in check.when.names)
             first = check.when.names[0] if check.when.names else ""
             # Both come from the rule set and may span lines; a problem is one line.
             message, source = " ".join(check.message.split()), " ".join(check.when.source.split())
-            problems.append(doc.problem((first,), f"{shown}: {message} (check: {source})"))
+            text = f"{shown}: {failure}{message} (check: {source})"
+            problems.append(doc.problem((first,), text))
     return problems
+
+
+def _arithmetic(exc: ArithmeticError) -> str:
+    if isinstance(exc, ZeroDivisionError | decimal.DivisionByZero):
+        return "division by zero"
+    return "a value too large" if isinstance(exc, decimal.Overflow) else "undefined arithmetic"

@@ -35,6 +35,8 @@ from typing import Any, Literal, cast
 
 from simpleeval import SimpleEval
 
+from ._decimal import CONTEXT
+
 __all__ = ["Formula", "FormulaError", "ResultTooLarge", "Type", "Value", "compile_formula"]
 
 Value = Decimal | bool
@@ -66,15 +68,7 @@ limit and is refused as :class:`ResultTooLarge` instead of being carried on.
 With 34 significant digits it leaves room for ``round_half_up`` to 12 places.
 """
 
-_CONTEXT = decimal.Context(
-    prec=34,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[
-        decimal.DivisionByZero,
-        decimal.InvalidOperation,
-        decimal.Overflow,
-    ],
-)
+_CONTEXT = CONTEXT
 
 
 class FormulaError(ValueError):

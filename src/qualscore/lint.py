@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ._decimal import in_context
 from .engine import _Scorer, formulas
 from .errors import EvaluationError
 from .formula import Value
@@ -67,6 +68,7 @@ class LintWarning:
         return f"{self.location}: warning: {self.node}: {self.message}"
 
 
+@in_context
 def lint(ruleset: RuleSet) -> list[LintWarning]:
     """Every warning about ``ruleset``, in file order."""
     warnings: list[LintWarning] = list(_total(ruleset))

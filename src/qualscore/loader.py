@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import _yaml
+from ._decimal import in_context
 from .errors import Problem, RuleSetError, SourceError
 from .formula import Type
 from .model import (
@@ -105,6 +106,7 @@ class RuleSet:
                 yield from (child.items if isinstance(child, Indicator) else (child,))
 
 
+@in_context
 def load_rules(path: str | Path) -> RuleSet:
     """Load and compile the rule set in the folder ``path``.
 

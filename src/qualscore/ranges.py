@@ -12,11 +12,11 @@ concrete value that the engine itself computes before it warns.
 from __future__ import annotations
 
 import ast
-import decimal
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from ._decimal import CONTEXT, exact
 from .model import FactDecl
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 _INF = Decimal("Infinity")
-_CTX = decimal.Context(prec=34, traps=[decimal.InvalidOperation, decimal.DivisionByZero])
+_CTX = CONTEXT
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _FLIP = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE}
@@ -170,13 +170,29 @@ def constants(sources: Iterable[str]) -> set[Decimal]:
 
 
 def value_span(source: str, domains: Mapping[str, Span]) -> Span:
-    """The values a number expression can take when its names range over ``domains``."""
-    return _Ranger(source).span(_parse(source), dict(domains))
+    """The values a number expression can take when its names range over ``domains``.
+
+    A bound that cannot be computed in the private context (``round_half_up(x, 12)``
+    of a declared maximum of 1e30 needs more digits than it holds) leaves the span
+    unknown: the analysis over-approximates, it never fails.
+    """
+    with exact():
+        try:
+            return _Ranger(source).span(_parse(source), dict(domains))
+        except ArithmeticError:
+            return _ANY
 
 
 def refine(source: str, domains: Mapping[str, Span], holds: bool) -> dict[str, Span] | None:
-    """``domains`` narrowed to where the condition holds (or not); None where it never can."""
-    return _Ranger(source).refine(_parse(source), dict(domains), holds)
+    """``domains`` narrowed to where the condition holds (or not); None where it never can.
+
+    Where a bound cannot be computed, ``domains`` is returned unnarrowed.
+    """
+    with exact():
+        try:
+            return _Ranger(source).refine(_parse(source), dict(domains), holds)
+        except ArithmeticError:
+            return dict(domains)
 
 
 def _lo(span: Span) -> Decimal:

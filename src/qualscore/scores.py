@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from ._decimal import in_context
 from .engine import _MODES, formulas, target_check
 from .errors import EvaluationError
 from .facts import Facts, check_facts
@@ -49,6 +50,7 @@ class Scores:
     vetoed: bool
 
 
+@in_context
 def score(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Scores:
     """Score one entity without building a trace.
 
@@ -56,7 +58,11 @@ def score(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Scores:
         FactsError: a mapping that does not fit the declarations.
         EvaluationError: a formula failed (for example a division by zero).
     """
-    values = facts.values if isinstance(facts, Facts) else check_facts(ruleset, facts).values
+    if not isinstance(ruleset, RuleSet):
+        given = type(ruleset).__name__
+        raise TypeError(f"score() needs a RuleSet from load_rules(), not {given}")
+    facts = facts.bound_to(ruleset) if isinstance(facts, Facts) else check_facts(ruleset, facts)
+    values = facts.values
     return _plan(ruleset)(values)
 
 

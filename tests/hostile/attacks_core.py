@@ -1,0 +1,118 @@
+"""Attacks on the core: names, the decimal context, facts from another rule set, limits."""
+
+from __future__ import annotations
+
+import decimal
+import shutil
+from pathlib import Path
+
+import qualscore
+from qualscore.errors import FactsError
+
+from . import ROOT, attack, run
+
+RUGAO = ROOT / "rules/rugao-2018"
+CITY = ROOT / "examples/rugao-2018/city-sample.yaml"
+DEMO = ROOT / "examples/demo"
+
+
+def _demo(tmp: Path) -> Path:
+    rules = tmp / "demo"
+    shutil.copytree(DEMO, rules)
+    return rules
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@attack("a fact named _k2, like a compiled formula's constant, is refused at load")
+def attack_fact_named_like_a_constant(tmp: Path) -> None:
+    rules = _demo(tmp)
+    _edit(rules / "facts.yaml", "key: committee_meetings", "key: _k2")
+    run(["validate", rules]).user_error("facts.yaml:7:11:", "'_k2'", "cannot begin with '_'")
+
+
+@attack("a fact named like a word of the formula language (None, if) is refused at load")
+def attack_fact_named_like_a_keyword(tmp: Path) -> None:
+    rules = _demo(tmp)
+    _edit(rules / "facts.yaml", "key: committee_meetings", "key: None")
+    run(["validate", rules]).user_error("facts.yaml:7:11:", "'None' is a word of the formula")
+
+
+@attack("the caller's decimal context (prec 3, an Inexact trap) does not change a total")
+def attack_caller_decimal_context(tmp: Path) -> None:
+    rules = qualscore.load_rules(RUGAO)
+    facts = qualscore.load_facts(rules, CITY)
+    expected = qualscore.evaluate(rules, facts).total
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        ctx.traps[decimal.Inexact] = True
+        ctx.rounding = decimal.ROUND_DOWN
+        again = qualscore.load_rules(RUGAO)
+        facts_again = qualscore.load_facts(again, CITY)
+        assert qualscore.evaluate(again, facts_again).total == expected
+        assert qualscore.score(again, facts_again).total == expected
+        assert decimal.getcontext().prec == 3, "the caller's context was changed"
+
+
+@attack("facts checked against one rule set are refused by another")
+def attack_facts_of_another_rule_set(tmp: Path) -> None:
+    rules = _demo(tmp)
+    narrowed = _demo(tmp / "narrowed")
+    _edit(narrowed / "facts.yaml", "unit: meetings}", "unit: meetings, max: 1}")
+    loose = qualscore.load_rules(rules)
+    strict = qualscore.load_rules(narrowed)
+    facts = qualscore.load_facts(loose, rules / "facts/good-county.yaml")
+    for fn in (qualscore.evaluate, qualscore.score):
+        try:
+            fn(strict, facts)
+        except FactsError as exc:
+            assert "checked against another rule set" in str(exc), str(exc)
+        else:
+            raise AssertionError(f"{fn.__name__} scored facts checked against another rule set")
+
+
+@attack("evaluate() given a path instead of a loaded rule set says what it needs")
+def attack_evaluate_given_a_path(tmp: Path) -> None:
+    try:
+        qualscore.evaluate(str(RUGAO), {})  # type: ignore[arg-type]
+    except TypeError as exc:
+        assert "load_rules" in str(exc), str(exc)
+    else:
+        raise AssertionError("evaluate() accepted a path")
+
+
+@attack("a declared maximum of 1e30 meeting round_half_up(x, 12) and floor(x / 3) in lint")
+def attack_lint_huge_range(tmp: Path) -> None:
+    rules = _demo(tmp)
+    _edit(
+        rules / "categories/2-outcomes.yaml",
+        "expr: (literacy_rate - 60) / 30 * 5",
+        "expr: min(5, round_half_up(funding, 12) + floor(funding / 3))",
+    )
+    _edit(rules / "facts.yaml", "unit: thousand USD}", "unit: thousand USD, max: 1e30}")
+    result = run(["validate", rules])
+    assert result.code == 0, f"exit {result.code}: {result.err[:200]}"
+
+
+@attack("a cross-fact check dividing by a fact that is 0 says it cannot be computed")
+def attack_check_divides_by_zero(tmp: Path) -> None:
+    rules = _demo(tmp)
+    _edit(
+        rules / "facts.yaml",
+        "when: failed_samples_handled <= failed_samples",
+        "when: failed_samples_handled / failed_samples <= 1",
+    )
+    county = rules / "facts/good-county.yaml"
+    text = county.read_text(encoding="utf-8").splitlines()
+    text = [
+        f"{line.split(':')[0]}: 0"
+        if line.startswith(("failed_samples:", "failed_samples_handled:"))
+        else line
+        for line in text
+    ]
+    county.write_text("\n".join(text) + "\n", encoding="utf-8")
+    run(["evaluate", rules, county]).user_error("cannot be computed (division by zero)")
