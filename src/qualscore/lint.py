@@ -271,12 +271,13 @@ def _no_written_awards(shape: Shape) -> Shape:
 def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | None:
     """The item's score for these facts; None if they fail a check, the item does not
     apply, or a formula fails."""
-    for check in ruleset.checks.checks:
-        if set(check.when.names) <= values.keys() and not check.when.evaluate(values):
-            return None
+    from .lint_values import passes_checks
+
     try:
+        if not passes_checks(ruleset, values):
+            return None
         result = _Scorer(ruleset, values).item(item, item.id)
-    except EvaluationError:
+    except (EvaluationError, ArithmeticError):
         return None
     return None if result.not_applicable is not None else result.score
 

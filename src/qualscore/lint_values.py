@@ -16,6 +16,7 @@ capped by the item's points, as an ``each`` part is, and is not reported.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -274,13 +275,36 @@ def _evaluate(
     try:
         if condition is not None and condition.evaluate(values):
             return None
-        for check in ruleset.checks.checks:
-            if set(check.when.names) <= values.keys() and not check.when.evaluate(values):
-                return None
+        if not passes_checks(ruleset, values):
+            return None
         result = formula.evaluate(values)
     except (ArithmeticError, TypeError):
         return None
     return result if isinstance(result, Decimal) else None
+
+
+_CHECKS: weakref.WeakKeyDictionary[RuleSet, dict[frozenset[str], tuple[Formula, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def passes_checks(ruleset: RuleSet, values: Mapping[str, Value]) -> bool:
+    """Whether ``values`` pass every cross-fact check that reads only facts among them.
+
+    The checks that apply are worked out once per set of fact names (lint tries
+    many values of the same facts), so a rule set with thousands of checks costs
+    one pass over them per item, not one per value tried.
+
+    Raises:
+        ArithmeticError: a check cannot be computed on these values.
+    """
+    by_keys = _CHECKS.setdefault(ruleset, {})
+    keys = frozenset(values)
+    applicable = by_keys.get(keys)
+    if applicable is None:
+        applicable = tuple(c.when for c in ruleset.checks.checks if keys.issuperset(c.when.names))
+        by_keys[keys] = applicable
+    return all(check.evaluate(values) for check in applicable)
 
 
 def located(ruleset: RuleSet, item_id: str, loc: Loc) -> Location:

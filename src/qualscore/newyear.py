@@ -18,6 +18,7 @@ import argparse
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -61,6 +62,7 @@ def new_year(source: str, target: str, year: int) -> tuple[RuleSet, RuleSet]:
     old = load_rules(source)
     destination = Path(target)
     _refuse(old, Path(source), destination, year)
+    _refuse_special_files(Path(source))
     new_id = _new_id(old.id, old.manifest.year, year)
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
@@ -76,6 +78,35 @@ def new_year(source: str, target: str, year: int) -> tuple[RuleSet, RuleSet]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return old, load_rules(target)
+
+
+MAX_COPY_BYTES = 64 * 1024 * 1024
+"""Most bytes copied from a rule-set folder (its notes, tests and sources included)."""
+
+
+def _refuse_special_files(source: Path) -> None:
+    """Refuse a folder holding anything but folders and regular files, or too much.
+
+    A symbolic link is followed by a copy (a link to ``/dev/zero`` would fill the
+    disk), and a FIFO would block it: neither belongs in a rule set, so the copy
+    is refused before it starts, naming the entry.
+
+    Raises:
+        SourceError: a link, device, FIFO or socket in the folder, or more than
+            ``MAX_COPY_BYTES`` in all.
+    """
+    total = 0
+    for entry in sorted(source.rglob("*")):
+        mode = entry.lstat().st_mode
+        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+            message = f"{kind}; a rule-set folder is copied only with files and folders"
+            raise SourceError([Problem(str(entry), 0, 0, message)])
+        total += entry.lstat().st_size if stat.S_ISREG(mode) else 0
+        if total > MAX_COPY_BYTES:
+            limit = MAX_COPY_BYTES // 2**20
+            message = f"the folder holds more than {limit} MiB; nothing was copied"
+            raise SourceError([Problem(str(source), 0, 0, message)])
 
 
 def _refuse(old: RuleSet, source: Path, target: Path, year: int) -> None:

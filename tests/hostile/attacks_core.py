@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import decimal
+import os
 import shutil
+import time
 from pathlib import Path
 
 import qualscore
@@ -116,3 +118,34 @@ def attack_check_divides_by_zero(tmp: Path) -> None:
     ]
     county.write_text("\n".join(text) + "\n", encoding="utf-8")
     run(["evaluate", rules, county]).user_error("cannot be computed (division by zero)")
+
+
+@attack("qualscore new on a folder with a symbolic link to /dev/zero refuses before copying")
+def attack_new_follows_a_link_to_dev_zero(tmp: Path) -> None:
+    rules = _demo(tmp)
+    (rules / "notes.txt").symlink_to("/dev/zero")
+    target = tmp / "next"
+    run(["new", rules, target, "--year", "2031"]).user_error("notes.txt", "a symbolic link")
+    assert not target.exists(), "something was written"
+    assert [p.name for p in tmp.iterdir() if p.name.startswith(".")] == [], "a stray staging folder"
+
+
+@attack("qualscore new on a folder with a FIFO refuses before copying (the copy would block)")
+def attack_new_meets_a_fifo(tmp: Path) -> None:
+    rules = _demo(tmp)
+    os.mkfifo(rules / "pipe")
+    run(["new", rules, tmp / "next", "--year", "2031"]).user_error("pipe", "not a regular file")
+
+
+@attack("validate with 5,000 cross-fact checks over a formula item's facts stays fast (linear)")
+def attack_many_checks(tmp: Path) -> None:
+    rules = _demo(tmp)
+    checks = "".join(
+        f"  - when: literacy_rate != {i}.5\n    message: check {i}\n" for i in range(5000)
+    )
+    _edit(rules / "facts.yaml", "checks:\n", "checks:\n" + checks)
+    started = time.perf_counter()
+    result = run(["validate", rules])
+    elapsed = time.perf_counter() - started
+    assert result.code == 0, result.err[:200]
+    assert elapsed < 30, f"validate took {elapsed:.1f} s"
