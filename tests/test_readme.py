@@ -1,0 +1,60 @@
+"""Every command the README shows runs as written, with the exit code it promises."""
+
+from __future__ import annotations
+
+import io
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qualscore.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> list[str]:
+    """The ``qualscore ...`` lines of the README's shell blocks, trailing comments removed."""
+    found = []
+    for block in re.findall(r"```(?:sh|bash|console|shell)\n(.*?)```", README, re.S):
+        for line in block.splitlines():
+            line = line.strip().removeprefix("$ ")
+            if line.startswith("qualscore "):
+                found.append(re.sub(r"\s+#.*$", "", line))
+    return found
+
+
+COMMANDS = _commands()
+
+
+def _expected(command: str) -> int:
+    # The README says so: --strict turns the scheme's own warnings into errors.
+    return 2 if "--strict" in command else 0
+
+
+def test_the_readme_shows_commands() -> None:
+    """The README's examples are found, so the test below cannot pass vacuously."""
+    assert len(COMMANDS) >= 10
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch copy of what the commands read, so that their outputs land there."""
+    copy = tmp_path_factory.mktemp("readme")
+    for name in ("rules", "examples", "schema", "docs"):
+        shutil.copytree(ROOT / name, copy / name)
+    return copy
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_command(command: str, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command exits as the README says, with nothing on stderr but warnings."""
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("COLUMNS", "100")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(shlex.split(command)[1:], stdout=out, stderr=err)
+    assert code == _expected(command), err.getvalue()[-2000:]
+    assert "Traceback" not in err.getvalue()
