@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 RULES  ?= rules/rugao-2018
 FACTS  ?= examples/rugao-2018/city-sample.yaml
 
-.PHONY: setup demo test check lint typecheck screenshot fuzz clean
+.PHONY: setup demo test check lint typecheck screenshot fuzz hostile clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,15 @@ screenshot: $(STAMP)
 	  --user-data-dir=$$(mktemp -d) --hide-scrollbars --window-size=1000,1400 \
 	  --screenshot=docs/report.png file://$(CURDIR)/docs/report.html
 
-## The long fuzz run of the rule and facts loaders (tests/test_fuzz.py; about 35 minutes).
+## The long fuzz run: rule and facts loaders, batch CSV/XLSX tables, every output format
+## (tests/test_fuzz.py, tests/test_fuzz_outputs.py; FUZZ_EXAMPLES per target, 5000 by default).
 fuzz: $(STAMP)
 	QUALSCORE_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} $(BIN)/pytest -q -p no:cacheprovider \
-	  tests/test_fuzz.py --hypothesis-show-statistics
+	  tests/test_fuzz.py tests/test_fuzz_outputs.py --hypothesis-show-statistics
+
+## Replay the hostile corpus (tests/hostile/), one line per attack.
+hostile: $(STAMP)
+	$(BIN)/python -m tests.hostile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
