@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._files import write_atomic, write_atomic_chunks
+from ._files import check_output, write_atomic, write_atomic_chunks
 from .batch import Entity, Outcome, iter_entities, rank_key, score_stream, target_items
 from .errors import Problem
 from .loader import load_rules
@@ -51,6 +51,8 @@ def run(
     targets = args.targets
     if targets is None and (Path(args.rules) / "targets.yaml").is_file():
         targets = str(Path(args.rules) / "targets.yaml")
+    if args.out:  # before any scoring: --out naming an input is refused, not written over
+        check_output(args.out, [args.rules, *args.inputs, *([targets] if targets else [])])
     tally = {"failed": 0, "scored": 0}
 
     def entities() -> Iterator[Entity]:
@@ -132,7 +134,7 @@ def _stream_csv(path: str, stream: Iterator[Outcome], items: Any, targets: bool)
         keys.sort()
 
         def ranked() -> Iterator[bytes]:
-            yield (",".join(writers.csv_header(items, targets)) + "\n").encode("utf-8")
+            yield writers.csv_head(items, targets).encode("utf-8")
             rank, previous = 0, None
             for i, (vetoed, total, _name, offset, length) in enumerate(keys):
                 if (vetoed, total) != previous:

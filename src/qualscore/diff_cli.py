@@ -8,7 +8,6 @@ sets, then each item whose score differs. The same inputs give the same bytes.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +16,7 @@ from typing import TextIO
 from .diff import Comparison, compare
 from .impact import Impact, impact
 from .loader import load_rules
+from .report.safe import md, plain
 from .words import fmt
 
 __all__ = ["Rows", "command", "impact_rows", "to_markdown"]
@@ -105,39 +105,43 @@ def to_markdown(tables: list[Rows]) -> str:
     """The tables as Markdown: a heading and a table each."""
     out = []
     for i, table in enumerate(tables):
-        out.append(("# " if i == 0 else "## ") + table.title + "\n")
+        out.append(("# " if i == 0 else "## ") + md(table.title) + "\n")
         if table.rows:
             out.append("| " + " | ".join(table.columns) + " |")
             out.append("|" + "---|" * len(table.columns))
             out.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows)
             out.append("")
         if table.note or not table.rows:
-            out.append((table.note or "no differences") + "\n")
+            out.append(md(table.note or "no differences", start=True) + "\n")
     return "\n".join(out)
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|") or " "
+    """A table cell: one line, HTML and Markdown syntax escaped, ``|`` escaped."""
+    return " ".join(md(text).split()).replace("|", "\\|") or " "
 
 
 def _render(tables: list[Rows], out: TextIO) -> None:
-    from rich.console import Console
+    """Print the tables with rich; no text from a rule set is read as markup."""
     from rich.table import Table
 
-    width = None if out.isatty() else int(os.environ.get("COLUMNS", "80"))
-    console = Console(file=out, width=width, highlight=False, soft_wrap=False)
+    from .report.safe import console as make_console
+
+    console = make_console(out)
     for table in tables:
-        grid = Table(title=table.title, title_justify="left", show_edge=False, pad_edge=False)
+        grid = Table(
+            title=plain(table.title), title_justify="left", show_edge=False, pad_edge=False
+        )
         for column in table.columns:
-            grid.add_column(column, overflow="fold")
+            grid.add_column(plain(column), overflow="fold")
         for row in table.rows:
-            grid.add_row(*row)
+            grid.add_row(*(plain(c) for c in row))
         if table.rows:
             console.print(grid)
         else:
-            console.print(table.title)
+            console.print(plain(table.title))
         if table.note or not table.rows:
-            console.print(table.note or "no differences")
+            console.print(plain(table.note or "no differences"))
         console.print()
 
 

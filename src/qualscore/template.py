@@ -15,6 +15,7 @@ from .engine import formulas
 from .formula import Formula
 from .loader import RuleSet
 from .model import FactDecl, Part, PartsShape, Shape
+from .report.safe import csv_text, visible_line
 from .words import fmt
 
 __all__ = ["rows", "to_csv", "to_xlsx", "to_yaml"]
@@ -102,37 +103,40 @@ def rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str, str, str]]:
 def to_yaml(ruleset: RuleSet) -> str:
     """A YAML facts file with every value blank and a comment per fact."""
     lines = [
-        f"# {ruleset.manifest.title}: facts template (rule set {ruleset.id}).",
+        f"# {visible_line(ruleset.manifest.title)}: facts template (rule set {ruleset.id}).",
         "# Fill in every value after its key: true or false for yes/no questions, plain",
         "# numbers for the rest (91.5 for 91.5 %). Keep the keys as they are.",
     ]
     department = None
     for dep, items, key, label, kind, unit, span in rows(ruleset):
         if dep != department:
-            lines += ["", f"# ── {dep} ──"]
+            lines += ["", f"# ── {visible_line(dep)} ──"]
             department = dep
         unit_text = f" {unit}" if unit else ""
-        lines.append(f"# {label}｜{kind}{unit_text}｜{span}｜{items}")
+        lines.append(visible_line(f"# {label}｜{kind}{unit_text}｜{span}｜{items}"))
         lines.append(f"{key}:")
     return "\n".join(lines) + "\n"
 
 
 def to_csv(ruleset: RuleSet) -> str:
-    """A key/value table with the description of each fact; fill the ``value`` column."""
+    """A key/value table with the description of each fact; fill the ``value`` column.
+
+    A text a spreadsheet would read as a formula gets a leading ``'`` (OWASP).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows(ruleset):
-        writer.writerow((*row, ""))
+        writer.writerow((*(csv_text(c) for c in row), ""))
     return out.getvalue()
 
 
 def to_xlsx(ruleset: RuleSet) -> bytes:
-    """The CSV template as a workbook, header bold, columns sized."""
+    """The CSV template as a workbook, header bold, columns sized; every text a text cell."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from .report.batch import _stable_zip
+    from .report.batch import _stable_zip, sheet_row, texts_as_text
 
     book = Workbook()
     sheet = book.active
@@ -142,10 +146,11 @@ def to_xlsx(ruleset: RuleSet) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows(ruleset):
-        sheet.append((*row, None))
+        sheet.append(sheet_row((*row, None)))
     for letter, width in zip("ABCDEFGH", (18, 10, 34, 40, 8, 6, 18, 12), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
+    texts_as_text(book)
     out = io.BytesIO()
     book.save(out)
     return _stable_zip(out.getvalue())

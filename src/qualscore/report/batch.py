@@ -23,6 +23,7 @@ from .._version import __version__
 from ..batch import Cell, Outcome, Ranked, Row, ranking
 from ..loader import RuleSet
 from ..words import fmt, words
+from .safe import csv_text, formula_like, plain, sheet_text
 
 __all__ = ["BatchReport", "build", "render_terminal", "to_csv", "to_html", "to_json", "to_xlsx"]
 
@@ -148,6 +149,13 @@ def csv_header(items: Sequence[tuple[str, str, Decimal]], targets: bool) -> list
     return head + [i[0] for i in items]
 
 
+def csv_head(items: Sequence[tuple[str, str, Decimal]], targets: bool) -> str:
+    """The CSV header line (with its newline), item ids quoted and neutralised as texts."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(csv_text(c) for c in csv_header(items, targets))
+    return out.getvalue()
+
+
 def _header(report: BatchReport) -> list[str]:
     return csv_header(report.items, bool(report.targets))
 
@@ -164,29 +172,42 @@ def _line(report: BatchReport, r: Ranked) -> list[Any]:
 
 
 def csv_line(rank: int, row: Row, targets: bool) -> str:
-    """One CSV line (with its newline) for a ranked row: decimals as plain strings."""
+    """One CSV line (with its newline) for a ranked row: decimals as plain strings.
+
+    A text that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``,
+    tab, CR first) gets a leading ``'``, as OWASP advises; numbers stay numbers.
+    """
     out = io.StringIO()
-    cells = [
-        fmt(v)
-        if isinstance(v, Decimal)
-        else ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
-        for v in _values(rank, row, targets)
-    ]
+    cells = [_csv_cell(v) for v in _values(rank, row, targets)]
     csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: a decimal in digits, a text neutralised, a count as it is."""
+    if isinstance(value, Decimal):
+        return fmt(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return csv_text(value) if isinstance(value, str) else value
 
 
 def to_csv(report: BatchReport) -> str:
     """One row per scored entity: rank, total, result, completion, every item's score."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(_header(report))
+    out.write(csv_head(report.items, bool(report.targets)))
     for r in report.ranked:
         out.write(csv_line(r.rank, r.row, bool(report.targets)))
     return out.getvalue()
 
 
 def to_xlsx(report: BatchReport) -> bytes:
-    """A workbook: summary, items, departments and (with targets) the completion matrix."""
+    """A workbook: summary, items, departments and (with targets) the completion matrix.
+
+    Every text (a name, a title, a department) is a text cell: never a formula.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -200,30 +221,24 @@ def to_xlsx(report: BatchReport) -> bytes:
         + (["completion_percent"] if report.targets else [])
     )
     for r in report.ranked:
-        summary.append(_line(report, r)[: 6 if report.targets else 5])
+        summary.append(sheet_row(_line(report, r)[: 6 if report.targets else 5]))
     summary.append([])
     summary.append([TIE_RULE.get(report.language, TIE_RULE["en"])])
     items = book.create_sheet(w["items"])
-    items.append(_header(report))
+    items.append(sheet_row(_header(report)))
     items.append(
         ["", w["max"], "", "", ""] + ([""] if report.targets else []) + [i[2] for i in report.items]
     )
     for r in report.ranked:
-        items.append(_line(report, r))
+        items.append(sheet_row(_line(report, r)))
     losses = {r.name: dict(r.row.losses or ()) for r in report.ranked}
     names = sorted({d for lost in losses.values() for d in lost})
     deps = book.create_sheet(w["departments_view"])
-    deps.append(["entity", *names])
+    deps.append(sheet_row(["entity", *names]))
     for r in report.ranked:
-        deps.append([r.name, *(losses[r.name].get(n, Decimal(0)) for n in names)])
+        deps.append(sheet_row([r.name, *(losses[r.name].get(n, Decimal(0)) for n in names)]))
     if report.targets:
-        matrix = book.create_sheet(w["target_matrix"])
-        matrix.append(
-            ["entity", *(f"{t} {title}" for t, title in report.targets), "completion_percent"]
-        )
-        for r in report.ranked:
-            texts = [_cell_text(c, report.language) for c in r.row.cells]
-            matrix.append([r.name, *texts, r.row.share])
+        _matrix_sheet(book.create_sheet(w["target_matrix"]), report)
     for sheet in book.worksheets:
         for head in sheet[1]:
             head.font = Font(bold=True)
@@ -231,9 +246,47 @@ def to_xlsx(report: BatchReport) -> bytes:
             for cell in cells_of_row:
                 if isinstance(cell.value, Decimal):
                     cell.number_format = "0.00"
+    texts_as_text(book)
     out = io.BytesIO()
     book.save(out)
     return _stable_zip(out.getvalue())
+
+
+def _matrix_sheet(matrix: Any, report: BatchReport) -> None:
+    """The completion matrix: one row per entity, one column per target item."""
+    matrix.append(
+        sheet_row(
+            ["entity", *(f"{t} {title}" for t, title in report.targets), "completion_percent"]
+        )
+    )
+    for r in report.ranked:
+        texts = [_cell_text(c, report.language) for c in r.row.cells]
+        matrix.append(sheet_row([r.name, *texts, r.row.share]))
+
+
+def sheet_row(values: Sequence[Any]) -> list[Any]:
+    """A row for ``Worksheet.append``: each text with the characters XML cannot hold escaped.
+
+    openpyxl refuses a cell holding ``\\x01`` (and would lose the whole
+    workbook to one bad name); it is shown as the four characters ``\\x01``.
+    """
+    return [sheet_text(v) if isinstance(v, str) else v for v in values]
+
+
+def texts_as_text(book: Any) -> None:
+    """Mark every text cell of ``book`` a string, never a formula.
+
+    openpyxl reads a text starting with ``=`` as a formula; a name such as
+    ``=HYPERLINK(...)`` stays the text it is, quote-prefixed so that editing
+    the cell in a spreadsheet keeps it text.
+    """
+    for sheet in book.worksheets:
+        for cells_of_row in sheet.iter_rows():
+            for cell in cells_of_row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                    if formula_like(cell.value):
+                        cell.quotePrefix = True
 
 
 def _stable_zip(data: bytes) -> bytes:
@@ -296,7 +349,7 @@ def to_html(report: BatchReport) -> str:
 def render_terminal(report: BatchReport, console: Console) -> None:
     """The ranking and, with targets, the completion matrix."""
     w = words(report.language)
-    table = Table(title=report.title, box=box.SIMPLE_HEAD, show_edge=False)
+    table = Table(title=plain(report.title), box=box.SIMPLE_HEAD, show_edge=False)
     for name, justify in (
         ("#", "right"),
         ("entity", "left"),
@@ -307,12 +360,12 @@ def render_terminal(report: BatchReport, console: Console) -> None:
     if report.targets:
         table.add_column("%", justify="right", no_wrap=True)
     for r in report.ranked:
-        line = [str(r.rank), r.name, fmt(r.row.total), _result(r)]
+        line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total)), plain(_result(r))]
         if report.targets:
-            line.append(_share(r.row.share))
+            line.append(plain(_share(r.row.share)))
         table.add_row(*line)
     console.print(table)
-    console.print(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim")
+    console.print(plain(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim"))
     if report.targets:
         _render_matrix(report, console)
 
@@ -322,13 +375,14 @@ def _render_matrix(report: BatchReport, console: Console) -> None:
     matrix = Table(title=w["target_matrix"], box=box.SIMPLE_HEAD, show_edge=False)
     matrix.add_column("entity", no_wrap=True)
     for key, _ in report.targets:
-        matrix.add_column(key, justify="center", no_wrap=True, min_width=2)
+        matrix.add_column(plain(key), justify="center", no_wrap=True, min_width=2)
     misses = []
     titles = dict(report.targets)
     for r in report.ranked:
         cells = _cells(report, r.row)
         matrix.add_row(
-            r.name, *({"met": "✓", "na": "—"}.get(cells[k].state, "✗") for k, _ in report.targets)
+            plain(r.name),
+            *({"met": "✓", "na": "—"}.get(cells[k].state, "✗") for k, _ in report.targets),
         )
         misses += [
             f"{r.name} {k} {titles[k]}: {_cell_text(c, report.language)}"
@@ -336,6 +390,6 @@ def _render_matrix(report: BatchReport, console: Console) -> None:
             if c.state == "missed"
         ]
     console.print(matrix)
-    console.print(f"✓ {w['target_met']} · ✗ {w['target_missed']} · — {w['na']}", style="dim")
+    console.print(plain(f"✓ {w['target_met']} · ✗ {w['target_missed']} · — {w['na']}", "dim"))
     for line in misses:
-        console.print(line)
+        console.print(plain(line))

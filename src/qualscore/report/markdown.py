@@ -1,10 +1,16 @@
-"""The Markdown report: summary, categories, items explained, departments, headroom."""
+"""The Markdown report: summary, categories, items explained, departments, headroom.
+
+Every text from the rule set or the facts goes through :func:`~.safe.md`: HTML
+and Markdown syntax escaped, line breaks made spaces, so a title can neither
+run a script in a Markdown viewer nor start a heading of its own.
+"""
 
 from __future__ import annotations
 
 from ..trace import NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, headroom, sentence
+from .safe import md
 
 __all__ = ["to_markdown"]
 
@@ -20,7 +26,7 @@ def _row(*cells: str) -> str:
 def to_markdown(result: Result, language: str) -> str:
     """The whole report as Markdown text, ending in a newline."""
     w = words(language)
-    out = [f"# {result.title}", ""]
+    out = [f"# {md(result.title)}", ""]
     out += _summary(result, language, w)
     out += [
         f"## {w['by_category']}",
@@ -30,7 +36,7 @@ def to_markdown(result: Result, language: str) -> str:
     ]
     for c in result.categories:
         note = f"{fmt(c.sum)} → {w['cap']} {fmt(c.points)}" if c.capped else fmt(c.sum)
-        out.append(_row(c.title, fmt(c.points), fmt(c.score), fmt(c.lost), note))
+        out.append(_row(md(c.title), fmt(c.points), fmt(c.score), fmt(c.lost), note))
     if result.bonus is not None:
         b = result.bonus
         out.append(_row(w["bonus"], fmt(b.points), fmt(b.score), "", fmt(b.raw)))
@@ -39,7 +45,7 @@ def to_markdown(result: Result, language: str) -> str:
     for category in result.categories:
         out += _category(category, language, w)
     if result.bonus is not None:
-        out += [f"### {w['bonus']}", "", sentence(result.bonus, language), ""]
+        out += [f"### {w['bonus']}", "", md(sentence(result.bonus, language), start=True), ""]
     out += _departments(result, w)
     out += _headroom(result, language, w)
     out += ["---", "", _fingerprint(result, w), ""]
@@ -51,18 +57,18 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
     lines = [f"- **{w['total']}{sep}{fmt(result.total)}** / {fmt(result.possible)}"]
     for veto in result.vetoes:
         lines.append(
-            f"- {w['veto']}{sep}{veto.title} — {w['vetoed'] if veto.held else w['not_vetoed']}"
+            f"- {w['veto']}{sep}{md(veto.title)} — {w['vetoed'] if veto.held else w['not_vetoed']}"
         )
     if result.result_label:
-        lines.append(f"- {w['result']}{sep}{result.result_label}")
+        lines.append(f"- {w['result']}{sep}{md(result.result_label)}")
     return [*lines, ""]
 
 
 def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[str]:
     out = [
-        f"### {category.title}（{fmt(category.score)} / {fmt(category.points)}）"
+        f"### {md(category.title)}（{fmt(category.score)} / {fmt(category.points)}）"
         if language == "zh"
-        else f"### {category.title} ({fmt(category.score)} / {fmt(category.points)})",
+        else f"### {md(category.title)} ({fmt(category.score)} / {fmt(category.points)})",
         "",
     ]
     out += [
@@ -74,8 +80,8 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
             cap = f" ({fmt(child.sum)} → {w['cap']} {fmt(child.points)})" if child.capped else ""
             out.append(
                 _row(
-                    f"**{child.id}**",
-                    f"**{child.title}**{cap}",
+                    f"**{md(child.id)}**",
+                    f"**{md(child.title)}**{cap}",
                     fmt(child.points),
                     fmt(child.score),
                     fmt(child.lost),
@@ -88,12 +94,12 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
         for item in items:
             out.append(
                 _row(
-                    item.id,
-                    item.title,
+                    md(item.id),
+                    md(item.title),
                     fmt(item.points),
                     fmt(item.score),
                     fmt(item.lost),
-                    sentence(item, language),
+                    md(sentence(item, language)),
                 )
             )
     return [*out, ""]
@@ -109,8 +115,8 @@ def _departments(result: Result, w: dict[str, str]) -> list[str]:
         parts = []
         for item_id, _title, part, lost, shared in d.items:
             label = f"{item_id}「{part}」" if part else item_id
-            parts.append(f"{label} {fmt(lost)}" + (f"（{w['shared']}）" if shared else ""))
-        out.append(_row(d.department, fmt(d.lost), "；".join(parts)))
+            parts.append(f"{md(label)} {fmt(lost)}" + (f"（{w['shared']}）" if shared else ""))
+        out.append(_row(md(d.department), fmt(d.lost), "；".join(parts)))
     return [*out, ""]
 
 
@@ -126,11 +132,11 @@ def _headroom(result: Result, language: str, w: dict[str, str]) -> list[str]:
     for o in found:
         out.append(
             _row(
-                f"{o.item_id} {o.title}",
-                o.action,
+                md(f"{o.item_id} {o.title}"),
+                md(o.action),
                 fmt(o.gain),
                 fmt(o.effective),
-                "、".join(o.departments),
+                md("、".join(o.departments)),
             )
         )
     return [*out, ""]

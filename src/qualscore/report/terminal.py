@@ -1,4 +1,8 @@
-"""The terminal report: a rich table grouped by category, and one item explained."""
+"""The terminal report: a rich table grouped by category, and one item explained.
+
+Every text from the rule set or the facts goes in as :func:`~.safe.plain`, so
+it is shown as written: never read as rich markup, control characters visible.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, headroom
 from .explain import explain, value_text
+from .safe import plain
 
 __all__ = ["render_departments", "render_headroom", "render_item", "render_table"]
 
@@ -21,7 +26,7 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     language = language or result.language
     w = words(language)
     table = Table(
-        title=f"{result.title}",
+        title=plain(result.title),
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
@@ -56,15 +61,19 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     for veto in result.vetoes:
         state = w["vetoed"] if veto.held else w["not_vetoed"]
         console.print(
-            f"{w['veto']}（{veto.title}）：{state}"
-            if result.language == "zh"
-            else f"{w['veto']} ({veto.title}): {state}"
+            plain(
+                f"{w['veto']}（{veto.title}）：{state}"
+                if result.language == "zh"
+                else f"{w['veto']} ({veto.title}): {state}"
+            )
         )
     if result.result_label:
         console.print(
-            f"{w['result']}：{result.result_label}"
-            if result.language == "zh"
-            else f"{w['result']}: {result.result_label}"
+            plain(
+                f"{w['result']}：{result.result_label}"
+                if result.language == "zh"
+                else f"{w['result']}: {result.result_label}"
+            )
         )
     console.print(
         Text(
@@ -83,8 +92,8 @@ def _add_node(
         title += f"（{fmt(node.sum)} → {w['cap']} {fmt(node.points)}）"
     shown_id = "" if node.kind == "category" else node.id
     table.add_row(
-        Text(indent + shown_id, style=style),
-        Text(title, style=style),
+        plain(indent + shown_id, style=style),
+        plain(title, style=style),
         fmt(node.points),
         Text(fmt(node.score), style=style),
         fmt(node.lost),
@@ -94,8 +103,8 @@ def _add_node(
 def _add_item(table: Table, item: ItemResult, indent: str, label: str | None = None) -> None:
     lost_style = "red" if item.lost > 0 else ""
     table.add_row(
-        indent + (label or item.id),
-        item.title,
+        plain(indent + (label or item.id)),
+        plain(item.title),
         fmt(item.points),
         fmt(item.score),
         Text(fmt(item.lost), style=lost_style),
@@ -111,9 +120,9 @@ def render_item(
     sep = "：" if language == "zh" else ": "
     body: list[Text] = []
     if item.content:
-        body.append(Text(f"{w['content']}{sep}{item.content}"))
-    body.append(Text(f"{w['criteria']}{sep}{item.criteria}"))
-    body.append(Text(f"{w['departments']}{sep}{'、'.join(item.departments)}"))
+        body.append(plain(f"{w['content']}{sep}{item.content}"))
+    body.append(plain(f"{w['criteria']}{sep}{item.criteria}"))
+    body.append(plain(f"{w['departments']}{sep}{'、'.join(item.departments)}"))
     if item.inputs:
         body.append(Text(w["inputs"] + sep, style="bold"))
         for i in item.inputs:
@@ -122,9 +131,9 @@ def render_item(
                 if isinstance(i.value, bool)
                 else value_text(i.value, i.unit)
             )
-            body.append(Text(f"  {i.label}（{i.key}）= {value}"))
+            body.append(plain(f"  {i.label}（{i.key}）= {value}"))
     body.append(Text(""))
-    body.extend(Text(line) for line in explain(item, language))
+    body.extend(plain(line) for line in explain(item, language))
     best = next(iter(o for o in headroom(result, language) if o.item_id == item.id), None)
     if best is not None:
         more = (
@@ -132,8 +141,8 @@ def render_item(
             if language == "zh"
             else (f"{best.action} would earn {fmt(best.gain)} more")
         )
-        body.append(Text(more, style="bold"))
-    title = f"{item.id} {item.title}"
+        body.append(plain(more, style="bold"))
+    title = plain(f"{item.id} {item.title}")
     console.print(Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED))
 
 
@@ -147,7 +156,7 @@ def render_headroom(result: Result, console: Console, language: str, limit: int 
     table.add_column(w["gain"], justify="right", no_wrap=True)
     table.add_column(w["effective"], justify="right", no_wrap=True)
     for o in found[:limit]:
-        table.add_row(o.item_id, o.action, fmt(o.gain), fmt(o.effective))
+        table.add_row(plain(o.item_id), plain(o.action), fmt(o.gain), fmt(o.effective))
     console.print(table if found else Text(w["no_headroom"]))
     if len(found) > limit:
         console.print(Text(f"… +{len(found) - limit}", style="dim"))
@@ -165,7 +174,7 @@ def render_departments(result: Result, console: Console, language: str) -> None:
         entries = "、".join(
             f"{i} {fmt(lost)}" + ("*" if shared else "") for i, _t, _p, lost, shared in d.items
         )
-        table.add_row(d.department, fmt(d.lost), entries)
+        table.add_row(plain(d.department), fmt(d.lost), plain(entries))
     console.print(table if losses else Text(w["no_loss"]))
     if any(shared for d in losses for *_, shared in d.items):
         console.print(Text(f"* {w['shared']}", style="dim"))
