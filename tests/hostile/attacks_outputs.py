@@ -46,13 +46,13 @@ _PLACES = {
 
 
 def hostile_demo(tmp: Path, text: str = HOSTILE) -> Path:
-    """A copy of the demo rule set whose titles, a department, a label and the result hold ``text``."""
+    """A copy of the demo rule set whose titles, a department, a label and the result start with ``text``."""
     rules = tmp / "demo"
     shutil.copytree(DEMO, rules)
     for path in rules.rglob("*.yaml"):
         body = path.read_text(encoding="utf-8")
         for pattern, tag in _PLACES.items():
-            body = re.sub(pattern, lambda _m, tag=tag: json.dumps(f"{tag} {text}"), body)
+            body = re.sub(pattern, lambda _m, tag=tag: json.dumps(f"{text} {tag}"), body)
         path.write_text(body, encoding="utf-8")
     return rules
 
@@ -200,9 +200,9 @@ def attack_batch_formulas(tmp: Path) -> None:
 def attack_template_formulas(tmp: Path) -> None:
     rules = hostile_demo(tmp)
     assert run(["template", rules, "--format", "xlsx", "--out", tmp / "t.xlsx"]).code == 0
-    no_formulas(tmp / "t.xlsx", (f"LABEL {HOSTILE}",))
+    no_formulas(tmp / "t.xlsx", (f"{HOSTILE} LABEL", f"{HOSTILE} DEPARTMENT"))
     assert run(["template", rules, "--format", "csv", "--out", tmp / "t.csv"]).code == 0
-    neutral_csv((tmp / "t.csv").read_text(encoding="utf-8"), ())
+    neutral_csv((tmp / "t.csv").read_text(encoding="utf-8"), (f"{HOSTILE} LABEL",))
 
 
 @attack("a control character in an entity name does not cost the XLSX; it shows as \\x01")
@@ -262,9 +262,10 @@ def attack_markdown(tmp: Path) -> None:
 def attack_yaml_template(tmp: Path) -> None:
     import yaml
 
-    done = run(["template", hostile_demo(tmp)])
+    done = run(["template", hostile_demo(tmp, "Plan\ntraining_hours_target: 0 #")])
     assert done.code == 0, done.err
     values = yaml.safe_load(done.out)
+    assert "training_hours_target" not in values, "a label pre-filled a target"
     assert all(v is None for v in values.values()), "a label pre-filled a value"
     assert "plan_adopted" in values
 
