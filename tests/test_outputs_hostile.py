@@ -259,3 +259,10 @@ def test_terminal_report_has_no_rule_markup(tmp_path: Path) -> None:
     code, out, err = run("evaluate", hostile_demo(tmp_path), DEMO / GOOD, "--view", "all")
     assert code == 0, err
     assert "[/]x see [note] here" in out
+
+
+def test_out_is_not_ignored_for_the_table(tmp_path: Path) -> None:
+    """evaluate --out without a document format is refused, not silently printed to stdout."""
+    code, out, err = run("evaluate", DEMO, DEMO / GOOD, "--out", tmp_path / "r.txt")
+    assert code == 2 and "--format" in err and out == ""
+    assert not (tmp_path / "r.txt").exists()

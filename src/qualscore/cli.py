@@ -220,6 +220,9 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .facts import load_facts
     from .loader import load_rules
 
+    if args.out and args.format == "table":  # --out is never silently ignored
+        print("qualscore: evaluate --out needs --format json, markdown or html", file=err)
+        return EXIT_USER_ERROR
     ruleset = load_rules(args.rules)
     facts = load_facts(ruleset, args.facts)
     result = evaluate(ruleset, facts)
