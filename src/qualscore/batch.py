@@ -11,7 +11,6 @@ whatever the number of processes, so every output is the same for every
 
 from __future__ import annotations
 
-import csv
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,7 +27,7 @@ from .facts import Facts, _check
 from .loader import RuleSet, load_rules
 from .model import Item, TargetShape
 from .scores import score
-from .tables import _cell, read_table
+from .tables import BadCell, stream_table
 from .targets import TargetTable, load_targets
 from .trace import Result, TargetTrace
 
@@ -145,31 +144,27 @@ def _entities_of(given: str) -> Iterator[Entity | Problem]:
 
 def _csv_entities(path: Path, given: str) -> Iterator[Entity | Problem]:
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        yield Problem(given, 0, 0, f"cannot read: {exc.strerror}")
-        return
-    with handle:
-        try:
-            rows = csv.reader(handle)
-            header = [h.strip() for h in next(rows, [])]
-            if "entity" not in header:
-                yield Problem(given, 1, 1, "a facts table needs an 'entity' column")
-                return
-            for line, cells in enumerate(rows, start=2):
-                values = {k: _cell(v) for k, v in zip(header, cells, strict=False)}
-                if any(v is not None for v in values.values()):
-                    yield _entity(values, given, line)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            yield Problem(given, 0, 0, f"not a readable UTF-8 CSV file ({type(exc).__name__})")
+        yield from _table_entities(path, given)
+    except SourceError as exc:
+        yield from exc.problems
 
 
-def _table_entities(path: Path, given: str) -> Iterator[Entity]:
-    table = read_table(path, given)
-    if "entity" not in table.columns:
+def _table_entities(path: Path, given: str) -> Iterator[Entity | Problem]:
+    """One entity a row; a row that cannot be read is a Problem in its place.
+
+    Raises:
+        SourceError: the table is refused whole (before any entity is given).
+    """
+    columns, rows = stream_table(path, given)
+    if "entity" not in columns:
         raise SourceError([Problem(given, 1, 1, "a facts table needs an 'entity' column")])
-    for row in table.rows:
-        yield _entity(row.values, given, row.line)
+    for row in rows:
+        if isinstance(row, Problem):
+            yield row
+        elif isinstance(name := row.values.get("entity"), BadCell):
+            yield Problem(given, row.line, name.col, f"entity: {name.message}")
+        else:
+            yield _entity(row.values, given, row.line)
 
 
 def _entity(values: dict[str, Any], given: str, line: int) -> Entity:

@@ -30,6 +30,7 @@ from .errors import FactsError, Problem, SourceError
 from .formula import Value
 from .loader import RuleSet
 from .model import FactDecl
+from .tables import BadCell, PercentCell, read_table
 
 __all__ = ["Facts", "check_facts", "load_facts"]
 
@@ -43,7 +44,9 @@ MAX_SHOWN = 40
 
 # A number written as text ("87.3", " 1e3 "): ASCII digits only, so that "1_000",
 # "٣" or "Infinity" - which Decimal() would all read - are refused, not guessed at.
-_NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# Possessive quantifiers: no way to split the digits two ways, so matching is linear
+# in the text's length however it fails ("1111...1x" once took hours at 150,000 digits).
+_NUMBER_TEXT = re.compile(r"[-+]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][-+]?+[0-9]++)?+")
 _NOT_FINITE = {"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
 
 
@@ -103,8 +106,6 @@ def load_facts(ruleset: RuleSet, path: str | Path) -> Facts:
 
 def _table_document(path: Path, shown: str) -> _yaml.Document:
     """A key/value table (as ``qualscore template`` writes it) as a facts document."""
-    from .tables import read_table
-
     table = read_table(path, shown)
     if "key" not in table.columns or "value" not in table.columns:
         raise FactsError(
@@ -114,7 +115,9 @@ def _table_document(path: Path, shown: str) -> _yaml.Document:
     doc.marks[()] = (1, 1)
     problems = []
     for row in table.rows:
-        key = str(row.values.get("key") or "")
+        key, message = _table_key(row.values.get("key"), row.values.get("value"))
+        if message:
+            problems.append(Problem(shown, row.line, table.column("key"), message))
         if not key:
             continue
         if key in doc.data:
@@ -127,6 +130,15 @@ def _table_document(path: Path, shown: str) -> _yaml.Document:
     if problems:
         raise FactsError(problems)
     return doc
+
+
+def _table_key(key: Any, value: Any) -> tuple[str, str | None]:
+    """A facts table row's key, or why the row cannot be used (a row without either is skipped)."""
+    if isinstance(key, BadCell):
+        return "", f"key: {key.message}"
+    if key is None and value is not None:
+        return "", f"a value ({_show(value)}) without a key"
+    return ("" if key is None else str(key)), None
 
 
 @in_context
@@ -198,12 +210,23 @@ def _text(value: Value) -> str:
 def _coerce(
     decl: FactDecl, raw: Any, low: Decimal | None, high: Decimal | None
 ) -> tuple[Value | None, str | None]:
+    if isinstance(raw, BadCell):
+        return None, raw.message
+    if isinstance(raw, PercentCell):
+        if decl.type != "percent" and decl.unit != "%":
+            return None, (
+                f"the cell shows {raw}, formatted as a percent, but this fact is not a "
+                "percent; format the cell as a number"
+            )
+        raw = raw.percent
     if decl.type == "bool":
         if isinstance(raw, bool):
             return raw, None
         hint = " (write true or false)" if isinstance(raw, str) else ""
         return None, f"expected true or false, got {_show(raw)}{hint}"
     number = _number(raw)
+    if isinstance(number, str):
+        return None, number
     if number is None:
         text = raw.strip().lower() if isinstance(raw, str) else ""
         if text in _NOT_FINITE:
@@ -232,7 +255,8 @@ def _coerce(
     return number, None
 
 
-def _number(raw: Any) -> Decimal | None:
+def _number(raw: Any) -> Decimal | str | None:
+    """``raw`` as a decimal; None if it is not a number; a message if it is one out of range."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, Decimal):
@@ -242,7 +266,10 @@ def _number(raw: Any) -> Decimal | None:
     if isinstance(raw, float):
         return Decimal(repr(raw))
     if isinstance(raw, str) and _NUMBER_TEXT.fullmatch(raw.strip()):
-        return Decimal(raw.strip())
+        try:
+            return Decimal(raw.strip())
+        except ArithmeticError:  # an exponent beyond what Decimal holds: 1e99999999999999999999
+            return f"{_show(raw)} is out of range (the limit is {MAX_MAGNITUDE:,})"
     return None
 
 
@@ -271,7 +298,7 @@ def _show(raw: Any) -> str:
         return "a " + ("mapping" if isinstance(raw, dict) else "list")
     if isinstance(raw, int):  # str() of an int stops at 4300 digits; Decimal's does not
         return _shorten(str(Decimal(raw)))
-    if isinstance(raw, float | Decimal):
+    if isinstance(raw, float | Decimal | PercentCell | BadCell):
         return _shorten(str(raw))
     return f"a {type(raw).__name__}"
 

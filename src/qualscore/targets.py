@@ -17,7 +17,7 @@ from typing import Any
 from . import _yaml
 from .errors import Problem, SourceError
 from .loader import RuleSet
-from .tables import read_table
+from .tables import BadCell, read_table
 
 __all__ = ["TargetTable", "load_targets"]
 
@@ -44,8 +44,9 @@ def load_targets(ruleset: RuleSet, path: str | Path) -> TargetTable:
     """Read a target table and check its keys against the rule set.
 
     Raises:
-        SourceError: the file cannot be read, or names an unknown key or an
-            entity twice, or a list has the wrong length.
+        SourceError: the file cannot be read (a CSV/XLSX table is read whole or
+            refused, every bad row named), or names an unknown key or an entity
+            twice, or a list has the wrong length.
     """
     path = Path(path)
     shown = str(path)
@@ -54,7 +55,11 @@ def load_targets(ruleset: RuleSet, path: str | Path) -> TargetTable:
         rows = {}
         problems = []
         for row in table.rows:
-            name = str(row.values.get("entity") or "").strip()
+            cell = row.values.get("entity")
+            if isinstance(cell, BadCell):
+                problems.append(Problem(shown, row.line, cell.col, f"entity: {cell.message}"))
+                continue
+            name = str(cell or "").strip()
             if not name:
                 problems.append(Problem(shown, row.line, 1, "a row without an entity name"))
                 continue
