@@ -7,14 +7,25 @@ than a whole trace. A bad entity never costs the others: its problems are kept
 with its file and row, and the rest are scored. Rows come back in input order
 whatever the number of processes, so every output is the same for every
 ``jobs``.
+
+Scoring one entity turns every failure into that entity's problem; a worker
+process that dies is replaced and the entities it held are scored again, one
+at a time if need be, so that only an entity that kills a worker a second time
+is lost (and reported). Workers die with the process that started them.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
+import re
+import signal
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -43,15 +54,21 @@ __all__ = [
     "read_inputs",
     "score_all",
     "score_stream",
+    "shown",
     "target_items",
+    "workers",
 ]
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_STEM = ".expected"
+"""A folder's ``NAME.expected.yaml`` holds an example's expected scores, not facts."""
 TABLE_SUFFIXES = (".csv", ".xlsx")
 CHUNK = 64
 """Entities sent to a worker process at a time."""
 IN_FLIGHT = 4
 """Chunks per process queued at once: bounds memory, however many entities."""
+STOP_SECONDS = 5
+"""How long a stopped batch waits for each worker process to end."""
 
 
 @dataclass(frozen=True)
@@ -125,21 +142,70 @@ def iter_entities(paths: Sequence[str]) -> Iterator[Entity | Problem]:
 
 
 def _entities_of(given: str) -> Iterator[Entity | Problem]:
-    path = Path(given)
+    """The entities of one input; whatever goes wrong reading it is a problem naming it."""
+    where = shown(given)
+    try:
+        yield from _entities_in(Path(given), given, where)
+    except SourceError as exc:
+        yield from exc.problems
+    except OSError as exc:
+        yield Problem(where, 0, 0, f"cannot read: {(exc.strerror or type(exc).__name__).lower()}")
+    except Exception as exc:  # a broken table costs that table, not the batch
+        yield Problem(where, 0, 0, f"cannot be read to the end: {_describe(exc)}")
+
+
+def _entities_in(path: Path, given: str, where: str) -> Iterator[Entity | Problem]:
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in FACTS_SUFFIXES)
+        files = sorted(p for p in path.iterdir() if is_facts_file(p))
         if not files:
-            yield Problem(given, 0, 0, "folder holds no facts files (*.yaml, *.json)")
-        yield from (Entity(f.stem, str(f), str(f), 0, None) for f in files)
+            yield Problem(where, 0, 0, "folder holds no facts files (*.yaml, *.yml, *.json)")
+        yield from (Entity(shown(f.stem), shown(str(f)), str(f), 0, None) for f in files)
     elif path.suffix.lower() == ".csv" and path.is_file():
-        yield from _csv_entities(path, given)
+        yield from _csv_entities(path, where)
     elif path.suffix.lower() == ".xlsx":
-        try:
-            yield from _table_entities(path, given)
-        except SourceError as exc:
-            yield from exc.problems
+        yield from _table_entities(path, where)
     else:
-        yield Entity(path.stem, given, given, 0, None)
+        yield Entity(shown(path.stem), where, given, 0, None)
+
+
+def is_facts_file(path: Path) -> bool:
+    """Whether a folder's file is an entity's facts: ``*.yaml``, ``*.yml`` or ``*.json``.
+
+    Not a file whose name starts with ``.`` or ``_`` (hidden, or kept aside),
+    nor an example's ``NAME.expected.yaml`` (its expected scores), nor a
+    sub-folder: name those explicitly to score them.
+    """
+    name = path.name
+    return (
+        path.suffix.lower() in FACTS_SUFFIXES
+        and not name.startswith((".", "_"))
+        and not path.stem.lower().endswith(SKIPPED_STEM)
+        and path.is_file()
+    )
+
+
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: str) -> str:
+    """``text`` as it can be printed and written anywhere, on one line.
+
+    A file name's bytes that are not UTF-8 (kept by :func:`os.fsdecode` as
+    surrogates) become ``\\xff``-style escapes; so do control characters, which
+    no spreadsheet cell or one-line message can hold (``\\n``, ``\\x07``).
+    """
+    try:
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:  # a lone surrogate that did not come from a file name
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNSHOWN.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _SHORT.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def _csv_entities(path: Path, given: str) -> Iterator[Entity | Problem]:
@@ -168,7 +234,7 @@ def _table_entities(path: Path, given: str) -> Iterator[Entity | Problem]:
 
 
 def _entity(values: dict[str, Any], given: str, line: int) -> Entity:
-    name = str(values.get("entity") or f"row {line}")
+    name = shown(str(values.get("entity") or f"row {line}"))
     data = {k: v for k, v in values.items() if k != "entity"}
     return Entity(name, f"{given}:{line}", given, line, data)
 
@@ -194,7 +260,7 @@ def score_stream(
         rules_path: The rule-set folder (each process loads it once).
         entities: The entities, read lazily.
         targets_path: A target table, if the rule set has targets.
-        jobs: How many processes.
+        jobs: How many processes (at most :func:`workers` of it are started).
         detail: Also work out points lost per department (needs the full trace).
         keep: Keep each entity's full :class:`Result` (for small batches).
 
@@ -205,18 +271,124 @@ def score_stream(
     args = (rules_path, targets_path, detail, keep)
     _init(*args)  # fail here, once, on a bad rule set or table
     chunks = _chunks(entities, CHUNK)
-    if jobs <= 1:
+    if workers(jobs) <= 1:
         for chunk in chunks:
             yield from _score_chunk(chunk)
         return
-    with ProcessPoolExecutor(jobs, initializer=_init, initargs=args) as pool:
-        pending: deque[Future[list[Outcome]]] = deque()
+    pool = _Pool(workers(jobs), args)
+    try:
+        yield from pool.stream(chunks)
+    except BaseException:
+        pool.stop()  # Ctrl-C, SIGTERM, a consumer that stopped: no worker outlives it
+        raise
+    pool.close()
+
+
+def workers(jobs: int) -> int:
+    """How many processes ``jobs`` gets: at least 1, at most the CPUs this process may use."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(jobs, cpus))
+
+
+class _Pool:
+    """Worker processes that are replaced when one dies, the chunks it held scored again."""
+
+    def __init__(self, size: int, args: tuple[str, str | None, bool, bool]) -> None:
+        self.size = size
+        self.args = args
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.size, initializer=_init_worker, initargs=(os.getpid(), *self.args)
+        )
+
+    def restart(self) -> None:
+        """Replace a broken pool with a fresh one."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._start()
+
+    def submit(self, chunk: list[Entity]) -> Future[list[Outcome]] | None:
+        """The chunk sent to a worker; None when the pool is already broken."""
+        try:
+            return self.executor.submit(_score_chunk, chunk)
+        except BrokenProcessPool:
+            return None
+
+    def stream(self, chunks: Iterable[list[Entity]]) -> Iterator[Outcome]:
+        """Outcomes in input order, a few chunks in flight per process."""
+        pending: deque[tuple[list[Entity], Future[list[Outcome]] | None]] = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_score_chunk, chunk))
-            if len(pending) >= jobs * IN_FLIGHT:
-                yield from pending.popleft().result()
+            pending.append((chunk, self.submit(chunk)))
+            if len(pending) >= self.size * IN_FLIGHT:
+                yield from self._collect(pending)
         while pending:
-            yield from pending.popleft().result()
+            yield from self._collect(pending)
+
+    def _collect(
+        self, pending: deque[tuple[list[Entity], Future[list[Outcome]] | None]]
+    ) -> Iterator[Outcome]:
+        """The oldest chunk's outcomes; after a worker died, every chunk in flight's."""
+        chunk, future = pending.popleft()
+        try:
+            if future is None:
+                raise BrokenProcessPool("the pool broke before the chunk was sent")
+            yield from future.result()
+            return
+        except BrokenProcessPool:
+            pass
+        # A worker died: every chunk not yet back is scored again, carefully, in order.
+        held = [(chunk, future), *pending]
+        pending.clear()
+        self.restart()
+        for chunk, future in held:
+            done = future is not None and future.done() and future.exception() is None
+            yield from future.result() if done and future else self._retry(chunk)
+
+    def _retry(self, chunk: list[Entity]) -> list[Outcome]:
+        """A chunk scored alone; if a worker dies again, each entity alone."""
+        future = self.submit(chunk)
+        try:
+            if future is not None:
+                return future.result()
+        except BrokenProcessPool:
+            pass
+        self.restart()
+        return [self._alone(entity) for entity in chunk]
+
+    def _alone(self, entity: Entity) -> Outcome:
+        future = self.submit([entity])
+        try:
+            if future is not None:
+                return future.result()[0]
+        except BrokenProcessPool:
+            pass
+        self.restart()
+        message = "scoring this entity stopped its worker process twice; not scored"
+        return Outcome(entity, None, (f"{entity.source}: {message}",))
+
+    def close(self) -> None:
+        """Wait for the workers to finish and end them."""
+        self.executor.shutdown(wait=True)
+
+    def stop(self) -> None:
+        """End the workers now, whatever they are doing.
+
+        The executor's own thread is then waited for (a few seconds at most):
+        left running, it races Python's exit handler, which prints a traceback.
+        """
+        processes = dict(getattr(self.executor, "_processes", None) or {})
+        manager = getattr(self.executor, "_executor_manager_thread", None)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            process.kill()
+        for process in processes.values():
+            process.join(STOP_SECONDS)
+        if isinstance(manager, threading.Thread):
+            manager.join(STOP_SECONDS)
 
 
 def score_all(
@@ -255,14 +427,63 @@ _STATE: dict[str, Any] = {}
 
 def _init(rules_path: str, targets_path: str | None, detail: bool, keep: bool) -> None:
     ruleset = load_rules(rules_path)
+    targets = {d.key for d in ruleset.facts if d.role == "target"}
     _STATE.update(
         ruleset=ruleset,
         targets=load_targets(ruleset, targets_path) if targets_path else None,
         target_ids=target_items(ruleset),
         target_models={i.id: i for i in ruleset.items() if isinstance(i.score, TargetShape)},
+        veto_targets=tuple(
+            (v.id, tuple(n for n in v.when.names if n in targets))
+            for v in ruleset.manifest.vetoes
+        ),
         detail=detail,
         keep=keep,
     )
+
+
+def _init_worker(
+    parent: int, rules_path: str, targets_path: str | None, detail: bool, keep: bool
+) -> None:
+    """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, loads the rules."""
+    _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent shuts the pool down
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    _init(rules_path, targets_path, detail, keep)
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal a process gets when its parent dies."""
+
+
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` ends, even by SIGKILL.
+
+    On Linux the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere, or
+    if that fails, a daemon thread checks every half second that the parent
+    is still there.
+    """
+    if sys.platform.startswith("linux") and _pdeathsig():
+        if os.getppid() != parent:  # the parent died before the request was made
+            os._exit(1)
+        return
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _pdeathsig() -> bool:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        threading.Event().wait(0.5)
+    os._exit(1)
 
 
 def _score_chunk(chunk: list[Entity]) -> list[Outcome]:
@@ -270,25 +491,103 @@ def _score_chunk(chunk: list[Entity]) -> list[Outcome]:
 
 
 def _score(entity: Entity) -> Outcome:
-    ruleset: RuleSet = _STATE["ruleset"]
+    """Score one entity; whatever goes wrong becomes its problem, naming its file and row."""
     try:
-        facts = _facts(ruleset, entity, _STATE["targets"])
-        if _STATE["detail"] or _STATE["keep"]:
-            result = evaluate(ruleset, facts)
-            row = _row_of_result(entity.name, result, _STATE["target_ids"], _STATE["detail"])
-            return Outcome(entity, row, result=result if _STATE["keep"] else None)
-        return Outcome(entity, _row_of_scores(entity.name, ruleset, facts, _STATE["target_ids"]))
+        return _score_checked(entity)
     except SourceError as exc:
         return Outcome(entity, None, tuple(str(p) for p in exc.problems))
     except EvaluationError as exc:
         return Outcome(entity, None, (f"{entity.source}: {exc}",))
+    except Exception as exc:  # one entity's failure is never the batch's
+        return Outcome(entity, None, (_failure(entity, exc),))
+
+
+def _score_checked(entity: Entity) -> Outcome:
+    """Score one entity.
+
+    Raises:
+        SourceError: its facts do not fit, or a veto reads a target it has not.
+        EvaluationError: a formula failed on its facts.
+    """
+    ruleset: RuleSet = _STATE["ruleset"]
+    facts = _facts(ruleset, entity, _STATE["targets"])
+    _check_vetoes(entity, facts)
+    if _STATE["detail"] or _STATE["keep"]:
+        result = evaluate(ruleset, facts)
+        row = _row_of_result(entity.name, result, _STATE["target_ids"], _STATE["detail"])
+        return Outcome(entity, row, result=result if _STATE["keep"] else None)
+    return Outcome(entity, _row_of_scores(entity.name, ruleset, facts, _STATE["target_ids"]))
+
+
+def _check_vetoes(entity: Entity, facts: Facts) -> None:
+    """Make sure no veto reads a target this entity has none of (a blank cell).
+
+    An item reading a blank target does not apply; a veto cannot be decided
+    without it, and deciding it either way would be a guess.
+
+    Raises:
+        SourceError: a veto reads a blank target of this entity.
+    """
+    problems = [
+        Problem(
+            shown(entity.path) if entity.line else entity.source,
+            entity.line,
+            0,
+            f"veto {veto_id!r} reads target {key!r}, which is blank for this entity",
+        )
+        for veto_id, keys in _STATE["veto_targets"]
+        for key in keys
+        if key not in facts.values
+    ]
+    if problems:
+        raise SourceError(problems)
+
+
+def _failure(entity: Entity, exc: Exception) -> str:
+    """What to tell of an entity whose scoring raised an unexpected exception."""
+    if isinstance(exc, ArithmeticError):
+        cell = _unholdable(entity)
+        if cell:
+            return cell
+        return f"{entity.source}: a value is too large or not a number ({_describe(exc)})"
+    return f"{entity.source}: not scored: internal error ({_describe(exc)}); please report it"
+
+
+def _unholdable(entity: Entity) -> str | None:
+    """The first of a table row's cells whose number cannot be held exactly, told as a problem."""
+    for col, (key, value) in enumerate((entity.data or {}).items(), start=2):
+        if isinstance(value, str):
+            try:
+                number = Decimal(value.strip())
+                ok = number.is_finite() and abs(number.adjusted()) <= MAX_EXPONENT
+            except ArithmeticError:
+                ok = False
+            if not ok:
+                message = f"{key}: {shown(value)[:40]!r} is not a number qualscore can hold"
+                return str(Problem(shown(entity.path), entity.line, col, message))
+    return None
+
+
+MAX_EXPONENT = 100
+"""A cell whose number has a larger decimal exponent is told as the cause of an overflow."""
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception in one line: its type and, when it has one, its message."""
+    text = shown(str(exc))[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Facts:
+    """The entity's facts, checked, its targets from ``targets`` added.
+
+    Raises:
+        SourceError: the facts cannot be read or do not fit, or the entity has no targets.
+    """
     if entity.data is None:
-        doc = _yaml.load(Path(entity.path), entity.path)
+        doc = _yaml.load(Path(entity.path), entity.source)
     else:
-        doc = _yaml.Document(entity.path, dict(entity.data))
+        doc = _yaml.Document(shown(entity.path), dict(entity.data))
         doc.marks = {(k,): (entity.line, i + 2) for i, k in enumerate(entity.data)}
         doc.key_marks = dict(doc.marks)
         doc.marks[()] = (entity.line, 1)
@@ -299,7 +598,7 @@ def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Fac
     if targets is not None:
         if entity.name not in targets.rows:
             message = f"entity {entity.name!r} is not in {targets.source}"
-            raise SourceError([Problem(entity.source, entity.line, 0, message)])
+            raise SourceError([Problem(doc.path, entity.line, 0, message)])
         doc.data = {**doc.data, **targets.for_entity(entity.name)}
     return _check(ruleset, doc.data, doc)
 

@@ -9,13 +9,25 @@ into place. The other formats gather the (compact) rows first.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from ._files import check_output, write_atomic, write_atomic_chunks
-from .batch import Entity, Outcome, iter_entities, rank_key, score_stream, target_items
+from .batch import (
+    Entity,
+    Outcome,
+    iter_entities,
+    rank_key,
+    score_stream,
+    shown,
+    target_items,
+    workers,
+)
 from .errors import Problem
 from .loader import load_rules
 from .report import batch as writers
@@ -23,6 +35,12 @@ from .report import batch as writers
 __all__ = ["run"]
 
 FORMATS = (".json", ".csv", ".xlsx", ".html")
+EXIT_TERMINATED = 143
+"""SIGTERM, as a shell reports a process ended by it (128 + 15)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the batch stops like on Ctrl-C."""
 
 
 def run(
@@ -35,16 +53,55 @@ def run(
     """Score ``args.inputs`` against ``args.rules``; return the exit code.
 
     Exit 0 when every entity was scored, 1 when some could not be (each told
-    with its file and row), 2 when none could.
+    with its file and row), 2 when none could, 143 on SIGTERM (the worker
+    processes ended, no output file left behind). Ctrl-C raises
+    KeyboardInterrupt, the workers ended likewise.
+
+    Raises:
+        SourceError: the rule set or the target table cannot be read.
     """
+    try:
+        with _sigterm_interrupts():
+            return _run(args, out, err, progress, console)
+    except Terminated:
+        print("qualscore: terminated", file=err)
+        return EXIT_TERMINATED
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While inside, SIGTERM raises :class:`Terminated` (only the main thread can catch it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    progress: Callable[[int | None, TextIO, bool], Any],
+    console: Callable[[TextIO], Any],
+) -> int:
     ruleset = load_rules(args.rules)
-    if args.jobs < 1:
-        print("qualscore: --jobs must be at least 1", file=err)
-        return 2
+    jobs = workers(args.jobs)
+    if jobs < args.jobs:
+        print(f"qualscore: note: --jobs {args.jobs}: {jobs} processes, one per CPU", file=err)
     suffix = Path(args.out).suffix.lower() if args.out else ""
     if args.out and suffix not in FORMATS:
         print(
-            f"{args.out}: unknown output format {suffix!r} (use .json, .csv, .xlsx or .html)",
+            shown(
+                f"{args.out}: unknown output format {suffix!r} (use .json, .csv, .xlsx or .html)"
+            ),
             file=err,
         )
         return 2
@@ -58,7 +115,7 @@ def run(
     def entities() -> Iterator[Entity]:
         for found in iter_entities(args.inputs):
             if isinstance(found, Problem):
-                print(found, file=err)
+                print(shown(str(found)), file=err)
                 tally["failed"] += 1
             else:
                 yield found
@@ -71,7 +128,7 @@ def run(
                 args.rules,
                 entities(),
                 targets_path=targets,
-                jobs=args.jobs,
+                jobs=jobs,
                 detail=suffix == ".xlsx",
             ),
             tally,
@@ -108,16 +165,21 @@ def _counted(
     err: TextIO,
     advance: Callable[[int], None] | None,
 ) -> Iterator[Outcome]:
-    for outcome in stream:
-        if advance:
-            advance(1)
-        if outcome.row is None:
-            tally["failed"] += 1
-            for line in outcome.problems:
-                print(line, file=err)
-        else:
-            tally["scored"] += 1
-        yield outcome
+    try:
+        for outcome in stream:
+            if advance:
+                advance(1)
+            if outcome.row is None:
+                tally["failed"] += 1
+                for line in outcome.problems:
+                    print(shown(line), file=err)
+            else:
+                tally["scored"] += 1
+            yield outcome
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()  # a batch that stops early ends its worker processes at once
 
 
 def _stream_csv(path: str, stream: Iterator[Outcome], items: Any, targets: bool) -> None:

@@ -92,7 +92,13 @@ def _parser() -> argparse.ArgumentParser:
         help="per-entity targets (YAML, CSV or XLSX); default: RULES/targets.yaml if present",
     )
     batch.add_argument("--out", metavar="FILE", help="write .json, .csv, .xlsx or .html")
-    batch.add_argument("--jobs", type=int, default=1, metavar="N", help="score in N processes")
+    batch.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="score in N processes (at most one per CPU)",
+    )
     batch.add_argument("--lang", choices=("zh", "en"))
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(run=_batch)
@@ -262,6 +268,21 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return run(
         args, out, err, lambda total, stream, quiet: _progress(total, stream, quiet=quiet), _console
     )
+
+
+def _jobs(text: str) -> int:
+    """A ``--jobs`` value: a whole number, at least 1.
+
+    Raises:
+        argparse.ArgumentTypeError: anything else (the parser makes it exit 2).
+    """
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {jobs}")
+    return jobs
 
 
 def _min_coverage(text: str) -> Any:
