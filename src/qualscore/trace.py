@@ -231,12 +231,12 @@ class _Later(Generic[T]):
     those records on first access, without running any rule again.
     """
 
-    def __set_name__(self, owner: type, name: str) -> None:
+    def __init__(self, name: str) -> None:
         self.slot = "_" + name
 
     def __get__(self, obj: Result | None, owner: type | None = None) -> T:
         if obj is None:
-            raise AttributeError(self.slot)  # no default: the field is required
+            raise AttributeError(self.slot)
         value: T = obj.__dict__[self.slot]
         if value is _PENDING:
             obj._expand()
@@ -259,9 +259,9 @@ class Result:
     title: str
     year: int
     language: str
-    categories: _Later[tuple[NodeResult, ...]] = _Later()
-    bonus: _Later[ItemResult | None] = _Later()
-    vetoes: _Later[tuple[VetoResult, ...]] = _Later()
+    categories: tuple[NodeResult, ...]
+    bonus: ItemResult | None
+    vetoes: tuple[VetoResult, ...]
     total: Decimal
     possible: Decimal
     vetoed: bool
@@ -312,3 +312,9 @@ class Result:
             if item.id == item_id:
                 return item
         raise KeyError(item_id)
+
+
+# Installed after @dataclass made __init__ (which sets these through them): a field
+# read goes through _Later, which expands pending records first.
+for _name in ("categories", "bonus", "vetoes"):
+    setattr(Result, _name, _Later[Any](_name))

@@ -140,7 +140,8 @@ class Gen:
         """Emit ``shape``: the local holding its value, and its record (text) when traced."""
         from .shapes import module
 
-        return module(shape.kind).emit(self, shape, cap)
+        emitted: tuple[str, str] = module(shape.kind).emit(self, shape, cap)
+        return emitted
 
     def _lower(self, node: ast.AST) -> str:
         if isinstance(node, ast.Constant):

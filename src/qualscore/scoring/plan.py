@@ -138,9 +138,7 @@ class _Writer:
         gen.depth = depth
         points, bounded, score = gen.const(item.points), gen.tmp(), gen.tmp()
         # Compare, don't max(): max(Decimal('-0'), 0) is -0, which would print as '-0.00'.
-        gen.line(
-            f"{bounded} = _Z if {raw} <= _Z else ({points} if {points} < {raw} else {raw})"
-        )
+        gen.line(f"{bounded} = _Z if {raw} <= _Z else ({points} if {points} < {raw} else {raw})")
         gen.line(f"{score} = {bounded}.quantize({self.quantum}, {self.mode})")
         return score, f"({raw}, {score}, {state}, {record})"
 
@@ -226,7 +224,7 @@ class _Writer:
     def _main(self, cats: list[str], has_bonus: bool) -> str:
         if self.traced:
             lines = [f"    _r{i} = {c}" for i, c in enumerate(cats)]
-            lines.append(f"    _b = _bonus(v)" if has_bonus else "    _b = None")
+            lines.append("    _b = _bonus(v)" if has_bonus else "    _b = None")
             parts = " + ".join(["_Z", *(f"_r{i}[1]" for i in range(len(cats)))])
             lines.append(f"    _t = ({parts}) + {'_b[1]' if has_bonus else '_Z'}")
             cats_tuple = "".join(f"_r{i}, " for i in range(len(cats)))
@@ -247,7 +245,7 @@ def _load(source: str, space: Space, name: str, extra: dict[str, Any]) -> Callab
     space.names["_fail"] = lambda index, exc: runtime.failure(table, index, exc)
     space.names.update(extra)
     code = compile(source, name, "exec")
-    exec(code, space.names)  # noqa: S102 - generated from checked trees and model values only
+    exec(code, space.names)
     run: Callable[..., Any] = space.names["run"]
     return run
 
@@ -403,13 +401,10 @@ class _Static:
     ) -> tuple[tuple[NodeResult, ...], ItemResult | None, tuple[VetoResult, ...]]:
         """Categories, bonus and vetoes from the records of one run."""
         categories = tuple(
-            self._category(c, r, values)
-            for c, r in zip(self.ruleset.categories, cats, strict=True)
+            self._category(c, r, values) for c, r in zip(self.ruleset.categories, cats, strict=True)
         )
         manifest = self.ruleset.manifest
-        bonus_result = (
-            self.item(manifest.bonus, "bonus", bonus, values) if manifest.bonus else None
-        )
+        bonus_result = self.item(manifest.bonus, "bonus", bonus, values) if manifest.bonus else None
         vetoes = tuple(
             VetoResult(v.id, v.title, h, v.result, self._inputs(v.when.names, values))
             for v, h in zip(manifest.vetoes, held, strict=True)
@@ -419,8 +414,7 @@ class _Static:
     def _inputs(self, names: tuple[str, ...], values: Values) -> tuple[Input, ...]:
         keys = sorted((n for n in names if n in values), key=self.order.__getitem__)
         return tuple(
-            Input(k, self.ruleset.fact(k).label, values[k], self.ruleset.fact(k).unit)
-            for k in keys
+            Input(k, self.ruleset.fact(k).label, values[k], self.ruleset.fact(k).unit) for k in keys
         )
 
     def _category(self, category: Category, record: Any, values: Values) -> NodeResult:

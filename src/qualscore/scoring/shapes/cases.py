@@ -34,9 +34,8 @@ def emit(gen: Gen, shape: CasesShape, cap: str) -> tuple[str, str]:
             with gen.block(f"if {gen.expr(case.when)}:"):
                 gen.line(f"{matched} = 0")
             continue
-        with gen.block(f"if {matched} is None:"):
-            with gen.block(f"if {gen.expr(case.when)}:"):
-                gen.line(f"{matched} = {i}")
+        with gen.block(f"if {matched} is None:"), gen.block(f"if {gen.expr(case.when)}:"):
+            gen.line(f"{matched} = {i}")
     table = gen.const(tuple(c.points for c in shape.cases))
     otherwise = gen.const(shape.otherwise)
     gen.line(f"{points} = {otherwise} if {matched} is None else {table}[{matched}]")
@@ -70,7 +69,10 @@ def branches(shape: CasesShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
 
 def reached(trace: CasesTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
     """The case that held, or ``otherwise``."""
-    yield (*loc, "otherwise") if trace.matched is None else (*loc, "cases", trace.matched), "matched"
+    yield (
+        (*loc, "otherwise") if trace.matched is None else (*loc, "cases", trace.matched),
+        "matched",
+    )
 
 
 def explain(trace: CasesTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:

@@ -46,7 +46,9 @@ def reached(trace: FormulaTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
     yield (*loc, "expr"), "evaluated"
 
 
-def explain(trace: FormulaTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
+def explain(
+    trace: FormulaTrace, inputs: tuple[Input, ...], language: str, indent: str
+) -> list[str]:
     """``label：expr = value``."""
     name = trace.label or ("公式" if language == "zh" else "formula")
     sep = "：" if language == "zh" else ": "

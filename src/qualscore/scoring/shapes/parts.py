@@ -73,9 +73,7 @@ def _expand_part(part: Part, record: Any, sub: Any) -> PartTrace:
         return PartTrace(part.label, part.points, part.departments, "when", awarded, held=record)
     if part.each is not None:
         _, units, awarded = record
-        return PartTrace(
-            part.label, part.points, part.departments, "each", awarded, units=units
-        )
+        return PartTrace(part.label, part.points, part.departments, "each", awarded, units=units)
     assert part.score is not None
     value, awarded, inner = record
     return PartTrace(
@@ -89,7 +87,9 @@ def _expand_part(part: Part, record: Any, sub: Any) -> PartTrace:
     )
 
 
-def expand(shape: PartsShape, record: tuple[Decimal, tuple[Any, ...]], sub: Any, cap: Decimal) -> PartsTrace:
+def expand(
+    shape: PartsShape, record: tuple[Decimal, tuple[Any, ...]], sub: Any, cap: Decimal
+) -> PartsTrace:
     """The trace of every part."""
     value, parts = record
     traces = tuple(_expand_part(p, r, sub) for p, r in zip(shape.parts, parts, strict=True))
@@ -129,7 +129,9 @@ def explain(trace: PartsTrace, inputs: tuple[Input, ...], language: str, indent:
     return [line for p in trace.parts for line in _explain_part(p, inputs, language, indent)]
 
 
-def _explain_part(part: PartTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
+def _explain_part(
+    part: PartTrace, inputs: tuple[Input, ...], language: str, indent: str
+) -> list[str]:
     from . import module_of_trace
 
     sep = "：" if language == "zh" else ": "

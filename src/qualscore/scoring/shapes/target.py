@@ -46,7 +46,10 @@ def emit(gen: Gen, shape: TargetShape, cap: str) -> tuple[str, str]:
 
 
 def expand(
-    shape: TargetShape, record: tuple[Decimal, Decimal, bool, Decimal, Decimal], sub: Any, cap: Decimal
+    shape: TargetShape,
+    record: tuple[Decimal, Decimal, bool, Decimal, Decimal],
+    sub: Any,
+    cap: Decimal,
 ) -> TargetTrace:
     """The trace of actual against target."""
     actual, target, met, short, value = record
@@ -74,7 +77,9 @@ def explain(trace: TargetTrace, inputs: tuple[Input, ...], language: str, indent
         said = f"{trace.actual_expr} = {fmt_approx(trace.actual)}"
     goal = f"{_RELATION[trace.met_when]} {fmt(trace.target)}"
     if language == "zh":
-        state = w["target_met"] if trace.met else f"{w['target_missed']}（差 {fmt(trace.shortfall)}）"
+        state = (
+            w["target_met"] if trace.met else f"{w['target_missed']}（差 {fmt(trace.shortfall)}）"
+        )
         return [f"{indent}{said}，目标 {goal}，{state}，得 {fmt(trace.value)} 分"]
     state = (
         w["target_met"] if trace.met else f"{w['target_missed']} (short by {fmt(trace.shortfall)})"

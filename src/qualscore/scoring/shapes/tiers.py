@@ -70,7 +70,9 @@ def band_traces(shape: TiersShape) -> tuple[BandTrace, ...]:
     )
 
 
-def expand(shape: TiersShape, record: tuple[Decimal, int | None], sub: Any, cap: Decimal) -> TiersTrace:
+def expand(
+    shape: TiersShape, record: tuple[Decimal, int | None], sub: Any, cap: Decimal
+) -> TiersTrace:
     """The trace of the value and the band it fell in."""
     value, matched = record
     points = shape.otherwise if matched is None else shape.bands[matched].points
@@ -99,7 +101,10 @@ def branches(shape: TiersShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
 
 def reached(trace: TiersTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
     """The band matched, or ``otherwise``."""
-    yield (*loc, "otherwise") if trace.matched is None else (*loc, "bands", trace.matched), "matched"
+    yield (
+        (*loc, "otherwise") if trace.matched is None else (*loc, "bands", trace.matched),
+        "matched",
+    )
 
 
 def explain(trace: TiersTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
