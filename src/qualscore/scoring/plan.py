@@ -115,6 +115,7 @@ class _Writer:
         ``state`` is 0 (scored), 1 (not applicable) or 2 + i (the target fact i is blank).
         """
         gen.owner = item_id
+        gen.line(f"# item {item_id!r}: {item.score.kind}")  # repr: a comment stays one line
         raw, state, record = gen.tmp(), gen.tmp(), gen.tmp()
         reads = {n for f in formulas(item) for n in f.names}
         blank = sorted(self.facts[k] for k in reads if self.facts[k] in self.targets)
@@ -215,7 +216,7 @@ class _Writer:
             f"# {'scores and compact trace records' if self.traced else 'scores only'}.",
             "# _fN is the value of the N-th declared fact; _kN a constant (listed below);",
             "# _w the formula running, named in an error; _add etc. the formula operators.",
-            *(f"# _f{i}: {d.key}" for i, d in enumerate(ruleset.facts)),
+            *(f"# _f{i}: {d.key!r}" for i, d in enumerate(ruleset.facts)),
             *self.space.constants_text(),
             "",
         ]
