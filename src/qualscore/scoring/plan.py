@@ -77,8 +77,8 @@ class _Writer:
         self.ruleset = ruleset
         self.traced = traced
         self.space = Space(runtime.helpers())
-        self.facts = {d.key: i for i, d in enumerate(ruleset.facts)}
-        self.targets = {i for i, d in enumerate(ruleset.facts) if d.role == "target"}
+        static = plan(ruleset)._static  # worked out once per rule set, not per probe
+        self.facts, self.targets = static.order, static.targets
         rounding = ruleset.manifest.rounding
         self.quantum = self.space.const(Decimal(1).scaleb(-rounding.places))
         self.mode = self.space.const(MODES[rounding.mode])
@@ -330,8 +330,8 @@ class _Static:
         self.possible = sum((c.points for c in ruleset.categories), _ZERO)
         self._bands: dict[int, Any] = {}
         self._labels: dict[int, Any] = {}
-        order = {d.key: i for i, d in enumerate(ruleset.facts)}
-        self.order = order
+        self.order = {d.key: i for i, d in enumerate(ruleset.facts)}
+        self.targets = frozenset(i for i, d in enumerate(ruleset.facts) if d.role == "target")
         self._reads: dict[int, tuple[FactDecl, ...]] = {}
 
     def reads(self, item: Item | Bonus) -> tuple[FactDecl, ...]:
