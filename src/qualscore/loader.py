@@ -7,10 +7,8 @@ is collected and raised at once as a :class:`~qualscore.errors.RuleSetError`.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import _yaml
 from ._decimal import in_context
+from ._gc import collector_paused
 from .errors import Problem, RuleSetError, SourceError
 from .formula import Type
 from .model import (
@@ -108,23 +107,6 @@ class RuleSet:
                 yield from (child.items if isinstance(child, Indicator) else (child,))
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block; the caller's setting restored after.
-
-    Loading builds many objects that all live as long as the rule set: every
-    collection while it runs would walk them again for nothing, which makes
-    loading a big rule set superlinear.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @in_context
 def load_rules(path: str | Path) -> RuleSet:
     """Load and compile the rule set in the folder ``path``.
@@ -132,7 +114,7 @@ def load_rules(path: str | Path) -> RuleSet:
     Raises:
         RuleSetError: every problem found, each with its file, line and column.
     """
-    with _collector_paused():
+    with collector_paused():
         return _load_rules(path)
 
 

@@ -26,6 +26,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decima
 from functools import partial
 from typing import Any
 
+from .._gc import collector_paused
 from .._version import __version__
 from ..formula import Formula, Value
 from ..loader import RuleSet
@@ -277,10 +278,11 @@ class Plan:
     def _compiled(self, traced: bool) -> Callable[..., Any]:
         run = self._runs.get(traced)
         if run is None:
-            writer = _Writer(self.ruleset, traced)
-            source = writer.module()
-            name = f"<qualscore:{self.ruleset.id}{':trace' if traced else ''}>"
-            run = _load(source, writer.space, name, {"_Scores": Scores})
+            with collector_paused():
+                writer = _Writer(self.ruleset, traced)
+                source = writer.module()
+                name = f"<qualscore:{self.ruleset.id}{':trace' if traced else ''}>"
+                run = _load(source, writer.space, name, {"_Scores": Scores})
             self._sources[traced], self._runs[traced] = source, run
             self._tables[traced] = tuple(writer.space.formulas)
         return run
