@@ -312,14 +312,23 @@ def test_check_skipped_when_a_key_it_reads_is_bad(rules: RuleSet, tmp_path: Path
 
 def test_nothing_is_evaluated_on_bad_input(rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
     """With bad facts no item formula runs: only the cross-fact checks, on valid values."""
+    from qualscore.scoring.plan import Plan
+
     ran: list[str] = []
     real = Formula.evaluate
+    real_run = Plan.result
 
     def spy(self: Formula, values: Any) -> Any:
         ran.append(self.source)
         return real(self, values)
 
+    def spy_run(self: Plan, values: Any, sha256: str) -> Any:
+        # Item formulas run as one generated function: the spy sees every formula it holds.
+        ran.extend(f.source for _, f in self.formulas(True))
+        return real_run(self, values, sha256)
+
     monkeypatch.setattr(Formula, "evaluate", spy)
+    monkeypatch.setattr(Plan, "result", spy_run)
     with pytest.raises(FactsError):
         qualscore.evaluate(rules, GOOD_VALUES | {"rate": "high"})
     assert ran == ["failing <= ports"]

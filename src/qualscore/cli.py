@@ -147,6 +147,16 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("rules_to", metavar="RULES_TO", help="the new folder (must not exist)")
     new.add_argument("--year", type=int, required=True, help="the new rule set's year")
     new.set_defaults(run=_new)
+    compile_ = sub.add_parser(
+        "compile", help="print the Python a rule set is compiled to: exactly what scores it"
+    )
+    compile_.add_argument("rules", help="the rule-set folder")
+    compile_.add_argument(
+        "--traced",
+        action="store_true",
+        help="the variant evaluate runs (scores and trace records), not the scores-only one",
+    )
+    compile_.set_defaults(run=_compile)
     # Each further command: a parser here, set_defaults(run=...), its work in its own module.
     return parser
 
@@ -330,6 +340,14 @@ def _template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_OK
     text = template.to_yaml(ruleset) if args.format == "yaml" else template.to_csv(ruleset)
     return _write(args.out, text, out, inputs=(args.rules,))
+
+
+def _compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .loader import load_rules
+    from .scoring import plan
+
+    out.write(plan(load_rules(args.rules)).source(args.traced))
+    return EXIT_OK
 
 
 def _progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:

@@ -23,29 +23,9 @@ from decimal import ROUND_DOWN, Decimal
 
 from .lint_values import located
 from .loader import MANIFEST, Location, RuleSet
-from .model import (
-    Bonus,
-    CasesShape,
-    DeductionsShape,
-    FormulaShape,
-    Item,
-    PartsShape,
-    Shape,
-    TargetShape,
-    TiersShape,
-)
-from .trace import (
-    CasesTrace,
-    DeductionsTrace,
-    FormulaTrace,
-    ItemResult,
-    PartsTrace,
-    Result,
-    ShapeTrace,
-    TargetTrace,
-    TiersTrace,
-)
-from .words import fmt
+from .model import Bonus, Item, Shape
+from .scoring.shapes import module, module_of_trace
+from .trace import ItemResult, Result, ShapeTrace
 
 __all__ = ["Branch", "Key", "branches", "missing", "percent", "reached"]
 
@@ -92,46 +72,7 @@ def _item_branches(node: Item | Bonus) -> Iterator[tuple[Loc, str, str]]:
 
 
 def _shape_branches(shape: Shape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
-    if isinstance(shape, TiersShape | CasesShape):
-        rows = shape.bands if isinstance(shape, TiersShape) else shape.cases
-        what = "bands" if isinstance(shape, TiersShape) else "cases"
-        for i, row in enumerate(rows):
-            yield (*loc, what, i), "matched", f"{what[:-1]} {_row_label(row)}"
-        label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
-        yield (*loc, "otherwise"), "matched", f"otherwise ({label})"
-    elif isinstance(shape, PartsShape):
-        for i, part in enumerate(shape.parts):
-            here = (*loc, "parts", i)
-            if part.score is not None:
-                yield from _shape_branches(part.score, (*here, "score"))
-                continue
-            pair = ("held", "not held") if part.when is not None else ("counted", "none")
-            for outcome in pair:
-                yield here, outcome, f"part {part.label}: {outcome}"
-    elif isinstance(shape, DeductionsShape):
-        for i, step in enumerate(shape.steps):
-            here = (*loc, "steps", i)
-            label = step.label or next(f.source for f in (step.unless, step.when, step.per) if f)
-            outcomes = ["applied", "not applied"] + (["capped"] if step.max is not None else [])
-            for outcome in outcomes:
-                yield here, outcome, f"step {label}: {outcome}"
-    elif isinstance(shape, FormulaShape):
-        yield (*loc, "expr"), "evaluated", "formula evaluated"
-    else:
-        assert isinstance(shape, TargetShape)
-        for outcome in ("met", "missed"):
-            yield loc, outcome, f"target {outcome}"
-
-
-def _row_label(row: object) -> str:
-    from .model import Band, Case
-
-    if isinstance(row, Band):
-        from .lint_values import band_name
-
-        return band_name(row)
-    assert isinstance(row, Case)
-    return row.label or row.when.source
+    yield from module(shape.kind).branches(shape, loc)
 
 
 def reached(ruleset: RuleSet, result: Result) -> set[Key]:
@@ -157,30 +98,7 @@ def _item_reached(item: ItemResult, rule: Item | None) -> Iterator[Key]:
 
 
 def _trace_reached(trace: ShapeTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
-    if isinstance(trace, TiersTrace | CasesTrace):
-        what = "bands" if isinstance(trace, TiersTrace) else "cases"
-        yield (
-            ((*loc, "otherwise") if trace.matched is None else (*loc, what, trace.matched)),
-            "matched",
-        )
-    elif isinstance(trace, PartsTrace):
-        for i, part in enumerate(trace.parts):
-            here = (*loc, "parts", i)
-            if part.inner is not None:
-                yield from _trace_reached(part.inner, (*here, "score"))
-            elif part.kind == "when":
-                yield here, "held" if part.held else "not held"
-            else:
-                yield here, "counted" if part.units else "none"
-    elif isinstance(trace, DeductionsTrace):
-        for i, step in enumerate(trace.steps):
-            yield (*loc, "steps", i), "applied" if step.applied else "not applied"
-            if step.capped:
-                yield (*loc, "steps", i), "capped"
-    elif isinstance(trace, FormulaTrace):
-        yield (*loc, "expr"), "evaluated"
-    elif isinstance(trace, TargetTrace):
-        yield loc, "met" if trace.met else "missed"
+    yield from module_of_trace(trace).reached(trace, loc)
 
 
 def percent(hit: int, total: int) -> Decimal:

@@ -30,12 +30,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import cached_property
 from types import CodeType
-from typing import Any, Literal, cast
-
-from simpleeval import SimpleEval
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._decimal import CONTEXT
+
+if TYPE_CHECKING:
+    from simpleeval import SimpleEval
 
 __all__ = ["Formula", "FormulaError", "ResultTooLarge", "Type", "Value", "compile_formula"]
 
@@ -163,9 +165,26 @@ class Formula:
     names: tuple[str, ...]
     type: Type
     _tree: ast.AST
-    _evaluator: SimpleEval
-    _code: CodeType
-    _globals: dict[str, Any]
+
+    # Made on first use, not when the rule set loads: scoring runs the rule set's
+    # generated code (qualscore.scoring), and simpleeval only where a test asks.
+    @cached_property
+    def _compiled(self) -> tuple[CodeType, dict[str, Any]]:
+        return _compiled(self._tree)
+
+    @property
+    def _code(self) -> CodeType:
+        return self._compiled[0]
+
+    @property
+    def _globals(self) -> dict[str, Any]:
+        return self._compiled[1]
+
+    @cached_property
+    def _evaluator(self) -> SimpleEval:
+        from simpleeval import SimpleEval
+
+        return SimpleEval(operators=_OPERATORS, functions=_call_table(), names={})
 
     def evaluate(self, values: Mapping[str, Value]) -> Value:
         """Evaluate against fact values, fast: the checked tree compiled to Python code.
@@ -174,7 +193,8 @@ class Formula:
             ArithmeticError: a division by zero, or a step whose value is above
                 :data:`MAX_RESULT` (:class:`ResultTooLarge`).
         """
-        result: Value = eval(self._code, self._globals, values)
+        code, space = self._compiled
+        result: Value = eval(code, space, values)
         return result
 
     def reference(self, values: Mapping[str, Value]) -> Value:
@@ -223,9 +243,7 @@ def compile_formula(source: str, types: Mapping[str, Type]) -> Formula:
     checker = _Checker(text, types)
     body = checker.rewrite(tree.body, 0)
     kind = checker.infer(body)
-    evaluator = SimpleEval(operators=_OPERATORS, functions=_call_table(), names={})
-    code, space = _compiled(body)
-    return Formula(text, tuple(sorted(checker.names)), kind, body, evaluator, code, space)
+    return Formula(text, tuple(sorted(checker.names)), kind, body)
 
 
 def _compiled(tree: ast.AST) -> tuple[CodeType, dict[str, Any]]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ._decimal import in_context
-from .engine import _Scorer, formulas
+from .engine import formulas
 from .errors import EvaluationError
 from .formula import Value
 from .loader import FACTS, MANIFEST, Location, RuleSet
@@ -48,6 +48,7 @@ from .model import (
     TiersShape,
 )
 from .ranges import constants
+from .scoring import item_function
 from .trace import BandTrace
 from .words import band_text, fmt
 
@@ -276,7 +277,7 @@ def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | 
     try:
         if not passes_checks(ruleset, values):
             return None
-        result = _Scorer(ruleset, values).item(item, item.id)
+        result = item_function(ruleset, item, item.id)(values)
     except (EvaluationError, ArithmeticError):
         return None
     return None if result.not_applicable is not None else result.score

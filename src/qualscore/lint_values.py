@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
 from .formula import Formula, Value
 from .loader import Location, RuleSet
@@ -62,12 +63,27 @@ def shapes(shape: Shape, loc: Loc, cap: Decimal) -> Iterator[tuple[Shape, Loc, D
                 yield from shapes(part.score, (*loc, "parts", i, "score"), part.points)
 
 
-def item_domains(ruleset: RuleSet, item: Item) -> dict[str, Span] | None:
-    """The number facts' ranges where the item is scored; None when it never is."""
-    domains = {f.key: fact_span(f) for f in ruleset.facts if f.type != "bool"}
+def item_domains(ruleset: RuleSet, item: Item) -> Mapping[str, Span] | None:
+    """The number facts' ranges where the item is scored; None when it never is.
+
+    The declared ranges are worked out once per rule set, not once per item.
+    """
+    domains = fact_domains(ruleset)
     if item.not_applicable is None:
         return domains
     return refine(item.not_applicable.when.source, domains, holds=False)
+
+
+_DOMAINS: weakref.WeakKeyDictionary[RuleSet, Mapping[str, Span]] = weakref.WeakKeyDictionary()
+
+
+def fact_domains(ruleset: RuleSet) -> Mapping[str, Span]:
+    """Every number fact's declared range, worked out once per rule set (do not change it)."""
+    found = _DOMAINS.get(ruleset)
+    if found is None:
+        spans = {f.key: fact_span(f) for f in ruleset.facts if f.type != "bool"}
+        found = _DOMAINS[ruleset] = MappingProxyType(spans)
+    return found
 
 
 # --- tier tables --------------------------------------------------------------------

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import _yaml
 from ._decimal import in_context
+from ._gc import collector_paused
 from .errors import Problem, RuleSetError, SourceError
 from .formula import Type
 from .model import (
@@ -113,6 +114,11 @@ def load_rules(path: str | Path) -> RuleSet:
     Raises:
         RuleSetError: every problem found, each with its file, line and column.
     """
+    with collector_paused():
+        return _load_rules(path)
+
+
+def _load_rules(path: str | Path) -> RuleSet:
     root = Path(path)
     shown = str(path).rstrip("/") or "."
     try:

@@ -11,9 +11,10 @@ small conveniences.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, NamedTuple
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 from .formula import Value
 
@@ -214,9 +215,45 @@ class VetoResult(NamedTuple):
     inputs: tuple[Input, ...]
 
 
+T = TypeVar("T")
+
+_PENDING: Any = object()
+"""A lazy field of a :class:`Result` not expanded yet."""
+
+Expansion = tuple[tuple[NodeResult, ...], ItemResult | None, tuple[VetoResult, ...]]
+
+
+class _Later(Generic[T]):
+    """A field of :class:`Result` that may be filled in when first read.
+
+    :func:`qualscore.evaluate` runs the rules once, keeping compact records;
+    the trace objects (and the words a report builds from them) are made from
+    those records on first access, without running any rule again.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Result | None, owner: type | None = None) -> T:
+        if obj is None:
+            raise AttributeError(self.slot)
+        value: T = obj.__dict__[self.slot]
+        if value is _PENDING:
+            obj._expand()
+            value = obj.__dict__[self.slot]
+        return value
+
+    def __set__(self, obj: Result, value: T) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Result:
-    """Everything :func:`qualscore.evaluate` found for one entity."""
+    """Everything :func:`qualscore.evaluate` found for one entity.
+
+    ``categories``, ``bonus`` and ``vetoes`` may be expanded lazily from the
+    engine's compact records (see :meth:`lazy`); reading them is the same either way.
+    """
 
     ruleset_id: str
     title: str
@@ -232,6 +269,24 @@ class Result:
     rules_sha256: str
     facts_sha256: str
     engine_version: str
+
+    @classmethod
+    def lazy(cls, expand: Callable[[], Expansion], **fields: Any) -> Result:
+        """A result whose categories, bonus and vetoes ``expand()`` makes on first read."""
+        result = cls(categories=_PENDING, bonus=_PENDING, vetoes=_PENDING, **fields)
+        result.__dict__["_expander"] = expand
+        return result
+
+    def _expand(self) -> None:
+        # Two threads may both expand: the same records give equal objects either way.
+        categories, bonus, vetoes = self.__dict__["_expander"]()
+        self.__dict__.update(_categories=categories, _bonus=bonus, _vetoes=vetoes)
+        self.__dict__.pop("_expander", None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        if "_expander" in self.__dict__:
+            self._expand()
+        return dict(self.__dict__)
 
     @property
     def result(self) -> str:
@@ -257,3 +312,9 @@ class Result:
             if item.id == item_id:
                 return item
         raise KeyError(item_id)
+
+
+# Installed after @dataclass made __init__ (which sets these through them): a field
+# read goes through _Later, which expands pending records first.
+for _name in ("categories", "bonus", "vetoes"):
+    setattr(Result, _name, _Later[Any](_name))

@@ -1,0 +1,475 @@
+"""One compiler, two outputs: a rule set turned into Python, once, and run per entity.
+
+:func:`plan` generates Python source for the whole rule set (one function per
+category, one for the bonus, one for the vetoes, and one that calls them),
+compiles it once and keeps it while the rule set lives. The same generator
+writes two variants:
+
+- ``score``: the scores only (:class:`Scores`);
+- ``trace``: the same statements, also building compact records (tuples of
+  numbers, flags and indices, no text) from which :meth:`Plan.result` makes a
+  :class:`~qualscore.trace.Result` whose trace objects are built on first read.
+
+Each shape's code comes from its module in :mod:`qualscore.scoring.shapes`; an
+item adds what every item does: a blank target (the item does not apply), the
+``not_applicable`` condition, the clamp to [0, points] and the rounding, once.
+Any arithmetic failure is one :class:`~qualscore.errors.EvaluationError`
+naming the item (or veto) and the formula, in both variants.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from functools import partial
+from typing import Any
+
+from .._gc import collector_paused
+from .._version import __version__
+from ..formula import Formula, Value
+from ..loader import RuleSet
+from ..model import Bonus, Category, FactDecl, Indicator, Item, Shape
+from ..trace import Input, ItemResult, NodeResult, Result, ShapeTrace, VetoResult
+from ..words import words
+from . import runtime
+from .gen import Gen, Space
+from .shapes import module
+
+__all__ = ["MODES", "Plan", "Scores", "formulas", "item_function", "plan"]
+
+MODES = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "down": ROUND_DOWN,
+    "up": ROUND_UP,
+}
+_ZERO = Decimal(0)
+Values = Mapping[str, Value]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every item's score (the bonus as ``"bonus"``), every parent's, the total, the veto."""
+
+    items: Mapping[str, Decimal]
+    nodes: Mapping[str, Decimal]
+    total: Decimal
+    vetoed: bool
+
+
+def formulas(node: Item | Bonus | Shape) -> Iterator[Formula]:
+    """Every expression an item or shape reads, in the order written."""
+    if isinstance(node, Item | Bonus):
+        if isinstance(node, Item) and node.not_applicable:
+            yield node.not_applicable.when
+        node = node.score
+    yield from module(node.kind).formulas(node)
+
+
+# --- generating ---------------------------------------------------------------------
+
+
+class _Writer:
+    """Generates one variant of a rule set's module."""
+
+    def __init__(self, ruleset: RuleSet, traced: bool) -> None:
+        self.ruleset = ruleset
+        self.traced = traced
+        self.space = Space(runtime.helpers())
+        static = plan(ruleset)._static  # worked out once per rule set, not per probe
+        self.facts, self.targets = static.order, static.targets
+        rounding = ruleset.manifest.rounding
+        self.quantum = self.space.const(Decimal(1).scaleb(-rounding.places))
+        self.mode = self.space.const(MODES[rounding.mode])
+        self.functions: list[str] = []
+
+    def function(self, name: str, params: str, body: Callable[[Gen], str]) -> None:
+        """``def name(params)``: ``body`` fills it and returns what it returns."""
+        gen = Gen(self.space, self.facts, self.traced)
+        result = body(gen)
+        gen.line(f"return {result}")
+        prelude = []
+        for index in sorted(gen.reads):
+            key = repr(self.ruleset.facts[index].key)
+            read = f"v.get({key})" if index in self.targets else f"v[{key}]"
+            prelude.append(f"        _f{index} = {read}")
+        self.functions.append(
+            "\n".join(
+                [
+                    f"def {name}({params}):",
+                    "    _w = -1",
+                    "    try:",
+                    *prelude,
+                    *gen.lines,
+                    "    except _E as _e:",
+                    "        raise _fail(_w, _e) from _e",
+                    "",
+                ]
+            )
+        )
+
+    def item(self, gen: Gen, item: Item | Bonus, item_id: str) -> tuple[str, str]:
+        """The item's rounded score, and its record ``(raw, score, state, shape record)``.
+
+        ``state`` is 0 (scored), 1 (not applicable) or 2 + i (the target fact i is blank).
+        """
+        gen.owner = item_id
+        gen.line(f"# item {item_id!r}: {item.score.kind}")  # repr: a comment stays one line
+        raw, state, record = gen.tmp(), gen.tmp(), gen.tmp()
+        reads = {n for f in formulas(item) for n in f.names}
+        blank = sorted(self.facts[k] for k in reads if self.facts[k] in self.targets)
+        depth = gen.depth
+        for n, index in enumerate(blank):
+            with gen.block(f"{'if' if n == 0 else 'elif'} _f{index} is None:"):
+                self._set(gen, raw, "_Z", state, str(2 + index), record)
+            gen.reads.add(index)
+        if blank:
+            gen.line("else:")
+            gen.depth += 1
+        na = item.not_applicable if isinstance(item, Item) else None
+        if na is not None:
+            award = gen.const(na.award if na.award is not None else item.points)
+            with gen.block(f"if {gen.expr(na.when)}:"):
+                self._set(gen, raw, award, state, "1", record)
+            gen.line("else:")
+            gen.depth += 1
+        value, shape_record = gen.shape(item.score, gen.const(item.points))
+        self._set(gen, raw, value, state, "0", record, shape_record)
+        gen.depth = depth
+        points, bounded, score = gen.const(item.points), gen.tmp(), gen.tmp()
+        # Compare, don't max(): max(Decimal('-0'), 0) is -0, which would print as '-0.00'.
+        gen.line(f"{bounded} = _Z if {raw} <= _Z else ({points} if {points} < {raw} else {raw})")
+        gen.line(f"{score} = {bounded}.quantize({self.quantum}, {self.mode})")
+        return score, f"({raw}, {score}, {state}, {record})"
+
+    def _set(
+        self, gen: Gen, raw: str, value: str, state: str, code: str, record: str, rec: str = "None"
+    ) -> None:
+        gen.line(f"{raw} = {value}")
+        if self.traced:
+            gen.line(f"{state} = {code}")
+            gen.line(f"{record} = {rec}")
+
+    def node(self, gen: Gen, node_id: str, points: Decimal, children: list[str]) -> str:
+        """The capped sum of ``children`` (locals); a ``(sum, score)`` text pair when traced."""
+        total, score, cap = gen.tmp(), gen.tmp(), gen.const(points)
+        gen.line(f"{total} = {' + '.join(['_Z', *children])}")
+        gen.line(f"{score} = {cap} if {cap} < {total} else {total}")
+        if not self.traced:
+            gen.line(f"_N[{node_id!r}] = {score}")
+        return f"{total}, {score}"
+
+    def category(self, gen: Gen, category: Category) -> str:
+        scores, records = [], []
+        for child in category.items:
+            if isinstance(child, Indicator):
+                inner, inner_records = [], []
+                for item in child.items:
+                    score, record = self.item(gen, item, item.id)
+                    self._store(gen, item.id, score)
+                    inner.append(score)
+                    inner_records.append(record)
+                pair = self.node(gen, child.id, child.points, inner)
+                scores.append(pair.split(", ")[1])
+                records.append(f"({pair}, ({', '.join(inner_records)},))")
+            else:
+                score, record = self.item(gen, child, child.id)
+                self._store(gen, child.id, score)
+                scores.append(score)
+                records.append(record)
+        pair = self.node(gen, category.id, category.points, scores)
+        return f"({pair}, ({', '.join(records)},))" if self.traced else pair.split(", ")[1]
+
+    def _store(self, gen: Gen, item_id: str, score: str) -> None:
+        if not self.traced:
+            gen.line(f"_I[{item_id!r}] = {score}")
+
+    def bonus(self, gen: Gen, bonus: Bonus) -> str:
+        score, record = self.item(gen, bonus, "bonus")
+        self._store(gen, "bonus", score)
+        return record if self.traced else score
+
+    def vetoes(self, gen: Gen) -> str:
+        held = []
+        for veto in self.ruleset.manifest.vetoes:
+            gen.owner = veto.id
+            name = gen.tmp()
+            gen.line(f"{name} = True if {gen.expr(veto.when)} else False")
+            held.append(name)
+        return f"({', '.join(held)},)" if held else "()"
+
+    def module(self) -> str:
+        """The whole module's source."""
+        ruleset, args = self.ruleset, "v" if self.traced else "v, _I, _N"
+        cats = []
+        for i, category in enumerate(ruleset.categories):
+            self.function(f"_c{i}", args, partial(self.category, category=category))
+            cats.append(f"_c{i}({args})")
+        bonus = ruleset.manifest.bonus
+        if bonus is not None:
+            self.function("_bonus", args, partial(self.bonus, bonus=bonus))
+        self.function("_vetoes", "v", self.vetoes)
+        self.functions.append(self._main(cats, bonus is not None))
+        header = [
+            f"# qualscore {__version__}: rule set {ruleset.id!r} (sha256 {ruleset.sha256}),",
+            f"# {'scores and compact trace records' if self.traced else 'scores only'}.",
+            "# _fN is the value of the N-th declared fact; _kN a constant (listed below);",
+            "# _w the formula running, named in an error; _add etc. the formula operators.",
+            *(f"# _f{i}: {d.key!r}" for i, d in enumerate(ruleset.facts)),
+            *self.space.constants_text(),
+            "",
+        ]
+        return "\n".join(header + self.functions)
+
+    def _main(self, cats: list[str], has_bonus: bool) -> str:
+        if self.traced:
+            lines = [f"    _r{i} = {c}" for i, c in enumerate(cats)]
+            lines.append("    _b = _bonus(v)" if has_bonus else "    _b = None")
+            parts = " + ".join(["_Z", *(f"_r{i}[1]" for i in range(len(cats)))])
+            lines.append(f"    _t = ({parts}) + {'_b[1]' if has_bonus else '_Z'}")
+            cats_tuple = "".join(f"_r{i}, " for i in range(len(cats)))
+            lines.append(f"    return (_t, ({cats_tuple}), _b, _vetoes(v))")
+            return "\n".join(["def run(v):", *lines, ""])
+        lines = ["    _I = {}", "    _N = {}"]
+        lines += [f"    _r{i} = {c}" for i, c in enumerate(cats)]
+        lines.append("    _b = _bonus(v, _I, _N)" if has_bonus else "    _b = _Z")
+        parts = " + ".join(["_Z", *(f"_r{i}" for i in range(len(cats)))])
+        lines.append(f"    _t = ({parts}) + _b")
+        lines.append("    return _Scores(_I, _N, _t, True in _vetoes(v))")
+        return "\n".join(["def run(v):", *lines, ""])
+
+
+def _load(source: str, space: Space, name: str, extra: dict[str, Any]) -> Callable[..., Any]:
+    """Compile ``source`` into ``space`` and return its function ``run``."""
+    table = tuple(space.formulas)
+    space.names["_fail"] = lambda index, exc: runtime.failure(table, index, exc)
+    space.names.update(extra)
+    code = compile(source, name, "exec")
+    exec(code, space.names)
+    run: Callable[..., Any] = space.names["run"]
+    return run
+
+
+# --- the plan -----------------------------------------------------------------------
+
+
+class Plan:
+    """A rule set compiled: ``score(values)``, ``records(values)``, and their source."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self._static = _Static(ruleset)
+        self._sources: dict[bool, str] = {}
+        self._runs: dict[bool, Callable[..., Any]] = {}
+        self._tables: dict[bool, tuple[tuple[str, Formula], ...]] = {}
+
+    def source(self, traced: bool) -> str:
+        """The generated Python source of one variant."""
+        self._compiled(traced)
+        return self._sources[traced]
+
+    def formulas(self, traced: bool) -> tuple[tuple[str, Formula], ...]:
+        """Every formula one variant runs, with the item (or veto) that reads it, in code order."""
+        self._compiled(traced)
+        return self._tables[traced]
+
+    def _compiled(self, traced: bool) -> Callable[..., Any]:
+        run = self._runs.get(traced)
+        if run is None:
+            with collector_paused():
+                writer = _Writer(self.ruleset, traced)
+                source = writer.module()
+                name = f"<qualscore:{self.ruleset.id}{':trace' if traced else ''}>"
+                run = _load(source, writer.space, name, {"_Scores": Scores})
+            self._sources[traced], self._runs[traced] = source, run
+            self._tables[traced] = tuple(writer.space.formulas)
+        return run
+
+    def score(self, values: Values) -> Scores:
+        """The scores of one entity.
+
+        Raises:
+            EvaluationError: a formula failed.
+        """
+        scores: Scores = self._compiled(False)(values)
+        return scores
+
+    def result(self, values: Values, facts_sha256: str) -> Result:
+        """The traced variant's records for one entity, as a lazily expanded Result.
+
+        Raises:
+            EvaluationError: a formula failed.
+        """
+        total, cats, bonus, held = self._compiled(True)(values)
+        static = self._static
+        manifest = self.ruleset.manifest
+        first = next((i for i, h in enumerate(held) if h), None)
+        return Result.lazy(
+            partial(static.expand, cats, bonus, held, values),
+            ruleset_id=self.ruleset.id,
+            title=manifest.title,
+            year=manifest.year,
+            language=manifest.language,
+            total=total,
+            possible=static.possible,
+            vetoed=first is not None,
+            result_label=(
+                manifest.vetoes[first].result if first is not None else manifest.normal_result
+            ),
+            rules_sha256=self.ruleset.sha256,
+            facts_sha256=facts_sha256,
+            engine_version=__version__,
+        )
+
+
+class _Static:
+    """What every expansion shares, worked out once per rule set."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self.possible = sum((c.points for c in ruleset.categories), _ZERO)
+        self._bands: dict[int, Any] = {}
+        self._labels: dict[int, Any] = {}
+        self.order = {d.key: i for i, d in enumerate(ruleset.facts)}
+        self.targets = frozenset(i for i, d in enumerate(ruleset.facts) if d.role == "target")
+        self._reads: dict[int, tuple[FactDecl, ...]] = {}
+
+    def reads(self, item: Item | Bonus) -> tuple[FactDecl, ...]:
+        """The facts ``item`` reads, in declaration order."""
+        found = self._reads.get(id(item))
+        if found is None:
+            keys = {n for f in formulas(item) for n in f.names}
+            ordered = sorted(keys, key=self.order.__getitem__)
+            found = self._reads[id(item)] = tuple(self.ruleset.fact(k) for k in ordered)
+        return found
+
+    def bands(self, shape: Any) -> Any:
+        found = self._bands.get(id(shape))
+        if found is None:
+            from .shapes.tiers import band_traces
+
+            found = self._bands[id(shape)] = band_traces(shape)
+        return found
+
+    def labels(self, shape: Any) -> Any:
+        found = self._labels.get(id(shape))
+        if found is None:
+            from .shapes.cases import labels
+
+            found = self._labels[id(shape)] = labels(shape)
+        return found
+
+    def shape(self, shape: Shape, record: Any, cap: Decimal) -> ShapeTrace:
+        """The trace record of ``shape`` from its compact record."""
+        trace: ShapeTrace = module(shape.kind).expand(shape, record, self, cap)
+        return trace
+
+    def item(self, item: Item | Bonus, item_id: str, record: Any, values: Values) -> ItemResult:
+        """The full result of one item from its record."""
+        raw, score, state, shape_record = record
+        reason = None
+        if state == 1:
+            assert isinstance(item, Item) and item.not_applicable is not None
+            reason = item.not_applicable.reason
+        elif state >= 2:
+            label = self.ruleset.facts[state - 2].label
+            reason = words(self.ruleset.manifest.language)["no_target"].format(label=label)
+        trace = None if state else self.shape(item.score, shape_record, item.points)
+        bounded = _ZERO if raw <= _ZERO else min(raw, item.points)
+        return ItemResult(
+            id=item_id,
+            title=item.title,
+            section=item.section if isinstance(item, Item) else None,
+            points=item.points,
+            score=score,
+            departments=item.departments,
+            content=item.content,
+            criteria=item.criteria,
+            responsible=item.responsible,
+            inputs=tuple(
+                Input(d.key, d.label, values[d.key], d.unit)
+                for d in self.reads(item)
+                if d.key in values
+            ),
+            shape=trace,
+            not_applicable=reason,
+            raw=raw,
+            clamped=bounded != raw,
+        )
+
+    def expand(
+        self, cats: Any, bonus: Any, held: tuple[bool, ...], values: Values
+    ) -> tuple[tuple[NodeResult, ...], ItemResult | None, tuple[VetoResult, ...]]:
+        """Categories, bonus and vetoes from the records of one run."""
+        categories = tuple(
+            self._category(c, r, values) for c, r in zip(self.ruleset.categories, cats, strict=True)
+        )
+        manifest = self.ruleset.manifest
+        bonus_result = self.item(manifest.bonus, "bonus", bonus, values) if manifest.bonus else None
+        vetoes = tuple(
+            VetoResult(v.id, v.title, h, v.result, self._inputs(v.when.names, values))
+            for v, h in zip(manifest.vetoes, held, strict=True)
+        )
+        return categories, bonus_result, vetoes
+
+    def _inputs(self, names: tuple[str, ...], values: Values) -> tuple[Input, ...]:
+        keys = sorted((n for n in names if n in values), key=self.order.__getitem__)
+        return tuple(
+            Input(k, self.ruleset.fact(k).label, values[k], self.ruleset.fact(k).unit) for k in keys
+        )
+
+    def _category(self, category: Category, record: Any, values: Values) -> NodeResult:
+        total, score, records = record
+        children: list[NodeResult | ItemResult] = []
+        for child, rec in zip(category.items, records, strict=True):
+            if isinstance(child, Indicator):
+                inner_total, inner_score, inner = rec
+                items = tuple(
+                    self.item(i, i.id, r, values) for i, r in zip(child.items, inner, strict=True)
+                )
+                children.append(
+                    NodeResult(
+                        child.id, child.title, "indicator", child.points, items, inner_total,
+                        inner_score,
+                    )
+                )  # fmt: skip
+            else:
+                children.append(self.item(child, child.id, rec, values))
+        return NodeResult(
+            category.id, category.title, "category", category.points, tuple(children), total, score
+        )
+
+
+_PLANS: weakref.WeakKeyDictionary[RuleSet, Plan] = weakref.WeakKeyDictionary()
+
+
+def plan(ruleset: RuleSet) -> Plan:
+    """The compiled plan of ``ruleset``, made on first use and kept while it lives."""
+    found = _PLANS.get(ruleset)
+    if found is None:
+        found = _PLANS[ruleset] = Plan(ruleset)
+    return found
+
+
+def item_function(ruleset: RuleSet, item: Item, item_id: str) -> Callable[[Values], ItemResult]:
+    """One item compiled on its own (the linter's probes of items it has changed).
+
+    Raises:
+        EvaluationError: (from the function) a formula failed.
+    """
+    writer = _Writer(ruleset, traced=True)
+
+    def body(gen: Gen) -> str:
+        return writer.item(gen, item, item_id)[1]
+
+    writer.function("run", "v", body)
+    source = "\n".join(writer.functions)
+    run = _load(source, writer.space, f"<qualscore:{ruleset.id}:{item_id}>", {})
+    static = plan(ruleset)._static
+
+    def evaluate(values: Values) -> ItemResult:
+        return static.item(item, item_id, run(values), values)
+
+    return evaluate

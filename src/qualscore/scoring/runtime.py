@@ -1,0 +1,61 @@
+"""What generated code may call: the formula operators, and the one way a rule fails.
+
+The operators are :mod:`qualscore.formula`'s own (its private decimal
+context, the :data:`~qualscore.formula.MAX_RESULT` limit, a division by zero
+named as such), so generated code computes exactly what a formula computes.
+The namespace has no builtins: only these names and the rule set's constants.
+"""
+
+from __future__ import annotations
+
+import ast
+import decimal
+from collections.abc import Sequence
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from ..errors import EvaluationError
+from ..formula import _FUNCTIONS, _OPERATORS, Formula
+
+__all__ = ["ERRORS", "failure", "helpers", "reason"]
+
+ERRORS = (ArithmeticError, TypeError)
+"""What a formula can raise at run time; everything else is a bug, and propagates."""
+
+
+def reason(exc: BaseException) -> str:
+    """A failed computation in words: the same whatever the output (scores or trace)."""
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, decimal.Overflow):
+        return "number too large"
+    return "not a valid number (" + type(exc).__name__ + ")"
+
+
+def failure(table: Sequence[tuple[str, Formula]], index: int, exc: BaseException) -> Exception:
+    """The error naming the item (or veto) and the formula that raised ``exc``."""
+    if not 0 <= index < len(table):
+        return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+    owner, formula = table[index]
+    return EvaluationError(owner, f"{formula.source}: {reason(exc)}")
+
+
+def helpers() -> dict[str, Any]:
+    """The helper names of a fresh namespace (``_fail`` is bound once the table is known)."""
+    return {
+        "_add": _OPERATORS[ast.Add],
+        "_sub": _OPERATORS[ast.Sub],
+        "_mul": _OPERATORS[ast.Mult],
+        "_div": _OPERATORS[ast.Div],
+        "_neg": _OPERATORS[ast.USub],
+        "_pos": _OPERATORS[ast.UAdd],
+        "_min": _FUNCTIONS["min"][2],
+        "_max": _FUNCTIONS["max"][2],
+        "_abs": _FUNCTIONS["abs"][2],
+        "_ceil": _FUNCTIONS["ceil"][2],
+        "_floor": _FUNCTIONS["floor"][2],
+        "_round": _FUNCTIONS["round_half_up"][2],
+        "_E": ERRORS,
+        "_Z": Decimal(0),
+        "_CEIL": ROUND_CEILING,
+    }

@@ -1,0 +1,88 @@
+"""``cases``: conditions checked in order; the first that holds scores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ...formula import Formula
+from ...model import CasesShape
+from ...trace import CasesTrace, Input
+from ...words import fmt
+from ..gen import Gen
+from ._common import Loc
+
+__all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
+
+KIND = "cases"
+MODEL = CasesShape
+TRACE = CasesTrace
+
+
+def formulas(shape: CasesShape) -> Iterator[Formula]:
+    """Each condition, in order."""
+    yield from (c.when for c in shape.cases)
+
+
+def emit(gen: Gen, shape: CasesShape, cap: str) -> tuple[str, str]:
+    """The conditions in order, flat; record the matched index or None."""
+    matched, points = gen.tmp(), gen.tmp()
+    gen.line(f"{matched} = None")
+    for i, case in enumerate(shape.cases):
+        if i == 0:
+            with gen.block(f"if {gen.expr(case.when)}:"):
+                gen.line(f"{matched} = 0")
+            continue
+        with gen.block(f"if {matched} is None:"), gen.block(f"if {gen.expr(case.when)}:"):
+            gen.line(f"{matched} = {i}")
+    table = gen.const(tuple(c.points for c in shape.cases))
+    otherwise = gen.const(shape.otherwise)
+    gen.line(f"{points} = {otherwise} if {matched} is None else {table}[{matched}]")
+    return points, matched
+
+
+def labels(shape: CasesShape) -> tuple[str, ...]:
+    """Each case's label, or its condition as written."""
+    return tuple(c.label or c.when.source for c in shape.cases)
+
+
+def expand(shape: CasesShape, record: int | None, sub: Any, cap: Decimal) -> CasesTrace:
+    """The trace of the first condition that held."""
+    points = shape.otherwise if record is None else shape.cases[record].points
+    return CasesTrace(
+        sub.labels(shape),
+        tuple(c.points for c in shape.cases),
+        record,
+        shape.otherwise_label,
+        points,
+    )
+
+
+def branches(shape: CasesShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    """Each case, and ``otherwise``."""
+    for i, case in enumerate(shape.cases):
+        yield (*loc, "cases", i), "matched", f"case {case.label or case.when.source}"
+    label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
+    yield (*loc, "otherwise"), "matched", f"otherwise ({label})"
+
+
+def reached(trace: CasesTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """The case that held, or ``otherwise``."""
+    yield (
+        (*loc, "otherwise") if trace.matched is None else (*loc, "cases", trace.matched),
+        "matched",
+    )
+
+
+def explain(trace: CasesTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
+    """Which condition held."""
+    if trace.matched is None:
+        other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
+        if language == "zh":
+            return [f"{indent}不符合任何条件{other}，得 {fmt(trace.value)} 分"]
+        return [f"{indent}no condition held{other}: {fmt(trace.value)} pt"]
+    label = trace.labels[trace.matched]
+    if language == "zh":
+        return [f"{indent}符合「{label}」，得 {fmt(trace.value)} 分"]
+    return [f'{indent}"{label}" holds: {fmt(trace.value)} pt']

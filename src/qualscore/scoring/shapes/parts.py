@@ -1,0 +1,153 @@
+"""``parts``: a checklist; the item scores the sum of its parts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ...formula import Formula
+from ...model import Part, PartsShape
+from ...trace import Input, PartsTrace, PartTrace
+from ...words import fmt
+from ..gen import Gen
+from ._common import Loc, pts
+
+__all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
+
+KIND = "parts"
+MODEL = PartsShape
+TRACE = PartsTrace
+
+
+def formulas(shape: PartsShape) -> Iterator[Formula]:
+    """Each part's expression, nested shapes' included, in order."""
+    from . import module
+
+    for part in shape.parts:
+        for f in (part.when, part.each):
+            if f is not None:
+                yield f
+        if part.score is not None:
+            yield from module(part.score.kind).formulas(part.score)
+
+
+def _part(gen: Gen, part: Part, total: str) -> str:
+    points = gen.const(part.points)
+    if part.when is not None:
+        held = gen.tmp()
+        gen.line(f"{held} = {gen.expr(part.when)}")
+        gen.line(f"{total} = {total} + ({points} if {held} else _Z)")
+        return held
+    if part.each is not None:
+        value = gen.value(part.each)
+        units, awarded = gen.tmp(), gen.tmp()
+        gen.line(f"{units} = _Z if _Z > {value} else {value}")
+        gen.line(f"{awarded} = {units} * {points}")
+        gen.line(f"{total} = {total} + {awarded}")
+        return f"({value}, {units}, {awarded})"
+    assert part.score is not None
+    inner, record = gen.shape(part.score, points)
+    floor, awarded = gen.tmp(), gen.tmp()
+    gen.line(f"{floor} = _Z if _Z > {inner} else {inner}")
+    gen.line(f"{awarded} = {points} if {points} < {floor} else {floor}")
+    gen.line(f"{total} = {total} + {awarded}")
+    return f"({inner}, {awarded}, {record})"
+
+
+def emit(gen: Gen, shape: PartsShape, cap: str) -> tuple[str, str]:
+    """Each part in order, summed; record ``(sum, (part records))``.
+
+    A part's record: ``held`` (when), ``(value, units, awarded)`` (each),
+    ``(value, awarded, inner record)`` (a nested shape, capped at the part's points).
+    """
+    total = gen.tmp()
+    gen.line(f"{total} = _Z")
+    records = [_part(gen, p, total) for p in shape.parts]
+    return total, f"({total}, ({', '.join(records)},))"
+
+
+def _expand_part(part: Part, record: Any, sub: Any) -> PartTrace:
+    if part.when is not None:
+        awarded = part.points if record else Decimal(0)
+        return PartTrace(part.label, part.points, part.departments, "when", awarded, held=record)
+    if part.each is not None:
+        _, units, awarded = record
+        return PartTrace(part.label, part.points, part.departments, "each", awarded, units=units)
+    assert part.score is not None
+    value, awarded, inner = record
+    return PartTrace(
+        part.label,
+        part.points,
+        part.departments,
+        "score",
+        awarded,
+        inner=sub.shape(part.score, inner, part.points),
+        capped=awarded != value,
+    )
+
+
+def expand(
+    shape: PartsShape, record: tuple[Decimal, tuple[Any, ...]], sub: Any, cap: Decimal
+) -> PartsTrace:
+    """The trace of every part."""
+    value, parts = record
+    traces = tuple(_expand_part(p, r, sub) for p, r in zip(shape.parts, parts, strict=True))
+    return PartsTrace(traces, value)
+
+
+def branches(shape: PartsShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    """Held and not held (``when``), counted and none (``each``), a nested shape's own."""
+    from . import module
+
+    for i, part in enumerate(shape.parts):
+        here = (*loc, "parts", i)
+        if part.score is not None:
+            yield from module(part.score.kind).branches(part.score, (*here, "score"))
+            continue
+        pair = ("held", "not held") if part.when is not None else ("counted", "none")
+        for outcome in pair:
+            yield here, outcome, f"part {part.label}: {outcome}"
+
+
+def reached(trace: PartsTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Each part's outcome."""
+    from . import module_of_trace
+
+    for i, part in enumerate(trace.parts):
+        here = (*loc, "parts", i)
+        if part.inner is not None:
+            yield from module_of_trace(part.inner).reached(part.inner, (*here, "score"))
+        elif part.kind == "when":
+            yield here, "held" if part.held else "not held"
+        else:
+            yield here, "counted" if part.units else "none"
+
+
+def explain(trace: PartsTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
+    """One line a part (✓/✗, units × points), a nested shape's lines indented."""
+    return [line for p in trace.parts for line in _explain_part(p, inputs, language, indent)]
+
+
+def _explain_part(
+    part: PartTrace, inputs: tuple[Input, ...], language: str, indent: str
+) -> list[str]:
+    from . import module_of_trace
+
+    sep = "：" if language == "zh" else ": "
+    if part.kind == "when":
+        mark = "✓" if part.held else "✗"
+        return [
+            f"{indent}{mark} {part.label}{sep}{pts(part.awarded, language)}"
+            f"{'' if part.held else ' / ' + pts(part.points, language)}"
+        ]
+    if part.kind == "each":
+        units = fmt(part.units or Decimal(0))
+        return [
+            f"{indent}{part.label}{sep}{units} × {pts(part.points, language)} = "
+            f"{pts(part.awarded, language)}"
+        ]
+    assert part.inner is not None
+    head = f"{indent}{part.label}{sep}{pts(part.awarded, language)} / {pts(part.points, language)}"
+    inner = module_of_trace(part.inner).explain(part.inner, inputs, language, indent + "  ")
+    return [head, *inner]

@@ -1,0 +1,87 @@
+"""``target``: an actual value against a (per-entity) target; full points when met, else 0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ...formula import Formula
+from ...model import TargetShape
+from ...trace import Input, TargetTrace
+from ...words import fmt, fmt_approx, words
+from ..gen import Gen
+from ._common import Loc, subject
+
+__all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
+
+KIND = "target"
+MODEL = TargetShape
+TRACE = TargetTrace
+
+_TEST = {"at_least": ">=", "above": ">", "below": "<", "at_most": "<="}
+_RELATION = {"at_least": "≥", "above": ">", "below": "<", "at_most": "≤"}
+
+
+def formulas(shape: TargetShape) -> Iterator[Formula]:
+    """The actual value, then the target."""
+    yield from (shape.actual, shape.target)
+
+
+def emit(gen: Gen, shape: TargetShape, cap: str) -> tuple[str, str]:
+    """Met or not, and the shortfall; record ``(actual, target, met, shortfall, value)``."""
+    actual, target = gen.value(shape.actual), gen.value(shape.target)
+    met, short, value = gen.tmp(), gen.tmp(), gen.tmp()
+    gen.line(f"{met} = {actual} {_TEST[shape.met_when]} {target}")
+    upward = shape.met_when in ("at_least", "above")
+    gap = f"{target} - {actual}" if upward else f"{actual} - {target}"
+    with gen.block(f"if {met}:"):
+        gen.line(f"{short} = _Z")
+        gen.line(f"{value} = {cap}")
+    with gen.block("else:"):
+        gen.line(f"{short} = {gap}")
+        gen.line(f"{short} = _Z if _Z > {short} else {short}")
+        gen.line(f"{value} = _Z")
+    return value, f"({actual}, {target}, {met}, {short}, {value})"
+
+
+def expand(
+    shape: TargetShape,
+    record: tuple[Decimal, Decimal, bool, Decimal, Decimal],
+    sub: Any,
+    cap: Decimal,
+) -> TargetTrace:
+    """The trace of actual against target."""
+    actual, target, met, short, value = record
+    return TargetTrace(
+        shape.actual.source, actual, shape.target.source, target, shape.met_when, met, short, value
+    )
+
+
+def branches(shape: TargetShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    """Met and missed."""
+    for outcome in ("met", "missed"):
+        yield loc, outcome, f"target {outcome}"
+
+
+def reached(trace: TargetTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Met or missed."""
+    yield loc, "met" if trace.met else "missed"
+
+
+def explain(trace: TargetTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
+    """The actual value, the target, met or missed by how much."""
+    w = words(language)
+    said = subject(trace.actual_expr, inputs)
+    if said == trace.actual_expr:
+        said = f"{trace.actual_expr} = {fmt_approx(trace.actual)}"
+    goal = f"{_RELATION[trace.met_when]} {fmt(trace.target)}"
+    if language == "zh":
+        state = (
+            w["target_met"] if trace.met else f"{w['target_missed']}（差 {fmt(trace.shortfall)}）"
+        )
+        return [f"{indent}{said}，目标 {goal}，{state}，得 {fmt(trace.value)} 分"]
+    state = (
+        w["target_met"] if trace.met else f"{w['target_missed']} (short by {fmt(trace.shortfall)})"
+    )
+    return [f"{indent}{said}; target {goal}: {state}, {fmt(trace.value)} pt"]

@@ -1,0 +1,123 @@
+"""``tiers``: a value against ordered bands; the first band that holds it scores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ...formula import Formula
+from ...model import Band, TiersShape
+from ...trace import BandTrace, Input, TiersTrace
+from ...words import band_text, fmt, fmt_approx
+from ..gen import Gen
+from ._common import Loc, subject
+
+__all__ = [
+    "KIND",
+    "MODEL",
+    "TRACE",
+    "band_traces",
+    "branches",
+    "emit",
+    "expand",
+    "explain",
+    "formulas",
+    "reached",
+]
+
+KIND = "tiers"
+MODEL = TiersShape
+TRACE = TiersTrace
+
+
+def formulas(shape: TiersShape) -> Iterator[Formula]:
+    """The value."""
+    yield shape.value
+
+
+def _test(gen: Gen, band: Band, value: str) -> str:
+    bounds = (
+        (band.at_least, ">="),
+        (band.above, ">"),
+        (band.below, "<"),
+        (band.at_most, "<="),
+    )
+    return " and ".join(f"{value} {op} {gen.const(b)}" for b, op in bounds if b is not None)
+
+
+def emit(gen: Gen, shape: TiersShape, cap: str) -> tuple[str, str]:
+    """An ``if``/``elif`` chain over the bands; record ``(value, matched index or None)``."""
+    value = gen.value(shape.value)
+    matched, points = gen.tmp(), gen.tmp()
+    for i, band in enumerate(shape.bands):
+        with gen.block(f"{'if' if i == 0 else 'elif'} {_test(gen, band, value)}:"):
+            gen.line(f"{matched} = {i}")
+            gen.line(f"{points} = {gen.const(band.points)}")
+    with gen.block("else:"):
+        gen.line(f"{matched} = None")
+        gen.line(f"{points} = {gen.const(shape.otherwise)}")
+    return points, f"({value}, {matched})"
+
+
+def band_traces(shape: TiersShape) -> tuple[BandTrace, ...]:
+    """A tier table's bands as the trace records them."""
+    return tuple(
+        BandTrace(
+            b.label or "", b.points, b.lower, b.at_least is not None, b.upper, b.at_most is not None
+        )
+        for b in shape.bands
+    )
+
+
+def expand(
+    shape: TiersShape, record: tuple[Decimal, int | None], sub: Any, cap: Decimal
+) -> TiersTrace:
+    """The trace of the value and the band it fell in."""
+    value, matched = record
+    points = shape.otherwise if matched is None else shape.bands[matched].points
+    return TiersTrace(
+        shape.value.source,
+        value,
+        shape.better,
+        sub.bands(shape),
+        matched,
+        shape.otherwise_label,
+        points,
+        shape.label,
+        shape.unit,
+    )
+
+
+def branches(shape: TiersShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    """Each band, and ``otherwise``."""
+    from ...lint_values import band_name
+
+    for i, band in enumerate(shape.bands):
+        yield (*loc, "bands", i), "matched", f"band {band_name(band)}"
+    label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
+    yield (*loc, "otherwise"), "matched", f"otherwise ({label})"
+
+
+def reached(trace: TiersTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """The band matched, or ``otherwise``."""
+    yield (
+        (*loc, "otherwise") if trace.matched is None else (*loc, "bands", trace.matched),
+        "matched",
+    )
+
+
+def explain(trace: TiersTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
+    """The value and the band it fell in, as the source writes the band."""
+    said = subject(trace.expr, inputs)
+    if said == trace.expr:
+        said = f"{trace.label or trace.expr} = {fmt_approx(trace.input)}{trace.unit or ''}"
+    if trace.matched is None:
+        other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
+        if language == "zh":
+            return [f"{indent}{said}，未达到任何档{other}，得 {fmt(trace.value)} 分"]
+        return [f"{indent}{said}: no band matched{other}, {fmt(trace.value)} pt"]
+    band = band_text(trace.bands[trace.matched])
+    if language == "zh":
+        return [f"{indent}{said}，落在「{band}」档，得 {fmt(trace.value)} 分"]
+    return [f'{indent}{said}: falls in band "{band}", {fmt(trace.value)} pt']

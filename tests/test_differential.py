@@ -1,0 +1,280 @@
+"""The generated engine against a plain reference interpreter, on random rule sets and facts.
+
+Hypothesis writes rule sets from every shape (parts nested in parts, tiers,
+cases, deductions with ``every``/``max``/``from``/floors, formulas, targets),
+with caps that bind, ``not_applicable``, blank targets, a bonus and vetoes,
+random rounding, and formulas over a few facts (division by zero and numbers
+too large included). For each rule set and facts, ``qualscore.evaluate`` must
+give the interpreter in ``tests/reference_engine.py`` the same result, field
+by field and digit by digit (``repr``: the same exponents, no ``-0`` where
+the interpreter has ``0``), ``qualscore.score`` the same numbers, and a
+failure the same error. ``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+import qualscore
+from qualscore.loader import RuleSet
+from qualscore.model import Category, FactsFile, Manifest
+from qualscore.trace import NodeResult, Result
+from reference_engine import evaluate as reference
+
+EXAMPLES = int(os.environ.get("QUALSCORE_DIFF_EXAMPLES", "300"))
+
+NUMBERS = ["n0", "n1", "n2"]
+BOOLS = ["b0", "b1"]
+TARGET = "t0"
+FACTS = [
+    *({"key": k, "type": "number", "label": f"Number {k}"} for k in NUMBERS),
+    *({"key": k, "type": "bool", "label": f"Flag {k}"} for k in BOOLS),
+    {"key": TARGET, "type": "number", "label": "A target", "role": "target"},
+]
+TYPES = {d["key"]: "bool" if d["type"] == "bool" else "number" for d in FACTS}
+LITERALS = ["0", "1", "2.5", "10", "0.001", "3.0", "100", "1000000000000000"]
+POINTS = ["0", "0.5", "1", "1.0", "2", "2.50", "3", "5", "10"]
+
+atom = st.sampled_from([*NUMBERS, *LITERALS, TARGET])
+bool_atom = st.sampled_from(BOOLS)
+
+
+def _num(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(inner, st.sampled_from("+-*/"), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(st.sampled_from(["min", "max"]), inner, inner).map(
+            lambda t: f"{t[0]}({t[1]}, {t[2]})"
+        ),
+        st.tuples(st.sampled_from(["abs", "ceil", "floor", "-"]), inner).map(
+            lambda t: f"{t[0]}({t[1]})"
+        ),
+        inner.map(lambda x: f"round_half_up({x}, 1)"),
+        st.tuples(inner, bool_atom, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
+    )
+
+
+num_expr = st.recursive(atom, _num, max_leaves=5)
+bool_expr = st.one_of(
+    bool_atom,
+    bool_atom.map(lambda b: f"not {b}"),
+    st.tuples(num_expr, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), num_expr).map(
+        lambda t: f"{t[0]} {t[1]} {t[2]}"
+    ),
+    st.tuples(bool_atom, st.sampled_from(["and", "or"]), bool_atom).map(
+        lambda t: f"{t[0]} {t[1]} {t[2]}"
+    ),
+)
+# A veto reads no target: a blank target leaves an item not applicable, but a veto has no such case.
+veto_expr = st.one_of(
+    bool_atom,
+    st.tuples(
+        st.sampled_from(NUMBERS), st.sampled_from(["<", ">="]), st.sampled_from(LITERALS)
+    ).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
+)
+points = st.sampled_from(POINTS)
+label = st.one_of(st.none(), st.sampled_from(["A label", "Another"]))
+
+
+def _band(bounds: tuple[str, str, int]) -> dict[str, Any]:
+    low, high, which = bounds
+    lo, hi = sorted((Decimal(low), Decimal(high)), key=Decimal)
+    if which == 0:
+        return {"at_least": str(lo)}
+    if which == 1:
+        return {"below": str(hi)}
+    if which == 2:
+        return {"at_least": str(lo), "below": str(hi)} if lo < hi else {"at_least": str(lo)}
+    return {"above": str(lo), "at_most": str(hi)} if lo < hi else {"at_most": str(hi)}
+
+
+bands = st.lists(
+    st.builds(
+        lambda b, p, lab: {**_band(b), "points": p, **({"label": lab} if lab else {})},
+        st.tuples(st.sampled_from(["-1", "0", "1", "2.5", "10"]),
+                  st.sampled_from(["0", "1", "2.5", "10", "50"]), st.integers(0, 3)),
+        points,
+        label,
+    ),
+    min_size=1,
+    max_size=3,
+)  # fmt: skip
+
+
+def _step() -> st.SearchStrategy[dict[str, Any]]:
+    flag = st.builds(
+        lambda kind, cond, p, lab: {kind: cond, "points": p, **({"label": lab} if lab else {})},
+        st.sampled_from(["unless", "when"]), bool_expr, points, label,
+    )  # fmt: skip
+    per = st.builds(
+        lambda value, p, every, most: {
+            "per": value, "points": p, **({"every": every} if every else {}),
+            **({"max": most} if most else {}),
+        },
+        num_expr, points, st.sampled_from([None, "1", "5", "0.5"]), st.sampled_from([None, "1", "2.5"]),
+    )  # fmt: skip
+    return st.one_of(flag, per)
+
+
+def _shapes(inner: st.SearchStrategy[dict[str, Any]] | None) -> st.SearchStrategy[dict[str, Any]]:
+    leaf_part = st.one_of(
+        st.builds(lambda lab, c, p: {"label": lab, "when": c, "points": p},
+                  st.sampled_from(["P1", "P2"]), bool_expr, points),
+        st.builds(lambda lab, e, p: {"label": lab, "each": e, "points": p},
+                  st.sampled_from(["E1", "E2"]), num_expr, points),
+    )  # fmt: skip
+    part = leaf_part
+    if inner is not None:
+        nested = st.builds(
+            lambda s, p, deps: {"label": "Nested", "score": s, "points": p,
+                                **({"departments": deps} if deps else {})},
+            inner, points, st.sampled_from([None, ["Dept N"]]),
+        )  # fmt: skip
+        part = st.one_of(leaf_part, nested)
+    return st.one_of(
+        st.builds(lambda e, lab: {"kind": "formula", "expr": e, **({"label": lab} if lab else {})},
+                  num_expr, label),
+        st.builds(lambda v, b, o, better: {"kind": "tiers", "value": v, "bands": b,
+                                           "otherwise": o, "better": better},
+                  num_expr, bands, points, st.sampled_from(["higher", "lower"])),
+        st.builds(lambda cs, o: {"kind": "cases", "cases": cs, "otherwise": o},
+                  st.lists(st.builds(lambda c, p, lab: {"when": c, "points": p,
+                                                        **({"label": lab} if lab else {})},
+                                     bool_expr, points, label), min_size=1, max_size=3),
+                  points),
+        st.builds(lambda steps, start, floor: {"kind": "deductions", "steps": steps,
+                                               **({"from": start} if start else {}),
+                                               "floor": floor},
+                  st.lists(_step(), min_size=1, max_size=3), st.sampled_from([None, "4", "1.5"]),
+                  st.sampled_from(["0", "0.5", "1"])),
+        st.builds(lambda a, t, m: {"kind": "target", "actual": a, "target": t, "met_when": m},
+                  num_expr, st.sampled_from([TARGET, "n1", "2.5"]),
+                  st.sampled_from(["at_least", "above", "below", "at_most"])),
+        st.builds(lambda ps: {"kind": "parts", "parts": ps},
+                  st.lists(part, min_size=1, max_size=3)),
+    )  # fmt: skip
+
+
+shapes = _shapes(_shapes(_shapes(None)))
+
+
+def _item(shape: dict[str, Any], p: str, na: dict[str, Any] | None) -> dict[str, Any]:
+    item = {"title": "An item", "points": p, "criteria": "As written.",
+            "departments": ["Dept A"], "score": shape}  # fmt: skip
+    if na is not None:
+        item["not_applicable"] = na
+    return item
+
+
+not_applicable = st.one_of(
+    st.none(),
+    st.builds(lambda c, award: {"when": c, "reason": "Does not apply",
+                                **({"award": award} if award else {})},
+              bool_expr, st.sampled_from([None, "0", "1", "7"])),
+)  # fmt: skip
+items = st.builds(_item, shapes, points, not_applicable)
+
+
+@st.composite
+def rule_sets(draw: st.DrawFn) -> RuleSet:
+    """A random rule set of one or two categories, a bonus and vetoes sometimes."""
+    categories = []
+    counter = iter(range(1, 100))
+    for c in range(draw(st.integers(1, 2))):
+        children: list[dict[str, Any]] = []
+        for _ in range(draw(st.integers(1, 3))):
+            if draw(st.booleans()):
+                inner = [
+                    {**draw(items), "id": f"{next(counter)}"}
+                    for _ in range(draw(st.integers(1, 2)))
+                ]
+                children.append({"id": f"i{next(counter)}", "title": "Indicator",
+                                 "points": draw(points), "items": inner})  # fmt: skip
+            else:
+                children.append({**draw(items), "id": f"{next(counter)}"})
+        categories.append({"id": f"c{c}", "title": f"Category {c}",
+                           "points": draw(st.sampled_from(["1", "5", "20"])), "items": children})  # fmt: skip
+    manifest: dict[str, Any] = {
+        "id": "diff", "title": "Differential", "year": 2024,
+        "language": draw(st.sampled_from(["zh", "en"])),
+        "rounding": {"places": draw(st.integers(0, 3)),
+                     "mode": draw(st.sampled_from(["half_up", "half_even", "down", "up"]))},
+    }  # fmt: skip
+    if draw(st.booleans()):
+        bonus = draw(items)
+        bonus.pop("not_applicable", None)
+        manifest["bonus"] = bonus
+    vetoes = draw(st.lists(veto_expr, max_size=2))
+    manifest["vetoes"] = [
+        {"id": f"v{i}", "title": "Veto", "when": w, "result": f"Failed {i}", "criteria": "No.",
+         "departments": ["Dept V"]}
+        for i, w in enumerate(vetoes)
+    ]  # fmt: skip
+    if draw(st.booleans()):
+        manifest["normal_result"] = "Passed"
+    context = {"types": TYPES}
+    try:
+        return RuleSet(
+            path="<differential>",
+            manifest=Manifest.model_validate(manifest, context=context),
+            facts=FactsFile.model_validate({"facts": FACTS}, context=context).facts,
+            checks=FactsFile.model_validate({"facts": FACTS}, context=context),
+            categories=tuple(Category.model_validate(c, context=context) for c in categories),
+            sha256="0" * 64,
+            locations={},
+        )
+    except ValidationError:
+        reject()  # a literal division by zero, refused when the rules load
+
+
+values = st.fixed_dictionaries(
+    {
+        **{k: st.sampled_from(["0", "-0", "1", "2.5", "-3", "10", "0.001", "99.99",
+                               "1000000000000000", "-2.50"]) for k in NUMBERS},
+        **{k: st.booleans() for k in BOOLS},
+        TARGET: st.sampled_from([None, "0", "2.5", "10"]),
+    }
+)  # fmt: skip
+
+
+def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    items = {i.id: i.score for i in result.items()}
+    nodes: dict[str, Decimal] = {}
+    for category in result.categories:
+        nodes.update({c.id: c.score for c in category.children if isinstance(c, NodeResult)})
+        nodes[category.id] = category.score
+    return items, nodes
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+@given(rules=rule_sets(), entities=st.lists(values, min_size=1, max_size=4))
+def test_generated_code_matches_the_reference(
+    rules: RuleSet, entities: list[dict[str, Any]]
+) -> None:
+    """Scores, traces and errors of evaluate() and score() equal the reference interpreter's."""
+    for data in entities:
+        facts = qualscore.check_facts(rules, data)
+        try:
+            want = reference(rules, facts.values, facts.sha256)
+        except qualscore.EvaluationError as exc:
+            for run in (qualscore.evaluate, qualscore.score):
+                try:
+                    run(rules, facts)
+                except qualscore.EvaluationError as got:
+                    assert (got.rule_id, got.message) == (exc.rule_id, exc.message)
+                else:
+                    raise AssertionError(f"{run.__name__} did not fail: {exc}")
+            continue
+        got = qualscore.evaluate(rules, facts)
+        assert repr(got) == repr(want)
+        fast = qualscore.score(rules, facts)
+        items, nodes = _scores(want)
+        assert repr((dict(fast.items), dict(fast.nodes), fast.total, fast.vetoed)) == repr(
+            (items, nodes, want.total, want.vetoed)
+        )
