@@ -8,7 +8,6 @@ error at the formula's own place in the file.
 
 from __future__ import annotations
 
-import keyword
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -22,7 +21,6 @@ from pydantic import (
     Tag,
     ValidationInfo,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
@@ -378,17 +376,6 @@ class FactDecl(_Strict):
     min: Decimal | None = Field(None, allow_inf_nan=False)
     max: Decimal | None = Field(None, allow_inf_nan=False)
     role: Literal["fact", "target"] = "fact"
-
-    @field_validator("key")
-    @classmethod
-    def _name(cls, key: str) -> str:
-        # Names beginning with "_" are the engine's own: a fact named like one of the
-        # compiled formulas' constants would change what every formula computes.
-        if key.startswith("_"):
-            raise ValueError(f"{key!r}: a fact name cannot begin with '_' (reserved)")
-        if keyword.iskeyword(key) or key in ("True", "False", "None"):
-            raise ValueError(f"{key!r} is a word of the formula language, not a name")
-        return key
 
     @model_validator(mode="after")
     def _range(self) -> FactDecl:

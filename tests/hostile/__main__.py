@@ -17,9 +17,10 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory(prefix="qualscore-hostile-") as tmp:
             try:
                 item.check(Path(tmp))
-            except AssertionError as exc:
+            except Exception as exc:  # any escape is a failed attack, reported as such
                 failed += 1
-                reason = str(exc).splitlines()[0] if str(exc) else "assertion failed"
+                text = str(exc) if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {exc}"
+                reason = text.splitlines()[0] if text else "assertion failed"
                 print(f"FAIL  {item.area}/{item.name}: {item.what} — {reason}")
             else:
                 print(f"ok    {item.area}/{item.name}: {item.what}")

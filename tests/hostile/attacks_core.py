@@ -30,18 +30,29 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-@attack("a fact named _k2, like a compiled formula's constant, is refused at load")
+@attack("facts named like the engine's own names (_k2, _v, _f0, _w) change no result")
 def attack_fact_named_like_a_constant(tmp: Path) -> None:
+    plain = qualscore.load_rules(DEMO)
+    county = DEMO / "facts/good-county.yaml"
+    expected = qualscore.evaluate(plain, qualscore.load_facts(plain, county))
     rules = _demo(tmp)
-    _edit(rules / "facts.yaml", "key: committee_meetings", "key: _k2")
-    run(["validate", rules]).user_error("facts.yaml:7:11:", "'_k2'", "cannot begin with '_'")
-
-
-@attack("a fact named like a word of the formula language (None, if) is refused at load")
-def attack_fact_named_like_a_keyword(tmp: Path) -> None:
-    rules = _demo(tmp)
-    _edit(rules / "facts.yaml", "key: committee_meetings", "key: None")
-    run(["validate", rules]).user_error("facts.yaml:7:11:", "'None' is a word of the formula")
+    names = ("_k2", "_k3", "_v", "_f0", "_w", "_add")
+    declared = "".join(f"  - {{key: {n}, type: count, label: shadow {n}}}\n" for n in names)
+    _edit(rules / "facts.yaml", "facts:\n", "facts:\n" + declared)
+    # A check whose constants would be shadowed (999 for 0, 1 or 2) if facts were variables.
+    shadow_check = "  - when: committee_meetings * 0 + 1 + 2 == 3\n    message: shadowed\n"
+    _edit(rules / "facts.yaml", "checks:\n", "checks:\n" + shadow_check)
+    facts_file = rules / "facts/good-county.yaml"
+    given = "".join(f"{n}: 999\n" for n in names)
+    facts_file.write_text(facts_file.read_text(encoding="utf-8") + given, encoding="utf-8")
+    shadowed = qualscore.load_rules(rules)
+    facts = qualscore.load_facts(shadowed, facts_file)
+    got = qualscore.evaluate(shadowed, facts)
+    assert got.total == expected.total, f"total {got.total}, not {expected.total}"
+    assert qualscore.score(shadowed, facts).total == expected.total
+    assert [i.score for i in got.items()] == [i.score for i in expected.items()]
+    outcome = run(["evaluate", rules, facts_file, "--format", "json"])
+    assert outcome.code == 0, outcome.err[:200]
 
 
 @attack("the caller's decimal context (prec 3, an Inexact trap) does not change a total")
