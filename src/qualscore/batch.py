@@ -427,16 +427,11 @@ _STATE: dict[str, Any] = {}
 
 def _init(rules_path: str, targets_path: str | None, detail: bool, keep: bool) -> None:
     ruleset = load_rules(rules_path)
-    targets = {d.key for d in ruleset.facts if d.role == "target"}
     _STATE.update(
         ruleset=ruleset,
         targets=load_targets(ruleset, targets_path) if targets_path else None,
         target_ids=target_items(ruleset),
         target_models={i.id: i for i in ruleset.items() if isinstance(i.score, TargetShape)},
-        veto_targets=tuple(
-            (v.id, tuple(n for n in v.when.names if n in targets))
-            for v in ruleset.manifest.vetoes
-        ),
         detail=detail,
         keep=keep,
     )
@@ -511,36 +506,11 @@ def _score_checked(entity: Entity) -> Outcome:
     """
     ruleset: RuleSet = _STATE["ruleset"]
     facts = _facts(ruleset, entity, _STATE["targets"])
-    _check_vetoes(entity, facts)
     if _STATE["detail"] or _STATE["keep"]:
         result = evaluate(ruleset, facts)
         row = _row_of_result(entity.name, result, _STATE["target_ids"], _STATE["detail"])
         return Outcome(entity, row, result=result if _STATE["keep"] else None)
     return Outcome(entity, _row_of_scores(entity.name, ruleset, facts, _STATE["target_ids"]))
-
-
-def _check_vetoes(entity: Entity, facts: Facts) -> None:
-    """Make sure no veto reads a target this entity has none of (a blank cell).
-
-    An item reading a blank target does not apply; a veto cannot be decided
-    without it, and deciding it either way would be a guess.
-
-    Raises:
-        SourceError: a veto reads a blank target of this entity.
-    """
-    problems = [
-        Problem(
-            shown(entity.path) if entity.line else entity.source,
-            entity.line,
-            0,
-            f"veto {veto_id!r} reads target {key!r}, which is blank for this entity",
-        )
-        for veto_id, keys in _STATE["veto_targets"]
-        for key in keys
-        if key not in facts.values
-    ]
-    if problems:
-        raise SourceError(problems)
 
 
 def _failure(entity: Entity, exc: Exception) -> str:

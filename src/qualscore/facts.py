@@ -194,6 +194,7 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
     for key, decl in declared.items():
         if key not in data:
             problems.append(doc.problem((), f"missing fact {key!r} ({decl.label})"))
+    problems.extend(_blank_targets_of_vetoes(ruleset, data, doc))
     # Checks run on the values that are valid, so that every problem is reported at once.
     problems.extend(_cross_checks(ruleset, values, doc))
     if problems:
@@ -201,6 +202,19 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
     canonical = json.dumps({k: _text(v) for k, v in sorted(values.items())}, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     return Facts(MappingProxyType(values), doc.path, digest, ruleset.sha256)
+
+
+def _blank_targets_of_vetoes(
+    ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document
+) -> list[Problem]:
+    """A blank target that a veto reads: an item reading it does not apply, but a veto
+    cannot be decided without it, and deciding it either way would be a guess."""
+    return [
+        doc.problem((key,), f"{key}: blank, but veto {veto.id!r} reads it; give this target")
+        for veto in ruleset.manifest.vetoes
+        for key in veto.when.names
+        if key in data and data[key] is None and ruleset.fact(key).role == "target"
+    ]
 
 
 def _text(value: Value) -> str:

@@ -111,7 +111,7 @@ def attack_veto_reads_blank_target(tmp: Path) -> None:
     for extra in ([], ["--out", str(tmp / "t.xlsx"), "--jobs", "2"]):
         got = run(["batch", rules, TOWNS, *extra])
         assert got.code == 1, (got.code, got.err)
-        message = "东陈.yaml: veto 'brand' reads target 'jiangsu_brand_applications_target', which"
+        message = "东陈.yaml:1:1: jiangsu_brand_applications_target: blank, but veto 'brand' reads it"
         assert message in got.err, got.err
         assert "7 scored, 7 could not be scored" in got.err, got.err
 

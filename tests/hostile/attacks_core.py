@@ -160,3 +160,23 @@ def attack_many_checks(tmp: Path) -> None:
     elapsed = time.perf_counter() - started
     assert result.code == 0, result.err[:200]
     assert elapsed < 30, f"validate took {elapsed:.1f} s"
+
+
+@attack("evaluate: a veto reading a target left blank is one line naming the target, not a crash")
+def attack_veto_reads_blank_target(tmp: Path) -> None:
+    rules = _demo(tmp)
+    _edit(
+        rules / "ruleset.yaml",
+        "    when: major_outbreak_concealed\n",
+        "    when: major_outbreak_concealed or training_hours < training_hours_target\n",
+    )
+    county = rules / "facts/good-county.yaml"
+    lines = county.read_text(encoding="utf-8").splitlines()
+    lines = [
+        "training_hours_target: null" if line.startswith("training_hours_target:") else line
+        for line in lines
+    ]
+    county.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run(["evaluate", rules, county]).user_error(
+        "good-county.yaml:", "training_hours_target: blank, but veto 'veto' reads it"
+    )
