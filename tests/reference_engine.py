@@ -27,6 +27,7 @@ from qualscore.model import (
     FormulaShape,
     Indicator,
     Item,
+    JudgedShape,
     Part,
     PartsShape,
     Shape,
@@ -40,6 +41,7 @@ from qualscore.trace import (
     FormulaTrace,
     Input,
     ItemResult,
+    JudgedTrace,
     NodeResult,
     PartsTrace,
     PartTrace,
@@ -88,6 +90,8 @@ def formulas(node: Item | Bonus | Shape | Part) -> Iterator[Formula]:
             yield from (f for f in (step.unless, step.when, step.per) if f is not None)
     elif isinstance(node, TargetShape):
         yield from (node.actual, node.target)
+    elif isinstance(node, JudgedShape):
+        return
     else:
         assert isinstance(node, FormulaShape)
         yield node.expr
@@ -100,6 +104,7 @@ class Reference:
         self.ruleset = ruleset
         self.values = values
         self.owner = ""
+        self.item_id = ""
 
     def run(self, formula: Formula) -> Value:
         try:
@@ -132,18 +137,21 @@ class Reference:
         manifest = self.ruleset.manifest
         categories = []
         for category in self.ruleset.categories:
+            role = category.kind
             children: list[NodeResult | ItemResult] = []
             for child in category.items:
                 if isinstance(child, Indicator):
-                    items = tuple(self.item(i, i.id) for i in child.items)
+                    items = tuple(self.item(i, i.id, role) for i in child.items)
                     children.append(
-                        self.node(child.id, child.title, "indicator", child.points, items)
-                    )
+                        self.node(child.id, child.title, "indicator", child.points, items, role,
+                                  child.floor)
+                    )  # fmt: skip
                 else:
-                    children.append(self.item(child, child.id))
+                    children.append(self.item(child, child.id, role))
             categories.append(
-                self.node(category.id, category.title, "category", category.points, tuple(children))
-            )
+                self.node(category.id, category.title, "category", category.points,
+                          tuple(children), role, category.floor)
+            )  # fmt: skip
         bonus = self.item(manifest.bonus, "bonus") if manifest.bonus else None
         total = ZERO
         for c in categories:
@@ -161,7 +169,19 @@ class Reference:
         held_first = next((v for v in vetoes if v.held), None)
         possible = ZERO
         for c in self.ruleset.categories:
-            possible = possible + c.points
+            if c.kind == "score":
+                assert c.points is not None
+                possible = possible + c.points
+        grade = None
+        for veto, held in zip(manifest.vetoes, vetoes, strict=True):
+            if held.held and veto.grade is not None:
+                grade = veto.grade
+                break
+        else:
+            for band in manifest.grades:
+                if band.contains(total):
+                    grade = band.grade
+                    break
         return Result(
             ruleset_id=self.ruleset.id,
             title=manifest.title,
@@ -177,6 +197,7 @@ class Reference:
             rules_sha256=self.ruleset.sha256,
             facts_sha256=facts_sha256,
             engine_version=__version__,
+            grade=grade,
         )
 
     def node(
@@ -184,17 +205,38 @@ class Reference:
         node_id: str,
         title: str,
         kind: Literal["indicator", "category"],
-        points: Decimal,
+        points: Decimal | None,
         children: tuple[NodeResult | ItemResult, ...],
+        role: Literal["score", "bonus", "penalty"],
+        floor: Decimal | None,
     ) -> NodeResult:
+        """The sum, at most the points and at least the floor; a penalty's: 0 down to -points."""
         total = ZERO
         for child in children:
             total = total + child.score
-        score = points if points < total else total
-        return NodeResult(node_id, title, kind, points, children, total, score)
+        if role == "penalty":
+            upper: Decimal | None = ZERO
+            lower = None if points is None else -points
+        else:
+            upper, lower = points, floor
+        score = upper if upper is not None and upper < total else total
+        if lower is not None and score < lower:
+            score = lower
+        shown = points if points is not None else ZERO
+        return NodeResult(
+            node_id, title, kind, shown, children, total, score, role, points is not None, lower
+        )
 
-    def item(self, item: Item | Bonus, item_id: str) -> ItemResult:
-        self.owner = item_id
+    def item(
+        self, item: Item | Bonus, item_id: str, role: Literal["score", "bonus", "penalty"] = "score"
+    ) -> ItemResult:
+        self.owner = self.item_id = item_id
+        if role == "penalty":
+            lower: Decimal | None = -item.points
+            upper = ZERO
+        else:
+            lower = item.floor if isinstance(item, Item) else ZERO
+            upper = item.points
         names = {n for f in formulas(item) for n in f.names}
         targets = [d for d in self.ruleset.facts if d.role == "target" and d.key in names]
         blank = [d for d in targets if d.key not in self.values]
@@ -205,14 +247,14 @@ class Reference:
             raw = ZERO
             reason = words(self.ruleset.manifest.language)["no_target"].format(label=blank[0].label)
         elif na is not None and self.holds(na.when):
-            raw = na.award if na.award is not None else item.points
+            raw = na.award if na.award is not None else upper
             reason = na.reason
         else:
-            raw, trace = self.shape(item.score, item.points)
-        if raw <= ZERO:
-            bounded = ZERO
-        elif raw > item.points:
-            bounded = item.points
+            raw, trace = self.shape(item.score, upper)
+        if lower is not None and raw <= lower:
+            bounded = lower
+        elif raw > upper:
+            bounded = upper
         else:
             bounded = raw
         rounding = self.ruleset.manifest.rounding
@@ -222,7 +264,8 @@ class Reference:
             title=item.title,
             section=item.section if isinstance(item, Item) else None,
             points=item.points,
-            score=bounded.quantize(quantum, rounding=MODES[rounding.mode]),
+            # + ZERO: a score of zero is 0, never -0.
+            score=bounded.quantize(quantum, rounding=MODES[rounding.mode]) + ZERO,
             departments=item.departments,
             content=item.content,
             criteria=item.criteria,
@@ -232,6 +275,9 @@ class Reference:
             not_applicable=reason,
             raw=raw,
             clamped=bounded != raw,
+            floor=lower,
+            role=role,
+            assessing=item.assessing,
         )
 
     def shape(self, shape: Shape, cap: Decimal) -> tuple[Decimal, ShapeTrace]:
@@ -249,6 +295,8 @@ class Reference:
             return self.deductions(shape, cap)
         if isinstance(shape, TargetShape):
             return self.target(shape, cap)
+        if isinstance(shape, JudgedShape):
+            return self.judged(shape, cap)
         value = self.number(shape.expr)
         return value, FormulaTrace(shape.expr.source, value, shape.label)
 
@@ -261,8 +309,11 @@ class Reference:
             units = self.number(part.each)
             if units < ZERO:
                 units = ZERO
+            awarded = units * part.points
+            if part.points < ZERO:
+                awarded = awarded + ZERO  # no units of a negative part: 0, not -0
             return PartTrace(
-                part.label, part.points, part.departments, "each", units * part.points, units=units
+                part.label, part.points, part.departments, "each", awarded, units=units
             )
         assert part.score is not None
         value, inner = self.shape(part.score, part.points)
@@ -354,3 +405,15 @@ class Reference:
             shortfall, value,
         )  # fmt: skip
         return value, trace
+
+    def judged(self, shape: JudgedShape, cap: Decimal) -> tuple[Decimal, JudgedTrace]:
+        given = self.values.get(f"judged:{self.item_id}")
+        texts = self.values.get(f"judged:{self.item_id}#")
+        reason, evidence, assessor = texts if texts is not None else (None, None, None)
+        score = cap if given is None else given
+        assert isinstance(score, Decimal)
+        deduction = cap - score if shape.give == "deduction" else None
+        trace = JudgedTrace(
+            given is not None, score, cap, reason, evidence, assessor, deduction, score, shape.label
+        )
+        return score, trace

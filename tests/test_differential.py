@@ -4,7 +4,9 @@ Hypothesis writes rule sets from every shape (parts nested in parts, tiers,
 cases, deductions with ``every``/``max``/``from``/floors, formulas, targets),
 with caps that bind, ``not_applicable``, blank targets, a bonus and vetoes,
 random rounding, and formulas over a few facts (division by zero and numbers
-too large included). For each rule set and facts, ``qualscore.evaluate`` must
+too large included), signed scores (negative parts and cases, item and node
+floors, penalty and uncapped bonus sections), judged items left to their
+default, and grades. For each rule set and facts, ``qualscore.evaluate`` must
 give the interpreter in ``tests/reference_engine.py`` the same result, field
 by field and digit by digit (``repr``: the same exponents, no ``-0`` where
 the interpreter has ``0``), ``qualscore.score`` the same numbers, and a
@@ -78,6 +80,8 @@ veto_expr = st.one_of(
     ).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
 )
 points = st.sampled_from(POINTS)
+signed = st.sampled_from([*POINTS, "-1", "-2.5", "-10"])
+floors = st.sampled_from([None, "0", "-3", "none", "0.5"])
 label = st.one_of(st.none(), st.sampled_from(["A label", "Another"]))
 
 
@@ -124,9 +128,9 @@ def _step() -> st.SearchStrategy[dict[str, Any]]:
 def _shapes(inner: st.SearchStrategy[dict[str, Any]] | None) -> st.SearchStrategy[dict[str, Any]]:
     leaf_part = st.one_of(
         st.builds(lambda lab, c, p: {"label": lab, "when": c, "points": p},
-                  st.sampled_from(["P1", "P2"]), bool_expr, points),
+                  st.sampled_from(["P1", "P2"]), bool_expr, signed),
         st.builds(lambda lab, e, p: {"label": lab, "each": e, "points": p},
-                  st.sampled_from(["E1", "E2"]), num_expr, points),
+                  st.sampled_from(["E1", "E2"]), num_expr, signed),
     )  # fmt: skip
     part = leaf_part
     if inner is not None:
@@ -145,8 +149,8 @@ def _shapes(inner: st.SearchStrategy[dict[str, Any]] | None) -> st.SearchStrateg
         st.builds(lambda cs, o: {"kind": "cases", "cases": cs, "otherwise": o},
                   st.lists(st.builds(lambda c, p, lab: {"when": c, "points": p,
                                                         **({"label": lab} if lab else {})},
-                                     bool_expr, points, label), min_size=1, max_size=3),
-                  points),
+                                     bool_expr, signed, label), min_size=1, max_size=3),
+                  signed),
         st.builds(lambda steps, start, floor: {"kind": "deductions", "steps": steps,
                                                **({"from": start} if start else {}),
                                                "floor": floor},
@@ -163,12 +167,23 @@ def _shapes(inner: st.SearchStrategy[dict[str, Any]] | None) -> st.SearchStrateg
 shapes = _shapes(_shapes(_shapes(None)))
 
 
-def _item(shape: dict[str, Any], p: str, na: dict[str, Any] | None) -> dict[str, Any]:
+def _item(
+    shape: dict[str, Any], p: str, na: dict[str, Any] | None, floor: str | None = None
+) -> dict[str, Any]:
     item = {"title": "An item", "points": p, "criteria": "As written.",
             "departments": ["Dept A"], "score": shape}  # fmt: skip
     if na is not None:
         item["not_applicable"] = na
+    if floor is not None:
+        item["floor"] = floor
     return item
+
+
+judged = st.builds(
+    lambda give, lab: {"kind": "judged", "default": "full", "give": give,
+                       **({"label": lab} if lab else {})},
+    st.sampled_from(["score", "deduction"]), label,
+)  # fmt: skip
 
 
 not_applicable = st.one_of(
@@ -177,7 +192,7 @@ not_applicable = st.one_of(
                                 **({"award": award} if award else {})},
               bool_expr, st.sampled_from([None, "0", "1", "7"])),
 )  # fmt: skip
-items = st.builds(_item, shapes, points, not_applicable)
+items = st.builds(_item, st.one_of(shapes, judged), points, not_applicable, floors)
 
 
 @st.composite
@@ -193,12 +208,22 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
                     {**draw(items), "id": f"{next(counter)}"}
                     for _ in range(draw(st.integers(1, 2)))
                 ]
-                children.append({"id": f"i{next(counter)}", "title": "Indicator",
-                                 "points": draw(points), "items": inner})  # fmt: skip
+                indicator = {"id": f"i{next(counter)}", "title": "Indicator",
+                             "points": draw(points), "items": inner}  # fmt: skip
+                floor = draw(st.sampled_from([None, "-2", "none"]))
+                if floor is not None:
+                    indicator["floor"] = floor
+                children.append(indicator)
             else:
                 children.append({**draw(items), "id": f"{next(counter)}"})
-        categories.append({"id": f"c{c}", "title": f"Category {c}",
-                           "points": draw(st.sampled_from(["1", "5", "20"])), "items": children})  # fmt: skip
+        kind = draw(st.sampled_from(["score", "score", "penalty", "bonus"]))
+        cap = ["1", "5", "20"] + ([] if kind == "score" else ["none"])
+        category = {"id": f"c{c}", "title": f"Category {c}", "kind": kind,
+                    "points": draw(st.sampled_from(cap)), "items": children}  # fmt: skip
+        floor = draw(st.sampled_from([None, "-4", "none"]))
+        if floor is not None:
+            category["floor"] = floor
+        categories.append(category)
     manifest: dict[str, Any] = {
         "id": "diff", "title": "Differential", "year": 2024,
         "language": draw(st.sampled_from(["zh", "en"])),
@@ -212,9 +237,12 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
     vetoes = draw(st.lists(veto_expr, max_size=2))
     manifest["vetoes"] = [
         {"id": f"v{i}", "title": "Veto", "when": w, "result": f"Failed {i}", "criteria": "No.",
-         "departments": ["Dept V"]}
+         "departments": ["Dept V"], **({"grade": "D"} if i == 0 else {})}
         for i, w in enumerate(vetoes)
     ]  # fmt: skip
+    if draw(st.booleans()):
+        manifest["grades"] = [{"grade": "A", "at_least": "5"}, {"grade": "B", "above": "-1",
+                              "below": "5"}]  # fmt: skip
     if draw(st.booleans()):
         manifest["normal_result"] = "Passed"
     context = {"types": TYPES}
@@ -261,7 +289,7 @@ def test_generated_code_matches_the_reference(
     for data in entities:
         facts = qualscore.check_facts(rules, data)
         try:
-            want = reference(rules, facts.values, facts.sha256)
+            want = reference(rules, facts.run_values, facts.sha256)
         except qualscore.EvaluationError as exc:
             for run in (qualscore.evaluate, qualscore.score):
                 try:
@@ -278,3 +306,4 @@ def test_generated_code_matches_the_reference(
         assert repr((dict(fast.items), dict(fast.nodes), fast.total, fast.vetoed)) == repr(
             (items, nodes, want.total, want.vetoed)
         )
+        assert fast.grade == want.grade

@@ -48,7 +48,9 @@ def evaluate(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Result:
         given = type(ruleset).__name__
         raise TypeError(f"evaluate() needs a RuleSet from load_rules(), not {given}")
     facts = facts.bound_to(ruleset) if isinstance(facts, Facts) else check_facts(ruleset, facts)
-    return plan(ruleset).result(facts.values, facts.sha256)
+    if facts.entity is None and facts.period is None:
+        return plan(ruleset).result(facts.run_values, facts.sha256)
+    return plan(ruleset).result(facts.run_values, facts.sha256, facts.entity, facts.period)
 
 
 def target_check(actual: Decimal, target: Decimal, met_when: str) -> tuple[bool, Decimal]:

@@ -18,7 +18,7 @@ import json
 import re
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -39,6 +39,7 @@ MAX_MAGNITUDE = Decimal(10) ** 15
 MAX_DIGITS = 34
 """Most significant digits, and most decimal places, a numeric fact may have: the
 precision formulas compute with, so that no fact is rounded before it is used."""
+_ZERO = Decimal(0)
 MAX_SHOWN = 40
 """Longest piece of a value quoted back in a message, in characters."""
 
@@ -66,6 +67,14 @@ class Facts:
     source: str
     sha256: str
     rules_sha256: str = ""
+    entity: str | None = None
+    period: str | None = None
+    judged: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def run_values(self) -> Mapping[str, Any]:
+        """What the engine runs on: the values, and the judged items' scores and reasons."""
+        return {**self.values, **self.judged} if self.judged else self.values
 
     def bound_to(self, ruleset: RuleSet) -> Facts:
         """These facts, after making sure they were checked against ``ruleset``.
@@ -171,11 +180,25 @@ def _declared(ruleset: RuleSet) -> dict[str, tuple[FactDecl, Decimal | None, Dec
     return found
 
 
+RESERVED = ("entity", "period", "judged")
+"""Top-level keys of a facts file that are not facts (unless a rule set declares them)."""
+
+
 def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts:
     table = _declared(ruleset)
     declared = {key: spec[0] for key, spec in table.items()}
     problems: list[Problem] = []
     values: dict[str, Value] = {}
+    data = dict(data)
+    identity: dict[str, str | None] = {}
+    for word in ("entity", "period"):
+        if word in data and word not in declared:
+            identity[word], message = _name(data.pop(word))
+            if message:
+                problems.append(doc.problem((word,), f"{word}: {message}"))
+    judged: dict[str, Any] = {}
+    given = data.pop("judged", None) if "judged" not in declared else None
+    problems.extend(_judgements(ruleset, given, doc, judged))
     for key, raw in data.items():
         decl = declared.get(key)
         if decl is None:
@@ -199,9 +222,136 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
     problems.extend(_cross_checks(ruleset, values, doc))
     if problems:
         raise FactsError(problems)
-    canonical = json.dumps({k: _text(v) for k, v in sorted(values.items())}, ensure_ascii=False)
+    plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items())}
+    if judged:
+        plain["judged"] = {k: _judged_text(v) for k, v in sorted(judged.items())}
+    canonical = json.dumps(plain, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return Facts(MappingProxyType(values), doc.path, digest, ruleset.sha256)
+    return Facts(
+        MappingProxyType(values),
+        doc.path,
+        digest,
+        ruleset.sha256,
+        entity=identity.get("entity"),
+        period=identity.get("period"),
+        judged=MappingProxyType(judged),
+    )
+
+
+def _judged_text(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _name(raw: Any) -> tuple[str | None, str | None]:
+    """An entity's name or a period as text (``2018`` as ``"2018"``), or why it cannot be."""
+    if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
+        return None, f"expected a name, got {_show(raw)}"
+    text = format(raw, "f") if isinstance(raw, Decimal) else str(raw)
+    if not text.strip() or len(text) > 200 or any(ord(c) < 32 for c in text):
+        return None, f"expected a name on one line, got {_show(raw)}"
+    return text.strip(), None
+
+
+_JUDGEMENT_KEYS = ("score", "deduction", "reason", "evidence", "assessor")
+
+
+def _judgements(
+    ruleset: RuleSet, given: Any, doc: _yaml.Document, out: dict[str, Any]
+) -> list[Problem]:
+    """The ``judged`` block: each judged item's score within bounds, with its reason."""
+    from .scoring.shapes.judged import key as judged_key
+
+    items = ruleset.judged_items()
+    problems: list[Problem] = []
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        return [doc.problem(("judged",), "judged: expected a mapping of item ids to judgements")]
+    by_text = {(format(k, "f") if isinstance(k, Decimal) else str(k)): k for k in given}
+    for text, raw_key in by_text.items():
+        where = ("judged", raw_key)
+        if text not in items:
+            close = difflib.get_close_matches(text, list(items), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                doc.problem(where, f"judged: no judged item {_shorten(repr(text))}{hint}", key=True)
+            )
+            continue
+        item, shape, lower, upper = items[text]
+        entry = given[raw_key]
+        if not isinstance(entry, dict):
+            entry = {"score": entry}
+        unknown = [k for k in entry if k not in _JUDGEMENT_KEYS]
+        for k in unknown:
+            problems.append(
+                doc.problem(
+                    (*where, k), f"judged.{text}: unknown key {_shorten(repr(k))}", key=True
+                )
+            )
+        field = "deduction" if shape.give == "deduction" else "score"
+        other = "score" if field == "deduction" else "deduction"
+        if other in entry:
+            problems.append(
+                doc.problem(
+                    (*where, other), f"judged.{text}: this item is judged by its {field}, "
+                    f"not its {other}",
+                )
+            )  # fmt: skip
+        texts = []
+        for k in ("reason", "evidence", "assessor"):
+            value = entry.get(k)
+            if value is not None and not isinstance(value, str):
+                value = format(value, "f") if isinstance(value, Decimal) else str(value)
+            texts.append(
+                " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+            )
+        if field not in entry:
+            problems.append(doc.problem(where, f"judged.{text}: give the {field}"))
+            continue
+        number = _number(entry[field])
+        if not isinstance(number, Decimal) or not number.is_finite():
+            problems.append(
+                doc.problem((*where, field), f"judged.{text}.{field}: expected a number, "
+                f"got {_show(entry[field])}")
+            )  # fmt: skip
+            continue
+        top = _ZERO if ruleset.role(text) == "penalty" else upper
+        if field == "deduction":
+            score = (top if ruleset.role(text) != "penalty" else _ZERO) - number
+            if number < 0:
+                message = f"a deduction is written as a positive number, not {number}"
+                problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
+                continue
+        else:
+            score = number
+        if ruleset.role(text) == "penalty" and field == "score" and number > 0:
+            message = f"this item deducts: write -{number}, not {number}"
+            problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
+            continue
+        if lower is not None and score < lower:
+            message = f"{number} gives {score}, below the item's lowest {lower}"
+            if field == "score":
+                message = f"{number} is below the item's lowest score {lower}"
+            problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
+            continue
+        if score > top:
+            message = f"{number} is above the item's {top} points"
+            problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
+            continue
+        if texts[0] is None and shape.reason == "required":
+            problems.append(doc.problem(where, f"judged.{text}: a reason is required"))
+            continue
+        out[judged_key(text)] = _plain(score, int(score.as_tuple().exponent))
+        out[judged_key(text) + "#"] = tuple(texts)
+    for text, (item, shape, _low, _up) in items.items():
+        if text not in by_text and shape.default != "full":
+            problems.append(
+                doc.problem(
+                    ("judged",) if "judged" in doc.data else (),
+                    f"missing judgement of item {text!r} ({item.title})",
+                )
+            )  # fmt: skip
+    return problems
 
 
 def _blank_targets_of_vetoes(

@@ -49,6 +49,7 @@ from .model import (
 )
 from .ranges import constants
 from .scoring import item_function
+from .scoring.plan import possible
 from .trace import BandTrace
 from .words import band_text, fmt
 
@@ -115,7 +116,7 @@ def _sum_message(
 
 def _total(ruleset: RuleSet) -> Iterator[LintWarning]:
     declared = ruleset.manifest.total_points
-    total = sum((c.points for c in ruleset.categories), _ZERO)
+    total = possible(ruleset)
     if declared is not None and total != declared:
         yield LintWarning(
             ruleset.locate(MANIFEST, ("total_points",)),
@@ -127,16 +128,23 @@ def _total(ruleset: RuleSet) -> Iterator[LintWarning]:
 def _points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]:
     nodes: list[tuple[str, Category | Indicator | Item, Decimal, str]] = []
     children = sum((c.points for c in category.items), _ZERO)
-    nodes.append((f"category {category.id}", category, children, "children"))
-    for child in category.items:
+    # A penalty or bonus section's cap is what it may deduct or add at most: its items
+    # adding to more is what a cap is for. A category of criteria text has no items.
+    sums = category.kind == "score" and bool(category.items)
+    if sums:
+        nodes.append((f"category {category.id}", category, children, "children"))
+    for child in category.items if sums else ():
         if isinstance(child, Indicator):
             total = sum((i.points for i in child.items), _ZERO)
             nodes.append((f"indicator {child.id}", child, total, "items"))
     for item in _items(category):
         if isinstance(item.score, PartsShape) and all(p.each is None for p in item.score.parts):
-            total = sum((p.points for p in item.score.parts), _ZERO)
+            if category.kind == "penalty":
+                continue
+            total = sum((p.points for p in item.score.parts if p.points > 0), _ZERO)
             nodes.append((f"item {item.id}", item, total, "parts"))
     for name, node, total, what in nodes:
+        assert node.points is not None
         message = _sum_message(total, node.points, f"its {what} add to")
         if message:
             yield LintWarning(ruleset.locations[node.id], name, message)

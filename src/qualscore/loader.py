@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,12 +25,15 @@ from .errors import Problem, RuleSetError, SourceError
 from .formula import Type
 from .model import (
     FACT_TYPES,
+    Bonus,
     Category,
     FactDecl,
     FactsFile,
     Indicator,
     Item,
+    JudgedShape,
     Manifest,
+    PartsShape,
 )
 
 __all__ = ["Location", "RuleSet", "load_rules"]
@@ -39,6 +43,7 @@ FACTS = "facts.yaml"
 CATEGORIES = "categories"
 
 M = TypeVar("M", bound=BaseModel)
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,53 @@ class RuleSet:
         for category in self.categories:
             for child in category.items:
                 yield from (child.items if isinstance(child, Indicator) else (child,))
+
+    def role(self, item_id: str) -> Role:
+        """The kind of section the item is in: ``score``, ``bonus`` or ``penalty``."""
+        return self._roles.get(item_id, "score")
+
+    @cached_property
+    def _roles(self) -> dict[str, Role]:
+        roles: dict[str, Role] = {}
+        for category in self.categories:
+            for child in category.items:
+                for item in child.items if isinstance(child, Indicator) else (child,):
+                    roles[item.id] = category.kind
+        return roles
+
+    def judged_items(self) -> dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]]:
+        """Items scored by assessors: id -> (item, shape, lowest, highest score)."""
+        found: dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]] = {}
+        nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in self.items()]
+        if self.manifest.bonus is not None:
+            nodes.append(("bonus", self.manifest.bonus))
+        for item_id, item in nodes:
+            if isinstance(item.score, JudgedShape):
+                found[item_id] = (item, item.score, *self.bounds(item, item_id))
+        return found
+
+    def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal]:
+        """The lowest (None: no floor) and highest score of an item."""
+        return item_bounds(item, self.role(item_id))
+
+
+Role = Literal["score", "bonus", "penalty"]
+
+
+def item_bounds(item: Item | Bonus, role: str) -> tuple[Decimal | None, Decimal]:
+    """An item's score range: [floor, points], or [-points, 0] in a penalty section."""
+    if role == "penalty":
+        return -item.points, _ZERO
+    return (item.floor if isinstance(item, Item) else _ZERO), item.points
+
+
+def node_bounds(
+    points: Decimal | None, floor: Decimal | None, role: str
+) -> tuple[Decimal | None, Decimal | None]:
+    """An indicator's or category's range: [floor, points], or [-points, 0] in a penalty one."""
+    if role == "penalty":
+        return (None if points is None else -points), _ZERO
+    return floor, points
 
 
 @in_context
@@ -259,6 +311,30 @@ class _Reader:
             if isinstance(child, Indicator):
                 for j, item in enumerate(child.items):
                     place(item.id, ("items", i, "items", j))
+                    self.check_item(item, ("items", i, "items", j), doc, category.kind)
+            else:
+                self.check_item(child, ("items", i), doc, category.kind)
+
+    def check_item(
+        self, item: Item, loc: tuple[str | int, ...], doc: _yaml.Document, role: str
+    ) -> None:
+        """A judged shape only as an item's own; a penalty section's points only deductions."""
+        if isinstance(item.score, PartsShape):
+            for k, part in enumerate(item.score.parts):
+                if isinstance(part.score, JudgedShape):
+                    where = (*loc, "score", "parts", k, "score", "kind")
+                    message = "a judged score is an item's own, not a part's: make it an item"
+                    self.problems.append(doc.problem(where, message))
+        if role != "penalty":
+            return
+        if isinstance(item, Item) and item.floor != _ZERO:
+            self.problems.append(
+                doc.problem((*loc, "floor"), "a penalty item's floor is minus its points")
+            )
+        for path, points in _shape_points(item.score, (*loc, "score")):
+            if points > 0:
+                message = f"a penalty section deducts: write -{points}, not {points}"
+                self.problems.append(doc.problem(path, message))
 
     def check_fact_keys(self, facts: FactsFile) -> None:
         doc = self.docs[FACTS]
@@ -282,6 +358,23 @@ class _Reader:
                 seen[node_id] = where
                 continue
             self.problems.append(Problem(where.path, where.line, where.col, message))
+
+
+def _shape_points(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[Any, Decimal]]:
+    """Every number of points a shape awards, with where it is written (a penalty's check)."""
+    from .model import CasesShape, TiersShape
+
+    if isinstance(shape, PartsShape):
+        for k, part in enumerate(shape.parts):
+            yield (*loc, "parts", k, "points"), part.points
+    elif isinstance(shape, TiersShape):
+        for k, band in enumerate(shape.bands):
+            yield (*loc, "bands", k, "points"), band.points
+        yield (*loc, "otherwise"), shape.otherwise
+    elif isinstance(shape, CasesShape):
+        for k, case in enumerate(shape.cases):
+            yield (*loc, "cases", k, "points"), case.points
+        yield (*loc, "otherwise"), shape.otherwise
 
 
 def _field_names() -> list[str]:

@@ -34,11 +34,14 @@ __all__ = [
     "Category",
     "Check",
     "DeductionsShape",
+    "EntityGroup",
     "FactDecl",
     "FactsFile",
     "FormulaShape",
+    "Grade",
     "Indicator",
     "Item",
+    "JudgedShape",
     "Manifest",
     "NotApplicable",
     "Part",
@@ -92,6 +95,18 @@ _NUM_SCHEMA = {"type": ["string", "number"], "description": "a number expression
 BoolExpr = Annotated[Formula, _compiler("bool"), WithJsonSchema(_BOOL_SCHEMA)]
 NumExpr = Annotated[Formula, _compiler("number"), WithJsonSchema(_NUM_SCHEMA)]
 Points = Annotated[Decimal, Field(ge=0, le=100000, allow_inf_nan=False)]
+Signed = Annotated[Decimal, Field(ge=-100000, le=100000, allow_inf_nan=False)]
+"""Points that may be negative: a deduction written as the source writes it (-5)."""
+
+
+def _none_word(value: Any) -> Any:
+    return None if isinstance(value, str) and value.strip().lower() == "none" else value
+
+
+Floor = Annotated[Signed | None, BeforeValidator(_none_word)]
+"""The lowest a node may score: 0 (扣完为止, the default), a negative number, or ``none``."""
+Cap = Annotated[Points | None, BeforeValidator(_none_word)]
+"""Declared points, or ``none``: a bonus or penalty section with no cap."""
 Text = Annotated[str, Field(min_length=1)]
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 NodeId = Annotated[str, Field(pattern=r"^[^\s/\\]{1,64}$")]
@@ -119,7 +134,7 @@ class Part(_Strict):
     """One line of a checklist."""
 
     label: Text
-    points: Points
+    points: Signed
     departments: Departments = ()
     when: BoolExpr | None = None
     each: NumExpr | None = None
@@ -128,6 +143,8 @@ class Part(_Strict):
     @model_validator(mode="after")
     def _one_shape(self) -> Part:
         _one_of(self, ("when", "each", "score"))
+        if self.points < 0 and self.score is not None:
+            raise ValueError("a part with a nested score cannot be worth negative points")
         return self
 
 
@@ -136,6 +153,23 @@ class PartsShape(_Strict):
 
     kind: Literal["parts"]
     parts: tuple[Part, ...] = Field(min_length=1)
+
+
+def _check_bounds(band: Band | Grade) -> None:
+    if band.at_least is not None and band.above is not None:
+        raise ValueError("give at most one of at_least, above")
+    if band.below is not None and band.at_most is not None:
+        raise ValueError("give at most one of below, at_most")
+    low = band.at_least if band.at_least is not None else band.above
+    high = band.below if band.below is not None else band.at_most
+    if low is None and high is None:
+        raise ValueError("a band needs a bound: at_least, above, below or at_most")
+    if (
+        low is not None
+        and high is not None
+        and (low > high or (low == high and (band.above is not None or band.below is not None)))
+    ):
+        raise ValueError(f"empty band: lower bound {low} is not below upper bound {high}")
 
 
 class Band(_Strict):
@@ -150,19 +184,7 @@ class Band(_Strict):
 
     @model_validator(mode="after")
     def _bounds(self) -> Band:
-        if self.at_least is not None and self.above is not None:
-            raise ValueError("give at most one of at_least, above")
-        if self.below is not None and self.at_most is not None:
-            raise ValueError("give at most one of below, at_most")
-        low, high = self.lower, self.upper
-        if low is None and high is None:
-            raise ValueError("a band needs a bound: at_least, above, below or at_most")
-        if (
-            low is not None
-            and high is not None
-            and (low > high or (low == high and (self.above is not None or self.below is not None)))
-        ):
-            raise ValueError(f"empty band: lower bound {low} is not below upper bound {high}")
+        _check_bounds(self)
         return self
 
     @property
@@ -202,7 +224,7 @@ class Case(_Strict):
     """One condition of a ``cases`` shape."""
 
     when: BoolExpr
-    points: Points
+    points: Signed
     label: Text | None = None
 
 
@@ -211,7 +233,7 @@ class CasesShape(_Strict):
 
     kind: Literal["cases"]
     cases: tuple[Case, ...] = Field(min_length=1)
-    otherwise: Points = Decimal(0)
+    otherwise: Signed = Decimal(0)
     otherwise_label: Text | None = None
 
 
@@ -240,9 +262,9 @@ class DeductionsShape(_Strict):
     model_config = ConfigDict(populate_by_name=False)
 
     kind: Literal["deductions"]
-    start: Points | None = Field(None, alias="from")
+    start: Signed | None = Field(None, alias="from")
     steps: tuple[Step, ...] = Field(min_length=1)
-    floor: Points = Decimal(0)
+    floor: Signed = Decimal(0)
 
 
 class FormulaShape(_Strict):
@@ -262,8 +284,25 @@ class TargetShape(_Strict):
     met_when: Literal["at_least", "above", "below", "at_most"] = "at_least"
 
 
+class JudgedShape(_Strict):
+    """Points awarded by assessors: each entity's facts file gives the score (or the
+    deduction), a reason, and optionally the evidence and the assessor, under ``judged``."""
+
+    kind: Literal["judged"]
+    give: Literal["score", "deduction"] = "score"
+    default: Literal["none", "full"] = "none"
+    reason: Literal["required", "optional"] = "required"
+    label: Text | None = None
+
+
 Shape = Annotated[
-    PartsShape | TiersShape | CasesShape | DeductionsShape | FormulaShape | TargetShape,
+    PartsShape
+    | TiersShape
+    | CasesShape
+    | DeductionsShape
+    | FormulaShape
+    | TargetShape
+    | JudgedShape,
     Field(discriminator="kind"),
 ]
 
@@ -275,8 +314,12 @@ class NotApplicable(_Strict):
     """When an item does not apply, and what it then awards."""
 
     when: BoolExpr
-    award: Points | None = None
+    award: Signed | None = None
     reason: Text
+
+
+AppliesTo = tuple[Text, ...] | None
+"""Entity groups or entities a node applies to; ``None``: every entity."""
 
 
 class _Scored(_Strict):
@@ -286,6 +329,7 @@ class _Scored(_Strict):
     criteria: Text
     responsible: Text | None = None
     departments: Departments = Field(min_length=1)
+    assessing: Text | None = None
     score: Shape
 
 
@@ -295,6 +339,14 @@ class Item(_Scored):
     id: NodeId
     section: Text | None = None
     not_applicable: NotApplicable | None = None
+    floor: Floor = Decimal(0)
+    applies_to: AppliesTo = None
+
+    @model_validator(mode="after")
+    def _floor(self) -> Item:
+        if self.floor is not None and self.floor > self.points:
+            raise ValueError(f"floor {self.floor} is above the item's points {self.points}")
+        return self
 
 
 class Indicator(_Strict):
@@ -305,6 +357,8 @@ class Indicator(_Strict):
     section: Text | None = None
     points: Points
     items: tuple[Item, ...] = Field(min_length=1)
+    floor: Floor = Decimal(0)
+    applies_to: AppliesTo = None
 
 
 def _child_kind(value: Any) -> str:
@@ -320,12 +374,30 @@ Child = Annotated[
 
 
 class Category(_Strict):
-    """A category file."""
+    """A category file.
+
+    ``kind: penalty`` makes a section of deductions: its items score 0 down to
+    minus their points, and the section down to minus its points (``none``: no
+    cap). ``kind: bonus`` is a section of extra points (``points: none``: no cap).
+    Neither counts in what the scheme can give.
+    """
 
     id: NodeId
     title: Text
-    points: Points
-    items: tuple[Child, ...] = Field(min_length=1)
+    kind: Literal["score", "bonus", "penalty"] = "score"
+    points: Cap
+    floor: Floor = Decimal(0)
+    criteria: Text | None = None
+    applies_to: AppliesTo = None
+    items: tuple[Child, ...] = Field((), min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Category:
+        if self.points is None and self.kind == "score":
+            raise ValueError("only a bonus or penalty section may have points: none")
+        if not self.items and self.criteria is None:
+            raise ValueError("a category needs items, or criteria text when it has none")
+        return self
 
 
 class Bonus(_Scored):
@@ -343,6 +415,40 @@ class Veto(_Strict):
     criteria: Text
     responsible: Text | None = None
     departments: Departments = Field(min_length=1)
+    grade: Text | None = None
+
+
+class Grade(_Strict):
+    """A grade band on the total; bounds written as a tier band's."""
+
+    grade: Text
+    at_least: Decimal | None = Field(None, allow_inf_nan=False)
+    above: Decimal | None = Field(None, allow_inf_nan=False)
+    below: Decimal | None = Field(None, allow_inf_nan=False)
+    at_most: Decimal | None = Field(None, allow_inf_nan=False)
+    label: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Grade:
+        _check_bounds(self)
+        return self
+
+    def contains(self, value: Decimal) -> bool:
+        """Whether ``value`` falls in this band."""
+        return not (
+            (self.at_least is not None and value < self.at_least)
+            or (self.above is not None and value <= self.above)
+            or (self.below is not None and value >= self.below)
+            or (self.at_most is not None and value > self.at_most)
+        )
+
+
+class EntityGroup(_Strict):
+    """A group of assessed entities (重点考核部门, 乡镇 …) and its members."""
+
+    id: Text
+    title: Text | None = None
+    members: tuple[Text, ...] = Field(min_length=1)
 
 
 class Rounding(_Strict):
@@ -364,6 +470,8 @@ class Manifest(_Strict):
     normal_result: Text | None = None
     bonus: Bonus | None = None
     vetoes: tuple[Veto, ...] = ()
+    grades: tuple[Grade, ...] = ()
+    groups: tuple[EntityGroup, ...] = ()
 
 
 class FactDecl(_Strict):

@@ -32,4 +32,4 @@ def score(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Scores:
         given = type(ruleset).__name__
         raise TypeError(f"score() needs a RuleSet from load_rules(), not {given}")
     facts = facts.bound_to(ruleset) if isinstance(facts, Facts) else check_facts(ruleset, facts)
-    return plan(ruleset).score(facts.values)
+    return plan(ruleset).score(facts.run_values)

@@ -25,6 +25,7 @@ __all__ = [
     "FormulaTrace",
     "Input",
     "ItemResult",
+    "JudgedTrace",
     "NodeResult",
     "PartTrace",
     "PartsTrace",
@@ -145,7 +146,29 @@ class TargetTrace(NamedTuple):
     value: Decimal
 
 
-ShapeTrace = PartsTrace | TiersTrace | CasesTrace | DeductionsTrace | FormulaTrace | TargetTrace
+class JudgedTrace(NamedTuple):
+    """Points an assessor awarded (``judged`` False: the declared default applied)."""
+
+    judged: bool
+    score: Decimal
+    points: Decimal
+    reason: str | None
+    evidence: str | None
+    assessor: str | None
+    deduction: Decimal | None
+    value: Decimal
+    label: str | None = None
+
+
+ShapeTrace = (
+    PartsTrace
+    | TiersTrace
+    | CasesTrace
+    | DeductionsTrace
+    | FormulaTrace
+    | TargetTrace
+    | JudgedTrace
+)
 
 
 class ItemResult(NamedTuple):
@@ -169,11 +192,19 @@ class ItemResult(NamedTuple):
     not_applicable: str | None
     raw: Decimal
     clamped: bool
+    floor: Decimal | None = Decimal(0)
+    role: Literal["score", "bonus", "penalty"] = "score"
+    assessing: str | None = None
 
     @property
     def lost(self) -> Decimal:
-        """Points not earned."""
-        return self.points - self.score
+        """Points not earned; in a penalty section, the points deducted."""
+        return -self.score if self.role == "penalty" else self.points - self.score
+
+    @property
+    def penalty(self) -> bool:
+        """Whether this item deducts (a penalty section's item)."""
+        return self.role == "penalty"
 
 
 class NodeResult(NamedTuple):
@@ -186,16 +217,28 @@ class NodeResult(NamedTuple):
     children: tuple[NodeResult | ItemResult, ...]
     sum: Decimal
     score: Decimal
+    role: Literal["score", "bonus", "penalty"] = "score"
+    bounded: bool = True
+    floor: Decimal | None = Decimal(0)
 
     @property
     def capped(self) -> bool:
-        """Whether the declared points cut the children's sum."""
-        return self.sum > self.points
+        """Whether the declared points (a penalty section's: its most deduction) cut the sum."""
+        if self.role == "penalty":
+            return self.bounded and self.sum < -self.points
+        return self.bounded and self.sum > self.points
+
+    @property
+    def floored(self) -> bool:
+        """Whether the node's floor lifted the children's sum."""
+        return self.role != "penalty" and self.score > self.sum
 
     @property
     def lost(self) -> Decimal:
-        """Points not earned."""
-        return self.points - self.score
+        """Points not earned; in a penalty section, the points deducted."""
+        if self.role == "penalty":
+            return -self.score
+        return self.points - self.score if self.bounded else Decimal(0)
 
     def items(self) -> tuple[ItemResult, ...]:
         """Every item below this node, in order."""
@@ -269,6 +312,9 @@ class Result:
     rules_sha256: str
     facts_sha256: str
     engine_version: str
+    grade: str | None = None
+    entity: str | None = None
+    period: str | None = None
 
     @classmethod
     def lazy(cls, expand: Callable[[], Expansion], **fields: Any) -> Result:

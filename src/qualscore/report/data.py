@@ -28,11 +28,14 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
     lang = language or result.language
     return {
         "ruleset": {"id": result.ruleset_id, "title": result.title, "year": result.year},
+        "entity": result.entity,
+        "period": result.period,
         "total": fmt(result.total),
         "possible": fmt(result.possible),
         "vetoed": result.vetoed,
         "result": result.result,
         "result_label": result.result_label,
+        "grade": result.grade,
         "categories": [_node(c, lang) for c in result.categories],
         "bonus": _item(result.bonus, lang) if result.bonus else None,
         "vetoes": [
@@ -79,7 +82,9 @@ def _node(node: NodeResult, language: str) -> dict[str, Any]:
         "id": node.id,
         "kind": node.kind,
         "title": node.title,
-        "max": fmt(node.points),
+        "role": node.role,
+        "max": fmt(node.points) if node.bounded else None,
+        "floor": None if node.floor is None else fmt(node.floor),
         "sum": fmt(node.sum),
         "score": fmt(node.score),
         "capped": node.capped,
@@ -96,10 +101,13 @@ def _item(item: ItemResult, language: str) -> dict[str, Any]:
         "kind": "item",
         "title": item.title,
         "section": item.section,
+        "role": item.role,
         "max": fmt(item.points),
+        "floor": None if item.floor is None else fmt(item.floor),
         "score": fmt(item.score),
         "lost": fmt(item.lost),
         "departments": list(item.departments),
+        "assessing": item.assessing,
         "not_applicable": item.not_applicable,
         "inputs": [_input(i) for i in item.inputs],
         "explanation": explain(item, language),
@@ -132,6 +140,7 @@ def _plain(value: Any) -> Any:
             "DeductionsTrace",
             "FormulaTrace",
             "TargetTrace",
+            "JudgedTrace",
         ):
             return _trace(value)  # type: ignore[arg-type]
         return {name: _plain(v) for name, v in value._asdict().items()}

@@ -10,10 +10,25 @@ from decimal import Decimal
 
 from ..scoring.shapes import module_of_trace
 from ..scoring.shapes._common import value_text
-from ..trace import Input, ItemResult, ShapeTrace
+from ..trace import Input, ItemResult, NodeResult, Result, ShapeTrace
 from ..words import fmt, words
 
-__all__ = ["explain", "value_text"]
+__all__ = ["explain", "identity", "max_text", "value_text"]
+
+
+def max_text(node: NodeResult | ItemResult) -> str:
+    """The 满分 column: a penalty's most deduction as minus, ``—`` for a section with no cap."""
+    if isinstance(node, NodeResult) and not node.bounded:
+        return "—"
+    return fmt(-node.points) if node.role == "penalty" else fmt(node.points)
+
+
+def identity(result: Result, language: str) -> list[str]:
+    """Whom and what period the report is about, and the grade: one line each that is known."""
+    w = words(language)
+    sep = "：" if language == "zh" else ": "
+    pairs = [("entity", result.entity), ("period", result.period), ("grade", result.grade)]
+    return [f"{w[key]}{sep}{value}" for key, value in pairs if value is not None]
 
 
 def explain(item: ItemResult, language: str) -> list[str]:
@@ -29,13 +44,20 @@ def explain(item: ItemResult, language: str) -> list[str]:
     elif item.shape is not None:
         lines.extend(_shape(item.shape, item.inputs, language, ""))
     if item.clamped:
-        bounded = min(max(item.raw, Decimal(0)), item.points)
+        low = item.floor if item.role != "penalty" else -item.points
+        top = Decimal(0) if item.role == "penalty" else item.points
+        bounded = item.raw if low is None or item.raw > low else low
+        bounded = top if top < bounded else bounded
         lines.append(f"{fmt(item.raw)} → {w['clamped']} {fmt(bounded)}")
     lines.append(_summary(item, language))
     return lines
 
 
 def _summary(item: ItemResult, language: str) -> str:
+    if item.role == "penalty":
+        if language == "zh":
+            return f"扣 {fmt(-item.score)} 分（最多扣 {fmt(item.points)} 分）"
+        return f"deducts {fmt(-item.score)} (at most {fmt(item.points)})"
     if language == "zh":
         return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
     return f"scores {fmt(item.score)} of {fmt(item.points)} (lost {fmt(item.lost)})"

@@ -14,7 +14,7 @@ from importlib.resources import files
 from ..trace import Input, ItemResult, NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, headroom, sentence
-from .explain import explain, value_text
+from .explain import explain, max_text, value_text
 
 __all__ = ["to_html"]
 
@@ -72,11 +72,18 @@ def _summary(result: Result, w: dict[str, str]) -> str:
             f'<div class="card"><div class="muted">{w["result"]}</div>'
             f'<div class="big">{escape(result.result_label)}</div></div>'
         )
+    for key in ("entity", "period", "grade"):
+        value = getattr(result, key)
+        if value is not None:
+            cards.append(
+                f'<div class="card" data-{key}=""><div class="muted">{w[key]}</div>'
+                f'<div class="big">{escape(value)}</div></div>'
+            )
     return '<div class="summary">' + "".join(cards) + "</div>"
 
 
 def _bars(result: Result, w: dict[str, str]) -> str:
-    rows = [(c.title, c.score, c.points, c.capped) for c in result.categories]
+    rows = [(c.title, c.score, c.points, c.capped) for c in result.categories if c.role == "score"]
     if result.bonus is not None:
         rows.append((w["bonus"], result.bonus.score, result.bonus.points, False))
     top = max((r[2] for r in rows), default=Decimal(1)) or Decimal(1)
@@ -115,7 +122,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
         else ""
     )
     out = [
-        f"<h3>{escape(category.title)}（{fmt(category.score)} / {fmt(category.points)}）{cap}</h3>",
+        f"<h3>{escape(category.title)}（{fmt(category.score)} / {max_text(category)}）{cap}</h3>",
         _head(w),
     ]
     for child in category.children:
@@ -128,7 +135,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
             out.append(
                 f'<div class="row indicator" data-indicator="{escape(child.id)}">'
                 f"<span>{escape(child.id)}</span><span>{escape(child.title)}{icap}</span>"
-                f'<span class="n">{fmt(child.points)}</span>'
+                f'<span class="n">{max_text(child)}</span>'
                 f'<span class="n">{fmt(child.score)}</span>'
                 f'<span class="n">{fmt(child.lost)}</span></div>'
             )
@@ -154,10 +161,11 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
     return (
         f'<details class="item" data-item="{escape(item.id)}"><summary class="row">'
         f"<span>{escape(label or item.id)}</span><span>{escape(item.title)}</span>"
-        f'<span class="n">{fmt(item.points)}</span><span class="n">{fmt(item.score)}</span>{lost}'
+        f'<span class="n">{max_text(item)}</span><span class="n">{fmt(item.score)}</span>{lost}'
         f'</summary><div class="explain">{content}'
         f"<p><b>{w['criteria']}</b>{sep}{escape(item.criteria)}</p>"
         f"<p><b>{w['departments']}</b>{sep}{escape('、'.join(item.departments))}</p>"
+        + (f"<p><b>{w['assessing']}</b>{sep}{escape(item.assessing)}</p>" if item.assessing else "")
         + (f"<p><b>{w['inputs']}</b></p><ul>{inputs}</ul>" if inputs else "")
         + f"{lines}<p><b>{w['explanation']}</b>{sep}{escape(sentence(item, language))}</p>"
         + "</div></details>"

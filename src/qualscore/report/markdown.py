@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..trace import NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, headroom, sentence
+from .explain import identity, max_text
 from .safe import md
 
 __all__ = ["to_markdown"]
@@ -35,8 +36,8 @@ def to_markdown(result: Result, language: str) -> str:
         "|---|--:|--:|--:|---|",
     ]
     for c in result.categories:
-        note = f"{fmt(c.sum)} → {w['cap']} {fmt(c.points)}" if c.capped else fmt(c.sum)
-        out.append(_row(md(c.title), fmt(c.points), fmt(c.score), fmt(c.lost), note))
+        note = f"{fmt(c.sum)} → {w['cap']} {max_text(c)}" if c.capped else fmt(c.sum)
+        out.append(_row(md(c.title), max_text(c), fmt(c.score), fmt(c.lost), note))
     if result.bonus is not None:
         b = result.bonus
         out.append(_row(w["bonus"], fmt(b.points), fmt(b.score), "", fmt(b.raw)))
@@ -61,14 +62,15 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
         )
     if result.result_label:
         lines.append(f"- {w['result']}{sep}{md(result.result_label)}")
+    lines += [f"- {md(line)}" for line in identity(result, language)]
     return [*lines, ""]
 
 
 def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[str]:
     out = [
-        f"### {md(category.title)}（{fmt(category.score)} / {fmt(category.points)}）"
+        f"### {md(category.title)}（{fmt(category.score)} / {max_text(category)}）"
         if language == "zh"
-        else f"### {md(category.title)} ({fmt(category.score)} / {fmt(category.points)})",
+        else f"### {md(category.title)} ({fmt(category.score)} / {max_text(category)})",
         "",
     ]
     out += [
@@ -82,7 +84,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
                 _row(
                     f"**{md(child.id)}**",
                     f"**{md(child.title)}**{cap}",
-                    fmt(child.points),
+                    max_text(child),
                     fmt(child.score),
                     fmt(child.lost),
                     "",
@@ -96,7 +98,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
                 _row(
                     md(item.id),
                     md(item.title),
-                    fmt(item.points),
+                    max_text(item),
                     fmt(item.score),
                     fmt(item.lost),
                     md(sentence(item, language)),

@@ -15,7 +15,7 @@ from rich.text import Text
 from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, headroom
-from .explain import explain, value_text
+from .explain import explain, identity, max_text, value_text
 from .safe import plain
 
 __all__ = ["render_departments", "render_headroom", "render_item", "render_table"]
@@ -25,8 +25,9 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     """Print the score table: categories, indicators, items, bonus, total, veto."""
     language = language or result.language
     w = words(language)
+    who = " · ".join(v for v in (result.entity, result.period) if v is not None)
     table = Table(
-        title=plain(result.title),
+        title=plain(f"{result.title} — {who}" if who else result.title),
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
@@ -75,6 +76,8 @@ def render_table(result: Result, console: Console, language: str | None = None) 
                 else f"{w['result']}: {result.result_label}"
             )
         )
+    for line in identity(result, language):
+        console.print(plain(line))
     console.print(
         Text(
             f"{w['rules']} sha256 {result.rules_sha256[:12]} · {w['facts']} sha256 "
@@ -89,12 +92,12 @@ def _add_node(
 ) -> None:
     title = node.title
     if node.capped:
-        title += f"（{fmt(node.sum)} → {w['cap']} {fmt(node.points)}）"
+        title += f"（{fmt(node.sum)} → {w['cap']} {max_text(node)}）"
     shown_id = "" if node.kind == "category" else node.id
     table.add_row(
         plain(indent + shown_id, style=style),
         plain(title, style=style),
-        fmt(node.points),
+        max_text(node),
         Text(fmt(node.score), style=style),
         fmt(node.lost),
     )
@@ -105,7 +108,7 @@ def _add_item(table: Table, item: ItemResult, indent: str, label: str | None = N
     table.add_row(
         plain(indent + (label or item.id)),
         plain(item.title),
-        fmt(item.points),
+        max_text(item),
         fmt(item.score),
         Text(fmt(item.lost), style=lost_style),
     )
@@ -123,6 +126,8 @@ def render_item(
         body.append(plain(f"{w['content']}{sep}{item.content}"))
     body.append(plain(f"{w['criteria']}{sep}{item.criteria}"))
     body.append(plain(f"{w['departments']}{sep}{'、'.join(item.departments)}"))
+    if item.assessing:
+        body.append(plain(f"{w['assessing']}{sep}{item.assessing}"))
     if item.inputs:
         body.append(Text(w["inputs"] + sep, style="bold"))
         for i in item.inputs:

@@ -29,7 +29,7 @@ from typing import Any
 from .._gc import collector_paused
 from .._version import __version__
 from ..formula import Formula, Value
-from ..loader import RuleSet
+from ..loader import RuleSet, item_bounds, node_bounds
 from ..model import Bonus, Category, FactDecl, Indicator, Item, Shape
 from ..trace import Input, ItemResult, NodeResult, Result, ShapeTrace, VetoResult
 from ..words import words
@@ -37,7 +37,16 @@ from . import runtime
 from .gen import Gen, Space
 from .shapes import module
 
-__all__ = ["MODES", "Plan", "Scores", "formulas", "item_function", "plan"]
+__all__ = [
+    "MODES",
+    "Plan",
+    "Scores",
+    "formulas",
+    "grade_of",
+    "item_function",
+    "plan",
+    "possible",
+]
 
 MODES = {
     "half_up": ROUND_HALF_UP,
@@ -57,6 +66,24 @@ class Scores:
     nodes: Mapping[str, Decimal]
     total: Decimal
     vetoed: bool
+    grade: str | None = None
+
+
+def possible(ruleset: RuleSet) -> Decimal:
+    """What the scheme can give: the points of its scored categories (not bonus or penalty)."""
+    return sum((c.points or _ZERO for c in ruleset.categories if c.kind == "score"), _ZERO)
+
+
+def grade_of(ruleset: RuleSet, total: Decimal, held: tuple[bool, ...]) -> str | None:
+    """The grade: the first held veto's grade if it declares one, else the total's band."""
+    manifest = ruleset.manifest
+    for veto, h in zip(manifest.vetoes, held, strict=True):
+        if h and veto.grade is not None:
+            return veto.grade
+    for band in manifest.grades:
+        if band.contains(total):
+            return band.grade
+    return None
 
 
 def formulas(node: Item | Bonus | Shape) -> Iterator[Formula]:
@@ -110,7 +137,9 @@ class _Writer:
             )
         )
 
-    def item(self, gen: Gen, item: Item | Bonus, item_id: str) -> tuple[str, str]:
+    def item(
+        self, gen: Gen, item: Item | Bonus, item_id: str, role: str = "score"
+    ) -> tuple[str, str]:
         """The item's rounded score, and its record ``(raw, score, state, shape record)``.
 
         ``state`` is 0 (scored), 1 (not applicable) or 2 + i (the target fact i is blank).
@@ -121,6 +150,7 @@ class _Writer:
         reads = {n for f in formulas(item) for n in f.names}
         blank = sorted(self.facts[k] for k in reads if self.facts[k] in self.targets)
         depth = gen.depth
+        lower, upper = item_bounds(item, role)
         for n, index in enumerate(blank):
             with gen.block(f"{'if' if n == 0 else 'elif'} _f{index} is None:"):
                 self._set(gen, raw, "_Z", state, str(2 + index), record)
@@ -130,18 +160,31 @@ class _Writer:
             gen.depth += 1
         na = item.not_applicable if isinstance(item, Item) else None
         if na is not None:
-            award = gen.const(na.award if na.award is not None else item.points)
+            award = gen.const(na.award if na.award is not None else upper)
             with gen.block(f"if {gen.expr(na.when)}:"):
                 self._set(gen, raw, award, state, "1", record)
             gen.line("else:")
             gen.depth += 1
-        value, shape_record = gen.shape(item.score, gen.const(item.points))
+        gen.item = (item_id, lower, upper)
+        value, shape_record = gen.shape(item.score, gen.const(upper))
         self._set(gen, raw, value, state, "0", record, shape_record)
         gen.depth = depth
-        points, bounded, score = gen.const(item.points), gen.tmp(), gen.tmp()
-        # Compare, don't max(): max(Decimal('-0'), 0) is -0, which would print as '-0.00'.
-        gen.line(f"{bounded} = _Z if {raw} <= _Z else ({points} if {points} < {raw} else {raw})")
-        gen.line(f"{score} = {bounded}.quantize({self.quantum}, {self.mode})")
+        points, bounded, score = gen.const(upper), gen.tmp(), gen.tmp()
+        if lower == _ZERO and upper == item.points:
+            # Compare, don't max(): max(Decimal('-0'), 0) is -0, which would print as '-0.00'.
+            gen.line(
+                f"{bounded} = _Z if {raw} <= _Z else ({points} if {points} < {raw} else {raw})"
+            )
+            gen.line(f"{score} = {bounded}.quantize({self.quantum}, {self.mode})")
+        else:
+            top = f"({points} if {points} < {raw} else {raw})"
+            if lower is None:
+                gen.line(f"{bounded} = {top}")
+            else:
+                low = gen.const(lower)
+                gen.line(f"{bounded} = {low} if {raw} <= {low} else {top}")
+            # + _Z: a signed score of zero is 0, never -0.
+            gen.line(f"{score} = {bounded}.quantize({self.quantum}, {self.mode}) + _Z")
         return score, f"({raw}, {score}, {state}, {record})"
 
     def _set(
@@ -152,34 +195,63 @@ class _Writer:
             gen.line(f"{state} = {code}")
             gen.line(f"{record} = {rec}")
 
-    def node(self, gen: Gen, node_id: str, points: Decimal, children: list[str]) -> str:
-        """The capped sum of ``children`` (locals); a ``(sum, score)`` text pair when traced."""
-        total, score, cap = gen.tmp(), gen.tmp(), gen.const(points)
+    def node(
+        self,
+        gen: Gen,
+        node_id: str,
+        bounds: tuple[Decimal | None, Decimal | None],
+        children: list[str],
+        signed: bool,
+    ) -> str:
+        """The bounded sum of ``children`` (locals); a ``(sum, score)`` text pair when traced.
+
+        ``signed``: a child may score below zero, so the node's floor is applied too.
+        """
+        lower, upper = bounds
+        total, score = gen.tmp(), gen.tmp()
         gen.line(f"{total} = {' + '.join(['_Z', *children])}")
-        gen.line(f"{score} = {cap} if {cap} < {total} else {total}")
+        if upper is None:
+            gen.line(f"{score} = {total}")
+        else:
+            cap = gen.const(upper)
+            gen.line(f"{score} = {cap} if {cap} < {total} else {total}")
+        if lower is not None and (signed or lower != _ZERO):
+            low = gen.const(lower)
+            gen.line(f"{score} = {low} if {score} < {low} else {score}")
         if not self.traced:
             gen.line(f"_N[{node_id!r}] = {score}")
         return f"{total}, {score}"
 
     def category(self, gen: Gen, category: Category) -> str:
         scores, records = [], []
+        role = category.kind
+        signed_cat = False
         for child in category.items:
             if isinstance(child, Indicator):
                 inner, inner_records = [], []
+                signed = False
                 for item in child.items:
-                    score, record = self.item(gen, item, item.id)
+                    score, record = self.item(gen, item, item.id, role)
                     self._store(gen, item.id, score)
                     inner.append(score)
                     inner_records.append(record)
-                pair = self.node(gen, child.id, child.points, inner)
+                    low = item_bounds(item, role)[0]
+                    signed = signed or low is None or low < _ZERO
+                bounds = node_bounds(child.points, child.floor, role)
+                pair = self.node(gen, child.id, bounds, inner, signed)
+                low = bounds[0]
+                signed_cat = signed_cat or (signed and (low is None or low < _ZERO))
                 scores.append(pair.split(", ")[1])
                 records.append(f"({pair}, ({', '.join(inner_records)},))")
             else:
-                score, record = self.item(gen, child, child.id)
+                score, record = self.item(gen, child, child.id, role)
                 self._store(gen, child.id, score)
+                low = item_bounds(child, role)[0]
+                signed_cat = signed_cat or low is None or low < _ZERO
                 scores.append(score)
                 records.append(record)
-        pair = self.node(gen, category.id, category.points, scores)
+        bounds = node_bounds(category.points, category.floor, role)
+        pair = self.node(gen, category.id, bounds, scores, signed_cat)
         return f"({pair}, ({', '.join(records)},))" if self.traced else pair.split(", ")[1]
 
     def _store(self, gen: Gen, item_id: str, score: str) -> None:
@@ -223,6 +295,10 @@ class _Writer:
         ]
         return "\n".join(header + self.functions)
 
+    def _graded(self) -> bool:
+        manifest = self.ruleset.manifest
+        return bool(manifest.grades) or any(v.grade is not None for v in manifest.vetoes)
+
     def _main(self, cats: list[str], has_bonus: bool) -> str:
         if self.traced:
             lines = [f"    _r{i} = {c}" for i, c in enumerate(cats)]
@@ -237,7 +313,11 @@ class _Writer:
         lines.append("    _b = _bonus(v, _I, _N)" if has_bonus else "    _b = _Z")
         parts = " + ".join(["_Z", *(f"_r{i}" for i in range(len(cats)))])
         lines.append(f"    _t = ({parts}) + _b")
-        lines.append("    return _Scores(_I, _N, _t, True in _vetoes(v))")
+        if self._graded():
+            lines.append("    _h = _vetoes(v)")
+            lines.append("    return _Scores(_I, _N, _t, True in _h, _grade(_t, _h))")
+        else:
+            lines.append("    return _Scores(_I, _N, _t, True in _vetoes(v))")
         return "\n".join(["def run(v):", *lines, ""])
 
 
@@ -282,7 +362,8 @@ class Plan:
                 writer = _Writer(self.ruleset, traced)
                 source = writer.module()
                 name = f"<qualscore:{self.ruleset.id}{':trace' if traced else ''}>"
-                run = _load(source, writer.space, name, {"_Scores": Scores})
+                extra = {"_Scores": Scores, "_grade": partial(grade_of, self.ruleset)}
+                run = _load(source, writer.space, name, extra)
             self._sources[traced], self._runs[traced] = source, run
             self._tables[traced] = tuple(writer.space.formulas)
         return run
@@ -296,7 +377,13 @@ class Plan:
         scores: Scores = self._compiled(False)(values)
         return scores
 
-    def result(self, values: Values, facts_sha256: str) -> Result:
+    def result(
+        self,
+        values: Values,
+        facts_sha256: str,
+        entity: str | None = None,
+        period: str | None = None,
+    ) -> Result:
         """The traced variant's records for one entity, as a lazily expanded Result.
 
         Raises:
@@ -321,6 +408,9 @@ class Plan:
             rules_sha256=self.ruleset.sha256,
             facts_sha256=facts_sha256,
             engine_version=__version__,
+            grade=grade_of(self.ruleset, total, held),
+            entity=entity,
+            period=period,
         )
 
 
@@ -329,7 +419,7 @@ class _Static:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self.possible = sum((c.points for c in ruleset.categories), _ZERO)
+        self.possible = possible(ruleset)
         self._bands: dict[int, Any] = {}
         self._labels: dict[int, Any] = {}
         self.order = {d.key: i for i, d in enumerate(ruleset.facts)}
@@ -376,8 +466,11 @@ class _Static:
         elif state >= 2:
             label = self.ruleset.facts[state - 2].label
             reason = words(self.ruleset.manifest.language)["no_target"].format(label=label)
-        trace = None if state else self.shape(item.score, shape_record, item.points)
-        bounded = _ZERO if raw <= _ZERO else min(raw, item.points)
+        role = self.ruleset.role(item_id) if isinstance(item, Item) else "score"
+        lower, upper = item_bounds(item, role)
+        trace = None if state else self.shape(item.score, shape_record, upper)
+        bounded = raw if lower is None or raw > lower else lower
+        bounded = upper if upper < bounded else bounded
         return ItemResult(
             id=item_id,
             title=item.title,
@@ -397,6 +490,9 @@ class _Static:
             not_applicable=reason,
             raw=raw,
             clamped=bounded != raw,
+            floor=lower,
+            role=role,
+            assessing=item.assessing,
         )
 
     def expand(
@@ -422,6 +518,7 @@ class _Static:
 
     def _category(self, category: Category, record: Any, values: Values) -> NodeResult:
         total, score, records = record
+        role = category.kind
         children: list[NodeResult | ItemResult] = []
         for child, rec in zip(category.items, records, strict=True):
             if isinstance(child, Indicator):
@@ -432,14 +529,18 @@ class _Static:
                 children.append(
                     NodeResult(
                         child.id, child.title, "indicator", child.points, items, inner_total,
-                        inner_score,
+                        inner_score, role, True,
+                        node_bounds(child.points, child.floor, role)[0],
                     )
                 )  # fmt: skip
             else:
                 children.append(self.item(child, child.id, rec, values))
+        points = category.points if category.points is not None else _ZERO
         return NodeResult(
-            category.id, category.title, "category", category.points, tuple(children), total, score
-        )
+            category.id, category.title, "category", points, tuple(children), total, score,
+            role, category.points is not None,
+            node_bounds(category.points, category.floor, role)[0],
+        )  # fmt: skip
 
 
 _PLANS: weakref.WeakKeyDictionary[RuleSet, Plan] = weakref.WeakKeyDictionary()
@@ -462,7 +563,7 @@ def item_function(ruleset: RuleSet, item: Item, item_id: str) -> Callable[[Value
     writer = _Writer(ruleset, traced=True)
 
     def body(gen: Gen) -> str:
-        return writer.item(gen, item, item_id)[1]
+        return writer.item(gen, item, item_id, ruleset.role(item_id))[1]
 
     writer.function("run", "v", body)
     source = "\n".join(writer.functions)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from . import cases, deductions, formula, parts, target, tiers
+from . import cases, deductions, formula, judged, parts, target, tiers
 
 __all__ = ["PARTS", "REGISTRY", "module", "module_of_trace"]
 
@@ -30,7 +30,7 @@ PARTS = ("KIND", "MODEL", "TRACE", "formulas", "emit", "expand", "branches", "re
 """What every shape module provides."""
 
 REGISTRY: dict[str, ModuleType] = {
-    m.KIND: m for m in (parts, tiers, cases, deductions, formula, target)
+    m.KIND: m for m in (parts, tiers, cases, deductions, formula, target, judged)
 }
 """``kind`` -> the module of that shape."""
 

@@ -43,7 +43,9 @@ def _part(gen: Gen, part: Part, total: str) -> str:
         value = gen.value(part.each)
         units, awarded = gen.tmp(), gen.tmp()
         gen.line(f"{units} = _Z if _Z > {value} else {value}")
-        gen.line(f"{awarded} = {units} * {points}")
+        # + _Z: no units of a negative part deduct 0, not -0.
+        signed = " + _Z" if part.points < 0 else ""
+        gen.line(f"{awarded} = {units} * {points}{signed}")
         gen.line(f"{total} = {total} + {awarded}")
         return f"({value}, {units}, {awarded})"
     assert part.score is not None

@@ -1,0 +1,121 @@
+"""``judged``: points awarded by assessors, given per entity in the facts file.
+
+A facts file gives, under ``judged``, each judged item's score (or deduction),
+the reason, and optionally the evidence and the assessor. The facts loader
+checks the score against the item's bounds and the reason where it is
+required, and hands the engine the score under the key ``judged:ID`` and the
+texts under ``judged:ID#`` (keys no fact can have: a fact key is an
+identifier). The generated code reads both with a :func:`repr` literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ...formula import Formula
+from ...model import JudgedShape
+from ...trace import Input, JudgedTrace
+from ...words import fmt
+from ..gen import Gen
+from ._common import Loc
+
+__all__ = [
+    "KIND",
+    "MODEL",
+    "TRACE",
+    "branches",
+    "emit",
+    "expand",
+    "explain",
+    "formulas",
+    "key",
+    "reached",
+]
+
+KIND = "judged"
+MODEL = JudgedShape
+TRACE = JudgedTrace
+
+
+def key(item_id: str) -> str:
+    """The key of an item's judged score in the values the engine runs on."""
+    return f"judged:{item_id}"
+
+
+def formulas(shape: JudgedShape) -> Iterator[Formula]:
+    """None: the score comes from the assessors."""
+    return iter(())
+
+
+def emit(gen: Gen, shape: JudgedShape, cap: str) -> tuple[str, str]:
+    """The judged score, or ``cap`` (full marks) where the default applies and none was given.
+
+    Record: ``(given score or None, (reason, evidence, assessor) or None)``.
+    """
+    item_id = gen.item[0]
+    given, value = gen.tmp(), gen.tmp()
+    gen.line(f"{given} = v.get({key(item_id)!r})")
+    gen.line(f"{value} = {cap} if {given} is None else {given}")
+    return value, f"({given}, v.get({key(item_id) + '#'!r}))"
+
+
+def expand(shape: JudgedShape, record: Any, sub: Any, cap: Decimal) -> JudgedTrace:
+    """The judgement as given, or the default."""
+    given, texts = record
+    reason, evidence, assessor = texts if texts is not None else (None, None, None)
+    score = cap if given is None else given
+    deduction = cap - score if shape.give == "deduction" else None
+    return JudgedTrace(
+        given is not None, score, cap, reason, evidence, assessor, deduction, score, shape.label
+    )
+
+
+def branches(shape: JudgedShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    """Judged; and not judged (full marks) where that is the declared default."""
+    yield (*loc, "judged"), "judged", "judged by the assessors"
+    if shape.default == "full":
+        yield (*loc, "judged"), "default", "not judged: full marks by default"
+
+
+def reached(trace: JudgedTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Judged, or the default."""
+    yield (*loc, "judged"), "judged" if trace.judged else "default"
+
+
+def explain(trace: JudgedTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
+    """``评审打分 X / Y 分：reason（依据：evidence）``; a deduction, or the default, likewise."""
+    zh = language == "zh"
+    if not trace.judged:
+        text = (
+            f"未评审，按满分计 {fmt(trace.points)} 分"
+            if zh
+            else f"not judged: full marks by default, {fmt(trace.points)} pt"
+        )
+        return [indent + text]
+    if trace.points == 0 and trace.score <= 0:
+        head = (
+            f"评审扣 {fmt(-trace.score)} 分" if zh else f"judged: {fmt(-trace.score)} pt deducted"
+        )
+    elif trace.deduction is not None:
+        head = (
+            f"评审扣 {fmt(trace.deduction)} 分，得 {fmt(trace.score)} / {fmt(trace.points)} 分"
+            if zh
+            else f"judged: {fmt(trace.deduction)} pt deducted, "
+            f"{fmt(trace.score)} / {fmt(trace.points)} pt"
+        )
+    else:
+        head = (
+            f"评审打分 {fmt(trace.score)} / {fmt(trace.points)} 分"
+            if zh
+            else f"judged {fmt(trace.score)} / {fmt(trace.points)} pt"
+        )
+    text = head
+    if trace.reason:
+        text += f"：{trace.reason}" if zh else f": {trace.reason}"
+    if trace.evidence:
+        text += f"（依据：{trace.evidence}）" if zh else f" (evidence: {trace.evidence})"
+    if trace.assessor:
+        text += f"（评审：{trace.assessor}）" if zh else f" (assessor: {trace.assessor})"
+    return [indent + text]
