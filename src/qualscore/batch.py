@@ -102,10 +102,12 @@ class Row:
     vetoed: bool
     result_label: str | None
     facts_sha256: str
-    scores: tuple[Decimal, ...]  # every item in rule-set order, the bonus last
+    scores: tuple[Decimal | None, ...]  # every item in rule-set order, the bonus last (None: n/a)
     cells: tuple[Cell, ...]  # the target items, in order
     share: Decimal | None  # targets met / applicable, in percent
     losses: tuple[tuple[str, Decimal], ...] | None = None  # per department, with detail
+    group: str | None = None  # the entity's group: rankings are per group
+    grade: str | None = None
 
     @property
     def result(self) -> str:
@@ -570,7 +572,15 @@ def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Fac
             message = f"entity {entity.name!r} is not in {targets.source}"
             raise SourceError([Problem(doc.path, entity.line, 0, message)])
         doc.data = {**doc.data, **targets.for_entity(entity.name)}
+    if ruleset.manifest.groups and "entity" not in doc.data:
+        doc.data = {"entity": entity.name, **doc.data}  # a file's or row's name says whom
     return _check(ruleset, doc.data, doc)
+
+
+def _aligned(ruleset: RuleSet, scores: dict[str, Decimal]) -> tuple[Decimal | None, ...]:
+    """Item scores in the whole rule set's order; None where an item does not apply."""
+    ids = [i.id for i in ruleset.items()] + (["bonus"] if ruleset.manifest.bonus else [])
+    return tuple(scores.get(i) for i in ids)
 
 
 def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail: bool) -> Row:
@@ -580,16 +590,22 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         from .report.analysis import departments
 
         losses = tuple((d.department, d.lost) for d in departments(result))
+    ruleset: RuleSet = _STATE["ruleset"]
+    groups = bool(ruleset.manifest.groups)
     return Row(
         name,
         result.total,
         result.vetoed,
         result.result_label,
         result.facts_sha256,
-        tuple(i.score for i in result.items()),
+        _aligned(ruleset, {i.id: i.score for i in result.items()})
+        if groups
+        else tuple(i.score for i in result.items()),
         tuple(cells[t] for t in target_ids),
         share,
         losses,
+        ruleset.group_of(result.entity) if groups and result.entity else None,
+        result.grade,
     )
 
 
@@ -598,15 +614,19 @@ def _row_of_scores(name: str, ruleset: RuleSet, facts: Facts, target_ids: Sequen
     cells = [_target_cell(_STATE["target_models"][t], facts) for t in target_ids]
     vetoed = scores.vetoed
     label = _veto_label(ruleset, facts) if vetoed else ruleset.manifest.normal_result
+    groups = bool(ruleset.manifest.groups)
     return Row(
         name,
         scores.total,
         vetoed,
         label,
         facts.sha256,
-        tuple(scores.items.values()),
+        _aligned(ruleset, dict(scores.items)) if groups else tuple(scores.items.values()),
         tuple(cells),
         _share(cells),
+        None,
+        ruleset.group_of(facts.entity) if groups and facts.entity else None,
+        scores.grade,
     )
 
 
@@ -676,13 +696,21 @@ class Ranked:
 def ranking(rows: Iterable[Row]) -> list[Ranked]:
     """Rows by total, highest first; a vetoed entity after every other.
 
-    Equal totals share a rank (1, 2, 2, 4) and are listed by name.
+    Equal totals share a rank (1, 2, 2, 4) and are listed by name. Entities of
+    entity groups are ranked within their group (groups in name order).
     """
-    ordered = sorted(rows, key=rank_key)
+    ordered = sorted(rows, key=lambda r: (r.group or "", *rank_key(r)))
     out: list[Ranked] = []
+    start = 0
     for i, row in enumerate(ordered):
-        same = out and (out[-1].row.vetoed, out[-1].row.total) == (row.vetoed, row.total)
-        out.append(Ranked(out[-1].rank if same else i + 1, row))
+        if out and out[-1].row.group != row.group:
+            start = i
+        same = (
+            out
+            and out[-1].row.group == row.group
+            and (out[-1].row.vetoed, out[-1].row.total) == (row.vetoed, row.total)
+        )
+        out.append(Ranked(out[-1].rank if same else i - start + 1, row))
     return out
 
 

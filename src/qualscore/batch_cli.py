@@ -189,7 +189,9 @@ def _stream_csv(path: str, stream: Iterator[Outcome], items: Any, targets: bool)
             if outcome.row is None:
                 continue
             line = writers.csv_line(0, outcome.row, targets).encode("utf-8")[2:]  # drop "0,"
-            keys.append((*rank_key(outcome.row), scratch.tell(), len(line)))
+            keys.append(
+                (outcome.row.group or "", *rank_key(outcome.row), scratch.tell(), len(line))
+            )
             scratch.write(line)
         if not keys:
             return
@@ -197,10 +199,12 @@ def _stream_csv(path: str, stream: Iterator[Outcome], items: Any, targets: bool)
 
         def ranked() -> Iterator[bytes]:
             yield writers.csv_head(items, targets).encode("utf-8")
-            rank, previous = 0, None
-            for i, (vetoed, total, _name, offset, length) in enumerate(keys):
-                if (vetoed, total) != previous:
-                    rank, previous = i + 1, (vetoed, total)
+            rank, previous, start = 0, None, 0
+            for i, (group, vetoed, total, _name, offset, length) in enumerate(keys):
+                if previous is not None and previous[0] != group:
+                    start = i  # each entity group is ranked on its own
+                if (group, vetoed, total) != previous:
+                    rank, previous = i - start + 1, (group, vetoed, total)
                 scratch.seek(offset)
                 yield f"{rank},".encode() + scratch.read(length)
 

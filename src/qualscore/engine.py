@@ -47,7 +47,10 @@ def evaluate(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Result:
     if not isinstance(ruleset, RuleSet):
         given = type(ruleset).__name__
         raise TypeError(f"evaluate() needs a RuleSet from load_rules(), not {given}")
-    facts = facts.bound_to(ruleset) if isinstance(facts, Facts) else check_facts(ruleset, facts)
+    if not isinstance(facts, Facts):
+        facts = check_facts(ruleset, facts)
+    ruleset = ruleset.view(facts.entity)
+    facts = facts.bound_to(ruleset)
     if facts.entity is None and facts.period is None:
         return plan(ruleset).result(facts.run_values, facts.sha256)
     return plan(ruleset).result(facts.run_values, facts.sha256, facts.entity, facts.period)

@@ -70,6 +70,8 @@ class Facts:
     entity: str | None = None
     period: str | None = None
     judged: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    reserved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    """``entity``, ``period`` and ``judged`` as the file gives them (to build on, as tests do)."""
 
     @property
     def run_values(self) -> Mapping[str, Any]:
@@ -189,6 +191,7 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
     declared = {key: spec[0] for key, spec in table.items()}
     problems: list[Problem] = []
     values: dict[str, Value] = {}
+    original = data
     data = dict(data)
     identity: dict[str, str | None] = {}
     for word in ("entity", "period"):
@@ -196,6 +199,30 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
             identity[word], message = _name(data.pop(word))
             if message:
                 problems.append(doc.problem((word,), f"{word}: {message}"))
+    full = ruleset
+    entity = identity.get("entity")
+    if ruleset.manifest.groups and "entity" not in declared:
+        if entity is None and "entity" not in identity:
+            names = ", ".join(ruleset.entities()[:5])
+            message = f"give entity: whom these facts are about (one of {names}, …)"
+            problems.append(doc.problem((), message))
+        elif entity is not None and ruleset.group_of(entity) is None:
+            close = difflib.get_close_matches(entity, list(ruleset.entities()), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(doc.problem(("entity",), f"entity: unknown entity {entity!r}{hint}"))
+        elif entity is not None:
+            ruleset = ruleset.view(entity)
+            table = _declared(ruleset)
+            declared = {key: spec[0] for key, spec in table.items()}
+            for key in [k for k in data if k not in declared and k in _declared(full)]:
+                raw = data.pop(key)
+                if raw is not None:
+                    group = full.group_of(entity)
+                    message = (
+                        f"{key}: not a fact of {entity} (group {group}): only items that do "
+                        "not apply to it read it; leave it out"
+                    )
+                    problems.append(doc.problem((key,), message))
     judged: dict[str, Any] = {}
     given = data.pop("judged", None) if "judged" not in declared else None
     problems.extend(_judgements(ruleset, given, doc, judged))
@@ -235,6 +262,9 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
         entity=identity.get("entity"),
         period=identity.get("period"),
         judged=MappingProxyType(judged),
+        reserved=MappingProxyType(
+            {k: v for k, v in original.items() if k in RESERVED and k not in declared}
+        ),
     )
 
 

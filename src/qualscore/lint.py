@@ -116,13 +116,28 @@ def _sum_message(
 
 def _total(ruleset: RuleSet) -> Iterator[LintWarning]:
     declared = ruleset.manifest.total_points
-    total = possible(ruleset)
-    if declared is not None and total != declared:
-        yield LintWarning(
-            ruleset.locate(MANIFEST, ("total_points",)),
-            "rule set",
-            f"its categories declare {fmt(total)} points, not the {fmt(declared)} of total_points",
-        )
+    if declared is None:
+        return
+    if not ruleset.manifest.groups:
+        total = possible(ruleset)
+        if total != declared:
+            yield LintWarning(
+                ruleset.locate(MANIFEST, ("total_points",)),
+                "rule set",
+                f"its categories declare {fmt(total)} points, "
+                f"not the {fmt(declared)} of total_points",
+            )
+        return
+    # Each entity is scored on what applies to it: its maximum must be the declared total.
+    for group in ruleset.manifest.groups:
+        wrong = sorted({possible(ruleset.view(m)) for m in group.members} - {declared})
+        if wrong:
+            yield LintWarning(
+                ruleset.locate(MANIFEST, ("total_points",)),
+                f"group {group.id}",
+                f"what applies to its entities declares {', '.join(fmt(w) for w in wrong)} "
+                f"points, not the {fmt(declared)} of total_points",
+            )
 
 
 def _points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]:

@@ -85,6 +85,8 @@ class RuleSet:
     locations: Mapping[str, Location] = field(repr=False)
     documents: Mapping[str, _yaml.Document] = field(default_factory=dict, repr=False)
     node_paths: Mapping[str, tuple[str, _yaml.Loc]] = field(default_factory=dict, repr=False)
+    full: RuleSet | None = field(default=None, repr=False)
+    """For a view of one entity (:meth:`view`): the whole rule set."""
 
     def locate(self, name: str, loc: _yaml.Loc = ()) -> Location:
         """Where the node at ``loc`` of the rule file ``name`` (``facts.yaml``) is written."""
@@ -110,6 +112,100 @@ class RuleSet:
         for category in self.categories:
             for child in category.items:
                 yield from (child.items if isinstance(child, Indicator) else (child,))
+
+    def group_of(self, entity: str) -> str | None:
+        """The id of the group ``entity`` belongs to (None: no group names it)."""
+        for group in self.manifest.groups:
+            if entity in group.members:
+                return group.id
+        return None
+
+    def entities(self) -> tuple[str, ...]:
+        """Every entity the groups name, in order."""
+        return tuple(m for g in self.manifest.groups for m in g.members)
+
+    def view(self, entity: str | None) -> RuleSet:
+        """The rule set as it applies to ``entity``: only the nodes whose ``applies_to``
+        names it or its group, and only the facts they read. Itself when nothing is
+        restricted (no groups, or no entity named)."""
+        if entity is None or not self.manifest.groups:
+            return self
+        keys = {entity, self.group_of(entity) or ""}
+
+        def applies(node: Category | Indicator | Item) -> bool:
+            return node.applies_to is None or bool(keys & set(node.applies_to))
+
+        categories: list[Category] = []
+        for category in self.categories:
+            if not applies(category):
+                continue
+            children: list[Indicator | Item] = []
+            for child in category.items:
+                if not applies(child):
+                    continue
+                if isinstance(child, Indicator):
+                    inner = tuple(i for i in child.items if applies(i))
+                    if not inner:
+                        continue
+                    if len(inner) != len(child.items):
+                        child = child.model_copy(update={"items": inner})
+                children.append(child)
+            if category.items and not children:
+                continue
+            if len(children) != len(category.items):
+                category = category.model_copy(update={"items": tuple(children)})
+            categories.append(category)
+        shape = tuple(
+            (c.id, tuple(getattr(x, "id", "") for x in c.items)) for c in categories
+        ) + tuple(i.id for c in categories for x in c.items for i in getattr(x, "items", ()))
+        found = self._views.get(shape)
+        if found is None:
+            found = self._views[shape] = self._restricted(tuple(categories), entity)
+        return found
+
+    @cached_property
+    def _views(self) -> dict[Any, RuleSet]:
+        return {}
+
+    def _restricted(self, categories: tuple[Category, ...], entity: str) -> RuleSet:
+        from .scoring.plan import formulas
+
+        def reads(cats: tuple[Category, ...]) -> set[str]:
+            names: set[str] = set()
+            for category in cats:
+                for child in category.items:
+                    for item in child.items if isinstance(child, Indicator) else (child,):
+                        names.update(n for f in formulas(item) for n in f.names)
+            return names
+
+        others: set[str] = set()
+        if self.manifest.bonus is not None:
+            others.update(n for f in formulas(self.manifest.bonus) for n in f.names)
+        for veto in self.manifest.vetoes:
+            others.update(veto.when.names)
+        dropped = reads(self.categories) - reads(categories) - others
+        facts = tuple(d for d in self.facts if d.key not in dropped)
+        checks = self.checks.model_copy(
+            update={
+                "facts": facts,
+                "checks": tuple(c for c in self.checks.checks if not set(c.when.names) & dropped),
+            }
+        )
+        digest = hashlib.sha256(f"{self.sha256}\0group\0{self.group_of(entity)}".encode())
+        for category in categories:
+            digest.update(repr(category.id).encode())
+        return RuleSet(
+            path=self.path,
+            manifest=self.manifest,
+            facts=facts,
+            checks=checks,
+            categories=categories,
+            sha256=digest.hexdigest(),
+            locations=self.locations,
+            documents=self.documents,
+            node_paths=self.node_paths,
+            full=self,
+        )
 
     def role(self, item_id: str) -> Role:
         """The kind of section the item is in: ``score``, ``bonus`` or ``penalty``."""
@@ -205,9 +301,16 @@ def _load_rules(path: str | Path) -> RuleSet:
         reader.check_fact_keys(facts)
     if manifest is not None:
         reader.check_ids(manifest)
+        reader.check_groups(manifest, categories)
     if facts is None:
         # Without the declarations every name would look unknown: report the cause only.
-        reader.problems = [p for p in reader.problems if ": unknown name " not in p.message]
+        # The declarations' own unknown names (a check reading an undeclared fact) stay:
+        # they may be why the declarations failed.
+        reader.problems = [
+            p
+            for p in reader.problems
+            if ": unknown name " not in p.message or p.path.endswith(FACTS)
+        ]
     if reader.problems or facts is None or manifest is None:
         raise RuleSetError(reader.problems)
     return RuleSet(
@@ -335,6 +438,46 @@ class _Reader:
             if points > 0:
                 message = f"a penalty section deducts: write -{points}, not {points}"
                 self.problems.append(doc.problem(path, message))
+
+    def check_groups(self, manifest: Manifest, categories: list[Category]) -> None:
+        """An entity in one group only; ``applies_to`` naming only groups and entities."""
+        doc = self.docs.get(MANIFEST)
+        seen: dict[str, str] = {}
+        for i, group in enumerate(manifest.groups):
+            for j, member in enumerate(group.members):
+                if member in seen and doc is not None:
+                    message = (
+                        f"entity {member!r} is in groups {seen[member]!r} and {group.id!r}: "
+                        "an entity belongs to one group, whose items it is scored on"
+                    )
+                    self.problems.append(doc.problem(("groups", i, "members", j), message))
+                seen.setdefault(member, group.id)
+        names = set(seen) | {g.id for g in manifest.groups}
+        for category in categories:
+            file = self.paths.get(category.id)
+            cat_doc = self.docs.get(file[0]) if file else None
+            if cat_doc is None:
+                continue
+            nodes: list[tuple[Any, tuple[str | int, ...]]] = [(category, ())]
+            for i, child in enumerate(category.items):
+                nodes.append((child, ("items", i)))
+                if isinstance(child, Indicator):
+                    nodes += [
+                        (item, ("items", i, "items", j)) for j, item in enumerate(child.items)
+                    ]
+            for node, loc in nodes:
+                for k, name in enumerate(node.applies_to or ()):
+                    if name in names:
+                        continue
+                    if not manifest.groups:
+                        message = "applies_to names entities, but ruleset.yaml declares no groups"
+                    else:
+                        import difflib
+
+                        close = difflib.get_close_matches(name, sorted(names), n=1)
+                        hint = f"; did you mean {close[0]!r}?" if close else ""
+                        message = f"applies_to: no group or entity {name!r}{hint}"
+                    self.problems.append(cat_doc.problem((*loc, "applies_to", k), message))
 
     def check_fact_keys(self, facts: FactsFile) -> None:
         doc = self.docs[FACTS]

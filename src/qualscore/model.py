@@ -103,9 +103,17 @@ def _none_word(value: Any) -> Any:
     return None if isinstance(value, str) and value.strip().lower() == "none" else value
 
 
-Floor = Annotated[Signed | None, BeforeValidator(_none_word)]
+_FLOOR_SCHEMA = {
+    "anyOf": [{"type": "number"}, {"type": "null"}, {"const": "none"}],
+    "description": "the lowest score: a number (default 0), or none: no lower bound",
+}
+_CAP_SCHEMA = {
+    "anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}, {"const": "none"}],
+    "description": "declared points, or none: a bonus or penalty section with no cap",
+}
+Floor = Annotated[Signed | None, BeforeValidator(_none_word), WithJsonSchema(_FLOOR_SCHEMA)]
 """The lowest a node may score: 0 (扣完为止, the default), a negative number, or ``none``."""
-Cap = Annotated[Points | None, BeforeValidator(_none_word)]
+Cap = Annotated[Points | None, BeforeValidator(_none_word), WithJsonSchema(_CAP_SCHEMA)]
 """Declared points, or ``none``: a bonus or penalty section with no cap."""
 Text = Annotated[str, Field(min_length=1)]
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]

@@ -46,7 +46,9 @@ __all__ = ["CaseFile", "RuleCase", "command", "load_suites", "run"]
 TESTS = "tests"
 
 Loc = tuple[str | int, ...]
-FactValue = Annotated[Any, WithJsonSchema({"type": ["boolean", "number", "string", "null"]})]
+FactValue = Annotated[
+    Any, WithJsonSchema({"type": ["boolean", "number", "string", "null", "object"]})
+]  # an object: the ``judged`` block
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -63,11 +65,17 @@ class RuleCase(_Model):
     expect: dict[str, Decimal] = {}
     total: Decimal | None = None
     result: Literal["scored", "vetoed"] | None = None
+    grade: Text | None = None
     error: Text | None = None
 
     @model_validator(mode="after")
     def _expects_something(self) -> RuleCase:
-        scores = bool(self.expect) or self.total is not None or self.result is not None
+        scores = (
+            bool(self.expect)
+            or self.total is not None
+            or self.result is not None
+            or self.grade is not None
+        )
         if self.error is not None and scores:
             raise ValueError("a case that expects an error expects no scores")
         if self.error is None and not scores:
@@ -269,7 +277,10 @@ def _compare(report: Report, suite: Suite, i: int, case: RuleCase, result: Resul
     doc, here = suite.doc, ("cases", i)
     scores = _scores(result)
     for key, want in case.expect.items():
-        if scores[key] != want:
+        if key not in scores:
+            message = f"{key}: not scored for this entity (it does not apply to it)"
+            _fail(report, doc, (*here, "expect", key), case.name, message)
+        elif scores[key] != want:
             message = f"{_name(result, key)}: expected {fmt(want)}, got {fmt(scores[key])}"
             _fail(report, doc, (*here, "expect", key), case.name, message)
     if case.total is not None and case.total != result.total:
@@ -278,6 +289,9 @@ def _compare(report: Report, suite: Suite, i: int, case: RuleCase, result: Resul
     if case.result is not None and case.result != result.result:
         message = f"result: expected {case.result}, got {result.result}"
         _fail(report, doc, (*here, "result"), case.name, message)
+    if case.grade is not None and case.grade != result.grade:
+        message = f"grade: expected {case.grade}, got {result.grade}"
+        _fail(report, doc, (*here, "grade"), case.name, message)
 
 
 def _fail(report: Report, doc: _yaml.Document, loc: Loc, case: str, message: str) -> None:
@@ -304,11 +318,15 @@ def _facts(
         if path not in bases:
             bases[path] = load_facts(ruleset, suite.folder / base)
         data.update(bases[path].values)
+        data.update(bases[path].reserved)
         at = doc.where(("cases", i, "base") if case.base is not None else ("base",))
         marks.update({(k,): at for k in data})
         keys.update({(k,): at for k in data})
     for loc, given in ((("facts",), suite.spec.facts), (("cases", i, "facts"), case.facts)):
+        judged = data.get("judged")
         data.update(given)
+        if isinstance(judged, dict) and isinstance(given.get("judged"), dict):
+            data["judged"] = {**judged, **given["judged"]}  # a case judges some items anew
         marks.update({(k,): doc.where((*loc, k)) for k in given})
         keys.update({(k,): doc.where((*loc, k), key=True) for k in given})
     return _check(ruleset, data, _yaml.Document(doc.path, data, marks, keys))

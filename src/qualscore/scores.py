@@ -31,5 +31,8 @@ def score(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Scores:
     if not isinstance(ruleset, RuleSet):
         given = type(ruleset).__name__
         raise TypeError(f"score() needs a RuleSet from load_rules(), not {given}")
-    facts = facts.bound_to(ruleset) if isinstance(facts, Facts) else check_facts(ruleset, facts)
+    if not isinstance(facts, Facts):
+        facts = check_facts(ruleset, facts)
+    facts = facts.bound_to(ruleset.view(facts.entity))
+    ruleset = ruleset.view(facts.entity)
     return plan(ruleset).score(facts.run_values)

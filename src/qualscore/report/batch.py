@@ -34,6 +34,12 @@ TIE_RULE = {
 }
 
 
+GROUP_RULE = {
+    "zh": "各考核组分别排名（按净得分，扣分项已扣除）",
+    "en": "each entity group is ranked on its own (on net totals, penalties deducted)",
+}
+
+
 @dataclass(frozen=True)
 class BatchReport:
     """Everything the batch writers show."""
@@ -116,7 +122,13 @@ def to_json(report: BatchReport) -> str:
                 "result": r.row.result,
                 "result_label": r.row.result_label,
                 "facts_sha256": r.row.facts_sha256,
-                "items": {i[0]: fmt(v) for i, v in zip(report.items, r.row.scores, strict=True)},
+                **({"group": r.row.group} if r.row.group is not None else {}),
+                **({"grade": r.row.grade} if r.row.grade is not None else {}),
+                "items": {
+                    i[0]: fmt(v)
+                    for i, v in zip(report.items, r.row.scores, strict=True)
+                    if v is not None
+                },
                 **_completion_json(report, r.row),
             }
             for r in report.ranked
@@ -359,13 +371,25 @@ def render_terminal(report: BatchReport, console: Console) -> None:
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     if report.targets:
         table.add_column("%", justify="right", no_wrap=True)
+    grouped = any(r.row.group is not None for r in report.ranked)
+    graded = any(r.row.grade is not None for r in report.ranked)
+    if grouped:
+        table.add_column(w["group"], no_wrap=True)
+    if graded:
+        table.add_column(w["grade"], no_wrap=True)
     for r in report.ranked:
         line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total)), plain(_result(r))]
         if report.targets:
             line.append(plain(_share(r.row.share)))
+        if grouped:
+            line.append(plain(r.row.group or ""))
+        if graded:
+            line.append(plain(r.row.grade or ""))
         table.add_row(*line)
     console.print(table)
     console.print(plain(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim"))
+    if grouped:
+        console.print(plain(GROUP_RULE.get(report.language, GROUP_RULE["en"]), style="dim"))
     if report.targets:
         _render_matrix(report, console)
 

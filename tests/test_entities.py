@@ -1,0 +1,158 @@
+"""Entity groups, signed scores, judged items and grades: the invented example
+scheme examples/qingshui-rivers, its hand-worked expected results, and each
+bad input named in issue 13 as one ``file:line:col`` line, exit 2."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+import yaml
+
+import qualscore
+from qualscore.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEME = ROOT / "examples" / "qingshui-rivers"
+ENTITIES = sorted(p for p in (SCHEME / "entities").glob("*.yaml") if ".expected" not in p.name)
+
+
+@pytest.fixture(scope="module")
+def rules() -> qualscore.RuleSet:
+    return qualscore.load_rules(SCHEME)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("path", ENTITIES, ids=lambda p: p.stem)
+def test_each_entity_scores_as_worked_out_by_hand(rules: qualscore.RuleSet, path: Path) -> None:
+    """Items, categories, total, maximum and grade as the expected file says; only what applies."""
+    expected = yaml.load(path.with_suffix(".expected.yaml").read_text("utf-8"), yaml.BaseLoader)
+    result = qualscore.evaluate(rules, qualscore.load_facts(rules, path))
+    assert {i.id: i.score for i in result.items()} == {
+        k: D(v) for k, v in expected["items"].items()
+    }
+    assert {c.id: c.score for c in result.categories} == {
+        k: D(v) for k, v in expected["categories"].items()
+    }
+    assert result.total == D(expected["total"])
+    assert result.possible == D(expected["possible"])
+    assert result.grade == expected["grade"]
+    assert (result.entity, result.period) == (path.stem, "2024")
+    assert qualscore.score(rules, qualscore.load_facts(rules, path)).total == result.total
+
+
+def test_validate_strict_and_the_scheme_tests_reach_every_branch() -> None:
+    assert run("validate", str(SCHEME), "--strict")[0] == 0
+    code, out, _ = run("test", str(SCHEME), "--min-coverage", "100")
+    assert code == 0, out
+    assert "coverage: 100%" in out
+
+
+def test_json_carries_entity_period_grade_and_penalties(rules: qualscore.RuleSet) -> None:
+    code, out, _ = run("evaluate", str(SCHEME), str(SCHEME / "entities" / "西山乡.yaml"),
+                       "--format", "json")  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    assert (doc["entity"], doc["period"], doc["grade"], doc["total"]) == ("西山乡", "2024",
+                                                                          "不合格", "8")  # fmt: skip
+    penalty = next(c for c in doc["categories"] if c["role"] == "penalty")
+    assert penalty["max"] is None and penalty["score"] == "-15"
+    ids = [i["id"] for c in doc["categories"] for i in c["children"]]
+    assert ids == ["1", "2", "3", "6", "7", "8", "9", "10", "11"]  # no department items
+    judged = next(i for c in doc["categories"] for i in c["children"] if i["id"] == "8")
+    assert judged["explanation"][0] == (
+        "评审打分 15 / 20 分：满意度测评得分75%（依据：第三方测评报告.pdf）（评审：第三方测评机构）"
+    )
+
+
+def test_html_report_shows_only_the_units_items_with_penalties_and_reasons(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    code, _, err = run("evaluate", str(SCHEME), str(SCHEME / "entities" / "东湖镇.yaml"),
+                       "--format", "html", "--out", str(out))  # fmt: skip
+    assert code == 0, err
+    html = out.read_text("utf-8")
+    assert 'data-item="6"' in html and 'data-item="4"' not in html
+    assert "东湖镇" in html and "良好" in html
+    assert "扣 5 分（最多扣 20 分）" in html
+    assert "河面漂浮物清理不及时" in html and "未评审，按满分计 20 分" in html
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bad_judgements_and_entities_are_one_line_each_all_at_once(tmp_path: Path) -> None:
+    """Out of bounds, no reason, a positive deduction, a fact that does not apply: all at once."""
+    facts = _write(tmp_path, "bad.yaml", (SCHEME / "tests" / "facts" / "department.yaml").read_text(
+        "utf-8").replace('"4": {score: 30, reason: 专项任务全部完成}', '"4": {score: 31}').replace(
+        '"11": {score: 0, reason: 督查未发现问题}', '"11": {score: 3, reason: 符号错}').replace(
+        '"3": {score: 15, reason: 台账完整规范}', '"3": {score: 12}') + "cleanups_done: 3\n")  # fmt: skip
+    code, _, err = run("evaluate", str(SCHEME), str(facts))
+    assert code == 2
+    lines = err.splitlines()
+    assert all(line.startswith(f"{facts}:") for line in lines), err
+    assert any("judged.4.score: 31 is above the item's 30 points" in x for x in lines)
+    assert any("judged.11.score: this item deducts: write -3, not 3" in x for x in lines)
+    assert any("judged.3: a reason is required" in x for x in lines)
+    assert any("cleanups_done: not a fact of 县水利局 (group 重点部门)" in x for x in lines)
+    assert "Traceback" not in err
+
+
+def test_unknown_entity_and_missing_entity(tmp_path: Path) -> None:
+    facts = _write(tmp_path, "x.yaml", "entity: 南湖镇\nperiod: 2024\n")
+    code, _, err = run("evaluate", str(SCHEME), str(facts))
+    assert code == 2
+    assert f"{facts}:1:9: entity: unknown entity '南湖镇'" in err
+    facts = _write(tmp_path, "y.yaml", "rules_issued: true\n")
+    code, _, err = run("evaluate", str(SCHEME), str(facts))
+    assert code == 2 and "give entity: whom these facts are about" in err
+
+
+def _scheme(tmp_path: Path, manifest_extra: str, category: str) -> Path:
+    root = tmp_path / "rules"
+    (root / "categories").mkdir(parents=True)
+    (root / "ruleset.yaml").write_text(
+        "id: t\ntitle: T\nyear: 2024\nlanguage: zh\n" + manifest_extra, encoding="utf-8"
+    )
+    (root / "facts.yaml").write_text(
+        "facts:\n  - {key: n, type: count, label: N}\n", encoding="utf-8"
+    )
+    (root / "categories" / "1.yaml").write_text(category, encoding="utf-8")
+    return root
+
+
+ITEM = (
+    "  - id: '1'\n    title: A\n    points: 5\n    criteria: c\n    departments: [D]\n"
+    "    score: {kind: parts, parts: [{label: p, points: %s, each: n}]}\n"
+)
+
+
+def test_an_entity_in_two_groups_and_a_positive_penalty_are_refused(tmp_path: Path) -> None:
+    root = _scheme(
+        tmp_path,
+        "groups:\n  - {id: A, members: [x, y]}\n  - {id: B, members: [y]}\n",
+        "id: c\ntitle: C\nkind: penalty\npoints: none\napplies_to: [A, Q]\nitems:\n" + ITEM % "5",
+    )
+    code, _, err = run("validate", str(root))
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 3, err
+    assert f"{root}/ruleset.yaml:7:23: entity 'y' is in groups 'A' and 'B'" in err
+    assert "applies_to: no group or entity 'Q'" in err
+    assert "a penalty section deducts: write -5, not 5" in err
+
+
+def test_uncapped_sections_only_for_bonus_or_penalty(tmp_path: Path) -> None:
+    root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: none\nitems:\n" + ITEM % "1")
+    code, _, err = run("validate", str(root))
+    assert code == 2 and "only a bonus or penalty section may have points: none" in err
