@@ -243,7 +243,11 @@ class Reference:
         na = item.not_applicable if isinstance(item, Item) else None
         reason = None
         trace: ShapeTrace | None = None
-        if blank:
+        if blank and na is not None:
+            # A blank target: not applicable, in the item's own words and with its award.
+            raw = na.award if na.award is not None else upper
+            reason = na.reason
+        elif blank:
             raw = ZERO
             reason = words(self.ruleset.manifest.language)["no_target"].format(label=blank[0].label)
         elif na is not None and self.holds(na.when):

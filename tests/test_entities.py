@@ -156,3 +156,59 @@ def test_uncapped_sections_only_for_bonus_or_penalty(tmp_path: Path) -> None:
     root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: none\nitems:\n" + ITEM % "1")
     code, _, err = run("validate", str(root))
     assert code == 2 and "only a bonus or penalty section may have points: none" in err
+
+
+# --- what else the analyst met --------------------------------------------------------------
+
+
+def test_evaluate_finds_an_entitys_targets_by_its_name(tmp_path: Path) -> None:
+    """A town's facts file (named 丁堰, or saying entity: 丁堰) scores with its row of targets.yaml."""
+    towns = ROOT / "rules" / "rugao-2018-towns"
+    town = ROOT / "examples" / "rugao-2018" / "towns" / "丁堰.yaml"
+    code, out, err = run("evaluate", str(towns), str(town), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["total"] == "10"
+    named = _write(tmp_path, "x.yaml", "entity: 丁堰\n" + town.read_text("utf-8"))
+    code, out, err = run("evaluate", str(towns), str(named), "--format", "json",
+                         "--targets", str(towns / "targets.yaml"))  # fmt: skip
+    assert code == 0, err
+    assert (json.loads(out)["entity"], json.loads(out)["total"]) == ("丁堰", "10")
+    unknown = _write(tmp_path, "y.yaml", "entity: 北城\n" + town.read_text("utf-8"))
+    code, _, err = run("evaluate", str(towns), str(unknown))
+    assert code == 2 and f"{unknown}:1:9: entity: '北城' is not in" in err
+
+
+def test_a_comma_in_a_flow_mapping_says_what_happened(tmp_path: Path) -> None:
+    root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: 5\nitems:\n" + ITEM % "1")
+    category = root / "categories" / "1.yaml"
+    category.write_text(category.read_text("utf-8").replace("each: n", "each: max(0, n - 1)"))
+    code, _, err = run("validate", str(root))
+    assert code == 2
+    assert "quote the expression" in err.splitlines()[0]
+    assert "a comma inside an unquoted expression split the {…} mapping" in err.splitlines()[1]
+
+
+def test_a_blank_target_keeps_the_items_own_not_applicable_reason(tmp_path: Path) -> None:
+    root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: 5\nitems:\n" + (
+        "  - id: '1'\n    title: A\n    points: 5\n    criteria: c\n    departments: [D]\n"
+        "    not_applicable: {when: n == 0, reason: 辖区内无此类企业，不扣分}\n"
+        "    score: {kind: target, actual: n, target: t}\n"))  # fmt: skip
+    (root / "facts.yaml").write_text(
+        "facts:\n  - {key: n, type: count, label: N}\n"
+        "  - {key: t, type: count, label: T, role: target}\n", encoding="utf-8"
+    )
+    rules = qualscore.load_rules(root)
+    item = qualscore.evaluate(rules, {"n": 3, "t": None}).item("1")
+    assert (item.not_applicable, item.score) == ("辖区内无此类企业，不扣分", D(5))
+
+
+def test_lint_leaves_a_signed_change_alone(tmp_path: Path) -> None:
+    """0 is "stable" for a change declared from -10 to 10: awarding then is the source's intent."""
+    root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: 2\nitems:\n" + (
+        "  - id: '1'\n    title: A\n    points: 2\n    criteria: c\n    departments: [D]\n"
+        "    score: {kind: formula, expr: 'min(2, 1.5 + n / 10)'}\n"))  # fmt: skip
+    (root / "facts.yaml").write_text(
+        "facts:\n  - {key: n, type: number, label: N, min: -10, max: 10}\n", encoding="utf-8"
+    )
+    code, out, err = run("validate", str(root), "--strict")
+    assert code == 0, out + err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._decimal import exact
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("facts", help="the facts file (YAML or JSON)")
     evaluate.add_argument(
         "--format", choices=("table", "json", "markdown", "html"), default="table"
+    )
+    evaluate.add_argument(
+        "--targets",
+        metavar="TABLE",
+        help="per-entity targets, found by the facts file's entity name (YAML, CSV or XLSX); "
+        "default: RULES/targets.yaml if present",
     )
     evaluate.add_argument(
         "--view",
@@ -240,7 +247,16 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("qualscore: evaluate --out needs --format json, markdown or html", file=err)
         return EXIT_USER_ERROR
     ruleset = load_rules(args.rules)
-    facts = load_facts(ruleset, args.facts)
+    targets = None
+    path = args.targets
+    if path is None and any(d.role == "target" for d in ruleset.facts):
+        default = Path(args.rules) / "targets.yaml"
+        path = str(default) if default.is_file() else None
+    if path is not None:
+        from .targets import load_targets
+
+        targets = load_targets(ruleset, path)
+    facts = load_facts(ruleset, args.facts, targets=targets)
     result = evaluate(ruleset, facts)
     ids = [i.id for i in result.items()]
     wanted = ids if "all" in args.explain else args.explain

@@ -31,6 +31,7 @@ from .formula import Value
 from .loader import RuleSet
 from .model import FactDecl
 from .tables import BadCell, PercentCell, read_table
+from .targets import TargetTable
 
 __all__ = ["Facts", "check_facts", "load_facts"]
 
@@ -94,8 +95,11 @@ class Facts:
 
 
 @in_context
-def load_facts(ruleset: RuleSet, path: str | Path) -> Facts:
+def load_facts(ruleset: RuleSet, path: str | Path, *, targets: TargetTable | None = None) -> Facts:
     """Read and validate a facts file: YAML, JSON, or a CSV/XLSX ``key``/``value`` table.
+
+    With ``targets``, the entity the file names (``entity:``) has its targets
+    taken from that table, where the file does not give them itself.
 
     Raises:
         FactsError: every problem in the file, each with its line.
@@ -112,6 +116,16 @@ def load_facts(ruleset: RuleSet, path: str | Path) -> Facts:
         raise FactsError(exc.problems) from None
     if not isinstance(doc.data, dict):
         raise FactsError([doc.problem((), "a facts file must be a mapping of fact keys to values")])
+    if targets is not None:
+        # The entity's name, or the file's (towns/丁堰.yaml is 丁堰) when it names none.
+        named = doc.data.get("entity")
+        name = named if isinstance(named, str) else Path(path).stem
+        if isinstance(named, str) and name not in targets.rows:
+            message = f"entity: {name!r} is not in {targets.source}"
+            raise FactsError([doc.problem(("entity",), message)])
+        if name in targets.rows:
+            given = targets.for_entity(name)
+            doc.data = {**{k: v for k, v in given.items() if k not in doc.data}, **doc.data}
     return _check(ruleset, doc.data, doc)
 
 

@@ -253,6 +253,10 @@ def _nothing_done(ruleset: RuleSet, item: Item, where: Location) -> Iterator[Lin
     keys = sorted({n for f in formulas(item) for n in f.names})
     if not keys or _penalises(item.score):
         return
+    # A number whose declared range goes below 0 (a signed change): 0 is a middle
+    # value there, such as "stable", not "nothing done".
+    if any(ruleset.fact(k).type != "bool" and _signed(ruleset, k) for k in keys):
+        return
     plain = item.model_copy(update={"score": _no_written_awards(item.score)})
     zero = {k: _zero(ruleset, k) for k in keys}
     score = _score(ruleset, plain, zero)
@@ -263,6 +267,11 @@ def _nothing_done(ruleset: RuleSet, item: Item, where: Location) -> Iterator[Lin
     yield LintWarning(
         where, f"item {item.id}", f"awards {fmt(score)} of {fmt(item.points)} when {when}"
     )
+
+
+def _signed(ruleset: RuleSet, key: str) -> bool:
+    low = ruleset.fact(key).bounds[0]
+    return low is not None and low < 0
 
 
 def _zero(ruleset: RuleSet, key: str) -> Value:

@@ -559,6 +559,12 @@ def _problem(doc: _yaml.Document, error: Any) -> Problem:
         close = difflib.get_close_matches(str(loc[-1]), _field_names(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         message = f"unknown key {loc[-1]!r}{hint}"
+        text = str(loc[-1])
+        if text.count(")") > text.count("("):
+            message = (
+                f"unknown key {loc[-1]!r}: a comma inside an unquoted expression split the "
+                "{…} mapping; quote the expression"
+            )
     elif kind == "missing":
         message = f"missing key {loc[-1]!r}"
         loc_text = _dotted(doc, loc[:-1], leaf=False)

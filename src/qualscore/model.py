@@ -80,7 +80,13 @@ def _compiler(want: Type) -> Any:
         try:
             formula = compile_formula(value, types)
         except FormulaError as exc:
-            raise ValueError(exc.message) from None
+            hint = ""
+            if value.count("(") > value.count(")") and "," not in value:
+                hint = (
+                    "; in a {…} mapping a comma ends the value: quote the expression "
+                    "(each: \"max(0, n - 1)\")"
+                )
+            raise ValueError(exc.message + hint) from None
         if formula.type != want:
             noun = "a true/false condition" if want == "bool" else "a number"
             raise ValueError(f"must be {noun}, but {value.strip()!r} is not")

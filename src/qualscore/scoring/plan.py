@@ -151,14 +151,18 @@ class _Writer:
         blank = sorted(self.facts[k] for k in reads if self.facts[k] in self.targets)
         depth = gen.depth
         lower, upper = item_bounds(item, role)
+        na = item.not_applicable if isinstance(item, Item) else None
+        # A blank target: the item does not apply; one that says what it then awards, that.
+        blank_award = "_Z"
+        if na is not None and blank:
+            blank_award = gen.const(na.award if na.award is not None else upper)
         for n, index in enumerate(blank):
             with gen.block(f"{'if' if n == 0 else 'elif'} _f{index} is None:"):
-                self._set(gen, raw, "_Z", state, str(2 + index), record)
+                self._set(gen, raw, blank_award, state, str(2 + index), record)
             gen.reads.add(index)
         if blank:
             gen.line("else:")
             gen.depth += 1
-        na = item.not_applicable if isinstance(item, Item) else None
         if na is not None:
             award = gen.const(na.award if na.award is not None else upper)
             with gen.block(f"if {gen.expr(na.when)}:"):
@@ -466,6 +470,8 @@ class _Static:
         elif state >= 2:
             label = self.ruleset.facts[state - 2].label
             reason = words(self.ruleset.manifest.language)["no_target"].format(label=label)
+            if isinstance(item, Item) and item.not_applicable is not None:
+                reason = item.not_applicable.reason  # the item's own words for not applying
         role = self.ruleset.role(item_id) if isinstance(item, Item) else "score"
         lower, upper = item_bounds(item, role)
         trace = None if state else self.shape(item.score, shape_record, upper)
