@@ -180,3 +180,17 @@ def attack_veto_reads_blank_target(tmp: Path) -> None:
     run(["evaluate", rules, county]).user_error(
         "good-county.yaml:", "training_hours_target: blank, but veto 'veto' reads it"
     )
+
+
+@attack("a cross-fact check reading an undeclared fact is reported, not an empty error")
+def attack_check_reads_an_undeclared_fact(tmp: Path) -> None:
+    rules = tmp / "rules"
+    shutil.copytree(RUGAO, rules)
+    _edit(
+        rules / "facts.yaml",
+        "  - {key: first_class_ports, type: count,",
+        "  - {key: x_ports, type: count,",
+    )
+    run(["validate", rules]).user_error(
+        "facts.yaml:145:11: checks[0].when: unknown name 'first_class_ports'"
+    )
