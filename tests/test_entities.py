@@ -212,3 +212,50 @@ def test_lint_leaves_a_signed_change_alone(tmp_path: Path) -> None:
     )
     code, out, err = run("validate", str(root), "--strict")
     assert code == 0, out + err
+
+
+def test_template_for_an_entity_lists_only_its_facts_and_judged_items(tmp_path: Path) -> None:
+    code, out, _ = run("template", str(SCHEME), "--entity", "西山乡")
+    assert code == 0
+    assert 'entity: "西山乡"' in out and "period: 2024" in out
+    assert "cleanups_done:" in out and "overdue_tasks:" not in out
+    assert '"8": {score: , reason: , evidence: }' in out and '"4":' not in out
+    code, out, _ = run("template", str(SCHEME), "--entity", "重点部门", "--format", "csv")
+    assert code == 0
+    assert "judged.4.score" in out and "judged.4.reason" in out and "judged.4.evidence" in out
+    assert "cleanups_done" not in out
+    code, _, err = run("template", str(SCHEME), "--entity", "南湖镇")
+    assert code == 2 and "no entity or group '南湖镇'" in err
+
+
+def test_a_filled_in_csv_template_scores_like_the_facts_file(tmp_path: Path) -> None:
+    import csv
+
+    code, out, _ = run("template", str(SCHEME), "--entity", "西山乡", "--format", "csv")
+    facts = yaml.safe_load((SCHEME / "entities" / "西山乡.yaml").read_text("utf-8"))
+    values = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in facts.items()
+              if k not in ("judged", "period")}  # fmt: skip
+    for item_id, judged in facts["judged"].items():
+        values.update({f"judged.{item_id}.{k}": str(v) for k, v in judged.items()})
+    rows = list(csv.reader(io.StringIO(out)))
+    for row in rows[1:]:
+        row[-1] = values.get(row[2], row[-1])
+    table = tmp_path / "filled.csv"
+    with table.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    code, out, err = run("evaluate", str(SCHEME), str(table), "--format", "json")
+    assert code == 0, err
+    assert (json.loads(out)["entity"], json.loads(out)["total"]) == ("西山乡", "8")
+
+
+def test_new_starts_an_empty_or_demo_based_scheme(tmp_path: Path) -> None:
+    code, out, _ = run("init", str(tmp_path / "river"), "--year", "2025", "--id", "river-2025")
+    assert code == 0, out
+    rules = qualscore.load_rules(tmp_path / "river")
+    assert (rules.id, rules.manifest.year) == ("river-2025", 2025)
+    assert run("validate", str(tmp_path / "river"), "--strict")[0] == 0
+    code, out, _ = run("init", str(tmp_path / "d"), "--year", "2026", "--start", "demo")
+    assert code == 0, out
+    assert qualscore.load_rules(tmp_path / "d").id == "d"
+    code, _, err = run("init", str(tmp_path / "d"), "--year", "2026")
+    assert code == 2 and "already exists" in err

@@ -113,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("rules", help="the rule-set folder")
     template.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
     template.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx)")
+    template.add_argument(
+        "--entity",
+        metavar="NAME",
+        help="only the facts of what applies to this entity, or to this group of entities",
+    )
     template.set_defaults(run=_template)
     ruletest = sub.add_parser(
         "test", help="run a rule set's test cases; report failures and tier coverage"
@@ -154,6 +159,17 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("rules_to", metavar="RULES_TO", help="the new folder (must not exist)")
     new.add_argument("--year", type=int, required=True, help="the new rule set's year")
     new.set_defaults(run=_new)
+    init = sub.add_parser("init", help="start a new scheme: empty, or a copy of the demo")
+    init.add_argument("rules_from", metavar="RULES", help="the new folder (must not exist)")
+    init.add_argument("--year", type=int, required=True, help="the scheme's year")
+    init.add_argument("--id", help="the scheme's id (default: the folder's name)")
+    init.add_argument(
+        "--start",
+        choices=("empty", "demo"),
+        default="empty",
+        help="one item to replace (empty), or a copy of the demo scheme (examples/demo)",
+    )
+    init.set_defaults(run=_new, rules_to=None)
     compile_ = sub.add_parser(
         "compile", help="print the Python a rule set is compiled to: exactly what scores it"
     )
@@ -346,15 +362,30 @@ def _template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .loader import load_rules
 
     ruleset = load_rules(args.rules)
+    if args.entity is not None:
+        names = {*ruleset.entities(), *(g.id for g in ruleset.manifest.groups)}
+        if args.entity not in names:
+            import difflib
+
+            close = difflib.get_close_matches(args.entity, sorted(names), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            what = "no entity or group" if names else "the rule set declares no groups, so no"
+            print(f"qualscore: template --entity: {what} {args.entity!r}{hint}", file=err)
+            return EXIT_USER_ERROR
+    ruleset, entity = template.for_entity(ruleset, args.entity)
     if args.format == "xlsx":
         if not args.out:
             print("qualscore: template --format xlsx needs --out FILE", file=err)
             return EXIT_USER_ERROR
         from ._files import write_atomic
 
-        write_atomic(args.out, template.to_xlsx(ruleset), inputs=(args.rules,))
+        write_atomic(args.out, template.to_xlsx(ruleset, entity), inputs=(args.rules,))
         return EXIT_OK
-    text = template.to_yaml(ruleset) if args.format == "yaml" else template.to_csv(ruleset)
+    text = (
+        template.to_yaml(ruleset, entity)
+        if args.format == "yaml"
+        else template.to_csv(ruleset, entity)
+    )
     return _write(args.out, text, out, inputs=(args.rules,))
 
 

@@ -149,6 +149,19 @@ def _table_document(path: Path, shown: str) -> _yaml.Document:
             problems.append(
                 Problem(shown, row.line, table.column("key"), f"fact {key!r} is given twice")
             )
+        if key.startswith("judged.") and key.count(".") >= 2:
+            # judged.ID.field: the template's rows of a judged item, nested as a file has them
+            item_id, field = key[len("judged.") :].rsplit(".", 1)
+            block = doc.data.setdefault("judged", {})
+            value = row.values.get("value")
+            if isinstance(block, dict) and value is not None:
+                block.setdefault(item_id, {})[field] = value
+                doc.marks[("judged", item_id, field)] = (row.line, table.column("value"))
+                doc.marks.setdefault(("judged", item_id), (row.line, table.column("key")))
+                doc.marks.setdefault(("judged",), (row.line, table.column("key")))
+            continue
+        if key in ("entity", "period") and row.values.get("value") is None:
+            continue  # left blank: the table does not say
         doc.data[key] = row.values.get("value")
         doc.marks[(key,)] = (row.line, table.column("value"))
         doc.key_marks[(key,)] = (row.line, table.column("key"))
@@ -311,6 +324,12 @@ def _judgements(
         given = {}
     if not isinstance(given, dict):
         return [doc.problem(("judged",), "judged: expected a mapping of item ids to judgements")]
+    # An entry left blank (a template not filled in for it) is no judgement.
+    given = {
+        k: v
+        for k, v in given.items()
+        if not (isinstance(v, dict) and v and all(x is None for x in v.values()))
+    }
     by_text = {(format(k, "f") if isinstance(k, Decimal) else str(k)): k for k in given}
     for text, raw_key in by_text.items():
         where = ("judged", raw_key)

@@ -84,7 +84,7 @@ def _compiler(want: Type) -> Any:
             if value.count("(") > value.count(")") and "," not in value:
                 hint = (
                     "; in a {…} mapping a comma ends the value: quote the expression "
-                    "(each: \"max(0, n - 1)\")"
+                    '(each: "max(0, n - 1)")'
                 )
             raise ValueError(exc.message + hint) from None
         if formula.type != want:

@@ -27,7 +27,40 @@ from . import _yaml
 from .errors import Problem, SourceError
 from .loader import MANIFEST, RuleSet, load_rules
 
-__all__ = ["command", "new_year"]
+__all__ = ["command", "new_scheme", "new_year"]
+
+_EMPTY = {
+    "ruleset.yaml": """# yaml-language-server: $schema=../schema/ruleset.schema.json
+# A new scheme: fill in the title, then the facts and the categories.
+id: {id}
+title: {id}
+year: {year}
+language: zh
+rounding: {{places: 2, mode: half_up}}
+total_points: 10
+""",
+    "facts.yaml": """# yaml-language-server: $schema=../schema/facts.schema.json
+facts:
+  - {{key: plan_issued, type: bool, label: 工作方案已印发}}
+""",
+    "categories/1-category.yaml": "# yaml-language-server: "
+    + """$schema=../../schema/category.schema.json
+id: "一"
+title: 第一类
+points: 10
+items:
+  - id: "1"
+    title: 工作部署
+    points: 10
+    criteria: 工作方案印发的得10分，未印发的不得分。
+    departments: [责任单位]
+    score:
+      kind: parts
+      parts:
+        - {{label: 工作方案已印发, points: 10, when: plan_issued}}
+""",
+}
+"""An empty scheme that loads: one fact, one category, one item, ready to replace."""
 
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)[ \t]*$", re.MULTILINE)
 _PLAIN = re.compile(r"[^\s#,\]}]+")
@@ -35,7 +68,18 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Copy ``RULES_FROM`` to ``RULES_TO`` for ``--year``; print what was done."""
+    """Copy ``RULES_FROM`` to ``RULES_TO`` for ``--year``; print what was done. Without
+    ``RULES_TO`` (``qualscore init``), start a new scheme (``--id``, ``--start empty|demo``)."""
+    if args.rules_to is None:
+        scheme_id = args.id or Path(args.rules_from).name
+        new = new_scheme(args.rules_from, scheme_id, args.year, args.start)
+        files = sum(1 for p in Path(args.rules_from).rglob("*") if p.is_file())
+        print(
+            f"{new.path}: new rule set {new.id} ({new.manifest.year}), "
+            f"{'from the demo' if args.start == 'demo' else 'empty'}: {files} files written",
+            file=out,
+        )
+        return 0
     old, new = new_year(args.rules_from, args.rules_to, args.year)
     files = sum(1 for p in Path(args.rules_to).rglob("*") if p.is_file())
     kept = ", tests kept" if (Path(args.rules_to) / "tests").is_dir() else ""
@@ -47,6 +91,46 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for note in _old_year_notes(old, new):
         print(note, file=out)
     return 0
+
+
+def new_scheme(target: str, scheme_id: str, year: int, start: str = "empty") -> RuleSet:
+    """Start a scheme in the new folder ``target``: an empty one, or a copy of the demo.
+
+    Raises:
+        SourceError: the folder exists, the id is not a valid one, or the year is out of range.
+    """
+    destination = Path(target)
+
+    def refuse(message: str) -> SourceError:
+        return SourceError([Problem(target, 0, 0, message)])
+
+    if destination.exists() or destination.is_symlink():
+        raise refuse("already exists; give a new folder (nothing was written)")
+    if not destination.parent.is_dir():
+        raise refuse(f"no such folder: {destination.parent}")
+    if not _ID.match(scheme_id):
+        raise refuse(f"--id {scheme_id!r}: letters, digits, '.', '_' and '-', up to 64")
+    if not 1900 <= year <= 2200:
+        raise refuse(f"--year {year} is not a year from 1900 to 2200")
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        copy = staging / destination.name
+        if start == "demo":
+            demo = Path(__file__).resolve().parents[2] / "examples" / "demo"
+            if not (demo / MANIFEST).is_file():
+                raise refuse("the demo scheme (examples/demo) is not here to copy")
+            shutil.copytree(demo, copy, symlinks=False)
+            _edit_manifest(load_rules(demo), copy / MANIFEST, scheme_id, year)
+            _repoint_schemas(demo, copy, destination)
+        else:
+            for name, text in _EMPTY.items():
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                (copy / name).write_text(text.format(id=scheme_id, year=year), encoding="utf-8")
+            _repoint_schemas(Path("rules") / "x", copy, destination)
+        os.rename(copy, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return load_rules(target)
 
 
 def new_year(source: str, target: str, year: int) -> tuple[RuleSet, RuleSet]:
