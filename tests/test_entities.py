@@ -259,3 +259,23 @@ def test_new_starts_an_empty_or_demo_based_scheme(tmp_path: Path) -> None:
     assert qualscore.load_rules(tmp_path / "d").id == "d"
     code, _, err = run("init", str(tmp_path / "d"), "--year", "2026")
     assert code == 2 and "already exists" in err
+
+
+def test_an_otherwise_no_declared_value_reaches_is_left_out_of_coverage(tmp_path: Path) -> None:
+    root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: 2\nitems:\n" + (
+        "  - id: '1'\n    title: A\n    points: 2\n    criteria: c\n    departments: [D]\n"
+        "    score:\n      kind: tiers\n      value: r\n      bands:\n"
+        "        - {at_least: 50, points: 2}\n        - {below: 50, points: 1}\n"))  # fmt: skip
+    (root / "facts.yaml").write_text(
+        "facts:\n  - {key: r, type: percent, label: R}\n", encoding="utf-8"
+    )
+    (root / "tests").mkdir()
+    (root / "tests" / "t.yaml").write_text(
+        "cases:\n  - {name: high, facts: {r: 60}, expect: {'1': 2}}\n"
+        "  - {name: low, facts: {r: 10}, expect: {'1': 1}}\n", encoding="utf-8"
+    )
+    code, out, _ = run("test", str(root), "--min-coverage", "100")
+    assert code == 0, out
+    assert "coverage: 100% (2 of 2 branches reached)" in out
+    assert "unreachable, not counted: item 1: otherwise (0 points): the bands" in out
+    assert "hold every value r may take (0..100)" in out

@@ -17,9 +17,11 @@ engine's own trace records them. The bonus counts as an item.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from .lint_values import located
 from .loader import MANIFEST, Location, RuleSet
@@ -27,7 +29,7 @@ from .model import Bonus, Item, Shape
 from .scoring.shapes import module, module_of_trace
 from .trace import ItemResult, Result, ShapeTrace
 
-__all__ = ["Branch", "Key", "branches", "missing", "percent", "reached"]
+__all__ = ["Branch", "Key", "branches", "missing", "percent", "reached", "unreachable"]
 
 Loc = tuple[str | int, ...]
 Key = tuple[str, Loc, str]
@@ -47,8 +49,61 @@ class Branch:
         return f"{self.location}: not reached: {self.node}: {self.description}"
 
 
+def unreachable(ruleset: RuleSet) -> list[tuple[Branch, str]]:
+    """Branches no declared value can reach, and why: a tier table's ``otherwise`` when its
+    bands cover every value its fact may take. They are left out of coverage."""
+    from .lint_values import band_name, shapes
+    from .model import TiersShape
+    from .words import fmt
+
+    out = []
+    nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in ruleset.items()]
+    if ruleset.manifest.bonus is not None:
+        nodes.append(("bonus", ruleset.manifest.bonus))
+    for node_id, node in nodes:
+        for shape, loc, _cap in shapes(node.score, ("score",), node.points):
+            if not isinstance(shape, TiersShape) or shape.value.source.strip() not in (
+                shape.value.names
+            ):
+                continue
+            decl = ruleset.fact(shape.value.source.strip())
+            low, high = decl.bounds
+            if not _covered(shape, low, high):
+                continue
+            name = "bonus" if node_id == "bonus" else f"item {node_id}"
+            span = f"{'-∞' if low is None else fmt(low)}..{'∞' if high is None else fmt(high)}"
+            label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
+            key = (node_id, (*loc, "otherwise"), "matched")
+            where = located(ruleset, node_id, (*loc, "otherwise"))
+            branch = Branch(key, where, name, f"otherwise ({label})")
+            bands = ", ".join(band_name(b) for b in shape.bands)
+            out.append(
+                (branch, f"the bands ({bands}) hold every value {decl.key} may take ({span})")
+            )
+    return out
+
+
+def _covered(shape: Any, low: Decimal | None, high: Decimal | None) -> bool:
+    """Whether some band holds every value in [low, high] (None: unbounded)."""
+    bounds = sorted({b for band in shape.bands for b in (band.lower, band.upper) if b is not None})
+    points = [p for p in bounds if (low is None or p >= low) and (high is None or p <= high)]
+    edges = ([] if low is None else [low]) + points + ([] if high is None else [high])
+    edges = sorted(set(edges))
+    if not edges:
+        edges = [Decimal(0)]
+    tests = list(edges)
+    tests += [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+    if low is None:
+        tests.append(edges[0] - 1)
+    if high is None:
+        tests.append(edges[-1] + 1)
+    return all(any(band.contains(t) for band in shape.bands) for t in tests)
+
+
 def branches(ruleset: RuleSet) -> list[Branch]:
-    """Every branch of the rule set, in file order."""
+    """Every branch of the rule set that a declared value can reach, in file order
+    (see :func:`unreachable` for the others)."""
+    never = {b.key for b, _ in unreachable(ruleset)}
     nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in ruleset.items()]
     if ruleset.manifest.bonus is not None:
         nodes.append(("bonus", ruleset.manifest.bonus))
@@ -56,6 +111,8 @@ def branches(ruleset: RuleSet) -> list[Branch]:
     for node_id, node in nodes:
         name = "bonus" if node_id == "bonus" else f"item {node_id}"
         for loc, outcome, text in _item_branches(node):
+            if (node_id, loc, outcome) in never:
+                continue
             where = located(ruleset, node_id, loc)
             out.append(Branch((node_id, loc, outcome), where, name, text))
     for i, veto in enumerate(ruleset.manifest.vetoes):

@@ -83,7 +83,20 @@ def lint(ruleset: RuleSet) -> list[LintWarning]:
         warnings.extend(_values(ruleset, item))
         warnings.extend(_nothing_done(ruleset, item, where))
     warnings.extend(_unused(ruleset))
+    warnings.extend(_reserved(ruleset))
     return sorted(warnings, key=lambda w: (w.location.path, w.location.line, w.location.col))
+
+
+def _reserved(ruleset: RuleSet) -> Iterator[LintWarning]:
+    """A fact named ``entity``, ``period`` or ``judged``: the facts file's own keys."""
+    for i, decl in enumerate(ruleset.facts):
+        if decl.key in ("entity", "period", "judged"):
+            yield LintWarning(
+                ruleset.locate(FACTS, ("facts", i, "key")),
+                f"fact {decl.key}",
+                f"'{decl.key}' is a reserved key of facts files; declared as a fact it stays "
+                f"a fact, and no facts file can give its {decl.key} as such: rename the fact",
+            )
 
 
 def _shapes(shape: Shape) -> Iterator[Shape]:

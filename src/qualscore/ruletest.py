@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal, TextIO
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 from . import _yaml
-from .coverage import Key, branches, missing, percent, reached
+from .coverage import Key, branches, missing, percent, reached, unreachable
 from .engine import evaluate
 from .errors import EvaluationError, FactsError, Problem, SourceError
 from .facts import Facts, _check, load_facts
@@ -390,6 +390,9 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     for branch in missing(every, report.hit):
         print(branch, file=out)
+    for branch, why in unreachable(ruleset):
+        print(f"{branch.location}: unreachable, not counted: {branch.node}: "
+              f"{branch.description}: {why}", file=out)  # fmt: skip
     _summary(ruleset, report, out)
     hit = sum(1 for b in every if b.key in report.hit)
     share = percent(hit, len(every))

@@ -214,13 +214,19 @@ def reconcile(result: Result) -> list[str]:
 
     def node(n: NodeResult) -> None:
         total = sum((c.score for c in n.children), _ZERO)
-        if total != n.sum or n.score != min(total, n.points):
+        top = _ZERO if n.role == "penalty" else (n.points if n.bounded else None)
+        want = total if top is None or total < top else top
+        want = n.floor if n.floor is not None and want < n.floor else want
+        if total != n.sum or n.score != want:
             problems.append(f"{n.kind} {n.id}: children add to {fmt(total)}, scored {fmt(n.score)}")
         for c in n.children:
             if isinstance(c, NodeResult):
                 node(c)
-            elif not _ZERO <= c.score <= c.points:
-                problems.append(f"item {c.id}: {fmt(c.score)} outside [0, {fmt(c.points)}]")
+                continue
+            high = _ZERO if c.role == "penalty" else c.points
+            if not (c.floor is None or c.floor <= c.score) or not c.score <= high:
+                low = "-∞" if c.floor is None else fmt(c.floor)
+                problems.append(f"item {c.id}: {fmt(c.score)} outside [{low}, {fmt(high)}]")
 
     for category in result.categories:
         node(category)
