@@ -233,6 +233,7 @@ def _one_line(text: str) -> str:
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .lint import lint
     from .loader import load_rules
+    from .words import count
 
     ruleset = load_rules(args.rules)
     warnings = lint(ruleset)
@@ -240,14 +241,14 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for warning in warnings:
             line = f"{warning.location}: error: {warning.node}: {warning.message}"
             print(_one_line(line), file=err)
-        count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
-        print(_one_line(f"{ruleset.path}: {count}, errors under --strict"), file=err)
+        many = count(len(warnings), "warning")
+        print(_one_line(f"{ruleset.path}: {many}, errors under --strict"), file=err)
         return EXIT_USER_ERROR
     for warning in warnings:
         print(_one_line(str(warning)), file=err)
     items = sum(1 for _ in ruleset.items())
     print(
-        f"{ruleset.path}: ok: {items} items, {len(ruleset.facts)} facts, "
+        f"{ruleset.path}: ok: {count(items, 'item')}, {count(len(ruleset.facts), 'fact')}, "
         f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
         file=out,
     )

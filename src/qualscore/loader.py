@@ -222,6 +222,10 @@ class RuleSet:
 
     def judged_items(self) -> dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]]:
         """Items scored by assessors: id -> (item, shape, lowest, highest score)."""
+        return self._judged
+
+    @cached_property
+    def _judged(self) -> dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]]:
         found: dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]] = {}
         nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in self.items()]
         if self.manifest.bonus is not None:

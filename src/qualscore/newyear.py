@@ -269,7 +269,8 @@ def _old_year_notes(old: RuleSet, new: RuleSet) -> list[str]:
         if year in line and not line.startswith("title:")
     )
     if lines:
-        notes.append(f"{new.path}: note: {lines} other lines of the rule files name {year}")
+        other = "1 other line" if lines == 1 else f"{lines} other lines"
+        notes.append(f"{new.path}: note: {other} of the rule files name {year}")
     return notes
 
 

@@ -386,7 +386,8 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     every = branches(ruleset)
     if report.refused:  # coverage of a partial run would mislead
         _summary(ruleset, report, out)
-        print(f"coverage: not measured ({report.refused} cases refused)", file=out)
+        refused = "1 case" if report.refused == 1 else f"{report.refused} cases"
+        print(f"coverage: not measured ({refused} refused)", file=out)
         return 2
     for branch in missing(every, report.hit):
         print(branch, file=out)

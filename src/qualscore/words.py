@@ -10,7 +10,12 @@ from decimal import Decimal
 
 from .trace import BandTrace
 
-__all__ = ["WORDS", "band_text", "fmt", "fmt_approx", "words"]
+__all__ = ["WORDS", "band_text", "count", "fmt", "fmt_approx", "words"]
+
+
+def count(n: int, word: str) -> str:
+    """``1 item``, ``2 items``: an English count with its noun (plural with ``s``)."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def fmt(value: Decimal) -> str:
@@ -61,7 +66,7 @@ WORDS: dict[str, dict[str, str]] = {
         "grade": "等级",
         "group": "组别",
         "assessing": "考核部门",
-        "lower": "下限",
+        "lower": "本项下限",
         "cap": "封顶",
         "capped": "超出封顶，按",
         "count": "计",

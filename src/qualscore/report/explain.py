@@ -48,7 +48,10 @@ def explain(item: ItemResult, language: str) -> list[str]:
         top = Decimal(0) if item.role == "penalty" else item.points
         bounded = item.raw if low is None or item.raw > low else low
         bounded = top if top < bounded else bounded
-        lines.append(f"{fmt(item.raw)} → {w['clamped']} {fmt(bounded)}")
+        if item.role != "penalty" and low is not None and low != 0 and bounded == low:
+            lines.append(f"{fmt(item.raw)} → {w['lower']} {fmt(bounded)}")  # the item's floor
+        else:
+            lines.append(f"{fmt(item.raw)} → {w['clamped']} {fmt(bounded)}")
     lines.append(_summary(item, language))
     return lines
 
