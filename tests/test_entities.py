@@ -298,3 +298,10 @@ def test_each_entity_equals_the_reference_interpreter_on_its_view(
     want = reference(view, facts.run_values, facts.sha256)
     want = dataclasses.replace(want, entity=facts.entity, period=facts.period)
     assert repr(got) == repr(want)
+
+
+def test_diff_reads_a_facts_file_that_names_its_entity_and_judged_items() -> None:
+    entity = SCHEME / "entities" / "县水利局.yaml"
+    code, out, err = run("diff", str(SCHEME), str(SCHEME), "--facts", str(entity))
+    assert code == 0, err
+    assert "县水利局" in out

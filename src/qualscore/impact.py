@@ -51,7 +51,9 @@ def _score_both(comparison: Comparison, path: str) -> Impact:
         raise FactsError([doc.problem((), "a facts file must be a mapping of fact keys to values")])
     a, b = comparison.a, comparison.b
     known = {f.key for f in (*a.facts, *b.facts)}
-    unknown = [k for k in doc.data if k not in known]
+    # entity, period and judged are the facts file's own keys: both rule sets read them.
+    reserved = {"entity", "period", "judged"} - known
+    unknown = [k for k in doc.data if k not in known and k not in reserved]
     if unknown:
         raise FactsError(
             [
@@ -61,7 +63,7 @@ def _score_both(comparison: Comparison, path: str) -> Impact:
         )
     results = []
     for ruleset in (a, b):
-        keys = {f.key for f in ruleset.facts}
+        keys = {f.key for f in ruleset.facts} | reserved
         data = {k: v for k, v in doc.data.items() if k in keys}
         results.append(evaluate(ruleset, _check(ruleset, data, doc)))
     return Impact(Path(path).stem, results[0], results[1])
