@@ -305,3 +305,24 @@ def test_diff_reads_a_facts_file_that_names_its_entity_and_judged_items() -> Non
     code, out, err = run("diff", str(SCHEME), str(SCHEME), "--facts", str(entity))
     assert code == 0, err
     assert "县水利局" in out
+
+
+def test_points_of_a_category_of_per_entity_blocks_add_up_per_group(tmp_path: Path) -> None:
+    """One category holding every unit's own items: its sum is checked as each group sees it."""
+    block = (
+        "  - id: '%s'\n    title: A\n    points: 10\n    criteria: c\n    departments: [D]\n"
+        "    applies_to: [%s]\n"
+        "    score: {kind: parts, parts: [{label: p, points: 10, when: n > 0}]}\n"
+    )
+    root = _scheme(
+        tmp_path,
+        "groups:\n  - {id: A, members: [x]}\n  - {id: B, members: [y]}\n",
+        "id: c\ntitle: C\npoints: 10\nitems:\n" + block % ("1", "A") + block % ("2", "B"),
+    )
+    code, out, err = run("validate", str(root), "--strict")
+    assert code == 0, out + err
+    category = root / "categories" / "1.yaml"
+    category.write_text(category.read_text("utf-8").replace("applies_to: [B]", "applies_to: [A]"))
+    code, out, err = run("validate", str(root))
+    assert "its children add to 20, more than its declared 10 points; the cap of 10 binds " \
+        "(for group A)" in err

@@ -75,7 +75,7 @@ def lint(ruleset: RuleSet) -> list[LintWarning]:
     """Every warning about ``ruleset``, in file order."""
     warnings: list[LintWarning] = list(_total(ruleset))
     for category in ruleset.categories:
-        warnings.extend(_points(ruleset, category))
+        warnings.extend(_group_points(ruleset, category))
     for item in ruleset.items():
         where = ruleset.locations[item.id]
         for shape in _shapes(item.score):
@@ -151,6 +151,36 @@ def _total(ruleset: RuleSet) -> Iterator[LintWarning]:
                 f"what applies to its entities declares {', '.join(fmt(w) for w in wrong)} "
                 f"points, not the {fmt(declared)} of total_points",
             )
+
+
+def _restricted(category: Category) -> bool:
+    """Whether some of the category's children apply only to some entities."""
+    for child in category.items:
+        if child.applies_to is not None:
+            return True
+        if isinstance(child, Indicator) and any(i.applies_to is not None for i in child.items):
+            return True
+    return False
+
+
+def _group_points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]:
+    """Point sums as each entity is scored: per group when children apply to some only."""
+    if not ruleset.manifest.groups or not _restricted(category):
+        yield from _points(ruleset, category)
+        return
+    seen: set[tuple[str, str]] = set()
+    for entity in ruleset.entities():
+        view = ruleset.view(entity)
+        for mine in (c for c in view.categories if c.id == category.id):
+            for warning in _points(view, mine):
+                group = ruleset.group_of(entity)
+                key = (str(warning.location), warning.message)
+                if key not in seen:
+                    seen.add(key)
+                    if warning.node.startswith(("category ", "indicator ")):
+                        message = f"{warning.message} (for group {group})"
+                        warning = LintWarning(warning.location, warning.node, message)
+                    yield warning
 
 
 def _points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]:
