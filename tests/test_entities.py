@@ -326,3 +326,22 @@ def test_points_of_a_category_of_per_entity_blocks_add_up_per_group(tmp_path: Pa
     code, out, err = run("validate", str(root))
     assert "its children add to 20, more than its declared 10 points; the cap of 10 binds " \
         "(for group A)" in err
+
+
+def test_a_category_of_criteria_text_without_items_loads_and_scores(tmp_path: Path) -> None:
+    from reference_engine import evaluate as reference
+
+    root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: 5\nitems:\n" + ITEM % "1")
+    (root / "categories" / "0.yaml").write_text(
+        "id: general\ntitle: 总体要求\npoints: 0\ncriteria: 各单位按本办法自查。\n", encoding="utf-8"
+    )
+    rules = qualscore.load_rules(root)
+    facts = qualscore.check_facts(rules, {"n": 2})
+    result = qualscore.evaluate(rules, facts)
+    first = result.categories[0]
+    assert (first.id, first.score, first.children) == ("general", D(0), ())
+    assert result.total == D(2) and qualscore.score(rules, facts).total == D(2)
+    assert repr(result) == repr(reference(rules, facts.run_values, facts.sha256))
+    (root / "categories" / "0.yaml").write_text("id: g\ntitle: G\npoints: 0\n", encoding="utf-8")
+    code, _, err = run("validate", str(root))
+    assert code == 2 and "a category needs items, or criteria text when it has none" in err

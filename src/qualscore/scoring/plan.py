@@ -256,7 +256,8 @@ class _Writer:
                 records.append(record)
         bounds = node_bounds(category.points, category.floor, role)
         pair = self.node(gen, category.id, bounds, scores, signed_cat)
-        return f"({pair}, ({', '.join(records)},))" if self.traced else pair.split(", ")[1]
+        inner = f"({', '.join(records)},)" if records else "()"  # criteria text, no items
+        return f"({pair}, {inner})" if self.traced else pair.split(", ")[1]
 
     def _store(self, gen: Gen, item_id: str, score: str) -> None:
         if not self.traced:
