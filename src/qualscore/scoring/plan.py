@@ -256,8 +256,8 @@ class _Writer:
                 records.append(record)
         bounds = node_bounds(category.points, category.floor, role)
         pair = self.node(gen, category.id, bounds, scores, signed_cat)
-        inner = f"({', '.join(records)},)" if records else "()"  # criteria text, no items
-        return f"({pair}, {inner})" if self.traced else pair.split(", ")[1]
+        nested = f"({', '.join(records)},)" if records else "()"  # criteria text, no items
+        return f"({pair}, {nested})" if self.traced else pair.split(", ")[1]
 
     def _store(self, gen: Gen, item_id: str, score: str) -> None:
         if not self.traced:
