@@ -345,3 +345,15 @@ def test_a_category_of_criteria_text_without_items_loads_and_scores(tmp_path: Pa
     (root / "categories" / "0.yaml").write_text("id: g\ntitle: G\npoints: 0\n", encoding="utf-8")
     code, _, err = run("validate", str(root))
     assert code == 2 and "a category needs items, or criteria text when it has none" in err
+
+
+def test_judged_texts_with_escape_sequences_are_refused(rules: qualscore.RuleSet) -> None:
+    """A facts file with an escape is refused as it is read; a mapping given in Python too."""
+    data = yaml.safe_load((SCHEME / "tests" / "facts" / "department.yaml").read_text("utf-8"))
+    data["judged"]["3"]["reason"] = "台账\x1b[31m红字"
+    data["judged"]["4"]["reason"] = ["a", "b"]
+    with pytest.raises(qualscore.FactsError) as info:
+        qualscore.check_facts(rules, data)
+    text = str(info.value)
+    assert "judged.3.reason: control characters, or over 2,000 characters" in text
+    assert "judged.4.reason: expected text, got a list" in text

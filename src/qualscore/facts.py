@@ -363,11 +363,23 @@ def _judgements(
         texts = []
         for k in ("reason", "evidence", "assessor"):
             value = entry.get(k)
+            if isinstance(value, dict | list | bool):
+                problems.append(
+                    doc.problem(
+                        (*where, k), f"judged.{text}.{k}: expected text, got {_show(value)}"
+                    )
+                )
+                value = None
             if value is not None and not isinstance(value, str):
                 value = format(value, "f") if isinstance(value, Decimal) else str(value)
-            texts.append(
-                " ".join(value.split()) if isinstance(value, str) and value.strip() else None
-            )
+            if isinstance(value, str):
+                value = " ".join(value.split())  # one line
+                # Text that reaches every report: no escape sequences, and of a sane length.
+                if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value) or len(value) > 2000:
+                    message = f"judged.{text}.{k}: control characters, or over 2,000 characters"
+                    problems.append(doc.problem((*where, k), message))
+                    value = None
+            texts.append(value or None)
         if field not in entry:
             problems.append(doc.problem(where, f"judged.{text}: give the {field}"))
             continue
