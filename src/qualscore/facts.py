@@ -304,7 +304,11 @@ def _name(raw: Any) -> tuple[str | None, str | None]:
     if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
         return None, f"expected a name, got {_show(raw)}"
     text = format(raw, "f") if isinstance(raw, Decimal) else str(raw)
-    if not text.strip() or len(text) > 200 or any(ord(c) < 32 for c in text):
+    if (
+        not text.strip()
+        or len(text) > 200
+        or any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in text)
+    ):
         return None, f"expected a name on one line, got {_show(raw)}"
     return text.strip(), None
 
