@@ -357,3 +357,34 @@ def test_judged_texts_with_escape_sequences_are_refused(rules: qualscore.RuleSet
     text = str(info.value)
     assert "judged.3.reason: control characters, or over 2,000 characters" in text
     assert "judged.4.reason: expected text, got a list" in text
+
+
+SHARED_TABLE = """\
+entity,rules_issued,patrol_rate,overdue_tasks,section_quality_met,cleanups_done,cleanups_missed,\
+awards,provincial_criticisms,city_criticisms,major_pollution_incident,judged.3.score,\
+judged.3.reason,judged.4.score,judged.4.reason,judged.8.score,judged.8.reason,judged.11.score,\
+judged.11.reason
+县水利局,true,96,1,,,,1,0,1,false,13,台账基本完整,27,按期推进,,,-2,巡查记录不全
+县生态环境局,true,88,0,,,,0,0,0,false,12,分类不规范,24,进度滞后,,,0,未发现问题
+东湖镇,true,92,%s,true,8,1,2,1,0,false,14,台账完整,,,,,-1,清理不及时
+西山乡,false,70,,false,2,4,0,1,2,false,8,缺失较多,,,15,满意度75%%,-4,未整改
+"""
+
+
+def test_batch_of_a_shared_table_ranks_each_group_on_net_totals(tmp_path: Path) -> None:
+    """Blank cells for another group's facts are fine; a value there is refused for that row."""
+    table = _write(tmp_path, "all.csv", SHARED_TABLE % "")
+    code, _, err = run("batch", str(SCHEME), str(table), "--out", str(tmp_path / "r.json"))
+    assert code == 0, err
+    ranking = json.loads((tmp_path / "r.json").read_text("utf-8"))["ranking"]
+    assert [(r["group"], r["rank"], r["entity"], r["total"], r["grade"]) for r in ranking] == [
+        ("乡镇", 1, "东湖镇", "85", "良好"),
+        ("乡镇", 2, "西山乡", "8", "不合格"),
+        ("重点部门", 1, "县水利局", "87", "良好"),
+        ("重点部门", 2, "县生态环境局", "86", "良好"),
+    ]
+    assert "4" not in ranking[0]["items"] and ranking[2]["items"]["4"] == "27"
+    table = _write(tmp_path, "bad.csv", SHARED_TABLE % "2")
+    code, _, err = run("batch", str(SCHEME), str(table))
+    assert code == 1
+    assert "overdue_tasks: not a fact of 东湖镇 (group 乡镇)" in err

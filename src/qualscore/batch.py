@@ -238,6 +238,15 @@ def _table_entities(path: Path, given: str) -> Iterator[Entity | Problem]:
 def _entity(values: dict[str, Any], given: str, line: int) -> Entity:
     name = shown(str(values.get("entity") or f"row {line}"))
     data = {k: v for k, v in values.items() if k != "entity"}
+    judged = [k for k in data if k.startswith("judged.") and k.count(".") >= 2]
+    if judged:  # judged.ID.field columns: a judged item's score, reason and evidence
+        block: dict[str, dict[str, Any]] = {}
+        for key in judged:
+            value = data.pop(key)
+            item_id, field = key[len("judged.") :].rsplit(".", 1)
+            if value is not None:
+                block.setdefault(item_id, {})[field] = value
+        data["judged"] = block
     return Entity(name, f"{given}:{line}", given, line, data)
 
 
