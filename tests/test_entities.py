@@ -388,3 +388,15 @@ def test_batch_of_a_shared_table_ranks_each_group_on_net_totals(tmp_path: Path) 
     code, _, err = run("batch", str(SCHEME), str(table))
     assert code == 1
     assert "overdue_tasks: not a fact of 东湖镇 (group 乡镇)" in err
+
+
+def test_headroom_offers_avoiding_a_penalty_and_respects_the_items_floor(
+    rules: qualscore.RuleSet,
+) -> None:
+    from qualscore.report.analysis import headroom, reconcile
+
+    result = qualscore.evaluate(rules, qualscore.load_facts(rules, SCHEME / "entities" / "西山乡.yaml"))
+    offers = {(o.item_id, o.action): (o.gain, o.effective) for o in headroom(result, "zh")}
+    assert offers[("7", "避免「应开展未开展保洁」")] == (D(9), D(9))  # -8 + 12 = 4, from the floor -5
+    assert offers[("10", "避免「市级书面通报批评」")] == (D(6), D(6))  # no cap on the section
+    assert reconcile(result) == []

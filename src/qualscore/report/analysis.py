@@ -70,6 +70,10 @@ def headroom(result: Result, language: str) -> list[Opportunity]:
     found: list[Opportunity] = []
     for category in result.categories:
         cat_room = max(category.points - category.sum, _ZERO)
+        if category.role == "penalty" or not category.bounded:
+            # No cap above: a deduction avoided counts in full, unless the section's own
+            # most deduction binds (then avoiding one may give nothing back).
+            cat_room = _ZERO if category.capped else Decimal("Infinity")
         for child in category.children:
             if isinstance(child, NodeResult):
                 room = min(max(child.points - child.sum, _ZERO), cat_room)
@@ -87,7 +91,16 @@ def headroom(result: Result, language: str) -> list[Opportunity]:
 def _item_opportunities(item: ItemResult, room: Decimal, language: str) -> Iterator[Opportunity]:
     if item.shape is None or item.lost <= 0:
         return
+    signed = item.role == "penalty" or item.floor != 0
+    top = _ZERO if item.role == "penalty" else item.points
     for departments, action, gain in _shape(item.shape, item.inputs, language):
+        if signed and gain.is_finite():
+            # What the item gains once its own floor and top are applied to the raw value.
+            low = item.floor
+            raw = item.raw + gain
+            raw = top if raw > top else raw
+            raw = low if low is not None and raw < low else raw
+            gain = raw - item.score
         gain = min(gain, item.lost)
         if gain > 0:
             yield Opportunity(
@@ -103,7 +116,10 @@ def _shape(shape: ShapeTrace, inputs: tuple[Input, ...], language: str) -> Found
     if isinstance(shape, PartsTrace):
         for part in shape.parts:
             room = part.points - part.awarded
-            if part.kind == "when" and not part.held:
+            if part.points < 0 and part.awarded < 0:
+                action = f"避免「{part.label}」" if zh else f'avoid "{part.label}"'
+                yield part.departments, action, -part.awarded
+            elif part.kind == "when" and not part.held:
                 yield (
                     part.departments,
                     (f"完成「{part.label}」" if zh else f'do "{part.label}"'),
