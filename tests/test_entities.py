@@ -400,3 +400,12 @@ def test_headroom_offers_avoiding_a_penalty_and_respects_the_items_floor(
     assert offers[("7", "避免「应开展未开展保洁」")] == (D(9), D(9))  # -8 + 12 = 4, from the floor -5
     assert offers[("10", "避免「市级书面通报批评」")] == (D(6), D(6))  # no cap on the section
     assert reconcile(result) == []
+
+
+def test_batch_html_names_each_entitys_group_and_grade(tmp_path: Path) -> None:
+    out = tmp_path / "b.html"
+    code, _, err = run("batch", str(SCHEME), str(SCHEME / "entities"), "--out", str(out))
+    assert code == 0, err
+    html = out.read_text("utf-8")
+    assert "<th>组别</th><th>等级</th>" in html and "各考核组分别排名" in html
+    assert "<td>2</td><td>西山乡</td><td class=n>8</td><td>已评定</td><td>乡镇</td><td>不合格</td>" in html

@@ -322,10 +322,18 @@ def _stable_zip(data: bytes) -> bytes:
 def to_html(report: BatchReport) -> str:
     """The ranking and the completion matrix as one self-contained HTML page."""
     w = words(report.language)
+    grouped = any(r.row.group is not None for r in report.ranked)
+    graded = any(r.row.grade is not None for r in report.ranked)
     rows = "".join(
         f"<tr><td>{r.rank}</td><td>{escape(r.name)}</td><td class=n>{fmt(r.row.total)}</td>"
-        f"<td>{escape(_result(r))}</td></tr>"
+        f"<td>{escape(_result(r))}</td>"
+        + (f"<td>{escape(r.row.group or '')}</td>" if grouped else "")
+        + (f"<td>{escape(r.row.grade or '')}</td>" if graded else "")
+        + "</tr>"
         for r in report.ranked
+    )
+    extra = (f"<th>{w['group']}</th>" if grouped else "") + (
+        f"<th>{w['grade']}</th>" if graded else ""
     )
     parts = [
         f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{escape(report.title)}</title>",
@@ -334,7 +342,9 @@ def to_html(report: BatchReport) -> str:
         "</head><body>",
         f"<h1>{escape(report.title)}</h1>",
         f"<p>{escape(TIE_RULE.get(report.language, TIE_RULE['en']))}</p>",
-        f"<table><tr><th>#</th><th>entity</th><th>{w['total']}</th><th>{w['result']}</th></tr>",
+        f"<p>{escape(GROUP_RULE.get(report.language, GROUP_RULE['en']))}</p>" if grouped else "",
+        f"<table><tr><th>#</th><th>entity</th><th>{w['total']}</th><th>{w['result']}</th>"
+        f"{extra}</tr>",
         f"{rows}</table>",
     ]
     if report.targets:
