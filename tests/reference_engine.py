@@ -150,7 +150,8 @@ class Reference:
                     children.append(self.item(child, child.id, role))
             categories.append(
                 self.node(category.id, category.title, "category", category.points,
-                          tuple(children), role, category.floor)
+                          tuple(children), role, category.floor)._replace(
+                              criteria=category.criteria)
             )  # fmt: skip
         bonus = self.item(manifest.bonus, "bonus") if manifest.bonus else None
         total = ZERO

@@ -342,6 +342,12 @@ def test_a_category_of_criteria_text_without_items_loads_and_scores(tmp_path: Pa
     assert (first.id, first.score, first.children) == ("general", D(0), ())
     assert result.total == D(2) and qualscore.score(rules, facts).total == D(2)
     assert repr(result) == repr(reference(rules, facts.run_values, facts.sha256))
+    assert first.criteria == "各单位按本办法自查。"
+    from qualscore.report.data import to_data
+    from qualscore.report.html import to_html
+
+    assert to_data(result)["categories"][0]["criteria"] == "各单位按本办法自查。"
+    assert '<p class="criteria">各单位按本办法自查。</p>' in to_html(result, "zh")
     (root / "categories" / "0.yaml").write_text("id: g\ntitle: G\npoints: 0\n", encoding="utf-8")
     code, _, err = run("validate", str(root))
     assert code == 2 and "a category needs items, or criteria text when it has none" in err

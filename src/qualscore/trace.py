@@ -220,6 +220,7 @@ class NodeResult(NamedTuple):
     role: Literal["score", "bonus", "penalty"] = "score"
     bounded: bool = True
     floor: Decimal | None = Decimal(0)
+    criteria: str | None = None
 
     @property
     def capped(self) -> bool:

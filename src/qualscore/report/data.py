@@ -83,6 +83,7 @@ def _node(node: NodeResult, language: str) -> dict[str, Any]:
         "kind": node.kind,
         "title": node.title,
         "role": node.role,
+        "criteria": node.criteria,
         "max": fmt(node.points) if node.bounded else None,
         "floor": None if node.floor is None else fmt(node.floor),
         "sum": fmt(node.sum),

@@ -125,6 +125,8 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
         f"<h3>{escape(category.title)}（{fmt(category.score)} / {max_text(category)}）{cap}</h3>",
         _head(w),
     ]
+    if category.criteria:  # a category of criteria text (its items, if any, follow)
+        out.insert(1, f'<p class="criteria">{escape(category.criteria)}</p>')
     for child in category.children:
         if isinstance(child, NodeResult):
             icap = (

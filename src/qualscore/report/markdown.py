@@ -73,6 +73,8 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
         else f"### {md(category.title)} ({fmt(category.score)} / {max_text(category)})",
         "",
     ]
+    if category.criteria:
+        out += [md(category.criteria, start=True), ""]
     out += [
         _row(w["item"], w["title"], w["max"], w["score"], w["lost"], w["explanation"]),
         "|---|---|--:|--:|--:|---|",

@@ -546,7 +546,7 @@ class _Static:
         return NodeResult(
             category.id, category.title, "category", points, tuple(children), total, score,
             role, category.points is not None,
-            node_bounds(category.points, category.floor, role)[0],
+            node_bounds(category.points, category.floor, role)[0], category.criteria,
         )  # fmt: skip
 
 
