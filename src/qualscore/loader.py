@@ -130,6 +130,9 @@ class RuleSet:
         restricted (no groups, or no entity named)."""
         if entity is None or not self.manifest.groups:
             return self
+        known = self._views.get(entity)
+        if known is not None:
+            return known
         keys = {entity, self.group_of(entity) or ""}
 
         def applies(node: Category | Indicator | Item) -> bool:
@@ -160,14 +163,15 @@ class RuleSet:
         ) + tuple(i.id for c in categories for x in c.items for i in getattr(x, "items", ()))
         found = self._views.get(shape)
         if found is None:
-            found = self._views[shape] = self._restricted(tuple(categories), entity)
+            found = self._views[shape] = self._restricted(tuple(categories), entity, repr(shape))
+        self._views[entity] = found  # the next call for this entity is one lookup
         return found
 
     @cached_property
     def _views(self) -> dict[Any, RuleSet]:
         return {}
 
-    def _restricted(self, categories: tuple[Category, ...], entity: str) -> RuleSet:
+    def _restricted(self, categories: tuple[Category, ...], entity: str, shape: str) -> RuleSet:
         from .scoring.plan import formulas
 
         def reads(cats: tuple[Category, ...]) -> set[str]:
@@ -191,9 +195,9 @@ class RuleSet:
                 "checks": tuple(c for c in self.checks.checks if not set(c.when.names) & dropped),
             }
         )
-        digest = hashlib.sha256(f"{self.sha256}\0group\0{self.group_of(entity)}".encode())
-        for category in categories:
-            digest.update(repr(category.id).encode())
+        # The whole rule set's fingerprint and which of its nodes apply: facts checked
+        # against one view are refused by another.
+        digest = hashlib.sha256(f"{self.sha256}\0view\0{shape}".encode())
         return RuleSet(
             path=self.path,
             manifest=self.manifest,
