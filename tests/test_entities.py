@@ -105,6 +105,10 @@ def test_bad_judgements_and_entities_are_one_line_each_all_at_once(tmp_path: Pat
     assert any("judged.11.score: this item deducts: write -3, not 3" in x for x in lines)
     assert any("judged.3: a reason is required" in x for x in lines)
     assert any("cleanups_done: not a fact of 县水利局 (group 重点部门)" in x for x in lines)
+    town = _write(tmp_path, "town.yaml", (SCHEME / "tests" / "facts" / "town.yaml").read_text(
+        "utf-8").replace('  "11":', '  "4": {score: 20, reason: 不适用}\n  "11":'))  # fmt: skip
+    code, _, err = run("evaluate", str(SCHEME), str(town))
+    assert code == 2 and "judged: item '4' does not apply to 东湖镇 (group 乡镇)" in err, err
     assert "Traceback" not in err
 
 

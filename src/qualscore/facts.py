@@ -231,7 +231,8 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
     if ruleset.manifest.groups and "entity" not in declared:
         if entity is None and "entity" not in identity:
             names = ", ".join(ruleset.entities()[:5])
-            message = f"give entity: whom these facts are about (one of {names}, …)"
+            more = ", …" if len(ruleset.entities()) > 5 else ""
+            message = f"give entity: whom these facts are about (one of {names}{more})"
             problems.append(doc.problem((), message))
         elif entity is not None and ruleset.group_of(entity) is None:
             close = difflib.get_close_matches(entity, list(ruleset.entities()), n=1)
@@ -252,7 +253,8 @@ def _check(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts
                     problems.append(doc.problem((key,), message))
     judged: dict[str, Any] = {}
     given = data.pop("judged", None) if "judged" not in declared else None
-    problems.extend(_judgements(ruleset, given, doc, judged))
+    whose = f"{entity} (group {full.group_of(entity)})" if entity is not None else None
+    problems.extend(_judgements(ruleset, given, doc, judged, whose))
     for key, raw in data.items():
         decl = declared.get(key)
         if decl is None:
@@ -317,7 +319,7 @@ _JUDGEMENT_KEYS = ("score", "deduction", "reason", "evidence", "assessor")
 
 
 def _judgements(
-    ruleset: RuleSet, given: Any, doc: _yaml.Document, out: dict[str, Any]
+    ruleset: RuleSet, given: Any, doc: _yaml.Document, out: dict[str, Any], whose: str | None
 ) -> list[Problem]:
     """The ``judged`` block: each judged item's score within bounds, with its reason."""
     from .scoring.shapes.judged import key as judged_key
@@ -337,6 +339,10 @@ def _judgements(
     by_text = {(format(k, "f") if isinstance(k, Decimal) else str(k)): k for k in given}
     for text, raw_key in by_text.items():
         where = ("judged", raw_key)
+        if text not in items and ruleset.full is not None and text in ruleset.full.judged_items():
+            message = f"judged: item {text!r} does not apply to {whose}; leave it out"
+            problems.append(doc.problem(where, message, key=True))
+            continue
         if text not in items:
             close = difflib.get_close_matches(text, list(items), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
