@@ -419,3 +419,13 @@ def test_batch_html_names_each_entitys_group_and_grade(tmp_path: Path) -> None:
     html = out.read_text("utf-8")
     assert "<th>组别</th><th>等级</th>" in html and "各考核组分别排名" in html
     assert "<td>2</td><td>西山乡</td><td class=n>8</td><td>已评定</td><td>乡镇</td><td>不合格</td>" in html
+
+
+def test_batch_csv_ends_each_row_with_its_group_and_grade(tmp_path: Path) -> None:
+    out = tmp_path / "b.csv"
+    code, _, err = run("batch", str(SCHEME), str(SCHEME / "entities"), "--out", str(out))
+    assert code == 0, err
+    lines = out.read_text("utf-8").splitlines()
+    assert lines[0] == "rank,entity,total,vetoed,result,1,2,3,4,5,6,7,8,9,10,11,group,grade"
+    assert lines[2] == "2,西山乡,8,false,已评定,0,5,8,,,0,-5,15,0,-11,-4,乡镇,不合格"
+    assert lines[3].startswith("1,县水利局,87,") and lines[3].endswith(",重点部门,良好")

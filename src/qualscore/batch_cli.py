@@ -136,7 +136,8 @@ def _run(
             advance,
         )
         if suffix == ".csv":
-            _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids))
+            extra = writers.extra_columns(ruleset)
+            _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids), extra)
             outcomes: list[Outcome] = []
         else:
             outcomes = list(stream)
@@ -182,13 +183,15 @@ def _counted(
             close()  # a batch that stops early ends its worker processes at once
 
 
-def _stream_csv(path: str, stream: Iterator[Outcome], items: Any, targets: bool) -> None:
+def _stream_csv(
+    path: str, stream: Iterator[Outcome], items: Any, targets: bool, extra: Any = ()
+) -> None:
     with tempfile.TemporaryFile() as scratch:
         keys = []
         for outcome in stream:
             if outcome.row is None:
                 continue
-            line = writers.csv_line(0, outcome.row, targets).encode("utf-8")[2:]  # drop "0,"
+            line = writers.csv_line(0, outcome.row, targets, extra).encode("utf-8")[2:]  # no "0,"
             keys.append(
                 (outcome.row.group or "", *rank_key(outcome.row), scratch.tell(), len(line))
             )
@@ -198,7 +201,7 @@ def _stream_csv(path: str, stream: Iterator[Outcome], items: Any, targets: bool)
         keys.sort()
 
         def ranked() -> Iterator[bytes]:
-            yield writers.csv_head(items, targets).encode("utf-8")
+            yield writers.csv_head(items, targets, extra).encode("utf-8")
             rank, previous, start = 0, None, 0
             for i, (group, vetoed, total, _name, offset, length) in enumerate(keys):
                 if previous is not None and previous[0] != group:

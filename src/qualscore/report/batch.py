@@ -52,6 +52,7 @@ class BatchReport:
     ranked: tuple[Ranked, ...]
     targets: tuple[tuple[str, str], ...]
     failures: tuple[Outcome, ...]
+    extra: tuple[str, ...] = ()  # "group", "grade": the last columns, where the scheme has them
 
 
 def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal], ...]:
@@ -60,6 +61,13 @@ def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal], ...]:
     if ruleset.manifest.bonus is not None:
         items += (("bonus", ruleset.manifest.bonus.title, ruleset.manifest.bonus.points),)
     return items
+
+
+def extra_columns(ruleset: RuleSet) -> tuple[str, ...]:
+    """``group`` and ``grade``, for a scheme that declares entity groups and grades."""
+    manifest = ruleset.manifest
+    graded = bool(manifest.grades) or any(v.grade is not None for v in manifest.vetoes)
+    return (("group",) if manifest.groups else ()) + (("grade",) if graded else ())
 
 
 def build(
@@ -76,6 +84,7 @@ def build(
         ranked=tuple(ranking(o.row for o in outcomes if o.row is not None)),
         targets=tuple((t, titles[t]) for t in targets),
         failures=tuple(o for o in outcomes if o.row is None),
+        extra=extra_columns(ruleset),
     )
 
 
@@ -153,44 +162,50 @@ def _completion_json(report: BatchReport, row: Row) -> dict[str, Any]:
     }
 
 
-def csv_header(items: Sequence[tuple[str, str, Decimal]], targets: bool) -> list[str]:
-    """The CSV header: rank, entity, total, vetoed, result, [completion], every item."""
+def csv_header(
+    items: Sequence[tuple[str, str, Decimal]], targets: bool, extra: Sequence[str] = ()
+) -> list[str]:
+    """The CSV header: rank, entity, total, vetoed, result, [completion], every item,
+    [group, grade]."""
     head = ["rank", "entity", "total", "vetoed", "result"]
     if targets:
         head.append("completion_percent")
-    return head + [i[0] for i in items]
+    return head + [i[0] for i in items] + list(extra)
 
 
-def csv_head(items: Sequence[tuple[str, str, Decimal]], targets: bool) -> str:
+def csv_head(
+    items: Sequence[tuple[str, str, Decimal]], targets: bool, extra: Sequence[str] = ()
+) -> str:
     """The CSV header line (with its newline), item ids quoted and neutralised as texts."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(csv_text(c) for c in csv_header(items, targets))
+    header = csv_header(items, targets, extra)
+    csv.writer(out, lineterminator="\n").writerow(csv_text(c) for c in header)
     return out.getvalue()
 
 
 def _header(report: BatchReport) -> list[str]:
-    return csv_header(report.items, bool(report.targets))
+    return csv_header(report.items, bool(report.targets), report.extra)
 
 
-def _values(rank: int, row: Row, targets: bool) -> list[Any]:
+def _values(rank: int, row: Row, targets: bool, extra: Sequence[str] = ()) -> list[Any]:
     values: list[Any] = [rank, row.name, row.total, row.vetoed, row.result_label or row.result]
     if targets:
         values.append(row.share)
-    return values + list(row.scores)
+    return values + list(row.scores) + [getattr(row, e) for e in extra]
 
 
 def _line(report: BatchReport, r: Ranked) -> list[Any]:
-    return _values(r.rank, r.row, bool(report.targets))
+    return _values(r.rank, r.row, bool(report.targets), report.extra)
 
 
-def csv_line(rank: int, row: Row, targets: bool) -> str:
+def csv_line(rank: int, row: Row, targets: bool, extra: Sequence[str] = ()) -> str:
     """One CSV line (with its newline) for a ranked row: decimals as plain strings.
 
     A text that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``,
     tab, CR first) gets a leading ``'``, as OWASP advises; numbers stay numbers.
     """
     out = io.StringIO()
-    cells = [_csv_cell(v) for v in _values(rank, row, targets)]
+    cells = [_csv_cell(v) for v in _values(rank, row, targets, extra)]
     csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
 
@@ -209,9 +224,9 @@ def _csv_cell(value: Any) -> Any:
 def to_csv(report: BatchReport) -> str:
     """One row per scored entity: rank, total, result, completion, every item's score."""
     out = io.StringIO()
-    out.write(csv_head(report.items, bool(report.targets)))
+    out.write(csv_head(report.items, bool(report.targets), report.extra))
     for r in report.ranked:
-        out.write(csv_line(r.rank, r.row, bool(report.targets)))
+        out.write(csv_line(r.rank, r.row, bool(report.targets), report.extra))
     return out.getvalue()
 
 
