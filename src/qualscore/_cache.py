@@ -16,6 +16,10 @@ passes, as they could edit qualscore itself; the cache trusts no one else.
 ``QUALSCORE_CACHE_DIR`` sets the folder (empty: no cache); by default
 ``$XDG_CACHE_HOME/qualscore`` or ``~/.cache/qualscore``. Nothing here raises:
 a cache that cannot be read or written is no cache.
+
+This module imports nothing from qualscore: the ``qualscore`` command
+(``qualscore_launch``) loads it on its own to answer a hit before importing
+the package, its models and pydantic.
 """
 
 from __future__ import annotations
@@ -28,8 +32,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from ._version import __version__
 
 __all__ = ["Entry", "get", "key", "put"]
 
@@ -55,7 +57,8 @@ def folder() -> Path | None:
 
 
 def _engine_digest() -> bytes:
-    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
+    # Every source file of the package (_version.py among them): any change is a new engine.
+    digest = hashlib.sha256(f"{sys.version}\0".encode())
     for path in sorted(_PACKAGE.rglob("*.py")):
         digest.update(f"{path.relative_to(_PACKAGE)}\0".encode())
         digest.update(path.read_bytes())
