@@ -453,12 +453,21 @@ def plan(ruleset: RuleSet) -> Plan:
     return found
 
 
+_ITEMS: dict[int, tuple[Item, RuleSet, Callable[[Values], ItemResult]]] = {}
+_ITEMS_KEPT = 4  # the linter probes one item at a time: keep few, hold few rule sets
+
+
 def item_function(ruleset: RuleSet, item: Item, item_id: str) -> Callable[[Values], ItemResult]:
     """One item compiled on its own (the linter's probes of items it has changed).
+
+    The last few are kept, so that probing one item with many values compiles it once.
 
     Raises:
         EvaluationError: (from the function) a formula failed.
     """
+    kept = _ITEMS.get(id(item))
+    if kept is not None and kept[0] is item and kept[1] is ruleset:
+        return kept[2]
     writer = _Writer(ruleset, traced=True)
 
     def body(gen: Gen) -> str:
@@ -472,4 +481,7 @@ def item_function(ruleset: RuleSet, item: Item, item_id: str) -> Callable[[Value
     def evaluate(values: Values) -> ItemResult:
         return static.item(item, item_id, run(values), values)
 
+    if len(_ITEMS) >= _ITEMS_KEPT:
+        _ITEMS.pop(next(iter(_ITEMS)))
+    _ITEMS[id(item)] = (item, ruleset, evaluate)
     return evaluate
