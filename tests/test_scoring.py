@@ -141,3 +141,13 @@ def test_the_trace_is_expanded_from_records_not_by_running_again(
     assert "_expander" not in result.__dict__
     copy = pickle.loads(pickle.dumps(qualscore.evaluate(rules, facts)))
     assert repr(copy) == repr(result)
+
+
+def test_a_single_formula_reads_facts_by_key_too() -> None:
+    """Formula.evaluate (checks, batch cells) is not fooled by values named like its constants."""
+    from qualscore.formula import compile_formula
+
+    formula = compile_formula("x + 5", {"x": "number"})
+    hostile = {"x": Decimal(1), "_values": None, "_op_Add": None}
+    hostile |= {f"_k{i}": Decimal(100) for i in range(5)}
+    assert formula.evaluate(hostile) == Decimal(6)
