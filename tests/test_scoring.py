@@ -151,3 +151,17 @@ def test_a_single_formula_reads_facts_by_key_too() -> None:
     hostile = {"x": Decimal(1), "_values": None, "_op_Add": None}
     hostile |= {f"_k{i}": Decimal(100) for i in range(5)}
     assert formula.evaluate(hostile) == Decimal(6)
+
+
+def test_a_category_of_thousands_of_items_compiles(tmp_path: Path) -> None:
+    """A long category is summed statement by statement: no expression as deep as it is long."""
+    from conftest import write_ruleset
+
+    items = "".join(
+        item_yaml("{kind: formula, expr: v}", item_id=str(n), points=1) for n in range(2700)
+    )
+    rules = qualscore.load_rules(
+        write_ruleset(tmp_path, "- {key: v, type: number, label: V}", items, points=3000)
+    )
+    assert qualscore.score(rules, {"v": "0.5"}).total == Decimal(1350)
+    assert qualscore.evaluate(rules, {"v": "0.5"}).categories[0].sum == Decimal(1350)

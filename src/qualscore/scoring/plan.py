@@ -155,7 +155,9 @@ class _Writer:
     def node(self, gen: Gen, node_id: str, points: Decimal, children: list[str]) -> str:
         """The capped sum of ``children`` (locals); a ``(sum, score)`` text pair when traced."""
         total, score, cap = gen.tmp(), gen.tmp(), gen.const(points)
-        gen.line(f"{total} = {' + '.join(['_Z', *children])}")
+        gen.line(f"{total} = _Z")
+        for child in children:  # one statement each: no expression as deep as a category is long
+            gen.line(f"{total} = {total} + {child}")
         gen.line(f"{score} = {cap} if {cap} < {total} else {total}")
         if not self.traced:
             gen.line(f"_N[{node_id!r}] = {score}")
@@ -227,16 +229,18 @@ class _Writer:
         if self.traced:
             lines = [f"    _r{i} = {c}" for i, c in enumerate(cats)]
             lines.append("    _b = _bonus(v)" if has_bonus else "    _b = None")
-            parts = " + ".join(["_Z", *(f"_r{i}[1]" for i in range(len(cats)))])
-            lines.append(f"    _t = ({parts}) + {'_b[1]' if has_bonus else '_Z'}")
+            lines.append("    _t = _Z")
+            lines += [f"    _t = _t + _r{i}[1]" for i in range(len(cats))]
+            lines.append(f"    _t = _t + {'_b[1]' if has_bonus else '_Z'}")
             cats_tuple = "".join(f"_r{i}, " for i in range(len(cats)))
             lines.append(f"    return (_t, ({cats_tuple}), _b, _vetoes(v))")
             return "\n".join(["def run(v):", *lines, ""])
         lines = ["    _I = {}", "    _N = {}"]
         lines += [f"    _r{i} = {c}" for i, c in enumerate(cats)]
         lines.append("    _b = _bonus(v, _I, _N)" if has_bonus else "    _b = _Z")
-        parts = " + ".join(["_Z", *(f"_r{i}" for i in range(len(cats)))])
-        lines.append(f"    _t = ({parts}) + _b")
+        lines.append("    _t = _Z")
+        lines += [f"    _t = _t + _r{i}" for i in range(len(cats))]
+        lines.append("    _t = _t + _b")
         lines.append("    return _Scores(_I, _N, _t, True in _vetoes(v))")
         return "\n".join(["def run(v):", *lines, ""])
 
