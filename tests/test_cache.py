@@ -134,16 +134,15 @@ def test_the_key_covers_the_engine_source(
 
 
 def test_the_command_answers_a_hit_without_importing_qualscore(cache: Path, rules: Path) -> None:
-    """`qualscore validate` of unchanged rules prints the cached lines without loading the rule
-    language (no pydantic, no loader)."""
+    """`qualscore validate` of unchanged rules prints the cached lines before importing the package."""
     import subprocess
     import sys
 
     script = (
-        "import sys\n"
-        "from qualscore.cli import main\n"
-        f"code = main(['validate', {str(rules)!r}])\n"
-        "print(code, 'qualscore.loader' in sys.modules, 'pydantic' in sys.modules)\n"
+        "import sys, qualscore_launch\n"
+        f"sys.argv = ['qualscore', 'validate', {str(rules)!r}]\n"
+        "code = qualscore_launch.main()\n"
+        "print(code, 'qualscore' in sys.modules, 'pydantic' in sys.modules)\n"
     )
     env = {**os.environ, "QUALSCORE_CACHE_DIR": str(cache)}
     first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
@@ -151,3 +150,15 @@ def test_the_command_answers_a_hit_without_importing_qualscore(cache: Path, rule
     line = f"{rules}: ok: 4 items, 7 facts, 0 warnings\n"
     assert (first.stdout, first.stderr) == (line + "0 True True\n", "")
     assert (second.stdout, second.stderr) == (line + "0 False False\n", "")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["validate"], ["validate", "a", "b"], ["validate", "--help"], ["evaluate", "r", "f"],
+     ["validate", "r", "--strict", "--strict"]],
+)  # fmt: skip
+def test_the_command_asks_the_cache_only_for_plain_validate(argv: list[str]) -> None:
+    """Anything but `validate RULES [--strict]` goes straight to the full command line."""
+    import qualscore_launch
+
+    assert qualscore_launch._cached(argv) is None

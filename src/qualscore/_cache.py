@@ -17,9 +17,9 @@ passes, as they could edit qualscore itself; the cache trusts no one else.
 ``$XDG_CACHE_HOME/qualscore`` or ``~/.cache/qualscore``. Nothing here raises:
 a cache that cannot be read or written is no cache.
 
-This module imports nothing from qualscore but the standard library, and the
-package's public names are imported on first use: a hit is answered without
-loading the rule language's models or pydantic.
+This module imports nothing from qualscore: the ``qualscore`` command
+(``qualscore_launch``) loads it on its own to answer a hit before importing
+the package, its models and pydantic.
 """
 
 from __future__ import annotations
