@@ -9,6 +9,7 @@ as fixtures of the same name; ``make_rules`` writes and loads in one step.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,9 @@ import pytest
 import qualscore
 
 __all__ = ["item_yaml", "write_ruleset"]
+
+# No test reads or writes the user's cache of validate findings (tests/test_cache.py sets its own).
+os.environ["QUALSCORE_CACHE_DIR"] = ""
 
 
 def _block(text: str, indent: int) -> str:

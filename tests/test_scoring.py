@@ -141,3 +141,27 @@ def test_the_trace_is_expanded_from_records_not_by_running_again(
     assert "_expander" not in result.__dict__
     copy = pickle.loads(pickle.dumps(qualscore.evaluate(rules, facts)))
     assert repr(copy) == repr(result)
+
+
+def test_a_single_formula_reads_facts_by_key_too() -> None:
+    """Formula.evaluate (checks, batch cells) is not fooled by values named like its constants."""
+    from qualscore.formula import compile_formula
+
+    formula = compile_formula("x + 5", {"x": "number"})
+    hostile = {"x": Decimal(1), "_values": None, "_op_Add": None}
+    hostile |= {f"_k{i}": Decimal(100) for i in range(5)}
+    assert formula.evaluate(hostile) == Decimal(6)
+
+
+def test_a_category_of_thousands_of_items_compiles(tmp_path: Path) -> None:
+    """A long category is summed statement by statement: no expression as deep as it is long."""
+    from conftest import write_ruleset
+
+    items = "".join(
+        item_yaml("{kind: formula, expr: v}", item_id=str(n), points=1) for n in range(2700)
+    )
+    rules = qualscore.load_rules(
+        write_ruleset(tmp_path, "- {key: v, type: number, label: V}", items, points=3000)
+    )
+    assert qualscore.score(rules, {"v": "0.5"}).total == Decimal(1350)
+    assert qualscore.evaluate(rules, {"v": "0.5"}).categories[0].sum == Decimal(1350)

@@ -231,6 +231,26 @@ def _one_line(text: str) -> str:
 
 
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import io
+
+    from . import _cache
+
+    key = _cache.key("validate", args.rules, "--strict" if args.strict else "")
+    hit = _cache.get(key) if key is not None else None
+    if hit is not None:  # the same files and the same engine: the same findings
+        out.write(hit.out)
+        err.write(hit.err)
+        return hit.code
+    found_out, found_err = io.StringIO(), io.StringIO()
+    code = _validate_now(args, found_out, found_err)
+    out.write(found_out.getvalue())
+    err.write(found_err.getvalue())
+    if key is not None:
+        _cache.put(key, _cache.Entry(found_out.getvalue(), found_err.getvalue(), code))
+    return code
+
+
+def _validate_now(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .lint import lint
     from .loader import load_rules
     from .words import count

@@ -21,14 +21,12 @@ from .facts import Facts, check_facts
 from .loader import RuleSet
 from .model import TiersShape
 from .scoring import formulas, plan
-from .scoring.plan import MODES as _MODES
 from .scoring.shapes.tiers import band_traces as _band_traces
 from .trace import BandTrace, Result
 
 __all__ = ["band_traces", "evaluate", "formulas", "target_check"]
 
 _ZERO = Decimal(0)
-_ = _MODES  # kept importable under its old name
 
 
 @in_context

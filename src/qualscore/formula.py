@@ -194,7 +194,7 @@ class Formula:
                 :data:`MAX_RESULT` (:class:`ResultTooLarge`).
         """
         code, space = self._compiled
-        result: Value = eval(code, space, {"_v": values})
+        result: Value = eval(code, space, {"_values": values})
         return result
 
     def reference(self, values: Mapping[str, Value]) -> Value:
@@ -252,8 +252,9 @@ def _compiled(tree: ast.AST) -> tuple[CodeType, dict[str, Any]]:
     The tree holds nothing but the allowlisted nodes, so the code can do no
     more than simpleeval would: every arithmetic step goes through the same
     operator functions (decimal context, MAX_RESULT), every call through the
-    same checked functions, and facts are read from the mapping ``_v`` by
-    name (``_v['rate']``), so no fact name is ever a variable. No builtins.
+    same checked functions, and facts are read by key from the one local
+    ``_values`` (a fact's name is never a name in the code, so no fact can
+    shadow these globals, whatever it is called). No builtins.
     """
     space: dict[str, Any] = {"__builtins__": {}}
     calls = _call_table()
@@ -290,9 +291,9 @@ def _compiled(tree: ast.AST) -> tuple[CodeType, dict[str, Any]]:
             lowered_if = ast.IfExp(lower(node.test), lower(node.body), lower(node.orelse))
             return ast.copy_location(lowered_if, node)
         if isinstance(node, ast.Name):
-            # A fact is read from the mapping by its name as a string, never as a
-            # variable: no fact name can shadow a constant or a helper, whatever it is.
-            read = ast.Subscript(ast.Name("_v", ast.Load()), ast.Constant(node.id), ast.Load())
+            # A fact is read by its key from the values, never as a name: a fact
+            # named like a constant (_k2) could otherwise change what 'x + 5' means.
+            read = ast.Subscript(ast.Name("_values", ast.Load()), ast.Constant(node.id), ast.Load())
             return ast.copy_location(read, node)
         assert isinstance(node, ast.Constant)
         return node

@@ -178,7 +178,7 @@ def value_span(source: str, domains: Mapping[str, Span]) -> Span:
     """
     with exact():
         try:
-            return _Ranger(source).span(_parse(source), dict(domains))
+            return _Ranger(source).span(_parse(source), domains)  # read only: no copy
         except ArithmeticError:
             return _ANY
 
@@ -190,7 +190,8 @@ def refine(source: str, domains: Mapping[str, Span], holds: bool) -> dict[str, S
     """
     with exact():
         try:
-            return _Ranger(source).refine(_parse(source), dict(domains), holds)
+            found = _Ranger(source).refine(_parse(source), domains, holds)
+            return None if found is None else dict(found)
         except ArithmeticError:
             return dict(domains)
 
@@ -222,7 +223,7 @@ class _Ranger:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def span(self, node: ast.AST, domains: dict[str, Span]) -> Span:
+    def span(self, node: ast.AST, domains: Mapping[str, Span]) -> Span:
         value = _number(node, self.source)
         if value is not None:
             return Span(value, value, whole=value == value.to_integral_value())
@@ -241,7 +242,7 @@ class _Ranger:
             return self._if(node, domains)
         return _ANY
 
-    def _binary(self, node: ast.BinOp, domains: dict[str, Span]) -> Span:
+    def _binary(self, node: ast.BinOp, domains: Mapping[str, Span]) -> Span:
         a, b = self.span(node.left, domains), self.span(node.right, domains)
         whole = a.whole and b.whole
         if isinstance(node.op, ast.Add):
@@ -260,7 +261,7 @@ class _Ranger:
                 return _product(a, _make(-_INF, _inverse(c), False), False)
         return _ANY
 
-    def _call(self, name: str, args: list[ast.expr], domains: dict[str, Span]) -> Span:
+    def _call(self, name: str, args: list[ast.expr], domains: Mapping[str, Span]) -> Span:
         spans = [self.span(a, domains) for a in args]
         whole = all(s.whole for s in spans)
         if name in ("min", "max"):
@@ -290,7 +291,7 @@ class _Ranger:
         value = _number(args[1], self.source)
         return int(value) if value is not None else 0
 
-    def _if(self, node: ast.IfExp, domains: dict[str, Span]) -> Span:
+    def _if(self, node: ast.IfExp, domains: Mapping[str, Span]) -> Span:
         branches = []
         for body, holds in ((node.body, True), (node.orelse, False)):
             narrowed = self.refine(node.test, domains, holds)
@@ -302,13 +303,13 @@ class _Ranger:
         return _make(lo, hi, all(s.whole for s in branches))
 
     def refine(
-        self, node: ast.AST, domains: dict[str, Span], holds: bool
-    ) -> dict[str, Span] | None:
+        self, node: ast.AST, domains: Mapping[str, Span], holds: bool
+    ) -> Mapping[str, Span] | None:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return self.refine(node.operand, domains, not holds)
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) == holds:
             # a and b holds: both hold; a or b fails: both fail.
-            narrowed: dict[str, Span] | None = domains
+            narrowed: Mapping[str, Span] | None = domains
             for value in node.values:
                 narrowed = self.refine(value, narrowed, holds) if narrowed is not None else None
             return narrowed
@@ -317,8 +318,8 @@ class _Ranger:
         return domains
 
     def _compare(
-        self, node: ast.Compare, domains: dict[str, Span], holds: bool
-    ) -> dict[str, Span] | None:
+        self, node: ast.Compare, domains: Mapping[str, Span], holds: bool
+    ) -> Mapping[str, Span] | None:
         left, right, op = node.left, node.comparators[0], type(node.ops[0])
         value = _number(right, self.source)
         if not isinstance(left, ast.Name):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from .engine import formulas
 from .formula import Formula
 from .loader import RuleSet
-from .model import FactDecl, Part, PartsShape, Shape
+from .model import FactDecl, Part, Shape
 from .report.safe import csv_text, visible_line
 from .words import fmt
 
@@ -53,16 +53,10 @@ def _owners(ruleset: RuleSet) -> dict[str, tuple[list[str], list[str]]]:
 
 
 def _with_parts(shape: Shape, part: Part | None = None) -> Iterator[tuple[Part | None, Formula]]:
-    if isinstance(shape, PartsShape):
-        for p in shape.parts:
-            for f in (p.when, p.each):
-                if f is not None:
-                    yield p, f
-            if p.score is not None:
-                yield from _with_parts(p.score, p)
-        return
-    for f in formulas(shape):
-        yield part, f
+    from .scoring.shapes import module
+
+    found: Iterator[tuple[Part | None, Formula]] = module(shape.kind).owners(shape, part)
+    return found
 
 
 def _range(decl: FactDecl) -> str:

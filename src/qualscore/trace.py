@@ -326,7 +326,10 @@ class Result:
 
     def _expand(self) -> None:
         # Two threads may both expand: the same records give equal objects either way.
-        categories, bonus, vetoes = self.__dict__["_expander"]()
+        expander = self.__dict__.get("_expander")
+        if expander is None:  # another thread has just finished
+            return
+        categories, bonus, vetoes = expander()
         self.__dict__.update(_categories=categories, _bonus=bonus, _vetoes=vetoes)
         self.__dict__.pop("_expander", None)
 

@@ -213,7 +213,9 @@ class _Writer:
         """
         lower, upper = bounds
         total, score = gen.tmp(), gen.tmp()
-        gen.line(f"{total} = {' + '.join(['_Z', *children])}")
+        gen.line(f"{total} = _Z")
+        for child in children:  # one statement each: no expression as deep as a category is long
+            gen.line(f"{total} = {total} + {child}")
         if upper is None:
             gen.line(f"{score} = {total}")
         else:
@@ -308,16 +310,18 @@ class _Writer:
         if self.traced:
             lines = [f"    _r{i} = {c}" for i, c in enumerate(cats)]
             lines.append("    _b = _bonus(v)" if has_bonus else "    _b = None")
-            parts = " + ".join(["_Z", *(f"_r{i}[1]" for i in range(len(cats)))])
-            lines.append(f"    _t = ({parts}) + {'_b[1]' if has_bonus else '_Z'}")
+            lines.append("    _t = _Z")
+            lines += [f"    _t = _t + _r{i}[1]" for i in range(len(cats))]
+            lines.append(f"    _t = _t + {'_b[1]' if has_bonus else '_Z'}")
             cats_tuple = "".join(f"_r{i}, " for i in range(len(cats)))
             lines.append(f"    return (_t, ({cats_tuple}), _b, _vetoes(v))")
             return "\n".join(["def run(v):", *lines, ""])
         lines = ["    _I = {}", "    _N = {}"]
         lines += [f"    _r{i} = {c}" for i, c in enumerate(cats)]
         lines.append("    _b = _bonus(v, _I, _N)" if has_bonus else "    _b = _Z")
-        parts = " + ".join(["_Z", *(f"_r{i}" for i in range(len(cats)))])
-        lines.append(f"    _t = ({parts}) + _b")
+        lines.append("    _t = _Z")
+        lines += [f"    _t = _t + _r{i}" for i in range(len(cats))]
+        lines.append("    _t = _t + _b")
         if self._graded():
             lines.append("    _h = _vetoes(v)")
             lines.append("    return _Scores(_I, _N, _t, True in _h, _grade(_t, _h))")
@@ -561,12 +565,21 @@ def plan(ruleset: RuleSet) -> Plan:
     return found
 
 
+_ITEMS: dict[int, tuple[Item, RuleSet, Callable[[Values], ItemResult]]] = {}
+_ITEMS_KEPT = 4  # the linter probes one item at a time: keep few, hold few rule sets
+
+
 def item_function(ruleset: RuleSet, item: Item, item_id: str) -> Callable[[Values], ItemResult]:
     """One item compiled on its own (the linter's probes of items it has changed).
+
+    The last few are kept, so that probing one item with many values compiles it once.
 
     Raises:
         EvaluationError: (from the function) a formula failed.
     """
+    kept = _ITEMS.get(id(item))
+    if kept is not None and kept[0] is item and kept[1] is ruleset:
+        return kept[2]
     writer = _Writer(ruleset, traced=True)
 
     def body(gen: Gen) -> str:
@@ -580,4 +593,7 @@ def item_function(ruleset: RuleSet, item: Item, item_id: str) -> Callable[[Value
     def evaluate(values: Values) -> ItemResult:
         return static.item(item, item_id, run(values), values)
 
+    if len(_ITEMS) >= _ITEMS_KEPT:
+        _ITEMS.pop(next(iter(_ITEMS)))
+    _ITEMS[id(item)] = (item, ruleset, evaluate)
     return evaluate

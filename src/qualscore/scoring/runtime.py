@@ -34,8 +34,8 @@ def reason(exc: BaseException) -> str:
 
 def failure(table: Sequence[tuple[str, Formula]], index: int, exc: BaseException) -> Exception:
     """The error naming the item (or veto) and the formula that raised ``exc``."""
-    if not 0 <= index < len(table):
-        return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+    if not 0 <= index < len(table):  # before any formula ran: not a rule's failure
+        return RuntimeError(f"qualscore: generated code failed: {exc!r}")
     owner, formula = table[index]
     return EvaluationError(owner, f"{formula.source}: {reason(exc)}")
 

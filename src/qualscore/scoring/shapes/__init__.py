@@ -4,8 +4,9 @@ A shape module holds everything about its shape (see ``docs/extending.md``):
 
 - ``KIND``, ``MODEL``, ``TRACE``: its ``kind`` in rule files, its pydantic
   model (in :mod:`qualscore.model`) and its trace record (in :mod:`qualscore.trace`);
-- ``formulas(shape)``: the expressions it reads, in the order written (what the
-  facts template lists, what an item's inputs are);
+- ``formulas(shape)``: the expressions it reads, in the order written (an
+  item's inputs); ``owners(shape, part)``: each with the part that answers
+  for it (the departments the facts template lists a fact under);
 - ``emit(gen, shape, cap)``: the Python it compiles to, returning the local
   that holds its value and, in the traced variant, its compact record;
 - ``expand(shape, record, sub)``: the compact record made into its trace record;
@@ -26,7 +27,18 @@ from . import cases, deductions, formula, judged, parts, target, tiers
 
 __all__ = ["PARTS", "REGISTRY", "module", "module_of_trace"]
 
-PARTS = ("KIND", "MODEL", "TRACE", "formulas", "emit", "expand", "branches", "reached", "explain")
+PARTS = (
+    "KIND",
+    "MODEL",
+    "TRACE",
+    "formulas",
+    "owners",
+    "emit",
+    "expand",
+    "branches",
+    "reached",
+    "explain",
+)
 """What every shape module provides."""
 
 REGISTRY: dict[str, ModuleType] = {

@@ -7,13 +7,24 @@ from decimal import Decimal
 from typing import Any
 
 from ...formula import Formula
-from ...model import CasesShape
+from ...model import CasesShape, Part
 from ...trace import CasesTrace, Input
 from ...words import fmt
 from ..gen import Gen
 from ._common import Loc
 
-__all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
+__all__ = [
+    "KIND",
+    "MODEL",
+    "TRACE",
+    "branches",
+    "emit",
+    "expand",
+    "explain",
+    "formulas",
+    "owners",
+    "reached",
+]
 
 KIND = "cases"
 MODEL = CasesShape
@@ -23,6 +34,12 @@ TRACE = CasesTrace
 def formulas(shape: CasesShape) -> Iterator[Formula]:
     """Each condition, in order."""
     yield from (c.when for c in shape.cases)
+
+
+def owners(shape: CasesShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
+    """Each expression with the part that answers for it (the facts template's departments)."""
+    for f in formulas(shape):
+        yield part, f
 
 
 def emit(gen: Gen, shape: CasesShape, cap: str) -> tuple[str, str]:

@@ -7,13 +7,24 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ...formula import Formula
-from ...model import DeductionsShape, Step
+from ...model import DeductionsShape, Part, Step
 from ...trace import DeductionsTrace, Input, StepTrace
 from ...words import fmt
 from ..gen import Gen
 from ._common import Loc, pts
 
-__all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
+__all__ = [
+    "KIND",
+    "MODEL",
+    "TRACE",
+    "branches",
+    "emit",
+    "expand",
+    "explain",
+    "formulas",
+    "owners",
+    "reached",
+]
 
 KIND = "deductions"
 MODEL = DeductionsShape
@@ -24,6 +35,12 @@ def formulas(shape: DeductionsShape) -> Iterator[Formula]:
     """Each step's condition or value, in order."""
     for step in shape.steps:
         yield from (f for f in (step.unless, step.when, step.per) if f is not None)
+
+
+def owners(shape: DeductionsShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
+    """Each expression with the part that answers for it (the facts template's departments)."""
+    for f in formulas(shape):
+        yield part, f
 
 
 def _step(gen: Gen, step: Step, total: str) -> str:

@@ -7,13 +7,24 @@ from decimal import Decimal
 from typing import Any
 
 from ...formula import Formula
-from ...model import FormulaShape
+from ...model import FormulaShape, Part
 from ...trace import FormulaTrace, Input
 from ...words import fmt_approx
 from ..gen import Gen
 from ._common import Loc
 
-__all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
+__all__ = [
+    "KIND",
+    "MODEL",
+    "TRACE",
+    "branches",
+    "emit",
+    "expand",
+    "explain",
+    "formulas",
+    "owners",
+    "reached",
+]
 
 KIND = "formula"
 MODEL = FormulaShape
@@ -23,6 +34,12 @@ TRACE = FormulaTrace
 def formulas(shape: FormulaShape) -> Iterator[Formula]:
     """The expression."""
     yield shape.expr
+
+
+def owners(shape: FormulaShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
+    """Each expression with the part that answers for it (the facts template's departments)."""
+    for f in formulas(shape):
+        yield part, f
 
 
 def emit(gen: Gen, shape: FormulaShape, cap: str) -> tuple[str, str]:

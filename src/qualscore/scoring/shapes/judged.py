@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...formula import Formula
-from ...model import JudgedShape
+from ...model import JudgedShape, Part
 from ...trace import Input, JudgedTrace
 from ...words import fmt
 from ..gen import Gen
@@ -46,6 +46,11 @@ def key(item_id: str) -> str:
 
 def formulas(shape: JudgedShape) -> Iterator[Formula]:
     """None: the score comes from the assessors."""
+    return iter(())
+
+
+def owners(shape: JudgedShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
+    """None: the facts template gives a judged item its own score, reason and evidence columns."""
     return iter(())
 
 

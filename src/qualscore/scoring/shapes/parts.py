@@ -13,7 +13,18 @@ from ...words import fmt
 from ..gen import Gen
 from ._common import Loc, pts
 
-__all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
+__all__ = [
+    "KIND",
+    "MODEL",
+    "TRACE",
+    "branches",
+    "emit",
+    "expand",
+    "explain",
+    "formulas",
+    "owners",
+    "reached",
+]
 
 KIND = "parts"
 MODEL = PartsShape
@@ -30,6 +41,18 @@ def formulas(shape: PartsShape) -> Iterator[Formula]:
                 yield f
         if part.score is not None:
             yield from module(part.score.kind).formulas(part.score)
+
+
+def owners(shape: PartsShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
+    """Each expression with the part that answers for it: its own, a nested shape's included."""
+    from . import module
+
+    for p in shape.parts:
+        for f in (p.when, p.each):
+            if f is not None:
+                yield p, f
+        if p.score is not None:
+            yield from module(p.score.kind).owners(p.score, p)
 
 
 def _part(gen: Gen, part: Part, total: str) -> str:

@@ -7,13 +7,24 @@ from decimal import Decimal
 from typing import Any
 
 from ...formula import Formula
-from ...model import TargetShape
+from ...model import Part, TargetShape
 from ...trace import Input, TargetTrace
 from ...words import fmt, fmt_approx, words
 from ..gen import Gen
 from ._common import Loc, subject
 
-__all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
+__all__ = [
+    "KIND",
+    "MODEL",
+    "TRACE",
+    "branches",
+    "emit",
+    "expand",
+    "explain",
+    "formulas",
+    "owners",
+    "reached",
+]
 
 KIND = "target"
 MODEL = TargetShape
@@ -26,6 +37,12 @@ _RELATION = {"at_least": "≥", "above": ">", "below": "<", "at_most": "≤"}
 def formulas(shape: TargetShape) -> Iterator[Formula]:
     """The actual value, then the target."""
     yield from (shape.actual, shape.target)
+
+
+def owners(shape: TargetShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
+    """Each expression with the part that answers for it (the facts template's departments)."""
+    for f in formulas(shape):
+        yield part, f
 
 
 def emit(gen: Gen, shape: TargetShape, cap: str) -> tuple[str, str]:

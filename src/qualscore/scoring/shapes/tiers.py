@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...formula import Formula
-from ...model import Band, TiersShape
+from ...model import Band, Part, TiersShape
 from ...trace import BandTrace, Input, TiersTrace
 from ...words import band_text, fmt, fmt_approx
 from ..gen import Gen
@@ -23,6 +23,7 @@ __all__ = [
     "expand",
     "explain",
     "formulas",
+    "owners",
     "reached",
 ]
 
@@ -34,6 +35,12 @@ TRACE = TiersTrace
 def formulas(shape: TiersShape) -> Iterator[Formula]:
     """The value."""
     yield shape.value
+
+
+def owners(shape: TiersShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
+    """Each expression with the part that answers for it (the facts template's departments)."""
+    for f in formulas(shape):
+        yield part, f
 
 
 def _test(gen: Gen, band: Band, value: str) -> str:
