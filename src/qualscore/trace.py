@@ -58,6 +58,8 @@ class PartTrace(NamedTuple):
     units: Decimal | None = None
     inner: ShapeTrace | None = None
     capped: bool = False
+    expr: str | None = None
+    """The ``when`` or ``each`` expression as written (an explanation works it through)."""
 
 
 class PartsTrace(NamedTuple):
@@ -100,6 +102,8 @@ class CasesTrace(NamedTuple):
     matched: int | None
     otherwise_label: str | None
     value: Decimal
+    conditions: tuple[str, ...] = ()
+    """Each case's condition as written (an explanation works them through)."""
 
 
 class StepTrace(NamedTuple):
@@ -112,6 +116,14 @@ class StepTrace(NamedTuple):
     deducted: Decimal
     units: Decimal | None = None
     capped: bool = False
+    expr: str | None = None
+    """The ``unless``/``when``/``per`` expression as written."""
+    value: Decimal | None = None
+    """``per``: the expression's value (the shortfall) before units are counted."""
+    every: Decimal | None = None
+    """``per``: the size of one unit; a started unit counts whole."""
+    most: Decimal | None = None
+    """``per``: the most the step may deduct (``max``)."""
 
 
 class DeductionsTrace(NamedTuple):
@@ -269,6 +281,8 @@ class Result:
     rules_sha256: str
     facts_sha256: str
     engine_version: str
+    entity: str | None = None
+    period: str | None = None
 
     @classmethod
     def lazy(cls, expand: Callable[[], Expansion], **fields: Any) -> Result:

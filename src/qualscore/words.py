@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from .trace import BandTrace
 
-__all__ = ["WORDS", "band_text", "fmt", "fmt_approx", "words"]
+__all__ = ["WORDS", "band_text", "bounds_text", "fmt", "fmt_approx", "words"]
 
 
 def fmt(value: Decimal) -> str:
@@ -176,3 +176,13 @@ def band_text(band: BandTrace) -> str:
     if band.upper is not None:
         parts.append(("≤ " if band.upper_inclusive else "< ") + fmt(band.upper))
     return ", ".join(parts)
+
+
+def bounds_text(band: BandTrace, language: str = "en") -> str:
+    """A band's bounds in symbols, whatever its label: ``≥ 90 且 < 92``."""
+    parts = []
+    if band.lower is not None:
+        parts.append(("≥ " if band.lower_inclusive else "> ") + fmt(band.lower))
+    if band.upper is not None:
+        parts.append(("≤ " if band.upper_inclusive else "< ") + fmt(band.upper))
+    return (" 且 " if language == "zh" else " and ").join(parts)

@@ -12,6 +12,7 @@ from ..scoring.shapes import module_of_trace
 from ..scoring.shapes._common import value_text
 from ..trace import Input, ItemResult, ShapeTrace
 from ..words import fmt, words
+from ..working import number_text
 
 __all__ = ["explain", "value_text"]
 
@@ -27,10 +28,15 @@ def explain(item: ItemResult, language: str) -> list[str]:
             else f"{w['na']}: {item.not_applicable}"
         )
     elif item.shape is not None:
-        lines.extend(_shape(item.shape, item.inputs, language, ""))
+        lines.extend(_shape(item.shape, item.inputs, language, "", places_of(item)))
+    places = places_of(item)
     if item.clamped:
         bounded = min(max(item.raw, Decimal(0)), item.points)
-        lines.append(f"{fmt(item.raw)} → {w['clamped']} {fmt(bounded)}")
+        lines.append(f"{number_text(item.raw, places)} → {w['clamped']} {fmt(bounded)}")
+        if bounded != item.score:
+            lines.append(_rounded(bounded, item.score, places, language))
+    elif item.not_applicable is None and item.raw != item.score:
+        lines.append(_rounded(item.raw, item.score, places, language))
     lines.append(_summary(item, language))
     return lines
 
@@ -41,6 +47,21 @@ def _summary(item: ItemResult, language: str) -> str:
     return f"scores {fmt(item.score)} of {fmt(item.points)} (lost {fmt(item.lost)})"
 
 
-def _shape(shape: ShapeTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
-    lines: list[str] = module_of_trace(shape).explain(shape, inputs, language, indent)
+def places_of(item: ItemResult) -> int:
+    """The rule set's places: every item's score is rounded to them."""
+    exponent = item.score.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _rounded(raw: Decimal, score: Decimal, places: int, language: str) -> str:
+    exact = fmt(raw) if len(fmt(raw)) <= 12 else number_text(raw, places + 4)
+    if language == "zh":
+        return f"计算值 {exact}，按考核细则保留 {places} 位小数（四舍五入）为 {fmt(score)}"
+    return f"computed {exact}, rounded half up to {places} places: {fmt(score)}"
+
+
+def _shape(
+    shape: ShapeTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
+) -> list[str]:
+    lines: list[str] = module_of_trace(shape).explain(shape, inputs, language, indent, places)
     return lines

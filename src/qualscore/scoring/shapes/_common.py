@@ -32,3 +32,46 @@ def subject(expr: str, inputs: tuple[Input, ...]) -> str:
         if i.key == expr:
             return f"{i.label} = {value_text(i.value, i.unit)}"
     return expr
+
+
+def worked(
+    expr: str, inputs: tuple[Input, ...], language: str, places: int
+) -> tuple[str, str, tuple[str, ...]] | None:
+    """``expr`` worked through with the inputs: (formula in words, ``= …`` chain, conditions).
+
+    ``None`` when ``expr`` is a single fact (its value is in the inputs) or cannot be worked.
+    """
+    from ...working import work
+
+    if any(i.key == expr for i in inputs):
+        return None
+    done = work(
+        expr, {i.key: i.value for i in inputs}, {i.key: i.label for i in inputs}, language, places
+    )
+    if done is None:
+        return None
+    return done.formula, chain(done.steps, language), done.conditions
+
+
+def chain(steps: tuple[str, ...], language: str) -> str:
+    """Steps of a working as one line: ``= a = b ≈ c``; a condition's as ``a，即 b：成立``."""
+    if not steps:
+        return ""
+    truths = ("成立", "不成立", "holds", "does not hold")
+    if steps[-1] in truths:
+        sep = "，即 " if language == "zh" else ", i.e. "
+        head = sep.join(steps[1:-1]) if len(steps) > 2 else ""
+        colon = "：" if language == "zh" else ": "
+        body = steps[0] + (sep + head if head else "")
+        return f"{body}{colon}{steps[-1]}"
+    out = steps[0]
+    for s in steps[1:]:
+        out += f" {s}" if s.startswith("≈") else f" = {s}"
+    return out
+
+
+def number(value: Decimal, places: int) -> str:
+    """A derived number as shown: at most ``places`` decimals, ``≈`` when rounded for display."""
+    from ...working import number_text
+
+    return number_text(value, places)
