@@ -184,7 +184,9 @@ class ItemResult(NamedTuple):
 
     @property
     def lost(self) -> Decimal:
-        """Points not earned."""
+        """Points not earned; none when the item does not apply (not applicable is not lost)."""
+        if self.not_applicable is not None:
+            return Decimal(0)
         return self.points - self.score
 
 
@@ -206,8 +208,12 @@ class NodeResult(NamedTuple):
 
     @property
     def lost(self) -> Decimal:
-        """Points not earned."""
-        return self.points - self.score
+        """Points not earned, less what items that do not apply leave unscored."""
+        unscored = sum(
+            (i.points - i.score for i in self.items() if i.not_applicable is not None), Decimal(0)
+        )
+        lost = self.points - self.score - max(unscored, Decimal(0))
+        return max(lost, Decimal(0)) if unscored else self.points - self.score
 
     def items(self) -> tuple[ItemResult, ...]:
         """Every item below this node, in order."""

@@ -42,6 +42,10 @@ def explain(item: ItemResult, language: str) -> list[str]:
 
 
 def _summary(item: ItemResult, language: str) -> str:
+    if item.not_applicable is not None:
+        if language == "zh":
+            return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分；不适用，不计失分）"
+        return f"scores {fmt(item.score)} of {fmt(item.points)} (not applicable: nothing lost)"
     if language == "zh":
         return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
     return f"scores {fmt(item.score)} of {fmt(item.points)} (lost {fmt(item.lost)})"

@@ -142,6 +142,8 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
     lost = (
         f'<span class="n lost">{fmt(item.lost)}</span>'
         if item.lost > 0
+        else f'<span class="n na">{w["na"]}</span>'
+        if item.not_applicable is not None
         else '<span class="n">0</span>'
     )
     sep = "：" if language == "zh" else ": "

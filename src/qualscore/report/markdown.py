@@ -98,7 +98,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
                     md(item.title),
                     fmt(item.points),
                     fmt(item.score),
-                    fmt(item.lost),
+                    w["na"] if item.not_applicable is not None else fmt(item.lost),
                     md(sentence(item, language)),
                 )
             )

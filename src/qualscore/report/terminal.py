@@ -43,12 +43,12 @@ def render_table(result: Result, console: Console, language: str | None = None) 
                 _add_node(table, child, w, style="", indent="  ")
                 for item in child.children:
                     assert isinstance(item, ItemResult)
-                    _add_item(table, item, "    ")
+                    _add_item(table, item, "    ", w)
             else:
-                _add_item(table, child, "  ")
+                _add_item(table, child, "  ", w)
         table.add_section()
     if result.bonus is not None:
-        _add_item(table, result.bonus, "", label="+")
+        _add_item(table, result.bonus, "", w, label="+")
     table.add_section()
     table.add_row(
         Text(w["total"], style="bold"),
@@ -100,14 +100,19 @@ def _add_node(
     )
 
 
-def _add_item(table: Table, item: ItemResult, indent: str, label: str | None = None) -> None:
+def _add_item(
+    table: Table, item: ItemResult, indent: str, w: dict[str, str], label: str | None = None
+) -> None:
     lost_style = "red" if item.lost > 0 else ""
     table.add_row(
         plain(indent + (label or item.id)),
         plain(item.title),
         fmt(item.points),
         fmt(item.score),
-        Text(fmt(item.lost), style=lost_style),
+        Text(
+            w["na"] if item.not_applicable is not None else fmt(item.lost),
+            style="dim" if item.not_applicable is not None else lost_style,
+        ),
     )
 
 
