@@ -52,7 +52,20 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("rules", help="the rule-set folder")
     evaluate.add_argument("facts", help="the facts file (YAML or JSON)")
     evaluate.add_argument(
-        "--format", choices=("table", "json", "markdown", "html"), default="table"
+        "--format",
+        choices=("table", "json", "markdown", "html", "docx", "pdf"),
+        default="table",
+        help="docx and pdf need --out; pdf is the HTML printed by Chromium",
+    )
+    evaluate.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="html, docx, pdf: the cover and the summary page only",
+    )
+    evaluate.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="the report's date on the cover (default: SOURCE_DATE_EPOCH, else today)",
     )
     evaluate.add_argument(
         "--view",
@@ -237,7 +250,21 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .loader import load_rules
 
     if args.out and args.format == "table":  # --out is never silently ignored
-        print("qualscore: evaluate --out needs --format json, markdown or html", file=err)
+        print("qualscore: evaluate --out needs --format json, markdown, html, docx or pdf",
+              file=err)  # fmt: skip
+        return EXIT_USER_ERROR
+    if args.format in ("docx", "pdf") and not args.out:
+        print(f"qualscore: --format {args.format} needs --out FILE", file=err)
+        return EXIT_USER_ERROR
+    if args.summary_only and args.format not in ("html", "docx", "pdf"):
+        print("qualscore: --summary-only needs --format html, docx or pdf", file=err)
+        return EXIT_USER_ERROR
+    from .report.document import report_date
+
+    try:
+        day = report_date(args.date)
+    except ValueError:
+        print(f"qualscore: --date: not a date (YYYY-MM-DD): {args.date!r}", file=err)
         return EXIT_USER_ERROR
     ruleset = load_rules(args.rules)
     facts = load_facts(ruleset, args.facts)
@@ -254,8 +281,20 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USER_ERROR
     language = args.lang or result.language
     if args.format != "table":
-        document = _document(args.format, result, language)
-        return _write(args.out, document, out, inputs=(args.rules, args.facts))
+        try:
+            document = _document(
+                args.format, result, language, day=day, summary_only=args.summary_only
+            )
+        except RuntimeError as exc:  # PdfError: no browser, or it failed
+            print(f"qualscore: {exc}", file=err)
+            return EXIT_USER_ERROR
+        code = _write(args.out, document, out, inputs=(args.rules, args.facts))
+        if args.out and err.isatty():
+            from .report.safe import visible_line
+            from .words import words
+
+            print(f"qualscore: {words(language)['written']} {visible_line(args.out)}", file=err)
+        return code
     from .report.terminal import render_departments, render_headroom, render_item, render_table
 
     console = _console(out)
@@ -376,7 +415,19 @@ def _progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:
     return bar()
 
 
-def _document(fmt: str, result: Result, language: str) -> str:
+def _document(
+    fmt: str, result: Result, language: str, *, day: str, summary_only: bool = False
+) -> str | bytes:
+    if fmt == "docx":
+        from .report.docx import to_docx
+
+        return to_docx(result, language, report_day=day, summary_only=summary_only)
+    if fmt == "pdf":
+        from .report.html import to_html
+        from .report.pdf import to_pdf
+
+        html = to_html(result, language, report_day=day, summary_only=summary_only)
+        return to_pdf(html, day)
     if fmt == "json":
         from .report.data import to_json
 
@@ -387,16 +438,19 @@ def _document(fmt: str, result: Result, language: str) -> str:
         return to_markdown(result, language)
     from .report.html import to_html
 
-    return to_html(result, language)
+    return to_html(result, language, report_day=day, summary_only=summary_only)
 
 
-def _write(path: str | None, text: str, out: TextIO, *, inputs: Sequence[str] = ()) -> int:
+def _write(
+    path: str | None, text: str | bytes, out: TextIO, *, inputs: Sequence[str] = ()
+) -> int:
     """Write ``text`` to ``path``, or to ``out`` without one.
 
     Raises:
         SourceError: ``path`` is one of ``inputs`` or cannot be written.
     """
     if path is None:
+        assert isinstance(text, str)
         out.write(text)
         return EXIT_OK
     from ._files import write_atomic

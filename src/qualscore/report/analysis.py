@@ -231,6 +231,24 @@ def reconcile(result: Result) -> list[str]:
     return problems
 
 
+def next_step(item: ItemResult, language: str) -> str | None:
+    """What would earn the item the most more, in words; None at full points."""
+    best = next(iter(_item_opportunities(item, item.lost, language)), None)
+    if best is None:
+        return None
+    gain = fmt_gain(best.gain)
+    return f"{best.action}可再得 {gain} 分" if language == "zh" else (
+        f"{best.action} would earn {gain} more"
+    )
+
+
+def fmt_gain(value: Decimal) -> str:
+    """A gain as shown: at most 2 decimals (``≈`` when rounded); exact values stay in JSON."""
+    from ..working import number_text
+
+    return number_text(value, 2)
+
+
 def sentence(item: ItemResult, language: str) -> str:
     """The item's explanation as one sentence, with what would have earned more."""
     from .explain import explain
