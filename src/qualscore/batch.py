@@ -106,6 +106,7 @@ class Row:
     cells: tuple[Cell, ...]  # the target items, in order
     share: Decimal | None  # targets met / applicable, in percent
     losses: tuple[tuple[str, Decimal], ...] | None = None  # per department, with detail
+    notes: tuple[tuple[str, str], ...] | None = None  # (item id, explanation), with detail
 
     @property
     def result(self) -> str:
@@ -575,11 +576,12 @@ def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Fac
 
 def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail: bool) -> Row:
     cells, share = completion(result, target_ids)
-    losses = None
+    losses = notes = None
     if detail:
-        from .report.analysis import departments
+        from .report.analysis import departments, sentence
 
         losses = tuple((d.department, d.lost) for d in departments(result))
+        notes = tuple((i.id, sentence(i, result.language)) for i in result.items())
     return Row(
         name,
         result.total,
@@ -590,6 +592,7 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         tuple(cells[t] for t in target_ids),
         share,
         losses,
+        notes,
     )
 
 

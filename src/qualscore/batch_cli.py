@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 from ._files import check_output, write_atomic, write_atomic_chunks
 from .batch import (
@@ -122,6 +122,16 @@ def _run(
 
     language = args.lang or ruleset.manifest.language
     ids = target_items(ruleset)
+    per_entity = None
+    if getattr(args, "per_entity", None):
+        if args.per_entity_format == "pdf":
+            from .report.pdf import find_browser
+
+            if find_browser() is None:
+                print("qualscore: --per-entity-format pdf needs Chromium (install the "
+                      "'chromium' package)", file=err)  # fmt: skip
+                return 2
+        per_entity = _PerEntity(args, language)
     with progress(None, err, args.quiet) as advance:
         stream = _counted(
             score_stream(
@@ -130,10 +140,12 @@ def _run(
                 targets_path=targets,
                 jobs=jobs,
                 detail=suffix == ".xlsx",
+                keep=per_entity is not None,
             ),
             tally,
             err,
             advance,
+            per_entity,
         )
         if suffix == ".csv":
             _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids))
@@ -145,7 +157,9 @@ def _run(
     if suffix != ".csv":
         report = writers.build(ruleset, outcomes, ids, language)
         if suffix == ".xlsx":
-            write_atomic(args.out, writers.to_xlsx(report))
+            from .report.document import report_date
+
+            write_atomic(args.out, writers.to_xlsx(report, report_date(None)))
         elif suffix:
             render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
             write_atomic(args.out, render(report))
@@ -159,11 +173,56 @@ def _run(
     return 0
 
 
+class _PerEntity:
+    """Writes one report per scored entity into a folder, named after the entity."""
+
+    SUFFIX: ClassVar[dict[str, str]] = {
+        "html": ".html", "markdown": ".md", "json": ".json", "docx": ".docx", "pdf": ".pdf",
+    }  # fmt: skip
+
+    def __init__(self, args: argparse.Namespace, language: str) -> None:
+        from .report.document import report_date
+
+        self.folder = Path(args.per_entity)
+        self.format = args.per_entity_format
+        self.language = language
+        self.day = report_date(None)
+        self.used: set[str] = set()
+        self.inputs = [args.rules, *args.inputs]
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def name(self, entity: str) -> str:
+        """A file name from the entity's name: no separators, control characters or dots first."""
+        base = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 or ord(c) == 127 else c
+                       for c in shown(entity)).lstrip(".") or "entity"  # fmt: skip
+        base = base[:100]
+        name, n = base, 1
+        while name.casefold() in self.used:
+            n += 1
+            name = f"{base}-{n}"
+        self.used.add(name.casefold())
+        return name + self.SUFFIX[self.format]
+
+    def write(self, outcome: Outcome) -> None:
+        import dataclasses
+
+        from .cli import _document
+
+        assert outcome.result is not None
+        result = outcome.result
+        if result.entity is None:
+            result = dataclasses.replace(result, entity=outcome.entity.name)
+        document = _document(self.format, result, self.language, day=self.day)
+        target = self.folder / self.name(outcome.entity.name)
+        write_atomic(target, document, inputs=self.inputs)
+
+
 def _counted(
     stream: Iterator[Outcome],
     tally: dict[str, int],
     err: TextIO,
     advance: Callable[[int], None] | None,
+    per_entity: _PerEntity | None = None,
 ) -> Iterator[Outcome]:
     try:
         for outcome in stream:
@@ -175,6 +234,8 @@ def _counted(
                     print(shown(line), file=err)
             else:
                 tally["scored"] += 1
+                if per_entity is not None:
+                    per_entity.write(outcome)
             yield outcome
     finally:
         close = getattr(stream, "close", None)

@@ -112,6 +112,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="score in N processes (at most one per CPU)",
     )
+    batch.add_argument(
+        "--per-entity",
+        metavar="DIR",
+        help="also write one report per entity into DIR (see --per-entity-format)",
+    )
+    batch.add_argument(
+        "--per-entity-format",
+        choices=("html", "markdown", "json", "docx", "pdf"),
+        default="html",
+        help="the format of --per-entity reports (default: html)",
+    )
     batch.add_argument("--lang", choices=("zh", "en"))
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(run=_batch)

@@ -203,65 +203,185 @@ def to_csv(report: BatchReport) -> str:
     return out.getvalue()
 
 
-def to_xlsx(report: BatchReport) -> bytes:
-    """A workbook: summary, items, departments and (with targets) the completion matrix.
+def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
+    """A workbook ready to send: summary, items, explanations, departments, targets,
+    entities not scored and what the workbook is (metadata).
 
-    Every text (a name, a title, a department) is a text cell: never a formula.
+    Headers are in the report's language; every sheet has its header frozen, an
+    autofilter, column widths that fit, and prints landscape, fit to the page
+    width, with the header repeated. Percentages are percentages. Every text
+    (a name, a title, a department) is a text cell: never a formula.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     w = words(report.language)
+    zh = report.language == "zh"
     book = Workbook()
     summary = book.active
     assert summary is not None
     summary.title = w["summary"]
-    summary.append(
-        ["rank", "entity", "total", "vetoed", "result"]
-        + (["completion_percent"] if report.targets else [])
-    )
+    head = [w["rank"], w["entity"], w["total"], w["veto"], w["result"]]
+    if report.targets:
+        head.append(w["completion"])
+    summary.append(head)
     for r in report.ranked:
-        summary.append(sheet_row(_line(report, r)[: 6 if report.targets else 5]))
+        summary.append(sheet_row(_xlsx_line(report, r, w)[: len(head)]))
+    _finish(summary, header_rows=1, frozen="C2", numbers=2)
     summary.append([])
     summary.append([TIE_RULE.get(report.language, TIE_RULE["en"])])
-    items = book.create_sheet(w["items"])
-    items.append(sheet_row(_header(report)))
-    items.append(
-        ["", w["max"], "", "", ""] + ([""] if report.targets else []) + [i[2] for i in report.items]
-    )
+
+    items = book.create_sheet(w["item_table"])
+    items.append(sheet_row([*head, *(i[0] for i in report.items)]))
+    items.append(sheet_row([""] * len(head) + [i[1] for i in report.items]))
+    items.append(sheet_row([""] * (len(head) - 1) + [w["max"]] + [i[2] for i in report.items]))
     for r in report.ranked:
-        items.append(sheet_row(_line(report, r)))
+        items.append(sheet_row([*_xlsx_line(report, r, w), *r.row.scores]))
+    _finish(items, header_rows=3, frozen=f"{_column(len(head) + 1)}4", numbers=2,
+            title_row=2)  # fmt: skip
+
+    notes = book.create_sheet(w["explanations"])
+    notes.append([w["entity"], w["item"], w["title"], w["max"], w["score"], w["lost"],
+                  w["explanation"]])  # fmt: skip
+    titles = {i[0]: i for i in report.items}
+    for r in report.ranked:
+        for (item_id, text), score in zip(r.row.notes or (), r.row.scores, strict=False):
+            _id, title, points = titles[item_id]
+            na = "不适用" in text if zh else "not applicable" in text
+            lost = "" if na or item_id == "bonus" else points - score
+            notes.append(sheet_row([r.name, item_id, title, points, score, lost, text]))
+    _finish(notes, header_rows=1, frozen="C2", numbers=2, wrap=(3, 7))
+
     losses = {r.name: dict(r.row.losses or ()) for r in report.ranked}
     names = sorted({d for lost in losses.values() for d in lost})
     deps = book.create_sheet(w["departments_view"])
-    deps.append(sheet_row(["entity", *names]))
+    deps.append(sheet_row([w["entity"], *names]))
     for r in report.ranked:
         deps.append(sheet_row([r.name, *(losses[r.name].get(n, Decimal(0)) for n in names)]))
+    _finish(deps, header_rows=1, frozen="B2", numbers=2, wrap_header=True)
     if report.targets:
-        _matrix_sheet(book.create_sheet(w["target_matrix"]), report)
-    for sheet in book.worksheets:
-        for head in sheet[1]:
-            head.font = Font(bold=True)
-        for cells_of_row in sheet.iter_rows():
-            for cell in cells_of_row:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "0.00"
+        matrix = book.create_sheet(w["target_matrix"])
+        _matrix_sheet(matrix, report)
+        _finish(matrix, header_rows=1, frozen="B2", numbers=2, wrap_header=True)
+
+    failed = book.create_sheet(w["failed"])
+    failed.append([w["entity"], w["source"], w["reason"]])
+    for o in report.failures:
+        failed.append(sheet_row([o.entity.name, o.entity.source, "\n".join(o.problems)]))
+    _finish(failed, header_rows=1, frozen="A2", numbers=2, wrap=(3,))
+
+    meta = book.create_sheet(w["metadata"])
+    meta.append([w["metadata"], w["value"]])
+    for key, value in (
+        (w["scheme"], report.title),
+        (w["rules"] + " sha256", report.rules_sha256),
+        ("qualscore", report.engine_version),
+        (w["date"], today or ""),
+        (w["entity"], str(len(report.ranked))),
+        (w["failed"], str(len(report.failures))),
+        (w["rank"], TIE_RULE.get(report.language, TIE_RULE["en"])),
+    ):
+        meta.append(sheet_row([key, value]))
+    _finish(meta, header_rows=1, frozen="A2", numbers=2, wrap=(2,))
     texts_as_text(book)
     out = io.BytesIO()
     book.save(out)
     return _stable_zip(out.getvalue())
 
 
+def _xlsx_line(report: BatchReport, r: Ranked, w: dict[str, str]) -> list[Any]:
+    """Rank, entity, total, veto (yes/no), result in words, completion as a fraction."""
+    row = r.row
+    line: list[Any] = [
+        r.rank,
+        row.name,
+        row.total,
+        w["yes"] if row.vetoed else w["no"],
+        row.result_label or (w["vetoed"] if row.vetoed else w["scored"]),
+    ]
+    if report.targets:
+        line.append(None if row.share is None else _Percent(row.share / 100))
+    return line
+
+
+class _Percent(Decimal):
+    """A share to show as a percentage (``0.9231`` shows as 92.31%)."""
+
+
+def _column(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def _shown_width(value: Any) -> int:
+    text = fmt(value) if isinstance(value, Decimal) else str(value if value is not None else "")
+    longest = max(text.split("\n"), key=len) if text else ""
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in longest)
+
+
+def _finish(
+    sheet: Any,
+    *,
+    header_rows: int,
+    frozen: str,
+    numbers: int,
+    wrap: tuple[int, ...] = (),
+    title_row: int | None = None,
+    wrap_header: bool = False,
+) -> None:
+    """Header bold and frozen, autofilter, widths, number formats, print settings."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    fill = PatternFill("solid", fgColor="E8EDF2")
+    for row in sheet.iter_rows(min_row=1, max_row=header_rows):
+        for cell in row:
+            cell.font = Font(bold=True)
+            cell.fill = fill
+            cell.alignment = Alignment(wrap_text=wrap_header or row[0].row == title_row,
+                                       vertical="top")  # fmt: skip
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=1):
+        for cell in row:
+            if isinstance(cell.value, _Percent):
+                cell.number_format = "0.00%"
+            elif isinstance(cell.value, Decimal):
+                cell.number_format = "0." + "0" * numbers
+            if cell.column in wrap and cell.row > header_rows:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if cell.row == title_row or (wrap_header and cell.row <= header_rows):
+                continue
+            widths[cell.column] = max(widths.get(cell.column, 0), _shown_width(cell.value))
+    for column, width in widths.items():
+        most = 60 if column in wrap else 40
+        sheet.column_dimensions[_column(column)].width = max(6, min(width + 2, most))
+    if title_row is not None:
+        sheet.row_dimensions[title_row].height = 60
+    sheet.freeze_panes = frozen
+    if sheet.max_row > header_rows:
+        sheet.auto_filter.ref = (
+            f"A{header_rows}:{_column(sheet.max_column)}{sheet.max_row}"
+        )
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = f"1:{header_rows}"
+
+
 def _matrix_sheet(matrix: Any, report: BatchReport) -> None:
     """The completion matrix: one row per entity, one column per target item."""
+    w = words(report.language)
     matrix.append(
         sheet_row(
-            ["entity", *(f"{t} {title}" for t, title in report.targets), "completion_percent"]
+            [w["entity"], *(f"{t} {title}" for t, title in report.targets), w["completion"]]
         )
     )
     for r in report.ranked:
         texts = [_cell_text(c, report.language) for c in r.row.cells]
-        matrix.append(sheet_row([r.name, *texts, r.row.share]))
+        share = None if r.row.share is None else _Percent(r.row.share / 100)
+        matrix.append(sheet_row([r.name, *texts, share]))
 
 
 def sheet_row(values: Sequence[Any]) -> list[Any]:
@@ -308,25 +428,36 @@ def _stable_zip(data: bytes) -> bytes:
 
 
 def to_html(report: BatchReport) -> str:
-    """The ranking and the completion matrix as one self-contained HTML page."""
+    """The ranking, the completion matrix and the entities not scored, styled like the report."""
+    from .html import _CSS
+
     w = words(report.language)
+    lang = "zh-CN" if report.language == "zh" else "en"
+    targets = bool(report.targets)
+    head = (
+        f'<th class="n">{w["rank"]}</th><th>{w["entity"]}</th><th class="n">{w["total"]}</th>'
+        f"<th>{w['result']}</th>" + (f'<th class="n">{w["completion"]}</th>' if targets else "")
+    )
     rows = "".join(
-        f"<tr><td>{r.rank}</td><td>{escape(r.name)}</td><td class=n>{fmt(r.row.total)}</td>"
-        f"<td>{escape(_result(r))}</td></tr>"
+        f'<tr><td class="n">{r.rank}</td><td>{escape(r.name)}</td>'
+        f'<td class="n">{fmt(r.row.total)}</td><td>{escape(_result(r))}</td>'
+        + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
+        + "</tr>"
         for r in report.ranked
     )
     parts = [
-        f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{escape(report.title)}</title>",
-        "<style>body{font-family:sans-serif;margin:1.5rem}table{border-collapse:collapse}"
-        "td,th{border-bottom:1px solid #ccc;padding:.2rem .5rem}.n{text-align:right}</style>",
-        "</head><body>",
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(report.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
         f"<h1>{escape(report.title)}</h1>",
-        f"<p>{escape(TIE_RULE.get(report.language, TIE_RULE['en']))}</p>",
-        f"<table><tr><th>#</th><th>entity</th><th>{w['total']}</th><th>{w['result']}</th></tr>",
-        f"{rows}</table>",
+        f'<p class="muted">{escape(TIE_RULE.get(report.language, TIE_RULE["en"]))}</p>',
+        f"<h2>{w['summary']}</h2>",
+        f'<table class="ranking"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>',
     ]
-    if report.targets:
-        head = "".join(f"<th title='{escape(t)}'>{escape(k)}</th>" for k, t in report.targets)
+    if targets:
+        cols = "".join(
+            f'<th title="{escape(t)}">{escape(k)}</th>' for k, t in report.targets
+        )
         body = ""
         for r in report.ranked:
             cells, share = _cells(report, r.row), r.row.share
@@ -336,14 +467,32 @@ def to_html(report: BatchReport) -> str:
                     f"<td>{escape(_cell_text(cells[k], report.language))}</td>"
                     for k, _ in report.targets
                 )
-                + f"<td class=n>{_share(share)}</td></tr>"
+                + f'<td class="n">{_share(share)}</td></tr>'
             )
+        legend = "".join(
+            f"<li>{escape(k)} {escape(t)}</li>" for k, t in report.targets
+        )
         parts.append(
-            f"<h2>{w['target_matrix']}</h2><table><tr><th></th>{head}<th>%</th></tr>{body}</table>"
+            f"<h2>{w['target_matrix']}</h2><div style=\"overflow-x:auto\"><table class=\"matrix\">"
+            f'<thead><tr><th>{w["entity"]}</th>{cols}<th class="n">{w["completion"]}</th></tr>'
+            f"</thead><tbody>{body}</tbody></table></div>"
+            f'<p class="muted">✓ {w["target_met"]} · ✗ {w["target_missed"]} · — {w["na"]}</p>'
+            f'<ol class="muted">{legend}</ol>'
+        )
+    if report.failures:
+        failed = "".join(
+            f"<tr><td>{escape(o.entity.name)}</td><td>{escape(o.entity.source)}</td>"
+            f"<td>{'<br>'.join(escape(p) for p in o.problems)}</td></tr>"
+            for o in report.failures
+        )
+        parts.append(
+            f"<h2>{w['failed']}</h2><table><thead><tr><th>{w['entity']}</th>"
+            f"<th>{w['source']}</th><th>{w['reason']}</th></tr></thead><tbody>{failed}"
+            "</tbody></table>"
         )
     footer = f"{w['rules']} sha256 {report.rules_sha256} · qualscore {report.engine_version}"
     parts.append(f"<footer>{footer}</footer>")
-    return "".join(parts) + "</body></html>\n"
+    return "\n".join(parts) + "\n</body>\n</html>\n"
 
 
 def render_terminal(report: BatchReport, console: Console) -> None:
@@ -352,7 +501,7 @@ def render_terminal(report: BatchReport, console: Console) -> None:
     table = Table(title=plain(report.title), box=box.SIMPLE_HEAD, show_edge=False)
     for name, justify in (
         ("#", "right"),
-        ("entity", "left"),
+        (w["entity"], "left"),
         (w["total"], "right"),
         (w["result"], "left"),
     ):
@@ -373,7 +522,7 @@ def render_terminal(report: BatchReport, console: Console) -> None:
 def _render_matrix(report: BatchReport, console: Console) -> None:
     w = words(report.language)
     matrix = Table(title=w["target_matrix"], box=box.SIMPLE_HEAD, show_edge=False)
-    matrix.add_column("entity", no_wrap=True)
+    matrix.add_column(w["entity"], no_wrap=True)
     for key, _ in report.targets:
         matrix.add_column(plain(key), justify="center", no_wrap=True, min_width=2)
     misses = []
