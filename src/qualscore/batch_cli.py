@@ -132,7 +132,7 @@ def _run(
                       "'chromium' package)", file=err)  # fmt: skip
                 return 2
         per_entity = _PerEntity(args, language)
-    with progress(None, err, args.quiet) as advance:
+    with progress(_count(args.inputs), err, args.quiet) as advance:
         stream = _counted(
             score_stream(
                 args.rules,
@@ -156,21 +156,54 @@ def _run(
         return 2  # nothing could be scored: a user error, nothing to rank or write
     if suffix != ".csv":
         report = writers.build(ruleset, outcomes, ids, language)
-        if suffix == ".xlsx":
-            from .report.document import report_date
+        if suffix:
+            with _writing(err, args.out, language, args.quiet):
+                if suffix == ".xlsx":
+                    from .report.document import report_date
 
-            write_atomic(args.out, writers.to_xlsx(report, report_date(None)))
-        elif suffix:
-            render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
-            write_atomic(args.out, render(report))
+                    write_atomic(args.out, writers.to_xlsx(report, report_date(None)))
+                else:
+                    render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
+                    write_atomic(args.out, render(report))
         else:
             writers.render_terminal(report, console(out))
     if tally["failed"]:
         print(
             f"qualscore: {tally['scored']} scored, {tally['failed']} could not be scored", file=err
         )
-        return 1
-    return 0
+    if err.isatty() and not args.quiet:  # the last line on a terminal: what was written
+        from .words import words
+
+        done = words(language)["written"]
+        if per_entity is not None:
+            n = len(per_entity.used)
+            print(shown(f"qualscore: {done} {args.per_entity} ({n})"), file=err)
+        if args.out:
+            print(shown(f"qualscore: {done} {args.out}"), file=err)
+    return 1 if tally["failed"] else 0
+
+
+def _count(inputs: list[str]) -> int | None:
+    """How many entities the inputs name, when that is cheap (no tables to read)."""
+    if any(Path(i).suffix.lower() in (".csv", ".xlsx") for i in inputs):
+        return None
+    return sum(1 for found in iter_entities(inputs) if not isinstance(found, Problem))
+
+
+@contextlib.contextmanager
+def _writing(err: TextIO, path: str, language: str, quiet: bool) -> Iterator[None]:
+    """A spinner naming the file being written, on a terminal only."""
+    if quiet or not err.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    from .report.safe import plain, width
+    from .words import words
+
+    console = Console(file=err, width=width(err))
+    with console.status(plain(shown(f"{words(language)['writing']} {path}"))):
+        yield
 
 
 class _PerEntity:

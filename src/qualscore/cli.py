@@ -58,6 +58,16 @@ def _parser() -> argparse.ArgumentParser:
         help="docx and pdf need --out; pdf is the HTML printed by Chromium",
     )
     evaluate.add_argument(
+        "--limit",
+        type=_positive,
+        default=15,
+        metavar="N",
+        help="the headroom view lists the first N ways to earn more (default 15)",
+    )
+    evaluate.add_argument(
+        "--all", action="store_true", help="the headroom view lists every way to earn more"
+    )
+    evaluate.add_argument(
         "--summary-only",
         action="store_true",
         help="html, docx, pdf: the cover and the summary page only",
@@ -316,7 +326,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.view in ("scores", "all"):
         render_table(result, console, language)
     if args.view in ("headroom", "all"):
-        render_headroom(result, console, language)
+        render_headroom(result, console, language, None if args.all else args.limit)
     if args.view in ("departments", "all"):
         render_departments(result, console, language)
     return EXIT_OK
@@ -328,6 +338,16 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return run(
         args, out, err, lambda total, stream, quiet: _progress(total, stream, quiet=quiet), _console
     )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _jobs(text: str) -> int:
@@ -414,12 +434,31 @@ def _progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:
     @contextlib.contextmanager
     def bar() -> Iterator[Callable[[int], None]]:
         from rich.console import Console
-        from rich.progress import Progress
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            Task,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
 
         from .report.safe import width
 
+        class Rate(ProgressColumn):
+            def render(self, task: Task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text("" if speed is None else f"{speed:,.1f}/s", style="progress.data.speed")
+
         console = Console(file=err, width=width(err))
-        with Progress(console=console, transient=True) as progress:
+        columns: list[ProgressColumn] = [TextColumn("{task.description}"), BarColumn()]
+        columns += [MofNCompleteColumn(), Rate(), TimeElapsedColumn()]
+        if total is not None:
+            columns.append(TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("scoring", total=total)
             yield lambda n: progress.advance(task, n)
 

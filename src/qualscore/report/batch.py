@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -520,25 +521,40 @@ def render_terminal(report: BatchReport, console: Console) -> None:
 
 
 def _render_matrix(report: BatchReport, console: Console) -> None:
+    """The matrix, in as many tables as the width needs: no target column is ever dropped."""
     w = words(report.language)
-    matrix = Table(title=w["target_matrix"], box=box.SIMPLE_HEAD, show_edge=False)
-    matrix.add_column(w["entity"], no_wrap=True)
-    for key, _ in report.targets:
-        matrix.add_column(plain(key), justify="center", no_wrap=True, min_width=2)
+    name_width = max((cell_len(r.name) for r in report.ranked), default=6) + 3
+    col_width = max((cell_len(k) for k, _ in report.targets), default=1) + 3
+    per_table = max(1, (console.width - name_width) // max(col_width, 4))
+    keys = [k for k, _ in report.targets]
+    chunks = [keys[i : i + per_table] for i in range(0, len(keys), per_table)] or [[]]
     misses = []
     titles = dict(report.targets)
+    sep = "：" if report.language == "zh" else ": "
     for r in report.ranked:
         cells = _cells(report, r.row)
-        matrix.add_row(
-            plain(r.name),
-            *({"met": "✓", "na": "—"}.get(cells[k].state, "✗") for k, _ in report.targets),
-        )
         misses += [
-            f"{r.name} {k} {titles[k]}: {_cell_text(c, report.language)}"
+            f"{r.name} {k} {titles[k]}{sep}{_cell_text(c, report.language)}"
             for k, c in cells.items()
             if c.state == "missed"
         ]
-    console.print(matrix)
+    for chunk in chunks:
+        title = w["target_matrix"]
+        if len(chunks) > 1:
+            title += f"（{chunk[0]}–{chunk[-1]}）" if report.language == "zh" else (
+                f" ({chunk[0]}–{chunk[-1]})"
+            )
+        matrix = Table(title=plain(title), box=box.SIMPLE_HEAD, show_edge=False)
+        matrix.add_column(w["entity"], no_wrap=True)
+        for key in chunk:
+            matrix.add_column(plain(key), justify="center", no_wrap=True, min_width=2)
+        for r in report.ranked:
+            cells = _cells(report, r.row)
+            matrix.add_row(
+                plain(r.name),
+                *({"met": "✓", "na": "—"}.get(cells[k].state, "✗") for k in chunk),
+            )
+        console.print(matrix)
     console.print(plain(f"✓ {w['target_met']} · ✗ {w['target_missed']} · — {w['na']}", "dim"))
     for line in misses:
         console.print(plain(line))

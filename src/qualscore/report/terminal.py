@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
-from .analysis import departments, headroom
+from .analysis import departments, fmt_gain, headroom, next_step
 from .explain import explain, value_text
 from .safe import plain
 
@@ -57,13 +57,16 @@ def render_table(result: Result, console: Console, language: str | None = None) 
         Text(fmt(result.total), style="bold"),
         "",
     )
+    if result.entity or result.period:
+        who = " · ".join(x for x in (result.entity, result.period) if x)
+        console.print(plain(who, style="bold"))
     console.print(table)
     for veto in result.vetoes:
         state = w["vetoed"] if veto.held else w["not_vetoed"]
         console.print(
             plain(
                 f"{w['veto']}（{veto.title}）：{state}"
-                if result.language == "zh"
+                if language == "zh"
                 else f"{w['veto']} ({veto.title}): {state}"
             )
         )
@@ -71,7 +74,7 @@ def render_table(result: Result, console: Console, language: str | None = None) 
         console.print(
             plain(
                 f"{w['result']}：{result.result_label}"
-                if result.language == "zh"
+                if language == "zh"
                 else f"{w['result']}: {result.result_label}"
             )
         )
@@ -136,23 +139,25 @@ def render_item(
                 if isinstance(i.value, bool)
                 else value_text(i.value, i.unit)
             )
-            body.append(plain(f"  {i.label}（{i.key}）= {value}"))
+            shown = (
+                f"  {i.label}（{i.key}）= {value}"
+                if language == "zh"
+                else f"  {i.label} ({i.key}) = {value}"
+            )
+            body.append(plain(shown))
     body.append(Text(""))
     body.extend(plain(line) for line in explain(item, language))
-    best = next(iter(o for o in headroom(result, language) if o.item_id == item.id), None)
-    if best is not None:
-        more = (
-            f"{best.action}可再得 {fmt(best.gain)} 分"
-            if language == "zh"
-            else (f"{best.action} would earn {fmt(best.gain)} more")
-        )
+    more = next_step(item, language)
+    if more is not None:
         body.append(plain(more, style="bold"))
     title = plain(f"{item.id} {item.title}")
     console.print(Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED))
 
 
-def render_headroom(result: Result, console: Console, language: str, limit: int = 15) -> None:
-    """Print the top opportunities, most points to the total first."""
+def render_headroom(
+    result: Result, console: Console, language: str, limit: int | None = 15
+) -> None:
+    """Print the top opportunities, most points to the total first (``limit`` None: all)."""
     w = words(language)
     found = headroom(result, language)
     table = Table(title=w["headroom"], box=box.SIMPLE_HEAD, expand=True, show_edge=False)
@@ -160,11 +165,16 @@ def render_headroom(result: Result, console: Console, language: str, limit: int 
     table.add_column(w["action"], ratio=1)
     table.add_column(w["gain"], justify="right", no_wrap=True)
     table.add_column(w["effective"], justify="right", no_wrap=True)
-    for o in found[:limit]:
-        table.add_row(plain(o.item_id), plain(o.action), fmt(o.gain), fmt(o.effective))
+    shown = found if limit is None else found[:limit]
+    for o in shown:
+        table.add_row(plain(o.item_id), plain(o.action), fmt_gain(o.gain), fmt_gain(o.effective))
     console.print(table if found else Text(w["no_headroom"]))
-    if len(found) > limit:
-        console.print(Text(f"… +{len(found) - limit}", style="dim"))
+    if len(found) > len(shown):
+        rest = len(found) - len(shown)
+        hint = f"… 另有 {rest} 项（--all 显示全部）" if language == "zh" else (
+            f"… {rest} more (--all shows every one)"
+        )
+        console.print(Text(hint, style="dim"))
 
 
 def render_departments(result: Result, console: Console, language: str) -> None:
@@ -177,7 +187,8 @@ def render_departments(result: Result, console: Console, language: str) -> None:
     table.add_column(w["item"], ratio=1)
     for d in losses:
         entries = "、".join(
-            f"{i} {fmt(lost)}" + ("*" if shared else "") for i, _t, _p, lost, shared in d.items
+            f"{i} {fmt_gain(lost)}" + ("*" if shared else "")
+            for i, _t, _p, lost, shared in d.items
         )
         table.add_row(plain(d.department), fmt(d.lost), plain(entries))
     console.print(table if losses else Text(w["no_loss"]))

@@ -179,7 +179,7 @@ def _explain_step(
         else:
             lines.append(
                 f"{indent}  one unit per {every}, a started {every} counting whole: "
-                f"{shown} ÷ {every} rounded up = {fmt(units)} units"
+                f"{shown} ÷ {every} rounded up = {fmt(units)} unit{'' if units == 1 else 's'}"
             )
     elif value is not None and value <= 0:
         lines.append(f"{indent}  " + ("未出现差额，计 0 个单位" if zh else "no shortfall: 0 units"))

@@ -123,14 +123,15 @@ def explain(
         done = worked(trace.expr, inputs, language, places)
         name = trace.label or ("数值" if zh else "value")
         if done is None:
-            said = f"{name} = {number(trace.input, places)}{unit}"
+            shown = number(trace.input, places)
+            said = f"{name} {'' if shown.startswith('≈') else '= '}{shown}{unit}"
         else:
             formula, steps, _ = done
             lines.append(f"{indent}{name}{'：' if zh else ': '}{formula}")
             lines.append(f"{indent}  = {steps}{unit}")
-            said = f"{name} {number(trace.input, places)}{unit}" if zh else (
-                f"{name} = {number(trace.input, places)}{unit}"
-            )
+            shown = number(trace.input, places)
+            eq = "" if shown.startswith("≈") else "= "
+            said = f"{name} {shown}{unit}" if zh else f"{name} {eq}{shown}{unit}"
     if trace.matched is None:
         other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
         lowest = ""
