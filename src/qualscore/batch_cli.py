@@ -155,7 +155,13 @@ def _run(
     if not tally["scored"]:
         return 2  # nothing could be scored: a user error, nothing to rank or write
     if suffix != ".csv":
-        report = writers.build(ruleset, outcomes, ids, language)
+        previous = None
+        if getattr(args, "compare", None):
+            from .report.compare import load
+
+            last = load(args.compare)
+            previous = {name: (t, rank) for name, (t, rank, _) in last.entities.items()}
+        report = writers.build(ruleset, outcomes, ids, language, previous)
         if suffix:
             with _writing(err, args.out, language, args.quiet):
                 if suffix == ".xlsx":

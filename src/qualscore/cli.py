@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="the headroom view lists every way to earn more"
     )
     evaluate.add_argument(
+        "--compare",
+        metavar="LAST.json",
+        help="compare with a previous --format json output (or a batch .json): "
+        "each item's change, the total's and the rank's",
+    )
+    evaluate.add_argument(
         "--summary-only",
         action="store_true",
         help="html, docx, pdf: the cover and the summary page only",
@@ -121,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="score in N processes (at most one per CPU)",
+    )
+    batch.add_argument(
+        "--compare",
+        metavar="LAST.json",
+        help="compare with a previous batch .json: each entity's total and rank then",
     )
     batch.add_argument(
         "--per-entity",
@@ -301,10 +312,22 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"qualscore: --explain: no item {unknown[0]!r}{hint}", file=err)
         return EXIT_USER_ERROR
     language = args.lang or result.language
+    comparison = None
+    if args.compare:
+        from pathlib import Path
+
+        from .report.compare import compare, load
+
+        comparison = compare(result, load(args.compare), entity=Path(args.facts).stem)
     if args.format != "table":
         try:
             document = _document(
-                args.format, result, language, day=day, summary_only=args.summary_only
+                args.format,
+                result,
+                language,
+                day=day,
+                summary_only=args.summary_only,
+                comparison=comparison,
             )
         except RuntimeError as exc:  # PdfError: no browser, or it failed
             print(f"qualscore: {exc}", file=err)
@@ -325,6 +348,10 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_OK
     if args.view in ("scores", "all"):
         render_table(result, console, language)
+    if comparison is not None:
+        from .report.terminal import render_comparison
+
+        render_comparison(comparison, console, language)
     if args.view in ("headroom", "all"):
         render_headroom(result, console, language, None if args.all else args.limit)
     if args.view in ("departments", "all"):
@@ -466,29 +493,38 @@ def _progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:
 
 
 def _document(
-    fmt: str, result: Result, language: str, *, day: str, summary_only: bool = False
+    fmt: str,
+    result: Result,
+    language: str,
+    *,
+    day: str,
+    summary_only: bool = False,
+    comparison: Any = None,
 ) -> str | bytes:
     if fmt == "docx":
         from .report.docx import to_docx
 
-        return to_docx(result, language, report_day=day, summary_only=summary_only)
-    if fmt == "pdf":
-        from .report.html import to_html
-        from .report.pdf import to_pdf
-
-        html = to_html(result, language, report_day=day, summary_only=summary_only)
-        return to_pdf(html, day)
+        return to_docx(
+            result, language, report_day=day, summary_only=summary_only, comparison=comparison
+        )
     if fmt == "json":
         from .report.data import to_json
 
-        return to_json(result, language)
+        return to_json(result, language, comparison)
     if fmt == "markdown":
         from .report.markdown import to_markdown
 
-        return to_markdown(result, language)
+        return to_markdown(result, language, comparison)
     from .report.html import to_html
 
-    return to_html(result, language, report_day=day, summary_only=summary_only)
+    html = to_html(
+        result, language, report_day=day, summary_only=summary_only, comparison=comparison
+    )
+    if fmt == "pdf":
+        from .report.pdf import to_pdf
+
+        return to_pdf(html, day)
+    return html
 
 
 def _write(

@@ -47,6 +47,17 @@ class BatchReport:
     ranked: tuple[Ranked, ...]
     targets: tuple[tuple[str, str], ...]
     failures: tuple[Outcome, ...]
+    previous: dict[str, tuple[Decimal, int]] | None = None
+    """With ``--compare``: each entity's total and rank last time."""
+
+    def then(self, r: Ranked) -> tuple[str, str, str]:
+        """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
+        from .compare import signed
+
+        found = (self.previous or {}).get(r.name)
+        if found is None:
+            return "—", "—", "—"
+        return fmt(found[0]), signed(r.row.total - found[0]), str(found[1])
 
 
 def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal], ...]:
@@ -58,7 +69,11 @@ def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal], ...]:
 
 
 def build(
-    ruleset: RuleSet, outcomes: Sequence[Outcome], targets: Sequence[str], language: str
+    ruleset: RuleSet,
+    outcomes: Sequence[Outcome],
+    targets: Sequence[str],
+    language: str,
+    previous: dict[str, tuple[Decimal, int]] | None = None,
 ) -> BatchReport:
     """Gather the ranking and the failures from the outcomes."""
     titles = {i.id: i.title for i in ruleset.items()}
@@ -71,6 +86,7 @@ def build(
         ranked=tuple(ranking(o.row for o in outcomes if o.row is not None)),
         targets=tuple((t, titles[t]) for t in targets),
         failures=tuple(o for o in outcomes if o.row is None),
+        previous=previous,
     )
 
 
@@ -119,6 +135,7 @@ def to_json(report: BatchReport) -> str:
                 "facts_sha256": r.row.facts_sha256,
                 "items": {i[0]: fmt(v) for i, v in zip(report.items, r.row.scores, strict=True)},
                 **_completion_json(report, r.row),
+                **_previous_json(report, r),
             }
             for r in report.ranked
         ],
@@ -128,6 +145,22 @@ def to_json(report: BatchReport) -> str:
         ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _previous_json(report: BatchReport, r: Ranked) -> dict[str, Any]:
+    if report.previous is None:
+        return {}
+    found = report.previous.get(r.name)
+    if found is None:
+        return {"previous": None}
+    return {
+        "previous": {
+            "total": fmt(found[0]),
+            "rank": found[1],
+            "total_change": fmt(r.row.total - found[0]),
+            "rank_change": found[1] - r.rank,
+        }
+    }
 
 
 def _completion_json(report: BatchReport, row: Row) -> dict[str, Any]:
@@ -224,14 +257,24 @@ def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
     head = [w["rank"], w["entity"], w["total"], w["veto"], w["result"]]
     if report.targets:
         head.append(w["completion"])
+    base = len(head)
+    if report.previous is not None:
+        head += [w["previous"], w["change"], f"{w['previous']}{w['rank']}"]
     summary.append(head)
     for r in report.ranked:
-        summary.append(sheet_row(_xlsx_line(report, r, w)[: len(head)]))
+        line = _xlsx_line(report, r, w)[:base]
+        if report.previous is not None:
+            found = report.previous.get(r.name)
+            line += (
+                [found[0], r.row.total - found[0], found[1]] if found else [None, None, None]
+            )
+        summary.append(sheet_row(line))
     _finish(summary, header_rows=1, frozen="C2", numbers=2)
     summary.append([])
     summary.append([TIE_RULE.get(report.language, TIE_RULE["en"])])
 
     items = book.create_sheet(w["item_table"])
+    head = head[:base]
     items.append(sheet_row([*head, *(i[0] for i in report.items)]))
     items.append(sheet_row([""] * len(head) + [i[1] for i in report.items]))
     items.append(sheet_row([""] * (len(head) - 1) + [w["max"]] + [i[2] for i in report.items]))
@@ -438,11 +481,22 @@ def to_html(report: BatchReport) -> str:
     head = (
         f'<th class="n">{w["rank"]}</th><th>{w["entity"]}</th><th class="n">{w["total"]}</th>'
         f"<th>{w['result']}</th>" + (f'<th class="n">{w["completion"]}</th>' if targets else "")
+        + (
+            f'<th class="n">{w["previous"]}</th><th class="n">{w["change"]}</th>'
+            f'<th class="n">{w["previous"]}{w["rank"]}</th>'
+            if report.previous is not None
+            else ""
+        )
     )
     rows = "".join(
         f'<tr><td class="n">{r.rank}</td><td>{escape(r.name)}</td>'
         f'<td class="n">{fmt(r.row.total)}</td><td>{escape(_result(r))}</td>'
         + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
+        + (
+            "".join(f'<td class="n">{escape(x)}</td>' for x in report.then(r))
+            if report.previous is not None
+            else ""
+        )
         + "</tr>"
         for r in report.ranked
     )
@@ -509,10 +563,16 @@ def render_terminal(report: BatchReport, console: Console) -> None:
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     if report.targets:
         table.add_column("%", justify="right", no_wrap=True)
+    if report.previous is not None:
+        for name in ("previous", "change", "rank"):
+            label = w[name] if name != "rank" else f"{w['previous']}{w['rank']}"
+            table.add_column(label, justify="right", no_wrap=True)
     for r in report.ranked:
         line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total)), plain(_result(r))]
         if report.targets:
             line.append(plain(_share(r.row.share)))
+        if report.previous is not None:
+            line.extend(plain(x) for x in report.then(r))
         table.add_row(*line)
     console.print(table)
     console.print(plain(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim"))

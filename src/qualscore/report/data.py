@@ -26,14 +26,41 @@ from ..trace import (
 from ..words import fmt
 from ..working import work
 from .analysis import departments, headroom, sentence
+from .compare import Comparison
 from .explain import explain, places_of
 
 __all__ = ["to_data", "to_json"]
 
 
-def to_json(result: Result, language: str | None = None) -> str:
+def to_json(
+    result: Result, language: str | None = None, comparison: Comparison | None = None
+) -> str:
     """The JSON document of the output contract, ending in a newline."""
-    return json.dumps(to_data(result, language), ensure_ascii=False, indent=2) + "\n"
+    data = to_data(result, language)
+    if comparison is not None:
+        data["compare"] = compare_data(comparison)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def compare_data(c: Comparison) -> dict[str, Any]:
+    """The comparison as plain data: totals, ranks, each item then and now."""
+    return {
+        "source": c.source,
+        "total_before": None if c.total_before is None else fmt(c.total_before),
+        "total_now": fmt(c.total_now),
+        "total_change": None if c.total_change is None else fmt(c.total_change),
+        "rank_before": c.rank_before,
+        "rank_now": c.rank_now,
+        "items": [
+            {
+                "id": i,
+                "before": None if before is None else fmt(before),
+                "now": fmt(now),
+                "change": None if before is None else fmt(now - before),
+            }
+            for i, _t, before, now in c.items
+        ],
+    }
 
 
 def to_data(result: Result, language: str | None = None) -> dict[str, Any]:

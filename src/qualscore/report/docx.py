@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from ..trace import Result
+from .compare import Comparison, headline, lines
 from .document import Document, build
 from .safe import sheet_text
 
@@ -34,7 +36,12 @@ LOST = RGBColor(0xB3, 0x41, 0x2E)
 
 
 def to_docx(
-    result: Result, language: str, *, report_day: str, summary_only: bool = False
+    result: Result,
+    language: str,
+    *,
+    report_day: str,
+    summary_only: bool = False,
+    comparison: Comparison | None = None,
 ) -> bytes:
     """The Word document of ``result``; ``report_day`` (YYYY-MM-DD) dates it."""
     doc = build(result, language, report_day)
@@ -43,6 +50,14 @@ def to_docx(
     _cover(word, doc)
     _page_break(word)
     _summary(word, doc)
+    if comparison is not None:
+        w = doc.w
+        _heading(word, w["compare"], 2)
+        _para(word, headline(comparison, language))
+        changed = [row for row in lines(comparison, language) if row[4] != "0"]
+        if changed:
+            _table(word, [w["item"], w["title"], w["previous"], w["score"], w["change"]],
+                   changed, {2, 3, 4}, (16, 100, 20, 20, 18))  # fmt: skip
     if not summary_only:
         _page_break(word)
         _items(word, doc)
@@ -134,7 +149,7 @@ def _page_break(word: Any) -> None:
 def _table(
     word: Any,
     head: list[str],
-    rows: list[tuple[str, ...]],
+    rows: Sequence[tuple[str, ...]],
     numeric: set[int],
     widths: tuple[int, ...],
 ) -> Any:

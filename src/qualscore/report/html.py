@@ -14,6 +14,7 @@ from importlib.resources import files
 from ..trace import Input, ItemResult, NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, fmt_gain, headroom, next_step
+from .compare import Comparison, headline, lines
 from .document import Document, build, input_text
 from .explain import explain, value_text
 
@@ -28,7 +29,12 @@ _SCRIPT = (
 
 
 def to_html(
-    result: Result, language: str, *, report_day: str | None = None, summary_only: bool = False
+    result: Result,
+    language: str,
+    *,
+    report_day: str | None = None,
+    summary_only: bool = False,
+    comparison: Comparison | None = None,
 ) -> str:
     """The whole report as one HTML document; printed, it is the office's report (A4).
 
@@ -38,6 +44,8 @@ def to_html(
     lang = "zh-CN" if language == "zh" else "en"
     doc = build(result, language, report_day)
     body = [_cover(doc), _summary_page(result, doc, w, summary_only)]
+    if comparison is not None:
+        body.append(_comparison(comparison, language, w))
     if not summary_only:
         body += [
             f'<section class="items"><h2>{w["items"]}</h2>',
@@ -62,6 +70,30 @@ def to_html(
         "</head>\n<body>\n"
         + "\n".join(body)
         + f"\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+    )
+
+
+def _comparison(c: Comparison, language: str, w: dict[str, str]) -> str:
+    changed = [row for row in lines(c, language) if row[4] != "0"]
+    rows = "".join(
+        f'<tr><td>{escape(i)}</td><td>{escape(t)}</td><td class="n">{a}</td>'
+        f'<td class="n">{b}</td><td class="n">{d}</td></tr>'
+        for i, t, a, b, d in changed
+    )
+    same = len(c.items) - len(changed)
+    rest = ""
+    if same:
+        rest = f"其余 {same} 项无变化。" if language == "zh" else f"{same} items unchanged."
+    table = (
+        f"<table><thead><tr><th>{w['item']}</th><th>{w['title']}</th>"
+        f'<th class="n">{w["previous"]}</th><th class="n">{w["score"]}</th>'
+        f'<th class="n">{w["change"]}</th></tr></thead><tbody>{rows}</tbody></table>'
+        if changed
+        else ""
+    )
+    return (
+        f'<section class="compare"><h2>{w["compare"]}</h2>'
+        f"<p>{escape(headline(c, language))}</p>{table}<p class=\"muted\">{rest}</p></section>"
     )
 
 

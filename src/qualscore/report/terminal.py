@@ -15,6 +15,7 @@ from rich.text import Text
 from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, fmt_gain, headroom, next_step
+from .compare import Comparison, headline, lines
 from .explain import explain, value_text
 from .safe import plain
 
@@ -194,3 +195,24 @@ def render_departments(result: Result, console: Console, language: str) -> None:
     console.print(table if losses else Text(w["no_loss"]))
     if any(shared for d in losses for *_, shared in d.items):
         console.print(Text(f"* {w['shared']}", style="dim"))
+
+
+def render_comparison(c: Comparison, console: Console, language: str) -> None:
+    """Print the total's and rank's change, and each item whose score changed."""
+    w = words(language)
+    console.print(plain(f"{w['compare']}: {headline(c, language)}" if language != "zh"
+                        else f"{w['compare']}：{headline(c, language)}", style="bold"))  # fmt: skip
+    changed = [row for row in lines(c, language) if row[4] != "0"]
+    if changed:
+        table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
+        table.add_column(w["item"], no_wrap=True)
+        table.add_column(w["title"], ratio=1, overflow="ellipsis", no_wrap=True)
+        for name in ("previous", "score", "change"):
+            table.add_column(w[name], justify="right", no_wrap=True)
+        for i, t, a, b, d in changed:
+            table.add_row(plain(i), plain(t), a, b, d)
+        console.print(table)
+    same = len(c.items) - len(changed)
+    if same:
+        rest = f"其余 {same} 项无变化" if language == "zh" else f"{same} items unchanged"
+        console.print(Text(rest, style="dim"))
