@@ -128,3 +128,13 @@ def test_documents_need_out_and_a_real_date() -> None:
     assert code == 2 and err.count("\n") == 1 and "--date" in err
     code, err = evaluate("--summary-only")
     assert code == 2 and err.count("\n") == 1
+
+
+def test_docx_and_html_keep_hostile_names_as_text(sample: qualscore.Result) -> None:
+    hostile = dataclasses.replace(sample, entity='=HYPERLINK("x")\x01<w:t>"</w:t><script>', period="\x07")
+    body = zipfile.ZipFile(io.BytesIO(to_docx(hostile, "en", report_day=DAY))).read(
+        "word/document.xml"
+    ).decode()
+    assert "\\x01" in body and "&lt;w:t&gt;" in body and "<script>" not in body
+    html = to_html(hostile, "en", report_day=DAY)
+    assert "<script>" not in html.split("<script>window")[0]

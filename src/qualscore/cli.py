@@ -291,8 +291,13 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.summary_only and args.format not in ("html", "docx", "pdf"):
         print("qualscore: --summary-only needs --format html, docx or pdf", file=err)
         return EXIT_USER_ERROR
+    import os
+
     from .report.document import report_date
 
+    # HTML shows a date only when given (the same facts give the same page every day);
+    # a DOCX or PDF always has one: --date, else SOURCE_DATE_EPOCH, else today.
+    dated = bool(args.date or os.environ.get("SOURCE_DATE_EPOCH")) or args.format in ("docx", "pdf")
     try:
         day = report_date(args.date)
     except ValueError:
@@ -328,6 +333,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 day=day,
                 summary_only=args.summary_only,
                 comparison=comparison,
+                dated=dated,
             )
         except RuntimeError as exc:  # PdfError: no browser, or it failed
             print(f"qualscore: {exc}", file=err)
@@ -500,6 +506,7 @@ def _document(
     day: str,
     summary_only: bool = False,
     comparison: Any = None,
+    dated: bool = True,
 ) -> str | bytes:
     if fmt == "docx":
         from .report.docx import to_docx
@@ -518,7 +525,11 @@ def _document(
     from .report.html import to_html
 
     html = to_html(
-        result, language, report_day=day, summary_only=summary_only, comparison=comparison
+        result,
+        language,
+        report_day=day if fmt == "pdf" or dated else None,
+        summary_only=summary_only,
+        comparison=comparison,
     )
     if fmt == "pdf":
         from .report.pdf import to_pdf

@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from ..scoring.shapes._common import changes
 from ..trace import (
     CasesTrace,
     DeductionsTrace,
@@ -161,7 +162,8 @@ def _workings(item: ItemResult, language: str) -> list[dict[str, Any]]:
     labels = {i.key: i.label for i in item.inputs}
     places = places_of(item)
     out: list[dict[str, Any]] = []
-    for source in _expressions(item.shape):
+    extra = changes(item.inputs) if isinstance(item.shape, CasesTrace) else []
+    for source in [*extra, *_expressions(item.shape)]:
         if source in values or any(w["expr"] == source for w in out):
             continue
         done = work(source, values, labels, language, places)

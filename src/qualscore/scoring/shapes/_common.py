@@ -53,6 +53,20 @@ def worked(
     return done.formula, chain(done.steps, language), done.conditions
 
 
+def changes(inputs: tuple[Input, ...]) -> list[str]:
+    """``(x - x_previous) / x_previous * 100`` for each fact read with its previous year's value.
+
+    The change from last year decides items that compare this year with the last
+    (item 8: 减少10%以内); an explanation shows it, worked through like any expression.
+    """
+    numbers = {i.key for i in inputs if not isinstance(i.value, bool)}
+    return [
+        f"({k} - {k}_previous) / {k}_previous * 100"
+        for k in sorted(numbers)
+        if f"{k}_previous" in numbers
+    ]
+
+
 def chain(steps: tuple[str, ...], language: str) -> str:
     """Steps of a working as one line: ``= a = b ≈ c``; a condition's as ``a，即 b：成立``."""
     if not steps:

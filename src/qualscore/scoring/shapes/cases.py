@@ -11,7 +11,7 @@ from ...model import CasesShape
 from ...trace import CasesTrace, Input
 from ...words import fmt
 from ..gen import Gen
-from ._common import Loc, worked
+from ._common import Loc, changes, worked
 
 __all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
 
@@ -86,6 +86,12 @@ def explain(
     """Each condition checked, in order, with its numbers, up to the one that held."""
     zh = language == "zh"
     lines: list[str] = []
+    for source in changes(inputs):
+        change = worked(source, inputs, language, places)
+        if change is not None:
+            lines.append(f"{indent}{'较上年变化（%）' if zh else 'change from last year (%)'}"
+                         f"{'：' if zh else ': '}{change[0]}")  # fmt: skip
+            lines.append(f"{indent}  = {change[1]}%")
     last = len(trace.labels) if trace.matched is None else trace.matched + 1
     for label, condition in list(zip(trace.labels, trace.conditions, strict=False))[:last]:
         done = worked(condition, inputs, language, places)
