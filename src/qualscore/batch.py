@@ -106,7 +106,8 @@ class Row:
     cells: tuple[Cell, ...]  # the target items, in order
     share: Decimal | None  # targets met / applicable, in percent
     losses: tuple[tuple[str, Decimal], ...] | None = None  # per department, with detail
-    notes: tuple[tuple[str, str], ...] | None = None  # (item id, explanation), with detail
+    notes: tuple[tuple[str, str, Decimal | None], ...] | None = None
+    """With detail: (item id, explanation, points lost or None when it does not apply)."""
 
     @property
     def result(self) -> str:
@@ -581,7 +582,10 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         from .report.analysis import departments, sentence
 
         losses = tuple((d.department, d.lost) for d in departments(result))
-        notes = tuple((i.id, sentence(i, result.language)) for i in result.items())
+        notes = tuple(
+            (i.id, sentence(i, result.language), None if i.not_applicable else i.lost)
+            for i in result.items()
+        )
     return Row(
         name,
         result.total,

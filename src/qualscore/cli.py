@@ -325,16 +325,24 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         comparison = compare(result, load(args.compare), entity=Path(args.facts).stem)
     if args.format != "table":
+        import contextlib
+
+        from .batch_cli import _writing
+
+        writing = (
+            _writing(err, args.out, language, False) if args.out else contextlib.nullcontext()
+        )
         try:
-            document = _document(
-                args.format,
-                result,
-                language,
-                day=day,
-                summary_only=args.summary_only,
-                comparison=comparison,
-                dated=dated,
-            )
+            with writing:
+                document = _document(
+                    args.format,
+                    result,
+                    language,
+                    day=day,
+                    summary_only=args.summary_only,
+                    comparison=comparison,
+                    dated=dated,
+                )
         except RuntimeError as exc:  # PdfError: no browser, or it failed
             print(f"qualscore: {exc}", file=err)
             return EXIT_USER_ERROR

@@ -249,7 +249,6 @@ def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
     from openpyxl import Workbook
 
     w = words(report.language)
-    zh = report.language == "zh"
     book = Workbook()
     summary = book.active
     assert summary is not None
@@ -288,11 +287,10 @@ def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
                   w["explanation"]])  # fmt: skip
     titles = {i[0]: i for i in report.items}
     for r in report.ranked:
-        for (item_id, text), score in zip(r.row.notes or (), r.row.scores, strict=False):
+        for (item_id, text, lost), score in zip(r.row.notes or (), r.row.scores, strict=False):
             _id, title, points = titles[item_id]
-            na = "不适用" in text if zh else "not applicable" in text
-            lost = "" if na or item_id == "bonus" else points - score
-            notes.append(sheet_row([r.name, item_id, title, points, score, lost, text]))
+            shown: Any = w["na"] if lost is None else ("" if item_id == "bonus" else lost)
+            notes.append(sheet_row([r.name, item_id, title, points, score, shown, text]))
     _finish(notes, header_rows=1, frozen="C2", numbers=2, wrap=(3, 7))
 
     losses = {r.name: dict(r.row.losses or ()) for r in report.ranked}

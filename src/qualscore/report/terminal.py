@@ -188,7 +188,9 @@ def render_departments(result: Result, console: Console, language: str) -> None:
     table.add_column(w["item"], ratio=1)
     for d in losses:
         entries = "、".join(
-            f"{i} {fmt_gain(lost)}" + ("*" if shared else "")
+            f"{i}（{w['lost_points'].format(lost=fmt_gain(lost))}）" + ("*" if shared else "")
+            if language == "zh"
+            else f"{i} ({w['lost_points'].format(lost=fmt_gain(lost))})" + ("*" if shared else "")
             for i, _t, _p, lost, shared in d.items
         )
         table.add_row(plain(d.department), fmt(d.lost), plain(entries))
