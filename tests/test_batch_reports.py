@@ -74,3 +74,16 @@ def test_batch_html_is_styled_like_the_report(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert "--ink:" in html and '<html lang="zh-CN">' in html
     assert "<th>被考核单位</th>" in html
+
+
+def test_per_entity_file_names_stay_in_the_folder(tmp_path: Path) -> None:
+    from tests.hostile.attacks_batch import city_table
+
+    table = city_table(tmp_path / "c.csv", ["../up", ".hidden", "a:b", "A", "a"])
+    folder = tmp_path / "out"
+    code, _, err = run("batch", ROOT / "rules/rugao-2018", table, "--per-entity", folder,
+                       "--per-entity-format", "markdown")  # fmt: skip
+    assert code == 0, err
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted(["_up.md", "hidden.md", "a_b.md", "A.md", "a-2.md"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "out"]
