@@ -117,8 +117,10 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
     cover.append((w["result"], result_text(result, w)))
     for veto in result.vetoes:
         state = w["vetoed"] if veto.held else w["not_vetoed"]
-        name = veto.title if veto.title == w["veto"] else f"{w['veto']}（{veto.title}）"
-        cover.append((name if zh else f"{w['veto']}: {veto.title}", state))
+        name = veto.title
+        if veto.title != w["veto"]:
+            name = f"{w['veto']}{w['lp']}{veto.title}{w['rp']}"
+        cover.append((name, state))
     if report_day:
         cover.append((w["date"], report_day))
     cover.append(

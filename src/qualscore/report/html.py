@@ -213,7 +213,8 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
         else ""
     )
     out = [
-        f"<h3>{escape(category.title)}（{fmt(category.score)} / {fmt(category.points)}）{cap}</h3>",
+        f"<h3>{escape(category.title)}{w['lp']}{fmt(category.score)} / {fmt(category.points)}"
+        f"{w['rp']}{cap}</h3>",
         _head(w),
     ]
     for child in category.children:
@@ -282,10 +283,10 @@ def _departments(result: Result, w: dict[str, str]) -> str:
         f"<th>{w['item']}</th></tr></thead><tbody>"
     )
     for d in losses:
-        entries = "；".join(
+        entries = w["list_sep"].join(
             escape(f"{item_id}「{part}」" if part else item_id)
-            + f"（{w['lost_points'].format(lost=fmt(lost))}"
-            + (f"，{w['shared']}）" if shared else "）")
+            + f"{w['lp']}{w['lost_points'].format(lost=fmt(lost))}"
+            + (f"{w['comma']}{w['shared']}{w['rp']}" if shared else w["rp"])
             for item_id, _title, part, lost, shared in d.items
         )
         out.append(

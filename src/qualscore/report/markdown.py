@@ -154,8 +154,10 @@ def _departments(result: Result, w: dict[str, str]) -> list[str]:
         parts = []
         for item_id, _title, part, lost, shared in d.items:
             label = f"{item_id}「{part}」" if part else item_id
-            parts.append(f"{md(label)} {fmt(lost)}" + (f"（{w['shared']}）" if shared else ""))
-        out.append(_row(md(d.department), fmt(d.lost), "；".join(parts)))
+            lost_text = w["lost_points"].format(lost=fmt(lost))
+            shared_text = f"{w['comma']}{w['shared']}" if shared else ""
+            parts.append(f"{md(label)}{w['lp']}{lost_text}{shared_text}{w['rp']}")
+        out.append(_row(md(d.department), fmt(d.lost), w["list_sep"].join(parts)))
     return [*out, ""]
 
 

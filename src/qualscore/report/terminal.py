@@ -93,7 +93,7 @@ def _add_node(
 ) -> None:
     title = node.title
     if node.capped:
-        title += f"（{fmt(node.sum)} → {w['cap']} {fmt(node.points)}）"
+        title += f"{w['lp']}{fmt(node.sum)} → {w['cap']} {fmt(node.points)}{w['rp']}"
     shown_id = "" if node.kind == "category" else node.id
     table.add_row(
         plain(indent + shown_id, style=style),
@@ -188,9 +188,8 @@ def render_departments(result: Result, console: Console, language: str) -> None:
     table.add_column(w["item"], ratio=1)
     for d in losses:
         entries = "、".join(
-            f"{i}（{w['lost_points'].format(lost=fmt_gain(lost))}）" + ("*" if shared else "")
-            if language == "zh"
-            else f"{i} ({w['lost_points'].format(lost=fmt_gain(lost))})" + ("*" if shared else "")
+            f"{i}{w['lp']}{w['lost_points'].format(lost=fmt_gain(lost))}{w['rp']}"
+            + ("*" if shared else "")
             for i, _t, _p, lost, shared in d.items
         )
         table.add_row(plain(d.department), fmt(d.lost), plain(entries))
