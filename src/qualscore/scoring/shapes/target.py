@@ -91,13 +91,18 @@ def explain(
     target_said = subject(trace.target_expr, inputs)
     if target_said != trace.target_expr:
         goal += f"（{target_said}）" if zh else f" ({target_said})"
+    upward = trace.met_when in ("at_least", "above")
+    high, low = (trace.target, trace.actual) if upward else (trace.actual, trace.target)
+    arithmetic = (
+        f"{number(high, places)} − {number(low, places)} = {number(trace.shortfall, places)}"
+    )
     if zh:
-        gap = "" if trace.met else f"（差 {number(trace.shortfall, places)}）"
+        gap = "" if trace.met else f"（差 {arithmetic}）"
         state = w["target_met"] if trace.met else f"{w['target_missed']}{gap}"
         return [*lines, f"{indent}{said}，目标 {goal}，{state}，得 {fmt(trace.value)} 分"]
     state = (
         w["target_met"]
         if trace.met
-        else f"{w['target_missed']} (short by {number(trace.shortfall, places)})"
+        else f"{w['target_missed']} (short by {arithmetic})"
     )
     return [*lines, f"{indent}{said}; target {goal}: {state}, {fmt(trace.value)} pt"]
