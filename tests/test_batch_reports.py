@@ -87,3 +87,25 @@ def test_per_entity_file_names_stay_in_the_folder(tmp_path: Path) -> None:
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(["_up.md", "hidden.md", "a_b.md", "A.md", "a-2.md"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "out"]
+
+
+def test_progress_bar_on_a_terminal_shows_count_rate_and_eta() -> None:
+    import time
+
+    from qualscore.cli import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    with _progress(60, err, quiet=False) as advance:
+        for _ in range(60):
+            advance(1)
+            time.sleep(0.002)
+    shown = err.getvalue()
+    assert "60/60" in shown and "/s" in shown
+    piped = io.StringIO()
+    with _progress(60, piped, quiet=False) as advance:
+        assert advance is None
+    assert piped.getvalue() == ""
