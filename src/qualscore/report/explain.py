@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..scoring.shapes import module_of_trace
-from ..scoring.shapes._common import value_text
+from ..scoring.shapes._common import explain_shape, value_text
 from ..trace import Input, ItemResult, ShapeTrace
 from ..words import fmt, words
 from ..working import number_text
@@ -67,5 +66,4 @@ def _rounded(raw: Decimal, score: Decimal, places: int, language: str) -> str:
 def _shape(
     shape: ShapeTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
 ) -> list[str]:
-    lines: list[str] = module_of_trace(shape).explain(shape, inputs, language, indent, places)
-    return lines
+    return explain_shape(shape, inputs, language, indent, places)

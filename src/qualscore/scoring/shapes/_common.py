@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ...formula import Value
 from ...trace import Input
@@ -48,9 +49,29 @@ def worked(
     done = work(
         expr, {i.key: i.value for i in inputs}, {i.key: i.label for i in inputs}, language, places
     )
-    if done is None:
-        return None
+    if done is None or (len(done.steps) == 1 and done.steps[0] == done.formula):
+        return None  # nothing to work out (a number written as it is)
     return done.formula, chain(done.steps, language), done.conditions
+
+
+def explain_shape(
+    trace: Any, inputs: tuple[Input, ...], language: str, indent: str, places: int
+) -> list[str]:
+    """``trace`` explained by its shape's module, numbers shown to ``places``.
+
+    A shape module written before ``places`` existed (``explain(trace, inputs,
+    language, indent)``) still works: it is called without it.
+    """
+    import inspect
+
+    from . import module_of_trace
+
+    explain = module_of_trace(trace).explain
+    if "places" in inspect.signature(explain).parameters:
+        lines: list[str] = explain(trace, inputs, language, indent, places)
+    else:
+        lines = explain(trace, inputs, language, indent)
+    return lines
 
 
 def changes(inputs: tuple[Input, ...]) -> list[str]:

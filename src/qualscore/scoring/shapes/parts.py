@@ -11,7 +11,7 @@ from ...model import Part, PartsShape
 from ...trace import Input, PartsTrace, PartTrace
 from ...words import fmt
 from ..gen import Gen
-from ._common import Loc, pts, worked
+from ._common import Loc, explain_shape, pts, worked
 
 __all__ = ["KIND", "MODEL", "TRACE", "branches", "emit", "expand", "explain", "formulas", "reached"]
 
@@ -146,7 +146,6 @@ def explain(
 def _explain_part(
     part: PartTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
 ) -> list[str]:
-    from . import module_of_trace
 
     zh = language == "zh"
     sep = "：" if zh else ": "
@@ -174,7 +173,5 @@ def _explain_part(
     head = f"{indent}{part.label}{sep}{pts(part.awarded, language)} / {pts(part.points, language)}"
     if part.capped:
         head += "（超出本分项分值，按分项分值计）" if zh else " (capped at the part's points)"
-    inner = module_of_trace(part.inner).explain(
-        part.inner, inputs, language, indent + "  ", places
-    )
+    inner = explain_shape(part.inner, inputs, language, indent + "  ", places)
     return [head, *inner]
