@@ -190,10 +190,6 @@ def csv_head(items: Sequence[tuple[str, str, Decimal]], targets: bool) -> str:
     return out.getvalue()
 
 
-def _header(report: BatchReport) -> list[str]:
-    return csv_header(report.items, bool(report.targets))
-
-
 def _values(rank: int, row: Row, targets: bool) -> list[Any]:
     values: list[Any] = [rank, row.name, row.total, row.vetoed, row.result_label or row.result]
     if targets:

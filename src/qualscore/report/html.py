@@ -11,12 +11,12 @@ from decimal import Decimal
 from html import escape
 from importlib.resources import files
 
-from ..trace import Input, ItemResult, NodeResult, Result
+from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, fmt_gain, headroom, next_step
 from .compare import Comparison, headline, lines
 from .document import Document, build, input_text
-from .explain import explain, value_text
+from .explain import explain
 
 __all__ = ["to_html"]
 
@@ -265,12 +265,6 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
         + (f"<p><b>{w['next_step']}</b>{sep}{escape(step)}</p>" if step else "")
         + "</div></details>"
     )
-
-
-def _value(i: Input, w: dict[str, str]) -> str:
-    if isinstance(i.value, bool):
-        return w["yes"] if i.value else w["no"]
-    return value_text(i.value, i.unit)
 
 
 def _departments(result: Result, w: dict[str, str]) -> str:
