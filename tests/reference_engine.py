@@ -309,7 +309,10 @@ class Reference:
         if part.when is not None:
             held = self.holds(part.when)
             awarded = part.points if held else ZERO
-            return PartTrace(part.label, part.points, part.departments, "when", awarded, held=held)
+            return PartTrace(
+                part.label, part.points, part.departments, "when", awarded, held=held,
+                expr=part.when.source,
+            )  # fmt: skip
         if part.each is not None:
             units = self.number(part.each)
             if units < ZERO:
@@ -318,8 +321,9 @@ class Reference:
             if part.points < ZERO:
                 awarded = awarded + ZERO  # no units of a negative part: 0, not -0
             return PartTrace(
-                part.label, part.points, part.departments, "each", awarded, units=units
-            )
+                part.label, part.points, part.departments, "each", awarded,
+                units=units, expr=part.each.source,
+            )  # fmt: skip
         assert part.score is not None
         value, inner = self.shape(part.score, part.points)
         awarded = ZERO if value < ZERO else value
@@ -357,7 +361,10 @@ class Reference:
         points = shape.otherwise if matched is None else shape.cases[matched].points
         labels = tuple(c.label or c.when.source for c in shape.cases)
         weights = tuple(c.points for c in shape.cases)
-        return points, CasesTrace(labels, weights, matched, shape.otherwise_label, points)
+        conditions = tuple(c.when.source for c in shape.cases)
+        return points, CasesTrace(
+            labels, weights, matched, shape.otherwise_label, points, conditions
+        )
 
     def deductions(self, shape: DeductionsShape, cap: Decimal) -> tuple[Decimal, DeductionsTrace]:
         start = shape.start if shape.start is not None else cap
@@ -367,14 +374,20 @@ class Reference:
             if step.unless is not None:
                 applied = not self.holds(step.unless)
                 deducted = step.points if applied else ZERO
-                steps.append(StepTrace(label, "unless", step.points, applied, deducted))
+                steps.append(
+                    StepTrace(
+                        label, "unless", step.points, applied, deducted, expr=step.unless.source
+                    )
+                )
             elif step.when is not None:
                 applied = self.holds(step.when)
                 deducted = step.points if applied else ZERO
-                steps.append(StepTrace(label, "when", step.points, applied, deducted))
+                steps.append(
+                    StepTrace(label, "when", step.points, applied, deducted, expr=step.when.source)
+                )
             else:
                 assert step.per is not None
-                units = self.number(step.per)
+                value = units = self.number(step.per)
                 if step.every is not None:
                     units = (units / step.every).to_integral_value(rounding=ROUND_CEILING)
                 if units < ZERO:
@@ -384,7 +397,10 @@ class Reference:
                 if step.max is not None and capped:
                     deducted = step.max
                 steps.append(
-                    StepTrace(label, "per", step.points, units > 0, deducted, units, capped)
+                    StepTrace(
+                        label, "per", step.points, units > 0, deducted, units, capped,
+                        step.per.source, value, step.every, step.max,
+                    )
                 )
         taken = ZERO
         for s in steps:

@@ -320,13 +320,29 @@ def test_xlsx_opens_in_a_real_spreadsheet(tmp_path: Path) -> None:
         return list(csv.reader(text.splitlines()))
 
     summary = sheet("总览")
-    assert summary[1] == ["1", "长江镇（如皋港区）", "12.00", "FALSE", "scored", "92.31"]
+    # Headers in the rule set's language, the share as a percentage (issue 15).
+    assert summary[0] == ["名次", "被考核单位", "总分", "否决项", "考核结果", "目标完成率"]
+    assert summary[1] == ["1", "长江镇（如皋港区）", "12.00", "否", "已评分", "92.31%"]
     assert [row[1] for row in summary[1:15]] == [r for r in summary_names()]
-    items = sheet("各项得分与说明")
-    assert items[2][:6] == ["1", "长江镇（如皋港区）", "12.00", "FALSE", "scored", "92.31"]
-    assert items[2][6:] == ["1.00"] * 11 + ["0.00", "1.00"]
+    items = sheet("各项得分")
+    assert items[1][6:8] == ["江苏名牌申报数", "南通名牌申报数"]  # titles under the ids
+    assert items[3][:6] == ["1", "长江镇（如皋港区）", "12.00", "否", "已评分", "92.31%"]
+    assert items[3][6:] == ["1.00"] * 11 + ["0.00", "1.00"]
     matrix = sheet("目标任务完成情况")
     assert matrix[1][12] == "✗ 差2"
+    notes = sheet("逐项说明")
+    assert notes[0][:3] == ["被考核单位", "项目", "内容"]
+    assert any(row[1] == "12" and "差 2" in row[6] for row in notes[1:])
+    failed = sheet("未能评分")
+    assert failed[0] == ["被考核单位", "来源", "原因"]
+    about = sheet("关于本表")
+    assert about[2][1] == writers_sha()
+
+
+def writers_sha() -> str:
+    import qualscore
+
+    return qualscore.load_rules(TOWNS_RULES).sha256
 
 
 def summary_names() -> list[str]:

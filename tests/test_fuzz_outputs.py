@@ -205,7 +205,7 @@ def test_fuzz_every_format(workdir: Path, data: st.DataObject) -> None:
     """Mutated facts, rendered in every format and view, never escape as an exception."""
     facts = workdir / "city.yaml"
     facts.write_bytes(data.draw(mutated(SAMPLE.read_text(encoding="utf-8"))))
-    fmt = data.draw(st.sampled_from(["table", "json", "markdown", "html"]))
+    fmt = data.draw(st.sampled_from(["table", "json", "markdown", "html", "docx"]))
     view = data.draw(st.sampled_from(["scores", "headroom", "departments", "all"]))
     lang = data.draw(st.sampled_from(["zh", "en"]))
     out = workdir / f"report.{fmt}"
@@ -214,7 +214,17 @@ def test_fuzz_every_format(workdir: Path, data: st.DataObject) -> None:
         argv[-2:] = ["--view", view, "--explain", "all"]
     code, err = _run(argv)
     assert code in (0, 2), f"exit {code}: {err[:300]}"
-    if code == 0 and fmt != "table":
+    if code == 0 and fmt == "docx":
+        import zipfile
+        from xml.etree import ElementTree
+
+        body = zipfile.ZipFile(out).read("word/document.xml")
+        ElementTree.fromstring(body)  # well-formed: no text became markup
+        footer = b"".join(
+            zipfile.ZipFile(out).read(n) for n in zipfile.ZipFile(out).namelist() if "footer" in n
+        )
+        assert body.count(b"instrText") == 0 and footer.count(b"<w:instrText") == 2
+    elif code == 0 and fmt != "table":
         _check_output(out, "json" if fmt == "json" else "html")
 
 

@@ -266,3 +266,18 @@ def test_out_is_not_ignored_for_the_table(tmp_path: Path) -> None:
     code, out, err = run("evaluate", DEMO, DEMO / GOOD, "--out", tmp_path / "r.txt")
     assert code == 2 and "--format" in err and out == ""
     assert not (tmp_path / "r.txt").exists()
+
+
+def test_per_entity_reports_keep_hostile_names_as_text(tmp_path: Path) -> None:
+    """--per-entity: names like formulas, markup and paths become plain file names and text."""
+    rules, entities = hostile_demo(tmp_path), formula_entities(tmp_path, ("a b",))
+    folder = tmp_path / "reports"
+    code = run("batch", rules, entities, "--per-entity", folder, "--per-entity-format", "html")[0]
+    assert code == 0
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 6 and "=HYPERLINK(_evil.example_,_y_).html" in names
+    assert not any(n.startswith(".") for n in names)
+    for page in folder.iterdir():
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in html
+        assert html.count("<script>") == 1  # only the report's own print script

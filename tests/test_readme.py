@@ -52,6 +52,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_command(command: str, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command exits as the README says, with nothing on stderr but warnings."""
+    if "--format pdf" in command or "--per-entity-format pdf" in command:
+        from conftest import require_program
+
+        require_program(("chromium", "chromium-browser"), "chromium", "QUALSCORE_REQUIRE_BROWSER")
     monkeypatch.chdir(project)
     monkeypatch.setenv("COLUMNS", "100")
     out, err = io.StringIO(), io.StringIO()

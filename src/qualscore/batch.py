@@ -108,6 +108,8 @@ class Row:
     losses: tuple[tuple[str, Decimal], ...] | None = None  # per department, with detail
     group: str | None = None  # the entity's group: rankings are per group
     grade: str | None = None
+    notes: tuple[tuple[str, str, Decimal | None], ...] | None = None
+    """With detail: (item id, explanation, points lost or None when it does not apply)."""
 
     @property
     def result(self) -> str:
@@ -594,11 +596,15 @@ def _aligned(ruleset: RuleSet, scores: dict[str, Decimal]) -> tuple[Decimal | No
 
 def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail: bool) -> Row:
     cells, share = completion(result, target_ids)
-    losses = None
+    losses = notes = None
     if detail:
-        from .report.analysis import departments
+        from .report.analysis import departments, sentence
 
         losses = tuple((d.department, d.lost) for d in departments(result))
+        notes = tuple(
+            (i.id, sentence(i, result.language), None if i.not_applicable else i.lost)
+            for i in result.items()
+        )
     ruleset: RuleSet = _STATE["ruleset"]
     groups = bool(ruleset.manifest.groups)
     return Row(
@@ -615,6 +621,7 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         losses,
         ruleset.group_of(result.entity) if groups and result.entity else None,
         result.grade,
+        notes,
     )
 
 

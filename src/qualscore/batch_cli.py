@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 from ._files import check_output, write_atomic, write_atomic_chunks
 from .batch import (
@@ -122,7 +122,17 @@ def _run(
 
     language = args.lang or ruleset.manifest.language
     ids = target_items(ruleset)
-    with progress(None, err, args.quiet) as advance:
+    per_entity = None
+    if getattr(args, "per_entity", None):
+        if args.per_entity_format == "pdf":
+            from .report.pdf import find_browser
+
+            if find_browser() is None:
+                print("qualscore: --per-entity-format pdf needs Chromium (install the "
+                      "'chromium' package)", file=err)  # fmt: skip
+                return 2
+        per_entity = _PerEntity(args, language)
+    with progress(_count(args.inputs), err, args.quiet) as advance:
         stream = _counted(
             score_stream(
                 args.rules,
@@ -130,10 +140,12 @@ def _run(
                 targets_path=targets,
                 jobs=jobs,
                 detail=suffix == ".xlsx",
+                keep=per_entity is not None,
             ),
             tally,
             err,
             advance,
+            per_entity,
         )
         if suffix == ".csv":
             extra = writers.extra_columns(ruleset)
@@ -144,20 +156,105 @@ def _run(
     if not tally["scored"]:
         return 2  # nothing could be scored: a user error, nothing to rank or write
     if suffix != ".csv":
-        report = writers.build(ruleset, outcomes, ids, language)
-        if suffix == ".xlsx":
-            write_atomic(args.out, writers.to_xlsx(report))
-        elif suffix:
-            render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
-            write_atomic(args.out, render(report))
+        previous = None
+        if getattr(args, "compare", None):
+            from .report.compare import load
+
+            last = load(args.compare)
+            previous = {name: (t, rank) for name, (t, rank, _) in last.entities.items()}
+        report = writers.build(ruleset, outcomes, ids, language, previous)
+        if suffix:
+            with _writing(err, args.out, language, args.quiet):
+                if suffix == ".xlsx":
+                    from .report.document import report_date
+
+                    write_atomic(args.out, writers.to_xlsx(report, report_date(None)))
+                else:
+                    render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
+                    write_atomic(args.out, render(report))
         else:
             writers.render_terminal(report, console(out))
     if tally["failed"]:
         print(
             f"qualscore: {tally['scored']} scored, {tally['failed']} could not be scored", file=err
         )
-        return 1
-    return 0
+    if err.isatty() and not args.quiet:  # the last line on a terminal: what was written
+        from .words import words
+
+        done = words(language)["written"]
+        if per_entity is not None:
+            n = len(per_entity.used)
+            print(shown(f"qualscore: {done} {args.per_entity} ({n})"), file=err)
+        if args.out:
+            print(shown(f"qualscore: {done} {args.out}"), file=err)
+    return 1 if tally["failed"] else 0
+
+
+def _count(inputs: list[str]) -> int | None:
+    """How many entities the inputs name, when that is cheap (no tables to read)."""
+    if any(Path(i).suffix.lower() in (".csv", ".xlsx") for i in inputs):
+        return None
+    return sum(1 for found in iter_entities(inputs) if not isinstance(found, Problem))
+
+
+@contextlib.contextmanager
+def _writing(err: TextIO, path: str, language: str, quiet: bool) -> Iterator[None]:
+    """A spinner naming the file being written, on a terminal only."""
+    if quiet or not err.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    from .report.safe import plain, width
+    from .words import words
+
+    console = Console(file=err, width=width(err))
+    with console.status(plain(shown(f"{words(language)['writing']} {path}"))):
+        yield
+
+
+class _PerEntity:
+    """Writes one report per scored entity into a folder, named after the entity."""
+
+    SUFFIX: ClassVar[dict[str, str]] = {
+        "html": ".html", "markdown": ".md", "json": ".json", "docx": ".docx", "pdf": ".pdf",
+    }  # fmt: skip
+
+    def __init__(self, args: argparse.Namespace, language: str) -> None:
+        from .report.document import report_date
+
+        self.folder = Path(args.per_entity)
+        self.format = args.per_entity_format
+        self.language = language
+        self.day = report_date(None)
+        self.used: set[str] = set()
+        self.inputs = [args.rules, *args.inputs]
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def name(self, entity: str) -> str:
+        """A file name from the entity's name: no separators, control characters or dots first."""
+        base = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 or ord(c) == 127 else c
+                       for c in shown(entity)).lstrip(".") or "entity"  # fmt: skip
+        base = base[:100]
+        name, n = base, 1
+        while name.casefold() in self.used:
+            n += 1
+            name = f"{base}-{n}"
+        self.used.add(name.casefold())
+        return name + self.SUFFIX[self.format]
+
+    def write(self, outcome: Outcome) -> None:
+        import dataclasses
+
+        from .cli import _document
+
+        assert outcome.result is not None
+        result = outcome.result
+        if result.entity is None:
+            result = dataclasses.replace(result, entity=outcome.entity.name)
+        document = _document(self.format, result, self.language, day=self.day)
+        target = self.folder / self.name(outcome.entity.name)
+        write_atomic(target, document, inputs=self.inputs)
 
 
 def _counted(
@@ -165,6 +262,7 @@ def _counted(
     tally: dict[str, int],
     err: TextIO,
     advance: Callable[[int], None] | None,
+    per_entity: _PerEntity | None = None,
 ) -> Iterator[Outcome]:
     try:
         for outcome in stream:
@@ -176,6 +274,8 @@ def _counted(
                     print(shown(line), file=err)
             else:
                 tally["scored"] += 1
+                if per_entity is not None:
+                    per_entity.write(outcome)
             yield outcome
     finally:
         close = getattr(stream, "close", None)

@@ -53,7 +53,36 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("rules", help="the rule-set folder")
     evaluate.add_argument("facts", help="the facts file (YAML or JSON)")
     evaluate.add_argument(
-        "--format", choices=("table", "json", "markdown", "html"), default="table"
+        "--format",
+        choices=("table", "json", "markdown", "html", "docx", "pdf"),
+        default="table",
+        help="docx and pdf need --out; pdf is the HTML printed by Chromium",
+    )
+    evaluate.add_argument(
+        "--limit",
+        type=_positive,
+        default=15,
+        metavar="N",
+        help="the headroom view lists the first N ways to earn more (default 15)",
+    )
+    evaluate.add_argument(
+        "--all", action="store_true", help="the headroom view lists every way to earn more"
+    )
+    evaluate.add_argument(
+        "--compare",
+        metavar="LAST.json",
+        help="compare with a previous --format json output (or a batch .json): "
+        "each item's change, the total's and the rank's",
+    )
+    evaluate.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="html, docx, pdf: the cover and the summary page only",
+    )
+    evaluate.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="the report's date on the cover (default: SOURCE_DATE_EPOCH, else today)",
     )
     evaluate.add_argument(
         "--targets",
@@ -105,6 +134,22 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="score in N processes (at most one per CPU)",
+    )
+    batch.add_argument(
+        "--compare",
+        metavar="LAST.json",
+        help="compare with a previous batch .json: each entity's total and rank then",
+    )
+    batch.add_argument(
+        "--per-entity",
+        metavar="DIR",
+        help="also write one report per entity into DIR (see --per-entity-format)",
+    )
+    batch.add_argument(
+        "--per-entity-format",
+        choices=("html", "markdown", "json", "docx", "pdf"),
+        default="html",
+        help="the format of --per-entity reports (default: html)",
     )
     batch.add_argument("--lang", choices=("zh", "en"))
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -281,7 +326,26 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .loader import load_rules
 
     if args.out and args.format == "table":  # --out is never silently ignored
-        print("qualscore: evaluate --out needs --format json, markdown or html", file=err)
+        print("qualscore: evaluate --out needs --format json, markdown, html, docx or pdf",
+              file=err)  # fmt: skip
+        return EXIT_USER_ERROR
+    if args.format in ("docx", "pdf") and not args.out:
+        print(f"qualscore: --format {args.format} needs --out FILE", file=err)
+        return EXIT_USER_ERROR
+    if args.summary_only and args.format not in ("html", "docx", "pdf"):
+        print("qualscore: --summary-only needs --format html, docx or pdf", file=err)
+        return EXIT_USER_ERROR
+    import os
+
+    from .report.document import report_date
+
+    # HTML shows a date only when given (the same facts give the same page every day);
+    # a DOCX or PDF always has one: --date, else SOURCE_DATE_EPOCH, else today.
+    dated = bool(args.date or os.environ.get("SOURCE_DATE_EPOCH")) or args.format in ("docx", "pdf")
+    try:
+        day = report_date(args.date)
+    except ValueError:
+        print(f"qualscore: --date: not a date (YYYY-MM-DD): {args.date!r}", file=err)
         return EXIT_USER_ERROR
     ruleset = load_rules(args.rules)
     targets = None
@@ -306,9 +370,40 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"qualscore: --explain: no item {unknown[0]!r}{hint}", file=err)
         return EXIT_USER_ERROR
     language = args.lang or result.language
+    comparison = None
+    if args.compare:
+        from .report.compare import compare, load
+
+        comparison = compare(result, load(args.compare), entity=Path(args.facts).stem)
     if args.format != "table":
-        document = _document(args.format, result, language)
-        return _write(args.out, document, out, inputs=(args.rules, args.facts))
+        import contextlib
+
+        from .batch_cli import _writing
+
+        writing = (
+            _writing(err, args.out, language, False) if args.out else contextlib.nullcontext()
+        )
+        try:
+            with writing:
+                document = _document(
+                    args.format,
+                    result,
+                    language,
+                    day=day,
+                    summary_only=args.summary_only,
+                    comparison=comparison,
+                    dated=dated,
+                )
+        except RuntimeError as exc:  # PdfError: no browser, or it failed
+            print(f"qualscore: {exc}", file=err)
+            return EXIT_USER_ERROR
+        code = _write(args.out, document, out, inputs=(args.rules, args.facts))
+        if args.out and err.isatty():
+            from .report.safe import visible_line
+            from .words import words
+
+            print(f"qualscore: {words(language)['written']} {visible_line(args.out)}", file=err)
+        return code
     from .report.terminal import render_departments, render_headroom, render_item, render_table
 
     console = _console(out)
@@ -318,8 +413,12 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_OK
     if args.view in ("scores", "all"):
         render_table(result, console, language)
+    if comparison is not None:
+        from .report.terminal import render_comparison
+
+        render_comparison(comparison, console, language)
     if args.view in ("headroom", "all"):
-        render_headroom(result, console, language)
+        render_headroom(result, console, language, None if args.all else args.limit)
     if args.view in ("departments", "all"):
         render_departments(result, console, language)
     return EXIT_OK
@@ -331,6 +430,16 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return run(
         args, out, err, lambda total, stream, quiet: _progress(total, stream, quiet=quiet), _console
     )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _jobs(text: str) -> int:
@@ -432,39 +541,87 @@ def _progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:
     @contextlib.contextmanager
     def bar() -> Iterator[Callable[[int], None]]:
         from rich.console import Console
-        from rich.progress import Progress
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            Task,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
 
         from .report.safe import width
 
+        class Rate(ProgressColumn):
+            def render(self, task: Task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text("" if speed is None else f"{speed:,.1f}/s", style="progress.data.speed")
+
         console = Console(file=err, width=width(err))
-        with Progress(console=console, transient=True) as progress:
+        columns: list[ProgressColumn] = [TextColumn("{task.description}"), BarColumn()]
+        columns += [MofNCompleteColumn(), Rate(), TimeElapsedColumn()]
+        if total is not None:
+            columns.append(TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("scoring", total=total)
             yield lambda n: progress.advance(task, n)
 
     return bar()
 
 
-def _document(fmt: str, result: Result, language: str) -> str:
+def _document(
+    fmt: str,
+    result: Result,
+    language: str,
+    *,
+    day: str,
+    summary_only: bool = False,
+    comparison: Any = None,
+    dated: bool = True,
+) -> str | bytes:
+    if fmt == "docx":
+        from .report.docx import to_docx
+
+        return to_docx(
+            result, language, report_day=day, summary_only=summary_only, comparison=comparison
+        )
     if fmt == "json":
         from .report.data import to_json
 
-        return to_json(result, language)
+        return to_json(result, language, comparison)
     if fmt == "markdown":
         from .report.markdown import to_markdown
 
-        return to_markdown(result, language)
+        return to_markdown(result, language, comparison)
     from .report.html import to_html
 
-    return to_html(result, language)
+    html = to_html(
+        result,
+        language,
+        report_day=day if fmt == "pdf" or dated else None,
+        summary_only=summary_only,
+        comparison=comparison,
+    )
+    if fmt == "pdf":
+        from .report.pdf import to_pdf
+
+        return to_pdf(html, day)
+    return html
 
 
-def _write(path: str | None, text: str, out: TextIO, *, inputs: Sequence[str] = ()) -> int:
+def _write(
+    path: str | None, text: str | bytes, out: TextIO, *, inputs: Sequence[str] = ()
+) -> int:
     """Write ``text`` to ``path``, or to ``out`` without one.
 
     Raises:
         SourceError: ``path`` is one of ``inputs`` or cannot be written.
     """
     if path is None:
+        assert isinstance(text, str)
         out.write(text)
         return EXIT_OK
     from ._files import write_atomic

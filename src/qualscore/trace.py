@@ -59,6 +59,8 @@ class PartTrace(NamedTuple):
     units: Decimal | None = None
     inner: ShapeTrace | None = None
     capped: bool = False
+    expr: str | None = None
+    """The ``when`` or ``each`` expression as written (an explanation works it through)."""
 
 
 class PartsTrace(NamedTuple):
@@ -101,6 +103,8 @@ class CasesTrace(NamedTuple):
     matched: int | None
     otherwise_label: str | None
     value: Decimal
+    conditions: tuple[str, ...] = ()
+    """Each case's condition as written (an explanation works them through)."""
 
 
 class StepTrace(NamedTuple):
@@ -113,6 +117,14 @@ class StepTrace(NamedTuple):
     deducted: Decimal
     units: Decimal | None = None
     capped: bool = False
+    expr: str | None = None
+    """The ``unless``/``when``/``per`` expression as written."""
+    value: Decimal | None = None
+    """``per``: the expression's value (the shortfall) before units are counted."""
+    every: Decimal | None = None
+    """``per``: the size of one unit; a started unit counts whole."""
+    most: Decimal | None = None
+    """``per``: the most the step may deduct (``max``)."""
 
 
 class DeductionsTrace(NamedTuple):
@@ -198,7 +210,10 @@ class ItemResult(NamedTuple):
 
     @property
     def lost(self) -> Decimal:
-        """Points not earned; in a penalty section, the points deducted."""
+        """Points not earned; in a penalty section, the points deducted; none when the item
+        does not apply (not applicable is not lost)."""
+        if self.not_applicable is not None:
+            return Decimal(0)
         return -self.score if self.role == "penalty" else self.points - self.score
 
     @property
@@ -236,10 +251,17 @@ class NodeResult(NamedTuple):
 
     @property
     def lost(self) -> Decimal:
-        """Points not earned; in a penalty section, the points deducted."""
+        """Points not earned; in a penalty section, the points deducted; less what items
+        that do not apply leave unscored (not applicable is not lost)."""
         if self.role == "penalty":
             return -self.score
-        return self.points - self.score if self.bounded else Decimal(0)
+        if not self.bounded:
+            return Decimal(0)
+        unscored = sum(
+            (i.points - i.score for i in self.items() if i.not_applicable is not None), Decimal(0)
+        )
+        lost = self.points - self.score - max(unscored, Decimal(0))
+        return max(lost, Decimal(0)) if unscored else self.points - self.score
 
     def items(self) -> tuple[ItemResult, ...]:
         """Every item below this node, in order."""

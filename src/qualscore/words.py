@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from .trace import BandTrace
 
-__all__ = ["WORDS", "band_text", "count", "fmt", "fmt_approx", "words"]
+__all__ = ["WORDS", "band_text", "bounds_text", "count", "fmt", "fmt_approx", "words"]
 
 
 def count(n: int, word: str) -> str:
@@ -61,8 +61,6 @@ WORDS: dict[str, dict[str, str]] = {
         "points": "分",
         "per": "每",
         "floor": "扣完为止",
-        "entity": "考核对象",
-        "period": "考核期",
         "grade": "等级",
         "group": "组别",
         "assessing": "考核部门",
@@ -104,6 +102,36 @@ WORDS: dict[str, dict[str, str]] = {
         "target_met": "完成",
         "target_matrix": "目标任务完成情况",
         "target_missed": "未完成",
+        "lp": "（",
+        "rp": "）",
+        "comma": "，",
+        "list_sep": "；",
+        "entity": "被考核单位",
+        "source": "来源",
+        "period": "考核期",
+        "scheme": "考核细则",
+        "date": "报告日期",
+        "biggest_losses": "失分最多的项目",
+        "departments_most": "失分最多的责任单位",
+        "item_table": "各项得分",
+        "explanations": "逐项说明",
+        "page": "第 {page} 页，共 {pages} 页",
+        "next_step": "可提升",
+        "lost_points": "失 {lost} 分",
+        "rank": "名次",
+        "completion": "目标完成率",
+        "failed": "未能评分",
+        "reason": "原因",
+        "metadata": "关于本表",
+        "scored": "已评分",
+        "value": "值",
+        "entity_report": "单位报告",
+        "written": "已写入",
+        "writing": "正在写入",
+        "scoring": "正在评分",
+        "compare": "与上期比较",
+        "previous": "上期",
+        "change": "变化",
     },
     "en": {
         "item": "item",
@@ -131,8 +159,6 @@ WORDS: dict[str, dict[str, str]] = {
         "points": "points",
         "per": "per",
         "floor": "floor reached",
-        "entity": "entity",
-        "period": "period",
         "grade": "grade",
         "group": "group",
         "assessing": "assessed by",
@@ -174,6 +200,36 @@ WORDS: dict[str, dict[str, str]] = {
         "target_met": "met",
         "target_matrix": "Targets met",
         "target_missed": "missed",
+        "lp": " (",
+        "rp": ")",
+        "comma": ", ",
+        "list_sep": "; ",
+        "entity": "entity",
+        "source": "source",
+        "period": "period",
+        "scheme": "scheme",
+        "date": "date",
+        "biggest_losses": "Biggest losses",
+        "departments_most": "Departments that lost most",
+        "item_table": "Scores by item",
+        "explanations": "Items explained",
+        "page": "page {page} of {pages}",
+        "next_step": "to earn more",
+        "lost_points": "lost {lost}",
+        "rank": "rank",
+        "completion": "targets met",
+        "failed": "not scored",
+        "reason": "reason",
+        "metadata": "about",
+        "scored": "scored",
+        "value": "value",
+        "entity_report": "entity report",
+        "written": "written",
+        "writing": "writing",
+        "scoring": "scoring",
+        "compare": "Compared with last time",
+        "previous": "last time",
+        "change": "change",
     },
 }
 
@@ -193,3 +249,13 @@ def band_text(band: BandTrace) -> str:
     if band.upper is not None:
         parts.append(("≤ " if band.upper_inclusive else "< ") + fmt(band.upper))
     return ", ".join(parts)
+
+
+def bounds_text(band: BandTrace, language: str = "en") -> str:
+    """A band's bounds in symbols, whatever its label: ``≥ 90 且 < 92``."""
+    parts = []
+    if band.lower is not None:
+        parts.append(("≥ " if band.lower_inclusive else "> ") + fmt(band.lower))
+    if band.upper is not None:
+        parts.append(("≤ " if band.upper_inclusive else "< ") + fmt(band.upper))
+    return (" 且 " if language == "zh" else " and ").join(parts)

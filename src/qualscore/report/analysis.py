@@ -149,10 +149,11 @@ def _shape(shape: ShapeTrace, inputs: tuple[Input, ...], language: str) -> Found
                 yield (), action, step.deducted
     elif isinstance(shape, TargetTrace) and not shape.met:
         verb = {"at_least": "达到", "above": "超过", "below": "低于", "at_most": "不超过"}
+        goal, short = fmt_gain(shape.target), fmt_gain(shape.shortfall)
         if zh:
-            action = f"{verb[shape.met_when]}目标 {fmt(shape.target)}（差 {fmt(shape.shortfall)}）"
+            action = f"{verb[shape.met_when]}目标 {goal}（差 {short}）"
         else:
-            action = f"meet the target {fmt(shape.target)} (short by {fmt(shape.shortfall)})"
+            action = f"meet the target {goal} (short by {short})"
         yield (), action, shape.value if shape.value else Decimal("Infinity")
     elif isinstance(shape, FormulaTrace):
         name = shape.label or shape.expr
@@ -253,6 +254,24 @@ def reconcile(result: Result) -> list[str]:
     return problems
 
 
+def next_step(item: ItemResult, language: str) -> str | None:
+    """What would earn the item the most more, in words; None at full points."""
+    best = next(iter(_item_opportunities(item, item.lost, language)), None)
+    if best is None:
+        return None
+    gain = fmt_gain(best.gain)
+    return f"{best.action}可再得 {gain} 分" if language == "zh" else (
+        f"{best.action} would earn {gain} more"
+    )
+
+
+def fmt_gain(value: Decimal) -> str:
+    """A gain as shown: at most 2 decimals (``≈`` when rounded); exact values stay in JSON."""
+    from ..working import number_text
+
+    return number_text(value, 2)
+
+
 def sentence(item: ItemResult, language: str) -> str:
     """The item's explanation as one sentence, with what would have earned more."""
     from .explain import explain
@@ -271,7 +290,7 @@ def sentence(item: ItemResult, language: str) -> str:
     text = ("；" if zh else "; ").join(lines)
     best = next(iter(_item_opportunities(item, item.lost, language)), None)
     if best is not None:
-        gain = fmt(best.gain)
+        gain = fmt_gain(best.gain)
         text += (
             f"；{best.action}可再得 {gain} 分" if zh else f"; {best.action} would earn {gain} more"
         )

@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -53,6 +54,17 @@ class BatchReport:
     targets: tuple[tuple[str, str], ...]
     failures: tuple[Outcome, ...]
     extra: tuple[str, ...] = ()  # "group", "grade": the last columns, where the scheme has them
+    previous: dict[str, tuple[Decimal, int]] | None = None
+    """With ``--compare``: each entity's total and rank last time."""
+
+    def then(self, r: Ranked) -> tuple[str, str, str]:
+        """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
+        from .compare import signed
+
+        found = (self.previous or {}).get(r.name)
+        if found is None:
+            return "—", "—", "—"
+        return fmt(found[0]), signed(r.row.total - found[0]), str(found[1])
 
 
 def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal], ...]:
@@ -71,7 +83,11 @@ def extra_columns(ruleset: RuleSet) -> tuple[str, ...]:
 
 
 def build(
-    ruleset: RuleSet, outcomes: Sequence[Outcome], targets: Sequence[str], language: str
+    ruleset: RuleSet,
+    outcomes: Sequence[Outcome],
+    targets: Sequence[str],
+    language: str,
+    previous: dict[str, tuple[Decimal, int]] | None = None,
 ) -> BatchReport:
     """Gather the ranking and the failures from the outcomes."""
     titles = {i.id: i.title for i in ruleset.items()}
@@ -85,6 +101,7 @@ def build(
         targets=tuple((t, titles[t]) for t in targets),
         failures=tuple(o for o in outcomes if o.row is None),
         extra=extra_columns(ruleset),
+        previous=previous,
     )
 
 
@@ -139,6 +156,7 @@ def to_json(report: BatchReport) -> str:
                     if v is not None
                 },
                 **_completion_json(report, r.row),
+                **_previous_json(report, r),
             }
             for r in report.ranked
         ],
@@ -148,6 +166,22 @@ def to_json(report: BatchReport) -> str:
         ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _previous_json(report: BatchReport, r: Ranked) -> dict[str, Any]:
+    if report.previous is None:
+        return {}
+    found = report.previous.get(r.name)
+    if found is None:
+        return {"previous": None}
+    return {
+        "previous": {
+            "total": fmt(found[0]),
+            "rank": found[1],
+            "total_change": fmt(r.row.total - found[0]),
+            "rank_change": found[1] - r.rank,
+        }
+    }
 
 
 def _completion_json(report: BatchReport, row: Row) -> dict[str, Any]:
@@ -230,65 +264,193 @@ def to_csv(report: BatchReport) -> str:
     return out.getvalue()
 
 
-def to_xlsx(report: BatchReport) -> bytes:
-    """A workbook: summary, items, departments and (with targets) the completion matrix.
+def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
+    """A workbook ready to send: summary, items, explanations, departments, targets,
+    entities not scored and what the workbook is (metadata).
 
-    Every text (a name, a title, a department) is a text cell: never a formula.
+    Headers are in the report's language; every sheet has its header frozen, an
+    autofilter, column widths that fit, and prints landscape, fit to the page
+    width, with the header repeated. Percentages are percentages. Every text
+    (a name, a title, a department) is a text cell: never a formula.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     w = words(report.language)
     book = Workbook()
     summary = book.active
     assert summary is not None
     summary.title = w["summary"]
-    summary.append(
-        ["rank", "entity", "total", "vetoed", "result"]
-        + (["completion_percent"] if report.targets else [])
-    )
+    head = [w["rank"], w["entity"], w["total"], w["veto"], w["result"]]
+    if report.targets:
+        head.append(w["completion"])
+    base = len(head)
+    if report.previous is not None:
+        head += [w["previous"], w["change"], f"{w['previous']}{w['rank']}"]
+    summary.append(head)
     for r in report.ranked:
-        summary.append(sheet_row(_line(report, r)[: 6 if report.targets else 5]))
+        line = _xlsx_line(report, r, w)[:base]
+        if report.previous is not None:
+            found = report.previous.get(r.name)
+            line += (
+                [found[0], r.row.total - found[0], found[1]] if found else [None, None, None]
+            )
+        summary.append(sheet_row(line))
+    _finish(summary, header_rows=1, frozen="C2", numbers=2)
     summary.append([])
     summary.append([TIE_RULE.get(report.language, TIE_RULE["en"])])
-    items = book.create_sheet(w["items"])
-    items.append(sheet_row(_header(report)))
-    items.append(
-        ["", w["max"], "", "", ""] + ([""] if report.targets else []) + [i[2] for i in report.items]
-    )
+
+    items = book.create_sheet(w["item_table"])
+    head = head[:base]
+    items.append(sheet_row([*head, *(i[0] for i in report.items)]))
+    items.append(sheet_row([""] * len(head) + [i[1] for i in report.items]))
+    items.append(sheet_row([""] * (len(head) - 1) + [w["max"]] + [i[2] for i in report.items]))
     for r in report.ranked:
-        items.append(sheet_row(_line(report, r)))
+        items.append(sheet_row([*_xlsx_line(report, r, w), *r.row.scores]))
+    _finish(items, header_rows=3, frozen=f"{_column(len(head) + 1)}4", numbers=2,
+            title_row=2)  # fmt: skip
+
+    notes = book.create_sheet(w["explanations"])
+    notes.append([w["entity"], w["item"], w["title"], w["max"], w["score"], w["lost"],
+                  w["explanation"]])  # fmt: skip
+    titles = {i[0]: i for i in report.items}
+    for r in report.ranked:
+        for (item_id, text, lost), score in zip(r.row.notes or (), r.row.scores, strict=False):
+            _id, title, points = titles[item_id]
+            shown: Any = w["na"] if lost is None else ("" if item_id == "bonus" else lost)
+            notes.append(sheet_row([r.name, item_id, title, points, score, shown, text]))
+    _finish(notes, header_rows=1, frozen="C2", numbers=2, wrap=(3, 7))
+
     losses = {r.name: dict(r.row.losses or ()) for r in report.ranked}
     names = sorted({d for lost in losses.values() for d in lost})
     deps = book.create_sheet(w["departments_view"])
-    deps.append(sheet_row(["entity", *names]))
+    deps.append(sheet_row([w["entity"], *names]))
     for r in report.ranked:
         deps.append(sheet_row([r.name, *(losses[r.name].get(n, Decimal(0)) for n in names)]))
+    _finish(deps, header_rows=1, frozen="B2", numbers=2, wrap_header=True)
     if report.targets:
-        _matrix_sheet(book.create_sheet(w["target_matrix"]), report)
-    for sheet in book.worksheets:
-        for head in sheet[1]:
-            head.font = Font(bold=True)
-        for cells_of_row in sheet.iter_rows():
-            for cell in cells_of_row:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "0.00"
+        matrix = book.create_sheet(w["target_matrix"])
+        _matrix_sheet(matrix, report)
+        _finish(matrix, header_rows=1, frozen="B2", numbers=2, wrap_header=True)
+
+    failed = book.create_sheet(w["failed"])
+    failed.append([w["entity"], w["source"], w["reason"]])
+    for o in report.failures:
+        failed.append(sheet_row([o.entity.name, o.entity.source, "\n".join(o.problems)]))
+    _finish(failed, header_rows=1, frozen="A2", numbers=2, wrap=(3,))
+
+    meta = book.create_sheet(w["metadata"])
+    meta.append([w["metadata"], w["value"]])
+    for key, value in (
+        (w["scheme"], report.title),
+        (w["rules"] + " sha256", report.rules_sha256),
+        ("qualscore", report.engine_version),
+        (w["date"], today or ""),
+        (w["entity"], str(len(report.ranked))),
+        (w["failed"], str(len(report.failures))),
+        (w["rank"], TIE_RULE.get(report.language, TIE_RULE["en"])),
+    ):
+        meta.append(sheet_row([key, value]))
+    _finish(meta, header_rows=1, frozen="A2", numbers=2, wrap=(2,))
     texts_as_text(book)
     out = io.BytesIO()
     book.save(out)
     return _stable_zip(out.getvalue())
 
 
+def _xlsx_line(report: BatchReport, r: Ranked, w: dict[str, str]) -> list[Any]:
+    """Rank, entity, total, veto (yes/no), result in words, completion as a fraction."""
+    row = r.row
+    line: list[Any] = [
+        r.rank,
+        row.name,
+        row.total,
+        w["yes"] if row.vetoed else w["no"],
+        row.result_label or (w["vetoed"] if row.vetoed else w["scored"]),
+    ]
+    if report.targets:
+        line.append(None if row.share is None else _Percent(row.share / 100))
+    return line
+
+
+class _Percent(Decimal):
+    """A share to show as a percentage (``0.9231`` shows as 92.31%)."""
+
+
+def _column(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def _shown_width(value: Any) -> int:
+    text = fmt(value) if isinstance(value, Decimal) else str(value if value is not None else "")
+    longest = max(text.split("\n"), key=len) if text else ""
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in longest)
+
+
+def _finish(
+    sheet: Any,
+    *,
+    header_rows: int,
+    frozen: str,
+    numbers: int,
+    wrap: tuple[int, ...] = (),
+    title_row: int | None = None,
+    wrap_header: bool = False,
+) -> None:
+    """Header bold and frozen, autofilter, widths, number formats, print settings."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    fill = PatternFill("solid", fgColor="E8EDF2")
+    for row in sheet.iter_rows(min_row=1, max_row=header_rows):
+        for cell in row:
+            cell.font = Font(bold=True)
+            cell.fill = fill
+            cell.alignment = Alignment(wrap_text=wrap_header or row[0].row == title_row,
+                                       vertical="top")  # fmt: skip
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=1):
+        for cell in row:
+            if isinstance(cell.value, _Percent):
+                cell.number_format = "0.00%"
+            elif isinstance(cell.value, Decimal):
+                cell.number_format = "0." + "0" * numbers
+            if cell.column in wrap and cell.row > header_rows:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if cell.row == title_row or (wrap_header and cell.row <= header_rows):
+                continue
+            widths[cell.column] = max(widths.get(cell.column, 0), _shown_width(cell.value))
+    for column, width in widths.items():
+        most = 60 if column in wrap else 40
+        sheet.column_dimensions[_column(column)].width = max(6, min(width + 2, most))
+    if title_row is not None:
+        sheet.row_dimensions[title_row].height = 60
+    sheet.freeze_panes = frozen
+    if sheet.max_row > header_rows:
+        sheet.auto_filter.ref = (
+            f"A{header_rows}:{_column(sheet.max_column)}{sheet.max_row}"
+        )
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = f"1:{header_rows}"
+
+
 def _matrix_sheet(matrix: Any, report: BatchReport) -> None:
     """The completion matrix: one row per entity, one column per target item."""
+    w = words(report.language)
     matrix.append(
         sheet_row(
-            ["entity", *(f"{t} {title}" for t, title in report.targets), "completion_percent"]
+            [w["entity"], *(f"{t} {title}" for t, title in report.targets), w["completion"]]
         )
     )
     for r in report.ranked:
         texts = [_cell_text(c, report.language) for c in r.row.cells]
-        matrix.append(sheet_row([r.name, *texts, r.row.share]))
+        share = None if r.row.share is None else _Percent(r.row.share / 100)
+        matrix.append(sheet_row([r.name, *texts, share]))
 
 
 def sheet_row(values: Sequence[Any]) -> list[Any]:
@@ -335,35 +497,58 @@ def _stable_zip(data: bytes) -> bytes:
 
 
 def to_html(report: BatchReport) -> str:
-    """The ranking and the completion matrix as one self-contained HTML page."""
+    """The ranking, the completion matrix and the entities not scored, styled like the report."""
+    from .html import _CSS
+
     w = words(report.language)
     grouped = any(r.row.group is not None for r in report.ranked)
     graded = any(r.row.grade is not None for r in report.ranked)
+    lang = "zh-CN" if report.language == "zh" else "en"
+    targets = bool(report.targets)
+    head = (
+        f'<th class="n">{w["rank"]}</th><th>{w["entity"]}</th><th class="n">{w["total"]}</th>'
+        f"<th>{w['result']}</th>" + (f'<th class="n">{w["completion"]}</th>' if targets else "")
+        + (f"<th>{w['group']}</th>" if grouped else "")
+        + (f"<th>{w['grade']}</th>" if graded else "")
+        + (
+            f'<th class="n">{w["previous"]}</th><th class="n">{w["change"]}</th>'
+            f'<th class="n">{w["previous"]}{w["rank"]}</th>'
+            if report.previous is not None
+            else ""
+        )
+    )
     rows = "".join(
-        f"<tr><td>{r.rank}</td><td>{escape(r.name)}</td><td class=n>{fmt(r.row.total)}</td>"
-        f"<td>{escape(_result(r))}</td>"
+        f'<tr><td class="n">{r.rank}</td><td>{escape(r.name)}</td>'
+        f'<td class="n">{fmt(r.row.total)}</td><td>{escape(_result(r))}</td>'
+        + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
         + (f"<td>{escape(r.row.group or '')}</td>" if grouped else "")
         + (f"<td>{escape(r.row.grade or '')}</td>" if graded else "")
+        + (
+            "".join(f'<td class="n">{escape(x)}</td>' for x in report.then(r))
+            if report.previous is not None
+            else ""
+        )
         + "</tr>"
         for r in report.ranked
     )
-    extra = (f"<th>{w['group']}</th>" if grouped else "") + (
-        f"<th>{w['grade']}</th>" if graded else ""
-    )
     parts = [
-        f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{escape(report.title)}</title>",
-        "<style>body{font-family:sans-serif;margin:1.5rem}table{border-collapse:collapse}"
-        "td,th{border-bottom:1px solid #ccc;padding:.2rem .5rem}.n{text-align:right}</style>",
-        "</head><body>",
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(report.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
         f"<h1>{escape(report.title)}</h1>",
-        f"<p>{escape(TIE_RULE.get(report.language, TIE_RULE['en']))}</p>",
-        f"<p>{escape(GROUP_RULE.get(report.language, GROUP_RULE['en']))}</p>" if grouped else "",
-        f"<table><tr><th>#</th><th>entity</th><th>{w['total']}</th><th>{w['result']}</th>"
-        f"{extra}</tr>",
-        f"{rows}</table>",
+        f'<p class="muted">{escape(TIE_RULE.get(report.language, TIE_RULE["en"]))}</p>',
+        (
+            f'<p class="muted">{escape(GROUP_RULE.get(report.language, GROUP_RULE["en"]))}</p>'
+            if grouped
+            else ""
+        ),
+        f"<h2>{w['summary']}</h2>",
+        f'<table class="ranking"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>',
     ]
-    if report.targets:
-        head = "".join(f"<th title='{escape(t)}'>{escape(k)}</th>" for k, t in report.targets)
+    if targets:
+        cols = "".join(
+            f'<th title="{escape(t)}">{escape(k)}</th>' for k, t in report.targets
+        )
         body = ""
         for r in report.ranked:
             cells, share = _cells(report, r.row), r.row.share
@@ -373,14 +558,32 @@ def to_html(report: BatchReport) -> str:
                     f"<td>{escape(_cell_text(cells[k], report.language))}</td>"
                     for k, _ in report.targets
                 )
-                + f"<td class=n>{_share(share)}</td></tr>"
+                + f'<td class="n">{_share(share)}</td></tr>'
             )
+        legend = "".join(
+            f"<li>{escape(k)} {escape(t)}</li>" for k, t in report.targets
+        )
         parts.append(
-            f"<h2>{w['target_matrix']}</h2><table><tr><th></th>{head}<th>%</th></tr>{body}</table>"
+            f"<h2>{w['target_matrix']}</h2><div style=\"overflow-x:auto\"><table class=\"matrix\">"
+            f'<thead><tr><th>{w["entity"]}</th>{cols}<th class="n">{w["completion"]}</th></tr>'
+            f"</thead><tbody>{body}</tbody></table></div>"
+            f'<p class="muted">✓ {w["target_met"]} · ✗ {w["target_missed"]} · — {w["na"]}</p>'
+            f'<ol class="muted">{legend}</ol>'
+        )
+    if report.failures:
+        failed = "".join(
+            f"<tr><td>{escape(o.entity.name)}</td><td>{escape(o.entity.source)}</td>"
+            f"<td>{'<br>'.join(escape(p) for p in o.problems)}</td></tr>"
+            for o in report.failures
+        )
+        parts.append(
+            f"<h2>{w['failed']}</h2><table><thead><tr><th>{w['entity']}</th>"
+            f"<th>{w['source']}</th><th>{w['reason']}</th></tr></thead><tbody>{failed}"
+            "</tbody></table>"
         )
     footer = f"{w['rules']} sha256 {report.rules_sha256} · qualscore {report.engine_version}"
     parts.append(f"<footer>{footer}</footer>")
-    return "".join(parts) + "</body></html>\n"
+    return "\n".join(parts) + "\n</body>\n</html>\n"
 
 
 def render_terminal(report: BatchReport, console: Console) -> None:
@@ -389,7 +592,7 @@ def render_terminal(report: BatchReport, console: Console) -> None:
     table = Table(title=plain(report.title), box=box.SIMPLE_HEAD, show_edge=False)
     for name, justify in (
         ("#", "right"),
-        ("entity", "left"),
+        (w["entity"], "left"),
         (w["total"], "right"),
         (w["result"], "left"),
     ):
@@ -402,6 +605,10 @@ def render_terminal(report: BatchReport, console: Console) -> None:
         table.add_column(w["group"], no_wrap=True)
     if graded:
         table.add_column(w["grade"], no_wrap=True)
+    if report.previous is not None:
+        for name in ("previous", "change", "rank"):
+            label = w[name] if name != "rank" else f"{w['previous']}{w['rank']}"
+            table.add_column(label, justify="right", no_wrap=True)
     for r in report.ranked:
         line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total)), plain(_result(r))]
         if report.targets:
@@ -410,6 +617,8 @@ def render_terminal(report: BatchReport, console: Console) -> None:
             line.append(plain(r.row.group or ""))
         if graded:
             line.append(plain(r.row.grade or ""))
+        if report.previous is not None:
+            line.extend(plain(x) for x in report.then(r))
         table.add_row(*line)
     console.print(table)
     console.print(plain(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim"))
@@ -420,25 +629,40 @@ def render_terminal(report: BatchReport, console: Console) -> None:
 
 
 def _render_matrix(report: BatchReport, console: Console) -> None:
+    """The matrix, in as many tables as the width needs: no target column is ever dropped."""
     w = words(report.language)
-    matrix = Table(title=w["target_matrix"], box=box.SIMPLE_HEAD, show_edge=False)
-    matrix.add_column("entity", no_wrap=True)
-    for key, _ in report.targets:
-        matrix.add_column(plain(key), justify="center", no_wrap=True, min_width=2)
+    name_width = max((cell_len(r.name) for r in report.ranked), default=6) + 3
+    col_width = max((cell_len(k) for k, _ in report.targets), default=1) + 3
+    per_table = max(1, (console.width - name_width) // max(col_width, 4))
+    keys = [k for k, _ in report.targets]
+    chunks = [keys[i : i + per_table] for i in range(0, len(keys), per_table)] or [[]]
     misses = []
     titles = dict(report.targets)
+    sep = "：" if report.language == "zh" else ": "
     for r in report.ranked:
         cells = _cells(report, r.row)
-        matrix.add_row(
-            plain(r.name),
-            *({"met": "✓", "na": "—"}.get(cells[k].state, "✗") for k, _ in report.targets),
-        )
         misses += [
-            f"{r.name} {k} {titles[k]}: {_cell_text(c, report.language)}"
+            f"{r.name} {k} {titles[k]}{sep}{_cell_text(c, report.language)}"
             for k, c in cells.items()
             if c.state == "missed"
         ]
-    console.print(matrix)
+    for chunk in chunks:
+        title = w["target_matrix"]
+        if len(chunks) > 1:
+            title += f"（{chunk[0]}–{chunk[-1]}）" if report.language == "zh" else (
+                f" ({chunk[0]}–{chunk[-1]})"
+            )
+        matrix = Table(title=plain(title), box=box.SIMPLE_HEAD, show_edge=False)
+        matrix.add_column(w["entity"], no_wrap=True)
+        for key in chunk:
+            matrix.add_column(plain(key), justify="center", no_wrap=True, min_width=2)
+        for r in report.ranked:
+            cells = _cells(report, r.row)
+            matrix.add_row(
+                plain(r.name),
+                *({"met": "✓", "na": "—"}.get(cells[k].state, "✗") for k in chunk),
+            )
+        console.print(matrix)
     console.print(plain(f"✓ {w['target_met']} · ✗ {w['target_missed']} · — {w['na']}", "dim"))
     for line in misses:
         console.print(plain(line))

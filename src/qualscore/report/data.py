@@ -10,17 +10,58 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ..trace import Input, ItemResult, NodeResult, Result, ShapeTrace
+from ..scoring.shapes._common import changes
+from ..trace import (
+    CasesTrace,
+    DeductionsTrace,
+    FormulaTrace,
+    Input,
+    ItemResult,
+    NodeResult,
+    PartsTrace,
+    Result,
+    ShapeTrace,
+    TargetTrace,
+    TiersTrace,
+)
 from ..words import fmt
+from ..working import work
 from .analysis import departments, headroom, sentence
-from .explain import explain
+from .compare import Comparison
+from .explain import explain, places_of
 
 __all__ = ["to_data", "to_json"]
 
 
-def to_json(result: Result, language: str | None = None) -> str:
+def to_json(
+    result: Result, language: str | None = None, comparison: Comparison | None = None
+) -> str:
     """The JSON document of the output contract, ending in a newline."""
-    return json.dumps(to_data(result, language), ensure_ascii=False, indent=2) + "\n"
+    data = to_data(result, language)
+    if comparison is not None:
+        data["compare"] = compare_data(comparison)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def compare_data(c: Comparison) -> dict[str, Any]:
+    """The comparison as plain data: totals, ranks, each item then and now."""
+    return {
+        "source": c.source,
+        "total_before": None if c.total_before is None else fmt(c.total_before),
+        "total_now": fmt(c.total_now),
+        "total_change": None if c.total_change is None else fmt(c.total_change),
+        "rank_before": c.rank_before,
+        "rank_now": c.rank_now,
+        "items": [
+            {
+                "id": i,
+                "before": None if before is None else fmt(before),
+                "now": fmt(now),
+                "change": None if before is None else fmt(now - before),
+            }
+            for i, _t, before, now in c.items
+        ],
+    }
 
 
 def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
@@ -114,9 +155,65 @@ def _item(item: ItemResult, language: str) -> dict[str, Any]:
         "explanation": explain(item, language),
         "sentence": sentence(item, language),
         "trace": _trace(item.shape) if item.shape is not None else None,
+        "working": _workings(item, language),
         "raw": fmt(item.raw),
         "clamped": item.clamped,
     }
+
+
+def _workings(item: ItemResult, language: str) -> list[dict[str, Any]]:
+    """Every expression the item's trace names, worked through with its inputs, exact."""
+    if item.shape is None:
+        return []
+    values = {i.key: i.value for i in item.inputs}
+    labels = {i.key: i.label for i in item.inputs}
+    places = places_of(item)
+    out: list[dict[str, Any]] = []
+    extra = changes(item.inputs) if isinstance(item.shape, CasesTrace) else []
+    for source in [*extra, *_expressions(item.shape)]:
+        if source in values or any(w["expr"] == source for w in out):
+            continue
+        done = work(source, values, labels, language, places)
+        if done is None:
+            continue
+        out.append(
+            {
+                "expr": source,
+                "formula": done.formula,
+                "steps": list(done.steps),
+                "conditions": list(done.conditions),
+                "derived": [
+                    {"expr": d.source, "formula": d.text, "value": _value(d.value)}
+                    for d in done.derived
+                ],
+                "value": _value(done.value),
+            }
+        )
+    return out
+
+
+def _value(value: Any) -> Any:
+    return value if isinstance(value, bool) else fmt(value)
+
+
+def _expressions(shape: Any) -> list[str]:
+    """The expressions a trace names, in order (nested shapes included)."""
+    found: list[str] = []
+    if isinstance(shape, FormulaTrace | TiersTrace):
+        found.append(shape.expr)
+    elif isinstance(shape, TargetTrace):
+        found.extend((shape.actual_expr, shape.target_expr))
+    elif isinstance(shape, CasesTrace):
+        found.extend(shape.conditions)
+    elif isinstance(shape, DeductionsTrace):
+        found.extend(s.expr for s in shape.steps if s.expr)
+    elif isinstance(shape, PartsTrace):
+        for part in shape.parts:
+            if part.expr:
+                found.append(part.expr)
+            if part.inner is not None:
+                found.extend(_expressions(part.inner))
+    return found
 
 
 def _input(i: Input) -> dict[str, Any]:

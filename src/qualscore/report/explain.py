@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..scoring.shapes import module_of_trace
-from ..scoring.shapes._common import value_text
+from ..scoring.shapes._common import explain_shape, value_text
 from ..trace import Input, ItemResult, NodeResult, Result, ShapeTrace
 from ..words import fmt, words
+from ..working import number_text
 
 __all__ = ["explain", "identity", "max_text", "value_text"]
 
@@ -42,16 +42,22 @@ def explain(item: ItemResult, language: str) -> list[str]:
             else f"{w['na']}: {item.not_applicable}"
         )
     elif item.shape is not None:
-        lines.extend(_shape(item.shape, item.inputs, language, ""))
+        lines.extend(_shape(item.shape, item.inputs, language, "", places_of(item)))
+    places = places_of(item)
     if item.clamped:
         low = item.floor if item.role != "penalty" else -item.points
         top = Decimal(0) if item.role == "penalty" else item.points
         bounded = item.raw if low is None or item.raw > low else low
         bounded = top if top < bounded else bounded
+        shown = number_text(item.raw, places)
         if item.role != "penalty" and low is not None and low != 0 and bounded == low:
-            lines.append(f"{fmt(item.raw)} → {w['lower']} {fmt(bounded)}")  # the item's floor
+            lines.append(f"{shown} → {w['lower']} {fmt(bounded)}")  # the item's floor
         else:
-            lines.append(f"{fmt(item.raw)} → {w['clamped']} {fmt(bounded)}")
+            lines.append(f"{shown} → {w['clamped']} {fmt(bounded)}")
+        if bounded != item.score:
+            lines.append(_rounded(bounded, item.score, places, language))
+    elif item.not_applicable is None and item.raw != item.score:
+        lines.append(_rounded(item.raw, item.score, places, language))
     lines.append(_summary(item, language))
     return lines
 
@@ -61,11 +67,29 @@ def _summary(item: ItemResult, language: str) -> str:
         if language == "zh":
             return f"扣 {fmt(-item.score)} 分（最多扣 {fmt(item.points)} 分）"
         return f"deducts {fmt(-item.score)} (at most {fmt(item.points)})"
+    if item.not_applicable is not None:
+        if language == "zh":
+            return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分；不适用，不计失分）"
+        return f"scores {fmt(item.score)} of {fmt(item.points)} (not applicable: nothing lost)"
     if language == "zh":
         return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
     return f"scores {fmt(item.score)} of {fmt(item.points)} (lost {fmt(item.lost)})"
 
 
-def _shape(shape: ShapeTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
-    lines: list[str] = module_of_trace(shape).explain(shape, inputs, language, indent)
-    return lines
+def places_of(item: ItemResult) -> int:
+    """The rule set's places: every item's score is rounded to them."""
+    exponent = item.score.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _rounded(raw: Decimal, score: Decimal, places: int, language: str) -> str:
+    exact = fmt(raw) if len(fmt(raw)) <= 12 else number_text(raw, places + 4)
+    if language == "zh":
+        return f"计算值 {exact}，按考核细则保留 {places} 位小数（四舍五入）为 {fmt(score)}"
+    return f"computed {exact}, rounded half up to {places} places: {fmt(score)}"
+
+
+def _shape(
+    shape: ShapeTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
+) -> list[str]:
+    return explain_shape(shape, inputs, language, indent, places)

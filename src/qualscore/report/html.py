@@ -11,10 +11,12 @@ from decimal import Decimal
 from html import escape
 from importlib.resources import files
 
-from ..trace import Input, ItemResult, NodeResult, Result
+from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
-from .analysis import departments, headroom, sentence
-from .explain import explain, max_text, value_text
+from .analysis import departments, fmt_gain, headroom, next_step
+from .compare import Comparison, headline, lines
+from .document import Document, build, input_text
+from .explain import explain, max_text
 
 __all__ = ["to_html"]
 
@@ -26,32 +28,126 @@ _SCRIPT = (
 )
 
 
-def to_html(result: Result, language: str) -> str:
-    """The whole report as one HTML document."""
+def to_html(
+    result: Result,
+    language: str,
+    *,
+    report_day: str | None = None,
+    summary_only: bool = False,
+    comparison: Comparison | None = None,
+) -> str:
+    """The whole report as one HTML document; printed, it is the office's report (A4).
+
+    ``report_day`` dates the cover; ``summary_only`` keeps the cover and the summary page.
+    """
     w = words(language)
     lang = "zh-CN" if language == "zh" else "en"
-    body = [
-        f"<h1>{escape(result.title)}</h1>",
-        _summary(result, w),
-        f"<h2>{w['by_category']}</h2>",
-        _bars(result, w),
-        f"<h2>{w['items']}</h2>",
-        *(_category(c, language, w) for c in result.categories),
-    ]
-    if result.bonus is not None:
+    doc = build(result, language, report_day)
+    body = [_cover(doc), _summary_page(result, doc, w, summary_only)]
+    if comparison is not None:
+        body.append(_comparison(comparison, language, w))
+    if not summary_only:
         body += [
-            f"<h3>{w['bonus']}</h3>",
-            _head(w),
-            _item(result.bonus, language, w, label=w["bonus"]),
+            f'<section class="items"><h2>{w["items"]}</h2>',
+            *(_category(c, language, w) for c in result.categories),
         ]
-    body += [_departments(result, w), _headroom(result, language, w), _footer(result, w)]
+        if result.bonus is not None:
+            body += [
+                f"<h3>{escape(result.bonus.title)}</h3>",
+                _head(w),
+                _item(result.bonus, language, w, label=w["bonus"]),
+            ]
+        body += ["</section>", _departments(result, w), _headroom(result, language, w)]
+    body.append(_footer(result, w))
+    page = w["page"].replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "')
+    print_css = (
+        "@page { @bottom-center { content: \"" + page + "\"; font-size: 8pt; color: #5b6b7c; } }"
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(result.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{escape(_title(result))}</title>\n<style>{_CSS}\n{print_css}</style>\n"
+        "</head>\n<body>\n"
         + "\n".join(body)
         + f"\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )
+
+
+def _comparison(c: Comparison, language: str, w: dict[str, str]) -> str:
+    changed = [row for row in lines(c, language) if row[4] != "0"]
+    rows = "".join(
+        f'<tr><td>{escape(i)}</td><td>{escape(t)}</td><td class="n">{a}</td>'
+        f'<td class="n">{b}</td><td class="n">{d}</td></tr>'
+        for i, t, a, b, d in changed
+    )
+    same = len(c.items) - len(changed)
+    rest = ""
+    if same:
+        rest = f"其余 {same} 项无变化。" if language == "zh" else f"{same} items unchanged."
+    table = (
+        f"<table><thead><tr><th>{w['item']}</th><th>{w['title']}</th>"
+        f'<th class="n">{w["previous"]}</th><th class="n">{w["score"]}</th>'
+        f'<th class="n">{w["change"]}</th></tr></thead><tbody>{rows}</tbody></table>'
+        if changed
+        else ""
+    )
+    return (
+        f'<section class="compare"><h2>{w["compare"]}</h2>'
+        f"<p>{escape(headline(c, language))}</p>{table}<p class=\"muted\">{rest}</p></section>"
+    )
+
+
+def _title(result: Result) -> str:
+    return f"{result.entity} · {result.title}" if result.entity else result.title
+
+
+def _cover(doc: Document) -> str:
+    rows = "".join(
+        f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in doc.cover
+    )
+    return (
+        f'<header class="cover"><h1>{escape(doc.title)}</h1>'
+        f'<table class="facts">{rows}</table></header>'
+    )
+
+
+def _summary_page(result: Result, doc: Document, w: dict[str, str], only: bool) -> str:
+    cls = "summary-page only" if only else "summary-page"
+    out = [f'<section class="{cls}"><h2>{w["summary"]}</h2>', _summary(result, w)]
+    out += [f"<h3>{w['by_category']}</h3>", _bars(result, w)]
+    out.append(
+        f'<table class="categories"><thead><tr><th>{w["category"]}</th><th class="n">{w["max"]}'
+        f'</th><th class="n">{w["score"]}</th><th class="n">{w["lost"]}</th>'
+        f"<th>{w['cap_binds']}</th></tr></thead><tbody>"
+        + "".join(
+            f'<tr><td>{escape(t)}</td><td class="n">{m}</td><td class="n">{s}</td>'
+            f'<td class="n">{lost}</td><td>{escape(cap)}</td></tr>'
+            for t, m, s, lost, cap in doc.categories
+        )
+        + "</tbody></table>"
+    )
+    if doc.losses:
+        out.append(
+            f"<h3>{w['biggest_losses']}</h3><table><thead><tr><th>{w['item']}</th>"
+            f'<th>{w["title"]}</th><th class="n">{w["lost"]}</th></tr></thead><tbody>'
+            + "".join(
+                f'<tr><td>{escape(i)}</td><td>{escape(t)}</td><td class="n">{lost}</td></tr>'
+                for i, t, lost in doc.losses
+            )
+            + "</tbody></table>"
+        )
+    if doc.departments:
+        out.append(
+            f"<h3>{w['departments_most']}</h3><table><thead><tr><th>{w['department']}</th>"
+            f'<th class="n">{w["lost"]}</th><th>{w["item"]}</th></tr></thead><tbody>'
+            + "".join(
+                f'<tr><td>{escape(d)}</td><td class="n">{lost}</td><td>{escape(ids)}</td></tr>'
+                for d, lost, ids in doc.departments
+            )
+            + "</tbody></table>"
+        )
+    out.append("</section>")
+    return "\n".join(out)
 
 
 def _summary(result: Result, w: dict[str, str]) -> str:
@@ -63,9 +159,10 @@ def _summary(result: Result, w: dict[str, str]) -> str:
     for veto in result.vetoes:
         state = w["vetoed"] if veto.held else w["not_vetoed"]
         cls = "card vetoed" if veto.held else "card"
+        title = "" if veto.title == w["veto"] else f"<div>{escape(veto.title)}</div>"
         cards.append(
             f'<div class="{cls}"><div class="muted">{w["veto"]}</div>'
-            f"<div>{escape(veto.title)}</div><div><b>{state}</b></div></div>"
+            f"{title}<div><b>{state}</b></div></div>"
         )
     if result.result_label:
         cards.append(
@@ -85,26 +182,27 @@ def _summary(result: Result, w: dict[str, str]) -> str:
 def _bars(result: Result, w: dict[str, str]) -> str:
     rows = [(c.title, c.score, c.points, c.capped) for c in result.categories if c.role == "score"]
     if result.bonus is not None:
-        rows.append((w["bonus"], result.bonus.score, result.bonus.points, False))
+        rows.append((result.bonus.title, result.bonus.score, result.bonus.points, False))
     top = max((r[2] for r in rows), default=Decimal(1)) or Decimal(1)
-    width, label_w, bar_w, row_h = 640, 150, 380, 30
-    parts = [
-        f'<svg role="img" aria-label="{w["by_category"]}" width="100%" '
-        f'viewBox="0 0 {width} {row_h * len(rows) + 10}" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    for i, (title, score, points, capped) in enumerate(rows):
-        y = 5 + i * row_h
-        full = (points / top * bar_w).quantize(Decimal("0.1"))
-        got = (score / top * bar_w).quantize(Decimal("0.1"))
+    parts = [f'<div class="bars" role="img" aria-label="{w["by_category"]}">']
+    for title, score, points, capped in rows:
+        full = (points / top * 100).quantize(Decimal("0.1"))
+        got = (score / top * 100).quantize(Decimal("0.1"))
         parts.append(
-            f'<text x="0" y="{y + 18}" font-size="13">{escape(title)}</text>'
-            f'<rect x="{label_w}" y="{y + 4}" width="{full}" height="18" fill="#e8edf2"/>'
-            f'<rect x="{label_w}" y="{y + 4}" width="{got}" height="18" fill="#2f7d4f"/>'
-            f'<text x="{label_w + bar_w + 10}" y="{y + 18}" font-size="13">'
-            f"{fmt(score)} / {fmt(points)}{' ' + w['cap_binds'] if capped else ''}</text>"
+            f'<div class="bar"><span class="label">{escape(title)}</span>'
+            f'<span class="track"><span class="full" style="width:{full}%">'
+            f'<span class="got" style="width:{_share(got, full)}%"></span></span></span>'
+            f'<span class="n">{fmt(score)} / {fmt(points)}'
+            f"{' ' + w['cap_binds'] if capped else ''}</span></div>"
         )
-    parts.append("</svg>")
+    parts.append("</div>")
     return "".join(parts)
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal:
+    if not whole:
+        return Decimal(0)
+    return min(part / whole * 100, Decimal(100)).quantize(Decimal("0.1"))
 
 
 def _head(w: dict[str, str]) -> str:
@@ -122,7 +220,8 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
         else ""
     )
     out = [
-        f"<h3>{escape(category.title)}（{fmt(category.score)} / {max_text(category)}）{cap}</h3>",
+        f"<h3>{escape(category.title)}{w['lp']}{fmt(category.score)} / {max_text(category)}"
+        f"{w['rp']}{cap}</h3>",
         _head(w),
     ]
     if category.criteria:  # a category of criteria text (its items, if any, follow)
@@ -151,14 +250,17 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
     lost = (
         f'<span class="n lost">{fmt(item.lost)}</span>'
         if item.lost > 0
+        else f'<span class="n na">{w["na"]}</span>'
+        if item.not_applicable is not None
         else '<span class="n">0</span>'
     )
     sep = "：" if language == "zh" else ": "
     inputs = "".join(
-        f"<li>{escape(i.label)}（{escape(i.key)}）= {escape(_value(i, w))}</li>"
+        f'<li data-key="{escape(i.key)}">{escape(input_text(i, language))}</li>'
         for i in item.inputs
     )
-    lines = "".join(f"<p>{escape(line)}</p>" for line in explain(item, language))
+    lines = "".join(f"<p>{_line(line)}</p>" for line in explain(item, language))
+    step = next_step(item, language)
     content = f"<p><b>{w['content']}</b>{sep}{escape(item.content)}</p>" if item.content else ""
     return (
         f'<details class="item" data-item="{escape(item.id)}"><summary class="row">'
@@ -169,15 +271,10 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
         f"<p><b>{w['departments']}</b>{sep}{escape('、'.join(item.departments))}</p>"
         + (f"<p><b>{w['assessing']}</b>{sep}{escape(item.assessing)}</p>" if item.assessing else "")
         + (f"<p><b>{w['inputs']}</b></p><ul>{inputs}</ul>" if inputs else "")
-        + f"{lines}<p><b>{w['explanation']}</b>{sep}{escape(sentence(item, language))}</p>"
+        + f'<div class="lines">{lines}</div>'
+        + (f"<p><b>{w['next_step']}</b>{sep}{escape(step)}</p>" if step else "")
         + "</div></details>"
     )
-
-
-def _value(i: Input, w: dict[str, str]) -> str:
-    if isinstance(i.value, bool):
-        return w["yes"] if i.value else w["no"]
-    return value_text(i.value, i.unit)
 
 
 def _departments(result: Result, w: dict[str, str]) -> str:
@@ -190,10 +287,10 @@ def _departments(result: Result, w: dict[str, str]) -> str:
         f"<th>{w['item']}</th></tr></thead><tbody>"
     )
     for d in losses:
-        entries = "；".join(
+        entries = w["list_sep"].join(
             escape(f"{item_id}「{part}」" if part else item_id)
-            + f" {fmt(lost)}"
-            + (f"（{w['shared']}）" if shared else "")
+            + f"{w['lp']}{w['lost_points'].format(lost=fmt(lost))}"
+            + (f"{w['comma']}{w['shared']}{w['rp']}" if shared else w["rp"])
             for item_id, _title, part, lost, shared in d.items
         )
         out.append(
@@ -217,8 +314,9 @@ def _headroom(result: Result, language: str, w: dict[str, str]) -> str:
     for o in found:
         out.append(
             f'<tr class="opportunity"><td>{escape(o.item_id)} {escape(o.title)}</td>'
-            f'<td>{escape(o.action)}</td><td class="n">{fmt(o.gain)}</td>'
-            f'<td class="n">{fmt(o.effective)}</td><td>{escape("、".join(o.departments))}</td></tr>'
+            f'<td>{escape(o.action)}</td><td class="n">{fmt_gain(o.gain)}</td>'
+            f'<td class="n">{fmt_gain(o.effective)}</td>'
+            f'<td>{escape("、".join(o.departments))}</td></tr>'
         )
     out.append("</tbody></table>")
     return "\n".join(out)
@@ -230,3 +328,10 @@ def _footer(result: Result, w: dict[str, str]) -> str:
         f"{w['facts']} sha256 {result.facts_sha256} · "
         f"qualscore {escape(result.engine_version)}</footer>"
     )
+
+
+def _line(line: str) -> str:
+    """An explanation line: its indentation kept as a margin, its text escaped."""
+    depth = (len(line) - len(line.lstrip(" "))) // 2
+    text = escape(line.strip(" "))
+    return f'<span class="d{min(depth, 4)}">{text}</span>' if depth else text

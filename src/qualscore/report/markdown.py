@@ -7,10 +7,12 @@ run a script in a Markdown viewer nor start a heading of its own.
 
 from __future__ import annotations
 
-from ..trace import NodeResult, Result
+from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
 from .analysis import departments, headroom, sentence
-from .explain import identity, max_text
+from .compare import Comparison, headline, lines
+from .document import input_text
+from .explain import max_text
 from .safe import md
 
 __all__ = ["to_markdown"]
@@ -24,11 +26,13 @@ def _row(*cells: str) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
-def to_markdown(result: Result, language: str) -> str:
+def to_markdown(result: Result, language: str, comparison: Comparison | None = None) -> str:
     """The whole report as Markdown text, ending in a newline."""
     w = words(language)
     out = [f"# {md(result.title)}", ""]
     out += _summary(result, language, w)
+    if comparison is not None:
+        out += _comparison(comparison, language, w)
     out += [
         f"## {w['by_category']}",
         "",
@@ -40,13 +44,18 @@ def to_markdown(result: Result, language: str) -> str:
         out.append(_row(md(c.title), max_text(c), fmt(c.score), fmt(c.lost), note))
     if result.bonus is not None:
         b = result.bonus
-        out.append(_row(w["bonus"], fmt(b.points), fmt(b.score), "", fmt(b.raw)))
+        out.append(_row(md(b.title), fmt(b.points), fmt(b.score), "", fmt(b.raw)))
     out.append(_row(f"**{w['total']}**", fmt(result.possible), f"**{fmt(result.total)}**", "", ""))
     out += ["", f"## {w['items']}", ""]
     for category in result.categories:
         out += _category(category, language, w)
     if result.bonus is not None:
-        out += [f"### {w['bonus']}", "", md(sentence(result.bonus, language), start=True), ""]
+        out += [
+            f"### {md(result.bonus.title)}",
+            "",
+            md(_evidence(result.bonus, language) + sentence(result.bonus, language), start=True),
+            "",
+        ]
     out += _departments(result, w)
     out += _headroom(result, language, w)
     out += ["---", "", _fingerprint(result, w), ""]
@@ -55,14 +64,20 @@ def to_markdown(result: Result, language: str) -> str:
 
 def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
     sep = "：" if language == "zh" else ": "
-    lines = [f"- **{w['total']}{sep}{fmt(result.total)}** / {fmt(result.possible)}"]
+    lines = []
+    if result.entity:
+        lines.append(f"- {w['entity']}{sep}{md(result.entity)}")
+    if result.period:
+        lines.append(f"- {w['period']}{sep}{md(result.period)}")
+    lines.append(f"- **{w['total']}{sep}{fmt(result.total)}** / {fmt(result.possible)}")
     for veto in result.vetoes:
-        lines.append(
-            f"- {w['veto']}{sep}{md(veto.title)} — {w['vetoed'] if veto.held else w['not_vetoed']}"
-        )
+        state = w["vetoed"] if veto.held else w["not_vetoed"]
+        title = "" if veto.title == w["veto"] else f"{md(veto.title)} — "
+        lines.append(f"- {w['veto']}{sep}{title}{state}")
     if result.result_label:
         lines.append(f"- {w['result']}{sep}{md(result.result_label)}")
-    lines += [f"- {md(line)}" for line in identity(result, language)]
+    if result.grade is not None:
+        lines.append(f"- {w['grade']}{sep}{md(result.grade)}")
     return [*lines, ""]
 
 
@@ -102,10 +117,35 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
                     md(item.title),
                     max_text(item),
                     fmt(item.score),
-                    fmt(item.lost),
-                    md(sentence(item, language)),
+                    w["na"] if item.not_applicable is not None else fmt(item.lost),
+                    md(_evidence(item, language) + sentence(item, language)),
                 )
             )
+    return [*out, ""]
+
+
+def _evidence(item: ItemResult, language: str) -> str:
+    """The facts the item read, before its sentence: ``依据：label：value；… ``."""
+    if not item.inputs:
+        return ""
+    w = words(language)
+    sep, join = ("：", "；") if language == "zh" else (": ", "; ")
+    shown = join.join(input_text(i, language) for i in item.inputs)
+    return f"{w['inputs']}{sep}{shown}{'。' if language == 'zh' else '. '}"
+
+
+def _comparison(c: Comparison, language: str, w: dict[str, str]) -> list[str]:
+    out = [f"## {w['compare']}", "", md(headline(c, language), start=True), ""]
+    changed = [row for row in lines(c, language) if row[4] not in ("0",)]
+    if changed:
+        out += [
+            _row(w["item"], w["title"], w["previous"], w["score"], w["change"]),
+            "|---|---|--:|--:|--:|",
+        ]
+        out += [_row(md(i), md(t), a, b, d) for i, t, a, b, d in changed]
+    same = len(c.items) - len(changed)
+    if same:
+        out += ["", f"其余 {same} 项无变化。" if language == "zh" else f"{same} items unchanged."]
     return [*out, ""]
 
 
@@ -119,8 +159,10 @@ def _departments(result: Result, w: dict[str, str]) -> list[str]:
         parts = []
         for item_id, _title, part, lost, shared in d.items:
             label = f"{item_id}「{part}」" if part else item_id
-            parts.append(f"{md(label)} {fmt(lost)}" + (f"（{w['shared']}）" if shared else ""))
-        out.append(_row(md(d.department), fmt(d.lost), "；".join(parts)))
+            lost_text = w["lost_points"].format(lost=fmt(lost))
+            shared_text = f"{w['comma']}{w['shared']}" if shared else ""
+            parts.append(f"{md(label)}{w['lp']}{lost_text}{shared_text}{w['rp']}")
+        out.append(_row(md(d.department), fmt(d.lost), w["list_sep"].join(parts)))
     return [*out, ""]
 
 

@@ -14,8 +14,9 @@ from rich.text import Text
 
 from ..trace import ItemResult, NodeResult, Result
 from ..words import fmt, words
-from .analysis import departments, headroom
-from .explain import explain, identity, max_text, value_text
+from .analysis import departments, fmt_gain, headroom, next_step
+from .compare import Comparison, headline, lines
+from .explain import explain, max_text, value_text
 from .safe import plain
 
 __all__ = ["render_departments", "render_headroom", "render_item", "render_table"]
@@ -44,12 +45,12 @@ def render_table(result: Result, console: Console, language: str | None = None) 
                 _add_node(table, child, w, style="", indent="  ")
                 for item in child.children:
                     assert isinstance(item, ItemResult)
-                    _add_item(table, item, "    ")
+                    _add_item(table, item, "    ", w)
             else:
-                _add_item(table, child, "  ")
+                _add_item(table, child, "  ", w)
         table.add_section()
     if result.bonus is not None:
-        _add_item(table, result.bonus, "", label="+")
+        _add_item(table, result.bonus, "", w, label="+")
     table.add_section()
     table.add_row(
         Text(w["total"], style="bold"),
@@ -64,7 +65,7 @@ def render_table(result: Result, console: Console, language: str | None = None) 
         console.print(
             plain(
                 f"{w['veto']}（{veto.title}）：{state}"
-                if result.language == "zh"
+                if language == "zh"
                 else f"{w['veto']} ({veto.title}): {state}"
             )
         )
@@ -72,12 +73,13 @@ def render_table(result: Result, console: Console, language: str | None = None) 
         console.print(
             plain(
                 f"{w['result']}：{result.result_label}"
-                if result.language == "zh"
+                if language == "zh"
                 else f"{w['result']}: {result.result_label}"
             )
         )
-    for line in identity(result, language):
-        console.print(plain(line))
+    if result.grade is not None:
+        sep = "：" if language == "zh" else ": "
+        console.print(plain(f"{w['grade']}{sep}{result.grade}"))
     console.print(
         Text(
             f"{w['rules']} sha256 {result.rules_sha256[:12]} · {w['facts']} sha256 "
@@ -92,7 +94,7 @@ def _add_node(
 ) -> None:
     title = node.title
     if node.capped:
-        title += f"（{fmt(node.sum)} → {w['cap']} {max_text(node)}）"
+        title += f"{w['lp']}{fmt(node.sum)} → {w['cap']} {max_text(node)}{w['rp']}"
     shown_id = "" if node.kind == "category" else node.id
     table.add_row(
         plain(indent + shown_id, style=style),
@@ -103,14 +105,19 @@ def _add_node(
     )
 
 
-def _add_item(table: Table, item: ItemResult, indent: str, label: str | None = None) -> None:
+def _add_item(
+    table: Table, item: ItemResult, indent: str, w: dict[str, str], label: str | None = None
+) -> None:
     lost_style = "red" if item.lost > 0 else ""
     table.add_row(
         plain(indent + (label or item.id)),
         plain(item.title),
         max_text(item),
         fmt(item.score),
-        Text(fmt(item.lost), style=lost_style),
+        Text(
+            w["na"] if item.not_applicable is not None else fmt(item.lost),
+            style="dim" if item.not_applicable is not None else lost_style,
+        ),
     )
 
 
@@ -136,23 +143,25 @@ def render_item(
                 if isinstance(i.value, bool)
                 else value_text(i.value, i.unit)
             )
-            body.append(plain(f"  {i.label}（{i.key}）= {value}"))
+            shown = (
+                f"  {i.label}（{i.key}）= {value}"
+                if language == "zh"
+                else f"  {i.label} ({i.key}) = {value}"
+            )
+            body.append(plain(shown))
     body.append(Text(""))
     body.extend(plain(line) for line in explain(item, language))
-    best = next(iter(o for o in headroom(result, language) if o.item_id == item.id), None)
-    if best is not None:
-        more = (
-            f"{best.action}可再得 {fmt(best.gain)} 分"
-            if language == "zh"
-            else (f"{best.action} would earn {fmt(best.gain)} more")
-        )
+    more = next_step(item, language)
+    if more is not None:
         body.append(plain(more, style="bold"))
     title = plain(f"{item.id} {item.title}")
     console.print(Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED))
 
 
-def render_headroom(result: Result, console: Console, language: str, limit: int = 15) -> None:
-    """Print the top opportunities, most points to the total first."""
+def render_headroom(
+    result: Result, console: Console, language: str, limit: int | None = 15
+) -> None:
+    """Print the top opportunities, most points to the total first (``limit`` None: all)."""
     w = words(language)
     found = headroom(result, language)
     table = Table(title=w["headroom"], box=box.SIMPLE_HEAD, expand=True, show_edge=False)
@@ -160,11 +169,16 @@ def render_headroom(result: Result, console: Console, language: str, limit: int 
     table.add_column(w["action"], ratio=1)
     table.add_column(w["gain"], justify="right", no_wrap=True)
     table.add_column(w["effective"], justify="right", no_wrap=True)
-    for o in found[:limit]:
-        table.add_row(plain(o.item_id), plain(o.action), fmt(o.gain), fmt(o.effective))
+    shown = found if limit is None else found[:limit]
+    for o in shown:
+        table.add_row(plain(o.item_id), plain(o.action), fmt_gain(o.gain), fmt_gain(o.effective))
     console.print(table if found else Text(w["no_headroom"]))
-    if len(found) > limit:
-        console.print(Text(f"… +{len(found) - limit}", style="dim"))
+    if len(found) > len(shown):
+        rest = len(found) - len(shown)
+        hint = f"… 另有 {rest} 项（--all 显示全部）" if language == "zh" else (
+            f"… {rest} more (--all shows every one)"
+        )
+        console.print(Text(hint, style="dim"))
 
 
 def render_departments(result: Result, console: Console, language: str) -> None:
@@ -177,9 +191,32 @@ def render_departments(result: Result, console: Console, language: str) -> None:
     table.add_column(w["item"], ratio=1)
     for d in losses:
         entries = "、".join(
-            f"{i} {fmt(lost)}" + ("*" if shared else "") for i, _t, _p, lost, shared in d.items
+            f"{i}{w['lp']}{w['lost_points'].format(lost=fmt_gain(lost))}{w['rp']}"
+            + ("*" if shared else "")
+            for i, _t, _p, lost, shared in d.items
         )
         table.add_row(plain(d.department), fmt(d.lost), plain(entries))
     console.print(table if losses else Text(w["no_loss"]))
     if any(shared for d in losses for *_, shared in d.items):
         console.print(Text(f"* {w['shared']}", style="dim"))
+
+
+def render_comparison(c: Comparison, console: Console, language: str) -> None:
+    """Print the total's and rank's change, and each item whose score changed."""
+    w = words(language)
+    console.print(plain(f"{w['compare']}: {headline(c, language)}" if language != "zh"
+                        else f"{w['compare']}：{headline(c, language)}", style="bold"))  # fmt: skip
+    changed = [row for row in lines(c, language) if row[4] != "0"]
+    if changed:
+        table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
+        table.add_column(w["item"], no_wrap=True)
+        table.add_column(w["title"], ratio=1, overflow="ellipsis", no_wrap=True)
+        for name in ("previous", "score", "change"):
+            table.add_column(w[name], justify="right", no_wrap=True)
+        for i, t, a, b, d in changed:
+            table.add_row(plain(i), plain(t), a, b, d)
+        console.print(table)
+    same = len(c.items) - len(changed)
+    if same:
+        rest = f"其余 {same} 项无变化" if language == "zh" else f"{same} items unchanged"
+        console.print(Text(rest, style="dim"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ...formula import Value
 from ...trace import Input
@@ -32,3 +33,80 @@ def subject(expr: str, inputs: tuple[Input, ...]) -> str:
         if i.key == expr:
             return f"{i.label} = {value_text(i.value, i.unit)}"
     return expr
+
+
+def worked(
+    expr: str, inputs: tuple[Input, ...], language: str, places: int
+) -> tuple[str, str, tuple[str, ...]] | None:
+    """``expr`` worked through with the inputs: (formula in words, ``= …`` chain, conditions).
+
+    ``None`` when ``expr`` is a single fact (its value is in the inputs) or cannot be worked.
+    """
+    from ...working import work
+
+    if any(i.key == expr for i in inputs):
+        return None
+    done = work(
+        expr, {i.key: i.value for i in inputs}, {i.key: i.label for i in inputs}, language, places
+    )
+    if done is None or (len(done.steps) == 1 and done.steps[0] == done.formula):
+        return None  # nothing to work out (a number written as it is)
+    return done.formula, chain(done.steps, language), done.conditions
+
+
+def explain_shape(
+    trace: Any, inputs: tuple[Input, ...], language: str, indent: str, places: int
+) -> list[str]:
+    """``trace`` explained by its shape's module, numbers shown to ``places``.
+
+    A shape module written before ``places`` existed (``explain(trace, inputs,
+    language, indent)``) still works: it is called without it.
+    """
+    import inspect
+
+    from . import module_of_trace
+
+    explain = module_of_trace(trace).explain
+    if "places" in inspect.signature(explain).parameters:
+        lines: list[str] = explain(trace, inputs, language, indent, places)
+    else:
+        lines = explain(trace, inputs, language, indent)
+    return lines
+
+
+def changes(inputs: tuple[Input, ...]) -> list[str]:
+    """``(x - x_previous) / x_previous * 100`` for each fact read with its previous year's value.
+
+    The change from last year decides items that compare this year with the last
+    (item 8: 减少10%以内); an explanation shows it, worked through like any expression.
+    """
+    numbers = {i.key for i in inputs if not isinstance(i.value, bool)}
+    return [
+        f"({k} - {k}_previous) / {k}_previous * 100"
+        for k in sorted(numbers)
+        if f"{k}_previous" in numbers
+    ]
+
+
+def chain(steps: tuple[str, ...], language: str) -> str:
+    """Steps of a working as one line: ``= a = b ≈ c``; a condition's as ``a，即 b：成立``."""
+    if not steps:
+        return ""
+    truths = ("成立", "不成立", "holds", "does not hold")
+    if steps[-1] in truths:
+        sep = "，即 " if language == "zh" else ", i.e. "
+        head = sep.join(steps[1:-1]) if len(steps) > 2 else ""
+        colon = "：" if language == "zh" else ": "
+        body = steps[0] + (sep + head if head else "")
+        return f"{body}{colon}{steps[-1]}"
+    out = steps[0]
+    for s in steps[1:]:
+        out += f" {s}" if s.startswith("≈") else f" = {s}"
+    return out
+
+
+def number(value: Decimal, places: int) -> str:
+    """A derived number as shown: at most ``places`` decimals, ``≈`` when rounded for display."""
+    from ...working import number_text
+
+    return number_text(value, places)

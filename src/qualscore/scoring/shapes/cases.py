@@ -11,7 +11,7 @@ from ...model import CasesShape, Part
 from ...trace import CasesTrace, Input
 from ...words import fmt
 from ..gen import Gen
-from ._common import Loc
+from ._common import Loc, changes, worked
 
 __all__ = [
     "KIND",
@@ -73,6 +73,7 @@ def expand(shape: CasesShape, record: int | None, sub: Any, cap: Decimal) -> Cas
         record,
         shape.otherwise_label,
         points,
+        tuple(c.when.source for c in shape.cases),
     )
 
 
@@ -92,14 +93,38 @@ def reached(trace: CasesTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
     )
 
 
-def explain(trace: CasesTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
-    """Which condition held."""
+def explain(
+    trace: CasesTrace,
+    inputs: tuple[Input, ...],
+    language: str,
+    indent: str,
+    places: int = 2,
+) -> list[str]:
+    """Each condition checked, in order, with its numbers, up to the one that held."""
+    zh = language == "zh"
+    lines: list[str] = []
+    for source in changes(inputs):
+        change = worked(source, inputs, language, places)
+        if change is not None:
+            lines.append(f"{indent}{'较上年变化（%）' if zh else 'change from last year (%)'}"
+                         f"{'：' if zh else ': '}{change[0]}")  # fmt: skip
+            lines.append(f"{indent}  = {change[1]}%")
+    last = len(trace.labels) if trace.matched is None else trace.matched + 1
+    for label, condition in list(zip(trace.labels, trace.conditions, strict=False))[:last]:
+        done = worked(condition, inputs, language, places)
+        if done is None:
+            continue
+        shown = f"「{label}」" if zh else f'"{label}"'
+        if label == condition:
+            shown = "条件" if zh else "condition"
+        lines.append(f"{indent}{shown}{'：' if zh else ': '}{done[0]}")
+        lines.append(f"{indent}  {done[1]}")
     if trace.matched is None:
         other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
-        if language == "zh":
-            return [f"{indent}不符合任何条件{other}，得 {fmt(trace.value)} 分"]
-        return [f"{indent}no condition held{other}: {fmt(trace.value)} pt"]
+        if zh:
+            return [*lines, f"{indent}不符合任何条件{other}，得 {fmt(trace.value)} 分"]
+        return [*lines, f"{indent}no condition held{other}: {fmt(trace.value)} pt"]
     label = trace.labels[trace.matched]
-    if language == "zh":
-        return [f"{indent}符合「{label}」，得 {fmt(trace.value)} 分"]
-    return [f'{indent}"{label}" holds: {fmt(trace.value)} pt']
+    if zh:
+        return [*lines, f"{indent}符合「{label}」，得 {fmt(trace.value)} 分"]
+    return [*lines, f'{indent}"{label}" holds: {fmt(trace.value)} pt']

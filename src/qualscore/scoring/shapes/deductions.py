@@ -11,7 +11,7 @@ from ...model import DeductionsShape, Part, Step
 from ...trace import DeductionsTrace, Input, StepTrace
 from ...words import fmt
 from ..gen import Gen
-from ._common import Loc, pts
+from ._common import Loc, number, pts, subject, worked
 
 __all__ = [
     "KIND",
@@ -95,9 +95,16 @@ def _expand_step(step: Step, record: Any) -> StepTrace:
     if step.per is None:
         kind: Literal["unless", "when"] = "unless" if step.unless is not None else "when"
         deducted = step.points if record else Decimal(0)
-        return StepTrace(_label(step), kind, step.points, record, deducted)
-    _, units, deducted, capped = record
-    return StepTrace(_label(step), "per", step.points, units > 0, deducted, units, capped)
+        condition = step.unless or step.when
+        assert condition is not None
+        return StepTrace(
+            _label(step), kind, step.points, record, deducted, expr=condition.source
+        )
+    value, units, deducted, capped = record
+    return StepTrace(
+        _label(step), "per", step.points, units > 0, deducted, units, capped,
+        step.per.source, value, step.every, step.max,
+    )  # fmt: skip
 
 
 def expand(
@@ -128,29 +135,81 @@ def reached(trace: DeductionsTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
 
 
 def explain(
-    trace: DeductionsTrace, inputs: tuple[Input, ...], language: str, indent: str
+    trace: DeductionsTrace,
+    inputs: tuple[Input, ...],
+    language: str,
+    indent: str,
+    places: int = 2,
 ) -> list[str]:
-    """The start, each deduction applied, the floor when it bound."""
+    """The start; each ``per`` step worked through; each condition that deducted; the floor."""
     zh = language == "zh"
     lines = [f"{indent}{'起始' if zh else 'start at'} {pts(trace.start, language)}"]
     for step in trace.steps:
-        if step.applied:
-            lines.append(indent + "  " + _explain_step(step, language))
+        if step.kind == "per" or step.applied:
+            lines.extend(_explain_step(step, inputs, language, indent + "  ", places))
     if not any(s.applied for s in trace.steps):
         lines.append(indent + "  " + ("无扣分" if zh else "nothing deducted"))
+    taken = sum((s.deducted for s in trace.steps), Decimal(0))
+    if any(s.applied for s in trace.steps):
+        before = trace.start - taken
+        lines.append(
+            f"{indent}  {fmt(trace.start)} − {fmt(taken)} = {fmt(before)}"
+            + ("，得 " if zh else ", ")
+            + pts(max(before, trace.floor), language)
+        )
     if trace.floored:
-        reached_ = "扣完为止，得" if zh else "floor reached:"
+        reached_ = "低于下限，扣完为止，得" if zh else "below the floor; floor reached:"
         lines.append(f"{indent}  {reached_} {pts(trace.floor, language)}")
     return lines
 
 
-def _explain_step(step: StepTrace, language: str) -> str:
+def _explain_step(
+    step: StepTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
+) -> list[str]:
     zh = language == "zh"
+    sep = "：" if zh else ": "
     amount = f"-{fmt(step.deducted)}"
-    if step.kind == "per":
-        units = fmt(step.units or Decimal(0))
-        detail = f"{units} × {fmt(step.points)}"
-        if step.capped:
-            detail += "，封顶" if zh else ", capped"
-        return f"{amount}：{step.label}（{detail}）" if zh else f"{amount}: {step.label} ({detail})"
-    return f"{amount}：{step.label}" if zh else f"{amount}: {step.label}"
+    done = worked(step.expr, inputs, language, places) if step.expr else None
+    if step.kind != "per":
+        lines = [f"{indent}{amount}{sep}{step.label}"]
+        if done is not None:
+            lines.append(f"{indent}  {'条件' if zh else 'condition'}{sep}{done[0]}")
+            lines.append(f"{indent}  {done[1]}")
+        return lines
+    lines = [f"{indent}{step.label}{sep}"]
+    value = step.value
+    if done is not None:
+        lines.append(f"{indent}  {done[0]}")
+        lines.append(f"{indent}  = {done[1]}")
+    elif value is not None and step.expr:
+        said = subject(step.expr, inputs)
+        lines.append(f"{indent}  {said}")
+    units = step.units or Decimal(0)
+    if value is not None and step.every is not None:
+        every = fmt(step.every)
+        shown = number(value, places)
+        if zh:
+            lines.append(
+                f"{indent}  每 {every} 计 1 个单位，不足 {every} 的按 1 个单位计（开始即计）："
+                f"{shown} ÷ {every} 向上取整 = {fmt(units)} 个单位"
+            )
+        else:
+            lines.append(
+                f"{indent}  one unit per {every}, a started {every} counting whole: "
+                f"{shown} ÷ {every} rounded up = {fmt(units)} unit{'' if units == 1 else 's'}"
+            )
+    elif value is not None and value <= 0:
+        lines.append(f"{indent}  " + ("未出现差额，计 0 个单位" if zh else "no shortfall: 0 units"))
+    gross = units * step.points
+    if zh:
+        text = f"{indent}  {fmt(units)} × {fmt(step.points)} 分 = {fmt(gross)} 分"
+        if step.most is not None:
+            capped = "，按上限扣" if step.capped else ""
+            text += f"（本项最多扣 {fmt(step.most)} 分{capped}）"
+        lines.append(f"{text}，扣 {fmt(step.deducted)} 分")
+    else:
+        text = f"{indent}  {fmt(units)} × {fmt(step.points)} pt = {fmt(gross)} pt"
+        if step.most is not None:
+            text += f" (at most {fmt(step.most)} pt" + (", capped" if step.capped else "") + ")"
+        lines.append(f"{text}, minus {fmt(step.deducted)} pt")
+    return lines

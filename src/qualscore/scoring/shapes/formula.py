@@ -9,9 +9,8 @@ from typing import Any
 from ...formula import Formula
 from ...model import FormulaShape, Part
 from ...trace import FormulaTrace, Input
-from ...words import fmt_approx
 from ..gen import Gen
-from ._common import Loc
+from ._common import Loc, number, worked
 
 __all__ = [
     "KIND",
@@ -64,9 +63,24 @@ def reached(trace: FormulaTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
 
 
 def explain(
-    trace: FormulaTrace, inputs: tuple[Input, ...], language: str, indent: str
+    trace: FormulaTrace,
+    inputs: tuple[Input, ...],
+    language: str,
+    indent: str,
+    places: int = 2,
 ) -> list[str]:
-    """``label：expr = value``."""
-    name = trace.label or ("公式" if language == "zh" else "formula")
-    sep = "：" if language == "zh" else ": "
-    return [f"{indent}{name}{sep}{trace.expr} = {fmt_approx(trace.value)}"]
+    """The rule's words, the formula with the facts' labels, then the numbers worked through."""
+    zh = language == "zh"
+    sep = "：" if zh else ": "
+    done = worked(trace.expr, inputs, language, places)
+    lines = [f"{indent}{trace.label}" if trace.label else f"{indent}{'公式' if zh else 'formula'}"]
+    if done is None:
+        lines[0] += f"{sep}{number(trace.value, places)}"
+        return lines
+    formula, steps, conditions = done
+    lines[0] += sep + formula
+    lines.append(f"{indent}  = {steps}")
+    if conditions:
+        joined = "；".join(conditions) if zh else "; ".join(conditions)
+        lines.append(f"{indent}  {'其中' if zh else 'where'} {joined}")
+    return lines

@@ -11,7 +11,7 @@ from ...model import Part, PartsShape
 from ...trace import Input, PartsTrace, PartTrace
 from ...words import fmt
 from ..gen import Gen
-from ._common import Loc, pts
+from ._common import Loc, explain_shape, pts, worked
 
 __all__ = [
     "KIND",
@@ -95,10 +95,16 @@ def emit(gen: Gen, shape: PartsShape, cap: str) -> tuple[str, str]:
 def _expand_part(part: Part, record: Any, sub: Any) -> PartTrace:
     if part.when is not None:
         awarded = part.points if record else Decimal(0)
-        return PartTrace(part.label, part.points, part.departments, "when", awarded, held=record)
+        return PartTrace(
+            part.label, part.points, part.departments, "when", awarded, held=record,
+            expr=part.when.source,
+        )  # fmt: skip
     if part.each is not None:
         _, units, awarded = record
-        return PartTrace(part.label, part.points, part.departments, "each", awarded, units=units)
+        return PartTrace(
+            part.label, part.points, part.departments, "each", awarded, units=units,
+            expr=part.each.source,
+        )  # fmt: skip
     assert part.score is not None
     value, awarded, inner = record
     return PartTrace(
@@ -149,30 +155,48 @@ def reached(trace: PartsTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
             yield here, "counted" if part.units else "none"
 
 
-def explain(trace: PartsTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
-    """One line a part (✓/✗, units × points), a nested shape's lines indented."""
-    return [line for p in trace.parts for line in _explain_part(p, inputs, language, indent)]
+def explain(
+    trace: PartsTrace,
+    inputs: tuple[Input, ...],
+    language: str,
+    indent: str,
+    places: int = 2,
+) -> list[str]:
+    """One line a part (✓/✗, units × points), its condition's numbers, a nested shape's lines."""
+    return [
+        line for p in trace.parts for line in _explain_part(p, inputs, language, indent, places)
+    ]
 
 
 def _explain_part(
-    part: PartTrace, inputs: tuple[Input, ...], language: str, indent: str
+    part: PartTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
 ) -> list[str]:
-    from . import module_of_trace
 
-    sep = "：" if language == "zh" else ": "
+    zh = language == "zh"
+    sep = "：" if zh else ": "
+    done = worked(part.expr, inputs, language, places) if part.expr else None
     if part.kind == "when":
         mark = "✓" if part.held else "✗"
-        return [
+        lines = [
             f"{indent}{mark} {part.label}{sep}{pts(part.awarded, language)}"
             f"{'' if part.held else ' / ' + pts(part.points, language)}"
         ]
+        if done is not None:
+            lines.append(f"{indent}  {'条件' if zh else 'condition'}{sep}{done[0]}")
+            lines.append(f"{indent}  {done[1]}")
+        return lines
     if part.kind == "each":
         units = fmt(part.units or Decimal(0))
-        return [
+        lines = [
             f"{indent}{part.label}{sep}{units} × {pts(part.points, language)} = "
             f"{pts(part.awarded, language)}"
         ]
+        if done is not None:
+            lines.insert(0, f"{indent}{done[0]} = {done[1]}")
+        return lines
     assert part.inner is not None
     head = f"{indent}{part.label}{sep}{pts(part.awarded, language)} / {pts(part.points, language)}"
-    inner = module_of_trace(part.inner).explain(part.inner, inputs, language, indent + "  ")
+    if part.capped:
+        head += "（超出本分项分值，按分项分值计）" if zh else " (capped at the part's points)"
+    inner = explain_shape(part.inner, inputs, language, indent + "  ", places)
     return [head, *inner]

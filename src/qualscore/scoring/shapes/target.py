@@ -9,9 +9,9 @@ from typing import Any
 from ...formula import Formula
 from ...model import Part, TargetShape
 from ...trace import Input, TargetTrace
-from ...words import fmt, fmt_approx, words
+from ...words import fmt, words
 from ..gen import Gen
-from ._common import Loc, subject
+from ._common import Loc, number, subject, worked
 
 __all__ = [
     "KIND",
@@ -86,19 +86,40 @@ def reached(trace: TargetTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
     yield loc, "met" if trace.met else "missed"
 
 
-def explain(trace: TargetTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
+def explain(
+    trace: TargetTrace,
+    inputs: tuple[Input, ...],
+    language: str,
+    indent: str,
+    places: int = 2,
+) -> list[str]:
     """The actual value, the target, met or missed by how much."""
     w = words(language)
+    zh = language == "zh"
+    lines: list[str] = []
     said = subject(trace.actual_expr, inputs)
     if said == trace.actual_expr:
-        said = f"{trace.actual_expr} = {fmt_approx(trace.actual)}"
-    goal = f"{_RELATION[trace.met_when]} {fmt(trace.target)}"
-    if language == "zh":
-        state = (
-            w["target_met"] if trace.met else f"{w['target_missed']}（差 {fmt(trace.shortfall)}）"
-        )
-        return [f"{indent}{said}，目标 {goal}，{state}，得 {fmt(trace.value)} 分"]
-    state = (
-        w["target_met"] if trace.met else f"{w['target_missed']} (short by {fmt(trace.shortfall)})"
+        done = worked(trace.actual_expr, inputs, language, places)
+        if done is not None:
+            lines.append(f"{indent}{done[0]}")
+            lines.append(f"{indent}  = {done[1]}")
+        said = ("实际值 = " if zh else "actual = ") + number(trace.actual, places)
+    goal = f"{_RELATION[trace.met_when]} {number(trace.target, places)}"
+    target_said = subject(trace.target_expr, inputs)
+    if target_said != trace.target_expr:
+        goal += f"（{target_said}）" if zh else f" ({target_said})"
+    upward = trace.met_when in ("at_least", "above")
+    high, low = (trace.target, trace.actual) if upward else (trace.actual, trace.target)
+    arithmetic = (
+        f"{number(high, places)} − {number(low, places)} = {number(trace.shortfall, places)}"
     )
-    return [f"{indent}{said}; target {goal}: {state}, {fmt(trace.value)} pt"]
+    if zh:
+        gap = "" if trace.met else f"（差 {arithmetic}）"
+        state = w["target_met"] if trace.met else f"{w['target_missed']}{gap}"
+        return [*lines, f"{indent}{said}，目标 {goal}，{state}，得 {fmt(trace.value)} 分"]
+    state = (
+        w["target_met"]
+        if trace.met
+        else f"{w['target_missed']} (short by {arithmetic})"
+    )
+    return [*lines, f"{indent}{said}; target {goal}: {state}, {fmt(trace.value)} pt"]

@@ -9,9 +9,9 @@ from typing import Any
 from ...formula import Formula
 from ...model import Band, Part, TiersShape
 from ...trace import BandTrace, Input, TiersTrace
-from ...words import band_text, fmt, fmt_approx
+from ...words import band_text, bounds_text, fmt
 from ..gen import Gen
-from ._common import Loc, subject
+from ._common import Loc, number, subject, worked
 
 __all__ = [
     "KIND",
@@ -114,17 +114,44 @@ def reached(trace: TiersTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
     )
 
 
-def explain(trace: TiersTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
-    """The value and the band it fell in, as the source writes the band."""
+def explain(
+    trace: TiersTrace,
+    inputs: tuple[Input, ...],
+    language: str,
+    indent: str,
+    places: int = 2,
+) -> list[str]:
+    """The value (worked through when derived), the band it fell in as the source writes it."""
+    zh = language == "zh"
+    lines: list[str] = []
     said = subject(trace.expr, inputs)
+    unit = trace.unit or ""
     if said == trace.expr:
-        said = f"{trace.label or trace.expr} = {fmt_approx(trace.input)}{trace.unit or ''}"
+        done = worked(trace.expr, inputs, language, places)
+        name = trace.label or ("数值" if zh else "value")
+        if done is None:
+            shown = number(trace.input, places)
+            said = f"{name} {'' if shown.startswith('≈') else '= '}{shown}{unit}"
+        else:
+            formula, steps, _ = done
+            lines.append(f"{indent}{name}{'：' if zh else ': '}{formula}")
+            lines.append(f"{indent}  = {steps}{unit}")
+            shown = number(trace.input, places)
+            eq = "" if shown.startswith("≈") else "= "
+            said = f"{name} {shown}{unit}" if zh else f"{name} {eq}{shown}{unit}"
     if trace.matched is None:
         other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
-        if language == "zh":
-            return [f"{indent}{said}，未达到任何档{other}，得 {fmt(trace.value)} 分"]
-        return [f"{indent}{said}: no band matched{other}, {fmt(trace.value)} pt"]
-    band = band_text(trace.bands[trace.matched])
-    if language == "zh":
-        return [f"{indent}{said}，落在「{band}」档，得 {fmt(trace.value)} 分"]
-    return [f'{indent}{said}: falls in band "{band}", {fmt(trace.value)} pt']
+        lowest = ""
+        if trace.bands:
+            edges = ("；" if zh else "; ").join(bounds_text(b, language) for b in trace.bands)
+            lowest = f"（各档：{edges}）" if zh else f" (bands: {edges})"
+        if zh:
+            got = f"得 {fmt(trace.value)} 分"
+            return [*lines, f"{indent}{said}，未达到任何档{lowest}{other}，{got}"]
+        return [*lines, f"{indent}{said}: no band matched{lowest}{other}, {fmt(trace.value)} pt"]
+    matched = trace.bands[trace.matched]
+    band = band_text(matched)
+    shown = ""
+    if zh:
+        return [*lines, f"{indent}{said}，落在「{band}」档{shown}，得 {fmt(trace.value)} 分"]
+    return [*lines, f'{indent}{said}: falls in band "{band}"{shown}, {fmt(trace.value)} pt']

@@ -1,0 +1,111 @@
+"""Batch outputs ready to send: the XLSX laid out, one report per entity, the styled HTML."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from qualscore.cli import main
+
+ROOT = Path(__file__).parent.parent
+TOWNS_RULES = ROOT / "rules/rugao-2018-towns"
+TOWNS = ROOT / "examples/rugao-2018/towns"
+CITIES = ROOT / "examples/rugao-2018"
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in args], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_xlsx_needs_no_hand_work(tmp_path: Path) -> None:
+    book_path = tmp_path / "towns.xlsx"
+    assert run("batch", TOWNS_RULES, TOWNS, "--out", book_path)[0] == 0
+    book = load_workbook(book_path)
+    assert book.sheetnames == [
+        "总览", "各项得分", "逐项说明", "各责任单位失分", "目标任务完成情况", "未能评分", "关于本表",
+    ]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes is not None, sheet.title
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows, sheet.title
+    summary = book["总览"]
+    assert [c.value for c in summary[1]] == ["名次", "被考核单位", "总分", "否决项", "考核结果",
+                                             "目标完成率"]  # fmt: skip
+    assert summary.auto_filter.ref == "A1:F15"
+    assert summary["F2"].number_format == "0.00%" and float(summary["F2"].value) == 0.9231
+    assert summary.column_dimensions["B"].width >= 20  # the longest name fits
+    items = book["各项得分"]
+    assert items["G2"].value == "江苏名牌申报数"
+    assert items.freeze_panes == "G4"
+
+
+def test_failed_entities_have_their_sheet(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("credit_reports: many\n", encoding="utf-8")
+    book_path = tmp_path / "cities.xlsx"
+    code, _, _ = run("batch", ROOT / "rules/rugao-2018", CITIES / "city-b.yaml", bad,
+                     "--out", book_path)  # fmt: skip
+    assert code == 1
+    failed = load_workbook(book_path)["未能评分"]
+    rows = list(failed.iter_rows(values_only=True))
+    assert rows[0] == ("被考核单位", "来源", "原因")
+    assert rows[1][0] == "bad" and "credit_reports" in rows[1][2]
+
+
+def test_one_report_per_entity(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    code, _, _ = run("batch", ROOT / "rules/rugao-2018", CITIES, "--per-entity", folder,
+                     "--per-entity-format", "json")  # fmt: skip
+    assert code == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["city-b.json", "city-sample.json"]
+    doc = json.loads((folder / "city-sample.json").read_text(encoding="utf-8"))
+    assert doc["entity"] == "city-sample" and doc["total"] == "90.39"
+
+
+def test_batch_html_is_styled_like_the_report(tmp_path: Path) -> None:
+    page = tmp_path / "towns.html"
+    assert run("batch", TOWNS_RULES, TOWNS, "--out", page)[0] == 0
+    html = page.read_text(encoding="utf-8")
+    assert "--ink:" in html and '<html lang="zh-CN">' in html
+    assert "<th>被考核单位</th>" in html
+
+
+def test_per_entity_file_names_stay_in_the_folder(tmp_path: Path) -> None:
+    from tests.hostile.attacks_batch import city_table
+
+    table = city_table(tmp_path / "c.csv", ["../up", ".hidden", "a:b", "A", "a"])
+    folder = tmp_path / "out"
+    code, _, err = run("batch", ROOT / "rules/rugao-2018", table, "--per-entity", folder,
+                       "--per-entity-format", "markdown")  # fmt: skip
+    assert code == 0, err
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted(["_up.md", "hidden.md", "a_b.md", "A.md", "a-2.md"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "out"]
+
+
+def test_progress_bar_on_a_terminal_shows_count_rate_and_eta() -> None:
+    import time
+
+    from qualscore.cli import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    with _progress(60, err, quiet=False) as advance:
+        for _ in range(60):
+            advance(1)
+            time.sleep(0.002)
+    shown = err.getvalue()
+    assert "60/60" in shown and "/s" in shown
+    piped = io.StringIO()
+    with _progress(60, piped, quiet=False) as advance:
+        assert advance is None
+    assert piped.getvalue() == ""
