@@ -39,7 +39,7 @@ def _scoring(step: str, rules_path: Path, entities: int, seed: int) -> Callable[
 
 
 def _batch(entities: int, seed: int, work: Path) -> Callable[[], object]:
-    from qualscore.cli import main
+    from qualscore.cli.app import main
 
     rules = qualscore.load_rules(RUGAO)
     specs = fact_specs(rules)

@@ -5,7 +5,7 @@ Importing the package builds its pydantic models, most of a cold
 same engine, the findings are in the cache (``qualscore/_cache.py``, which
 imports nothing from the package and is loaded here on its own), and are
 printed as they were. Anything else, and any doubt, goes to
-:func:`qualscore.cli.main`.
+:func:`qualscore.cli.app.main`.
 """
 
 from __future__ import annotations
@@ -61,6 +61,6 @@ def main() -> int:
         code = None
     if code is not None:
         return code
-    from qualscore.cli import main as run
+    from qualscore.cli.app import main as run
 
     return run()

@@ -1,7 +1,7 @@
 """A deliberately simple reference interpreter of a rule set, for the differential test.
 
 It walks the models item by item, shape by shape, evaluates every formula on
-simpleeval (:meth:`qualscore.formula.Formula.reference`) and builds the trace
+simpleeval (:meth:`qualscore.ruleset.formula.Formula.reference`) and builds the trace
 objects directly: no generated code, no caches, no compact records. What it
 computes is what the documentation says (docs/rule-language.md, "Semantics"),
 written the plainest way; ``tests/test_differential.py`` holds the generated
@@ -19,8 +19,8 @@ from qualscore import RuleSet
 from qualscore._decimal import exact
 from qualscore._version import __version__
 from qualscore.errors import EvaluationError
-from qualscore.formula import Formula, Value
-from qualscore.model import (
+from qualscore.ruleset.formula import Formula, Value
+from qualscore.ruleset.model import (
     Bonus,
     CasesShape,
     DeductionsShape,
@@ -34,7 +34,7 @@ from qualscore.model import (
     TargetShape,
     TiersShape,
 )
-from qualscore.trace import (
+from qualscore.scoring.trace import (
     BandTrace,
     CasesTrace,
     DeductionsTrace,
@@ -52,7 +52,7 @@ from qualscore.trace import (
     TiersTrace,
     VetoResult,
 )
-from qualscore.words import words
+from qualscore.scoring.words import words
 
 ZERO = Decimal(0)
 MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}

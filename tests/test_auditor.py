@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).parent.parent
 CITIES = ["city-sample", "city-b"]

@@ -14,10 +14,17 @@ import pytest
 
 import qualscore
 from conftest import require_program
-from qualscore.batch import completion, ranking, read_inputs, score_all, score_stream, target_items
-from qualscore.cli import main
+from qualscore.batch.runner import (
+    completion,
+    ranking,
+    read_inputs,
+    score_all,
+    score_stream,
+    target_items,
+)
+from qualscore.cli.app import main
 from qualscore.errors import SourceError
-from qualscore.targets import load_targets
+from qualscore.facts.targets import load_targets
 
 ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules/rugao-2018"
@@ -92,7 +99,7 @@ def test_strict_bound_missed_at_equality() -> None:
     )
     assert outcome.result is not None
     trace = outcome.result.item("10").shape
-    assert isinstance(trace, qualscore.trace.TargetTrace)
+    assert isinstance(trace, qualscore.scoring.trace.TargetTrace)
     assert (trace.actual, trace.target, trace.met) == (Decimal("0.1"), Decimal("0.1"), False)
 
 
@@ -397,7 +404,7 @@ def test_progress_bar_on_a_terminal() -> None:
             return True
 
     shown, hidden = Terminal(), Terminal()
-    from qualscore import cli
+    from qualscore.cli import app as cli
 
     with cli._progress(60, shown, quiet=False) as advance:
         assert advance is not None

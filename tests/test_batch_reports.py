@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).parent.parent
 TOWNS_RULES = ROOT / "rules/rugao-2018-towns"
@@ -92,7 +92,7 @@ def test_per_entity_file_names_stay_in_the_folder(tmp_path: Path) -> None:
 def test_progress_bar_on_a_terminal_shows_count_rate_and_eta() -> None:
     import time
 
-    from qualscore.cli import _progress
+    from qualscore.cli.app import _progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

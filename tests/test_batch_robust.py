@@ -10,9 +10,17 @@ from pathlib import Path
 import pytest
 from tests.hostile.attacks_batch import city_table, killing, veto_rules
 
-from qualscore import batch
-from qualscore.batch import Entity, Outcome, read_inputs, score_all, score_stream, shown, workers
-from qualscore.cli import main
+from qualscore.batch import runner as batch
+from qualscore.batch.runner import (
+    Entity,
+    Outcome,
+    read_inputs,
+    score_all,
+    score_stream,
+    shown,
+    workers,
+)
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules/rugao-2018"

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from qualscore import _cache, loader
-from qualscore.cli import main
+from qualscore import _cache
+from qualscore.cli.app import main
+from qualscore.ruleset import loader
 
 ROOT = Path(__file__).parent.parent
 

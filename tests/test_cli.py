@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = str(FIXTURES / "mini")

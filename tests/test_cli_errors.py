@@ -1,7 +1,7 @@
 """No traceback for a user error, in any subcommand: one clear line and exit code 2.
 
 The subcommands and their positional arguments are read from the argparse
-parser itself (``qualscore.cli._parser()``), so a command added later is
+parser itself (``qualscore.cli.app._parser()``), so a command added later is
 covered the day it is added. For each path-like positional in turn, the bad
 path is substituted and the others get valid values (``tests/fixtures/mini``
 and ``tests/fixtures/mini-facts.yaml``); the bad paths are a missing file, an
@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from qualscore.cli import _parser, main
+from qualscore.cli.app import _parser, main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).parent.parent
 RULES = ROOT / "rules/rugao-2018"

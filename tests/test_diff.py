@@ -10,9 +10,9 @@ from rich.cells import cell_len
 
 import qualscore
 from conftest import item_yaml, write_ruleset
-from qualscore.cli import main
-from qualscore.diff import compare
-from qualscore.impact import impact
+from qualscore.analyst.diff import compare
+from qualscore.analyst.impact import impact
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RUGAO = str(ROOT / "rules" / "rugao-2018")

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import qualscore
-from qualscore.loader import RuleSet
-from qualscore.model import Category, FactsFile, Manifest
-from qualscore.trace import NodeResult, Result
+from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.model import Category, FactsFile, Manifest
+from qualscore.scoring.trace import NodeResult, Result
 from reference_engine import evaluate as reference
 
 EXAMPLES = int(os.environ.get("QUALSCORE_DIFF_EXAMPLES", "300"))

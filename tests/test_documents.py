@@ -18,7 +18,7 @@ import pytest
 
 import qualscore
 from conftest import require_program
-from qualscore.cli import main
+from qualscore.cli.app import main
 from qualscore.report.docx import to_docx
 from qualscore.report.html import to_html
 

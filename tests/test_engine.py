@@ -20,8 +20,8 @@ import pytest
 
 import qualscore
 from conftest import item_yaml
-from qualscore.cli import main
-from qualscore.trace import (
+from qualscore.cli.app import main
+from qualscore.scoring.trace import (
     CasesTrace,
     DeductionsTrace,
     FormulaTrace,

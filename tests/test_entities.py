@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import qualscore
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEME = ROOT / "examples" / "qingshui-rivers"
@@ -403,7 +403,7 @@ def test_batch_of_a_shared_table_ranks_each_group_on_net_totals(tmp_path: Path) 
 def test_headroom_offers_avoiding_a_penalty_and_respects_the_items_floor(
     rules: qualscore.RuleSet,
 ) -> None:
-    from qualscore.report.analysis import headroom, reconcile
+    from qualscore.analyst.analysis import headroom, reconcile
 
     result = qualscore.evaluate(rules, qualscore.load_facts(rules, SCHEME / "entities" / "西山乡.yaml"))
     offers = {(o.item_id, o.action): (o.gain, o.effective) for o in headroom(result, "zh")}

@@ -21,8 +21,8 @@ import pytest
 import qualscore
 from conftest import item_yaml, write_ruleset
 from qualscore import FactsError, RuleSet
-from qualscore.facts import MAX_DIGITS, MAX_MAGNITUDE
-from qualscore.formula import Formula
+from qualscore.facts.check import MAX_DIGITS, MAX_MAGNITUDE
+from qualscore.ruleset.formula import Formula
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = (FIXTURES / "mini-facts.yaml").read_text(encoding="utf-8")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from qualscore.engine import formulas
-from qualscore.formula import Formula, compile_formula
+from qualscore.ruleset.formula import Formula, compile_formula
+from qualscore.scoring.engine import formulas
 
 ROOT = Path(__file__).parent.parent
 RULE_SETS = ["rules/rugao-2018", "rules/rugao-2018-towns", "examples/demo", "examples/rugao-2019-revised"]

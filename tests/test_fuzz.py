@@ -40,9 +40,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import qualscore
-from qualscore import _yaml
-from qualscore.errors import EvaluationError, FactsError, Problem, RuleSetError
+from qualscore.errors import (
+    EvaluationError,
+    FactsError,
+    Problem,
+    RuleSetError,
+)
 from qualscore.report.data import to_json
+from qualscore.source import yamlfile as _yaml
 
 ROOT = Path(__file__).parent.parent
 RULES_DIR = ROOT / "rules" / "rugao-2018"

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 from tests.test_fuzz import TOKENS, mutate_text, mutated
 
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).parent.parent
 TOWNS_RULES = ROOT / "rules" / "rugao-2018-towns"

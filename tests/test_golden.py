@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from qualscore.batch import read_inputs, score_all
-from qualscore.cli import main
+from qualscore.batch.runner import read_inputs, score_all
+from qualscore.cli.app import main
 from qualscore.report.safe import console
 from qualscore.report.terminal import render_item
 

@@ -27,9 +27,14 @@ from typing import Any
 import pytest
 
 import qualscore
-from qualscore import formula
 from qualscore.errors import RuleSetError
-from qualscore.formula import MAX_DEPTH, MAX_RESULT, FormulaError, compile_formula
+from qualscore.ruleset import formula
+from qualscore.ruleset.formula import (
+    MAX_DEPTH,
+    MAX_RESULT,
+    FormulaError,
+    compile_formula,
+)
 
 FACTS = """\
 facts:

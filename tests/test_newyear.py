@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RUGAO = ROOT / "rules" / "rugao-2018"

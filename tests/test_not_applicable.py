@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import qualscore
-from qualscore.report.analysis import departments
+from qualscore.analyst.analysis import departments
 from qualscore.report.markdown import to_markdown
 
 TOWNS = Path("rules/rugao-2018-towns")
@@ -13,7 +13,7 @@ TOWN = Path("examples/rugao-2018/towns/丁堰.yaml")
 
 
 def _town() -> qualscore.Result:
-    from qualscore.batch import read_inputs, score_all
+    from qualscore.batch.runner import read_inputs, score_all
 
     entities, _ = read_inputs([str(TOWN)])
     (outcome,) = score_all(str(TOWNS), entities, targets_path=str(TOWNS / "targets.yaml"))

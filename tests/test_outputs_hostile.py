@@ -30,14 +30,21 @@ from tests.hostile.attacks_outputs import (
 )
 
 from conftest import require_program
-from qualscore import _files
-from qualscore._files import check_output, write_atomic
-from qualscore.batch import Outcome, Row
-from qualscore.cli import main
+from qualscore.batch.runner import Outcome, Row
+from qualscore.cli.app import main
 from qualscore.errors import SourceError
-from qualscore.loader import load_rules
 from qualscore.report import batch as writers
-from qualscore.report.safe import csv_text, md, plain, visible, visible_line, width
+from qualscore.report.safe import (
+    csv_text,
+    md,
+    plain,
+    visible,
+    visible_line,
+    width,
+)
+from qualscore.ruleset.loader import load_rules
+from qualscore.source import files as _files
+from qualscore.source.files import check_output, write_atomic
 
 
 def run(*argv: object) -> tuple[int, str, str]:

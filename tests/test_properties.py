@@ -28,9 +28,20 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import qualscore
-from qualscore.model import FactDecl, PartsShape, Shape, TiersShape
 from qualscore.report.data import to_json
-from qualscore.trace import ItemResult, NodeResult, PartsTrace, ShapeTrace, TiersTrace
+from qualscore.ruleset.model import (
+    FactDecl,
+    PartsShape,
+    Shape,
+    TiersShape,
+)
+from qualscore.scoring.trace import (
+    ItemResult,
+    NodeResult,
+    PartsTrace,
+    ShapeTrace,
+    TiersTrace,
+)
 
 ROOT = Path(__file__).parent.parent
 RULES_PATH = ROOT / "rules" / "rugao-2018"

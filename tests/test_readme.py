@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

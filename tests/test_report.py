@@ -11,8 +11,13 @@ import pytest
 from rich.console import Console
 
 import qualscore
-from qualscore.cli import main
-from qualscore.report.analysis import departments, headroom, reconcile, sentence
+from qualscore.analyst.analysis import (
+    departments,
+    headroom,
+    reconcile,
+    sentence,
+)
+from qualscore.cli.app import main
 from qualscore.report.data import to_json
 from qualscore.report.html import to_html
 from qualscore.report.markdown import to_markdown

@@ -18,11 +18,11 @@ import pytest
 import yaml
 
 import qualscore
-from qualscore.cli import main
-from qualscore.engine import formulas
-from qualscore.formula import Value
-from qualscore.model import Indicator, PartsShape
-from qualscore.trace import DeductionsTrace, NodeResult, TiersTrace
+from qualscore.cli.app import main
+from qualscore.ruleset.formula import Value
+from qualscore.ruleset.model import Indicator, PartsShape
+from qualscore.scoring.engine import formulas
+from qualscore.scoring.trace import DeductionsTrace, NodeResult, TiersTrace
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent

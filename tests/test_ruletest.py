@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from qualscore.cli import main
-from qualscore.coverage import branches, percent, reached
+from qualscore.analyst.coverage import branches, percent, reached
+from qualscore.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RUGAO = str(ROOT / "rules" / "rugao-2018")

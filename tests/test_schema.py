@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 import yaml
 
-from qualscore import _yaml
-from qualscore.cli import main
-from qualscore.schema import KINDS, render
+from qualscore.analyst.schema import KINDS, render
+from qualscore.cli.app import main
+from qualscore.source import yamlfile as _yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"

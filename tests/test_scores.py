@@ -10,7 +10,7 @@ import pytest
 
 import qualscore
 from qualscore import NodeResult, Result, RuleSet
-from qualscore.targets import load_targets
+from qualscore.facts.targets import load_targets
 
 ROOT = Path(__file__).parent.parent
 

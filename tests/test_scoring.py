@@ -13,8 +13,8 @@ import pytest
 
 import qualscore
 from conftest import item_yaml
-from qualscore.cli import main
-from qualscore.model import Shape
+from qualscore.cli.app import main
+from qualscore.ruleset.model import Shape
 from qualscore.scoring import plan
 from qualscore.scoring.shapes import PARTS, REGISTRY
 
@@ -145,7 +145,7 @@ def test_the_trace_is_expanded_from_records_not_by_running_again(
 
 def test_a_single_formula_reads_facts_by_key_too() -> None:
     """Formula.evaluate (checks, batch cells) is not fooled by values named like its constants."""
-    from qualscore.formula import compile_formula
+    from qualscore.ruleset.formula import compile_formula
 
     formula = compile_formula("x + 5", {"x": "number"})
     hostile = {"x": Decimal(1), "_values": None, "_op_Add": None}

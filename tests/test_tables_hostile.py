@@ -22,12 +22,12 @@ import pytest
 
 import qualscore
 from qualscore import FactsError, RuleSet
-from qualscore import tables as tables_module
-from qualscore.cli import main
+from qualscore.cli.app import main
 from qualscore.errors import SourceError
-from qualscore.facts import _coerce
-from qualscore.tables import read_table
-from qualscore.targets import load_targets
+from qualscore.facts.check import _coerce
+from qualscore.facts.targets import load_targets
+from qualscore.source import tables as tables_module
+from qualscore.source.tables import read_table
 
 ROOT = Path(__file__).parent.parent
 MINI = ROOT / "tests/fixtures/mini"
@@ -401,7 +401,7 @@ def test_forty_thousand_row_workbook_is_read(tmp_path: Path) -> None:
     path = tmp_path / "big.xlsx"
     book.save(path)
     assert path.stat().st_size > 2 * 1024 * 1024
-    from qualscore.tables import stream_table
+    from qualscore.source.tables import stream_table
 
     columns, rows = stream_table(path, str(path))
     assert len(columns) == 9

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qualscore import _yaml
+from qualscore.source import yamlfile as _yaml
 
 ROOT = Path(__file__).parent.parent
 FILES = sorted(
@@ -22,7 +22,7 @@ def slow(text: str, shown: str) -> _yaml.Document:
     finally:
         loader.dispose()
     assert node is not None
-    return _yaml._document(node, shown)
+    return _yaml.render_document(node, shown)
 
 
 @pytest.mark.skipif(not _yaml._FAST, reason="PyYAML without libyaml")
@@ -32,7 +32,7 @@ def test_fast_path_equals_slow_path(path: Path) -> None:
     text = path.read_text(encoding="utf-8-sig")
     fast_node = _yaml._fast_node(text)
     assert fast_node is not None, "the fast path gave up on a valid file"
-    fast, reference = _yaml._document(fast_node, "f"), slow(text, "f")
+    fast, reference = _yaml.render_document(fast_node, "f"), slow(text, "f")
     assert (fast.data, fast.marks, fast.key_marks) == (reference.data, reference.marks, reference.key_marks)
 
 

@@ -1,6 +1,6 @@
 """YAML safety: what a rule or facts file can contain, and what it can never do.
 
-Only the safe, strict reader in ``qualscore._yaml`` is used. These tests cover
+Only the safe, strict reader in ``qualscore.source.yamlfile`` is used. These tests cover
 what tests/test_loader.py does not: the other dangerous tags, alias bombs
 measured in time and memory, deep nesting and node counts, the size limit for
 facts files and for what is not a regular file, control characters, empty
@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from qualscore import _yaml
 from qualscore.errors import FactsError, RuleSetError, SourceError
+from qualscore.source import yamlfile as _yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD_FACTS = (FIXTURES / "mini-facts.yaml").read_text(encoding="utf-8")
@@ -596,7 +596,7 @@ def test_the_command_line_prints_it_on_one_line_anyway(tmp_path: Path) -> None:
     """Whatever a module lets through, the CLI prints each problem on one line, exit 2."""
     import io
 
-    from qualscore.cli import main
+    from qualscore.cli.app import main
 
     root = _kind_with_a_line_break(tmp_path)
     err = io.StringIO()

@@ -12,14 +12,21 @@ Typical use::
 
 from __future__ import annotations
 
-from ._version import __version__
-from .engine import evaluate
-from .errors import EvaluationError, FactsError, Problem, QualscoreError, RuleSetError, SourceError
-from .facts import Facts, check_facts, load_facts
-from .lint import LintWarning, lint
-from .loader import RuleSet, load_rules
-from .scores import Scores, score
-from .trace import ItemResult, NodeResult, Result
+from qualscore._version import __version__
+from qualscore.errors import (
+    EvaluationError,
+    FactsError,
+    Problem,
+    QualscoreError,
+    RuleSetError,
+    SourceError,
+)
+from qualscore.facts.check import Facts, check_facts, load_facts
+from qualscore.lint.checks import LintWarning, lint
+from qualscore.ruleset.loader import RuleSet, load_rules
+from qualscore.scoring.engine import evaluate
+from qualscore.scoring.scores import Scores, score
+from qualscore.scoring.trace import ItemResult, NodeResult, Result
 
 __all__ = [
     "EvaluationError",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualscore.cli import main
+from qualscore.cli.app import main
 
 __all__ = ["ATTACKS", "ROOT", "Attack", "Run", "attack", "run"]
 

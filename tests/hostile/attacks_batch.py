@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import qualscore
-from qualscore import batch
+from qualscore.batch import runner as batch
 
 from . import ROOT, attack, run
 

@@ -1,4 +1,4 @@
-"""Renderers: turn a :class:`~qualscore.trace.Result` into words, tables and documents.
+"""Renderers: turn a :class:`~qualscore.scoring.trace.Result` into words, tables and documents.
 
-Only this package and :mod:`qualscore.cli` import rich.
+Only this package and :mod:`qualscore.cli.app` import rich.
 """

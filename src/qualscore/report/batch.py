@@ -20,11 +20,22 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from .._version import __version__
-from ..batch import Cell, Outcome, Ranked, Row, ranking
-from ..loader import RuleSet
-from ..words import fmt, words
-from .safe import csv_text, formula_like, plain, sheet_text
+from qualscore._version import __version__
+from qualscore.batch.runner import (
+    Cell,
+    Outcome,
+    Ranked,
+    Row,
+    ranking,
+)
+from qualscore.report.safe import (
+    csv_text,
+    formula_like,
+    plain,
+    sheet_text,
+)
+from qualscore.ruleset.loader import RuleSet
+from qualscore.scoring.words import fmt, words
 
 __all__ = ["BatchReport", "build", "render_terminal", "to_csv", "to_html", "to_json", "to_xlsx"]
 
@@ -59,7 +70,7 @@ class BatchReport:
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
-        from .compare import signed
+        from qualscore.report.compare import signed
 
         found = (self.previous or {}).get(r.name)
         if found is None:
@@ -354,7 +365,7 @@ def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
     texts_as_text(book)
     out = io.BytesIO()
     book.save(out)
-    return _stable_zip(out.getvalue())
+    return stable_zip(out.getvalue())
 
 
 def _xlsx_line(report: BatchReport, r: Ranked, w: dict[str, str]) -> list[Any]:
@@ -478,7 +489,7 @@ def texts_as_text(book: Any) -> None:
                         cell.quotePrefix = True
 
 
-def _stable_zip(data: bytes) -> bytes:
+def stable_zip(data: bytes) -> bytes:
     """Rewrite a workbook with fixed timestamps, so the same report gives the same bytes."""
     import re
     import zipfile
@@ -498,7 +509,7 @@ def _stable_zip(data: bytes) -> bytes:
 
 def to_html(report: BatchReport) -> str:
     """The ranking, the completion matrix and the entities not scored, styled like the report."""
-    from .html import _CSS
+    from qualscore.report.html import CSS
 
     w = words(report.language)
     grouped = any(r.row.group is not None for r in report.ranked)
@@ -534,7 +545,7 @@ def to_html(report: BatchReport) -> str:
     parts = [
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(report.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>",
+        f"<title>{escape(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>",
         f"<h1>{escape(report.title)}</h1>",
         f'<p class="muted">{escape(TIE_RULE.get(report.language, TIE_RULE["en"]))}</p>',
         (

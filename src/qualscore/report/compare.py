@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..errors import Problem, SourceError
-from ..trace import Result
-from ..words import fmt, words
+from qualscore.errors import Problem, SourceError
+from qualscore.scoring.trace import Result
+from qualscore.scoring.words import fmt, words
 
 __all__ = ["Comparison", "Previous", "compare", "load", "signed"]
 

@@ -10,8 +10,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ..scoring.shapes._common import changes
-from ..trace import (
+from qualscore.analyst.analysis import departments, headroom, sentence
+from qualscore.report.compare import Comparison
+from qualscore.scoring.explain import explain, places_of
+from qualscore.scoring.shapes._common import changes
+from qualscore.scoring.trace import (
     CasesTrace,
     DeductionsTrace,
     FormulaTrace,
@@ -24,11 +27,8 @@ from ..trace import (
     TargetTrace,
     TiersTrace,
 )
-from ..words import fmt
-from ..working import work
-from .analysis import departments, headroom, sentence
-from .compare import Comparison
-from .explain import explain, places_of
+from qualscore.scoring.words import fmt
+from qualscore.scoring.working import work
 
 __all__ = ["to_data", "to_json"]
 

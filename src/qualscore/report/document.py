@@ -13,10 +13,15 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from ..trace import Input, ItemResult, NodeResult, Result
-from ..words import fmt, words
-from .analysis import departments, next_step
-from .explain import explain, value_text
+from qualscore.analyst.analysis import departments, next_step
+from qualscore.scoring.explain import explain, value_text
+from qualscore.scoring.trace import (
+    Input,
+    ItemResult,
+    NodeResult,
+    Result,
+)
+from qualscore.scoring.words import fmt, words
 
 __all__ = ["Document", "Explanation", "build", "report_date"]
 

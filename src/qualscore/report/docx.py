@@ -23,10 +23,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from ..trace import Result
-from .compare import Comparison, headline, lines
-from .document import Document, build
-from .safe import sheet_text
+from qualscore.report.compare import Comparison, headline, lines
+from qualscore.report.document import Document, build
+from qualscore.report.safe import sheet_text
+from qualscore.scoring.trace import Result
 
 __all__ = ["to_docx"]
 

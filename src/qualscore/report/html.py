@@ -11,16 +11,21 @@ from decimal import Decimal
 from html import escape
 from importlib.resources import files
 
-from ..trace import ItemResult, NodeResult, Result
-from ..words import fmt, words
-from .analysis import departments, fmt_gain, headroom, next_step
-from .compare import Comparison, headline, lines
-from .document import Document, build, input_text
-from .explain import explain, max_text
+from qualscore.analyst.analysis import (
+    departments,
+    fmt_gain,
+    headroom,
+    next_step,
+)
+from qualscore.report.compare import Comparison, headline, lines
+from qualscore.report.document import Document, build, input_text
+from qualscore.scoring.explain import explain, max_text
+from qualscore.scoring.trace import ItemResult, NodeResult, Result
+from qualscore.scoring.words import fmt, words
 
 __all__ = ["to_html"]
 
-_CSS = (files(__package__) / "report.css").read_text(encoding="utf-8")
+CSS = (files(__package__) / "report.css").read_text(encoding="utf-8")
 
 _SCRIPT = (
     "window.addEventListener('beforeprint', function () {"
@@ -66,7 +71,7 @@ def to_html(
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(_title(result))}</title>\n<style>{_CSS}\n{print_css}</style>\n"
+        f"<title>{escape(_title(result))}</title>\n<style>{CSS}\n{print_css}</style>\n"
         "</head>\n<body>\n"
         + "\n".join(body)
         + f"\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"

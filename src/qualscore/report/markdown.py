@@ -7,13 +7,13 @@ run a script in a Markdown viewer nor start a heading of its own.
 
 from __future__ import annotations
 
-from ..trace import ItemResult, NodeResult, Result
-from ..words import fmt, words
-from .analysis import departments, headroom, sentence
-from .compare import Comparison, headline, lines
-from .document import input_text
-from .explain import max_text
-from .safe import md
+from qualscore.analyst.analysis import departments, headroom, sentence
+from qualscore.report.compare import Comparison, headline, lines
+from qualscore.report.document import input_text
+from qualscore.report.safe import md
+from qualscore.scoring.explain import max_text
+from qualscore.scoring.trace import ItemResult, NodeResult, Result
+from qualscore.scoring.words import fmt, words
 
 __all__ = ["to_markdown"]
 

@@ -12,12 +12,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..trace import ItemResult, NodeResult, Result
-from ..words import fmt, words
-from .analysis import departments, fmt_gain, headroom, next_step
-from .compare import Comparison, headline, lines
-from .explain import explain, max_text, value_text
-from .safe import plain
+from qualscore.analyst.analysis import (
+    departments,
+    fmt_gain,
+    headroom,
+    next_step,
+)
+from qualscore.report.compare import Comparison, headline, lines
+from qualscore.report.safe import plain
+from qualscore.scoring.explain import explain, max_text, value_text
+from qualscore.scoring.trace import ItemResult, NodeResult, Result
+from qualscore.scoring.words import fmt, words
 
 __all__ = ["render_departments", "render_headroom", "render_item", "render_table"]
 

@@ -1,7 +1,7 @@
 """The code generator's toolbox: names, constants, formulas, blocks of lines.
 
 Generated code is built from two things only: the checked syntax trees of the
-rule set's formulas (:mod:`qualscore.formula` has refused everything outside
+rule set's formulas (:mod:`qualscore.ruleset.formula` has refused everything outside
 its allowlist) and model values (numbers, indices, flags). Every identifier in
 it is made here: ``_k3`` for a constant, ``_f7`` for the value of the seventh
 declared fact, ``_t12`` for a temporary. Text from a rule or facts file never
@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..formula import Formula
+from qualscore.ruleset.formula import Formula
 
 if TYPE_CHECKING:
-    from ..model import Shape
+    from qualscore.ruleset.model import Shape
 
 __all__ = ["Gen", "Space"]
 
@@ -140,7 +140,7 @@ class Gen:
 
     def shape(self, shape: Shape, cap: str) -> tuple[str, str]:
         """Emit ``shape``: the local holding its value, and its record (text) when traced."""
-        from .shapes import module
+        from qualscore.scoring.shapes import module
 
         emitted: tuple[str, str] = module(shape.kind).emit(self, shape, cap)
         return emitted

@@ -8,7 +8,7 @@ writes two variants:
 - ``score``: the scores only (:class:`Scores`);
 - ``trace``: the same statements, also building compact records (tuples of
   numbers, flags and indices, no text) from which :meth:`Plan.result` makes a
-  :class:`~qualscore.trace.Result` whose trace objects are built on first read.
+  :class:`~qualscore.scoring.trace.Result` whose trace objects are built on first read.
 
 Each shape's code comes from its module in :mod:`qualscore.scoring.shapes`; an
 item adds what every item does: a blank target (the item does not apply), the
@@ -26,16 +26,30 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decima
 from functools import partial
 from typing import Any
 
-from .._gc import collector_paused
-from .._version import __version__
-from ..formula import Formula, Value
-from ..loader import RuleSet, item_bounds, node_bounds
-from ..model import Bonus, Category, FactDecl, Indicator, Item, Shape
-from ..trace import Input, ItemResult, NodeResult, Result, ShapeTrace, VetoResult
-from ..words import words
-from . import runtime
-from .gen import Gen, Space
-from .shapes import module
+from qualscore._gc import collector_paused
+from qualscore._version import __version__
+from qualscore.ruleset.formula import Formula, Value
+from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds
+from qualscore.ruleset.model import (
+    Bonus,
+    Category,
+    FactDecl,
+    Indicator,
+    Item,
+    Shape,
+)
+from qualscore.scoring import runtime
+from qualscore.scoring.gen import Gen, Space
+from qualscore.scoring.shapes import module
+from qualscore.scoring.trace import (
+    Input,
+    ItemResult,
+    NodeResult,
+    Result,
+    ShapeTrace,
+    VetoResult,
+)
+from qualscore.scoring.words import words
 
 __all__ = [
     "MODES",
@@ -447,7 +461,7 @@ class _Static:
     def bands(self, shape: Any) -> Any:
         found = self._bands.get(id(shape))
         if found is None:
-            from .shapes.tiers import band_traces
+            from qualscore.scoring.shapes.tiers import band_traces
 
             found = self._bands[id(shape)] = band_traces(shape)
         return found
@@ -455,7 +469,7 @@ class _Static:
     def labels(self, shape: Any) -> Any:
         found = self._labels.get(id(shape))
         if found is None:
-            from .shapes.cases import labels
+            from qualscore.scoring.shapes.cases import labels
 
             found = self._labels[id(shape)] = labels(shape)
         return found

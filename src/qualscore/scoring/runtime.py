@@ -1,7 +1,7 @@
 """What generated code may call: the formula operators, and the one way a rule fails.
 
-The operators are :mod:`qualscore.formula`'s own (its private decimal
-context, the :data:`~qualscore.formula.MAX_RESULT` limit, a division by zero
+The operators are :mod:`qualscore.ruleset.formula`'s own (its private decimal
+context, the :data:`~qualscore.ruleset.formula.MAX_RESULT` limit, a division by zero
 named as such), so generated code computes exactly what a formula computes.
 The namespace has no builtins: only these names and the rule set's constants.
 """
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from ..errors import EvaluationError
-from ..formula import _FUNCTIONS, _OPERATORS, Formula
+from qualscore.errors import EvaluationError
+from qualscore.ruleset.formula import FUNCTIONS, OPERATORS, Formula
 
 __all__ = ["ERRORS", "failure", "helpers", "reason"]
 
@@ -43,18 +43,18 @@ def failure(table: Sequence[tuple[str, Formula]], index: int, exc: BaseException
 def helpers() -> dict[str, Any]:
     """The helper names of a fresh namespace (``_fail`` is bound once the table is known)."""
     return {
-        "_add": _OPERATORS[ast.Add],
-        "_sub": _OPERATORS[ast.Sub],
-        "_mul": _OPERATORS[ast.Mult],
-        "_div": _OPERATORS[ast.Div],
-        "_neg": _OPERATORS[ast.USub],
-        "_pos": _OPERATORS[ast.UAdd],
-        "_min": _FUNCTIONS["min"][2],
-        "_max": _FUNCTIONS["max"][2],
-        "_abs": _FUNCTIONS["abs"][2],
-        "_ceil": _FUNCTIONS["ceil"][2],
-        "_floor": _FUNCTIONS["floor"][2],
-        "_round": _FUNCTIONS["round_half_up"][2],
+        "_add": OPERATORS[ast.Add],
+        "_sub": OPERATORS[ast.Sub],
+        "_mul": OPERATORS[ast.Mult],
+        "_div": OPERATORS[ast.Div],
+        "_neg": OPERATORS[ast.USub],
+        "_pos": OPERATORS[ast.UAdd],
+        "_min": FUNCTIONS["min"][2],
+        "_max": FUNCTIONS["max"][2],
+        "_abs": FUNCTIONS["abs"][2],
+        "_ceil": FUNCTIONS["ceil"][2],
+        "_floor": FUNCTIONS["floor"][2],
+        "_round": FUNCTIONS["round_half_up"][2],
         "_E": ERRORS,
         "_Z": Decimal(0),
         "_CEIL": ROUND_CEILING,

@@ -3,7 +3,8 @@
 A shape module holds everything about its shape (see ``docs/extending.md``):
 
 - ``KIND``, ``MODEL``, ``TRACE``: its ``kind`` in rule files, its pydantic
-  model (in :mod:`qualscore.model`) and its trace record (in :mod:`qualscore.trace`);
+  model (in :mod:`qualscore.ruleset.model`) and its trace record
+  (in :mod:`qualscore.scoring.trace`);
 - ``formulas(shape)``: the expressions it reads, in the order written (an
   item's inputs); ``owners(shape, part)``: each with the part that answers
   for it (the departments the facts template lists a fact under);
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from . import cases, deductions, formula, judged, parts, target, tiers
+from qualscore.scoring.shapes import cases, deductions, formula, judged, parts, target, tiers
 
 __all__ = ["PARTS", "REGISTRY", "module", "module_of_trace"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ...formula import Value
-from ...trace import Input
-from ...words import fmt
+from qualscore.ruleset.formula import Value
+from qualscore.scoring.trace import Input
+from qualscore.scoring.words import fmt
 
 __all__ = ["Loc", "pts", "subject", "value_text"]
 
@@ -42,7 +42,7 @@ def worked(
 
     ``None`` when ``expr`` is a single fact (its value is in the inputs) or cannot be worked.
     """
-    from ...working import work
+    from qualscore.scoring.working import work
 
     if any(i.key == expr for i in inputs):
         return None
@@ -64,7 +64,7 @@ def explain_shape(
     """
     import inspect
 
-    from . import module_of_trace
+    from qualscore.scoring.shapes import module_of_trace
 
     explain = module_of_trace(trace).explain
     if "places" in inspect.signature(explain).parameters:
@@ -107,6 +107,6 @@ def chain(steps: tuple[str, ...], language: str) -> str:
 
 def number(value: Decimal, places: int) -> str:
     """A derived number as shown: at most ``places`` decimals, ``≈`` when rounded for display."""
-    from ...working import number_text
+    from qualscore.scoring.working import number_text
 
     return number_text(value, places)

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ...formula import Formula
-from ...model import CasesShape, Part
-from ...trace import CasesTrace, Input
-from ...words import fmt
-from ..gen import Gen
-from ._common import Loc, changes, worked
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.model import CasesShape, Part
+from qualscore.scoring.gen import Gen
+from qualscore.scoring.shapes._common import Loc, changes, worked
+from qualscore.scoring.trace import CasesTrace, Input
+from qualscore.scoring.words import fmt
 
 __all__ = [
     "KIND",

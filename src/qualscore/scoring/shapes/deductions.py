@@ -6,12 +6,18 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, Literal
 
-from ...formula import Formula
-from ...model import DeductionsShape, Part, Step
-from ...trace import DeductionsTrace, Input, StepTrace
-from ...words import fmt
-from ..gen import Gen
-from ._common import Loc, number, pts, subject, worked
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.model import DeductionsShape, Part, Step
+from qualscore.scoring.gen import Gen
+from qualscore.scoring.shapes._common import (
+    Loc,
+    number,
+    pts,
+    subject,
+    worked,
+)
+from qualscore.scoring.trace import DeductionsTrace, Input, StepTrace
+from qualscore.scoring.words import fmt
 
 __all__ = [
     "KIND",

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ...formula import Formula
-from ...model import FormulaShape, Part
-from ...trace import FormulaTrace, Input
-from ..gen import Gen
-from ._common import Loc, number, worked
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.model import FormulaShape, Part
+from qualscore.scoring.gen import Gen
+from qualscore.scoring.shapes._common import Loc, number, worked
+from qualscore.scoring.trace import FormulaTrace, Input
 
 __all__ = [
     "KIND",

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ...formula import Formula
-from ...model import JudgedShape, Part
-from ...trace import Input, JudgedTrace
-from ...words import fmt
-from ..gen import Gen
-from ._common import Loc
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.model import JudgedShape, Part
+from qualscore.scoring.gen import Gen
+from qualscore.scoring.shapes._common import Loc
+from qualscore.scoring.trace import Input, JudgedTrace
+from qualscore.scoring.words import fmt
 
 __all__ = [
     "KIND",
@@ -41,7 +41,9 @@ TRACE = JudgedTrace
 
 def key(item_id: str) -> str:
     """The key of an item's judged score in the values the engine runs on."""
-    return f"judged:{item_id}"
+    from qualscore.facts.check import judged_key
+
+    return judged_key(item_id)
 
 
 def formulas(shape: JudgedShape) -> Iterator[Formula]:

@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ...formula import Formula
-from ...model import Part, PartsShape
-from ...trace import Input, PartsTrace, PartTrace
-from ...words import fmt
-from ..gen import Gen
-from ._common import Loc, explain_shape, pts, worked
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.model import Part, PartsShape
+from qualscore.scoring.gen import Gen
+from qualscore.scoring.shapes._common import (
+    Loc,
+    explain_shape,
+    pts,
+    worked,
+)
+from qualscore.scoring.trace import Input, PartsTrace, PartTrace
+from qualscore.scoring.words import fmt
 
 __all__ = [
     "KIND",
@@ -33,7 +38,7 @@ TRACE = PartsTrace
 
 def formulas(shape: PartsShape) -> Iterator[Formula]:
     """Each part's expression, nested shapes' included, in order."""
-    from . import module
+    from qualscore.scoring.shapes import module
 
     for part in shape.parts:
         for f in (part.when, part.each):
@@ -45,7 +50,7 @@ def formulas(shape: PartsShape) -> Iterator[Formula]:
 
 def owners(shape: PartsShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
     """Each expression with the part that answers for it: its own, a nested shape's included."""
-    from . import module
+    from qualscore.scoring.shapes import module
 
     for p in shape.parts:
         for f in (p.when, p.each):
@@ -129,7 +134,7 @@ def expand(
 
 def branches(shape: PartsShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     """Held and not held (``when``), counted and none (``each``), a nested shape's own."""
-    from . import module
+    from qualscore.scoring.shapes import module
 
     for i, part in enumerate(shape.parts):
         here = (*loc, "parts", i)
@@ -143,7 +148,7 @@ def branches(shape: PartsShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
 
 def reached(trace: PartsTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
     """Each part's outcome."""
-    from . import module_of_trace
+    from qualscore.scoring.shapes import module_of_trace
 
     for i, part in enumerate(trace.parts):
         here = (*loc, "parts", i)

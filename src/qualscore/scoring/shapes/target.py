@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ...formula import Formula
-from ...model import Part, TargetShape
-from ...trace import Input, TargetTrace
-from ...words import fmt, words
-from ..gen import Gen
-from ._common import Loc, number, subject, worked
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.model import Part, TargetShape
+from qualscore.scoring.gen import Gen
+from qualscore.scoring.shapes._common import (
+    Loc,
+    number,
+    subject,
+    worked,
+)
+from qualscore.scoring.trace import Input, TargetTrace
+from qualscore.scoring.words import fmt, words
 
 __all__ = [
     "KIND",

@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ...formula import Formula
-from ...model import Band, Part, TiersShape
-from ...trace import BandTrace, Input, TiersTrace
-from ...words import band_text, bounds_text, fmt
-from ..gen import Gen
-from ._common import Loc, number, subject, worked
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.model import Band, Part, TiersShape
+from qualscore.scoring.gen import Gen
+from qualscore.scoring.shapes._common import (
+    Loc,
+    number,
+    subject,
+    worked,
+)
+from qualscore.scoring.trace import BandTrace, Input, TiersTrace
+from qualscore.scoring.words import band_text, bounds_text, fmt
 
 __all__ = [
     "KIND",
@@ -98,7 +103,7 @@ def expand(
 
 def branches(shape: TiersShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     """Each band, and ``otherwise``."""
-    from ...lint_values import band_name
+    from qualscore.scoring.words import band_name
 
     for i, band in enumerate(shape.bands):
         yield (*loc, "bands", i), "matched", f"band {band_name(band)}"

@@ -1,0 +1,278 @@
+"""A new year in one command: ``qualscore new RULES_FROM RULES_TO --year 2019``.
+
+The rule set is copied whole — rule files, source text, notes, targets and its
+tests — with only the manifest's ``year`` and ``id`` changed (the old year in
+the id becomes the new one; an id without it gets ``-<year>``). Everything
+else is kept as it is, ready to edit: titles and texts that still name the old
+year are pointed out, not changed. The ``# yaml-language-server: $schema=``
+line of each file is re-pointed when the new folder is at another depth.
+
+Nothing is overwritten: a folder that exists is refused. The copy is made
+beside the new folder and renamed into place once it loads, so that a failure
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from qualscore.errors import Problem, SourceError
+from qualscore.ruleset.loader import MANIFEST, RuleSet, load_rules
+from qualscore.source import yamlfile as _yaml
+
+__all__ = ["command", "new_scheme", "new_year"]
+
+_EMPTY = {
+    "ruleset.yaml": """# yaml-language-server: $schema=../schema/ruleset.schema.json
+# A new scheme: fill in the title, then the facts and the categories.
+id: {id}
+title: {id}
+year: {year}
+language: zh
+rounding: {{places: 2, mode: half_up}}
+total_points: 10
+""",
+    "facts.yaml": """# yaml-language-server: $schema=../schema/facts.schema.json
+facts:
+  - {{key: plan_issued, type: bool, label: 工作方案已印发}}
+""",
+    "categories/1-category.yaml": "# yaml-language-server: "
+    + """$schema=../../schema/category.schema.json
+id: "一"
+title: 第一类
+points: 10
+items:
+  - id: "1"
+    title: 工作部署
+    points: 10
+    criteria: 工作方案印发的得10分，未印发的不得分。
+    departments: [责任单位]
+    score:
+      kind: parts
+      parts:
+        - {{label: 工作方案已印发, points: 10, when: plan_issued}}
+""",
+}
+"""An empty scheme that loads: one fact, one category, one item, ready to replace."""
+
+_SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)[ \t]*$", re.MULTILINE)
+_PLAIN = re.compile(r"[^\s#,\]}]+")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Copy ``RULES_FROM`` to ``RULES_TO`` for ``--year``; print what was done. Without
+    ``RULES_TO`` (``qualscore init``), start a new scheme (``--id``, ``--start empty|demo``)."""
+    if args.rules_to is None:
+        scheme_id = args.id or Path(args.rules_from).name
+        new = new_scheme(args.rules_from, scheme_id, args.year, args.start)
+        files = sum(1 for p in Path(args.rules_from).rglob("*") if p.is_file())
+        print(
+            f"{new.path}: new rule set {new.id} ({new.manifest.year}), "
+            f"{'from the demo' if args.start == 'demo' else 'empty'}: {files} files written",
+            file=out,
+        )
+        return 0
+    old, new = new_year(args.rules_from, args.rules_to, args.year)
+    files = sum(1 for p in Path(args.rules_to).rglob("*") if p.is_file())
+    kept = ", tests kept" if (Path(args.rules_to) / "tests").is_dir() else ""
+    print(
+        f"{new.path}: new rule set {new.id} ({new.manifest.year}) from "
+        f"{old.path}: {files} files copied{kept}",
+        file=out,
+    )
+    for note in _old_year_notes(old, new):
+        print(note, file=out)
+    return 0
+
+
+def new_scheme(target: str, scheme_id: str, year: int, start: str = "empty") -> RuleSet:
+    """Start a scheme in the new folder ``target``: an empty one, or a copy of the demo.
+
+    Raises:
+        SourceError: the folder exists, the id is not a valid one, or the year is out of range.
+    """
+    destination = Path(target)
+
+    def refuse(message: str) -> SourceError:
+        return SourceError([Problem(target, 0, 0, message)])
+
+    if destination.exists() or destination.is_symlink():
+        raise refuse("already exists; give a new folder (nothing was written)")
+    if not destination.parent.is_dir():
+        raise refuse(f"no such folder: {destination.parent}")
+    if not _ID.match(scheme_id):
+        raise refuse(f"--id {scheme_id!r}: letters, digits, '.', '_' and '-', up to 64")
+    if not 1900 <= year <= 2200:
+        raise refuse(f"--year {year} is not a year from 1900 to 2200")
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        copy = staging / destination.name
+        if start == "demo":
+            demo = Path(__file__).resolve().parents[3] / "examples" / "demo"
+            if not (demo / MANIFEST).is_file():
+                raise refuse("the demo scheme (examples/demo) is not here to copy")
+            shutil.copytree(demo, copy, symlinks=False)
+            _edit_manifest(load_rules(demo), copy / MANIFEST, scheme_id, year)
+            _repoint_schemas(demo, copy, destination)
+        else:
+            for name, text in _EMPTY.items():
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                (copy / name).write_text(text.format(id=scheme_id, year=year), encoding="utf-8")
+            _repoint_schemas(Path("rules") / "x", copy, destination)
+        os.rename(copy, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return load_rules(target)
+
+
+def new_year(source: str, target: str, year: int) -> tuple[RuleSet, RuleSet]:
+    """Copy the rule set in ``source`` to the new folder ``target`` for ``year``.
+
+    Returns:
+        The rule set copied, and the new one as loaded from ``target``.
+
+    Raises:
+        SourceError: the source does not load, the target exists, or the year is
+            not a new one.
+    """
+    old = load_rules(source)
+    destination = Path(target)
+    _refuse(old, Path(source), destination, year)
+    _refuse_special_files(Path(source))
+    new_id = _new_id(old.id, old.manifest.year, year)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise SourceError([Problem(target, 0, 0, f"cannot write: {reason}")]) from None
+    try:
+        copy = staging / destination.name
+        shutil.copytree(source, copy, symlinks=False)
+        _edit_manifest(old, copy / MANIFEST, new_id, year)
+        _repoint_schemas(Path(source), copy, destination)
+        os.rename(copy, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return old, load_rules(target)
+
+
+MAX_COPY_BYTES = 64 * 1024 * 1024
+"""Most bytes copied from a rule-set folder (its notes, tests and sources included)."""
+
+
+def _refuse_special_files(source: Path) -> None:
+    """Refuse a folder holding anything but folders and regular files, or too much.
+
+    A symbolic link is followed by a copy (a link to ``/dev/zero`` would fill the
+    disk), and a FIFO would block it: neither belongs in a rule set, so the copy
+    is refused before it starts, naming the entry.
+
+    Raises:
+        SourceError: a link, device, FIFO or socket in the folder, or more than
+            ``MAX_COPY_BYTES`` in all.
+    """
+    total = 0
+    for entry in sorted(source.rglob("*")):
+        mode = entry.lstat().st_mode
+        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+            message = f"{kind}; a rule-set folder is copied only with files and folders"
+            raise SourceError([Problem(str(entry), 0, 0, message)])
+        total += entry.lstat().st_size if stat.S_ISREG(mode) else 0
+        if total > MAX_COPY_BYTES:
+            limit = MAX_COPY_BYTES // 2**20
+            message = f"the folder holds more than {limit} MiB; nothing was copied"
+            raise SourceError([Problem(str(source), 0, 0, message)])
+
+
+def _refuse(old: RuleSet, source: Path, target: Path, year: int) -> None:
+    shown = str(target)
+
+    def refuse(message: str) -> SourceError:
+        return SourceError([Problem(shown, 0, 0, message)])
+
+    if target.exists() or target.is_symlink():
+        raise refuse("already exists; give a new folder (nothing was written)")
+    if not target.parent.is_dir():
+        raise refuse(f"no such folder: {target.parent}")
+    if target.resolve().is_relative_to(source.resolve()):
+        raise refuse(f"is inside {source}; give a folder outside it")
+    if year == old.manifest.year:
+        raise refuse(f"--year {year} is the year of {old.path} already")
+    if not 1900 <= year <= 2200:
+        raise refuse(f"--year {year} is not a year from 1900 to 2200")
+
+
+def _new_id(old_id: str, old_year: int, year: int) -> str:
+    new_id = old_id.replace(str(old_year), str(year)) if str(old_year) in old_id else None
+    if new_id is None or new_id == old_id:
+        new_id = f"{old_id}-{year}"
+    if not _ID.match(new_id):
+        raise SourceError([Problem(old_id, 0, 0, f"cannot make a valid id for {year}: {new_id!r}")])
+    return new_id
+
+
+def _edit_manifest(old: RuleSet, path: Path, new_id: str, year: int) -> None:
+    """Replace the values of ``id`` and ``year`` in place, keeping every comment and line."""
+    doc = old.documents[MANIFEST]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for key, value in (("year", str(year)), ("id", new_id)):
+        line, col = doc.marks[(key,)]
+        text = lines[line - 1]
+        rest = text[col - 1 :]
+        if rest[:1] in ("'", '"'):
+            end = rest.index(rest[0], 1) + 1
+            token, value = rest[:end], rest[0] + value + rest[0]
+        else:
+            match = _PLAIN.match(rest)
+            assert match is not None
+            token = match.group()
+        lines[line - 1] = text[: col - 1] + value + rest[len(token) :]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _repoint_schemas(source: Path, copy: Path, target: Path) -> None:
+    """Make each relative ``$schema=`` path right from the file's new place."""
+    for path in sorted(copy.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        found = _SCHEMA_LINE.search(text.split("\n", 1)[0])
+        if found is None or "://" in found.group(1) or Path(found.group(1)).is_absolute():
+            continue
+        relative = path.relative_to(copy)
+        schema = (source / relative).parent.resolve() / found.group(1)
+        if not schema.exists():
+            continue
+        moved = os.path.relpath(schema, (target / relative).parent.resolve())
+        line = f"# yaml-language-server: $schema={Path(moved).as_posix()}"
+        path.write_text(line + text[found.end() :], encoding="utf-8")
+
+
+def _old_year_notes(old: RuleSet, new: RuleSet) -> list[str]:
+    """Where the new rule set's title, and how many other lines, still name the old year."""
+    year = str(old.manifest.year)
+    notes = []
+    if year in new.manifest.title:
+        where = new.locate(MANIFEST, ("title",))
+        notes.append(f"{where}: note: the title still says {year}; edit it if it should not")
+    lines = sum(
+        1
+        for doc in new.documents.values()
+        for line in _yaml.read_text(Path(new.path) / _name(new, doc), doc.path).splitlines()
+        if year in line and not line.startswith("title:")
+    )
+    if lines:
+        other = "1 other line" if lines == 1 else f"{lines} other lines"
+        notes.append(f"{new.path}: note: {other} of the rule files name {year}")
+    return notes
+
+
+def _name(ruleset: RuleSet, doc: _yaml.Document) -> str:
+    return doc.path[len(ruleset.path) + 1 :]

@@ -1,0 +1,426 @@
+"""Test cases stored with a rule set, run like unit tests: ``qualscore test RULES``.
+
+A rule set's tests are YAML files, by default ``RULES/tests/*.yaml``::
+
+    base: facts/full-marks.yaml        # optional: a facts file, relative to this file
+    facts: {systemic_quality_incident: false}   # optional: over the base, for every case
+    cases:
+      - name: 19.1 at exactly 90% is the top band
+        facts: {national_spot_check_pass_rate: 90}   # over the base (or all facts)
+        expect: {"19.1": 1, "19": 10}                # item, indicator, category or bonus
+        total: 96                                    # optional
+        result: scored                               # optional: scored | vetoed
+      - name: more failing ports than ports is refused
+        facts: {first_class_ports: 1, first_class_ports_failing: 2}
+        error: 未在规定时限内达标                     # a refusal or failure with this text
+
+A case passes when every score it expects is exactly the engine's. A case
+whose facts are refused (without ``error``) is a mistake in the test file:
+its problems are printed as ``file:line:col: message`` and the run exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, Literal, TextIO
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
+
+from qualscore.analyst.coverage import (
+    Key,
+    branches,
+    missing,
+    percent,
+    reached,
+    unreachable,
+)
+from qualscore.errors import (
+    EvaluationError,
+    FactsError,
+    Problem,
+    SourceError,
+)
+from qualscore.facts.check import Facts, check_facts_document, load_facts
+from qualscore.ruleset.formula import Value
+from qualscore.ruleset.loader import RuleSet, load_rules
+from qualscore.ruleset.model import Indicator
+from qualscore.scoring.engine import evaluate
+from qualscore.scoring.trace import NodeResult, Result
+from qualscore.scoring.words import fmt
+from qualscore.source import yamlfile as _yaml
+
+__all__ = ["CaseFile", "RuleCase", "command", "load_suites", "run"]
+
+TESTS = "tests"
+
+Loc = tuple[str | int, ...]
+FactValue = Annotated[
+    Any, WithJsonSchema({"type": ["boolean", "number", "string", "null", "object"]})
+]  # an object: the ``judged`` block
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleCase(_Model):
+    """One case: facts, and the scores they must give (or the error they must raise)."""
+
+    name: Text
+    base: Text | None = None
+    facts: dict[str, FactValue] = {}
+    expect: dict[str, Decimal] = {}
+    total: Decimal | None = None
+    result: Literal["scored", "vetoed"] | None = None
+    grade: Text | None = None
+    error: Text | None = None
+
+    @model_validator(mode="after")
+    def _expects_something(self) -> RuleCase:
+        scores = (
+            bool(self.expect)
+            or self.total is not None
+            or self.result is not None
+            or self.grade is not None
+        )
+        if self.error is not None and scores:
+            raise ValueError("a case that expects an error expects no scores")
+        if self.error is None and not scores:
+            raise ValueError("a case must expect something: expect, total, result or error")
+        return self
+
+
+class CaseFile(_Model):
+    """A file of cases, with a base facts file and facts shared by its cases."""
+
+    base: Text | None = None
+    facts: dict[str, FactValue] = {}
+    cases: tuple[RuleCase, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One test file, read and checked against the rule set."""
+
+    doc: _yaml.Document
+    spec: CaseFile
+    folder: Path
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An expectation that did not hold."""
+
+    where: str
+    case: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: FAIL {self.case}: {self.message}"
+
+
+@dataclass
+class Report:
+    """What a run found."""
+
+    cases: int = 0
+    refused: int = 0
+    failed: set[tuple[str, str]] = field(default_factory=set)
+    failures: list[Failure] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    hit: set[Key] = field(default_factory=set)
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def load_suites(ruleset: RuleSet, paths: list[str]) -> list[Suite]:
+    """Read and check the test files in ``paths`` (files, or folders of ``*.yaml``).
+
+    Raises:
+        SourceError: every problem in every file, each with its place.
+    """
+    problems: list[Problem] = []
+    files: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        found = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        if not found or (not path.is_dir() and not path.exists()):
+            what = "no test files (*.yaml)" if path.is_dir() else "no such file or folder"
+            problems.append(Problem(given.rstrip("/"), 0, 0, what))
+        files.extend(f for f in found if f.exists())
+    suites = []
+    for file in files:
+        try:
+            doc = _yaml.load(file)
+        except SourceError as exc:
+            problems.extend(exc.problems)
+            continue
+        suite = _suite(ruleset, doc, file.parent, problems)
+        if suite is not None:
+            suites.append(suite)
+    if problems:
+        raise SourceError(problems)
+    return suites
+
+
+def _suite(
+    ruleset: RuleSet, doc: _yaml.Document, folder: Path, problems: list[Problem]
+) -> Suite | None:
+    if not isinstance(doc.data, dict):
+        problems.append(doc.problem((), "a test file must be a mapping with 'cases'"))
+        return None
+    try:
+        spec = CaseFile.model_validate(doc.data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        # A list whose elements failed is also reported "too short": keep only the cause.
+        locs = [tuple(e["loc"]) for e in errors]
+        problems.extend(
+            _problem(doc, e)
+            for e in errors
+            if not (
+                e["type"] == "too_short"
+                and any(
+                    c[: len(e["loc"])] == tuple(e["loc"]) and c != tuple(e["loc"]) for c in locs
+                )
+            )
+        )
+        return None
+    known = _node_ids(ruleset)
+    seen: dict[str, int] = {}
+    for i, case in enumerate(spec.cases):
+        if case.name in seen:
+            first = seen[case.name]
+            message = f"cases[{i}].name: case {case.name!r} is named twice (first: cases[{first}])"
+            problems.append(doc.problem(("cases", i, "name"), message))
+        seen.setdefault(case.name, i)
+        for key in case.expect:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                message = f"cases[{i}].expect: no item, indicator or category {key!r}{hint}"
+                problems.append(doc.problem(("cases", i, "expect", key), message, key=True))
+    return Suite(doc, spec, folder)
+
+
+def _node_ids(ruleset: RuleSet) -> list[str]:
+    ids = []
+    for category in ruleset.categories:
+        ids.append(category.id)
+        for child in category.items:
+            ids.append(child.id)
+            if isinstance(child, Indicator):
+                ids.extend(i.id for i in child.items)
+    return ids + (["bonus"] if ruleset.manifest.bonus is not None else [])
+
+
+def _problem(doc: _yaml.Document, error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        names = sorted({*CaseFile.model_fields, *RuleCase.model_fields})
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return _at(doc, loc, f"unknown key {loc[-1]!r}{hint}", key=True)
+    if error["type"] == "missing":
+        return _at(doc, loc[:-1], f"missing key {loc[-1]!r}")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return _at(doc, loc, message[:1].lower() + message[1:])
+
+
+def _at(doc: _yaml.Document, loc: tuple[Any, ...], message: str, *, key: bool = False) -> Problem:
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return doc.problem(loc, f"{path}: {message}" if path else message, key=key)
+
+
+# --- running ------------------------------------------------------------------------
+
+
+def run(ruleset: RuleSet, suites: list[Suite]) -> Report:
+    """Run every case of every suite; collect failures, refusals and the branches reached."""
+    report = Report()
+    bases: dict[Path, Facts] = {}
+    for suite in suites:
+        for i, case in enumerate(suite.spec.cases):
+            report.cases += 1
+            _run_case(ruleset, suite, i, case, bases, report)
+    return report
+
+
+def _run_case(
+    ruleset: RuleSet, suite: Suite, i: int, case: RuleCase, bases: dict[Path, Facts], report: Report
+) -> None:
+    doc, here = suite.doc, ("cases", i)
+    try:
+        result = evaluate(ruleset, _facts(ruleset, suite, i, case, bases))
+    except (FactsError, EvaluationError) as exc:
+        text = str(exc)
+        if case.error is not None and case.error in text:
+            return
+        if case.error is None and isinstance(exc, FactsError):
+            report.errors.extend(exc.problems)
+            report.refused += 1
+        elif case.error is None:
+            _fail(report, doc, here, case.name, f"scoring failed: {text}")
+        else:
+            got = " / ".join(text.splitlines())
+            _fail(
+                report,
+                doc,
+                (*here, "error"),
+                case.name,
+                f"expected an error with {case.error!r}, got: {got}",
+            )
+        return
+    if case.error is not None:
+        message = f"expected an error with {case.error!r}, but the facts were scored"
+        _fail(report, doc, (*here, "error"), case.name, message)
+        return
+    report.hit |= reached(ruleset, result)
+    _compare(report, suite, i, case, result)
+
+
+def _compare(report: Report, suite: Suite, i: int, case: RuleCase, result: Result) -> None:
+    doc, here = suite.doc, ("cases", i)
+    scores = _scores(result)
+    for key, want in case.expect.items():
+        if key not in scores:
+            message = f"{key}: not scored for this entity (it does not apply to it)"
+            _fail(report, doc, (*here, "expect", key), case.name, message)
+        elif scores[key] != want:
+            message = f"{_name(result, key)}: expected {fmt(want)}, got {fmt(scores[key])}"
+            _fail(report, doc, (*here, "expect", key), case.name, message)
+    if case.total is not None and case.total != result.total:
+        message = f"total: expected {fmt(case.total)}, got {fmt(result.total)}"
+        _fail(report, doc, (*here, "total"), case.name, message)
+    if case.result is not None and case.result != result.result:
+        message = f"result: expected {case.result}, got {result.result}"
+        _fail(report, doc, (*here, "result"), case.name, message)
+    if case.grade is not None and case.grade != result.grade:
+        message = f"grade: expected {case.grade}, got {result.grade}"
+        _fail(report, doc, (*here, "grade"), case.name, message)
+
+
+def _fail(report: Report, doc: _yaml.Document, loc: Loc, case: str, message: str) -> None:
+    line, col = doc.where(loc)
+    report.failures.append(Failure(f"{doc.path}:{line}:{col}", case, message))
+    report.failed.add((doc.path, case))
+
+
+def _facts(
+    ruleset: RuleSet, suite: Suite, i: int, case: RuleCase, bases: dict[Path, Facts]
+) -> Facts:
+    """The case's facts: its base file's, then the file's shared facts, then its own.
+
+    Each value is placed, for a message about it, where the test file gives it
+    (a base file's values at the ``base:`` line).
+    """
+    doc = suite.doc
+    base = case.base if case.base is not None else suite.spec.base
+    data: dict[str, Value] = {}
+    marks: dict[Loc, tuple[int, int]] = {(): doc.where(("cases", i))}
+    keys: dict[Loc, tuple[int, int]] = {}
+    if base is not None:
+        path = (suite.folder / base).resolve()
+        if path not in bases:
+            bases[path] = load_facts(ruleset, suite.folder / base)
+        data.update(bases[path].values)
+        data.update(bases[path].reserved)
+        at = doc.where(("cases", i, "base") if case.base is not None else ("base",))
+        marks.update({(k,): at for k in data})
+        keys.update({(k,): at for k in data})
+    for loc, given in ((("facts",), suite.spec.facts), (("cases", i, "facts"), case.facts)):
+        judged = data.get("judged")
+        data.update(given)
+        if isinstance(judged, dict) and isinstance(given.get("judged"), dict):
+            data["judged"] = {**judged, **given["judged"]}  # a case judges some items anew
+        marks.update({(k,): doc.where((*loc, k)) for k in given})
+        keys.update({(k,): doc.where((*loc, k), key=True) for k in given})
+    return check_facts_document(ruleset, data, _yaml.Document(doc.path, data, marks, keys))
+
+
+def _scores(result: Result) -> dict[str, Decimal]:
+    scores: dict[str, Decimal] = {}
+
+    def walk(node: NodeResult) -> None:
+        scores[node.id] = node.score
+        for child in node.children:
+            if isinstance(child, NodeResult):
+                walk(child)
+            else:
+                scores[child.id] = child.score
+
+    for category in result.categories:
+        walk(category)
+    if result.bonus is not None:
+        scores["bonus"] = result.bonus.score
+    return scores
+
+
+def _name(result: Result, key: str) -> str:
+    for category in result.categories:
+        if category.id == key:
+            return f"category {key}"
+        for child in category.children:
+            if child.id == key and isinstance(child, NodeResult):
+                return f"indicator {key}"
+    return "bonus" if key == "bonus" else f"item {key}"
+
+
+# --- the command --------------------------------------------------------------------
+
+
+def min_coverage(text: str) -> Decimal:
+    """``--min-coverage``: a percentage from 0 to 100."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be a percentage from 0 to 100, not {text}")
+    return value
+
+
+def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``qualscore test RULES [TESTS...] [--min-coverage P]``: 0 pass, 1 fail, 2 user error."""
+    ruleset = load_rules(args.rules)
+    suites = load_suites(ruleset, args.tests or [f"{ruleset.path}/{TESTS}"])
+    report = run(ruleset, suites)
+    for problem in sorted(set(report.errors)):
+        print(problem, file=err)
+    for failure in report.failures:
+        print(failure, file=out)
+    every = branches(ruleset)
+    if report.refused:  # coverage of a partial run would mislead
+        _summary(ruleset, report, out)
+        refused = "1 case" if report.refused == 1 else f"{report.refused} cases"
+        print(f"coverage: not measured ({refused} refused)", file=out)
+        return 2
+    for branch in missing(every, report.hit):
+        print(branch, file=out)
+    for branch, why in unreachable(ruleset):
+        print(f"{branch.location}: unreachable, not counted: {branch.node}: "
+              f"{branch.description}: {why}", file=out)  # fmt: skip
+    _summary(ruleset, report, out)
+    hit = sum(1 for b in every if b.key in report.hit)
+    share = percent(hit, len(every))
+    print(f"coverage: {fmt(share)}% ({hit} of {len(every)} branches reached)", file=out)
+    below = args.min_coverage is not None and hit * 100 < args.min_coverage * len(every)
+    if below:
+        print(f"coverage {fmt(share)}% is below the minimum of {fmt(args.min_coverage)}%", file=out)
+    return 1 if report.failed or below else 0
+
+
+def _summary(ruleset: RuleSet, report: Report, out: TextIO) -> None:
+    failed = len(report.failed)
+    passed = report.cases - failed - report.refused
+    refused = f", {report.refused} refused" if report.refused else ""
+    print(
+        f"{ruleset.path}: {report.cases} cases, {passed} passed, {failed} failed{refused}",
+        file=out,
+    )

@@ -1,0 +1,1 @@
+"""Many entities: reading them, scoring them in worker processes, ranking."""

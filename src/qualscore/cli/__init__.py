@@ -1,0 +1,4 @@
+"""The command line: main(argv) -> int and one module per subcommand."""
+from qualscore.cli.app import main
+
+__all__ = ["main"]

@@ -1,0 +1,314 @@
+"""``qualscore batch``: stream entities through the scorer into a report.
+
+To CSV the batch streams end to end: rows are written to a scratch file as
+they come and only each entity's sort key is kept, so memory does not grow
+with the rows' width; the ranked file is then written in one pass and renamed
+into place. The other formats gather the (compact) rows first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar, TextIO
+
+from qualscore.batch.runner import (
+    Entity,
+    Outcome,
+    iter_entities,
+    rank_key,
+    score_stream,
+    shown,
+    target_items,
+    workers,
+)
+from qualscore.errors import Problem
+from qualscore.report import batch as writers
+from qualscore.ruleset.loader import load_rules
+from qualscore.source.files import check_output, write_atomic, write_atomic_chunks
+
+__all__ = ["run"]
+
+FORMATS = (".json", ".csv", ".xlsx", ".html")
+EXIT_TERMINATED = 143
+"""SIGTERM, as a shell reports a process ended by it (128 + 15)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the batch stops like on Ctrl-C."""
+
+
+def run(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    progress: Callable[[int | None, TextIO, bool], Any],
+    console: Callable[[TextIO], Any],
+) -> int:
+    """Score ``args.inputs`` against ``args.rules``; return the exit code.
+
+    Exit 0 when every entity was scored, 1 when some could not be (each told
+    with its file and row), 2 when none could, 143 on SIGTERM (the worker
+    processes ended, no output file left behind). Ctrl-C raises
+    KeyboardInterrupt, the workers ended likewise.
+
+    Raises:
+        SourceError: the rule set or the target table cannot be read.
+    """
+    try:
+        with _sigterm_interrupts():
+            return _run(args, out, err, progress, console)
+    except Terminated:
+        print("qualscore: terminated", file=err)
+        return EXIT_TERMINATED
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While inside, SIGTERM raises :class:`Terminated` (only the main thread can catch it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    progress: Callable[[int | None, TextIO, bool], Any],
+    console: Callable[[TextIO], Any],
+) -> int:
+    ruleset = load_rules(args.rules)
+    jobs = workers(args.jobs)
+    if jobs < args.jobs:
+        print(f"qualscore: note: --jobs {args.jobs}: {jobs} processes, one per CPU", file=err)
+    suffix = Path(args.out).suffix.lower() if args.out else ""
+    if args.out and suffix not in FORMATS:
+        print(
+            shown(
+                f"{args.out}: unknown output format {suffix!r} (use .json, .csv, .xlsx or .html)"
+            ),
+            file=err,
+        )
+        return 2
+    targets = args.targets
+    if targets is None and (Path(args.rules) / "targets.yaml").is_file():
+        targets = str(Path(args.rules) / "targets.yaml")
+    if args.out:  # before any scoring: --out naming an input is refused, not written over
+        check_output(args.out, [args.rules, *args.inputs, *([targets] if targets else [])])
+    tally = {"failed": 0, "scored": 0}
+
+    def entities() -> Iterator[Entity]:
+        for found in iter_entities(args.inputs):
+            if isinstance(found, Problem):
+                print(shown(str(found)), file=err)
+                tally["failed"] += 1
+            else:
+                yield found
+
+    language = args.lang or ruleset.manifest.language
+    ids = target_items(ruleset)
+    per_entity = None
+    if getattr(args, "per_entity", None):
+        if args.per_entity_format == "pdf":
+            from qualscore.report.pdf import find_browser
+
+            if find_browser() is None:
+                print("qualscore: --per-entity-format pdf needs Chromium (install the "
+                      "'chromium' package)", file=err)  # fmt: skip
+                return 2
+        per_entity = _PerEntity(args, language)
+    with progress(_count(args.inputs), err, args.quiet) as advance:
+        stream = _counted(
+            score_stream(
+                args.rules,
+                entities(),
+                targets_path=targets,
+                jobs=jobs,
+                detail=suffix == ".xlsx",
+                keep=per_entity is not None,
+            ),
+            tally,
+            err,
+            advance,
+            per_entity,
+        )
+        if suffix == ".csv":
+            extra = writers.extra_columns(ruleset)
+            _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids), extra)
+            outcomes: list[Outcome] = []
+        else:
+            outcomes = list(stream)
+    if not tally["scored"]:
+        return 2  # nothing could be scored: a user error, nothing to rank or write
+    if suffix != ".csv":
+        previous = None
+        if getattr(args, "compare", None):
+            from qualscore.report.compare import load
+
+            last = load(args.compare)
+            previous = {name: (t, rank) for name, (t, rank, _) in last.entities.items()}
+        report = writers.build(ruleset, outcomes, ids, language, previous)
+        if suffix:
+            with writing_status(err, args.out, language, args.quiet):
+                if suffix == ".xlsx":
+                    from qualscore.report.document import report_date
+
+                    write_atomic(args.out, writers.to_xlsx(report, report_date(None)))
+                else:
+                    render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
+                    write_atomic(args.out, render(report))
+        else:
+            writers.render_terminal(report, console(out))
+    if tally["failed"]:
+        print(
+            f"qualscore: {tally['scored']} scored, {tally['failed']} could not be scored", file=err
+        )
+    if err.isatty() and not args.quiet:  # the last line on a terminal: what was written
+        from qualscore.scoring.words import words
+
+        done = words(language)["written"]
+        if per_entity is not None:
+            n = len(per_entity.used)
+            print(shown(f"qualscore: {done} {args.per_entity} ({n})"), file=err)
+        if args.out:
+            print(shown(f"qualscore: {done} {args.out}"), file=err)
+    return 1 if tally["failed"] else 0
+
+
+def _count(inputs: list[str]) -> int | None:
+    """How many entities the inputs name, when that is cheap (no tables to read)."""
+    if any(Path(i).suffix.lower() in (".csv", ".xlsx") for i in inputs):
+        return None
+    return sum(1 for found in iter_entities(inputs) if not isinstance(found, Problem))
+
+
+@contextlib.contextmanager
+def writing_status(err: TextIO, path: str, language: str, quiet: bool) -> Iterator[None]:
+    """A spinner naming the file being written, on a terminal only."""
+    if quiet or not err.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    from qualscore.report.safe import plain, width
+    from qualscore.scoring.words import words
+
+    console = Console(file=err, width=width(err))
+    with console.status(plain(shown(f"{words(language)['writing']} {path}"))):
+        yield
+
+
+class _PerEntity:
+    """Writes one report per scored entity into a folder, named after the entity."""
+
+    SUFFIX: ClassVar[dict[str, str]] = {
+        "html": ".html", "markdown": ".md", "json": ".json", "docx": ".docx", "pdf": ".pdf",
+    }  # fmt: skip
+
+    def __init__(self, args: argparse.Namespace, language: str) -> None:
+        from qualscore.report.document import report_date
+
+        self.folder = Path(args.per_entity)
+        self.format = args.per_entity_format
+        self.language = language
+        self.day = report_date(None)
+        self.used: set[str] = set()
+        self.inputs = [args.rules, *args.inputs]
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def name(self, entity: str) -> str:
+        """A file name from the entity's name: no separators, control characters or dots first."""
+        base = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 or ord(c) == 127 else c
+                       for c in shown(entity)).lstrip(".") or "entity"  # fmt: skip
+        base = base[:100]
+        name, n = base, 1
+        while name.casefold() in self.used:
+            n += 1
+            name = f"{base}-{n}"
+        self.used.add(name.casefold())
+        return name + self.SUFFIX[self.format]
+
+    def write(self, outcome: Outcome) -> None:
+        import dataclasses
+
+        from qualscore.cli.app import render_document
+
+        assert outcome.result is not None
+        result = outcome.result
+        if result.entity is None:
+            result = dataclasses.replace(result, entity=outcome.entity.name)
+        document = render_document(self.format, result, self.language, day=self.day)
+        target = self.folder / self.name(outcome.entity.name)
+        write_atomic(target, document, inputs=self.inputs)
+
+
+def _counted(
+    stream: Iterator[Outcome],
+    tally: dict[str, int],
+    err: TextIO,
+    advance: Callable[[int], None] | None,
+    per_entity: _PerEntity | None = None,
+) -> Iterator[Outcome]:
+    try:
+        for outcome in stream:
+            if advance:
+                advance(1)
+            if outcome.row is None:
+                tally["failed"] += 1
+                for line in outcome.problems:
+                    print(shown(line), file=err)
+            else:
+                tally["scored"] += 1
+                if per_entity is not None:
+                    per_entity.write(outcome)
+            yield outcome
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()  # a batch that stops early ends its worker processes at once
+
+
+def _stream_csv(
+    path: str, stream: Iterator[Outcome], items: Any, targets: bool, extra: Any = ()
+) -> None:
+    with tempfile.TemporaryFile() as scratch:
+        keys = []
+        for outcome in stream:
+            if outcome.row is None:
+                continue
+            line = writers.csv_line(0, outcome.row, targets, extra).encode("utf-8")[2:]  # no "0,"
+            keys.append(
+                (outcome.row.group or "", *rank_key(outcome.row), scratch.tell(), len(line))
+            )
+            scratch.write(line)
+        if not keys:
+            return
+        keys.sort()
+
+        def ranked() -> Iterator[bytes]:
+            yield writers.csv_head(items, targets, extra).encode("utf-8")
+            rank, previous, start = 0, None, 0
+            for i, (group, vetoed, total, _name, offset, length) in enumerate(keys):
+                if previous is not None and previous[0] != group:
+                    start = i  # each entity group is ranked on its own
+                if (group, vetoed, total) != previous:
+                    rank, previous = i - start + 1, (group, vetoed, total)
+                scratch.seek(offset)
+                yield f"{rank},".encode() + scratch.read(length)
+
+        write_atomic_chunks(path, ranked())

@@ -1,0 +1,584 @@
+"""Facts: validated against a rule set's declarations before anything is scored.
+
+Every problem of one facts file is collected and raised at once: unknown keys
+(with a "did you mean"), missing keys, wrong types, values out of range, and
+the rule set's cross-fact checks (run on the values that are valid, so that a
+failed check is reported beside the other problems). NaN and infinity however
+written, numbers beyond ``MAX_MAGNITUDE`` or with more than ``MAX_DIGITS``
+digits, and text that is not plain ASCII decimal are refused; nothing is
+scored until the facts are clean.
+"""
+
+from __future__ import annotations
+
+import decimal
+import difflib
+import hashlib
+import json
+import re
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from qualscore._decimal import in_context
+from qualscore.errors import FactsError, Problem, SourceError
+from qualscore.facts.targets import TargetTable
+from qualscore.ruleset.formula import Value
+from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.model import FactDecl
+from qualscore.source import yamlfile as _yaml
+from qualscore.source.tables import BadCell, PercentCell, read_table
+
+__all__ = ["Facts", "check_facts", "check_facts_document", "judged_key", "load_facts"]
+
+MAX_MAGNITUDE = Decimal(10) ** 15
+"""Largest absolute value a numeric fact may have."""
+MAX_DIGITS = 34
+"""Most significant digits, and most decimal places, a numeric fact may have: the
+precision formulas compute with, so that no fact is rounded before it is used."""
+_ZERO = Decimal(0)
+MAX_SHOWN = 40
+"""Longest piece of a value quoted back in a message, in characters."""
+
+# A number written as text ("87.3", " 1e3 "): ASCII digits only, so that "1_000",
+# "٣" or "Infinity" - which Decimal() would all read - are refused, not guessed at.
+# Possessive quantifiers: no way to split the digits two ways, so matching is linear
+# in the text's length however it fails ("1111...1x" once took hours at 150,000 digits).
+_NUMBER_TEXT = re.compile(r"[-+]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][-+]?+[0-9]++)?+")
+_NOT_FINITE = {"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Validated fact values for one entity.
+
+    Attributes:
+        values: key -> value (``Decimal`` or ``bool``), read-only.
+        source: Where they came from (a file name, or ``<facts>``).
+        sha256: A fingerprint of the values (not of the file's layout).
+        rules_sha256: The fingerprint of the rule set they were checked against:
+            they are valid for that rule set only (see :func:`bound_to`).
+    """
+
+    values: Mapping[str, Value]
+    source: str
+    sha256: str
+    rules_sha256: str = ""
+    entity: str | None = None
+    period: str | None = None
+    judged: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    reserved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    """``entity``, ``period`` and ``judged`` as the file gives them (to build on, as tests do)."""
+
+    @property
+    def run_values(self) -> Mapping[str, Any]:
+        """What the engine runs on: the values, and the judged items' scores and reasons."""
+        return {**self.values, **self.judged} if self.judged else self.values
+
+    def bound_to(self, ruleset: RuleSet) -> Facts:
+        """These facts, after making sure they were checked against ``ruleset``.
+
+        Raises:
+            FactsError: they were checked against another rule set (or none).
+        """
+        if self.rules_sha256 != ruleset.sha256:
+            message = (
+                f"these facts were checked against another rule set than {ruleset.id!r}; "
+                "check them against it first (load_facts or check_facts)"
+            )
+            raise FactsError([Problem(self.source, 0, 0, message)])
+        return self
+
+
+@in_context
+def load_facts(ruleset: RuleSet, path: str | Path, *, targets: TargetTable | None = None) -> Facts:
+    """Read and validate a facts file: YAML, JSON, or a CSV/XLSX ``key``/``value`` table.
+
+    With ``targets``, the entity the file names (``entity:``) has its targets
+    taken from that table, where the file does not give them itself.
+
+    Raises:
+        FactsError: every problem in the file, each with its line.
+    """
+    shown = str(path)
+    try:
+        if Path(path).suffix.lower() in (".csv", ".xlsx"):
+            doc = table_document(Path(path), shown)
+        else:
+            doc = _yaml.load(Path(path), shown)
+    except FactsError:
+        raise
+    except SourceError as exc:
+        raise FactsError(exc.problems) from None
+    if not isinstance(doc.data, dict):
+        raise FactsError([doc.problem((), "a facts file must be a mapping of fact keys to values")])
+    if targets is not None:
+        # The entity's name, or the file's (towns/丁堰.yaml is 丁堰) when it names none.
+        named = doc.data.get("entity")
+        name = named if isinstance(named, str) else Path(path).stem
+        if isinstance(named, str) and name not in targets.rows:
+            message = f"entity: {name!r} is not in {targets.source}"
+            raise FactsError([doc.problem(("entity",), message)])
+        if name in targets.rows:
+            given = targets.for_entity(name)
+            doc.data = {**{k: v for k, v in given.items() if k not in doc.data}, **doc.data}
+    return check_facts_document(ruleset, doc.data, doc)
+
+
+def table_document(path: Path, shown: str) -> _yaml.Document:
+    """A key/value table (as ``qualscore template`` writes it) as a facts document."""
+    table = read_table(path, shown)
+    if "key" not in table.columns or "value" not in table.columns:
+        raise FactsError(
+            [Problem(shown, 1, 1, "a facts table needs the columns 'key' and 'value'")]
+        )
+    doc = _yaml.Document(shown, {})
+    doc.marks[()] = (1, 1)
+    problems = []
+    for row in table.rows:
+        key, message = _table_key(row.values.get("key"), row.values.get("value"))
+        if message:
+            problems.append(Problem(shown, row.line, table.column("key"), message))
+        if not key:
+            continue
+        if key in doc.data:
+            problems.append(
+                Problem(shown, row.line, table.column("key"), f"fact {key!r} is given twice")
+            )
+        if key.startswith("judged.") and key.count(".") >= 2:
+            # judged.ID.field: the template's rows of a judged item, nested as a file has them
+            item_id, field = key[len("judged.") :].rsplit(".", 1)
+            block = doc.data.setdefault("judged", {})
+            value = row.values.get("value")
+            if isinstance(block, dict) and value is not None:
+                block.setdefault(item_id, {})[field] = value
+                doc.marks[("judged", item_id, field)] = (row.line, table.column("value"))
+                doc.marks.setdefault(("judged", item_id), (row.line, table.column("key")))
+                doc.marks.setdefault(("judged",), (row.line, table.column("key")))
+            continue
+        if key in ("entity", "period") and row.values.get("value") is None:
+            continue  # left blank: the table does not say
+        doc.data[key] = row.values.get("value")
+        doc.marks[(key,)] = (row.line, table.column("value"))
+        doc.key_marks[(key,)] = (row.line, table.column("key"))
+    if problems:
+        raise FactsError(problems)
+    return doc
+
+
+def _table_key(key: Any, value: Any) -> tuple[str, str | None]:
+    """A facts table row's key, or why the row cannot be used (a row without either is skipped)."""
+    if isinstance(key, BadCell):
+        return "", f"key: {key.message}"
+    if key is None and value is not None:
+        return "", f"a value ({_show(value)}) without a key"
+    return ("" if key is None else str(key)), None
+
+
+@in_context
+def check_facts(ruleset: RuleSet, data: Mapping[str, Any], *, source: str = "<facts>") -> Facts:
+    """Validate fact values given in Python.
+
+    Numbers may be ``int``, ``Decimal``, or ``str`` (``"87.3"``); a ``float``
+    is read through its shortest ``repr``.
+
+    Raises:
+        FactsError: every problem found.
+    """
+    if not isinstance(data, Mapping):
+        message = f"facts must be a mapping of fact keys to values, not {type(data).__name__}"
+        raise FactsError([Problem(source, 0, 0, message)])
+    doc = _yaml.Document(source, dict(data))
+    return check_facts_document(ruleset, dict(data), doc)
+
+
+_DECLARED: weakref.WeakKeyDictionary[
+    RuleSet, dict[str, tuple[FactDecl, Decimal | None, Decimal | None]]
+] = weakref.WeakKeyDictionary()
+
+
+def _declared(ruleset: RuleSet) -> dict[str, tuple[FactDecl, Decimal | None, Decimal | None]]:
+    """key -> (declaration, lowest, highest allowed value), worked out once per rule set."""
+    found = _DECLARED.get(ruleset)
+    if found is None:
+        found = _DECLARED[ruleset] = {f.key: (f, *f.bounds) for f in ruleset.facts}
+    return found
+
+
+RESERVED = ("entity", "period", "judged")
+"""Top-level keys of a facts file that are not facts (unless a rule set declares them)."""
+
+
+def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document) -> Facts:
+    table = _declared(ruleset)
+    declared = {key: spec[0] for key, spec in table.items()}
+    problems: list[Problem] = []
+    values: dict[str, Value] = {}
+    original = data
+    data = dict(data)
+    identity: dict[str, str | None] = {}
+    for word in ("entity", "period"):
+        if word in data and word not in declared:
+            identity[word], message = _name(data.pop(word))
+            if message:
+                problems.append(doc.problem((word,), f"{word}: {message}"))
+    full = ruleset
+    entity = identity.get("entity")
+    if ruleset.manifest.groups and "entity" not in declared:
+        if entity is None and "entity" not in identity:
+            names = ", ".join(ruleset.entities()[:5])
+            more = ", …" if len(ruleset.entities()) > 5 else ""
+            message = f"give entity: whom these facts are about (one of {names}{more})"
+            problems.append(doc.problem((), message))
+        elif entity is not None and ruleset.group_of(entity) is None:
+            close = difflib.get_close_matches(entity, list(ruleset.entities()), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(doc.problem(("entity",), f"entity: unknown entity {entity!r}{hint}"))
+        elif entity is not None:
+            ruleset = ruleset.view(entity)
+            table = _declared(ruleset)
+            declared = {key: spec[0] for key, spec in table.items()}
+            for key in [k for k in data if k not in declared and k in _declared(full)]:
+                raw = data.pop(key)
+                if raw is not None:
+                    group = full.group_of(entity)
+                    message = (
+                        f"{key}: not a fact of {entity} (group {group}): only items that do "
+                        "not apply to it read it; leave it out"
+                    )
+                    problems.append(doc.problem((key,), message))
+    judged: dict[str, Any] = {}
+    given = data.pop("judged", None) if "judged" not in declared else None
+    whose = f"{entity} (group {full.group_of(entity)})" if entity is not None else None
+    problems.extend(_judgements(ruleset, given, doc, judged, whose))
+    for key, raw in data.items():
+        decl = declared.get(key)
+        if decl is None:
+            close = difflib.get_close_matches(str(key), list(declared), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            shown = _shorten(repr(key))
+            problems.append(doc.problem((key,), f"unknown fact {shown}{hint}", key=True))
+            continue
+        if raw is None and decl.role == "target":
+            continue  # a blank target: this entity has none; items reading it do not apply
+        value, message = _coerce(decl, raw, table[key][1], table[key][2])
+        if message:
+            problems.append(doc.problem((key,), f"{key}: {message}"))
+        elif value is not None:
+            values[key] = value
+    for key, decl in declared.items():
+        if key not in data:
+            problems.append(doc.problem((), f"missing fact {key!r} ({decl.label})"))
+    problems.extend(_blank_targets_of_vetoes(ruleset, data, doc))
+    # Checks run on the values that are valid, so that every problem is reported at once.
+    problems.extend(_cross_checks(ruleset, values, doc))
+    if problems:
+        raise FactsError(problems)
+    plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items())}
+    if judged:
+        plain["judged"] = {k: _judged_text(v) for k, v in sorted(judged.items())}
+    canonical = json.dumps(plain, ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return Facts(
+        MappingProxyType(values),
+        doc.path,
+        digest,
+        ruleset.sha256,
+        entity=identity.get("entity"),
+        period=identity.get("period"),
+        judged=MappingProxyType(judged),
+        reserved=MappingProxyType(
+            {k: v for k, v in original.items() if k in RESERVED and k not in declared}
+        ),
+    )
+
+
+def _judged_text(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _name(raw: Any) -> tuple[str | None, str | None]:
+    """An entity's name or a period as text (``2018`` as ``"2018"``), or why it cannot be."""
+    if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
+        return None, f"expected a name, got {_show(raw)}"
+    text = format(raw, "f") if isinstance(raw, Decimal) else str(raw)
+    if (
+        not text.strip()
+        or len(text) > 200
+        or any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in text)
+    ):
+        return None, f"expected a name on one line, got {_show(raw)}"
+    return text.strip(), None
+
+
+_JUDGEMENT_KEYS = ("score", "deduction", "reason", "evidence", "assessor")
+
+
+def _judgements(
+    ruleset: RuleSet, given: Any, doc: _yaml.Document, out: dict[str, Any], whose: str | None
+) -> list[Problem]:
+    """The ``judged`` block: each judged item's score within bounds, with its reason."""
+
+    items = ruleset.judged_items()
+    problems: list[Problem] = []
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        return [doc.problem(("judged",), "judged: expected a mapping of item ids to judgements")]
+    # An entry left blank (a template not filled in for it) is no judgement.
+    given = {
+        k: v
+        for k, v in given.items()
+        if not (isinstance(v, dict) and v and all(x is None for x in v.values()))
+    }
+    by_text = {(format(k, "f") if isinstance(k, Decimal) else str(k)): k for k in given}
+    for text, raw_key in by_text.items():
+        where = ("judged", raw_key)
+        if text not in items and ruleset.full is not None and text in ruleset.full.judged_items():
+            message = f"judged: item {text!r} does not apply to {whose}; leave it out"
+            problems.append(doc.problem(where, message, key=True))
+            continue
+        if text not in items:
+            close = difflib.get_close_matches(text, list(items), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                doc.problem(where, f"judged: no judged item {_shorten(repr(text))}{hint}", key=True)
+            )
+            continue
+        item, shape, lower, upper = items[text]
+        entry = given[raw_key]
+        if not isinstance(entry, dict):
+            entry = {"score": entry}
+        unknown = [k for k in entry if k not in _JUDGEMENT_KEYS]
+        for k in unknown:
+            problems.append(
+                doc.problem(
+                    (*where, k), f"judged.{text}: unknown key {_shorten(repr(k))}", key=True
+                )
+            )
+        field = "deduction" if shape.give == "deduction" else "score"
+        other = "score" if field == "deduction" else "deduction"
+        if other in entry:
+            problems.append(
+                doc.problem(
+                    (*where, other), f"judged.{text}: this item is judged by its {field}, "
+                    f"not its {other}",
+                )
+            )  # fmt: skip
+        texts = []
+        for k in ("reason", "evidence", "assessor"):
+            value = entry.get(k)
+            if isinstance(value, dict | list | bool):
+                problems.append(
+                    doc.problem(
+                        (*where, k), f"judged.{text}.{k}: expected text, got {_show(value)}"
+                    )
+                )
+                value = None
+            if value is not None and not isinstance(value, str):
+                value = format(value, "f") if isinstance(value, Decimal) else str(value)
+            if isinstance(value, str):
+                value = " ".join(value.split())  # one line
+                # Text that reaches every report: no escape sequences, and of a sane length.
+                if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value) or len(value) > 2000:
+                    message = f"judged.{text}.{k}: control characters, or over 2,000 characters"
+                    problems.append(doc.problem((*where, k), message))
+                    value = None
+            texts.append(value or None)
+        if field not in entry:
+            problems.append(doc.problem(where, f"judged.{text}: give the {field}"))
+            continue
+        number = _number(entry[field])
+        if not isinstance(number, Decimal) or not number.is_finite():
+            problems.append(
+                doc.problem((*where, field), f"judged.{text}.{field}: expected a number, "
+                f"got {_show(entry[field])}")
+            )  # fmt: skip
+            continue
+        top = _ZERO if ruleset.role(text) == "penalty" else upper
+        if field == "deduction":
+            score = (top if ruleset.role(text) != "penalty" else _ZERO) - number
+            if number < 0:
+                message = f"a deduction is written as a positive number, not {number}"
+                problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
+                continue
+        else:
+            score = number
+        if ruleset.role(text) == "penalty" and field == "score" and number > 0:
+            message = f"this item deducts: write -{number}, not {number}"
+            problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
+            continue
+        if lower is not None and score < lower:
+            message = f"{number} gives {score}, below the item's lowest {lower}"
+            if field == "score":
+                message = f"{number} is below the item's lowest score {lower}"
+            problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
+            continue
+        if score > top:
+            message = f"{number} is above the item's {top} points"
+            problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
+            continue
+        if texts[0] is None and shape.reason == "required":
+            problems.append(doc.problem(where, f"judged.{text}: a reason is required"))
+            continue
+        out[judged_key(text)] = _plain(score, int(score.as_tuple().exponent))
+        out[judged_key(text) + "#"] = tuple(texts)
+    for text, (item, shape, _low, _up) in items.items():
+        if text not in by_text and shape.default != "full":
+            problems.append(
+                doc.problem(
+                    ("judged",) if "judged" in doc.data else (),
+                    f"missing judgement of item {text!r} ({item.title})",
+                )
+            )  # fmt: skip
+    return problems
+
+
+def _blank_targets_of_vetoes(
+    ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Document
+) -> list[Problem]:
+    """A blank target that a veto reads: an item reading it does not apply, but a veto
+    cannot be decided without it, and deciding it either way would be a guess."""
+    return [
+        doc.problem((key,), f"{key}: blank, but veto {veto.id!r} reads it; give this target")
+        for veto in ruleset.manifest.vetoes
+        for key in veto.when.names
+        if key in data and data[key] is None and ruleset.fact(key).role == "target"
+    ]
+
+
+def _text(value: Value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _coerce(
+    decl: FactDecl, raw: Any, low: Decimal | None, high: Decimal | None
+) -> tuple[Value | None, str | None]:
+    if isinstance(raw, BadCell):
+        return None, raw.message
+    if isinstance(raw, PercentCell):
+        if decl.type != "percent" and decl.unit != "%":
+            return None, (
+                f"the cell shows {raw}, formatted as a percent, but this fact is not a "
+                "percent; format the cell as a number"
+            )
+        raw = raw.percent
+    if decl.type == "bool":
+        if isinstance(raw, bool):
+            return raw, None
+        hint = " (write true or false)" if isinstance(raw, str) else ""
+        return None, f"expected true or false, got {_show(raw)}{hint}"
+    number = _number(raw)
+    if isinstance(number, str):
+        return None, number
+    if number is None:
+        text = raw.strip().lower() if isinstance(raw, str) else ""
+        if text in _NOT_FINITE:
+            return None, f"expected a finite number, got {_show(raw)}"
+        bare = text.removesuffix("%").strip()
+        if text.endswith("%") and _NUMBER_TEXT.fullmatch(bare):
+            return None, f"expected a number, got {_show(raw)} (write {bare}, without '%')"
+        return None, f"expected a number, got {_show(raw)}"
+    if not number.is_finite():
+        return None, f"expected a finite number, got {_shorten(str(raw))}"
+    if number.copy_abs() > MAX_MAGNITUDE:  # abs() would round, and overflow on 1E+999999999
+        return None, f"{_shorten(str(number))} is too large (the limit is {MAX_MAGNITUDE:,})"
+    shape = number.as_tuple()
+    digits, exponent = len(shape.digits), int(shape.exponent)
+    if digits > MAX_DIGITS:
+        return None, f"{_shorten(str(number))} has more than {MAX_DIGITS} significant digits"
+    if -exponent > MAX_DIGITS:
+        return None, f"{_shorten(str(number))} has more than {MAX_DIGITS} decimal places"
+    number = _plain(number, exponent)
+    if decl.type == "count" and number != number.to_integral_value():
+        return None, f"expected a whole number, got {number}"
+    if low is not None and number < low:
+        return None, f"{number} is below the allowed minimum {low}"
+    if high is not None and number > high:
+        return None, f"{number} is above the allowed maximum {high}"
+    return number, None
+
+
+def _number(raw: Any) -> Decimal | str | None:
+    """``raw`` as a decimal; None if it is not a number; a message if it is one out of range."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(repr(raw))
+    if isinstance(raw, str) and _NUMBER_TEXT.fullmatch(raw.strip()):
+        try:
+            return Decimal(raw.strip())
+        except ArithmeticError:  # an exponent beyond what Decimal holds: 1e99999999999999999999
+            return f"{_show(raw)} is out of range (the limit is {MAX_MAGNITUDE:,})"
+    return None
+
+
+def _plain(number: Decimal, exponent: int) -> Decimal:
+    """``-0`` as ``0`` and ``1E+2`` as ``100``: the value unchanged, its text plain."""
+    if number.is_zero():
+        number = number.copy_abs()
+    if exponent > 0:
+        number = number.quantize(Decimal(1))
+    return number
+
+
+def _shorten(text: str) -> str:
+    """``text`` cut to ``MAX_SHOWN`` characters, to quote it in a message."""
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def _show(raw: Any) -> str:
+    if raw is None:
+        return "nothing (null)"
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, str):
+        return _shorten(repr(raw))
+    if isinstance(raw, dict | list):
+        return "a " + ("mapping" if isinstance(raw, dict) else "list")
+    if isinstance(raw, int):  # str() of an int stops at 4300 digits; Decimal's does not
+        return _shorten(str(Decimal(raw)))
+    if isinstance(raw, float | Decimal | PercentCell | BadCell):
+        return _shorten(str(raw))
+    return f"a {type(raw).__name__}"
+
+
+def _cross_checks(ruleset: RuleSet, values: dict[str, Value], doc: _yaml.Document) -> list[Problem]:
+    problems = []
+    for check in ruleset.checks.checks:
+        if any(name not in values for name in check.when.names):
+            continue  # a value it reads is missing or already refused
+        failure = ""
+        try:
+            held = check.when.evaluate(values)
+        except ArithmeticError as exc:
+            # Not computable on these values (a division by a fact that is 0): the
+            # check cannot vouch for them, and the message says why it failed.
+            held, failure = False, f"cannot be computed ({_arithmetic(exc)}); "
+        if not held:
+            shown = ", ".join(f"{k} = {_text(values[k])}" for k in check.when.names)
+            first = check.when.names[0] if check.when.names else ""
+            # Both come from the rule set and may span lines; a problem is one line.
+            message, source = " ".join(check.message.split()), " ".join(check.when.source.split())
+            text = f"{shown}: {failure}{message} (check: {source})"
+            problems.append(doc.problem((first,), text))
+    return problems
+
+
+def _arithmetic(exc: ArithmeticError) -> str:
+    if isinstance(exc, ZeroDivisionError | decimal.DivisionByZero):
+        return "division by zero"
+    return "a value too large" if isinstance(exc, decimal.Overflow) else "undefined arithmetic"
+
+
+def judged_key(item_id: str) -> str:
+    """The key of an item's judged score in the values the engine runs on."""
+    return f"judged:{item_id}"

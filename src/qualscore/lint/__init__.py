@@ -1,0 +1,1 @@
+"""Warnings about a rule set: sums, tier tables, formula ranges, unread facts."""

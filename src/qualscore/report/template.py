@@ -1,0 +1,219 @@
+"""Facts templates for departments to fill in: YAML, CSV or XLSX.
+
+Every declared fact (not the targets, which come from a target table) with its
+label, type, unit, range and the items it feeds, grouped by the department
+that answers for it. A filled template loads as facts as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from qualscore.report.safe import csv_text, visible_line
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.model import FactDecl, Part, Shape
+from qualscore.scoring.engine import formulas
+from qualscore.scoring.words import fmt
+
+__all__ = ["rows", "to_csv", "to_xlsx", "to_yaml"]
+
+COLUMNS = ("department", "items", "key", "label", "type", "unit", "range", "value")
+
+
+def _owners(ruleset: RuleSet) -> dict[str, tuple[list[str], list[str]]]:
+    """fact key -> (departments, item ids), in the order the scheme names them."""
+    found: dict[str, tuple[list[str], list[str]]] = {}
+
+    def note(names: tuple[str, ...], departments: tuple[str, ...], item_id: str) -> None:
+        for name in names:
+            deps, items = found.setdefault(name, ([], []))
+            deps.extend(d for d in departments if d not in deps)
+            if item_id not in items:
+                items.append(item_id)
+
+    for item in ruleset.items():
+        for part, f in _with_parts(item.score):
+            note(
+                f.names,
+                part.departments if part and part.departments else item.departments,
+                item.id,
+            )
+        if item.not_applicable:
+            note(item.not_applicable.when.names, item.departments, item.id)
+    bonus = ruleset.manifest.bonus
+    if bonus is not None:
+        for f in formulas(bonus):
+            note(f.names, bonus.departments, "bonus")
+    for veto in ruleset.manifest.vetoes:
+        note(veto.when.names, veto.departments, veto.id)
+    return found
+
+
+def _with_parts(shape: Shape, part: Part | None = None) -> Iterator[tuple[Part | None, Formula]]:
+    from qualscore.scoring.shapes import module
+
+    found: Iterator[tuple[Part | None, Formula]] = module(shape.kind).owners(shape, part)
+    return found
+
+
+def _range(decl: FactDecl) -> str:
+    if decl.type == "bool":
+        return "true / false"
+    low, high = decl.bounds
+    whole = " (whole number)" if decl.type == "count" else ""
+    if low is not None and high is not None:
+        return f"{fmt(low)}..{fmt(high)}{whole}"
+    if low is not None:
+        return f">= {fmt(low)}{whole}"
+    return "any number"
+
+
+def for_entity(ruleset: RuleSet, name: str | None) -> tuple[RuleSet, str | None]:
+    """The rule set as it applies to an entity, or to a group (its first member), and the
+    entity's name (None for a group: each member writes its own)."""
+    if name is None:
+        return ruleset, None
+    for group in ruleset.manifest.groups:
+        if name == group.id:
+            return ruleset.view(group.members[0]), None
+    return ruleset.view(name), name
+
+
+def _judged_rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str, str, str]]:
+    """Three rows per judged item: its score (or deduction), the reason, the evidence."""
+    out = []
+    for item_id, (item, shape, low, high) in ruleset.judged_items().items():
+        dep = getattr(item, "assessing", None) or item.departments[0]
+        field = "deduction" if shape.give == "deduction" else "score"
+        if field == "deduction":
+            span = f"0..{fmt(high - low)}" if low is not None else ">= 0"
+        else:
+            span = f"{fmt(low)}..{fmt(high)}" if low is not None else f"<= {fmt(high)}"
+        if shape.default == "full":
+            span += " (blank: full marks)"
+        out += [
+            (dep, item_id, f"judged.{item_id}.{field}", f"{item.title}（{field}）", "number",
+             "分", span),
+            (dep, item_id, f"judged.{item_id}.reason", f"{item.title}（reason）", "text", "",
+             shape.reason),
+            (dep, item_id, f"judged.{item_id}.evidence", f"{item.title}（evidence）", "text", "",
+             "optional"),
+        ]  # fmt: skip
+    return out
+
+
+def rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str, str, str]]:
+    """(department, items, key, label, type, unit, range) per fact, grouped by department;
+    then three rows per judged item (score, reason, evidence)."""
+    owners = _owners(ruleset)
+    out = []
+    for decl in ruleset.facts:
+        if decl.role == "target":
+            continue
+        deps, items = owners.get(decl.key, ([], []))
+        out.append(
+            (
+                "、".join(deps[:1]) or "-",
+                " ".join(items),
+                decl.key,
+                decl.label,
+                decl.type,
+                decl.unit or "",
+                _range(decl),
+            )
+        )
+    order = list(dict.fromkeys(r[0] for r in out))
+    return sorted(out, key=lambda r: order.index(r[0])) + _judged_rows(ruleset)
+
+
+def _head(ruleset: RuleSet, entity: str | None) -> list[str]:
+    """``entity`` and ``period`` lines, for a rule set that names whom it assesses."""
+    if not ruleset.manifest.groups:
+        return []
+    who = f'entity: "{visible_line(entity)}"' if entity else "entity:"
+    return ["", who, f"period: {ruleset.manifest.year}"]
+
+
+def to_yaml(ruleset: RuleSet, entity: str | None = None) -> str:
+    """A YAML facts file with every value blank and a comment per fact; the judged items
+    under ``judged``, with their score (or deduction), reason and evidence blank."""
+    lines = [
+        f"# {visible_line(ruleset.manifest.title)}: facts template (rule set {ruleset.id}).",
+        "# Fill in every value after its key: true or false for yes/no questions, plain",
+        "# numbers for the rest (91.5 for 91.5 %). Keep the keys as they are.",
+        *_head(ruleset, entity),
+    ]
+    department = None
+    judged = []
+    for dep, items, key, label, kind, unit, span in rows(ruleset):
+        if key.startswith("judged."):
+            judged.append((dep, items, key, label, span))
+            continue
+        if dep != department:
+            lines += ["", f"# ── {visible_line(dep)} ──"]
+            department = dep
+        unit_text = f" {unit}" if unit else ""
+        lines.append(visible_line(f"# {label}｜{kind}{unit_text}｜{span}｜{items}"))
+        lines.append(f"{key}:")
+    if judged:
+        lines += ["", "# ── judged: the assessors' score, reason and evidence ──", "judged:"]
+        for i in range(0, len(judged), 3):
+            (dep, item_id, key, label, span), reason = judged[i], judged[i + 1][4]
+            field = key.rsplit(".", 1)[1]
+            lines.append(visible_line(f"  # {label}｜{span}｜reason {reason}｜{dep}"))
+            lines.append(f"  {item_id!r}: {{{field}: , reason: , evidence: }}".replace("'", '"'))
+    return "\n".join(lines) + "\n"
+
+
+def _identity_rows(ruleset: RuleSet, entity: str | None) -> list[tuple[str, ...]]:
+    if not ruleset.manifest.groups:
+        return []
+    return [
+        ("", "", "entity", "考核对象 / entity", "text", "", "", entity or ""),
+        ("", "", "period", "考核期 / period", "text", "", "", str(ruleset.manifest.year)),
+    ]
+
+
+def to_csv(ruleset: RuleSet, entity: str | None = None) -> str:
+    """A key/value table with the description of each fact; fill the ``value`` column.
+
+    A text a spreadsheet would read as a formula gets a leading ``'`` (OWASP).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for head in _identity_rows(ruleset, entity):
+        writer.writerow(tuple(csv_text(c) for c in head))
+    for row in rows(ruleset):
+        writer.writerow((*(csv_text(c) for c in row), ""))
+    return out.getvalue()
+
+
+def to_xlsx(ruleset: RuleSet, entity: str | None = None) -> bytes:
+    """The CSV template as a workbook, header bold, columns sized; every text a text cell."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from qualscore.report.batch import sheet_row, stable_zip, texts_as_text
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "facts"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for head in _identity_rows(ruleset, entity):
+        sheet.append(sheet_row(head))
+    for row in rows(ruleset):
+        sheet.append(sheet_row((*row, None)))
+    for letter, width in zip("ABCDEFGH", (18, 10, 34, 40, 8, 6, 18, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    texts_as_text(book)
+    out = io.BytesIO()
+    book.save(out)
+    return stable_zip(out.getvalue())

@@ -1,0 +1,1 @@
+"""A rule set: formulas (allowlisted), models (pydantic), the loader, its words."""

@@ -1,0 +1,596 @@
+"""Load a rule-set folder into a compiled, immutable :class:`RuleSet`.
+
+Loading is compiling: YAML with positions, then pydantic (formulas compiled on
+the way), then checks across files (unique ids). Every problem of every file
+is collected and raised at once as a :class:`~qualscore.errors.RuleSetError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from qualscore._decimal import in_context
+from qualscore._gc import collector_paused
+from qualscore.errors import Problem, RuleSetError, SourceError
+from qualscore.ruleset.formula import Formula, Type
+from qualscore.ruleset.model import (
+    FACT_TYPES,
+    Bonus,
+    Category,
+    FactDecl,
+    FactsFile,
+    Indicator,
+    Item,
+    JudgedShape,
+    Manifest,
+    PartsShape,
+)
+from qualscore.source import yamlfile as _yaml
+
+__all__ = ["Location", "RuleSet", "load_rules"]
+
+MANIFEST = "ruleset.yaml"
+FACTS = "facts.yaml"
+CATEGORIES = "categories"
+
+M = TypeVar("M", bound=BaseModel)
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a node of the rule set is written."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """A validated, compiled rule set. Immutable; safe to share.
+
+    Attributes:
+        path: The folder it was loaded from, as given.
+        manifest: ``ruleset.yaml``.
+        facts: The declared facts and targets, in declaration order.
+        checks: Cross-fact checks from ``facts.yaml``.
+        categories: The categories, in file-name order.
+        sha256: A fingerprint of every file read.
+        locations: Where each item, indicator and category is written, by id.
+        documents: The rule files as read, with the position of every node, by name
+            relative to the folder (``facts.yaml``, ``categories/1.yaml``).
+        node_paths: For each item, indicator and category id, and ``bonus``: its file's
+            name and its path in that file, to place a warning on any part of it.
+    """
+
+    path: str
+    manifest: Manifest
+    facts: tuple[FactDecl, ...]
+    checks: FactsFile
+    categories: tuple[Category, ...]
+    sha256: str
+    locations: Mapping[str, Location] = field(repr=False)
+    documents: Mapping[str, _yaml.Document] = field(default_factory=dict, repr=False)
+    node_paths: Mapping[str, tuple[str, _yaml.Loc]] = field(default_factory=dict, repr=False)
+    full: RuleSet | None = field(default=None, repr=False)
+    """For a view of one entity (:meth:`view`): the whole rule set."""
+
+    def locate(self, name: str, loc: _yaml.Loc = ()) -> Location:
+        """Where the node at ``loc`` of the rule file ``name`` (``facts.yaml``) is written."""
+        doc = self.documents[name]
+        line, col = doc.where(loc)
+        return Location(doc.path, line, col)
+
+    @property
+    def id(self) -> str:
+        """The rule set's id."""
+        return self.manifest.id
+
+    def fact(self, key: str) -> FactDecl:
+        """The declaration of ``key``."""
+        return self._facts_by_key[key]
+
+    @cached_property
+    def _facts_by_key(self) -> dict[str, FactDecl]:
+        return {f.key: f for f in self.facts}
+
+    def items(self) -> Iterator[Item]:
+        """Every item, in order."""
+        for category in self.categories:
+            for child in category.items:
+                yield from (child.items if isinstance(child, Indicator) else (child,))
+
+    def group_of(self, entity: str) -> str | None:
+        """The id of the group ``entity`` belongs to (None: no group names it)."""
+        for group in self.manifest.groups:
+            if entity in group.members:
+                return group.id
+        return None
+
+    def entities(self) -> tuple[str, ...]:
+        """Every entity the groups name, in order."""
+        return tuple(m for g in self.manifest.groups for m in g.members)
+
+    def view(self, entity: str | None) -> RuleSet:
+        """The rule set as it applies to ``entity``: only the nodes whose ``applies_to``
+        names it or its group, and only the facts they read. Itself when nothing is
+        restricted (no groups, or no entity named)."""
+        if entity is None or not self.manifest.groups:
+            return self
+        known = self._views.get(entity)
+        if known is not None:
+            return known
+        keys = {entity, self.group_of(entity) or ""}
+
+        def applies(node: Category | Indicator | Item) -> bool:
+            return node.applies_to is None or bool(keys & set(node.applies_to))
+
+        categories: list[Category] = []
+        for category in self.categories:
+            if not applies(category):
+                continue
+            children: list[Indicator | Item] = []
+            for child in category.items:
+                if not applies(child):
+                    continue
+                if isinstance(child, Indicator):
+                    inner = tuple(i for i in child.items if applies(i))
+                    if not inner:
+                        continue
+                    if len(inner) != len(child.items):
+                        child = child.model_copy(update={"items": inner})
+                children.append(child)
+            if category.items and not children:
+                continue
+            if len(children) != len(category.items):
+                category = category.model_copy(update={"items": tuple(children)})
+            categories.append(category)
+        shape = tuple(
+            (c.id, tuple(getattr(x, "id", "") for x in c.items)) for c in categories
+        ) + tuple(i.id for c in categories for x in c.items for i in getattr(x, "items", ()))
+        found = self._views.get(shape)
+        if found is None:
+            found = self._views[shape] = self._restricted(tuple(categories), entity, repr(shape))
+        self._views[entity] = found  # the next call for this entity is one lookup
+        return found
+
+    @cached_property
+    def _views(self) -> dict[Any, RuleSet]:
+        return {}
+
+    def _restricted(self, categories: tuple[Category, ...], entity: str, shape: str) -> RuleSet:
+        def reads(cats: tuple[Category, ...]) -> set[str]:
+            names: set[str] = set()
+            for category in cats:
+                for child in category.items:
+                    for item in child.items if isinstance(child, Indicator) else (child,):
+                        names.update(n for f in formulas(item) for n in f.names)
+            return names
+
+        others: set[str] = set()
+        if self.manifest.bonus is not None:
+            others.update(n for f in formulas(self.manifest.bonus) for n in f.names)
+        for veto in self.manifest.vetoes:
+            others.update(veto.when.names)
+        dropped = reads(self.categories) - reads(categories) - others
+        facts = tuple(d for d in self.facts if d.key not in dropped)
+        checks = self.checks.model_copy(
+            update={
+                "facts": facts,
+                "checks": tuple(c for c in self.checks.checks if not set(c.when.names) & dropped),
+            }
+        )
+        # The whole rule set's fingerprint and which of its nodes apply: facts checked
+        # against one view are refused by another.
+        digest = hashlib.sha256(f"{self.sha256}\0view\0{shape}".encode())
+        return RuleSet(
+            path=self.path,
+            manifest=self.manifest,
+            facts=facts,
+            checks=checks,
+            categories=categories,
+            sha256=digest.hexdigest(),
+            locations=self.locations,
+            documents=self.documents,
+            node_paths=self.node_paths,
+            full=self,
+        )
+
+    def role(self, item_id: str) -> Role:
+        """The kind of section the item is in: ``score``, ``bonus`` or ``penalty``."""
+        return self._roles.get(item_id, "score")
+
+    @cached_property
+    def _roles(self) -> dict[str, Role]:
+        roles: dict[str, Role] = {}
+        for category in self.categories:
+            for child in category.items:
+                for item in child.items if isinstance(child, Indicator) else (child,):
+                    roles[item.id] = category.kind
+        return roles
+
+    def judged_items(self) -> dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]]:
+        """Items scored by assessors: id -> (item, shape, lowest, highest score)."""
+        return self._judged
+
+    @cached_property
+    def _judged(self) -> dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]]:
+        found: dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]] = {}
+        nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in self.items()]
+        if self.manifest.bonus is not None:
+            nodes.append(("bonus", self.manifest.bonus))
+        for item_id, item in nodes:
+            if isinstance(item.score, JudgedShape):
+                found[item_id] = (item, item.score, *self.bounds(item, item_id))
+        return found
+
+    def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal]:
+        """The lowest (None: no floor) and highest score of an item."""
+        return item_bounds(item, self.role(item_id))
+
+
+Role = Literal["score", "bonus", "penalty"]
+
+
+def item_bounds(item: Item | Bonus, role: str) -> tuple[Decimal | None, Decimal]:
+    """An item's score range: [floor, points], or [-points, 0] in a penalty section."""
+    if role == "penalty":
+        return -item.points, _ZERO
+    return (item.floor if isinstance(item, Item) else _ZERO), item.points
+
+
+def node_bounds(
+    points: Decimal | None, floor: Decimal | None, role: str
+) -> tuple[Decimal | None, Decimal | None]:
+    """An indicator's or category's range: [floor, points], or [-points, 0] in a penalty one."""
+    if role == "penalty":
+        return (None if points is None else -points), _ZERO
+    return floor, points
+
+
+@in_context
+def load_rules(path: str | Path) -> RuleSet:
+    """Load and compile the rule set in the folder ``path``.
+
+    Raises:
+        RuleSetError: every problem found, each with its file, line and column.
+    """
+    with collector_paused():
+        return _load_rules(path)
+
+
+def _load_rules(path: str | Path) -> RuleSet:
+    root = Path(path)
+    shown = str(path).rstrip("/") or "."
+    try:
+        is_folder, exists = root.is_dir(), root.exists()
+        if is_folder:
+            next(root.iterdir(), None)  # a folder we may not look into: say so once
+    except PermissionError:
+        raise RuleSetError([Problem(shown, 0, 0, "permission denied")]) from None
+    except OSError as exc:
+        raise RuleSetError([Problem(shown, 0, 0, f"cannot read: {exc.strerror}")]) from None
+    if not is_folder:
+        what = "is not a folder" if exists else "no such folder"
+        raise RuleSetError(
+            [Problem(shown, 0, 0, f"{what}; a rule set is a folder with {MANIFEST}")]
+        )
+    reader = _Reader(root, shown)
+    facts_doc = reader.read(FACTS)
+    types = _types(facts_doc.data if facts_doc else None)
+    facts = reader.validate(facts_doc, FactsFile, types)
+    manifest = reader.validate(reader.read(MANIFEST), Manifest, types)
+    category_files, listing = _category_files(root / CATEGORIES)
+    if not category_files:
+        reader.problems.append(Problem(f"{shown}/{CATEGORIES}", 0, 0, listing))
+    categories = []
+    for file in category_files:
+        doc = reader.read(f"{CATEGORIES}/{file.name}")
+        category = reader.validate(doc, Category, types)
+        if category is not None and doc is not None:
+            categories.append(category)
+            reader.locate(category, doc)
+    if facts is not None:
+        reader.check_fact_keys(facts)
+    if manifest is not None:
+        reader.check_ids(manifest)
+        reader.check_groups(manifest, categories)
+    if facts is None:
+        # Without the declarations every name would look unknown: report the cause only.
+        # The declarations' own unknown names (a check reading an undeclared fact) stay:
+        # they may be why the declarations failed.
+        reader.problems = [
+            p
+            for p in reader.problems
+            if ": unknown name " not in p.message or p.path.endswith(FACTS)
+        ]
+    if reader.problems or facts is None or manifest is None:
+        raise RuleSetError(reader.problems)
+    return RuleSet(
+        path=shown,
+        manifest=manifest,
+        facts=facts.facts,
+        checks=facts,
+        categories=tuple(categories),
+        sha256=reader.digest.hexdigest(),
+        locations=MappingProxyType(reader.locations),
+        documents=MappingProxyType(reader.docs),
+        node_paths=MappingProxyType(reader.paths),
+    )
+
+
+def _category_files(folder: Path) -> tuple[list[Path], str]:
+    """The category files, or none and why (a folder that cannot be read says so)."""
+    try:
+        if not folder.is_dir():
+            return [], "no category files (*.yaml)"
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".yaml")
+    except PermissionError:
+        return [], "permission denied"
+    except OSError as exc:
+        return [], f"cannot read: {exc.strerror}"
+    return files, "no category files (*.yaml)"
+
+
+def _types(raw: Any) -> dict[str, Type]:
+    """Declared types from raw facts data, for compiling formulas."""
+    types: dict[str, Type] = {}
+    entries = raw.get("facts") if isinstance(raw, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            types[entry["key"]] = FACT_TYPES.get(str(entry.get("type")), "number")
+    return types
+
+
+class _Reader:
+    def __init__(self, root: Path, shown: str) -> None:
+        self.root = root
+        self.shown = shown
+        self.problems: list[Problem] = []
+        self.digest = hashlib.sha256()
+        self.locations: dict[str, Location] = {}
+        self.docs: dict[str, _yaml.Document] = {}
+        self.placed: list[tuple[str, Location]] = []
+        self.paths: dict[str, tuple[str, _yaml.Loc]] = {"bonus": (MANIFEST, ("bonus",))}
+
+    def read(self, name: str) -> _yaml.Document | None:
+        path = self.root / name
+        shown = f"{self.shown}/{name}"
+        try:
+            text = _yaml.read_text(path, shown)
+            self.digest.update(f"{name}\0{len(text)}\0".encode())
+            self.digest.update(text.encode())
+            doc = _yaml.loads(text, shown)
+        except SourceError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        self.docs[name] = doc
+        return doc
+
+    def validate(
+        self, doc: _yaml.Document | None, model: type[M], types: dict[str, Type]
+    ) -> M | None:
+        if doc is None:
+            return None
+        if not isinstance(doc.data, dict):
+            self.problems.append(doc.problem((), "must be a mapping of keys to values"))
+            return None
+        try:
+            return model.model_validate(doc.data, context={"types": types})
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            # A list whose elements failed is also reported "too short": keep only the cause.
+            causes = [tuple(e["loc"]) for e in errors]
+            self.problems.extend(
+                _problem(doc, e)
+                for e in errors
+                if not (
+                    e["type"] == "too_short"
+                    and any(
+                        c[: len(e["loc"])] == tuple(e["loc"]) and c != tuple(e["loc"])
+                        for c in causes
+                    )
+                )
+            )
+            return None
+
+    def locate(self, category: Category, doc: _yaml.Document) -> None:
+        def place(node_id: str, loc: tuple[str | int, ...]) -> None:
+            line, col = doc.where(loc)
+            self.placed.append((node_id, Location(doc.path, line, col)))
+            self.locations.setdefault(node_id, Location(doc.path, line, col))
+            self.paths.setdefault(node_id, (doc.path[len(self.shown) + 1 :], loc))
+
+        place(category.id, ())
+        for i, child in enumerate(category.items):
+            place(child.id, ("items", i))
+            if isinstance(child, Indicator):
+                for j, item in enumerate(child.items):
+                    place(item.id, ("items", i, "items", j))
+                    self.check_item(item, ("items", i, "items", j), doc, category.kind)
+            else:
+                self.check_item(child, ("items", i), doc, category.kind)
+
+    def check_item(
+        self, item: Item, loc: tuple[str | int, ...], doc: _yaml.Document, role: str
+    ) -> None:
+        """A judged shape only as an item's own; a penalty section's points only deductions."""
+        if isinstance(item.score, PartsShape):
+            for k, part in enumerate(item.score.parts):
+                if isinstance(part.score, JudgedShape):
+                    where = (*loc, "score", "parts", k, "score", "kind")
+                    message = "a judged score is an item's own, not a part's: make it an item"
+                    self.problems.append(doc.problem(where, message))
+        if role != "penalty":
+            return
+        if isinstance(item, Item) and item.floor != _ZERO:
+            self.problems.append(
+                doc.problem((*loc, "floor"), "a penalty item's floor is minus its points")
+            )
+        for path, points in _shape_points(item.score, (*loc, "score")):
+            if points > 0:
+                message = f"a penalty section deducts: write -{points}, not {points}"
+                self.problems.append(doc.problem(path, message))
+
+    def check_groups(self, manifest: Manifest, categories: list[Category]) -> None:
+        """An entity in one group only; ``applies_to`` naming only groups and entities."""
+        doc = self.docs.get(MANIFEST)
+        seen: dict[str, str] = {}
+        for i, group in enumerate(manifest.groups):
+            for j, member in enumerate(group.members):
+                if member in seen and doc is not None:
+                    message = (
+                        f"entity {member!r} is in groups {seen[member]!r} and {group.id!r}: "
+                        "an entity belongs to one group, whose items it is scored on"
+                    )
+                    self.problems.append(doc.problem(("groups", i, "members", j), message))
+                seen.setdefault(member, group.id)
+        names = set(seen) | {g.id for g in manifest.groups}
+        for category in categories:
+            file = self.paths.get(category.id)
+            cat_doc = self.docs.get(file[0]) if file else None
+            if cat_doc is None:
+                continue
+            nodes: list[tuple[Any, tuple[str | int, ...]]] = [(category, ())]
+            for i, child in enumerate(category.items):
+                nodes.append((child, ("items", i)))
+                if isinstance(child, Indicator):
+                    nodes += [
+                        (item, ("items", i, "items", j)) for j, item in enumerate(child.items)
+                    ]
+            for node, loc in nodes:
+                for k, name in enumerate(node.applies_to or ()):
+                    if name in names:
+                        continue
+                    if not manifest.groups:
+                        message = "applies_to names entities, but ruleset.yaml declares no groups"
+                    else:
+                        import difflib
+
+                        close = difflib.get_close_matches(name, sorted(names), n=1)
+                        hint = f"; did you mean {close[0]!r}?" if close else ""
+                        message = f"applies_to: no group or entity {name!r}{hint}"
+                    self.problems.append(cat_doc.problem((*loc, "applies_to", k), message))
+
+    def check_fact_keys(self, facts: FactsFile) -> None:
+        doc = self.docs[FACTS]
+        seen: set[str] = set()
+        for i, decl in enumerate(facts.facts):
+            if decl.key in seen:
+                self.problems.append(
+                    doc.problem(("facts", i, "key"), f"fact {decl.key!r} is declared twice")
+                )
+            seen.add(decl.key)
+
+    def check_ids(self, manifest: Manifest) -> None:
+        reserved = {"bonus"} | {v.id for v in manifest.vetoes}
+        seen: dict[str, Location] = {}
+        for node_id, where in self.placed:
+            if node_id in reserved:
+                message = f"id {node_id!r} is reserved for the bonus or a veto"
+            elif node_id in seen:
+                message = f"id {node_id!r} is used twice (first at {seen[node_id]})"
+            else:
+                seen[node_id] = where
+                continue
+            self.problems.append(Problem(where.path, where.line, where.col, message))
+
+
+def _shape_points(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[Any, Decimal]]:
+    """Every number of points a shape awards, with where it is written (a penalty's check)."""
+    from qualscore.ruleset.model import CasesShape, TiersShape
+
+    if isinstance(shape, PartsShape):
+        for k, part in enumerate(shape.parts):
+            yield (*loc, "parts", k, "points"), part.points
+    elif isinstance(shape, TiersShape):
+        for k, band in enumerate(shape.bands):
+            yield (*loc, "bands", k, "points"), band.points
+        yield (*loc, "otherwise"), shape.otherwise
+    elif isinstance(shape, CasesShape):
+        for k, case in enumerate(shape.cases):
+            yield (*loc, "cases", k, "points"), case.points
+        yield (*loc, "otherwise"), shape.otherwise
+
+
+def _field_names() -> list[str]:
+    from qualscore.ruleset import model
+
+    names: set[str] = set()
+    for name in model.__all__:
+        cls = getattr(model, name)
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            for fname, info in cls.model_fields.items():
+                names.add(info.alias or fname)
+    return sorted(names)
+
+
+def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...], *, leaf: bool = True) -> str:
+    """``items[2].score.bands[0]``: the loc as it stands in the data (union tags dropped)."""
+    out = ""
+    node: Any = doc.data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            out += f".{part}" if out else str(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out += f"[{part}]"
+            node = node[part]
+        elif leaf and isinstance(part, str) and isinstance(node, dict) and part == loc[-1]:
+            out += f".{part}" if out else part
+    return out
+
+
+def _problem(doc: _yaml.Document, error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    key = False
+    if kind == "extra_forbidden":
+        import difflib
+
+        key = True
+        close = difflib.get_close_matches(str(loc[-1]), _field_names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        message = f"unknown key {loc[-1]!r}{hint}"
+        text = str(loc[-1])
+        if text.count(")") > text.count("("):
+            message = (
+                f"unknown key {loc[-1]!r}: a comma inside an unquoted expression split the "
+                "{…} mapping; quote the expression"
+            )
+    elif kind == "missing":
+        message = f"missing key {loc[-1]!r}"
+        loc_text = _dotted(doc, loc[:-1], leaf=False)
+        line, col = doc.where(loc[:-1])
+        return Problem(doc.path, line, col, f"{loc_text}: {message}" if loc_text else message)
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+        message = message[:1].lower() + message[1:]
+    where = _dotted(doc, loc)
+    line, col = doc.where(loc, key=key)
+    return Problem(doc.path, line, col, f"{where}: {message}" if where else message)
+
+
+def formulas(node: Any) -> Iterator[Formula]:
+    """Every formula anywhere in a model (what an item reads, whatever its shape)."""
+    if isinstance(node, Formula):
+        yield node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from formulas(getattr(node, name))
+    elif isinstance(node, tuple | list):
+        for value in node:
+            yield from formulas(value)

@@ -1,0 +1,545 @@
+"""pydantic models of rule files. No I/O.
+
+Expressions are compiled while a model is validated: the validation context
+carries the declared types of facts (``{"types": {key: "bool"|"number"}}``),
+so that a syntax error or an unknown name in a formula becomes a pydantic
+error at the formula's own place in the file.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from qualscore.ruleset.formula import (
+    Formula,
+    FormulaError,
+    Type,
+    compile_formula,
+)
+
+__all__ = [
+    "Band",
+    "Bonus",
+    "Case",
+    "CasesShape",
+    "Category",
+    "Check",
+    "DeductionsShape",
+    "EntityGroup",
+    "FactDecl",
+    "FactsFile",
+    "FormulaShape",
+    "Grade",
+    "Indicator",
+    "Item",
+    "JudgedShape",
+    "Manifest",
+    "NotApplicable",
+    "Part",
+    "PartsShape",
+    "Rounding",
+    "Shape",
+    "Step",
+    "TargetShape",
+    "TiersShape",
+    "Veto",
+]
+
+FACT_TYPES: dict[str, Type] = {
+    "bool": "bool",
+    "count": "number",
+    "percent": "number",
+    "rate": "number",
+    "amount": "number",
+    "number": "number",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+def _compiler(want: Type) -> Any:
+    def compile_(value: Any, info: ValidationInfo) -> Formula:
+        if isinstance(value, bool) and want == "bool":
+            value = "true" if value else "false"
+        elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError("must be an expression (a string)")
+        types = (info.context or {}).get("types", {})
+        try:
+            formula = compile_formula(value, types)
+        except FormulaError as exc:
+            hint = ""
+            if value.count("(") > value.count(")") and "," not in value:
+                hint = (
+                    "; in a {…} mapping a comma ends the value: quote the expression "
+                    '(each: "max(0, n - 1)")'
+                )
+            raise ValueError(exc.message + hint) from None
+        if formula.type != want:
+            noun = "a true/false condition" if want == "bool" else "a number"
+            raise ValueError(f"must be {noun}, but {value.strip()!r} is not")
+        return formula
+
+    return BeforeValidator(compile_)
+
+
+# WithJsonSchema: what ``qualscore schema`` says an expression is (its text, or a literal).
+_BOOL_SCHEMA = {"type": ["string", "boolean"], "description": "a true/false expression"}
+_NUM_SCHEMA = {"type": ["string", "number"], "description": "a number expression"}
+BoolExpr = Annotated[Formula, _compiler("bool"), WithJsonSchema(_BOOL_SCHEMA)]
+NumExpr = Annotated[Formula, _compiler("number"), WithJsonSchema(_NUM_SCHEMA)]
+Points = Annotated[Decimal, Field(ge=0, le=100000, allow_inf_nan=False)]
+Signed = Annotated[Decimal, Field(ge=-100000, le=100000, allow_inf_nan=False)]
+"""Points that may be negative: a deduction written as the source writes it (-5)."""
+
+
+def _none_word(value: Any) -> Any:
+    return None if isinstance(value, str) and value.strip().lower() == "none" else value
+
+
+_FLOOR_SCHEMA = {
+    "anyOf": [{"type": "number"}, {"type": "null"}, {"const": "none"}],
+    "description": "the lowest score: a number (default 0), or none: no lower bound",
+}
+_CAP_SCHEMA = {
+    "anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}, {"const": "none"}],
+    "description": "declared points, or none: a bonus or penalty section with no cap",
+}
+Floor = Annotated[Signed | None, BeforeValidator(_none_word), WithJsonSchema(_FLOOR_SCHEMA)]
+"""The lowest a node may score: 0 (扣完为止, the default), a negative number, or ``none``."""
+Cap = Annotated[Points | None, BeforeValidator(_none_word), WithJsonSchema(_CAP_SCHEMA)]
+"""Declared points, or ``none``: a bonus or penalty section with no cap."""
+Text = Annotated[str, Field(min_length=1)]
+Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+NodeId = Annotated[str, Field(pattern=r"^[^\s/\\]{1,64}$")]
+
+
+def _unique_departments(value: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(value)) != len(value):
+        raise ValueError("departments are listed twice")
+    return value
+
+
+Departments = Annotated[tuple[Text, ...], AfterValidator(_unique_departments)]
+
+
+def _one_of(model: BaseModel, names: tuple[str, ...]) -> None:
+    given = [n for n in names if getattr(model, n) is not None]
+    if len(given) != 1:
+        raise ValueError(f"give exactly one of {', '.join(names)}")
+
+
+# --- scoring shapes -------------------------------------------------------
+
+
+class Part(_Strict):
+    """One line of a checklist."""
+
+    label: Text
+    points: Signed
+    departments: Departments = ()
+    when: BoolExpr | None = None
+    each: NumExpr | None = None
+    score: Shape | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Part:
+        _one_of(self, ("when", "each", "score"))
+        if self.points < 0 and self.score is not None:
+            raise ValueError("a part with a nested score cannot be worth negative points")
+        return self
+
+
+class PartsShape(_Strict):
+    """The sum of parts, capped at the item's points."""
+
+    kind: Literal["parts"]
+    parts: tuple[Part, ...] = Field(min_length=1)
+
+
+def _check_bounds(band: Band | Grade) -> None:
+    if band.at_least is not None and band.above is not None:
+        raise ValueError("give at most one of at_least, above")
+    if band.below is not None and band.at_most is not None:
+        raise ValueError("give at most one of below, at_most")
+    low = band.at_least if band.at_least is not None else band.above
+    high = band.below if band.below is not None else band.at_most
+    if low is None and high is None:
+        raise ValueError("a band needs a bound: at_least, above, below or at_most")
+    if (
+        low is not None
+        and high is not None
+        and (low > high or (low == high and (band.above is not None or band.below is not None)))
+    ):
+        raise ValueError(f"empty band: lower bound {low} is not below upper bound {high}")
+
+
+class Band(_Strict):
+    """One band of a tier table; every bound explicit."""
+
+    at_least: Decimal | None = Field(None, allow_inf_nan=False)
+    above: Decimal | None = Field(None, allow_inf_nan=False)
+    below: Decimal | None = Field(None, allow_inf_nan=False)
+    at_most: Decimal | None = Field(None, allow_inf_nan=False)
+    points: Points
+    label: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Band:
+        _check_bounds(self)
+        return self
+
+    @property
+    def lower(self) -> Decimal | None:
+        """The lower bound, inclusive or not."""
+        return self.at_least if self.at_least is not None else self.above
+
+    @property
+    def upper(self) -> Decimal | None:
+        """The upper bound, inclusive or not."""
+        return self.below if self.below is not None else self.at_most
+
+    def contains(self, value: Decimal) -> bool:
+        """Whether ``value`` falls in this band."""
+        return not (
+            (self.at_least is not None and value < self.at_least)
+            or (self.above is not None and value <= self.above)
+            or (self.below is not None and value >= self.below)
+            or (self.at_most is not None and value > self.at_most)
+        )
+
+
+class TiersShape(_Strict):
+    """A value against ordered bands."""
+
+    kind: Literal["tiers"]
+    value: NumExpr
+    label: Text | None = None
+    unit: Text | None = None
+    better: Literal["higher", "lower"] = "higher"
+    bands: tuple[Band, ...] = Field(min_length=1)
+    otherwise: Points = Decimal(0)
+    otherwise_label: Text | None = None
+
+
+class Case(_Strict):
+    """One condition of a ``cases`` shape."""
+
+    when: BoolExpr
+    points: Signed
+    label: Text | None = None
+
+
+class CasesShape(_Strict):
+    """Conditions checked in order; the first that holds scores."""
+
+    kind: Literal["cases"]
+    cases: tuple[Case, ...] = Field(min_length=1)
+    otherwise: Signed = Decimal(0)
+    otherwise_label: Text | None = None
+
+
+class Step(_Strict):
+    """One deduction."""
+
+    label: Text | None = None
+    unless: BoolExpr | None = None
+    when: BoolExpr | None = None
+    per: NumExpr | None = None
+    every: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | None = None
+    max: Points | None = None
+    points: Points
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Step:
+        _one_of(self, ("unless", "when", "per"))
+        if self.per is None and (self.every is not None or self.max is not None):
+            raise ValueError("every and max go only with per")
+        return self
+
+
+class DeductionsShape(_Strict):
+    """Start from full points and subtract, never below the floor."""
+
+    model_config = ConfigDict(populate_by_name=False)
+
+    kind: Literal["deductions"]
+    start: Signed | None = Field(None, alias="from")
+    steps: tuple[Step, ...] = Field(min_length=1)
+    floor: Signed = Decimal(0)
+
+
+class FormulaShape(_Strict):
+    """A free expression, clamped to [0, points]."""
+
+    kind: Literal["formula"]
+    expr: NumExpr
+    label: Text | None = None
+
+
+class TargetShape(_Strict):
+    """An actual value against a (per-entity) target: full points when met, else 0."""
+
+    kind: Literal["target"]
+    actual: NumExpr
+    target: NumExpr
+    met_when: Literal["at_least", "above", "below", "at_most"] = "at_least"
+
+
+class JudgedShape(_Strict):
+    """Points awarded by assessors: each entity's facts file gives the score (or the
+    deduction), a reason, and optionally the evidence and the assessor, under ``judged``."""
+
+    kind: Literal["judged"]
+    give: Literal["score", "deduction"] = "score"
+    default: Literal["none", "full"] = "none"
+    reason: Literal["required", "optional"] = "required"
+    label: Text | None = None
+
+
+Shape = Annotated[
+    PartsShape
+    | TiersShape
+    | CasesShape
+    | DeductionsShape
+    | FormulaShape
+    | TargetShape
+    | JudgedShape,
+    Field(discriminator="kind"),
+]
+
+
+# --- the tree ---------------------------------------------------------------
+
+
+class NotApplicable(_Strict):
+    """When an item does not apply, and what it then awards."""
+
+    when: BoolExpr
+    award: Signed | None = None
+    reason: Text
+
+
+AppliesTo = tuple[Text, ...] | None
+"""Entity groups or entities a node applies to; ``None``: every entity."""
+
+
+class _Scored(_Strict):
+    title: Text
+    points: Points
+    content: Text | None = None
+    criteria: Text
+    responsible: Text | None = None
+    departments: Departments = Field(min_length=1)
+    assessing: Text | None = None
+    score: Shape
+
+
+class Item(_Scored):
+    """A scored item: the leaf of the tree."""
+
+    id: NodeId
+    section: Text | None = None
+    not_applicable: NotApplicable | None = None
+    floor: Floor = Decimal(0)
+    applies_to: AppliesTo = None
+
+    @model_validator(mode="after")
+    def _floor(self) -> Item:
+        if self.floor is not None and self.floor > self.points:
+            raise ValueError(f"floor {self.floor} is above the item's points {self.points}")
+        return self
+
+
+class Indicator(_Strict):
+    """A group of items with its own declared points."""
+
+    id: NodeId
+    title: Text
+    section: Text | None = None
+    points: Points
+    items: tuple[Item, ...] = Field(min_length=1)
+    floor: Floor = Decimal(0)
+    applies_to: AppliesTo = None
+
+
+def _child_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "indicator" if "items" in value else "item"
+    return "indicator" if isinstance(value, Indicator) else "item"
+
+
+Child = Annotated[
+    Annotated[Item, Tag("item")] | Annotated[Indicator, Tag("indicator")],
+    Discriminator(_child_kind),
+]
+
+
+class Category(_Strict):
+    """A category file.
+
+    ``kind: penalty`` makes a section of deductions: its items score 0 down to
+    minus their points, and the section down to minus its points (``none``: no
+    cap). ``kind: bonus`` is a section of extra points (``points: none``: no cap).
+    Neither counts in what the scheme can give.
+    """
+
+    id: NodeId
+    title: Text
+    kind: Literal["score", "bonus", "penalty"] = "score"
+    points: Cap
+    floor: Floor = Decimal(0)
+    criteria: Text | None = None
+    applies_to: AppliesTo = None
+    items: tuple[Child, ...] = Field((), min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Category:
+        if self.points is None and self.kind == "score":
+            raise ValueError("only a bonus or penalty section may have points: none")
+        if not self.items and self.criteria is None:
+            raise ValueError("a category needs items, or criteria text when it has none")
+        return self
+
+
+class Bonus(_Scored):
+    """Extra points, capped at ``points``."""
+
+
+class Veto(_Strict):
+    """A condition that changes the result, not the score."""
+
+    id: NodeId
+    title: Text
+    when: BoolExpr
+    result: Text
+    content: Text | None = None
+    criteria: Text
+    responsible: Text | None = None
+    departments: Departments = Field(min_length=1)
+    grade: Text | None = None
+
+
+class Grade(_Strict):
+    """A grade band on the total; bounds written as a tier band's."""
+
+    grade: Text
+    at_least: Decimal | None = Field(None, allow_inf_nan=False)
+    above: Decimal | None = Field(None, allow_inf_nan=False)
+    below: Decimal | None = Field(None, allow_inf_nan=False)
+    at_most: Decimal | None = Field(None, allow_inf_nan=False)
+    label: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Grade:
+        _check_bounds(self)
+        return self
+
+    def contains(self, value: Decimal) -> bool:
+        """Whether ``value`` falls in this band."""
+        return not (
+            (self.at_least is not None and value < self.at_least)
+            or (self.above is not None and value <= self.above)
+            or (self.below is not None and value >= self.below)
+            or (self.at_most is not None and value > self.at_most)
+        )
+
+
+class EntityGroup(_Strict):
+    """A group of assessed entities (重点考核部门, 乡镇 …) and its members."""
+
+    id: Text
+    title: Text | None = None
+    members: tuple[Text, ...] = Field(min_length=1)
+
+
+class Rounding(_Strict):
+    """How an item's score is rounded, once, at the end."""
+
+    places: int = Field(2, ge=0, le=12)
+    mode: Literal["half_up", "half_even", "down", "up"] = "half_up"
+
+
+class Manifest(_Strict):
+    """``ruleset.yaml``."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    title: Text
+    year: int = Field(ge=1900, le=2200)
+    language: Literal["zh", "en"]
+    rounding: Rounding = Rounding(places=2, mode="half_up")
+    total_points: Points | None = None
+    normal_result: Text | None = None
+    bonus: Bonus | None = None
+    vetoes: tuple[Veto, ...] = ()
+    grades: tuple[Grade, ...] = ()
+    groups: tuple[EntityGroup, ...] = ()
+
+
+class FactDecl(_Strict):
+    """One declared fact or per-entity target."""
+
+    key: Ident
+    type: Literal["bool", "count", "percent", "rate", "amount", "number"]
+    label: Text
+    unit: Text | None = None
+    min: Decimal | None = Field(None, allow_inf_nan=False)
+    max: Decimal | None = Field(None, allow_inf_nan=False)
+    role: Literal["fact", "target"] = "fact"
+
+    @model_validator(mode="after")
+    def _range(self) -> FactDecl:
+        if self.type == "bool" and (self.min is not None or self.max is not None):
+            raise ValueError("a bool fact has no min or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+    @property
+    def bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """The allowed range, defaults of the type applied."""
+        low = {
+            "count": Decimal(0),
+            "percent": Decimal(0),
+            "rate": Decimal(0),
+            "amount": Decimal(0),
+        }.get(self.type)
+        high = Decimal(100) if self.type == "percent" else None
+        return (
+            self.min if self.min is not None else low,
+            self.max if self.max is not None else high,
+        )
+
+
+class Check(_Strict):
+    """A condition every facts file must meet."""
+
+    when: BoolExpr
+    message: Text
+
+
+class FactsFile(_Strict):
+    """``facts.yaml``."""
+
+    facts: tuple[FactDecl, ...] = Field(min_length=1)
+    checks: tuple[Check, ...] = ()
+
+
+Part.model_rebuild()

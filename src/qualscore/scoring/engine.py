@@ -1,0 +1,71 @@
+"""Scoring: pure functions from a compiled rule set and validated facts to a Result.
+
+Decimal end to end. An item's score is its shape's value, clamped to
+[0, points] and rounded once as the rule set declares. A parent scores the
+sum of its children, capped at its declared points. The total is the sum of
+the categories plus the bonus (capped at its points). A veto changes the
+result, not the score.
+
+The rules run as Python generated once per rule set (:mod:`qualscore.scoring`);
+this module is the public entry point over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from qualscore._decimal import in_context
+from qualscore.facts.check import Facts, check_facts
+from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.model import TiersShape
+from qualscore.scoring import formulas, plan
+from qualscore.scoring.shapes.tiers import band_traces as _band_traces
+from qualscore.scoring.trace import BandTrace, Result
+
+__all__ = ["band_traces", "evaluate", "formulas", "target_check"]
+
+_ZERO = Decimal(0)
+
+
+@in_context
+def evaluate(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Result:
+    """Score one entity.
+
+    Args:
+        ruleset: A rule set from :func:`qualscore.load_rules`.
+        facts: Facts from :func:`qualscore.load_facts`, or a mapping of fact
+            keys to values, which is validated first.
+
+    Raises:
+        FactsError: the mapping does not fit the declarations.
+        EvaluationError: a formula failed (for example a division by zero).
+    """
+    if not isinstance(ruleset, RuleSet):
+        given = type(ruleset).__name__
+        raise TypeError(f"evaluate() needs a RuleSet from load_rules(), not {given}")
+    if not isinstance(facts, Facts):
+        facts = check_facts(ruleset, facts)
+    ruleset = ruleset.view(facts.entity)
+    facts = facts.bound_to(ruleset)
+    if facts.entity is None and facts.period is None:
+        return plan(ruleset).result(facts.run_values, facts.sha256)
+    return plan(ruleset).result(facts.run_values, facts.sha256, facts.entity, facts.period)
+
+
+def target_check(actual: Decimal, target: Decimal, met_when: str) -> tuple[bool, Decimal]:
+    """Whether ``actual`` meets ``target`` under ``met_when``, and the shortfall (0 when met)."""
+    met = {
+        "at_least": actual >= target,
+        "above": actual > target,
+        "below": actual < target,
+        "at_most": actual <= target,
+    }[met_when]
+    gap = target - actual if met_when in ("at_least", "above") else actual - target
+    return met, _ZERO if met else max(gap, _ZERO)
+
+
+def band_traces(shape: TiersShape) -> tuple[BandTrace, ...]:
+    """A tier table's bands as the trace records them."""
+    return _band_traces(shape)

@@ -1,0 +1,101 @@
+"""Words from a trace: one line per thing that happened to an item's score.
+
+What an item adds (not applicable, the clamp, the summary) is here; each
+shape's own lines come from its module in :mod:`qualscore.scoring.shapes`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from qualscore.scoring.shapes._common import explain_shape, value_text
+from qualscore.scoring.trace import (
+    Input,
+    ItemResult,
+    NodeResult,
+    Result,
+    ShapeTrace,
+)
+from qualscore.scoring.words import fmt, words
+from qualscore.scoring.working import number_text
+
+__all__ = ["explain", "identity", "max_text", "value_text"]
+
+
+def max_text(node: NodeResult | ItemResult) -> str:
+    """The 满分 column: a penalty's most deduction as minus, ``—`` for a section with no cap."""
+    if isinstance(node, NodeResult) and not node.bounded:
+        return "—"
+    return fmt(-node.points) if node.role == "penalty" else fmt(node.points)
+
+
+def identity(result: Result, language: str) -> list[str]:
+    """Whom and what period the report is about, and the grade: one line each that is known."""
+    w = words(language)
+    sep = "：" if language == "zh" else ": "
+    pairs = [("entity", result.entity), ("period", result.period), ("grade", result.grade)]
+    return [f"{w[key]}{sep}{value}" for key, value in pairs if value is not None]
+
+
+def explain(item: ItemResult, language: str) -> list[str]:
+    """The explanation of one item, line by line, in ``language``."""
+    w = words(language)
+    lines: list[str] = []
+    if item.not_applicable is not None:
+        lines.append(
+            f"{w['na']}：{item.not_applicable}"
+            if language == "zh"
+            else f"{w['na']}: {item.not_applicable}"
+        )
+    elif item.shape is not None:
+        lines.extend(_shape(item.shape, item.inputs, language, "", places_of(item)))
+    places = places_of(item)
+    if item.clamped:
+        low = item.floor if item.role != "penalty" else -item.points
+        top = Decimal(0) if item.role == "penalty" else item.points
+        bounded = item.raw if low is None or item.raw > low else low
+        bounded = top if top < bounded else bounded
+        shown = number_text(item.raw, places)
+        if item.role != "penalty" and low is not None and low != 0 and bounded == low:
+            lines.append(f"{shown} → {w['lower']} {fmt(bounded)}")  # the item's floor
+        else:
+            lines.append(f"{shown} → {w['clamped']} {fmt(bounded)}")
+        if bounded != item.score:
+            lines.append(_rounded(bounded, item.score, places, language))
+    elif item.not_applicable is None and item.raw != item.score:
+        lines.append(_rounded(item.raw, item.score, places, language))
+    lines.append(_summary(item, language))
+    return lines
+
+
+def _summary(item: ItemResult, language: str) -> str:
+    if item.role == "penalty":
+        if language == "zh":
+            return f"扣 {fmt(-item.score)} 分（最多扣 {fmt(item.points)} 分）"
+        return f"deducts {fmt(-item.score)} (at most {fmt(item.points)})"
+    if item.not_applicable is not None:
+        if language == "zh":
+            return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分；不适用，不计失分）"
+        return f"scores {fmt(item.score)} of {fmt(item.points)} (not applicable: nothing lost)"
+    if language == "zh":
+        return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
+    return f"scores {fmt(item.score)} of {fmt(item.points)} (lost {fmt(item.lost)})"
+
+
+def places_of(item: ItemResult) -> int:
+    """The rule set's places: every item's score is rounded to them."""
+    exponent = item.score.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _rounded(raw: Decimal, score: Decimal, places: int, language: str) -> str:
+    exact = fmt(raw) if len(fmt(raw)) <= 12 else number_text(raw, places + 4)
+    if language == "zh":
+        return f"计算值 {exact}，按考核细则保留 {places} 位小数（四舍五入）为 {fmt(score)}"
+    return f"computed {exact}, rounded half up to {places} places: {fmt(score)}"
+
+
+def _shape(
+    shape: ShapeTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
+) -> list[str]:
+    return explain_shape(shape, inputs, language, indent, places)

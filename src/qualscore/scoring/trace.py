@@ -1,0 +1,392 @@
+"""Immutable records of what happened while scoring: the explanation trace.
+
+The per-item records are named tuples rather than frozen dataclasses: the same
+immutability, at a fraction of the cost to build, which matters when a batch
+builds hundreds of them per entity.
+
+The engine builds them; the renderers in :mod:`qualscore.report` turn them
+into words, tables, JSON and HTML. They hold values only, no behaviour beyond
+small conveniences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
+
+from qualscore.ruleset.formula import Value
+
+__all__ = [
+    "BandTrace",
+    "CasesTrace",
+    "DeductionsTrace",
+    "FormulaTrace",
+    "Input",
+    "ItemResult",
+    "JudgedTrace",
+    "NodeResult",
+    "PartTrace",
+    "PartsTrace",
+    "Result",
+    "ShapeTrace",
+    "StepTrace",
+    "TargetTrace",
+    "TiersTrace",
+    "VetoResult",
+]
+
+
+class Input(NamedTuple):
+    """A fact an item read, with its value."""
+
+    key: str
+    label: str
+    value: Value
+    unit: str | None
+
+
+class PartTrace(NamedTuple):
+    """One checklist part: what it checked and what it awarded."""
+
+    label: str
+    points: Decimal
+    departments: tuple[str, ...]
+    kind: Literal["when", "each", "score"]
+    awarded: Decimal
+    held: bool | None = None
+    units: Decimal | None = None
+    inner: ShapeTrace | None = None
+    capped: bool = False
+    expr: str | None = None
+    """The ``when`` or ``each`` expression as written (an explanation works it through)."""
+
+
+class PartsTrace(NamedTuple):
+    """A checklist."""
+
+    parts: tuple[PartTrace, ...]
+    value: Decimal
+
+
+class BandTrace(NamedTuple):
+    """One band of a tier table, as written."""
+
+    label: str
+    points: Decimal
+    lower: Decimal | None
+    lower_inclusive: bool
+    upper: Decimal | None
+    upper_inclusive: bool
+
+
+class TiersTrace(NamedTuple):
+    """A value placed in a band (``matched`` is None when none matched)."""
+
+    expr: str
+    input: Decimal
+    better: Literal["higher", "lower"]
+    bands: tuple[BandTrace, ...]
+    matched: int | None
+    otherwise_label: str | None
+    value: Decimal
+    label: str | None = None
+    unit: str | None = None
+
+
+class CasesTrace(NamedTuple):
+    """The first condition that held (``matched`` is None when none did)."""
+
+    labels: tuple[str, ...]
+    points: tuple[Decimal, ...]
+    matched: int | None
+    otherwise_label: str | None
+    value: Decimal
+    conditions: tuple[str, ...] = ()
+    """Each case's condition as written (an explanation works them through)."""
+
+
+class StepTrace(NamedTuple):
+    """One deduction step and what it took."""
+
+    label: str
+    kind: Literal["unless", "when", "per"]
+    points: Decimal
+    applied: bool
+    deducted: Decimal
+    units: Decimal | None = None
+    capped: bool = False
+    expr: str | None = None
+    """The ``unless``/``when``/``per`` expression as written."""
+    value: Decimal | None = None
+    """``per``: the expression's value (the shortfall) before units are counted."""
+    every: Decimal | None = None
+    """``per``: the size of one unit; a started unit counts whole."""
+    most: Decimal | None = None
+    """``per``: the most the step may deduct (``max``)."""
+
+
+class DeductionsTrace(NamedTuple):
+    """Deductions from a starting value down to a floor."""
+
+    start: Decimal
+    steps: tuple[StepTrace, ...]
+    floor: Decimal
+    floored: bool
+    value: Decimal
+
+
+class FormulaTrace(NamedTuple):
+    """A free expression and its value."""
+
+    expr: str
+    value: Decimal
+    label: str | None = None
+
+
+class TargetTrace(NamedTuple):
+    """An actual value against its target; ``shortfall`` is how far from met (0 when met)."""
+
+    actual_expr: str
+    actual: Decimal
+    target_expr: str
+    target: Decimal
+    met_when: Literal["at_least", "above", "below", "at_most"]
+    met: bool
+    shortfall: Decimal
+    value: Decimal
+
+
+class JudgedTrace(NamedTuple):
+    """Points an assessor awarded (``judged`` False: the declared default applied)."""
+
+    judged: bool
+    score: Decimal
+    points: Decimal
+    reason: str | None
+    evidence: str | None
+    assessor: str | None
+    deduction: Decimal | None
+    value: Decimal
+    label: str | None = None
+
+
+ShapeTrace = (
+    PartsTrace
+    | TiersTrace
+    | CasesTrace
+    | DeductionsTrace
+    | FormulaTrace
+    | TargetTrace
+    | JudgedTrace
+)
+
+
+class ItemResult(NamedTuple):
+    """The score of one item (or the bonus), with its whole explanation.
+
+    ``raw`` is the shape's value before the item's clamp to [0, points] and
+    rounding; ``clamped`` says the clamp changed it.
+    """
+
+    id: str
+    title: str
+    section: str | None
+    points: Decimal
+    score: Decimal
+    departments: tuple[str, ...]
+    content: str | None
+    criteria: str
+    responsible: str | None
+    inputs: tuple[Input, ...]
+    shape: ShapeTrace | None
+    not_applicable: str | None
+    raw: Decimal
+    clamped: bool
+    floor: Decimal | None = Decimal(0)
+    role: Literal["score", "bonus", "penalty"] = "score"
+    assessing: str | None = None
+
+    @property
+    def lost(self) -> Decimal:
+        """Points not earned; in a penalty section, the points deducted; none when the item
+        does not apply (not applicable is not lost)."""
+        if self.not_applicable is not None:
+            return Decimal(0)
+        return -self.score if self.role == "penalty" else self.points - self.score
+
+    @property
+    def penalty(self) -> bool:
+        """Whether this item deducts (a penalty section's item)."""
+        return self.role == "penalty"
+
+
+class NodeResult(NamedTuple):
+    """An indicator or category: the capped sum of its children."""
+
+    id: str
+    title: str
+    kind: Literal["indicator", "category"]
+    points: Decimal
+    children: tuple[NodeResult | ItemResult, ...]
+    sum: Decimal
+    score: Decimal
+    role: Literal["score", "bonus", "penalty"] = "score"
+    bounded: bool = True
+    floor: Decimal | None = Decimal(0)
+    criteria: str | None = None
+
+    @property
+    def capped(self) -> bool:
+        """Whether the declared points (a penalty section's: its most deduction) cut the sum."""
+        if self.role == "penalty":
+            return self.bounded and self.sum < -self.points
+        return self.bounded and self.sum > self.points
+
+    @property
+    def floored(self) -> bool:
+        """Whether the node's floor lifted the children's sum."""
+        return self.role != "penalty" and self.score > self.sum
+
+    @property
+    def lost(self) -> Decimal:
+        """Points not earned; in a penalty section, the points deducted; less what items
+        that do not apply leave unscored (not applicable is not lost)."""
+        if self.role == "penalty":
+            return -self.score
+        if not self.bounded:
+            return Decimal(0)
+        unscored = sum(
+            (i.points - i.score for i in self.items() if i.not_applicable is not None), Decimal(0)
+        )
+        lost = self.points - self.score - max(unscored, Decimal(0))
+        return max(lost, Decimal(0)) if unscored else self.points - self.score
+
+    def items(self) -> tuple[ItemResult, ...]:
+        """Every item below this node, in order."""
+        out: list[ItemResult] = []
+        for child in self.children:
+            out.extend(child.items() if isinstance(child, NodeResult) else (child,))
+        return tuple(out)
+
+
+class VetoResult(NamedTuple):
+    """Whether a veto condition held."""
+
+    id: str
+    title: str
+    held: bool
+    result: str
+    inputs: tuple[Input, ...]
+
+
+T = TypeVar("T")
+
+_PENDING: Any = object()
+"""A lazy field of a :class:`Result` not expanded yet."""
+
+Expansion = tuple[tuple[NodeResult, ...], ItemResult | None, tuple[VetoResult, ...]]
+
+
+class _Later(Generic[T]):
+    """A field of :class:`Result` that may be filled in when first read.
+
+    :func:`qualscore.evaluate` runs the rules once, keeping compact records;
+    the trace objects (and the words a report builds from them) are made from
+    those records on first access, without running any rule again.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Result | None, owner: type | None = None) -> T:
+        if obj is None:
+            raise AttributeError(self.slot)
+        value: T = obj.__dict__[self.slot]
+        if value is _PENDING:
+            obj._expand()
+            value = obj.__dict__[self.slot]
+        return value
+
+    def __set__(self, obj: Result, value: T) -> None:
+        obj.__dict__[self.slot] = value
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything :func:`qualscore.evaluate` found for one entity.
+
+    ``categories``, ``bonus`` and ``vetoes`` may be expanded lazily from the
+    engine's compact records (see :meth:`lazy`); reading them is the same either way.
+    """
+
+    ruleset_id: str
+    title: str
+    year: int
+    language: str
+    categories: tuple[NodeResult, ...]
+    bonus: ItemResult | None
+    vetoes: tuple[VetoResult, ...]
+    total: Decimal
+    possible: Decimal
+    vetoed: bool
+    result_label: str | None
+    rules_sha256: str
+    facts_sha256: str
+    engine_version: str
+    grade: str | None = None
+    entity: str | None = None
+    period: str | None = None
+
+    @classmethod
+    def lazy(cls, expand: Callable[[], Expansion], **fields: Any) -> Result:
+        """A result whose categories, bonus and vetoes ``expand()`` makes on first read."""
+        result = cls(categories=_PENDING, bonus=_PENDING, vetoes=_PENDING, **fields)
+        result.__dict__["_expander"] = expand
+        return result
+
+    def _expand(self) -> None:
+        # Two threads may both expand: the same records give equal objects either way.
+        expander = self.__dict__.get("_expander")
+        if expander is None:  # another thread has just finished
+            return
+        categories, bonus, vetoes = expander()
+        self.__dict__.update(_categories=categories, _bonus=bonus, _vetoes=vetoes)
+        self.__dict__.pop("_expander", None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        if "_expander" in self.__dict__:
+            self._expand()
+        return dict(self.__dict__)
+
+    @property
+    def result(self) -> str:
+        """``"vetoed"`` when a veto held, else ``"scored"``."""
+        return "vetoed" if self.vetoed else "scored"
+
+    def items(self) -> tuple[ItemResult, ...]:
+        """Every item in order, the bonus last."""
+        out: list[ItemResult] = []
+        for category in self.categories:
+            out.extend(category.items())
+        if self.bonus is not None:
+            out.append(self.bonus)
+        return tuple(out)
+
+    def item(self, item_id: str) -> ItemResult:
+        """The item with this id.
+
+        Raises:
+            KeyError: no such item.
+        """
+        for item in self.items():
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+
+# Installed after @dataclass made __init__ (which sets these through them): a field
+# read goes through _Later, which expands pending records first.
+for _name in ("categories", "bonus", "vetoes"):
+    setattr(Result, _name, _Later[Any](_name))

@@ -1,0 +1,274 @@
+"""The engine's own words in each report language, and number formatting.
+
+Labels, titles and source text come from the rule set; only the few words the
+engine adds (score, lost, not applicable ...) live here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from qualscore.ruleset.model import Band
+from qualscore.scoring.trace import BandTrace
+
+__all__ = ["WORDS", "band_text", "bounds_text", "count", "fmt", "fmt_approx", "words"]
+
+
+def count(n: int, word: str) -> str:
+    """``1 item``, ``2 items``: an English count with its noun (plural with ``s``)."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def fmt(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: ``Decimal("2.50")`` -> ``"2.5"``."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_approx(value: Decimal, places: int = 4) -> str:
+    """Like :func:`fmt`, but a value with more than ``places`` decimals is shown as ``≈ x``."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        return "≈ " + fmt(value.quantize(Decimal(1).scaleb(-places)))
+    return fmt(value)
+
+
+WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "item": "项目",
+        "title": "内容",
+        "max": "满分",
+        "score": "得分",
+        "lost": "失分",
+        "total": "总分",
+        "bonus": "加分项",
+        "veto": "否决项",
+        "vetoed": "已否决",
+        "not_vetoed": "未触发",
+        "result": "考核结果",
+        "departments": "责任单位",
+        "na": "不适用",
+        "inputs": "依据",
+        "criteria": "评分标准",
+        "content": "考核内容",
+        "met": "是",
+        "unmet": "否",
+        "matched": "落在",
+        "band": "档",
+        "none_matched": "未达到任何档",
+        "deduct": "扣",
+        "points": "分",
+        "per": "每",
+        "floor": "扣完为止",
+        "grade": "等级",
+        "group": "组别",
+        "assessing": "考核部门",
+        "lower": "本项下限",
+        "cap": "封顶",
+        "capped": "超出封顶，按",
+        "count": "计",
+        "of": "满分",
+        "sum": "合计",
+        "rules": "规则",
+        "facts": "事实",
+        "engine": "引擎",
+        "fingerprint": "指纹",
+        "category": "类别",
+        "indicator": "指标",
+        "possible": "可得",
+        "clamped": "按可得范围截取为",
+        "formula": "公式",
+        "yes": "是",
+        "no": "否",
+        "and": "且",
+        "otherwise": "其余情况",
+        "summary": "总览",
+        "by_category": "各类别得分",
+        "items": "各项得分与说明",
+        "departments_view": "各责任单位失分",
+        "headroom": "提升空间",
+        "gain": "本项可增",
+        "effective": "总分可增",
+        "action": "做法",
+        "shared": "共同负责",
+        "explanation": "说明",
+        "part": "分项",
+        "cap_binds": "封顶生效",
+        "department": "责任单位",
+        "no_loss": "无失分",
+        "no_headroom": "各项均已满分",
+        "no_target": "无此项目标任务（{label}）",
+        "target_met": "完成",
+        "target_matrix": "目标任务完成情况",
+        "target_missed": "未完成",
+        "lp": "（",
+        "rp": "）",
+        "comma": "，",
+        "list_sep": "；",
+        "entity": "被考核单位",
+        "source": "来源",
+        "period": "考核期",
+        "scheme": "考核细则",
+        "date": "报告日期",
+        "biggest_losses": "失分最多的项目",
+        "departments_most": "失分最多的责任单位",
+        "item_table": "各项得分",
+        "explanations": "逐项说明",
+        "page": "第 {page} 页，共 {pages} 页",
+        "next_step": "可提升",
+        "lost_points": "失 {lost} 分",
+        "rank": "名次",
+        "completion": "目标完成率",
+        "failed": "未能评分",
+        "reason": "原因",
+        "metadata": "关于本表",
+        "scored": "已评分",
+        "value": "值",
+        "entity_report": "单位报告",
+        "written": "已写入",
+        "writing": "正在写入",
+        "scoring": "正在评分",
+        "compare": "与上期比较",
+        "previous": "上期",
+        "change": "变化",
+    },
+    "en": {
+        "item": "item",
+        "title": "title",
+        "max": "max",
+        "score": "score",
+        "lost": "lost",
+        "total": "total",
+        "bonus": "bonus",
+        "veto": "veto",
+        "vetoed": "vetoed",
+        "not_vetoed": "not triggered",
+        "result": "result",
+        "departments": "departments",
+        "na": "not applicable",
+        "inputs": "inputs",
+        "criteria": "criteria",
+        "content": "content",
+        "met": "yes",
+        "unmet": "no",
+        "matched": "falls in",
+        "band": "band",
+        "none_matched": "no band matched",
+        "deduct": "minus",
+        "points": "points",
+        "per": "per",
+        "floor": "floor reached",
+        "grade": "grade",
+        "group": "group",
+        "assessing": "assessed by",
+        "lower": "floor",
+        "cap": "cap",
+        "capped": "over its cap, counted as",
+        "count": "counts",
+        "of": "out of",
+        "sum": "sum",
+        "rules": "rules",
+        "facts": "facts",
+        "engine": "engine",
+        "fingerprint": "fingerprint",
+        "category": "category",
+        "indicator": "indicator",
+        "possible": "possible",
+        "clamped": "clamped to",
+        "formula": "formula",
+        "yes": "yes",
+        "no": "no",
+        "and": "and",
+        "otherwise": "otherwise",
+        "summary": "Summary",
+        "by_category": "Scores by category",
+        "items": "Items explained",
+        "departments_view": "Points lost by department",
+        "headroom": "Headroom",
+        "gain": "item gain",
+        "effective": "total gain",
+        "action": "what would earn it",
+        "shared": "shared",
+        "explanation": "explanation",
+        "part": "part",
+        "cap_binds": "cap binds",
+        "department": "department",
+        "no_loss": "no points lost",
+        "no_headroom": "every item at full points",
+        "no_target": "no target for this entity ({label})",
+        "target_met": "met",
+        "target_matrix": "Targets met",
+        "target_missed": "missed",
+        "lp": " (",
+        "rp": ")",
+        "comma": ", ",
+        "list_sep": "; ",
+        "entity": "entity",
+        "source": "source",
+        "period": "period",
+        "scheme": "scheme",
+        "date": "date",
+        "biggest_losses": "Biggest losses",
+        "departments_most": "Departments that lost most",
+        "item_table": "Scores by item",
+        "explanations": "Items explained",
+        "page": "page {page} of {pages}",
+        "next_step": "to earn more",
+        "lost_points": "lost {lost}",
+        "rank": "rank",
+        "completion": "targets met",
+        "failed": "not scored",
+        "reason": "reason",
+        "metadata": "about",
+        "scored": "scored",
+        "value": "value",
+        "entity_report": "entity report",
+        "written": "written",
+        "writing": "writing",
+        "scoring": "scoring",
+        "compare": "Compared with last time",
+        "previous": "last time",
+        "change": "change",
+    },
+}
+
+
+def words(language: str) -> dict[str, str]:
+    """The engine's words for ``language`` (English when unknown)."""
+    return WORDS.get(language, WORDS["en"])
+
+
+def band_text(band: BandTrace) -> str:
+    """How a band is written: its label, or its bounds in symbols."""
+    if band.label:
+        return band.label
+    parts = []
+    if band.lower is not None:
+        parts.append(("≥ " if band.lower_inclusive else "> ") + fmt(band.lower))
+    if band.upper is not None:
+        parts.append(("≤ " if band.upper_inclusive else "< ") + fmt(band.upper))
+    return ", ".join(parts)
+
+
+def bounds_text(band: BandTrace, language: str = "en") -> str:
+    """A band's bounds in symbols, whatever its label: ``≥ 90 且 < 92``."""
+    parts = []
+    if band.lower is not None:
+        parts.append(("≥ " if band.lower_inclusive else "> ") + fmt(band.lower))
+    if band.upper is not None:
+        parts.append(("≤ " if band.upper_inclusive else "< ") + fmt(band.upper))
+    return (" 且 " if language == "zh" else " and ").join(parts)
+
+
+def band_name(band: Band) -> str:
+    trace = BandTrace(
+        band.label or "",
+        band.points,
+        band.lower,
+        band.at_least is not None,
+        band.upper,
+        band.at_most is not None,
+    )
+    return band_text(trace)

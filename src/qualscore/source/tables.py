@@ -1,0 +1,480 @@
+"""CSV and XLSX tables read into rows, each cell remembering its line and column.
+
+A table has a header row of column names (each named once); each further row
+is a record. A blank cell is None; ``true``/``false`` (any case) become
+booleans; numbers stay text in CSV and are turned into exact decimals later.
+An XLSX number is read as Excel shows it, to 15 significant digits
+(``5.000000000000001`` is 5); a cell formatted as a percent is a
+:class:`PercentCell`, which a ``percent`` fact reads as the percent shown
+(0.941 is 94.1).
+
+A table is read whole or refused whole, never cut short. A cell that cannot be
+read (bytes that are not UTF-8, an error value such as ``#DIV/0!``, a date,
+more than ``MAX_CELL_CHARS`` characters) becomes a :class:`BadCell`, which
+refuses that row alone, naming its line and column; a CSV record the csv module
+cannot parse, or with values beyond the header's columns, is a
+:class:`~qualscore.errors.Problem` in place of its row. What cannot be read at
+all (no header, a repeated column, a file or a workbook's unpacked contents
+over the limits below) refuses the whole table.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import functools
+import io
+import math
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from qualscore.errors import Problem, SourceError
+from qualscore.source.yamlfile import read_bytes
+
+__all__ = [
+    "MAX_CELLS",
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
+    "MAX_CSV_BYTES",
+    "MAX_ROWS",
+    "MAX_UNPACKED_BYTES",
+    "MAX_XLSX_BYTES",
+    "BadCell",
+    "PercentCell",
+    "Row",
+    "Table",
+    "read_table",
+    "stream_table",
+]
+
+MAX_CSV_BYTES = 256 * 1024 * 1024
+"""Largest CSV table read, in bytes: some 350,000 rows of 140 facts. The file is held in
+memory while its rows stream through, so this bounds what one record can take."""
+MAX_XLSX_BYTES = 64 * 1024 * 1024
+"""Largest XLSX file read, in bytes (compressed: a 40,000-row workbook has about 3.5 MB)."""
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+"""Most bytes an XLSX file may unpack to, all its parts together, as its zip directory
+declares them (Python's zipfile never unpacks more than a part declares). Checked before the
+workbook is opened: a small file that would unpack to gigabytes is refused unopened."""
+MAX_ROWS = 1_048_576
+"""Highest row number of an XLSX sheet: Excel's own limit."""
+MAX_COLUMNS = 16_384
+"""Highest column number of an XLSX sheet (``XFD``): Excel's own limit."""
+MAX_CELLS = 5_000_000
+"""Most non-empty cells read from one XLSX sheet (35,000 rows of 140 facts): the workbook
+is read whole before any row is used, so this bounds its memory."""
+MAX_CELL_CHARS = 32_767
+"""Longest cell, in characters: Excel's own limit. A longer cell refuses its row."""
+MAX_NUMBER_CHARS = 64
+"""Longest number an XLSX cell may hold, in characters (Excel writes at most 17 digits)."""
+MAX_SHOWN = 40
+"""Longest piece of a cell quoted back in a message, in characters."""
+
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile("[\r\n]")
+_QUOTED = re.compile(r'"[^"]*"|\\.')  # literal text in a number format
+
+
+@dataclass(frozen=True)
+class BadCell:
+    """A cell that could not be read: it refuses its row, and only its row."""
+
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class PercentCell:
+    """An XLSX number formatted as a percent: ``percent`` is what the cell shows (94.1)."""
+
+    percent: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.percent:f}%"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record: its line in the file and its cells by column name."""
+
+    line: int
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and its records."""
+
+    path: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+    def column(self, name: str) -> int:
+        """The 1-based column of ``name``."""
+        return self.columns.index(name) + 1
+
+
+def read_table(path: Path, shown: str | None = None) -> Table:
+    """Read a CSV or XLSX file whole, for a facts or target table.
+
+    Raises:
+        SourceError: the file cannot be read, has no header, repeats a column,
+            or has rows that cannot be read (every one of them named).
+    """
+    shown = shown if shown is not None else str(path)
+    columns, found = stream_table(path, shown)
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    for item in found:
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            rows.append(item)
+    if problems:
+        raise SourceError(problems)
+    return Table(shown, columns, tuple(rows))
+
+
+def stream_table(path: Path, shown: str) -> tuple[tuple[str, ...], Iterator[Row | Problem]]:
+    """A table's columns, and its rows as they are read, a Problem in place of a bad row.
+
+    Rows whose cells are all blank are left out. Whatever would refuse the
+    whole table is found before this returns.
+
+    Raises:
+        SourceError: the file cannot be read, is too large, has no header or
+            repeats a column.
+    """
+    if path.suffix.lower() == ".xlsx":
+        raw = read_bytes(path, shown, MAX_XLSX_BYTES)
+        records: Iterator[tuple[int, list[Any]] | Problem] = iter(_xlsx(raw, shown))
+    else:
+        records = _csv(read_bytes(path, shown, MAX_CSV_BYTES), shown)
+    first = next(records, None)
+    if first is None:
+        raise SourceError([Problem(shown, 0, 0, "empty table: no header row")])
+    if isinstance(first, Problem):
+        raise SourceError([first])
+    columns = _header(first[1], shown)
+    return columns, _rows(columns, records, shown)
+
+
+def _header(cells: list[Any], shown: str) -> tuple[str, ...]:
+    """The column names of the first row, checked: each present, once, and readable."""
+    while cells and _cell(cells[-1]) is None:
+        cells = cells[:-1]  # blank cells after the last name are no columns
+    names = [str(c).strip() if c is not None else "" for c in cells]
+    problems = []
+    for i, (cell, name) in enumerate(zip(cells, names, strict=True)):
+        if isinstance(cell, BadCell):
+            problems.append(Problem(shown, 1, i + 1, f"header: {cell.message}"))
+        elif not name:
+            problems.append(Problem(shown, 1, i + 1, "a column without a name"))
+        elif name in names[:i]:
+            first = names.index(name) + 1
+            message = f"column {_shorten(name)!r} appears twice (first in column {first})"
+            problems.append(Problem(shown, 1, i + 1, message))
+    if problems:
+        raise SourceError(problems)
+    return tuple(names)
+
+
+def _rows(
+    columns: tuple[str, ...], records: Iterable[tuple[int, list[Any]] | Problem], shown: str
+) -> Iterator[Row | Problem]:
+    for record in records:
+        if isinstance(record, Problem):
+            yield record
+            continue
+        line, cells = record
+        values = [_cell(v) for v in cells]
+        extra = next((i for i in range(len(columns), len(values)) if values[i] is not None), None)
+        if extra is not None:
+            message = f"a value in column {extra + 1}, beyond the header's {len(columns)} columns"
+            yield Problem(shown, line, extra + 1, message)
+        elif any(v is not None for v in values):
+            yield Row(line, dict(zip(columns, values, strict=False)))
+
+
+def _cell(value: Any) -> Any:
+    """A cell's value: text stripped, blank as None, ``true``/``false`` as booleans."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        return text
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def _text_cell(text: str, col: int) -> str | BadCell:
+    """Text from a table, or why it cannot be read (every check linear in its length)."""
+    if len(text) > MAX_CELL_CHARS:
+        return BadCell(col, f"a cell of {len(text):,} characters, more than {MAX_CELL_CHARS:,}")
+    if _UNDECODED.search(text):
+        raw = text.encode("utf-8", "surrogateescape")
+        try:
+            raw.decode("gbk")
+        except UnicodeDecodeError:
+            return BadCell(col, "not UTF-8 text; save the table as UTF-8")
+        return BadCell(col, "not UTF-8 text (GBK, as Windows saves it?); save the table as UTF-8")
+    found = _CONTROL.search(text)
+    if found:
+        return BadCell(col, f"control character U+{ord(found.group()):04X} not allowed")
+    return text
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _csv(raw: bytes, shown: str) -> Iterator[tuple[int, list[Any]] | Problem]:
+    """Records as (first line, cells), read from bytes line by line, or Problems.
+
+    Each line is decoded alone (bytes that are not UTF-8 kept as lone
+    surrogates), so that a bad byte costs the cell it is in, not the file.
+
+    Raises:
+        SourceError: UTF-16 text (every line would be unreadable).
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise SourceError(
+            [Problem(shown, 0, 0, "file is UTF-16 text (saved as 'Unicode'?); save it as UTF-8")]
+        )
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    lines = (line.decode("utf-8", "surrogateescape") for line in io.BytesIO(raw))
+    reader = csv.reader(lines)
+    while True:
+        start = reader.line_num + 1
+        try:
+            with _field_limit():
+                cells = next(reader, None)
+        except csv.Error as exc:
+            yield Problem(shown, start, 1, f"not a readable CSV record: {exc}")
+            continue
+        if cells is None:
+            return
+        yield start, [_csv_cell(c, i + 1, start, reader.line_num) for i, c in enumerate(cells)]
+
+
+@contextmanager
+def _field_limit() -> Iterator[None]:
+    """The csv module's field limit out of the way: cells are measured by ``_text_cell``.
+
+    The file is at most MAX_CSV_BYTES, so no field can exceed the limit set here.
+    """
+    old = csv.field_size_limit(MAX_CSV_BYTES + 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _csv_cell(text: str, col: int, first: int, last: int) -> str | BadCell:
+    if _LINE_BREAK.search(text):
+        message = f"a cell running over lines {first}-{last} (a quote not closed?)"
+        return BadCell(col, message)
+    return _text_cell(text, col)
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def _xlsx(raw: bytes, shown: str) -> list[tuple[int, list[Any]]]:
+    """The first sheet's rows as (row number, cells), read whole.
+
+    Raises:
+        SourceError: not a workbook, or over one of the limits.
+    """
+    from openpyxl import load_workbook
+
+    def refuse(message: str) -> SourceError:
+        return SourceError([Problem(shown, 0, 0, message)])
+
+    _check_unpacked(raw, refuse)
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        raise refuse(f"not a readable XLSX file ({type(exc).__name__})") from None
+    try:
+        if not book.worksheets:
+            raise refuse("the workbook has no sheet")
+        return _sheet_rows(book, shown, refuse)
+    finally:
+        book.close()
+
+
+def _check_unpacked(raw: bytes, refuse: Any) -> None:
+    """Refuse a zip whose parts declare more than MAX_UNPACKED_BYTES, before unpacking any.
+
+    Raises:
+        SourceError: not a zip file, or too large unpacked.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise refuse(f"not a readable XLSX file ({type(exc).__name__})") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise refuse(
+            f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
+            f"{MAX_UNPACKED_BYTES:,}"
+        )
+
+
+def _sheet_rows(book: Any, shown: str, refuse: Any) -> list[tuple[int, list[Any]]]:
+    """Rows of the first sheet, numbered as in Excel; over a limit, the table is refused.
+
+    Raises:
+        SourceError: a row or column beyond Excel's limits, too many cells, or
+            a damaged sheet.
+    """
+    sheet = book.worksheets[0]
+    rows: list[tuple[int, list[Any]]] = []
+    cells = 0
+    try:
+        with book._archive.open(sheet._worksheet_path) as source:
+            for number, found in _parser_class()(source, book).parse():
+                if rows and number <= rows[-1][0]:
+                    raise refuse(f"row {number} comes after row {rows[-1][0]}: a damaged sheet")
+                if number > MAX_ROWS:
+                    raise refuse(f"row {number:,} is beyond the limit of {MAX_ROWS:,} rows")
+                pairs = [(c["column"], c["value"]) for c in found if c["value"] is not None]
+                cells += len(pairs)
+                if cells > MAX_CELLS:
+                    raise refuse(f"more than {MAX_CELLS:,} cells in the sheet")
+                rows.append((number, _line_up(pairs, refuse)))
+    except SourceError:
+        raise
+    except Exception as exc:  # a damaged part: bad XML, a CRC error, ...
+        raise refuse(f"not a readable XLSX file ({type(exc).__name__})") from None
+    if not rows or rows[0][0] != 1:
+        raise refuse("empty table: no header row (row 1 is empty)")
+    return rows
+
+
+def _line_up(found: list[tuple[int, Any]], refuse: Any) -> list[Any]:
+    """A row's (column, value) pairs as a list, None where a cell is missing.
+
+    Raises:
+        SourceError: a column beyond Excel's limit.
+    """
+    width = max((col for col, _ in found), default=0)
+    if width > MAX_COLUMNS:
+        raise refuse(f"column {width:,} is beyond the limit of {MAX_COLUMNS:,} columns")
+    cells: list[Any] = [None] * width
+    for col, value in found:
+        cells[col - 1] = value
+    return cells
+
+
+def _number_formats(book: Any) -> tuple[set[int], set[int]]:
+    """The style ids formatted as a percent, and those formatted as a date or time."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE, is_date_format
+
+    percent, dates = set(), set()
+    for style_id, style in enumerate(book._cell_styles):
+        fmt_id = style.numFmtId
+        if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
+            fmt = BUILTIN_FORMATS.get(fmt_id, "General")
+        else:
+            fmt = book._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+        if "%" in _QUOTED.sub("", fmt):
+            percent.add(style_id)
+        elif is_date_format(fmt):
+            dates.add(style_id)
+    return percent, dates
+
+
+def _excel_number(text: str, col: int) -> Decimal | BadCell:
+    """A stored number as Excel shows it: 15 significant digits, exactly.
+
+    ``5.000000000000001`` (what ``=1.6+2.7+0.7`` stores) is 5. The text is
+    read through a float because that is what Excel stored; the rounding to 15
+    digits is then exact decimal text.
+    """
+    if len(text) > MAX_NUMBER_CHARS:
+        message = f"a number of {len(text):,} characters; a spreadsheet number has 15 digits"
+        return BadCell(col, message)
+    try:
+        value = float(text)
+    except ValueError:
+        return BadCell(col, f"{_shorten(text)!r} is not a number")
+    if not math.isfinite(value):
+        return BadCell(col, f"{_shorten(text)} is out of range")
+    return Decimal(format(value, ".15g"))
+
+
+@functools.cache
+def _parser_class() -> type[Any]:
+    """openpyxl's sheet parser, made on first use: openpyxl is imported only to read an XLSX."""
+    from openpyxl.cell.text import Text
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        """openpyxl's streaming sheet reader, with each cell read by qualscore's rules."""
+
+        def __init__(self, source: Any, book: Any) -> None:
+            super().__init__(source, book.shared_strings, data_only=True)
+            self.percent, self.dates = _number_formats(book)
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            where = element.get("r")
+            try:
+                col = coordinate_to_tuple(where)[1] if where else self.col_counter + 1
+            except (ValueError, TypeError):
+                col = self.col_counter + 1
+            self.col_counter = col
+            try:
+                value = self.value(element, col)
+            except (ValueError, IndexError, TypeError):
+                value = BadCell(col, "a damaged cell")
+            return {"column": col, "value": value}
+
+        def value(self, element: Any, col: int) -> Any:
+            kind = element.get("t", "n")
+            text = element.findtext(VALUE_TAG, None) or None
+            if kind == "inlineStr":
+                child = element.find(INLINE_STRING)
+                parsed = None if child is None else Text.from_tree(child)
+                return None if parsed is None else _text_cell(parsed.content, col)
+            if text is None:
+                formula = element.find(FORMULA_TAG) is not None
+                return BadCell(col, "a formula with no saved result") if formula else None
+            return self.typed(kind, text, int(element.get("s", 0) or 0), col)
+
+        def typed(self, kind: str, text: str, style: int, col: int) -> Any:
+            if kind == "s":
+                return _text_cell(str(self.shared_strings[int(text)]), col)
+            if kind == "str":
+                return _text_cell(text, col)
+            if kind == "b":
+                flag = {"0": False, "1": True}.get(text.strip())
+                return BadCell(col, "a damaged cell") if flag is None else flag
+            if kind == "e":
+                return BadCell(col, f"the cell shows the error {_shorten(text)}")
+            if kind == "d" or style in self.dates:
+                return BadCell(col, "a date or time, not a number (format the cell as a number)")
+            number = _excel_number(text, col)
+            if style in self.percent and isinstance(number, Decimal):
+                return PercentCell(number.scaleb(2))
+            return number
+
+    return Parser
