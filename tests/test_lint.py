@@ -186,7 +186,7 @@ def test_formula_exceeding_its_points_over_the_declared_range(tmp_path: Path) ->
     item = item_yaml("kind: formula\nexpr: rate / 10", points=1)
     assert warnings(tmp_path, RATE, item, points=1) == [
         "r/categories/1.yaml:12:13: warning: item 1: its formula gives 10 at rate = 100, more "
-        "than its 1 points; the score is clamped to [0, 1]"
+        "than its 1 point; the score is clamped to [0, 1]"
     ]
 
 
@@ -299,7 +299,7 @@ def test_best_case_below_the_items_points(tmp_path: Path) -> None:
     item = item_yaml("kind: cases\ncases:\n  - {when: done, points: 1}", points=2)
     assert warnings(tmp_path, DONE, item) == [
         "r/categories/1.yaml:11:7: warning: item 1: its best case awards 1, less than its "
-        "declared 2 points; 1 points can never be earned"
+        "declared 2 points; 1 point can never be earned"
     ]
 
 

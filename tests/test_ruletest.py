@@ -132,7 +132,7 @@ def test_uncovered_branches_are_listed_at_their_rules(tmp_path: Path) -> None:
         f"{cat}:35:11: not reached: item 3: step port failing: not applied",
         f"{manifest}:14:9: not reached: bonus: part awards: none",
         f"{manifest}:16:5: not reached: veto veto: held",
-        f"{MINI}: 1 cases, 1 passed, 0 failed",
+        f"{MINI}: 1 case, 1 passed, 0 failed",
         "coverage: 46.1% (6 of 13 branches reached)",
     ]
 
@@ -180,7 +180,7 @@ def test_expected_refusal_passes(tmp_path: Path) -> None:
     text = "base: base.yaml\ncases:\n  - name: bad ports\n    facts: {failing: 4}\n    error: more ports failing\n"
     code, out, _ = run("test", MINI, suite(tmp_path, text))
     assert code == 0
-    assert f"{MINI}: 1 cases, 1 passed, 0 failed" in out.splitlines()
+    assert f"{MINI}: 1 case, 1 passed, 0 failed" in out.splitlines()
 
 
 def test_expected_error_that_does_not_happen_fails(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.ruleset.model import Indicator
 from qualscore.scoring.engine import evaluate
 from qualscore.scoring.trace import NodeResult, Result
-from qualscore.scoring.words import fmt
+from qualscore.scoring.words import count, fmt
 from qualscore.source import yamlfile as _yaml
 
 __all__ = ["CaseFile", "RuleCase", "command", "load_suites", "run"]
@@ -421,6 +421,6 @@ def _summary(ruleset: RuleSet, report: Report, out: TextIO) -> None:
     passed = report.cases - failed - report.refused
     refused = f", {report.refused} refused" if report.refused else ""
     print(
-        f"{ruleset.path}: {report.cases} cases, {passed} passed, {failed} failed{refused}",
+        f"{ruleset.path}: {count(report.cases, 'case')}, {passed} passed, {failed} failed{refused}",
         file=out,
     )

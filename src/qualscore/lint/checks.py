@@ -56,7 +56,7 @@ from qualscore.scoring import item_function
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.plan import possible
 from qualscore.scoring.trace import BandTrace
-from qualscore.scoring.words import band_text, fmt
+from qualscore.scoring.words import band_text, fmt, points_text
 
 __all__ = ["LintWarning", "lint"]
 
@@ -121,13 +121,13 @@ def _sum_message(
     """``what`` (``its children add to``) ``total``, against ``points``; None when equal."""
     if total > points:
         return (
-            f"{what} {fmt(total)}, more than {whose} {fmt(points)} points; "
+            f"{what} {fmt(total)}, more than {whose} {points_text(points)}; "
             f"the cap of {fmt(points)} binds"
         )
     if total < points:
         return (
-            f"{what} {fmt(total)}, less than {whose} {fmt(points)} points; "
-            f"{fmt(points - total)} points can never be earned"
+            f"{what} {fmt(total)}, less than {whose} {points_text(points)}; "
+            f"{points_text(points - total)} can never be earned"
         )
     return None
 
@@ -142,7 +142,7 @@ def _total(ruleset: RuleSet) -> Iterator[LintWarning]:
             yield LintWarning(
                 ruleset.locate(MANIFEST, ("total_points",)),
                 "rule set",
-                f"its categories declare {fmt(total)} points, "
+                f"its categories declare {points_text(total)}, "
                 f"not the {fmt(declared)} of total_points",
             )
         return
@@ -242,7 +242,7 @@ def _best(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
             located(ruleset, item.id, ("not_applicable", "award")),
             f"item {item.id}",
             f"not_applicable awards {fmt(na.award)}, more than its declared "
-            f"{fmt(item.points)} points; the cap of {fmt(item.points)} binds",
+            f"{points_text(item.points)}; the cap of {fmt(item.points)} binds",
         )
 
 

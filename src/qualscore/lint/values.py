@@ -42,7 +42,7 @@ from qualscore.ruleset.model import (
     Shape,
     TiersShape,
 )
-from qualscore.scoring.words import band_name, fmt, fmt_approx
+from qualscore.scoring.words import band_name, fmt, fmt_approx, points_text
 
 __all__ = [
     "Finding",
@@ -234,7 +234,7 @@ def formula_findings(
     if over and high is not None and high[0] > cap:
         sides.append(
             f"{fmt_approx(high[0])} at {_assignment(high[1], shape.expr)}, "
-            f"more than its {fmt(cap)} points"
+            f"more than its {points_text(cap)}"
         )
     if sides:
         yield Finding(

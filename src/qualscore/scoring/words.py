@@ -11,7 +11,22 @@ from decimal import Decimal
 from qualscore.ruleset.model import Band
 from qualscore.scoring.trace import BandTrace
 
-__all__ = ["WORDS", "band_text", "bounds_text", "count", "fmt", "fmt_approx", "words"]
+__all__ = [
+    "WORDS",
+    "band_name",
+    "band_text",
+    "bounds_text",
+    "count",
+    "fmt",
+    "fmt_approx",
+    "points_text",
+    "words",
+]
+
+
+def points_text(value: Decimal) -> str:
+    """``1 point``, ``0.5 points``, ``2 points``: an amount of points in English."""
+    return "1 point" if value == 1 else f"{fmt(value)} points"
 
 
 def count(n: int, word: str) -> str:
