@@ -61,6 +61,6 @@ def main() -> int:
         code = None
     if code is not None:
         return code
-    from qualscore.cli.app import main as run
+    from qualscore.cli.app import run_process
 
-    return run()
+    return run_process()

@@ -404,14 +404,14 @@ def test_progress_bar_on_a_terminal() -> None:
             return True
 
     shown, hidden = Terminal(), Terminal()
-    from qualscore.cli import app as cli
+    from qualscore.cli import common as cli
 
-    with cli._progress(60, shown, quiet=False) as advance:
+    with cli.progress(60, shown, quiet=False) as advance:
         assert advance is not None
         advance(60)
-    with cli._progress(60, hidden, quiet=True) as advance:
+    with cli.progress(60, hidden, quiet=True) as advance:
         assert advance is None
-    with cli._progress(10, hidden, quiet=False) as advance:
+    with cli.progress(10, hidden, quiet=False) as advance:
         assert advance is None
     assert "scoring" in shown.getvalue()
     assert hidden.getvalue() == ""

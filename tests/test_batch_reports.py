@@ -92,7 +92,7 @@ def test_per_entity_file_names_stay_in_the_folder(tmp_path: Path) -> None:
 def test_progress_bar_on_a_terminal_shows_count_rate_and_eta() -> None:
     import time
 
-    from qualscore.cli.app import _progress
+    from qualscore.cli.common import progress as _progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -2,6 +2,6 @@
 
 import sys
 
-from qualscore.cli.app import main
+from qualscore.cli.app import run_process
 
-sys.exit(main())
+sys.exit(run_process())

@@ -283,7 +283,7 @@ def attack_parent_terminated(tmp: Path) -> None:
     for sig, code, word in ((signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")):
         proc, kids = start_batch(tmp, 3000)
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=60)  # a busy machine is slow, not stuck
         assert proc.returncode == code, (sig, proc.returncode, err.decode())
         assert err.decode().splitlines() == [f"qualscore: {word}"], err.decode()
         assert gone(kids, 5), f"workers alive after {sig.name}: {kids}"

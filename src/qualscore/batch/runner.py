@@ -395,6 +395,11 @@ class _Pool:
         """
         processes = dict(getattr(self.executor, "_processes", None) or {})
         manager = getattr(self.executor, "_executor_manager_thread", None)
+        # The queue's feeder thread may be blocked writing to the pipe of workers that
+        # are about to die; left to be joined at exit, it would hang the process.
+        call_queue = getattr(self.executor, "_call_queue", None)
+        if call_queue is not None:
+            call_queue.cancel_join_thread()
         self.executor.shutdown(wait=False, cancel_futures=True)
         for process in processes.values():
             process.kill()

@@ -27,6 +27,7 @@ from qualscore.batch.runner import (
     target_items,
     workers,
 )
+from qualscore.cli.common import jobs, make_console, progress
 from qualscore.errors import Problem
 from qualscore.report import batch as writers
 from qualscore.ruleset.loader import load_rules
@@ -173,7 +174,7 @@ def _run(
                     render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
                     write_atomic(args.out, render(report))
         else:
-            writers.render_terminal(report, console(out))
+            writers.render_terminal(report, make_console(out))
     if tally["failed"]:
         print(
             f"qualscore: {tally['scored']} scored, {tally['failed']} could not be scored", file=err
@@ -246,7 +247,7 @@ class _PerEntity:
     def write(self, outcome: Outcome) -> None:
         import dataclasses
 
-        from qualscore.cli.app import render_document
+        from qualscore.cli.common import render_document
 
         assert outcome.result is not None
         result = outcome.result
@@ -312,3 +313,59 @@ def _stream_csv(
                 yield f"{rank},".encode() + scratch.read(length)
 
         write_atomic_chunks(path, ranked())
+
+
+def register(sub: Any) -> None:
+    """Add ``qualscore batch`` to the subcommands."""
+    batch = sub.add_parser(
+        "batch", help="score many entities; rank them; write JSON, CSV, XLSX or HTML"
+    )
+    batch.add_argument("rules", help="the rule-set folder")
+    batch.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="facts files, folders of them, or CSV/XLSX tables with an 'entity' column",
+    )
+    batch.add_argument(
+        "--targets",
+        metavar="TABLE",
+        help="per-entity targets (YAML, CSV or XLSX); default: RULES/targets.yaml if present",
+    )
+    batch.add_argument("--out", metavar="FILE", help="write .json, .csv, .xlsx or .html")
+    batch.add_argument(
+        "--jobs",
+        type=jobs,
+        default=1,
+        metavar="N",
+        help="score in N processes (at most one per CPU)",
+    )
+    batch.add_argument(
+        "--compare",
+        metavar="LAST.json",
+        help="compare with a previous batch .json: each entity's total and rank then",
+    )
+    batch.add_argument(
+        "--per-entity",
+        metavar="DIR",
+        help="also write one report per entity into DIR (see --per-entity-format)",
+    )
+    batch.add_argument(
+        "--per-entity-format",
+        choices=("html", "markdown", "json", "docx", "pdf"),
+        default="html",
+        help="the format of --per-entity reports (default: html)",
+    )
+    batch.add_argument("--lang", choices=("zh", "en"))
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(run=command)
+
+
+def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    return run(
+        args,
+        out,
+        err,
+        lambda total, stream, quiet: progress(total, stream, quiet=quiet),
+        make_console,
+    )

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 from qualscore.analyst.diff import Comparison, compare
 from qualscore.analyst.impact import Impact, impact
@@ -156,3 +156,19 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         _render(tables, out)
     return 0
+
+
+def register(sub: Any) -> None:
+    """Add ``qualscore diff`` to the subcommands."""
+    diff = sub.add_parser("diff", help="what changed between two rule sets, and its impact")
+    diff.add_argument("rules_a", metavar="RULES_A", help="the earlier rule-set folder")
+    diff.add_argument("rules_b", metavar="RULES_B", help="the later rule-set folder")
+    diff.add_argument(
+        "--facts",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="score these facts files under both rule sets, side by side",
+    )
+    diff.add_argument("--format", choices=("table", "markdown"), default="table")
+    diff.set_defaults(run=command)

@@ -1,0 +1,62 @@
+"""``qualscore template``: a facts template for departments to fill in."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    pass
+from qualscore.cli.common import (
+    EXIT_OK,
+    EXIT_USER_ERROR,
+    write,
+)
+
+__all__ = ["command", "register"]
+
+
+def register(sub: Any) -> None:
+    """Add ``qualscore template`` to the subcommands."""
+    template = sub.add_parser("template", help="write a facts template for departments to fill in")
+    template.add_argument("rules", help="the rule-set folder")
+    template.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
+    template.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx)")
+    template.add_argument(
+        "--entity",
+        metavar="NAME",
+        help="only the facts of what applies to this entity, or to this group of entities",
+    )
+    template.set_defaults(run=command)
+
+
+def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qualscore.report import template
+    from qualscore.ruleset.loader import load_rules
+
+    ruleset = load_rules(args.rules)
+    if args.entity is not None:
+        names = {*ruleset.entities(), *(g.id for g in ruleset.manifest.groups)}
+        if args.entity not in names:
+            import difflib
+
+            close = difflib.get_close_matches(args.entity, sorted(names), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            what = "no entity or group" if names else "the rule set declares no groups, so no"
+            print(f"qualscore: template --entity: {what} {args.entity!r}{hint}", file=err)
+            return EXIT_USER_ERROR
+    ruleset, entity = template.for_entity(ruleset, args.entity)
+    if args.format == "xlsx":
+        if not args.out:
+            print("qualscore: template --format xlsx needs --out FILE", file=err)
+            return EXIT_USER_ERROR
+        from qualscore.source.files import write_atomic
+
+        write_atomic(args.out, template.to_xlsx(ruleset, entity), inputs=(args.rules,))
+        return EXIT_OK
+    text = (
+        template.to_yaml(ruleset, entity)
+        if args.format == "yaml"
+        else template.to_csv(ruleset, entity)
+    )
+    return write(args.out, text, out, inputs=(args.rules,))

@@ -1,0 +1,69 @@
+"""``qualscore validate``: load and lint a rule set; its findings cached."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    pass
+from qualscore.cli.common import (
+    EXIT_OK,
+    EXIT_USER_ERROR,
+    one_line,
+)
+
+__all__ = ["command", "register"]
+
+
+def register(sub: Any) -> None:
+    """Add ``qualscore validate`` to the subcommands."""
+    validate = sub.add_parser("validate", help="check a rule set; print its errors and warnings")
+    validate.add_argument("rules", help="the rule-set folder")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 2)")
+    validate.set_defaults(run=command)
+
+
+def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import io
+
+    from qualscore import _cache
+
+    key = _cache.key("validate", args.rules, "--strict" if args.strict else "")
+    hit = _cache.get(key) if key is not None else None
+    if hit is not None:  # the same files and the same engine: the same findings
+        out.write(hit.out)
+        err.write(hit.err)
+        return hit.code
+    found_out, found_err = io.StringIO(), io.StringIO()
+    code = _validate_now(args, found_out, found_err)
+    out.write(found_out.getvalue())
+    err.write(found_err.getvalue())
+    if key is not None:
+        _cache.put(key, _cache.Entry(found_out.getvalue(), found_err.getvalue(), code))
+    return code
+
+
+def _validate_now(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qualscore.lint.checks import lint
+    from qualscore.ruleset.loader import load_rules
+    from qualscore.scoring.words import count
+
+    ruleset = load_rules(args.rules)
+    warnings = lint(ruleset)
+    if args.strict and warnings:
+        for warning in warnings:
+            line = f"{warning.location}: error: {warning.node}: {warning.message}"
+            print(one_line(line), file=err)
+        many = count(len(warnings), "warning")
+        print(one_line(f"{ruleset.path}: {many}, errors under --strict"), file=err)
+        return EXIT_USER_ERROR
+    for warning in warnings:
+        print(one_line(str(warning)), file=err)
+    items = sum(1 for _ in ruleset.items())
+    print(
+        f"{ruleset.path}: ok: {count(items, 'item')}, {count(len(ruleset.facts), 'fact')}, "
+        f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
+        file=out,
+    )
+    return EXIT_OK
