@@ -260,8 +260,10 @@ def next_step(item: ItemResult, language: str) -> str | None:
     if best is None:
         return None
     gain = fmt_gain(best.gain)
-    return f"{best.action}可再得 {gain} 分" if language == "zh" else (
-        f"{best.action} would earn {gain} more"
+    return (
+        f"{best.action}可再得 {gain} 分"
+        if language == "zh"
+        else (f"{best.action} would earn {gain} more")
     )
 
 

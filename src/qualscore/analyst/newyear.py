@@ -14,20 +14,18 @@ leaves nothing behind.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import TextIO
 
 from qualscore.errors import Problem, SourceError
 from qualscore.ruleset.loader import MANIFEST, RuleSet, load_rules
 from qualscore.source import yamlfile as _yaml
 
-__all__ = ["command", "new_scheme", "new_year"]
+__all__ = ["new_scheme", "new_year", "old_year_notes"]
 
 _EMPTY = {
     "ruleset.yaml": """# yaml-language-server: $schema=../schema/ruleset.schema.json
@@ -65,32 +63,6 @@ items:
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)[ \t]*$", re.MULTILINE)
 _PLAIN = re.compile(r"[^\s#,\]}]+")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Copy ``RULES_FROM`` to ``RULES_TO`` for ``--year``; print what was done. Without
-    ``RULES_TO`` (``qualscore init``), start a new scheme (``--id``, ``--start empty|demo``)."""
-    if args.rules_to is None:
-        scheme_id = args.id or Path(args.rules_from).name
-        new = new_scheme(args.rules_from, scheme_id, args.year, args.start)
-        files = sum(1 for p in Path(args.rules_from).rglob("*") if p.is_file())
-        print(
-            f"{new.path}: new rule set {new.id} ({new.manifest.year}), "
-            f"{'from the demo' if args.start == 'demo' else 'empty'}: {files} files written",
-            file=out,
-        )
-        return 0
-    old, new = new_year(args.rules_from, args.rules_to, args.year)
-    files = sum(1 for p in Path(args.rules_to).rglob("*") if p.is_file())
-    kept = ", tests kept" if (Path(args.rules_to) / "tests").is_dir() else ""
-    print(
-        f"{new.path}: new rule set {new.id} ({new.manifest.year}) from "
-        f"{old.path}: {files} files copied{kept}",
-        file=out,
-    )
-    for note in _old_year_notes(old, new):
-        print(note, file=out)
-    return 0
 
 
 def new_scheme(target: str, scheme_id: str, year: int, start: str = "empty") -> RuleSet:
@@ -255,7 +227,7 @@ def _repoint_schemas(source: Path, copy: Path, target: Path) -> None:
         path.write_text(line + text[found.end() :], encoding="utf-8")
 
 
-def _old_year_notes(old: RuleSet, new: RuleSet) -> list[str]:
+def old_year_notes(old: RuleSet, new: RuleSet) -> list[str]:
     """Where the new rule set's title, and how many other lines, still name the old year."""
     year = str(old.manifest.year)
     notes = []

@@ -26,17 +26,13 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, Literal, TextIO
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 from qualscore.analyst.coverage import (
     Key,
-    branches,
-    missing,
-    percent,
     reached,
-    unreachable,
 )
 from qualscore.errors import (
     EvaluationError,
@@ -46,14 +42,14 @@ from qualscore.errors import (
 )
 from qualscore.facts.check import Facts, check_facts_document, load_facts
 from qualscore.ruleset.formula import Value
-from qualscore.ruleset.loader import RuleSet, load_rules
+from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Indicator
 from qualscore.scoring.engine import evaluate
 from qualscore.scoring.trace import NodeResult, Result
-from qualscore.scoring.words import count, fmt
+from qualscore.scoring.words import fmt
 from qualscore.source import yamlfile as _yaml
 
-__all__ = ["CaseFile", "RuleCase", "command", "load_suites", "run"]
+__all__ = ["CaseFile", "RuleCase", "load_suites", "run"]
 
 TESTS = "tests"
 
@@ -384,43 +380,3 @@ def min_coverage(text: str) -> Decimal:
     if not value.is_finite() or not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"must be a percentage from 0 to 100, not {text}")
     return value
-
-
-def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """``qualscore test RULES [TESTS...] [--min-coverage P]``: 0 pass, 1 fail, 2 user error."""
-    ruleset = load_rules(args.rules)
-    suites = load_suites(ruleset, args.tests or [f"{ruleset.path}/{TESTS}"])
-    report = run(ruleset, suites)
-    for problem in sorted(set(report.errors)):
-        print(problem, file=err)
-    for failure in report.failures:
-        print(failure, file=out)
-    every = branches(ruleset)
-    if report.refused:  # coverage of a partial run would mislead
-        _summary(ruleset, report, out)
-        refused = "1 case" if report.refused == 1 else f"{report.refused} cases"
-        print(f"coverage: not measured ({refused} refused)", file=out)
-        return 2
-    for branch in missing(every, report.hit):
-        print(branch, file=out)
-    for branch, why in unreachable(ruleset):
-        print(f"{branch.location}: unreachable, not counted: {branch.node}: "
-              f"{branch.description}: {why}", file=out)  # fmt: skip
-    _summary(ruleset, report, out)
-    hit = sum(1 for b in every if b.key in report.hit)
-    share = percent(hit, len(every))
-    print(f"coverage: {fmt(share)}% ({hit} of {len(every)} branches reached)", file=out)
-    below = args.min_coverage is not None and hit * 100 < args.min_coverage * len(every)
-    if below:
-        print(f"coverage {fmt(share)}% is below the minimum of {fmt(args.min_coverage)}%", file=out)
-    return 1 if report.failed or below else 0
-
-
-def _summary(ruleset: RuleSet, report: Report, out: TextIO) -> None:
-    failed = len(report.failed)
-    passed = report.cases - failed - report.refused
-    refused = f", {report.refused} refused" if report.refused else ""
-    print(
-        f"{ruleset.path}: {count(report.cases, 'case')}, {passed} passed, {failed} failed{refused}",
-        file=out,
-    )

@@ -17,17 +17,14 @@ models.
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from qualscore.analyst.ruletest import CaseFile
-from qualscore.errors import Problem, SourceError
 from qualscore.ruleset.model import (
     Band,
     Category,
@@ -36,9 +33,8 @@ from qualscore.ruleset.model import (
     Part,
     Step,
 )
-from qualscore.source.files import write_atomic
 
-__all__ = ["KINDS", "command", "render", "schema"]
+__all__ = ["KINDS", "render", "schema"]
 
 KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "ruleset": (Manifest, "qualscore rule set manifest (ruleset.yaml)"),
@@ -122,35 +118,3 @@ def _is_decimal(node: dict[str, Any]) -> bool:
 def render(kind: str) -> str:
     """The schema of ``kind`` as the text of its file."""
     return json.dumps(schema(kind), ensure_ascii=False, indent=2) + "\n"
-
-
-def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """``qualscore schema [KIND] [--out DIR [--check]]``: print, write or check the schemas."""
-    kinds = [args.kind] if args.kind else list(KINDS)
-    if args.out is None:
-        if args.check or args.kind is None:
-            print(
-                "qualscore: schema: give a KIND to print, or --out DIR to write them all", file=err
-            )
-            return 2
-        out.write(render(args.kind))
-        return 0
-    folder = Path(args.out)
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "no such folder"
-        raise SourceError([Problem(args.out, 0, 0, what)])
-    stale = []
-    for kind in kinds:
-        path = folder / f"{kind}.schema.json"
-        text = render(kind)
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current == text:
-            continue
-        if args.check:
-            stale.append(path)
-        else:
-            write_atomic(path, text)
-            print(f"{path}: written", file=out)
-    for path in stale:
-        print(f"{path}: out of date; run: qualscore schema --out {args.out}", file=out)
-    return 1 if stale else 0

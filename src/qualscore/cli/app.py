@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from qualscore._decimal import exact
 from qualscore._version import __version__
@@ -18,9 +18,6 @@ from qualscore.cli import batch, diff, evaluate, new, ruletest, schema, template
 from qualscore.cli import compile as compile_
 from qualscore.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, one_line
 from qualscore.errors import EvaluationError, QualscoreError, SourceError
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["main", "run_process"]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    pass
+from qualscore.analyst.newyear import new_scheme, new_year, old_year_notes
 
 __all__ = ["command", "register"]
 
@@ -32,6 +32,26 @@ def register(sub: Any) -> None:
 
 
 def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualscore.analyst.newyear import command
-
-    return command(args, out, err)
+    """Copy ``RULES_FROM`` to ``RULES_TO`` for ``--year``; print what was done. Without
+    ``RULES_TO`` (``qualscore init``), start a new scheme (``--id``, ``--start empty|demo``)."""
+    if args.rules_to is None:
+        scheme_id = args.id or Path(args.rules_from).name
+        new = new_scheme(args.rules_from, scheme_id, args.year, args.start)
+        files = sum(1 for p in Path(args.rules_from).rglob("*") if p.is_file())
+        print(
+            f"{new.path}: new rule set {new.id} ({new.manifest.year}), "
+            f"{'from the demo' if args.start == 'demo' else 'empty'}: {files} files written",
+            file=out,
+        )
+        return 0
+    old, new = new_year(args.rules_from, args.rules_to, args.year)
+    files = sum(1 for p in Path(args.rules_to).rglob("*") if p.is_file())
+    kept = ", tests kept" if (Path(args.rules_to) / "tests").is_dir() else ""
+    print(
+        f"{new.path}: new rule set {new.id} ({new.manifest.year}) from "
+        f"{old.path}: {files} files copied{kept}",
+        file=out,
+    )
+    for note in old_year_notes(old, new):
+        print(note, file=out)
+    return 0

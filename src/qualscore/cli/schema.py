@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    pass
+from qualscore.analyst.schema import KINDS, render
+from qualscore.errors import Problem, SourceError
+from qualscore.source.files import write_atomic
 
 __all__ = ["command", "register"]
 
@@ -25,6 +27,32 @@ def register(sub: Any) -> None:
 
 
 def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualscore.analyst.schema import command
-
-    return command(args, out, err)
+    """``qualscore schema [KIND] [--out DIR [--check]]``: print, write or check the schemas."""
+    kinds = [args.kind] if args.kind else list(KINDS)
+    if args.out is None:
+        if args.check or args.kind is None:
+            print(
+                "qualscore: schema: give a KIND to print, or --out DIR to write them all", file=err
+            )
+            return 2
+        out.write(render(args.kind))
+        return 0
+    folder = Path(args.out)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "no such folder"
+        raise SourceError([Problem(args.out, 0, 0, what)])
+    stale = []
+    for kind in kinds:
+        path = folder / f"{kind}.schema.json"
+        text = render(kind)
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            continue
+        if args.check:
+            stale.append(path)
+        else:
+            write_atomic(path, text)
+            print(f"{path}: written", file=out)
+    for path in stale:
+        print(f"{path}: out of date; run: qualscore schema --out {args.out}", file=out)
+    return 1 if stale else 0
