@@ -453,3 +453,33 @@ def test_every_gap_reported_is_in_no_band(bounds: list[tuple[str, int, str | Non
             assert Decimal(0) <= value <= Decimal(15)
             assert not any(b.contains(value) for b in bands)
             assert not whole or value == value.to_integral_value()
+
+
+def test_deductions_in_a_penalty_section_without_a_negative_floor_are_flagged(
+    tmp_path: Path,
+) -> None:
+    """A deductions shape in a penalty section with the default floor 0 can never deduct;
+    validate says so, naming the floor to give, and is silent once it is given."""
+    import shutil
+
+    rules = tmp_path / "q"
+    shutil.copytree(Path(__file__).parents[1] / "examples" / "qingshui-rivers", rules)
+    penalty = rules / "categories" / "5-penalty.yaml"
+    text = penalty.read_text(encoding="utf-8")
+    deductions = (
+        "      kind: deductions\n      steps:\n"
+        "        - {label: 省级书面通报批评, per: provincial_criticisms, points: 5}\n"
+    )
+    parts = text[text.index("      kind: parts\n") : text.index("  - id: \"11\"")]
+    penalty.write_text(text.replace(parts, deductions), encoding="utf-8")
+    found = [w for w in qualscore.lint(qualscore.load_rules(rules)) if w.node == "item 10"]
+    assert [w.message for w in found] == [
+        "its deductions start at 0 and stop at their floor 0, so they never deduct in a "
+        "penalty section; give a negative floor (floor: -20)"
+    ]
+    assert str(found[0].location).endswith("5-penalty.yaml:8:5")
+    penalty.write_text(
+        penalty.read_text(encoding="utf-8").replace(deductions, deductions + "      floor: -20\n"),
+        encoding="utf-8",
+    )
+    assert [w for w in qualscore.lint(qualscore.load_rules(rules)) if w.node == "item 10"] == []

@@ -315,3 +315,24 @@ def test_every_problem_reported_at_once_sorted(tmp_path: Path) -> None:
     assert found[1].startswith(
         "r/ruleset.yaml:3:7: year: input should be greater than or equal to 1900"
     )
+
+
+def test_a_key_of_another_place_is_not_suggested_as_itself(tmp_path: Path) -> None:
+    """'each' in a deduction step (a key of checklist parts) is refused without the
+    absurd "did you mean 'each'?"."""
+    import shutil
+
+    import qualscore
+    from qualscore.errors import RuleSetError
+
+    rules = tmp_path / "demo"
+    shutil.copytree(Path(__file__).parents[1] / "examples" / "demo", rules)
+    path = rules / "categories" / "1-oversight.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "per: failed_samples - failed_samples_handled, points: 0.5}"
+    path.write_text(text.replace(old, "each: failed_samples, points: 0.5}"), encoding="utf-8")
+    with pytest.raises(RuleSetError) as caught:
+        qualscore.load_rules(rules)
+    messages = [p.message for p in caught.value.problems]
+    assert any(m.endswith("unknown key 'each'; it is not a key at this place") for m in messages)
+    assert not any("did you mean 'each'" in m for m in messages)

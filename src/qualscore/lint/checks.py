@@ -89,7 +89,34 @@ def lint(ruleset: RuleSet) -> list[LintWarning]:
         warnings.extend(_nothing_done(ruleset, item, where))
     warnings.extend(_unused(ruleset))
     warnings.extend(_reserved(ruleset))
+    warnings.extend(_penalty_deductions(ruleset))
     return sorted(warnings, key=lambda w: (w.location.path, w.location.line, w.location.col))
+
+
+def _penalty_deductions(ruleset: RuleSet) -> Iterator[LintWarning]:
+    """A ``deductions`` shape in a penalty section that can never deduct.
+
+    A penalty item scores from 0 down: its deductions start at 0 (unless ``from``
+    says otherwise) and stop at their floor, 0 unless written, so without a
+    negative ``floor`` they never take anything.
+    """
+    for category in ruleset.categories:
+        if category.kind != "penalty":
+            continue
+        for child in category.items:
+            for item in child.items if isinstance(child, Indicator) else (child,):
+                for shape in _shapes(item.score):
+                    if not isinstance(shape, DeductionsShape):
+                        continue
+                    start = shape.start if shape.start is not None else Decimal(0)
+                    if start <= shape.floor:
+                        yield LintWarning(
+                            ruleset.locations[item.id],
+                            f"item {item.id}",
+                            f"its deductions start at {fmt(start)} and stop at their floor "
+                            f"{fmt(shape.floor)}, so they never deduct in a penalty section; "
+                            f"give a negative floor (floor: {fmt(-item.points)})",
+                        )
 
 
 def _reserved(ruleset: RuleSet) -> Iterator[LintWarning]:

@@ -562,8 +562,12 @@ def _problem(doc: _yaml.Document, error: Any) -> Problem:
         import difflib
 
         key = True
-        close = difflib.get_close_matches(str(loc[-1]), _field_names(), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        names = _field_names()
+        if str(loc[-1]) in names:  # a key of another place: suggesting itself helps nobody
+            close, hint = [], "; it is not a key at this place"
+        else:
+            close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
         message = f"unknown key {loc[-1]!r}{hint}"
         text = str(loc[-1])
         if text.count(")") > text.count("("):
