@@ -54,7 +54,7 @@ RUGAO = ROOT / "rules" / "rugao-2018"
 BIN = Path(sys.executable).parent
 QUALSCORE = str(BIN / "qualscore")
 
-# Targets of the issues (a 2-core machine): ratios at most these (issue 12 for a, b).
+# Targets (a 2-core machine): ratios at most these.
 TARGET_A_OVER_C = 1.5
 TARGET_B_OVER_C = 1.1
 TARGET_A_OVER_D = 0.5

@@ -327,7 +327,7 @@ def test_xlsx_opens_in_a_real_spreadsheet(tmp_path: Path) -> None:
         return list(csv.reader(text.splitlines()))
 
     summary = sheet("总览")
-    # Headers in the rule set's language, the share as a percentage (issue 15).
+    # Headers in the rule set's language, the share as a percentage.
     assert summary[0] == ["名次", "被考核单位", "总分", "否决项", "考核结果", "目标完成率"]
     assert summary[1] == ["1", "长江镇（如皋港区）", "12.00", "否", "已评分", "92.31%"]
     assert [row[1] for row in summary[1:15]] == [r for r in summary_names()]

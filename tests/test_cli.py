@@ -78,7 +78,7 @@ def test_explain_one_item() -> None:
     """--explain prints the item's criteria, inputs and explanation."""
     code, out, _ = run("evaluate", MINI, MINI_FACTS, "--explain", "3")
     assert code == 0
-    assert "Ports failing (failing) = 1" in out  # English punctuation in English (issue 15)
+    assert "Ports failing (failing) = 1" in out  # English punctuation in English
     assert "  port failing:\n" in out.replace(" │\n", "\n").replace("│ ", "") or "port failing:" in out
     assert "1 × 0.5 pt = 0.5 pt, minus 0.5 pt" in out
     assert "scores 1.5 of 2 (lost 0.5)" in out

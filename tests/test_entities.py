@@ -1,6 +1,6 @@
 """Entity groups, signed scores, judged items and grades: the invented example
 scheme examples/qingshui-rivers, its hand-worked expected results, and each
-bad input named in issue 13 as one ``file:line:col`` line, exit 2."""
+bad input of the kinds a real scheme meets as one ``file:line:col`` line, exit 2."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What qualscore writes stays safe whatever the input says (issue 11).
+"""What qualscore writes stays safe whatever the input says.
 
 ``--out`` never destroys an input, a link or a device and writes durably; text
 is text in spreadsheets (no formulas), terminals (no escapes, no rich markup),
