@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import signal
 import sys
 import threading
@@ -41,6 +40,7 @@ from qualscore.scoring.scores import score
 from qualscore.scoring.trace import Result, TargetTrace
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.tables import BadCell, stream_table
+from qualscore.source.text import name_text
 
 __all__ = [
     "Cell",
@@ -188,28 +188,10 @@ def is_facts_file(path: Path) -> bool:
     )
 
 
-_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
 def shown(text: str) -> str:
-    """``text`` as it can be printed and written anywhere, on one line.
-
-    A file name's bytes that are not UTF-8 (kept by :func:`os.fsdecode` as
-    surrogates) become ``\\xff``-style escapes; so do control characters, which
-    no spreadsheet cell or one-line message can hold (``\\n``, ``\\x07``).
-    """
-    try:
-        text = os.fsencode(text).decode("utf-8", "backslashreplace")
-    except UnicodeError:  # a lone surrogate that did not come from a file name
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return _UNSHOWN.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    return _SHORT.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    """``text`` as it can be printed and written anywhere, on one line (a file name's
+    undecodable bytes and control characters as escapes)."""
+    return name_text(text)
 
 
 def _csv_entities(path: Path, given: str) -> Iterator[Entity | Problem]:

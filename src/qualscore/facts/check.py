@@ -33,7 +33,14 @@ from qualscore.ruleset.model import FactDecl
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.tables import BadCell, PercentCell, read_table
 
-__all__ = ["Facts", "check_facts", "check_facts_document", "judged_key", "load_facts"]
+__all__ = [
+    "Facts",
+    "check_facts",
+    "check_facts_document",
+    "facts_for",
+    "judged_key",
+    "load_facts",
+]
 
 MAX_MAGNITUDE = Decimal(10) ** 15
 """Largest absolute value a numeric fact may have."""
@@ -582,3 +589,24 @@ def _arithmetic(exc: ArithmeticError) -> str:
 def judged_key(item_id: str) -> str:
     """The key of an item's judged score in the values the engine runs on."""
     return f"judged:{item_id}"
+
+
+def facts_for(
+    ruleset: RuleSet, facts: Facts | Mapping[str, Any], *, caller: str
+) -> tuple[RuleSet, Facts]:
+    """The rule set as it applies to the facts' entity, and the facts checked against it.
+
+    Used by :func:`qualscore.evaluate` and :func:`qualscore.score`: a mapping is
+    checked first; ``Facts`` must have been checked against this rule set.
+
+    Raises:
+        TypeError: ``ruleset`` is not a loaded rule set (``caller`` names the function).
+        FactsError: the mapping does not fit, or the facts belong to another rule set.
+    """
+    if not isinstance(ruleset, RuleSet):
+        given = type(ruleset).__name__
+        raise TypeError(f"{caller}() needs a RuleSet from load_rules(), not {given}")
+    if not isinstance(facts, Facts):
+        facts = check_facts(ruleset, facts)
+    view = ruleset.view(facts.entity)
+    return view, facts.bound_to(view)

@@ -20,6 +20,8 @@ import os
 import re
 from typing import TYPE_CHECKING, TextIO
 
+from qualscore.source.text import escape_match, visible, visible_line
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -35,36 +37,7 @@ __all__ = [
     "width",
 ]
 
-# C0 but tab and newline, DEL, C1, the bidi overrides and isolates, the line
-# and paragraph separators (YAML and some terminals break lines at them), lone
-# surrogates (a file name's undecodable bytes: no stream could encode them).
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-_CONTROL_LINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
 MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 20, 500, 80
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _SHORT:
-        return _SHORT[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(text: str) -> str:
-    """``text`` with every control character but tab and newline shown as an escape."""
-    return _CONTROL.sub(_escape, text)
-
-
-def visible_line(text: str) -> str:
-    """``text`` as one line: line breaks, tabs and control characters shown as escapes."""
-    return _CONTROL_LINE.sub(_escape, text)
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -101,7 +74,7 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def sheet_text(text: str) -> str:
     """``text`` for an XLSX cell: characters XML cannot hold shown as escapes."""
-    return _ILLEGAL_XML.sub(_escape, text)
+    return _ILLEGAL_XML.sub(escape_match, text)
 
 
 def formula_like(text: str) -> bool:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from qualscore._decimal import in_context
-from qualscore.facts.check import Facts, check_facts
+from qualscore.facts.check import Facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import TiersShape
 from qualscore.scoring import formulas, plan
@@ -42,13 +42,7 @@ def evaluate(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Result:
         FactsError: the mapping does not fit the declarations.
         EvaluationError: a formula failed (for example a division by zero).
     """
-    if not isinstance(ruleset, RuleSet):
-        given = type(ruleset).__name__
-        raise TypeError(f"evaluate() needs a RuleSet from load_rules(), not {given}")
-    if not isinstance(facts, Facts):
-        facts = check_facts(ruleset, facts)
-    ruleset = ruleset.view(facts.entity)
-    facts = facts.bound_to(ruleset)
+    ruleset, facts = facts_for(ruleset, facts, caller="evaluate")
     if facts.entity is None and facts.period is None:
         return plan(ruleset).result(facts.run_values, facts.sha256)
     return plan(ruleset).result(facts.run_values, facts.sha256, facts.entity, facts.period)

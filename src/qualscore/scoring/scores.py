@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from qualscore._decimal import in_context
-from qualscore.facts.check import Facts, check_facts
+from qualscore.facts.check import Facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring import Scores, plan
 
@@ -28,11 +28,5 @@ def score(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Scores:
         FactsError: a mapping that does not fit the declarations.
         EvaluationError: a formula failed (for example a division by zero).
     """
-    if not isinstance(ruleset, RuleSet):
-        given = type(ruleset).__name__
-        raise TypeError(f"score() needs a RuleSet from load_rules(), not {given}")
-    if not isinstance(facts, Facts):
-        facts = check_facts(ruleset, facts)
-    facts = facts.bound_to(ruleset.view(facts.entity))
-    ruleset = ruleset.view(facts.entity)
+    ruleset, facts = facts_for(ruleset, facts, caller="score")
     return plan(ruleset).score(facts.run_values)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from qualscore.ruleset.formula import Value
+from qualscore.ruleset.formula import Formula, Value
+from qualscore.ruleset.model import Part
 from qualscore.scoring.trace import Input
 from qualscore.scoring.words import fmt
 
@@ -110,3 +112,9 @@ def number(value: Decimal, places: int) -> str:
     from qualscore.scoring.working import number_text
 
     return number_text(value, places)
+
+
+def owned(part: Part | None, formulas: Iterable[Formula]) -> Iterator[tuple[Part | None, Formula]]:
+    """Each expression with the part that answers for it (the facts template's departments)."""
+    for f in formulas:
+        yield part, f

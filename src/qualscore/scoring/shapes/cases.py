@@ -9,7 +9,7 @@ from typing import Any
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import CasesShape, Part
 from qualscore.scoring.gen import Gen
-from qualscore.scoring.shapes._common import Loc, changes, worked
+from qualscore.scoring.shapes._common import Loc, changes, owned, worked
 from qualscore.scoring.trace import CasesTrace, Input
 from qualscore.scoring.words import fmt
 
@@ -38,8 +38,7 @@ def formulas(shape: CasesShape) -> Iterator[Formula]:
 
 def owners(shape: CasesShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
     """Each expression with the part that answers for it (the facts template's departments)."""
-    for f in formulas(shape):
-        yield part, f
+    return owned(part, formulas(shape))
 
 
 def emit(gen: Gen, shape: CasesShape, cap: str) -> tuple[str, str]:

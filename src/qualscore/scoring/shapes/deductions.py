@@ -12,6 +12,7 @@ from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Loc,
     number,
+    owned,
     pts,
     subject,
     worked,
@@ -45,8 +46,7 @@ def formulas(shape: DeductionsShape) -> Iterator[Formula]:
 
 def owners(shape: DeductionsShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
     """Each expression with the part that answers for it (the facts template's departments)."""
-    for f in formulas(shape):
-        yield part, f
+    return owned(part, formulas(shape))
 
 
 def _step(gen: Gen, step: Step, total: str) -> str:
@@ -103,9 +103,7 @@ def _expand_step(step: Step, record: Any) -> StepTrace:
         deducted = step.points if record else Decimal(0)
         condition = step.unless or step.when
         assert condition is not None
-        return StepTrace(
-            _label(step), kind, step.points, record, deducted, expr=condition.source
-        )
+        return StepTrace(_label(step), kind, step.points, record, deducted, expr=condition.source)
     value, units, deducted, capped = record
     return StepTrace(
         _label(step), "per", step.points, units > 0, deducted, units, capped,

@@ -9,7 +9,7 @@ from typing import Any
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import FormulaShape, Part
 from qualscore.scoring.gen import Gen
-from qualscore.scoring.shapes._common import Loc, number, worked
+from qualscore.scoring.shapes._common import Loc, number, owned, worked
 from qualscore.scoring.trace import FormulaTrace, Input
 
 __all__ = [
@@ -37,8 +37,7 @@ def formulas(shape: FormulaShape) -> Iterator[Formula]:
 
 def owners(shape: FormulaShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
     """Each expression with the part that answers for it (the facts template's departments)."""
-    for f in formulas(shape):
-        yield part, f
+    return owned(part, formulas(shape))
 
 
 def emit(gen: Gen, shape: FormulaShape, cap: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Loc,
     number,
+    owned,
     subject,
     worked,
 )
@@ -46,8 +47,7 @@ def formulas(shape: TargetShape) -> Iterator[Formula]:
 
 def owners(shape: TargetShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
     """Each expression with the part that answers for it (the facts template's departments)."""
-    for f in formulas(shape):
-        yield part, f
+    return owned(part, formulas(shape))
 
 
 def emit(gen: Gen, shape: TargetShape, cap: str) -> tuple[str, str]:
@@ -122,9 +122,5 @@ def explain(
         gap = "" if trace.met else f"（差 {arithmetic}）"
         state = w["target_met"] if trace.met else f"{w['target_missed']}{gap}"
         return [*lines, f"{indent}{said}，目标 {goal}，{state}，得 {fmt(trace.value)} 分"]
-    state = (
-        w["target_met"]
-        if trace.met
-        else f"{w['target_missed']} (short by {arithmetic})"
-    )
+    state = w["target_met"] if trace.met else f"{w['target_missed']} (short by {arithmetic})"
     return [*lines, f"{indent}{said}; target {goal}: {state}, {fmt(trace.value)} pt"]

@@ -12,6 +12,7 @@ from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Loc,
     number,
+    owned,
     subject,
     worked,
 )
@@ -44,8 +45,7 @@ def formulas(shape: TiersShape) -> Iterator[Formula]:
 
 def owners(shape: TiersShape, part: Part | None) -> Iterator[tuple[Part | None, Formula]]:
     """Each expression with the part that answers for it (the facts template's departments)."""
-    for f in formulas(shape):
-        yield part, f
+    return owned(part, formulas(shape))
 
 
 def _test(gen: Gen, band: Band, value: str) -> str:
