@@ -6,7 +6,8 @@ where it happened::
     QualscoreError
     ├── SourceError            one or more problems in files, each file:line:col
     │   ├── RuleSetError       a rule set that cannot be loaded
-    │   └── FactsError         a facts file that does not fit the declarations
+    │   ├── FactsError         a facts file that does not fit the declarations
+    │   └── CohortError        cohort values that cannot be computed or were not given
     └── EvaluationError        a formula that failed at run time (names the rule)
 
 A :class:`SourceError` carries every :class:`Problem` found, so that a user
@@ -18,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CohortError",
     "EvaluationError",
     "FactsError",
     "Problem",
@@ -69,6 +71,13 @@ class RuleSetError(SourceError):
 
 class FactsError(SourceError):
     """A facts file that does not fit the rule set's declarations."""
+
+
+class CohortError(SourceError):
+    """Cohort values that cannot be computed (too few entities) or were not given.
+
+    Each problem is placed at the cohort value's declaration in ``facts.yaml``.
+    """
 
 
 class EvaluationError(QualscoreError):

@@ -37,6 +37,7 @@ __all__ = [
     "Facts",
     "check_facts",
     "check_facts_document",
+    "check_number",
     "facts_for",
     "judged_key",
     "load_facts",
@@ -508,6 +509,16 @@ def _coerce(
     if high is not None and number > high:
         return None, f"{number} is above the allowed maximum {high}"
     return number, None
+
+
+_ANY_NUMBER = FactDecl(key="value", type="number", label="value")
+
+
+def check_number(raw: Any) -> tuple[Decimal | None, str | None]:
+    """``raw`` as a number a fact could hold (any sign), or why it cannot be one."""
+    value, message = _coerce(_ANY_NUMBER, raw, None, None)
+    assert value is None or isinstance(value, Decimal)
+    return value, message
 
 
 def _number(raw: Any) -> Decimal | str | None:

@@ -334,6 +334,10 @@ def _nothing_done(ruleset: RuleSet, item: Item, where: Location) -> Iterator[Lin
     keys = sorted({n for f in formulas(item) for n in f.names})
     if not keys or _penalises(item.score):
         return
+    # A rank, a share or a mean is the others' doing as much as the entity's: there is
+    # no "nothing done" to probe.
+    if any(ruleset.fact(k).role == "cohort" for k in keys):
+        return
     # A number whose declared range goes below 0 (a signed change): 0 is a middle
     # value there, such as "stable", not "nothing done".
     if any(ruleset.fact(k).type != "bool" and _signed(ruleset, k) for k in keys):
@@ -436,10 +440,18 @@ def _unused(ruleset: RuleSet) -> Iterator[LintWarning]:
         read |= {n for f in formulas(ruleset.manifest.bonus) for n in f.names}
     read |= {n for v in ruleset.manifest.vetoes for n in v.when.names}
     read |= {n for c in ruleset.checks.checks for n in c.when.names}
+    read |= {n for c in ruleset.cohort if c.of is not None for n in c.of.names}
     for i, decl in enumerate(ruleset.facts):
         if decl.key not in read:
             yield LintWarning(
                 ruleset.locate(FACTS, ("facts", i)),
                 f"fact {decl.key}",
                 "declared but read by no item, bonus, veto or check",
+            )
+    for i, cohort in enumerate(ruleset.cohort):
+        if cohort.key not in read:
+            yield LintWarning(
+                ruleset.locate(FACTS, ("cohort", i)),
+                f"cohort value {cohort.key}",
+                "declared but read by no item, bonus, veto or cohort value",
             )

@@ -21,11 +21,13 @@ from pydantic import BaseModel, ValidationError
 from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
 from qualscore.errors import Problem, RuleSetError, SourceError
+from qualscore.ruleset.cohort import check_cohort, check_ranks, levels
 from qualscore.ruleset.formula import Formula, Type
 from qualscore.ruleset.model import (
     FACT_TYPES,
     Bonus,
     Category,
+    CohortDecl,
     FactDecl,
     FactsFile,
     Indicator,
@@ -99,13 +101,25 @@ class RuleSet:
         """The rule set's id."""
         return self.manifest.id
 
-    def fact(self, key: str) -> FactDecl:
-        """The declaration of ``key``."""
+    def fact(self, key: str) -> FactDecl | CohortDecl:
+        """The declaration of ``key``: a fact, a target or a cohort value."""
         return self._facts_by_key[key]
 
     @cached_property
-    def _facts_by_key(self) -> dict[str, FactDecl]:
-        return {f.key: f for f in self.facts}
+    def _facts_by_key(self) -> dict[str, FactDecl | CohortDecl]:
+        found: dict[str, FactDecl | CohortDecl] = {c.key: c for c in self.cohort}
+        found.update((f.key, f) for f in self.facts)
+        return found
+
+    @property
+    def cohort(self) -> tuple[CohortDecl, ...]:
+        """The cohort values (``facts.yaml``'s ``cohort:``), in declaration order."""
+        return self.checks.cohort
+
+    @cached_property
+    def cohort_levels(self) -> tuple[tuple[CohortDecl, ...], ...]:
+        """The cohort values by the pass that computes them (see :mod:`qualscore.ruleset.cohort`)."""
+        return levels(self.cohort, self.categories, self.manifest)
 
     def items(self) -> Iterator[Item]:
         """Every item, in order."""
@@ -305,6 +319,8 @@ def _load_rules(path: str | Path) -> RuleSet:
             reader.locate(category, doc)
     if facts is not None:
         reader.check_fact_keys(facts)
+    if facts is not None and manifest is not None:
+        reader.check_cohort(facts, manifest, categories)
     if manifest is not None:
         reader.check_ids(manifest)
         reader.check_groups(manifest, categories)
@@ -346,8 +362,13 @@ def _category_files(folder: Path) -> tuple[list[Path], str]:
 
 
 def _types(raw: Any) -> dict[str, Type]:
-    """Declared types from raw facts data, for compiling formulas."""
+    """Declared types from raw facts data, for compiling formulas: the facts', and the
+    cohort values' (numbers)."""
     types: dict[str, Type] = {}
+    cohort = raw.get("cohort") if isinstance(raw, dict) else None
+    for entry in cohort if isinstance(cohort, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            types[entry["key"]] = "number"
     entries = raw.get("facts") if isinstance(raw, dict) else None
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
@@ -494,6 +515,22 @@ class _Reader:
                     doc.problem(("facts", i, "key"), f"fact {decl.key!r} is declared twice")
                 )
             seen.add(decl.key)
+
+    def check_cohort(
+        self, facts: FactsFile, manifest: Manifest, categories: list[Category]
+    ) -> None:
+        """The cohort values' names, nodes, scopes and order; ``rank`` shapes naming ranks."""
+        decls = {d.key: d for d in facts.cohort}
+        self.problems.extend(
+            check_cohort(
+                facts.cohort, categories, manifest, [f.key for f in facts.facts], self.docs[FACTS]
+            )
+        )
+        for category in categories:
+            file = self.paths.get(category.id)
+            doc = self.docs.get(file[0]) if file else None
+            if doc is not None:
+                self.problems.extend(check_ranks(category, decls, doc))
 
     def check_ids(self, manifest: Manifest) -> None:
         reserved = {"bonus"} | {v.id for v in manifest.vetoes}

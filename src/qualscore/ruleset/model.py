@@ -38,6 +38,7 @@ __all__ = [
     "CasesShape",
     "Category",
     "Check",
+    "CohortDecl",
     "DeductionsShape",
     "EntityGroup",
     "FactDecl",
@@ -51,6 +52,7 @@ __all__ = [
     "NotApplicable",
     "Part",
     "PartsShape",
+    "RankShape",
     "Rounding",
     "Shape",
     "Step",
@@ -314,6 +316,18 @@ class JudgedShape(_Strict):
     label: Text | None = None
 
 
+class RankShape(_Strict):
+    """Points by rank: the first of ``points`` for rank 1, the second for rank 2, …;
+    ``otherwise`` for a rank beyond the table. ``rank`` names a cohort value whose
+    stat is ``rank`` or ``reverse_rank``."""
+
+    kind: Literal["rank"]
+    rank: NumExpr
+    points: tuple[Signed, ...] = Field(min_length=1, max_length=1000)
+    otherwise: Signed = Decimal(0)
+    label: Text | None = None
+
+
 Shape = Annotated[
     PartsShape
     | TiersShape
@@ -321,7 +335,8 @@ Shape = Annotated[
     | DeductionsShape
     | FormulaShape
     | TargetShape
-    | JudgedShape,
+    | JudgedShape
+    | RankShape,
     Field(discriminator="kind"),
 ]
 
@@ -535,11 +550,73 @@ class Check(_Strict):
     message: Text
 
 
+COHORT_STATS = (
+    "rank", "reverse_rank", "share_of_best", "max", "min", "mean", "median", "count",
+)  # fmt: skip
+"""What a cohort value can be, over the entities assessed."""
+RANKS = ("rank", "reverse_rank")
+
+
+class CohortDecl(_Strict):
+    """A value computed across the entities assessed (the cohort), read by formulas
+    like a fact: a rank, a reverse rank, a share of the best, or the cohort's
+    maximum, minimum, mean, median or count of a value.
+
+    The value ranked or aggregated is ``of`` (a formula over facts and earlier
+    cohort values) or ``score`` (the score of an item, indicator or category, or
+    ``total``). ``scope`` is ``all`` (every entity assessed), ``group`` (the
+    entity's own group) or a group's id. ``ties``: ``competition`` (1, 2, 2, 4)
+    or ``dense`` (1, 2, 2, 3). ``places``: a mean, median or share is rounded to
+    these places (the rule set's rounding mode) before any formula reads it.
+    """
+
+    key: Ident
+    label: Text
+    stat: Literal[
+        "rank", "reverse_rank", "share_of_best", "max", "min", "mean", "median", "count"
+    ]
+    of: NumExpr | None = None
+    score: NodeId | None = None
+    better: Literal["higher", "lower"] = "higher"
+    ties: Literal["competition", "dense"] = "competition"
+    scope: Text = "all"
+    places: int | None = Field(None, ge=0, le=12)
+    min_entities: int = Field(1, ge=1, le=1_000_000)
+    unit: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CohortDecl:
+        _one_of(self, ("of", "score"))
+        if self.places is not None and self.stat not in ("mean", "median", "share_of_best"):
+            raise ValueError("places rounds a mean, a median or a share, not a " + self.stat)
+        return self
+
+    @property
+    def type(self) -> str:
+        """A cohort value is a number."""
+        return "count" if self.stat in ("rank", "reverse_rank", "count") else "number"
+
+    @property
+    def role(self) -> str:
+        """``cohort``: computed, never given in a facts file."""
+        return "cohort"
+
+    @property
+    def bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """The range it can take: a rank from 1, a count or share from 0."""
+        if self.stat in RANKS:
+            return Decimal(1), None
+        if self.stat in ("count", "share_of_best"):
+            return Decimal(0), None
+        return None, None
+
+
 class FactsFile(_Strict):
     """``facts.yaml``."""
 
     facts: tuple[FactDecl, ...] = Field(min_length=1)
     checks: tuple[Check, ...] = ()
+    cohort: tuple[CohortDecl, ...] = ()
 
 
 Part.model_rebuild()

@@ -21,6 +21,7 @@ from qualscore.facts.check import Facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import TiersShape
 from qualscore.scoring import formulas, plan
+from qualscore.scoring.cohort import check_given, needs_cohort, reads_cohort, score_with
 from qualscore.scoring.shapes.tiers import band_traces as _band_traces
 from qualscore.scoring.trace import BandTrace, Result
 
@@ -30,19 +31,35 @@ _ZERO = Decimal(0)
 
 
 @in_context
-def evaluate(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Result:
+def evaluate(
+    ruleset: RuleSet,
+    facts: Facts | Mapping[str, Any],
+    *,
+    cohort: Mapping[str, Any] | None = None,
+) -> Result:
     """Score one entity.
 
     Args:
         ruleset: A rule set from :func:`qualscore.load_rules`.
         facts: Facts from :func:`qualscore.load_facts`, or a mapping of fact
             keys to values, which is validated first.
+        cohort: For a rule set that scores entities against each other: the
+            entity's cohort values, by key (its rank, a published average, …;
+            None for a value whose cohort does not include it). Without them
+            such a rule set is refused; :func:`qualscore.evaluate_cohort`
+            computes them from the entities themselves.
 
     Raises:
         FactsError: the mapping does not fit the declarations.
+        CohortError: the rule set needs cohort values that were not given, or
+            those given do not fit.
         EvaluationError: a formula failed (for example a division by zero).
     """
     ruleset, facts = facts_for(ruleset, facts, caller="evaluate")
+    if cohort is not None or (ruleset.cohort and reads_cohort(ruleset)):
+        if cohort is None:
+            raise needs_cohort(ruleset)
+        return score_with(ruleset, facts, check_given(ruleset, cohort))
     if facts.entity is None and facts.period is None:
         return plan(ruleset).result(facts.run_values, facts.sha256)
     return plan(ruleset).result(facts.run_values, facts.sha256, facts.entity, facts.period)

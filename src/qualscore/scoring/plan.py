@@ -120,7 +120,7 @@ class _Writer:
         self.traced = traced
         self.space = Space(runtime.helpers())
         static = plan(ruleset)._static  # worked out once per rule set, not per probe
-        self.facts, self.targets = static.order, static.targets
+        self.facts, self.targets, self.keys = static.order, static.targets, static.keys
         rounding = ruleset.manifest.rounding
         self.quantum = self.space.const(Decimal(1).scaleb(-rounding.places))
         self.mode = self.space.const(MODES[rounding.mode])
@@ -133,7 +133,7 @@ class _Writer:
         gen.line(f"return {result}")
         prelude = []
         for index in sorted(gen.reads):
-            key = repr(self.ruleset.facts[index].key)
+            key = repr(self.keys[index])
             read = f"v.get({key})" if index in self.targets else f"v[{key}]"
             prelude.append(f"        _f{index} = {read}")
         self.functions.append(
@@ -310,7 +310,7 @@ class _Writer:
             f"# {'scores and compact trace records' if self.traced else 'scores only'}.",
             "# _fN is the value of the N-th declared fact; _kN a constant (listed below);",
             "# _w the formula running, named in an error; _add etc. the formula operators.",
-            *(f"# _f{i}: {d.key!r}" for i, d in enumerate(ruleset.facts)),
+            *(f"# _f{i}: {k!r}" for i, k in enumerate(self.keys)),
             *self.space.constants_text(),
             "",
         ]
@@ -406,8 +406,11 @@ class Plan:
         facts_sha256: str,
         entity: str | None = None,
         period: str | None = None,
+        *,
+        cohort: Mapping[str, Any] | None = None,
     ) -> Result:
-        """The traced variant's records for one entity, as a lazily expanded Result.
+        """The traced variant's records for one entity, as a lazily expanded Result
+        (``cohort``: the cohort values it was scored with, how each was worked out).
 
         Raises:
             EvaluationError: a formula failed.
@@ -434,6 +437,7 @@ class Plan:
             grade=grade_of(self.ruleset, total, held),
             entity=entity,
             period=period,
+            **({"cohort": cohort} if cohort else {}),
         )
 
 
@@ -445,8 +449,13 @@ class _Static:
         self.possible = possible(ruleset)
         self._bands: dict[int, Any] = {}
         self._labels: dict[int, Any] = {}
-        self.order = {d.key: i for i, d in enumerate(ruleset.facts)}
-        self.targets = frozenset(i for i, d in enumerate(ruleset.facts) if d.role == "target")
+        # The facts, then the cohort values: read by index; a target or a cohort value
+        # may be absent (an item reading it then does not apply).
+        self.keys = tuple(d.key for d in ruleset.facts) + tuple(c.key for c in ruleset.cohort)
+        self.order = {k: i for i, k in enumerate(self.keys)}
+        self.targets = frozenset(
+            i for i, d in enumerate(ruleset.facts) if d.role == "target"
+        ) | frozenset(range(len(ruleset.facts), len(self.keys)))
         self._reads: dict[int, tuple[FactDecl, ...]] = {}
 
     def reads(self, item: Item | Bonus) -> tuple[FactDecl, ...]:
@@ -487,8 +496,9 @@ class _Static:
             assert isinstance(item, Item) and item.not_applicable is not None
             reason = item.not_applicable.reason
         elif state >= 2:
-            label = self.ruleset.facts[state - 2].label
-            reason = words(self.ruleset.manifest.language)["no_target"].format(label=label)
+            decl = self.ruleset.fact(self.keys[state - 2])
+            said = "no_cohort" if decl.role == "cohort" else "no_target"
+            reason = words(self.ruleset.manifest.language)[said].format(label=decl.label)
             if isinstance(item, Item) and item.not_applicable is not None:
                 reason = item.not_applicable.reason  # the item's own words for not applying
         role = self.ruleset.role(item_id) if isinstance(item, Item) else "score"

@@ -11,8 +11,8 @@ small conveniences.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
@@ -21,6 +21,7 @@ from qualscore.ruleset.formula import Value
 __all__ = [
     "BandTrace",
     "CasesTrace",
+    "CohortEntry",
     "DeductionsTrace",
     "FormulaTrace",
     "Input",
@@ -29,6 +30,7 @@ __all__ = [
     "NodeResult",
     "PartTrace",
     "PartsTrace",
+    "RankTrace",
     "Result",
     "ShapeTrace",
     "StepTrace",
@@ -172,6 +174,42 @@ class JudgedTrace(NamedTuple):
     label: str | None = None
 
 
+class CohortEntry(NamedTuple):
+    """One cohort value of one entity, and how it was worked out.
+
+    ``own`` is the entity's own value that was ranked or compared (None when it
+    has none, or the value was given); ``size`` how many entities the value was
+    computed over (``entities`` names them in a :class:`CohortSummary`); ``tied``
+    how many share the entity's rank, itself included; ``best`` and ``leaders``
+    the best value and who holds it (ranks and shares).
+    """
+
+    key: str
+    label: str
+    stat: str
+    value: Decimal
+    own: Decimal | None
+    size: int
+    scope: str
+    tied: int = 1
+    best: Decimal | None = None
+    leaders: tuple[str, ...] = ()
+    unit: str | None = None
+    given: bool = False
+
+
+class RankTrace(NamedTuple):
+    """Points by rank: the entity's rank, the table's row it matched (None: beyond it)."""
+
+    rank: Decimal
+    matched: int | None
+    points: tuple[Decimal, ...]
+    value: Decimal
+    key: str
+    """The cohort value read as the rank (its details are in ``Result.cohort``)."""
+    label: str | None = None
+
+
 ShapeTrace = (
     PartsTrace
     | TiersTrace
@@ -180,6 +218,7 @@ ShapeTrace = (
     | FormulaTrace
     | TargetTrace
     | JudgedTrace
+    | RankTrace
 )
 
 
@@ -338,6 +377,8 @@ class Result:
     grade: str | None = None
     entity: str | None = None
     period: str | None = None
+    cohort: Mapping[str, CohortEntry] = field(default_factory=dict)
+    """The cohort values this entity was scored against, by key (none: no cohort)."""
 
     @classmethod
     def lazy(cls, expand: Callable[[], Expansion], **fields: Any) -> Result:

@@ -24,7 +24,16 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from qualscore.scoring.shapes import cases, deductions, formula, judged, parts, target, tiers
+from qualscore.scoring.shapes import (
+    cases,
+    deductions,
+    formula,
+    judged,
+    parts,
+    rank,
+    target,
+    tiers,
+)
 
 __all__ = ["PARTS", "REGISTRY", "module", "module_of_trace"]
 
@@ -43,7 +52,7 @@ PARTS = (
 """What every shape module provides."""
 
 REGISTRY: dict[str, ModuleType] = {
-    m.KIND: m for m in (parts, tiers, cases, deductions, formula, target, judged)
+    m.KIND: m for m in (parts, tiers, cases, deductions, formula, target, judged, rank)
 }
 """``kind`` -> the module of that shape."""
 

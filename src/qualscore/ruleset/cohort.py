@@ -1,0 +1,232 @@
+"""Cohort values: what each reads, the order they are computed in, and their checks.
+
+A cohort value (``facts.yaml``'s ``cohort:``) is computed across the entities
+assessed: from a formula ``of`` facts (and earlier cohort values), or from the
+``score`` of a node, which depends on every cohort value that node's items
+read. The values are computed in *levels*: level 0 reads no cohort value;
+level n reads one of level n - 1 at most. Each level needs one pass over the
+entities (scoring them with the levels before it known), and the final scores
+one more. A value that depends, however indirectly, on itself is refused when
+the rule set is loaded, the cycle named.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from qualscore.errors import Problem
+from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.model import (
+    RANKS,
+    Category,
+    CohortDecl,
+    EntityGroup,
+    Indicator,
+    Manifest,
+    RankShape,
+)
+from qualscore.source import yamlfile as _yaml
+
+__all__ = ["TOTAL", "check_cohort", "check_ranks", "levels", "node_formulas", "reads"]
+
+TOTAL = "total"
+"""``score: total``: the cohort value of the entity's total."""
+
+
+def node_formulas(
+    categories: Sequence[Category], manifest: Manifest, node_id: str
+) -> list[Formula] | None:
+    """Every formula the score of ``node_id`` reads (None: no such node)."""
+    if node_id == TOTAL:
+        nodes: list[Any] = list(categories)
+        if manifest.bonus is not None:
+            nodes.append(manifest.bonus)
+        return [f for n in nodes for f in _formulas(n)]
+    for category in categories:
+        if category.id == node_id:
+            return list(_formulas(category))
+        for child in category.items:
+            if child.id == node_id:
+                return list(_formulas(child))
+            if isinstance(child, Indicator):
+                for item in child.items:
+                    if item.id == node_id:
+                        return list(_formulas(item))
+    return None
+
+
+def reads(
+    decl: CohortDecl, categories: Sequence[Category], manifest: Manifest, keys: Iterable[str]
+) -> set[str]:
+    """The cohort values ``decl`` depends on, among ``keys``."""
+    wanted = set(keys)
+    found = [decl.of] if decl.of is not None else []
+    if decl.score is not None:
+        found = node_formulas(categories, manifest, decl.score) or []
+    return {n for f in found for n in f.names if n in wanted}
+
+
+def levels(
+    decls: Sequence[CohortDecl], categories: Sequence[Category], manifest: Manifest
+) -> tuple[tuple[CohortDecl, ...], ...]:
+    """The cohort values by level (each in declaration order); a rule set without a cycle."""
+    keys = [d.key for d in decls]
+    deps = {d.key: reads(d, categories, manifest, keys) for d in decls}
+    level: dict[str, int] = {}
+
+    def of(key: str) -> int:
+        if key not in level:
+            level[key] = 1 + max((of(k) for k in deps[key]), default=-1)
+        return level[key]
+
+    for key in keys:
+        of(key)
+    count = 1 + max(level.values(), default=-1)
+    return tuple(tuple(d for d in decls if level[d.key] == n) for n in range(count))
+
+
+def check_cohort(
+    decls: Sequence[CohortDecl],
+    categories: Sequence[Category],
+    manifest: Manifest,
+    fact_keys: Iterable[str],
+    doc: _yaml.Document,
+) -> list[Problem]:
+    """Every problem with the cohort values: names, nodes, scopes, cycles."""
+    problems: list[Problem] = []
+    facts = set(fact_keys)
+    seen: set[str] = set()
+    nodes = _node_ids(categories)
+    for i, decl in enumerate(decls):
+        where = ("cohort", i)
+        if decl.key in facts:
+            message = f"cohort value {decl.key!r}: a fact of that name is declared"
+            problems.append(doc.problem((*where, "key"), message))
+        elif decl.key in seen:
+            message = f"cohort value {decl.key!r} is declared twice"
+            problems.append(doc.problem((*where, "key"), message))
+        seen.add(decl.key)
+        if decl.score is not None and decl.score not in nodes:
+            close = difflib.get_close_matches(decl.score, sorted(nodes), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            message = f"score: no item, indicator or category {decl.score!r} (or 'total'){hint}"
+            problems.append(doc.problem((*where, "score"), message))
+        problems.extend(_scope(decl, manifest.groups, doc, where))
+    if not problems:
+        problems.extend(_cycles(decls, categories, manifest, doc))
+    return problems
+
+
+def check_ranks(
+    category: Category, decls: Mapping[str, CohortDecl], doc: _yaml.Document
+) -> list[Problem]:
+    """A ``rank`` shape's ``rank`` names a cohort value that is a rank."""
+    problems = []
+    for loc, shape in _walk(category, ()):
+        if not isinstance(shape, RankShape):
+            continue
+        name = shape.rank.source.strip()
+        decl = decls.get(name)
+        if decl is None or decl.stat not in RANKS:
+            ranks = [k for k, d in decls.items() if d.stat in RANKS]
+            known = f" (the ranks declared: {', '.join(ranks)})" if ranks else (
+                "; declare one under cohort: in facts.yaml"
+            )  # fmt: skip
+            message = f"rank: must name a cohort value whose stat is rank or reverse_rank{known}"
+            problems.append(doc.problem((*loc, "rank"), message))
+    return problems
+
+
+def _walk(node: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every model inside ``node``, with its place in the file."""
+    if isinstance(node, BaseModel):
+        yield loc, node
+        for name in type(node).model_fields:
+            yield from _walk(getattr(node, name), (*loc, name))
+    elif isinstance(node, tuple):
+        for i, value in enumerate(node):
+            yield from _walk(value, (*loc, i))
+
+
+def _node_ids(categories: Sequence[Category]) -> set[str]:
+    ids = {TOTAL}
+    for category in categories:
+        ids.add(category.id)
+        for child in category.items:
+            ids.add(child.id)
+            if isinstance(child, Indicator):
+                ids.update(i.id for i in child.items)
+    return ids
+
+
+def _scope(
+    decl: CohortDecl,
+    groups: Sequence[EntityGroup],
+    doc: _yaml.Document,
+    where: tuple[str | int, ...],
+) -> list[Problem]:
+    names = [g.id for g in groups]
+    if decl.scope == "all" or decl.scope in names:
+        return []
+    if decl.scope == "group":
+        if groups:
+            return []
+        message = "scope: group: ruleset.yaml declares no entity groups"
+        return [doc.problem((*where, "scope"), message)]
+    close = difflib.get_close_matches(decl.scope, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    message = f"scope: {decl.scope!r} is not all, group or a group's id{hint}"
+    return [doc.problem((*where, "scope"), message)]
+
+
+def _cycles(
+    decls: Sequence[CohortDecl],
+    categories: Sequence[Category],
+    manifest: Manifest,
+    doc: _yaml.Document,
+) -> list[Problem]:
+    keys = [d.key for d in decls]
+    index = {d.key: i for i, d in enumerate(decls)}
+    deps = {d.key: sorted(reads(d, categories, manifest, keys), key=index.__getitem__)
+            for d in decls}  # fmt: skip
+    problems: list[Problem] = []
+    done: set[str] = set()
+
+    def visit(key: str, path: list[str]) -> None:
+        if key in path:
+            cycle = [*path[path.index(key) :], key]
+            if not done.intersection(cycle):
+                first = decls[index[cycle[0]]]
+                how = f"score of {first.score!r}" if first.score is not None else "of"
+                message = (
+                    f"cohort value {cycle[0]!r} depends on itself: {' → '.join(cycle)} "
+                    f"(its {how} reads {cycle[1]!r})"
+                )
+                problems.append(doc.problem(("cohort", index[cycle[0]], "key"), message))
+                done.update(cycle)
+            return
+        if key in done:
+            return
+        for dep in deps[key]:
+            visit(dep, [*path, key])
+        done.add(key)
+
+    for key in keys:
+        visit(key, [])
+    return problems
+
+
+def _formulas(node: Any) -> Iterator[Formula]:
+    """Every formula in a model (an item's, an indicator's items', a category's)."""
+    if isinstance(node, Formula):
+        yield node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _formulas(getattr(node, name))
+    elif isinstance(node, tuple | list):
+        for value in node:
+            yield from _formulas(value)
