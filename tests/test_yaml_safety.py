@@ -604,5 +604,5 @@ def test_the_command_line_prints_it_on_one_line_anyway(tmp_path: Path) -> None:
     assert err.getvalue().splitlines() == [
         f"{root}/categories/1-main.yaml:21:7: items[1].score: input tag 'tiers\\nx' found using "
         "'kind' does not match any of the expected tags: 'parts', 'tiers', 'cases', 'deductions', "
-        "'formula', 'target', 'judged'"
+        "'formula', 'target', 'judged', 'rank'"
     ]

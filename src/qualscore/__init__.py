@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from qualscore._version import __version__
 from qualscore.errors import (
+    CohortError,
     EvaluationError,
     FactsError,
     Problem,
@@ -24,11 +25,15 @@ from qualscore.errors import (
 from qualscore.facts.check import Facts, check_facts, load_facts
 from qualscore.lint.checks import LintWarning, lint
 from qualscore.ruleset.loader import RuleSet, load_rules
+from qualscore.scoring.cohort import CohortResult, CohortSummary, evaluate_cohort
 from qualscore.scoring.engine import evaluate
 from qualscore.scoring.scores import Scores, score
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 
 __all__ = [
+    "CohortError",
+    "CohortResult",
+    "CohortSummary",
     "EvaluationError",
     "Facts",
     "FactsError",
@@ -45,6 +50,7 @@ __all__ = [
     "__version__",
     "check_facts",
     "evaluate",
+    "evaluate_cohort",
     "lint",
     "load_facts",
     "load_rules",

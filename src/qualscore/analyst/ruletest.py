@@ -35,15 +35,16 @@ from qualscore.analyst.coverage import (
     reached,
 )
 from qualscore.errors import (
+    CohortError,
     EvaluationError,
     FactsError,
     Problem,
     SourceError,
 )
 from qualscore.facts.check import Facts, check_facts_document, load_facts
-from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Indicator
+from qualscore.scoring.cohort import evaluate_cohort
 from qualscore.scoring.engine import evaluate
 from qualscore.scoring.trace import NodeResult, Result
 from qualscore.scoring.words import fmt
@@ -75,11 +76,23 @@ class RuleCase(_Model):
     result: Literal["scored", "vetoed"] | None = None
     grade: Text | None = None
     error: Text | None = None
+    cohort: dict[str, FactValue] | None = None
+    """The entity's cohort values, given (a rule set that scores entities together)."""
+    entities: dict[str, dict[str, FactValue]] | None = None
+    """Several entities scored together (each over the case's facts): ranks, means …"""
+    each: dict[str, dict[str, Decimal]] = {}
+    """With ``entities``: the scores each entity must get (``total`` for its total)."""
 
     @model_validator(mode="after")
     def _expects_something(self) -> RuleCase:
+        if self.entities is not None and (self.expect or self.total is not None):
+            raise ValueError("a case of several entities expects scores under each: ENTITY")
+        unknown = [n for n in self.each if n not in (self.entities or {})]
+        if unknown:
+            raise ValueError(f"each: {unknown[0]!r} is not one of the case's entities")
         scores = (
             bool(self.expect)
+            or bool(self.each)
             or self.total is not None
             or self.result is not None
             or self.grade is not None
@@ -252,13 +265,16 @@ def _run_case(
     ruleset: RuleSet, suite: Suite, i: int, case: RuleCase, bases: dict[Path, Facts], report: Report
 ) -> None:
     doc, here = suite.doc, ("cases", i)
+    if case.entities is not None:
+        _run_cohort_case(ruleset, suite, i, case, bases, report)
+        return
     try:
-        result = evaluate(ruleset, _facts(ruleset, suite, i, case, bases))
-    except (FactsError, EvaluationError) as exc:
+        result = evaluate(ruleset, _facts(ruleset, suite, i, case, bases), cohort=case.cohort)
+    except (FactsError, EvaluationError, CohortError) as exc:
         text = str(exc)
         if case.error is not None and case.error in text:
             return
-        if case.error is None and isinstance(exc, FactsError):
+        if case.error is None and isinstance(exc, FactsError | CohortError):
             report.errors.extend(exc.problems)
             report.refused += 1
         elif case.error is None:
@@ -279,6 +295,55 @@ def _run_case(
         return
     report.hit |= reached(ruleset, result)
     _compare(report, suite, i, case, result)
+
+
+def _run_cohort_case(
+    ruleset: RuleSet, suite: Suite, i: int, case: RuleCase, bases: dict[Path, Facts], report: Report
+) -> None:
+    """Several entities scored together; each compared with what ``each`` expects."""
+    doc, here = suite.doc, ("cases", i)
+    entities = case.entities or {}
+    try:
+        facts = {
+            name: _facts(ruleset, suite, i, case, bases, extra=(name, given))
+            for name, given in entities.items()
+        }
+        scored = evaluate_cohort(ruleset, facts)
+    except (FactsError, CohortError) as exc:
+        text = str(exc)
+        if case.error is not None and case.error in text:
+            return
+        if case.error is None:
+            report.errors.extend(exc.problems)
+            report.refused += 1
+            return
+        got = " / ".join(text.splitlines())
+        message = f"expected an error with {case.error!r}, got: {got}"
+        _fail(report, doc, (*here, "error"), case.name, message)
+        return
+    if scored.failed:
+        name, why = next(iter(scored.failed.items()))
+        if case.error is None or not any(case.error in w for w in why):
+            _fail(report, doc, (*here, "entities", name), case.name, f"{name}: {why[0]}")
+        return
+    if case.error is not None:
+        message = f"expected an error with {case.error!r}, but the entities were scored"
+        _fail(report, doc, (*here, "error"), case.name, message)
+        return
+    for result in scored.values():
+        report.hit |= reached(ruleset, result)
+    for name, wanted in case.each.items():
+        result = scored[name]
+        scores = {**_scores(result), "total": result.total}
+        for key, want in wanted.items():
+            where = (*here, "each", name, key)
+            if key not in scores:
+                message = f"{name}: {key}: not scored for this entity (it does not apply to it)"
+                _fail(report, doc, where, case.name, message)
+            elif scores[key] != want:
+                shown = "total" if key == "total" else _name(result, key)
+                message = f"{name}: {shown}: expected {fmt(want)}, got {fmt(scores[key])}"
+                _fail(report, doc, where, case.name, message)
 
 
 def _compare(report: Report, suite: Suite, i: int, case: RuleCase, result: Result) -> None:
@@ -309,7 +374,12 @@ def _fail(report: Report, doc: _yaml.Document, loc: Loc, case: str, message: str
 
 
 def _facts(
-    ruleset: RuleSet, suite: Suite, i: int, case: RuleCase, bases: dict[Path, Facts]
+    ruleset: RuleSet,
+    suite: Suite,
+    i: int,
+    case: RuleCase,
+    bases: dict[Path, Facts],
+    extra: tuple[str, dict[str, Any]] | None = None,
 ) -> Facts:
     """The case's facts: its base file's, then the file's shared facts, then its own.
 
@@ -318,7 +388,7 @@ def _facts(
     """
     doc = suite.doc
     base = case.base if case.base is not None else suite.spec.base
-    data: dict[str, Value] = {}
+    data: dict[str, Any] = {}
     marks: dict[Loc, tuple[int, int]] = {(): doc.where(("cases", i))}
     keys: dict[Loc, tuple[int, int]] = {}
     if base is not None:
@@ -330,7 +400,15 @@ def _facts(
         at = doc.where(("cases", i, "base") if case.base is not None else ("base",))
         marks.update({(k,): at for k in data})
         keys.update({(k,): at for k in data})
-    for loc, given in ((("facts",), suite.spec.facts), (("cases", i, "facts"), case.facts)):
+    layers: list[tuple[Loc, dict[str, Any]]] = [
+        (("facts",), suite.spec.facts),
+        (("cases", i, "facts"), case.facts),
+    ]
+    if extra is not None:  # one of several entities: its own facts over the case's
+        layers.append((("cases", i, "entities", extra[0]), extra[1]))
+        if ruleset.manifest.groups and "entity" not in extra[1]:
+            data["entity"] = extra[0]
+    for loc, given in layers:
         judged = data.get("judged")
         data.update(given)
         if isinstance(judged, dict) and isinstance(given.get("judged"), dict):

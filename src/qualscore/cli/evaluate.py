@@ -62,6 +62,12 @@ def register(sub: Any) -> None:
         "default: RULES/targets.yaml if present",
     )
     evaluate.add_argument(
+        "--cohort",
+        metavar="FILE",
+        help="the entity's cohort values (YAML: key: value), for a rule set that scores "
+        "entities against each other; qualscore batch computes them itself",
+    )
+    evaluate.add_argument(
         "--view",
         choices=("scores", "headroom", "departments", "all"),
         default="scores",
@@ -123,7 +129,12 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         targets = load_targets(ruleset, path)
     facts = load_facts(ruleset, args.facts, targets=targets)
-    result = evaluate(ruleset, facts)
+    cohort = None
+    if args.cohort is not None:
+        from qualscore.scoring.cohort import load_cohort
+
+        cohort = load_cohort(ruleset, args.cohort)
+    result = evaluate(ruleset, facts, cohort=cohort)
     ids = [i.id for i in result.items()]
     wanted = ids if "all" in args.explain else args.explain
     unknown = [i for i in wanted if i not in ids]

@@ -511,7 +511,7 @@ def _coerce(
     return number, None
 
 
-_ANY_NUMBER = FactDecl(key="value", type="number", label="value")
+_ANY_NUMBER = FactDecl(key="value", type="number", label="value", min=None, max=None)
 
 
 def check_number(raw: Any) -> tuple[Decimal | None, str | None]:

@@ -16,6 +16,7 @@ from qualscore.scoring.explain import explain, places_of
 from qualscore.scoring.shapes._common import changes
 from qualscore.scoring.trace import (
     CasesTrace,
+    CohortEntry,
     DeductionsTrace,
     FormulaTrace,
     Input,
@@ -115,6 +116,30 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
             "facts_sha256": result.facts_sha256,
             "engine_version": result.engine_version,
         },
+        **_cohort(result),
+    }
+
+
+def _cohort(result: Result) -> dict[str, Any]:
+    """The cohort values the entity was scored with (none: the key is left out)."""
+    if not result.cohort:
+        return {}
+    return {"cohort": {k: cohort_data(e) for k, e in result.cohort.items()}}
+
+
+def cohort_data(entry: CohortEntry) -> dict[str, Any]:
+    """A cohort value as the JSON carries it: every number that decided it, exact."""
+    return {
+        "label": entry.label,
+        "stat": entry.stat,
+        "value": str(entry.value),
+        "own": None if entry.own is None else str(entry.own),
+        "size": entry.size,
+        "scope": entry.scope,
+        "tied": entry.tied,
+        "best": None if entry.best is None else str(entry.best),
+        "leaders": list(entry.leaders),
+        "given": entry.given,
     }
 
 
@@ -239,6 +264,7 @@ def _plain(value: Any) -> Any:
             "FormulaTrace",
             "TargetTrace",
             "JudgedTrace",
+            "RankTrace",
         ):
             return _trace(value)  # type: ignore[arg-type]
         return {name: _plain(v) for name, v in value._asdict().items()}

@@ -118,7 +118,7 @@ class RuleSet:
 
     @cached_property
     def cohort_levels(self) -> tuple[tuple[CohortDecl, ...], ...]:
-        """The cohort values by the pass that computes them (see :mod:`qualscore.ruleset.cohort`)."""
+        """The cohort values by the pass that computes them (:mod:`qualscore.ruleset.cohort`)."""
         return levels(self.cohort, self.categories, self.manifest)
 
     def items(self) -> Iterator[Item]:

@@ -40,6 +40,7 @@ __all__ = [
     "aggregate",
     "check_given",
     "evaluate_cohort",
+    "load_cohort",
     "needs_cohort",
     "own_values",
     "reads_cohort",
@@ -120,7 +121,7 @@ def own_values(
                 out[decl.key] = None
                 continue
             try:
-                value = decl.of.evaluate(values)
+                value: Any = decl.of.evaluate(values)
             except ArithmeticError as exc:
                 message = f"cohort value {decl.key!r}: {decl.of.source.strip()}: {exc}"
                 raise EvaluationError(decl.key, message) from exc
@@ -301,6 +302,55 @@ def _summary(stat: str, values: list[Decimal]) -> Decimal:
 # --- the API ----------------------------------------------------------------------------
 
 
+def load_cohort(ruleset: RuleSet, path: str) -> Mapping[str, Any]:
+    """A file of cohort values (``key: value``), read and checked against the whole rule set.
+
+    Raises:
+        CohortError: the file cannot be read, or is not a mapping of known values.
+    """
+    from pathlib import Path
+
+    from qualscore.source import yamlfile
+
+    try:
+        doc = yamlfile.load(Path(path), path)
+    except SourceError as exc:
+        raise CohortError(exc.problems) from None
+    if not isinstance(doc.data, dict):
+        raise CohortError([doc.problem((), "a cohort file must be a mapping of keys to values")])
+    declared = {c.key for c in ruleset.cohort}
+    problems = []
+    for key in doc.data:
+        if str(key) not in declared:
+            close = difflib.get_close_matches(str(key), sorted(declared), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            what = "" if declared else " (the rule set declares none)"
+            message = f"unknown cohort value {str(key)!r}{what}{hint}"
+            problems.append(doc.problem((key,), message, key=True))
+        else:
+            _number, wrong = check_number_or_none(doc.data[key])
+            if wrong:
+                problems.append(doc.problem((key,), f"{key}: {wrong}"))
+    if problems:
+        raise CohortError(problems)
+    return _Given(doc.data, doc.path)
+
+
+class _Given(dict[str, Any]):
+    """Cohort values read from a file: checked again with its name as their source."""
+
+    def __init__(self, data: Mapping[str, Any], source: str) -> None:
+        super().__init__(data)
+        self.source = source
+
+
+def check_number_or_none(raw: Any) -> tuple[Decimal | None, str | None]:
+    """A cohort value as given: a number, or nothing (not in that cohort)."""
+    from qualscore.facts.check import check_number
+
+    return (None, None) if raw is None else check_number(raw)
+
+
 def check_given(
     ruleset: RuleSet, given: Mapping[str, Any], *, source: str = "<cohort>"
 ) -> dict[str, CohortEntry | None]:
@@ -311,9 +361,8 @@ def check_given(
     Raises:
         CohortError: unknown, missing or malformed values, all at once.
     """
-    from qualscore.facts.check import check_number
-
     declared = {c.key: c for c in ruleset.cohort}
+    source = getattr(given, "source", source)
     problems: list[Problem] = []
     out: dict[str, CohortEntry | None] = {}
     for key, raw in given.items():
@@ -326,7 +375,7 @@ def check_given(
         if raw is None:
             out[decl.key] = None
             continue
-        number, message = check_number(raw)
+        number, message = check_number_or_none(raw)
         if message or number is None:
             problems.append(Problem(source, 0, 0, f"{decl.key}: {message}"))
             continue

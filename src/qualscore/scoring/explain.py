@@ -6,10 +6,11 @@ shape's own lines come from its module in :mod:`qualscore.scoring.shapes`.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from qualscore.scoring.shapes._common import explain_shape, value_text
 from qualscore.scoring.trace import (
+    CohortEntry,
     Input,
     ItemResult,
     NodeResult,
@@ -19,7 +20,7 @@ from qualscore.scoring.trace import (
 from qualscore.scoring.words import fmt, words
 from qualscore.scoring.working import number_text
 
-__all__ = ["explain", "identity", "max_text", "value_text"]
+__all__ = ["cohort_line", "explain", "identity", "max_text", "value_text"]
 
 
 def max_text(node: NodeResult | ItemResult) -> str:
@@ -47,7 +48,8 @@ def explain(item: ItemResult, language: str) -> list[str]:
             if language == "zh"
             else f"{w['na']}: {item.not_applicable}"
         )
-    elif item.shape is not None:
+    lines.extend(cohort_line(entry, language) for entry in item.cohort)
+    if item.not_applicable is None and item.shape is not None:
         lines.extend(_shape(item.shape, item.inputs, language, "", places_of(item)))
     places = places_of(item)
     if item.clamped:
@@ -99,3 +101,50 @@ def _shape(
     shape: ShapeTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
 ) -> list[str]:
     return explain_shape(shape, inputs, language, indent, places)
+
+
+_STATS = {
+    "zh": {"max": "最高值", "min": "最低值", "mean": "平均值", "median": "中位数", "count": "个数"},
+    "en": {"max": "the highest", "min": "the lowest", "mean": "the mean", "median": "the median",
+           "count": "the count"},
+}  # fmt: skip
+
+
+def cohort_line(entry: CohortEntry, language: str) -> str:
+    """How a cohort value the item reads was worked out: the entity's own value, the
+    cohort's size, the rank and the ties, the best and who holds it."""
+    zh = language == "zh"
+    unit = entry.unit or ""
+    sep = "：" if zh else ": "
+    head = f"{entry.label}{sep}"
+    if entry.given:
+        return head + (f"{fmt(entry.value)}{unit}（给定，未由本次比较算出）" if zh
+                       else f"{fmt(entry.value)}{unit} (given, not computed here)")  # fmt: skip
+    own = "" if entry.own is None else (
+        f"本单位 {fmt(entry.own)}，" if zh else f"this entity {fmt(entry.own)}, "
+    )  # fmt: skip
+    scope = "" if entry.scope == "all" else (f"{entry.scope}" if zh else f" in {entry.scope}")
+    size = f"{scope}{entry.size} 个单位" if zh else f"{entry.size} entities{scope}"
+    if entry.stat in ("rank", "reverse_rank"):
+        tied = ""
+        if entry.tied > 1:
+            others = entry.tied - 1
+            tied = f"（与另 {others} 个单位并列）" if zh else f" (tied with {others})"
+        if zh:
+            which = "倒数第" if entry.stat == "reverse_rank" else "第"
+            return f"{head}{own}{which} {fmt(entry.value)} 名 / {size}{tied}"
+        which = "rank from the bottom" if entry.stat == "reverse_rank" else "rank"
+        return f"{head}{own}{which} {fmt(entry.value)} of {size}{tied}"
+    if entry.stat == "share_of_best":
+        best = fmt(entry.best) if entry.best is not None else "—"
+        who = "、".join(entry.leaders) if zh else ", ".join(entry.leaders)
+        percent = fmt((entry.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP))
+        if zh:
+            return (f"{head}{own}为第 1 名（{who}，{best}）的 {percent}%（{size}），"
+                    f"比例 {fmt(entry.value)}")  # fmt: skip
+        return (f"{head}{own}{percent}% of the best ({who}, {best}; {size}), "
+                f"share {fmt(entry.value)}")  # fmt: skip
+    what = _STATS["zh" if zh else "en"][entry.stat]
+    if zh:
+        return f"{head}{own}{size}的{what} {fmt(entry.value)}{unit}"
+    return f"{head}{own}{what} of {size}: {fmt(entry.value)}{unit}"

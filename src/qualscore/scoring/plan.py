@@ -33,6 +33,7 @@ from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds
 from qualscore.ruleset.model import (
     Bonus,
     Category,
+    CohortDecl,
     FactDecl,
     Indicator,
     Item,
@@ -420,7 +421,7 @@ class Plan:
         manifest = self.ruleset.manifest
         first = next((i for i, h in enumerate(held) if h), None)
         return Result.lazy(
-            partial(static.expand, cats, bonus, held, values),
+            partial(static.expand, cats, bonus, held, values, cohort or {}),
             ruleset_id=self.ruleset.id,
             title=manifest.title,
             year=manifest.year,
@@ -456,10 +457,10 @@ class _Static:
         self.targets = frozenset(
             i for i, d in enumerate(ruleset.facts) if d.role == "target"
         ) | frozenset(range(len(ruleset.facts), len(self.keys)))
-        self._reads: dict[int, tuple[FactDecl, ...]] = {}
+        self._reads: dict[int, tuple[FactDecl | CohortDecl, ...]] = {}
 
-    def reads(self, item: Item | Bonus) -> tuple[FactDecl, ...]:
-        """The facts ``item`` reads, in declaration order."""
+    def reads(self, item: Item | Bonus) -> tuple[FactDecl | CohortDecl, ...]:
+        """The facts (and cohort values) ``item`` reads, in declaration order."""
         found = self._reads.get(id(item))
         if found is None:
             keys = {n for f in formulas(item) for n in f.names}
@@ -488,8 +489,16 @@ class _Static:
         trace: ShapeTrace = module(shape.kind).expand(shape, record, self, cap)
         return trace
 
-    def item(self, item: Item | Bonus, item_id: str, record: Any, values: Values) -> ItemResult:
-        """The full result of one item from its record."""
+    def item(
+        self,
+        item: Item | Bonus,
+        item_id: str,
+        record: Any,
+        values: Values,
+        cohort: Mapping[str, Any] | None = None,
+    ) -> ItemResult:
+        """The full result of one item from its record (``cohort``: the entity's cohort
+        values, how each was worked out)."""
         raw, score, state, shape_record = record
         reason = None
         if state == 1:
@@ -528,17 +537,28 @@ class _Static:
             floor=lower,
             role=role,
             assessing=item.assessing,
+            cohort=tuple(cohort[d.key] for d in self.reads(item) if d.key in cohort)
+            if cohort
+            else (),
         )
 
     def expand(
-        self, cats: Any, bonus: Any, held: tuple[bool, ...], values: Values
+        self,
+        cats: Any,
+        bonus: Any,
+        held: tuple[bool, ...],
+        values: Values,
+        cohort: Mapping[str, Any] | None = None,
     ) -> tuple[tuple[NodeResult, ...], ItemResult | None, tuple[VetoResult, ...]]:
         """Categories, bonus and vetoes from the records of one run."""
         categories = tuple(
-            self._category(c, r, values) for c, r in zip(self.ruleset.categories, cats, strict=True)
+            self._category(c, r, values, cohort)
+            for c, r in zip(self.ruleset.categories, cats, strict=True)
         )
         manifest = self.ruleset.manifest
-        bonus_result = self.item(manifest.bonus, "bonus", bonus, values) if manifest.bonus else None
+        bonus_result = (
+            self.item(manifest.bonus, "bonus", bonus, values, cohort) if manifest.bonus else None
+        )
         vetoes = tuple(
             VetoResult(v.id, v.title, h, v.result, self._inputs(v.when.names, values))
             for v, h in zip(manifest.vetoes, held, strict=True)
@@ -551,7 +571,9 @@ class _Static:
             Input(k, self.ruleset.fact(k).label, values[k], self.ruleset.fact(k).unit) for k in keys
         )
 
-    def _category(self, category: Category, record: Any, values: Values) -> NodeResult:
+    def _category(
+        self, category: Category, record: Any, values: Values, cohort: Mapping[str, Any] | None
+    ) -> NodeResult:
         total, score, records = record
         role = category.kind
         children: list[NodeResult | ItemResult] = []
@@ -559,7 +581,8 @@ class _Static:
             if isinstance(child, Indicator):
                 inner_total, inner_score, inner = rec
                 items = tuple(
-                    self.item(i, i.id, r, values) for i, r in zip(child.items, inner, strict=True)
+                    self.item(i, i.id, r, values, cohort)
+                    for i, r in zip(child.items, inner, strict=True)
                 )
                 children.append(
                     NodeResult(
@@ -569,7 +592,7 @@ class _Static:
                     )
                 )  # fmt: skip
             else:
-                children.append(self.item(child, child.id, rec, values))
+                children.append(self.item(child, child.id, rec, values, cohort))
         points = category.points if category.points is not None else _ZERO
         return NodeResult(
             category.id, category.title, "category", points, tuple(children), total, score,

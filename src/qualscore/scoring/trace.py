@@ -246,6 +246,8 @@ class ItemResult(NamedTuple):
     floor: Decimal | None = Decimal(0)
     role: Literal["score", "bonus", "penalty"] = "score"
     assessing: str | None = None
+    cohort: tuple[CohortEntry, ...] = ()
+    """The cohort values among its inputs, with how each was worked out."""
 
     @property
     def lost(self) -> Decimal:

@@ -214,7 +214,10 @@ WORDS: dict[str, dict[str, str]] = {
         "no_loss": "no points lost",
         "no_headroom": "every item at full points",
         "no_target": "no target for this entity ({label})",
-        "no_cohort": "not compared ({label}: this entity has no value to compare, or is outside the cohort)",
+        "no_cohort": (
+            "not compared ({label}: this entity has no value to compare, or is outside "
+            "the cohort)"
+        ),
         "target_met": "met",
         "target_matrix": "Targets met",
         "target_missed": "missed",

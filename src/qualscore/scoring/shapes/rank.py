@@ -100,5 +100,7 @@ def explain(
             return [f"{indent}{label}第 {rank} 名，在前 {last} 名之外，得 {fmt(trace.value)} 分"]
         return [f"{indent}{label}: rank {rank}, beyond the first {last}: {fmt(trace.value)} pt"]
     if zh:
+        if trace.value < 0:
+            return [f"{indent}{label}第 {rank} 名，按排名扣 {fmt(-trace.value)} 分"]
         return [f"{indent}{label}第 {rank} 名，按排名得 {fmt(trace.value)} 分"]
     return [f"{indent}{label}: rank {rank}: {fmt(trace.value)} pt by rank"]
