@@ -1,0 +1,202 @@
+"""Cohort values: ranks, reverse ranks, shares of the best, means, computed across entities."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import qualscore
+from qualscore import CohortError, RuleSetError, evaluate, evaluate_cohort, load_facts, load_rules
+from qualscore.report.data import to_data
+from qualscore.scoring.explain import explain
+
+ROOT = Path(__file__).resolve().parent.parent
+YUNHE = ROOT / "examples" / "yunhe-quality"
+D = Decimal
+
+
+def _towns() -> tuple[qualscore.RuleSet, dict[str, qualscore.Facts]]:
+    rules = load_rules(YUNHE)
+    towns = {}
+    for path in sorted((YUNHE / "entities").glob("*.yaml")):
+        if not path.name.endswith(".expected.yaml"):
+            facts = load_facts(rules, path)
+            assert facts.entity is not None
+            towns[facts.entity] = facts
+    return rules, towns
+
+
+def test_the_eight_towns_score_as_worked_out_by_hand() -> None:
+    """Every item, category and total of examples/yunhe-quality is its expected file's."""
+    import yaml
+
+    rules, towns = _towns()
+    scored = evaluate_cohort(rules, towns)
+    assert set(scored) == set(towns) and not scored.failed
+    for name, result in scored.items():
+        want = yaml.safe_load((YUNHE / "entities" / f"{name}.expected.yaml").read_text("utf-8"))
+        got = {i.id: i.score for i in result.items()}
+        assert got == {k: D(str(v)) for k, v in want["items"].items()}, name
+        assert {c.id: c.score for c in result.categories} == {
+            k: D(str(v)) for k, v in want["categories"].items()
+        }
+        assert result.total == D(str(want["total"]))
+
+
+def test_the_order_of_the_entities_changes_nothing() -> None:
+    """Shuffled entities give equal results, cohort values and summaries."""
+    rules, towns = _towns()
+    first = evaluate_cohort(rules, towns)
+    names = list(towns)
+    random.Random(7).shuffle(names)
+    again = evaluate_cohort(rules, {n: towns[n] for n in names})
+    assert list(first) == list(again)
+    assert first.summaries == again.summaries
+    for name in first:
+        assert to_data(first[name]) == to_data(again[name])
+
+
+def test_ties_share_a_rank_and_the_next_is_skipped_or_not() -> None:
+    """Competition ranks 1, 2, 2, 4; dense ranks 1, 2, 2, 3; tied counts and leaders."""
+    rules, towns = _towns()
+    scored = evaluate_cohort(rules, towns)
+    pass_rank = {n: (r.cohort["pass_rank"].value, r.cohort["pass_rank"].tied)
+                 for n, r in scored.items()}  # fmt: skip
+    assert pass_rank["金塘乡"] == (1, 1)
+    assert pass_rank["东岭镇"] == pass_rank["南湖镇"] == (2, 2)
+    assert pass_rank["西溪镇"] == pass_rank["红桥镇"] == (4, 2)  # no 3rd
+    dense = {n: r.cohort["development_rank"].value for n, r in scored.items()}
+    assert dense["北山乡"] == dense["白沙乡"] == 6 and dense["南湖镇"] == 7
+    share = scored["西溪镇"].cohort["brand_share"]
+    assert share.value == D("0.6667") and share.best == 6
+    assert share.leaders == ("东岭镇", "白沙乡", "青石镇")
+    reverse = {n: r.cohort["complaint_reverse"].value for n, r in scored.items()}
+    assert reverse["白沙乡"] == 1 and reverse["西溪镇"] == reverse["青石镇"] == 3
+    assert reverse["红桥镇"] == 5
+
+
+def test_the_mean_is_rounded_to_its_places_and_given_to_everyone() -> None:
+    """326.5 / 8 = 40.8125 is 40.8 at one place."""
+    rules, towns = _towns()
+    scored = evaluate_cohort(rules, towns)
+    assert {r.cohort["age_mean"].value for r in scored.values()} == {D("40.8")}
+    summary = next(s for s in scored.summaries if s.key == "age_mean")
+    assert summary.value == D("40.8") and len(summary.entities) == 8
+
+
+def test_explanations_show_the_cohort() -> None:
+    """The rank, of how many, the ties; the best and who holds it; the mean."""
+    rules, towns = _towns()
+    result = evaluate_cohort(rules, towns)["西溪镇"]
+    lines = [line for item in result.items() for line in explain(item, "zh")]
+    assert "抽查合格率全县排名：本单位 97，第 4 名 / 8 个单位（与另 1 个单位并列）" in lines
+    assert any("为第 1 名（东岭镇、白沙乡、青石镇，6）的 66.67%" in line for line in lines)
+    assert "全县检验检测人员平均年龄：本单位 38.5，8 个单位的平均值 40.8岁" in lines
+    assert "质量投诉倒数排名第 3 名，按排名扣 1 分" in lines
+    data = to_data(result)
+    assert data["cohort"]["pass_rank"] == {
+        "label": "抽查合格率全县排名", "stat": "rank", "value": "4", "own": "97.0", "size": 8,
+        "scope": "all", "tied": 2, "best": "99.1", "leaders": ["金塘乡"], "given": False,
+    }  # fmt: skip
+
+
+def test_one_entity_is_refused_without_its_cohort_values_and_reproduced_with_them() -> None:
+    """evaluate() needs the cohort values; given those batch computed, it gives batch's score."""
+    rules, towns = _towns()
+    with pytest.raises(CohortError, match="scores each entity against the others"):
+        evaluate(rules, towns["西溪镇"])
+    together = evaluate_cohort(rules, towns)["西溪镇"]
+    given = {k: e.value for k, e in together.cohort.items()}
+    alone = evaluate(rules, towns["西溪镇"], cohort=given)
+    assert alone.total == together.total == D("40.17")
+    assert [i.score for i in alone.items()] == [i.score for i in together.items()]
+    assert alone.cohort["pass_rank"].given
+
+
+def test_given_cohort_values_are_checked() -> None:
+    """Unknown, missing and malformed values are refused, all at once."""
+    rules, towns = _towns()
+    with pytest.raises(CohortError) as caught:
+        evaluate(rules, towns["西溪镇"], cohort={"pass_rnk": 1, "brand_share": "x"})
+    text = str(caught.value)
+    assert "unknown cohort value 'pass_rnk'; did you mean 'pass_rank'?" in text
+    assert "brand_share: expected a number, got 'x'" in text
+    assert "missing cohort value 'age_mean'" in text
+
+
+def test_a_cohort_smaller_than_declared_is_refused_with_its_members() -> None:
+    """min_entities: 3 with two towns names the declaration and the two towns."""
+    rules, towns = _towns()
+    with pytest.raises(CohortError) as caught:
+        evaluate_cohort(rules, {n: towns[n] for n in ("东岭镇", "西溪镇")})
+    assert str(caught.value).endswith(
+        "facts.yaml:12:5: cohort value 'pass_rank' needs at least 3 entities with a value; "
+        "2 have one (东岭镇, 西溪镇)"
+    )
+
+
+def test_an_entity_with_bad_facts_is_left_out_of_every_cohort() -> None:
+    """Its problems are kept; the others are ranked among themselves."""
+    rules, towns = _towns()
+    entities: dict[str, object] = dict(towns)
+    entities["坏镇"] = {"pass_rate": 200}
+    scored = evaluate_cohort(rules, entities)  # type: ignore[arg-type]
+    assert "坏镇" not in scored and any("pass_rate" in p for p in scored.failed["坏镇"])
+    assert all(len(s.entities) == 8 for s in scored.summaries)
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "r"
+    shutil.copytree(YUNHE, target)
+    return target
+
+
+def test_a_cycle_is_refused_at_load_naming_it(tmp_path: Path) -> None:
+    """A rank of category 一 read by an item in 一 depends on itself."""
+    root = _copy(tmp_path)
+    path = root / "categories" / "1-development.yaml"
+    text = path.read_text("utf-8").replace("expr: 10 * brand_share", "expr: 10 - development_rank")
+    path.write_text(text, "utf-8")
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(root)
+    assert str(caught.value).endswith(
+        "facts.yaml:33:10: cohort value 'development_rank' depends on itself: "
+        "development_rank → development_rank (its score of '一' reads 'development_rank')"
+    )
+
+
+def test_a_rank_shape_must_read_a_rank_and_a_score_must_name_a_node(tmp_path: Path) -> None:
+    """kind: rank over a mean, and score: naming no node, are load errors."""
+    root = _copy(tmp_path)
+    cat = root / "categories" / "1-development.yaml"
+    cat.write_text(cat.read_text("utf-8").replace("rank: pass_rank", "rank: age_mean"), "utf-8")
+    facts = root / "facts.yaml"
+    facts.write_text(facts.read_text("utf-8").replace("score: 一 ", "score: 壹 "), "utf-8")
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(root)
+    text = str(caught.value)
+    assert "score: no item, indicator or category '壹' (or 'total')" in text
+    assert "rank: must name a cohort value whose stat is rank or reverse_rank" in text
+
+
+def test_groups_rank_within_each_group_and_a_group_scope_reaches_everyone() -> None:
+    """scope: group ranks each group alone; a mean over one group is given to all."""
+    from qualscore.ruleset.model import CohortDecl
+    from qualscore.scoring.cohort import aggregate
+
+    rules = load_rules(ROOT / "examples" / "qingshui-rivers")
+    own = {"县水利局": D(3), "县生态环境局": D(5), "东湖镇": D(5), "西山乡": D(1)}
+    ranked = CohortDecl(key="r", label="名次", stat="rank", of=None, score="total",
+                        scope="group")  # fmt: skip
+    entries, summaries = aggregate(rules, ranked, own)
+    assert {n: e.value for n, e in entries.items()} == {
+        "县生态环境局": 1, "县水利局": 2, "东湖镇": 1, "西山乡": 2,
+    }  # fmt: skip
+    assert [s.scope for s in summaries] == ["乡镇", "重点部门"]
+    mean = ranked.model_copy(update={"stat": "mean", "scope": "乡镇"})
+    entries, _ = aggregate(rules, mean, own)
+    assert {e.value for e in entries.values()} == {D(3)} and len(entries) == 4
