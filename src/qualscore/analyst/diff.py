@@ -223,12 +223,28 @@ def _facts(a: RuleSet, b: RuleSet) -> Iterator[Change]:
         else:
             for change in _changes(f"fact {key}", plain(old[key]), plain(new[key])):
                 yield Change(change.node, "fact", change.field, change.before, change.after)
+    yield from _cohort(a, b)
     old_checks = {c.when.source for c in a.checks.checks}
     new_checks = {c.when.source for c in b.checks.checks}
     for source in sorted(old_checks - new_checks):
         yield Change("check", "removed", "", source, "—")
     for source in sorted(new_checks - old_checks):
         yield Change("check", "added", "", "—", source)
+
+
+def _cohort(a: RuleSet, b: RuleSet) -> Iterator[Change]:
+    """Cohort values: added, removed, and every field changed (a tie policy, a scope …)."""
+    old = {c.key: c for c in a.cohort}
+    new = {c.key: c for c in b.cohort}
+    for key in [*new, *(k for k in old if k not in new)]:
+        node = f"cohort value {key}"
+        if key not in new:
+            yield Change(node, "removed", "", old[key].label, "—")
+        elif key not in old:
+            yield Change(node, "added", "", "—", new[key].label)
+        else:
+            for change in _changes(node, plain(old[key]), plain(new[key])):
+                yield Change(change.node, "cohort", change.field, change.before, change.after)
 
 
 def _groups(a: RuleSet, b: RuleSet) -> Iterator[Change]:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qualscore.analyst.diff import Comparison
-from qualscore.errors import FactsError, SourceError
+from qualscore.errors import FactsError, Problem, SourceError
 from qualscore.facts.check import check_facts_document
+from qualscore.ruleset.loader import RuleSet
+from qualscore.scoring.cohort import evaluate_cohort
 from qualscore.scoring.engine import evaluate
 from qualscore.scoring.trace import Result
 from qualscore.source import yamlfile as _yaml
@@ -29,31 +31,32 @@ def impact(comparison: Comparison, paths: Sequence[str]) -> list[Impact]:
     """Score each facts file under both rule sets.
 
     A file gives the facts of both: a key that only one rule set declares is
-    read by that one only; a key neither declares is an error.
+    read by that one only; a key neither declares is an error. Under a rule
+    set that scores entities against each other (cohort values), the files
+    are scored together, as one cohort.
 
     Raises:
         SourceError: a file cannot be read, or its facts do not fit a rule set.
     """
-    out, problems = [], []
+    docs, problems = [], []
     for path in paths:
         try:
-            out.append(_score_both(comparison, path))
+            docs.append((path, _document(comparison, path)))
         except SourceError as exc:
             problems.extend(exc.problems)
     if problems:
         raise FactsError(problems)
-    return out
+    sides = [_score(ruleset, docs) for ruleset in (comparison.a, comparison.b)]
+    return [Impact(Path(path).stem, sides[0][path], sides[1][path]) for path, _ in docs]
 
 
-def _score_both(comparison: Comparison, path: str) -> Impact:
+def _document(comparison: Comparison, path: str) -> _yaml.Document:
     doc = _read(path)
     if not isinstance(doc.data, dict):
         raise FactsError([doc.problem((), "a facts file must be a mapping of fact keys to values")])
     a, b = comparison.a, comparison.b
     known = {f.key for f in (*a.facts, *b.facts)}
-    # entity, period and judged are the facts file's own keys: both rule sets read them.
-    reserved = {"entity", "period", "judged"} - known
-    unknown = [k for k in doc.data if k not in known and k not in reserved]
+    unknown = [k for k in doc.data if k not in known and k not in _reserved(known)]
     if unknown:
         raise FactsError(
             [
@@ -61,12 +64,39 @@ def _score_both(comparison: Comparison, path: str) -> Impact:
                 for k in unknown
             ]
         )
-    results = []
-    for ruleset in (a, b):
-        keys = {f.key for f in ruleset.facts} | reserved
-        data = {k: v for k, v in doc.data.items() if k in keys}
-        results.append(evaluate(ruleset, check_facts_document(ruleset, data, doc)))
-    return Impact(Path(path).stem, results[0], results[1])
+    return doc
+
+
+def _reserved(known: set[str]) -> set[str]:
+    """entity, period and judged: the facts file's own keys, read by both rule sets."""
+    return {"entity", "period", "judged"} - known
+
+
+def _score(ruleset: RuleSet, docs: list[tuple[str, _yaml.Document]]) -> dict[str, Result]:
+    """Every file scored under ``ruleset``: one by one, or together as a cohort.
+
+    Raises:
+        FactsError: a file's facts do not fit, or an entity of a cohort cannot be scored.
+    """
+    keys = {f.key for f in ruleset.facts}
+    keys |= _reserved(keys)
+    facts, problems = {}, []
+    for path, doc in docs:
+        try:
+            data = {k: v for k, v in doc.data.items() if k in keys}
+            facts[path] = check_facts_document(ruleset, data, doc)
+        except SourceError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise FactsError(problems)
+    if not ruleset.cohort:
+        return {path: evaluate(ruleset, f) for path, f in facts.items()}
+    scored = evaluate_cohort(ruleset, facts)
+    if scored.failed:
+        raise FactsError(
+            [Problem(path, 0, 0, why[0]) for path, why in scored.failed.items()]
+        )
+    return dict(scored.items())
 
 
 def _read(path: str) -> _yaml.Document:
