@@ -12,6 +12,7 @@ would have given.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,13 +147,23 @@ def entities_of_rows(rows: Rows) -> Iterator[Entity | Problem]:
         yield row if isinstance(row, Problem) else _entity_of(row.values, rows.path, row.line)
 
 
+_JUDGED = "judged."
+
+
+@functools.lru_cache(maxsize=64)
+def _judged_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``judged.ID.field`` columns among a table's (worked out once per table)."""
+    return tuple(k for k in columns if k.startswith(_JUDGED) and k.count(".") >= 2)
+
+
 def _entity_of(values: dict[str, Any], given: str, line: int) -> Entity | Problem:
     """A table row's entity; a problem when its name cannot be read."""
     name = values.get("entity")
     if isinstance(name, BadCell):
         return Problem(given, line, name.col, f"entity: {name.message}")
-    data = {k: v for k, v in values.items() if k != "entity"}
-    judged = [k for k in data if k.startswith("judged.") and k.count(".") >= 2]
+    data = dict(values)
+    data.pop("entity", None)
+    judged = _judged_columns(tuple(data))
     if judged:  # judged.ID.field columns: a judged item's score, reason and evidence
         block: dict[str, dict[str, Any]] = {}
         for key in judged:

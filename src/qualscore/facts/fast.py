@@ -31,22 +31,33 @@ from qualscore.ruleset.loader import RuleSet
 
 __all__ = ["quick_facts"]
 
-_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,18})?")
-"""Numbers taken quickly: below 10**15, at most 33 digits and 18 places, so within
-``MAX_MAGNITUDE`` and ``MAX_DIGITS`` whatever they are."""
+_PLAIN_NUMBER = r"-?[0-9]{1,15}(?:\.[0-9]{1,18})?"
+"""A number taken quickly: below 10**15, at most 33 digits and 18 places, so within
+``MAX_MAGNITUDE`` and ``MAX_DIGITS`` whatever it is."""
+_PLAIN_NUMBERS = re.compile(f"(?:{_PLAIN_NUMBER},)*")
+"""Plain numbers, each followed by a comma: a row's numbers checked by one match."""
+_ONE_NUMBER = re.compile(_PLAIN_NUMBER)
 _NO_ESCAPE = re.compile(r"[A-Za-z0-9_]+")
 """Keys that JSON writes as they are (a fact key is an identifier)."""
+_BOOL_TEXT = {True: "true", False: "false"}
+_IDENTITY = ("entity", "period")
+
+Bounds = tuple[Decimal | None, Decimal | None, bool]
+"""A numeric fact's lowest and highest value, and whether it is a whole number."""
 
 
 @dataclass(frozen=True)
 class _Plan:
     """What checking a rule set's facts quickly needs, worked out once."""
 
-    keys: frozenset[str]
-    numbers: Mapping[str, tuple[Decimal | None, Decimal | None, bool]]  # low, high, whole
-    blank_ok: frozenset[str]  # targets no veto reads: a blank means none
-    plain_keys: bool  # every key needs no escaping in JSON
     usable: bool
+    keys: frozenset[str]
+    flags: tuple[str, ...]  # the boolean facts
+    numbers: tuple[str, ...]  # the numeric facts
+    bounds: tuple[Bounds, ...]  # of each numeric fact
+    blank_ok: frozenset[str]  # targets no veto reads: a blank means none
+    template: str | None  # the fingerprinted JSON, "%s" for each value (of flags + numbers)
+    order: tuple[int, ...]  # where each value of flags + numbers goes in the template
 
 
 _PLANS: weakref.WeakKeyDictionary[RuleSet, _Plan] = weakref.WeakKeyDictionary()
@@ -61,19 +72,29 @@ def _plan(ruleset: RuleSet) -> _Plan:
 
 def _make_plan(ruleset: RuleSet) -> _Plan:
     vetoed = {name for veto in ruleset.manifest.vetoes for name in veto.when.names}
-    numbers = {
-        f.key: (*f.bounds, f.type == "count") for f in ruleset.facts if f.type != "bool"
-    }
+    flags = tuple(f.key for f in ruleset.facts if f.type == "bool")
+    numeric = [f for f in ruleset.facts if f.type != "bool"]
     keys = frozenset(f.key for f in ruleset.facts)
+    every = [*flags, *(f.key for f in numeric)]
+    plain = all(_NO_ESCAPE.fullmatch(k) for k in keys)
     return _Plan(
-        keys,
-        numbers,
-        frozenset(f.key for f in ruleset.facts if f.role == "target" and f.key not in vetoed),
-        all(_NO_ESCAPE.fullmatch(k) for k in keys),
-        not ruleset.manifest.groups
+        usable=not ruleset.manifest.groups
         and not ruleset.judged_items()
         and not keys.intersection(RESERVED),
+        keys=keys,
+        flags=flags,
+        numbers=tuple(f.key for f in numeric),
+        bounds=tuple((*f.bounds, f.type == "count") for f in numeric),
+        blank_ok=frozenset(f.key for f in ruleset.facts if f.role == "target")
+        - frozenset(vetoed),
+        template=_template(sorted(keys)) if plain else None,
+        order=tuple(sorted(range(len(every)), key=every.__getitem__)),
     )
+
+
+def _template(keys: list[str]) -> str:
+    """The JSON of ``keys`` as ``json.dumps`` writes it, ``%s`` for each value."""
+    return "{" + ", ".join(f'"{k}": "%s"' for k in keys) + "}"
 
 
 def quick_facts(ruleset: RuleSet, data: Mapping[str, Any], source: str) -> Facts | None:
@@ -88,20 +109,24 @@ def quick_facts(ruleset: RuleSet, data: Mapping[str, Any], source: str) -> Facts
     if not plan.usable or ruleset.full is not None:
         return None
     identity: dict[str, str | None] = {}
-    for word in ("entity", "period"):
-        if word in data:
-            identity[word], message = name_of(data[word])
-            if message:
-                return None
-    if len(data) - len(identity) != len(plan.keys) or "judged" in data:
+    facts = data
+    if "entity" in data or "period" in data:
+        for word in _IDENTITY:
+            if word in data:
+                identity[word], message = name_of(data[word])
+                if message:
+                    return None
+        facts = {k: v for k, v in data.items() if k not in _IDENTITY}
+    if facts.keys() != plan.keys:
         return None
-    values = _values(plan, data)
-    if values is None or not _checks_hold(ruleset, values):
+    found = _values(plan, facts)
+    if found is None or not _checks_hold(ruleset, found[0]):
         return None
+    values, fingerprint = found
     return Facts(
         MappingProxyType(values),
         source,
-        _fingerprint(values, plain_keys=plan.plain_keys),
+        fingerprint,
         ruleset.sha256,
         entity=identity.get("entity"),
         period=identity.get("period"),
@@ -110,43 +135,74 @@ def quick_facts(ruleset: RuleSet, data: Mapping[str, Any], source: str) -> Facts
     )
 
 
-def _values(plan: _Plan, data: Mapping[str, Any]) -> dict[str, Value] | None:
-    """The values, in the order given, when every one is plainly valid; None otherwise."""
+def _values(plan: _Plan, data: Mapping[str, Any]) -> tuple[dict[str, Value], str] | None:
+    """The values, in the order given, and their fingerprint, when every one is plainly
+    valid; None otherwise. Every declared key is in ``data``, and no other."""
+    flags = list(map(data.__getitem__, plan.flags))
+    if flags and set(map(type, flags)) != {bool}:
+        return None
+    texts = list(map(data.__getitem__, plan.numbers))
+    if None in texts:
+        return _values_with_blanks(plan, data)
+    try:
+        joined = ",".join(texts) + ","
+    except TypeError:  # not text: an XLSX number, a bad cell, a boolean
+        return None
+    if texts and not (_PLAIN_NUMBERS.fullmatch(joined) and joined.count(",") == len(texts)):
+        return None  # (a comma in a text would pass for two numbers)
+    numbers = list(map(Decimal, texts))
+    negative = "-" in joined
+    if negative:
+        numbers = [n if n else n.copy_abs() for n in numbers]  # -0 is 0
+    if not _within(numbers, texts, plan.bounds, negative=negative):
+        return None
+    values = dict(data)
+    values.update(zip(plan.numbers, numbers, strict=True))
+    if plan.template is None:
+        return values, _fingerprint(values)
+    shown = [*map(_BOOL_TEXT.__getitem__, flags), *map(str, numbers)]
+    canonical = plan.template % tuple(map(shown.__getitem__, plan.order))
+    return values, hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _within(
+    numbers: list[Decimal], texts: list[str], bounds: tuple[Bounds, ...], *, negative: bool
+) -> bool:
+    """Whether each number is within its bounds (and whole where it must be).
+
+    Without a minus sign among the texts, a lowest value of 0 or less holds.
+    """
+    for number, text, (low, high, whole) in zip(numbers, texts, bounds, strict=True):
+        if low is not None and (negative or low > 0) and number < low:
+            return False
+        if high is not None and number > high:
+            return False
+        if whole and "." in text and number != number.to_integral_value():
+            return False
+    return True
+
+
+def _values_with_blanks(
+    plan: _Plan, data: Mapping[str, Any]
+) -> tuple[dict[str, Value], str] | None:
+    """As :func:`_values`, for facts of which some targets are left blank."""
     values: dict[str, Value] = {}
-    numbers = plan.numbers
+    bounds = dict(zip(plan.numbers, plan.bounds, strict=True))
     for key, raw in data.items():
-        if key not in plan.keys:
-            if key in ("entity", "period"):
-                continue
-            return None
-        bounds = numbers.get(key)
-        if bounds is None:  # a boolean fact
-            if type(raw) is not bool:
-                return None
-            values[key] = raw
-        elif type(raw) is str and _PLAIN_NUMBER.fullmatch(raw):
-            number = _number(raw, bounds)
-            if number is None:
-                return None
-            values[key] = number
+        limits = bounds.get(key)
+        if limits is None:
+            values[key] = raw  # a boolean, checked already
         elif raw is None and key in plan.blank_ok:
             continue  # a blank target: items reading it do not apply
+        elif type(raw) is str and _ONE_NUMBER.fullmatch(raw):
+            number = Decimal(raw)
+            number = number if number else number.copy_abs()
+            if not _within([number], [raw], (limits,), negative=True):
+                return None
+            values[key] = number
         else:
             return None
-    return values
-
-
-def _number(text: str, bounds: tuple[Decimal | None, Decimal | None, bool]) -> Decimal | None:
-    """Plain decimal text as the full check reads it (``-0`` is ``0``), within bounds."""
-    number = Decimal(text)
-    if number.is_zero():
-        number = number.copy_abs()
-    low, high, whole = bounds
-    if whole and number != number.to_integral_value():
-        return None
-    if (low is not None and number < low) or (high is not None and number > high):
-        return None
-    return number
+    return values, _fingerprint(values)
 
 
 def _checks_hold(ruleset: RuleSet, values: dict[str, Value]) -> bool:
@@ -162,19 +218,10 @@ def _checks_hold(ruleset: RuleSet, values: dict[str, Value]) -> bool:
     return True
 
 
-def _fingerprint(values: dict[str, Value], *, plain_keys: bool) -> str:
-    """The sha256 the full check gives: of the values as sorted JSON.
-
-    With keys that need no escaping, the JSON is written directly: a decimal's
-    text and ``true``/``false`` need none either, and ``json.dumps`` separates
-    with ``", "`` and ``": "``.
-    """
-    items = sorted(values.items())
-    if plain_keys:
-        canonical = "{" + ", ".join(f'"{k}": "{_text(v)}"' for k, v in items) + "}"
-    else:
-        canonical = json.dumps({k: _text(v) for k, v in items}, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def _fingerprint(values: dict[str, Value]) -> str:
+    """The sha256 the full check gives: of the values as sorted JSON."""
+    plain = {k: _text(v) for k, v in sorted(values.items())}
+    return hashlib.sha256(json.dumps(plain, ensure_ascii=False).encode()).hexdigest()
 
 
 def _text(value: Value) -> str:
