@@ -1,28 +1,37 @@
-"""Scoring many entities: inputs from files, folders or tables; targets; processes.
+"""Scoring many entities in worker processes: the units of work in, outcomes out in order.
 
-Entities stream through: a table is read row by row, at most a few chunks are
-in flight in the worker processes, and each entity comes back as a compact
-:class:`Row` (its scores, targets and, when asked, department losses) rather
-than a whole trace. A bad entity never costs the others: its problems are kept
-with its file and row, and the rest are scored. Rows come back in input order
-whatever the number of processes, so every output is the same for every
-``jobs``.
+The inputs are read into units of work (:mod:`qualscore.batch.units`): facts
+files, and pieces of CSV tables that are left unparsed. A worker process does
+all the work of a unit — reading a piece's rows, checking each entity's facts,
+scoring them and, when the batch writes CSV, formatting each entity's line —
+and sends back only what the batch keeps of each entity (:class:`Outcome`):
+its name and where it came from, and its :class:`Row`, or its finished line
+and sort key, or its problems; never its facts. What one worker does with one
+entity is :func:`score_entity`, apart from how the units are read and sent, so
+that the same entities can be gone over again.
 
-Scoring one entity turns every failure into that entity's problem; a worker
-process that dies is replaced and the entities it held are scored again, one
-at a time if need be, so that only an entity that kills a worker a second time
-is lost (and reported). Workers die with the process that started them.
+At most a few units per process are in flight, so memory does not grow with
+the number of entities. Outcomes, and the problems found reading the inputs,
+come back in input order whatever the number of processes, so every output
+and every message is the same for every ``jobs``. A name seen twice is found
+in that order, the first one kept (:func:`unique`).
+
+A bad entity never costs the others: scoring one entity turns every failure
+into that entity's problem; a worker process that dies is replaced and the
+units it held are scored again, one entity at a time if need be, so that only
+an entity that kills a worker a second time is lost (and reported). Workers
+die with the process that started them.
 """
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import os
 import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -30,208 +39,147 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from qualscore.batch.rows import (
+    Cell,
+    Ranked,
+    Row,
+    completion,
+    rank_key,
+    ranking,
+    share,
+    sort_key,
+    target_items,
+)
+from qualscore.batch.units import (
+    Entity,
+    Rows,
+    Unit,
+    describe,
+    entities_of_rows,
+    is_facts_file,
+    iter_units,
+    shown,
+)
 from qualscore.errors import EvaluationError, Problem, SourceError
 from qualscore.facts.check import Facts, check_facts_document
+from qualscore.facts.fast import quick_facts
 from qualscore.facts.targets import TargetTable, load_targets
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.ruleset.model import Item, TargetShape
 from qualscore.scoring.engine import evaluate, formulas, target_check
 from qualscore.scoring.scores import score
-from qualscore.scoring.trace import Result, TargetTrace
+from qualscore.scoring.trace import Result
 from qualscore.source import yamlfile as _yaml
-from qualscore.source.tables import BadCell, stream_table
-from qualscore.source.text import name_text
+from qualscore.source.tables import csv_pieces
 
 __all__ = [
     "Cell",
     "Entity",
+    "LineFormat",
     "Outcome",
     "Ranked",
     "Row",
+    "Rows",
     "completion",
+    "is_facts_file",
     "iter_entities",
+    "iter_units",
+    "rank_key",
     "ranking",
     "read_inputs",
     "score_all",
+    "score_entity",
     "score_stream",
+    "score_units",
     "shown",
+    "sort_key",
     "target_items",
+    "unique",
     "workers",
 ]
 
-FACTS_SUFFIXES = (".yaml", ".yml", ".json")
-SKIPPED_STEM = ".expected"
-"""A folder's ``NAME.expected.yaml`` holds an example's expected scores, not facts."""
-TABLE_SUFFIXES = (".csv", ".xlsx")
 CHUNK = 64
-"""Entities sent to a worker process at a time."""
+"""Entities of facts files sent to a worker process at a time (a piece of a CSV table
+holds about as many rows)."""
 IN_FLIGHT = 4
-"""Chunks per process queued at once: bounds memory, however many entities."""
+"""Units of work per process queued at once: bounds memory, however many entities."""
 STOP_SECONDS = 5
 """How long a stopped batch waits for each worker process to end."""
+TWICE = "scoring this entity stopped its worker process twice; not scored"
 
-
-@dataclass(frozen=True)
-class Entity:
-    """One entity to score: its name, where it came from and its raw facts."""
-
-    name: str
-    source: str
-    path: str
-    line: int
-    data: dict[str, Any] | None  # None: read the facts file at ``path``
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One target of one entity: met, missed by ``shortfall``, or not applicable."""
-
-    state: str  # "met" | "missed" | "na"
-    shortfall: Decimal | None = None
-    actual: Decimal | None = None
-    target: Decimal | None = None
-    relation: str | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    """What a batch keeps of one scored entity."""
-
-    name: str
-    total: Decimal
-    vetoed: bool
-    result_label: str | None
-    facts_sha256: str
-    scores: tuple[Decimal | None, ...]  # every item in rule-set order, the bonus last (None: n/a)
-    cells: tuple[Cell, ...]  # the target items, in order
-    share: Decimal | None  # targets met / applicable, in percent
-    losses: tuple[tuple[str, Decimal], ...] | None = None  # per department, with detail
-    group: str | None = None  # the entity's group: rankings are per group
-    grade: str | None = None
-    notes: tuple[tuple[str, str, Decimal | None], ...] | None = None
-    """With detail: (item id, explanation, points lost or None when it does not apply)."""
-
-    @property
-    def result(self) -> str:
-        """``"vetoed"`` or ``"scored"``."""
-        return "vetoed" if self.vetoed else "scored"
+LineFormat = Callable[[Row], bytes]
+"""Turns a scored entity's row into its finished line of a CSV report (without its rank,
+which is known only once every entity is scored). Given to the worker processes, so it
+must be picklable: a top-level function or an instance of a top-level class."""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """An entity's row (and, when kept, its full result), or why it was not scored."""
+    """What a batch keeps of one entity: its row (and, when kept, its full result), or its
+    finished CSV line and sort key, or why it was not scored.
+
+    ``entity`` names it and says where it came from; its facts are not kept.
+    """
 
     entity: Entity
     row: Row | None
     problems: tuple[str, ...] = ()
     result: Result | None = None
+    line: bytes | None = None
+    key: tuple[str, bool, Decimal, str] | None = None
+
+    @property
+    def scored(self) -> bool:
+        """Whether the entity was scored."""
+        return not self.problems
 
 
 def iter_entities(paths: Sequence[str]) -> Iterator[Entity | Problem]:
-    """Every entity named by ``paths`` (facts files, folders, CSV/XLSX tables), lazily.
+    """Every entity named by ``paths`` (facts files, folders, CSV/XLSX tables), lazily,
+    read in this process.
 
     A problem with an input (an unreadable table, a name seen twice) is yielded
     in place of the entities it would have given.
     """
     seen: dict[str, str] = {}
-    for given in paths:
-        for found in _entities_of(given):
+    for unit in iter_units(paths):
+        for found in _read(unit) if isinstance(unit, Rows) else [unit]:
             if isinstance(found, Entity):
                 if found.name in seen:
-                    message = f"entity {found.name!r} also in {seen[found.name]}"
-                    yield Problem(found.source, found.line, 0, message)
+                    yield _twice(found, seen[found.name])
                     continue
                 seen[found.name] = found.source
             yield found
 
 
-def _entities_of(given: str) -> Iterator[Entity | Problem]:
-    """The entities of one input; whatever goes wrong reading it is a problem naming it."""
-    where = shown(given)
+def _read(rows: Rows) -> list[Entity | Problem]:
+    """The entities of a piece of a table; if reading it fails, a problem after those read."""
+    found: list[Entity | Problem] = []
     try:
-        yield from _entities_in(Path(given), given, where)
-    except SourceError as exc:
-        yield from exc.problems
-    except OSError as exc:
-        yield Problem(where, 0, 0, f"cannot read: {(exc.strerror or type(exc).__name__).lower()}")
+        found.extend(entities_of_rows(rows))
     except Exception as exc:  # a broken table costs that table, not the batch
-        yield Problem(where, 0, 0, f"cannot be read to the end: {_describe(exc)}")
+        found.append(Problem(rows.path, 0, 0, f"cannot be read to the end: {describe(exc)}"))
+    return found
 
 
-def _entities_in(path: Path, given: str, where: str) -> Iterator[Entity | Problem]:
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if is_facts_file(p))
-        if not files:
-            yield Problem(where, 0, 0, "folder holds no facts files (*.yaml, *.yml, *.json)")
-        yield from (Entity(shown(f.stem), shown(str(f)), str(f), 0, None) for f in files)
-    elif path.suffix.lower() == ".csv" and path.is_file():
-        yield from _csv_entities(path, where)
-    elif path.suffix.lower() == ".xlsx":
-        yield from _table_entities(path, where)
-    else:
-        yield Entity(shown(path.stem), where, given, 0, None)
+def _twice(entity: Entity, first: str) -> Problem:
+    return Problem(entity.source, entity.line, 0, f"entity {entity.name!r} also in {first}")
 
 
-def is_facts_file(path: Path) -> bool:
-    """Whether a folder's file is an entity's facts: ``*.yaml``, ``*.yml`` or ``*.json``.
+def unique(items: Iterable[Outcome | Problem]) -> Iterator[Outcome | Problem]:
+    """``items`` with an entity whose name was seen before told as a problem in its place.
 
-    Not a file whose name starts with ``.`` or ``_`` (hidden, or kept aside),
-    nor an example's ``NAME.expected.yaml`` (its expected scores), nor a
-    sub-folder: name those explicitly to score them.
+    The first entity of a name is kept, whether or not it could be scored.
     """
-    name = path.name
-    return (
-        path.suffix.lower() in FACTS_SUFFIXES
-        and not name.startswith((".", "_"))
-        and not path.stem.lower().endswith(SKIPPED_STEM)
-        and path.is_file()
-    )
-
-
-def shown(text: str) -> str:
-    """``text`` as it can be printed and written anywhere, on one line (a file name's
-    undecodable bytes and control characters as escapes)."""
-    return name_text(text)
-
-
-def _csv_entities(path: Path, given: str) -> Iterator[Entity | Problem]:
-    try:
-        yield from _table_entities(path, given)
-    except SourceError as exc:
-        yield from exc.problems
-
-
-def _table_entities(path: Path, given: str) -> Iterator[Entity | Problem]:
-    """One entity a row; a row that cannot be read is a Problem in its place.
-
-    Raises:
-        SourceError: the table is refused whole (before any entity is given).
-    """
-    columns, rows = stream_table(path, given)
-    if "entity" not in columns:
-        raise SourceError([Problem(given, 1, 1, "a facts table needs an 'entity' column")])
-    for row in rows:
-        if isinstance(row, Problem):
-            yield row
-        elif isinstance(name := row.values.get("entity"), BadCell):
-            yield Problem(given, row.line, name.col, f"entity: {name.message}")
-        else:
-            yield _entity(row.values, given, row.line)
-
-
-def _entity(values: dict[str, Any], given: str, line: int) -> Entity:
-    name = shown(str(values.get("entity") or f"row {line}"))
-    data = {k: v for k, v in values.items() if k != "entity"}
-    judged = [k for k in data if k.startswith("judged.") and k.count(".") >= 2]
-    if judged:  # judged.ID.field columns: a judged item's score, reason and evidence
-        block: dict[str, dict[str, Any]] = {}
-        for key in judged:
-            value = data.pop(key)
-            item_id, field = key[len("judged.") :].rsplit(".", 1)
-            if value is not None:
-                block.setdefault(item_id, {})[field] = value
-        data["judged"] = block
-    return Entity(name, f"{given}:{line}", given, line, data)
+    seen: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, Outcome):
+            entity = item.entity
+            if entity.name in seen:
+                yield _twice(entity, seen[entity.name])
+                continue
+            seen[entity.name] = entity.source
+        yield item
 
 
 def read_inputs(paths: Sequence[str]) -> tuple[list[Entity], list[Problem]]:
@@ -263,16 +211,58 @@ def score_stream(
         RuleSetError: the rule set cannot be loaded.
         SourceError: the target table cannot be read.
     """
-    args = (rules_path, targets_path, detail, keep)
+    stream = score_units(
+        rules_path, entities, targets_path=targets_path, jobs=jobs, detail=detail, keep=keep
+    )
+    try:
+        for item in stream:
+            assert isinstance(item, Outcome)  # entities give outcomes only
+            yield item
+    finally:
+        stream.close()
+
+
+def score_units(
+    rules_path: str,
+    units: Iterable[Unit | Problem],
+    *,
+    targets_path: str | None = None,
+    jobs: int = 1,
+    detail: bool = False,
+    keep: bool = False,
+    line: LineFormat | None = None,
+) -> Generator[Outcome | Problem, None, None]:
+    """Score units of work in ``jobs`` processes, yielding outcomes and problems in order.
+
+    A problem among ``units`` (one found reading the inputs) comes out in its
+    place; a piece of a table gives the outcome of each of its entities and a
+    problem for each row that cannot be read.
+
+    Args:
+        rules_path: The rule-set folder (each process loads it once).
+        units: Entities, pieces of tables and problems, read lazily.
+        targets_path: A target table, if the rule set has targets.
+        jobs: How many processes (at most :func:`workers` of it are started).
+        detail: Also work out points lost per department (needs the full trace).
+        keep: Keep each entity's full :class:`Result` (for small batches).
+        line: Format each scored entity's CSV line in the workers (unless
+            ``detail`` or ``keep``): its outcome then carries the line and the
+            sort key instead of the row.
+
+    Raises:
+        RuleSetError: the rule set cannot be loaded.
+        SourceError: the target table cannot be read.
+    """
+    args = (rules_path, targets_path, detail, keep, line)
     _init(*args)  # fail here, once, on a bad rule set or table
-    chunks = _chunks(entities, CHUNK)
+    tasks = _tasks(units)
     if workers(jobs) <= 1:
-        for chunk in chunks:
-            yield from _score_chunk(chunk)
+        for task in tasks:
+            yield from [task] if isinstance(task, Problem) else _work(task)
         return
     pool = _Pool(workers(jobs), args)
     try:
-        yield from pool.stream(chunks)
+        yield from pool.stream(tasks)
     except BaseException:
         pool.stop()  # Ctrl-C, SIGTERM, a consumer that stopped: no worker outlives it
         raise
@@ -288,10 +278,50 @@ def workers(jobs: int) -> int:
     return max(1, min(jobs, cpus))
 
 
-class _Pool:
-    """Worker processes that are replaced when one dies, the chunks it held scored again."""
+Task = list[Unit]
+"""What a worker process is sent at once: a piece of a table, or up to CHUNK entities."""
 
-    def __init__(self, size: int, args: tuple[str, str | None, bool, bool]) -> None:
+
+def _tasks(units: Iterable[Unit | Problem]) -> Iterator[Task | Problem]:
+    """The units as tasks, in order: entities together, each piece of a table alone."""
+    entities: Task = []
+    for unit in units:
+        if isinstance(unit, Entity):
+            entities.append(unit)
+            if len(entities) < CHUNK:
+                continue
+        if entities:
+            yield entities
+            entities = []
+        if not isinstance(unit, Entity):
+            yield [unit] if isinstance(unit, Rows) else unit
+    if entities:
+        yield entities
+
+
+def _units_alone(task: Task) -> Iterator[Unit]:
+    """The task's units one entity at a time: a piece of a table cut into its records."""
+    for unit in task:
+        if isinstance(unit, Rows):
+            for first, body in csv_pieces(unit.body, unit.first, 1):
+                yield dataclasses.replace(unit, first=first, body=body)
+        else:
+            yield unit
+
+
+def _lost(unit: Unit) -> list[Outcome | Problem]:
+    """What to tell of a unit of one entity that stopped its worker process twice."""
+    found: list[Entity | Problem] = _read(unit) if isinstance(unit, Rows) else [unit]
+    return [
+        f if isinstance(f, Problem) else Outcome(_bare(f), None, (f"{f.source}: {TWICE}",))
+        for f in found
+    ]
+
+
+class _Pool:
+    """Worker processes that are replaced when one dies, the tasks it held done again."""
+
+    def __init__(self, size: int, args: tuple[Any, ...]) -> None:
         self.size = size
         self.args = args
         self.executor = self._start()
@@ -306,65 +336,67 @@ class _Pool:
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = self._start()
 
-    def submit(self, chunk: list[Entity]) -> Future[list[Outcome]] | None:
-        """The chunk sent to a worker; None when the pool is already broken."""
+    def submit(self, task: Task) -> Future[list[Outcome | Problem]] | None:
+        """The task sent to a worker; None when the pool is already broken."""
         try:
-            return self.executor.submit(_score_chunk, chunk)
+            return self.executor.submit(_work, task)
         except BrokenProcessPool:
             return None
 
-    def stream(self, chunks: Iterable[list[Entity]]) -> Iterator[Outcome]:
-        """Outcomes in input order, a few chunks in flight per process."""
-        pending: deque[tuple[list[Entity], Future[list[Outcome]] | None]] = deque()
-        for chunk in chunks:
-            pending.append((chunk, self.submit(chunk)))
+    def stream(self, tasks: Iterable[Task | Problem]) -> Iterator[Outcome | Problem]:
+        """Outcomes and problems in input order, a few tasks in flight per process."""
+        pending: _Pending = deque()
+        for task in tasks:
+            pending.append((task, None if isinstance(task, Problem) else self.submit(task)))
             if len(pending) >= self.size * IN_FLIGHT:
                 yield from self._collect(pending)
         while pending:
             yield from self._collect(pending)
 
-    def _collect(
-        self, pending: deque[tuple[list[Entity], Future[list[Outcome]] | None]]
-    ) -> Iterator[Outcome]:
-        """The oldest chunk's outcomes; after a worker died, every chunk in flight's."""
-        chunk, future = pending.popleft()
+    def _collect(self, pending: _Pending) -> Iterator[Outcome | Problem]:
+        """The oldest task's outcomes; after a worker died, every task in flight's."""
+        task, future = pending.popleft()
+        if isinstance(task, Problem):
+            yield task
+            return
         try:
             if future is None:
-                raise BrokenProcessPool("the pool broke before the chunk was sent")
+                raise BrokenProcessPool("the pool broke before the task was sent")
             yield from future.result()
             return
         except BrokenProcessPool:
             pass
-        # A worker died: every chunk not yet back is scored again, carefully, in order.
-        held = [(chunk, future), *pending]
+        # A worker died: every task not yet back is done again, carefully, in order.
+        held = [(task, future), *pending]
         pending.clear()
         self.restart()
-        for chunk, future in held:
+        for task, future in held:
+            if isinstance(task, Problem):
+                yield task
+                continue
             done = future is not None and future.done() and future.exception() is None
-            yield from future.result() if done and future else self._retry(chunk)
+            yield from future.result() if done and future else self._retry(task)
 
-    def _retry(self, chunk: list[Entity]) -> list[Outcome]:
-        """A chunk scored alone; if a worker dies again, each entity alone."""
-        future = self.submit(chunk)
+    def _retry(self, task: Task) -> list[Outcome | Problem]:
+        """A task done alone; if a worker dies again, each entity alone."""
+        future = self.submit(task)
         try:
             if future is not None:
                 return future.result()
         except BrokenProcessPool:
             pass
         self.restart()
-        return [self._alone(entity) for entity in chunk]
+        return [found for unit in _units_alone(task) for found in self._alone(unit)]
 
-    def _alone(self, entity: Entity) -> Outcome:
-        future = self.submit([entity])
+    def _alone(self, unit: Unit) -> list[Outcome | Problem]:
+        future = self.submit([unit])
         try:
             if future is not None:
-                return future.result()[0]
+                return future.result()
         except BrokenProcessPool:
             pass
         self.restart()
-        message = "scoring this entity stopped its worker process twice; not scored"
-        return Outcome(entity, None, (f"{entity.source}: {message}",))
-
+        return _lost(unit)
     def close(self) -> None:
         """Wait for the workers to finish and end them."""
         self.executor.shutdown(wait=True)
@@ -389,6 +421,11 @@ class _Pool:
             process.join(STOP_SECONDS)
         if isinstance(manager, threading.Thread):
             manager.join(STOP_SECONDS)
+
+
+
+
+_Pending = deque[tuple[Task | Problem, "Future[list[Outcome | Problem]] | None"]]
 
 
 def score_all(
@@ -416,16 +453,16 @@ def score_all(
     return out
 
 
-def _chunks(items: Iterable[Entity], size: int) -> Iterator[list[Entity]]:
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
-
-
 _STATE: dict[str, Any] = {}
 
 
-def _init(rules_path: str, targets_path: str | None, detail: bool, keep: bool) -> None:
+def _init(
+    rules_path: str,
+    targets_path: str | None,
+    detail: bool,
+    keep: bool,
+    line: LineFormat | None = None,
+) -> None:
     ruleset = load_rules(rules_path)
     _STATE.update(
         ruleset=ruleset,
@@ -434,17 +471,23 @@ def _init(rules_path: str, targets_path: str | None, detail: bool, keep: bool) -
         target_models={i.id: i for i in ruleset.items() if isinstance(i.score, TargetShape)},
         detail=detail,
         keep=keep,
+        line=None if detail or keep else line,
     )
 
 
 def _init_worker(
-    parent: int, rules_path: str, targets_path: str | None, detail: bool, keep: bool
+    parent: int,
+    rules_path: str,
+    targets_path: str | None,
+    detail: bool,
+    keep: bool,
+    line: LineFormat | None = None,
 ) -> None:
     """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, loads the rules."""
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent shuts the pool down
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
-    _init(rules_path, targets_path, detail, keep)
+    _init(rules_path, targets_path, detail, keep, line)
 
 
 PR_SET_PDEATHSIG = 1
@@ -481,8 +524,29 @@ def _watch(parent: int) -> None:
     os._exit(1)
 
 
-def _score_chunk(chunk: list[Entity]) -> list[Outcome]:
-    return [_score(entity) for entity in chunk]
+def _work(task: Task) -> list[Outcome | Problem]:
+    """What a worker process does with a task: every entity of it scored, in order."""
+    out: list[Outcome | Problem] = []
+    for unit in task:
+        for found in _read(unit) if isinstance(unit, Rows) else [unit]:
+            out.append(found if isinstance(found, Problem) else score_entity(found))
+    return out
+
+
+def score_entity(entity: Entity) -> Outcome:
+    """One entity scored, as the batch keeps it: its facts dropped and, when the batch
+    writes CSV, its row turned into its line and sort key."""
+    outcome = _score(entity)
+    bare = _bare(entity)
+    line: LineFormat | None = _STATE.get("line")
+    if outcome.row is None or line is None:
+        return dataclasses.replace(outcome, entity=bare)
+    return Outcome(bare, None, line=line(outcome.row), key=sort_key(outcome.row))
+
+
+def _bare(entity: Entity) -> Entity:
+    """The entity without its facts: what is kept of it once it is read."""
+    return entity if entity.data is None else dataclasses.replace(entity, data=None)
 
 
 def _score(entity: Entity) -> Outcome:
@@ -519,8 +583,8 @@ def _failure(entity: Entity, exc: Exception) -> str:
         cell = _unholdable(entity)
         if cell:
             return cell
-        return f"{entity.source}: a value is too large or not a number ({_describe(exc)})"
-    return f"{entity.source}: not scored: internal error ({_describe(exc)}); please report it"
+        return f"{entity.source}: a value is too large or not a number ({describe(exc)})"
+    return f"{entity.source}: not scored: internal error ({describe(exc)}); please report it"
 
 
 def _unholdable(entity: Entity) -> str | None:
@@ -542,37 +606,49 @@ MAX_EXPONENT = 100
 """A cell whose number has a larger decimal exponent is told as the cause of an overflow."""
 
 
-def _describe(exc: BaseException) -> str:
-    """An exception in one line: its type and, when it has one, its message."""
-    text = shown(str(exc))[:200]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Facts:
     """The entity's facts, checked, its targets from ``targets`` added.
+
+    Plainly valid facts are taken by :func:`quick_facts`; the others are
+    checked in full, for the exact messages.
 
     Raises:
         SourceError: the facts cannot be read or do not fit, or the entity has no targets.
     """
+    doc = None
     if entity.data is None:
         doc = _yaml.load(Path(entity.path), entity.source)
+        if not isinstance(doc.data, dict):
+            raise SourceError(
+                [doc.problem((), "a facts file must be a mapping of fact keys to values")]
+            )
+        data, path = doc.data, doc.path
     else:
-        doc = _yaml.Document(shown(entity.path), dict(entity.data))
-        doc.marks = {(k,): (entity.line, i + 2) for i, k in enumerate(entity.data)}
-        doc.key_marks = dict(doc.marks)
-        doc.marks[()] = (entity.line, 1)
-    if not isinstance(doc.data, dict):
-        raise SourceError(
-            [doc.problem((), "a facts file must be a mapping of fact keys to values")]
-        )
+        data, path = entity.data, shown(entity.path)
     if targets is not None:
         if entity.name not in targets.rows:
             message = f"entity {entity.name!r} is not in {targets.source}"
-            raise SourceError([Problem(doc.path, entity.line, 0, message)])
-        doc.data = {**doc.data, **targets.for_entity(entity.name)}
-    if ruleset.manifest.groups and "entity" not in doc.data:
-        doc.data = {"entity": entity.name, **doc.data}  # a file's or row's name says whom
-    return check_facts_document(ruleset, doc.data, doc)
+            raise SourceError([Problem(path, entity.line, 0, message)])
+        data = {**data, **targets.for_entity(entity.name)}
+    if ruleset.manifest.groups and "entity" not in data:
+        data = {"entity": entity.name, **data}  # a file's or row's name says whom
+    quick = quick_facts(ruleset, data, path)
+    if quick is not None:
+        return quick
+    if doc is None:
+        doc = _row_document(entity, path)
+    doc.data = data
+    return check_facts_document(ruleset, data, doc)
+
+
+def _row_document(entity: Entity, path: str) -> _yaml.Document:
+    """A table row as a document: each fact's line and column, for the messages."""
+    row = entity.data or {}
+    doc = _yaml.Document(path, dict(row))
+    doc.marks = {(k,): (entity.line, i + 2) for i, k in enumerate(row)}
+    doc.key_marks = dict(doc.marks)
+    doc.marks[()] = (entity.line, 1)
+    return doc
 
 
 def _aligned(ruleset: RuleSet, scores: dict[str, Decimal]) -> tuple[Decimal | None, ...]:
@@ -626,7 +702,7 @@ def _row_of_scores(name: str, ruleset: RuleSet, facts: Facts, target_ids: Sequen
         facts.sha256,
         _aligned(ruleset, dict(scores.items)) if groups else tuple(scores.items.values()),
         tuple(cells),
-        _share(cells),
+        share(cells),
         None,
         ruleset.group_of(facts.entity) if groups and facts.entity else None,
         scores.grade,
@@ -651,72 +727,3 @@ def _target_cell(item: Item, facts: Facts) -> Cell:
     return Cell("met" if met else "missed", shortfall, actual, target, shape.met_when)
 
 
-def target_items(ruleset: RuleSet) -> tuple[str, ...]:
-    """The ids of the items that score an actual against a target."""
-    return tuple(i.id for i in ruleset.items() if isinstance(i.score, TargetShape))
-
-
-def completion(result: Result, targets: Sequence[str]) -> tuple[dict[str, Cell], Decimal | None]:
-    """The entity's targets (item id -> cell) and its completion share in percent.
-
-    The share is met / applicable, rounded half up to 0.01 %; None when the
-    entity has no applicable target.
-    """
-    cells: dict[str, Cell] = {}
-    for item_id in targets:
-        trace = result.item(item_id).shape
-        if isinstance(trace, TargetTrace):
-            state = "met" if trace.met else "missed"
-            cells[item_id] = Cell(
-                state, trace.shortfall, trace.actual, trace.target, trace.met_when
-            )
-        else:
-            cells[item_id] = Cell("na")
-    return cells, _share(list(cells.values()))
-
-
-def _share(cells: Sequence[Cell]) -> Decimal | None:
-    applicable = [c for c in cells if c.state != "na"]
-    if not applicable:
-        return None
-    met = sum(1 for c in applicable if c.state == "met")
-    return (Decimal(met) * 100 / len(applicable)).quantize(Decimal("0.01"))
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """One line of a ranking."""
-
-    rank: int
-    row: Row
-
-    @property
-    def name(self) -> str:
-        """The entity's name."""
-        return self.row.name
-
-
-def ranking(rows: Iterable[Row]) -> list[Ranked]:
-    """Rows by total, highest first; a vetoed entity after every other.
-
-    Equal totals share a rank (1, 2, 2, 4) and are listed by name. Entities of
-    entity groups are ranked within their group (groups in name order).
-    """
-    ordered = sorted(rows, key=lambda r: (r.group or "", *rank_key(r)))
-    out: list[Ranked] = []
-    start = 0
-    for i, row in enumerate(ordered):
-        if out and out[-1].row.group != row.group:
-            start = i
-        same = (
-            out
-            and out[-1].row.group == row.group
-            and (out[-1].row.vetoed, out[-1].row.total) == (row.vetoed, row.total)
-        )
-        out.append(Ranked(out[-1].rank if same else i - start + 1, row))
-    return out
-
-
-def rank_key(row: Row) -> tuple[bool, Decimal, str]:
-    """The sort key of the ranking: not vetoed first, then highest total, then name."""
-    return (row.vetoed, -row.total, row.name)

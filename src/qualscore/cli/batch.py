@@ -1,9 +1,11 @@
 """``qualscore batch``: stream entities through the scorer into a report.
 
-To CSV the batch streams end to end: rows are written to a scratch file as
-they come and only each entity's sort key is kept, so memory does not grow
-with the rows' width; the ranked file is then written in one pass and renamed
-into place. The other formats gather the (compact) rows first.
+To CSV the batch streams end to end: the worker processes read, score and
+format each entity's line; the lines are written to a scratch file as they
+come and only each entity's sort key is kept, so memory does not grow with
+the rows' width; the ranked file is then written in one pass and renamed into
+place. The other formats gather the (compact) rows first. Problems are told
+on stderr in input order.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
 from qualscore.batch.runner import (
-    Entity,
     Outcome,
     iter_entities,
-    rank_key,
-    score_stream,
+    iter_units,
+    score_units,
     shown,
+    sort_key,
     target_items,
+    unique,
     workers,
 )
 from qualscore.cli.common import jobs, make_console, progress
@@ -112,15 +115,6 @@ def _run(
     if args.out:  # before any scoring: --out naming an input is refused, not written over
         check_output(args.out, [args.rules, *args.inputs, *([targets] if targets else [])])
     tally = {"failed": 0, "scored": 0}
-
-    def entities() -> Iterator[Entity]:
-        for found in iter_entities(args.inputs):
-            if isinstance(found, Problem):
-                print(shown(str(found)), file=err)
-                tally["failed"] += 1
-            else:
-                yield found
-
     language = args.lang or ruleset.manifest.language
     ids = target_items(ruleset)
     per_entity = None
@@ -133,23 +127,19 @@ def _run(
                       "'chromium' package)", file=err)  # fmt: skip
                 return 2
         per_entity = _PerEntity(args, language)
+    extra = writers.extra_columns(ruleset)
     with progress(_count(args.inputs), err, args.quiet) as advance:
-        stream = _counted(
-            score_stream(
-                args.rules,
-                entities(),
-                targets_path=targets,
-                jobs=jobs,
-                detail=suffix == ".xlsx",
-                keep=per_entity is not None,
-            ),
-            tally,
-            err,
-            advance,
-            per_entity,
+        scored = score_units(
+            args.rules,
+            iter_units(args.inputs),
+            targets_path=targets,
+            jobs=jobs,
+            detail=suffix == ".xlsx",
+            keep=per_entity is not None,
+            line=writers.CsvLine(bool(ids), extra) if suffix == ".csv" else None,
         )
+        stream = _counted(unique(scored), tally, err, advance, per_entity)
         if suffix == ".csv":
-            extra = writers.extra_columns(ruleset)
             _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids), extra)
             outcomes: list[Outcome] = []
         else:
@@ -259,17 +249,22 @@ class _PerEntity:
 
 
 def _counted(
-    stream: Iterator[Outcome],
+    stream: Iterator[Outcome | Problem],
     tally: dict[str, int],
     err: TextIO,
     advance: Callable[[int], None] | None,
     per_entity: _PerEntity | None = None,
 ) -> Iterator[Outcome]:
+    """The outcomes, each counted; every problem told on ``err`` as it comes, in order."""
     try:
         for outcome in stream:
+            if isinstance(outcome, Problem):  # an input, or a row of one, that cannot be read
+                print(shown(str(outcome)), file=err)
+                tally["failed"] += 1
+                continue
             if advance:
                 advance(1)
-            if outcome.row is None:
+            if not outcome.scored:
                 tally["failed"] += 1
                 for line in outcome.problems:
                     print(shown(line), file=err)
@@ -289,13 +284,15 @@ def _stream_csv(
 ) -> None:
     with tempfile.TemporaryFile() as scratch:
         keys = []
+        line_of = writers.CsvLine(targets, tuple(extra))
         for outcome in stream:
-            if outcome.row is None:
+            if outcome.line is not None and outcome.key is not None:  # formatted by a worker
+                line, key = outcome.line, outcome.key
+            elif outcome.row is not None:
+                line, key = line_of(outcome.row), sort_key(outcome.row)
+            else:
                 continue
-            line = writers.csv_line(0, outcome.row, targets, extra).encode("utf-8")[2:]  # no "0,"
-            keys.append(
-                (outcome.row.group or "", *rank_key(outcome.row), scratch.tell(), len(line))
-            )
+            keys.append((*key, scratch.tell(), len(line)))
             scratch.write(line)
         if not keys:
             return

@@ -41,6 +41,7 @@ __all__ = [
     "facts_for",
     "judged_key",
     "load_facts",
+    "name_of",
 ]
 
 MAX_MAGNITUDE = Decimal(10) ** 15
@@ -231,7 +232,7 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     identity: dict[str, str | None] = {}
     for word in ("entity", "period"):
         if word in data and word not in declared:
-            identity[word], message = _name(data.pop(word))
+            identity[word], message = name_of(data.pop(word))
             if message:
                 problems.append(doc.problem((word,), f"{word}: {message}"))
     full = ruleset
@@ -309,7 +310,7 @@ def _judged_text(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _name(raw: Any) -> tuple[str | None, str | None]:
+def name_of(raw: Any) -> tuple[str | None, str | None]:
     """An entity's name or a period as text (``2018`` as ``"2018"``), or why it cannot be."""
     if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
         return None, f"expected a name, got {_show(raw)}"

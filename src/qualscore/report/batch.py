@@ -37,7 +37,16 @@ from qualscore.report.safe import (
 from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring.words import fmt, words
 
-__all__ = ["BatchReport", "build", "render_terminal", "to_csv", "to_html", "to_json", "to_xlsx"]
+__all__ = [
+    "BatchReport",
+    "CsvLine",
+    "build",
+    "render_terminal",
+    "to_csv",
+    "to_html",
+    "to_json",
+    "to_xlsx",
+]
 
 TIE_RULE = {
     "zh": "按总分从高到低排名；触发否决项的排在最后；总分相同者名次相同，按名称排列",
@@ -253,6 +262,19 @@ def csv_line(rank: int, row: Row, targets: bool, extra: Sequence[str] = ()) -> s
     cells = [_csv_cell(v) for v in _values(rank, row, targets, extra)]
     csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class CsvLine:
+    """A row's CSV line without its rank, as bytes: what a batch's worker processes write
+    for each entity before the ranking is known (picklable, to be sent to them)."""
+
+    targets: bool
+    extra: tuple[str, ...] = ()
+
+    def __call__(self, row: Row) -> bytes:
+        """The line of ``row``, as :func:`csv_line` writes it, less its leading ``rank,``."""
+        return csv_line(0, row, self.targets, self.extra).encode("utf-8")[2:]
 
 
 def _csv_cell(value: Any) -> Any:

@@ -49,6 +49,9 @@ __all__ = [
     "PercentCell",
     "Row",
     "Table",
+    "csv_head",
+    "csv_pieces",
+    "csv_rows",
     "read_table",
     "stream_table",
 ]
@@ -79,6 +82,9 @@ MAX_SHOWN = 40
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile("[\r\n]")
+_ANY_BAD = re.compile("[\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
+"""What any of a CSV cell's checks looks for, in one search over a whole record's text."""
+_WORDS = {"true": True, "false": False}
 _QUOTED = re.compile(r'"[^"]*"|\\.')  # literal text in a number format
 
 
@@ -197,7 +203,12 @@ def _rows(
             yield record
             continue
         line, cells = record
-        values = [_cell(v) for v in cells]
+        values = [
+            (_WORDS.get(t.lower(), t) if (t := v.strip()) else None)
+            if type(v) is str
+            else _cell(v)
+            for v in cells
+        ]  # _cell, inlined: a table has millions of cells
         extra = next((i for i in range(len(columns), len(values)) if values[i] is not None), None)
         if extra is not None:
             message = f"a value in column {extra + 1}, beyond the header's {len(columns)} columns"
@@ -247,8 +258,14 @@ def _text_cell(text: str, col: int) -> str | BadCell:
 def _csv(raw: bytes, shown: str) -> Iterator[tuple[int, list[Any]] | Problem]:
     """Records as (first line, cells), read from bytes line by line, or Problems.
 
-    Each line is decoded alone (bytes that are not UTF-8 kept as lone
-    surrogates), so that a bad byte costs the cell it is in, not the file.
+    Raises:
+        SourceError: UTF-16 text (every line would be unreadable).
+    """
+    yield from _csv_records(_utf8(raw, shown), shown, 1)
+
+
+def _utf8(raw: bytes, shown: str) -> bytes:
+    """A CSV file's bytes without a UTF-8 byte order mark.
 
     Raises:
         SourceError: UTF-16 text (every line would be unreadable).
@@ -257,11 +274,21 @@ def _csv(raw: bytes, shown: str) -> Iterator[tuple[int, list[Any]] | Problem]:
         raise SourceError(
             [Problem(shown, 0, 0, "file is UTF-16 text (saved as 'Unicode'?); save it as UTF-8")]
         )
-    raw = raw.removeprefix(codecs.BOM_UTF8)
+    return raw.removeprefix(codecs.BOM_UTF8)
+
+
+def _csv_records(raw: bytes, shown: str, first: int) -> Iterator[tuple[int, list[Any]] | Problem]:
+    """Records of bytes whose first line is line ``first`` of the file, or Problems.
+
+    Each line is decoded alone (bytes that are not UTF-8 kept as lone
+    surrogates), so that a bad byte costs the cell it is in, not the file. A
+    record's cells are checked together by one search; only a record in which
+    it finds something has each cell checked, to say which and why.
+    """
     lines = (line.decode("utf-8", "surrogateescape") for line in io.BytesIO(raw))
     reader = csv.reader(lines)
     while True:
-        start = reader.line_num + 1
+        start = reader.line_num + first
         try:
             with _field_limit():
                 cells = next(reader, None)
@@ -270,7 +297,89 @@ def _csv(raw: bytes, shown: str) -> Iterator[tuple[int, list[Any]] | Problem]:
             continue
         if cells is None:
             return
-        yield start, [_csv_cell(c, i + 1, start, reader.line_num) for i, c in enumerate(cells)]
+        joined = "".join(cells)
+        if len(joined) > MAX_CELL_CHARS or _ANY_BAD.search(joined):
+            last = reader.line_num + first - 1
+            yield start, [_csv_cell(c, i + 1, start, last) for i, c in enumerate(cells)]
+        else:
+            yield start, cells
+
+
+def csv_head(path: Path, shown: str) -> tuple[tuple[str, ...], bytes, int]:
+    """A CSV table's columns, the bytes of its records, and the line they start on.
+
+    The table is refused as :func:`stream_table` refuses it; its records are
+    left unread, to be cut by :func:`csv_pieces` and read by :func:`csv_rows`.
+
+    Raises:
+        SourceError: the file cannot be read, is too large, is UTF-16, has no
+            header or repeats a column.
+    """
+    raw = _utf8(read_bytes(path, shown, MAX_CSV_BYTES), shown)
+    end = _record_end(raw, 0)
+    first = next(_csv_records(raw[:end], shown, 1), None)
+    if first is None:
+        raise SourceError([Problem(shown, 0, 0, "empty table: no header row")])
+    if isinstance(first, Problem):
+        raise SourceError([first])
+    return _header(first[1], shown), raw[end:], 1 + raw.count(b"\n", 0, end)
+
+
+def csv_rows(
+    columns: tuple[str, ...], body: bytes, shown: str, first: int
+) -> Iterator[Row | Problem]:
+    """The rows of a piece of a CSV table's records whose first line is ``first``,
+    exactly as :func:`stream_table` gives them."""
+    return _rows(columns, _csv_records(body, shown, first), shown)
+
+
+def csv_pieces(body: bytes, first: int, size: int) -> Iterator[tuple[int, bytes]]:
+    """``body`` cut at record boundaries into pieces of about ``size`` bytes (at least
+    one record each), each with the line it starts on.
+
+    A boundary is where the csv module ends a record: the end of a line that
+    does not end inside a quoted cell. Reading the pieces one by one gives the
+    records, line numbers and problems that reading ``body`` whole gives.
+    """
+    start = 0
+    while start < len(body):
+        end = _boundary(body, start, start + max(size, 1))
+        yield first, body[start:end]
+        first += body.count(b"\n", start, end)
+        start = end
+
+
+# One record as the csv module reads it (default dialect, fed line by line): fields apart
+# by commas; a field opening with a quote runs to the quote closing it ("" is a quote in
+# it), across lines, or to the end of the data, and any text after that closing quote is
+# the field's too, quotes and all; a field opening otherwise is plain text to a comma or a
+# line break. The record ends with its line: what follows a line break on that line is
+# either nothing or an error that ends the record all the same.
+_FIELD = rb'(?:"(?:[^"]++|"")*+(?:"[^,\r\n]*+|\Z)|[^,\r\n]*+)'
+_RECORD = re.compile(_FIELD + rb"(?:," + _FIELD + rb")*+[^\n]*+\n?")
+
+
+def _record_end(body: bytes, start: int) -> int:
+    """Where the record starting at ``start`` ends (after its last line's newline)."""
+    found = _RECORD.match(body, start)
+    assert found is not None  # every part of the pattern can match nothing
+    return found.end()
+
+
+def _boundary(body: bytes, start: int, target: int) -> int:
+    """The first record boundary at or after ``target``, from the boundary ``start``.
+
+    Up to the line of the first quote every line is a record; from there on
+    the records are followed one by one.
+    """
+    line_end = body.find(b"\n", target - 1) + 1 or len(body)
+    quote = body.find(b'"', start, line_end)
+    if quote < 0:
+        return line_end
+    pos = body.rfind(b"\n", start, quote) + 1 or start
+    while pos < target and pos < len(body):
+        pos = _record_end(body, pos)
+    return min(pos, len(body))
 
 
 @contextmanager

@@ -1,0 +1,228 @@
+"""Facts checked quickly when they are plainly valid, as a table row's usually are.
+
+:func:`quick_facts` accepts only the common case, and gives exactly the
+:class:`~qualscore.facts.check.Facts` that :func:`check_facts_document` gives
+for it — the same values in the same order, the same decimal text, the same
+fingerprint: every declared fact given once and nothing else (``entity`` and
+``period`` aside), numbers written as plain decimal text (``-12.5``) well
+within the limits and bounds, booleans already booleans, a blank only for a
+target no veto reads, and every cross-fact check holding. A rule set with
+entity groups or judged items is not taken. For anything else it returns None,
+and the caller checks the facts in full, for the exact messages.
+
+What a rule set needs for this is worked out once and kept with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from qualscore.facts.check import RESERVED, Facts, name_of
+from qualscore.ruleset.formula import Value
+from qualscore.ruleset.loader import RuleSet
+
+__all__ = ["quick_facts"]
+
+_PLAIN_NUMBER = r"-?[0-9]{1,15}(?:\.[0-9]{1,18})?"
+"""A number taken quickly: below 10**15, at most 33 digits and 18 places, so within
+``MAX_MAGNITUDE`` and ``MAX_DIGITS`` whatever it is."""
+_PLAIN_NUMBERS = re.compile(f"(?:{_PLAIN_NUMBER},)*")
+"""Plain numbers, each followed by a comma: a row's numbers checked by one match."""
+_ONE_NUMBER = re.compile(_PLAIN_NUMBER)
+_NO_ESCAPE = re.compile(r"[A-Za-z0-9_]+")
+"""Keys that JSON writes as they are (a fact key is an identifier)."""
+_BOOL_TEXT = {True: "true", False: "false"}
+_IDENTITY = ("entity", "period")
+
+Bounds = tuple[Decimal | None, Decimal | None, bool]
+"""A numeric fact's lowest and highest value, and whether it is a whole number."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What checking a rule set's facts quickly needs, worked out once."""
+
+    usable: bool
+    keys: frozenset[str]
+    flags: tuple[str, ...]  # the boolean facts
+    numbers: tuple[str, ...]  # the numeric facts
+    bounds: tuple[Bounds, ...]  # of each numeric fact
+    blank_ok: frozenset[str]  # targets no veto reads: a blank means none
+    template: str | None  # the fingerprinted JSON, "%s" for each value (of flags + numbers)
+    order: tuple[int, ...]  # where each value of flags + numbers goes in the template
+
+
+_PLANS: weakref.WeakKeyDictionary[RuleSet, _Plan] = weakref.WeakKeyDictionary()
+
+
+def _plan(ruleset: RuleSet) -> _Plan:
+    found = _PLANS.get(ruleset)
+    if found is None:
+        found = _PLANS[ruleset] = _make_plan(ruleset)
+    return found
+
+
+def _make_plan(ruleset: RuleSet) -> _Plan:
+    vetoed = {name for veto in ruleset.manifest.vetoes for name in veto.when.names}
+    flags = tuple(f.key for f in ruleset.facts if f.type == "bool")
+    numeric = [f for f in ruleset.facts if f.type != "bool"]
+    keys = frozenset(f.key for f in ruleset.facts)
+    every = [*flags, *(f.key for f in numeric)]
+    plain = all(_NO_ESCAPE.fullmatch(k) for k in keys)
+    return _Plan(
+        usable=not ruleset.manifest.groups
+        and not ruleset.judged_items()
+        and not keys.intersection(RESERVED),
+        keys=keys,
+        flags=flags,
+        numbers=tuple(f.key for f in numeric),
+        bounds=tuple((*f.bounds, f.type == "count") for f in numeric),
+        blank_ok=frozenset(f.key for f in ruleset.facts if f.role == "target")
+        - frozenset(vetoed),
+        template=_template(sorted(keys)) if plain else None,
+        order=tuple(sorted(range(len(every)), key=every.__getitem__)),
+    )
+
+
+def _template(keys: list[str]) -> str:
+    """The JSON of ``keys`` as ``json.dumps`` writes it, ``%s`` for each value."""
+    return "{" + ", ".join(f'"{k}": "%s"' for k in keys) + "}"
+
+
+def quick_facts(ruleset: RuleSet, data: Mapping[str, Any], source: str) -> Facts | None:
+    """``data`` checked against ``ruleset`` when it is plainly valid; None otherwise.
+
+    Args:
+        ruleset: The rule set (the whole one: a view of one entity is not taken).
+        data: Fact keys to values, as a table row or a file gives them.
+        source: Where they came from, as the facts will tell.
+    """
+    plan = _plan(ruleset)
+    if not plan.usable or ruleset.full is not None:
+        return None
+    identity: dict[str, str | None] = {}
+    facts = data
+    if "entity" in data or "period" in data:
+        for word in _IDENTITY:
+            if word in data:
+                identity[word], message = name_of(data[word])
+                if message:
+                    return None
+        facts = {k: v for k, v in data.items() if k not in _IDENTITY}
+    if facts.keys() != plan.keys:
+        return None
+    found = _values(plan, facts)
+    if found is None or not _checks_hold(ruleset, found[0]):
+        return None
+    values, fingerprint = found
+    return Facts(
+        MappingProxyType(values),
+        source,
+        fingerprint,
+        ruleset.sha256,
+        entity=identity.get("entity"),
+        period=identity.get("period"),
+        judged=MappingProxyType({}),
+        reserved=MappingProxyType({k: v for k, v in data.items() if k in RESERVED}),
+    )
+
+
+def _values(plan: _Plan, data: Mapping[str, Any]) -> tuple[dict[str, Value], str] | None:
+    """The values, in the order given, and their fingerprint, when every one is plainly
+    valid; None otherwise. Every declared key is in ``data``, and no other."""
+    flags = list(map(data.__getitem__, plan.flags))
+    if flags and set(map(type, flags)) != {bool}:
+        return None
+    texts = list(map(data.__getitem__, plan.numbers))
+    if None in texts:
+        return _values_with_blanks(plan, data)
+    try:
+        joined = ",".join(texts) + ","
+    except TypeError:  # not text: an XLSX number, a bad cell, a boolean
+        return None
+    if texts and not (_PLAIN_NUMBERS.fullmatch(joined) and joined.count(",") == len(texts)):
+        return None  # (a comma in a text would pass for two numbers)
+    numbers = list(map(Decimal, texts))
+    negative = "-" in joined
+    if negative:
+        numbers = [n if n else n.copy_abs() for n in numbers]  # -0 is 0
+    if not _within(numbers, texts, plan.bounds, negative=negative):
+        return None
+    values = dict(data)
+    values.update(zip(plan.numbers, numbers, strict=True))
+    if plan.template is None:
+        return values, _fingerprint(values)
+    shown = [*map(_BOOL_TEXT.__getitem__, flags), *map(str, numbers)]
+    canonical = plan.template % tuple(map(shown.__getitem__, plan.order))
+    return values, hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _within(
+    numbers: list[Decimal], texts: list[str], bounds: tuple[Bounds, ...], *, negative: bool
+) -> bool:
+    """Whether each number is within its bounds (and whole where it must be).
+
+    Without a minus sign among the texts, a lowest value of 0 or less holds.
+    """
+    for number, text, (low, high, whole) in zip(numbers, texts, bounds, strict=True):
+        if low is not None and (negative or low > 0) and number < low:
+            return False
+        if high is not None and number > high:
+            return False
+        if whole and "." in text and number != number.to_integral_value():
+            return False
+    return True
+
+
+def _values_with_blanks(
+    plan: _Plan, data: Mapping[str, Any]
+) -> tuple[dict[str, Value], str] | None:
+    """As :func:`_values`, for facts of which some targets are left blank."""
+    values: dict[str, Value] = {}
+    bounds = dict(zip(plan.numbers, plan.bounds, strict=True))
+    for key, raw in data.items():
+        limits = bounds.get(key)
+        if limits is None:
+            values[key] = raw  # a boolean, checked already
+        elif raw is None and key in plan.blank_ok:
+            continue  # a blank target: items reading it do not apply
+        elif type(raw) is str and _ONE_NUMBER.fullmatch(raw):
+            number = Decimal(raw)
+            number = number if number else number.copy_abs()
+            if not _within([number], [raw], (limits,), negative=True):
+                return None
+            values[key] = number
+        else:
+            return None
+    return values, _fingerprint(values)
+
+
+def _checks_hold(ruleset: RuleSet, values: dict[str, Value]) -> bool:
+    """Whether every cross-fact check whose facts are all given holds."""
+    for check in ruleset.checks.checks:
+        if any(name not in values for name in check.when.names):
+            continue
+        try:
+            if not check.when.evaluate(values):
+                return False
+        except ArithmeticError:
+            return False
+    return True
+
+
+def _fingerprint(values: dict[str, Value]) -> str:
+    """The sha256 the full check gives: of the values as sorted JSON."""
+    plain = {k: _text(v) for k, v in sorted(values.items())}
+    return hashlib.sha256(json.dumps(plain, ensure_ascii=False).encode()).hexdigest()
+
+
+def _text(value: Value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
