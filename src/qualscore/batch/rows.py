@@ -56,6 +56,8 @@ class Row:
     grade: str | None = None
     notes: tuple[tuple[str, str, Decimal | None], ...] | None = None
     """With detail: (item id, explanation, points lost or None when it does not apply)."""
+    cohort: tuple[tuple[str, Decimal], ...] = ()
+    """The cohort values it was scored with, by key (what ``evaluate --cohort`` reads)."""
 
     @property
     def result(self) -> str:

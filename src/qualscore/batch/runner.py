@@ -31,7 +31,7 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -66,9 +66,10 @@ from qualscore.facts.fast import quick_facts
 from qualscore.facts.targets import TargetTable, load_targets
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.ruleset.model import Item, TargetShape
+from qualscore.scoring import plan
+from qualscore.scoring.cohort import own_values, score_with, values_with
 from qualscore.scoring.engine import evaluate, formulas, target_check
-from qualscore.scoring.scores import score
-from qualscore.scoring.trace import Result
+from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.tables import csv_pieces
 
@@ -107,6 +108,16 @@ STOP_SECONDS = 5
 """How long a stopped batch waits for each worker process to end."""
 TWICE = "scoring this entity stopped its worker process twice; not scored"
 
+@dataclass(frozen=True)
+class CohortPass:
+    """What a pass over the entities does for a rule set with cohort values: work out
+    each entity's own values of one level (``level``), or score it (``level`` None),
+    with the cohort values known so far (entity -> key -> value, how it was found)."""
+
+    level: int | None
+    known: Mapping[str, Mapping[str, CohortEntry | None]]
+
+
 LineFormat = Callable[[Row], bytes]
 """Turns a scored entity's row into its finished line of a CSV report (without its rank,
 which is known only once every entity is scored). Given to the worker processes, so it
@@ -127,6 +138,8 @@ class Outcome:
     result: Result | None = None
     line: bytes | None = None
     key: tuple[str, bool, Decimal, str] | None = None
+    own: Mapping[str, Decimal | None] | None = None
+    """In a pass that works out cohort values: the entity's own value of each."""
 
     @property
     def scored(self) -> bool:
@@ -231,6 +244,7 @@ def score_units(
     detail: bool = False,
     keep: bool = False,
     line: LineFormat | None = None,
+    cohort: CohortPass | None = None,
 ) -> Generator[Outcome | Problem, None, None]:
     """Score units of work in ``jobs`` processes, yielding outcomes and problems in order.
 
@@ -248,12 +262,14 @@ def score_units(
         line: Format each scored entity's CSV line in the workers (unless
             ``detail`` or ``keep``): its outcome then carries the line and the
             sort key instead of the row.
+        cohort: For a rule set with cohort values: what this pass does
+            (:func:`qualscore.batch.cohort.cohort_values` makes the passes).
 
     Raises:
         RuleSetError: the rule set cannot be loaded.
         SourceError: the target table cannot be read.
     """
-    args = (rules_path, targets_path, detail, keep, line)
+    args = (rules_path, targets_path, detail, keep, line, cohort)
     _init(*args)  # fail here, once, on a bad rule set or table
     tasks = _tasks(units)
     if workers(jobs) <= 1:
@@ -462,6 +478,7 @@ def _init(
     detail: bool,
     keep: bool,
     line: LineFormat | None = None,
+    cohort: CohortPass | None = None,
 ) -> None:
     ruleset = load_rules(rules_path)
     _STATE.update(
@@ -471,7 +488,8 @@ def _init(
         target_models={i.id: i for i in ruleset.items() if isinstance(i.score, TargetShape)},
         detail=detail,
         keep=keep,
-        line=None if detail or keep else line,
+        line=None if detail or keep or (cohort and cohort.level is not None) else line,
+        cohort=cohort,
     )
 
 
@@ -482,12 +500,13 @@ def _init_worker(
     detail: bool,
     keep: bool,
     line: LineFormat | None = None,
+    cohort: CohortPass | None = None,
 ) -> None:
     """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, loads the rules."""
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent shuts the pool down
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
-    _init(rules_path, targets_path, detail, keep, line)
+    _init(rules_path, targets_path, detail, keep, line, cohort)
 
 
 PR_SET_PDEATHSIG = 1
@@ -570,11 +589,23 @@ def _score_checked(entity: Entity) -> Outcome:
     """
     ruleset: RuleSet = _STATE["ruleset"]
     facts = _facts(ruleset, entity, _STATE["targets"])
+    cohort: CohortPass | None = _STATE["cohort"]
+    entries = cohort.known.get(entity.name, {}) if cohort is not None else {}
+    if cohort is not None and cohort.level is not None:
+        levels = ruleset.cohort_levels[cohort.level]
+        own = own_values(ruleset.view(facts.entity), levels, values_with(facts, entries))
+        return Outcome(entity, None, own=own)
     if _STATE["detail"] or _STATE["keep"]:
-        result = evaluate(ruleset, facts)
+        if cohort is not None:
+            result = score_with(ruleset.view(facts.entity), facts, entries, entity.name)
+        else:
+            result = evaluate(ruleset, facts)
         row = _row_of_result(entity.name, result, _STATE["target_ids"], _STATE["detail"])
         return Outcome(entity, row, result=result if _STATE["keep"] else None)
-    return Outcome(entity, _row_of_scores(entity.name, ruleset, facts, _STATE["target_ids"]))
+    values = values_with(facts, entries)
+    return Outcome(
+        entity, _row_of_scores(entity.name, ruleset, facts, _STATE["target_ids"], values, entries)
+    )
 
 
 def _failure(entity: Entity, exc: Exception) -> str:
@@ -685,14 +716,24 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         ruleset.group_of(result.entity) if groups and result.entity else None,
         result.grade,
         notes,
+        tuple((k, e.value) for k, e in result.cohort.items()),
     )
 
 
-def _row_of_scores(name: str, ruleset: RuleSet, facts: Facts, target_ids: Sequence[str]) -> Row:
-    scores = score(ruleset, facts)
+def _row_of_scores(
+    name: str,
+    ruleset: RuleSet,
+    facts: Facts,
+    target_ids: Sequence[str],
+    values: Mapping[str, Any],
+    entries: Mapping[str, CohortEntry | None],
+) -> Row:
+    """The row of one entity, scored on ``values`` (its facts and cohort values)."""
+    view = ruleset.view(facts.entity)
+    scores = plan(view).score(values)
     cells = [_target_cell(_STATE["target_models"][t], facts) for t in target_ids]
     vetoed = scores.vetoed
-    label = _veto_label(ruleset, facts) if vetoed else ruleset.manifest.normal_result
+    label = _veto_label(ruleset, values) if vetoed else ruleset.manifest.normal_result
     groups = bool(ruleset.manifest.groups)
     return Row(
         name,
@@ -706,11 +747,12 @@ def _row_of_scores(name: str, ruleset: RuleSet, facts: Facts, target_ids: Sequen
         None,
         ruleset.group_of(facts.entity) if groups and facts.entity else None,
         scores.grade,
+        cohort=tuple((k, e.value) for k, e in sorted(entries.items()) if e is not None),
     )
 
 
-def _veto_label(ruleset: RuleSet, facts: Facts) -> str | None:
-    return next((v.result for v in ruleset.manifest.vetoes if v.when.evaluate(facts.values)), None)
+def _veto_label(ruleset: RuleSet, values: Mapping[str, Any]) -> str | None:
+    return next((v.result for v in ruleset.manifest.vetoes if v.when.evaluate(values)), None)
 
 
 def _target_cell(item: Item, facts: Facts) -> Cell:

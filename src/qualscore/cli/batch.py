@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
 from qualscore.batch.runner import (
+    CohortPass,
     Outcome,
     iter_entities,
     iter_units,
@@ -34,6 +35,7 @@ from qualscore.cli.common import jobs, make_console, progress
 from qualscore.errors import Problem
 from qualscore.report import batch as writers
 from qualscore.ruleset.loader import load_rules
+from qualscore.scoring.cohort import CohortSummary
 from qualscore.source.files import check_output, write_atomic, write_atomic_chunks
 
 __all__ = ["run"]
@@ -128,6 +130,14 @@ def _run(
                 return 2
         per_entity = _PerEntity(args, language)
     extra = writers.extra_columns(ruleset)
+    cohort: CohortPass | None = None
+    summaries: tuple[CohortSummary, ...] = ()
+    if ruleset.cohort:  # the passes that work out the cohort values, before the scores
+        from qualscore.batch.cohort import cohort_values
+
+        cohort, summaries = cohort_values(
+            args.rules, lambda: iter_units(args.inputs), targets_path=targets, jobs=jobs
+        )
     with progress(_count(args.inputs), err, args.quiet) as advance:
         scored = score_units(
             args.rules,
@@ -137,6 +147,7 @@ def _run(
             detail=suffix == ".xlsx",
             keep=per_entity is not None,
             line=writers.CsvLine(bool(ids), extra) if suffix == ".csv" else None,
+            cohort=cohort,
         )
         stream = _counted(unique(scored), tally, err, advance, per_entity)
         if suffix == ".csv":
@@ -153,7 +164,7 @@ def _run(
 
             last = load(args.compare)
             previous = {name: (t, rank) for name, (t, rank, _) in last.entities.items()}
-        report = writers.build(ruleset, outcomes, ids, language, previous)
+        report = writers.build(ruleset, outcomes, ids, language, previous, summaries)
         if suffix:
             with writing_status(err, args.out, language, args.quiet):
                 if suffix == ".xlsx":

@@ -35,6 +35,7 @@ from qualscore.report.safe import (
     sheet_text,
 )
 from qualscore.ruleset.loader import RuleSet
+from qualscore.scoring.cohort import CohortSummary
 from qualscore.scoring.words import fmt, words
 
 __all__ = [
@@ -76,6 +77,8 @@ class BatchReport:
     extra: tuple[str, ...] = ()  # "group", "grade": the last columns, where the scheme has them
     previous: dict[str, tuple[Decimal, int]] | None = None
     """With ``--compare``: each entity's total and rank last time."""
+    cohort: tuple[CohortSummary, ...] = ()
+    """The cohort values: over which entities each was computed, its value there."""
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
@@ -108,8 +111,9 @@ def build(
     targets: Sequence[str],
     language: str,
     previous: dict[str, tuple[Decimal, int]] | None = None,
+    cohort: Sequence[CohortSummary] = (),
 ) -> BatchReport:
-    """Gather the ranking and the failures from the outcomes."""
+    """Gather the ranking and the failures from the outcomes (and the cohort values)."""
     titles = {i.id: i.title for i in ruleset.items()}
     return BatchReport(
         title=ruleset.manifest.title,
@@ -122,6 +126,7 @@ def build(
         failures=tuple(o for o in outcomes if o.row is None),
         extra=extra_columns(ruleset),
         previous=previous,
+        cohort=tuple(cohort),
     )
 
 
@@ -177,6 +182,7 @@ def to_json(report: BatchReport) -> str:
                 },
                 **_completion_json(report, r.row),
                 **_previous_json(report, r),
+                **({"cohort": {k: str(v) for k, v in r.row.cohort}} if r.row.cohort else {}),
             }
             for r in report.ranked
         ],
@@ -185,6 +191,15 @@ def to_json(report: BatchReport) -> str:
             for o in report.failures
         ],
     }
+    if report.cohort:
+        doc["cohort"] = [
+            {
+                "key": s.key, "label": s.label, "stat": s.stat, "scope": s.scope,
+                "value": None if s.value is None else str(s.value),
+                "leaders": list(s.leaders), "entities": list(s.entities),
+            }
+            for s in report.cohort
+        ]  # fmt: skip
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -657,8 +672,28 @@ def render_terminal(report: BatchReport, console: Console) -> None:
     console.print(plain(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim"))
     if grouped:
         console.print(plain(GROUP_RULE.get(report.language, GROUP_RULE["en"]), style="dim"))
+    for text in cohort_lines(report):
+        console.print(plain(text), style="dim", soft_wrap=True)
     if report.targets:
         _render_matrix(report, console)
+
+
+def cohort_lines(report: BatchReport) -> list[str]:
+    """Each cohort value: over which entities (and which scope) it was computed."""
+    zh = report.language == "zh"
+    out = []
+    for s in report.cohort:
+        names = list(s.entities[:12]) + (["…"] if len(s.entities) > 12 else [])
+        who = ("、" if zh else ", ").join(names)
+        scope = "" if s.scope == "all" else (f"（{s.scope}）" if zh else f" ({s.scope})")
+        value = ""
+        if s.value is not None and s.stat in ("mean", "median", "max", "min", "count"):
+            value = f"，{fmt(s.value)}" if zh else f": {fmt(s.value)}"
+        if zh:
+            out.append(f"{s.label}{scope}：按 {len(s.entities)} 个单位计算（{who}）{value}")
+        else:
+            out.append(f"{s.label}{scope}: computed from {len(s.entities)} ({who}){value}")
+    return out
 
 
 def _render_matrix(report: BatchReport, console: Console) -> None:

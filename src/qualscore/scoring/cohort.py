@@ -45,6 +45,7 @@ __all__ = [
     "own_values",
     "reads_cohort",
     "score_with",
+    "values_with",
 ]
 
 _ZERO = Decimal(0)
@@ -467,6 +468,11 @@ def score_with(
     kept = {k: e for k, e in sorted(entries.items()) if e is not None}
     entity = facts.entity if facts.entity is not None else name
     return plan(view).result(values, facts.sha256, entity, facts.period, cohort=kept)
+
+
+def values_with(facts: Facts, entries: Mapping[str, CohortEntry | None]) -> Mapping[str, Any]:
+    """What the engine runs on: the facts' values (and judgements) and the cohort values."""
+    return _values(facts, entries) if entries else facts.run_values
 
 
 def _values(facts: Facts, entries: Mapping[str, CohortEntry | None]) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""A batch of a rule set with cohort values: the passes that work them out.
+
+Each level of cohort values (:attr:`RuleSet.cohort_levels`) takes one pass
+over the inputs, in the worker processes like any batch: each entity's own
+values come back (one number per value: the columns the cohort needs, not
+whole results), and the values across the cohort are worked out here. The
+scoring pass that follows is given every entity's values. An entity whose
+facts are refused is in no cohort (its problems are told once, by the scoring
+pass); a second entity of the same name is not either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from qualscore.batch.runner import CohortPass, Outcome, score_units
+from qualscore.batch.units import Unit
+from qualscore.errors import Problem
+from qualscore.ruleset.loader import load_rules
+from qualscore.scoring.cohort import CohortSummary, aggregate
+from qualscore.scoring.trace import CohortEntry
+
+__all__ = ["cohort_values"]
+
+Known = dict[str, dict[str, CohortEntry | None]]
+
+
+def cohort_values(
+    rules_path: str,
+    units: Callable[[], Iterable[Unit | Problem]],
+    *,
+    targets_path: str | None = None,
+    jobs: int = 1,
+) -> tuple[CohortPass, tuple[CohortSummary, ...]]:
+    """Every entity's cohort values, and what each value was computed from.
+
+    ``units`` reads the inputs afresh for each pass.
+
+    Raises:
+        RuleSetError: the rule set cannot be loaded.
+        SourceError: the target table cannot be read.
+        CohortError: a cohort smaller than a value declares it needs.
+    """
+    ruleset = load_rules(rules_path)
+    known: Known = {}
+    summaries: list[CohortSummary] = []
+    for level, decls in enumerate(ruleset.cohort_levels):
+        columns: dict[str, dict[str, Decimal | None]] = {d.key: {} for d in decls}
+        found = score_units(
+            rules_path, units(), targets_path=targets_path, jobs=jobs,
+            cohort=CohortPass(level, known),
+        )  # fmt: skip
+        seen: set[str] = set()
+        for item in found:
+            if not isinstance(item, Outcome) or item.entity.name in seen:
+                continue
+            seen.add(item.entity.name)  # the first entity of a name, scored or not
+            for key, value in (item.own or {}).items():
+                columns[key][item.entity.name] = value
+        for decl in decls:
+            entries, found_summaries = aggregate(ruleset, decl, columns[decl.key])
+            summaries.extend(found_summaries)
+            for name, entry in entries.items():
+                known.setdefault(name, {})[decl.key] = entry
+    return CohortPass(None, known), tuple(summaries)

@@ -1,0 +1,138 @@
+"""qualscore batch on a rule set with cohort values: the passes, the order, the failures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from qualscore.cli.app import main
+
+ROOT = Path(__file__).resolve().parents[1]
+YUNHE = ROOT / "examples" / "yunhe-quality"
+KEYS = ("pass_rate", "brands", "standards_done", "staff_age", "labs", "complaint_rate")
+
+
+def _run(*argv: Any) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _towns() -> dict[str, dict[str, Any]]:
+    towns = {}
+    for path in sorted((YUNHE / "entities").glob("*.yaml")):
+        if not path.name.endswith(".expected.yaml"):
+            data = yaml.safe_load(path.read_text("utf-8"))
+            towns[data["entity"]] = {k: data[k] for k in KEYS}
+    return towns
+
+
+def _table(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["entity", *KEYS])
+        for name, facts in rows:
+            writer.writerow([name, *(str(facts[k]).lower() if isinstance(facts[k], bool)
+                                     else facts[k] for k in KEYS)])  # fmt: skip
+    return path
+
+
+def test_batch_gives_the_hand_worked_ranks_and_totals(tmp_path: Path) -> None:
+    """The eight towns' totals and ranks are those of their expected files."""
+    out = tmp_path / "out.csv"
+    code, _, err = _run("batch", YUNHE, YUNHE / "entities", "--out", out)
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    for row in rows:
+        want = yaml.safe_load((YUNHE / "entities" / f"{row['entity']}.expected.yaml").read_text())
+        assert (row["total"], int(row["rank"])) == (str(want["total"]), want["rank"])
+
+
+def test_shuffled_input_and_jobs_give_the_same_bytes(tmp_path: Path) -> None:
+    """A table in another order, and --jobs 1 or 2, write byte-identical CSV and JSON."""
+    towns = list(_towns().items())
+    outputs = []
+    for seed, jobs in ((1, 1), (2, 2), (3, 1)):
+        random.Random(seed).shuffle(towns)
+        table = _table(tmp_path / f"towns-{seed}.csv", towns)
+        for suffix in (".csv", ".json"):
+            out = tmp_path / f"out-{seed}{suffix}"
+            code, _, err = _run("batch", YUNHE, table, "--out", out, "--jobs", jobs)
+            assert code == 0, err
+        outputs.append((tmp_path / f"out-{seed}.csv").read_bytes())
+        outputs.append((tmp_path / f"out-{seed}.json").read_bytes())
+    assert outputs[0] == outputs[2] == outputs[4] and outputs[1] == outputs[3] == outputs[5]
+
+
+def test_the_json_gives_each_entitys_cohort_values_which_evaluate_reproduces(
+    tmp_path: Path,
+) -> None:
+    """Scored alone with the values batch worked out, 西溪镇 gets its batch total."""
+    out = tmp_path / "out.json"
+    assert _run("batch", YUNHE, YUNHE / "entities", "--out", out)[0] == 0
+    doc = json.loads(out.read_text("utf-8"))
+    entry = next(r for r in doc["ranking"] if r["entity"] == "西溪镇")
+    given = tmp_path / "given.yaml"
+    given.write_text(yaml.safe_dump(entry["cohort"], allow_unicode=True), "utf-8")
+    code, text, err = _run(
+        "evaluate", YUNHE, YUNHE / "entities" / "西溪镇.yaml", "--cohort", given,
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(text)["total"] == entry["total"] == "40.17"
+    assert [s["key"] for s in doc["cohort"]] == [
+        "pass_rank", "brand_share", "age_mean", "complaint_reverse", "development_rank",
+    ]  # fmt: skip
+    assert all(len(s["entities"]) == 8 for s in doc["cohort"])
+
+
+def test_a_bad_entity_is_left_out_of_the_cohort_and_said_so(tmp_path: Path) -> None:
+    """A town whose facts are refused costs only itself: the others are ranked among
+    themselves, its problem is told once, exit 1."""
+    towns = list(_towns().items())
+    bad = {**towns[0][1], "pass_rate": 120}
+    table = _table(tmp_path / "towns.csv", [*towns, ("坏镇", bad)])
+    out = tmp_path / "out.json"
+    code, _, err = _run("batch", YUNHE, table, "--out", out)
+    assert code == 1
+    assert err.count("pass_rate: 120 is above the allowed maximum 100") == 1
+    doc = json.loads(out.read_text("utf-8"))
+    assert all("坏镇" not in s["entities"] and len(s["entities"]) == 8 for s in doc["cohort"])
+    assert [r["total"] for r in doc["ranking"]][:2] == ["50", "47.83"]
+
+
+def test_a_duplicate_entity_is_not_counted_twice(tmp_path: Path) -> None:
+    """The second row of a name is refused and is in no cohort."""
+    towns = list(_towns().items())
+    table = _table(tmp_path / "towns.csv", [*towns, (towns[0][0], towns[1][1])])
+    out = tmp_path / "out.json"
+    code, _, err = _run("batch", YUNHE, table, "--out", out)
+    assert code == 1 and "also in" in err
+    doc = json.loads(out.read_text("utf-8"))
+    assert all(len(s["entities"]) == 8 for s in doc["cohort"])
+
+
+def test_too_small_a_cohort_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Two towns are fewer than pass_rank's min_entities: exit 2, the declaration named."""
+    towns = list(_towns().items())[:2]
+    out = tmp_path / "out.csv"
+    code, _, err = _run("batch", YUNHE, _table(tmp_path / "towns.csv", towns), "--out", out)
+    assert code == 2 and not out.exists()
+    assert "facts.yaml:12:5: cohort value 'pass_rank' needs at least 3 entities" in err
+    assert "Traceback" not in err
+
+
+def test_ties_in_a_table_share_ranks_and_points(tmp_path: Path) -> None:
+    """Four equal towns all rank first: each gets item 1's first points and the bonus's."""
+    town = _towns()["西溪镇"]
+    table = _table(tmp_path / "towns.csv", [(n, town) for n in ("甲", "乙", "丙", "丁")])
+    out = tmp_path / "out.csv"
+    assert _run("batch", YUNHE, table, "--out", out)[0] == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {(r["rank"], r["1"], r["7"], r["6"]) for r in rows} == {("1", "10", "3", "-2")}
