@@ -51,6 +51,9 @@ from .entities import FactSpec, random_entities, write_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 RUGAO = ROOT / "rules" / "rugao-2018"
+YUNHE = ROOT / "examples" / "yunhe-quality"
+"""A scheme scored against the cohort: ranks, a share of the best, a mean, a reverse rank
+and the rank of a subtotal (two levels: three passes over the entities)."""
 BIN = Path(sys.executable).parent
 QUALSCORE = str(BIN / "qualscore")
 
@@ -91,6 +94,7 @@ class Report:
     process: dict[str, float] = field(default_factory=dict)
     scaling_items: list[dict[str, Any]] = field(default_factory=list)
     scaling_entities: list[dict[str, Any]] = field(default_factory=list)
+    cohort_batch: list[dict[str, Any]] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
     jobs: int = 2
     errors: list[str] = field(default_factory=list)
@@ -440,6 +444,44 @@ def scaling_entities(
             break
 
 
+def cohort_batch(
+    sizes: Sizes, seed: int, work: Path, jobs: int, limits: tuple[float, int], report: Report
+) -> None:
+    """``qualscore batch`` of examples/yunhe-quality (every item read a cohort value) on
+    the largest number of entities, with ``--jobs jobs`` and ``--jobs 1``; the output
+    checked to hold every entity, ranked."""
+    rules = qualscore.load_rules(YUNHE)
+    specs = fact_specs(rules)
+    count = max(sizes.entities)
+    tables = write_tables(work / "towns", [s[0] for s in specs],
+                          random_entities(specs, count, seed + 7))  # fmt: skip
+    out = work / "towns.csv"
+    for j in sorted({jobs, 1}, reverse=True):
+        command = [QUALSCORE, "batch", str(YUNHE), *map(str, tables), "--out", str(out),
+                   "--jobs", str(j), "--quiet"]  # fmt: skip
+        run = procs.run(command, timeout=limits[0], max_rss=limits[1])
+        if run.returncode not in (0, None):
+            raise Failed(f"batch (cohort) failed ({run.returncode}):\n{run.stderr[-2000:]}")
+        if not run.killed and out.read_text(encoding="utf-8").count("\n") != count + 1:
+            raise Failed(f"{out}: not {count + 1} lines")
+        row = {
+            "entities": count,
+            "jobs": j,
+            "seconds": run.seconds,
+            "us_per_entity": run.seconds / count * 1e6,
+            "tree_rss_peak_mib": run.tree_rss_peak / 2**20,
+            "max_single_rss_mib": run.max_single_rss / 2**20,
+            "killed_for": run.killed_for,
+        }
+        report.cohort_batch.append(row)
+        print(f"  {count:>7} entities with cohort values, --jobs {j}: {run.seconds:.1f} s,"
+              f" peak RSS: tree {row['tree_rss_peak_mib']:,.0f} MiB, largest process"
+              f" {row['max_single_rss_mib']:,.0f} MiB", flush=True)  # fmt: skip
+        out.unlink(missing_ok=True)
+    for table in tables:
+        table.unlink()
+
+
 def exponents(sizes: Sequence[float], costs: Sequence[float]) -> list[float]:
     """The growth exponent between consecutive sizes: cost ~ size ** exponent."""
     return [
@@ -616,6 +658,10 @@ def print_report(report: Report) -> None:
             if (speedup := _speedup(report, at)) is not None:
                 print(f"speed-up: --jobs {report.jobs} {speedup:.2f} x as fast as --jobs 1"
                       f" at {at:,} entities")  # fmt: skip
+    for r in report.cohort_batch:
+        print(f"cohort values (examples/yunhe-quality, 3 passes): {r['entities']:,} entities,"
+              f" --jobs {r['jobs']}: {r['seconds']:.1f} s, tree RSS {r['tree_rss_peak_mib']:,.0f}"
+              f" MiB, largest {r['max_single_rss_mib']:,.0f} MiB")  # fmt: skip
     if report.targets:
         print()
         print("targets:")
@@ -663,7 +709,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-zen", action="store_true", help="leave GoRules ZEN out")
     parser.add_argument(
         "--only",
-        choices=("entity", "process", "items", "batch"),
+        choices=("entity", "process", "items", "batch", "cohort"),
         nargs="+",
         help="run only these sections",
     )
@@ -681,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         entities=args.entities or base.entities,
     )
     sizes.pool = max(sizes.pool, sizes.block)
-    sections = set(args.only or ("entity", "process", "items", "batch"))
+    sections = set(args.only or ("entity", "process", "items", "batch", "cohort"))
     with_zen = not args.no_zen
     if with_zen:
         try:
@@ -713,6 +759,8 @@ def main(argv: Sequence[str] | None = None) -> int:
              lambda: scaling_items(sizes, args.seed, work, report)),
             ("batch", f"qualscore batch --jobs {args.jobs}: {sizes.entities} entities ...",
              lambda: scaling_entities(sizes, args.seed, work, args.jobs, limits, report)),
+            ("cohort", f"qualscore batch, cohort values: {max(sizes.entities)} entities ...",
+             lambda: cohort_batch(sizes, args.seed, work, args.jobs, limits, report)),
         ]  # fmt: skip
         for name, title, step in steps:
             if name in sections:

@@ -32,8 +32,10 @@ def cohort_values(
     *,
     targets_path: str | None = None,
     jobs: int = 1,
+    entries: bool = False,
 ) -> tuple[CohortPass, tuple[CohortSummary, ...]]:
-    """Every entity's cohort values, and what each value was computed from.
+    """Every entity's cohort values (``entries``: and how each was worked out, for full
+    results), and what each value was computed from.
 
     ``units`` reads the inputs afresh for each pass.
 
@@ -43,13 +45,15 @@ def cohort_values(
         CohortError: a cohort smaller than a value declares it needs.
     """
     ruleset = load_rules(rules_path)
-    known: Known = {}
+    keys = tuple(c.key for c in ruleset.cohort)
+    known: Known = {}  # how each value was worked out: kept only when asked for
+    values: dict[str, dict[str, Decimal]] = {}
     summaries: list[CohortSummary] = []
     for level, decls in enumerate(ruleset.cohort_levels):
         columns: dict[str, dict[str, Decimal | None]] = {d.key: {} for d in decls}
         found = score_units(
             rules_path, units(), targets_path=targets_path, jobs=jobs,
-            cohort=CohortPass(level, known),
+            cohort=CohortPass(level, keys, _compact(values, keys)),
         )  # fmt: skip
         seen: set[str] = set()
         for item in found:
@@ -59,8 +63,20 @@ def cohort_values(
             for key, value in (item.own or {}).items():
                 columns[key][item.entity.name] = value
         for decl in decls:
-            entries, found_summaries = aggregate(ruleset, decl, columns[decl.key])
+            found_entries, found_summaries = aggregate(ruleset, decl, columns[decl.key])
             summaries.extend(found_summaries)
-            for name, entry in entries.items():
-                known.setdefault(name, {})[decl.key] = entry
-    return CohortPass(None, known), tuple(summaries)
+            for name, entry in found_entries.items():
+                values.setdefault(name, {})[decl.key] = entry.value
+                if entries:
+                    known.setdefault(name, {})[decl.key] = entry
+            del found_entries
+        del columns
+    final = CohortPass(None, keys, _compact(values, keys), known if entries else None)
+    return final, tuple(summaries)
+
+
+def _compact(
+    values: dict[str, dict[str, Decimal]], keys: tuple[str, ...]
+) -> dict[str, tuple[Decimal | None, ...]]:
+    """Each entity's values in the order of ``keys``: what a worker process is sent."""
+    return {name: tuple(found.get(k) for k in keys) for name, found in values.items()}

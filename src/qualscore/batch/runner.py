@@ -67,7 +67,7 @@ from qualscore.facts.targets import TargetTable, load_targets
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.ruleset.model import Item, TargetShape
 from qualscore.scoring import plan
-from qualscore.scoring.cohort import own_values, score_with, values_with
+from qualscore.scoring.cohort import own_values, score_with
 from qualscore.scoring.engine import evaluate, formulas, target_check
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.source import yamlfile as _yaml
@@ -112,10 +112,22 @@ TWICE = "scoring this entity stopped its worker process twice; not scored"
 class CohortPass:
     """What a pass over the entities does for a rule set with cohort values: work out
     each entity's own values of one level (``level``), or score it (``level`` None),
-    with the cohort values known so far (entity -> key -> value, how it was found)."""
+    with the cohort values known so far.
+
+    ``values`` holds each entity's values, in the order of ``keys`` (None: it has
+    none): what the worker processes are sent, compact. ``entries`` (how each value
+    was worked out) only for a pass that keeps full results.
+    """
 
     level: int | None
-    known: Mapping[str, Mapping[str, CohortEntry | None]]
+    keys: tuple[str, ...]
+    values: Mapping[str, tuple[Decimal | None, ...]]
+    entries: Mapping[str, Mapping[str, CohortEntry | None]] | None = None
+
+    def of(self, name: str) -> dict[str, Decimal]:
+        """The cohort values of entity ``name``, by key."""
+        found = self.values.get(name, ())
+        return {k: v for k, v in zip(self.keys, found, strict=False) if v is not None}
 
 
 LineFormat = Callable[[Row], bytes]
@@ -590,21 +602,21 @@ def _score_checked(entity: Entity) -> Outcome:
     ruleset: RuleSet = _STATE["ruleset"]
     facts = _facts(ruleset, entity, _STATE["targets"])
     cohort: CohortPass | None = _STATE["cohort"]
-    entries = cohort.known.get(entity.name, {}) if cohort is not None else {}
+    known = cohort.of(entity.name) if cohort is not None else {}
+    values = {**facts.run_values, **known} if known else facts.run_values
     if cohort is not None and cohort.level is not None:
         levels = ruleset.cohort_levels[cohort.level]
-        own = own_values(ruleset.view(facts.entity), levels, values_with(facts, entries))
-        return Outcome(entity, None, own=own)
+        return Outcome(entity, None, own=own_values(ruleset.view(facts.entity), levels, values))
     if _STATE["detail"] or _STATE["keep"]:
         if cohort is not None:
+            entries = (cohort.entries or {}).get(entity.name, {})
             result = score_with(ruleset.view(facts.entity), facts, entries, entity.name)
         else:
             result = evaluate(ruleset, facts)
         row = _row_of_result(entity.name, result, _STATE["target_ids"], _STATE["detail"])
         return Outcome(entity, row, result=result if _STATE["keep"] else None)
-    values = values_with(facts, entries)
     return Outcome(
-        entity, _row_of_scores(entity.name, ruleset, facts, _STATE["target_ids"], values, entries)
+        entity, _row_of_scores(entity.name, ruleset, facts, _STATE["target_ids"], values, known)
     )
 
 
@@ -726,7 +738,7 @@ def _row_of_scores(
     facts: Facts,
     target_ids: Sequence[str],
     values: Mapping[str, Any],
-    entries: Mapping[str, CohortEntry | None],
+    known: Mapping[str, Decimal],
 ) -> Row:
     """The row of one entity, scored on ``values`` (its facts and cohort values)."""
     view = ruleset.view(facts.entity)
@@ -747,7 +759,7 @@ def _row_of_scores(
         None,
         ruleset.group_of(facts.entity) if groups and facts.entity else None,
         scores.grade,
-        cohort=tuple((k, e.value) for k, e in sorted(entries.items()) if e is not None),
+        cohort=tuple(sorted(known.items())),
     )
 
 

@@ -136,7 +136,11 @@ def _run(
         from qualscore.batch.cohort import cohort_values
 
         cohort, summaries = cohort_values(
-            args.rules, lambda: iter_units(args.inputs), targets_path=targets, jobs=jobs
+            args.rules,
+            lambda: iter_units(args.inputs),
+            targets_path=targets,
+            jobs=jobs,
+            entries=per_entity is not None or suffix == ".xlsx",
         )
     with progress(_count(args.inputs), err, args.quiet) as advance:
         scored = score_units(
