@@ -396,6 +396,7 @@ def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
         (w["entity"], str(len(report.ranked))),
         (w["failed"], str(len(report.failures))),
         (w["rank"], TIE_RULE.get(report.language, TIE_RULE["en"])),
+        *((s.label, text) for s, text in zip(report.cohort, cohort_lines(report), strict=True)),
     ):
         meta.append(sheet_row([key, value]))
     _finish(meta, header_rows=1, frozen="A2", numbers=2, wrap=(2,))
@@ -592,6 +593,7 @@ def to_html(report: BatchReport) -> str:
         ),
         f"<h2>{w['summary']}</h2>",
         f'<table class="ranking"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>',
+        *(f'<p class="muted">{escape(text)}</p>' for text in cohort_lines(report)),
     ]
     if targets:
         cols = "".join(
