@@ -200,3 +200,35 @@ def test_groups_rank_within_each_group_and_a_group_scope_reaches_everyone() -> N
     mean = ranked.model_copy(update={"stat": "mean", "scope": "乡镇"})
     entries, _ = aggregate(rules, mean, own)
     assert {e.value for e in entries.values()} == {D(3)} and len(entries) == 4
+
+
+def test_score_is_refused_without_cohort_values_and_agrees_with_them() -> None:
+    """score() needs the values as evaluate() does, and gives the same numbers with them."""
+    rules, towns = _towns()
+    with pytest.raises(CohortError, match="scores each entity against the others"):
+        qualscore.score(rules, towns["南湖镇"])
+    together = evaluate_cohort(rules, towns)["南湖镇"]
+    given = {k: e.value for k, e in together.cohort.items()}
+    scores = qualscore.score(rules, towns["南湖镇"], cohort=given)
+    assert scores.total == together.total == D(19)
+    assert dict(scores.items) == {i.id: i.score for i in together.items()}
+
+
+def test_a_rule_set_without_cohort_values_refuses_given_ones() -> None:
+    """Cohort values given to a rule set that declares none are unknown, not ignored."""
+    rules = load_rules(ROOT / "rules" / "rugao-2018")
+    facts = load_facts(rules, ROOT / "examples" / "rugao-2018" / "city-sample.yaml")
+    with pytest.raises(CohortError, match="unknown cohort value 'rank'"):
+        evaluate(rules, facts, cohort={"rank": 1})
+
+
+def test_a_facts_check_may_not_read_a_cohort_value(tmp_path: Path) -> None:
+    """Checks run on one entity's facts, before any cohort value exists: refused at load."""
+    root = _copy(tmp_path)
+    facts = root / "facts.yaml"
+    text = facts.read_text("utf-8").replace(
+        "\n# Computed", "\nchecks:\n  - {when: pass_rank >= 1, message: m}\n\n# Computed"
+    )
+    facts.write_text(text, "utf-8")
+    with pytest.raises(RuleSetError, match=r"facts.yaml:11:12: checks\[0\].when: reads cohort"):
+        load_rules(root)

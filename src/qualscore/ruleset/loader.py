@@ -521,6 +521,14 @@ class _Reader:
     ) -> None:
         """The cohort values' names, nodes, scopes and order; ``rank`` shapes naming ranks."""
         decls = {d.key: d for d in facts.cohort}
+        for i, check in enumerate(facts.checks):
+            read = [n for n in check.when.names if n in decls]
+            if read:
+                message = (
+                    f"checks[{i}].when: reads cohort value {read[0]!r}: a check is of one "
+                    "entity's facts, before any cohort value is known"
+                )
+                self.problems.append(self.docs[FACTS].problem(("checks", i, "when"), message))
         self.problems.extend(
             check_cohort(
                 facts.cohort, categories, manifest, [f.key for f in facts.facts], self.docs[FACTS]

@@ -16,17 +16,30 @@ from qualscore._decimal import in_context
 from qualscore.facts.check import Facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring import Scores, plan
+from qualscore.scoring.cohort import check_given, needs_cohort, reads_cohort, values_with
 
 __all__ = ["Scores", "score"]
 
 
 @in_context
-def score(ruleset: RuleSet, facts: Facts | Mapping[str, Any]) -> Scores:
-    """Score one entity without building a trace.
+def score(
+    ruleset: RuleSet,
+    facts: Facts | Mapping[str, Any],
+    *,
+    cohort: Mapping[str, Any] | None = None,
+) -> Scores:
+    """Score one entity without building a trace (``cohort``: as for :func:`evaluate`).
 
     Raises:
         FactsError: a mapping that does not fit the declarations.
+        CohortError: the rule set needs cohort values that were not given, or those
+            given do not fit.
         EvaluationError: a formula failed (for example a division by zero).
     """
     ruleset, facts = facts_for(ruleset, facts, caller="score")
+    if cohort is not None or (ruleset.cohort and reads_cohort(ruleset)):
+        if cohort is None:
+            raise needs_cohort(ruleset)
+        given = check_given(ruleset, cohort)
+        return plan(ruleset).score(values_with(facts, given))
     return plan(ruleset).score(facts.run_values)
