@@ -59,9 +59,10 @@ def _validate_now(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for warning in warnings:
         print(one_line(str(warning)), file=err)
     items = sum(1 for _ in ruleset.items())
+    cohort = f"{count(len(ruleset.cohort), 'cohort value')}, " if ruleset.cohort else ""
     print(
         f"{ruleset.path}: ok: {count(items, 'item')}, {count(len(ruleset.facts), 'fact')}, "
-        f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
+        f"{cohort}{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
         file=out,
     )
     return EXIT_OK
