@@ -1,12 +1,15 @@
-"""Fuzzing the loaders with mutated copies of the rugao-2018 files (hypothesis).
+"""Fuzzing the loaders with mutated copies of real rule and facts files (hypothesis).
 
-Two targets, each fed mutated copies of real files:
+Three targets, each fed mutated copies of real files:
 
 - the rule-set loader: one file of ``rules/rugao-2018`` mutated per example,
   then ``load_rules``; when it still loads, ``lint``, ``evaluate`` with the
   sample city's facts, and the JSON report;
 - the facts loader: ``examples/rugao-2018/city-sample.yaml`` mutated, then
-  ``load_facts``; when it still loads, ``evaluate`` and the JSON report.
+  ``load_facts``; when it still loads, ``evaluate`` and the JSON report;
+- a scheme with cohort values: one file of ``examples/yunhe-quality`` mutated,
+  then ``load_rules``, ``lint`` and its eight towns scored together
+  (``evaluate_cohort``), each result's JSON report.
 
 Mutations are of two kinds: on the text (delete, duplicate, swap or re-indent
 lines; insert YAML syntax, hostile tokens, invalid UTF-8, NULs; truncate) and
@@ -16,7 +19,8 @@ write the YAML again), so that the fuzzing reaches past the YAML parser into
 validation, formulas and scoring.
 
 The property: the only exceptions that ever escape are the project's own user
-errors (``RuleSetError``/``FactsError``, and ``EvaluationError`` from scoring),
+errors (``RuleSetError``/``FactsError``/``CohortError``, and ``EvaluationError`` from
+scoring),
 each problem one line naming the file.
 
 A short, derandomized run is part of the suite. The long run is
@@ -305,3 +309,54 @@ def test_mutations_reach_past_the_parser(workdir: Path) -> None:
 
     count()
     assert parsed >= 15
+
+
+COHORT_DIR = ROOT / "examples" / "yunhe-quality"
+COHORT_FILES = ["facts.yaml", *(f"categories/{p.name}" for p in
+                                sorted((COHORT_DIR / "categories").glob("*.yaml")))]  # fmt: skip
+TOWNS = sorted(p for p in (COHORT_DIR / "entities").glob("*.yaml")
+               if not p.name.endswith(".expected.yaml"))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cohort_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="qualscore-fuzz-cohort-") as tmp:
+        root = Path(tmp) / "rules"
+        shutil.copytree(COHORT_DIR, root)
+        yield root
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_cohort_rule_set(cohort_dir: Path, data: st.DataObject) -> None:
+    """A mutated file of a scheme with cohort values: RuleSetError, or the towns scored
+    together (CohortError for too small a cohort, each entity's refusal kept)."""
+    name = data.draw(st.sampled_from(COHORT_FILES), label="file")
+    original = (COHORT_DIR / name).read_text(encoding="utf-8")
+    (cohort_dir / name).write_bytes(data.draw(mutated(original), label="mutant"))
+    try:
+        try:
+            rules = qualscore.load_rules(cohort_dir)
+        except RuleSetError as exc:
+            assert_well_formed(exc.problems, str(cohort_dir))
+            event("cohort rules: refused")
+            return
+        qualscore.lint(rules)
+        towns: dict[str, Any] = {}
+        for path in TOWNS:
+            try:
+                towns[path.stem] = qualscore.load_facts(rules, path)
+            except FactsError as exc:
+                assert_well_formed(exc.problems, str(path))
+        try:
+            scored = qualscore.evaluate_cohort(rules, towns)
+        except qualscore.CohortError as exc:
+            assert_well_formed(exc.problems, str(cohort_dir))
+            event("cohort rules: cohort refused")
+            return
+        for result in scored.values():
+            assert to_json(result)
+        assert all(why and "\n" not in "".join(why) for why in scored.failed.values())
+        event("cohort rules: loaded and scored")
+    finally:
+        (cohort_dir / name).write_text(original, encoding="utf-8")
