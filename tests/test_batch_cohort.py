@@ -136,3 +136,20 @@ def test_ties_in_a_table_share_ranks_and_points(tmp_path: Path) -> None:
     assert _run("batch", YUNHE, table, "--out", out)[0] == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert {(r["rank"], r["1"], r["7"], r["6"]) for r in rows} == {("1", "10", "3", "-2")}
+
+
+def test_hostile_names_in_the_cohort_stay_text(tmp_path: Path) -> None:
+    """Names that look like a formula, markup or a script are shown as text in the cohort's
+    lines and explanations: CSV neutralised, HTML escaped, the terminal without markup."""
+    town = _towns()["西溪镇"]
+    names = ["=HYPERLINK(\"x\")", "[bold red]镇[/]", "<script>alert(1)</script>"]
+    table = _table(tmp_path / "towns.csv", [(n, {**town, "brands": i + 5})
+                                            for i, n in enumerate(names)])  # fmt: skip
+    html, csv_out = tmp_path / "out.html", tmp_path / "out.csv"
+    assert _run("batch", YUNHE, table, "--out", html)[0] == 0
+    assert _run("batch", YUNHE, table, "--out", csv_out)[0] == 0
+    page = html.read_text("utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "'=HYPERLINK" in csv_out.read_text("utf-8")
+    code, text, _ = _run("batch", YUNHE, table)
+    assert code == 0 and "[bold red]镇[/]" in text
