@@ -93,9 +93,9 @@ def test_explanations_show_the_cohort() -> None:
     rules, towns = _towns()
     result = evaluate_cohort(rules, towns)["西溪镇"]
     lines = [line for item in result.items() for line in explain(item, "zh")]
-    assert "抽查合格率全县排名：本单位 97，第 4 名 / 8 个单位（与另 1 个单位并列）" in lines
-    assert any("为第 1 名（东岭镇、白沙乡、青石镇，6）的 66.67%" in line for line in lines)
-    assert "全县检验检测人员平均年龄：本单位 38.5，8 个单位的平均值 40.8岁" in lines
+    assert "抽查合格率全县排名：本单位 97%，第 4 名 / 8 个单位（与另 1 个单位并列）" in lines
+    assert any("为第 1 名（东岭镇、白沙乡、青石镇，6 个）的 66.67%" in line for line in lines)
+    assert "全县检验检测人员平均年龄：本单位 38.5 岁，8 个单位的平均值 40.8 岁" in lines
     assert "质量投诉倒数排名第 3 名，按排名扣 1 分" in lines
     data = to_data(result)
     assert data["cohort"]["pass_rank"] == {

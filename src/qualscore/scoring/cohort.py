@@ -229,7 +229,7 @@ def _stat(
     best = (max(values) if higher else min(values)) if values else None
     leaders = tuple(n for n, v in cohort if v == best)
     entry = CohortEntry(decl.key, decl.label, decl.stat, _ZERO, None, size, scope,
-                        best=best, leaders=leaders, unit=decl.unit)  # fmt: skip
+                        best=best, leaders=leaders, unit=unit_of(ruleset, decl))  # fmt: skip
     own = dict(cohort)
     out: dict[str, CohortEntry] = {}
     if decl.stat in RANKS:
@@ -251,6 +251,18 @@ def _stat(
         out[name] = entry._replace(value=value, own=own.get(name), best=None, leaders=())
     shown = leaders if decl.stat in ("max", "min") else ()
     return out, CohortSummary(decl.key, decl.label, decl.stat, scope, names, value, shown)
+
+
+def unit_of(ruleset: RuleSet, decl: CohortDecl) -> str | None:
+    """The unit of the values compared: the declared one, else that of the one fact ``of``
+    reads alone (a rank of ``pass_rate`` compares percents)."""
+    if decl.unit is not None or decl.of is None:
+        return decl.unit
+    name = decl.of.source.strip()
+    if decl.of.names == (name,):
+        found = (ruleset.full or ruleset).fact(name)
+        return found.unit
+    return None
 
 
 def _ranks(

@@ -114,14 +114,15 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
     """How a cohort value the item reads was worked out: the entity's own value, the
     cohort's size, the rank and the ties, the best and who holds it."""
     zh = language == "zh"
-    unit = entry.unit or ""
     sep = "：" if zh else ": "
     head = f"{entry.label}{sep}"
     if entry.given:
-        return head + (f"{fmt(entry.value)}{unit}（给定，未由本次比较算出）" if zh
-                       else f"{fmt(entry.value)}{unit} (given, not computed here)")  # fmt: skip
+        given = _with_unit(entry.value, None if entry.stat in _UNITLESS else entry.unit)
+        return head + (f"{given}（给定，未由本次比较算出）" if zh
+                       else f"{given} (given, not computed here)")  # fmt: skip
     own = "" if entry.own is None else (
-        f"本单位 {fmt(entry.own)}，" if zh else f"this entity {fmt(entry.own)}, "
+        f"本单位 {_with_unit(entry.own, entry.unit)}，" if zh
+        else f"this entity {_with_unit(entry.own, entry.unit)}, "
     )  # fmt: skip
     scope = "" if entry.scope == "all" else (f"{entry.scope}" if zh else f" in {entry.scope}")
     size = f"{scope}{entry.size} 个单位" if zh else f"{entry.size} entities{scope}"
@@ -136,7 +137,7 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
         which = "rank from the bottom" if entry.stat == "reverse_rank" else "rank"
         return f"{head}{own}{which} {fmt(entry.value)} of {size}{tied}"
     if entry.stat == "share_of_best":
-        best = fmt(entry.best) if entry.best is not None else "—"
+        best = _with_unit(entry.best, entry.unit) if entry.best is not None else "—"
         who = "、".join(entry.leaders) if zh else ", ".join(entry.leaders)
         percent = fmt((entry.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP))
         if zh:
@@ -145,6 +146,17 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
         return (f"{head}{own}{percent}% of the best ({who}, {best}; {size}), "
                 f"share {fmt(entry.value)}")  # fmt: skip
     what = _STATS["zh" if zh else "en"][entry.stat]
+    value = _with_unit(entry.value, None if entry.stat == "count" else entry.unit)
     if zh:
-        return f"{head}{own}{size}的{what} {fmt(entry.value)}{unit}"
-    return f"{head}{own}{what} of {size}: {fmt(entry.value)}{unit}"
+        return f"{head}{own}{size}的{what} {value}"
+    return f"{head}{own}{what} of {size}: {value}"
+
+
+_UNITLESS = ("rank", "reverse_rank", "share_of_best", "count")
+
+
+def _with_unit(value: Decimal, unit: str | None) -> str:
+    """A number and its unit as the reports write them: ``97%``, ``40.8 岁``."""
+    if not unit:
+        return fmt(value)
+    return f"{fmt(value)}{unit}" if unit in ("%", "‰") else f"{fmt(value)} {unit}"
