@@ -13,9 +13,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import qualscore
 from qualscore.batch import runner as batch
+from qualscore.batch.pool import Pool
 
 from . import ROOT, attack, run
 
@@ -295,13 +297,13 @@ def attack_jobs_out_of_range(tmp: Path) -> None:
     for jobs in ("0", "-3"):
         run(["batch", TOWNS_RULES, TOWNS, f"--jobs={jobs}"]).user_error("--jobs", "at least 1")
     started: list[int] = []
-    real = batch._Pool.__init__
+    real = Pool.__init__
 
-    def counting(self: batch._Pool, size: int, args: tuple[str, str | None, bool, bool]) -> None:
+    def counting(self: Pool[Any, Any], size: int, *args: Any) -> None:
         started.append(size)
-        real(self, size, args)
+        real(self, size, *args)
 
-    with patched(batch._Pool, "__init__", counting):
+    with patched(Pool, "__init__", counting):
         got = run(["batch", TOWNS_RULES, TOWNS, "--jobs", "100", "--out", tmp / "t.json"])
     assert got.code == 0, got.err
     cpus = batch.workers(100)

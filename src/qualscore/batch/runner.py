@@ -20,25 +20,20 @@ A bad entity never costs the others: scoring one entity turns every failure
 into that entity's problem; a worker process that dies is replaced and the
 units it held are scored again, one entity at a time if need be, so that only
 an entity that kills a worker a second time is lost (and reported). Workers
-die with the process that started them.
+die with the process that started them (:mod:`qualscore.batch.pool`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import signal
-import sys
-import threading
-from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from qualscore.batch.pool import Pool, die_with
 from qualscore.batch.rows import (
     Cell,
     Ranked,
@@ -102,10 +97,6 @@ __all__ = [
 CHUNK = 64
 """Entities of facts files sent to a worker process at a time (a piece of a CSV table
 holds about as many rows)."""
-IN_FLIGHT = 4
-"""Units of work per process queued at once: bounds memory, however many entities."""
-STOP_SECONDS = 5
-"""How long a stopped batch waits for each worker process to end."""
 TWICE = "scoring this entity stopped its worker process twice; not scored"
 
 @dataclass(frozen=True)
@@ -288,7 +279,9 @@ def score_units(
         for task in tasks:
             yield from [task] if isinstance(task, Problem) else _work(task)
         return
-    pool = _Pool(workers(jobs), args)
+    pool: Pool[Task, Outcome | Problem] = Pool(
+        workers(jobs), _init_worker, args, _work, _units_alone, _lost_task
+    )
     try:
         yield from pool.stream(tasks)
     except BaseException:
@@ -327,14 +320,18 @@ def _tasks(units: Iterable[Unit | Problem]) -> Iterator[Task | Problem]:
         yield entities
 
 
-def _units_alone(task: Task) -> Iterator[Unit]:
+def _units_alone(task: Task) -> Iterator[Task]:
     """The task's units one entity at a time: a piece of a table cut into its records."""
     for unit in task:
         if isinstance(unit, Rows):
             for first, body in csv_pieces(unit.body, unit.first, 1):
-                yield dataclasses.replace(unit, first=first, body=body)
+                yield [dataclasses.replace(unit, first=first, body=body)]
         else:
-            yield unit
+            yield [unit]
+
+
+def _lost_task(task: Task) -> list[Outcome | Problem]:
+    return [found for unit in task for found in _lost(unit)]
 
 
 def _lost(unit: Unit) -> list[Outcome | Problem]:
@@ -346,114 +343,6 @@ def _lost(unit: Unit) -> list[Outcome | Problem]:
     ]
 
 
-class _Pool:
-    """Worker processes that are replaced when one dies, the tasks it held done again."""
-
-    def __init__(self, size: int, args: tuple[Any, ...]) -> None:
-        self.size = size
-        self.args = args
-        self.executor = self._start()
-
-    def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self.size, initializer=_init_worker, initargs=(os.getpid(), *self.args)
-        )
-
-    def restart(self) -> None:
-        """Replace a broken pool with a fresh one."""
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = self._start()
-
-    def submit(self, task: Task) -> Future[list[Outcome | Problem]] | None:
-        """The task sent to a worker; None when the pool is already broken."""
-        try:
-            return self.executor.submit(_work, task)
-        except BrokenProcessPool:
-            return None
-
-    def stream(self, tasks: Iterable[Task | Problem]) -> Iterator[Outcome | Problem]:
-        """Outcomes and problems in input order, a few tasks in flight per process."""
-        pending: _Pending = deque()
-        for task in tasks:
-            pending.append((task, None if isinstance(task, Problem) else self.submit(task)))
-            if len(pending) >= self.size * IN_FLIGHT:
-                yield from self._collect(pending)
-        while pending:
-            yield from self._collect(pending)
-
-    def _collect(self, pending: _Pending) -> Iterator[Outcome | Problem]:
-        """The oldest task's outcomes; after a worker died, every task in flight's."""
-        task, future = pending.popleft()
-        if isinstance(task, Problem):
-            yield task
-            return
-        try:
-            if future is None:
-                raise BrokenProcessPool("the pool broke before the task was sent")
-            yield from future.result()
-            return
-        except BrokenProcessPool:
-            pass
-        # A worker died: every task not yet back is done again, carefully, in order.
-        held = [(task, future), *pending]
-        pending.clear()
-        self.restart()
-        for task, future in held:
-            if isinstance(task, Problem):
-                yield task
-                continue
-            done = future is not None and future.done() and future.exception() is None
-            yield from future.result() if done and future else self._retry(task)
-
-    def _retry(self, task: Task) -> list[Outcome | Problem]:
-        """A task done alone; if a worker dies again, each entity alone."""
-        future = self.submit(task)
-        try:
-            if future is not None:
-                return future.result()
-        except BrokenProcessPool:
-            pass
-        self.restart()
-        return [found for unit in _units_alone(task) for found in self._alone(unit)]
-
-    def _alone(self, unit: Unit) -> list[Outcome | Problem]:
-        future = self.submit([unit])
-        try:
-            if future is not None:
-                return future.result()
-        except BrokenProcessPool:
-            pass
-        self.restart()
-        return _lost(unit)
-    def close(self) -> None:
-        """Wait for the workers to finish and end them."""
-        self.executor.shutdown(wait=True)
-
-    def stop(self) -> None:
-        """End the workers now, whatever they are doing.
-
-        The executor's own thread is then waited for (a few seconds at most):
-        left running, it races Python's exit handler, which prints a traceback.
-        """
-        processes = dict(getattr(self.executor, "_processes", None) or {})
-        manager = getattr(self.executor, "_executor_manager_thread", None)
-        # The queue's feeder thread may be blocked writing to the pipe of workers that
-        # are about to die; left to be joined at exit, it would hang the process.
-        call_queue = getattr(self.executor, "_call_queue", None)
-        if call_queue is not None:
-            call_queue.cancel_join_thread()
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes.values():
-            process.kill()
-        for process in processes.values():
-            process.join(STOP_SECONDS)
-        if isinstance(manager, threading.Thread):
-            manager.join(STOP_SECONDS)
-
-
-
-
-_Pending = deque[tuple[Task | Problem, "Future[list[Outcome | Problem]] | None"]]
 
 
 def score_all(
@@ -515,44 +404,8 @@ def _init_worker(
     cohort: CohortPass | None = None,
 ) -> None:
     """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, loads the rules."""
-    _die_with(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent shuts the pool down
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    die_with(parent)
     _init(rules_path, targets_path, detail, keep, line, cohort)
-
-
-PR_SET_PDEATHSIG = 1
-"""prctl(2) option: the signal a process gets when its parent dies."""
-
-
-def _die_with(parent: int) -> None:
-    """End this process when ``parent`` ends, even by SIGKILL.
-
-    On Linux the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere, or
-    if that fails, a daemon thread checks every half second that the parent
-    is still there.
-    """
-    if sys.platform.startswith("linux") and _pdeathsig():
-        if os.getppid() != parent:  # the parent died before the request was made
-            os._exit(1)
-        return
-    threading.Thread(target=_watch, args=(parent,), daemon=True, name="parent-watch").start()
-
-
-def _pdeathsig() -> bool:
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch(parent: int) -> None:
-    while os.getppid() == parent:
-        threading.Event().wait(0.5)
-    os._exit(1)
 
 
 def _work(task: Task) -> list[Outcome | Problem]:
