@@ -153,3 +153,41 @@ def test_hostile_names_in_the_cohort_stay_text(tmp_path: Path) -> None:
     assert "'=HYPERLINK" in csv_out.read_text("utf-8")
     code, text, _ = _run("batch", YUNHE, table)
     assert code == 0 and "[bold red]镇[/]" in text
+
+
+def test_groups_are_ranked_each_on_their_own_in_a_batch(tmp_path: Path) -> None:
+    """scope: group ranks the towns among towns and the departments among departments;
+    a mean over one group reaches every entity; the JSON says over whom."""
+    import shutil
+
+    root = tmp_path / "r"
+    shutil.copytree(ROOT / "examples" / "qingshui-rivers", root)
+    facts = root / "facts.yaml"
+    facts.write_text(
+        facts.read_text("utf-8") + "cohort:\n"
+        "  - {key: group_rank, label: 组内排名, stat: rank, score: 一, scope: group}\n"
+        "  - {key: dept_mean, label: 部门平均巡河率, stat: mean, of: patrol_rate, scope: 重点部门}\n",
+        "utf-8",
+    )
+    bonus = root / "categories" / "4-bonus.yaml"
+    bonus.write_text(
+        bonus.read_text("utf-8") + '  - id: "9b"\n    title: 组内排名加分\n    points: 2\n'
+        "    criteria: 按共性指标得分在本组排名，第1名加2分，第2名加1分。\n"
+        "    departments: [各被考核单位]\n"
+        '    score: {kind: formula, expr: "max(0, 3 - group_rank) + 0 * dept_mean"}\n',
+        "utf-8",
+    )
+    out = tmp_path / "out.json"
+    code, _, err = _run("batch", root, root / "entities", "--out", out)
+    assert code == 0, err
+    doc = json.loads(out.read_text("utf-8"))
+    bonus_of = {r["entity"]: r["items"]["9b"] for r in doc["ranking"]}
+    assert bonus_of == {"县水利局": "2", "县生态环境局": "1", "东湖镇": "2", "西山乡": "1"}
+    totals = {r["entity"]: r["total"] for r in doc["ranking"]}
+    assert totals == {"县水利局": "89", "县生态环境局": "87", "东湖镇": "87", "西山乡": "9"}
+    scopes = {(s["key"], s["scope"]): s["entities"] for s in doc["cohort"]}
+    assert scopes[("group_rank", "乡镇")] == ["东湖镇", "西山乡"]
+    assert scopes[("group_rank", "重点部门")] == ["县水利局", "县生态环境局"]
+    assert {r["cohort"]["dept_mean"] for r in doc["ranking"]} == {
+        next(s["value"] for s in doc["cohort"] if s["key"] == "dept_mean")
+    }
