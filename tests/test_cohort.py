@@ -232,3 +232,20 @@ def test_a_facts_check_may_not_read_a_cohort_value(tmp_path: Path) -> None:
     facts.write_text(text, "utf-8")
     with pytest.raises(RuleSetError, match=r"facts.yaml:11:12: checks\[0\].when: reads cohort"):
         load_rules(root)
+
+
+def test_a_cohort_formula_that_fails_costs_only_its_entity(tmp_path: Path) -> None:
+    """A division by zero in one town's ``of`` leaves that town out, named, the cohort
+    value named; the other towns are ranked among themselves."""
+    root = _copy(tmp_path)
+    facts = root / "facts.yaml"
+    facts.write_text(facts.read_text("utf-8").replace("of: pass_rate", "of: 100 / labs"), "utf-8")
+    rules = load_rules(root)
+    towns = {}
+    for path in sorted((YUNHE / "entities").glob("*.yaml")):
+        if not path.name.endswith(".expected.yaml"):
+            f = load_facts(rules, path)
+            towns[f.entity] = f
+    scored = evaluate_cohort(rules, towns)
+    assert scored.failed == {"北山乡": ("cohort value pass_rank: 100 / labs: division by zero",)}
+    assert len(scored) == 7 and all(len(s.entities) == 7 for s in scored.summaries)

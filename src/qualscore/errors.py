@@ -83,7 +83,7 @@ class CohortError(SourceError):
 class EvaluationError(QualscoreError):
     """A rule that failed while scoring (for example a division by zero)."""
 
-    def __init__(self, rule_id: str, message: str) -> None:
+    def __init__(self, rule_id: str, message: str, *, what: str = "item") -> None:
         self.rule_id = rule_id
         self.message = message
-        super().__init__(f"item {rule_id}: {message}")
+        super().__init__(f"{what} {rule_id}: {message}")

@@ -32,6 +32,7 @@ from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import RANKS, CohortDecl
 from qualscore.scoring import plan
 from qualscore.scoring.plan import MODES
+from qualscore.scoring.runtime import ERRORS, reason
 from qualscore.scoring.trace import CohortEntry, Result
 
 __all__ = [
@@ -123,9 +124,9 @@ def own_values(
                 continue
             try:
                 value: Any = decl.of.evaluate(values)
-            except ArithmeticError as exc:
-                message = f"cohort value {decl.key!r}: {decl.of.source.strip()}: {exc}"
-                raise EvaluationError(decl.key, message) from exc
+            except ERRORS as exc:
+                message = f"{decl.of.source.strip()}: {reason(exc)}"
+                raise EvaluationError(decl.key, message, what="cohort value") from exc
         else:
             if scores is None:
                 scores = plan(view).score(values)
