@@ -191,3 +191,19 @@ def test_groups_are_ranked_each_on_their_own_in_a_batch(tmp_path: Path) -> None:
     assert {r["cohort"]["dept_mean"] for r in doc["ranking"]} == {
         next(s["value"] for s in doc["cohort"] if s["key"] == "dept_mean")
     }
+
+
+def test_an_entity_whose_cohort_formula_fails_is_not_scored(tmp_path: Path) -> None:
+    """As evaluate_cohort: the town is told as not scored, once; the rest are ranked."""
+    import shutil
+
+    root = tmp_path / "r"
+    shutil.copytree(YUNHE, root)
+    facts = root / "facts.yaml"
+    facts.write_text(facts.read_text("utf-8").replace("of: pass_rate", "of: 100 / labs"), "utf-8")
+    out = tmp_path / "out.json"
+    code, _, err = _run("batch", root, root / "entities", "--out", out)
+    assert code == 1
+    assert err.count("cohort value pass_rank: 100 / labs: division by zero") == 1
+    doc = json.loads(out.read_text("utf-8"))
+    assert [f["entity"] for f in doc["failed"]] == ["北山乡"] and len(doc["ranking"]) == 7

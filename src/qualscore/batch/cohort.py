@@ -6,7 +6,9 @@ values come back (one number per value: the columns the cohort needs, not
 whole results), and the values across the cohort are worked out here. The
 scoring pass that follows is given every entity's values. An entity whose
 facts are refused is in no cohort (its problems are told once, by the scoring
-pass); a second entity of the same name is not either.
+pass); a second entity of the same name is not either. An entity whose own value
+cannot be worked out (a formula that fails on its facts) is not scored, as
+:func:`qualscore.evaluate_cohort` does not score it.
 """
 
 from __future__ import annotations
@@ -48,18 +50,21 @@ def cohort_values(
     keys = tuple(c.key for c in ruleset.cohort)
     known: Known = {}  # how each value was worked out: kept only when asked for
     values: dict[str, dict[str, Decimal]] = {}
+    failed: dict[str, tuple[str, ...]] = {}
     summaries: list[CohortSummary] = []
     for level, decls in enumerate(ruleset.cohort_levels):
         columns: dict[str, dict[str, Decimal | None]] = {d.key: {} for d in decls}
         found = score_units(
             rules_path, units(), targets_path=targets_path, jobs=jobs,
-            cohort=CohortPass(level, keys, _compact(values, keys)),
+            cohort=CohortPass(level, keys, _compact(values, keys), failed=failed),
         )  # fmt: skip
         seen: set[str] = set()
         for item in found:
             if not isinstance(item, Outcome) or item.entity.name in seen:
                 continue
             seen.add(item.entity.name)  # the first entity of a name, scored or not
+            if item.problems:
+                failed.setdefault(item.entity.name, item.problems)
             for key, value in (item.own or {}).items():
                 columns[key][item.entity.name] = value
         for decl in decls:
@@ -71,7 +76,7 @@ def cohort_values(
                     known.setdefault(name, {})[decl.key] = entry
             del found_entries
         del columns
-    final = CohortPass(None, keys, _compact(values, keys), known if entries else None)
+    final = CohortPass(None, keys, _compact(values, keys), known if entries else None, failed)
     return final, tuple(summaries)
 
 

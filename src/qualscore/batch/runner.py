@@ -114,6 +114,8 @@ class CohortPass:
     keys: tuple[str, ...]
     values: Mapping[str, tuple[Decimal | None, ...]]
     entries: Mapping[str, Mapping[str, CohortEntry | None]] | None = None
+    failed: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """Entities that could not be worked out for the cohort, and why: not scored either."""
 
     def of(self, name: str) -> dict[str, Decimal]:
         """The cohort values of entity ``name``, by key."""
@@ -453,8 +455,10 @@ def _score_checked(entity: Entity) -> Outcome:
         EvaluationError: a formula failed on its facts.
     """
     ruleset: RuleSet = _STATE["ruleset"]
-    facts = _facts(ruleset, entity, _STATE["targets"])
     cohort: CohortPass | None = _STATE["cohort"]
+    if cohort is not None and entity.name in cohort.failed:
+        return Outcome(entity, None, cohort.failed[entity.name])
+    facts = _facts(ruleset, entity, _STATE["targets"])
     known = cohort.of(entity.name) if cohort is not None else {}
     values = {**facts.run_values, **known} if known else facts.run_values
     if cohort is not None and cohort.level is not None:
