@@ -25,9 +25,10 @@ from qualscore.errors import (
 from qualscore.facts.check import Facts, check_facts, load_facts
 from qualscore.lint.checks import LintWarning, lint
 from qualscore.ruleset.loader import RuleSet, load_rules
-from qualscore.scoring.cohort import CohortResult, CohortSummary, evaluate_cohort
+from qualscore.scoring.cohort import CohortSummary
 from qualscore.scoring.engine import evaluate
 from qualscore.scoring.scores import Scores, score
+from qualscore.scoring.together import CohortResult, evaluate_cohort
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 
 __all__ = [

@@ -10,8 +10,8 @@ from qualscore.analyst.diff import Comparison
 from qualscore.errors import FactsError, Problem, SourceError
 from qualscore.facts.check import check_facts_document
 from qualscore.ruleset.loader import RuleSet
-from qualscore.scoring.cohort import evaluate_cohort
 from qualscore.scoring.engine import evaluate
+from qualscore.scoring.together import evaluate_cohort
 from qualscore.scoring.trace import Result
 from qualscore.source import yamlfile as _yaml
 

@@ -44,8 +44,8 @@ from qualscore.errors import (
 from qualscore.facts.check import Facts, check_facts_document, load_facts
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Indicator
-from qualscore.scoring.cohort import evaluate_cohort
 from qualscore.scoring.engine import evaluate
+from qualscore.scoring.together import evaluate_cohort
 from qualscore.scoring.trace import NodeResult, Result
 from qualscore.scoring.words import fmt
 from qualscore.source import yamlfile as _yaml

@@ -131,7 +131,7 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     facts = load_facts(ruleset, args.facts, targets=targets)
     cohort = None
     if args.cohort is not None:
-        from qualscore.scoring.cohort import load_cohort
+        from qualscore.scoring.together import load_cohort
 
         cohort = load_cohort(ruleset, args.cohort)
     result = evaluate(ruleset, facts, cohort=cohort)

@@ -8,7 +8,8 @@ level by level (:attr:`RuleSet.cohort_levels`):
 2. :func:`aggregate`: across the entities of its scope, each entity's value
    (its rank, its share of the best, the scope's mean, …) with how it was
    worked out (:class:`~qualscore.scoring.trace.CohortEntry`);
-3. the entities are scored with every value known (:func:`evaluate_cohort`).
+3. the entities are scored with every value known
+   (:func:`qualscore.scoring.together.evaluate_cohort`).
 
 Step 1 is per entity and step 2 needs only one number per entity and value,
 so a batch runs step 1 in its worker processes and keeps only those columns.
@@ -18,36 +19,21 @@ share a rank, and every list of entities is in name order.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from qualscore._decimal import in_context
-from qualscore.errors import CohortError, EvaluationError, Problem, SourceError
-from qualscore.facts.check import Facts, check_facts, facts_for
+from qualscore.errors import CohortError, EvaluationError, Problem
 from qualscore.ruleset.cohort import TOTAL
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import RANKS, CohortDecl
 from qualscore.scoring import plan
 from qualscore.scoring.plan import MODES
 from qualscore.scoring.runtime import ERRORS, reason
-from qualscore.scoring.trace import CohortEntry, Result
+from qualscore.scoring.trace import CohortEntry
 
-__all__ = [
-    "CohortResult",
-    "CohortSummary",
-    "aggregate",
-    "check_given",
-    "evaluate_cohort",
-    "load_cohort",
-    "needs_cohort",
-    "own_values",
-    "reads_cohort",
-    "score_with",
-    "values_with",
-]
+__all__ = ["CohortSummary", "aggregate", "own_values", "unit_of"]
 
 _ZERO = Decimal(0)
 _TWO = Decimal(2)
@@ -66,39 +52,6 @@ class CohortSummary:
     entities: tuple[str, ...]
     value: Decimal | None
     leaders: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CohortResult(Mapping[str, Result]):
-    """Every entity's result (a mapping, in entity-name order), the cohort values used,
-    and the entities that could not be scored (left out of every cohort) with why."""
-
-    results: Mapping[str, Result]
-    summaries: tuple[CohortSummary, ...] = ()
-    failed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def __getitem__(self, name: str) -> Result:
-        return self.results[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.results)
-
-    def __len__(self) -> int:
-        return len(self.results)
-
-
-def reads_cohort(ruleset: RuleSet) -> tuple[str, ...]:
-    """The cohort values the rule set's items, bonus and vetoes read (for its entity)."""
-    from qualscore.ruleset.loader import formulas as every
-
-    keys = {c.key for c in ruleset.cohort}
-    found: set[str] = set()
-    nodes: list[Any] = [*ruleset.categories, *ruleset.manifest.vetoes]
-    if ruleset.manifest.bonus is not None:
-        nodes.append(ruleset.manifest.bonus)
-    for node in nodes:
-        found.update(n for f in every(node) for n in f.names if n in keys)
-    return tuple(c.key for c in ruleset.cohort if c.key in found)
 
 
 # --- step 1: each entity's own value --------------------------------------------------
@@ -311,203 +264,3 @@ def _summary(stat: str, values: list[Decimal]) -> Decimal:
     if len(ordered) % 2:
         return ordered[middle]
     return (ordered[middle - 1] + ordered[middle]) / _TWO
-
-
-# --- the API ----------------------------------------------------------------------------
-
-
-def load_cohort(ruleset: RuleSet, path: str) -> Mapping[str, Any]:
-    """A file of cohort values (``key: value``), read and checked against the whole rule set.
-
-    Raises:
-        CohortError: the file cannot be read, or is not a mapping of known values.
-    """
-    from pathlib import Path
-
-    from qualscore.source import yamlfile
-
-    try:
-        doc = yamlfile.load(Path(path), path)
-    except SourceError as exc:
-        raise CohortError(exc.problems) from None
-    if not isinstance(doc.data, dict):
-        raise CohortError([doc.problem((), "a cohort file must be a mapping of keys to values")])
-    declared = {c.key for c in ruleset.cohort}
-    problems = []
-    for key in doc.data:
-        if str(key) not in declared:
-            close = difflib.get_close_matches(str(key), sorted(declared), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            what = "" if declared else " (the rule set declares none)"
-            message = f"unknown cohort value {str(key)!r}{what}{hint}"
-            problems.append(doc.problem((key,), message, key=True))
-        else:
-            _number, wrong = check_number_or_none(doc.data[key])
-            if wrong:
-                problems.append(doc.problem((key,), f"{key}: {wrong}"))
-    if problems:
-        raise CohortError(problems)
-    return _Given(doc.data, doc.path)
-
-
-class _Given(dict[str, Any]):
-    """Cohort values read from a file: checked again with its name as their source."""
-
-    def __init__(self, data: Mapping[str, Any], source: str) -> None:
-        super().__init__(data)
-        self.source = source
-
-
-def check_number_or_none(raw: Any) -> tuple[Decimal | None, str | None]:
-    """A cohort value as given: a number, or nothing (not in that cohort)."""
-    from qualscore.facts.check import check_number
-
-    return (None, None) if raw is None else check_number(raw)
-
-
-def check_given(
-    ruleset: RuleSet, given: Mapping[str, Any], *, source: str = "<cohort>"
-) -> dict[str, CohortEntry | None]:
-    """Cohort values given by the caller (last year's ranks, a published average),
-    checked: each a number (None: the entity is not in that cohort), every one the
-    entity's items read given, none unknown.
-
-    Raises:
-        CohortError: unknown, missing or malformed values, all at once.
-    """
-    declared = {c.key: c for c in ruleset.cohort}
-    source = getattr(given, "source", source)
-    problems: list[Problem] = []
-    out: dict[str, CohortEntry | None] = {}
-    for key, raw in given.items():
-        decl = declared.get(str(key))
-        if decl is None:
-            close = difflib.get_close_matches(str(key), list(declared), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(Problem(source, 0, 0, f"unknown cohort value {str(key)!r}{hint}"))
-            continue
-        if raw is None:
-            out[decl.key] = None
-            continue
-        number, message = check_number_or_none(raw)
-        if message or number is None:
-            problems.append(Problem(source, 0, 0, f"{decl.key}: {message}"))
-            continue
-        out[decl.key] = CohortEntry(decl.key, decl.label, decl.stat, number, None, 0,
-                                    decl.scope, unit=decl.unit, given=True)  # fmt: skip
-    for key in reads_cohort(ruleset):
-        if key not in given:
-            label = declared[key].label
-            problems.append(Problem(source, 0, 0, f"missing cohort value {key!r} ({label})"))
-    if problems:
-        raise CohortError(problems)
-    return out
-
-
-def needs_cohort(ruleset: RuleSet) -> CohortError:
-    """The error of scoring one entity of a cohort rule set without its cohort values."""
-    keys = reads_cohort(ruleset) or tuple(c.key for c in ruleset.cohort)
-    full = ruleset.full or ruleset
-    place = full.locate("facts.yaml", ("cohort",)) if "facts.yaml" in full.documents else None
-    message = (
-        f"rule set {ruleset.id!r} scores each entity against the others "
-        f"(cohort values: {', '.join(keys)}): score them together (evaluate_cohort, "
-        "qualscore batch), or give the cohort values (evaluate(..., cohort=...), "
-        "qualscore evaluate --cohort FILE)"
-    )
-    where = (place.path, place.line, place.col) if place else (ruleset.path, 0, 0)
-    return CohortError([Problem(*where, message)])
-
-
-@in_context
-def evaluate_cohort(
-    ruleset: RuleSet, entities: Mapping[str, Facts | Mapping[str, Any]]
-) -> CohortResult:
-    """Score every entity against the others: cohort values first, then each entity.
-
-    Args:
-        ruleset: A rule set from :func:`qualscore.load_rules`.
-        entities: Entity name -> its facts (``Facts``, or a mapping checked first).
-
-    An entity whose facts do not fit, or whose scoring fails, is left out of
-    every cohort and listed in ``failed`` with why; the others are scored.
-
-    Raises:
-        CohortError: a cohort with fewer entities than a value declares it needs.
-    """
-    checked, failed = _checked(ruleset, entities)
-    known: dict[str, dict[str, CohortEntry]] = {name: {} for name in checked}
-    summaries: list[CohortSummary] = []
-    for level in ruleset.cohort_levels:
-        columns: dict[str, dict[str, Decimal | None]] = {d.key: {} for d in level}
-        for name, (view, facts) in list(checked.items()):
-            try:
-                found = own_values(view, level, _values(facts, known[name]))
-            except EvaluationError as exc:
-                failed[name] = (str(exc),)
-                del checked[name]
-                continue
-            for key, value in found.items():
-                columns[key][name] = value
-        for decl in level:
-            own = {n: v for n, v in columns[decl.key].items() if n in checked}
-            entries, found_summaries = aggregate(ruleset, decl, own)
-            summaries.extend(found_summaries)
-            for name, entry in entries.items():
-                known[name][decl.key] = entry
-    results: dict[str, Result] = {}
-    for name in sorted(checked):
-        view, facts = checked[name]
-        try:
-            results[name] = score_with(view, facts, known[name], name)
-        except EvaluationError as exc:
-            failed[name] = (str(exc),)
-    return CohortResult(results, tuple(summaries), dict(sorted(failed.items())))
-
-
-def score_with(
-    view: RuleSet,
-    facts: Facts,
-    entries: Mapping[str, CohortEntry | None],
-    name: str | None = None,
-) -> Result:
-    """One entity's result, scored with its cohort values (``name``: the entity's,
-    where its facts do not name it).
-
-    Raises:
-        EvaluationError: a formula failed.
-    """
-    values = _values(facts, entries)
-    kept = {k: e for k, e in sorted(entries.items()) if e is not None}
-    entity = facts.entity if facts.entity is not None else name
-    return plan(view).result(values, facts.sha256, entity, facts.period, cohort=kept)
-
-
-def values_with(facts: Facts, entries: Mapping[str, CohortEntry | None]) -> Mapping[str, Any]:
-    """What the engine runs on: the facts' values (and judgements) and the cohort values."""
-    return _values(facts, entries) if entries else facts.run_values
-
-
-def _values(facts: Facts, entries: Mapping[str, CohortEntry | None]) -> dict[str, Any]:
-    values = dict(facts.run_values)
-    values.update((k, e.value) for k, e in entries.items() if e is not None)
-    return values
-
-
-def _checked(
-    ruleset: RuleSet, entities: Mapping[str, Facts | Mapping[str, Any]]
-) -> tuple[dict[str, tuple[RuleSet, Facts]], dict[str, tuple[str, ...]]]:
-    checked: dict[str, tuple[RuleSet, Facts]] = {}
-    failed: dict[str, tuple[str, ...]] = {}
-    for name in sorted(entities):
-        given = entities[name]
-        try:
-            if not isinstance(given, Facts):
-                data = dict(given)
-                if ruleset.manifest.groups and "entity" not in data:
-                    data["entity"] = name
-                given = check_facts(ruleset, data, source=name)
-            checked[name] = facts_for(ruleset, given, caller="evaluate_cohort")
-        except SourceError as exc:
-            failed[name] = tuple(str(p) for p in exc.problems)
-    return checked, failed

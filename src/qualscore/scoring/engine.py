@@ -21,8 +21,8 @@ from qualscore.facts.check import Facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import TiersShape
 from qualscore.scoring import formulas, plan
-from qualscore.scoring.cohort import check_given, needs_cohort, reads_cohort, score_with
 from qualscore.scoring.shapes.tiers import band_traces as _band_traces
+from qualscore.scoring.together import check_given, needs_cohort, reads_cohort, score_with
 from qualscore.scoring.trace import BandTrace, Result
 
 __all__ = ["band_traces", "evaluate", "formulas", "target_check"]

@@ -16,7 +16,7 @@ from qualscore._decimal import in_context
 from qualscore.facts.check import Facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring import Scores, plan
-from qualscore.scoring.cohort import check_given, needs_cohort, reads_cohort, values_with
+from qualscore.scoring.together import check_given, needs_cohort, reads_cohort, values_with
 
 __all__ = ["Scores", "score"]
 
