@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import shutil
 from decimal import Decimal
@@ -249,3 +251,15 @@ def test_a_cohort_formula_that_fails_costs_only_its_entity(tmp_path: Path) -> No
     scored = evaluate_cohort(rules, towns)
     assert scored.failed == {"北山乡": ("cohort value pass_rank: 100 / labs: division by zero",)}
     assert len(scored) == 7 and all(len(s.entities) == 7 for s in scored.summaries)
+
+
+def test_the_facts_template_lists_a_cohort_values_facts_under_its_items() -> None:
+    """pass_rate is read only by the rank item 1 reads: the template lists it under item 1's
+    department, and lists no cohort value (they are computed, never given)."""
+    from qualscore.report.template import to_csv
+
+    rows = list(csv.reader(io.StringIO(to_csv(load_rules(YUNHE)))))
+    by_key = {r[2]: r for r in rows[1:]}
+    assert by_key["pass_rate"][:2] == ["县市场监管局", "1"]
+    assert by_key["complaint_rate"][:2] == ["县市场监管局", "6"]
+    assert not {"pass_rank", "age_mean", "development_rank"} & set(by_key)

@@ -49,6 +49,12 @@ def _owners(ruleset: RuleSet) -> dict[str, tuple[list[str], list[str]]]:
             note(f.names, bonus.departments, "bonus")
     for veto in ruleset.manifest.vetoes:
         note(veto.when.names, veto.departments, veto.id)
+    # A fact a cohort value is worked out of belongs to the items that read that value.
+    for decl in reversed([d for level in ruleset.cohort_levels for d in level]):
+        if decl.of is not None and decl.key in found:
+            deps, items = found[decl.key]
+            for item_id in list(items):
+                note(decl.of.names, tuple(deps), item_id)
     return found
 
 
