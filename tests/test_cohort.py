@@ -263,3 +263,32 @@ def test_the_facts_template_lists_a_cohort_values_facts_under_its_items() -> Non
     assert by_key["pass_rate"][:2] == ["县市场监管局", "1"]
     assert by_key["complaint_rate"][:2] == ["县市场监管局", "6"]
     assert not {"pass_rank", "age_mean", "development_rank"} & set(by_key)
+
+
+def test_long_chains_and_knots_of_cohort_values_load_without_deep_recursion(
+    tmp_path: Path,
+) -> None:
+    """3,000 values each read the one before (3,000 levels); a knot of three is one
+    problem naming the cycle, and a chain of 3,000 back to its start is cut short."""
+    root = _copy(tmp_path)
+    facts = root / "facts.yaml"
+    base = facts.read_text("utf-8")
+    chain = "".join(f"  - {{key: c{i}, label: c, stat: max, of: c{i - 1}}}\n" for i in range(1, 3000))
+    facts.write_text(base + "  - {key: c0, label: c, stat: max, of: pass_rate}\n" + chain, "utf-8")
+    rules = load_rules(root)
+    assert len(rules.cohort_levels) == 3000 and rules.cohort_levels[-1][0].key == "c2999"
+    knot = ("  - {key: a, label: a, stat: max, of: b}\n  - {key: b, label: b, stat: max, of: c}\n"
+            "  - {key: c, label: c, stat: max, of: a}\n")  # fmt: skip
+    facts.write_text(base + knot, "utf-8")
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(root)
+    assert len(caught.value.problems) == 1
+    assert "cohort value 'a' depends on itself: a → b → c → a (its of reads 'b')" in str(
+        caught.value
+    )
+    loop = "".join(f"  - {{key: d{i}, label: d, stat: max, of: d{(i + 1) % 3000}}}\n"
+                   for i in range(3000))  # fmt: skip
+    facts.write_text(base + loop, "utf-8")
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(root)
+    assert "d0 → d1 → d2 → d3 → d4 → d5 → d6 → d7 → d8 → d9 → … → d0" in str(caught.value)

@@ -75,18 +75,43 @@ def levels(
 ) -> tuple[tuple[CohortDecl, ...], ...]:
     """The cohort values by level (each in declaration order); a rule set without a cycle."""
     keys = [d.key for d in decls]
-    deps = {d.key: reads(d, categories, manifest, keys) for d in decls}
+    deps = {d.key: sorted(reads(d, categories, manifest, keys)) for d in decls}
+    order, _cycles_found = _depth_first(keys, deps)
     level: dict[str, int] = {}
-
-    def of(key: str) -> int:
-        if key not in level:
-            level[key] = 1 + max((of(k) for k in deps[key]), default=-1)
-        return level[key]
-
-    for key in keys:
-        of(key)
+    for key in order:  # every key after what it reads
+        level[key] = 1 + max((level.get(k, 0) for k in deps[key]), default=-1)
     count = 1 + max(level.values(), default=-1)
     return tuple(tuple(d for d in decls if level[d.key] == n) for n in range(count))
+
+
+def _depth_first(
+    keys: list[str], deps: Mapping[str, list[str]]
+) -> tuple[list[str], list[list[str]]]:
+    """The keys in an order where each comes after what it reads, and every cycle met
+    (a path that comes back to its start). Iterative: a chain of thousands of values
+    is no deeper for Python's stack than one."""
+    state: dict[str, int] = {}  # 1: on the current path; 2: done
+    order: list[str] = []
+    cycles: list[list[str]] = []
+    for root in keys:
+        if root in state:
+            continue
+        state[root] = 1
+        path, stack = [root], [iter(deps[root])]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                done = path.pop()
+                state[done] = 2
+                order.append(done)
+            elif state.get(step) == 1:
+                cycles.append([*path[path.index(step) :], step])
+            elif step not in state:
+                state[step] = 1
+                path.append(step)
+                stack.append(iter(deps[step]))
+    return order, cycles
 
 
 def check_cohort(
@@ -194,29 +219,19 @@ def _cycles(
     deps = {d.key: sorted(reads(d, categories, manifest, keys), key=index.__getitem__)
             for d in decls}  # fmt: skip
     problems: list[Problem] = []
-    done: set[str] = set()
-
-    def visit(key: str, path: list[str]) -> None:
-        if key in path:
-            cycle = [*path[path.index(key) :], key]
-            if not done.intersection(cycle):
-                first = decls[index[cycle[0]]]
-                how = f"score of {first.score!r}" if first.score is not None else "of"
-                message = (
-                    f"cohort value {cycle[0]!r} depends on itself: {' → '.join(cycle)} "
-                    f"(its {how} reads {cycle[1]!r})"
-                )
-                problems.append(doc.problem(("cohort", index[cycle[0]], "key"), message))
-                done.update(cycle)
-            return
-        if key in done:
-            return
-        for dep in deps[key]:
-            visit(dep, [*path, key])
-        done.add(key)
-
-    for key in keys:
-        visit(key, [])
+    told: set[str] = set()
+    for cycle in _depth_first(keys, deps)[1]:
+        if told.intersection(cycle):
+            continue  # one problem for values caught in one knot
+        told.update(cycle)
+        first = decls[index[cycle[0]]]
+        how = f"score of {first.score!r}" if first.score is not None else "of"
+        shown = cycle if len(cycle) <= 12 else [*cycle[:10], "…", cycle[-1]]
+        message = (
+            f"cohort value {cycle[0]!r} depends on itself: {' → '.join(shown)} "
+            f"(its {how} reads {cycle[1]!r})"
+        )
+        problems.append(doc.problem(("cohort", index[cycle[0]], "key"), message))
     return problems
 
 
