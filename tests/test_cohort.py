@@ -292,3 +292,17 @@ def test_long_chains_and_knots_of_cohort_values_load_without_deep_recursion(
     with pytest.raises(RuleSetError) as caught:
         load_rules(root)
     assert "d0 → d1 → d2 → d3 → d4 → d5 → d6 → d7 → d8 → d9 → … → d0" in str(caught.value)
+
+
+def test_a_tie_at_the_top_of_many_names_only_a_few() -> None:
+    """Twelve towns share the best: the explanation names five and says how many."""
+    from qualscore.scoring.explain import cohort_line
+    from qualscore.scoring.trace import CohortEntry
+
+    leaders = tuple(f"镇{i:02d}" for i in range(12))
+    entry = CohortEntry("s", "占第1名的比例", "share_of_best", D(1), D(6), 12, "all",
+                        best=D(6), leaders=leaders)  # fmt: skip
+    assert cohort_line(entry, "zh") == (
+        "占第1名的比例：本单位 6，为第 1 名（镇00、镇01、镇02、镇03、镇04 等 12 个单位，6）的 "
+        "100%（12 个单位），比例 1"
+    )

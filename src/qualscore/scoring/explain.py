@@ -138,7 +138,10 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
         return f"{head}{own}{which} {fmt(entry.value)} of {size}{tied}"
     if entry.stat == "share_of_best":
         best = _with_unit(entry.best, entry.unit) if entry.best is not None else "—"
-        who = "、".join(entry.leaders) if zh else ", ".join(entry.leaders)
+        who = ("、" if zh else ", ").join(entry.leaders[:LEADERS_SHOWN])
+        if len(entry.leaders) > LEADERS_SHOWN:  # a tie at the top of thousands: not all named
+            more = len(entry.leaders)
+            who += f" 等 {more} 个单位" if zh else f" and others, {more} in all"
         percent = fmt((entry.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP))
         if zh:
             return (f"{head}{own}为第 1 名（{who}，{best}）的 {percent}%（{size}），"
@@ -153,6 +156,8 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
 
 
 _UNITLESS = ("rank", "reverse_rank", "share_of_best", "count")
+LEADERS_SHOWN = 5
+"""Most entities named as sharing the best value in an explanation (the JSON names all)."""
 
 
 def _with_unit(value: Decimal, unit: str | None) -> str:
