@@ -103,7 +103,10 @@ def test_explanations_show_the_cohort() -> None:
     assert data["cohort"]["pass_rank"] == {
         "label": "抽查合格率全县排名", "stat": "rank", "value": "4", "own": "97.0", "size": 8,
         "scope": "all", "tied": 2, "best": "99.1", "leaders": ["金塘乡"], "given": False,
+        "scored": False,
     }  # fmt: skip
+    lines_7 = explain(result.item("7"), "zh")
+    assert "质量发展得分排名：本单位得分 23.67，第 4 名 / 8 个单位" in lines_7
 
 
 def test_one_entity_is_refused_without_its_cohort_values_and_reproduced_with_them() -> None:

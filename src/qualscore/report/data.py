@@ -140,6 +140,7 @@ def cohort_data(entry: CohortEntry) -> dict[str, Any]:
         "best": None if entry.best is None else str(entry.best),
         "leaders": list(entry.leaders),
         "given": entry.given,
+        "scored": entry.scored,
     }
 
 

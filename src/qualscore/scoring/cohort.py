@@ -183,7 +183,8 @@ def _stat(
     best = (max(values) if higher else min(values)) if values else None
     leaders = tuple(n for n, v in cohort if v == best)
     entry = CohortEntry(decl.key, decl.label, decl.stat, _ZERO, None, size, scope,
-                        best=best, leaders=leaders, unit=unit_of(ruleset, decl))  # fmt: skip
+                        best=best, leaders=leaders, unit=unit_of(ruleset, decl),
+                        scored=decl.score is not None)  # fmt: skip
     own = dict(cohort)
     out: dict[str, CohortEntry] = {}
     if decl.stat in RANKS:

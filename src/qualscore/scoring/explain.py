@@ -121,8 +121,8 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
         return head + (f"{given}（给定，未由本次比较算出）" if zh
                        else f"{given} (given, not computed here)")  # fmt: skip
     own = "" if entry.own is None else (
-        f"本单位 {_with_unit(entry.own, entry.unit)}，" if zh
-        else f"this entity {_with_unit(entry.own, entry.unit)}, "
+        f"本单位{'得分' if entry.scored else ''} {_with_unit(entry.own, entry.unit)}，" if zh
+        else f"this entity{' scored' if entry.scored else ''} {_with_unit(entry.own, entry.unit)}, "
     )  # fmt: skip
     scope = "" if entry.scope == "all" else (f"{entry.scope}" if zh else f" in {entry.scope}")
     size = f"{scope}{entry.size} 个单位" if zh else f"{entry.size} entities{scope}"

@@ -196,6 +196,8 @@ class CohortEntry(NamedTuple):
     leaders: tuple[str, ...] = ()
     unit: str | None = None
     given: bool = False
+    scored: bool = False
+    """The values compared are a node's scores (``score:``), not a formula's values."""
 
 
 class RankTrace(NamedTuple):
