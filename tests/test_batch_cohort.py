@@ -207,3 +207,15 @@ def test_an_entity_whose_cohort_formula_fails_is_not_scored(tmp_path: Path) -> N
     assert err.count("cohort value pass_rank: 100 / labs: division by zero") == 1
     doc = json.loads(out.read_text("utf-8"))
     assert [f["entity"] for f in doc["failed"]] == ["北山乡"] and len(doc["ranking"]) == 7
+
+
+def test_a_cohort_file_with_mistakes_is_refused_line_by_line(tmp_path: Path) -> None:
+    """evaluate --cohort: an unknown value and a value that is no number, each at its place."""
+    given = tmp_path / "given.yaml"
+    given.write_text("pass_rnk: 4\nbrand_share: x\n", "utf-8")
+    code, _, err = _run("evaluate", YUNHE, YUNHE / "entities" / "西溪镇.yaml", "--cohort", given)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines() == [
+        f"{given}:1:1: unknown cohort value 'pass_rnk'; did you mean 'pass_rank'?",
+        f"{given}:2:14: brand_share: expected a number, got 'x'",
+    ]

@@ -19,6 +19,7 @@ from qualscore._decimal import in_context
 from qualscore.errors import CohortError, EvaluationError, Problem, SourceError
 from qualscore.facts.check import Facts, check_facts, facts_for
 from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.model import CohortDecl
 from qualscore.scoring import plan
 from qualscore.scoring.cohort import CohortSummary, aggregate, own_values
 from qualscore.scoring.trace import CohortEntry, Result
@@ -87,19 +88,12 @@ def load_cohort(ruleset: RuleSet, path: str) -> Mapping[str, Any]:
         raise CohortError(exc.problems) from None
     if not isinstance(doc.data, dict):
         raise CohortError([doc.problem((), "a cohort file must be a mapping of keys to values")])
-    declared = {c.key for c in ruleset.cohort}
+    declared = {c.key: c for c in ruleset.cohort}
     problems = []
-    for key in doc.data:
-        if str(key) not in declared:
-            close = difflib.get_close_matches(str(key), sorted(declared), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            what = "" if declared else " (the rule set declares none)"
-            message = f"unknown cohort value {str(key)!r}{what}{hint}"
-            problems.append(doc.problem((key,), message, key=True))
-        else:
-            _number, wrong = check_number_or_none(doc.data[key])
-            if wrong:
-                problems.append(doc.problem((key,), f"{key}: {wrong}"))
+    for key, raw in doc.data.items():
+        _number, wrong, of_key = _checked_value(declared, key, raw)
+        if wrong:
+            problems.append(doc.problem((key,), wrong, key=of_key))
     if problems:
         raise CohortError(problems)
     return _Given(doc.data, doc.path)
@@ -113,11 +107,22 @@ class _Given(dict[str, Any]):
         self.source = source
 
 
-def check_number_or_none(raw: Any) -> tuple[Decimal | None, str | None]:
-    """A cohort value as given: a number, or nothing (not in that cohort)."""
+def _checked_value(
+    declared: Mapping[str, CohortDecl], key: Any, raw: Any
+) -> tuple[Decimal | None, str | None, bool]:
+    """A given cohort value: its number (None: the entity is not in that cohort), or what
+    is wrong with it, and whether that is its key (an unknown value) or its value."""
     from qualscore.facts.check import check_number
 
-    return (None, None) if raw is None else check_number(raw)
+    if str(key) not in declared:
+        close = difflib.get_close_matches(str(key), sorted(declared), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        what = "" if declared else " (the rule set declares none)"
+        return None, f"unknown cohort value {str(key)!r}{what}{hint}", True
+    if raw is None:
+        return None, None, False
+    number, wrong = check_number(raw)
+    return number, (f"{key}: {wrong}" if wrong else None), False
 
 
 def check_given(
@@ -135,18 +140,13 @@ def check_given(
     problems: list[Problem] = []
     out: dict[str, CohortEntry | None] = {}
     for key, raw in given.items():
-        decl = declared.get(str(key))
-        if decl is None:
-            close = difflib.get_close_matches(str(key), list(declared), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(Problem(source, 0, 0, f"unknown cohort value {str(key)!r}{hint}"))
+        number, wrong, _of_key = _checked_value(declared, key, raw)
+        if wrong:
+            problems.append(Problem(source, 0, 0, wrong))
             continue
-        if raw is None:
+        decl = declared[str(key)]
+        if number is None:
             out[decl.key] = None
-            continue
-        number, message = check_number_or_none(raw)
-        if message or number is None:
-            problems.append(Problem(source, 0, 0, f"{decl.key}: {message}"))
             continue
         out[decl.key] = CohortEntry(decl.key, decl.label, decl.stat, number, None, 0,
                                     decl.scope, unit=decl.unit, given=True)  # fmt: skip
