@@ -411,15 +411,7 @@ def scaling_entities(
             command = [QUALSCORE, "batch", str(RUGAO), *map(str, tables), "--out", str(out),
                        "--jobs", str(j), "--quiet"]  # fmt: skip
             run = procs.run(command, timeout=timeout, max_rss=max_rss)
-            row: dict[str, Any] = {
-                "entities": count,
-                "jobs": j,
-                "seconds": run.seconds,
-                "us_per_entity": run.seconds / count * 1e6,
-                "tree_rss_peak_mib": run.tree_rss_peak / 2**20,
-                "max_single_rss_mib": run.max_single_rss / 2**20,
-                "killed_for": run.killed_for,
-            }
+            row = _batch_row(count, j, run)
             if run.returncode not in (0, None):
                 raise Failed(
                     f"qualscore batch of {count} entities failed ({run.returncode}):\n"
@@ -446,6 +438,19 @@ def scaling_entities(
             break
 
 
+def _batch_row(count: int, jobs: int, run: procs.Run) -> dict[str, Any]:
+    """One ``qualscore batch`` run as the report keeps it."""
+    return {
+        "entities": count,
+        "jobs": jobs,
+        "seconds": run.seconds,
+        "us_per_entity": run.seconds / count * 1e6,
+        "tree_rss_peak_mib": run.tree_rss_peak / 2**20,
+        "max_single_rss_mib": run.max_single_rss / 2**20,
+        "killed_for": run.killed_for,
+    }
+
+
 def cohort_batch(
     sizes: Sizes, seed: int, work: Path, jobs: int, limits: tuple[float, int], report: Report
 ) -> None:
@@ -462,19 +467,11 @@ def cohort_batch(
         command = [QUALSCORE, "batch", str(YUNHE), *map(str, tables), "--out", str(out),
                    "--jobs", str(j), "--quiet"]  # fmt: skip
         run = procs.run(command, timeout=limits[0], max_rss=limits[1])
+        row = _batch_row(count, j, run)
         if run.returncode not in (0, None):
             raise Failed(f"batch (cohort) failed ({run.returncode}):\n{run.stderr[-2000:]}")
         if not run.killed and out.read_text(encoding="utf-8").count("\n") != count + 1:
             raise Failed(f"{out}: not {count + 1} lines")
-        row = {
-            "entities": count,
-            "jobs": j,
-            "seconds": run.seconds,
-            "us_per_entity": run.seconds / count * 1e6,
-            "tree_rss_peak_mib": run.tree_rss_peak / 2**20,
-            "max_single_rss_mib": run.max_single_rss / 2**20,
-            "killed_for": run.killed_for,
-        }
         report.cohort_batch.append(row)
         print(f"  {count:>7} entities with cohort values, --jobs {j}: {run.seconds:.1f} s,"
               f" peak RSS: tree {row['tree_rss_peak_mib']:,.0f} MiB, largest process"

@@ -309,3 +309,18 @@ def test_a_tie_at_the_top_of_many_names_only_a_few() -> None:
         "占第1名的比例：本单位 6，为第 1 名（镇00、镇01、镇02、镇03、镇04 等 12 个单位，6）的 "
         "100%（12 个单位），比例 1"
     )
+
+
+def test_a_cohort_value_no_rule_reads_is_warned_of(tmp_path: Path) -> None:
+    """An unread cohort value is a warning at its declaration; the facts it reads count
+    as read (no warning for them)."""
+    root = _copy(tmp_path)
+    facts = root / "facts.yaml"
+    facts.write_text(
+        facts.read_text("utf-8") + "  - {key: spare, label: 备用, stat: max, of: labs}\n", "utf-8"
+    )
+    found = [str(w) for w in qualscore.lint(load_rules(root))]
+    assert found == [
+        f"{root}/facts.yaml:38:5: warning: cohort value spare: declared but read by no item, "
+        "bonus, veto or cohort value"
+    ]

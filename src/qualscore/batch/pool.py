@@ -119,6 +119,17 @@ class Pool(Generic[Task, Out]):
 
     def _retry(self, task: Task) -> list[Out]:
         """A task done alone; if a worker dies again, each of its units alone."""
+        done = self._alone(task)
+        if done is not None:
+            return done
+        out: list[Out] = []
+        for unit in self.alone(task):
+            found = self._alone(unit)
+            out.extend(self.lost(unit) if found is None else found)
+        return out
+
+    def _alone(self, task: Task) -> list[Out] | None:
+        """What the task gives, sent on its own; None when its worker died (then replaced)."""
         future = self.submit(task)
         try:
             if future is not None:
@@ -126,17 +137,7 @@ class Pool(Generic[Task, Out]):
         except BrokenProcessPool:
             pass
         self.restart()
-        return [found for unit in self.alone(task) for found in self._one(unit)]
-
-    def _one(self, unit: Task) -> list[Out]:
-        future = self.submit(unit)
-        try:
-            if future is not None:
-                return future.result()
-        except BrokenProcessPool:
-            pass
-        self.restart()
-        return self.lost(unit)
+        return None
 
     def close(self) -> None:
         """Wait for the workers to finish and end them."""

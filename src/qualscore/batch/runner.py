@@ -397,18 +397,11 @@ def _init(
     )
 
 
-def _init_worker(
-    parent: int,
-    rules_path: str,
-    targets_path: str | None,
-    detail: bool,
-    keep: bool,
-    line: LineFormat | None = None,
-    cohort: CohortPass | None = None,
-) -> None:
-    """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, loads the rules."""
+def _init_worker(parent: int, *args: Any) -> None:
+    """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, and is set
+    up as :func:`_init` (``args``) sets up this one."""
     die_with(parent)
-    _init(rules_path, targets_path, detail, keep, line, cohort)
+    _init(*args)
 
 
 def _work(task: Task) -> list[Outcome | Problem]:

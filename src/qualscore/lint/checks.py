@@ -27,7 +27,7 @@ warning but a load error: expressions are type-checked when the rule set loads.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -44,7 +44,9 @@ from qualscore.ruleset.loader import (
 from qualscore.ruleset.model import (
     CasesShape,
     Category,
+    CohortDecl,
     DeductionsShape,
+    FactDecl,
     FormulaShape,
     Indicator,
     Item,
@@ -441,17 +443,15 @@ def _unused(ruleset: RuleSet) -> Iterator[LintWarning]:
     read |= {n for v in ruleset.manifest.vetoes for n in v.when.names}
     read |= {n for c in ruleset.checks.checks for n in c.when.names}
     read |= {n for c in ruleset.cohort if c.of is not None for n in c.of.names}
-    for i, decl in enumerate(ruleset.facts):
-        if decl.key not in read:
-            yield LintWarning(
-                ruleset.locate(FACTS, ("facts", i)),
-                f"fact {decl.key}",
-                "declared but read by no item, bonus, veto or check",
-            )
-    for i, cohort in enumerate(ruleset.cohort):
-        if cohort.key not in read:
-            yield LintWarning(
-                ruleset.locate(FACTS, ("cohort", i)),
-                f"cohort value {cohort.key}",
-                "declared but read by no item, bonus, veto or cohort value",
-            )
+    declared: list[tuple[str, str, Sequence[FactDecl | CohortDecl], str]] = [
+        ("facts", "fact", ruleset.facts, "item, bonus, veto or check"),
+        ("cohort", "cohort value", ruleset.cohort, "item, bonus, veto or cohort value"),
+    ]
+    for where, what, decls, readers in declared:
+        for i, decl in enumerate(decls):
+            if decl.key not in read:
+                yield LintWarning(
+                    ruleset.locate(FACTS, (where, i)),
+                    f"{what} {decl.key}",
+                    f"declared but read by no {readers}",
+                )

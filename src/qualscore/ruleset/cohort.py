@@ -28,6 +28,7 @@ from qualscore.ruleset.model import (
     Indicator,
     Manifest,
     RankShape,
+    formulas_in,
 )
 from qualscore.source import yamlfile as _yaml
 
@@ -45,17 +46,17 @@ def node_formulas(
         nodes: list[Any] = list(categories)
         if manifest.bonus is not None:
             nodes.append(manifest.bonus)
-        return [f for n in nodes for f in _formulas(n)]
+        return [f for n in nodes for f in formulas_in(n)]
     for category in categories:
         if category.id == node_id:
-            return list(_formulas(category))
+            return list(formulas_in(category))
         for child in category.items:
             if child.id == node_id:
-                return list(_formulas(child))
+                return list(formulas_in(child))
             if isinstance(child, Indicator):
                 for item in child.items:
                     if item.id == node_id:
-                        return list(_formulas(item))
+                        return list(formulas_in(item))
     return None
 
 
@@ -233,15 +234,3 @@ def _cycles(
         )
         problems.append(doc.problem(("cohort", index[cycle[0]], "key"), message))
     return problems
-
-
-def _formulas(node: Any) -> Iterator[Formula]:
-    """Every formula in a model (an item's, an indicator's items', a category's)."""
-    if isinstance(node, Formula):
-        yield node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _formulas(getattr(node, name))
-    elif isinstance(node, tuple | list):
-        for value in node:
-            yield from _formulas(value)

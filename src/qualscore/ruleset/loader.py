@@ -22,7 +22,7 @@ from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
 from qualscore.errors import Problem, RuleSetError, SourceError
 from qualscore.ruleset.cohort import check_cohort, check_ranks, levels
-from qualscore.ruleset.formula import Formula, Type
+from qualscore.ruleset.formula import Type
 from qualscore.ruleset.model import (
     FACT_TYPES,
     Bonus,
@@ -35,6 +35,7 @@ from qualscore.ruleset.model import (
     JudgedShape,
     Manifest,
     PartsShape,
+    formulas_in,
 )
 from qualscore.source import yamlfile as _yaml
 
@@ -191,12 +192,12 @@ class RuleSet:
             for category in cats:
                 for child in category.items:
                     for item in child.items if isinstance(child, Indicator) else (child,):
-                        names.update(n for f in formulas(item) for n in f.names)
+                        names.update(n for f in formulas_in(item) for n in f.names)
             return names
 
         others: set[str] = set()
         if self.manifest.bonus is not None:
-            others.update(n for f in formulas(self.manifest.bonus) for n in f.names)
+            others.update(n for f in formulas_in(self.manifest.bonus) for n in f.names)
         for veto in self.manifest.vetoes:
             others.update(veto.when.names)
         dropped = reads(self.categories) - reads(categories) - others
@@ -631,15 +632,3 @@ def _problem(doc: _yaml.Document, error: Any) -> Problem:
     where = _dotted(doc, loc)
     line, col = doc.where(loc, key=key)
     return Problem(doc.path, line, col, f"{where}: {message}" if where else message)
-
-
-def formulas(node: Any) -> Iterator[Formula]:
-    """Every formula anywhere in a model (what an item reads, whatever its shape)."""
-    if isinstance(node, Formula):
-        yield node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from formulas(getattr(node, name))
-    elif isinstance(node, tuple | list):
-        for value in node:
-            yield from formulas(value)

@@ -8,6 +8,7 @@ error at the formula's own place in the file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -59,6 +60,7 @@ __all__ = [
     "TargetShape",
     "TiersShape",
     "Veto",
+    "formulas_in",
 ]
 
 FACT_TYPES: dict[str, Type] = {
@@ -617,6 +619,18 @@ class FactsFile(_Strict):
     facts: tuple[FactDecl, ...] = Field(min_length=1)
     checks: tuple[Check, ...] = ()
     cohort: tuple[CohortDecl, ...] = ()
+
+
+def formulas_in(node: Any) -> Iterator[Formula]:
+    """Every formula anywhere in a model (what an item reads, whatever its shape)."""
+    if isinstance(node, Formula):
+        yield node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from formulas_in(getattr(node, name))
+    elif isinstance(node, tuple | list):
+        for value in node:
+            yield from formulas_in(value)
 
 
 Part.model_rebuild()

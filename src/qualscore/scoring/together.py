@@ -19,7 +19,7 @@ from qualscore._decimal import in_context
 from qualscore.errors import CohortError, EvaluationError, Problem, SourceError
 from qualscore.facts.check import Facts, check_facts, facts_for
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import CohortDecl
+from qualscore.ruleset.model import CohortDecl, formulas_in
 from qualscore.scoring import plan
 from qualscore.scoring.cohort import CohortSummary, aggregate, own_values
 from qualscore.scoring.trace import CohortEntry, Result
@@ -57,15 +57,13 @@ class CohortResult(Mapping[str, Result]):
 
 def reads_cohort(ruleset: RuleSet) -> tuple[str, ...]:
     """The cohort values the rule set's items, bonus and vetoes read (for its entity)."""
-    from qualscore.ruleset.loader import formulas as every
-
     keys = {c.key for c in ruleset.cohort}
     found: set[str] = set()
     nodes: list[Any] = [*ruleset.categories, *ruleset.manifest.vetoes]
     if ruleset.manifest.bonus is not None:
         nodes.append(ruleset.manifest.bonus)
     for node in nodes:
-        found.update(n for f in every(node) for n in f.names if n in keys)
+        found.update(n for f in formulas_in(node) for n in f.names if n in keys)
     return tuple(c.key for c in ruleset.cohort if c.key in found)
 
 
