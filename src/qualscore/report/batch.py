@@ -674,14 +674,21 @@ def render_terminal(report: BatchReport, console: Console) -> None:
     console.print(plain(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim"))
     if grouped:
         console.print(plain(GROUP_RULE.get(report.language, GROUP_RULE["en"]), style="dim"))
-    for text in cohort_lines(report):
-        console.print(plain(text), style="dim", soft_wrap=True)
+    for head, who in _cohort_parts(report):  # the names apart: a narrow terminal folds them
+        console.print(plain(head), style="dim")
+        console.print(plain(f"  {who}"), style="dim")
     if report.targets:
         _render_matrix(report, console)
 
 
 def cohort_lines(report: BatchReport) -> list[str]:
     """Each cohort value: over which entities (and which scope) it was computed."""
+    sep = "：" if report.language == "zh" else ": "
+    return [f"{head}{sep}{who}" for head, who in _cohort_parts(report)]
+
+
+def _cohort_parts(report: BatchReport) -> list[tuple[str, str]]:
+    """Each cohort value's line in two: what it is (and its value), then the entities."""
     zh = report.language == "zh"
     out = []
     for s in report.cohort:
@@ -690,11 +697,11 @@ def cohort_lines(report: BatchReport) -> list[str]:
         scope = "" if s.scope == "all" else (f"（{s.scope}）" if zh else f" ({s.scope})")
         value = ""
         if s.value is not None and s.stat in ("mean", "median", "max", "min", "count"):
-            value = f"，{fmt(s.value)}" if zh else f": {fmt(s.value)}"
+            value = f" {fmt(s.value)}"
         if zh:
-            out.append(f"{s.label}{scope}：按 {len(s.entities)} 个单位计算（{who}）{value}")
+            out.append((f"{s.label}{scope}{value}，按 {len(s.entities)} 个单位计算", who))
         else:
-            out.append(f"{s.label}{scope}: computed from {len(s.entities)} ({who}){value}")
+            out.append((f"{s.label}{scope}{value}, computed from {len(s.entities)}", who))
     return out
 
 
