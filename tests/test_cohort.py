@@ -324,3 +324,111 @@ def test_a_cohort_value_no_rule_reads_is_warned_of(tmp_path: Path) -> None:
         f"{root}/facts.yaml:38:5: warning: cohort value spare: declared but read by no item, "
         "bonus, veto or cohort value"
     ]
+
+
+# --- given values are what they say they are ---------------------------------------------
+
+_PUBLISHED = {"pass_rank": 4, "brand_share": "0.6667", "age_mean": "40.8",
+              "complaint_reverse": 3, "development_rank": 4}  # fmt: skip
+
+
+def _evaluate_given(rules: Path, given: Path) -> tuple[int, str, str]:
+    from qualscore.cli.app import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["evaluate", str(rules), str(rules / "entities" / "西溪镇.yaml"), "--cohort", str(given)]
+    return main(argv, stdout=out, stderr=err), out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("pass_rank", "-3", "-3 is not a rank"),
+        ("pass_rank", "0", "0 is not a rank"),
+        ("pass_rank", "0.5", "0.5 is not a rank"),
+        ("complaint_reverse", "1000001", "1000001 is not a rank"),
+    ],
+)
+def test_a_given_rank_is_a_whole_number_from_one(
+    tmp_path: Path, key: str, value: str, message: str
+) -> None:
+    """A rank below 1 or not whole is refused at its place in the file, the bound said
+    (without a count of the cohort, the largest cohort qualscore takes: 1,000,000)."""
+    given = tmp_path / "given.yaml"
+    values = {**_PUBLISHED, key: value}
+    given.write_text("".join(f"{k}: {v}\n" for k, v in values.items()), "utf-8")
+    line = list(values).index(key) + 1
+    code, out, err = _evaluate_given(YUNHE, given)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{given}:{line}:{len(key) + 3}: {key}: {message} (a whole number from 1 to the cohort's "
+        "size: no count of it is given, so at most 1,000,000)\n"
+    )
+
+
+def test_the_edges_of_given_values_are_taken() -> None:
+    """Rank 1 and 1,000,000, a share of 0 and of 1, a mean at either end of the ages'
+    declared range [18, 70]: each is a value the cohort could have given."""
+    rules, towns = _towns()
+    for change in ({"pass_rank": 1}, {"pass_rank": 1_000_000}, {"brand_share": 0},
+                   {"brand_share": 1}, {"age_mean": 18}, {"age_mean": 70}):  # fmt: skip
+        evaluate(rules, towns["西溪镇"], cohort={**_PUBLISHED, **change})
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"brand_share": "7.5"}, "brand_share: 7.5 is not a share of the best (a number from 0 to 1)"),
+        ({"brand_share": "-0.01"}, "brand_share: -0.01 is not a share of the best (a number from 0 to 1)"),
+        ({"age_mean": "70.1"}, "age_mean: 70.1 is not a mean of staff_age, which lies in [18, 70]"),
+        ({"age_mean": "17.9"}, "age_mean: 17.9 is not a mean of staff_age, which lies in [18, 70]"),
+    ],
+)  # fmt: skip
+def test_a_given_share_or_mean_lies_in_its_range(change: dict[str, str], message: str) -> None:
+    """From Python as from a file: a share outside [0, 1] and a mean outside the range of
+    the fact it averages are refused, the town not scored (once 44 instead of 40.17)."""
+    rules, towns = _towns()
+    with pytest.raises(CohortError) as caught:
+        evaluate(rules, towns["西溪镇"], cohort={**_PUBLISHED, **change})
+    assert str(caught.value) == f"<cohort>: {message}"
+
+
+def _with_count(tmp_path: Path, places_age_max: str | None = None) -> Path:
+    """The example with a count of the towns ranked by pass rate (a rank's cohort size)."""
+    root = _copy(tmp_path)
+    facts = root / "facts.yaml"
+    text = facts.read_text("utf-8")
+    if places_age_max is not None:
+        text = text.replace("min: 18, max: 70}", f"min: 18, max: {places_age_max}}}")
+    count = "  - {key: towns, label: 参评乡镇数, stat: count, of: pass_rate, min_entities: 3}\n"
+    facts.write_text(text + count, "utf-8")
+    return root
+
+
+def test_a_rank_is_at_most_the_given_count_of_its_cohort(tmp_path: Path) -> None:
+    """With the count of the same cohort given (8 towns), rank 8 is taken and rank 9 is
+    refused naming the count; a count below the declared min_entities is refused."""
+    rules = load_rules(_with_count(tmp_path))
+    facts = load_facts(rules, YUNHE / "entities" / "西溪镇.yaml")
+    assert evaluate(rules, facts, cohort={**_PUBLISHED, "towns": 8, "pass_rank": 8}).total
+    with pytest.raises(CohortError) as caught:
+        evaluate(rules, facts, cohort={**_PUBLISHED, "towns": 8, "pass_rank": 9})
+    assert str(caught.value) == (
+        "<cohort>: pass_rank: 9 is not a rank (a whole number from 1 to 8, the count 'towns')"
+    )
+    with pytest.raises(CohortError) as caught:
+        evaluate(rules, facts, cohort={**_PUBLISHED, "towns": 2})
+    assert str(caught.value) == (
+        "<cohort>: towns: 2 is not a count of the cohort (a whole number from 3, its "
+        "min_entities, to 1,000,000)"
+    )
+
+
+def test_a_rounded_mean_may_round_past_the_range_by_its_places(tmp_path: Path) -> None:
+    """Ages up to 70.05 with the mean rounded to 1 place: a mean of 70.05 is published as
+    70.1, which is taken; 70.2 cannot be."""
+    rules = load_rules(_with_count(tmp_path, places_age_max="70.05"))
+    facts = load_facts(rules, YUNHE / "entities" / "西溪镇.yaml")
+    evaluate(rules, facts, cohort={**_PUBLISHED, "age_mean": "70.1"})
+    with pytest.raises(CohortError, match=r"70.2 is not a mean of staff_age, .* \[18, 70.1\]"):
+        evaluate(rules, facts, cohort={**_PUBLISHED, "age_mean": "70.2"})

@@ -13,18 +13,23 @@ import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualscore._decimal import in_context
 from qualscore.errors import CohortError, EvaluationError, Problem, SourceError
 from qualscore.facts.check import Facts, check_facts, facts_for
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import CohortDecl, formulas_in
+from qualscore.ruleset.model import RANKS, CohortDecl, formulas_in
 from qualscore.scoring import plan
 from qualscore.scoring.cohort import CohortSummary, aggregate, own_values
 from qualscore.scoring.trace import CohortEntry, Result
+from qualscore.scoring.words import fmt
+
+if TYPE_CHECKING:
+    from qualscore.lint.ranges import Span
 
 __all__ = [
+    "MAX_COHORT",
     "CohortResult",
     "check_given",
     "evaluate_cohort",
@@ -34,6 +39,10 @@ __all__ = [
     "score_with",
     "values_with",
 ]
+
+MAX_COHORT = 1_000_000
+"""The largest cohort a given rank or count is taken from when no count of that cohort is
+given: as many entities as a cohort value may declare it needs (``min_entities``)."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +95,10 @@ def load_cohort(ruleset: RuleSet, path: str) -> Mapping[str, Any]:
         raise CohortError(exc.problems) from None
     if not isinstance(doc.data, dict):
         raise CohortError([doc.problem((), "a cohort file must be a mapping of keys to values")])
-    declared = {c.key: c for c in ruleset.cohort}
-    problems = []
-    for key, raw in doc.data.items():
-        _number, wrong, of_key = _checked_value(declared, key, raw)
-        if wrong:
-            problems.append(doc.problem((key,), wrong, key=of_key))
-    if problems:
-        raise CohortError(problems)
+    _numbers, wrong = _checked_values(ruleset, doc.data)
+    if wrong:
+        raise CohortError([doc.problem((key,), message, key=of_key)
+                           for key, message, of_key in wrong])  # fmt: skip
     return _Given(doc.data, doc.path)
 
 
@@ -123,6 +128,112 @@ def _checked_value(
     return number, (f"{key}: {wrong}" if wrong else None), False
 
 
+def _checked_values(
+    ruleset: RuleSet, given: Mapping[Any, Any]
+) -> tuple[dict[str, Decimal | None], list[tuple[Any, str, bool]]]:
+    """The given values that are right (None: not in that cohort), and each that is not:
+    its key, what is wrong and whether that is the key (an unknown value) or its value."""
+    declared = {c.key: c for c in ruleset.cohort}
+    numbers: dict[str, Decimal | None] = {}
+    wrong: list[tuple[Any, str, bool]] = []
+    for key, raw in given.items():
+        number, message, of_key = _checked_value(declared, key, raw)
+        if message:
+            wrong.append((key, message, of_key))
+        else:
+            numbers[str(key)] = number
+    sizes = _sizes(declared, numbers)
+    for key, number in list(numbers.items()):
+        message = None if number is None else _outside(ruleset, declared[key], number, sizes)
+        if message:
+            wrong.append((key, f"{key}: {message}", False))
+            del numbers[key]
+    return numbers, wrong
+
+
+def _sizes(
+    declared: Mapping[str, CohortDecl], numbers: Mapping[str, Decimal | None]
+) -> dict[tuple[str, str], tuple[Decimal, str]]:
+    """The cohort sizes the given counts tell, by (scope, what is counted): a rank of the
+    same cohort is at most its count."""
+    sizes = {}
+    for key, number in numbers.items():
+        decl = declared[key]
+        if number is None or decl.stat != "count":
+            continue
+        if _whole_in(number, decl.min_entities, MAX_COHORT):
+            sizes[(decl.scope, _source(decl))] = (number, f"{fmt(number)}, the count {key!r}")
+    return sizes
+
+
+def _source(decl: CohortDecl) -> str:
+    """What a cohort value ranks, counts or averages: its formula, or the node scored."""
+    return decl.of.source.strip() if decl.of is not None else f"score {decl.score}"
+
+
+def _whole_in(number: Decimal, low: int, high: int) -> bool:
+    return number == number.to_integral_value() and low <= number <= high
+
+
+def _outside(
+    ruleset: RuleSet,
+    decl: CohortDecl,
+    number: Decimal,
+    sizes: Mapping[tuple[str, str], tuple[Decimal, str]],
+) -> str | None:
+    """Why ``number`` cannot be the value of ``decl`` (None: it can): a rank is a whole
+    number from 1 to the cohort's size, a share lies in [0, 1], a mean, median, maximum
+    or minimum where the values it is taken of can lie."""
+    if decl.stat in RANKS:
+        size, said = sizes.get((decl.scope, _source(decl)), (None, None))
+        high = MAX_COHORT if size is None else int(size)
+        if _whole_in(number, 1, high):
+            return None
+        told = said or f"the cohort's size: no count of it is given, so at most {MAX_COHORT:,}"
+        return f"{fmt(number)} is not a rank (a whole number from 1 to {told})"
+    if decl.stat == "count":
+        if _whole_in(number, decl.min_entities, MAX_COHORT):
+            return None
+        return (f"{fmt(number)} is not a count of the cohort (a whole number from "
+                f"{decl.min_entities}, its min_entities, to {MAX_COHORT:,})")  # fmt: skip
+    if decl.stat == "share_of_best":
+        if 0 <= number <= 1:
+            return None
+        return f"{fmt(number)} is not a share of the best (a number from 0 to 1)"
+    span = _span(ruleset, decl)
+    below = span is not None and span.lo is not None and number < span.lo
+    above = span is not None and span.hi is not None and number > span.hi
+    if not (below or above):
+        return None
+    return f"{fmt(number)} is not a {decl.stat} of {_source(decl)}, which lies in {span}"
+
+
+def _span(ruleset: RuleSet, decl: CohortDecl) -> Span | None:
+    """Where the values a mean, median, maximum or minimum is taken of can lie (widened
+    to ``places`` where the value is rounded); None where that is not worked out (a
+    node's score)."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR
+
+    from qualscore._decimal import exact
+    from qualscore.lint.ranges import Span, fact_span, value_span
+
+    if decl.of is None:
+        return None
+    full = ruleset.full or ruleset
+    domains = {f.key: fact_span(f) for f in full.facts if f.type != "bool"}
+    span = value_span(decl.of.source, domains)
+    if decl.places is None:
+        return span
+    step = Decimal(1).scaleb(-decl.places)
+    with exact():
+        try:
+            low = None if span.lo is None else span.lo.quantize(step, ROUND_FLOOR)
+            high = None if span.hi is None else span.hi.quantize(step, ROUND_CEILING)
+        except ArithmeticError:  # more digits than the context holds: leave it unbounded
+            return None
+    return Span(low, high)
+
+
 def check_given(
     ruleset: RuleSet, given: Mapping[str, Any], *, source: str = "<cohort>"
 ) -> dict[str, CohortEntry | None]:
@@ -135,14 +246,11 @@ def check_given(
     """
     declared = {c.key: c for c in ruleset.cohort}
     source = getattr(given, "source", source)
-    problems: list[Problem] = []
+    numbers, wrong = _checked_values(ruleset, given)
+    problems = [Problem(source, 0, 0, message) for _key, message, _of_key in wrong]
     out: dict[str, CohortEntry | None] = {}
-    for key, raw in given.items():
-        number, wrong, _of_key = _checked_value(declared, key, raw)
-        if wrong:
-            problems.append(Problem(source, 0, 0, wrong))
-            continue
-        decl = declared[str(key)]
+    for key, number in numbers.items():
+        decl = declared[key]
         if number is None:
             out[decl.key] = None
             continue
