@@ -6,6 +6,9 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -163,3 +166,141 @@ def test_the_command_asks_the_cache_only_for_plain_validate(argv: list[str]) -> 
     import qualscore_launch
 
     assert qualscore_launch._cached(argv) is None
+
+
+# --- the cache reads the rule files as the loader does ---------------------------------------
+
+
+def validate_process(rules: Path, cache: str) -> subprocess.CompletedProcess[str]:
+    """`qualscore validate RULES` in a process of its own (a hang would not stop the tests:
+    the generous timeout is a guard, not a measure)."""
+    env = {**os.environ, "QUALSCORE_CACHE_DIR": cache, "PYTHONPATH": str(ROOT / "src")}
+    code = "import sys, qualscore_launch; sys.exit(qualscore_launch.main())"
+    return subprocess.run(
+        [sys.executable, "-c", code, "validate", str(rules)],
+        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+@pytest.mark.parametrize("cache_on", [True, False], ids=["cache on", "cache off"])
+def test_a_fifo_among_the_category_files_is_refused_not_waited_on(
+    tmp_path: Path, rules: Path, cache_on: bool
+) -> None:
+    """A FIFO named like a category file: one line, exit 2, with the cache on or off."""
+    os.mkfifo(rules / "categories" / "9-pipe.yaml")
+    done = validate_process(rules, str(tmp_path / "cache") if cache_on else "")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [f"{rules}/categories/9-pipe.yaml: is not a regular file"]
+
+
+def test_a_category_file_linked_to_dev_zero_is_refused_unread(
+    cache: Path, rules: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A symlink to /dev/zero is not a regular file: neither the key nor the loader reads it."""
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    (rules / "categories" / "9-zero.yaml").symlink_to("/dev/zero")
+    assert _cache.key("validate", str(rules), "") is None
+    with pytest.raises(_cache.NotRegular):
+        _cache.read_regular(rules / "categories" / "9-zero.yaml", 10)
+    assert validate(rules) == (2, "", f"{rules}/categories/9-zero.yaml: is not a regular file\n")
+    assert entries(cache) == []
+
+
+def test_a_sparse_three_gigabyte_category_file_costs_no_memory(cache: Path, rules: Path) -> None:
+    """Its size is read, not its bytes: refused in one line, a few KiB allocated."""
+    huge = rules / "categories" / "9-huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(3 * 1024**3)
+    tracemalloc.start()
+    try:
+        got = validate(rules)
+        assert _cache.key("validate", str(rules), "") is None
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    size, limit = 3 * 1024**3, _cache.MAX_FILE_BYTES
+    assert got == (2, "", f"{huge}: file is {size} bytes, more than the limit of {limit}\n")
+    assert peak < 16 * 1024 * 1024, f"peaked at {peak // 1024} KiB"
+
+
+def test_a_file_edited_while_validate_runs_is_not_cached_as_ok(
+    cache: Path, rules: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry is keyed on the bytes the loader checked, not on the cache's own reading.
+
+    The file is broken when the cache looks, mended before the loader reads it: the
+    "ok" belongs to the mended bytes, so the broken bytes are validated next time.
+    """
+    category = sorted((rules / "categories").glob("*.yaml"))[0]
+    good = category.read_text(encoding="utf-8")
+    category.write_text("items: [\n", encoding="utf-8")
+    real = loader.load_rules
+
+    def mended_then_loaded(path: object) -> object:
+        category.write_text(good, encoding="utf-8")
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "load_rules", mended_then_loaded)
+    assert validate(rules)[0] == 0
+    monkeypatch.setattr(loader, "load_rules", real)
+    category.write_text("items: [\n", encoding="utf-8")
+    code, out, err = validate(rules)
+    assert (code, out) == (2, "") and err.startswith(f"{category}:"), err
+
+
+def test_the_key_and_the_loader_agree_on_the_same_bytes(cache: Path, rules: Path) -> None:
+    """What the loader records as read is what a fresh key reads: a hit follows a miss."""
+    ruleset = loader.load_rules(rules)
+    assert set(ruleset.sources) == {
+        "ruleset.yaml", "facts.yaml",
+        *(f"categories/{p.name}" for p in (rules / "categories").glob("*.yaml")),
+    }  # fmt: skip
+    fresh = _cache.key("validate", str(rules), "")
+    assert fresh == _cache.files_key(ruleset.sources, "validate", str(rules), "")
+
+
+def test_with_the_cache_off_no_key_is_made(
+    rules: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QUALSCORE_CACHE_DIR= reads no rule file for a key: only the loader reads them."""
+    monkeypatch.setenv("QUALSCORE_CACHE_DIR", "")
+
+    def no_reading(*args: object) -> bytes:
+        raise AssertionError("a rule file was read for a key")
+
+    monkeypatch.setattr(_cache, "read_regular", no_reading)
+    assert _cache.key("validate", str(rules), "") is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncated", "a FIFO", "too large", "the code as text", "another key", "not an object"],
+)
+def test_a_damaged_or_foreign_entry_is_not_used(cache: Path, rules: Path, damage: str) -> None:
+    """An entry cut short, swapped for a FIFO, grown past the limit, retyped or moved from
+    another key is passed over (and never waited on): the rule set is validated again."""
+    want = validate(rules)
+    (entry,) = entries(cache)
+    text = entry.read_text(encoding="utf-8")
+    data = json.loads(text)
+    if damage == "truncated":
+        entry.write_text(text[: len(text) // 2], encoding="utf-8")
+    elif damage == "a FIFO":
+        entry.unlink()
+        os.mkfifo(entry, 0o600)
+    elif damage == "too large":
+        entry.write_text(text + " " * _cache.MAX_ENTRY_BYTES, encoding="utf-8")
+    elif damage == "the code as text":
+        data["code"] = "0"
+        entry.write_text(json.dumps(data), encoding="utf-8")
+    elif damage == "another key":  # a whole, checksummed entry of another rule set
+        other = "0" * 64
+        forged = {**data, "key": other, "out": "forged: ok\n"}
+        forged["checksum"] = _cache._checksum(other, _cache.Entry("forged: ok\n", "", 0))
+        entry.write_text(json.dumps(forged), encoding="utf-8")
+    else:
+        entry.write_text("[1, 2]", encoding="utf-8")
+    assert _cache.get(data["key"]) is None
+    assert validate(rules) == want

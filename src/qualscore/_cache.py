@@ -1,21 +1,34 @@
 """A cache of what ``qualscore validate`` found, keyed by everything it depends on.
 
-Validating a rule set that has not changed gives the same lines every time:
-the key is the sha256 of the rule files exactly as the loader reads them
-(``ruleset.yaml``, ``facts.yaml``, ``categories/*.yaml``, names and bytes),
-of qualscore's own source files, its version, the Python version, and the
-command's arguments. A hit prints the stored lines without importing the
-models or loading anything.
+Validating a rule set that has not changed gives the same lines every time.
+The key is the sha256 of the rule files' bytes (``ruleset.yaml``,
+``facts.yaml``, ``categories/*.yaml``, by name), of qualscore's own source
+files, its version, the Python version, and the command's arguments. A hit
+prints the stored lines without importing the models or loading anything.
 
-An entry is never used when it is stale (any file changed: another key), and
-not when it looks tampered with: its recorded key and checksum must match,
-and the entry and its folder must belong to the user and be writable by no
-one else. Anyone who can write as the user can still forge an entry that
-passes, as they could edit qualscore itself; the cache trusts no one else.
+The rule files are read by one function, :func:`read_regular`, for the cache
+and for the loader alike: only regular files (a FIFO, ``/dev/zero`` or a
+folder is refused before it is read, and a FIFO swapped in after that check
+cannot block the open), and never more than the size limit plus one byte.
+An entry is written under the key of the bytes the loader itself checked
+(:func:`files_key` of ``RuleSet.sources``), not of a second reading, so a
+file edited while ``validate`` runs can never have its new text cached under
+the old verdict: the next run reads the new bytes, another key, and validates.
 
-``QUALSCORE_CACHE_DIR`` sets the folder (empty: no cache); by default
-``$XDG_CACHE_HOME/qualscore`` or ``~/.cache/qualscore``. Nothing here raises:
-a cache that cannot be read or written is no cache.
+An entry is data (JSON of the printed lines and the exit code), never code.
+It is never used when it is stale (any file changed: another key), and not
+when it looks truncated, foreign or tampered with: it must be a regular file
+within :data:`MAX_ENTRY_BYTES`, parse whole, record its own key and a
+matching checksum, and it and its folder must belong to the user and be
+writable by no one else. Entries are written to a private temporary file and
+renamed into place, so concurrent writers leave one whole entry. Anyone who
+can write as the user can still forge an entry that passes, as they could
+edit qualscore itself; the cache trusts no one else.
+
+``QUALSCORE_CACHE_DIR`` sets the folder (empty: no cache, and the rule files
+are not even read for a key); by default ``$XDG_CACHE_HOME/qualscore`` or
+``~/.cache/qualscore``. Nothing here raises but :func:`read_regular`: a cache
+that cannot be read or written is no cache.
 
 This module imports nothing from qualscore: the ``qualscore`` command
 (``qualscore_launch``) loads it on its own to answer a hit before importing
@@ -30,12 +43,81 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Entry", "get", "key", "put"]
+__all__ = [
+    "MAX_ENTRY_BYTES", "MAX_FILE_BYTES", "Entry", "NotRegular", "TooLarge", "files_key", "get",
+    "key", "put", "read_regular",
+]  # fmt: skip
 
 _PACKAGE = Path(__file__).resolve().parent
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""The largest rule or facts file read, in bytes."""
+
+MAX_ENTRY_BYTES = 8 * 1024 * 1024
+"""The largest cache entry read back; a larger one is not one this module wrote."""
+
+RULE_FILES = ("ruleset.yaml", "facts.yaml")
+"""The rule files of a folder besides ``categories/*.yaml``."""
+
+
+class NotRegular(OSError):
+    """The path is a folder, a FIFO, a device or anything else that is not a regular file."""
+
+    def __init__(self, folder: bool) -> None:
+        super().__init__("is a directory" if folder else "is not a regular file")
+        self.folder = folder
+
+
+class TooLarge(OSError):
+    """The file holds more than the limit."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes, more than {limit}")
+        self.size = size
+        self.limit = limit
+
+
+def read_regular(path: str | Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, refused when it holds more than ``limit``.
+
+    The file is opened without blocking (a FIFO put in its place after any check
+    cannot hang the open), checked on the open descriptor, and read for at most
+    ``limit + 1`` bytes, so a sparse file of gigabytes costs nothing.
+
+    Raises:
+        NotRegular: it is a folder, a FIFO, a device or a socket.
+        TooLarge: it holds more than ``limit`` bytes.
+        OSError: it cannot be opened or read (missing, permission denied, ...).
+        ValueError: the name holds a NUL.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        mode = os.stat(path).st_mode  # a socket cannot be opened at all: say what it is
+        if not stat.S_ISREG(mode):
+            raise NotRegular(stat.S_ISDIR(mode)) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(stat.S_ISDIR(info.st_mode))
+        if info.st_size > limit:
+            raise TooLarge(info.st_size, limit)
+        chunks, left = [], limit + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        raw = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(raw) > limit:  # it grew after fstat
+        raise TooLarge(max(info.st_size, len(raw)), limit)
+    return raw
 
 
 @dataclass(frozen=True)
@@ -65,19 +147,39 @@ def _engine_digest() -> bytes:
     return digest.digest()
 
 
+def file_digest(data: bytes) -> str:
+    """The sha256 of one rule file's bytes, as :func:`files_key` takes it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def files_key(sources: Mapping[str, str], command: str, rules: str, *args: str) -> str:
+    """The key of ``command`` on a rule set whose files' digests are ``sources``.
+
+    ``sources`` maps each file's name in the folder (``categories/1.yaml``) to
+    :func:`file_digest` of its bytes: the loader's own (``RuleSet.sources``)
+    when an entry is written, a fresh :func:`read_regular` of each when one is
+    looked up.
+    """
+    digest = hashlib.sha256(_engine_digest())
+    digest.update(json.dumps([command, rules, *args]).encode())
+    digest.update(json.dumps(sorted(sources.items())).encode())
+    return digest.hexdigest()
+
+
 def key(command: str, rules: str, *args: str) -> str | None:
-    """The key of ``command`` run on the rule-set folder ``rules``; None when it cannot be made."""
+    """The key of ``command`` on the rule files now in the folder ``rules``.
+
+    None when the cache is off or a key cannot be made: a file is missing, not
+    a regular file, too large or unreadable (the loader will say which).
+    """
+    if folder() is None:
+        return None
     try:
         root = Path(rules)
-        digest = hashlib.sha256(_engine_digest())
-        digest.update(json.dumps([command, rules, *args]).encode())
-        categories = sorted(p for p in (root / "categories").iterdir() if p.suffix == ".yaml")
-        names = ["ruleset.yaml", "facts.yaml", *(f"categories/{p.name}" for p in categories)]
-        for name in names:
-            data = (root / name).read_bytes()
-            digest.update(f"{name}\0{len(data)}\0".encode())
-            digest.update(data)
-        return digest.hexdigest()
+        categories = sorted(p.name for p in (root / "categories").iterdir() if p.suffix == ".yaml")
+        names = [*RULE_FILES, *(f"categories/{name}" for name in categories)]
+        sources = {name: file_digest(read_regular(root / name, MAX_FILE_BYTES)) for name in names}
+        return files_key(sources, command, rules, *args)
     except (OSError, ValueError):
         return None
 
@@ -104,12 +206,15 @@ def get(entry_key: str) -> Entry | None:
     try:
         if not (_private(where) and _private(path)):
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        entry = Entry(str(data["out"]), str(data["err"]), int(data["code"]))
+        data = json.loads(read_regular(path, MAX_ENTRY_BYTES).decode("utf-8"))
+        texts = (data["out"], data["err"], data["key"], data["checksum"])
+        if not all(isinstance(t, str) for t in texts) or type(data["code"]) is not int:
+            return None
+        entry = Entry(data["out"], data["err"], data["code"])
         if data["key"] != entry_key or data["checksum"] != _checksum(entry_key, entry):
             return None
         return entry
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qualscore.cli.common import (
     EXIT_OK,
     EXIT_USER_ERROR,
     one_line,
 )
+
+if TYPE_CHECKING:
+    from qualscore.ruleset.loader import RuleSet
 
 __all__ = ["command", "register"]
 
@@ -26,30 +29,34 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import io
 
     from qualscore import _cache
+    from qualscore.ruleset.loader import load_rules
 
-    key = _cache.key("validate", args.rules, "--strict" if args.strict else "")
+    flag = "--strict" if args.strict else ""
+    key = _cache.key("validate", args.rules, flag)
     hit = _cache.get(key) if key is not None else None
     if hit is not None:  # the same files and the same engine: the same findings
         out.write(hit.out)
         err.write(hit.err)
         return hit.code
+    ruleset = load_rules(args.rules)
     found_out, found_err = io.StringIO(), io.StringIO()
-    code = _validate_now(args, found_out, found_err)
+    code = _findings(ruleset, args.strict, found_out, found_err)
     out.write(found_out.getvalue())
     err.write(found_err.getvalue())
-    if key is not None:
-        _cache.put(key, _cache.Entry(found_out.getvalue(), found_err.getvalue(), code))
+    # Keyed on the bytes the loader checked, not on the reading above: a file edited
+    # meanwhile is another key, validated again next time.
+    if _cache.folder() is not None:
+        stored = _cache.files_key(ruleset.sources, "validate", args.rules, flag)
+        _cache.put(stored, _cache.Entry(found_out.getvalue(), found_err.getvalue(), code))
     return code
 
 
-def _validate_now(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _findings(ruleset: RuleSet, strict: bool, out: TextIO, err: TextIO) -> int:
     from qualscore.lint.checks import lint
-    from qualscore.ruleset.loader import load_rules
     from qualscore.scoring.words import count
 
-    ruleset = load_rules(args.rules)
     warnings = lint(ruleset)
-    if args.strict and warnings:
+    if strict and warnings:
         for warning in warnings:
             line = f"{warning.location}: error: {warning.node}: {warning.message}"
             print(one_line(line), file=err)

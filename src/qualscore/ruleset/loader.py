@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from qualscore import _cache
 from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
 from qualscore.errors import Problem, RuleSetError, SourceError
@@ -77,6 +78,8 @@ class RuleSet:
             relative to the folder (``facts.yaml``, ``categories/1.yaml``).
         node_paths: For each item, indicator and category id, and ``bonus``: its file's
             name and its path in that file, to place a warning on any part of it.
+        sources: The sha256 of each rule file's bytes exactly as read and checked, by
+            name relative to the folder: what the cache of ``validate`` is keyed on.
     """
 
     path: str
@@ -88,6 +91,7 @@ class RuleSet:
     locations: Mapping[str, Location] = field(repr=False)
     documents: Mapping[str, _yaml.Document] = field(default_factory=dict, repr=False)
     node_paths: Mapping[str, tuple[str, _yaml.Loc]] = field(default_factory=dict, repr=False)
+    sources: Mapping[str, str] = field(default_factory=dict, repr=False)
     full: RuleSet | None = field(default=None, repr=False)
     """For a view of one entity (:meth:`view`): the whole rule set."""
 
@@ -221,6 +225,7 @@ class RuleSet:
             locations=self.locations,
             documents=self.documents,
             node_paths=self.node_paths,
+            sources=self.sources,
             full=self,
         )
 
@@ -343,6 +348,7 @@ def _load_rules(path: str | Path) -> RuleSet:
         checks=facts,
         categories=tuple(categories),
         sha256=reader.digest.hexdigest(),
+        sources=MappingProxyType(reader.sources),
         locations=MappingProxyType(reader.locations),
         documents=MappingProxyType(reader.docs),
         node_paths=MappingProxyType(reader.paths),
@@ -383,6 +389,7 @@ class _Reader:
         self.shown = shown
         self.problems: list[Problem] = []
         self.digest = hashlib.sha256()
+        self.sources: dict[str, str] = {}
         self.locations: dict[str, Location] = {}
         self.docs: dict[str, _yaml.Document] = {}
         self.placed: list[tuple[str, Location]] = []
@@ -392,7 +399,9 @@ class _Reader:
         path = self.root / name
         shown = f"{self.shown}/{name}"
         try:
-            text = _yaml.read_text(path, shown)
+            raw = _yaml.read_bytes(path, shown)
+            self.sources[name] = _cache.file_digest(raw)
+            text = _yaml.decode(raw, shown)
             self.digest.update(f"{name}\0{len(text)}\0".encode())
             self.digest.update(text.encode())
             doc = _yaml.loads(text, shown)

@@ -26,9 +26,7 @@ Every refusal is a :class:`~qualscore.errors.SourceError` of one-line problems.
 from __future__ import annotations
 
 import codecs
-import os
 import re
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,9 +42,10 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
+from qualscore import _cache
 from qualscore.errors import Problem, SourceError
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = _cache.MAX_FILE_BYTES
 """Largest rule or facts file read, in bytes (the largest shipped file has 18 KB)."""
 MAX_DEPTH = 32
 """Deepest nesting of mappings and lists in one file (the shipped rule files nest 12)."""
@@ -212,6 +211,11 @@ class Document:
 def read_bytes(path: Path, shown: str, limit: int | None = None) -> bytes:
     """Read a file's bytes, refusing a folder, a missing file or one over the size limit.
 
+    The reading is :func:`qualscore._cache.read_regular`'s, the same for the
+    loader and for the cache of ``validate``: what is not a regular file (a
+    pipe, a device such as /dev/zero) is refused without blocking, and at most
+    ``limit + 1`` bytes are ever read.
+
     Raises:
         SourceError: the file is missing, unreadable or too large.
     """
@@ -220,17 +224,13 @@ def read_bytes(path: Path, shown: str, limit: int | None = None) -> bytes:
     def refuse(message: str) -> SourceError:
         return SourceError([Problem(shown, 0, 0, message)])
 
-    # What is not a regular file (a pipe, a device such as /dev/zero) is refused
-    # before it is opened, and at most limit + 1 bytes are ever read.
     try:
-        mode = os.stat(path).st_mode
-        if stat.S_ISDIR(mode):
-            raise refuse("is a directory, not a file")
-        if not stat.S_ISREG(mode):
-            raise refuse("is not a regular file")
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            raw = handle.read(limit + 1)
+        return _cache.read_regular(path, limit)
+    except _cache.NotRegular as exc:
+        what = "is a directory, not a file" if exc.folder else "is not a regular file"
+        raise refuse(what) from None
+    except _cache.TooLarge as exc:
+        raise refuse(f"file is {exc.size} bytes, more than the limit of {limit}") from None
     except FileNotFoundError:
         raise refuse("no such file") from None
     except PermissionError:
@@ -239,9 +239,6 @@ def read_bytes(path: Path, shown: str, limit: int | None = None) -> bytes:
         raise refuse(f"cannot read: {(exc.strerror or 'i/o error').lower()}") from None
     except ValueError:  # a NUL in the name
         raise refuse("not a valid file name") from None
-    if len(raw) > limit:
-        raise refuse(f"file is {max(size, len(raw))} bytes, more than the limit of {limit}")
-    return raw
 
 
 def read_text(path: Path, shown: str) -> str:
