@@ -245,7 +245,7 @@ def start_batch(tmp: Path, rows: int) -> tuple[subprocess.Popen[bytes], list[int
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120
     while len(kids := children(proc.pid)) < 2 and time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()[1].decode()
         time.sleep(0.05)
@@ -273,8 +273,9 @@ def attack_parent_killed(tmp: Path) -> None:
         return
     proc, kids = start_batch(tmp, 3000)
     proc.kill()
-    proc.wait(10)
-    assert gone(kids, 5), f"workers still alive after the parent died: {kids}"
+    proc.wait(60)
+    # Waited for, not timed: a busy machine may take a while to reap them.
+    assert gone(kids, 60), f"workers still alive after the parent died: {kids}"
     assert not (tmp / "out.csv").exists()
 
 
@@ -288,7 +289,7 @@ def attack_parent_terminated(tmp: Path) -> None:
         _, err = proc.communicate(timeout=60)  # a busy machine is slow, not stuck
         assert proc.returncode == code, (sig, proc.returncode, err.decode())
         assert err.decode().splitlines() == [f"qualscore: {word}"], err.decode()
-        assert gone(kids, 5), f"workers alive after {sig.name}: {kids}"
+        assert gone(kids, 60), f"workers alive after {sig.name}: {kids}"
         assert sorted(p.name for p in tmp.iterdir()) == ["c.csv"], list(tmp.iterdir())
 
 

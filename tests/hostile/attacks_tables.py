@@ -169,7 +169,7 @@ def attack_overflowing_numbers(tmp: Path) -> None:
     assert where in result.err, result.err[:300]
 
 
-@attack("a 2 MB facts file whose value is digits ending in a letter: refused in seconds, not hours")
+@attack("a 2 MB facts file whose value is digits ending in a letter: refused, in linear work")
 def attack_quadratic_number_text(tmp: Path) -> None:
     text = CITY.read_text(encoding="utf-8")
     facts = tmp / "city.yaml"
@@ -177,9 +177,10 @@ def attack_quadratic_number_text(tmp: Path) -> None:
     facts.write_text(
         text.replace("credit_reports: ", f"credit_reports: {hostile}", 1), encoding="utf-8"
     )
-    start = time.perf_counter()
+    # That the check's work grows linearly is measured in CPU time, as a ratio with a wide
+    # margin, by tests/test_tables_hostile.py::test_number_check_is_linear; a bound in
+    # seconds here would fail on a busy machine, not on a slow check.
     run(["evaluate", RUGAO, facts]).user_error("credit_reports: expected a number")
-    assert time.perf_counter() - start < 10, "took more than 10 s"
 
 
 @attack("a small XLSX unpacking to 300 MB, or with a cell at row 16,000,000: refused unopened")
