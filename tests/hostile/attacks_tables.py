@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import time
 import zipfile
 from collections.abc import Callable
 from decimal import Decimal
