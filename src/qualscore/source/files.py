@@ -20,7 +20,7 @@ from pathlib import Path
 
 from qualscore.errors import Problem, SourceError
 
-__all__ = ["check_output", "write_atomic", "write_atomic_chunks"]
+__all__ = ["Inputs", "check_output", "write_atomic", "write_atomic_chunks"]
 
 
 def _refuse(path: str | Path, message: str) -> SourceError:
@@ -174,22 +174,52 @@ def check_output(path: str | Path, inputs: Iterable[str | Path]) -> None:
     """Refuse an output that is one of ``inputs``, a file in an input folder, or inside one.
 
     Files are compared by device and inode (hard links, symbolic links and
-    ``..`` in a name do not hide one) and by their resolved path.
+    ``..`` in a name do not hide one) and by their resolved path. Give an
+    :class:`Inputs` to check many outputs against the same inputs: each input
+    folder is then walked once, not once per output.
 
     Raises:
         SourceError: ``path`` names an input, or lies inside an input folder.
     """
-    out = Path(os.path.realpath(path))
-    try:
-        out_id: tuple[int, int] | None = _identity(os.stat(out))
-    except OSError:
-        out_id = None
-    for given in inputs:
-        where = Path(os.path.realpath(given))
-        if out == where or where in out.parents:
-            raise _input(path, given)
-        if out_id is not None and out_id in set(_identities(where)):
-            raise _input(path, given)
+    found = (inputs if isinstance(inputs, Inputs) else Inputs(inputs)).owner(path)
+    if found is not None:
+        raise _input(path, found)
+
+
+class Inputs:
+    """A run's inputs, resolved once: what no output of the run may be written over.
+
+    Iterating gives the paths as given.
+    """
+
+    def __init__(self, paths: Iterable[str | Path]) -> None:
+        self.given = tuple(paths)
+        self._resolved = [(Path(os.path.realpath(g)), g) for g in self.given]
+        self._ids: dict[tuple[int, int], str | Path] | None = None
+
+    def __iter__(self) -> Iterator[str | Path]:
+        return iter(self.given)
+
+    def owner(self, path: str | Path) -> str | Path | None:
+        """The input that ``path`` is (by name or by identity) or lies inside; None if none."""
+        out = Path(os.path.realpath(path))
+        for where, given in self._resolved:
+            if out == where or where in out.parents:
+                return given
+        try:
+            out_id = _identity(os.stat(out))
+        except OSError:
+            return None  # a file that does not exist yet is no input
+        return self._identities().get(out_id)
+
+    def _identities(self) -> dict[tuple[int, int], str | Path]:
+        """(device, inode) of every input and every file in an input folder, walked once."""
+        if self._ids is None:
+            self._ids = {}
+            for where, given in self._resolved:
+                for found in _identities(where):
+                    self._ids.setdefault(found, given)
+        return self._ids
 
 
 def _input(path: str | Path, given: str | Path) -> SourceError:
