@@ -12,7 +12,12 @@ the well-kept ones shapes CJK line breaks as well. The cost is a program:
 Same inputs, same bytes: Chromium stamps the PDF with the time it printed;
 those dates are replaced by the report's date (``--date``, else
 ``SOURCE_DATE_EPOCH``, else today), written the same length so the file's
-cross-reference offsets stay right. Chromium writes no random document id.
+cross-reference offsets stay right. Chromium writes no random document id, but
+its tagged-PDF structure names each element after the page's DOM node id
+(``/ID (node00000015)``), and how many nodes got an id before printing depends
+on timing: on a busy machine two prints differed by one in every id. The ids are
+renumbered 1, 2, 3, ... in their own order, eight digits as before, so the
+``/IDTree`` stays sorted and every offset stays right.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["PdfError", "find_browser", "to_pdf"]
+__all__ = ["PdfError", "find_browser", "fix_dates", "fix_ids", "to_pdf"]
 
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
@@ -72,7 +77,7 @@ def to_pdf(html: str, report_day: str) -> bytes:
             raise PdfError(f"Chromium could not print the report: {type(exc).__name__}") from None
         if not out.exists():
             raise PdfError("Chromium printed no PDF")
-        return fix_dates(out.read_bytes(), report_day)
+        return fix_ids(fix_dates(out.read_bytes(), report_day))
 
 
 _DATE = re.compile(rb"/(CreationDate|ModDate) ?\(D:([0-9]{14})([^)]*)\)")
@@ -89,3 +94,16 @@ def fix_dates(pdf: bytes, report_day: str) -> bytes:
         return match.group(0).replace(match.group(2) + zone, stamp + fixed)
 
     return _DATE.sub(same_length, pdf)
+
+
+_NODE_ID = re.compile(rb"\(node([0-9]{8})\)")
+
+
+def fix_ids(pdf: bytes) -> bytes:
+    """Every structure element id (``node00000015``) renumbered by rank, the same length.
+
+    The ranks keep the ids' order, so a name tree of them stays sorted.
+    """
+    ids = sorted({int(n) for n in _NODE_ID.findall(pdf)})
+    rank = {n: i for i, n in enumerate(ids, start=1)}
+    return _NODE_ID.sub(lambda m: b"(node%08d)" % rank[int(m.group(1))], pdf)
