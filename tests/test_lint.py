@@ -223,6 +223,69 @@ def test_formula_range_respects_the_checks(tmp_path: Path) -> None:
     ]
 
 
+def test_formula_extreme_is_the_highest_value_that_passes_the_checks(tmp_path: Path) -> None:
+    """a + b reaches 20 at a = b = 10, but a check keeps it to 12: the highest candidate
+    passing the check, 11, is the one shown, at the first facts that give it."""
+    facts = "- {key: a, type: count, label: A, max: 10}\n- {key: b, type: count, label: B, max: 10}"
+    item = item_yaml("kind: formula\nexpr: a + b", points=5)
+    checks = "- {when: a + b <= 12, message: too many}"
+    assert warnings(tmp_path, facts, item, points=5, checks_yaml=checks) == [
+        "r/categories/1.yaml:12:13: warning: item 1: its formula gives 11 at a = 1, b = 10, "
+        "more than its 5 points; the score is clamped to [0, 5]"
+    ]
+
+
+def test_formula_whose_every_candidate_fails_a_check_is_quiet(tmp_path: Path) -> None:
+    """No candidate passes a check that no value can pass: nothing is confirmed, nothing shown."""
+    item = item_yaml("kind: formula\nexpr: rate / 10", points=1)
+    checks = "- {when: rate > 100, message: never}"
+    assert warnings(tmp_path, RATE, item, points=1, checks_yaml=checks) == []
+
+
+def _check_verdicts(tmp_path: Path, checks: int, items: int) -> int:
+    """How many times lint evaluates a check on a rule set of ``checks`` checks on the
+    facts that ``items`` formula items (each leaving [0, points]) read."""
+    from unittest import mock
+
+    from qualscore.ruleset.formula import Formula
+
+    facts = "\n".join(f"- {{key: f{i}, type: percent, label: F{i}}}" for i in range(5))
+    expr = "f0 / 20 - 2 + min(f1, 3) / 7 - min(f2, 5) / 11 + min(f3, 13) / 17 - min(f4, 19) / 23"
+    body = "".join(
+        item_yaml(f"kind: formula\nexpr: {expr} + {k + 3}", item_id=str(k + 1), points=1)
+        for k in range(items)
+    )
+    rules = "\n".join(
+        f"- {{when: 'f{k % 5} + f{(k + 1) % 5} <= {150 + k}', message: c{k}}}"
+        for k in range(checks)
+    )
+    root = write_ruleset(tmp_path, facts, body, points=items, checks_yaml=rules)
+    ruleset = qualscore.load_rules(root)
+    mine = {id(c.when) for c in ruleset.checks.checks}
+    calls = 0
+    evaluate = Formula.evaluate
+
+    def counted(self: Formula, values: object) -> object:
+        nonlocal calls
+        calls += id(self) in mine
+        return evaluate(self, values)  # type: ignore[arg-type]
+
+    with mock.patch.object(Formula, "evaluate", counted):
+        found = qualscore.lint(ruleset)
+    assert sum("its formula gives" in w.message for w in found) == items
+    return calls
+
+
+def test_checks_cost_lint_work_linear_in_checks_and_items(tmp_path: Path) -> None:
+    """Thousands of checks do not make lint try each one on each of the 4,096 candidate
+    facts of each formula item: a check is evaluated a few times per item at most, and
+    doubling the checks or the items at most doubles the work (it took 20 s an item)."""
+    base = _check_verdicts(tmp_path, checks=40, items=2)
+    assert 0 < base <= 40 * 2 * 32  # trying every candidate was 40 * 2 * 4,096
+    assert _check_verdicts(tmp_path, checks=80, items=2) <= 2.5 * base
+    assert _check_verdicts(tmp_path, checks=40, items=4) <= 2.5 * base
+
+
 def test_formula_read_only_where_the_item_applies(tmp_path: Path) -> None:
     """min(1, k / n) with `not_applicable: n == 0` neither fails nor warns."""
     facts = f"{COUNT}\n- {{key: k, type: count, label: K}}"

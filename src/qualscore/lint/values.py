@@ -257,22 +257,28 @@ Extreme = tuple[Decimal, dict[str, Value]]
 def _extremes(
     ruleset: RuleSet, item: Item, formula: Formula, domains: Mapping[str, Span]
 ) -> tuple[Extreme | None, Extreme | None]:
-    """The highest and lowest values the engine computes over candidate facts."""
+    """The highest and lowest values the engine computes over candidate facts that pass
+    the rule set's checks (of equal values, the first candidate tried).
+
+    The formula is computed for every candidate first; the checks are then asked only
+    about the candidates from the top and from the bottom until one passes, so that
+    thousands of checks cost a few verdicts per item, not one per candidate.
+    """
     condition = item.not_applicable.when if item.not_applicable else None
     names = sorted(set(formula.names) | set(condition.names if condition else ()))
     numbers = constants([formula.source, *([condition.source] if condition else [])])
     choices = [_candidates(ruleset, n, domains, numbers) for n in names]
-    high: Extreme | None = None
-    low: Extreme | None = None
+    found: list[Extreme] = []
     for combo in itertools.islice(itertools.product(*choices), MAX_TRIES):
         values = dict(zip(names, combo, strict=True))
-        result = _evaluate(ruleset, formula, condition, values)
-        if result is None:
-            continue
-        if high is None or result > high[0]:
-            high = (result, values)
-        if low is None or result < low[0]:
-            low = (result, values)
+        result = _evaluate(formula, condition, values)
+        if result is not None:
+            found.append((result, values))
+    checks = _checks(ruleset)
+    highest = sorted(range(len(found)), key=lambda i: (-found[i][0], i))
+    high = next((found[i] for i in highest if checks.passes(found[i][1])), None)
+    lowest = sorted(range(len(found)), key=lambda i: (found[i][0], i))
+    low = next((found[i] for i in lowest if checks.passes(found[i][1])), None)
     return high, low
 
 
@@ -289,12 +295,11 @@ def _candidates(
 
 
 def _evaluate(
-    ruleset: RuleSet, formula: Formula, condition: Formula | None, values: dict[str, Value]
+    formula: Formula, condition: Formula | None, values: dict[str, Value]
 ) -> Decimal | None:
+    """The formula's value where the item applies; None where it does not or cannot be computed."""
     try:
         if condition is not None and condition.evaluate(values):
-            return None
-        if not passes_checks(ruleset, values):
             return None
         result = formula.evaluate(values)
     except (ArithmeticError, TypeError):
@@ -302,28 +307,71 @@ def _evaluate(
     return result if isinstance(result, Decimal) else None
 
 
-_CHECKS: weakref.WeakKeyDictionary[RuleSet, dict[frozenset[str], tuple[Formula, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+@dataclass(frozen=True)
+class _Group:
+    """The checks that read the same facts, and their verdict on each set of values tried."""
+
+    names: tuple[str, ...]
+    checks: tuple[Formula, ...]
+    verdicts: dict[tuple[Value, ...], bool]
+
+    def passes(self, values: Mapping[str, Value]) -> bool:
+        key = tuple(values[n] for n in self.names)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            try:
+                verdict = all(check.evaluate(values) for check in self.checks)
+            except ArithmeticError:  # a check that cannot be computed is not passed
+                verdict = False
+            self.verdicts[key] = verdict
+        return verdict
+
+
+class _Checks:
+    """A rule set's cross-fact checks, grouped by the facts they read.
+
+    A check's verdict depends only on the values of the facts it reads, so each
+    group decides each combination of its facts' values once, whatever the
+    other facts, items and candidates: the work is linear in the checks, not in
+    checks × candidates tried.
+    """
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        by_names: dict[tuple[str, ...], list[Formula]] = {}
+        for check in ruleset.checks.checks:
+            by_names.setdefault(check.when.names, []).append(check.when)
+        self.groups = tuple(_Group(k, tuple(v), {}) for k, v in by_names.items())
+        self.applicable: dict[frozenset[str], tuple[_Group, ...]] = {}
+
+    def passes(self, values: Mapping[str, Value]) -> bool:
+        keys = frozenset(values)
+        groups = self.applicable.get(keys)
+        if groups is None:
+            groups = tuple(g for g in self.groups if keys.issuperset(g.names))
+            self.applicable[keys] = groups
+        return all(group.passes(values) for group in groups)
+
+
+_CHECKS: weakref.WeakKeyDictionary[RuleSet, _Checks] = weakref.WeakKeyDictionary()
+
+
+def _checks(ruleset: RuleSet) -> _Checks:
+    found = _CHECKS.get(ruleset)
+    if found is None:
+        found = _CHECKS[ruleset] = _Checks(ruleset)
+    return found
 
 
 def passes_checks(ruleset: RuleSet, values: Mapping[str, Value]) -> bool:
     """Whether ``values`` pass every cross-fact check that reads only facts among them.
 
-    The checks that apply are worked out once per set of fact names (lint tries
-    many values of the same facts), so a rule set with thousands of checks costs
-    one pass over them per item, not one per value tried.
-
-    Raises:
-        ArithmeticError: a check cannot be computed on these values.
+    A check that cannot be computed on these values (a division by zero) is not
+    passed. Each check's verdict on each combination of the values it reads is
+    worked out once per rule set (lint tries many values of the same facts), so
+    a rule set with thousands of checks costs each check a few verdicts, not
+    one per value tried.
     """
-    by_keys = _CHECKS.setdefault(ruleset, {})
-    keys = frozenset(values)
-    applicable = by_keys.get(keys)
-    if applicable is None:
-        applicable = tuple(c.when for c in ruleset.checks.checks if keys.issuperset(c.when.names))
-        by_keys[keys] = applicable
-    return all(check.evaluate(values) for check in applicable)
+    return _checks(ruleset).passes(values)
 
 
 def located(ruleset: RuleSet, item_id: str, loc: Loc) -> Location:
