@@ -36,7 +36,7 @@ from qualscore.errors import Problem
 from qualscore.report import batch as writers
 from qualscore.ruleset.loader import load_rules
 from qualscore.scoring.cohort import CohortSummary
-from qualscore.source.files import check_output, write_atomic, write_atomic_chunks
+from qualscore.source.files import write_atomic, write_atomic_chunks
 
 __all__ = ["run"]
 
@@ -114,8 +114,7 @@ def _run(
     targets = args.targets
     if targets is None and (Path(args.rules) / "targets.yaml").is_file():
         targets = str(Path(args.rules) / "targets.yaml")
-    if args.out:  # before any scoring: --out naming an input is refused, not written over
-        check_output(args.out, [args.rules, *args.inputs, *([targets] if targets else [])])
+    # --out or --per-entity naming an input: refused before any work (cli.app._check_outputs)
     tally = {"failed": 0, "scored": 0}
     language = args.lang or ruleset.manifest.language
     ids = target_items(ruleset)
@@ -128,7 +127,7 @@ def _run(
                 print("qualscore: --per-entity-format pdf needs Chromium (install the "
                       "'chromium' package)", file=err)  # fmt: skip
                 return 2
-        per_entity = _PerEntity(args, language)
+        per_entity = _PerEntity(args, language, targets)
     extra = writers.extra_columns(ruleset)
     cohort: CohortPass | None = None
     summaries: tuple[CohortSummary, ...] = ()
@@ -189,11 +188,14 @@ def _run(
 
         done = words(language)["written"]
         if per_entity is not None:
-            n = len(per_entity.used)
+            n = per_entity.files.written
             print(shown(f"qualscore: {done} {args.per_entity} ({n})"), file=err)
         if args.out:
             print(shown(f"qualscore: {done} {args.out}"), file=err)
-    return 1 if tally["failed"] else 0
+    unwritten = per_entity.files.failed if per_entity is not None else 0
+    if unwritten:
+        print(f"qualscore: {unwritten} of the --per-entity reports could not be written", file=err)
+    return 1 if tally["failed"] or unwritten else 0
 
 
 def _count(inputs: list[str]) -> int | None:
@@ -220,36 +222,36 @@ def writing_status(err: TextIO, path: str, language: str, quiet: bool) -> Iterat
 
 
 class _PerEntity:
-    """Writes one report per scored entity into a folder, named after the entity."""
+    """--per-entity: each scored entity's report, rendered once its file name is known.
+
+    The entities' names are read once before scoring (the inputs gone over
+    again, not scored), so that every file name is settled from all of them.
+    """
 
     SUFFIX: ClassVar[dict[str, str]] = {
         "html": ".html", "markdown": ".md", "json": ".json", "docx": ".docx", "pdf": ".pdf",
     }  # fmt: skip
 
-    def __init__(self, args: argparse.Namespace, language: str) -> None:
+    def __init__(self, args: argparse.Namespace, language: str, targets: str | None) -> None:
+        from qualscore.batch.reports import PerEntity
+        from qualscore.batch.runner import Entity
+        from qualscore.cli.common import inputs_of
         from qualscore.report.document import report_date
 
-        self.folder = Path(args.per_entity)
         self.format = args.per_entity_format
         self.language = language
         self.day = report_date(None)
-        self.used: set[str] = set()
-        self.inputs = [args.rules, *args.inputs]
-        self.folder.mkdir(parents=True, exist_ok=True)
+        names = (e.name for e in iter_entities(args.inputs) if isinstance(e, Entity))
+        inputs = [*inputs_of(args), *([targets] if targets else [])]
+        self.files = PerEntity(
+            args.per_entity, self.SUFFIX[self.format], names, inputs=inputs, out=args.out
+        )
 
-    def name(self, entity: str) -> str:
-        """A file name from the entity's name: no separators, control characters or dots first."""
-        base = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 or ord(c) == 127 else c
-                       for c in shown(entity)).lstrip(".") or "entity"  # fmt: skip
-        base = base[:100]
-        name, n = base, 1
-        while name.casefold() in self.used:
-            n += 1
-            name = f"{base}-{n}"
-        self.used.add(name.casefold())
-        return name + self.SUFFIX[self.format]
+    def write(self, outcome: Outcome) -> list[str]:
+        """Write the outcome's report; return what to tell of it (a note, a problem)."""
+        return self.files.write(outcome.entity.name, lambda: self._render(outcome))
 
-    def write(self, outcome: Outcome) -> None:
+    def _render(self, outcome: Outcome) -> str | bytes:
         import dataclasses
 
         from qualscore.cli.common import render_document
@@ -258,9 +260,7 @@ class _PerEntity:
         result = outcome.result
         if result.entity is None:
             result = dataclasses.replace(result, entity=outcome.entity.name)
-        document = render_document(self.format, result, self.language, day=self.day)
-        target = self.folder / self.name(outcome.entity.name)
-        write_atomic(target, document, inputs=self.inputs)
+        return render_document(self.format, result, self.language, day=self.day)
 
 
 def _counted(
@@ -286,7 +286,8 @@ def _counted(
             else:
                 tally["scored"] += 1
                 if per_entity is not None:
-                    per_entity.write(outcome)
+                    for line in per_entity.write(outcome):
+                        print(line, file=err)
             yield outcome
     finally:
         close = getattr(stream, "close", None)

@@ -4,6 +4,7 @@ console and the progress bar."""
 from __future__ import annotations
 
 import argparse
+import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -16,6 +17,11 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USER_ERROR",
+    "INPUTS",
+    "OUTPUTS",
+    "OutputFailed",
+    "Stdout",
+    "inputs_of",
     "jobs",
     "make_console",
     "one_line",
@@ -30,12 +36,99 @@ EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 """Ctrl-C, as a shell reports a process ended by SIGINT."""
 
+INPUTS = ("rules", "facts", "inputs", "targets", "compare", "cohort")
+"""The arguments, in any command, that name its input files and folders."""
+OUTPUTS = ("out", "per_entity")
+"""The arguments that name what a command writes: never over an input, nor over each other."""
+
+
+def inputs_of(args: argparse.Namespace) -> list[str]:
+    """Every input file and folder the command's arguments name (:data:`INPUTS`)."""
+    found: list[str] = []
+    for name in INPUTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            found += [v for v in value if isinstance(v, str)]
+    return found
+
 
 def one_line(text: str) -> str:
     """A message as one line: a line break or control character from the input shown escaped."""
     from qualscore.report.safe import visible_line
 
     return visible_line(text)
+
+
+class OutputFailed(Exception):
+    """Standard output could not be written: closed, a reader gone (broken pipe), a full disk.
+
+    Attributes:
+        reason: What went wrong, lowercase (``broken pipe``).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Stdout(io.TextIOBase):
+    """Standard output as the commands write to it: every failure raises :class:`OutputFailed`.
+
+    Without it a closed stdout (``>&-``, which Python gives as ``None``) is written to
+    nowhere, silently, by rich; and a broken pipe is either a traceback or, inside rich,
+    a silent exit 1. ``failed`` says whether a write failed, so that the process can
+    point its stdout at the null device before the interpreter flushes it on exit.
+    """
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__()
+        self.stream = stream  # None: closed
+        self.failed = False
+
+    def write(self, text: str) -> int:
+        if self.stream is None:
+            if text:
+                self._fail("closed")
+            return len(text)
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError) as exc:  # ValueError: a stream Python has closed
+            self._fail(exc)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except (OSError, ValueError) as exc:
+            self._fail(exc)
+
+    def isatty(self) -> bool:
+        return self.stream is not None and self.stream.isatty()
+
+    def fileno(self) -> int:
+        if self.stream is None:
+            raise io.UnsupportedOperation("stdout is closed")
+        return self.stream.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]  # a plain attribute in typeshed
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    def _fail(self, why: Exception | str) -> None:
+        """Raises: OutputFailed, always."""
+        self.failed = True
+        if isinstance(why, str):
+            raise OutputFailed(why)
+        if isinstance(why, OSError):
+            raise OutputFailed((why.strerror or type(why).__name__).lower()) from None
+        raise OutputFailed("closed") from None
 
 
 def progress(total: int | None, err: TextIO, *, quiet: bool) -> Any:
