@@ -17,7 +17,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar, TextIO
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from qualscore.batch.runner import (
     CohortPass,
@@ -32,11 +32,14 @@ from qualscore.batch.runner import (
     workers,
 )
 from qualscore.cli.common import jobs, make_console, progress
-from qualscore.errors import Problem
+from qualscore.errors import Problem, SourceError
 from qualscore.report import batch as writers
-from qualscore.ruleset.loader import load_rules
+from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.scoring.cohort import CohortSummary
 from qualscore.source.files import write_atomic, write_atomic_chunks
+
+if TYPE_CHECKING:
+    from qualscore.report.compare import Previous
 
 __all__ = ["run"]
 
@@ -115,6 +118,7 @@ def _run(
     if targets is None and (Path(args.rules) / "targets.yaml").is_file():
         targets = str(Path(args.rules) / "targets.yaml")
     # --out or --per-entity naming an input: refused before any work (cli.app._check_outputs)
+    last = _last_time(args, ruleset, suffix)  # --compare: read and checked before any scoring
     tally = {"failed": 0, "scored": 0}
     language = args.lang or ruleset.manifest.language
     ids = target_items(ruleset)
@@ -162,11 +166,14 @@ def _run(
         return 2  # nothing could be scored: a user error, nothing to rank or write
     if suffix != ".csv":
         previous = None
-        if getattr(args, "compare", None):
-            from qualscore.report.compare import load
+        if last is not None:
+            from qualscore.report.compare import ranks_then
 
-            last = load(args.compare)
-            previous = {name: (t, rank) for name, (t, rank, _) in last.entities.items()}
+            names = (o.row.name for o in outcomes if o.row is not None)
+            any_entity = getattr(args, "compare_any", False)
+            previous, note = ranks_then(last, names, any_entity=any_entity)
+            if note:  # an entity new this time is said, not left as a silent "—"
+                print(shown(f"qualscore: note: {note}"), file=err)
         report = writers.build(ruleset, outcomes, ids, language, previous, summaries)
         if suffix:
             with writing_status(err, args.out, language, args.quiet):
@@ -196,6 +203,30 @@ def _run(
     if unwritten:
         print(f"qualscore: {unwritten} of the --per-entity reports could not be written", file=err)
     return 1 if tally["failed"] or unwritten else 0
+
+
+def _last_time(args: argparse.Namespace, ruleset: RuleSet, suffix: str) -> Previous | None:
+    """``--compare``'s previous batch, read and checked (None: not asked for).
+
+    Raises:
+        SourceError: --compare-any without --compare, --compare with a .csv, or a previous
+            document that cannot be read, is not a batch or is another scheme's or later.
+    """
+    if not getattr(args, "compare", None):
+        if getattr(args, "compare_any", False):
+            message = "--compare-any needs --compare LAST.json"
+            raise SourceError([Problem("qualscore", 0, 0, message)])
+        return None
+    if suffix == ".csv":
+        message = "--compare: a .csv has no columns for last time (use .json, .xlsx, .html)"
+        raise SourceError([Problem(args.out, 0, 0, message)])
+    from qualscore.report.compare import check_origin, load
+
+    last = load(args.compare, batch=True)
+    if not getattr(args, "compare_any", False):
+        manifest = ruleset.manifest
+        check_origin(last, scheme=ruleset.id, title=manifest.title, year=manifest.year)
+    return last
 
 
 def _count(inputs: list[str]) -> int | None:
@@ -356,7 +387,16 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--compare",
         metavar="LAST.json",
-        help="compare with a previous batch .json: each entity's total and rank then",
+        help="compare with a previous batch .json: each entity's total and rank then "
+        "(not in a .csv); a batch of another scheme (years aside), of a later year or "
+        "holding none of these entities is refused, and the entities it does not hold "
+        "are named",
+    )
+    batch.add_argument(
+        "--compare-any",
+        action="store_true",
+        help="with --compare: compare even with a batch of another scheme, a later year "
+        "or other entities",
     )
     batch.add_argument(
         "--per-entity",

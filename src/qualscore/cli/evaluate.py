@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qualscore.cli.common import (
     EXIT_OK,
@@ -14,6 +14,10 @@ from qualscore.cli.common import (
     render_document,
     write,
 )
+
+if TYPE_CHECKING:
+    from qualscore.report.compare import Comparison
+    from qualscore.scoring.trace import Result
 
 __all__ = ["command", "register"]
 
@@ -43,7 +47,15 @@ def register(sub: Any) -> None:
         "--compare",
         metavar="LAST.json",
         help="compare with a previous --format json output (or a batch .json): "
-        "each item's change, the total's and the rank's",
+        "each item's change, the total's and the rank's; a result of another scheme "
+        "(years aside: rugao-2019 compares with rugao-2018), of another entity or of a "
+        "later year is refused",
+    )
+    evaluate.add_argument(
+        "--compare-any",
+        action="store_true",
+        help="with --compare: compare even with a result of another scheme, entity or a "
+        "later year (or a batch's only entity, whatever its name); the report names it",
     )
     evaluate.add_argument(
         "--summary-only",
@@ -106,6 +118,9 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.summary_only and args.format not in ("html", "docx", "pdf"):
         print("qualscore: --summary-only needs --format html, docx or pdf", file=err)
         return EXIT_USER_ERROR
+    if args.compare_any and not args.compare:
+        print("qualscore: --compare-any needs --compare LAST.json", file=err)
+        return EXIT_USER_ERROR
     import os
 
     from qualscore.report.document import report_date
@@ -148,9 +163,7 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     language = args.lang or result.language
     comparison = None
     if args.compare:
-        from qualscore.report.compare import compare, load
-
-        comparison = compare(result, load(args.compare), entity=Path(args.facts).stem)
+        comparison = _comparison(args, result)
     if args.format != "table":
         import contextlib
 
@@ -191,6 +204,10 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if wanted:
         for item_id in wanted:
             render_item(result, result.item(item_id), console, language)
+        if comparison is not None:  # asked for with the explanations: shown, not dropped
+            from qualscore.report.terminal import render_comparison
+
+            render_comparison(comparison, console, language)
         return EXIT_OK
     if args.view in ("scores", "all"):
         render_table(result, console, language)
@@ -203,3 +220,22 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.view in ("departments", "all"):
         render_departments(result, console, language)
     return EXIT_OK
+
+
+def _comparison(args: argparse.Namespace, result: Result) -> Comparison:
+    """The result against ``--compare``'s document: of the same scheme, entity and no later
+    year unless ``--compare-any``.
+
+    Raises:
+        SourceError: the document cannot be read, is not a qualscore result, or is
+            another's (each in one line).
+    """
+    from qualscore.report.compare import check_origin, compare, load
+    from qualscore.source.text import name_text
+
+    previous = load(args.compare)
+    if not args.compare_any:
+        check_origin(previous, scheme=result.ruleset_id, title=result.title,
+                     year=result.year, entity=result.entity)  # fmt: skip
+    name = name_text(Path(args.facts).stem)  # as batch names the facts file
+    return compare(result, previous, entity=name, any_entity=args.compare_any)
