@@ -388,15 +388,15 @@ def register(sub: Any) -> None:
         "--compare",
         metavar="LAST.json",
         help="compare with a previous batch .json: each entity's total and rank then "
-        "(not in a .csv); a batch of another scheme (years aside), of a later year or "
+        "(not in a .csv); a batch of another scheme (by its title, years aside) or "
         "holding none of these entities is refused, and the entities it does not hold "
         "are named",
     )
     batch.add_argument(
         "--compare-any",
         action="store_true",
-        help="with --compare: compare even with a batch of another scheme, a later year "
-        "or other entities",
+        help="with --compare: compare even with a batch of another scheme or of other "
+        "entities",
     )
     batch.add_argument(
         "--per-entity",
