@@ -12,12 +12,11 @@ scored until the facts are clean.
 from __future__ import annotations
 
 import decimal
-import difflib
 import hashlib
 import json
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +30,7 @@ from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import FactDecl
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.suggest import Suggestions
 from qualscore.source.tables import BadCell, PercentCell, read_table
 
 __all__ = [
@@ -218,6 +218,25 @@ def _declared(ruleset: RuleSet) -> dict[str, tuple[FactDecl, Decimal | None, Dec
     return found
 
 
+_SUGGESTIONS: weakref.WeakKeyDictionary[RuleSet, dict[str, Suggestions]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _suggestions(ruleset: RuleSet, among: str) -> Suggestions:
+    """Suggestions among a rule set's ``facts``, ``entities`` or ``judged`` items, made
+    once per rule set: what they found for a misspelt name serves every row of a table."""
+    made = _SUGGESTIONS.setdefault(ruleset, {})
+    found = made.get(among)
+    if found is None:
+        if among == "facts":
+            known: Iterable[str] = _declared(ruleset)
+        else:
+            known = ruleset.entities() if among == "entities" else ruleset.judged_items()
+        found = made[among] = Suggestions(known)
+    return found
+
+
 RESERVED = ("entity", "period", "judged")
 """Top-level keys of a facts file that are not facts (unless a rule set declares them)."""
 
@@ -244,8 +263,7 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
             message = f"give entity: whom these facts are about (one of {names}{more})"
             problems.append(doc.problem((), message))
         elif entity is not None and ruleset.group_of(entity) is None:
-            close = difflib.get_close_matches(entity, list(ruleset.entities()), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = _suggestions(ruleset, "entities").hint(entity)
             problems.append(doc.problem(("entity",), f"entity: unknown entity {entity!r}{hint}"))
         elif entity is not None:
             ruleset = ruleset.view(entity)
@@ -264,11 +282,12 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     given = data.pop("judged", None) if "judged" not in declared else None
     whose = f"{entity} (group {full.group_of(entity)})" if entity is not None else None
     problems.extend(_judgements(ruleset, given, doc, judged, whose))
+    unknown = [str(k) for k in data if k not in declared]
+    hints = _suggestions(ruleset, "facts").hints(unknown) if unknown else {}
     for key, raw in data.items():
         decl = declared.get(key)
         if decl is None:
-            close = difflib.get_close_matches(str(key), list(declared), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = hints.get(str(key), "")
             shown = _shorten(repr(key))
             problems.append(doc.problem((key,), f"unknown fact {shown}{hint}", key=True))
             continue
@@ -345,15 +364,17 @@ def _judgements(
         if not (isinstance(v, dict) and v and all(x is None for x in v.values()))
     }
     by_text = {(format(k, "f") if isinstance(k, Decimal) else str(k)): k for k in given}
+    elsewhere = ruleset.full.judged_items() if ruleset.full is not None else {}
+    unknown = [t for t in by_text if t not in items and t not in elsewhere]
+    hints = _suggestions(ruleset, "judged").hints(unknown) if unknown else {}
     for text, raw_key in by_text.items():
         where = ("judged", raw_key)
-        if text not in items and ruleset.full is not None and text in ruleset.full.judged_items():
+        if text not in items and text in elsewhere:
             message = f"judged: item {text!r} does not apply to {whose}; leave it out"
             problems.append(doc.problem(where, message, key=True))
             continue
         if text not in items:
-            close = difflib.get_close_matches(text, list(items), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = hints.get(text, "")
             problems.append(
                 doc.problem(where, f"judged: no judged item {_shorten(repr(text))}{hint}", key=True)
             )

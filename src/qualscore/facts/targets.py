@@ -8,7 +8,6 @@ its values are checked like facts when an entity is scored.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from qualscore.errors import Problem, SourceError
 from qualscore.ruleset.loader import RuleSet
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.suggest import Suggestions
 from qualscore.source.tables import BadCell, read_table
 
 __all__ = ["TargetTable", "load_targets"]
@@ -110,16 +110,12 @@ def _from_yaml(ruleset: RuleSet, doc: _yaml.Document) -> TargetTable:
 
 
 def _check_keys(ruleset: RuleSet, keys: tuple[str, ...], at: Any) -> list[Problem]:
-    declared = [f.key for f in ruleset.facts if f.role == "target"]
+    declared = {f.key for f in ruleset.facts if f.role == "target"}
+    unknown = [key for key in keys if key not in declared]
+    hints = Suggestions(declared).hints(unknown) if unknown else {}
     problems = []
-    for key in keys:
-        if key not in declared:
-            close = difflib.get_close_matches(key, declared, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            where: Problem = at(key)
-            problems.append(
-                Problem(
-                    where.path, where.line, where.col, f"{key!r} is not a declared target{hint}"
-                )
-            )
+    for key in unknown:
+        where: Problem = at(key)
+        message = f"{key!r} is not a declared target{hints.get(key, '')}"
+        problems.append(Problem(where.path, where.line, where.col, message))
     return problems
