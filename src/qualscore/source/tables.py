@@ -1,7 +1,9 @@
 """CSV and XLSX tables read into rows, each cell remembering its line and column.
 
 A table has a header row of column names (each named once); each further row
-is a record. A blank cell is None; ``true``/``false`` (any case) become
+is a record, with a value for every column. A blank cell is None, whether it
+was written or not: an XLSX row stores no blank cells at its end, and a CSV
+line may leave out its last commas. ``true``/``false`` (any case) become
 booleans; numbers stay text in CSV and are turned into exact decimals later.
 An XLSX number is read as Excel shows it, to 15 significant digits
 (``5.000000000000001`` is 5); a cell formatted as a percent is a
@@ -127,7 +129,11 @@ class Table:
 
     def column(self, name: str) -> int:
         """The 1-based column of ``name``."""
-        return self.columns.index(name) + 1
+        return self._numbers[name]
+
+    @functools.cached_property
+    def _numbers(self) -> dict[str, int]:
+        return {name: i + 1 for i, name in enumerate(self.columns)}
 
 
 def read_table(path: Path, shown: str | None = None) -> Table:
@@ -181,13 +187,14 @@ def _header(cells: list[Any], shown: str) -> tuple[str, ...]:
         cells = cells[:-1]  # blank cells after the last name are no columns
     names = [str(c).strip() if c is not None else "" for c in cells]
     problems = []
+    seen: dict[str, int] = {}  # name -> its first column: a header may have 100,000 columns
     for i, (cell, name) in enumerate(zip(cells, names, strict=True)):
+        first = seen.setdefault(name, i + 1)
         if isinstance(cell, BadCell):
             problems.append(Problem(shown, 1, i + 1, f"header: {cell.message}"))
         elif not name:
             problems.append(Problem(shown, 1, i + 1, "a column without a name"))
-        elif name in names[:i]:
-            first = names.index(name) + 1
+        elif first != i + 1:
             message = f"column {_shorten(name)!r} appears twice (first in column {first})"
             problems.append(Problem(shown, 1, i + 1, message))
     if problems:
@@ -214,6 +221,10 @@ def _rows(
             message = f"a value in column {extra + 1}, beyond the header's {len(columns)} columns"
             yield Problem(shown, line, extra + 1, message)
         elif any(v is not None for v in values):
+            # A row that stops before the header does (an XLSX row's blank cells at its end
+            # are not stored; a CSV line may leave out its last commas) has those cells
+            # blank, as a blank cell written out is: every row has every column.
+            values += [None] * (len(columns) - len(values))
             yield Row(line, dict(zip(columns, values, strict=False)))
 
 
