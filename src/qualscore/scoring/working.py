@@ -138,15 +138,15 @@ class _Worker:
         if isinstance(node, ast.BinOp):
             sign, prec = _BIN[type(node.op)]
             left = self.wrap(node.left, prec, names)
-            right = self.wrap(node.right, prec + (0 if isinstance(node.op, ast.Add | ast.Mult)
-                                                  else 1), names)  # fmt: skip
+            right = self.signed(node.right, prec + (0 if isinstance(node.op, ast.Add | ast.Mult)
+                                                    else 1), names)  # fmt: skip
             return f"{left} {sign} {right}", prec
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not):
                 inner = self.wrap(node.operand, _PREC_NOT, names)
                 return (f"非 {inner}" if self.zh else f"not {inner}"), _PREC_NOT
             sign = "−" if isinstance(node.op, ast.USub) else "+"
-            return f"{sign}{self.wrap(node.operand, _PREC_UNARY, names)}", _PREC_UNARY
+            return f"{sign}{self.signed(node.operand, _PREC_UNARY, names)}", _PREC_UNARY
         if isinstance(node, ast.BoolOp):
             is_and = isinstance(node.op, ast.And)
             prec = _PREC_AND if is_and else _PREC_OR
@@ -180,6 +180,12 @@ class _Worker:
     def wrap(self, node: Any, prec: int, names: bool) -> str:
         text, own = self.show(node, names)
         return f"({text})" if own < prec else text
+
+    def signed(self, node: Any, prec: int, names: bool) -> str:
+        """An operand after a sign: a negative number in brackets, ``5 − (-3)``, never
+        ``5 − -3`` or ``−-25``."""
+        text = self.wrap(node, prec, names)
+        return f"({text})" if text.startswith(("-", "≈ -")) else text
 
     # -- working -----------------------------------------------------------------
 
