@@ -115,7 +115,11 @@ class Reference:
             elif isinstance(exc, decimal.Overflow):
                 reason = "number too large"
             else:
-                reason = f"not a valid number ({type(exc).__name__})"
+                reason = (
+                    "a value it reads is not a number"
+                    if isinstance(exc, TypeError)
+                    else "the result is not a valid number"
+                )
             raise EvaluationError(self.owner, f"{formula.source}: {reason}") from exc
 
     def number(self, formula: Formula) -> Decimal:

@@ -29,7 +29,9 @@ def reason(exc: BaseException) -> str:
         return "division by zero"
     if isinstance(exc, decimal.Overflow):
         return "number too large"
-    return "not a valid number (" + type(exc).__name__ + ")"
+    if isinstance(exc, TypeError):  # a value that is not a number where one is needed
+        return "a value it reads is not a number"
+    return "the result is not a valid number"  # decimal's InvalidOperation: said in words
 
 
 def failure(table: Sequence[tuple[str, Formula]], index: int, exc: BaseException) -> Exception:
