@@ -14,16 +14,17 @@ cannot be worked out (a formula that fails on its facts) is not scored, as
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from decimal import Decimal
 
 from qualscore.batch.runner import CohortPass, Outcome, score_units
 from qualscore.batch.units import Unit
-from qualscore.errors import Problem
+from qualscore.errors import CohortError, Problem
 from qualscore.ruleset.loader import load_rules
 from qualscore.scoring.cohort import CohortSummary, aggregate
 from qualscore.scoring.trace import CohortEntry
 
-__all__ = ["cohort_values"]
+__all__ = ["cohort_values", "refused_first"]
 
 Known = dict[str, dict[str, CohortEntry | None]]
 
@@ -68,7 +69,10 @@ def cohort_values(
             for key, value in (item.own or {}).items():
                 columns[key][item.entity.name] = value
         for decl in decls:
-            found_entries, found_summaries = aggregate(ruleset, decl, columns[decl.key])
+            try:
+                found_entries, found_summaries = aggregate(ruleset, decl, columns[decl.key])
+            except CohortError as exc:
+                raise refused_first(exc, failed) from None
             summaries.extend(found_summaries)
             for name, entry in found_entries.items():
                 values.setdefault(name, {})[decl.key] = entry.value
@@ -78,6 +82,25 @@ def cohort_values(
         del columns
     final = CohortPass(None, keys, _compact(values, keys), known if entries else None, failed)
     return final, tuple(summaries)
+
+
+def refused_first(exc: CohortError, failed: dict[str, tuple[str, ...]]) -> CohortError:
+    """``exc`` (a cohort too small) told after its cause: each entity left out of the
+    cohort because it was refused, and why, in name order."""
+    if not failed:
+        return exc
+    told = []
+    for name in sorted(failed):
+        for line in failed[name]:
+            # A problem told as text ("path:line:col: message"): shown as it was written.
+            where, sep, message = line.partition(": ")
+            told.append(Problem(where, 0, 0, message) if sep else Problem(name, 0, 0, line))
+    count = len(failed)
+    refused = f"; {count} refused entit{'y' if count == 1 else 'ies'} listed above"
+    error = CohortError(exc.problems)
+    error.problems = [*told, *(replace(p, message=p.message + refused) for p in exc.problems)]
+    error.args = ("\n".join(str(p) for p in error.problems),)
+    return error
 
 
 def _compact(
