@@ -101,7 +101,8 @@ def test_explanations_show_the_cohort() -> None:
     assert "质量投诉倒数排名第 3 名，按排名扣 1 分" in lines
     data = to_data(result)
     assert data["cohort"]["pass_rank"] == {
-        "label": "抽查合格率全县排名", "stat": "rank", "value": "4", "own": "97.0", "size": 8,
+        "label": "抽查合格率全县排名", "stat": "rank", "value": "4", "shown": "4", "own": "97.0",
+        "size": 8,
         "scope": "all", "tied": 2, "best": "99.1", "leaders": ["金塘乡"], "given": False,
         "scored": False,
     }  # fmt: skip

@@ -81,7 +81,9 @@ def test_docx_opens_in_libreoffice_and_reads_well(sample: qualscore.Result, tmp_
                      "第 1 页，共"):  # fmt: skip
         assert expected.replace(" ", "") in cover, expected
     summary = text.split("\f")[1]
-    assert "失分最多的项目" in summary and "失分最多的责任单位" in summary
+    # Ranked by what the losses cost the total after caps, both numbers shown.
+    assert "对总分影响最大的失分" in summary and "对总分影响最大的责任单位" in summary
+    assert summary.count("影响总分") == 2  # a column of each
     flat = text.replace(" ", "")
     # Each explanation once, with its deciding numbers.
     assert flat.count("四舍五入取整(5.8)−四舍五入取整(7×1000÷1460)") == 1

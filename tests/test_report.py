@@ -112,8 +112,9 @@ def test_departments_charge_each_part_to_its_owner(sample: qualscore.Result) -> 
     """Item 15's missing service analysis is 市发改委's point, not the whole item's departments'."""
     by_name = {d.department: d for d in departments(sample)}
     assert by_name["市发改委"].items == (
-        ("15", "统计分析开展情况", "开展服务质量分析研究并公布质量安全信息", Decimal(1), False),
-    )
+        ("15", "统计分析开展情况", "开展服务质量分析研究并公布质量安全信息", Decimal(1), False,
+         Decimal(1)),
+    )  # fmt: skip
     assert "市住建局" not in {e[0] for e in by_name.get("市住建局", by_name["市发改委"]).items if e[0] == "15"}
     assert all(e[0] != "bonus" for d in by_name.values() for e in d.items)
 

@@ -7,10 +7,10 @@ lay out what these return.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from qualscore.scoring.explain import value_text
+from qualscore.scoring.explain import is_bonus, value_text
 from qualscore.scoring.trace import (
     CasesTrace,
     DeductionsTrace,
@@ -26,7 +26,16 @@ from qualscore.scoring.trace import (
 )
 from qualscore.scoring.words import band_text, fmt
 
-__all__ = ["DepartmentLoss", "Opportunity", "departments", "headroom", "reconcile", "sentence"]
+__all__ = [
+    "DepartmentLoss",
+    "Opportunity",
+    "costs",
+    "departments",
+    "headroom",
+    "reconcile",
+    "rise",
+    "sentence",
+]
 
 _ZERO = Decimal(0)
 
@@ -52,43 +61,116 @@ class Opportunity:
     effective: Decimal
 
 
+Charge = tuple[str, str, str | None, Decimal, bool, Decimal]
+"""(item id, title, part label or None, points lost, shared, cost to the total)."""
+
+
 @dataclass(frozen=True)
 class DepartmentLoss:
-    """Points lost on a department's items or parts.
+    """Points lost on a department's items or parts, and what they cost the total.
 
-    ``items`` holds (item id, title, part label or None, points lost, shared):
-    ``shared`` is true when several departments answer for the same points.
+    ``items`` holds (item id, title, part label or None, points lost, shared,
+    cost): ``shared`` is true when several departments answer for the same
+    points; an entry's cost is what the total would gain had that item (or part)
+    alone earned its points, through every cap above it (:func:`rise`).
+    ``cost`` is what the total would gain had all of them earned their points
+    together: less than the entries' costs added up when they share a cap.
     """
 
     department: str
     lost: Decimal
-    items: tuple[tuple[str, str, str | None, Decimal, bool], ...]
+    items: tuple[Charge, ...]
+    cost: Decimal = _ZERO
+
+
+Paths = dict[str, tuple[NodeResult, ...]]
+
+
+def _paths(result: Result) -> Paths:
+    """Each item's indicator and category, innermost first (the bonus: none)."""
+    found: Paths = {}
+
+    def walk(node: NodeResult, above: tuple[NodeResult, ...]) -> None:
+        for child in node.children:
+            if isinstance(child, NodeResult):
+                walk(child, (child, *above))
+            else:
+                found[child.id] = above
+
+    for category in result.categories:
+        walk(category, (category,))
+    if result.bonus is not None:
+        found[result.bonus.id] = ()
+    return found
+
+
+def clamp(node: NodeResult, total: Decimal) -> Decimal:
+    """The score of ``node`` when its children add to ``total``: its cap (a penalty
+    section's 0 at most), then its floor (a penalty section's most deduction)."""
+    top = _ZERO if node.role == "penalty" else (node.points if node.bounded else None)
+    score = total if top is None or total < top else top
+    return node.floor if node.floor is not None and score < node.floor else score
+
+
+def rise(result: Result, gains: dict[str, Decimal], paths: Paths | None = None) -> Decimal:
+    """How much the total rises when each item of ``gains`` scores that much more, all
+    together, through every cap and floor above them (exact).
+
+    One item alone: what it gives the total; an item under a capped category gives
+    nothing. ``paths`` (from a previous call's result) saves walking the tree again.
+    """
+    paths = paths if paths is not None else _paths(result)
+    total = _ZERO
+    level: dict[int, tuple[tuple[NodeResult, ...], Decimal]] = {}
+    for item_id, gain in gains.items():
+        path = paths[item_id]
+        if not path:
+            total += gain  # the bonus: its own points are its cap
+            continue
+        before = level.get(id(path[0]), (path, _ZERO))[1]
+        level[id(path[0])] = (path, before + gain)
+    while level:  # indicators, then categories: each node's change goes to its parent
+        above: dict[int, tuple[tuple[NodeResult, ...], Decimal]] = {}
+        for path, change in level.values():
+            node = path[0]
+            change = clamp(node, node.sum + change) - clamp(node, node.sum)
+            if len(path) == 1:
+                total += change
+                continue
+            before = above.get(id(path[1]), (path[1:], _ZERO))[1]
+            above[id(path[1])] = (path[1:], before + change)
+        level = above
+    return total
+
+
+def costs(result: Result) -> dict[str, Decimal]:
+    """What each item's lost points cost the total: how much the total would rise had
+    that item alone earned full points (0 under a capped category). Unearned bonus is
+    no loss: bonus items are left out, as are items that do not apply."""
+    paths = _paths(result)
+    return {
+        item.id: rise(result, {item.id: item.lost}, paths)
+        for item in result.items()
+        if item.lost > 0 and not is_bonus(item)
+    }
+
+
 
 
 def headroom(result: Result, language: str) -> list[Opportunity]:
     """Every opportunity, most points to the total first."""
     found: list[Opportunity] = []
-    for category in result.categories:
-        cat_room = max(category.points - category.sum, _ZERO)
-        if category.role == "penalty" or not category.bounded:
-            # No cap above: a deduction avoided counts in full, unless the section's own
-            # most deduction binds (then avoiding one may give nothing back).
-            cat_room = _ZERO if category.capped else Decimal("Infinity")
-        for child in category.children:
-            if isinstance(child, NodeResult):
-                room = min(max(child.points - child.sum, _ZERO), cat_room)
-                items = [c for c in child.children if isinstance(c, ItemResult)]
-            else:
-                room, items = cat_room, [child]
-            for item in items:
-                found.extend(_item_opportunities(item, room, language))
-    if result.bonus is not None:
-        found.extend(_item_opportunities(result.bonus, result.bonus.points, language))
+    paths = _paths(result)
+    for item in result.items():
+        for o in _item_opportunities(item, language):
+            found.append(replace(o, effective=rise(result, {item.id: o.gain}, paths)))
     order = {item.id: i for i, item in enumerate(result.items())}
     return sorted(found, key=lambda o: (-o.effective, -o.gain, order[o.item_id]))
 
 
-def _item_opportunities(item: ItemResult, room: Decimal, language: str) -> Iterator[Opportunity]:
+def _item_opportunities(item: ItemResult, language: str) -> Iterator[Opportunity]:
+    """The item's ways to earn more, each with what the item gains (``effective`` too:
+    what the total gains is for :func:`headroom` to work out, through the caps)."""
     if item.shape is None or item.lost <= 0:
         return
     signed = item.role == "penalty" or item.floor != 0
@@ -104,7 +186,7 @@ def _item_opportunities(item: ItemResult, room: Decimal, language: str) -> Itera
         gain = min(gain, item.lost)
         if gain > 0:
             yield Opportunity(
-                item.id, item.title, departments or item.departments, action, gain, min(gain, room)
+                item.id, item.title, departments or item.departments, action, gain, gain
             )
 
 
@@ -190,21 +272,32 @@ def _tiers(shape: TiersTrace, inputs: tuple[Input, ...], zh: bool) -> Found:
 
 
 def departments(result: Result) -> list[DepartmentLoss]:
-    """Points lost per department, most first; each part charged to its own owner."""
-    losses: dict[str, list[tuple[str, str, str | None, Decimal, bool]]] = {}
-    for item in result.items():
-        if item.id == "bonus":
-            continue  # the bonus is extra: points not won there are not lost
+    """Points lost per department, each part charged to its own owner, with what they
+    cost the total after caps; most cost first (then most lost, then by name).
+
+    Unearned bonus (the scheme's bonus, a bonus section's items) is not lost.
+    """
+    paths = _paths(result)
+    by_id = {item.id: item for item in result.items()}
+    losses: dict[str, list[Charge]] = {}
+    for item in by_id.values():
+        if is_bonus(item):
+            continue
         for owners, part, lost in _losses(item):
+            cost = rise(result, {item.id: min(lost, item.lost)}, paths)
             for owner in owners:
                 losses.setdefault(owner, []).append(
-                    (item.id, item.title, part, lost, len(owners) > 1)
+                    (item.id, item.title, part, lost, len(owners) > 1, cost)
                 )
-    out = [
-        DepartmentLoss(name, sum((e[3] for e in entries), _ZERO), tuple(entries))
-        for name, entries in losses.items()
-    ]
-    return sorted(out, key=lambda d: (-d.lost, d.department))
+    out = []
+    for name, entries in losses.items():
+        together: dict[str, Decimal] = {}
+        for entry in entries:
+            together[entry[0]] = together.get(entry[0], _ZERO) + entry[3]
+        owed = {i: min(lost, by_id[i].lost) for i, lost in together.items()}
+        lost = sum((e[3] for e in entries), _ZERO)
+        out.append(DepartmentLoss(name, lost, tuple(entries), rise(result, owed, paths)))
+    return sorted(out, key=lambda d: (-d.cost, -d.lost, d.department))
 
 
 def _losses(item: ItemResult) -> Iterator[tuple[tuple[str, ...], str | None, Decimal]]:
@@ -231,9 +324,7 @@ def reconcile(result: Result) -> list[str]:
 
     def node(n: NodeResult) -> None:
         total = sum((c.score for c in n.children), _ZERO)
-        top = _ZERO if n.role == "penalty" else (n.points if n.bounded else None)
-        want = total if top is None or total < top else top
-        want = n.floor if n.floor is not None and want < n.floor else want
+        want = clamp(n, total)
         if total != n.sum or n.score != want:
             problems.append(f"{n.kind} {n.id}: children add to {fmt(total)}, scored {fmt(n.score)}")
         for c in n.children:
@@ -256,7 +347,7 @@ def reconcile(result: Result) -> list[str]:
 
 def next_step(item: ItemResult, language: str) -> str | None:
     """What would earn the item the most more, in words; None at full points."""
-    best = next(iter(_item_opportunities(item, item.lost, language)), None)
+    best = next(iter(_item_opportunities(item, language)), None)
     if best is None:
         return None
     gain = fmt_gain(best.gain)
@@ -288,9 +379,11 @@ def sentence(item: ItemResult, language: str) -> str:
             if zh
             else f" (of {fmt(item.points)}, lost {fmt(item.lost)})"
         )
+        if is_bonus(item):  # extra points: none are lost
+            extra = f"（最多加 {fmt(item.points)} 分）" if zh else f" (at most {fmt(item.points)})"
         lines = [lines[0] + extra]
     text = ("；" if zh else "; ").join(lines)
-    best = next(iter(_item_opportunities(item, item.lost, language)), None)
+    best = next(iter(_item_opportunities(item, language)), None)
     if best is not None:
         gain = fmt_gain(best.gain)
         text += (

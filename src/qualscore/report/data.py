@@ -10,9 +10,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from qualscore.analyst.analysis import departments, headroom, sentence
+from qualscore.analyst.analysis import costs, departments, headroom, sentence
 from qualscore.report.compare import Comparison
-from qualscore.scoring.explain import explain, places_of
+from qualscore.scoring.explain import explain, is_bonus, places_of
 from qualscore.scoring.shapes._common import changes
 from qualscore.scoring.trace import (
     CasesTrace,
@@ -28,7 +28,7 @@ from qualscore.scoring.trace import (
     TargetTrace,
     TiersTrace,
 )
-from qualscore.scoring.words import fmt
+from qualscore.scoring.words import cohort_number, fmt
 from qualscore.scoring.working import work
 
 __all__ = ["to_data", "to_json"]
@@ -68,6 +68,7 @@ def compare_data(c: Comparison) -> dict[str, Any]:
 def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
     """The output contract as plain data; ``language`` for the engine's words."""
     lang = language or result.language
+    cost = costs(result)
     return {
         "ruleset": {"id": result.ruleset_id, "title": result.title, "year": result.year},
         "entity": result.entity,
@@ -78,8 +79,8 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
         "result": result.result,
         "result_label": result.result_label,
         "grade": result.grade,
-        "categories": [_node(c, lang) for c in result.categories],
-        "bonus": _item(result.bonus, lang) if result.bonus else None,
+        "categories": [_node(c, lang, cost) for c in result.categories],
+        "bonus": _item(result.bonus, lang, cost) if result.bonus else None,
         "vetoes": [
             {
                 "id": v.id,
@@ -104,9 +105,11 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
             {
                 "department": d.department,
                 "lost": fmt(d.lost),
+                "cost": fmt(d.cost),
                 "items": [
-                    {"id": i, "part": part, "lost": fmt(lost), "shared": shared}
-                    for i, _t, part, lost, shared in d.items
+                    {"id": i, "part": part, "lost": fmt(lost), "shared": shared,
+                     "cost": fmt(item_cost)}
+                    for i, _t, part, lost, shared, item_cost in d.items
                 ],
             }
             for d in departments(result)
@@ -128,23 +131,31 @@ def _cohort(result: Result) -> dict[str, Any]:
 
 
 def cohort_data(entry: CohortEntry) -> dict[str, Any]:
-    """A cohort value as the JSON carries it: every number that decided it, exact."""
+    """A cohort value as the JSON carries it: every number that decided it, exact, and
+    the value as the reports show it (``shown``: to its declared places, ``≈`` when
+    rounded)."""
     return {
         "label": entry.label,
         "stat": entry.stat,
-        "value": str(entry.value),
-        "own": None if entry.own is None else str(entry.own),
+        "value": _exact(entry.value),
+        "shown": cohort_number(entry.value, entry.places),
+        "own": None if entry.own is None else _exact(entry.own),
         "size": entry.size,
         "scope": entry.scope,
         "tied": entry.tied,
-        "best": None if entry.best is None else str(entry.best),
+        "best": None if entry.best is None else _exact(entry.best),
         "leaders": list(entry.leaders),
         "given": entry.given,
         "scored": entry.scored,
     }
 
 
-def _node(node: NodeResult, language: str) -> dict[str, Any]:
+def _exact(value: Decimal) -> str:
+    """A decimal exactly as computed, its places kept (``97.0``, ``0.6667``), no exponent."""
+    return format(value, "f")
+
+
+def _node(node: NodeResult, language: str, cost: dict[str, Decimal]) -> dict[str, Any]:
     return {
         "id": node.id,
         "kind": node.kind,
@@ -157,13 +168,13 @@ def _node(node: NodeResult, language: str) -> dict[str, Any]:
         "score": fmt(node.score),
         "capped": node.capped,
         "children": [
-            _node(c, language) if isinstance(c, NodeResult) else _item(c, language)
+            _node(c, language, cost) if isinstance(c, NodeResult) else _item(c, language, cost)
             for c in node.children
         ],
     }
 
 
-def _item(item: ItemResult, language: str) -> dict[str, Any]:
+def _item(item: ItemResult, language: str, cost: dict[str, Decimal]) -> dict[str, Any]:
     return {
         "id": item.id,
         "kind": "item",
@@ -174,6 +185,7 @@ def _item(item: ItemResult, language: str) -> dict[str, Any]:
         "floor": None if item.floor is None else fmt(item.floor),
         "score": fmt(item.score),
         "lost": fmt(item.lost),
+        "cost": None if is_bonus(item) else fmt(cost.get(item.id, Decimal(0))),
         "departments": list(item.departments),
         "assessing": item.assessing,
         "not_applicable": item.not_applicable,

@@ -10,23 +10,34 @@ order; the PDF is the HTML printed.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
-from qualscore.analyst.analysis import departments, next_step
-from qualscore.scoring.explain import explain, value_text
+from qualscore.analyst.analysis import costs, departments, next_step
+from qualscore.scoring.explain import explain, lost_text, max_text, value_text
 from qualscore.scoring.trace import (
     Input,
     ItemResult,
     NodeResult,
     Result,
 )
-from qualscore.scoring.words import fmt, words
+from qualscore.scoring.words import fmt, result_word, words
 
-__all__ = ["Document", "Explanation", "build", "report_date"]
+__all__ = [
+    "Document",
+    "Explanation",
+    "biggest_losses",
+    "build",
+    "charge_text",
+    "input_text",
+    "report_date",
+    "result_text",
+]
 
 TOP = 5
-"""How many losses and departments the summary lists."""
+"""How many losses and departments the summary lists (those that cost the total most)."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +66,10 @@ class Document:
     title: str
     cover: tuple[tuple[str, str], ...]
     categories: tuple[tuple[str, str, str, str, str], ...]
-    losses: tuple[tuple[str, str, str], ...]
-    departments: tuple[tuple[str, str, str], ...]
+    losses: tuple[tuple[str, str, str, str], ...]
+    """(item, title, lost, cost to the total), the costliest first."""
+    departments: tuple[tuple[str, str, str, str], ...]
+    """(department, lost, cost to the total, its items), the costliest first."""
     rows: tuple[tuple[str, str, str, str, str, str], ...]
     explanations: tuple[Explanation, ...]
     fingerprint: str
@@ -87,16 +100,19 @@ def input_text(i: Input, language: str) -> str:
     return f"{i.label}：{value}" if language == "zh" else f"{i.label}: {value}"
 
 
-def lost_text(item: ItemResult, w: dict[str, str]) -> str:
-    """The lost column: 不适用 for an item that does not apply."""
-    return w["na"] if item.not_applicable is not None else fmt(item.lost)
+def result_text(result: Result, language: str) -> str:
+    """The result: the scheme's word for it, else 已否决 or 已评分 (as every view says it)."""
+    return result_word(result.result_label, result.vetoed, language)
 
 
-def result_text(result: Result, w: dict[str, str]) -> str:
-    """The result: the scheme's word for it, ``vetoed`` when a veto held."""
-    if result.result_label:
-        return result.result_label
-    return w["vetoed"] if result.vetoed else w["not_vetoed"]
+def charge_text(
+    lost: Decimal, cost: Decimal, w: dict[str, str], number: Callable[[Decimal], str] = fmt
+) -> str:
+    """A department's loss on one item: ``失 1 分``, and what it cost the total when the
+    caps above the item made that less (``失 1 分，影响总分 0 分``)."""
+    if cost == lost:
+        return w["lost_points"].format(lost=number(lost))
+    return w["lost_cost"].format(lost=number(lost), cost=number(cost))
 
 
 def fingerprint(result: Result, w: dict[str, str]) -> str:
@@ -121,7 +137,7 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
     cover.append((w["total"], f"{fmt(result.total)} / {fmt(result.possible)}"))
     if result.grade is not None:
         cover.append((w["grade"], result.grade))
-    cover.append((w["result"], result_text(result, w)))
+    cover.append((w["result"], result_text(result, language)))
     for veto in result.vetoes:
         state = w["vetoed"] if veto.held else w["not_vetoed"]
         name = veto.title
@@ -137,10 +153,10 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
     categories = [
         (
             c.title,
-            fmt(c.points),
+            max_text(c),
             fmt(c.score),
-            fmt(c.lost),
-            f"{fmt(c.sum)} → {w['cap']} {fmt(c.points)}" if c.capped else "",
+            lost_text(c, language),
+            f"{fmt(c.sum)} → {w['cap']} {max_text(c)}" if c.capped else "",
         )
         for c in result.categories
     ]
@@ -148,38 +164,33 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
         b = result.bonus
         categories.append((b.title, fmt(b.points), fmt(b.score), "", ""))
     items = list(result.items())
-    scored = [i for i in items if i is not result.bonus]
-    biggest = sorted((i for i in scored if i.lost > 0), key=lambda i: (-i.lost, _order(i, scored)))
-    losses = tuple((i.id, i.title, fmt(i.lost)) for i in biggest[:TOP])
     depts = tuple(
         (
             d.department,
             fmt(d.lost),
-            ("、" if zh else ", ").join(
-                dict.fromkeys(item_id for item_id, *_ in d.items)
-            ),
+            fmt(d.cost),
+            ("、" if zh else ", ").join(dict.fromkeys(item_id for item_id, *_ in d.items)),
         )
         for d in departments(result)[:TOP]
     )
     rows = []
     for node in result.categories:
-        rows.append(("", node.title, fmt(node.points), fmt(node.score), fmt(node.lost), "category"))
+        rows.append(_node_row(node, language, "category"))
         for child in node.children:
             if isinstance(child, NodeResult):
-                rows.append((child.id, child.title, fmt(child.points), fmt(child.score),
-                             fmt(child.lost), "indicator"))  # fmt: skip
-                rows.extend(_row(i, w) for i in child.items())
+                rows.append(_node_row(child, language, "indicator"))
+                rows.extend(_row(i, language) for i in child.items())
             else:
-                rows.append(_row(child, w))
+                rows.append(_row(child, language))
     if result.bonus is not None:
-        rows.append(_row(result.bonus, w, result.bonus.title))
-    explanations = tuple(_explanation(i, language, w) for i in items)
+        rows.append(_row(result.bonus, language, result.bonus.title))
+    explanations = tuple(_explanation(i, language) for i in items)
     return Document(
         language,
         result.title,
         tuple(cover),
         tuple(categories),
-        losses,
+        biggest_losses(result),
         depts,
         tuple(rows),
         explanations,
@@ -188,27 +199,39 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
     )
 
 
-def _order(item: ItemResult, items: list[ItemResult]) -> int:
-    return items.index(item)
+def biggest_losses(result: Result, top: int = TOP) -> tuple[tuple[str, str, str, str], ...]:
+    """(item, title, lost, cost to the total) of the ``top`` items whose losses cost the
+    total most (then that lost most, then in the scheme's order): an item under a capped
+    category loses points that cost nothing, and comes last."""
+    cost = costs(result)
+    order = {item.id: i for i, item in enumerate(result.items())}
+    items = [i for i in result.items() if i.id in cost]
+    ranked = sorted(items, key=lambda i: (-cost[i.id], -i.lost, order[i.id]))
+    return tuple((i.id, i.title, fmt(i.lost), fmt(cost[i.id])) for i in ranked[:top])
 
 
 Row = tuple[str, str, str, str, str, str]
 
 
-def _row(item: ItemResult, w: dict[str, str], label: str | None = None) -> Row:
+def _node_row(node: NodeResult, language: str, kind: str) -> Row:
+    shown = "" if kind == "category" else node.id
+    return (shown, node.title, max_text(node), fmt(node.score), lost_text(node, language), kind)
+
+
+def _row(item: ItemResult, language: str, label: str | None = None) -> Row:
     kind = "na" if item.not_applicable is not None else "item"
-    shown = w["bonus"] if label else item.id
+    shown = words(language)["bonus"] if label else item.id
     title = label or item.title
-    return (shown, title, fmt(item.points), fmt(item.score), lost_text(item, w), kind)
+    return (shown, title, max_text(item), fmt(item.score), lost_text(item, language), kind)
 
 
-def _explanation(item: ItemResult, language: str, w: dict[str, str]) -> Explanation:
+def _explanation(item: ItemResult, language: str) -> Explanation:
     return Explanation(
         item.id,
         item.title,
-        fmt(item.points),
+        max_text(item),
         fmt(item.score),
-        lost_text(item, w),
+        lost_text(item, language),
         item.not_applicable is not None,
         item.content,
         item.criteria,

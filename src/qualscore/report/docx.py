@@ -168,6 +168,8 @@ def _table(
             if i in numeric:
                 cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     table.autofit = False
+    for column, mm in zip(table.columns, widths, strict=True):
+        column.width = Mm(mm)  # the grid: what LibreOffice lays the columns out by
     for row in table.rows:
         for cell, mm in zip(row.cells, widths, strict=True):
             cell.width = Mm(mm)
@@ -213,15 +215,16 @@ def _summary(word: Any, doc: Document) -> None:
     )
     if doc.losses:
         _heading(word, w["biggest_losses"], 2)
-        _table(word, [w["item"], w["title"], w["lost"]], list(doc.losses), {2}, (20, 130, 24))
+        _table(word, [w["item"], w["title"], w["lost"], w["cost"]], list(doc.losses), {2, 3},
+               (20, 110, 22, 22))  # fmt: skip
     if doc.departments:
         _heading(word, w["departments_most"], 2)
         _table(
             word,
-            [w["department"], w["lost"], w["item"]],
+            [w["department"], w["lost"], w["cost"], w["item"]],
             list(doc.departments),
-            {1},
-            (44, 20, 110),
+            {1, 2},
+            (50, 16, 20, 88),
         )
 
 
@@ -253,11 +256,9 @@ def _explanations(word: Any, doc: Document) -> None:
     for e in doc.explanations:
         shown = w["bonus"] if e.id == "bonus" else e.id
         _heading(word, f"{shown} {e.title}", 3)
-        score = (
-            f"{w['score']} {e.score} / {e.points}，{w['lost']} {e.lost}"
-            if zh
-            else f"{w['score']} {e.score} / {e.points}, {w['lost']} {e.lost}"
-        )
+        score = f"{w['score']} {e.score} / {e.points}"
+        if e.lost:  # none for bonus: points not won there are not lost
+            score += f"{'，' if zh else ', '}{w['lost']} {e.lost}"
         _para(word, score, bold=True)
         if e.content:
             _labelled(word, w["content"] + sep, e.content)

@@ -18,8 +18,8 @@ from qualscore.analyst.analysis import (
     next_step,
 )
 from qualscore.report.compare import Comparison, headline, lines
-from qualscore.report.document import Document, build, input_text
-from qualscore.scoring.explain import explain, max_text
+from qualscore.report.document import Document, build, charge_text, input_text, result_text
+from qualscore.scoring.explain import explain, is_bonus, lost_text, max_text
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -118,7 +118,7 @@ def _cover(doc: Document) -> str:
 
 def _summary_page(result: Result, doc: Document, w: dict[str, str], only: bool) -> str:
     cls = "summary-page only" if only else "summary-page"
-    out = [f'<section class="{cls}"><h2>{w["summary"]}</h2>', _summary(result, w)]
+    out = [f'<section class="{cls}"><h2>{w["summary"]}</h2>', _summary(result, doc.language, w)]
     out += [f"<h3>{w['by_category']}</h3>", _bars(result, w)]
     out.append(
         f'<table class="categories"><thead><tr><th>{w["category"]}</th><th class="n">{w["max"]}'
@@ -134,20 +134,24 @@ def _summary_page(result: Result, doc: Document, w: dict[str, str], only: bool) 
     if doc.losses:
         out.append(
             f"<h3>{w['biggest_losses']}</h3><table><thead><tr><th>{w['item']}</th>"
-            f'<th>{w["title"]}</th><th class="n">{w["lost"]}</th></tr></thead><tbody>'
+            f'<th>{w["title"]}</th><th class="n">{w["lost"]}</th><th class="n">{w["cost"]}</th>'
+            "</tr></thead><tbody>"
             + "".join(
-                f'<tr><td>{escape(i)}</td><td>{escape(t)}</td><td class="n">{lost}</td></tr>'
-                for i, t, lost in doc.losses
+                f'<tr><td>{escape(i)}</td><td>{escape(t)}</td><td class="n">{lost}</td>'
+                f'<td class="n">{cost}</td></tr>'
+                for i, t, lost, cost in doc.losses
             )
             + "</tbody></table>"
         )
     if doc.departments:
         out.append(
             f"<h3>{w['departments_most']}</h3><table><thead><tr><th>{w['department']}</th>"
-            f'<th class="n">{w["lost"]}</th><th>{w["item"]}</th></tr></thead><tbody>'
+            f'<th class="n">{w["lost"]}</th><th class="n">{w["cost"]}</th><th>{w["item"]}</th>'
+            "</tr></thead><tbody>"
             + "".join(
-                f'<tr><td>{escape(d)}</td><td class="n">{lost}</td><td>{escape(ids)}</td></tr>'
-                for d, lost, ids in doc.departments
+                f'<tr><td>{escape(d)}</td><td class="n">{lost}</td><td class="n">{cost}</td>'
+                f"<td>{escape(ids)}</td></tr>"
+                for d, lost, cost, ids in doc.departments
             )
             + "</tbody></table>"
         )
@@ -155,7 +159,7 @@ def _summary_page(result: Result, doc: Document, w: dict[str, str], only: bool) 
     return "\n".join(out)
 
 
-def _summary(result: Result, w: dict[str, str]) -> str:
+def _summary(result: Result, language: str, w: dict[str, str]) -> str:
     cards = [
         f'<div class="card"><div class="muted">{w["total"]}</div>'
         f'<div class="big">{fmt(result.total)}</div>'
@@ -169,11 +173,10 @@ def _summary(result: Result, w: dict[str, str]) -> str:
             f'<div class="{cls}"><div class="muted">{w["veto"]}</div>'
             f"{title}<div><b>{state}</b></div></div>"
         )
-    if result.result_label:
-        cards.append(
-            f'<div class="card"><div class="muted">{w["result"]}</div>'
-            f'<div class="big">{escape(result.result_label)}</div></div>'
-        )
+    cards.append(
+        f'<div class="card"><div class="muted">{w["result"]}</div>'
+        f'<div class="big">{escape(result_text(result, language))}</div></div>'
+    )
     for key in ("entity", "period", "grade"):
         value = getattr(result, key)
         if value is not None:
@@ -185,6 +188,7 @@ def _summary(result: Result, w: dict[str, str]) -> str:
 
 
 def _bars(result: Result, w: dict[str, str]) -> str:
+    # Only sections with a maximum to draw against: no penalty, no uncapped bonus.
     rows = [(c.title, c.score, c.points, c.capped) for c in result.categories if c.role == "score"]
     if result.bonus is not None:
         rows.append((result.bonus.title, result.bonus.score, result.bonus.points, False))
@@ -220,7 +224,7 @@ def _head(w: dict[str, str]) -> str:
 
 def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
     cap = (
-        f' <span class="cap">{fmt(category.sum)} → {w["cap"]} {fmt(category.points)}</span>'
+        f' <span class="cap">{fmt(category.sum)} → {w["cap"]} {max_text(category)}</span>'
         if category.capped
         else ""
     )
@@ -234,7 +238,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
     for child in category.children:
         if isinstance(child, NodeResult):
             icap = (
-                f' <span class="cap">{fmt(child.sum)} → {w["cap"]} {fmt(child.points)}</span>'
+                f' <span class="cap">{fmt(child.sum)} → {w["cap"]} {max_text(child)}</span>'
                 if child.capped
                 else ""
             )
@@ -243,7 +247,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
                 f"<span>{escape(child.id)}</span><span>{escape(child.title)}{icap}</span>"
                 f'<span class="n">{max_text(child)}</span>'
                 f'<span class="n">{fmt(child.score)}</span>'
-                f'<span class="n">{fmt(child.lost)}</span></div>'
+                f'<span class="n">{lost_text(child, language)}</span></div>'
             )
             out.extend(_item(i, language, w) for i in child.items())
         else:
@@ -252,12 +256,13 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
 
 
 def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None = None) -> str:
+    shown = lost_text(item, language)
     lost = (
-        f'<span class="n lost">{fmt(item.lost)}</span>'
-        if item.lost > 0
-        else f'<span class="n na">{w["na"]}</span>'
+        f'<span class="n na">{shown}</span>'
         if item.not_applicable is not None
-        else '<span class="n">0</span>'
+        else f'<span class="n lost">{shown}</span>'
+        if item.lost > 0 and not is_bonus(item)
+        else f'<span class="n">{shown}</span>'
     )
     sep = "：" if language == "zh" else ": "
     inputs = "".join(
@@ -289,18 +294,19 @@ def _departments(result: Result, w: dict[str, str]) -> str:
         return out[0] + f"<p>{w['no_loss']}</p>"
     out.append(
         f'<table><thead><tr><th>{w["department"]}</th><th class="n">{w["lost"]}</th>'
-        f"<th>{w['item']}</th></tr></thead><tbody>"
+        f'<th class="n">{w["cost"]}</th><th>{w["item"]}</th></tr></thead><tbody>'
     )
     for d in losses:
         entries = w["list_sep"].join(
             escape(f"{item_id}「{part}」" if part else item_id)
-            + f"{w['lp']}{w['lost_points'].format(lost=fmt(lost))}"
+            + f"{w['lp']}{charge_text(lost, cost, w)}"
             + (f"{w['comma']}{w['shared']}{w['rp']}" if shared else w["rp"])
-            for item_id, _title, part, lost, shared in d.items
+            for item_id, _title, part, lost, shared, cost in d.items
         )
         out.append(
             f'<tr class="department"><td>{escape(d.department)}</td>'
-            f'<td class="n">{fmt(d.lost)}</td><td>{entries}</td></tr>'
+            f'<td class="n">{fmt(d.lost)}</td><td class="n">{fmt(d.cost)}</td>'
+            f"<td>{entries}</td></tr>"
         )
     out.append("</tbody></table>")
     return "\n".join(out)

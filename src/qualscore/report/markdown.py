@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from qualscore.analyst.analysis import departments, headroom, sentence
 from qualscore.report.compare import Comparison, headline, lines
-from qualscore.report.document import input_text
+from qualscore.report.document import charge_text, input_text, result_text
 from qualscore.report.safe import md
-from qualscore.scoring.explain import max_text
+from qualscore.scoring.explain import lost_text, max_text
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -41,7 +41,7 @@ def to_markdown(result: Result, language: str, comparison: Comparison | None = N
     ]
     for c in result.categories:
         note = f"{fmt(c.sum)} → {w['cap']} {max_text(c)}" if c.capped else fmt(c.sum)
-        out.append(_row(md(c.title), max_text(c), fmt(c.score), fmt(c.lost), note))
+        out.append(_row(md(c.title), max_text(c), fmt(c.score), lost_text(c, language), note))
     if result.bonus is not None:
         b = result.bonus
         out.append(_row(md(b.title), fmt(b.points), fmt(b.score), "", fmt(b.raw)))
@@ -74,8 +74,7 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
         state = w["vetoed"] if veto.held else w["not_vetoed"]
         title = "" if veto.title == w["veto"] else f"{md(veto.title)} — "
         lines.append(f"- {w['veto']}{sep}{title}{state}")
-    if result.result_label:
-        lines.append(f"- {w['result']}{sep}{md(result.result_label)}")
+    lines.append(f"- {w['result']}{sep}{md(result_text(result, language))}")
     if result.grade is not None:
         lines.append(f"- {w['grade']}{sep}{md(result.grade)}")
     return [*lines, ""]
@@ -96,14 +95,14 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
     ]
     for child in category.children:
         if isinstance(child, NodeResult):
-            cap = f" ({fmt(child.sum)} → {w['cap']} {fmt(child.points)})" if child.capped else ""
+            cap = f" ({fmt(child.sum)} → {w['cap']} {max_text(child)})" if child.capped else ""
             out.append(
                 _row(
                     f"**{md(child.id)}**",
                     f"**{md(child.title)}**{cap}",
                     max_text(child),
                     fmt(child.score),
-                    fmt(child.lost),
+                    lost_text(child, language),
                     "",
                 )
             )
@@ -117,7 +116,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
                     md(item.title),
                     max_text(item),
                     fmt(item.score),
-                    w["na"] if item.not_applicable is not None else fmt(item.lost),
+                    lost_text(item, language),
                     md(_evidence(item, language) + sentence(item, language)),
                 )
             )
@@ -154,15 +153,15 @@ def _departments(result: Result, w: dict[str, str]) -> list[str]:
     losses = departments(result)
     if not losses:
         return [*out, w["no_loss"], ""]
-    out += [_row(w["department"], w["lost"], w["item"]), "|---|--:|---|"]
+    out += [_row(w["department"], w["lost"], w["cost"], w["item"]), "|---|--:|--:|---|"]
     for d in losses:
         parts = []
-        for item_id, _title, part, lost, shared in d.items:
+        for item_id, _title, part, lost, shared, cost in d.items:
             label = f"{item_id}「{part}」" if part else item_id
-            lost_text = w["lost_points"].format(lost=fmt(lost))
             shared_text = f"{w['comma']}{w['shared']}" if shared else ""
-            parts.append(f"{md(label)}{w['lp']}{lost_text}{shared_text}{w['rp']}")
-        out.append(_row(md(d.department), fmt(d.lost), w["list_sep"].join(parts)))
+            parts.append(f"{md(label)}{w['lp']}{charge_text(lost, cost, w)}{shared_text}{w['rp']}")
+        row = _row(md(d.department), fmt(d.lost), fmt(d.cost), w["list_sep"].join(parts))
+        out.append(row)
     return [*out, ""]
 
 

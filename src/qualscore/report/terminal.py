@@ -19,8 +19,9 @@ from qualscore.analyst.analysis import (
     next_step,
 )
 from qualscore.report.compare import Comparison, headline, lines
+from qualscore.report.document import charge_text, result_text
 from qualscore.report.safe import plain
-from qualscore.scoring.explain import explain, max_text, value_text
+from qualscore.scoring.explain import explain, is_bonus, lost_text, max_text, value_text
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -44,18 +45,18 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     for name in ("max", "score", "lost"):
         table.add_column(w[name], justify="right", no_wrap=True, min_width=5)
     for category in result.categories:
-        _add_node(table, category, w, style="bold")
+        _add_node(table, category, language, style="bold")
         for child in category.children:
             if isinstance(child, NodeResult):
-                _add_node(table, child, w, style="", indent="  ")
+                _add_node(table, child, language, style="", indent="  ")
                 for item in child.children:
                     assert isinstance(item, ItemResult)
-                    _add_item(table, item, "    ", w)
+                    _add_item(table, item, "    ", language)
             else:
-                _add_item(table, child, "  ", w)
+                _add_item(table, child, "  ", language)
         table.add_section()
     if result.bonus is not None:
-        _add_item(table, result.bonus, "", w, label="+")
+        _add_item(table, result.bonus, "", language, label="+")
     table.add_section()
     table.add_row(
         Text(w["total"], style="bold"),
@@ -74,14 +75,10 @@ def render_table(result: Result, console: Console, language: str | None = None) 
                 else f"{w['veto']} ({veto.title}): {state}"
             )
         )
-    if result.result_label:
-        console.print(
-            plain(
-                f"{w['result']}：{result.result_label}"
-                if language == "zh"
-                else f"{w['result']}: {result.result_label}"
-            )
-        )
+    shown = result_text(result, language)
+    console.print(
+        plain(f"{w['result']}：{shown}" if language == "zh" else f"{w['result']}: {shown}")
+    )
     if result.grade is not None:
         sep = "：" if language == "zh" else ": "
         console.print(plain(f"{w['grade']}{sep}{result.grade}"))
@@ -95,8 +92,9 @@ def render_table(result: Result, console: Console, language: str | None = None) 
 
 
 def _add_node(
-    table: Table, node: NodeResult, w: dict[str, str], *, style: str, indent: str = ""
+    table: Table, node: NodeResult, language: str, *, style: str, indent: str = ""
 ) -> None:
+    w = words(language)
     title = node.title
     if node.capped:
         title += f"{w['lp']}{fmt(node.sum)} → {w['cap']} {max_text(node)}{w['rp']}"
@@ -106,21 +104,21 @@ def _add_node(
         plain(title, style=style),
         max_text(node),
         Text(fmt(node.score), style=style),
-        fmt(node.lost),
+        lost_text(node, language),
     )
 
 
 def _add_item(
-    table: Table, item: ItemResult, indent: str, w: dict[str, str], label: str | None = None
+    table: Table, item: ItemResult, indent: str, language: str, label: str | None = None
 ) -> None:
-    lost_style = "red" if item.lost > 0 else ""
+    lost_style = "red" if item.lost > 0 and not is_bonus(item) else ""
     table.add_row(
         plain(indent + (label or item.id)),
         plain(item.title),
         max_text(item),
         fmt(item.score),
         Text(
-            w["na"] if item.not_applicable is not None else fmt(item.lost),
+            lost_text(item, language),
             style="dim" if item.not_applicable is not None else lost_style,
         ),
     )
@@ -193,14 +191,15 @@ def render_departments(result: Result, console: Console, language: str) -> None:
     table = Table(title=w["departments_view"], box=box.SIMPLE_HEAD, expand=True, show_edge=False)
     table.add_column(w["department"], no_wrap=True)
     table.add_column(w["lost"], justify="right", no_wrap=True)
-    table.add_column(w["item"], ratio=1)
+    table.add_column(w["cost"], justify="right", no_wrap=True)
+    table.add_column(w["item"], ratio=1, overflow="fold")  # every entry whole, never "…"
     for d in losses:
         entries = "、".join(
-            f"{i}{w['lp']}{w['lost_points'].format(lost=fmt_gain(lost))}{w['rp']}"
+            f"{i}{w['lp']}{charge_text(lost, cost, w, fmt_gain)}{w['rp']}"
             + ("*" if shared else "")
-            for i, _t, _p, lost, shared in d.items
+            for i, _t, _p, lost, shared, cost in d.items
         )
-        table.add_row(plain(d.department), fmt(d.lost), plain(entries))
+        table.add_row(plain(d.department), fmt(d.lost), fmt(d.cost), plain(entries))
     console.print(table if losses else Text(w["no_loss"]))
     if any(shared for d in losses for *_, shared in d.items):
         console.print(Text(f"* {w['shared']}", style="dim"))

@@ -184,7 +184,7 @@ def _stat(
     leaders = tuple(n for n, v in cohort if v == best)
     entry = CohortEntry(decl.key, decl.label, decl.stat, _ZERO, None, size, scope,
                         best=best, leaders=leaders, unit=unit_of(ruleset, decl),
-                        scored=decl.score is not None)  # fmt: skip
+                        scored=decl.score is not None, places=decl.places)  # fmt: skip
     own = dict(cohort)
     out: dict[str, CohortEntry] = {}
     if decl.stat in RANKS:

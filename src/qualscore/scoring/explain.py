@@ -17,10 +17,18 @@ from qualscore.scoring.trace import (
     Result,
     ShapeTrace,
 )
-from qualscore.scoring.words import fmt, words
+from qualscore.scoring.words import cohort_number, fmt, words
 from qualscore.scoring.working import number_text
 
-__all__ = ["cohort_line", "explain", "identity", "max_text", "value_text"]
+__all__ = [
+    "cohort_line",
+    "explain",
+    "identity",
+    "is_bonus",
+    "lost_text",
+    "max_text",
+    "value_text",
+]
 
 
 def max_text(node: NodeResult | ItemResult) -> str:
@@ -28,6 +36,21 @@ def max_text(node: NodeResult | ItemResult) -> str:
     if isinstance(node, NodeResult) and not node.bounded:
         return "—"
     return fmt(-node.points) if node.role == "penalty" else fmt(node.points)
+
+
+def lost_text(node: NodeResult | ItemResult, language: str) -> str:
+    """The 失分 column: blank for bonus (points not won there are not lost), 不适用 for an
+    item that does not apply."""
+    if is_bonus(node):
+        return ""
+    if isinstance(node, ItemResult) and node.not_applicable is not None:
+        return words(language)["na"]
+    return fmt(node.lost)
+
+
+def is_bonus(node: NodeResult | ItemResult) -> bool:
+    """The scheme's bonus, a bonus section or one of its items: extra points, none lost."""
+    return node.role == "bonus" or node.id == "bonus"
 
 
 def identity(result: Result, language: str) -> list[str]:
@@ -75,6 +98,10 @@ def _summary(item: ItemResult, language: str) -> str:
         if language == "zh":
             return f"扣 {fmt(-item.score)} 分（最多扣 {fmt(item.points)} 分）"
         return f"deducts {fmt(-item.score)} (at most {fmt(item.points)})"
+    if is_bonus(item) and item.not_applicable is None:  # extra points: none are lost
+        if language == "zh":
+            return f"加 {fmt(item.score)} 分（最多加 {fmt(item.points)} 分）"
+        return f"adds {fmt(item.score)} (at most {fmt(item.points)})"
     if item.not_applicable is not None:
         if language == "zh":
             return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分；不适用，不计失分）"
@@ -117,7 +144,8 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
     sep = "：" if zh else ": "
     head = f"{entry.label}{sep}"
     if entry.given:
-        given = _with_unit(entry.value, None if entry.stat in _UNITLESS else entry.unit)
+        unit = None if entry.stat in _UNITLESS else entry.unit
+        given = _with_unit(entry.value, unit, entry.places)
         return head + (f"{given}（给定，未由本次比较算出）" if zh
                        else f"{given} (given, not computed here)")  # fmt: skip
     own = "" if entry.own is None else (
@@ -143,13 +171,14 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
             more = len(entry.leaders)
             who += f" 等 {more} 个单位" if zh else f" and others, {more} in all"
         percent = fmt((entry.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP))
+        share = cohort_number(entry.value, entry.places)
         if zh:
             return (f"{head}{own}为第 1 名（{who}，{best}）的 {percent}%（{size}），"
-                    f"比例 {fmt(entry.value)}")  # fmt: skip
+                    f"比例 {share}")  # fmt: skip
         return (f"{head}{own}{percent}% of the best ({who}, {best}; {size}), "
-                f"share {fmt(entry.value)}")  # fmt: skip
+                f"share {share}")  # fmt: skip
     what = _STATS["zh" if zh else "en"][entry.stat]
-    value = _with_unit(entry.value, None if entry.stat == "count" else entry.unit)
+    value = _with_unit(entry.value, None if entry.stat == "count" else entry.unit, entry.places)
     if zh:
         return f"{head}{own}{size}的{what} {value}"
     return f"{head}{own}{what} of {size}: {value}"
@@ -160,8 +189,10 @@ LEADERS_SHOWN = 5
 """Most entities named as sharing the best value in an explanation (the JSON names all)."""
 
 
-def _with_unit(value: Decimal, unit: str | None) -> str:
-    """A number and its unit as the reports write them: ``97%``, ``40.8 岁``."""
+def _with_unit(value: Decimal, unit: str | None, places: int | None = None) -> str:
+    """A number and its unit as the reports write them: ``97%``, ``40.8 岁``; to its
+    ``places`` (:func:`~.words.cohort_number`)."""
+    shown = cohort_number(value, places)
     if not unit:
-        return fmt(value)
-    return f"{fmt(value)}{unit}" if unit in ("%", "‰") else f"{fmt(value)} {unit}"
+        return shown
+    return f"{shown}{unit}" if unit in ("%", "‰") else f"{shown} {unit}"

@@ -198,6 +198,8 @@ class CohortEntry(NamedTuple):
     given: bool = False
     scored: bool = False
     """The values compared are a node's scores (``score:``), not a formula's values."""
+    places: int | None = None
+    """The places the value was rounded to (its declaration's ``places``): what it is shown to."""
 
 
 class RankTrace(NamedTuple):

@@ -6,7 +6,7 @@ engine adds (score, lost, not applicable ...) live here.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from qualscore.ruleset.model import Band
 from qualscore.scoring.trace import BandTrace
@@ -16,12 +16,18 @@ __all__ = [
     "band_name",
     "band_text",
     "bounds_text",
+    "cohort_number",
     "count",
     "fmt",
     "fmt_approx",
     "points_text",
+    "result_word",
     "words",
 ]
+
+COHORT_PLACES = 4
+"""Decimals a cohort value is shown to when it declares no ``places`` (a mean of
+percentages, 95.2375; a share, 0.6667); more are rounded, with ``≈``."""
 
 
 def points_text(value: Decimal) -> str:
@@ -48,6 +54,29 @@ def fmt_approx(value: Decimal, places: int = 4) -> str:
     if isinstance(exponent, int) and exponent < -places:
         return "≈ " + fmt(value.quantize(Decimal(1).scaleb(-places)))
     return fmt(value)
+
+
+def cohort_number(value: Decimal, places: int | None = None) -> str:
+    """A cohort value as people read it: at its declared ``places`` (``40.8``, ``0.6667``,
+    ``41.0``), else to at most :data:`COHORT_PLACES` decimals; ``≈`` when that rounds it
+    (half up). The JSON keeps it exact: ``29593.05555555555555555555555555556`` is shown
+    ``≈ 29593.0556``."""
+    shown = COHORT_PLACES if places is None else places
+    try:
+        rounded = value.quantize(Decimal(1).scaleb(-shown), rounding=ROUND_HALF_UP)
+    except ArithmeticError:  # more digits than a decimal holds: shown as it is
+        return fmt(value)
+    text = fmt(rounded) if places is None else format(rounded, "f")
+    return text if rounded == value else "≈ " + text
+
+
+def result_word(label: str | None, vetoed: bool, language: str) -> str:
+    """The result, in every view alike: the scheme's word for it, else ``已否决``
+    (vetoed) or ``已评分`` (scored)."""
+    if label:
+        return label
+    w = words(language)
+    return w["vetoed"] if vetoed else w["scored"]
 
 
 WORDS: dict[str, dict[str, str]] = {
@@ -128,8 +157,10 @@ WORDS: dict[str, dict[str, str]] = {
         "period": "考核期",
         "scheme": "考核细则",
         "date": "报告日期",
-        "biggest_losses": "失分最多的项目",
-        "departments_most": "失分最多的责任单位",
+        "biggest_losses": "对总分影响最大的失分",
+        "departments_most": "对总分影响最大的责任单位",
+        "cost": "影响总分",
+        "lost_cost": "失 {lost} 分，影响总分 {cost} 分",
         "item_table": "各项得分",
         "explanations": "逐项说明",
         "page": "第 {page} 页，共 {pages} 页",
@@ -230,8 +261,10 @@ WORDS: dict[str, dict[str, str]] = {
         "period": "period",
         "scheme": "scheme",
         "date": "date",
-        "biggest_losses": "Biggest losses",
-        "departments_most": "Departments that lost most",
+        "biggest_losses": "Losses that cost the total most",
+        "departments_most": "Departments whose losses cost the total most",
+        "cost": "cost to total",
+        "lost_cost": "lost {lost}, cost to total {cost}",
         "item_table": "Scores by item",
         "explanations": "Items explained",
         "page": "page {page} of {pages}",
