@@ -122,6 +122,8 @@ def _run(
     tally = {"failed": 0, "scored": 0}
     language = args.lang or ruleset.manifest.language
     ids = target_items(ruleset)
+    if suffix == ".xlsx":  # a scheme too wide for a sheet: told before any scoring
+        _fits_xlsx(args.out, lambda: writers.xlsx_plan(writers.build(ruleset, [], ids, language)))
     per_entity = None
     if getattr(args, "per_entity", None):
         if args.per_entity_format == "pdf":
@@ -180,7 +182,8 @@ def _run(
                 if suffix == ".xlsx":
                     from qualscore.report.document import report_date
 
-                    write_atomic(args.out, writers.to_xlsx(report, report_date(None)))
+                    book = _fits_xlsx(args.out, lambda: writers.to_xlsx(report, report_date(None)))
+                    write_atomic(args.out, book)
                 else:
                     render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
                     write_atomic(args.out, render(report))
@@ -227,6 +230,19 @@ def _last_time(args: argparse.Namespace, ruleset: RuleSet, suffix: str) -> Previ
         manifest = ruleset.manifest
         check_origin(last, scheme=ruleset.id, title=manifest.title, year=manifest.year)
     return last
+
+
+def _fits_xlsx(path: str, make: Callable[[], Any]) -> Any:
+    """``make()``, an XLSX limit it meets (checked before the workbook is begun) told as a
+    problem of ``path``.
+
+    Raises:
+        SourceError: a row wider, or a text longer, than an XLSX sheet or cell holds.
+    """
+    try:
+        return make()
+    except writers.XlsxLimitError as exc:
+        raise SourceError([Problem(path, 0, 0, str(exc))]) from None
 
 
 def _count(inputs: list[str]) -> int | None:

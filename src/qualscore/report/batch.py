@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -28,6 +28,7 @@ from qualscore.batch.runner import (
     Row,
     ranking,
 )
+from qualscore.errors import QualscoreError
 from qualscore.report.safe import (
     csv_text,
     formula_like,
@@ -36,17 +37,27 @@ from qualscore.report.safe import (
 )
 from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring.cohort import CohortSummary
-from qualscore.scoring.words import cohort_number, fmt, result_word, words
+from qualscore.scoring.words import fmt, words
 
 __all__ = [
+    "XLSX_CELL",
+    "XLSX_COLUMNS",
+    "XLSX_LIMITS",
+    "XLSX_ROWS",
+    "XLSX_SHEET_NAME",
     "BatchReport",
     "CsvLine",
+    "XlsxLimitError",
+    "XlsxLimits",
     "build",
     "render_terminal",
     "to_csv",
     "to_html",
     "to_json",
     "to_xlsx",
+    "xlsx_pages",
+    "xlsx_plan",
+    "xlsx_sheet_names",
 ]
 
 TIE_RULE = {
@@ -79,8 +90,6 @@ class BatchReport:
     """With ``--compare``: each entity's total and rank last time."""
     cohort: tuple[CohortSummary, ...] = ()
     """The cohort values: over which entities each was computed, its value there."""
-    places: tuple[tuple[str, int | None], ...] = ()
-    """Each cohort value's declared places, by key: what its value is shown to."""
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
@@ -129,7 +138,6 @@ def build(
         extra=extra_columns(ruleset),
         previous=previous,
         cohort=tuple(cohort),
-        places=tuple((c.key, c.places) for c in ruleset.cohort),
     )
 
 
@@ -157,8 +165,8 @@ def _share(share: Decimal | None) -> str:
     return "—" if share is None else f"{fmt(share)}%"
 
 
-def _result(r: Ranked, language: str) -> str:
-    return result_word(r.row.result_label, r.row.vetoed, language)
+def _result(r: Ranked) -> str:
+    return r.row.result_label or ("vetoed" if r.row.vetoed else "")
 
 
 def to_json(report: BatchReport) -> str:
@@ -185,7 +193,7 @@ def to_json(report: BatchReport) -> str:
                 },
                 **_completion_json(report, r.row),
                 **_previous_json(report, r),
-                **({"cohort": dict(_exact(r.row.cohort))} if r.row.cohort else {}),
+                **({"cohort": {k: str(v) for k, v in r.row.cohort}} if r.row.cohort else {}),
             }
             for r in report.ranked
         ],
@@ -198,18 +206,12 @@ def to_json(report: BatchReport) -> str:
         doc["cohort"] = [
             {
                 "key": s.key, "label": s.label, "stat": s.stat, "scope": s.scope,
-                "value": None if s.value is None else format(s.value, "f"),
-                "shown": None if s.value is None else _cohort_value(report, s),
+                "value": None if s.value is None else str(s.value),
                 "leaders": list(s.leaders), "entities": list(s.entities),
             }
             for s in report.cohort
         ]  # fmt: skip
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-
-
-def _exact(values: Sequence[tuple[str, Decimal]]) -> list[tuple[str, str]]:
-    """Cohort values exactly as computed, their places kept (``40.8``, ``0.6667``)."""
-    return [(k, format(v, "f")) for k, v in values]
 
 
 def _previous_json(report: BatchReport, r: Ranked) -> dict[str, Any]:
@@ -321,7 +323,50 @@ def to_csv(report: BatchReport) -> str:
     return out.getvalue()
 
 
-def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
+XLSX_ROWS = 1_048_576
+"""Rows of one XLSX worksheet (Excel's specifications and limits)."""
+XLSX_COLUMNS = 16_384
+"""Columns of one worksheet (A to XFD)."""
+XLSX_CELL = 32_767
+"""Characters of one cell."""
+XLSX_SHEET_NAME = 31
+"""Characters of a sheet's name, which holds none of ``[]:*?/\\``."""
+_SHEET_NAME_FORBIDDEN = frozenset("[]:*?/\\")
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What one worksheet holds: the real limits, or smaller ones in a test."""
+
+    rows: int = XLSX_ROWS
+    columns: int = XLSX_COLUMNS
+    cell: int = XLSX_CELL
+
+
+XLSX_LIMITS = XlsxLimits()
+"""The limits a workbook is held to when none are given (a test may set smaller ones)."""
+
+
+class XlsxLimitError(QualscoreError):
+    """The batch does not fit in an XLSX workbook as laid out (a row too wide, a text too
+    long): told before any of the workbook is built."""
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One table of the workbook: header rows, a body that may run over several sheets
+    (the header repeated on each), and last rows on the last sheet (after its filter)."""
+
+    title: str
+    head: list[list[Any]]
+    body: Callable[[], Iterator[list[Any]]]
+    tail: list[list[Any]] = field(default_factory=list)
+    finish: dict[str, Any] = field(default_factory=dict)
+
+
+def to_xlsx(
+    report: BatchReport, today: str | None = None, *, limits: XlsxLimits | None = None
+) -> bytes:
     """A workbook ready to send: summary, items, explanations, departments, targets,
     entities not scored and what the workbook is (metadata).
 
@@ -329,75 +374,214 @@ def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
     autofilter, column widths that fit, and prints landscape, fit to the page
     width, with the header repeated. Percentages are percentages. Every text
     (a name, a title, a department) is a text cell: never a formula.
+
+    A table longer than a sheet holds goes on over further sheets, named
+    ``TITLE (2)``, ``TITLE (3)``... (:func:`xlsx_plan`), its header repeated;
+    a failure's reasons longer than a cell holds go on over further rows.
+
+    Raises:
+        XlsxLimitError: a row wider or a text longer than a sheet or a cell holds,
+            found before the workbook is built.
     """
     from openpyxl import Workbook
 
-    w = words(report.language)
+    chosen = limits or XLSX_LIMITS
+    tables = _tables(report, today, chosen)
+    layout = _layout(tables, chosen)  # every limit checked before the workbook is begun
     book = Workbook()
-    summary = book.active
-    assert summary is not None
-    summary.title = w["summary"]
+    made = 0
+    for table, sheets in zip(tables, layout, strict=True):
+        rows = table.body()
+        for name, take in sheets:
+            sheet: Any = book.active if made == 0 else book.create_sheet(name)
+            made += 1
+            sheet.title = name
+            for line in table.head:
+                sheet.append(line)
+            for _ in range(take):
+                sheet.append(next(rows))
+            _finish(sheet, **table.finish)
+        for line in table.tail:  # on the last sheet, below its filter
+            sheet.append(line)
+    texts_as_text(book)
+    out = io.BytesIO()
+    book.save(out)
+    return stable_zip(out.getvalue())
+
+
+def xlsx_plan(report: BatchReport, limits: XlsxLimits | None = None) -> list[tuple[str, int]]:
+    """The sheets :func:`to_xlsx` makes of ``report``, each with its number of rows, worked
+    out without building the workbook.
+
+    Raises:
+        XlsxLimitError: a row wider or a text longer than a sheet or a cell holds.
+    """
+    chosen = limits or XLSX_LIMITS
+    tables = _tables(report, None, chosen)
+    return [
+        (name, len(t.head) + take + (len(t.tail) if i == len(sheets) - 1 else 0))
+        for t, sheets in zip(tables, _layout(tables, chosen), strict=True)
+        for i, (name, take) in enumerate(sheets)
+    ]
+
+
+def xlsx_pages(body: int, *, head: int, tail: int = 0, rows: int = XLSX_ROWS) -> list[int]:
+    """How many body rows each sheet of a table holds: all on one sheet when they fit
+    with the ``head`` rows (and the ``tail`` rows, which end the last sheet), else as many
+    as fit on each sheet, the head repeated on every one."""
+    room = rows - head
+    if room < 1 or tail > room:
+        raise XlsxLimitError(f"a sheet of {rows:,} rows holds no rows after its header")
+    count = max(1, -(-(body + tail) // room))
+    return [max(0, min(room, body - i * room)) for i in range(count)]
+
+
+def xlsx_sheet_names(title: str, count: int) -> list[str]:
+    """``title``, then ``title (2)``, ``title (3)``...: each within 31 characters (the title
+    cut, never the number), with none of the characters a sheet name cannot hold.
+
+    Raises:
+        XlsxLimitError: ``title`` holds a character a sheet name cannot.
+    """
+    bad = sorted(set(title) & _SHEET_NAME_FORBIDDEN)
+    if bad or not title.strip() or title.startswith("'") or title.endswith("'"):
+        raise XlsxLimitError(f"{title!r} cannot name a sheet")
+    names = []
+    for n in range(1, count + 1):
+        suffix = "" if n == 1 else f" ({n})"
+        names.append(title[: XLSX_SHEET_NAME - len(suffix)] + suffix)
+    return names
+
+
+def _layout(tables: Sequence[_Table], limits: XlsxLimits) -> list[list[tuple[str, int]]]:
+    """Each table's sheets, named, with how many body rows each holds; every row's width
+    and every text's length checked on the way.
+
+    Raises:
+        XlsxLimitError: a row wider or a text longer than a sheet or a cell holds.
+    """
+    layout = []
+    for table in tables:
+        for line in [*table.head, *table.tail]:
+            _check_row(line, table.title, limits)
+        count = 0
+        for line in table.body():
+            count += 1
+            _check_row(line, table.title, limits)
+        pages = xlsx_pages(count, head=len(table.head), tail=len(table.tail), rows=limits.rows)
+        layout.append(list(zip(xlsx_sheet_names(table.title, len(pages)), pages, strict=True)))
+    return layout
+
+
+def _check_row(line: Sequence[Any], title: str, limits: XlsxLimits) -> None:
+    """Raises: XlsxLimitError: the row is wider, or a text in it longer, than XLSX holds."""
+    if len(line) > limits.columns:
+        raise XlsxLimitError(
+            f"sheet {title!r} would need {len(line):,} columns; an XLSX sheet holds "
+            f"{limits.columns:,}: write .json or .csv instead"
+        )
+    for value in line:
+        if isinstance(value, str) and len(value) > limits.cell:
+            raise XlsxLimitError(
+                f"sheet {title!r}: a text of {len(value):,} characters ({value[:40]!r}…); "
+                f"an XLSX cell holds {limits.cell:,}: write .json or .csv instead"
+            )
+
+
+def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[_Table]:
+    """Every table of the workbook, in its order; rows as :func:`sheet_row` makes them."""
+    w = words(report.language)
     head = [w["rank"], w["entity"], w["total"], w["veto"], w["result"]]
     if report.targets:
         head.append(w["completion"])
     base = len(head)
-    if report.previous is not None:
-        head += [w["previous"], w["change"], f"{w['previous']}{w['rank']}"]
-    summary.append(head)
-    for r in report.ranked:
-        line = _xlsx_line(report, r, w)[:base]
-        if report.previous is not None:
-            found = report.previous.get(r.name)
-            line += (
-                [found[0], r.row.total - found[0], found[1]] if found else [None, None, None]
-            )
-        summary.append(sheet_row(line))
-    _finish(summary, header_rows=1, frozen="C2", numbers=2)
-    summary.append([])
-    summary.append([TIE_RULE.get(report.language, TIE_RULE["en"])])
-
-    items = book.create_sheet(w["item_table"])
-    head = head[:base]
-    items.append(sheet_row([*head, *(i[0] for i in report.items)]))
-    items.append(sheet_row([""] * len(head) + [i[1] for i in report.items]))
-    items.append(sheet_row([""] * (len(head) - 1) + [w["max"]] + [i[2] for i in report.items]))
-    for r in report.ranked:
-        items.append(sheet_row([*_xlsx_line(report, r, w), *r.row.scores]))
-    _finish(items, header_rows=3, frozen=f"{_column(len(head) + 1)}4", numbers=2,
-            title_row=2)  # fmt: skip
-
-    notes = book.create_sheet(w["explanations"])
-    notes.append([w["entity"], w["item"], w["title"], w["max"], w["score"], w["lost"],
-                  w["explanation"]])  # fmt: skip
     titles = {i[0]: i for i in report.items}
-    for r in report.ranked:
-        for (item_id, text, lost), score in zip(r.row.notes or (), r.row.scores, strict=False):
-            _id, title, points = titles[item_id]
-            shown: Any = w["na"] if lost is None else ("" if item_id == "bonus" else lost)
-            notes.append(sheet_row([r.name, item_id, title, points, score, shown, text]))
-    _finish(notes, header_rows=1, frozen="C2", numbers=2, wrap=(3, 7))
-
     losses = {r.name: dict(r.row.losses or ()) for r in report.ranked}
     names = sorted({d for lost in losses.values() for d in lost})
-    deps = book.create_sheet(w["departments_view"])
-    deps.append(sheet_row([w["entity"], *names]))
-    for r in report.ranked:
-        deps.append(sheet_row([r.name, *(losses[r.name].get(n, Decimal(0)) for n in names)]))
-    _finish(deps, header_rows=1, frozen="B2", numbers=2, wrap_header=True)
+
+    def summary() -> Iterator[list[Any]]:
+        for r in report.ranked:
+            line = _xlsx_line(report, r, w)[:base]
+            if report.previous is not None:
+                found = report.previous.get(r.name)
+                line += (
+                    [found[0], r.row.total - found[0], found[1]] if found else [None, None, None]
+                )
+            yield sheet_row(line)
+
+    def notes() -> Iterator[list[Any]]:
+        for r in report.ranked:
+            for (item_id, text, lost), score in zip(r.row.notes or (), r.row.scores, strict=False):
+                _id, title, points = titles[item_id]
+                shown: Any = w["na"] if lost is None else ("" if item_id == "bonus" else lost)
+                yield sheet_row([r.name, item_id, title, points, score, shown, text])
+
+    then = [w["previous"], w["change"], f"{w['previous']}{w['rank']}"]
+    tables = [
+        _Table(w["summary"], [[*head, *(then if report.previous is not None else [])]], summary,
+               [[], [TIE_RULE.get(report.language, TIE_RULE["en"])]],
+               {"header_rows": 1, "frozen": "C2", "numbers": 2}),
+        _Table(w["item_table"], [
+            sheet_row([*head, *(i[0] for i in report.items)]),
+            sheet_row([""] * len(head) + [i[1] for i in report.items]),
+            sheet_row([""] * (len(head) - 1) + [w["max"]] + [i[2] for i in report.items]),
+        ], lambda: (sheet_row([*_xlsx_line(report, r, w), *r.row.scores]) for r in report.ranked),
+            finish={"header_rows": 3, "frozen": f"{_column(len(head) + 1)}4", "numbers": 2,
+                    "title_row": 2}),
+        _Table(w["explanations"], [[w["entity"], w["item"], w["title"], w["max"], w["score"],
+                                    w["lost"], w["explanation"]]], notes,
+               finish={"header_rows": 1, "frozen": "C2", "numbers": 2, "wrap": (3, 7)}),
+        _Table(w["departments_view"], [sheet_row([w["entity"], *names])], lambda: (
+            sheet_row([r.name, *(losses[r.name].get(n, Decimal(0)) for n in names)])
+            for r in report.ranked
+        ), finish={"header_rows": 1, "frozen": "B2", "numbers": 2, "wrap_header": True}),
+    ]  # fmt: skip
     if report.targets:
-        matrix = book.create_sheet(w["target_matrix"])
-        _matrix_sheet(matrix, report)
-        _finish(matrix, header_rows=1, frozen="B2", numbers=2, wrap_header=True)
+        tables.append(_matrix_table(report))
+    tables.append(_Table(
+        w["failed"], [[w["entity"], w["source"], w["reason"]]],
+        lambda: (line for o in report.failures for line in _failure_rows(o, limits.cell)),
+        finish={"header_rows": 1, "frozen": "A2", "numbers": 2, "wrap": (3,)},
+    ))  # fmt: skip
+    tables.append(_meta_table(report, today))
+    return tables
 
-    failed = book.create_sheet(w["failed"])
-    failed.append([w["entity"], w["source"], w["reason"]])
-    for o in report.failures:
-        failed.append(sheet_row([o.entity.name, o.entity.source, "\n".join(o.problems)]))
-    _finish(failed, header_rows=1, frozen="A2", numbers=2, wrap=(3,))
 
-    meta = book.create_sheet(w["metadata"])
-    meta.append([w["metadata"], w["value"]])
-    for key, value in (
+def _failure_rows(o: Outcome, cell: int) -> Iterator[list[Any]]:
+    """An entity not scored: its reasons in one cell, or over as many rows as a cell's
+    length needs (whole reasons to a row where they fit), never cut short."""
+    reasons = [sheet_text(p) for p in o.problems] or [""]
+    chunk: list[str] = []
+    for reason in reasons:
+        pieces = [reason[i : i + cell] for i in range(0, len(reason), cell)] or [""]
+        for piece in pieces:
+            if chunk and len("\n".join([*chunk, piece])) > cell:
+                yield sheet_row([o.entity.name, o.entity.source, "\n".join(chunk)])
+                chunk = []
+            chunk.append(piece)
+    yield sheet_row([o.entity.name, o.entity.source, "\n".join(chunk)])
+
+
+def _matrix_table(report: BatchReport) -> _Table:
+    """The completion matrix: one row per entity, one column per target item."""
+    w = words(report.language)
+
+    def body() -> Iterator[list[Any]]:
+        for r in report.ranked:
+            texts = [_cell_text(c, report.language) for c in r.row.cells]
+            share = None if r.row.share is None else _Percent(r.row.share / 100)
+            yield sheet_row([r.name, *texts, share])
+
+    head = [w["entity"], *(f"{t} {title}" for t, title in report.targets), w["completion"]]
+    return _Table(w["target_matrix"], [sheet_row(head)], body, finish={
+        "header_rows": 1, "frozen": "B2", "numbers": 2, "wrap_header": True,
+    })  # fmt: skip
+
+
+def _meta_table(report: BatchReport, today: str | None) -> _Table:
+    """What the workbook is: the scheme, its rules' hash, the engine, the date, the counts."""
+    w = words(report.language)
+    rows = [
         (w["scheme"], report.title),
         (w["rules"] + " sha256", report.rules_sha256),
         ("qualscore", report.engine_version),
@@ -406,13 +590,14 @@ def to_xlsx(report: BatchReport, today: str | None = None) -> bytes:
         (w["failed"], str(len(report.failures))),
         (w["rank"], TIE_RULE.get(report.language, TIE_RULE["en"])),
         *((s.label, text) for s, text in zip(report.cohort, cohort_lines(report), strict=True)),
-    ):
-        meta.append(sheet_row([key, value]))
-    _finish(meta, header_rows=1, frozen="A2", numbers=2, wrap=(2,))
-    texts_as_text(book)
-    out = io.BytesIO()
-    book.save(out)
-    return stable_zip(out.getvalue())
+    ]
+
+    def body() -> Iterator[list[Any]]:
+        for key, value in rows:
+            yield sheet_row([key, value])
+
+    finish = {"header_rows": 1, "frozen": "A2", "numbers": 2, "wrap": (2,)}
+    return _Table(w["metadata"], [[w["metadata"], w["value"]]], body, finish=finish)
 
 
 def _xlsx_line(report: BatchReport, r: Ranked, w: dict[str, str]) -> list[Any]:
@@ -423,7 +608,7 @@ def _xlsx_line(report: BatchReport, r: Ranked, w: dict[str, str]) -> list[Any]:
         row.name,
         row.total,
         w["yes"] if row.vetoed else w["no"],
-        result_word(row.result_label, row.vetoed, report.language),
+        row.result_label or (w["vetoed"] if row.vetoed else w["scored"]),
     ]
     if report.targets:
         line.append(None if row.share is None else _Percent(row.share / 100))
@@ -497,20 +682,6 @@ def _finish(
     sheet.print_title_rows = f"1:{header_rows}"
 
 
-def _matrix_sheet(matrix: Any, report: BatchReport) -> None:
-    """The completion matrix: one row per entity, one column per target item."""
-    w = words(report.language)
-    matrix.append(
-        sheet_row(
-            [w["entity"], *(f"{t} {title}" for t, title in report.targets), w["completion"]]
-        )
-    )
-    for r in report.ranked:
-        texts = [_cell_text(c, report.language) for c in r.row.cells]
-        share = None if r.row.share is None else _Percent(r.row.share / 100)
-        matrix.append(sheet_row([r.name, *texts, share]))
-
-
 def sheet_row(values: Sequence[Any]) -> list[Any]:
     """A row for ``Worksheet.append``: each text with the characters XML cannot hold escaped.
 
@@ -577,7 +748,7 @@ def to_html(report: BatchReport) -> str:
     )
     rows = "".join(
         f'<tr><td class="n">{r.rank}</td><td>{escape(r.name)}</td>'
-        f'<td class="n">{fmt(r.row.total)}</td><td>{escape(_result(r, report.language))}</td>'
+        f'<td class="n">{fmt(r.row.total)}</td><td>{escape(_result(r))}</td>'
         + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
         + (f"<td>{escape(r.row.group or '')}</td>" if grouped else "")
         + (f"<td>{escape(r.row.grade or '')}</td>" if graded else "")
@@ -669,8 +840,7 @@ def render_terminal(report: BatchReport, console: Console) -> None:
             label = w[name] if name != "rank" else f"{w['previous']}{w['rank']}"
             table.add_column(label, justify="right", no_wrap=True)
     for r in report.ranked:
-        line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total))]
-        line.append(plain(_result(r, report.language)))
+        line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total)), plain(_result(r))]
         if report.targets:
             line.append(plain(_share(r.row.share)))
         if grouped:
@@ -707,19 +877,12 @@ def _cohort_parts(report: BatchReport) -> list[tuple[str, str]]:
         scope = "" if s.scope == "all" else (f"（{s.scope}）" if zh else f" ({s.scope})")
         value = ""
         if s.value is not None and s.stat in ("mean", "median", "max", "min", "count"):
-            value = f" {_cohort_value(report, s)}"
+            value = f" {fmt(s.value)}"
         if zh:
             out.append((f"{s.label}{scope}{value}，按 {len(s.entities)} 个单位计算", who))
         else:
             out.append((f"{s.label}{scope}{value}, computed from {len(s.entities)}", who))
     return out
-
-
-def _cohort_value(report: BatchReport, s: CohortSummary) -> str:
-    """A summary's value as shown: a mean or median to its declared places, ``≈`` when
-    rounded (:func:`~qualscore.scoring.words.cohort_number`); the JSON keeps it exact."""
-    places = dict(report.places).get(s.key) if s.stat in ("mean", "median") else None
-    return cohort_number(s.value, places) if s.value is not None else "—"
 
 
 def _render_matrix(report: BatchReport, console: Console) -> None:
