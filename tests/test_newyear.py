@@ -164,3 +164,108 @@ def test_no_staging_folder_left_behind(copy: Path) -> None:
     """After a copy, the parent holds the two rule sets and nothing else."""
     assert run("new", str(copy), str(copy.parent / "rugao-2019"), "--year", "2019")[0] == 0
     assert sorted(p.name for p in copy.parent.iterdir()) == ["rugao-2018", "rugao-2019"]
+
+
+# --- a copy that fails leaves nothing behind ------------------------------------------------
+
+
+def _mini(tmp_path: Path, old: str = "year: 2024", new: str = "year: 2024") -> Path:
+    """The mini rule set copied to tmp_path/src, with ``old`` replaced by ``new`` in its manifest."""
+    source = tmp_path / "src"
+    shutil.copytree(MINI, source)
+    manifest = source / "ruleset.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    assert qualscore.load_rules(source).manifest.year == 2024
+    return source
+
+
+def test_a_copy_that_does_not_load_leaves_nothing(tmp_path: Path) -> None:
+    """An anchored year (`year: &y 2024`) is copied as `year: 2025 2024`, which does not
+    load: exit 2, the copy's problem named at the new folder, and no folder left at all."""
+    source = _mini(tmp_path, new="year: &y 2024")
+    target = tmp_path / "next"
+    code, out, err = run("new", str(source), str(target), "--year", "2025")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"{target}: the copy does not load (below); nothing was written",
+        f"{target}/ruleset.yaml:4:7: year: input should be a valid integer, unable to parse "
+        "string as an integer",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
+
+
+def test_a_tagged_year_is_set_and_keeps_its_tag(tmp_path: Path) -> None:
+    """`year: !!int 2024` becomes `year: !!int 2025` (it once became `2025 2024`, and stayed)."""
+    source = _mini(tmp_path, new="year: !!int 2024")
+    target = tmp_path / "next"
+    assert run("new", str(source), str(target), "--year", "2025")[0] == 0
+    assert "\nyear: !!int 2025\n" in (target / "ruleset.yaml").read_text(encoding="utf-8")
+    assert qualscore.load_rules(target).manifest.year == 2025
+
+
+def test_a_copy_that_keeps_its_old_year_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy that loads but not with its new id and year is not put in place."""
+    from qualscore.analyst import newyear
+
+    monkeypatch.setattr(newyear, "_edit_manifest", lambda *args: None)
+    target = tmp_path / "next"
+    code, _, err = run("new", str(MINI), str(target), "--year", "2025")
+    assert (code, err) == (
+        2,
+        f"{target}/ruleset.yaml: the copy reads id 'mini' and year 2024, not 'mini-2025' "
+        "and 2025; set them by hand (nothing was written)\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "code", "message"),
+    [
+        (KeyboardInterrupt(), 130, "qualscore: interrupted"),
+        (OSError(28, "No space left on device", "x.yaml"), 2, "x.yaml: no space left on device"),
+    ],
+)
+def test_a_failure_after_the_copy_started_leaves_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: BaseException,
+    code: int,
+    message: str,
+) -> None:
+    """Ctrl-C or a full disk once the files are copied: the half-made copy is removed."""
+    from qualscore.analyst import newyear
+
+    def fail(*args: object) -> None:
+        assert any(tmp_path.rglob("facts.yaml")), "the files are copied by now"
+        raise failure
+
+    monkeypatch.setattr(newyear, "_repoint_schemas", fail)
+    for argv in (["new", str(MINI), str(tmp_path / "next")], ["init", str(tmp_path / "next")]):
+        assert run(*argv, "--year", "2025") == (code, "", message + "\n")
+        assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("inside", [None, "theirs.txt"])
+def test_never_renames_over_a_folder_made_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inside: str | None
+) -> None:
+    """A folder made at the new name while the copy is checked (empty or not) is left as it
+    is, and the copy is not put in its place (a rename would replace an empty folder)."""
+    from qualscore.analyst import newyear
+
+    target = tmp_path / "next"
+    check = newyear._check_copy
+
+    def meanwhile(*args: object) -> None:
+        check(*args)  # type: ignore[arg-type]
+        target.mkdir()
+        if inside is not None:
+            (target / inside).write_text("mine", encoding="utf-8")
+
+    monkeypatch.setattr(newyear, "_check_copy", meanwhile)
+    code, _, err = run("new", str(MINI), str(target), "--year", "2025")
+    assert (code, err) == (2, f"{target}: already exists; give a new folder (nothing was written)\n")
+    assert files(target) == ({} if inside is None else {inside: b"mine"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["next"]

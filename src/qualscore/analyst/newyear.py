@@ -7,18 +7,22 @@ else is kept as it is, ready to edit: titles and texts that still name the old
 year are pointed out, not changed. The ``# yaml-language-server: $schema=``
 line of each file is re-pointed when the new folder is at another depth.
 
-Nothing is overwritten: a folder that exists is refused. The copy is made
-beside the new folder and renamed into place once it loads, so that a failure
-leaves nothing behind.
+Nothing is overwritten: a folder that exists is refused. The copy is made in
+a temporary folder beside the new one, loaded there, and renamed into place
+only when it loads with its new id and year; whatever fails on the way, Ctrl-C
+included, the temporary folder is removed and nothing is left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from qualscore.errors import Problem, SourceError
@@ -62,6 +66,7 @@ items:
 
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)[ \t]*$", re.MULTILINE)
 _PLAIN = re.compile(r"[^\s#,\]}]+")
+_TAG = re.compile(r"!\S*[ \t]+")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -84,9 +89,8 @@ def new_scheme(target: str, scheme_id: str, year: int, start: str = "empty") -> 
         raise refuse(f"--id {scheme_id!r}: letters, digits, '.', '_' and '-', up to 64")
     if not 1900 <= year <= 2200:
         raise refuse(f"--year {year} is not a year from 1900 to 2200")
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
-    try:
-        copy = staging / destination.name
+
+    def build(copy: Path) -> None:
         if start == "demo":
             demo = Path(__file__).resolve().parents[3] / "examples" / "demo"
             if not (demo / MANIFEST).is_file():
@@ -99,9 +103,8 @@ def new_scheme(target: str, scheme_id: str, year: int, start: str = "empty") -> 
                 (copy / name).parent.mkdir(parents=True, exist_ok=True)
                 (copy / name).write_text(text.format(id=scheme_id, year=year), encoding="utf-8")
             _repoint_schemas(Path("rules") / "x", copy, destination)
-        os.rename(copy, destination)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    _place(destination, build, scheme_id, year)
     return load_rules(target)
 
 
@@ -120,20 +123,95 @@ def new_year(source: str, target: str, year: int) -> tuple[RuleSet, RuleSet]:
     _refuse(old, Path(source), destination, year)
     _refuse_special_files(Path(source))
     new_id = _new_id(old.id, old.manifest.year, year)
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
-    except OSError as exc:
-        reason = (exc.strerror or type(exc).__name__).lower()
-        raise SourceError([Problem(target, 0, 0, f"cannot write: {reason}")]) from None
-    try:
-        copy = staging / destination.name
+
+    def build(copy: Path) -> None:
         shutil.copytree(source, copy, symlinks=False)
         _edit_manifest(old, copy / MANIFEST, new_id, year)
         _repoint_schemas(Path(source), copy, destination)
-        os.rename(copy, destination)
+
+    _place(destination, build, new_id, year)
+    return old, load_rules(target)
+
+
+def _place(destination: Path, build: Callable[[Path], None], new_id: str, year: int) -> None:
+    """Build a rule set in a temporary folder beside ``destination``, check that it loads
+    with ``new_id`` and ``year``, and only then rename it into place.
+
+    Whatever fails on the way, Ctrl-C included, the temporary folder is removed:
+    nothing is left behind, and nothing that was there is touched.
+
+    Raises:
+        SourceError: the folder cannot be written, the copy does not load (its
+            problems named at the new folder's paths), or the new folder appeared
+            in the meantime.
+    """
+    shown = str(destination)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    except OSError as exc:
+        raise _cannot_write(shown, exc) from None
+    try:
+        copy = staging / destination.name
+        build(copy)
+        _check_copy(copy, shown, new_id, year)
+        _rename_new(copy, destination)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return old, load_rules(target)
+
+
+def _cannot_write(shown: str, exc: OSError) -> SourceError:
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return SourceError([Problem(shown, 0, 0, f"cannot write: {reason}; nothing was written")])
+
+
+def _check_copy(copy: Path, shown: str, new_id: str, year: int) -> None:
+    """Raises: SourceError: the copy does not load, or not with its new id and year."""
+    nothing = Problem(shown, 0, 0, "the copy does not load (below); nothing was written")
+    try:
+        new = load_rules(copy)
+    except SourceError as exc:
+        inside = str(copy)
+        moved = [
+            replace(p, path=shown + p.path[len(inside) :]) if p.path.startswith(inside) else p
+            for p in exc.problems
+        ]
+        raise SourceError([nothing, *moved]) from None
+    if (new.id, new.manifest.year) != (new_id, year):
+        message = (
+            f"the copy reads id {new.id!r} and year {new.manifest.year}, not {new_id!r} and "
+            f"{year}; set them by hand (nothing was written)"
+        )
+        raise SourceError([Problem(f"{shown}/{MANIFEST}", 0, 0, message)])
+
+
+def _rename_new(copy: Path, destination: Path) -> None:
+    """Rename ``copy`` to ``destination``, never over anything that is there.
+
+    A POSIX rename replaces an empty folder, so the name is first claimed with
+    ``mkdir`` (which fails if anything holds it), and the copy renamed over that
+    claim, which is ours; the claim is removed if the rename fails.
+
+    Raises:
+        SourceError: the new folder exists by now, or cannot be written.
+    """
+    shown = str(destination)
+    try:
+        if os.name != "nt":  # Windows never renames over an existing folder
+            destination.mkdir()
+    except FileExistsError:
+        message = "already exists; give a new folder (nothing was written)"
+        raise SourceError([Problem(shown, 0, 0, message)]) from None
+    except OSError as exc:
+        raise _cannot_write(shown, exc) from None
+    try:
+        os.rename(copy, destination)
+    except BaseException as exc:
+        if os.name != "nt":
+            with contextlib.suppress(OSError):  # only if still empty: then it is our claim
+                destination.rmdir()
+        if isinstance(exc, OSError):
+            raise _cannot_write(shown, exc) from None
+        raise
 
 
 MAX_COPY_BYTES = 64 * 1024 * 1024
@@ -200,6 +278,10 @@ def _edit_manifest(old: RuleSet, path: Path, new_id: str, year: int) -> None:
         line, col = doc.marks[(key,)]
         text = lines[line - 1]
         rest = text[col - 1 :]
+        tag = _TAG.match(rest)  # `year: !!int 2018`: the tag stays, the value changes
+        if tag:
+            col += tag.end()
+            rest = rest[tag.end() :]
         if rest[:1] in ("'", '"'):
             end = rest.index(rest[0], 1) + 1
             token, value = rest[:end], rest[0] + value + rest[0]
