@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import time
 import zipfile
 from collections.abc import Callable
 from decimal import Decimal
@@ -323,23 +322,40 @@ def test_huge_integer_in_xlsx_costs_only_its_entity(tmp_path: Path) -> None:
 # --- linear checks --------------------------------------------------------------------------
 
 
-def _coerce_time(rules: RuleSet, size: int) -> float:
+def _backtracking_repeats(pattern: str) -> list[int]:
+    """Where ``pattern`` repeats something without a possessive ``+`` after the repeat (``*``,
+    ``+``, ``?``, ``{m,n}``): a place the regex engine can go back to and try again."""
+    found, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+        elif char == "[":  # a class: its characters are no repeats
+            i = pattern.index("]", i + 2) + 1
+        elif char == "(" and pattern.startswith("?", i + 1):
+            i += 2  # (?: and the like
+        elif char in "*+?{":
+            end = pattern.index("}", i) if char == "{" else i
+            possessive = pattern.startswith("+", end + 1)
+            if not possessive:
+                found.append(i)
+            i = end + 1 + possessive
+        else:
+            i += 1
+    return found
+
+
+def test_number_check_cannot_backtrack(rules: RuleSet) -> None:
+    """The number pattern repeats only possessively, so matching is linear in the text (a
+    digit string ending in a letter once took hours at 150,000 digits): a 1,000,000-digit
+    non-number is refused as such. Work is bounded by the pattern's shape, not timed."""
+    from qualscore.facts.check import _NUMBER_TEXT
+
+    assert _backtracking_repeats(_NUMBER_TEXT.pattern) == []
+    assert _backtracking_repeats("[0-9]+(?:x)?") == [5, 11]  # the scanner finds what it looks for
     decl = next(f for f in rules.facts if f.key == "rate")
-    text = "1" * size + "x"
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        _, message = _coerce(decl, text, None, None)
-        best = min(best, time.perf_counter() - start)
-        assert message is not None and message.startswith("expected a number")
-    return best
-
-
-def test_number_check_is_linear(rules: RuleSet) -> None:
-    """Checking a 1,000,000-digit non-number takes about ten times a 100,000-digit one, not 100."""
-    small, large = _coerce_time(rules, 100_000), _coerce_time(rules, 1_000_000)
-    assert large < 2.0
-    assert large < 40 * max(small, 1e-4)
+    _, message = _coerce(decl, "1" * 1_000_000 + "x", None, None)
+    assert message is not None and message.startswith("expected a number, got '1111")
 
 
 def test_two_megabyte_hostile_facts_file_completes(tmp_path: Path) -> None:
@@ -347,9 +363,7 @@ def test_two_megabyte_hostile_facts_file_completes(tmp_path: Path) -> None:
     text = (ROOT / "tests/fixtures/mini-facts.yaml").read_text(encoding="utf-8")
     path = tmp_path / "f.yaml"
     path.write_text(text.replace("rate: 89.99", f'rate: "{"1" * 2_000_000}x"'), encoding="utf-8")
-    start = time.perf_counter()
     code, _, err = run("evaluate", MINI, path)
-    assert time.perf_counter() - start < 10
     assert code == 2
     assert err.startswith(f"{path}:2:7: rate: expected a number, got '1111")
 
@@ -380,10 +394,8 @@ def test_row_beyond_excel_limit_refused(tmp_path: Path) -> None:
     book = entity_book(tmp_path / "t.xlsx", [row("a")])
     far = b'<row r="16000000"><c r="A16000000" t="inlineStr"><is><t>x</t></is></c></row>'
     rewrite_sheet(book, lambda xml: xml.replace(b"</sheetData>", far + b"</sheetData>"))
-    start = time.perf_counter()
     with pytest.raises(SourceError) as info:
         read_table(book)
-    assert time.perf_counter() - start < 5
     assert [p.message for p in info.value.problems] == [
         "row 16,000,000 is beyond the limit of 1,048,576 rows"
     ]
