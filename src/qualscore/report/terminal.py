@@ -201,7 +201,7 @@ def render_departments(result: Result, console: Console, language: str) -> None:
         )
         table.add_row(plain(d.department), fmt(d.lost), fmt(d.cost), plain(entries))
     console.print(table if losses else Text(w["no_loss"]))
-    if any(shared for d in losses for *_, shared in d.items):
+    if any(entry[4] for d in losses for entry in d.items):  # (…, shared, cost)
         console.print(Text(f"* {w['shared']}", style="dim"))
 
 
