@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from qualscore.ruleset.formula import FUNCTIONS, OPERATORS, Value
+from qualscore.ruleset.formula import FUNCTIONS, MAX_PLACES, OPERATORS, Value
+from qualscore.scoring.words import cohort_number
 
 __all__ = ["Derived", "Working", "number_text", "work"]
 
@@ -58,6 +59,16 @@ def number_text(value: Decimal, places: int) -> str:
     if isinstance(exponent, int) and exponent < -places:
         rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         return "≈ " + _plain(rounded)
+    return _plain(value)
+
+
+def _input(value: Decimal) -> str:
+    """A value an expression reads, as given; one with more decimals than anything a
+    scheme declares (a cohort mean worked out to 32 places) as :func:`cohort_number`
+    shows it (``≈ 39.8333``)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        return cohort_number(value)
     return _plain(value)
 
 
@@ -134,7 +145,7 @@ class _Worker:
             value = self.values[node.id]
             if isinstance(value, bool):
                 return ("是" if value else "否") if self.zh else ("yes" if value else "no"), 8
-            return _plain(value), _PREC_ATOM
+            return _input(value), _PREC_ATOM
         if isinstance(node, ast.BinOp):
             sign, prec = _BIN[type(node.op)]
             left = self.wrap(node.left, prec, names)
