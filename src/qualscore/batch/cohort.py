@@ -13,7 +13,7 @@ cannot be worked out (a formula that fails on its facts) is not scored, as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -52,6 +52,7 @@ def cohort_values(
     known: Known = {}  # how each value was worked out: kept only when asked for
     values: dict[str, dict[str, Decimal]] = {}
     failed: dict[str, tuple[str, ...]] = {}
+    unread: list[Problem] = []  # inputs refused before any entity was made of them
     summaries: list[CohortSummary] = []
     for level, decls in enumerate(ruleset.cohort_levels):
         columns: dict[str, dict[str, Decimal | None]] = {d.key: {} for d in decls}
@@ -61,6 +62,8 @@ def cohort_values(
         )  # fmt: skip
         seen: set[str] = set()
         for item in found:
+            if isinstance(item, Problem) and level == 0:
+                unread.append(item)
             if not isinstance(item, Outcome) or item.entity.name in seen:
                 continue
             seen.add(item.entity.name)  # the first entity of a name, scored or not
@@ -72,7 +75,7 @@ def cohort_values(
             try:
                 found_entries, found_summaries = aggregate(ruleset, decl, columns[decl.key])
             except CohortError as exc:
-                raise refused_first(exc, failed) from None
+                raise refused_first(exc, failed, unread) from None
             summaries.extend(found_summaries)
             for name, entry in found_entries.items():
                 values.setdefault(name, {})[decl.key] = entry.value
@@ -84,19 +87,21 @@ def cohort_values(
     return final, tuple(summaries)
 
 
-def refused_first(exc: CohortError, failed: dict[str, tuple[str, ...]]) -> CohortError:
-    """``exc`` (a cohort too small) told after its cause: each entity left out of the
-    cohort because it was refused, and why, in name order."""
-    if not failed:
+def refused_first(
+    exc: CohortError, failed: dict[str, tuple[str, ...]], unread: Sequence[Problem] = ()
+) -> CohortError:
+    """``exc`` (a cohort too small) told after its cause: each input refused before it
+    was read as an entity (a name seen twice, a name that is no name), then each entity
+    left out of the cohort because it was refused, in name order, and why."""
+    if not failed and not unread:
         return exc
-    told = []
+    told = list(unread)
     for name in sorted(failed):
         for line in failed[name]:
             # A problem told as text ("path:line:col: message"): shown as it was written.
             where, sep, message = line.partition(": ")
             told.append(Problem(where, 0, 0, message) if sep else Problem(name, 0, 0, line))
-    count = len(failed)
-    refused = f"; {count} refused entit{'y' if count == 1 else 'ies'} listed above"
+    refused = f"; {len(failed) + len(unread)} refused (above)"
     error = CohortError(exc.problems)
     error.problems = [*told, *(replace(p, message=p.message + refused) for p in exc.problems)]
     error.args = ("\n".join(str(p) for p in error.problems),)
