@@ -62,8 +62,10 @@ def run(
     """Score ``args.inputs`` against ``args.rules``; return the exit code.
 
     Exit 0 when every entity was scored, 1 when some could not be (each told
-    with its file and row), 2 when none could, 143 on SIGTERM (the worker
-    processes ended, no output file left behind). Ctrl-C raises
+    with its file and row) or some --per-entity report could not be written
+    (each told), 2 when none could be scored or --out could not be written
+    (an XLSX past a sheet's or a cell's limits among them), 143 on SIGTERM (the
+    worker processes ended, no output file left behind). Ctrl-C raises
     KeyboardInterrupt, the workers ended likewise.
 
     Raises:
