@@ -10,6 +10,7 @@ line per problem.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
@@ -152,6 +153,9 @@ def run_process() -> int:
     closed = _reserve_standard_streams()
     stdout = Stdout(None if 1 in closed else sys.stdout)
     code = main(stdout=cast(TextIO, stdout), stderr=io.StringIO() if 2 in closed else None)
+    if code != 0:  # a run that failed after writing to stdout: its pipe may be broken too
+        with contextlib.suppress(OutputFailed):
+            stdout.flush()
     if stdout.failed:
         _to_null(1)
     if code in (EXIT_INTERRUPTED, 143):
