@@ -246,8 +246,10 @@ def test_unearned_bonus_is_no_loss(small_result: qualscore.Result) -> None:
 
 def test_the_rugao_bonus_loses_nothing(sample: qualscore.Result) -> None:
     """The scheme's bonus: no 失分 in the table row, 加 2.9 分 in its explanation."""
-    assert explain(sample.bonus, "zh")[-1] == "加 2.9 分（最多加 5 分）"  # type: ignore[arg-type]
-    assert explain(sample.bonus, "en")[-1] == "adds 2.9 (at most 5)"  # type: ignore[arg-type]
+    bonus = sample.bonus
+    assert bonus is not None
+    assert explain(bonus, "zh")[-1] == "加 2.9 分（最多加 5 分）"
+    assert explain(bonus, "en")[-1] == "adds 2.9 (at most 5)"
     html = to_html(sample, "zh")
     assert '<span class="n">2.9</span><span class="n"></span></summary>' in html
 
