@@ -29,6 +29,7 @@ from qualscore.scoring.words import band_text, fmt
 __all__ = [
     "DepartmentLoss",
     "Opportunity",
+    "clamp",
     "costs",
     "departments",
     "headroom",
