@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-__all__ = ["CONTEXT", "PRECISION", "exact", "in_context"]
+__all__ = ["CONTEXT", "PRECISION", "exact", "in_context", "plain"]
 
 PRECISION = 34
 """Significant digits of every intermediate value."""
@@ -55,3 +55,11 @@ def in_context(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def plain(value: decimal.Decimal) -> str:
+    """A decimal without exponent or trailing zeros: ``Decimal("2.50")`` -> ``"2.5"``."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

@@ -33,7 +33,6 @@ from decimal import Decimal
 
 from qualscore._decimal import in_context
 from qualscore.errors import EvaluationError
-from qualscore.lint.ranges import constants
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import (
     FACTS,
@@ -54,6 +53,7 @@ from qualscore.ruleset.model import (
     Shape,
     TiersShape,
 )
+from qualscore.ruleset.ranges import constants
 from qualscore.scoring import item_function
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.plan import possible

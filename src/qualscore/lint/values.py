@@ -5,7 +5,7 @@
   can reach;
 - a formula whose value can exceed its points or go below 0.
 
-Both read the facts' declared ranges (:mod:`qualscore.lint.ranges`): a count is
+Both read the facts' declared ranges (:mod:`qualscore.ruleset.ranges`): a count is
 whole, a percent is 0..100, and an item's score is read only where its
 ``not_applicable`` condition does not hold. A formula is reported only with a
 value the engine itself computes, for facts that pass the rule set's checks; a
@@ -22,16 +22,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
-from qualscore.lint.ranges import (
-    Span,
-    constants,
-    fact_span,
-    intersect,
-    pick,
-    refine,
-    subtract,
-    value_span,
-)
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.loader import Location, RuleSet
 from qualscore.ruleset.model import (
@@ -41,6 +31,16 @@ from qualscore.ruleset.model import (
     PartsShape,
     Shape,
     TiersShape,
+)
+from qualscore.ruleset.ranges import (
+    Span,
+    constants,
+    fact_span,
+    intersect,
+    pick,
+    refine,
+    subtract,
+    value_span,
 )
 from qualscore.scoring.words import band_name, fmt, fmt_approx, points_text
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from qualscore._decimal import CONTEXT, exact
+from qualscore._decimal import CONTEXT, exact, plain
 from qualscore.ruleset.model import FactDecl
 
 __all__ = [
@@ -56,10 +56,8 @@ class Span:
     whole: bool = False
 
     def __str__(self) -> str:
-        from qualscore.scoring.words import fmt
-
-        low = "−∞" if self.lo is None else fmt(self.lo)
-        high = "∞" if self.hi is None else fmt(self.hi)
+        low = "−∞" if self.lo is None else plain(self.lo)
+        high = "∞" if self.hi is None else plain(self.hi)
         left = "(" if self.lo is None or self.lo_open else "["
         right = ")" if self.hi is None or self.hi_open else "]"
         return f"{left}{low}, {high}{right}" + (" whole numbers" if self.whole else "")

@@ -26,7 +26,7 @@ from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.scoring.words import fmt
 
 if TYPE_CHECKING:
-    from qualscore.lint.ranges import Span
+    from qualscore.ruleset.ranges import Span
 
 __all__ = [
     "MAX_COHORT",
@@ -215,7 +215,7 @@ def _span(ruleset: RuleSet, decl: CohortDecl) -> Span | None:
     from decimal import ROUND_CEILING, ROUND_FLOOR
 
     from qualscore._decimal import exact
-    from qualscore.lint.ranges import Span, fact_span, value_span
+    from qualscore.ruleset.ranges import Span, fact_span, value_span
 
     if decl.of is None:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from qualscore._decimal import plain
 from qualscore.ruleset.model import Band
 from qualscore.scoring.trace import BandTrace
 
@@ -43,10 +44,7 @@ def count(n: int, word: str) -> str:
 
 def fmt(value: Decimal) -> str:
     """A decimal without exponent or trailing zeros: ``Decimal("2.50")`` -> ``"2.5"``."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return plain(value)
 
 
 def fmt_approx(value: Decimal, places: int = 4) -> str:
