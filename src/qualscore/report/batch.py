@@ -37,7 +37,7 @@ from qualscore.report.safe import (
 )
 from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring.cohort import CohortSummary
-from qualscore.scoring.words import fmt, words
+from qualscore.scoring.words import cohort_number, fmt, result_word, words
 
 __all__ = [
     "XLSX_CELL",
@@ -90,6 +90,8 @@ class BatchReport:
     """With ``--compare``: each entity's total and rank last time."""
     cohort: tuple[CohortSummary, ...] = ()
     """The cohort values: over which entities each was computed, its value there."""
+    places: tuple[tuple[str, int | None], ...] = ()
+    """Each cohort value's declared places, by key: what its value is shown to."""
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
@@ -138,6 +140,7 @@ def build(
         extra=extra_columns(ruleset),
         previous=previous,
         cohort=tuple(cohort),
+        places=tuple((c.key, c.places) for c in ruleset.cohort),
     )
 
 
@@ -165,8 +168,8 @@ def _share(share: Decimal | None) -> str:
     return "—" if share is None else f"{fmt(share)}%"
 
 
-def _result(r: Ranked) -> str:
-    return r.row.result_label or ("vetoed" if r.row.vetoed else "")
+def _result(r: Ranked, language: str) -> str:
+    return result_word(r.row.result_label, r.row.vetoed, language)
 
 
 def to_json(report: BatchReport) -> str:
@@ -193,7 +196,7 @@ def to_json(report: BatchReport) -> str:
                 },
                 **_completion_json(report, r.row),
                 **_previous_json(report, r),
-                **({"cohort": {k: str(v) for k, v in r.row.cohort}} if r.row.cohort else {}),
+                **({"cohort": dict(_exact(r.row.cohort))} if r.row.cohort else {}),
             }
             for r in report.ranked
         ],
@@ -206,12 +209,18 @@ def to_json(report: BatchReport) -> str:
         doc["cohort"] = [
             {
                 "key": s.key, "label": s.label, "stat": s.stat, "scope": s.scope,
-                "value": None if s.value is None else str(s.value),
+                "value": None if s.value is None else format(s.value, "f"),
+                "shown": None if s.value is None else _cohort_value(report, s),
                 "leaders": list(s.leaders), "entities": list(s.entities),
             }
             for s in report.cohort
         ]  # fmt: skip
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _exact(values: Sequence[tuple[str, Decimal]]) -> list[tuple[str, str]]:
+    """Cohort values exactly as computed, their places kept (``40.8``, ``0.6667``)."""
+    return [(k, format(v, "f")) for k, v in values]
 
 
 def _previous_json(report: BatchReport, r: Ranked) -> dict[str, Any]:
@@ -608,7 +617,7 @@ def _xlsx_line(report: BatchReport, r: Ranked, w: dict[str, str]) -> list[Any]:
         row.name,
         row.total,
         w["yes"] if row.vetoed else w["no"],
-        row.result_label or (w["vetoed"] if row.vetoed else w["scored"]),
+        result_word(row.result_label, row.vetoed, report.language),
     ]
     if report.targets:
         line.append(None if row.share is None else _Percent(row.share / 100))
@@ -748,7 +757,7 @@ def to_html(report: BatchReport) -> str:
     )
     rows = "".join(
         f'<tr><td class="n">{r.rank}</td><td>{escape(r.name)}</td>'
-        f'<td class="n">{fmt(r.row.total)}</td><td>{escape(_result(r))}</td>'
+        f'<td class="n">{fmt(r.row.total)}</td><td>{escape(_result(r, report.language))}</td>'
         + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
         + (f"<td>{escape(r.row.group or '')}</td>" if grouped else "")
         + (f"<td>{escape(r.row.grade or '')}</td>" if graded else "")
@@ -840,7 +849,8 @@ def render_terminal(report: BatchReport, console: Console) -> None:
             label = w[name] if name != "rank" else f"{w['previous']}{w['rank']}"
             table.add_column(label, justify="right", no_wrap=True)
     for r in report.ranked:
-        line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total)), plain(_result(r))]
+        line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total))]
+        line.append(plain(_result(r, report.language)))
         if report.targets:
             line.append(plain(_share(r.row.share)))
         if grouped:
@@ -877,12 +887,19 @@ def _cohort_parts(report: BatchReport) -> list[tuple[str, str]]:
         scope = "" if s.scope == "all" else (f"（{s.scope}）" if zh else f" ({s.scope})")
         value = ""
         if s.value is not None and s.stat in ("mean", "median", "max", "min", "count"):
-            value = f" {fmt(s.value)}"
+            value = f" {_cohort_value(report, s)}"
         if zh:
             out.append((f"{s.label}{scope}{value}，按 {len(s.entities)} 个单位计算", who))
         else:
             out.append((f"{s.label}{scope}{value}, computed from {len(s.entities)}", who))
     return out
+
+
+def _cohort_value(report: BatchReport, s: CohortSummary) -> str:
+    """A summary's value as shown: a mean or median to its declared places, ``≈`` when
+    rounded (:func:`~qualscore.scoring.words.cohort_number`); the JSON keeps it exact."""
+    places = dict(report.places).get(s.key) if s.stat in ("mean", "median") else None
+    return cohort_number(s.value, places) if s.value is not None else "—"
 
 
 def _render_matrix(report: BatchReport, console: Console) -> None:
