@@ -11,6 +11,7 @@ printed as they were. Anything else, and any doubt, goes to
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -34,8 +35,8 @@ def _cache() -> ModuleType | None:
 
 def _cached(argv: list[str]) -> int | None:
     """The exit code of a cache hit for ``validate RULES [--strict]``, after printing it."""
-    if not argv or argv[0] != "validate":
-        return None
+    if not argv or argv[0] != "validate" or sys.stdout is None:
+        return None  # a closed stdout is the command's to tell
     rest = argv[1:]
     folders = [a for a in rest if not a.startswith("-")]
     flags = [a for a in rest if a.startswith("-")]
@@ -48,8 +49,17 @@ def _cached(argv: list[str]) -> int | None:
     hit = cache.get(key) if key is not None else None
     if hit is None:
         return None
-    sys.stdout.write(hit.out)
     sys.stderr.write(hit.err)
+    try:
+        sys.stdout.write(hit.out)
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:  # a reader gone, a full disk: as the command says it
+        reason = (exc.strerror or type(exc).__name__).lower() if isinstance(exc, OSError) else ""
+        sys.stderr.write(f"qualscore: stdout: {reason or 'closed'}\n")
+        null = os.open(os.devnull, os.O_WRONLY)  # no second failure at the interpreter's exit
+        os.dup2(null, 1)
+        os.close(null)
+        return 2
     return int(hit.code)
 
 

@@ -304,3 +304,24 @@ def test_a_damaged_or_foreign_entry_is_not_used(cache: Path, rules: Path, damage
         entry.write_text("[1, 2]", encoding="utf-8")
     assert _cache.get(data["key"]) is None
     assert validate(rules) == want
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_cache_hit_that_cannot_be_written_says_so(cache: Path, rules: Path) -> None:
+    """A hit printed to a full disk, or to a reader gone, is one line and exit 2, as a miss is."""
+    env = {**os.environ, "QUALSCORE_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, "-c", "import sys, qualscore_launch; sys.exit(qualscore_launch.main())",
+               "validate", str(rules)]  # fmt: skip
+    assert subprocess.run(command, env=env, capture_output=True, timeout=120).returncode == 0
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(command, env=env, stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=120)  # fmt: skip
+    assert (done.returncode, done.stderr) == (2, "qualscore: stdout: no space left on device\n")
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read what the hit prints
+    try:
+        done = subprocess.run(command, env=env, stdout=writer, stderr=subprocess.PIPE, text=True,
+                              timeout=120)  # fmt: skip
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (2, "qualscore: stdout: broken pipe\n")
