@@ -61,9 +61,9 @@ from qualscore.facts.fast import quick_facts
 from qualscore.facts.targets import TargetTable, load_targets
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.ruleset.model import Item, TargetShape
-from qualscore.scoring import plan
 from qualscore.scoring.cohort import own_values
 from qualscore.scoring.engine import evaluate, formulas, target_check
+from qualscore.scoring.plan import plan
 from qualscore.scoring.together import score_with
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.source import yamlfile as _yaml

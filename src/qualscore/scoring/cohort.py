@@ -28,8 +28,7 @@ from qualscore.errors import CohortError, EvaluationError, Problem
 from qualscore.ruleset.cohort import TOTAL
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import RANKS, CohortDecl
-from qualscore.scoring import plan
-from qualscore.scoring.plan import MODES
+from qualscore.scoring.plan import MODES, plan
 from qualscore.scoring.runtime import ERRORS, reason
 from qualscore.scoring.trace import CohortEntry
 

@@ -20,8 +20,8 @@ from qualscore.errors import CohortError, EvaluationError, Problem, SourceError
 from qualscore.facts.check import Facts, check_facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import RANKS, CohortDecl, formulas_in
-from qualscore.scoring import plan
 from qualscore.scoring.cohort import CohortSummary, aggregate, own_values
+from qualscore.scoring.plan import plan
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.scoring.words import fmt
 
