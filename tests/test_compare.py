@@ -207,7 +207,8 @@ def test_a_result_of_the_wrong_shape_is_refused(last: Path, change: Any, message
          "ranking[0].items['1']: not a score: 'NaN' (a finite decimal below 10^15, at most 12 places)"),
         (lambda d: d["ranking"][0].pop("entity"), "ranking[0].entity: not a text"),
         (lambda d: d["ranking"].append(dict(d["ranking"][0], rank=2)), "ranking[1].entity: 'city-b' twice"),
-        (lambda d: d["ruleset"].pop("title"), "ruleset: names neither an id nor a title"),
+        (lambda d: [d["ruleset"].pop(k) for k in ("id", "title")],
+         "ruleset: names neither an id nor a title"),
     ],
 )  # fmt: skip
 def test_a_batch_of_the_wrong_shape_is_refused(batch_last: Path, change: Any, message: str) -> None:
@@ -313,7 +314,7 @@ def test_an_entity_not_in_a_previous_batch_is_refused(batch_last: Path) -> None:
     code, out, err = run("evaluate", RULES, SAMPLE, "--format", "markdown", "--compare",
                          batch_last, "--compare-any")  # fmt: skip
     assert (code, err) == (0, "")
-    assert "；上期为 2018年度如皋市质量工作考核，city-b\n" in out
+    assert "；上期为 2018 年，city-b\n" in out  # a batch names its scheme's year
 
 
 def test_a_batch_names_the_entities_the_previous_one_does_not_hold(
@@ -363,11 +364,19 @@ def test_explain_with_compare_shows_both(last: Path) -> None:
 
 
 def test_a_batch_of_another_scheme_is_refused_by_its_title(tmp_path: Path) -> None:
-    """A batch JSON names no id: its title, years aside, says whose it is; the demo's batch
-    is not rugao's, a batch of the same title a year on is."""
+    """A batch JSON names its scheme's id (and one written before it did, its title): years
+    aside, that says whose it is; the demo's batch is not rugao's, a batch of the same title
+    a year on is."""
     demo = ROOT / "examples/demo"
     other = tmp_path / "demo.json"
     assert run("batch", demo, demo / "facts", "--out", other)[0] == 0
+    assert _refused(other, command="batch") == (
+        f"{other}: --compare: a result of scheme 'riverton-2024', "
+        "not of 'rugao-2018'; --compare-any compares it anyway"
+    )
+    doc = _doc(other)
+    del doc["ruleset"]["id"]  # type: ignore[attr-defined]  # as an earlier release wrote it
+    other.write_text(json.dumps(doc), encoding="utf-8")
     assert _refused(other, command="batch") == (
         f"{other}: --compare: a result of scheme 'Riverton 2024 county food-safety assess…', "
         "not of '2018年度如皋市质量工作考核'; --compare-any compares it anyway"
@@ -378,3 +387,19 @@ def test_a_batch_of_another_scheme_is_refused_by_its_title(tmp_path: Path) -> No
     doc["ruleset"]["title"] = "2017年度如皋市质量工作考核"  # type: ignore[index]
     first.write_text(json.dumps(doc), encoding="utf-8")
     assert run("batch", RULES, CITY_B, "--compare", first)[:1] == (0,)
+
+
+def test_the_json_says_whose_result_it_was_compared_with(batch_last: Path) -> None:
+    """A batch JSON names its scheme's id and year; evaluate's JSON comparison names the
+    scheme, year, entity and period it was compared with, as the document gave them."""
+    assert _doc(batch_last)["ruleset"] == {
+        "id": "rugao-2018", "title": "2018年度如皋市质量工作考核", "year": 2018,
+        "rules_sha256": _doc(batch_last)["ruleset"]["rules_sha256"],  # type: ignore[index]
+    }  # fmt: skip
+    code, out, err = run("evaluate", RULES, SAMPLE, "--format", "json", "--compare", batch_last,
+                         "--compare-any")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert json.loads(out)["compare"]["compared_with"] == {
+        "scheme": "rugao-2018", "title": "2018年度如皋市质量工作考核", "year": 2018,
+        "entity": "city-b", "period": None,
+    }  # fmt: skip

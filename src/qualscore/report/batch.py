@@ -92,6 +92,9 @@ class BatchReport:
     """The cohort values: over which entities each was computed, its value there."""
     places: tuple[tuple[str, int | None], ...] = ()
     """Each cohort value's declared places, by key: what its value is shown to."""
+    ruleset_id: str = ""
+    year: int | None = None
+    """The scheme's id and year, for ``--compare`` to know whose batch it reads."""
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
@@ -141,6 +144,8 @@ def build(
         previous=previous,
         cohort=tuple(cohort),
         places=tuple((c.key, c.places) for c in ruleset.cohort),
+        ruleset_id=ruleset.id,
+        year=ruleset.manifest.year,
     )
 
 
@@ -175,7 +180,12 @@ def _result(r: Ranked, language: str) -> str:
 def to_json(report: BatchReport) -> str:
     """The batch as one JSON document."""
     doc: dict[str, Any] = {
-        "ruleset": {"title": report.title, "rules_sha256": report.rules_sha256},
+        "ruleset": {
+            **({"id": report.ruleset_id} if report.ruleset_id else {}),
+            "title": report.title,
+            **({"year": report.year} if report.year is not None else {}),
+            "rules_sha256": report.rules_sha256,
+        },
         "engine_version": report.engine_version,
         "tie_rule": TIE_RULE.get(report.language, TIE_RULE["en"]),
         "ranking": [

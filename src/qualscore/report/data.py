@@ -45,9 +45,14 @@ def to_json(
 
 
 def compare_data(c: Comparison) -> dict[str, Any]:
-    """The comparison as plain data: totals, ranks, each item then and now."""
+    """The comparison as plain data: whose result, totals, ranks, each item then and now."""
+    then = c.then
     return {
         "source": c.source,
+        "compared_with": None if then is None else {
+            "scheme": then.scheme, "title": then.title, "year": then.year,
+            "entity": then.entity, "period": then.period,
+        },
         "total_before": None if c.total_before is None else fmt(c.total_before),
         "total_now": fmt(c.total_now),
         "total_change": None if c.total_change is None else fmt(c.total_change),
