@@ -12,7 +12,6 @@ the rule set is loaded, the cycle named.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +30,7 @@ from qualscore.ruleset.model import (
     formulas_in,
 )
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.suggest import MAX_SEARCHES, Suggestions
 
 __all__ = ["TOTAL", "check_cohort", "check_ranks", "levels", "node_formulas", "reads"]
 
@@ -127,6 +127,9 @@ def check_cohort(
     facts = set(fact_keys)
     seen: set[str] = set()
     nodes = _node_ids(categories)
+    # One bound for all the declarations: 5,000 unknown nodes cost MAX_SEARCHES searches.
+    node_names = Suggestions(nodes, searches=MAX_SEARCHES)
+    group_names = Suggestions((g.id for g in manifest.groups), searches=MAX_SEARCHES)
     for i, decl in enumerate(decls):
         where = ("cohort", i)
         if decl.key in facts:
@@ -137,11 +140,10 @@ def check_cohort(
             problems.append(doc.problem((*where, "key"), message))
         seen.add(decl.key)
         if decl.score is not None and decl.score not in nodes:
-            close = difflib.get_close_matches(decl.score, sorted(nodes), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = node_names.hint(decl.score)
             message = f"score: no item, indicator or category {decl.score!r} (or 'total'){hint}"
             problems.append(doc.problem((*where, "score"), message))
-        problems.extend(_scope(decl, manifest.groups, doc, where))
+        problems.extend(_scope(decl, manifest.groups, doc, where, group_names))
     if not problems:
         problems.extend(_cycles(decls, categories, manifest, doc))
     return problems
@@ -194,6 +196,7 @@ def _scope(
     groups: Sequence[EntityGroup],
     doc: _yaml.Document,
     where: tuple[str | int, ...],
+    suggestions: Suggestions,
 ) -> list[Problem]:
     names = [g.id for g in groups]
     if decl.scope == "all" or decl.scope in names:
@@ -203,8 +206,7 @@ def _scope(
             return []
         message = "scope: group: ruleset.yaml declares no entity groups"
         return [doc.problem((*where, "scope"), message)]
-    close = difflib.get_close_matches(decl.scope, names, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = suggestions.hint(decl.scope)
     message = f"scope: {decl.scope!r} is not all, group or a group's id{hint}"
     return [doc.problem((*where, "scope"), message)]
 

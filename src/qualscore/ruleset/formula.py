@@ -35,6 +35,7 @@ from types import CodeType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from qualscore._decimal import CONTEXT
+from qualscore.source import suggest
 
 if TYPE_CHECKING:
     from simpleeval import SimpleEval
@@ -216,7 +217,10 @@ def compile_formula(source: str, types: Mapping[str, Type]) -> Formula:
 
     Args:
         source: The expression text.
-        types: The type of every name the expression may read.
+        types: The type of every name the expression may read: a
+            :class:`~qualscore.source.suggest.KnownNames` when many formulas are
+            compiled for one input, so that their "did you mean" searches are bounded
+            together.
 
     Raises:
         FormulaError: a syntax error, a construct not allowed, an unknown name,
@@ -440,7 +444,7 @@ class _Checker:
         if node.id.startswith("_"):
             raise self.fail(node, f"name {node.id!r} not allowed")
         if node.id not in self.types:
-            raise self.fail(node, f"unknown name {node.id!r}{_did_you_mean(node.id, self.types)}")
+            raise self.fail(node, f"unknown name {node.id!r}{suggest.hint(node.id, self.types)}")
         self.names.add(node.id)
         return node
 
@@ -536,10 +540,3 @@ def _shorten(text: str) -> str:
 
 def _noun(kind: Type) -> str:
     return "boolean" if kind == "bool" else "number"
-
-
-def _did_you_mean(name: str, known: Mapping[str, Type]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""

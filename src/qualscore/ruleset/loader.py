@@ -7,6 +7,7 @@ is collected and raised at once as a :class:`~qualscore.errors.RuleSetError`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from qualscore.ruleset.model import (
     formulas_in,
 )
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.suggest import MAX_SEARCHES, KnownNames, Suggestions
 
 __all__ = ["Location", "RuleSet", "load_rules"]
 
@@ -368,9 +370,9 @@ def _category_files(folder: Path) -> tuple[list[Path], str]:
     return files, "no category files (*.yaml)"
 
 
-def _types(raw: Any) -> dict[str, Type]:
+def _types(raw: Any) -> KnownNames[Type]:
     """Declared types from raw facts data, for compiling formulas: the facts', and the
-    cohort values' (numbers)."""
+    cohort values' (numbers); with one bounded "did you mean" for all the formulas."""
     types: dict[str, Type] = {}
     cohort = raw.get("cohort") if isinstance(raw, dict) else None
     for entry in cohort if isinstance(cohort, list) else []:
@@ -380,7 +382,7 @@ def _types(raw: Any) -> dict[str, Type]:
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
             types[entry["key"]] = FACT_TYPES.get(str(entry.get("type")), "number")
-    return types
+    return KnownNames(types)
 
 
 class _Reader:
@@ -394,6 +396,9 @@ class _Reader:
         self.docs: dict[str, _yaml.Document] = {}
         self.placed: list[tuple[str, Location]] = []
         self.paths: dict[str, tuple[str, _yaml.Loc]] = {"bonus": (MANIFEST, ("bonus",))}
+        # Every file's unknown keys share one bound: a rule set of 5,000 unknown keys
+        # costs MAX_SEARCHES searches, not 5,000.
+        self.keys = Suggestions(_field_names(), searches=MAX_SEARCHES)
 
     def read(self, name: str) -> _yaml.Document | None:
         path = self.root / name
@@ -412,7 +417,7 @@ class _Reader:
         return doc
 
     def validate(
-        self, doc: _yaml.Document | None, model: type[M], types: dict[str, Type]
+        self, doc: _yaml.Document | None, model: type[M], types: KnownNames[Type]
     ) -> M | None:
         if doc is None:
             return None
@@ -426,7 +431,7 @@ class _Reader:
             # A list whose elements failed is also reported "too short": keep only the cause.
             causes = [tuple(e["loc"]) for e in errors]
             self.problems.extend(
-                _problem(doc, e)
+                _problem(doc, e, self.keys)
                 for e in errors
                 if not (
                     e["type"] == "too_short"
@@ -490,6 +495,7 @@ class _Reader:
                     self.problems.append(doc.problem(("groups", i, "members", j), message))
                 seen.setdefault(member, group.id)
         names = set(seen) | {g.id for g in manifest.groups}
+        suggestions = Suggestions(names, searches=MAX_SEARCHES)
         for category in categories:
             file = self.paths.get(category.id)
             cat_doc = self.docs.get(file[0]) if file else None
@@ -509,10 +515,7 @@ class _Reader:
                     if not manifest.groups:
                         message = "applies_to names entities, but ruleset.yaml declares no groups"
                     else:
-                        import difflib
-
-                        close = difflib.get_close_matches(name, sorted(names), n=1)
-                        hint = f"; did you mean {close[0]!r}?" if close else ""
+                        hint = suggestions.hint(name)
                         message = f"applies_to: no group or entity {name!r}{hint}"
                     self.problems.append(cat_doc.problem((*loc, "applies_to", k), message))
 
@@ -581,7 +584,8 @@ def _shape_points(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[Any,
         yield (*loc, "otherwise"), shape.otherwise
 
 
-def _field_names() -> list[str]:
+@functools.cache
+def _field_names() -> frozenset[str]:
     from qualscore.ruleset import model
 
     names: set[str] = set()
@@ -590,7 +594,7 @@ def _field_names() -> list[str]:
         if isinstance(cls, type) and issubclass(cls, BaseModel):
             for fname, info in cls.model_fields.items():
                 names.add(info.alias or fname)
-    return sorted(names)
+    return frozenset(names)
 
 
 def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...], *, leaf: bool = True) -> str:
@@ -609,27 +613,23 @@ def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...], *, leaf: bool = Tru
     return out
 
 
-def _problem(doc: _yaml.Document, error: Any) -> Problem:
+def _problem(doc: _yaml.Document, error: Any, keys: Suggestions) -> Problem:
+    """One pydantic error as a problem; ``keys`` suggests a key for an unknown one."""
     loc = tuple(error["loc"])
     kind = error["type"]
     key = False
     if kind == "extra_forbidden":
-        import difflib
-
         key = True
-        names = _field_names()
-        if str(loc[-1]) in names:  # a key of another place: suggesting itself helps nobody
-            close, hint = [], "; it is not a key at this place"
-        else:
-            close = difflib.get_close_matches(str(loc[-1]), names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-        message = f"unknown key {loc[-1]!r}{hint}"
         text = str(loc[-1])
         if text.count(")") > text.count("("):
             message = (
                 f"unknown key {loc[-1]!r}: a comma inside an unquoted expression split the "
                 "{…} mapping; quote the expression"
             )
+        elif text in _field_names():  # a key of another place: suggesting itself helps nobody
+            message = f"unknown key {loc[-1]!r}; it is not a key at this place"
+        else:
+            message = f"unknown key {loc[-1]!r}{keys.hint(text)}"
     elif kind == "missing":
         message = f"missing key {loc[-1]!r}"
         loc_text = _dotted(doc, loc[:-1], leaf=False)

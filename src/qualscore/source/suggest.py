@@ -11,7 +11,15 @@ once ran it 300,000 times. A :class:`Suggestions` bounds both sides:
   unknown names of one input only; each of the others is still reported, without
   a suggestion;
 - what it found for a name is remembered (for ``MAX_REMEMBERED`` names), so a
-  misspelt column is searched for once, not once per row.
+  misspelt column is searched for once, not once per row;
+- one made for one input that reports its unknown names one at a time (a rule
+  set being loaded: its unknown keys, formulas reading unknown names) is given
+  ``searches=MAX_SEARCHES``, a bound on its searches over its whole life.
+
+:class:`KnownNames` is a mapping of known names carrying such a bounded
+:class:`Suggestions`, for a mapping handed to many readers (a rule set's declared
+facts, read by every formula); :func:`hint` asks it, or searches once for a
+plain collection of names.
 
 Ties go as difflib breaks them, so bounding never changes a suggestion among
 fewer than ``MAX_CANDIDATES`` known names.
@@ -21,9 +29,12 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TypeVar
 
-__all__ = ["MAX_CANDIDATES", "MAX_REMEMBERED", "MAX_SEARCHES", "Suggestions"]
+__all__ = ["MAX_CANDIDATES", "MAX_REMEMBERED", "MAX_SEARCHES", "KnownNames", "Suggestions", "hint"]
+
+V = TypeVar("V")
 
 MAX_CANDIDATES = 1_000
 """Most known names one unknown name is compared with."""
@@ -34,17 +45,31 @@ MAX_REMEMBERED = 4_096
 
 
 class Suggestions:
-    """Suggestions among one set of known names (a rule set's facts, its entities)."""
+    """Suggestions among one set of known names (a rule set's facts, its entities).
 
-    def __init__(self, known: Iterable[str]) -> None:
+    Args:
+        known: The known names.
+        searches: The most searches over the object's life, for one made for one input:
+            once they are spent, a name not searched for before gets no suggestion.
+            None for one kept across inputs, whose callers bound each input with
+            :meth:`hints`.
+    """
+
+    def __init__(self, known: Iterable[str], *, searches: int | None = None) -> None:
         self._known = sorted(set(known), key=lambda name: (len(name), name))
         self._lengths = [len(name) for name in self._known]
         self._found: dict[str, str | None] = {}
+        self._left = searches
 
     def close(self, name: str) -> str | None:
-        """The known name closest to ``name``, or None when none is close enough."""
+        """The known name closest to ``name``, or None when none is close enough (or
+        the searches are spent)."""
         if name in self._found:
             return self._found[name]
+        if self._left is not None:
+            if self._left <= 0:
+                return None
+            self._left -= 1
         found = difflib.get_close_matches(name, self._near(name), n=1)
         close = found[0] if found else None
         if len(self._found) < MAX_REMEMBERED:
@@ -73,3 +98,46 @@ class Suggestions:
         at = bisect.bisect_left(self._lengths, len(name))
         start = max(0, min(at - MAX_CANDIDATES // 2, len(self._known) - MAX_CANDIDATES))
         return self._known[start : start + MAX_CANDIDATES]
+
+
+class KnownNames(Mapping[str, V]):
+    """A read-only mapping of known names, with one :class:`Suggestions` among them for
+    all its readers together: at most ``MAX_SEARCHES`` searches in its life.
+
+    Made for one input: a rule set being loaded hands its declared facts to every
+    formula, so 5,000 formulas each reading an unknown name cost ``MAX_SEARCHES``
+    searches, not 5,000 (each over every declared fact).
+    """
+
+    def __init__(self, values: Mapping[str, V]) -> None:
+        self._values = dict(values)
+        self._suggestions: Suggestions | None = None
+
+    def __getitem__(self, name: str) -> V:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def hint(self, name: str) -> str:
+        """:meth:`Suggestions.hint` among the keys, within the shared bound."""
+        if self._suggestions is None:  # made on the first unknown name: most loads have none
+            self._suggestions = Suggestions(self._values, searches=MAX_SEARCHES)
+        return self._suggestions.hint(name)
+
+
+def hint(name: str, known: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for one unknown ``name``, or ``""``.
+
+    A :class:`KnownNames` answers within the bound it shares with its other readers;
+    any other collection costs one search, over at most ``MAX_CANDIDATES`` of its names.
+    """
+    if isinstance(known, KnownNames):
+        return known.hint(name)
+    return Suggestions(known).hint(name)
