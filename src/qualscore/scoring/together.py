@@ -9,7 +9,6 @@ caller instead (last year's published ranks, a bureau's average), and
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +23,7 @@ from qualscore.scoring.cohort import CohortSummary, aggregate, own_values
 from qualscore.scoring.plan import plan
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.scoring.words import fmt
+from qualscore.source.suggest import Suggestions
 
 if TYPE_CHECKING:
     from qualscore.ruleset.ranges import Span
@@ -111,15 +111,15 @@ class _Given(dict[str, Any]):
 
 
 def _checked_value(
-    declared: Mapping[str, CohortDecl], key: Any, raw: Any
+    declared: Mapping[str, CohortDecl], key: Any, raw: Any, hints: Mapping[str, str]
 ) -> tuple[Decimal | None, str | None, bool]:
     """A given cohort value: its number (None: the entity is not in that cohort), or what
-    is wrong with it, and whether that is its key (an unknown value) or its value."""
+    is wrong with it, and whether that is its key (an unknown value) or its value;
+    ``hints`` are the "did you mean" of the unknown keys (those searched for)."""
     from qualscore.facts.check import check_number
 
     if str(key) not in declared:
-        close = difflib.get_close_matches(str(key), sorted(declared), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = hints.get(str(key), "")
         what = "" if declared else " (the rule set declares none)"
         return None, f"unknown cohort value {str(key)!r}{what}{hint}", True
     if raw is None:
@@ -136,8 +136,11 @@ def _checked_values(
     declared = {c.key: c for c in ruleset.cohort}
     numbers: dict[str, Decimal | None] = {}
     wrong: list[tuple[Any, str, bool]] = []
+    # A file of 5,000 unknown keys costs MAX_SEARCHES searches, not 5,000.
+    unknown = [str(key) for key in given if str(key) not in declared]
+    hints = Suggestions(declared).hints(unknown) if unknown else {}
     for key, raw in given.items():
-        number, message, of_key = _checked_value(declared, key, raw)
+        number, message, of_key = _checked_value(declared, key, raw, hints)
         if message:
             wrong.append((key, message, of_key))
         else:
