@@ -22,7 +22,6 @@ its problems are printed as ``file:line:col: message`` and the run exits 2.
 from __future__ import annotations
 
 import argparse
-import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -49,6 +48,7 @@ from qualscore.scoring.together import evaluate_cohort
 from qualscore.scoring.trace import NodeResult, Result
 from qualscore.scoring.words import fmt
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.suggest import MAX_SEARCHES, Suggestions
 
 __all__ = ["CaseFile", "RuleCase", "load_suites", "run"]
 
@@ -163,6 +163,9 @@ def load_suites(ruleset: RuleSet, paths: list[str]) -> list[Suite]:
             what = "no test files (*.yaml)" if path.is_dir() else "no such file or folder"
             problems.append(Problem(given.rstrip("/"), 0, 0, what))
         files.extend(f for f in found if f.exists())
+    # Every file's unknown names share one bound a kind: MAX_SEARCHES searches in all.
+    nodes = Suggestions(_node_ids(ruleset), searches=MAX_SEARCHES)
+    keys = Suggestions({*CaseFile.model_fields, *RuleCase.model_fields}, searches=MAX_SEARCHES)
     suites = []
     for file in files:
         try:
@@ -170,7 +173,7 @@ def load_suites(ruleset: RuleSet, paths: list[str]) -> list[Suite]:
         except SourceError as exc:
             problems.extend(exc.problems)
             continue
-        suite = _suite(ruleset, doc, file.parent, problems)
+        suite = _suite(ruleset, doc, file.parent, problems, nodes=nodes, keys=keys)
         if suite is not None:
             suites.append(suite)
     if problems:
@@ -179,8 +182,16 @@ def load_suites(ruleset: RuleSet, paths: list[str]) -> list[Suite]:
 
 
 def _suite(
-    ruleset: RuleSet, doc: _yaml.Document, folder: Path, problems: list[Problem]
+    ruleset: RuleSet,
+    doc: _yaml.Document,
+    folder: Path,
+    problems: list[Problem],
+    *,
+    nodes: Suggestions,
+    keys: Suggestions,
 ) -> Suite | None:
+    """One test file read and checked, or None with its problems added to ``problems``;
+    ``nodes`` and ``keys`` suggest a node and a key for an unknown one."""
     if not isinstance(doc.data, dict):
         problems.append(doc.problem((), "a test file must be a mapping with 'cases'"))
         return None
@@ -191,7 +202,7 @@ def _suite(
         # A list whose elements failed is also reported "too short": keep only the cause.
         locs = [tuple(e["loc"]) for e in errors]
         problems.extend(
-            _problem(doc, e)
+            _problem(doc, e, keys)
             for e in errors
             if not (
                 e["type"] == "too_short"
@@ -201,7 +212,7 @@ def _suite(
             )
         )
         return None
-    known = _node_ids(ruleset)
+    known = set(_node_ids(ruleset))
     seen: dict[str, int] = {}
     for i, case in enumerate(spec.cases):
         if case.name in seen:
@@ -211,8 +222,7 @@ def _suite(
         seen.setdefault(case.name, i)
         for key in case.expect:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = nodes.hint(key)
                 message = f"cases[{i}].expect: no item, indicator or category {key!r}{hint}"
                 problems.append(doc.problem(("cases", i, "expect", key), message, key=True))
     return Suite(doc, spec, folder)
@@ -229,12 +239,11 @@ def _node_ids(ruleset: RuleSet) -> list[str]:
     return ids + (["bonus"] if ruleset.manifest.bonus is not None else [])
 
 
-def _problem(doc: _yaml.Document, error: Any) -> Problem:
+def _problem(doc: _yaml.Document, error: Any, keys: Suggestions) -> Problem:
+    """One pydantic error as a problem; ``keys`` suggests a key for an unknown one."""
     loc = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
-        names = sorted({*CaseFile.model_fields, *RuleCase.model_fields})
-        close = difflib.get_close_matches(str(loc[-1]), names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = keys.hint(str(loc[-1]))
         return _at(doc, loc, f"unknown key {loc[-1]!r}{hint}", key=True)
     if error["type"] == "missing":
         return _at(doc, loc[:-1], f"missing key {loc[-1]!r}")

@@ -154,11 +154,9 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     wanted = ids if "all" in args.explain else args.explain
     unknown = [i for i in wanted if i not in ids]
     if unknown:
-        import difflib
+        from qualscore.source.suggest import hint
 
-        close = difflib.get_close_matches(unknown[0], ids, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        print(f"qualscore: --explain: no item {unknown[0]!r}{hint}", file=err)
+        print(f"qualscore: --explain: no item {unknown[0]!r}{hint(unknown[0], ids)}", file=err)
         return EXIT_USER_ERROR
     language = args.lang or result.language
     comparison = None

@@ -36,12 +36,11 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.entity is not None:
         names = {*ruleset.entities(), *(g.id for g in ruleset.manifest.groups)}
         if args.entity not in names:
-            import difflib
+            from qualscore.source.suggest import hint
 
-            close = difflib.get_close_matches(args.entity, sorted(names), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             what = "no entity or group" if names else "the rule set declares no groups, so no"
-            print(f"qualscore: template --entity: {what} {args.entity!r}{hint}", file=err)
+            shown = f"{args.entity!r}{hint(args.entity, names)}"
+            print(f"qualscore: template --entity: {what} {shown}", file=err)
             return EXIT_USER_ERROR
     ruleset, entity = template.for_entity(ruleset, args.entity)
     if args.format == "xlsx":
