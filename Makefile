@@ -20,6 +20,8 @@ demo: $(STAMP)
 	$(BIN)/qualscore validate $(RULES)
 	$(BIN)/qualscore evaluate $(RULES) $(FACTS)
 	$(BIN)/qualscore evaluate $(RULES) $(FACTS) --explain 24.1
+	@echo
+	@echo 'Next: run ". .venv/bin/activate" to put qualscore on your PATH, then "qualscore --help"; README.md shows the rest.'
 
 ## The whole test suite, then the linters: what CI runs.
 test: $(STAMP)
