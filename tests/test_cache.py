@@ -12,6 +12,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from tests.hostile.attacks_cache import validate_process
 
 from qualscore import _cache
 from qualscore.cli.app import main
@@ -169,17 +170,6 @@ def test_the_command_asks_the_cache_only_for_plain_validate(argv: list[str]) -> 
 
 
 # --- the cache reads the rule files as the loader does ---------------------------------------
-
-
-def validate_process(rules: Path, cache: str) -> subprocess.CompletedProcess[str]:
-    """`qualscore validate RULES` in a process of its own (a hang would not stop the tests:
-    the generous timeout is a guard, not a measure)."""
-    env = {**os.environ, "QUALSCORE_CACHE_DIR": cache, "PYTHONPATH": str(ROOT / "src")}
-    code = "import sys, qualscore_launch; sys.exit(qualscore_launch.main())"
-    return subprocess.run(
-        [sys.executable, "-c", code, "validate", str(rules)],
-        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")

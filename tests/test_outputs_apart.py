@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from tests.hostile.attacks_batch import city_table
+from tests.hostile.attacks_files import facts
 
 from qualscore.cli.app import main
 
@@ -28,15 +28,6 @@ def run(*args: str | Path) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main([str(a) for a in args], stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
-
-
-def facts_folder(tmp_path: Path, *names: str) -> Path:
-    """A folder of the demo's good county under each of ``names``."""
-    folder = tmp_path / "facts"
-    folder.mkdir()
-    for name in names:
-        shutil.copy(GOOD, folder / f"{name}.yaml")
-    return folder
 
 
 def last_batch(tmp_path: Path, folder: Path, out: Path) -> bytes:
@@ -59,7 +50,7 @@ def test_evaluate_out_over_compare_or_cohort_is_refused(tmp_path: Path, flag: st
 
 def test_batch_out_over_compare_is_refused_before_scoring(tmp_path: Path) -> None:
     """batch --out naming last year's --compare file: refused in one line, the file kept."""
-    folder = facts_folder(tmp_path, "a", "b")
+    folder = facts(tmp_path, "a", "b")
     last = tmp_path / "last.json"
     kept = last_batch(tmp_path, folder, last)
     code, _, err = run("batch", DEMO, folder, "--out", last, "--compare", last)
@@ -69,7 +60,7 @@ def test_batch_out_over_compare_is_refused_before_scoring(tmp_path: Path) -> Non
 
 def test_out_and_per_entity_naming_one_path_are_refused(tmp_path: Path) -> None:
     """--out and --per-entity naming the same path: refused before any work, nothing made."""
-    folder = facts_folder(tmp_path, "a")
+    folder = facts(tmp_path, "a")
     both = tmp_path / "both"
     code, _, err = run("batch", DEMO, folder, "--out", both, "--per-entity", both)
     assert code == 2
@@ -79,7 +70,7 @@ def test_out_and_per_entity_naming_one_path_are_refused(tmp_path: Path) -> None:
 
 def test_per_entity_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
     """--per-entity naming the facts folder (or a folder in it): refused, nothing written."""
-    folder = facts_folder(tmp_path, "a")
+    folder = facts(tmp_path, "a")
     code, _, err = run("batch", DEMO, folder, "--per-entity", folder / "reports")
     assert code == 2 and "an input folder" in err
     assert sorted(p.name for p in folder.iterdir()) == ["a.yaml"]
@@ -88,7 +79,7 @@ def test_per_entity_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
 def test_an_entity_named_like_the_compare_file_keeps_it(tmp_path: Path) -> None:
     """An entity 'last' beside last.json (--compare) in the reports folder: its report is
     last-2.json, last.json is kept, and the move is told."""
-    folder = facts_folder(tmp_path, "last", "other")
+    folder = facts(tmp_path, "last", "other")
     reports = tmp_path / "reports"
     last = reports / "last.json"
     kept = last_batch(tmp_path, folder, last)
@@ -107,7 +98,7 @@ def test_an_entity_named_like_the_compare_file_keeps_it(tmp_path: Path) -> None:
 def test_an_entity_named_like_out_leaves_out_to_the_batch(tmp_path: Path) -> None:
     """--out reports/all.json and an entity 'all' (and 'ALL'): --out is the batch, the
     entities' reports go to ALL-2.json and all-3.json, in code-point order."""
-    folder = facts_folder(tmp_path, "all", "ALL")
+    folder = facts(tmp_path, "all", "ALL")
     reports = tmp_path / "reports"
     code, _, err = run("batch", DEMO, folder, "--out", reports / "all.json",
                        "--per-entity", reports, "--per-entity-format", "json")  # fmt: skip
@@ -173,7 +164,7 @@ def test_report_names_do_not_depend_on_order_or_jobs(tmp_path: Path, jobs: str) 
 def test_a_report_that_cannot_be_written_costs_only_itself(tmp_path: Path) -> None:
     """A folder where one entity's report would go: that report is told and not written;
     the other reports and --out are; exit 1."""
-    folder = facts_folder(tmp_path, "a", "b", "c")
+    folder = facts(tmp_path, "a", "b", "c")
     reports = tmp_path / "reports"
     (reports / "b.html").mkdir(parents=True)
     out = tmp_path / "r.json"

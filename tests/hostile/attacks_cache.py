@@ -22,8 +22,9 @@ def _demo(tmp: Path) -> Path:
     return Path(shutil.copytree(DEMO, tmp / "demo"))
 
 
-def _validate_process(rules: Path, cache: str) -> subprocess.CompletedProcess[str]:
-    """``qualscore validate`` as the command runs it; the timeout only stops a hang."""
+def validate_process(rules: Path, cache: str) -> subprocess.CompletedProcess[str]:
+    """``qualscore validate RULES`` as the command runs it, in a process of its own; the
+    timeout only stops a hang, it measures nothing."""
     env = {**os.environ, "QUALSCORE_CACHE_DIR": cache, "PYTHONPATH": str(ROOT / "src")}
     code = "import sys, qualscore_launch; sys.exit(qualscore_launch.main())"
     return subprocess.run(
@@ -38,7 +39,7 @@ def attack_cache_reads_no_special_file(tmp: Path) -> None:
     pipe = rules / "categories" / "9-pipe.yaml"
     os.mkfifo(pipe)
     for cache in (str(tmp / "cache"), ""):
-        done = _validate_process(rules, cache)
+        done = validate_process(rules, cache)
         assert done.returncode == 2, (cache, done.returncode, done.stderr[:300])
         assert done.stderr == f"{pipe}: is not a regular file\n", done.stderr[:300]
     pipe.unlink()
