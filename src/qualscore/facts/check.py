@@ -28,7 +28,7 @@ from qualscore.errors import FactsError, Problem, SourceError
 from qualscore.facts.targets import TargetTable
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import FactDecl
+from qualscore.ruleset.model import FactDecl, Item
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import Suggestions
 from qualscore.source.tables import BadCell, PercentCell, read_table
@@ -281,7 +281,6 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     judged: dict[str, Any] = {}
     given = data.pop("judged", None) if "judged" not in declared else None
     whose = f"{entity} (group {full.group_of(entity)})" if entity is not None else None
-    problems.extend(_judgements(ruleset, given, doc, judged, whose))
     unknown = [str(k) for k in data if k not in declared]
     hints = _suggestions(ruleset, "facts").hints(unknown) if unknown else {}
     for key, raw in data.items():
@@ -301,6 +300,9 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     for key, decl in declared.items():
         if key not in data:
             problems.append(doc.problem((), f"missing fact {key!r} ({decl.label})"))
+    # After the values: a judged item whose not_applicable holds on them needs no judgement.
+    not_applying = _not_applying(ruleset, data, values)
+    problems.extend(_judgements(ruleset, given, doc, judged, whose, not_applying))
     problems.extend(_blank_targets_of_vetoes(ruleset, data, doc))
     # Checks run on the values that are valid, so that every problem is reported at once.
     problems.extend(_cross_checks(ruleset, values, doc))
@@ -347,9 +349,19 @@ _JUDGEMENT_KEYS = ("score", "deduction", "reason", "evidence", "assessor")
 
 
 def _judgements(
-    ruleset: RuleSet, given: Any, doc: _yaml.Document, out: dict[str, Any], whose: str | None
+    ruleset: RuleSet,
+    given: Any,
+    doc: _yaml.Document,
+    out: dict[str, Any],
+    whose: str | None,
+    not_applying: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """The ``judged`` block: each judged item's score within bounds, with its reason."""
+    """The ``judged`` block: each judged item's score within bounds, with its reason; a
+    judgement missing for an item that applies (not one of ``not_applying``).
+
+    A judgement given for an item that does not apply is checked like any other, and
+    not used: the item is scored as not applicable.
+    """
 
     items = ruleset.judged_items()
     problems: list[Problem] = []
@@ -458,7 +470,7 @@ def _judgements(
         out[judged_key(text)] = _plain(score, int(score.as_tuple().exponent))
         out[judged_key(text) + "#"] = tuple(texts)
     for text, (item, shape, _low, _up) in items.items():
-        if text not in by_text and shape.default != "full":
+        if text not in by_text and shape.default != "full" and text not in not_applying:
             problems.append(
                 doc.problem(
                     ("judged",) if "judged" in doc.data else (),
@@ -466,6 +478,31 @@ def _judgements(
                 )
             )  # fmt: skip
     return problems
+
+
+def _not_applying(
+    ruleset: RuleSet, data: Mapping[str, Any], values: Mapping[str, Value]
+) -> frozenset[str]:
+    """The judged items that do not apply on these values, as the engine decides it: a
+    target the item reads is blank, or its ``not_applicable`` condition holds. Where the
+    condition cannot be decided here (a fact refused, a cohort value it reads, a formula
+    that fails), the item is taken to apply: its judgement is asked for, not waived."""
+    found = set()
+    for text, (item, _shape, _low, _up) in ruleset.judged_items().items():
+        na = item.not_applicable if isinstance(item, Item) else None
+        if na is None:
+            continue
+        names = na.when.names
+        if any(k in data and data[k] is None and ruleset.fact(k).role == "target" for k in names):
+            found.add(text)
+        elif all(k in values for k in names):
+            try:
+                holds = na.when.evaluate(values)
+            except ArithmeticError:
+                continue  # the engine refuses the entity, naming the formula
+            if holds:
+                found.add(text)
+    return frozenset(found)
 
 
 def _blank_targets_of_vetoes(
