@@ -14,8 +14,10 @@ import pytest
 
 import qualscore
 from conftest import item_yaml, write_ruleset
-from qualscore import FactsError, check_facts, evaluate, load_rules
+from qualscore import FactsError, check_facts, evaluate, evaluate_cohort, load_rules
 from qualscore.cli.app import main
+from qualscore.report.data import to_data
+from qualscore.scoring.explain import explain
 
 D = Decimal
 
@@ -121,3 +123,157 @@ def test_the_cli_evaluates_a_facts_file_without_the_judgement(tmp_path: Path) ->
     doc = json.loads(out)
     item = next(i for c in doc["categories"] for i in c["children"] if i["id"] == "7")
     assert (item["score"], item["not_applicable"]) == ("0", "no ports to inspect")
+
+
+# --- helpers: the same entities scored by evaluate_cohort and by qualscore batch ------------
+
+
+def _with_cohort(root: Path, cohort_yaml: str) -> Path:
+    """``root`` with ``cohort:`` added to its facts.yaml."""
+    facts = root / "facts.yaml"
+    facts.write_text(facts.read_text("utf-8") + "cohort:\n" + cohort_yaml, "utf-8")
+    return root
+
+
+def _batch(tmp_path: Path, root: Path, entities: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """qualscore batch of ``entities`` (one CSV row each): its JSON."""
+    keys = sorted({k for facts in entities.values() for k in facts})
+    table = tmp_path / f"{root.name}.csv"
+    rows = [",".join(["entity", *keys])]
+    for name, facts in entities.items():
+        rows.append(",".join([name, *(str(facts.get(k, "")).lower() for k in keys)]))
+    table.write_text("\n".join(rows) + "\n", "utf-8")
+    out = tmp_path / f"{root.name}.json"
+    code, _, err = _run("batch", root, table, "--out", out)
+    assert (code, err) == (0, ""), err
+    doc: dict[str, Any] = json.loads(out.read_text("utf-8"))
+    return doc
+
+
+def _as_batch_says(scored: qualscore.CohortResult) -> dict[str, Any]:
+    """What a batch JSON says of each entity, from evaluate_cohort's results."""
+    from qualscore.scoring.words import fmt
+
+    return {
+        name: {
+            "total": fmt(r.total),
+            "items": {i.id: fmt(i.score) for i in r.items()},
+            "cohort": {k: format(e.value, "f") for k, e in r.cohort.items()},
+        }
+        for name, r in scored.items()
+    }
+
+
+def _batch_says(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        r["entity"]: {"total": r["total"], "items": r["items"], "cohort": r.get("cohort", {})}
+        for r in doc["ranking"]
+    }
+
+
+# --- 2. an entity where a node does not apply is in no aggregate of its score --------------
+
+_PORT_STATS = """\
+  - {key: share_mean, label: Mean share, stat: mean, score: "1"}
+  - {key: share_median, label: Median share, stat: median, score: "1"}
+  - {key: share_max, label: Best share, stat: max, score: "1"}
+  - {key: share_min, label: Worst share, stat: min, score: "1"}
+  - {key: share_count, label: Entities compared, stat: count, score: "1"}
+  - {key: share_of_top, label: Share of the best, stat: share_of_best, score: "1", places: 4}
+  - {key: share_rank, label: Rank of share, stat: rank, score: "1"}
+"""
+_PORT_ENTITIES = {
+    "a": {"share": "0.4", "has_ports": True},
+    "b": {"share": "0.5", "has_ports": True},
+    "c": {"share": "0.6", "has_ports": True},
+    "d": {"share": "0.9", "has_ports": False},
+    "e": {"share": "0.9", "has_ports": False},
+}
+
+
+def _port_rules(tmp_path: Path, award: str) -> Path:
+    """Item 1 (a share) does not apply without ports, awarding ``award``; item 2 reads
+    its rank, item 3 its share of the best, item 4 the other stats."""
+    items = (
+        item_yaml(
+            "kind: formula\nexpr: share",
+            item_id="1",
+            points=1,
+            extra=f"not_applicable: {{when: not has_ports, {award}reason: no ports}}",
+        )
+        + item_yaml("{kind: rank, rank: share_rank, points: [3, 2, 1]}", item_id="2", points=3)
+        + item_yaml("kind: formula\nexpr: 10 * share_of_top", item_id="3")
+        + item_yaml(
+            "kind: formula\n"
+            "expr: 0 * (share_mean + share_median + share_max + share_min + share_count)",
+            item_id="4",
+        )
+    )
+    facts = """
+    - {key: share, type: number, label: Share}
+    - {key: has_ports, type: bool, label: Has ports}
+    """
+    return _with_cohort(write_ruleset(tmp_path, facts, items), _PORT_STATS)
+
+
+@pytest.mark.parametrize("award", ["award: 0, ", ""], ids=["award-0", "award-full"])
+def test_every_stat_of_a_score_leaves_out_the_entities_where_it_does_not_apply(
+    tmp_path: Path, award: str
+) -> None:
+    """Whatever the item awards when it does not apply, d and e are left out: the mean is
+    0.5 over 3 (not 0.3 or 0.7 over 5), d and e have no rank and no share, and each
+    value says that 2 were left out."""
+    rules = load_rules(_port_rules(tmp_path, award))
+    scored = evaluate_cohort(rules, _PORT_ENTITIES)
+    summaries = {s.key: (s.value, s.entities, s.leaders, s.left_out) for s in scored.summaries}
+    compared, out = ("a", "b", "c"), ("d", "e")
+    assert summaries == {
+        "share_mean": (D("0.5"), compared, (), out),
+        "share_median": (D("0.5"), compared, (), out),
+        "share_max": (D("0.6"), compared, ("c",), out),
+        "share_min": (D("0.4"), compared, ("a",), out),
+        "share_count": (D(3), compared, (), out),
+        "share_of_top": (D("0.6"), compared, ("c",), out),
+        "share_rank": (D("0.6"), compared, ("c",), out),
+    }
+    ranks = {n: r.cohort.get("share_rank") for n, r in scored.items()}
+    assert {n: e.value if e else None for n, e in ranks.items()} == {
+        "a": 3, "b": 2, "c": 1, "d": None, "e": None,
+    }  # fmt: skip
+    assert scored["a"].cohort["share_of_top"].value == D("0.6667")
+    assert "share_of_top" not in scored["d"].cohort
+    assert {e.left_out for r in scored.values() for e in r.cohort.values()} == {2}
+    d = scored["d"]
+    assert [(i.id, i.not_applicable is not None) for i in d.items()] == [
+        ("1", True), ("2", True), ("3", True), ("4", False),
+    ]  # fmt: skip
+    assert d.cohort["share_mean"].own is None and d.cohort["share_mean"].value == D("0.5")
+
+
+def test_the_explanation_and_the_json_say_how_many_were_left_out(tmp_path: Path) -> None:
+    """The rank's line ends with the 2 left out; the JSON carries ``left_out``."""
+    rules = load_rules(_port_rules(tmp_path, ""))
+    result = evaluate_cohort(rules, _PORT_ENTITIES)["a"]
+    assert explain(result.item("2"), "en") == [
+        "Rank of share: this entity scored 0.4, rank 3 of 3 entities (2 with no value left out)",
+        "Rank of share: rank 3: 1 pt by rank",
+        "scores 1 of 3 (lost 2)",
+    ]
+    assert explain(result.item("2"), "zh")[0] == (
+        "Rank of share：本单位得分 0.4，第 3 名 / 3 个单位（另 2 个单位无可比的值，未计入）"
+    )
+    data = to_data(result)["cohort"]
+    assert (data["share_mean"]["size"], data["share_mean"]["left_out"]) == (3, 2)
+    assert data["share_mean"]["value"] == "0.50"
+
+
+def test_batch_leaves_out_the_same_entities_as_evaluate_cohort(tmp_path: Path) -> None:
+    """qualscore batch: the same scores and cohort values; summaries over a, b, c."""
+    root = _port_rules(tmp_path, "award: 0, ")
+    scored = evaluate_cohort(load_rules(root), _PORT_ENTITIES)
+    doc = _batch(tmp_path, root, _PORT_ENTITIES)
+    assert _batch_says(doc) == _as_batch_says(scored)
+    assert {s["key"]: s["entities"] for s in doc["cohort"]}["share_mean"] == ["a", "b", "c"]
+    assert {r["entity"]: r["cohort"]["share_mean"] for r in doc["ranking"]} == dict.fromkeys(
+        "abcde", "0.50"
+    )

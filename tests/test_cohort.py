@@ -102,7 +102,7 @@ def test_explanations_show_the_cohort() -> None:
     data = to_data(result)
     assert data["cohort"]["pass_rank"] == {
         "label": "抽查合格率全县排名", "stat": "rank", "value": "4", "shown": "4", "own": "97.0",
-        "size": 8,
+        "size": 8, "left_out": 0,
         "scope": "all", "tied": 2, "best": "99.1", "leaders": ["金塘乡"], "given": False,
         "scored": False,
     }  # fmt: skip

@@ -146,6 +146,7 @@ def cohort_data(entry: CohortEntry) -> dict[str, Any]:
         "shown": cohort_number(entry.value, entry.places),
         "own": None if entry.own is None else _exact(entry.own),
         "size": entry.size,
+        "left_out": entry.left_out,
         "scope": entry.scope,
         "tied": entry.tied,
         "best": None if entry.best is None else _exact(entry.best),

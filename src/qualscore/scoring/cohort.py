@@ -20,15 +20,15 @@ share a rank, and every list of entities is in name order.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from qualscore.errors import CohortError, EvaluationError, Problem
 from qualscore.ruleset.cohort import TOTAL
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import RANKS, CohortDecl
-from qualscore.scoring.plan import MODES, plan
+from qualscore.ruleset.model import RANKS, CohortDecl, Indicator
+from qualscore.scoring.plan import MODES, Scores, plan
 from qualscore.scoring.runtime import ERRORS, reason
 from qualscore.scoring.trace import CohortEntry
 
@@ -42,7 +42,9 @@ Values = Mapping[str, Any]
 @dataclass(frozen=True)
 class CohortSummary:
     """One cohort value over one scope: who it was computed from, and its value there
-    (a mean, a median, …; for a rank or share, the best value)."""
+    (a mean, a median, …; for a rank or share, the best value); ``left_out``: the
+    entities of the scope with no value (the node does not apply to them, a blank
+    target), in no aggregate."""
 
     key: str
     label: str
@@ -51,6 +53,7 @@ class CohortSummary:
     entities: tuple[str, ...]
     value: Decimal | None
     leaders: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
 
 
 # --- step 1: each entity's own value --------------------------------------------------
@@ -82,13 +85,42 @@ def own_values(
         else:
             if scores is None:
                 scores = plan(view).score(values)
-            node = decl.score or ""
-            value = scores.total if node == TOTAL else scores.items.get(node)
-            if value is None:
-                value = scores.nodes.get(node)
+            value = _score_of(view, scores, decl.score or "")
         assert value is None or isinstance(value, Decimal)
         out[decl.key] = value
     return out
+
+
+def _score_of(view: RuleSet, scores: Scores, node: str) -> Decimal | None:
+    """The score of ``node`` (an item, indicator, category or the total); None where the
+    node does not apply to the entity: not in its view (``applies_to``), an item that
+    did not apply, or a parent none of whose items applied. What a node awards when it
+    does not apply is no value to compare."""
+    if node == TOTAL:
+        return scores.total
+    if node in scores.items:
+        return None if node in scores.not_applicable else scores.items[node]
+    value = scores.nodes.get(node)
+    if value is None or not scores.not_applicable:
+        return value
+    items = _items_under(view, node)
+    if items and all(i in scores.not_applicable for i in items):
+        return None
+    return value
+
+
+def _items_under(view: RuleSet, node: str) -> tuple[str, ...]:
+    """The ids of the items of the indicator or category ``node`` (as it applies)."""
+    for category in view.categories:
+        found: list[str] = []
+        for child in category.items:
+            inner = [i.id for i in child.items] if isinstance(child, Indicator) else [child.id]
+            if child.id == node:
+                return tuple(inner)
+            found.extend(inner)
+        if category.id == node:
+            return tuple(found)
+    return ()
 
 
 def _rounded(value: Decimal, decl: CohortDecl, ruleset: RuleSet) -> Decimal:
@@ -120,7 +152,8 @@ def aggregate(
         if len(cohort) < decl.min_entities:
             problems.append(_too_few(ruleset, decl, scope, [n for n, _ in cohort]))
             continue
-        found, summary = _stat(ruleset, decl, scope, cohort, receivers)
+        left_out = tuple(n for n in _members(ruleset, decl, scope, own) if own[n] is None)
+        found, summary = _stat(ruleset, decl, scope, cohort, receivers, left_out)
         entries.update(found)
         summaries.append(summary)
     if problems:
@@ -149,6 +182,15 @@ def _scopes(
         yield decl.scope, compared, compared if ranks else sorted(own)
 
 
+def _members(
+    ruleset: RuleSet, decl: CohortDecl, scope: str, own: Mapping[str, Decimal | None]
+) -> list[str]:
+    """Every entity of ``scope``, with a value or not, in name order."""
+    if decl.scope == "all":
+        return sorted(own)
+    return sorted(n for n in own if (ruleset.group_of(n) or "") == scope)
+
+
 def _too_few(ruleset: RuleSet, decl: CohortDecl, scope: str, names: list[str]) -> Problem:
     where = _where(ruleset, decl)
     who = ", ".join(names[:10]) + (", …" if len(names) > 10 else "") if names else "none"
@@ -174,6 +216,7 @@ def _stat(
     scope: str,
     cohort: list[tuple[str, Decimal | None]],
     receivers: list[str],
+    left_out: tuple[str, ...] = (),
 ) -> tuple[dict[str, CohortEntry], CohortSummary]:
     values = [v for _, v in cohort if v is not None]
     names = tuple(n for n, _ in cohort)
@@ -183,28 +226,32 @@ def _stat(
     leaders = tuple(n for n, v in cohort if v == best)
     entry = CohortEntry(decl.key, decl.label, decl.stat, _ZERO, None, size, scope,
                         best=best, leaders=leaders, unit=unit_of(ruleset, decl),
-                        scored=decl.score is not None, places=decl.places)  # fmt: skip
+                        scored=decl.score is not None, places=decl.places,
+                        left_out=len(left_out))  # fmt: skip
+    summary = CohortSummary(decl.key, decl.label, decl.stat, scope, names, best, leaders,
+                            left_out)  # fmt: skip
     own = dict(cohort)
     out: dict[str, CohortEntry] = {}
     if decl.stat in RANKS:
         reverse = decl.stat == "reverse_rank"
         for name, (rank, tied) in _ranks(own, higher != reverse, decl.ties).items():
             out[name] = entry._replace(value=Decimal(rank), own=own[name], tied=tied)
-        return out, CohortSummary(decl.key, decl.label, decl.stat, scope, names, best, leaders)
+        return out, summary
     if decl.stat == "share_of_best":
         for name in receivers:
             share = _share(own[name], best, higher)
             if share is not None:
                 share = _rounded(share, decl, ruleset)
                 out[name] = entry._replace(value=share, own=own[name])
-        return out, CohortSummary(decl.key, decl.label, decl.stat, scope, names, best, leaders)
+        return out, summary
     value = _summary(decl.stat, values)
     if decl.stat in ("mean", "median"):
         value = _rounded(value, decl, ruleset)
     for name in receivers:
         out[name] = entry._replace(value=value, own=own.get(name), best=None, leaders=())
-    shown = leaders if decl.stat in ("max", "min") else ()
-    return out, CohortSummary(decl.key, decl.label, decl.stat, scope, names, value, shown)
+    # A maximum or minimum names who holds it (the lowest for min, whichever end is best).
+    shown = tuple(n for n, v in cohort if v == value) if decl.stat in ("max", "min") else ()
+    return out, replace(summary, value=value, leaders=shown)
 
 
 def unit_of(ruleset: RuleSet, decl: CohortDecl) -> str | None:

@@ -154,6 +154,9 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
     )  # fmt: skip
     scope = "" if entry.scope == "all" else (f"{entry.scope}" if zh else f" in {entry.scope}")
     size = f"{scope}{entry.size} 个单位" if zh else f"{entry.size} entities{scope}"
+    if entry.left_out:  # those the node does not apply to: in no aggregate, and said so
+        n = entry.left_out
+        size += f"（另 {n} 个单位无可比的值，未计入）" if zh else f" ({n} with no value left out)"
     if entry.stat in ("rank", "reverse_rank"):
         tied = ""
         if entry.tied > 1:

@@ -20,7 +20,7 @@ naming the item (or veto) and the formula, in both variants.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from functools import partial
@@ -75,13 +75,15 @@ Values = Mapping[str, Value]
 
 @dataclass(frozen=True)
 class Scores:
-    """Every item's score (the bonus as ``"bonus"``), every parent's, the total, the veto."""
+    """Every item's score (the bonus as ``"bonus"``), every parent's, the total, the veto;
+    and the items (and bonus) that did not apply, each scored what it then awards."""
 
     items: Mapping[str, Decimal]
     nodes: Mapping[str, Decimal]
     total: Decimal
     vetoed: bool
     grade: str | None = None
+    not_applicable: Collection[str] = ()
 
 
 def possible(ruleset: RuleSet) -> Decimal:
@@ -213,6 +215,8 @@ class _Writer:
         if self.traced:
             gen.line(f"{state} = {code}")
             gen.line(f"{record} = {rec}")
+        elif code != "0":  # scores only: which items did not apply (a cohort leaves them out)
+            gen.line(f"_A.append({gen.owner!r})")
 
     def node(
         self,
@@ -296,7 +300,7 @@ class _Writer:
 
     def module(self) -> str:
         """The whole module's source."""
-        ruleset, args = self.ruleset, "v" if self.traced else "v, _I, _N"
+        ruleset, args = self.ruleset, "v" if self.traced else "v, _I, _N, _A"
         cats = []
         for i, category in enumerate(ruleset.categories):
             self.function(f"_c{i}", args, partial(self.category, category=category))
@@ -331,17 +335,17 @@ class _Writer:
             cats_tuple = "".join(f"_r{i}, " for i in range(len(cats)))
             lines.append(f"    return (_t, ({cats_tuple}), _b, _vetoes(v))")
             return "\n".join(["def run(v):", *lines, ""])
-        lines = ["    _I = {}", "    _N = {}"]
+        lines = ["    _I = {}", "    _N = {}", "    _A = []"]
         lines += [f"    _r{i} = {c}" for i, c in enumerate(cats)]
-        lines.append("    _b = _bonus(v, _I, _N)" if has_bonus else "    _b = _Z")
+        lines.append("    _b = _bonus(v, _I, _N, _A)" if has_bonus else "    _b = _Z")
         lines.append("    _t = _Z")
         lines += [f"    _t = _t + _r{i}" for i in range(len(cats))]
         lines.append("    _t = _t + _b")
         if self._graded():
             lines.append("    _h = _vetoes(v)")
-            lines.append("    return _Scores(_I, _N, _t, True in _h, _grade(_t, _h))")
+            lines.append("    return _Scores(_I, _N, _t, True in _h, _grade(_t, _h), _A)")
         else:
-            lines.append("    return _Scores(_I, _N, _t, True in _vetoes(v))")
+            lines.append("    return _Scores(_I, _N, _t, True in _vetoes(v), None, _A)")
         return "\n".join(["def run(v):", *lines, ""])
 
 

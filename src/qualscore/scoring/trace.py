@@ -200,6 +200,9 @@ class CohortEntry(NamedTuple):
     """The values compared are a node's scores (``score:``), not a formula's values."""
     places: int | None = None
     """The places the value was rounded to (its declaration's ``places``): what it is shown to."""
+    left_out: int = 0
+    """How many entities of the scope have no value (the node does not apply to them, a
+    blank target): in no rank, mean or count."""
 
 
 class RankTrace(NamedTuple):
