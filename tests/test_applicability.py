@@ -277,3 +277,86 @@ def test_batch_leaves_out_the_same_entities_as_evaluate_cohort(tmp_path: Path) -
     assert {r["entity"]: r["cohort"]["share_mean"] for r in doc["ranking"]} == dict.fromkeys(
         "abcde", "0.50"
     )
+
+
+# --- 3. a value scoped to a group is worked out for that group's entities only -----------
+
+_GROUPS = """
+groups:
+  - {id: depts, members: [d1, d2]}
+  - {id: towns, members: [t1, t2]}
+"""
+_GROUP_ENTITIES = {
+    "d1": {"done": 4, "staff": 2},
+    "d2": {"done": 6, "staff": 2},
+    "t1": {"done": 0, "staff": 0},
+    "t2": {"done": 1, "staff": 1},
+}
+
+
+def _group_rules(tmp_path: Path) -> Path:
+    """Departments are compared by done per staff (scope: depts); a town has no staff to
+    divide by. Item 3 lets towns read the departments' mean; item 4 ranks the departments."""
+    items = (
+        item_yaml("kind: formula\nexpr: 10 - abs(done / staff - ratio_mean)", item_id="1",
+                  extra="applies_to: [depts]")
+        + item_yaml("kind: formula\nexpr: done + staff", item_id="2", extra="applies_to: [towns]")
+        + item_yaml("kind: formula\nexpr: ratio_mean", item_id="3", extra="applies_to: [towns]")
+        + item_yaml("{kind: rank, rank: ratio_rank, points: [2, 1]}", item_id="4", points=2)
+    )  # fmt: skip
+    facts = """
+    - {key: done, type: count, label: Done}
+    - {key: staff, type: count, label: Staff}
+    """
+    root = write_ruleset(tmp_path, facts, items, manifest_yaml=_GROUPS)
+    return _with_cohort(
+        root,
+        "  - {key: ratio_mean, label: Done per staff mean, stat: mean, of: done / staff,"
+        " scope: depts}\n"
+        "  - {key: ratio_rank, label: Done per staff rank, stat: rank, of: done / staff,"
+        " scope: depts}\n",
+    )
+
+
+def test_a_value_scoped_to_a_group_is_not_worked_out_for_another_groups_entities(
+    tmp_path: Path,
+) -> None:
+    """t1 has no staff: done / staff is never computed for it, so it is scored, not
+    refused; the towns are in neither the mean nor the ranking, and not left out of it."""
+    rules = load_rules(_group_rules(tmp_path))
+    scored = evaluate_cohort(rules, _GROUP_ENTITIES)
+    assert dict(scored.failed) == {}
+    totals = {n: r.total for n, r in scored.items()}
+    assert totals == {"d1": D("10.5"), "d2": D("11.5"), "t1": D("2.5"), "t2": D("4.5")}
+    summaries = {s.key: (s.scope, s.entities, s.value, s.left_out) for s in scored.summaries}
+    assert summaries == {
+        "ratio_mean": ("depts", ("d1", "d2"), D("2.5"), ()),
+        "ratio_rank": ("depts", ("d1", "d2"), D(3), ()),
+    }
+
+
+def test_another_groups_entity_is_compared_with_the_group_or_not_at_all(tmp_path: Path) -> None:
+    """A town reading the departments' mean is compared with it (no own value of its own);
+    a town reading their rank has none: that item does not apply to it (not compared)."""
+    rules = load_rules(_group_rules(tmp_path))
+    town = evaluate_cohort(rules, _GROUP_ENTITIES)["t2"]
+    mean = town.cohort["ratio_mean"]
+    assert (mean.value, mean.own, mean.size, mean.scope) == (D("2.5"), None, 2, "depts")
+    assert explain(town.item("3"), "en")[0] == (
+        "Done per staff mean: the mean of 2 entities in depts: 2.5"
+    )
+    assert "ratio_rank" not in town.cohort
+    assert town.item("4").not_applicable == (
+        "not compared (Done per staff rank: this entity has no value to compare, "
+        "or is outside the cohort)"
+    )
+
+
+def test_batch_works_a_group_scoped_value_out_as_evaluate_cohort_does(tmp_path: Path) -> None:
+    """qualscore batch: every entity scored (none refused for a division by zero), the
+    same scores and cohort values as evaluate_cohort."""
+    root = _group_rules(tmp_path)
+    scored = evaluate_cohort(load_rules(root), _GROUP_ENTITIES)
+    doc = _batch(tmp_path, root, _GROUP_ENTITIES)
+    assert doc["failed"] == []
+    assert _batch_says(doc) == _as_batch_says(scored)

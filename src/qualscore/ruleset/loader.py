@@ -96,6 +96,8 @@ class RuleSet:
     sources: Mapping[str, str] = field(default_factory=dict, repr=False)
     full: RuleSet | None = field(default=None, repr=False)
     """For a view of one entity (:meth:`view`): the whole rule set."""
+    group: str | None = None
+    """For a view of one entity: the id of its group (which cohort values it is in)."""
 
     def locate(self, name: str, loc: _yaml.Loc = ()) -> Location:
         """Where the node at ``loc`` of the rule file ``name`` (``facts.yaml``) is written."""
@@ -182,9 +184,13 @@ class RuleSet:
         shape = tuple(
             (c.id, tuple(getattr(x, "id", "") for x in c.items)) for c in categories
         ) + tuple(i.id for c in categories for x in c.items for i in getattr(x, "items", ()))
-        found = self._views.get(shape)
+        # One view per group and shape: a view knows its group (a value scoped to another
+        # group is not worked out for it), and its fingerprint is the shape's alone.
+        group = self.group_of(entity)
+        found = self._views.get((group, shape))
         if found is None:
-            found = self._views[shape] = self._restricted(tuple(categories), entity, repr(shape))
+            found = self._restricted(tuple(categories), group, repr(shape))
+            self._views[(group, shape)] = found
         self._views[entity] = found  # the next call for this entity is one lookup
         return found
 
@@ -192,7 +198,9 @@ class RuleSet:
     def _views(self) -> dict[Any, RuleSet]:
         return {}
 
-    def _restricted(self, categories: tuple[Category, ...], entity: str, shape: str) -> RuleSet:
+    def _restricted(
+        self, categories: tuple[Category, ...], group: str | None, shape: str
+    ) -> RuleSet:
         def reads(cats: tuple[Category, ...]) -> set[str]:
             names: set[str] = set()
             for category in cats:
@@ -229,6 +237,7 @@ class RuleSet:
             node_paths=self.node_paths,
             sources=self.sources,
             full=self,
+            group=group,
         )
 
     def role(self, item_id: str) -> Role:

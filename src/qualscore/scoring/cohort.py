@@ -65,7 +65,8 @@ def own_values(
     """The entity's own value of each of ``decls`` (None: it has none to compare).
 
     ``view`` is the rule set as it applies to the entity, ``values`` its facts
-    and the cohort values of the levels before.
+    and the cohort values of the levels before. A value scoped to a group the entity
+    is not in is not worked out for it (None): it is not compared there.
 
     Raises:
         EvaluationError: a formula failed on the entity's values.
@@ -73,6 +74,9 @@ def own_values(
     out: dict[str, Decimal | None] = {}
     scores = None
     for decl in decls:
+        if decl.scope not in ("all", "group") and decl.scope != view.group:
+            out[decl.key] = None  # scoped to another group: not compared, so not worked out
+            continue
         if decl.of is not None:
             if any(n not in values or values[n] is None for n in decl.of.names):
                 out[decl.key] = None
