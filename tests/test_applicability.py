@@ -360,3 +360,117 @@ def test_batch_works_a_group_scoped_value_out_as_evaluate_cohort_does(tmp_path: 
     doc = _batch(tmp_path, root, _GROUP_ENTITIES)
     assert doc["failed"] == []
     assert _batch_says(doc) == _as_batch_says(scored)
+
+
+# --- 4. a veto reads the rank of a score ------------------------------------------------
+
+YUNHE = Path(__file__).resolve().parents[1] / "examples" / "yunhe-quality"
+_BOTTOM_THREE = """
+grades:
+  - {grade: 优秀, at_least: 40}
+  - {grade: 合格, below: 40}
+vetoes:
+  - id: 后三位
+    title: 质量发展得分排名后三位
+    when: development_rank >= 6
+    result: 不得评为优秀
+    grade: 合格
+    criteria: 质量发展得分排名后三位的，不得评为优秀。
+    departments: [县质量办]
+"""
+
+
+def _yunhe_bottom_three(tmp_path: Path) -> Path:
+    """examples/yunhe-quality, with grades and a veto on the rank of category 一's score."""
+    import shutil
+
+    root = tmp_path / "yunhe"
+    shutil.copytree(YUNHE, root)
+    manifest = root / "ruleset.yaml"
+    manifest.write_text(manifest.read_text("utf-8") + _BOTTOM_THREE, "utf-8")
+    return root
+
+
+def _yunhe_towns(rules: qualscore.RuleSet, root: Path) -> dict[str, qualscore.Facts]:
+    towns = {}
+    for path in sorted((root / "entities").glob("*.yaml")):
+        if not path.name.endswith(".expected.yaml"):
+            facts = qualscore.load_facts(rules, path)
+            assert facts.entity is not None
+            towns[facts.entity] = facts
+    return towns
+
+
+_VETOED = {"北山乡", "南湖镇", "白沙乡"}  # development ranks 6, 7 and 6 (dense)
+
+
+def test_a_veto_on_the_rank_of_a_score_is_decided_after_the_scores(tmp_path: Path) -> None:
+    """The bottom three by category 一's score are vetoed (graded 合格), the others
+    graded by their totals, which the veto leaves as they were."""
+    import yaml
+
+    root = _yunhe_bottom_three(tmp_path)
+    assert _run("validate", root)[0] == 0
+    rules = load_rules(root)
+    scored = evaluate_cohort(rules, _yunhe_towns(rules, root))
+    assert dict(scored.failed) == {}
+    vetoed = {n for n, r in scored.items() if r.vetoed}
+    assert vetoed == _VETOED
+    assert {n: r.cohort["development_rank"].value >= 6 for n, r in scored.items()} == {
+        n: n in _VETOED for n in scored
+    }
+    for name, result in scored.items():
+        want = yaml.safe_load((root / "entities" / f"{name}.expected.yaml").read_text("utf-8"))
+        assert result.total == D(str(want["total"]))
+        graded = "合格" if name in _VETOED or result.total < 40 else "优秀"
+        assert (result.grade, result.result_label) == (
+            graded,
+            "不得评为优秀" if name in _VETOED else "已评定",
+        )
+
+
+def test_batch_decides_the_veto_as_evaluate_cohort_does(tmp_path: Path) -> None:
+    """qualscore batch: no entity refused; the same totals, results and grades."""
+    root = _yunhe_bottom_three(tmp_path)
+    rules = load_rules(root)
+    scored = evaluate_cohort(rules, _yunhe_towns(rules, root))
+    out = tmp_path / "out.json"
+    code, _, err = _run("batch", root, root / "entities", "--out", out)
+    assert (code, err) == (0, "")
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["failed"] == []
+    assert _batch_says(doc) == _as_batch_says(scored)
+    assert {r["entity"]: (r["vetoed"], r["result_label"], r["grade"]) for r in doc["ranking"]} == {
+        n: (r.vetoed, r.result_label, r.grade) for n, r in scored.items()
+    }
+
+
+def test_a_veto_reading_a_value_the_entity_has_not_does_not_hold(tmp_path: Path) -> None:
+    """d and e, where item 1 does not apply, have no rank: a veto on the rank does not
+    apply to them, so it does not hold (as an item reading it does not apply); a, ranked
+    3rd, is vetoed. Given with the value null, evaluate decides it alike."""
+    root = _port_rules(tmp_path, "")
+    manifest = root / "ruleset.yaml"
+    manifest.write_text(
+        manifest.read_text("utf-8") + "vetoes:\n  - {id: last, title: Last, "
+        "when: share_rank >= 3, result: failed, criteria: The last is failed.,"
+        " departments: [Test Department]}\n",
+        "utf-8",
+    )
+    rules = load_rules(root)
+    scored = evaluate_cohort(rules, _PORT_ENTITIES)
+    assert {n: r.vetoed for n, r in scored.items()} == {
+        "a": True, "b": False, "c": False, "d": False, "e": False,
+    }  # fmt: skip
+    doc = _batch(tmp_path, root, _PORT_ENTITIES)
+    assert {r["entity"]: r["vetoed"] for r in doc["ranking"]} == {
+        n: r.vetoed for n, r in scored.items()
+    }
+    # d's values as evaluate_cohort worked them out; None: in no such cohort (no rank).
+    given = {c.key: None for c in rules.cohort} | {
+        k: e.value for k, e in scored["d"].cohort.items()
+    }
+    assert given["share_rank"] is None
+    facts = check_facts(rules, _PORT_ENTITIES["d"])
+    assert evaluate(rules, facts, cohort=given).vetoed is False
+    assert qualscore.score(rules, facts, cohort=given).vetoed is False

@@ -290,11 +290,24 @@ class _Writer:
         return record if self.traced else score
 
     def vetoes(self, gen: Gen) -> str:
+        """Whether each veto holds. A veto reading a value the entity has not (a cohort
+        value it is not in: a rank of a node that does not apply to it) does not apply,
+        so does not hold, as an item reading it does not apply. (A blank target a veto
+        reads is refused with the facts.) In a pass that works out cohort values, those
+        of later passes are not known yet: the vetoes are decided in the last pass."""
         held = []
         for veto in self.ruleset.manifest.vetoes:
             gen.owner = veto.id
             name = gen.tmp()
-            gen.line(f"{name} = True if {gen.expr(veto.when)} else False")
+            absent = sorted(self.facts[k] for k in veto.when.names if self.facts[k] in self.targets)
+            if not absent:
+                gen.line(f"{name} = True if {gen.expr(veto.when)} else False")
+            else:
+                gen.reads.update(absent)
+                with gen.block(f"if {' or '.join(f'_f{i} is None' for i in absent)}:"):
+                    gen.line(f"{name} = False")
+                with gen.block("else:"):
+                    gen.line(f"{name} = True if {gen.expr(veto.when)} else False")
             held.append(name)
         return f"({', '.join(held)},)" if held else "()"
 
