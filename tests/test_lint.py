@@ -538,7 +538,7 @@ def test_deductions_in_a_penalty_section_without_a_negative_floor_are_flagged(
     found = [w for w in qualscore.lint(qualscore.load_rules(rules)) if w.node == "item 10"]
     assert [w.message for w in found] == [
         "its deductions start at 0 and stop at their floor 0, so they never deduct in a "
-        "penalty section; give a negative floor (floor: -20)"
+        "penalty section; give the deductions a negative floor of their own (score.floor: -20)"
     ]
     assert str(found[0].location).endswith("5-penalty.yaml:8:5")
     penalty.write_text(

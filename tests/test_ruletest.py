@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from qualscore.analyst.coverage import branches, percent, reached
+from qualscore.analyst.coverage import branches, percent, reached, unreachable
 from qualscore.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,3 +280,83 @@ def test_empty_tests_folder(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     code, _, err = run("test", MINI, str(tmp_path / "empty"))
     assert (code, err) == (2, f"{tmp_path}/empty: no test files (*.yaml)\n")
+
+
+# --- branches no declared value can reach (issue #20) ------------------------------------------
+
+
+def _steps_rules(tmp_path: Path, fact: str, step: str) -> str:
+    """A one-item rule set whose 5-point item deducts by ``step``, reading ``fact``."""
+    from conftest import item_yaml, write_ruleset
+
+    item = item_yaml(f"kind: deductions\nsteps:\n  - {step}", points=5)
+    return str(write_ruleset(tmp_path, fact, item, points=5))
+
+
+def _cases(tmp_path: Path, *cases: tuple[int, int]) -> str:
+    """A test file of cases {n: value} expecting item 1 to score each score."""
+    lines = ["cases:"]
+    for value, score in cases:
+        lines += [f"  - name: n is {value}", f"    facts: {{n: {value}}}", f'    expect: {{"1": {score}}}']
+    path = tmp_path / "cases.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_a_max_that_can_never_bind_is_not_a_branch(tmp_path: Path) -> None:
+    """n is at most 3, so a step of 1 per n deducts at most 3 and its max of 5 never binds:
+    the capped branch is listed as unreachable, not counted, and 100 % is reachable."""
+    rules = _steps_rules(tmp_path, "- {key: n, type: count, label: N, max: 3}", "{per: n, points: 1, max: 5}")
+    code, out, err = run("test", rules, _cases(tmp_path, (0, 5), (3, 2)), "--min-coverage", "100")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"{rules}/categories/1.yaml:13:11: unreachable, not counted: item 1: step n: capped: "
+        "n is at most 3, so the step deducts at most 3: its max of 5 never binds",
+        f"{rules}: 2 cases, 2 passed, 0 failed",
+        "coverage: 100% (2 of 2 branches reached)",
+    ]
+
+
+def test_a_max_that_can_bind_stays_a_branch(tmp_path: Path) -> None:
+    """Every 2 of n (at most 3) is 2 units of 2 points, 4: more than a max of 3, so capped is
+    reachable; with a max of 4 it is not (a max binds only when the step would deduct more)."""
+    fact = "- {key: n, type: count, label: N, max: 3}"
+    rules = qualscore.load_rules(_steps_rules(tmp_path, fact, "{per: n, every: 2, points: 2, max: 3}"))
+    assert [k[2] for k in (b.key for b in branches(rules))] == ["applied", "not applied", "capped"]
+    rules = qualscore.load_rules(_steps_rules(tmp_path, fact, "{per: n, every: 2, points: 2, max: 4}"))
+    assert [k[2] for k in (b.key for b in branches(rules))] == ["applied", "not applied"]
+    assert [why for _, why in unreachable(rules)] == [
+        "n is at most 3, so the step deducts at most 4: its max of 4 never binds"
+    ]
+
+
+def test_a_step_that_always_or_never_deducts(tmp_path: Path) -> None:
+    """A count from 1 always deducts; n − 5 of a count up to 3 never does (nor is capped)."""
+    rules = qualscore.load_rules(
+        _steps_rules(tmp_path, "- {key: n, type: count, label: N, min: 1}", "{per: n, points: 1}")
+    )
+    assert [(b.key[2], why) for b, why in unreachable(rules)] == [
+        ("not applied", "n is always above 0: the step always deducts")
+    ]
+    rules = qualscore.load_rules(
+        _steps_rules(tmp_path, "- {key: n, type: count, label: N, max: 3}", "{per: n - 5, points: 1, max: 2}")
+    )
+    assert [(b.key[2], why) for b, why in unreachable(rules)] == [
+        ("applied", "n - 5 is at most -2: nothing to deduct"),
+        ("capped", "n - 5 is at most -2, so the step deducts at most 0: its max of 2 never binds"),
+    ]
+    assert [b.key[2] for b in branches(rules)] == ["not applied"]
+
+
+def test_unreachable_is_read_where_the_item_applies(tmp_path: Path) -> None:
+    """With `not_applicable: n == 0`, a step per n always deducts where the item is scored."""
+    from conftest import item_yaml, write_ruleset
+
+    item = item_yaml(
+        "kind: deductions\nsteps:\n  - {per: n, points: 1}", points=5,
+        extra="not_applicable: {when: n == 0, reason: none}",
+    )
+    rules = qualscore.load_rules(write_ruleset(tmp_path, "- {key: n, type: count, label: N}", item, points=5))
+    assert [(b.key[2], why) for b, why in unreachable(rules)] == [
+        ("not applied", "n is always above 0: the step always deducts")
+    ]

@@ -12,21 +12,24 @@ A branch is one outcome the engine can choose for one rule:
 - a veto: held and not held.
 
 Coverage is the share of branches that at least one case reached, as the
-engine's own trace records them. The bonus counts as an item.
+engine's own trace records them. The bonus counts as an item. A branch that no
+value in the facts' declared ranges can reach (:func:`unreachable`: a tier
+table's ``otherwise`` when its bands hold every value, a step's ``max`` that
+can never bind) is not counted, so that 100 % stays reachable; each shape's
+module says which of its branches those are (``never``).
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
 
-from qualscore.lint.values import located
+from qualscore.lint.values import fact_domains, located
 from qualscore.ruleset.loader import MANIFEST, Location, RuleSet
 from qualscore.ruleset.model import Bonus, Item, Shape
-from qualscore.scoring.shapes import module, module_of_trace
+from qualscore.ruleset.ranges import Span, refine
+from qualscore.scoring.shapes import module, module_of_trace, never
 from qualscore.scoring.trace import ItemResult, Result, ShapeTrace
 
 __all__ = ["Branch", "Key", "branches", "missing", "percent", "reached", "unreachable"]
@@ -50,68 +53,48 @@ class Branch:
 
 
 def unreachable(ruleset: RuleSet) -> list[tuple[Branch, str]]:
-    """Branches no declared value can reach, and why: a tier table's ``otherwise`` when its
-    bands cover every value its fact may take. They are left out of coverage."""
-    from qualscore.lint.values import shapes
-    from qualscore.ruleset.model import TiersShape
-    from qualscore.scoring.words import band_name, fmt
-
+    """Branches no declared value can reach, and why, in file order: what each shape's
+    module rules out over the facts' declared ranges (where the item applies). They are
+    left out of coverage."""
     out = []
-    nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in ruleset.items()]
-    if ruleset.manifest.bonus is not None:
-        nodes.append(("bonus", ruleset.manifest.bonus))
-    for node_id, node in nodes:
-        for shape, loc, _cap in shapes(node.score, ("score",), node.points):
-            if not isinstance(shape, TiersShape) or shape.value.source.strip() not in (
-                shape.value.names
-            ):
-                continue
-            decl = ruleset.fact(shape.value.source.strip())
-            low, high = decl.bounds
-            if not _covered(shape, low, high):
-                continue
-            name = "bonus" if node_id == "bonus" else f"item {node_id}"
-            span = f"{'-∞' if low is None else fmt(low)}..{'∞' if high is None else fmt(high)}"
-            label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
-            key = (node_id, (*loc, "otherwise"), "matched")
-            where = located(ruleset, node_id, (*loc, "otherwise"))
-            branch = Branch(key, where, name, f"otherwise ({label})")
-            bands = ", ".join(band_name(b) for b in shape.bands)
-            out.append(
-                (branch, f"the bands ({bands}) hold every value {decl.key} may take ({span})")
-            )
+    for node_id, node in _nodes(ruleset):
+        domains = _domains(ruleset, node)
+        if domains is None:
+            continue
+        name = "bonus" if node_id == "bonus" else f"item {node_id}"
+        texts = {(loc, outcome): text for loc, outcome, text in _item_branches(node)}
+        for loc, outcome, why in never(node.score, ("score",), domains):
+            where = located(ruleset, node_id, loc)
+            out.append((Branch((node_id, loc, outcome), where, name, texts[loc, outcome]), why))
     return out
 
 
-def _covered(shape: Any, low: Decimal | None, high: Decimal | None) -> bool:
-    """Whether some band holds every value in [low, high] (None: unbounded)."""
-    bounds = sorted({b for band in shape.bands for b in (band.lower, band.upper) if b is not None})
-    points = [p for p in bounds if (low is None or p >= low) and (high is None or p <= high)]
-    edges = ([] if low is None else [low]) + points + ([] if high is None else [high])
-    edges = sorted(set(edges))
-    if not edges:
-        edges = [Decimal(0)]
-    tests = list(edges)
-    tests += [(a + b) / 2 for a, b in itertools.pairwise(edges)]
-    if low is None:
-        tests.append(edges[0] - 1)
-    if high is None:
-        tests.append(edges[-1] + 1)
-    return all(any(band.contains(t) for band in shape.bands) for t in tests)
+def _nodes(ruleset: RuleSet) -> list[tuple[str, Item | Bonus]]:
+    """Every item, and the bonus, by id."""
+    nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in ruleset.items()]
+    if ruleset.manifest.bonus is not None:
+        nodes.append(("bonus", ruleset.manifest.bonus))
+    return nodes
+
+
+def _domains(ruleset: RuleSet, node: Item | Bonus) -> Mapping[str, Span] | None:
+    """The declared ranges of the numbers a node's shape reads (facts, targets and cohort
+    values), where it applies; None where it never does."""
+    domains = {d.key: Span(*d.bounds, whole=d.type == "count") for d in ruleset.cohort}
+    domains.update(fact_domains(ruleset))
+    na = node.not_applicable if isinstance(node, Item) else None
+    return domains if na is None else refine(na.when.source, domains, holds=False)
 
 
 def branches(ruleset: RuleSet) -> list[Branch]:
     """Every branch of the rule set that a declared value can reach, in file order
     (see :func:`unreachable` for the others)."""
-    never = {b.key for b, _ in unreachable(ruleset)}
-    nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in ruleset.items()]
-    if ruleset.manifest.bonus is not None:
-        nodes.append(("bonus", ruleset.manifest.bonus))
+    left_out = {b.key for b, _ in unreachable(ruleset)}
     out = []
-    for node_id, node in nodes:
+    for node_id, node in _nodes(ruleset):
         name = "bonus" if node_id == "bonus" else f"item {node_id}"
         for loc, outcome, text in _item_branches(node):
-            if (node_id, loc, outcome) in never:
+            if (node_id, loc, outcome) in left_out:
                 continue
             where = located(ruleset, node_id, loc)
             out.append(Branch((node_id, loc, outcome), where, name, text))

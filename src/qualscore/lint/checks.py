@@ -8,16 +8,21 @@ the node's place and a value that shows the problem:
   ``total_points``, children against an indicator's or category's points, a
   checklist's parts, the best band or case, and a deduction's start, against
   an item's (or a part's) points: above, the cap binds; below, points can never
-  be earned;
+  be earned. A bonus or penalty section's cap (and its indicators') is the most
+  it adds or deducts, so only children adding to less are reported there; a
+  penalty item's parts, worst band or case and lowest deduction are what it
+  deducts, against its points (what the shape gives is the shape module's to
+  say: :func:`qualscore.scoring.shapes.extremes`);
 - a tier table with a gap, an overlap, or a band no value can reach; a band
   that awards as much as the band above it (or more);
-- a formula that can give more than its points, or less than 0, over the
-  facts' declared ranges (:mod:`qualscore.lint.values`);
+- a formula that can give more than its points, or less than its floor, over
+  the facts' declared ranges (:mod:`qualscore.lint.values`);
 - an item that awards points when every fact it reads is false or 0 (nothing
   done), unless 0 is the good case for one of them (an accident rate, a count
-  of failures, a target of 0: raising it from 0 can lower the score) or the
-  points are written down for that outcome (a tier table's band or
-  ``otherwise``, a list of cases' ``otherwise``);
+  of failures, a target of 0: raising it from 0 can lower the score), 0 is not
+  the lowest value one may take (a signed change, a count declared ``min: 1``),
+  or the points are written down for that outcome (a tier table's band or
+  ``otherwise``, a list of cases' ``otherwise``): :mod:`qualscore.lint.nothing`;
 - a declared fact that nothing reads.
 
 A fact read with the wrong type (a bool compared with a number) is not a
@@ -32,16 +37,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from qualscore._decimal import in_context
-from qualscore.errors import EvaluationError
-from qualscore.ruleset.formula import Value
+from qualscore.lint.nothing import nothing_done
 from qualscore.ruleset.loader import (
     FACTS,
     MANIFEST,
     Location,
     RuleSet,
+    item_bounds,
 )
 from qualscore.ruleset.model import (
-    CasesShape,
     Category,
     CohortDecl,
     DeductionsShape,
@@ -53,16 +57,17 @@ from qualscore.ruleset.model import (
     Shape,
     TiersShape,
 )
-from qualscore.ruleset.ranges import constants
-from qualscore.scoring import item_function
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.plan import possible
+from qualscore.scoring.shapes import extremes
 from qualscore.scoring.trace import BandTrace
 from qualscore.scoring.words import band_text, fmt, points_text
 
 __all__ = ["LintWarning", "lint"]
 
 _ZERO = Decimal(0)
+_LOST = {"score": "earned", "bonus": "earned", "penalty": "deducted"}
+"""What points beyond the reach of a node's children can never be, by its section's kind."""
 
 
 @dataclass(frozen=True, order=True)
@@ -88,7 +93,9 @@ def lint(ruleset: RuleSet) -> list[LintWarning]:
         for shape in _shapes(item.score):
             warnings.extend(_tiers(where, f"item {item.id}", shape))
         warnings.extend(_values(ruleset, item))
-        warnings.extend(_nothing_done(ruleset, item, where))
+        idle = nothing_done(ruleset, item)
+        if idle is not None:
+            warnings.append(LintWarning(where, f"item {item.id}", idle))
     warnings.extend(_unused(ruleset))
     warnings.extend(_reserved(ruleset))
     warnings.extend(_penalty_deductions(ruleset))
@@ -100,25 +107,39 @@ def _penalty_deductions(ruleset: RuleSet) -> Iterator[LintWarning]:
 
     A penalty item scores from 0 down: its deductions start at 0 (unless ``from``
     says otherwise) and stop at their floor, 0 unless written, so without a
-    negative ``floor`` they never take anything.
+    negative ``floor`` of their own (the item's is minus its points already, and
+    the loader refuses another) they never take anything. Deductions that are a
+    part's score never deduct whatever their floor: a part counts its score from 0
+    up to its points, and a penalty part with a score is worth 0.
     """
+    from qualscore.lint.values import located
+
     for category in ruleset.categories:
         if category.kind != "penalty":
             continue
-        for child in category.items:
-            for item in child.items if isinstance(child, Indicator) else (child,):
-                for shape in _shapes(item.score):
-                    if not isinstance(shape, DeductionsShape):
-                        continue
-                    start = shape.start if shape.start is not None else Decimal(0)
-                    if start <= shape.floor:
-                        yield LintWarning(
-                            ruleset.locations[item.id],
-                            f"item {item.id}",
-                            f"its deductions start at {fmt(start)} and stop at their floor "
-                            f"{fmt(shape.floor)}, so they never deduct in a penalty section; "
-                            f"give a negative floor (floor: {fmt(-item.points)})",
-                        )
+        for item in _items(category):
+            shape = item.score
+            if isinstance(shape, DeductionsShape):
+                start = shape.start if shape.start is not None else _ZERO
+                if start <= shape.floor:
+                    yield LintWarning(
+                        ruleset.locations[item.id],
+                        f"item {item.id}",
+                        f"its deductions start at {fmt(start)} and stop at their floor "
+                        f"{fmt(shape.floor)}, so they never deduct in a penalty section; give "
+                        f"the deductions a negative floor of their own "
+                        f"(score.floor: {fmt(-item.points)})",
+                    )
+            for i, part in enumerate(shape.parts if isinstance(shape, PartsShape) else ()):
+                nested = () if part.score is None else _shapes(part.score)
+                if any(isinstance(s, DeductionsShape) for s in nested):
+                    yield LintWarning(
+                        located(ruleset, item.id, ("score", "parts", i, "score")),
+                        f"item {item.id}",
+                        f"part {part.label}'s score counts from 0 up to the part's "
+                        f"{fmt(part.points)} points, so its deductions never deduct in a penalty "
+                        "section; make them the item's own score",
+                    )
 
 
 def _reserved(ruleset: RuleSet) -> Iterator[LintWarning]:
@@ -145,10 +166,18 @@ def _shapes(shape: Shape) -> Iterator[Shape]:
 
 
 def _sum_message(
-    total: Decimal, points: Decimal, what: str, whose: str = "its declared"
+    total: Decimal,
+    points: Decimal,
+    what: str,
+    whose: str = "its declared",
+    *,
+    over: bool = True,
+    lost: str = "earned",
 ) -> str | None:
-    """``what`` (``its children add to``) ``total``, against ``points``; None when equal."""
-    if total > points:
+    """``what`` (``its children add to``) ``total``, against ``points``; None when equal, or
+    above with ``over`` False (a cap that is there to bind). ``lost``: what points below
+    the declared ones can never be (``earned``, ``deducted``)."""
+    if total > points and over:
         return (
             f"{what} {fmt(total)}, more than {whose} {points_text(points)}; "
             f"the cap of {fmt(points)} binds"
@@ -156,7 +185,7 @@ def _sum_message(
     if total < points:
         return (
             f"{what} {fmt(total)}, less than {whose} {points_text(points)}; "
-            f"{points_text(points - total)} can never be earned"
+            f"{points_text(points - total)} can never be {lost}"
         )
     return None
 
@@ -219,29 +248,40 @@ def _group_points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]
 
 def _points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]:
     nodes: list[tuple[str, Category | Indicator | Item, Decimal, str]] = []
-    children = sum((c.points for c in category.items), _ZERO)
-    # A penalty or bonus section's cap is what it may deduct or add at most: its items
-    # adding to more is what a cap is for. A category of criteria text has no items.
-    sums = category.kind == "score" and bool(category.items)
-    if sums:
-        nodes.append((f"category {category.id}", category, children, "children"))
-    for child in category.items if sums else ():
+    # A category of criteria text has no items; a section of points: none declares no sum.
+    if category.items and category.points is not None:
+        children = sum((c.points for c in category.items), _ZERO)
+        nodes.append((f"category {category.id}", category, children, "its children add to"))
+    for child in category.items:
         if isinstance(child, Indicator):
             total = sum((i.points for i in child.items), _ZERO)
-            nodes.append((f"indicator {child.id}", child, total, "items"))
-    for item in _items(category):
-        if isinstance(item.score, PartsShape) and all(p.each is None for p in item.score.parts):
-            if category.kind == "penalty":
-                continue
-            total = sum((p.points for p in item.score.parts if p.points > 0), _ZERO)
-            nodes.append((f"item {item.id}", item, total, "parts"))
+            nodes.append((f"indicator {child.id}", child, total, "its items add to"))
+    # A bonus or penalty section's cap, and its indicators', is what it may add or deduct
+    # at most: its children adding to more is what a cap is for.
+    lost = _LOST[category.kind]
     for name, node, total, what in nodes:
         assert node.points is not None
-        message = _sum_message(total, node.points, f"its {what} add to")
+        over = category.kind == "score"
+        message = _sum_message(total, node.points, what, over=over, lost=lost)
         if message:
             yield LintWarning(ruleset.locations[node.id], name, message)
     for item in _items(category):
+        if isinstance(item.score, PartsShape) and all(p.each is None for p in item.score.parts):
+            message = _parts_message(item, item.score, category.kind == "penalty")
+            if message:
+                yield LintWarning(ruleset.locations[item.id], f"item {item.id}", message)
+    for item in _items(category):
         yield from _best(ruleset, item)
+
+
+def _parts_message(item: Item, shape: PartsShape, penalty: bool) -> str | None:
+    """A checklist's parts against the item's points: what they award, or in a penalty
+    section what they deduct."""
+    if penalty:
+        total = sum((-p.points for p in shape.parts if p.points < 0), _ZERO)
+        return _sum_message(total, item.points, "its parts deduct", lost="deducted")
+    total = sum((p.points for p in shape.parts if p.points > 0), _ZERO)
+    return _sum_message(total, item.points, "its parts add to")
 
 
 def _items(category: Category) -> Iterator[Item]:
@@ -250,19 +290,23 @@ def _items(category: Category) -> Iterator[Item]:
 
 
 def _best(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
-    """The most a tier table, a list of cases or a deduction's start gives, against its cap."""
-    from qualscore.lint.values import located, shapes
+    """The most a tier table, a list of cases or a deduction's start gives, against its cap;
+    in a penalty section, the most it deducts against the item's points."""
+    from qualscore.lint.values import item_domains, located, shapes
 
-    for shape, loc, cap in shapes(item.score, ("score",), item.points):
-        whose = "its declared" if loc == ("score",) else "its part's"
-        message = None
-        if isinstance(shape, TiersShape | CasesShape):
-            rows = shape.bands if isinstance(shape, TiersShape) else shape.cases
-            best = max([r.points for r in rows] + [shape.otherwise])
-            what = "band" if isinstance(shape, TiersShape) else "case"
-            message = _sum_message(best, cap, f"its best {what} awards", whose)
-        elif isinstance(shape, DeductionsShape) and shape.start is not None:
-            message = _sum_message(shape.start, cap, "its deductions start from", whose)
+    role = ruleset.role(item.id)
+    domains = item_domains(ruleset, item)
+    if domains is None:  # not applicable whatever the facts: its shape is never read
+        domains = {}
+    bounds = item_bounds(item, role)
+    for shape, loc, (_, cap) in shapes(item.score, ("score",), bounds):
+        best, worst = extremes(shape, cap, domains)
+        if role == "penalty":
+            # A part's score counts from 0 up in a penalty section too: only the item's own.
+            message = _deducts(worst, item.points) if loc == ("score",) else None
+        else:
+            whose = "its declared" if loc == ("score",) else "its part's"
+            message = _sum_message(best[1], cap, best[0], whose) if best else None
         if message:
             yield LintWarning(located(ruleset, item.id, loc), f"item {item.id}", message)
     na = item.not_applicable
@@ -273,6 +317,15 @@ def _best(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
             f"not_applicable awards {fmt(na.award)}, more than its declared "
             f"{points_text(item.points)}; the cap of {fmt(item.points)} binds",
         )
+
+
+def _deducts(worst: tuple[str, Decimal] | None, points: Decimal) -> str | None:
+    """The most a penalty item's shape deducts against the item's points; nothing for a
+    shape that never deducts (:func:`_penalty_deductions` says why for deductions)."""
+    if worst is None or worst[1] >= 0:
+        return None
+    words, value = worst
+    return _sum_message(-value, points, f"{words} {fmt(value)}: a deduction of", lost="deducted")
 
 
 # --- tier tables and formulas -------------------------------------------------------
@@ -310,127 +363,17 @@ def _values(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
     domains = item_domains(ruleset, item)
     if domains is None:  # not applicable whatever the facts: nothing to read
         return
-    for shape, loc, cap in shapes(item.score, ("score",), item.points):
+    bounds = item_bounds(item, ruleset.role(item.id))
+    for shape, loc, clamp in shapes(item.score, ("score",), bounds):
         if isinstance(shape, TiersShape):
             findings = tier_findings(shape, loc, domains)
         elif isinstance(shape, FormulaShape):
-            findings = formula_findings(ruleset, item, shape, loc, cap, domains)
+            findings = formula_findings(ruleset, item, shape, loc, clamp, domains)
         else:
             continue
         for finding in findings:
             where = located(ruleset, item.id, finding.loc)
             yield LintWarning(where, f"item {item.id}", finding.message)
-
-
-# --- nothing done -----------------------------------------------------------------------
-
-
-def _penalises(shape: Shape) -> bool:
-    """Whether a shape deducts when something holds: there, all-false is the best case."""
-    if isinstance(shape, DeductionsShape):
-        return any(step.when is not None for step in shape.steps)
-    return any(p.score is not None and _penalises(p.score) for p in getattr(shape, "parts", ()))
-
-
-def _nothing_done(ruleset: RuleSet, item: Item, where: Location) -> Iterator[LintWarning]:
-    keys = sorted({n for f in formulas(item) for n in f.names})
-    if not keys or _penalises(item.score):
-        return
-    # A rank, a share or a mean is the others' doing as much as the entity's: there is
-    # no "nothing done" to probe.
-    if any(ruleset.fact(k).role == "cohort" for k in keys):
-        return
-    # A number whose declared range goes below 0 (a signed change): 0 is a middle
-    # value there, such as "stable", not "nothing done".
-    if any(ruleset.fact(k).type != "bool" and _signed(ruleset, k) for k in keys):
-        return
-    plain = item.model_copy(update={"score": _no_written_awards(item.score)})
-    zero = {k: _zero(ruleset, k) for k in keys}
-    score = _score(ruleset, plain, zero)
-    if score is None or score <= 0 or _zero_is_good(ruleset, plain, zero, score):
-        return
-    numbers = any(ruleset.fact(k).type != "bool" for k in keys)
-    when = "every fact it reads is false or 0" if numbers else "every condition it reads is false"
-    yield LintWarning(
-        where, f"item {item.id}", f"awards {fmt(score)} of {fmt(item.points)} when {when}"
-    )
-
-
-def _signed(ruleset: RuleSet, key: str) -> bool:
-    low = ruleset.fact(key).bounds[0]
-    return low is not None and low < 0
-
-
-def _zero(ruleset: RuleSet, key: str) -> Value:
-    """False, or 0 brought into the fact's declared range."""
-    decl = ruleset.fact(key)
-    if decl.type == "bool":
-        return False
-    low, high = decl.bounds
-    value = max(_ZERO, low) if low is not None else _ZERO
-    return min(value, high) if high is not None else value
-
-
-def _no_written_awards(shape: Shape) -> Shape:
-    """The shape without the awards a scheme writes down for an outcome: a tier table's
-    bands and ``otherwise``, and a list of cases' ``otherwise``, all at 0."""
-    if isinstance(shape, TiersShape):
-        bands = tuple(b.model_copy(update={"points": _ZERO}) for b in shape.bands)
-        return shape.model_copy(update={"bands": bands, "otherwise": _ZERO})
-    if isinstance(shape, CasesShape):
-        return shape.model_copy(update={"otherwise": _ZERO})
-    if isinstance(shape, PartsShape):
-        parts = tuple(
-            p if p.score is None else p.model_copy(update={"score": _no_written_awards(p.score)})
-            for p in shape.parts
-        )
-        return shape.model_copy(update={"parts": parts})
-    return shape
-
-
-def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | None:
-    """The item's score for these facts; None if they fail a check, the item does not
-    apply, or a formula fails."""
-    from qualscore.lint.values import passes_checks
-
-    try:
-        if not passes_checks(ruleset, values):
-            return None
-        result = item_function(ruleset, item, item.id)(values)
-    except (EvaluationError, ArithmeticError):
-        return None
-    return None if result.not_applicable is not None else result.score
-
-
-def _zero_is_good(ruleset: RuleSet, item: Item, zero: dict[str, Value], score: Decimal) -> bool:
-    """Whether raising one fact from 0 (or false) can lower the score: 0 is its good case."""
-    numbers = constants(f.source for f in formulas(item))
-    for shape in _shapes(item.score):
-        if isinstance(shape, TiersShape):
-            numbers |= {v for b in shape.bands for v in (b.lower, b.upper) if v is not None}
-    for key, base in zero.items():
-        for value in _probes(ruleset, key, base, numbers):
-            other = _score(ruleset, item, {**zero, key: value})
-            if other is not None and other < score:
-                return True
-    return False
-
-
-def _probes(ruleset: RuleSet, key: str, base: Value, numbers: set[Decimal]) -> list[Value]:
-    decl = ruleset.fact(key)
-    if decl.type == "bool":
-        return [True]
-    assert isinstance(base, Decimal)
-    high = decl.bounds[1]
-    tries = {Decimal(1), *(n + d for n in numbers for d in (_ZERO, Decimal(1)))}
-    if high is not None:
-        tries.add(high)
-    whole = decl.type == "count"
-    return sorted(
-        v
-        for v in tries
-        if v > base and (high is None or v <= high) and (not whole or v == v.to_integral_value())
-    )
 
 
 # --- facts ------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 - a tier table with a gap (a value between two bands, or beyond the best band,
   that no band holds), an overlap (a value two bands hold) or a band no value
   can reach;
-- a formula whose value can exceed its points or go below 0.
+- a formula whose value can leave what its item may score: [floor, points]
+  (floor 0 unless written; a penalty item's [-points, 0]; a part's [0, points]).
 
 Both read the facts' declared ranges (:mod:`qualscore.ruleset.ranges`): a count is
 whole, a percent is 0..100, and an item's score is read only where its
@@ -45,6 +46,7 @@ from qualscore.ruleset.ranges import (
 from qualscore.scoring.words import band_name, fmt, fmt_approx, points_text
 
 __all__ = [
+    "Bounds",
     "Finding",
     "band_name",
     "formula_findings",
@@ -59,6 +61,8 @@ MAX_TRIES = 4096
 
 _ZERO = Decimal(0)
 Loc = tuple[str | int, ...]
+Bounds = tuple[Decimal | None, Decimal]
+"""What a shape's value is clamped to: (lowest, None for no lower bound; highest)."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,14 @@ class Finding:
     message: str
 
 
-def shapes(shape: Shape, loc: Loc, cap: Decimal) -> Iterator[tuple[Shape, Loc, Decimal]]:
-    """The shape and every shape nested in its parts, with its path and its cap."""
-    yield shape, loc, cap
+def shapes(shape: Shape, loc: Loc, bounds: Bounds) -> Iterator[tuple[Shape, Loc, Bounds]]:
+    """The shape and every shape nested in its parts, with its path and what its value is
+    clamped to: ``bounds`` for the shape itself (its item's), [0, points] for a part's."""
+    yield shape, loc, bounds
     if isinstance(shape, PartsShape):
         for i, part in enumerate(shape.parts):
             if part.score is not None:
-                yield from shapes(part.score, (*loc, "parts", i, "score"), part.points)
+                yield from shapes(part.score, (*loc, "parts", i, "score"), (_ZERO, part.points))
 
 
 def item_domains(ruleset: RuleSet, item: Item) -> Mapping[str, Span] | None:
@@ -218,29 +223,29 @@ def formula_findings(
     item: Item,
     shape: FormulaShape,
     loc: Loc,
-    cap: Decimal,
+    bounds: Bounds,
     domains: Mapping[str, Span],
 ) -> Iterator[Finding]:
-    """A formula that can exceed ``cap`` or go below 0, with the facts that make it."""
+    """A formula that can leave ``bounds`` (what its value is clamped to), with the facts
+    that make it."""
+    low, cap = bounds
     span = value_span(shape.expr.source, domains)
     over = span.hi is not None and span.hi > cap
-    under = span.lo is not None and span.lo < 0
+    under = low is not None and span.lo is not None and span.lo < low
     if not (over or under):
         return
-    high, low = _extremes(ruleset, item, shape.expr, domains)
+    high, least = _extremes(ruleset, item, shape.expr, domains)
     sides = []
-    if under and low is not None and low[0] < 0:
-        sides.append(f"{fmt_approx(low[0])} at {_assignment(low[1], shape.expr)}, below 0")
+    if under and least is not None and low is not None and least[0] < low:
+        at = _assignment(least[1], shape.expr)
+        sides.append(f"{fmt_approx(least[0])} at {at}, below {fmt(low)}")
     if over and high is not None and high[0] > cap:
-        sides.append(
-            f"{fmt_approx(high[0])} at {_assignment(high[1], shape.expr)}, "
-            f"more than its {points_text(cap)}"
-        )
+        most = f"more than its {points_text(cap)}" if cap > 0 else f"above {fmt(cap)}"
+        sides.append(f"{fmt_approx(high[0])} at {_assignment(high[1], shape.expr)}, {most}")
     if sides:
-        yield Finding(
-            (*loc, "expr"),
-            f"its formula gives {', and '.join(sides)}; the score is clamped to [0, {fmt(cap)}]",
-        )
+        clamp = f"capped at {fmt(cap)}" if low is None else f"clamped to [{fmt(low)}, {fmt(cap)}]"
+        message = f"its formula gives {', and '.join(sides)}; the score is {clamp}"
+        yield Finding((*loc, "expr"), message)
 
 
 def _assignment(values: Mapping[str, Value], formula: Formula) -> str:

@@ -15,14 +15,18 @@ A shape module holds everything about its shape (see ``docs/extending.md``):
 - ``explain(trace, inputs, language, indent)``: its lines in a report, in
   either language.
 
-``tests/test_shapes.py`` checks that every registered module provides every part.
+and, when it has something to say, the parts in :data:`OPTIONAL`, asked through
+:func:`extremes` and :func:`never` (a shape without them is not asked).
+
+``tests/test_scoring.py`` checks that every registered module provides every part.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualscore.scoring.shapes import (
     cases,
@@ -35,7 +39,19 @@ from qualscore.scoring.shapes import (
     tiers,
 )
 
-__all__ = ["PARTS", "REGISTRY", "module", "module_of_trace"]
+if TYPE_CHECKING:
+    from qualscore.ruleset.ranges import Span
+
+__all__ = [
+    "OPTIONAL",
+    "PARTS",
+    "REGISTRY",
+    "Extreme",
+    "extremes",
+    "module",
+    "module_of_trace",
+    "never",
+]
 
 PARTS = (
     "KIND",
@@ -50,6 +66,21 @@ PARTS = (
     "explain",
 )
 """What every shape module provides."""
+
+OPTIONAL = ("extremes", "never")
+"""What a shape module may provide, for the validator and coverage:
+
+- ``extremes(shape, cap, domains)``: the most and the least the shape gives by the
+  points written in it, each with the words that name it (``("its best band
+  awards", 2)``), or None where the facts decide; ``cap`` is what it is scored
+  against (its item's or part's points, 0 in a penalty section), ``domains`` the
+  number facts' declared ranges;
+- ``never(shape, loc, domains)``: the outcomes of ``branches`` that no value in
+  ``domains`` can reach, each ``(loc, outcome, why)``; coverage leaves them out.
+"""
+
+Extreme = tuple[str, Decimal]
+"""An end of what a shape gives, with the words that name it: ``("its best case awards", 2)``."""
 
 REGISTRY: dict[str, ModuleType] = {
     m.KIND: m for m in (parts, tiers, cases, deductions, formula, target, judged, rank)
@@ -75,6 +106,25 @@ def module_of_trace(trace: object) -> ModuleType:
         KeyError: not a shape's trace record.
     """
     return _BY_TRACE[type(trace)]
+
+
+def extremes(
+    shape: Any, cap: Decimal, domains: Mapping[str, Span]
+) -> tuple[Extreme | None, Extreme | None]:
+    """The most and the least ``shape`` gives by its written points (see :data:`OPTIONAL`);
+    (None, None) for a shape whose module does not say."""
+    ask = getattr(module(shape.kind), "extremes", None)
+    return (None, None) if ask is None else ask(shape, cap, domains)
+
+
+def never(
+    shape: Any, loc: tuple[str | int, ...], domains: Mapping[str, Span]
+) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
+    """The outcomes of ``shape`` no value in ``domains`` can reach, each with why (see
+    :data:`OPTIONAL`); none for a shape whose module does not say."""
+    ask = getattr(module(shape.kind), "never", None)
+    if ask is not None:
+        yield from ask(shape, loc, domains)
 
 
 Sub = Callable[[Any, Any], Any]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import CasesShape, Part
+from qualscore.ruleset.ranges import Span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import Loc, changes, owned, worked
 from qualscore.scoring.trace import CasesTrace, Input
@@ -21,6 +22,7 @@ __all__ = [
     "emit",
     "expand",
     "explain",
+    "extremes",
     "formulas",
     "owners",
     "reached",
@@ -82,6 +84,14 @@ def branches(shape: CasesShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
         yield (*loc, "cases", i), "matched", f"case {case.label or case.when.source}"
     label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
     yield (*loc, "otherwise"), "matched", f"otherwise ({label})"
+
+
+def extremes(
+    shape: CasesShape, cap: Decimal, domains: Mapping[str, Span]
+) -> tuple[tuple[str, Decimal], tuple[str, Decimal]]:
+    """The best and the worst case (``otherwise`` among them)."""
+    awards = [c.points for c in shape.cases] + [shape.otherwise]
+    return ("its best case awards", max(awards)), ("its worst case awards", min(awards))
 
 
 def reached(trace: CasesTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:

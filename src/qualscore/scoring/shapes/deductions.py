@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from decimal import Decimal
+from collections.abc import Iterator, Mapping
+from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
 
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import DeductionsShape, Part, Step
+from qualscore.ruleset.ranges import Span, value_span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Loc,
@@ -28,7 +29,9 @@ __all__ = [
     "emit",
     "expand",
     "explain",
+    "extremes",
     "formulas",
+    "never",
     "owners",
     "reached",
 ]
@@ -128,6 +131,64 @@ def branches(shape: DeductionsShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]
         outcomes = ["applied", "not applied"] + (["capped"] if step.max is not None else [])
         for outcome in outcomes:
             yield here, outcome, f"step {_label(step)}: {outcome}"
+
+
+def never(
+    shape: DeductionsShape, loc: Loc, domains: Mapping[str, Span]
+) -> Iterator[tuple[Loc, str, str]]:
+    """What the declared range of a ``per`` step's value rules out: applied (the value is
+    never above 0), not applied (always above 0), capped (never past its ``max``)."""
+    for i, step in enumerate(shape.steps):
+        if step.per is None:
+            continue
+        here, source = (*loc, "steps", i), step.per.source
+        span = value_span(source, domains)
+        if span.hi is not None and span.hi <= 0:
+            yield here, "applied", f"{source} is at most {fmt(span.hi)}: nothing to deduct"
+        if span.lo is not None and (span.lo > 0 or (span.lo == 0 and span.lo_open)):
+            yield here, "not applied", f"{source} is always above 0: the step always deducts"
+        most = _per_most(step, span)
+        if step.max is not None and most is not None and most <= step.max:
+            assert span.hi is not None
+            yield (
+                here,
+                "capped",
+                (
+                    f"{source} is at most {fmt(span.hi)}, so the step deducts at most {fmt(most)}: "
+                    f"its max of {fmt(step.max)} never binds"
+                ),
+            )
+
+
+def extremes(
+    shape: DeductionsShape, cap: Decimal, domains: Mapping[str, Span]
+) -> tuple[tuple[str, Decimal], tuple[str, Decimal]]:
+    """Where the deductions start (``from``, else the cap) and the lowest they reach: the
+    floor, or above it when the steps can take only so much over the declared ranges."""
+    start = shape.start if shape.start is not None else cap
+    lowest = start
+    for step in shape.steps:
+        per = step.per
+        most = step.points if per is None else _per_most(step, value_span(per.source, domains))
+        if most is None or (step.max is not None and most > step.max):
+            most = step.max
+        if most is None:
+            lowest = shape.floor
+            break
+        lowest -= most
+    lowest = max(lowest, shape.floor)
+    return ("its deductions start from", start), ("its deductions stop at", lowest)
+
+
+def _per_most(step: Step, span: Span) -> Decimal | None:
+    """The most a ``per`` step deducts, before its ``max``, for values in ``span`` (None: no
+    bound)."""
+    if span.hi is None:
+        return None
+    units = span.hi
+    if step.every is not None:
+        units = (units / step.every).to_integral_value(ROUND_CEILING)
+    return max(units, Decimal(0)) * step.points
 
 
 def reached(trace: DeductionsTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Part, PartsShape
+from qualscore.ruleset.ranges import Span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Loc,
@@ -27,6 +28,7 @@ __all__ = [
     "expand",
     "explain",
     "formulas",
+    "never",
     "owners",
     "reached",
 ]
@@ -144,6 +146,17 @@ def branches(shape: PartsShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
         pair = ("held", "not held") if part.when is not None else ("counted", "none")
         for outcome in pair:
             yield here, outcome, f"part {part.label}: {outcome}"
+
+
+def never(
+    shape: PartsShape, loc: Loc, domains: Mapping[str, Span]
+) -> Iterator[tuple[Loc, str, str]]:
+    """What a nested shape's own module rules out."""
+    from qualscore.scoring.shapes import never as nested
+
+    for i, part in enumerate(shape.parts):
+        if part.score is not None:
+            yield from nested(part.score, (*loc, "parts", i, "score"), domains)
 
 
 def reached(trace: PartsTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:

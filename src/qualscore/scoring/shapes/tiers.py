@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Band, Part, TiersShape
+from qualscore.ruleset.ranges import Span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Loc,
@@ -28,7 +30,9 @@ __all__ = [
     "emit",
     "expand",
     "explain",
+    "extremes",
     "formulas",
+    "never",
     "owners",
     "reached",
 ]
@@ -109,6 +113,49 @@ def branches(shape: TiersShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
         yield (*loc, "bands", i), "matched", f"band {band_name(band)}"
     label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
     yield (*loc, "otherwise"), "matched", f"otherwise ({label})"
+
+
+def never(
+    shape: TiersShape, loc: Loc, domains: Mapping[str, Span]
+) -> Iterator[tuple[Loc, str, str]]:
+    """``otherwise``, when the value is one fact and the bands hold every value it may take."""
+    from qualscore.scoring.words import band_name
+
+    key = shape.value.source.strip()
+    if key not in shape.value.names or key not in domains:
+        return
+    span = domains[key]
+    if not _covered(shape, span.lo, span.hi):
+        return
+    bands = ", ".join(band_name(b) for b in shape.bands)
+    low = "-∞" if span.lo is None else fmt(span.lo)
+    high = "∞" if span.hi is None else fmt(span.hi)
+    why = f"the bands ({bands}) hold every value {key} may take ({low}..{high})"
+    yield (*loc, "otherwise"), "matched", why
+
+
+def _covered(shape: TiersShape, low: Decimal | None, high: Decimal | None) -> bool:
+    """Whether some band holds every value in [low, high] (None: unbounded)."""
+    bounds = sorted({b for band in shape.bands for b in (band.lower, band.upper) if b is not None})
+    points = [p for p in bounds if (low is None or p >= low) and (high is None or p <= high)]
+    edges = sorted(set(([] if low is None else [low]) + points + ([] if high is None else [high])))
+    if not edges:
+        edges = [Decimal(0)]
+    tests = list(edges)
+    tests += [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+    if low is None:
+        tests.append(edges[0] - 1)
+    if high is None:
+        tests.append(edges[-1] + 1)
+    return all(any(band.contains(t) for band in shape.bands) for t in tests)
+
+
+def extremes(
+    shape: TiersShape, cap: Decimal, domains: Mapping[str, Span]
+) -> tuple[tuple[str, Decimal], tuple[str, Decimal]]:
+    """The best and the worst band (``otherwise`` among them)."""
+    awards = [b.points for b in shape.bands] + [shape.otherwise]
+    return ("its best band awards", max(awards)), ("its worst band awards", min(awards))
 
 
 def reached(trace: TiersTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:

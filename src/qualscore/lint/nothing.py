@@ -1,0 +1,145 @@
+"""An item that awards points when nothing is done: every fact it reads false or 0.
+
+0 (or false) for every fact is probed with the engine itself. No warning:
+
+- when 0 is the good case for one of the facts: raising it from 0 can lower the
+  score (an accident rate, a count of failures, a target of 0, a ``when:``
+  penalty);
+- when 0 is not the lowest value a number may take: its declared range goes
+  below 0 (a signed change, where 0 is "stable") or does not hold 0 (``min: 1``);
+- for points the scheme writes down for that outcome: a tier table's bands and
+  ``otherwise``, a list of cases' ``otherwise``;
+- for an item reading a cohort value (a rank is the others' doing too), or one
+  that does not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from qualscore.errors import EvaluationError
+from qualscore.ruleset.formula import Value
+from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.model import CasesShape, DeductionsShape, Item, PartsShape, Shape, TiersShape
+from qualscore.ruleset.ranges import constants
+from qualscore.scoring import item_function
+from qualscore.scoring.engine import formulas
+from qualscore.scoring.words import fmt
+
+__all__ = ["nothing_done"]
+
+_ZERO = Decimal(0)
+
+
+def _shapes(shape: Shape) -> Iterator[Shape]:
+    yield shape
+    if isinstance(shape, PartsShape):
+        for part in shape.parts:
+            if part.score is not None:
+                yield from _shapes(part.score)
+
+
+def _penalises(shape: Shape) -> bool:
+    """Whether a shape deducts when something holds: there, all-false is the best case."""
+    if isinstance(shape, DeductionsShape):
+        return any(step.when is not None for step in shape.steps)
+    return any(p.score is not None and _penalises(p.score) for p in getattr(shape, "parts", ()))
+
+
+def nothing_done(ruleset: RuleSet, item: Item) -> str | None:
+    """What ``item`` awards when nothing is done, as a warning's message; None when it
+    awards nothing then, or when there is no "nothing done" to speak of."""
+    keys = sorted({n for f in formulas(item) for n in f.names})
+    if not keys or _penalises(item.score):
+        return None
+    # A rank, a share or a mean is the others' doing as much as the entity's: there is
+    # no "nothing done" to probe.
+    if any(ruleset.fact(k).role == "cohort" for k in keys):
+        return None
+    # 0 is "nothing done" only as the lowest value a number may take: where its declared
+    # range goes below 0 (a signed change) it is a middle value, such as "stable", and
+    # where the range does not hold 0 (min: 1) no entity can have done nothing.
+    if any(ruleset.fact(k).type != "bool" and not _from_zero(ruleset, k) for k in keys):
+        return None
+    plain = item.model_copy(update={"score": _no_written_awards(item.score)})
+    zero = {k: _zero(ruleset, k) for k in keys}
+    score = _score(ruleset, plain, zero)
+    if score is None or score <= 0 or _zero_is_good(ruleset, plain, zero, score):
+        return None
+    numbers = any(ruleset.fact(k).type != "bool" for k in keys)
+    when = "every fact it reads is false or 0" if numbers else "every condition it reads is false"
+    return f"awards {fmt(score)} of {fmt(item.points)} when {when}"
+
+
+def _from_zero(ruleset: RuleSet, key: str) -> bool:
+    """Whether a number fact's declared range starts at 0 (or, unbounded below, holds it)."""
+    low, high = ruleset.fact(key).bounds
+    return (low is None or low == 0) and (high is None or high >= 0)
+
+
+def _zero(ruleset: RuleSet, key: str) -> Value:
+    """False, or 0: a value every fact the item reads may take (see :func:`_from_zero`)."""
+    return False if ruleset.fact(key).type == "bool" else _ZERO
+
+
+def _no_written_awards(shape: Shape) -> Shape:
+    """The shape without the awards a scheme writes down for an outcome: a tier table's
+    bands and ``otherwise``, and a list of cases' ``otherwise``, all at 0."""
+    if isinstance(shape, TiersShape):
+        bands = tuple(b.model_copy(update={"points": _ZERO}) for b in shape.bands)
+        return shape.model_copy(update={"bands": bands, "otherwise": _ZERO})
+    if isinstance(shape, CasesShape):
+        return shape.model_copy(update={"otherwise": _ZERO})
+    if isinstance(shape, PartsShape):
+        parts = tuple(
+            p if p.score is None else p.model_copy(update={"score": _no_written_awards(p.score)})
+            for p in shape.parts
+        )
+        return shape.model_copy(update={"parts": parts})
+    return shape
+
+
+def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | None:
+    """The item's score for these facts; None if they fail a check, the item does not
+    apply, or a formula fails."""
+    from qualscore.lint.values import passes_checks
+
+    try:
+        if not passes_checks(ruleset, values):
+            return None
+        result = item_function(ruleset, item, item.id)(values)
+    except (EvaluationError, ArithmeticError):
+        return None
+    return None if result.not_applicable is not None else result.score
+
+
+def _zero_is_good(ruleset: RuleSet, item: Item, zero: dict[str, Value], score: Decimal) -> bool:
+    """Whether raising one fact from 0 (or false) can lower the score: 0 is its good case."""
+    numbers = constants(f.source for f in formulas(item))
+    for shape in _shapes(item.score):
+        if isinstance(shape, TiersShape):
+            numbers |= {v for b in shape.bands for v in (b.lower, b.upper) if v is not None}
+    for key, base in zero.items():
+        for value in _probes(ruleset, key, base, numbers):
+            other = _score(ruleset, item, {**zero, key: value})
+            if other is not None and other < score:
+                return True
+    return False
+
+
+def _probes(ruleset: RuleSet, key: str, base: Value, numbers: set[Decimal]) -> list[Value]:
+    decl = ruleset.fact(key)
+    if decl.type == "bool":
+        return [True]
+    assert isinstance(base, Decimal)
+    high = decl.bounds[1]
+    tries = {Decimal(1), *(n + d for n in numbers for d in (_ZERO, Decimal(1)))}
+    if high is not None:
+        tries.add(high)
+    whole = decl.type == "count"
+    return sorted(
+        v
+        for v in tries
+        if v > base and (high is None or v <= high) and (not whole or v == v.to_integral_value())
+    )
