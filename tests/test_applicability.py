@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -277,6 +278,35 @@ def test_batch_leaves_out_the_same_entities_as_evaluate_cohort(tmp_path: Path) -
     assert {r["entity"]: r["cohort"]["share_mean"] for r in doc["ranking"]} == dict.fromkeys(
         "abcde", "0.50"
     )
+
+
+def test_an_indicator_none_of_whose_items_apply_is_left_out_of_its_rank(tmp_path: Path) -> None:
+    """An indicator whose every item does not apply has no score to rank (what its items
+    award is no value); one with an item that applies is ranked on its score."""
+    port_items = item_yaml(
+        "kind: formula\nexpr: ports", item_id="1.1", points=5,
+        extra="not_applicable: {when: ports == 0, reason: no ports}",
+    ) + item_yaml(
+        "kind: formula\nexpr: 2 * ports", item_id="1.2", points=5,
+        extra="not_applicable: {when: ports == 0, reason: no ports}",
+    )  # fmt: skip
+    items = (
+        '- id: "1"\n  title: Ports\n  points: 10\n  items:\n'
+        + textwrap.indent(port_items, "    ")
+        + item_yaml("{kind: rank, rank: port_rank, points: [2, 1]}", item_id="2", points=2)
+    )
+    facts = "- {key: ports, type: count, label: Ports}"
+    root = _with_cohort(
+        write_ruleset(tmp_path, facts, items),
+        '  - {key: port_rank, label: Port rank, stat: rank, score: "1"}\n',
+    )
+    entities = {"x": {"ports": 1}, "y": {"ports": 2}, "z": {"ports": 0}}
+    scored = evaluate_cohort(load_rules(root), entities)
+    assert {n: r.item("2").score for n, r in scored.items()} == {"x": 1, "y": 2, "z": 0}
+    assert scored["z"].item("2").not_applicable is not None
+    (summary,) = scored.summaries
+    assert (summary.entities, summary.left_out) == (("x", "y"), ("z",))
+    assert _batch_says(_batch(tmp_path, root, entities)) == _as_batch_says(scored)
 
 
 # --- 3. a value scoped to a group is worked out for that group's entities only -----------
