@@ -151,3 +151,86 @@ def test_pre_commit_hooks_run_validate_and_test() -> None:
         assert command[0] == "qualscore"
         code, _, _ = run(*command[1:], *hook.get("args", []), os.path.relpath(ROOT / "rules" / "rugao-2018"))
         assert code == 0
+
+
+# --- the schema refuses what the loader refuses (issue #20) ----------------------------------
+
+_JUDGED_PART = "kind: parts\nparts:\n  - {label: a, points: 2, score: {kind: judged}}"
+_JUDGED_DEEP = (
+    "kind: parts\nparts:\n  - label: a\n    points: 2\n    score:\n      kind: parts\n"
+    "      parts:\n        - {label: b, points: 2, score: {kind: judged}}"
+)
+
+
+@pytest.mark.parametrize(
+    ("score", "points", "message"),
+    [
+        (_JUDGED_PART, "2", "13:47: a judged score is an item's own, not a part's: make it an item"),
+        (_JUDGED_DEEP, "2", "18:53: a judged score is an item's own, not a part's: make it an item"),
+        ("kind: deductions\nsteps:\n  - {when: done, points: 1, max: 1}", "2",
+         "13:11: items[0].score.steps[0]: every and max go only with per"),
+        ("kind: parts\nparts:\n  - {label: a, points: -1, score: {kind: formula, expr: 1}}", "2",
+         "13:11: items[0].score.parts[0]: a part with a nested score cannot be worth negative points"),
+        ("kind: parts\nparts:\n  - {label: a, points: 2, when: done}", "none",
+         "1:1: only a bonus or penalty section may have points: none"),
+    ],
+    ids=["judged in a part", "judged in a nested part", "max without per",
+         "negative part with a score", "points none in a score category"],
+)
+def test_schema_and_loader_refuse_the_same_category(tmp_path: Path, score: str, points: str, message: str) -> None:
+    """What the loader refuses, with its message at its place, the category's schema refuses too."""
+    import qualscore
+    from conftest import item_yaml, write_ruleset
+
+    root = write_ruleset(tmp_path, "- {key: done, type: bool, label: Done}", item_yaml(score, points=2), points=points)
+    with pytest.raises(qualscore.RuleSetError) as caught:
+        qualscore.load_rules(root)
+    assert str(caught.value).splitlines() == [f"{root}/categories/1.yaml:{message}"]
+    assert errors("category", _yaml.load(root / "categories" / "1.yaml").data) != []
+
+
+def test_schema_allows_judged_as_an_items_own_and_points_none_in_a_section() -> None:
+    """A judged item, and `points: none` in a bonus or penalty section, stay valid."""
+    assert errors("category", category(kind="judged")) == []
+    for kind in ("bonus", "penalty"):
+        assert errors("category", {**GOOD_CATEGORY, "kind": kind, "points": "none"}) == []
+        assert errors("category", {**GOOD_CATEGORY, "kind": kind, "points": None}) == []
+    assert errors("category", {**GOOD_CATEGORY, "points": "none"}) != []
+
+
+def test_schema_and_loader_refuse_judged_in_a_bonus_part(tmp_path: Path) -> None:
+    """The bonus may be judged, but not a part of it: the loader says where, the schema refuses it."""
+    import qualscore
+    from conftest import item_yaml, write_ruleset
+
+    bonus = (
+        "bonus:\n  title: B\n  points: 2\n  criteria: c\n  departments: [D]\n  score:\n"
+        "    kind: parts\n    parts:\n      - {label: b, points: 2, score: {kind: judged}}\n"
+    )
+    item = item_yaml("kind: parts\nparts:\n  - {label: a, when: done, points: 2}", points=2)
+    root = write_ruleset(tmp_path, "- {key: done, type: bool, label: Done}", item, points=2, manifest_yaml=bonus)
+    with pytest.raises(qualscore.RuleSetError) as caught:
+        qualscore.load_rules(root)
+    assert str(caught.value).splitlines() == [
+        f"{root}/ruleset.yaml:14:45: a judged score is an item's own, not a part's: make it an item"
+    ]
+    assert errors("ruleset", _yaml.load(root / "ruleset.yaml").data) != []
+    judged = (root / "ruleset.yaml").read_text(encoding="utf-8").replace(
+        "    kind: parts\n    parts:\n      - {label: b, points: 2, score: {kind: judged}}\n", "    kind: judged\n"
+    )
+    (root / "ruleset.yaml").write_text(judged, encoding="utf-8")
+    assert qualscore.load_rules(root).manifest.bonus is not None
+    assert errors("ruleset", _yaml.load(root / "ruleset.yaml").data) == []
+
+
+@pytest.mark.parametrize(
+    ("points", "valid"),
+    [(0, True), (1.5, True), ("2", True), ("+2", True), ("-0", True), ("-0.0", True),
+     (-1, False), ("-1", False), ("-0.5", False)],
+)
+def test_a_part_with_a_score_is_not_worth_negative_points(points: Any, valid: bool) -> None:
+    """The schema reads a part's points as the model does when the part has a nested score."""
+    part = {"label": "a", "points": points, "score": {"kind": "formula", "expr": "1"}}
+    assert (errors("category", category(kind="parts", parts=[part])) == []) is valid
+    part = {"label": "a", "points": points, "when": "done"}
+    assert errors("category", category(kind="parts", parts=[part])) == []

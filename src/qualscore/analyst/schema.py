@@ -9,7 +9,8 @@ and checks its keys:
 - ``tests`` for a rule set's test files (``tests/*.yaml``, :mod:`qualscore.analyst.ruletest`).
 
 A schema checks the shape of a file (keys, types, ranges, which keys go
-together); what needs the whole rule set (a name a formula reads, an id used
+together, which shapes a part may hold, which sections may have ``points:
+none``); what needs the whole rule set (a name a formula reads, an id used
 twice) is the loader's to check. Numbers are decimals: a YAML number, or a
 string of one. The files are written byte for byte the same for the same
 models.
@@ -26,6 +27,7 @@ from pydantic_core import core_schema
 
 from qualscore.analyst.ruletest import CaseFile
 from qualscore.ruleset.model import (
+    ITEM_ONLY,
     Band,
     Category,
     FactsFile,
@@ -48,6 +50,13 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _DECIMAL_TEXT = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
+_NOT_BELOW_ZERO = r"^\s*(\+?(\d+\.?\d*|\.\d+)|-(0+\.?0*|\.0+))([eE][-+]?\d+)?\s*$"
+"""A decimal string that is not below 0 (``-0`` is not)."""
+
+
+_NONE = {"const": "none"}
+
+
 def _one_of(*names: str) -> dict[str, Any]:
     return {"oneOf": [{"required": [n]} for n in names]}
 
@@ -58,8 +67,33 @@ _RULES: dict[type[BaseModel], dict[str, Any]] = {
         "anyOf": [{"required": [n]} for n in ("at_least", "above", "below", "at_most")],
         "not": {"anyOf": [{"required": ["at_least", "above"]}, {"required": ["below", "at_most"]}]},
     },
-    Part: _one_of("when", "each", "score"),
-    Step: _one_of("unless", "when", "per"),
+    Part: {
+        **_one_of("when", "each", "score"),
+        # A part with a nested score cannot be worth negative points.
+        "if": {"required": ["score"], "properties": {"score": {"type": "object"}}},
+        "then": {
+            "properties": {
+                "points": {
+                    "anyOf": [
+                        {"type": "number", "minimum": 0},
+                        {"type": "string", "pattern": _NOT_BELOW_ZERO},
+                    ]
+                }
+            }
+        },
+    },
+    Step: {
+        **_one_of("unless", "when", "per"),
+        "dependentRequired": {"every": ["per"], "max": ["per"]},
+    },
+    Category: {
+        "anyOf": [{"required": ["items"]}, {"required": ["criteria"]}],
+        # Only a bonus or penalty section may have points: none.
+        "if": {
+            "not": {"required": ["kind"], "properties": {"kind": {"enum": ["bonus", "penalty"]}}}
+        },
+        "then": {"properties": {"points": {"not": {"anyOf": [{"type": "null"}, _NONE]}}}},
+    },
 }
 
 
@@ -95,7 +129,26 @@ def schema(kind: str) -> dict[str, Any]:
     model, title = KINDS[kind]
     body = model.model_json_schema(schema_generator=_Generator)
     body = _numbers(body)
+    if "Part" in body.get("$defs", {}):
+        body["$defs"]["Part"] = _item_only_out(body["$defs"]["Part"])
     return {"$schema": DIALECT, "$id": f"{kind}.schema.json", **body, "title": title}
+
+
+def _item_only_out(part: dict[str, Any]) -> dict[str, Any]:
+    """A part's schema whose ``score`` leaves out the shapes only an item may have
+    (``judged``): the loader refuses them in a part."""
+    union = part["properties"]["score"]["anyOf"][0]
+    mapping = union["discriminator"]["mapping"]
+    refs = {mapping[kind] for kind in ITEM_ONLY}
+    kept = {k: v for k, v in mapping.items() if k not in ITEM_ONLY}
+    shapes = {
+        **union,
+        "discriminator": {**union["discriminator"], "mapping": kept},
+        "oneOf": [s for s in union["oneOf"] if s["$ref"] not in refs],
+    }
+    score = part["properties"]["score"]
+    score = {**score, "anyOf": [shapes, *score["anyOf"][1:]]}
+    return {**part, "properties": {**part["properties"], "score": score}}
 
 
 def _numbers(node: Any) -> Any:

@@ -27,6 +27,7 @@ from qualscore.ruleset.cohort import check_cohort, check_ranks, levels
 from qualscore.ruleset.formula import Type
 from qualscore.ruleset.model import (
     FACT_TYPES,
+    ITEM_ONLY,
     Bonus,
     Category,
     CohortDecl,
@@ -339,6 +340,8 @@ def _load_rules(path: str | Path) -> RuleSet:
     if facts is not None and manifest is not None:
         reader.check_cohort(facts, manifest, categories)
     if manifest is not None:
+        if manifest.bonus is not None:
+            reader.check_parts(manifest.bonus.score, ("bonus", "score"), reader.docs[MANIFEST])
         reader.check_ids(manifest)
         reader.check_groups(manifest, categories)
     if facts is None:
@@ -469,16 +472,17 @@ class _Reader:
             else:
                 self.check_item(child, ("items", i), doc, category.kind)
 
+    def check_parts(self, score: Any, loc: tuple[str | int, ...], doc: _yaml.Document) -> None:
+        """A judged shape only as an item's (or the bonus's) own, not a part's at any depth."""
+        for where in _item_only(score, loc):
+            message = "a judged score is an item's own, not a part's: make it an item"
+            self.problems.append(doc.problem(where, message))
+
     def check_item(
         self, item: Item, loc: tuple[str | int, ...], doc: _yaml.Document, role: str
     ) -> None:
         """A judged shape only as an item's own; a penalty section's points only deductions."""
-        if isinstance(item.score, PartsShape):
-            for k, part in enumerate(item.score.parts):
-                if isinstance(part.score, JudgedShape):
-                    where = (*loc, "score", "parts", k, "score", "kind")
-                    message = "a judged score is an item's own, not a part's: make it an item"
-                    self.problems.append(doc.problem(where, message))
+        self.check_parts(item.score, (*loc, "score"), doc)
         if role != "penalty":
             return
         if isinstance(item, Item) and item.floor != _ZERO:
@@ -574,6 +578,18 @@ class _Reader:
                 seen[node_id] = where
                 continue
             self.problems.append(Problem(where.path, where.line, where.col, message))
+
+
+def _item_only(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    """Where a part's score, at any depth, is a shape that only an item may have."""
+    for k, part in enumerate(shape.parts if isinstance(shape, PartsShape) else ()):
+        if part.score is None:
+            continue
+        here = (*loc, "parts", k, "score")
+        if part.score.kind in ITEM_ONLY:
+            yield (*here, "kind")
+        else:
+            yield from _item_only(part.score, here)
 
 
 def _shape_points(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[Any, Decimal]]:

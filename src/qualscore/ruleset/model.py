@@ -33,6 +33,7 @@ from qualscore.ruleset.formula import (
 )
 
 __all__ = [
+    "ITEM_ONLY",
     "Band",
     "Bonus",
     "Case",
@@ -329,6 +330,10 @@ class RankShape(_Strict):
     otherwise: Signed = Decimal(0)
     label: Text | None = None
 
+
+ITEM_ONLY = ("judged",)
+"""The shapes that score an item (or the bonus) only, never a part: the loader refuses them
+in a part, at any depth, and the JSON Schema of a part's ``score`` leaves them out."""
 
 Shape = Annotated[
     PartsShape
