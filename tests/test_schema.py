@@ -234,3 +234,10 @@ def test_a_part_with_a_score_is_not_worth_negative_points(points: Any, valid: bo
     assert (errors("category", category(kind="parts", parts=[part])) == []) is valid
     part = {"label": "a", "points": points, "when": "done"}
     assert errors("category", category(kind="parts", parts=[part])) == []
+
+
+def test_a_category_needs_items_or_criteria() -> None:
+    """A category with neither items nor criteria text is refused, as the loader refuses it."""
+    bare = {k: v for k, v in GOOD_CATEGORY.items() if k != "items"}
+    assert errors("category", bare) != []
+    assert errors("category", {**bare, "criteria": "见附件"}) == []
