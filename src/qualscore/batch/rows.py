@@ -1,13 +1,13 @@
 """What a batch keeps of each scored entity, and the ranking of them.
 
 A :class:`Row` is compact — its scores, targets and, when asked, department
-losses — rather than a whole trace, so that a batch of many entities holds
-little per entity.
+losses and what they cost the total — rather than a whole trace, so that a
+batch of many entities holds little per entity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,6 +22,7 @@ __all__ = [
     "completion",
     "rank_key",
     "ranking",
+    "ranks",
     "share",
     "sort_key",
     "target_items",
@@ -58,6 +59,9 @@ class Row:
     """With detail: (item id, explanation, points lost or None when it does not apply)."""
     cohort: tuple[tuple[str, Decimal], ...] = ()
     """The cohort values it was scored with, by key (what ``evaluate --cohort`` reads)."""
+    costs: tuple[tuple[str, Decimal], ...] | None = None
+    """With detail: per department, what its lost points cost the total, through every cap
+    (how much the total would rise had the department lost none)."""
 
     @property
     def result(self) -> str:
@@ -118,18 +122,20 @@ def ranking(rows: Iterable[Row]) -> list[Ranked]:
     entity groups are ranked within their group (groups in name order).
     """
     ordered = sorted(rows, key=sort_key)
-    out: list[Ranked] = []
-    start = 0
-    for i, row in enumerate(ordered):
-        if out and out[-1].row.group != row.group:
+    numbers = ranks(sort_key(row) for row in ordered)
+    return [Ranked(rank, row) for rank, row in zip(numbers, ordered, strict=True)]
+
+
+def ranks(keys: Iterable[tuple[str, bool, Decimal, str]]) -> Iterator[int]:
+    """The rank of each of ``keys``, :func:`sort_key` values in their sorted order: equal
+    totals share a rank (1, 2, 2, 4), and each entity group is ranked on its own."""
+    rank, previous, start = 0, None, 0
+    for i, (group, vetoed, total, _name) in enumerate(keys):
+        if previous is not None and previous[0] != group:
             start = i
-        same = (
-            out
-            and out[-1].row.group == row.group
-            and (out[-1].row.vetoed, out[-1].row.total) == (row.vetoed, row.total)
-        )
-        out.append(Ranked(out[-1].rank if same else i - start + 1, row))
-    return out
+        if (group, vetoed, total) != previous:
+            rank, previous = i - start + 1, (group, vetoed, total)
+        yield rank
 
 
 def rank_key(row: Row) -> tuple[bool, Decimal, str]:

@@ -553,11 +553,13 @@ def _aligned(ruleset: RuleSet, scores: dict[str, Decimal]) -> tuple[Decimal | No
 
 def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail: bool) -> Row:
     cells, share = completion(result, target_ids)
-    losses = notes = None
+    losses = notes = costs = None
     if detail:
         from qualscore.analyst.analysis import departments, sentence
 
-        losses = tuple((d.department, d.lost) for d in departments(result))
+        owed = departments(result)
+        losses = tuple((d.department, d.lost) for d in owed)
+        costs = tuple((d.department, d.cost) for d in owed)
         notes = tuple(
             (i.id, sentence(i, result.language), None if i.not_applicable else i.lost)
             for i in result.items()
@@ -580,6 +582,7 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         result.grade,
         notes,
         tuple((k, e.value) for k, e in result.cohort.items()),
+        costs,
     )
 
 
