@@ -4,8 +4,11 @@ To CSV the batch streams end to end: the worker processes read, score and
 format each entity's line; the lines are written to a scratch file as they
 come and only each entity's sort key is kept, so memory does not grow with
 the rows' width; the ranked file is then written in one pass and renamed into
-place. The other formats gather the (compact) rows first. Problems are told
-on stderr in input order.
+place. To XLSX likewise: each row is written to a scratch file as it comes
+(:mod:`qualscore.batch.spill`), and the workbook is streamed from the rows
+read back in rank order (:mod:`qualscore.report.batch_xlsx`). The other
+formats gather the (compact) rows first. Problems are told on stderr in input
+order.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from qualscore.batch.runner import (
     unique,
     workers,
 )
+from qualscore.batch.spill import RowFile
 from qualscore.cli.common import jobs, make_console, progress
 from qualscore.errors import Problem, SourceError
 from qualscore.report import batch as writers
@@ -161,31 +165,36 @@ def _run(
             cohort=cohort,
         )
         stream = _counted(unique(scored), tally, err, advance, per_entity)
+        kept = RowFile() if suffix == ".xlsx" else None
         if suffix == ".csv":
             _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids), extra)
             outcomes: list[Outcome] = []
+        elif kept is not None:  # its scratch file unnamed: nothing left behind, however it ends
+            outcomes = _failures(stream, kept)
         else:
             outcomes = list(stream)
     if not tally["scored"]:
+        if kept is not None:
+            kept.close()
         return 2  # nothing could be scored: a user error, nothing to rank or write
     if suffix != ".csv":
         previous = None
         if last is not None:
             from qualscore.report.compare import ranks_then
 
-            names = (o.row.name for o in outcomes if o.row is not None)
+            names = kept.names() if kept else (o.row.name for o in outcomes if o.row)
             any_entity = getattr(args, "compare_any", False)
             previous, note = ranks_then(last, names, any_entity=any_entity)
             if note:  # an entity new this time is said, not left as a silent "—"
                 print(shown(f"qualscore: note: {note}"), file=err)
-        report = writers.build(ruleset, outcomes, ids, language, previous, summaries)
+        ranked = kept.ranking() if kept else None
+        report = writers.build(ruleset, outcomes, ids, language, previous, summaries,
+                               ranked=ranked)  # fmt: skip
         if suffix:
             with writing_status(err, args.out, language, args.quiet):
-                if suffix == ".xlsx":
-                    from qualscore.report.document import report_date
-
-                    book = _fits_xlsx(args.out, lambda: writers.to_xlsx(report, report_date(None)))
-                    write_atomic(args.out, book)
+                if kept is not None:
+                    with kept:
+                        _write_xlsx(args.out, report)
                 else:
                     render = {".json": writers.to_json, ".html": writers.to_html}[suffix]
                     write_atomic(args.out, render(report))
@@ -245,6 +254,32 @@ def _fits_xlsx(path: str, make: Callable[[], Any]) -> Any:
         return make()
     except writers.XlsxLimitError as exc:
         raise SourceError([Problem(path, 0, 0, str(exc))]) from None
+
+
+def _failures(stream: Iterator[Outcome], kept: RowFile) -> list[Outcome]:
+    """The outcomes not scored; every scored row kept in ``kept``, on disk."""
+    failures = []
+    for outcome in stream:
+        if outcome.row is None:
+            failures.append(outcome)
+        else:
+            kept.add(outcome.row)
+    return failures
+
+
+def _write_xlsx(path: str, report: writers.BatchReport) -> None:
+    """The workbook streamed into a scratch file, then written to ``path`` in pieces.
+
+    Raises:
+        SourceError: the batch does not fit an XLSX workbook (told before it is begun),
+            or ``path`` cannot be written.
+    """
+    from qualscore.report.document import report_date
+
+    with tempfile.TemporaryFile() as book:
+        _fits_xlsx(path, lambda: writers.write_xlsx(report, book, report_date(None)))
+        book.seek(0)
+        write_atomic_chunks(path, iter(lambda: book.read(1 << 20), b""))
 
 
 def _count(inputs: list[str]) -> int | None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
-from typing import Any
+from typing import IO, Any
 
 from rich import box
 from rich.cells import cell_len
@@ -28,13 +28,23 @@ from qualscore.batch.runner import (
     Row,
     ranking,
 )
-from qualscore.errors import QualscoreError
-from qualscore.report.safe import (
-    csv_text,
-    formula_like,
-    plain,
-    sheet_text,
+from qualscore.report.safe import csv_text, plain
+from qualscore.report.xlsx import (
+    XLSX_CELL,
+    XLSX_COLUMNS,
+    XLSX_LIMITS,
+    XLSX_ROWS,
+    XLSX_SHEET_NAME,
+    XlsxLimitError,
+    XlsxLimits,
+    xlsx_pages,
+    xlsx_sheet_names,
 )
+
+# Where the facts template's writer has long found them (qualscore.report.xlsx holds them).
+from qualscore.report.xlsx import sheet_row as sheet_row
+from qualscore.report.xlsx import stable_zip as stable_zip
+from qualscore.report.xlsx import texts_as_text as texts_as_text
 from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring.cohort import CohortSummary
 from qualscore.scoring.words import cohort_number, fmt, result_word, words
@@ -50,11 +60,14 @@ __all__ = [
     "XlsxLimitError",
     "XlsxLimits",
     "build",
+    "cell_text",
+    "cohort_lines",
     "render_terminal",
     "to_csv",
     "to_html",
     "to_json",
     "to_xlsx",
+    "write_xlsx",
     "xlsx_pages",
     "xlsx_plan",
     "xlsx_sheet_names",
@@ -82,7 +95,9 @@ class BatchReport:
     rules_sha256: str
     engine_version: str
     items: tuple[tuple[str, str, Decimal], ...]
-    ranked: tuple[Ranked, ...]
+    ranked: Sequence[Ranked]
+    """The scored entities, ranked: a tuple, or rows read from disk one at a time
+    (:class:`~qualscore.batch.spill.Ranking`)."""
     targets: tuple[tuple[str, str], ...]
     failures: tuple[Outcome, ...]
     extra: tuple[str, ...] = ()  # "group", "grade": the last columns, where the scheme has them
@@ -95,6 +110,8 @@ class BatchReport:
     ruleset_id: str = ""
     year: int | None = None
     """The scheme's id and year, for ``--compare`` to know whose batch it reads."""
+    bonus: frozenset[str] = frozenset()
+    """The items whose unearned points are no loss: the scheme's bonus, a bonus section's."""
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
@@ -128,16 +145,25 @@ def build(
     language: str,
     previous: dict[str, tuple[Decimal, int]] | None = None,
     cohort: Sequence[CohortSummary] = (),
+    *,
+    ranked: Sequence[Ranked] | None = None,
 ) -> BatchReport:
-    """Gather the ranking and the failures from the outcomes (and the cohort values)."""
+    """Gather the ranking and the failures from the outcomes (and the cohort values).
+
+    ``ranked``: the scored rows ranked already, kept apart from ``outcomes``
+    (:class:`~qualscore.batch.spill.RowFile`); the outcomes then give the failures only.
+    """
     titles = {i.id: i.title for i in ruleset.items()}
+    items = item_columns(ruleset)
+    if ranked is None:
+        ranked = tuple(ranking(o.row for o in outcomes if o.row is not None))
     return BatchReport(
         title=ruleset.manifest.title,
         language=language,
         rules_sha256=ruleset.sha256,
         engine_version=__version__,
-        items=item_columns(ruleset),
-        ranked=tuple(ranking(o.row for o in outcomes if o.row is not None)),
+        items=items,
+        ranked=ranked,
         targets=tuple((t, titles[t]) for t in targets),
         failures=tuple(o for o in outcomes if o.row is None),
         extra=extra_columns(ruleset),
@@ -146,6 +172,7 @@ def build(
         places=tuple((c.key, c.places) for c in ruleset.cohort),
         ruleset_id=ruleset.id,
         year=ruleset.manifest.year,
+        bonus=frozenset(i for i, _, _ in items if i == "bonus" or ruleset.role(i) == "bonus"),
     )
 
 
@@ -153,7 +180,9 @@ def _cells(report: BatchReport, row: Row) -> dict[str, Cell]:
     return {key: cell for (key, _), cell in zip(report.targets, row.cells, strict=True)}
 
 
-def _cell_text(cell: Cell, language: str) -> str:
+def cell_text(cell: Cell, language: str) -> str:
+    """A target's cell as the matrices show it: ✓, —, or ✗ with the actual and the target
+    or the shortfall."""
     if cell.state == "met":
         return "✓"
     if cell.state == "na":
@@ -342,406 +371,48 @@ def to_csv(report: BatchReport) -> str:
     return out.getvalue()
 
 
-XLSX_ROWS = 1_048_576
-"""Rows of one XLSX worksheet (Excel's specifications and limits)."""
-XLSX_COLUMNS = 16_384
-"""Columns of one worksheet (A to XFD)."""
-XLSX_CELL = 32_767
-"""Characters of one cell."""
-XLSX_SHEET_NAME = 31
-"""Characters of a sheet's name, which holds none of ``[]:*?/\\``."""
-_SHEET_NAME_FORBIDDEN = frozenset("[]:*?/\\")
+# The XLSX workbook is qualscore.report.batch_xlsx's; these hold it to XLSX_LIMITS, which a
+# test may set smaller here.
 
 
-@dataclass(frozen=True)
-class XlsxLimits:
-    """What one worksheet holds: the real limits, or smaller ones in a test."""
-
-    rows: int = XLSX_ROWS
-    columns: int = XLSX_COLUMNS
-    cell: int = XLSX_CELL
-
-
-XLSX_LIMITS = XlsxLimits()
-"""The limits a workbook is held to when none are given (a test may set smaller ones)."""
-
-
-class XlsxLimitError(QualscoreError):
-    """The batch does not fit in an XLSX workbook as laid out (a row too wide, a text too
-    long): told before any of the workbook is built."""
-
-
-@dataclass(frozen=True)
-class _Table:
-    """One table of the workbook: header rows, a body that may run over several sheets
-    (the header repeated on each), and last rows on the last sheet (after its filter)."""
-
-    title: str
-    head: list[list[Any]]
-    body: Callable[[], Iterator[list[Any]]]
-    tail: list[list[Any]] = field(default_factory=list)
-    finish: dict[str, Any] = field(default_factory=dict)
-
-
-def to_xlsx(
-    report: BatchReport, today: str | None = None, *, limits: XlsxLimits | None = None
-) -> bytes:
-    """A workbook ready to send: summary, items, explanations, departments, targets,
-    entities not scored and what the workbook is (metadata).
-
-    Headers are in the report's language; every sheet has its header frozen, an
-    autofilter, column widths that fit, and prints landscape, fit to the page
-    width, with the header repeated. Percentages are percentages. Every text
-    (a name, a title, a department) is a text cell: never a formula.
-
-    A table longer than a sheet holds goes on over further sheets, named
-    ``TITLE (2)``, ``TITLE (3)``... (:func:`xlsx_plan`), its header repeated;
-    a failure's reasons longer than a cell holds go on over further rows.
+def to_xlsx(report: BatchReport, today: str | None = None, *,
+            limits: XlsxLimits | None = None) -> bytes:  # fmt: skip
+    """The batch as an XLSX workbook, as bytes (:func:`qualscore.report.batch_xlsx.to_xlsx`),
+    held to ``limits`` or to :data:`XLSX_LIMITS`.
 
     Raises:
-        XlsxLimitError: a row wider or a text longer than a sheet or a cell holds,
-            found before the workbook is built.
+        XlsxLimitError: a row wider or a text longer than a sheet or a cell holds.
     """
-    from openpyxl import Workbook
+    from qualscore.report import batch_xlsx
 
-    chosen = limits or XLSX_LIMITS
-    tables = _tables(report, today, chosen)
-    layout = _layout(tables, chosen)  # every limit checked before the workbook is begun
-    book = Workbook()
-    made = 0
-    for table, sheets in zip(tables, layout, strict=True):
-        rows = table.body()
-        for name, take in sheets:
-            sheet: Any = book.active if made == 0 else book.create_sheet(name)
-            made += 1
-            sheet.title = name
-            for line in table.head:
-                sheet.append(line)
-            for _ in range(take):
-                sheet.append(next(rows))
-            _finish(sheet, **table.finish)
-        for line in table.tail:  # on the last sheet, below its filter
-            sheet.append(line)
-    texts_as_text(book)
-    out = io.BytesIO()
-    book.save(out)
-    return stable_zip(out.getvalue())
+    return batch_xlsx.to_xlsx(report, today, limits=limits or XLSX_LIMITS)
+
+
+def write_xlsx(report: BatchReport, out: IO[bytes], today: str | None = None, *,
+               limits: XlsxLimits | None = None) -> None:  # fmt: skip
+    """The batch as an XLSX workbook, streamed into ``out``
+    (:func:`qualscore.report.batch_xlsx.write_xlsx`), held to ``limits`` or to
+    :data:`XLSX_LIMITS`.
+
+    Raises:
+        XlsxLimitError: a row wider or a text longer than a sheet or a cell holds.
+    """
+    from qualscore.report import batch_xlsx
+
+    batch_xlsx.write_xlsx(report, out, today, limits=limits or XLSX_LIMITS)
 
 
 def xlsx_plan(report: BatchReport, limits: XlsxLimits | None = None) -> list[tuple[str, int]]:
-    """The sheets :func:`to_xlsx` makes of ``report``, each with its number of rows, worked
-    out without building the workbook.
+    """The sheets of the batch's workbook, each with its number of rows
+    (:func:`qualscore.report.batch_xlsx.xlsx_plan`), held to ``limits`` or to
+    :data:`XLSX_LIMITS`.
 
     Raises:
         XlsxLimitError: a row wider or a text longer than a sheet or a cell holds.
     """
-    chosen = limits or XLSX_LIMITS
-    tables = _tables(report, None, chosen)
-    return [
-        (name, len(t.head) + take + (len(t.tail) if i == len(sheets) - 1 else 0))
-        for t, sheets in zip(tables, _layout(tables, chosen), strict=True)
-        for i, (name, take) in enumerate(sheets)
-    ]
+    from qualscore.report import batch_xlsx
 
-
-def xlsx_pages(body: int, *, head: int, tail: int = 0, rows: int = XLSX_ROWS) -> list[int]:
-    """How many body rows each sheet of a table holds: all on one sheet when they fit
-    with the ``head`` rows (and the ``tail`` rows, which end the last sheet), else as many
-    as fit on each sheet, the head repeated on every one."""
-    room = rows - head
-    if room < 1 or tail > room:
-        raise XlsxLimitError(f"a sheet of {rows:,} rows holds no rows after its header")
-    count = max(1, -(-(body + tail) // room))
-    return [max(0, min(room, body - i * room)) for i in range(count)]
-
-
-def xlsx_sheet_names(title: str, count: int) -> list[str]:
-    """``title``, then ``title (2)``, ``title (3)``...: each within 31 characters (the title
-    cut, never the number), with none of the characters a sheet name cannot hold.
-
-    Raises:
-        XlsxLimitError: ``title`` holds a character a sheet name cannot.
-    """
-    bad = sorted(set(title) & _SHEET_NAME_FORBIDDEN)
-    if bad or not title.strip() or title.startswith("'") or title.endswith("'"):
-        raise XlsxLimitError(f"{title!r} cannot name a sheet")
-    names = []
-    for n in range(1, count + 1):
-        suffix = "" if n == 1 else f" ({n})"
-        names.append(title[: XLSX_SHEET_NAME - len(suffix)] + suffix)
-    return names
-
-
-def _layout(tables: Sequence[_Table], limits: XlsxLimits) -> list[list[tuple[str, int]]]:
-    """Each table's sheets, named, with how many body rows each holds; every row's width
-    and every text's length checked on the way.
-
-    Raises:
-        XlsxLimitError: a row wider or a text longer than a sheet or a cell holds.
-    """
-    layout = []
-    for table in tables:
-        for line in [*table.head, *table.tail]:
-            _check_row(line, table.title, limits)
-        count = 0
-        for line in table.body():
-            count += 1
-            _check_row(line, table.title, limits)
-        pages = xlsx_pages(count, head=len(table.head), tail=len(table.tail), rows=limits.rows)
-        layout.append(list(zip(xlsx_sheet_names(table.title, len(pages)), pages, strict=True)))
-    return layout
-
-
-def _check_row(line: Sequence[Any], title: str, limits: XlsxLimits) -> None:
-    """Raises: XlsxLimitError: the row is wider, or a text in it longer, than XLSX holds."""
-    if len(line) > limits.columns:
-        raise XlsxLimitError(
-            f"sheet {title!r} would need {len(line):,} columns; an XLSX sheet holds "
-            f"{limits.columns:,}: write .json or .csv instead"
-        )
-    for value in line:
-        if isinstance(value, str) and len(value) > limits.cell:
-            raise XlsxLimitError(
-                f"sheet {title!r}: a text of {len(value):,} characters ({value[:40]!r}…); "
-                f"an XLSX cell holds {limits.cell:,}: write .json or .csv instead"
-            )
-
-
-def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[_Table]:
-    """Every table of the workbook, in its order; rows as :func:`sheet_row` makes them."""
-    w = words(report.language)
-    head = [w["rank"], w["entity"], w["total"], w["veto"], w["result"]]
-    if report.targets:
-        head.append(w["completion"])
-    base = len(head)
-    titles = {i[0]: i for i in report.items}
-    losses = {r.name: dict(r.row.losses or ()) for r in report.ranked}
-    names = sorted({d for lost in losses.values() for d in lost})
-
-    def summary() -> Iterator[list[Any]]:
-        for r in report.ranked:
-            line = _xlsx_line(report, r, w)[:base]
-            if report.previous is not None:
-                found = report.previous.get(r.name)
-                line += (
-                    [found[0], r.row.total - found[0], found[1]] if found else [None, None, None]
-                )
-            yield sheet_row(line)
-
-    def notes() -> Iterator[list[Any]]:
-        for r in report.ranked:
-            for (item_id, text, lost), score in zip(r.row.notes or (), r.row.scores, strict=False):
-                _id, title, points = titles[item_id]
-                shown: Any = w["na"] if lost is None else ("" if item_id == "bonus" else lost)
-                yield sheet_row([r.name, item_id, title, points, score, shown, text])
-
-    then = [w["previous"], w["change"], f"{w['previous']}{w['rank']}"]
-    tables = [
-        _Table(w["summary"], [[*head, *(then if report.previous is not None else [])]], summary,
-               [[], [TIE_RULE.get(report.language, TIE_RULE["en"])]],
-               {"header_rows": 1, "frozen": "C2", "numbers": 2}),
-        _Table(w["item_table"], [
-            sheet_row([*head, *(i[0] for i in report.items)]),
-            sheet_row([""] * len(head) + [i[1] for i in report.items]),
-            sheet_row([""] * (len(head) - 1) + [w["max"]] + [i[2] for i in report.items]),
-        ], lambda: (sheet_row([*_xlsx_line(report, r, w), *r.row.scores]) for r in report.ranked),
-            finish={"header_rows": 3, "frozen": f"{_column(len(head) + 1)}4", "numbers": 2,
-                    "title_row": 2}),
-        _Table(w["explanations"], [[w["entity"], w["item"], w["title"], w["max"], w["score"],
-                                    w["lost"], w["explanation"]]], notes,
-               finish={"header_rows": 1, "frozen": "C2", "numbers": 2, "wrap": (3, 7)}),
-        _Table(w["departments_view"], [sheet_row([w["entity"], *names])], lambda: (
-            sheet_row([r.name, *(losses[r.name].get(n, Decimal(0)) for n in names)])
-            for r in report.ranked
-        ), finish={"header_rows": 1, "frozen": "B2", "numbers": 2, "wrap_header": True}),
-    ]  # fmt: skip
-    if report.targets:
-        tables.append(_matrix_table(report))
-    tables.append(_Table(
-        w["failed"], [[w["entity"], w["source"], w["reason"]]],
-        lambda: (line for o in report.failures for line in _failure_rows(o, limits.cell)),
-        finish={"header_rows": 1, "frozen": "A2", "numbers": 2, "wrap": (3,)},
-    ))  # fmt: skip
-    tables.append(_meta_table(report, today))
-    return tables
-
-
-def _failure_rows(o: Outcome, cell: int) -> Iterator[list[Any]]:
-    """An entity not scored: its reasons in one cell, or over as many rows as a cell's
-    length needs (whole reasons to a row where they fit), never cut short."""
-    reasons = [sheet_text(p) for p in o.problems] or [""]
-    chunk: list[str] = []
-    for reason in reasons:
-        pieces = [reason[i : i + cell] for i in range(0, len(reason), cell)] or [""]
-        for piece in pieces:
-            if chunk and len("\n".join([*chunk, piece])) > cell:
-                yield sheet_row([o.entity.name, o.entity.source, "\n".join(chunk)])
-                chunk = []
-            chunk.append(piece)
-    yield sheet_row([o.entity.name, o.entity.source, "\n".join(chunk)])
-
-
-def _matrix_table(report: BatchReport) -> _Table:
-    """The completion matrix: one row per entity, one column per target item."""
-    w = words(report.language)
-
-    def body() -> Iterator[list[Any]]:
-        for r in report.ranked:
-            texts = [_cell_text(c, report.language) for c in r.row.cells]
-            share = None if r.row.share is None else _Percent(r.row.share / 100)
-            yield sheet_row([r.name, *texts, share])
-
-    head = [w["entity"], *(f"{t} {title}" for t, title in report.targets), w["completion"]]
-    return _Table(w["target_matrix"], [sheet_row(head)], body, finish={
-        "header_rows": 1, "frozen": "B2", "numbers": 2, "wrap_header": True,
-    })  # fmt: skip
-
-
-def _meta_table(report: BatchReport, today: str | None) -> _Table:
-    """What the workbook is: the scheme, its rules' hash, the engine, the date, the counts."""
-    w = words(report.language)
-    rows = [
-        (w["scheme"], report.title),
-        (w["rules"] + " sha256", report.rules_sha256),
-        ("qualscore", report.engine_version),
-        (w["date"], today or ""),
-        (w["entity"], str(len(report.ranked))),
-        (w["failed"], str(len(report.failures))),
-        (w["rank"], TIE_RULE.get(report.language, TIE_RULE["en"])),
-        *((s.label, text) for s, text in zip(report.cohort, cohort_lines(report), strict=True)),
-    ]
-
-    def body() -> Iterator[list[Any]]:
-        for key, value in rows:
-            yield sheet_row([key, value])
-
-    finish = {"header_rows": 1, "frozen": "A2", "numbers": 2, "wrap": (2,)}
-    return _Table(w["metadata"], [[w["metadata"], w["value"]]], body, finish=finish)
-
-
-def _xlsx_line(report: BatchReport, r: Ranked, w: dict[str, str]) -> list[Any]:
-    """Rank, entity, total, veto (yes/no), result in words, completion as a fraction."""
-    row = r.row
-    line: list[Any] = [
-        r.rank,
-        row.name,
-        row.total,
-        w["yes"] if row.vetoed else w["no"],
-        result_word(row.result_label, row.vetoed, report.language),
-    ]
-    if report.targets:
-        line.append(None if row.share is None else _Percent(row.share / 100))
-    return line
-
-
-class _Percent(Decimal):
-    """A share to show as a percentage (``0.9231`` shows as 92.31%)."""
-
-
-def _column(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(n)
-
-
-def _shown_width(value: Any) -> int:
-    text = fmt(value) if isinstance(value, Decimal) else str(value if value is not None else "")
-    longest = max(text.split("\n"), key=len) if text else ""
-    return sum(2 if ord(c) > 0x2E80 else 1 for c in longest)
-
-
-def _finish(
-    sheet: Any,
-    *,
-    header_rows: int,
-    frozen: str,
-    numbers: int,
-    wrap: tuple[int, ...] = (),
-    title_row: int | None = None,
-    wrap_header: bool = False,
-) -> None:
-    """Header bold and frozen, autofilter, widths, number formats, print settings."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    fill = PatternFill("solid", fgColor="E8EDF2")
-    for row in sheet.iter_rows(min_row=1, max_row=header_rows):
-        for cell in row:
-            cell.font = Font(bold=True)
-            cell.fill = fill
-            cell.alignment = Alignment(wrap_text=wrap_header or row[0].row == title_row,
-                                       vertical="top")  # fmt: skip
-    widths: dict[int, int] = {}
-    for row in sheet.iter_rows(min_row=1):
-        for cell in row:
-            if isinstance(cell.value, _Percent):
-                cell.number_format = "0.00%"
-            elif isinstance(cell.value, Decimal):
-                cell.number_format = "0." + "0" * numbers
-            if cell.column in wrap and cell.row > header_rows:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if cell.row == title_row or (wrap_header and cell.row <= header_rows):
-                continue
-            widths[cell.column] = max(widths.get(cell.column, 0), _shown_width(cell.value))
-    for column, width in widths.items():
-        most = 60 if column in wrap else 40
-        sheet.column_dimensions[_column(column)].width = max(6, min(width + 2, most))
-    if title_row is not None:
-        sheet.row_dimensions[title_row].height = 60
-    sheet.freeze_panes = frozen
-    if sheet.max_row > header_rows:
-        sheet.auto_filter.ref = (
-            f"A{header_rows}:{_column(sheet.max_column)}{sheet.max_row}"
-        )
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.print_title_rows = f"1:{header_rows}"
-
-
-def sheet_row(values: Sequence[Any]) -> list[Any]:
-    """A row for ``Worksheet.append``: each text with the characters XML cannot hold escaped.
-
-    openpyxl refuses a cell holding ``\\x01`` (and would lose the whole
-    workbook to one bad name); it is shown as the four characters ``\\x01``.
-    """
-    return [sheet_text(v) if isinstance(v, str) else v for v in values]
-
-
-def texts_as_text(book: Any) -> None:
-    """Mark every text cell of ``book`` a string, never a formula.
-
-    openpyxl reads a text starting with ``=`` as a formula; a name such as
-    ``=HYPERLINK(...)`` stays the text it is, quote-prefixed so that editing
-    the cell in a spreadsheet keeps it text.
-    """
-    for sheet in book.worksheets:
-        for cells_of_row in sheet.iter_rows():
-            for cell in cells_of_row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-                    if formula_like(cell.value):
-                        cell.quotePrefix = True
-
-
-def stable_zip(data: bytes) -> bytes:
-    """Rewrite a workbook with fixed timestamps, so the same report gives the same bytes."""
-    import re
-    import zipfile
-
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", body)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, body)
-    return out.getvalue()
+    return batch_xlsx.xlsx_plan(report, limits or XLSX_LIMITS)
 
 
 def to_html(report: BatchReport) -> str:
@@ -804,7 +475,7 @@ def to_html(report: BatchReport) -> str:
             body += (
                 f"<tr><td>{escape(r.name)}</td>"
                 + "".join(
-                    f"<td>{escape(_cell_text(cells[k], report.language))}</td>"
+                    f"<td>{escape(cell_text(cells[k], report.language))}</td>"
                     for k, _ in report.targets
                 )
                 + f'<td class="n">{_share(share)}</td></tr>'
@@ -926,7 +597,7 @@ def _render_matrix(report: BatchReport, console: Console) -> None:
     for r in report.ranked:
         cells = _cells(report, r.row)
         misses += [
-            f"{r.name} {k} {titles[k]}{sep}{_cell_text(c, report.language)}"
+            f"{r.name} {k} {titles[k]}{sep}{cell_text(c, report.language)}"
             for k, c in cells.items()
             if c.state == "missed"
         ]
