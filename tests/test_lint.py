@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 import qualscore
 from conftest import item_yaml, write_ruleset
 from qualscore.cli.app import main
-from qualscore.lint.values import tier_findings
 from qualscore.ruleset.formula import Type, compile_formula
 from qualscore.ruleset.model import Band, TiersShape
 from qualscore.ruleset.ranges import Span, value_span
+from qualscore.scoring.shapes.tiers import findings as tier_findings
 
 ROOT = Path(__file__).resolve().parent.parent
 RUGAO = ROOT / "rules" / "rugao-2018"

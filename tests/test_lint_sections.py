@@ -258,16 +258,18 @@ def test_deductions_nested_in_a_penalty_part_are_told_to_move(tmp_path: Path) ->
 
 
 def test_optional_shape_parts_are_documented_functions() -> None:
-    """`extremes` and `never`, where a shape module has them, are documented functions; the
-    tables and lists of cases say what they award, deductions where they start and stop."""
+    """The optional parts, where a shape module has them, are documented functions; the
+    tables and lists of cases say what they award, deductions where they start and stop,
+    parts what they add to and which shapes they hold, tables and formulas their own lint."""
     from qualscore.scoring.shapes import OPTIONAL, REGISTRY
 
     offered = {k: [p for p in OPTIONAL if hasattr(m, p)] for k, m in REGISTRY.items()}
     assert {k: v for k, v in offered.items() if v} == {
-        "parts": ["never"],
-        "tiers": ["extremes", "never"],
-        "cases": ["extremes"],
-        "deductions": ["extremes", "never"],
+        "parts": ["never", "nested", "adds_to", "never_deducts", "zeroed"],
+        "tiers": ["extremes", "never", "lint", "zeroed", "thresholds"],
+        "cases": ["extremes", "zeroed"],
+        "deductions": ["extremes", "never", "never_deducts", "subtracts", "penalises"],
+        "formula": ["lint"],
     }
     for kind, parts in offered.items():
         for part in parts:

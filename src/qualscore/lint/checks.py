@@ -12,11 +12,14 @@ the node's place and a value that shows the problem:
   it adds or deducts, so only children adding to less are reported there; a
   penalty item's parts, worst band or case and lowest deduction are what it
   deducts, against its points (what the shape gives is the shape module's to
-  say: :func:`qualscore.scoring.shapes.extremes`);
+  say: :func:`qualscore.scoring.shapes.extremes` and ``adds_to``);
 - a tier table with a gap, an overlap, or a band no value can reach; a band
   that awards as much as the band above it (or more);
 - a formula that can give more than its points, or less than its floor, over
-  the facts' declared ranges (:mod:`qualscore.lint.values`);
+  the facts' declared ranges (each shape's own: :func:`qualscore.scoring.shapes.lint`,
+  told the ranges by :mod:`qualscore.lint.values`);
+- deductions in a penalty section that never deduct
+  (:func:`qualscore.scoring.shapes.never_deducts`);
 - an item that awards points when every fact it reads is false or 0 (nothing
   done), unless 0 is the good case for one of them (an accident rate, a count
   of failures, a target of 0: raising it from 0 can lower the score), 0 is not
@@ -31,7 +34,6 @@ warning but a load error: expressions are type-checked when the rule set loads.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,20 +50,15 @@ from qualscore.ruleset.loader import (
 from qualscore.ruleset.model import (
     Category,
     CohortDecl,
-    DeductionsShape,
     FactDecl,
-    FormulaShape,
     Indicator,
     Item,
-    PartsShape,
-    Shape,
-    TiersShape,
 )
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.plan import possible
-from qualscore.scoring.shapes import extremes
-from qualscore.scoring.trace import BandTrace
-from qualscore.scoring.words import band_text, fmt, points_text
+from qualscore.scoring.shapes import adds_to, extremes, never_deducts, walk
+from qualscore.scoring.shapes import lint as shape_warnings
+from qualscore.scoring.words import fmt, points_text
 
 __all__ = ["LintWarning", "lint"]
 
@@ -90,9 +87,7 @@ def lint(ruleset: RuleSet) -> list[LintWarning]:
         warnings.extend(_group_points(ruleset, category))
     for item in ruleset.items():
         where = ruleset.locations[item.id]
-        for shape in _shapes(item.score):
-            warnings.extend(_tiers(where, f"item {item.id}", shape))
-        warnings.extend(_values(ruleset, item))
+        warnings.extend(_shape_warnings(ruleset, item))
         idle = nothing_done(ruleset, item)
         if idle is not None:
             warnings.append(LintWarning(where, f"item {item.id}", idle))
@@ -103,43 +98,17 @@ def lint(ruleset: RuleSet) -> list[LintWarning]:
 
 
 def _penalty_deductions(ruleset: RuleSet) -> Iterator[LintWarning]:
-    """A ``deductions`` shape in a penalty section that can never deduct.
-
-    A penalty item scores from 0 down: its deductions start at 0 (unless ``from``
-    says otherwise) and stop at their floor, 0 unless written, so without a
-    negative ``floor`` of their own (the item's is minus its points already, and
-    the loader refuses another) they never take anything. Deductions that are a
-    part's score never deduct whatever their floor: a part counts its score from 0
-    up to its points, and a penalty part with a score is worth 0.
-    """
+    """Deductions in a penalty section that can never deduct: the shape says which and why
+    (:func:`qualscore.scoring.shapes.never_deducts`)."""
     from qualscore.lint.values import located
 
     for category in ruleset.categories:
         if category.kind != "penalty":
             continue
         for item in _items(category):
-            shape = item.score
-            if isinstance(shape, DeductionsShape):
-                start = shape.start if shape.start is not None else _ZERO
-                if start <= shape.floor:
-                    yield LintWarning(
-                        ruleset.locations[item.id],
-                        f"item {item.id}",
-                        f"its deductions start at {fmt(start)} and stop at their floor "
-                        f"{fmt(shape.floor)}, so they never deduct in a penalty section; give "
-                        f"the deductions a negative floor of their own "
-                        f"(score.floor: {fmt(-item.points)})",
-                    )
-            for i, part in enumerate(shape.parts if isinstance(shape, PartsShape) else ()):
-                nested = () if part.score is None else _shapes(part.score)
-                if any(isinstance(s, DeductionsShape) for s in nested):
-                    yield LintWarning(
-                        located(ruleset, item.id, ("score", "parts", i, "score")),
-                        f"item {item.id}",
-                        f"part {part.label}'s score counts from 0 up to the part's "
-                        f"{fmt(part.points)} points, so its deductions never deduct in a penalty "
-                        "section; make them the item's own score",
-                    )
+            for finding in never_deducts(item.score, ("score",), item.points):
+                where = located(ruleset, item.id, finding.loc)
+                yield LintWarning(where, f"item {item.id}", finding.message)
 
 
 def _reserved(ruleset: RuleSet) -> Iterator[LintWarning]:
@@ -152,14 +121,6 @@ def _reserved(ruleset: RuleSet) -> Iterator[LintWarning]:
                 f"'{decl.key}' is a reserved key of facts files; declared as a fact it stays "
                 f"a fact, and no facts file can give its {decl.key} as such: rename the fact",
             )
-
-
-def _shapes(shape: Shape) -> Iterator[Shape]:
-    yield shape
-    if isinstance(shape, PartsShape):
-        for part in shape.parts:
-            if part.score is not None:
-                yield from _shapes(part.score)
 
 
 # --- points ---------------------------------------------------------------------------
@@ -266,22 +227,12 @@ def _points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]:
         if message:
             yield LintWarning(ruleset.locations[node.id], name, message)
     for item in _items(category):
-        if isinstance(item.score, PartsShape) and all(p.each is None for p in item.score.parts):
-            message = _parts_message(item, item.score, category.kind == "penalty")
-            if message:
-                yield LintWarning(ruleset.locations[item.id], f"item {item.id}", message)
+        written = adds_to(item.score, penalty=category.kind == "penalty")
+        message = _sum_message(written[1], item.points, written[0], lost=lost) if written else None
+        if message:
+            yield LintWarning(ruleset.locations[item.id], f"item {item.id}", message)
     for item in _items(category):
         yield from _best(ruleset, item)
-
-
-def _parts_message(item: Item, shape: PartsShape, penalty: bool) -> str | None:
-    """A checklist's parts against the item's points: what they award, or in a penalty
-    section what they deduct."""
-    if penalty:
-        total = sum((-p.points for p in shape.parts if p.points < 0), _ZERO)
-        return _sum_message(total, item.points, "its parts deduct", lost="deducted")
-    total = sum((p.points for p in shape.parts if p.points > 0), _ZERO)
-    return _sum_message(total, item.points, "its parts add to")
 
 
 def _items(category: Category) -> Iterator[Item]:
@@ -292,14 +243,14 @@ def _items(category: Category) -> Iterator[Item]:
 def _best(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
     """The most a tier table, a list of cases or a deduction's start gives, against its cap;
     in a penalty section, the most it deducts against the item's points."""
-    from qualscore.lint.values import item_domains, located, shapes
+    from qualscore.lint.values import item_domains, located
 
     role = ruleset.role(item.id)
     domains = item_domains(ruleset, item)
     if domains is None:  # not applicable whatever the facts: its shape is never read
         domains = {}
     bounds = item_bounds(item, role)
-    for shape, loc, (_, cap) in shapes(item.score, ("score",), bounds):
+    for shape, loc, (_, cap) in walk(item.score, ("score",), bounds):
         best, worst = extremes(shape, cap, domains)
         if role == "penalty":
             # A part's score counts from 0 up in a penalty section too: only the item's own.
@@ -328,50 +279,19 @@ def _deducts(worst: tuple[str, Decimal] | None, points: Decimal) -> str | None:
     return _sum_message(-value, points, f"{words} {fmt(value)}: a deduction of", lost="deducted")
 
 
-# --- tier tables and formulas -------------------------------------------------------
+# --- what each shape says of itself -----------------------------------------------------
 
 
-def _tiers(where: Location, name: str, shape: Shape) -> Iterator[LintWarning]:
-    if not isinstance(shape, TiersShape):
-        return
-    bands = [
-        BandTrace(
-            b.label or "", b.points, b.lower, b.at_least is not None, b.upper, b.at_most is not None
-        )
-        for b in shape.bands
-    ]
-    for above, band in itertools.pairwise(bands):
-        if band.points >= above.points:
-            same = "as much as" if band.points == above.points else "more than"
-            yield LintWarning(
-                where,
-                name,
-                f"band {band_text(band)} awards {fmt(band.points)}, {same} the band above it "
-                f"({band_text(above)}, {fmt(above.points)})",
-            )
+def _shape_warnings(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
+    """Each shape's own warnings, nested ones' included (a tier table's bands, a formula's
+    range: :func:`qualscore.scoring.shapes.lint`), over the facts' declared ranges where
+    the item is scored."""
+    from qualscore.lint.values import ItemProbe, item_domains, located
 
-
-def _values(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
-    from qualscore.lint.values import (
-        formula_findings,
-        item_domains,
-        located,
-        shapes,
-        tier_findings,
-    )
-
-    domains = item_domains(ruleset, item)
-    if domains is None:  # not applicable whatever the facts: nothing to read
-        return
+    probe = ItemProbe(ruleset, item, item_domains(ruleset, item))
     bounds = item_bounds(item, ruleset.role(item.id))
-    for shape, loc, clamp in shapes(item.score, ("score",), bounds):
-        if isinstance(shape, TiersShape):
-            findings = tier_findings(shape, loc, domains)
-        elif isinstance(shape, FormulaShape):
-            findings = formula_findings(ruleset, item, shape, loc, clamp, domains)
-        else:
-            continue
-        for finding in findings:
+    for shape, loc, clamp in walk(item.score, ("score",), bounds):
+        for finding in shape_warnings(shape, loc, clamp, probe):
             where = located(ruleset, item.id, finding.loc)
             yield LintWarning(where, f"item {item.id}", finding.message)
 

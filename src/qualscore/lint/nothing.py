@@ -15,16 +15,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 from qualscore.errors import EvaluationError
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import CasesShape, DeductionsShape, Item, PartsShape, Shape, TiersShape
+from qualscore.ruleset.model import Item
 from qualscore.ruleset.ranges import constants
 from qualscore.scoring import item_function
 from qualscore.scoring.engine import formulas
+from qualscore.scoring.shapes import penalises, thresholds, within, zeroed
 from qualscore.scoring.words import fmt
 
 __all__ = ["nothing_done"]
@@ -32,26 +32,12 @@ __all__ = ["nothing_done"]
 _ZERO = Decimal(0)
 
 
-def _shapes(shape: Shape) -> Iterator[Shape]:
-    yield shape
-    if isinstance(shape, PartsShape):
-        for part in shape.parts:
-            if part.score is not None:
-                yield from _shapes(part.score)
-
-
-def _penalises(shape: Shape) -> bool:
-    """Whether a shape deducts when something holds: there, all-false is the best case."""
-    if isinstance(shape, DeductionsShape):
-        return any(step.when is not None for step in shape.steps)
-    return any(p.score is not None and _penalises(p.score) for p in getattr(shape, "parts", ()))
-
-
 def nothing_done(ruleset: RuleSet, item: Item) -> str | None:
     """What ``item`` awards when nothing is done, as a warning's message; None when it
     awards nothing then, or when there is no "nothing done" to speak of."""
     keys = sorted({n for f in formulas(item) for n in f.names})
-    if not keys or _penalises(item.score):
+    # A shape that deducts when something holds has its best case in all-false.
+    if not keys or any(penalises(s) for s in within(item.score)):
         return None
     # A rank, a share or a mean is the others' doing as much as the entity's: there is
     # no "nothing done" to probe.
@@ -62,7 +48,8 @@ def nothing_done(ruleset: RuleSet, item: Item) -> str | None:
     # where the range does not hold 0 (min: 1) no entity can have done nothing.
     if any(ruleset.fact(k).type != "bool" and not _from_zero(ruleset, k) for k in keys):
         return None
-    plain = item.model_copy(update={"score": _no_written_awards(item.score)})
+    # Without the points the scheme writes down for an outcome (a band, otherwise).
+    plain = item.model_copy(update={"score": zeroed(item.score)})
     zero = {k: _zero(ruleset, k) for k in keys}
     score = _score(ruleset, plain, zero)
     if score is None or score <= 0 or _zero_is_good(ruleset, plain, zero, score):
@@ -83,23 +70,6 @@ def _zero(ruleset: RuleSet, key: str) -> Value:
     return False if ruleset.fact(key).type == "bool" else _ZERO
 
 
-def _no_written_awards(shape: Shape) -> Shape:
-    """The shape without the awards a scheme writes down for an outcome: a tier table's
-    bands and ``otherwise``, and a list of cases' ``otherwise``, all at 0."""
-    if isinstance(shape, TiersShape):
-        bands = tuple(b.model_copy(update={"points": _ZERO}) for b in shape.bands)
-        return shape.model_copy(update={"bands": bands, "otherwise": _ZERO})
-    if isinstance(shape, CasesShape):
-        return shape.model_copy(update={"otherwise": _ZERO})
-    if isinstance(shape, PartsShape):
-        parts = tuple(
-            p if p.score is None else p.model_copy(update={"score": _no_written_awards(p.score)})
-            for p in shape.parts
-        )
-        return shape.model_copy(update={"parts": parts})
-    return shape
-
-
 def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | None:
     """The item's score for these facts; None if they fail a check, the item does not
     apply, or a formula fails."""
@@ -117,9 +87,7 @@ def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | 
 def _zero_is_good(ruleset: RuleSet, item: Item, zero: dict[str, Value], score: Decimal) -> bool:
     """Whether raising one fact from 0 (or false) can lower the score: 0 is its good case."""
     numbers = constants(f.source for f in formulas(item))
-    for shape in _shapes(item.score):
-        if isinstance(shape, TiersShape):
-            numbers |= {v for b in shape.bands for v in (b.lower, b.upper) if v is not None}
+    numbers |= {v for shape in within(item.score) for v in thresholds(shape)}
     for key, base in zero.items():
         for value in _probes(ruleset, key, base, numbers):
             other = _score(ruleset, item, {**zero, key: value})

@@ -1,59 +1,41 @@
-"""Warnings about the values a rule reads: tier tables and formulas over declared ranges.
+"""What a shape's lint reads about its item: the values its facts may take.
 
-- a tier table with a gap (a value between two bands, or beyond the best band,
-  that no band holds), an overlap (a value two bands hold) or a band no value
-  can reach;
-- a formula whose value can leave what its item may score: [floor, points]
-  (floor 0 unless written; a penalty item's [-points, 0]; a part's [0, points]).
+A shape says what is wrong with itself (``lint`` in its module, see
+:data:`qualscore.scoring.shapes.OPTIONAL`): a tier table's gaps, overlaps and
+bands no value can reach, a formula that can leave what its item may score
+([floor, points]; floor 0 unless written; a penalty item's [-points, 0]; a
+part's [0, points]). It asks this module, through an :class:`ItemProbe`:
 
-Both read the facts' declared ranges (:mod:`qualscore.ruleset.ranges`): a count is
-whole, a percent is 0..100, and an item's score is read only where its
-``not_applicable`` condition does not hold. A formula is reported only with a
-value the engine itself computes, for facts that pass the rule set's checks; a
-side that only an unbounded fact can push past the cap is a per-unit score
-capped by the item's points, as an ``each`` part is, and is not reported.
+- the facts' declared ranges (:mod:`qualscore.ruleset.ranges`) where the item
+  is scored: a count is whole, a percent is 0..100, and an item's score is read
+  only where its ``not_applicable`` condition does not hold;
+- the highest and lowest values the engine itself computes for a formula over
+  those ranges, for facts that pass the rule set's checks: a range's end is
+  only a suspicion until a value beyond it is computed. A side that only an
+  unbounded fact can push past the cap is a per-unit score capped by the
+  item's points, as an ``each`` part is, and is not reported.
 """
 
 from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.loader import Location, RuleSet
-from qualscore.ruleset.model import (
-    Band,
-    FormulaShape,
-    Item,
-    PartsShape,
-    Shape,
-    TiersShape,
-)
-from qualscore.ruleset.ranges import (
-    Span,
-    constants,
-    fact_span,
-    intersect,
-    pick,
-    refine,
-    subtract,
-    value_span,
-)
-from qualscore.scoring.words import band_name, fmt, fmt_approx, points_text
+from qualscore.ruleset.model import Item
+from qualscore.ruleset.ranges import Span, constants, fact_span, intersect, refine
 
 __all__ = [
-    "Bounds",
-    "Finding",
-    "band_name",
-    "formula_findings",
+    "ItemProbe",
+    "fact_domains",
     "item_domains",
     "located",
-    "shapes",
-    "tier_findings",
+    "passes_checks",
 ]
 
 MAX_TRIES = 4096
@@ -61,26 +43,23 @@ MAX_TRIES = 4096
 
 _ZERO = Decimal(0)
 Loc = tuple[str | int, ...]
-Bounds = tuple[Decimal | None, Decimal]
-"""What a shape's value is clamped to: (lowest, None for no lower bound; highest)."""
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A problem found at a path inside an item (``("score", "bands", 1)``)."""
+class ItemProbe:
+    """What a shape's ``lint`` asks about the item it scores
+    (:class:`qualscore.scoring.shapes.Probe`)."""
 
-    loc: Loc
-    message: str
+    ruleset: RuleSet
+    item: Item
+    domains: Mapping[str, Span] | None
+    """The number facts' ranges where the item is scored (:func:`item_domains`)."""
 
-
-def shapes(shape: Shape, loc: Loc, bounds: Bounds) -> Iterator[tuple[Shape, Loc, Bounds]]:
-    """The shape and every shape nested in its parts, with its path and what its value is
-    clamped to: ``bounds`` for the shape itself (its item's), [0, points] for a part's."""
-    yield shape, loc, bounds
-    if isinstance(shape, PartsShape):
-        for i, part in enumerate(shape.parts):
-            if part.score is not None:
-                yield from shapes(part.score, (*loc, "parts", i, "score"), (_ZERO, part.points))
+    def extremes(self, formula: Formula) -> tuple[Extreme | None, Extreme | None]:
+        """The highest and lowest values the engine computes for ``formula`` over
+        candidate facts in :attr:`domains` that pass the rule set's checks."""
+        assert self.domains is not None, "the item is never scored: there is nothing to compute"
+        return _extremes(self.ruleset, self.item, formula, self.domains)
 
 
 def item_domains(ruleset: RuleSet, item: Item) -> Mapping[str, Span] | None:
@@ -106,157 +85,11 @@ def fact_domains(ruleset: RuleSet) -> Mapping[str, Span]:
     return found
 
 
-# --- tier tables --------------------------------------------------------------------
-
-
-def _band_span(band: Band) -> Span:
-    return Span(band.lower, band.upper, band.above is not None, band.below is not None)
-
-
-def _describe(span: Span) -> str:
-    what = "a whole number" if span.whole else "a number"
-    if span.lo is not None and span.hi is not None:
-        return f"{what} from {fmt(span.lo)} to {fmt(span.hi)}"
-    if span.lo is not None:
-        return f"{what} of at least {fmt(span.lo)}"
-    if span.hi is not None:
-        return f"{what} of at most {fmt(span.hi)}"
-    return what
-
-
-def tier_findings(shape: TiersShape, loc: Loc, domains: Mapping[str, Span]) -> Iterator[Finding]:
-    """Bands no value can reach, values two bands hold, and values no band holds."""
-    domain = value_span(shape.value.source, domains)
-    simple = shape.value.names == (shape.value.source,)
-    name = shape.value.source if simple else (shape.label or shape.value.source)
-    spans = [_band_span(b) for b in shape.bands]
-    for i in range(len(shape.bands)):
-        message = _band_message(shape, i, spans, domain, name)
-        if message:
-            yield Finding((*loc, "bands", i), message)
-    yield from _gaps(shape, loc, domain, name, spans)
-
-
-def _band_message(
-    shape: TiersShape, i: int, spans: list[Span], domain: Span, name: str
-) -> str | None:
-    """Why band ``i`` can never be reached, or which earlier band it overlaps; None if neither."""
-    band = band_name(shape.bands[i])
-    within = intersect(spans[i], domain)
-    if within is None:
-        return f"band {band} can never be reached: {name} is {_describe(domain)}"
-    earlier = [j for j in range(i) if intersect(within, spans[j]) is not None]
-    if not earlier:
-        return None
-    first = band_name(shape.bands[earlier[0]])
-    if not subtract(within, [spans[j] for j in earlier]):
-        return (
-            f"band {band} can never be reached: every value in it falls in an earlier band "
-            f"({first})"
-        )
-    both = intersect(within, spans[earlier[0]])
-    value = pick(both) if both is not None else None
-    return (
-        f"band {band} overlaps an earlier band: {name} = {_show(value)} falls in both, "
-        f"and the earlier one ({first}) counts"
-    )
-
-
-def _gaps(
-    shape: TiersShape, loc: Loc, domain: Span, name: str, spans: list[Span]
-) -> Iterator[Finding]:
-    covered = [
-        (span, band)
-        for span, band in (
-            (intersect(s, domain), b) for s, b in zip(spans, shape.bands, strict=True)
-        )
-        if span is not None
-    ]
-    if not covered:
-        return
-    if shape.better == "higher":  # from the worst band up to the best value there is
-        low = min((s for s, _ in covered), key=_lower_key)
-        hull = Span(low.lo, domain.hi, low.lo_open, domain.hi_open)
-    else:
-        high = max((s for s, _ in covered), key=_upper_key)
-        hull = Span(domain.lo, high.hi, domain.lo_open, high.hi_open)
-    inside = intersect(hull, domain)
-    for hole in subtract(inside, [s for s, _ in covered]) if inside is not None else []:
-        value = pick(hole)
-        assert value is not None
-        below = [(s, b) for s, b in covered if s.hi is not None and s.hi <= value]
-        above = [(s, b) for s, b in covered if s.lo is not None and s.lo >= value]
-        lower = max(below, key=lambda c: _upper_key(c[0]))[1] if below else None
-        upper = min(above, key=lambda c: _lower_key(c[0]))[1] if above else None
-        if lower is not None and upper is not None:
-            where = f"between bands {band_name(lower)} and {band_name(upper)}"
-        else:
-            nearest = lower or upper
-            assert nearest is not None
-            where = f"beyond the best band, {band_name(nearest)}"
-        yield Finding(
-            (*loc, "bands"),
-            f"gap: {name} = {fmt(value)} falls in no band ({where}) and scores the "
-            f"otherwise, {fmt(shape.otherwise)}",
-        )
-
-
-def _lower_key(span: Span) -> tuple[bool, Decimal, bool]:
-    """Sorts spans by their lower end, unbounded first."""
-    return (span.lo is not None, span.lo if span.lo is not None else _ZERO, span.lo_open)
-
-
-def _upper_key(span: Span) -> tuple[bool, Decimal, bool]:
-    """Sorts spans by their upper end, unbounded last."""
-    return (span.hi is None, span.hi if span.hi is not None else _ZERO, not span.hi_open)
-
-
-def _show(value: Decimal | None) -> str:
-    return "?" if value is None else fmt(value)
-
-
 # --- formulas -----------------------------------------------------------------------
 
 
-def formula_findings(
-    ruleset: RuleSet,
-    item: Item,
-    shape: FormulaShape,
-    loc: Loc,
-    bounds: Bounds,
-    domains: Mapping[str, Span],
-) -> Iterator[Finding]:
-    """A formula that can leave ``bounds`` (what its value is clamped to), with the facts
-    that make it."""
-    low, cap = bounds
-    span = value_span(shape.expr.source, domains)
-    over = span.hi is not None and span.hi > cap
-    under = low is not None and span.lo is not None and span.lo < low
-    if not (over or under):
-        return
-    high, least = _extremes(ruleset, item, shape.expr, domains)
-    sides = []
-    if under and least is not None and low is not None and least[0] < low:
-        at = _assignment(least[1], shape.expr)
-        sides.append(f"{fmt_approx(least[0])} at {at}, below {fmt(low)}")
-    if over and high is not None and high[0] > cap:
-        most = f"more than its {points_text(cap)}" if cap > 0 else f"above {fmt(cap)}"
-        sides.append(f"{fmt_approx(high[0])} at {_assignment(high[1], shape.expr)}, {most}")
-    if sides:
-        clamp = f"capped at {fmt(cap)}" if low is None else f"clamped to [{fmt(low)}, {fmt(cap)}]"
-        message = f"its formula gives {', and '.join(sides)}; the score is {clamp}"
-        yield Finding((*loc, "expr"), message)
-
-
-def _assignment(values: Mapping[str, Value], formula: Formula) -> str:
-    return ", ".join(f"{k} = {_text(values[k])}" for k in formula.names)
-
-
-def _text(value: Value) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else fmt(value)
-
-
 Extreme = tuple[Decimal, dict[str, Value]]
+"""A value a formula takes, with the facts that give it."""
 
 
 def _extremes(

@@ -15,8 +15,11 @@ A shape module holds everything about its shape (see ``docs/extending.md``):
 - ``explain(trace, inputs, language, indent)``: its lines in a report, in
   either language.
 
-and, when it has something to say, the parts in :data:`OPTIONAL`, asked through
-:func:`extremes` and :func:`never` (a shape without them is not asked).
+and, when it has something to say, the parts in :data:`OPTIONAL`, each asked through
+the function of the same name here (a shape without it is not asked, and the answer is
+the one that function gives for "nothing to say"): the validator's checks of it, its
+nested shapes, what ``nothing done`` scores. Nothing outside this package asks which
+shape it has (``tests/test_shape_protocol.py`` counts the places that do).
 
 ``tests/test_scoring.py`` checks that every registered module provides every part.
 """
@@ -26,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qualscore.scoring.shapes import (
     cases,
@@ -38,19 +41,35 @@ from qualscore.scoring.shapes import (
     target,
     tiers,
 )
+from qualscore.scoring.shapes._common import Finding, Loc
 
 if TYPE_CHECKING:
+    from qualscore.ruleset.formula import Formula, Value
     from qualscore.ruleset.ranges import Span
 
 __all__ = [
     "OPTIONAL",
     "PARTS",
     "REGISTRY",
+    "Bounds",
     "Extreme",
+    "Finding",
+    "Probe",
+    "Sample",
+    "adds_to",
     "extremes",
+    "lint",
     "module",
     "module_of_trace",
+    "nested",
     "never",
+    "never_deducts",
+    "penalises",
+    "subtracts",
+    "thresholds",
+    "walk",
+    "within",
+    "zeroed",
 ]
 
 PARTS = (
@@ -67,8 +86,19 @@ PARTS = (
 )
 """What every shape module provides."""
 
-OPTIONAL = ("extremes", "never")
-"""What a shape module may provide, for the validator and coverage:
+OPTIONAL = (
+    "extremes",
+    "never",
+    "nested",
+    "lint",
+    "adds_to",
+    "never_deducts",
+    "subtracts",
+    "penalises",
+    "zeroed",
+    "thresholds",
+)
+"""What a shape module may provide, for the validator and coverage (see ``docs/extending.md``):
 
 - ``extremes(shape, cap, domains)``: the most and the least the shape gives by the
   points written in it, each with the words that name it (``("its best band
@@ -76,11 +106,48 @@ OPTIONAL = ("extremes", "never")
   against (its item's or part's points, 0 in a penalty section), ``domains`` the
   number facts' declared ranges;
 - ``never(shape, loc, domains)``: the outcomes of ``branches`` that no value in
-  ``domains`` can reach, each ``(loc, outcome, why)``; coverage leaves them out.
+  ``domains`` can reach, each ``(loc, outcome, why)``; coverage leaves them out;
+- ``nested(shape, loc)``: the shapes written inside it, each ``(shape, loc, points)``
+  with the points it is capped at (a part's score);
+- ``lint(shape, loc, bounds, probe)``: its own warnings, each a :class:`Finding`
+  (a tier table's bands, a formula's range); ``bounds`` what its value is clamped to;
+- ``adds_to(shape, penalty=...)``: what the points written in it add to, against its
+  item's points, with the words that name it (``("its parts add to", 3)``); in a
+  penalty section what they deduct; None where the facts decide;
+- ``never_deducts(shape, loc, points)``: in a penalty section, what in it never deducts
+  and why, each a :class:`Finding`;
+- ``subtracts(shape)``: whether it scores by subtracting from where it starts;
+- ``penalises(shape)``: whether it takes points when a condition holds (then "nothing
+  done", everything false, is its best case);
+- ``zeroed(shape)``: the shape with the points it writes down for an outcome (a band,
+  ``otherwise``) at 0, to see what nothing done scores without them;
+- ``thresholds(shape)``: the numbers it compares a value with that no expression of it
+  writes (a tier table's bounds), to probe values around.
 """
 
 Extreme = tuple[str, Decimal]
 """An end of what a shape gives, with the words that name it: ``("its best case awards", 2)``."""
+
+Bounds = tuple[Decimal | None, Decimal]
+"""What a shape's value is clamped to: (lowest, None for no lower bound; highest)."""
+
+Sample = tuple[Decimal, Mapping[str, "Value"]]
+"""A value a formula takes, with the facts that give it."""
+
+
+class Probe(Protocol):
+    """What the validator tells a shape's ``lint`` about the item it scores."""
+
+    @property
+    def domains(self) -> Mapping[str, Span] | None:
+        """The number facts' ranges where the item is scored; None where it never is."""
+
+    def extremes(self, formula: Formula) -> tuple[Sample | None, Sample | None]:
+        """The highest and the lowest values the engine computes for ``formula`` over facts
+        that pass the rule set's checks, where the item applies (None: no such facts)."""
+
+
+_ZERO = Decimal(0)
 
 REGISTRY: dict[str, ModuleType] = {
     m.KIND: m for m in (parts, tiers, cases, deductions, formula, target, judged, rank)
@@ -125,6 +192,78 @@ def never(
     ask = getattr(module(shape.kind), "never", None)
     if ask is not None:
         yield from ask(shape, loc, domains)
+
+
+def nested(shape: Any, loc: Loc) -> Iterator[tuple[Any, Loc, Decimal]]:
+    """The shapes written inside ``shape``, each with its path and the points it is capped
+    at (see :data:`OPTIONAL`); none for a shape whose module does not say."""
+    ask = getattr(module(shape.kind), "nested", None)
+    if ask is not None:
+        yield from ask(shape, loc)
+
+
+def walk(shape: Any, loc: Loc, bounds: Bounds) -> Iterator[tuple[Any, Loc, Bounds]]:
+    """The shape and every shape nested in it, at any depth, in order, with its path and
+    what its value is clamped to: ``bounds`` for the shape itself, [0, points] inside."""
+    yield shape, loc, bounds
+    for inner, here, points in nested(shape, loc):
+        yield from walk(inner, here, (_ZERO, points))
+
+
+def within(shape: Any) -> Iterator[Any]:
+    """The shape and every shape nested in it, at any depth, in order."""
+    for inner, _, _ in walk(shape, (), (None, _ZERO)):
+        yield inner
+
+
+def lint(shape: Any, loc: Loc, bounds: Bounds, probe: Probe) -> Iterator[Finding]:
+    """The warnings ``shape`` gives about itself (see :data:`OPTIONAL`); none for a shape
+    whose module does not say."""
+    ask = getattr(module(shape.kind), "lint", None)
+    if ask is not None:
+        yield from ask(shape, loc, bounds, probe)
+
+
+def adds_to(shape: Any, *, penalty: bool) -> Extreme | None:
+    """What the points written in ``shape`` add to, or deduct in a penalty section (see
+    :data:`OPTIONAL`); None for a shape whose module does not say."""
+    ask = getattr(module(shape.kind), "adds_to", None)
+    return None if ask is None else ask(shape, penalty=penalty)
+
+
+def never_deducts(shape: Any, loc: Loc, points: Decimal) -> Iterator[Finding]:
+    """In a penalty section, what in ``shape`` never deducts, and why (see :data:`OPTIONAL`);
+    none for a shape whose module does not say."""
+    ask = getattr(module(shape.kind), "never_deducts", None)
+    if ask is not None:
+        yield from ask(shape, loc, points)
+
+
+def subtracts(shape: Any) -> bool:
+    """Whether ``shape`` scores by subtracting from where it starts (see :data:`OPTIONAL`)."""
+    ask = getattr(module(shape.kind), "subtracts", None)
+    return ask is not None and bool(ask(shape))
+
+
+def penalises(shape: Any) -> bool:
+    """Whether ``shape`` takes points when a condition holds (see :data:`OPTIONAL`)."""
+    ask = getattr(module(shape.kind), "penalises", None)
+    return ask is not None and bool(ask(shape))
+
+
+def zeroed(shape: Any) -> Any:
+    """``shape`` with the points it writes down for an outcome at 0 (see :data:`OPTIONAL`);
+    the shape itself for one whose module does not say."""
+    ask = getattr(module(shape.kind), "zeroed", None)
+    return shape if ask is None else ask(shape)
+
+
+def thresholds(shape: Any) -> Iterator[Decimal]:
+    """The numbers ``shape`` compares a value with that none of its expressions writes (see
+    :data:`OPTIONAL`); none for a shape whose module does not say."""
+    ask = getattr(module(shape.kind), "thresholds", None)
+    if ask is not None:
+        yield from ask(shape)
 
 
 Sub = Callable[[Any, Any], Any]

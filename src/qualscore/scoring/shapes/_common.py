@@ -1,19 +1,27 @@
-"""Small helpers the shape modules share: words for points and inputs."""
+"""Small helpers the shape modules share: words for points and inputs, and what lint finds."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.model import Part
 from qualscore.scoring.trace import Input
 from qualscore.scoring.words import fmt
 
-__all__ = ["Loc", "pts", "subject", "value_text"]
+__all__ = ["Finding", "Loc", "pts", "subject", "value_text"]
 
 Loc = tuple[str | int, ...]
+
+
+class Finding(NamedTuple):
+    """A warning a shape's lint gives: where inside its item (``("score", "bands", 1)``;
+    ``()`` the item itself) and what is wrong, in words."""
+
+    loc: Loc
+    message: str
 
 
 def value_text(value: Value, unit: str | None = None) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "formulas",
     "owners",
     "reached",
+    "zeroed",
 ]
 
 KIND = "cases"
@@ -92,6 +93,12 @@ def extremes(
     """The best and the worst case (``otherwise`` among them)."""
     awards = [c.points for c in shape.cases] + [shape.otherwise]
     return ("its best case awards", max(awards)), ("its worst case awards", min(awards))
+
+
+def zeroed(shape: CasesShape) -> CasesShape:
+    """``otherwise`` at 0: what the scheme writes down for no case holding (a case that holds
+    when nothing is done still awards, and is worth a warning)."""
+    return shape.model_copy(update={"otherwise": Decimal(0)})
 
 
 def reached(trace: CasesTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:

@@ -11,6 +11,7 @@ from qualscore.ruleset.model import DeductionsShape, Part, Step
 from qualscore.ruleset.ranges import Span, value_span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
+    Finding,
     Loc,
     number,
     owned,
@@ -32,8 +33,11 @@ __all__ = [
     "extremes",
     "formulas",
     "never",
+    "never_deducts",
     "owners",
+    "penalises",
     "reached",
+    "subtracts",
 ]
 
 KIND = "deductions"
@@ -178,6 +182,32 @@ def extremes(
         lowest -= most
     lowest = max(lowest, shape.floor)
     return ("its deductions start from", start), ("its deductions stop at", lowest)
+
+
+def never_deducts(shape: DeductionsShape, loc: Loc, points: Decimal) -> Iterator[Finding]:
+    """Deductions that start at or below their floor (on the item): a penalty item scores
+    from 0 down, so they start at 0 unless ``from`` says otherwise, and stop at their floor,
+    0 unless written (the item's is minus its points already, and the loader refuses
+    another)."""
+    start = shape.start if shape.start is not None else Decimal(0)
+    if start <= shape.floor:
+        yield Finding(
+            (),
+            f"its deductions start at {fmt(start)} and stop at their floor "
+            f"{fmt(shape.floor)}, so they never deduct in a penalty section; give "
+            f"the deductions a negative floor of their own "
+            f"(score.floor: {fmt(-points)})",
+        )
+
+
+def subtracts(shape: DeductionsShape) -> bool:
+    """Always: its points are taken from where it starts."""
+    return True
+
+
+def penalises(shape: DeductionsShape) -> bool:
+    """When a step deducts because something holds (``when``)."""
+    return any(step.when is not None for step in shape.steps)
 
 
 def _per_most(step: Step, span: Span) -> Decimal | None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.model import FormulaShape, Part
+from qualscore.ruleset.ranges import value_span
 from qualscore.scoring.gen import Gen
-from qualscore.scoring.shapes._common import Loc, number, owned, worked
+from qualscore.scoring.shapes._common import Finding, Loc, number, owned, worked
 from qualscore.scoring.trace import FormulaTrace, Input
+from qualscore.scoring.words import fmt, fmt_approx, points_text
+
+if TYPE_CHECKING:
+    from qualscore.scoring.shapes import Bounds, Probe
 
 __all__ = [
     "KIND",
@@ -21,6 +26,7 @@ __all__ = [
     "expand",
     "explain",
     "formulas",
+    "lint",
     "owners",
     "reached",
 ]
@@ -59,6 +65,41 @@ def branches(shape: FormulaShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
 def reached(trace: FormulaTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
     """Evaluated, always."""
     yield (*loc, "expr"), "evaluated"
+
+
+def lint(shape: FormulaShape, loc: Loc, bounds: Bounds, probe: Probe) -> Iterator[Finding]:
+    """A formula that can leave ``bounds`` (what its value is clamped to) over the facts'
+    declared ranges, where the item is scored, with the facts that make it: the range's
+    ends are only a suspicion until the engine computes a value beyond them
+    (:meth:`Probe.extremes <qualscore.scoring.shapes.Probe.extremes>`)."""
+    if probe.domains is None:
+        return
+    low, cap = bounds
+    span = value_span(shape.expr.source, probe.domains)
+    over = span.hi is not None and span.hi > cap
+    under = low is not None and span.lo is not None and span.lo < low
+    if not (over or under):
+        return
+    high, least = probe.extremes(shape.expr)
+    sides = []
+    if under and least is not None and low is not None and least[0] < low:
+        at = _assignment(least[1], shape.expr)
+        sides.append(f"{fmt_approx(least[0])} at {at}, below {fmt(low)}")
+    if over and high is not None and high[0] > cap:
+        most = f"more than its {points_text(cap)}" if cap > 0 else f"above {fmt(cap)}"
+        sides.append(f"{fmt_approx(high[0])} at {_assignment(high[1], shape.expr)}, {most}")
+    if sides:
+        clamp = f"capped at {fmt(cap)}" if low is None else f"clamped to [{fmt(low)}, {fmt(cap)}]"
+        message = f"its formula gives {', and '.join(sides)}; the score is {clamp}"
+        yield Finding((*loc, "expr"), message)
+
+
+def _assignment(values: Mapping[str, Value], formula: Formula) -> str:
+    return ", ".join(f"{k} = {_text(values[k])}" for k in formula.names)
+
+
+def _text(value: Value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else fmt(value)
 
 
 def explain(

@@ -11,6 +11,7 @@ from qualscore.ruleset.model import Part, PartsShape
 from qualscore.ruleset.ranges import Span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
+    Finding,
     Loc,
     explain_shape,
     pts,
@@ -23,19 +24,25 @@ __all__ = [
     "KIND",
     "MODEL",
     "TRACE",
+    "adds_to",
     "branches",
     "emit",
     "expand",
     "explain",
     "formulas",
+    "nested",
     "never",
+    "never_deducts",
     "owners",
     "reached",
+    "zeroed",
 ]
 
 KIND = "parts"
 MODEL = PartsShape
 TRACE = PartsTrace
+
+_ZERO = Decimal(0)
 
 
 def formulas(shape: PartsShape) -> Iterator[Formula]:
@@ -157,6 +164,49 @@ def never(
     for i, part in enumerate(shape.parts):
         if part.score is not None:
             yield from nested(part.score, (*loc, "parts", i, "score"), domains)
+
+
+def nested(shape: PartsShape, loc: Loc) -> Iterator[tuple[Any, Loc, Decimal]]:
+    """Each part's score, capped at the part's points."""
+    for i, part in enumerate(shape.parts):
+        if part.score is not None:
+            yield part.score, (*loc, "parts", i, "score"), part.points
+
+
+def adds_to(shape: PartsShape, *, penalty: bool) -> tuple[str, Decimal] | None:
+    """What the parts award, or in a penalty section deduct; None with an ``each`` part,
+    whose count the facts decide."""
+    if any(p.each is not None for p in shape.parts):
+        return None
+    if penalty:
+        return "its parts deduct", sum((-p.points for p in shape.parts if p.points < 0), _ZERO)
+    return "its parts add to", sum((p.points for p in shape.parts if p.points > 0), _ZERO)
+
+
+def never_deducts(shape: PartsShape, loc: Loc, points: Decimal) -> Iterator[Finding]:
+    """A part whose score subtracts (at any depth): a part counts its score from 0 up to its
+    points, and a penalty part with a score is worth 0, so those deductions never deduct."""
+    from qualscore.scoring.shapes import subtracts, within
+
+    for i, part in enumerate(shape.parts):
+        if part.score is not None and any(subtracts(s) for s in within(part.score)):
+            yield Finding(
+                (*loc, "parts", i, "score"),
+                f"part {part.label}'s score counts from 0 up to the part's "
+                f"{fmt(part.points)} points, so its deductions never deduct in a penalty "
+                "section; make them the item's own score",
+            )
+
+
+def zeroed(shape: PartsShape) -> PartsShape:
+    """The parts with what their nested shapes write down for an outcome at 0."""
+    from qualscore.scoring.shapes import zeroed as inner
+
+    parts = tuple(
+        p if p.score is None else p.model_copy(update={"score": inner(p.score)})
+        for p in shape.parts
+    )
+    return shape.model_copy(update={"parts": parts})
 
 
 def reached(trace: PartsTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Band, Part, TiersShape
-from qualscore.ruleset.ranges import Span
+from qualscore.ruleset.ranges import Span, intersect, pick, subtract, value_span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
+    Finding,
     Loc,
     number,
     owned,
@@ -19,7 +20,10 @@ from qualscore.scoring.shapes._common import (
     worked,
 )
 from qualscore.scoring.trace import BandTrace, Input, TiersTrace
-from qualscore.scoring.words import band_text, bounds_text, fmt
+from qualscore.scoring.words import band_name, band_text, bounds_text, fmt
+
+if TYPE_CHECKING:
+    from qualscore.scoring.shapes import Bounds, Probe
 
 __all__ = [
     "KIND",
@@ -31,15 +35,21 @@ __all__ = [
     "expand",
     "explain",
     "extremes",
+    "findings",
     "formulas",
+    "lint",
     "never",
     "owners",
     "reached",
+    "thresholds",
+    "zeroed",
 ]
 
 KIND = "tiers"
 MODEL = TiersShape
 TRACE = TiersTrace
+
+_ZERO = Decimal(0)
 
 
 def formulas(shape: TiersShape) -> Iterator[Formula]:
@@ -107,8 +117,6 @@ def expand(
 
 def branches(shape: TiersShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     """Each band, and ``otherwise``."""
-    from qualscore.scoring.words import band_name
-
     for i, band in enumerate(shape.bands):
         yield (*loc, "bands", i), "matched", f"band {band_name(band)}"
     label = shape.otherwise_label or f"{fmt(shape.otherwise)} points"
@@ -119,8 +127,6 @@ def never(
     shape: TiersShape, loc: Loc, domains: Mapping[str, Span]
 ) -> Iterator[tuple[Loc, str, str]]:
     """``otherwise``, when the value is one fact and the bands hold every value it may take."""
-    from qualscore.scoring.words import band_name
-
     key = shape.value.source.strip()
     if key not in shape.value.names or key not in domains:
         return
@@ -156,6 +162,18 @@ def extremes(
     """The best and the worst band (``otherwise`` among them)."""
     awards = [b.points for b in shape.bands] + [shape.otherwise]
     return ("its best band awards", max(awards)), ("its worst band awards", min(awards))
+
+
+def zeroed(shape: TiersShape) -> TiersShape:
+    """Every band and ``otherwise`` at 0: points the scheme writes down for an outcome."""
+    bands = tuple(b.model_copy(update={"points": _ZERO}) for b in shape.bands)
+    return shape.model_copy(update={"bands": bands, "otherwise": _ZERO})
+
+
+def thresholds(shape: TiersShape) -> Iterator[Decimal]:
+    """The bands' bounds."""
+    for band in shape.bands:
+        yield from (v for v in (band.lower, band.upper) if v is not None)
 
 
 def reached(trace: TiersTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
@@ -207,3 +225,128 @@ def explain(
     if zh:
         return [*lines, f"{indent}{said}，落在「{band}」档{shown}，得 {fmt(trace.value)} 分"]
     return [*lines, f'{indent}{said}: falls in band "{band}"{shown}, {fmt(trace.value)} pt']
+
+
+# --- lint -----------------------------------------------------------------------------
+
+
+def lint(shape: TiersShape, loc: Loc, bounds: Bounds, probe: Probe) -> Iterator[Finding]:
+    """A band that awards as much as the band above it, or more (on the item); then, where
+    the item is scored, :func:`findings` over the facts' declared ranges."""
+    bands = band_traces(shape)
+    for above, band in itertools.pairwise(bands):
+        if band.points >= above.points:
+            same = "as much as" if band.points == above.points else "more than"
+            yield Finding(
+                (),
+                f"band {band_text(band)} awards {fmt(band.points)}, {same} the band above it "
+                f"({band_text(above)}, {fmt(above.points)})",
+            )
+    if probe.domains is not None:
+        yield from findings(shape, loc, probe.domains)
+
+
+def findings(shape: TiersShape, loc: Loc, domains: Mapping[str, Span]) -> Iterator[Finding]:
+    """Bands no value can reach, values two bands hold, and values no band holds."""
+    domain = value_span(shape.value.source, domains)
+    simple = shape.value.names == (shape.value.source,)
+    name = shape.value.source if simple else (shape.label or shape.value.source)
+    spans = [_band_span(b) for b in shape.bands]
+    for i in range(len(shape.bands)):
+        message = _band_message(shape, i, spans, domain, name)
+        if message:
+            yield Finding((*loc, "bands", i), message)
+    yield from _gaps(shape, loc, domain, name, spans)
+
+
+def _band_span(band: Band) -> Span:
+    return Span(band.lower, band.upper, band.above is not None, band.below is not None)
+
+
+def _describe(span: Span) -> str:
+    what = "a whole number" if span.whole else "a number"
+    if span.lo is not None and span.hi is not None:
+        return f"{what} from {fmt(span.lo)} to {fmt(span.hi)}"
+    if span.lo is not None:
+        return f"{what} of at least {fmt(span.lo)}"
+    if span.hi is not None:
+        return f"{what} of at most {fmt(span.hi)}"
+    return what
+
+
+def _band_message(
+    shape: TiersShape, i: int, spans: list[Span], domain: Span, name: str
+) -> str | None:
+    """Why band ``i`` can never be reached, or which earlier band it overlaps; None if neither."""
+    band = band_name(shape.bands[i])
+    within = intersect(spans[i], domain)
+    if within is None:
+        return f"band {band} can never be reached: {name} is {_describe(domain)}"
+    earlier = [j for j in range(i) if intersect(within, spans[j]) is not None]
+    if not earlier:
+        return None
+    first = band_name(shape.bands[earlier[0]])
+    if not subtract(within, [spans[j] for j in earlier]):
+        return (
+            f"band {band} can never be reached: every value in it falls in an earlier band "
+            f"({first})"
+        )
+    both = intersect(within, spans[earlier[0]])
+    value = pick(both) if both is not None else None
+    return (
+        f"band {band} overlaps an earlier band: {name} = {_show(value)} falls in both, "
+        f"and the earlier one ({first}) counts"
+    )
+
+
+def _gaps(
+    shape: TiersShape, loc: Loc, domain: Span, name: str, spans: list[Span]
+) -> Iterator[Finding]:
+    covered = [
+        (span, band)
+        for span, band in (
+            (intersect(s, domain), b) for s, b in zip(spans, shape.bands, strict=True)
+        )
+        if span is not None
+    ]
+    if not covered:
+        return
+    if shape.better == "higher":  # from the worst band up to the best value there is
+        low = min((s for s, _ in covered), key=_lower_key)
+        hull = Span(low.lo, domain.hi, low.lo_open, domain.hi_open)
+    else:
+        high = max((s for s, _ in covered), key=_upper_key)
+        hull = Span(domain.lo, high.hi, domain.lo_open, high.hi_open)
+    inside = intersect(hull, domain)
+    for hole in subtract(inside, [s for s, _ in covered]) if inside is not None else []:
+        value = pick(hole)
+        assert value is not None
+        below = [(s, b) for s, b in covered if s.hi is not None and s.hi <= value]
+        above = [(s, b) for s, b in covered if s.lo is not None and s.lo >= value]
+        lower = max(below, key=lambda c: _upper_key(c[0]))[1] if below else None
+        upper = min(above, key=lambda c: _lower_key(c[0]))[1] if above else None
+        if lower is not None and upper is not None:
+            where = f"between bands {band_name(lower)} and {band_name(upper)}"
+        else:
+            nearest = lower or upper
+            assert nearest is not None
+            where = f"beyond the best band, {band_name(nearest)}"
+        yield Finding(
+            (*loc, "bands"),
+            f"gap: {name} = {fmt(value)} falls in no band ({where}) and scores the "
+            f"otherwise, {fmt(shape.otherwise)}",
+        )
+
+
+def _lower_key(span: Span) -> tuple[bool, Decimal, bool]:
+    """Sorts spans by their lower end, unbounded first."""
+    return (span.lo is not None, span.lo if span.lo is not None else _ZERO, span.lo_open)
+
+
+def _upper_key(span: Span) -> tuple[bool, Decimal, bool]:
+    """Sorts spans by their upper end, unbounded last."""
+    return (span.hi is None, span.hi if span.hi is not None else _ZERO, not span.hi_open)
+
+
+def _show(value: Decimal | None) -> str:
+    return "?" if value is None else fmt(value)
