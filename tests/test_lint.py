@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import qualscore
 from conftest import item_yaml, write_ruleset
 from qualscore.cli.app import main
+from qualscore.lint.acknowledged import review
 from qualscore.ruleset.formula import Type, compile_formula
 from qualscore.ruleset.model import Band, TiersShape
 from qualscore.ruleset.ranges import Span, value_span
@@ -52,15 +53,18 @@ def tiers(bands: str, *, value: str = "rate", points: int = 2, extra: str = "") 
 
 
 def test_rugao_prints_exactly_the_five_known_inconsistencies() -> None:
-    """rugao-2018 gives the source's five inconsistencies and no warning from the newer rules."""
-    found = [(w.node, w.message) for w in qualscore.lint(qualscore.load_rules(RUGAO))]
+    """rugao-2018 gives the source's five inconsistencies, each acknowledged by its code, and no
+    warning from the newer rules."""
+    rugao = qualscore.load_rules(RUGAO)
+    found = [(a.warning.node, a.code, a.warning.message) for a in review(rugao).acknowledged]
     assert found == [
-        ("category 质量宏观管理", "its children add to 26, more than its declared 23 points; the cap of 23 binds"),
-        ("indicator 13", "its items add to 6, more than its declared 5 points; the cap of 5 binds"),
-        ("item 13.4", "awards 0.25 of 1 when every condition it reads is false"),
-        ("category 质量结果", "its children add to 32, less than its declared 36 points; 4 points can never be earned"),
-        ("item 19.1", "band 85%（含85%）—90% awards 1, as much as the band above it (90%（含90%）以上, 1)"),
+        ("category 质量宏观管理", "children-over", "its children add to 26, more than its declared 23 points; the cap of 23 binds"),
+        ("indicator 13", "children-over", "its items add to 6, more than its declared 5 points; the cap of 5 binds"),
+        ("item 13.4", "nothing-done", "awards 0.25 of 1 when every condition it reads is false"),
+        ("category 质量结果", "children-under", "its children add to 32, less than its declared 36 points; 4 points can never be earned"),
+        ("item 19.1", "band-order", "band 85%（含85%）—90% awards 1, as much as the band above it (90%（含90%）以上, 1)"),
     ]
+    assert qualscore.lint(rugao) == []
 
 
 @pytest.mark.parametrize("folder", ["rules/rugao-2018-towns", "tests/fixtures/mini"])

@@ -30,11 +30,6 @@ def _commands() -> list[str]:
 COMMANDS = _commands()
 
 
-def _expected(command: str) -> int:
-    # The README says so: --strict turns the scheme's own warnings into errors.
-    return 2 if "--strict" in command else 0
-
-
 def test_the_readme_shows_commands() -> None:
     """The README's examples are found, so the test below cannot pass vacuously."""
     assert len(COMMANDS) >= 10
@@ -60,5 +55,7 @@ def test_readme_command(command: str, project: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("COLUMNS", "100")
     out, err = io.StringIO(), io.StringIO()
     code = main(shlex.split(command)[1:], stdout=out, stderr=err)
-    assert code == _expected(command), err.getvalue()[-2000:]
+    # Every command succeeds, `validate rules/rugao-2018 --strict` too: the rule files
+    # acknowledge the source's own mistakes, so none of its warnings is left.
+    assert code == 0, err.getvalue()[-2000:]
     assert "Traceback" not in err.getvalue()

@@ -6,7 +6,8 @@ removed and added. For each matched item every field is compared, and each
 difference is named by its kind: points, band bounds, formula, departments,
 text, scoring (anything else about how it scores), or moved (to another
 indicator or category). Categories, indicators, the bonus, vetoes, the
-manifest and the declared facts are compared the same way.
+manifest and the declared facts are compared the same way. Acknowledged
+warnings (``acknowledge:``) are left out: they change no score and no text.
 
 :mod:`qualscore.analyst.impact` scores entities under both rule sets, side by side.
 """
@@ -76,10 +77,11 @@ def plain(value: Any) -> Any:
     """A model as nested dicts and lists of strings, decimals and booleans (formulas as text)."""
     if isinstance(value, BaseModel):
         fields = type(value).model_fields
+        # An acknowledged warning is a note on the source, not the scheme: it scores nothing.
         return {
             (info.alias or name): plain(getattr(value, name))
             for name, info in fields.items()
-            if getattr(value, name) not in (None, ())
+            if getattr(value, name) not in (None, ()) and name != "acknowledge"
         }
     if isinstance(value, Formula):
         return value.source

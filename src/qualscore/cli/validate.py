@@ -52,24 +52,29 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _findings(ruleset: RuleSet, strict: bool, out: TextIO, err: TextIO) -> int:
-    from qualscore.lint.checks import lint
+    from qualscore.lint.acknowledged import review
     from qualscore.scoring.words import count
 
-    warnings = lint(ruleset)
+    found = review(ruleset)
+    warnings = found.warnings
+    # Acknowledged warnings are listed in their place among the others, never counted.
+    lines = [(a.warning.location, one_line(str(a))) for a in found.acknowledged]
+    kind = "error" if strict and warnings else "warning"
+    for warning in warnings:
+        line = f"{warning.location}: {kind}: {warning.node}: {warning.message}"
+        lines.append((warning.location, one_line(line)))
+    for _, line in sorted(lines, key=lambda x: (x[0].path, x[0].line, x[0].col)):
+        print(line, file=err)
     if strict and warnings:
-        for warning in warnings:
-            line = f"{warning.location}: error: {warning.node}: {warning.message}"
-            print(one_line(line), file=err)
         many = count(len(warnings), "warning")
         print(one_line(f"{ruleset.path}: {many}, errors under --strict"), file=err)
         return EXIT_USER_ERROR
-    for warning in warnings:
-        print(one_line(str(warning)), file=err)
     items = sum(1 for _ in ruleset.items())
     cohort = f"{count(len(ruleset.cohort), 'cohort value')}, " if ruleset.cohort else ""
+    known = f", {len(found.acknowledged)} acknowledged" if found.acknowledged else ""
     print(
         f"{ruleset.path}: ok: {count(items, 'item')}, {count(len(ruleset.facts), 'fact')}, "
-        f"{cohort}{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
+        f"{cohort}{len(warnings)} warning{'s' if len(warnings) != 1 else ''}{known}",
         file=out,
     )
     return EXIT_OK

@@ -60,7 +60,7 @@ from qualscore.scoring.shapes import adds_to, extremes, never_deducts, walk
 from qualscore.scoring.shapes import lint as shape_warnings
 from qualscore.scoring.words import fmt, points_text
 
-__all__ = ["LintWarning", "lint"]
+__all__ = ["LintWarning", "found", "lint"]
 
 _ZERO = Decimal(0)
 _LOST = {"score": "earned", "bonus": "earned", "penalty": "deducted"}
@@ -79,9 +79,18 @@ class LintWarning:
         return f"{self.location}: warning: {self.node}: {self.message}"
 
 
-@in_context
 def lint(ruleset: RuleSet) -> list[LintWarning]:
-    """Every warning about ``ruleset``, in file order."""
+    """Every warning about ``ruleset`` that its rule files do not acknowledge, and one for
+    each acknowledgement that matches no warning, in file order
+    (:mod:`qualscore.lint.acknowledged`)."""
+    from qualscore.lint.acknowledged import review
+
+    return list(review(ruleset).warnings)
+
+
+@in_context
+def found(ruleset: RuleSet) -> list[LintWarning]:
+    """Every warning about ``ruleset``, acknowledged or not, in file order."""
     warnings: list[LintWarning] = list(_total(ruleset))
     for category in ruleset.categories:
         warnings.extend(_group_points(ruleset, category))

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,6 +23,7 @@ from qualscore import _cache
 from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
 from qualscore.errors import Problem, RuleSetError, SourceError
+from qualscore.ruleset.codes import CODES
 from qualscore.ruleset.cohort import check_cohort, check_ranks, levels
 from qualscore.ruleset.formula import Type
 from qualscore.ruleset.model import (
@@ -37,8 +38,8 @@ from qualscore.ruleset.model import (
     Item,
     JudgedShape,
     Manifest,
-    PartsShape,
     formulas_in,
+    models_in,
 )
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import MAX_SEARCHES, KnownNames, Suggestions
@@ -265,8 +266,8 @@ class RuleSet:
         if self.manifest.bonus is not None:
             nodes.append(("bonus", self.manifest.bonus))
         for item_id, item in nodes:
-            if isinstance(item.score, JudgedShape):
-                found[item_id] = (item, item.score, *self.bounds(item, item_id))
+            if getattr(item.score, "ASSESSED", False):  # the model says (see ITEM_ONLY)
+                found[item_id] = (item, cast(JudgedShape, item.score), *self.bounds(item, item_id))
         return found
 
     def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal]:
@@ -411,6 +412,7 @@ class _Reader:
         # Every file's unknown keys share one bound: a rule set of 5,000 unknown keys
         # costs MAX_SEARCHES searches, not 5,000.
         self.keys = Suggestions(_field_names(), searches=MAX_SEARCHES)
+        self.codes = KnownNames(CODES)  # and its unknown warning codes share another
 
     def read(self, name: str) -> _yaml.Document | None:
         path = self.root / name
@@ -437,7 +439,8 @@ class _Reader:
             self.problems.append(doc.problem((), "must be a mapping of keys to values"))
             return None
         try:
-            return model.model_validate(doc.data, context={"types": types})
+            context = {"types": types, "codes": self.codes}
+            return model.model_validate(doc.data, context=context)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
             # A list whose elements failed is also reported "too short": keep only the cause.
@@ -581,32 +584,19 @@ class _Reader:
 
 
 def _item_only(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
-    """Where a part's score, at any depth, is a shape that only an item may have."""
-    for k, part in enumerate(shape.parts if isinstance(shape, PartsShape) else ()):
-        if part.score is None:
-            continue
-        here = (*loc, "parts", k, "score")
-        if part.score.kind in ITEM_ONLY:
-            yield (*here, "kind")
-        else:
-            yield from _item_only(part.score, here)
+    """Where a shape inside ``shape`` (a part's score, at any depth) is one that only an
+    item may have: every shape has a ``kind``, and nothing else inside a shape does."""
+    for where, node in models_in(shape, loc):
+        if where != loc and getattr(node, "kind", None) in ITEM_ONLY:
+            yield (*where, "kind")
 
 
 def _shape_points(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[Any, Decimal]]:
-    """Every number of points a shape awards, with where it is written (a penalty's check)."""
-    from qualscore.ruleset.model import CasesShape, TiersShape
-
-    if isinstance(shape, PartsShape):
-        for k, part in enumerate(shape.parts):
-            yield (*loc, "parts", k, "points"), part.points
-    elif isinstance(shape, TiersShape):
-        for k, band in enumerate(shape.bands):
-            yield (*loc, "bands", k, "points"), band.points
-        yield (*loc, "otherwise"), shape.otherwise
-    elif isinstance(shape, CasesShape):
-        for k, case in enumerate(shape.cases):
-            yield (*loc, "cases", k, "points"), case.points
-        yield (*loc, "otherwise"), shape.otherwise
+    """Every number of points a shape awards, with where it is written (a penalty's check):
+    its model's ``awards``, none for a shape without it (see ``ITEM_ONLY``)."""
+    awards = getattr(shape, "awards", None)
+    if awards is not None:
+        yield from awards(loc)
 
 
 @functools.cache

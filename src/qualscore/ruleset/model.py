@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -25,15 +25,18 @@ from pydantic import (
     model_validator,
 )
 
+from qualscore.ruleset.codes import CODES, STALE
 from qualscore.ruleset.formula import (
     Formula,
     FormulaError,
     Type,
     compile_formula,
 )
+from qualscore.source.suggest import hint
 
 __all__ = [
     "ITEM_ONLY",
+    "Acknowledgement",
     "Band",
     "Bonus",
     "Case",
@@ -62,6 +65,7 @@ __all__ = [
     "TiersShape",
     "Veto",
     "formulas_in",
+    "models_in",
 ]
 
 FACT_TYPES: dict[str, Type] = {
@@ -151,6 +155,56 @@ def _one_of(model: BaseModel, names: tuple[str, ...]) -> None:
         raise ValueError(f"give exactly one of {', '.join(names)}")
 
 
+# --- acknowledged warnings ---------------------------------------------------
+
+
+def _known_warning(value: str, info: ValidationInfo) -> str:
+    if value in CODES:
+        return value
+    if value == STALE:
+        raise ValueError(f"{STALE} is not acknowledged: remove the acknowledgement it is about")
+    # The loader hands every file one bounded "did you mean" (a KnownNames of the codes).
+    known = (info.context or {}).get("codes", CODES)
+    raise ValueError(f"unknown warning {value!r}{hint(value, known)}")
+
+
+def _said(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must say why the rule keeps what the source prints")
+    return value
+
+
+_CODE_SCHEMA = {
+    "oneOf": [{"const": code, "description": what} for code, what in CODES.items()],
+    "description": "the code of the warning acknowledged (docs/analyst-tooling.md)",
+}
+_REASON_SCHEMA = {"type": "string", "pattern": r"\S", "description": "why the source is kept"}
+WarningCode = Annotated[str, AfterValidator(_known_warning), WithJsonSchema(_CODE_SCHEMA)]
+Reason = Annotated[str, AfterValidator(_said), WithJsonSchema(_REASON_SCHEMA)]
+
+
+class Acknowledgement(_Strict):
+    """A warning about this node that the source itself causes, kept on purpose: its code,
+    and why (``the source prints 23; its items add to 26``)."""
+
+    warning: WarningCode
+    reason: Reason
+
+
+def _once_each(value: tuple[Acknowledgement, ...]) -> tuple[Acknowledgement, ...]:
+    seen: set[str] = set()
+    for acknowledgement in value:
+        if acknowledgement.warning in seen:
+            raise ValueError(f"warning {acknowledgement.warning!r} is acknowledged twice")
+        seen.add(acknowledgement.warning)
+    return value
+
+
+Acknowledgements = Annotated[tuple[Acknowledgement, ...], AfterValidator(_once_each)]
+"""A node's acknowledged warnings, one per code: an acknowledgement covers every warning
+of its code about its node."""
+
+
 # --- scoring shapes -------------------------------------------------------
 
 
@@ -177,6 +231,11 @@ class PartsShape(_Strict):
 
     kind: Literal["parts"]
     parts: tuple[Part, ...] = Field(min_length=1)
+
+    def awards(self, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Decimal]]:
+        """Each part's points, with where they are written (see :data:`ITEM_ONLY`)."""
+        for k, part in enumerate(self.parts):
+            yield (*loc, "parts", k, "points"), part.points
 
 
 def _check_bounds(band: Band | Grade) -> None:
@@ -243,6 +302,12 @@ class TiersShape(_Strict):
     otherwise: Points = Decimal(0)
     otherwise_label: Text | None = None
 
+    def awards(self, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Decimal]]:
+        """Each band's points and ``otherwise``, with where they are written."""
+        for k, band in enumerate(self.bands):
+            yield (*loc, "bands", k, "points"), band.points
+        yield (*loc, "otherwise"), self.otherwise
+
 
 class Case(_Strict):
     """One condition of a ``cases`` shape."""
@@ -259,6 +324,12 @@ class CasesShape(_Strict):
     cases: tuple[Case, ...] = Field(min_length=1)
     otherwise: Signed = Decimal(0)
     otherwise_label: Text | None = None
+
+    def awards(self, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Decimal]]:
+        """Each case's points and ``otherwise``, with where they are written."""
+        for k, case in enumerate(self.cases):
+            yield (*loc, "cases", k, "points"), case.points
+        yield (*loc, "otherwise"), self.otherwise
 
 
 class Step(_Strict):
@@ -318,6 +389,9 @@ class JudgedShape(_Strict):
     reason: Literal["required", "optional"] = "required"
     label: Text | None = None
 
+    ASSESSED: ClassVar[bool] = True
+    """The assessors give its score (see :data:`ITEM_ONLY`)."""
+
 
 class RankShape(_Strict):
     """Points by rank: the first of ``points`` for rank 1, the second for rank 2, …;
@@ -330,10 +404,20 @@ class RankShape(_Strict):
     otherwise: Signed = Decimal(0)
     label: Text | None = None
 
+    READS_RANK: ClassVar[tuple[str, ...]] = ("rank",)
+    """Its fields that must name a cohort value whose stat is a rank (see :data:`ITEM_ONLY`)."""
+
 
 ITEM_ONLY = ("judged",)
 """The shapes that score an item (or the bonus) only, never a part: the loader refuses them
-in a part, at any depth, and the JSON Schema of a part's ``score`` leaves them out."""
+in a part, at any depth, and the JSON Schema of a part's ``score`` leaves them out.
+
+What the loader asks a shape it asks the shape's model, each where it has something to
+say (the rest of a shape's protocol is its module's, :mod:`qualscore.scoring.shapes`,
+a layer above): ``awards(loc)``, every number of points it awards with where it is
+written (a penalty section refuses a positive one); ``ASSESSED``, true where the
+assessors give its score (``RuleSet.judged_items``); ``READS_RANK``, its fields that must
+name a cohort value that is a rank."""
 
 Shape = Annotated[
     PartsShape
@@ -382,6 +466,7 @@ class Item(_Scored):
     not_applicable: NotApplicable | None = None
     floor: Floor = Decimal(0)
     applies_to: AppliesTo = None
+    acknowledge: Acknowledgements = ()
 
     @model_validator(mode="after")
     def _floor(self) -> Item:
@@ -400,6 +485,7 @@ class Indicator(_Strict):
     items: tuple[Item, ...] = Field(min_length=1)
     floor: Floor = Decimal(0)
     applies_to: AppliesTo = None
+    acknowledge: Acknowledgements = ()
 
 
 def _child_kind(value: Any) -> str:
@@ -431,6 +517,7 @@ class Category(_Strict):
     criteria: Text | None = None
     applies_to: AppliesTo = None
     items: tuple[Child, ...] = Field((), min_length=1)
+    acknowledge: Acknowledgements = ()
 
     @model_validator(mode="after")
     def _shape(self) -> Category:
@@ -513,6 +600,7 @@ class Manifest(_Strict):
     vetoes: tuple[Veto, ...] = ()
     grades: tuple[Grade, ...] = ()
     groups: tuple[EntityGroup, ...] = ()
+    acknowledge: Acknowledgements = ()
 
 
 class FactDecl(_Strict):
@@ -525,6 +613,7 @@ class FactDecl(_Strict):
     min: Decimal | None = Field(None, allow_inf_nan=False)
     max: Decimal | None = Field(None, allow_inf_nan=False)
     role: Literal["fact", "target"] = "fact"
+    acknowledge: Acknowledgements = ()
 
     @model_validator(mode="after")
     def _range(self) -> FactDecl:
@@ -590,6 +679,7 @@ class CohortDecl(_Strict):
     places: int | None = Field(None, ge=0, le=12)
     min_entities: int = Field(1, ge=1, le=1_000_000)
     unit: Text | None = None
+    acknowledge: Acknowledgements = ()
 
     @model_validator(mode="after")
     def _one_source(self) -> CohortDecl:
@@ -636,6 +726,19 @@ def formulas_in(node: Any) -> Iterator[Formula]:
     elif isinstance(node, tuple | list):
         for value in node:
             yield from formulas_in(value)
+
+
+def models_in(
+    node: Any, loc: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], BaseModel]]:
+    """Every model anywhere in ``node``, itself first, with its place in the file."""
+    if isinstance(node, BaseModel):
+        yield loc, node
+        for name, field in type(node).model_fields.items():
+            yield from models_in(getattr(node, name), (*loc, field.alias or name))
+    elif isinstance(node, tuple):
+        for i, value in enumerate(node):
+            yield from models_in(value, (*loc, i))
 
 
 Part.model_rebuild()
