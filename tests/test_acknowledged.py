@@ -304,6 +304,32 @@ def test_each_warning_is_read_as_its_code(tmp_path: Path, code: str) -> None:
     assert None not in codes
 
 
+PENALTY = {"points": "5\nkind: penalty"}
+VARIANTS: list[tuple[str, str, str, dict[str, object]]] = [
+    # (code, facts, items, more arguments of write_ruleset): the other wordings of a code
+    ("parts-over", DONE, item_yaml("kind: parts\nparts:\n  - {label: p, when: done, points: -2}", points=1), PENALTY),
+    ("parts-under", DONE, item_yaml("kind: parts\nparts:\n  - {label: p, when: done, points: -2}", points=3), PENALTY),
+    ("shape-over", DONE, item_yaml("kind: cases\ncases:\n  - {when: done, points: 2}", points=1), {"points": 1}),
+    ("shape-over", DONE, item_yaml("kind: deductions\nfrom: 3\nsteps:\n  - {unless: done, points: 3}", points=1), {"points": 1}),
+    ("shape-under", DONE, item_yaml("kind: cases\ncases:\n  - {when: done, points: -1}", points=2), PENALTY),
+    ("never-deducts", DONE, item_yaml(
+        "kind: parts\nparts:\n  - label: p\n    points: 0\n    score:\n      kind: deductions\n"
+        "      steps:\n        - {unless: done, points: 1}", points=1), PENALTY),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "facts", "items", "kwargs"), VARIANTS)
+def test_each_wording_of_a_warning_is_read_as_its_code(
+    tmp_path: Path, code: str, facts: str, items: str, kwargs: dict[str, object]
+) -> None:
+    """A penalty section's parts and worst case, a list of cases, a deduction's start, a part's
+    deductions: each wording is read as its code."""
+    root = write_ruleset(tmp_path, facts, items, **kwargs)  # type: ignore[arg-type]
+    codes = [code_of(w) for w in found(qualscore.load_rules(root))]
+    assert code in codes
+    assert None not in codes
+
+
 def test_a_stale_acknowledgement_is_read_as_its_code(tmp_path: Path) -> None:
     """The warning about a stale acknowledgement has a code too, and it is not acknowledgeable."""
     category = INDICATOR.replace("points: 2\n", "points: 1\n").replace("points: 2}", "points: 1}")
