@@ -24,8 +24,9 @@ at the acknowledgement: no excuse outlives its mistake, and none can be moved
 to another node by accident.
 
 A warning's code is read from the fixed words of its message (:data:`WORDS`),
-never from its numbers or the rule set's own text; ``tests/test_acknowledged.py``
-holds one warning of every code to it.
+never from its numbers or the rule set's own text: the checks that word the
+messages live in the shape modules, which own them. ``tests/test_acknowledged.py``
+makes a warning of every code, in each of its wordings, and reads it back.
 """
 
 from __future__ import annotations
