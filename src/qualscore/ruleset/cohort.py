@@ -12,10 +12,8 @@ the rule set is loaded, the cycle named.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-
-from pydantic import BaseModel
 
 from qualscore.errors import Problem
 from qualscore.ruleset.formula import Formula
@@ -26,8 +24,8 @@ from qualscore.ruleset.model import (
     EntityGroup,
     Indicator,
     Manifest,
-    RankShape,
     formulas_in,
+    models_in,
 )
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import MAX_SEARCHES, Suggestions
@@ -152,32 +150,23 @@ def check_cohort(
 def check_ranks(
     category: Category, decls: Mapping[str, CohortDecl], doc: _yaml.Document
 ) -> list[Problem]:
-    """A ``rank`` shape's ``rank`` names a cohort value that is a rank."""
+    """A shape's field that must name a rank (its model's ``READS_RANK``: a ``rank`` shape's
+    ``rank``) names a cohort value that is a rank."""
     problems = []
-    for loc, shape in _walk(category, ()):
-        if not isinstance(shape, RankShape):
-            continue
-        name = shape.rank.source.strip()
-        decl = decls.get(name)
-        if decl is None or decl.stat not in RANKS:
-            ranks = [k for k, d in decls.items() if d.stat in RANKS]
-            known = f" (the ranks declared: {', '.join(ranks)})" if ranks else (
-                "; declare one under cohort: in facts.yaml"
-            )  # fmt: skip
-            message = f"rank: must name a cohort value whose stat is rank or reverse_rank{known}"
-            problems.append(doc.problem((*loc, "rank"), message))
+    for loc, node in models_in(category):
+        for field in getattr(node, "READS_RANK", ()):
+            name = getattr(node, field).source.strip()
+            decl = decls.get(name)
+            if decl is None or decl.stat not in RANKS:
+                ranks = [k for k, d in decls.items() if d.stat in RANKS]
+                known = f" (the ranks declared: {', '.join(ranks)})" if ranks else (
+                    "; declare one under cohort: in facts.yaml"
+                )  # fmt: skip
+                message = (
+                    f"{field}: must name a cohort value whose stat is rank or reverse_rank{known}"
+                )
+                problems.append(doc.problem((*loc, field), message))
     return problems
-
-
-def _walk(node: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    """Every model inside ``node``, with its place in the file."""
-    if isinstance(node, BaseModel):
-        yield loc, node
-        for name in type(node).model_fields:
-            yield from _walk(getattr(node, name), (*loc, name))
-    elif isinstance(node, tuple):
-        for i, value in enumerate(node):
-            yield from _walk(value, (*loc, i))
 
 
 def _node_ids(categories: Sequence[Category]) -> set[str]:
