@@ -260,17 +260,21 @@ def test_deductions_nested_in_a_penalty_part_are_told_to_move(tmp_path: Path) ->
 def test_optional_shape_parts_are_documented_functions() -> None:
     """The optional parts, where a shape module has them, are documented functions; the
     tables and lists of cases say what they award, deductions where they start and stop,
-    parts what they add to and which shapes they hold, tables and formulas their own lint."""
+    parts what they add to and which shapes they hold, tables and formulas their own lint;
+    judged and rank scores offer no headroom."""
     from qualscore.scoring.shapes import OPTIONAL, REGISTRY
 
     offered = {k: [p for p in OPTIONAL if hasattr(m, p)] for k, m in REGISTRY.items()}
+    report = ["headroom", "expressions"]
     assert {k: v for k, v in offered.items() if v} == {
-        "parts": ["never", "nested", "adds_to", "never_deducts", "zeroed"],
-        "tiers": ["extremes", "never", "lint", "zeroed", "thresholds"],
-        "cases": ["extremes", "zeroed"],
-        "deductions": ["extremes", "never", "never_deducts", "subtracts", "penalises"],
-        "formula": ["lint"],
-    }
+        "parts": ["never", "nested", "adds_to", "never_deducts", "zeroed", "headroom", "losses",
+                  "expressions"],
+        "tiers": ["extremes", "never", "lint", "zeroed", "thresholds", *report],
+        "cases": ["extremes", "zeroed", *report, "derived"],
+        "deductions": ["extremes", "never", "never_deducts", "subtracts", "penalises", *report],
+        "formula": ["lint", *report],
+        "target": report,
+    }  # fmt: skip
     for kind, parts in offered.items():
         for part in parts:
             assert callable(getattr(REGISTRY[kind], part)) and getattr(REGISTRY[kind], part).__doc__

@@ -10,21 +10,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from qualscore.scoring.explain import is_bonus, value_text
+from qualscore.scoring.explain import is_bonus
+from qualscore.scoring.shapes import headroom as shape_headroom
+from qualscore.scoring.shapes import losses
 from qualscore.scoring.trace import (
-    CasesTrace,
-    DeductionsTrace,
-    FormulaTrace,
-    Input,
     ItemResult,
     NodeResult,
-    PartsTrace,
     Result,
-    ShapeTrace,
-    TargetTrace,
-    TiersTrace,
 )
-from qualscore.scoring.words import band_text, fmt
+from qualscore.scoring.words import fmt
 
 __all__ = [
     "DepartmentLoss",
@@ -176,7 +170,7 @@ def _item_opportunities(item: ItemResult, language: str) -> Iterator[Opportunity
         return
     signed = item.role == "penalty" or item.floor != 0
     top = _ZERO if item.role == "penalty" else item.points
-    for departments, action, gain in _shape(item.shape, item.inputs, language):
+    for departments, action, gain in shape_headroom(item.shape, item.inputs, language):
         if signed and gain.is_finite():
             # What the item gains once its own floor and top are applied to the raw value.
             low = item.floor
@@ -189,87 +183,6 @@ def _item_opportunities(item: ItemResult, language: str) -> Iterator[Opportunity
             yield Opportunity(
                 item.id, item.title, departments or item.departments, action, gain, gain
             )
-
-
-Found = Iterator[tuple[tuple[str, ...], str, Decimal]]
-
-
-def _shape(shape: ShapeTrace, inputs: tuple[Input, ...], language: str) -> Found:
-    zh = language == "zh"
-    if isinstance(shape, PartsTrace):
-        for part in shape.parts:
-            room = part.points - part.awarded
-            if part.points < 0 and part.awarded < 0:
-                action = f"避免「{part.label}」" if zh else f'avoid "{part.label}"'
-                yield part.departments, action, -part.awarded
-            elif part.kind == "when" and not part.held:
-                yield (
-                    part.departments,
-                    (f"完成「{part.label}」" if zh else f'do "{part.label}"'),
-                    room,
-                )
-            elif part.kind == "score" and part.inner is not None and room > 0:
-                for deps, action, gain in _shape(part.inner, inputs, language):
-                    yield deps or part.departments, action, min(gain, room)
-    elif isinstance(shape, TiersTrace):
-        yield from _tiers(shape, inputs, zh)
-    elif isinstance(shape, CasesTrace):
-        better = [i for i, p in enumerate(shape.points) if p > shape.value]
-        if better:
-            i = better[-1]
-            label = shape.labels[i]
-            yield (
-                (),
-                (f"符合「{label}」" if zh else f'meet "{label}"'),
-                shape.points[i] - shape.value,
-            )
-    elif isinstance(shape, DeductionsTrace):
-        for step in shape.steps:
-            if step.applied and step.deducted > 0:
-                action = (
-                    f"消除扣分「{step.label}」" if zh else f'avoid the deduction "{step.label}"'
-                )
-                yield (), action, step.deducted
-    elif isinstance(shape, TargetTrace) and not shape.met:
-        verb = {"at_least": "达到", "above": "超过", "below": "低于", "at_most": "不超过"}
-        goal, short = fmt_gain(shape.target), fmt_gain(shape.shortfall)
-        if zh:
-            action = f"{verb[shape.met_when]}目标 {goal}（差 {short}）"
-        else:
-            action = f"meet the target {goal} (short by {short})"
-        yield (), action, shape.value if shape.value else Decimal("Infinity")
-    elif isinstance(shape, FormulaTrace):
-        name = shape.label or shape.expr
-        yield (), (f"提高「{name}」" if zh else f'raise "{name}"'), Decimal("Infinity")
-
-
-def _tiers(shape: TiersTrace, inputs: tuple[Input, ...], zh: bool) -> Found:
-    better = [i for i, b in enumerate(shape.bands) if b.points > shape.value]
-    if shape.matched is not None:
-        better = [i for i in better if i < shape.matched]
-    if not better:
-        return
-    band = shape.bands[better[-1]]
-    unit = next((i.unit for i in inputs if i.key == shape.expr), shape.unit)
-    if shape.better == "higher" and band.lower is not None:
-        bound = value_text(band.lower, unit)
-        verb = (
-            ("达到" if band.lower_inclusive else "超过")
-            if zh
-            else ("reach" if band.lower_inclusive else "exceed")
-        )
-    elif band.upper is not None:
-        bound = value_text(band.upper, unit)
-        verb = (
-            ("不超过" if band.upper_inclusive else "低于")
-            if zh
-            else ("stay at or below" if band.upper_inclusive else "get below")
-        )
-    else:
-        bound, verb = "", ""
-    text = band_text(band)
-    action = f"{verb} {bound}（「{text}」档）" if zh else f'{verb} {bound} (band "{text}")'
-    yield (), action, band.points - shape.value
 
 
 def departments(result: Result) -> list[DepartmentLoss]:
@@ -302,21 +215,17 @@ def departments(result: Result) -> list[DepartmentLoss]:
 
 
 def _losses(item: ItemResult) -> Iterator[tuple[tuple[str, ...], str | None, Decimal]]:
-    shape = item.shape
+    """Who answers for the item's lost points: the parts that name their own departments
+    (the shape says: :func:`qualscore.scoring.shapes.losses`), the item's the rest."""
     if item.lost <= 0:
         return
-    if isinstance(shape, PartsTrace) and any(p.departments for p in shape.parts):
-        owned = _ZERO
-        for part in shape.parts:
-            lost = part.points - part.awarded if part.kind != "each" else _ZERO
-            if lost > 0:
-                owned += lost
-                yield part.departments or item.departments, part.label, lost
-        rest = item.lost - owned
-        if rest > 0:
-            yield item.departments, None, rest
-        return
-    yield item.departments, None, item.lost
+    owned = _ZERO
+    for departments, part, lost in losses(item.shape) if item.shape is not None else ():
+        owned += lost
+        yield departments or item.departments, part, lost
+    rest = item.lost - owned
+    if rest > 0:
+        yield item.departments, None, rest
 
 
 def reconcile(result: Result) -> list[str]:

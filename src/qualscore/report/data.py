@@ -13,20 +13,14 @@ from typing import Any
 from qualscore.analyst.analysis import costs, departments, headroom, sentence
 from qualscore.report.compare import Comparison
 from qualscore.scoring.explain import explain, is_bonus, places_of
-from qualscore.scoring.shapes._common import changes
+from qualscore.scoring.shapes import derived, expressions
 from qualscore.scoring.trace import (
-    CasesTrace,
     CohortEntry,
-    DeductionsTrace,
-    FormulaTrace,
     Input,
     ItemResult,
     NodeResult,
-    PartsTrace,
     Result,
     ShapeTrace,
-    TargetTrace,
-    TiersTrace,
 )
 from qualscore.scoring.words import cohort_number, fmt
 from qualscore.scoring.working import work
@@ -213,8 +207,9 @@ def _workings(item: ItemResult, language: str) -> list[dict[str, Any]]:
     labels = {i.key: i.label for i in item.inputs}
     places = places_of(item)
     out: list[dict[str, Any]] = []
-    extra = changes(item.inputs) if isinstance(item.shape, CasesTrace) else []
-    for source in [*extra, *_expressions(item.shape)]:
+    # What the shape works out from the inputs first (a change from last year), then the
+    # expressions it names, nested ones' included: the shape says which.
+    for source in [*derived(item.shape, item.inputs), *expressions(item.shape)]:
         if source in values or any(w["expr"] == source for w in out):
             continue
         done = work(source, values, labels, language, places)
@@ -238,26 +233,6 @@ def _workings(item: ItemResult, language: str) -> list[dict[str, Any]]:
 
 def _value(value: Any) -> Any:
     return value if isinstance(value, bool) else fmt(value)
-
-
-def _expressions(shape: Any) -> list[str]:
-    """The expressions a trace names, in order (nested shapes included)."""
-    found: list[str] = []
-    if isinstance(shape, FormulaTrace | TiersTrace):
-        found.append(shape.expr)
-    elif isinstance(shape, TargetTrace):
-        found.extend((shape.actual_expr, shape.target_expr))
-    elif isinstance(shape, CasesTrace):
-        found.extend(shape.conditions)
-    elif isinstance(shape, DeductionsTrace):
-        found.extend(s.expr for s in shape.steps if s.expr)
-    elif isinstance(shape, PartsTrace):
-        for part in shape.parts:
-            if part.expr:
-                found.append(part.expr)
-            if part.inner is not None:
-                found.extend(_expressions(part.inner))
-    return found
 
 
 def _input(i: Input) -> dict[str, Any]:

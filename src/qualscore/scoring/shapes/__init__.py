@@ -46,6 +46,7 @@ from qualscore.scoring.shapes._common import Finding, Loc
 if TYPE_CHECKING:
     from qualscore.ruleset.formula import Formula, Value
     from qualscore.ruleset.ranges import Span
+    from qualscore.scoring.trace import Input
 
 __all__ = [
     "OPTIONAL",
@@ -54,11 +55,16 @@ __all__ = [
     "Bounds",
     "Extreme",
     "Finding",
+    "Found",
     "Probe",
     "Sample",
     "adds_to",
+    "derived",
+    "expressions",
     "extremes",
+    "headroom",
     "lint",
+    "losses",
     "module",
     "module_of_trace",
     "nested",
@@ -97,8 +103,13 @@ OPTIONAL = (
     "penalises",
     "zeroed",
     "thresholds",
+    "headroom",
+    "losses",
+    "expressions",
+    "derived",
 )
-"""What a shape module may provide, for the validator and coverage (see ``docs/extending.md``):
+"""What a shape module may provide, for the validator, coverage and reports (see
+``docs/extending.md``):
 
 - ``extremes(shape, cap, domains)``: the most and the least the shape gives by the
   points written in it, each with the words that name it (``("its best band
@@ -122,7 +133,19 @@ OPTIONAL = (
 - ``zeroed(shape)``: the shape with the points it writes down for an outcome (a band,
   ``otherwise``) at 0, to see what nothing done scores without them;
 - ``thresholds(shape)``: the numbers it compares a value with that no expression of it
-  writes (a tier table's bounds), to probe values around.
+  writes (a tier table's bounds), to probe values around;
+
+and, asked of a trace record (the report's, of one entity):
+
+- ``headroom(trace, inputs, language)``: what would earn more, each ``(departments,
+  action, gain)``, the departments () for the item's, the gain ``Infinity`` where the
+  facts decide how much;
+- ``losses(trace)``: the points lost that a part's own departments answer for, each
+  ``(departments, part label, lost)``; the rest of the item's loss is its departments';
+- ``expressions(trace)``: the expressions the trace names, nested ones' included, that
+  the JSON works through;
+- ``derived(trace, inputs)``: expressions worked out from the inputs that decide it
+  without being written in it (a list of cases' change from last year), worked first.
 """
 
 Extreme = tuple[str, Decimal]
@@ -264,6 +287,41 @@ def thresholds(shape: Any) -> Iterator[Decimal]:
     ask = getattr(module(shape.kind), "thresholds", None)
     if ask is not None:
         yield from ask(shape)
+
+
+Found = Iterator[tuple[tuple[str, ...], str, Decimal]]
+"""Ways to earn more, or points lost: ``(departments, words, points)``."""
+
+
+def headroom(trace: Any, inputs: tuple[Input, ...], language: str) -> Found:
+    """What would earn the shape of ``trace`` more (see :data:`OPTIONAL`); nothing for a
+    shape whose module does not say."""
+    ask = getattr(module_of_trace(trace), "headroom", None)
+    if ask is not None:
+        yield from ask(trace, inputs, language)
+
+
+def losses(trace: Any) -> Found:
+    """The points lost that a part's own departments answer for (see :data:`OPTIONAL`);
+    none for a shape whose module does not say."""
+    ask = getattr(module_of_trace(trace), "losses", None)
+    if ask is not None:
+        yield from ask(trace)
+
+
+def expressions(trace: Any) -> Iterator[str]:
+    """The expressions ``trace`` names, in order (see :data:`OPTIONAL`); none for a shape
+    whose module does not say."""
+    ask = getattr(module_of_trace(trace), "expressions", None)
+    if ask is not None:
+        yield from ask(trace)
+
+
+def derived(trace: Any, inputs: tuple[Input, ...]) -> list[str]:
+    """Expressions worked out from ``inputs`` that decide ``trace`` (see :data:`OPTIONAL`);
+    none for a shape whose module does not say."""
+    ask = getattr(module_of_trace(trace), "derived", None)
+    return [] if ask is None else list(ask(trace, inputs))
 
 
 Sub = Callable[[Any, Any], Any]

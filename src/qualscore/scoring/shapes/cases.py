@@ -19,11 +19,14 @@ __all__ = [
     "MODEL",
     "TRACE",
     "branches",
+    "derived",
     "emit",
     "expand",
     "explain",
+    "expressions",
     "extremes",
     "formulas",
+    "headroom",
     "owners",
     "reached",
     "zeroed",
@@ -144,3 +147,29 @@ def explain(
     if zh:
         return [*lines, f"{indent}符合「{label}」，得 {fmt(trace.value)} 分"]
     return [*lines, f'{indent}"{label}" holds: {fmt(trace.value)} pt']
+
+
+# --- what a report says beyond the explanation -----------------------------------------
+
+
+def headroom(
+    trace: CasesTrace, inputs: tuple[Input, ...], language: str
+) -> Iterator[tuple[tuple[str, ...], str, Decimal]]:
+    """The last case written that awards more than the one that held."""
+    better = [i for i, p in enumerate(trace.points) if p > trace.value]
+    if better:
+        i = better[-1]
+        label = trace.labels[i]
+        action = f"符合「{label}」" if language == "zh" else f'meet "{label}"'
+        yield (), action, trace.points[i] - trace.value
+
+
+def expressions(trace: CasesTrace) -> Iterator[str]:
+    """Each condition, in order."""
+    yield from trace.conditions
+
+
+def derived(trace: CasesTrace, inputs: tuple[Input, ...]) -> list[str]:
+    """The change from last year of each fact read with its previous year's value: what a
+    case comparing the years decides on."""
+    return changes(inputs)

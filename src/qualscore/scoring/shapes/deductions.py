@@ -30,8 +30,10 @@ __all__ = [
     "emit",
     "expand",
     "explain",
+    "expressions",
     "extremes",
     "formulas",
+    "headroom",
     "never",
     "never_deducts",
     "owners",
@@ -308,3 +310,25 @@ def _explain_step(
             text += f" (at most {fmt(step.most)} pt" + (", capped" if step.capped else "") + ")"
         lines.append(f"{text}, minus {fmt(step.deducted)} pt")
     return lines
+
+
+# --- what a report says beyond the explanation -----------------------------------------
+
+
+def headroom(
+    trace: DeductionsTrace, inputs: tuple[Input, ...], language: str
+) -> Iterator[tuple[tuple[str, ...], str, Decimal]]:
+    """Each deduction taken, to avoid."""
+    for step in trace.steps:
+        if step.applied and step.deducted > 0:
+            action = (
+                f"消除扣分「{step.label}」"
+                if language == "zh"
+                else f'avoid the deduction "{step.label}"'
+            )
+            yield (), action, step.deducted
+
+
+def expressions(trace: DeductionsTrace) -> Iterator[str]:
+    """Each step's condition or value, in order."""
+    yield from (s.expr for s in trace.steps if s.expr)

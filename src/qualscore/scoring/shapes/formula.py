@@ -25,7 +25,9 @@ __all__ = [
     "emit",
     "expand",
     "explain",
+    "expressions",
     "formulas",
+    "headroom",
     "lint",
     "owners",
     "reached",
@@ -124,3 +126,19 @@ def explain(
         joined = "；".join(conditions) if zh else "; ".join(conditions)
         lines.append(f"{indent}  {'其中' if zh else 'where'} {joined}")
     return lines
+
+
+# --- what a report says beyond the explanation -----------------------------------------
+
+
+def headroom(
+    trace: FormulaTrace, inputs: tuple[Input, ...], language: str
+) -> Iterator[tuple[tuple[str, ...], str, Decimal]]:
+    """Raising the formula's value: how far it goes, the facts decide."""
+    name = trace.label or trace.expr
+    yield (), (f"提高「{name}」" if language == "zh" else f'raise "{name}"'), Decimal("Infinity")
+
+
+def expressions(trace: FormulaTrace) -> Iterator[str]:
+    """The expression."""
+    yield trace.expr

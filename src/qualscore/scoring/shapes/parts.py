@@ -29,7 +29,10 @@ __all__ = [
     "emit",
     "expand",
     "explain",
+    "expressions",
     "formulas",
+    "headroom",
+    "losses",
     "nested",
     "never",
     "never_deducts",
@@ -43,6 +46,8 @@ MODEL = PartsShape
 TRACE = PartsTrace
 
 _ZERO = Decimal(0)
+Found = Iterator[tuple[tuple[str, ...], str, Decimal]]
+"""Ways to earn more (or points lost): ``(departments, words, points)``."""
 
 
 def formulas(shape: PartsShape) -> Iterator[Formula]:
@@ -268,3 +273,46 @@ def _explain_part(
         head += "（超出本分项分值，按分项分值计）" if zh else " (capped at the part's points)"
     inner = explain_shape(part.inner, inputs, language, indent + "  ", places)
     return [head, *inner]
+
+
+# --- what a report says beyond the explanation -----------------------------------------
+
+
+def headroom(trace: PartsTrace, inputs: tuple[Input, ...], language: str) -> Found:
+    """A negative part to avoid, a part not done, and what a nested shape could gain, up
+    to its part's points; each for the part's departments (a nested shape's own first)."""
+    from qualscore.scoring.shapes import headroom as inner
+
+    zh = language == "zh"
+    for part in trace.parts:
+        room = part.points - part.awarded
+        if part.points < 0 and part.awarded < 0:
+            action = f"避免「{part.label}」" if zh else f'avoid "{part.label}"'
+            yield part.departments, action, -part.awarded
+        elif part.kind == "when" and not part.held:
+            yield part.departments, (f"完成「{part.label}」" if zh else f'do "{part.label}"'), room
+        elif part.kind == "score" and part.inner is not None and room > 0:
+            for deps, action, gain in inner(part.inner, inputs, language):
+                yield deps or part.departments, action, min(gain, room)
+
+
+def losses(trace: PartsTrace) -> Found:
+    """What each part lost, for its own departments, when any part names them (the rest
+    of the item's loss is its departments'); an ``each`` part loses nothing it was owed."""
+    if not any(p.departments for p in trace.parts):
+        return
+    for part in trace.parts:
+        lost = part.points - part.awarded if part.kind != "each" else _ZERO
+        if lost > 0:
+            yield part.departments, part.label, lost
+
+
+def expressions(trace: PartsTrace) -> Iterator[str]:
+    """Each part's condition or count, and a nested shape's expressions, in order."""
+    from qualscore.scoring.shapes import expressions as inner
+
+    for part in trace.parts:
+        if part.expr:
+            yield part.expr
+        if part.inner is not None:
+            yield from inner(part.inner)

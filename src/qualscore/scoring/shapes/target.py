@@ -27,7 +27,9 @@ __all__ = [
     "emit",
     "expand",
     "explain",
+    "expressions",
     "formulas",
+    "headroom",
     "owners",
     "reached",
 ]
@@ -124,3 +126,27 @@ def explain(
         return [*lines, f"{indent}{said}，目标 {goal}，{state}，得 {fmt(trace.value)} 分"]
     state = w["target_met"] if trace.met else f"{w['target_missed']} (short by {arithmetic})"
     return [*lines, f"{indent}{said}; target {goal}: {state}, {fmt(trace.value)} pt"]
+
+
+# --- what a report says beyond the explanation -----------------------------------------
+
+_VERB = {"at_least": "达到", "above": "超过", "below": "低于", "at_most": "不超过"}
+
+
+def headroom(
+    trace: TargetTrace, inputs: tuple[Input, ...], language: str
+) -> Iterator[tuple[tuple[str, ...], str, Decimal]]:
+    """Meeting the target, when missed: its points (or as much as the facts decide)."""
+    if trace.met:
+        return
+    goal, short = number(trace.target, 2), number(trace.shortfall, 2)
+    if language == "zh":
+        action = f"{_VERB[trace.met_when]}目标 {goal}（差 {short}）"
+    else:
+        action = f"meet the target {goal} (short by {short})"
+    yield (), action, trace.value if trace.value else Decimal("Infinity")
+
+
+def expressions(trace: TargetTrace) -> Iterator[str]:
+    """The actual value's expression and the target's."""
+    yield from (trace.actual_expr, trace.target_expr)

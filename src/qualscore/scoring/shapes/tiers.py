@@ -17,6 +17,7 @@ from qualscore.scoring.shapes._common import (
     number,
     owned,
     subject,
+    value_text,
     worked,
 )
 from qualscore.scoring.trace import BandTrace, Input, TiersTrace
@@ -34,9 +35,11 @@ __all__ = [
     "emit",
     "expand",
     "explain",
+    "expressions",
     "extremes",
     "findings",
     "formulas",
+    "headroom",
     "lint",
     "never",
     "owners",
@@ -225,6 +228,48 @@ def explain(
     if zh:
         return [*lines, f"{indent}{said}，落在「{band}」档{shown}，得 {fmt(trace.value)} 分"]
     return [*lines, f'{indent}{said}: falls in band "{band}"{shown}, {fmt(trace.value)} pt']
+
+
+# --- what a report says beyond the explanation -----------------------------------------
+
+
+def headroom(
+    trace: TiersTrace, inputs: tuple[Input, ...], language: str
+) -> Iterator[tuple[tuple[str, ...], str, Decimal]]:
+    """The next better band above the one matched: the bound to reach, as the source
+    writes it."""
+    zh = language == "zh"
+    better = [i for i, b in enumerate(trace.bands) if b.points > trace.value]
+    if trace.matched is not None:
+        better = [i for i in better if i < trace.matched]
+    if not better:
+        return
+    band = trace.bands[better[-1]]
+    unit = next((i.unit for i in inputs if i.key == trace.expr), trace.unit)
+    if trace.better == "higher" and band.lower is not None:
+        bound = value_text(band.lower, unit)
+        verb = (
+            ("达到" if band.lower_inclusive else "超过")
+            if zh
+            else ("reach" if band.lower_inclusive else "exceed")
+        )
+    elif band.upper is not None:
+        bound = value_text(band.upper, unit)
+        verb = (
+            ("不超过" if band.upper_inclusive else "低于")
+            if zh
+            else ("stay at or below" if band.upper_inclusive else "get below")
+        )
+    else:
+        bound, verb = "", ""
+    text = band_text(band)
+    action = f"{verb} {bound}（「{text}」档）" if zh else f'{verb} {bound} (band "{text}")'
+    yield (), action, band.points - trace.value
+
+
+def expressions(trace: TiersTrace) -> Iterator[str]:
+    """The value's expression."""
+    yield trace.expr
 
 
 # --- lint -----------------------------------------------------------------------------
