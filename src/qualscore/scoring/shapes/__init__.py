@@ -18,8 +18,9 @@ A shape module holds everything about its shape (see ``docs/extending.md``):
 and, when it has something to say, the parts in :data:`OPTIONAL`, each asked through
 the function of the same name here (a shape without it is not asked, and the answer is
 the one that function gives for "nothing to say"): the validator's checks of it, its
-nested shapes, what ``nothing done`` scores. Nothing outside this package asks which
-shape it has (``tests/test_shape_protocol.py`` counts the places that do).
+nested shapes, what ``nothing done`` scores, and a report's headroom, losses and
+workings. Nothing outside this package asks which shape it has
+(``tests/test_shape_protocol.py`` counts the places that do).
 
 ``tests/test_scoring.py`` checks that every registered module provides every part.
 """
