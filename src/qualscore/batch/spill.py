@@ -50,10 +50,10 @@ class RowFile:
         """The rows ranked (as :func:`~qualscore.batch.rows.ranking` ranks them), read from
         the file when asked for."""
         self._file.flush()
-        self._keys.sort()
-        places = array("q", (k[4] for k in self._keys))
-        sizes = array("q", (k[5] for k in self._keys))
-        numbers = array("q", ranks(k[:4] for k in self._keys))
+        keys = sorted(self._keys)
+        places = array("q", (k[4] for k in keys))
+        sizes = array("q", (k[5] for k in keys))
+        numbers = array("q", ranks(k[:4] for k in keys))
         return Ranking(self, places, sizes, numbers)
 
     def read(self, place: int, size: int) -> Row:

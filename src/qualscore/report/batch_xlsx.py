@@ -1,23 +1,25 @@
 """The batch as an XLSX workbook, streamed: the summary, the item scores, the items
 explained, departments, targets, the entities not scored and what the workbook is.
 
-It is made in two passes over the ranking (:attr:`BatchReport.ranked`, which may
-be read from disk: :mod:`qualscore.batch.spill`), neither holding more than one
-entity's rows at a time, so that its memory does not grow with the entities:
+It is made in one pass over the ranking (:attr:`BatchReport.ranked`, which may be
+read from disk one row at a time: :mod:`qualscore.batch.spill`), holding one
+entity's rows at a time, so that its memory does not grow with the entities (a
+first, lighter pass orders the departments' columns):
 
-1. :func:`_layout` makes every row and checks it against the limits
-   (:class:`~qualscore.report.xlsx.XlsxLimits`), counts and names each table's
-   sheets, and measures each sheet's column widths. A row too wide or a text too
-   long is told before any of the workbook is written.
-2. :func:`_write` opens every sheet at once in openpyxl's write-only mode, sets
-   it up (widths, frozen header, print settings) before its first row, and sends
-   each entity's rows to its tables' sheets as they are made, into temporary
-   files; the workbook is then rewritten with fixed timestamps
-   (:func:`~qualscore.report.xlsx.stable_zip_file`): the same batch gives the same
-   bytes, whatever the order of its inputs or the number of processes.
+1. :func:`_layout` makes each entity's rows of every table, checks each against
+   the limits (:class:`~qualscore.report.xlsx.XlsxLimits`), counts each table's
+   sheets and measures their column widths, and hands the row to its sheet's
+   scratch file, written as SpreadsheetML (:class:`~qualscore.report.xlsx.SheetRows`);
+2. :func:`_write` then makes each sheet's frame in openpyxl's write-only mode
+   (widths, frozen header, filter, print settings, the header's styled cells), and
+   :func:`~qualscore.report.xlsx.stable_zip_file` puts frames and rows together
+   with fixed timestamps: the same batch gives the same bytes, whatever the order
+   of its inputs or the number of processes.
 
-Every text is a text cell, never a formula; every score an exact decimal shown to
-two places; a share a percentage.
+A row too wide or a text too long for a sheet or a cell is found in the first step,
+before anything is written into the output (and a scheme too wide, by the command
+before any scoring: :func:`xlsx_plan`). Every text is a text cell, never a formula;
+every score its exact decimal, shown to two places; a share a percentage.
 """
 
 from __future__ import annotations
@@ -33,13 +35,19 @@ from qualscore.batch.runner import Outcome
 from qualscore.report.batch import TIE_RULE, BatchReport, cell_text, cohort_lines
 from qualscore.report.safe import sheet_text
 from qualscore.report.xlsx import (
+    NUMBER_FORMAT,
+    PERCENT_FORMAT,
     XLSX_LIMITS,
+    CellStyles,
+    ColumnWidths,
+    Percent,
+    SheetRows,
     XlsxLimitError,
     XlsxLimits,
+    column_letter,
     mark_text,
     sheet_row,
     stable_zip_file,
-    text_cell,
     xlsx_pages,
     xlsx_sheet_names,
 )
@@ -48,8 +56,6 @@ from qualscore.scoring.words import result_word, words
 __all__ = ["to_xlsx", "write_xlsx", "xlsx_plan"]
 
 _ZERO = Decimal(0)
-_NUMBER = "0.00"
-_PERCENT = "0.00%"
 
 
 @dataclass(frozen=True)
@@ -119,14 +125,9 @@ def write_xlsx(
 
     Raises:
         XlsxLimitError: a row wider or a text longer than a sheet or a cell holds,
-            found before anything is written.
+            found before anything is written into ``out``.
     """
-    tables = _tables(report, today, limits)
-    plans = _layout(report, tables, limits)
-    with tempfile.TemporaryDirectory(prefix="qualscore-xlsx-") as scratch:
-        book = f"{scratch}/book.xlsx"
-        _write(report, tables, plans, book)
-        stable_zip_file(book, out)
+    _write(report, _tables(report, today, limits), limits, out)
 
 
 def xlsx_plan(report: BatchReport, limits: XlsxLimits = XLSX_LIMITS) -> list[tuple[str, int]]:
@@ -162,7 +163,7 @@ def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[
             sheet_row([*head, *(i[0] for i in report.items)]),
             sheet_row([""] * len(head) + [i[1] for i in report.items]),
             sheet_row([""] * (len(head) - 1) + [w["max"]] + [i[2] for i in report.items]),
-        ], f"{_column(len(head) + 1)}4",
+        ], f"{column_letter(len(head) + 1)}4",
             lambda r: [sheet_row([*_xlsx_line(report, r), *r.row.scores])], title_row=2),
         _notes_table(report),
         _departments_table(report),
@@ -199,7 +200,7 @@ def _xlsx_line(report: BatchReport, r: Ranked) -> list[Any]:
         result_word(row.result_label, row.vetoed, report.language),
     ]
     if report.targets:
-        line.append(None if row.share is None else _Percent(row.share / 100))
+        line.append(None if row.share is None else Percent(row.share / 100))
     return line
 
 
@@ -240,7 +241,8 @@ def _departments_table(report: BatchReport) -> _Table:
         sheet_row([w["entity"], *(x for n in names for x in (n, None))]),
         ["", *(w[k] for _ in names for k in ("lost", "cost"))],
     ]
-    merged = tuple(f"{_column(2 * n + 2)}1:{_column(2 * n + 3)}1" for n in range(len(names)))
+    pairs = range(2, 2 * len(names) + 2, 2)
+    merged = tuple(f"{column_letter(c)}1:{column_letter(c + 1)}1" for c in pairs)
     return _Table(w["departments_view"], head, "B3", lines, title_row=1, merged=merged)
 
 
@@ -263,7 +265,7 @@ def _matrix_table(report: BatchReport) -> _Table:
 
     def lines(r: Ranked) -> list[list[Any]]:
         texts = [cell_text(c, report.language) for c in r.row.cells]
-        share = None if r.row.share is None else _Percent(r.row.share / 100)
+        share = None if r.row.share is None else Percent(r.row.share / 100)
         return [sheet_row([r.name, *texts, share])]
 
     head = [w["entity"], *(f"{t} {title}" for t, title in report.targets), w["completion"]]
@@ -302,16 +304,6 @@ def _meta_table(report: BatchReport, today: str | None) -> _Table:
                   rows=lambda: (sheet_row([k, v]) for k, v in pairs), wrap=(2,))  # fmt: skip
 
 
-class _Percent(Decimal):
-    """A share to show as a percentage (``0.9231`` shows as 92.31%)."""
-
-
-def _column(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(n)
-
-
 # --- the layout ----------------------------------------------------------------------------
 
 
@@ -329,9 +321,17 @@ def _body(report: BatchReport, tables: Sequence[_Table]) -> Iterator[tuple[int, 
             yield i, line
 
 
-def _layout(report: BatchReport, tables: Sequence[_Table], limits: XlsxLimits) -> list[_Plan]:
+_Sink = Callable[[int, int, list[Any]], None]
+"""Takes each body row as the layout makes it: (the table's index, the index of its sheet
+among the table's, the row)."""
+
+
+def _layout(
+    report: BatchReport, tables: Sequence[_Table], limits: XlsxLimits, sink: _Sink | None = None
+) -> list[_Plan]:
     """Each table's sheets, named, with how many body rows each holds and its column
-    widths; every row's width and every text's length checked on the way.
+    widths; every row's width and every text's length checked on the way, and each row
+    given to ``sink`` (which writes it) once checked.
 
     Raises:
         XlsxLimitError: a row wider or a text longer than a sheet or a cell holds.
@@ -342,14 +342,17 @@ def _layout(report: BatchReport, tables: Sequence[_Table], limits: XlsxLimits) -
             _check_row(line, t.title, limits)
         xlsx_pages(0, head=len(t.head), tail=len(t.tail), rows=limits.rows)  # room for a row?
         rooms.append(limits.rows - len(t.head))
-    heads = [_Widths.of_head(t) for t in tables]
-    sheets: list[list[_Widths]] = [[] for _ in tables]
+    heads = [_head_widths(t) for t in tables]
+    sheets: list[list[ColumnWidths]] = [[] for _ in tables]
     counts = [0] * len(tables)
     for i, line in _body(report, tables):
         _check_row(line, tables[i].title, limits)
-        if counts[i] % rooms[i] == 0:  # the first row of a sheet
+        sheet, place = divmod(counts[i], rooms[i])
+        if place == 0:  # the first row of a sheet
             sheets[i].append(heads[i].copy())
         sheets[i][-1].add(line)
+        if sink is not None:
+            sink(i, sheet, line)
         counts[i] += 1
     plans = []
     for t, count, room, measured, head in zip(tables, counts, rooms, sheets, heads, strict=True):
@@ -358,6 +361,15 @@ def _layout(report: BatchReport, tables: Sequence[_Table], limits: XlsxLimits) -
         widths = [m.widths() for m in measured]
         plans.append(_Plan(xlsx_sheet_names(t.title, len(takes)), takes, widths, room))
     return plans
+
+
+def _head_widths(table: _Table) -> ColumnWidths:
+    """The widths of ``table``'s header alone (a title row, or a wrapped header, not
+    measured: its texts wrap)."""
+    widths = ColumnWidths(table.wrap)
+    for n, line in enumerate(table.head, 1):
+        widths.add(line, measured=not (table.wrap_header or n == table.title_row))
+    return widths
 
 
 def _check_row(line: Sequence[Any], title: str, limits: XlsxLimits) -> None:
@@ -375,106 +387,83 @@ def _check_row(line: Sequence[Any], title: str, limits: XlsxLimits) -> None:
             )
 
 
-class _Widths:
-    """A sheet's column widths, measured as its rows come: each column as wide as its
-    widest value shown (the longest line of a text, a CJK character as two) and 2 more,
-    6 at least and 40 at most (60 for a column of wrapped texts)."""
-
-    def __init__(self, wrap: tuple[int, ...]) -> None:
-        self.wrap = wrap
-        self.seen: list[int] = []
-
-    @classmethod
-    def of_head(cls, table: _Table) -> _Widths:
-        """The widths of ``table``'s header alone (a title row, or a wrapped header, not
-        measured: its texts wrap)."""
-        widths = cls(table.wrap)
-        for n, line in enumerate(table.head, 1):
-            widths.add(line, measured=not (table.wrap_header or n == table.title_row))
-        return widths
-
-    def copy(self) -> _Widths:
-        """These widths, to go on measuring apart."""
-        other = _Widths(self.wrap)
-        other.seen = list(self.seen)
-        return other
-
-    def add(self, line: Sequence[Any], *, measured: bool = True) -> None:
-        """Measure ``line`` (every column it reaches has a width, measured or not)."""
-        seen = self.seen
-        if len(line) > len(seen):
-            seen.extend([0] * (len(line) - len(seen)))
-        if not measured:
-            return
-        for col, value in enumerate(line):
-            most = self._most(col + 1) - 2
-            if seen[col] < most:
-                seen[col] = max(seen[col], _shown_width(value, most))
-
-    def widths(self) -> list[float]:
-        """Each column's width, from A."""
-        return [max(6, min(w + 2, self._most(n))) for n, w in enumerate(self.seen, 1)]
-
-    def _most(self, column: int) -> int:
-        return 60 if column in self.wrap else 40
-
-
-def _shown_width(value: Any, most: int) -> int:
-    """How wide ``value`` shows (its longest line, a CJK character as two), or ``most``
-    when it is at least that wide."""
-    if isinstance(value, Decimal):
-        from qualscore.scoring.words import fmt
-
-        text = fmt(value)
-    else:
-        text = str(value) if value is not None else ""
-    longest = max(text.split("\n"), key=len) if "\n" in text else text
-    if len(longest) >= most:
-        return most
-    if longest.isascii():
-        return len(longest)
-    return len(longest) + sum(1 for c in longest if c > "\u2e80")
-
-
 # --- the writing ---------------------------------------------------------------------------
 
 
-def _write(
-    report: BatchReport, tables: Sequence[_Table], plans: Sequence[_Plan], path: str
-) -> None:
-    """Write the workbook to ``path`` as ``plans`` lay it out, streaming every sheet."""
+def _write(report: BatchReport, tables: Sequence[_Table], limits: XlsxLimits,
+           out: IO[bytes]) -> None:  # fmt: skip
+    """Write the workbook into ``out``: each row, once laid out and checked, as SpreadsheetML
+    into its sheet's scratch file (:class:`~qualscore.report.xlsx.SheetRows`); then each
+    sheet's frame (its setup and header, which need the widths measured) through openpyxl;
+    then the two put together, with fixed timestamps.
+
+    Raises:
+        XlsxLimitError: a row wider or a text longer than a sheet or a cell holds: ``out``
+            left untouched.
+    """
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    look = _Look()
-    sheets = [
-        [_open(book, look, t, name, widths) for name, widths in zip(p.names, p.widths,
-                                                                    strict=True)]
-        for t, p in zip(tables, plans, strict=True)
-    ]  # fmt: skip
-    counts = [0] * len(tables)
-    for i, line in _body(report, tables):
-        sheet = sheets[i][counts[i] // plans[i].room]
-        counts[i] += 1
-        sheet.append(look.body(sheet, line, tables[i].wrap))
-    for t, p, made in zip(tables, plans, sheets, strict=True):
-        for sheet, take, widths in zip(made, p.takes, p.widths, strict=True):
-            if take:
-                head = len(t.head)
-                sheet.auto_filter.ref = f"A{head}:{_column(len(widths))}{head + take}"
-        for line in t.tail:  # on the last sheet, below its filter
-            made[-1].append([text_cell(made[-1], v) if isinstance(v, str) else v for v in line])
-    book.save(path)
+    first = book.create_sheet(xlsx_sheet_names(tables[0].title, 1)[0])
+    with tempfile.TemporaryDirectory(prefix="qualscore-xlsx-") as scratch:
+        rows = _RowFiles(scratch, tables, CellStyles(first))
+        try:
+            plans = _layout(report, tables, limits, rows.add)
+            for i, (t, plan) in enumerate(zip(tables, plans, strict=True)):
+                for line in t.tail:  # on the last sheet, below its filter
+                    rows.of(i, len(plan.names) - 1).add(line, styled=False)
+        finally:
+            rows.close()
+        look, sheets = _Look(), {}
+        for i, (t, plan) in enumerate(zip(tables, plans, strict=True)):
+            for n, (name, widths, take) in enumerate(zip(plan.names, plan.widths, plan.takes,
+                                                         strict=True)):  # fmt: skip
+                sheet = first if (i, n) == (0, 0) else book.create_sheet(name)
+                _open(sheet, look, t, widths, take)
+                sheets[i, n] = sheet
+        book.save(f"{scratch}/frame.xlsx")
+        # A sheet's part is named when the workbook is saved.
+        parts = {sheets[at].path[1:]: found.path for at, found in rows.files.items()}
+        stable_zip_file(f"{scratch}/frame.xlsx", out, rows=parts)
 
 
-def _open(book: Any, look: _Look, table: _Table, name: str, widths: Sequence[float]) -> Any:
-    """A new sheet of ``book``, set up (all that a write-only sheet writes before its rows:
-    widths, the frozen header, fit to the page) and its header written."""
+class _RowFiles:
+    """Each sheet's body rows, as they come, in a scratch file of its own."""
+
+    def __init__(self, scratch: str, tables: Sequence[_Table], styles: CellStyles) -> None:
+        self.scratch = scratch
+        self.tables = tables
+        self.styles = styles
+        self.files: dict[tuple[int, int], SheetRows] = {}
+
+    def add(self, table: int, sheet: int, line: list[Any]) -> None:
+        """Write ``line`` on the ``sheet``-th sheet of the ``table``-th table."""
+        self.of(table, sheet).add(line)
+
+    def of(self, table: int, sheet: int) -> SheetRows:
+        """The rows of the ``sheet``-th sheet of the ``table``-th table."""
+        found = self.files.get((table, sheet))
+        if found is None:
+            t = self.tables[table]
+            path = f"{self.scratch}/{table}-{sheet}.xml"
+            found = self.files[table, sheet] = SheetRows(path, len(t.head) + 1, self.styles,
+                                                         t.wrap)  # fmt: skip
+        return found
+
+    def close(self) -> None:
+        """Close every file."""
+        for rows in self.files.values():
+            rows.close()
+
+
+def _open(sheet: Any, look: _Look, table: _Table, widths: Sequence[float], take: int) -> None:
+    """Set up a new sheet (all that a write-only sheet writes before its rows: widths, the
+    frozen header, fit to the page) and write its header; its filter over the header's last
+    row and the ``take`` rows below."""
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    sheet = book.create_sheet(name)
     for n, width in enumerate(widths, 1):
-        sheet.column_dimensions[_column(n)].width = width
+        sheet.column_dimensions[column_letter(n)].width = width
     if table.title_row is not None:
         sheet.row_dimensions[table.title_row].height = 60
     sheet.freeze_panes = table.frozen
@@ -485,17 +474,19 @@ def _open(book: Any, look: _Look, table: _Table, name: str, widths: Sequence[flo
     sheet.page_setup.paperSize = "9"  # A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.print_title_rows = f"1:{len(table.head)}"
+    head = len(table.head)
+    sheet.print_title_rows = f"1:{head}"
+    if take:
+        sheet.auto_filter.ref = f"A{head}:{column_letter(len(widths))}{head + take}"
     for n, line in enumerate(table.head, 1):
         wrapped = table.wrap_header or n == table.title_row
         padded = [*line, *[None] * (len(widths) - len(line))]
         sheet.append([look.head(sheet, value, wrapped) for value in padded])
-    return sheet
 
 
 class _Look:
-    """The cells' styles, made once: a header bold on a pale fill, numbers to two places,
-    shares as percentages, wrapped texts aligned to the top."""
+    """A header's cells: bold on a pale fill, aligned to the top (and wrapped, in a row of
+    titles or a wrapped header), a decimal to two places; a text always a text."""
 
     def __init__(self) -> None:
         from openpyxl.styles import Alignment, Font, PatternFill
@@ -506,39 +497,17 @@ class _Look:
         self.wrapped = Alignment(wrap_text=True, vertical="top")
 
     def head(self, sheet: Any, value: Any, wrapped: bool) -> Any:
-        """A header cell."""
-        cell = self._cell(sheet, value)
-        cell.font = self.font
-        cell.fill = self.fill
-        cell.alignment = self.wrapped if wrapped else self.top
-        return cell
-
-    def body(self, sheet: Any, line: Sequence[Any], wrap: tuple[int, ...]) -> list[Any]:
-        """A body row: plain values as they are, a cell only where a value needs one (a
-        decimal's format, a wrapped text, a text openpyxl would not store as one)."""
-        out: list[Any] = []
-        for col, value in enumerate(line, 1):
-            if col in wrap:
-                cell = self._cell(sheet, value)
-                cell.alignment = self.wrapped
-                out.append(cell)
-            elif isinstance(value, Decimal):
-                out.append(self._cell(sheet, value))
-            elif isinstance(value, str):
-                out.append(text_cell(sheet, value))
-            else:
-                out.append(value)
-        return out
-
-    @staticmethod
-    def _cell(sheet: Any, value: Any) -> Any:
+        """A header cell holding ``value``."""
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(sheet, value)
-        if isinstance(value, _Percent):
-            cell.number_format = _PERCENT
+        cell.font = self.font
+        cell.fill = self.fill
+        cell.alignment = self.wrapped if wrapped else self.top
+        if isinstance(value, Percent):
+            cell.number_format = PERCENT_FORMAT
         elif isinstance(value, Decimal):
-            cell.number_format = _NUMBER
+            cell.number_format = NUMBER_FORMAT
         elif isinstance(value, str):
             mark_text(cell)
         return cell

@@ -1,37 +1,56 @@
 """XLSX as a format: what one worksheet holds, the names a sheet can take, text cells that
-are never formulas, and the same bytes for the same workbook.
+are never formulas, rows streamed as SpreadsheetML, and the same bytes for the same workbook.
 
 Shared by the two workbooks qualscore writes: the batch's
-(:mod:`qualscore.report.batch_xlsx`, streamed through openpyxl's write-only mode)
-and the facts template (:mod:`qualscore.report.template`, built in memory).
+(:mod:`qualscore.report.batch_xlsx`: openpyxl's write-only mode for the workbook,
+its styles and each sheet's setup and header; :class:`SheetRows` for the rows of
+every entity) and the facts template (:mod:`qualscore.report.template`, built in
+memory).
+
+Why the batch's rows do not go through openpyxl's cells: a cell costs openpyxl
+30-50 µs to make and write (an entity of rules/rugao-2018 is about 520 cells in the
+workbook: 100,000 of them would take most of an hour), and openpyxl writes a
+``Decimal`` through a float (``0.07`` as ``0.07000000000000001``, one two-place
+score in eleven). :class:`SheetRows` writes each row as text, every decimal exactly,
+every text an inline string as openpyxl writes it, in a few microseconds a cell.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 from typing import IO, Any
 
 from qualscore.errors import QualscoreError
 from qualscore.report.safe import formula_like, sheet_text
+from qualscore.scoring.words import fmt
 
 __all__ = [
+    "NUMBER_FORMAT",
+    "PERCENT_FORMAT",
     "XLSX_CELL",
     "XLSX_COLUMNS",
     "XLSX_LIMITS",
     "XLSX_ROWS",
     "XLSX_SHEET_NAME",
+    "CellStyles",
+    "ColumnWidths",
+    "Percent",
+    "SheetRows",
     "XlsxLimitError",
     "XlsxLimits",
+    "column_letter",
     "mark_text",
     "sheet_row",
     "stable_zip",
     "stable_zip_file",
-    "text_cell",
     "texts_as_text",
     "xlsx_pages",
     "xlsx_sheet_names",
@@ -107,28 +126,6 @@ def sheet_row(values: Sequence[Any]) -> list[Any]:
     return [sheet_text(v) if isinstance(v, str) else v for v in values]
 
 
-def _not_plain(text: str) -> bool:
-    """Whether openpyxl would not store ``text`` as a plain text: a formula (``=``), an error
-    code (``#N/A``), or a text a spreadsheet would read as a formula once edited."""
-    return text.startswith("#") or formula_like(text)
-
-
-def text_cell(sheet: Any, text: str) -> Any:
-    """``text`` for a write-only sheet's ``append``: as it is when openpyxl stores it as a
-    text, else a cell marked text (quote-prefixed where a spreadsheet would read a formula).
-
-    Only the few texts that need it become cell objects: a workbook of millions of texts
-    is streamed without one object per cell.
-    """
-    if not _not_plain(text):
-        return text
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, text)
-    mark_text(cell)
-    return cell
-
-
 def mark_text(cell: Any) -> None:
     """Make the cell holding a text a text cell, quote-prefixed where a spreadsheet would
     read a formula (so that editing it keeps it a text)."""
@@ -156,10 +153,16 @@ _FIXED = (2000, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 20
 
 
-def stable_zip_file(source: str | IO[bytes], out: IO[bytes]) -> None:
+def stable_zip_file(
+    source: str | IO[bytes], out: IO[bytes], *, rows: Mapping[str, str] | None = None
+) -> None:
     """Rewrite the workbook ``source`` into ``out`` with fixed timestamps (each part's, and
     the created and modified dates of ``docProps/core.xml``), so the same workbook gives the
-    same bytes. Parts are copied in pieces: a workbook of any size in little memory."""
+    same bytes. Parts are copied in pieces: a workbook of any size in little memory.
+
+    ``rows`` maps a sheet's part (``xl/worksheets/sheet3.xml``) to a file of its body rows
+    (:class:`SheetRows`), put in after the rows the sheet holds.
+    """
     with (
         zipfile.ZipFile(source) as src,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst,
@@ -169,12 +172,27 @@ def stable_zip_file(source: str | IO[bytes], out: IO[bytes]) -> None:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             if info.filename == "docProps/core.xml":
                 dst.writestr(fixed, _STAMP.sub(b"2000-01-01T00:00:00Z", src.read(info)))
-                continue
-            # The size known up front, as writestr knows it: the same headers, and ZIP64
-            # only for a part that needs it.
-            fixed.file_size = info.file_size
-            with src.open(info) as part, dst.open(fixed, "w") as copy:
-                shutil.copyfileobj(part, copy, _CHUNK)
+            elif rows and info.filename in rows:
+                _with_rows(src.read(info), rows[info.filename], fixed, dst)
+            else:
+                # The size known up front, as writestr knows it: the same headers, and
+                # ZIP64 only for a part that needs it.
+                fixed.file_size = info.file_size
+                with src.open(info) as part, dst.open(fixed, "w") as copy:
+                    shutil.copyfileobj(part, copy, _CHUNK)
+
+
+def _with_rows(frame: bytes, path: str, fixed: zipfile.ZipInfo, dst: zipfile.ZipFile) -> None:
+    """A sheet's part, the rows in the file ``path`` put at the end of its ``sheetData``."""
+    end = frame.rfind(b"</sheetData>")
+    if end < 0:  # a sheet with no rows: <sheetData/>
+        frame = frame.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
+        end = frame.rindex(b"</sheetData>")
+    fixed.file_size = len(frame) + os.path.getsize(path)
+    with open(path, "rb") as body, dst.open(fixed, "w") as copy:
+        copy.write(frame[:end])
+        shutil.copyfileobj(body, copy, _CHUNK)
+        copy.write(frame[end:])
 
 
 def stable_zip(data: bytes) -> bytes:
@@ -182,3 +200,180 @@ def stable_zip(data: bytes) -> bytes:
     out = io.BytesIO()
     stable_zip_file(io.BytesIO(data), out)
     return out.getvalue()
+
+
+class Percent(Decimal):
+    """A share to show as a percentage (``0.9231`` shows as 92.31%)."""
+
+
+NUMBER_FORMAT = "0.00"
+"""How a decimal shows: two places."""
+PERCENT_FORMAT = "0.00%"
+
+
+@cache
+def column_letter(n: int) -> str:
+    """Column ``n``'s letters (1: A, 27: AA)."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+class ColumnWidths:
+    """A sheet's column widths, measured as its rows come: each column as wide as its
+    widest value shown (the longest line of a text, a CJK character as two, a decimal's
+    digits) and 2 more, 6 at least and 40 at most (60 for a column of wrapped texts, the
+    columns ``wrap`` names, from 1)."""
+
+    def __init__(self, wrap: tuple[int, ...]) -> None:
+        self.wrap = wrap
+        self.seen: list[int] = []
+        self.most: list[int] = []  # each column's most, less its 2 more
+
+    def copy(self) -> ColumnWidths:
+        """These widths, to go on measuring apart."""
+        other = ColumnWidths(self.wrap)
+        other.seen, other.most = list(self.seen), list(self.most)
+        return other
+
+    def add(self, line: Sequence[Any], *, measured: bool = True) -> None:
+        """Measure ``line`` (every column it reaches has a width, measured or not)."""
+        seen, most = self.seen, self.most
+        for n in range(len(seen) + 1, len(line) + 1):
+            seen.append(0)
+            most.append((60 if n in self.wrap else 40) - 2)
+        if not measured:
+            return
+        for col, value in enumerate(line):
+            if seen[col] < most[col]:  # else as wide as it gets already
+                seen[col] = max(seen[col], _shown_width(value, most[col]))
+
+    def widths(self) -> list[float]:
+        """Each column's width, from A."""
+        return [max(6, min(w, m) + 2) for w, m in zip(self.seen, self.most, strict=True)]
+
+
+def _shown_width(value: Any, most: int) -> int:
+    """How wide ``value`` shows (its longest line, a CJK character as two), or ``most``
+    when it is at least that wide."""
+    if value is None:
+        return 0
+    if isinstance(value, Decimal):
+        return len(fmt(value))
+    text = value if isinstance(value, str) else str(value)
+    longest = max(text.split("\n"), key=len) if "\n" in text else text
+    if len(longest) >= most:
+        return most
+    if longest.isascii():
+        return len(longest)
+    return len(longest) + sum(1 for c in longest if c > "\u2e80")
+
+
+class CellStyles:
+    """Each style a streamed row's cell takes, registered in the workbook through openpyxl
+    (so that its ``styles.xml`` holds it) and known by its index there, the cell's ``s``:
+    a decimal's format, a share's percentage, a wrapped text (aligned to the top), and a
+    text's quote prefix (one a spreadsheet would read as a formula)."""
+
+    def __init__(self, sheet: Any) -> None:
+        from openpyxl.styles import Alignment
+
+        self._sheet = sheet
+        self._wrapped = Alignment(wrap_text=True, vertical="top")
+        self._found: dict[tuple[str | None, bool, bool], int | None] = {}
+
+    def index(self, value: Any, *, wrap: bool) -> int | None:
+        """The ``s`` of a cell holding ``value`` (None: the default style)."""
+        shown = (
+            PERCENT_FORMAT if isinstance(value, Percent)
+            else NUMBER_FORMAT if isinstance(value, Decimal) else None
+        )  # fmt: skip
+        key = (shown, wrap, isinstance(value, str) and formula_like(value))
+        if key not in self._found:
+            self._found[key] = self._register(*key)
+        return self._found[key]
+
+    def _register(self, shown: str | None, wrap: bool, quote: bool) -> int | None:
+        if not (shown or wrap or quote):
+            return None
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(self._sheet)
+        if shown:
+            cell.number_format = shown
+        if wrap:
+            cell.alignment = self._wrapped
+        if quote:
+            cell.quotePrefix = True
+        # openpyxl 3.1 writes a cell's s as its style_id: the style's index in cellXfs.
+        return int(cell.style_id)
+
+
+class SheetRows:
+    """A sheet's rows from row ``first`` on, written as SpreadsheetML into the file
+    ``path`` as they come, to be put into the sheet by :func:`stable_zip_file`.
+
+    Every text is an inline string (never a formula: quote-prefixed where a
+    spreadsheet would read one), every decimal its exact digits, a :class:`Percent` a
+    percentage; the columns in ``wrap`` (from 1) wrap their texts.
+    """
+
+    def __init__(self, path: str, first: int, styles: CellStyles, wrap: tuple[int, ...] = ()):
+        self.path = path
+        self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._next = first
+        self._styles = styles
+        self._wrap = wrap
+
+    def add(self, values: Sequence[Any], *, styled: bool = True) -> None:
+        """Write the next row (``styled`` False: no style but a text's quote prefix)."""
+        number = self._next
+        self._next += 1
+        wrap = self._wrap if styled else ()
+        cells = []
+        for col, value in enumerate(values, 1):
+            if col in wrap:
+                cells.append(_cell(col, number, value, self._styles.index(value, wrap=True)))
+            elif value is None or value == "":
+                continue  # an empty cell, unstyled: none
+            elif type(value) is str and not formula_like(value):  # most cells: a plain text
+                cells.append(_cell(col, number, value, None))
+            elif styled or isinstance(value, str):
+                cells.append(_cell(col, number, value, self._styles.index(value, wrap=False)))
+            else:
+                cells.append(_cell(col, number, value, None))
+        self._file.write(f'<row r="{number}">{"".join(cells)}</row>')
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+
+def _cell(col: int, row: int, value: Any, index: int | None) -> str:
+    """One ``<c>`` element, as openpyxl writes it but for a decimal's digits."""
+    ref = f"{column_letter(col)}{row}"
+    style = "" if index is None else f' s="{index}"'
+    if value is None or value == "":
+        kind = ' t="inlineStr"' if value == "" else ""
+        return f'<c r="{ref}"{style}{kind}/>'
+    if isinstance(value, str):
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_xml(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    # A decimal's exact digits, no exponent (0.07, never openpyxl's 0.07000000000000001).
+    text = fmt(value) if isinstance(value, Decimal) else repr(value)
+    return f'<c r="{ref}"{style} t="n"><v>{text}</v></c>'
+
+
+def _xml(text: str) -> str:
+    """``text`` as XML character data (a carriage return kept, not read as a line end)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
