@@ -46,7 +46,7 @@ from typing import Any
 
 import qualscore
 
-from . import handwritten, procs, synthetic
+from . import handwritten, procs, synthetic, xlsx
 from .entities import FactSpec, random_entities, write_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +97,7 @@ class Report:
     scaling_items: list[dict[str, Any]] = field(default_factory=list)
     scaling_entities: list[dict[str, Any]] = field(default_factory=list)
     cohort_batch: list[dict[str, Any]] = field(default_factory=list)
+    xlsx_batch: list[dict[str, Any]] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
     jobs: int = 2
     errors: list[str] = field(default_factory=list)
@@ -481,6 +482,16 @@ def cohort_batch(
         table.unlink()
 
 
+def xlsx_section(
+    sizes: list[int], seed: int, work: Path, jobs: int, limits: tuple[float, int], report: Report
+) -> None:
+    """``qualscore batch`` of rules/rugao-2018 to XLSX at each size (benchmarks/xlsx.py)."""
+    try:
+        report.xlsx_batch += xlsx.xlsx_batch(QUALSCORE, RUGAO, sizes, seed, work, jobs, limits)
+    except RuntimeError as exc:
+        raise Failed(str(exc)) from None
+
+
 def exponents(sizes: Sequence[float], costs: Sequence[float]) -> list[float]:
     """The growth exponent between consecutive sizes: cost ~ size ** exponent."""
     return [
@@ -661,6 +672,12 @@ def print_report(report: Report) -> None:
         print(f"cohort values (examples/yunhe-quality, 3 passes): {r['entities']:,} entities,"
               f" --jobs {r['jobs']}: {r['seconds']:.1f} s, tree RSS {r['tree_rss_peak_mib']:,.0f}"
               f" MiB, largest {r['max_single_rss_mib']:,.0f} MiB")  # fmt: skip
+    for r in report.xlsx_batch:
+        killed = f" (killed at the {r['killed_for']} limit)" if r["killed_for"] else ""
+        print(f"XLSX (rules/rugao-2018): {r['entities']:,} entities, --jobs {r['jobs']}:"
+              f" {r['seconds']:.1f} s{killed}, tree RSS {r['tree_rss_peak_mib']:,.0f} MiB,"
+              f" largest {r['max_single_rss_mib']:,.0f} MiB, workbook {r['xlsx_mib']:,.0f} MiB"
+              )  # fmt: skip
     if report.targets:
         print()
         print("targets:")
@@ -696,6 +713,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--entities", type=int, nargs="+", help="batch sizes")
     parser.add_argument("--jobs", type=int, default=2, help="qualscore batch --jobs")
     parser.add_argument(
+        "--xlsx-entities", type=int, nargs="+",
+        help="batch sizes of the xlsx section (default 20,000 and 100,000; --quick 2,000)",
+    )  # fmt: skip
+    parser.add_argument(
         "--batch-timeout", type=float, default=600, help="kill a batch run after this many s"
     )
     parser.add_argument(
@@ -708,9 +729,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-zen", action="store_true", help="leave GoRules ZEN out")
     parser.add_argument(
         "--only",
-        choices=("entity", "process", "items", "batch", "cohort"),
+        choices=("entity", "process", "items", "batch", "cohort", "xlsx"),
         nargs="+",
-        help="run only these sections",
+        help="run only these sections (xlsx runs only when named: about half an hour)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
@@ -726,6 +747,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         entities=args.entities or base.entities,
     )
     sizes.pool = max(sizes.pool, sizes.block)
+    xlsx_sizes = args.xlsx_entities or (xlsx.QUICK if args.quick else xlsx.FULL)
     sections = set(args.only or ("entity", "process", "items", "batch", "cohort"))
     with_zen = not args.no_zen
     if with_zen:
@@ -760,6 +782,8 @@ def main(argv: Sequence[str] | None = None) -> int:
              lambda: scaling_entities(sizes, args.seed, work, args.jobs, limits, report)),
             ("cohort", f"qualscore batch, cohort values: {max(sizes.entities)} entities ...",
              lambda: cohort_batch(sizes, args.seed, work, args.jobs, limits, report)),
+            ("xlsx", f"qualscore batch to XLSX --jobs {args.jobs}: {xlsx_sizes} entities ...",
+             lambda: xlsx_section(xlsx_sizes, args.seed, work, args.jobs, limits, report)),
         ]  # fmt: skip
         for name, title, step in steps:
             if name in sections:
