@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import IO, Any
 
 from qualscore.errors import QualscoreError
@@ -47,6 +47,7 @@ __all__ = [
     "XlsxLimitError",
     "XlsxLimits",
     "column_letter",
+    "digits",
     "mark_text",
     "sheet_row",
     "stable_zip",
@@ -259,7 +260,7 @@ def _shown_width(value: Any, most: int) -> int:
     if value is None:
         return 0
     if isinstance(value, Decimal):
-        return len(fmt(value))
+        return len(digits(value))
     text = value if isinstance(value, str) else str(value)
     longest = max(text.split("\n"), key=len) if "\n" in text else text
     if len(longest) >= most:
@@ -327,22 +328,27 @@ class SheetRows:
 
     def add(self, values: Sequence[Any], *, styled: bool = True) -> None:
         """Write the next row (``styled`` False: no style but a text's quote prefix)."""
-        number = self._next
+        row = self._next
         self._next += 1
         wrap = self._wrap if styled else ()
         cells = []
         for col, value in enumerate(values, 1):
+            kind = type(value)
             if col in wrap:
-                cells.append(_cell(col, number, value, self._styles.index(value, wrap=True)))
-            elif value is None or value == "":
+                cells.append(_cell(col, row, value, self._styles.index(value, wrap=True)))
+            elif value is None or (kind is str and not value):
                 continue  # an empty cell, unstyled: none
-            elif type(value) is str and not formula_like(value):  # most cells: a plain text
-                cells.append(_cell(col, number, value, None))
-            elif styled or isinstance(value, str):
-                cells.append(_cell(col, number, value, self._styles.index(value, wrap=False)))
+            elif kind is str and not formula_like(value):  # most cells: a plain text
+                cells.append(_cell(col, row, value, None))
+            elif kind is Decimal and styled:  # the next most: a score
+                index = self._styles.index(value, wrap=False)
+                cells.append(f'<c r="{column_letter(col)}{row}" s="{index}" t="n">'
+                             f"<v>{digits(value)}</v></c>")  # fmt: skip
+            elif styled or kind is str:
+                cells.append(_cell(col, row, value, self._styles.index(value, wrap=False)))
             else:
-                cells.append(_cell(col, number, value, None))
-        self._file.write(f'<row r="{number}">{"".join(cells)}</row>')
+                cells.append(_cell(col, row, value, None))
+        self._file.write(f'<row r="{row}">{"".join(cells)}</row>')
 
     def close(self) -> None:
         """Close the file."""
@@ -361,9 +367,15 @@ def _cell(col: int, row: int, value: Any, index: int | None) -> str:
         return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_xml(value)}</t></is></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
-    # A decimal's exact digits, no exponent (0.07, never openpyxl's 0.07000000000000001).
-    text = fmt(value) if isinstance(value, Decimal) else repr(value)
+    text = digits(value) if isinstance(value, Decimal) else repr(value)
     return f'<c r="{ref}"{style} t="n"><v>{text}</v></c>'
+
+
+@lru_cache(maxsize=1 << 16)  # a batch's scores repeat; equal decimals have equal digits
+def digits(value: Decimal) -> str:
+    """A decimal's exact digits, no exponent, no trailing zeros (``0.07``, never openpyxl's
+    ``0.07000000000000001``; ``5.00`` as ``5``)."""
+    return fmt(value)
 
 
 def _xml(text: str) -> str:
