@@ -239,3 +239,31 @@ def test_rows_kept_on_disk_are_ranked_as_in_memory() -> None:
         assert list(kept.names()) == [r.name for r in rows[::-1]]
         got = [(r.rank, r.row) for r in kept.ranking()]
     assert got == [(r.rank, r.row) for r in ranking(rows)]
+
+
+def test_rows_are_written_as_spreadsheetml_that_holds_them_exactly(tmp_path: Path) -> None:
+    """Each value as openpyxl would write it but for a decimal's digits: a formula-like text
+    quote-prefixed (s=1), a wrapped one (s=2), an error code and spaces kept as text, XML's
+    characters escaped (a carriage return too), a decimal exact (s=3), a share a percentage
+    (s=4), nothing for None and "", a character XML cannot hold shown as its escape."""
+    from openpyxl import Workbook
+
+    from qualscore.report.xlsx import CellStyles, Percent, SheetRows
+
+    sheet = Workbook(write_only=True).create_sheet("x")
+    rows = SheetRows(str(tmp_path / "rows.xml"), 2, CellStyles(sheet), wrap=(2,))
+    rows.add(["=1+1", "wrapped", "#N/A", " lead", "a\rb<&>", Decimal("0.07"),
+              Percent("0.9231"), 3, None, "", True, "x\x01\uffff"])  # fmt: skip
+    rows.add(["-1", None], styled=False)
+    rows.close()
+    assert (tmp_path / "rows.xml").read_text(encoding="utf-8") == (
+        '<row r="2"><c r="A2" s="1" t="inlineStr"><is><t>=1+1</t></is></c>'
+        '<c r="B2" s="2" t="inlineStr"><is><t>wrapped</t></is></c>'
+        '<c r="C2" t="inlineStr"><is><t>#N/A</t></is></c>'
+        '<c r="D2" t="inlineStr"><is><t xml:space="preserve"> lead</t></is></c>'
+        '<c r="E2" t="inlineStr"><is><t>a&#13;b&lt;&amp;&gt;</t></is></c>'
+        '<c r="F2" s="3" t="n"><v>0.07</v></c><c r="G2" s="4" t="n"><v>0.9231</v></c>'
+        '<c r="H2" t="n"><v>3</v></c><c r="K2" t="b"><v>1</v></c>'
+        '<c r="L2" t="inlineStr"><is><t>x\\x01\\uffff</t></is></c></row>'
+        '<row r="3"><c r="A3" s="1" t="inlineStr"><is><t>-1</t></is></c></row>'
+    )

@@ -31,6 +31,7 @@ from typing import IO, Any
 from qualscore.errors import QualscoreError
 from qualscore.report.safe import formula_like, sheet_text
 from qualscore.scoring.words import fmt
+from qualscore.source.text import escape_match
 
 __all__ = [
     "NUMBER_FORMAT",
@@ -378,8 +379,16 @@ def digits(value: Decimal) -> str:
     return fmt(value)
 
 
+# What XML cannot hold (C0 controls but tab and line ends, surrogates, U+FFFE and U+FFFF):
+# sheet_row has shown the controls already; any left is shown here too, never written raw.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xml(text: str) -> str:
-    """``text`` as XML character data (a carriage return kept, not read as a line end)."""
+    """``text`` as XML character data (a carriage return kept, not read as a line end; a
+    character XML cannot hold shown as its escape, ``\\x01``)."""
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub(escape_match, text)
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
