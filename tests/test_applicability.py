@@ -504,3 +504,28 @@ def test_a_veto_reading_a_value_the_entity_has_not_does_not_hold(tmp_path: Path)
     facts = check_facts(rules, _PORT_ENTITIES["d"])
     assert evaluate(rules, facts, cohort=given).vetoed is False
     assert qualscore.score(rules, facts, cohort=given).vetoed is False
+
+
+def test_batch_words_a_later_veto_as_the_plan_decided_it(tmp_path: Path) -> None:
+    """Two vetoes, the first on a rank d and e have not, the second holding for them: batch
+    gives d and e the second's result word, as evaluate_cohort does (it used to decide the
+    vetoes again and fail on the missing rank: an internal error for d and e)."""
+    root = _port_rules(tmp_path, "")
+    manifest = root / "ruleset.yaml"
+    manifest.write_text(
+        manifest.read_text("utf-8") + "vetoes:\n"
+        "  - {id: last, title: Last, when: share_rank >= 3, result: failed,"
+        " criteria: The last is failed., departments: [Test Department]}\n"
+        "  - {id: portless, title: No ports, when: not has_ports, result: no ports,"
+        " criteria: No ports fails., departments: [Test Department]}\n",
+        "utf-8",
+    )
+    scored = evaluate_cohort(load_rules(root), _PORT_ENTITIES)
+    doc = _batch(tmp_path, root, _PORT_ENTITIES)
+    assert doc["failed"] == []
+    words = {r["entity"]: (r["vetoed"], r["result_label"]) for r in doc["ranking"]}
+    assert words == {n: (r.vetoed, r.result_label) for n, r in scored.items()}
+    assert words == {
+        "a": (True, "failed"), "b": (False, None), "c": (False, None),
+        "d": (True, "no ports"), "e": (True, "no ports"),
+    }  # fmt: skip

@@ -599,7 +599,7 @@ def _row_of_scores(
     scores = plan(view).score(values)
     cells = [_target_cell(_STATE["target_models"][t], facts) for t in target_ids]
     vetoed = scores.vetoed
-    label = _veto_label(ruleset, values) if vetoed else ruleset.manifest.normal_result
+    label = _veto_label(ruleset, scores.held) if vetoed else ruleset.manifest.normal_result
     groups = bool(ruleset.manifest.groups)
     return Row(
         name,
@@ -617,8 +617,11 @@ def _row_of_scores(
     )
 
 
-def _veto_label(ruleset: RuleSet, values: Mapping[str, Any]) -> str | None:
-    return next((v.result for v in ruleset.manifest.vetoes if v.when.evaluate(values)), None)
+def _veto_label(ruleset: RuleSet, held: tuple[bool, ...]) -> str | None:
+    """The first held veto's result word, as the plan decided it (not decided again here,
+    where a cohort value the entity has not would be read as a missing name)."""
+    vetoes = ruleset.manifest.vetoes
+    return next((v.result for v, h in zip(vetoes, held, strict=True) if h), None)
 
 
 def _target_cell(item: Item, facts: Facts) -> Cell:

@@ -84,6 +84,8 @@ class Scores:
     vetoed: bool
     grade: str | None = None
     not_applicable: Collection[str] = ()
+    held: tuple[bool, ...] = ()
+    """Whether each veto holds, in declaration order."""
 
 
 def possible(ruleset: RuleSet) -> Decimal:
@@ -354,11 +356,9 @@ class _Writer:
         lines.append("    _t = _Z")
         lines += [f"    _t = _t + _r{i}" for i in range(len(cats))]
         lines.append("    _t = _t + _b")
-        if self._graded():
-            lines.append("    _h = _vetoes(v)")
-            lines.append("    return _Scores(_I, _N, _t, True in _h, _grade(_t, _h), _A)")
-        else:
-            lines.append("    return _Scores(_I, _N, _t, True in _vetoes(v), None, _A)")
+        lines.append("    _h = _vetoes(v)")
+        grade = "_grade(_t, _h)" if self._graded() else "None"
+        lines.append(f"    return _Scores(_I, _N, _t, True in _h, {grade}, _A, _h)")
         return "\n".join(["def run(v):", *lines, ""])
 
 
