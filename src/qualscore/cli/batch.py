@@ -182,12 +182,12 @@ def _run(
         if last is not None:
             from qualscore.report.compare import ranks_then
 
-            names = kept.names() if kept else (o.row.name for o in outcomes if o.row)
+            names = kept.names() if kept is not None else (o.row.name for o in outcomes if o.row)
             any_entity = getattr(args, "compare_any", False)
             previous, note = ranks_then(last, names, any_entity=any_entity)
             if note:  # an entity new this time is said, not left as a silent "—"
                 print(shown(f"qualscore: note: {note}"), file=err)
-        ranked = kept.ranking() if kept else None
+        ranked = kept.ranking() if kept is not None else None
         report = writers.build(ruleset, outcomes, ids, language, previous, summaries,
                                ranked=ranked)  # fmt: skip
         if suffix:

@@ -1,7 +1,10 @@
 """Batch outputs: the ranking, the item scores, departments and the target matrix.
 
 One :class:`BatchReport` is built from the outcomes; each writer lays it out
-as JSON, CSV, XLSX, HTML or rich tables. Every writer is deterministic.
+as JSON, CSV, XLSX, HTML or rich tables. Every writer is deterministic. The
+XLSX workbook, streamed, is :mod:`qualscore.report.batch_xlsx`'s (what a
+workbook holds, :mod:`qualscore.report.xlsx`'s): here it is held to
+:data:`XLSX_LIMITS`.
 """
 
 from __future__ import annotations
@@ -371,8 +374,8 @@ def to_csv(report: BatchReport) -> str:
     return out.getvalue()
 
 
-# The XLSX workbook is qualscore.report.batch_xlsx's; these hold it to XLSX_LIMITS, which a
-# test may set smaller here.
+# The XLSX workbook is qualscore.report.batch_xlsx's; these hold it to XLSX_LIMITS, read
+# here when called, so that a test may set smaller limits on this module.
 
 
 def to_xlsx(report: BatchReport, today: str | None = None, *,

@@ -10,9 +10,10 @@ memory).
 Why the batch's rows do not go through openpyxl's cells: a cell costs openpyxl
 30-50 µs to make and write (an entity of rules/rugao-2018 is about 520 cells in the
 workbook: 100,000 of them would take most of an hour), and openpyxl writes a
-``Decimal`` through a float (``0.07`` as ``0.07000000000000001``, one two-place
-score in eleven). :class:`SheetRows` writes each row as text, every decimal exactly,
-every text an inline string as openpyxl writes it, in a few microseconds a cell.
+``Decimal`` through a float (the text ``0.07000000000000001`` for ``0.07``, one
+two-place score in eleven: the same double once read, but not the decimal).
+:class:`SheetRows` writes each row as text, every decimal's exact digits, every
+text an inline string as openpyxl writes it, in a few microseconds a cell.
 """
 
 from __future__ import annotations
