@@ -529,3 +529,17 @@ def test_batch_words_a_later_veto_as_the_plan_decided_it(tmp_path: Path) -> None
         "a": (True, "failed"), "b": (False, None), "c": (False, None),
         "d": (True, "no ports"), "e": (True, "no ports"),
     }  # fmt: skip
+
+
+def test_batch_says_which_entities_a_cohort_value_left_out(tmp_path: Path) -> None:
+    """The batch JSON names the entities with no value (d and e: item 1 does not apply to
+    them), and the terminal says how many and which, after the value's line."""
+    root = _port_rules(tmp_path, "")
+    doc = _batch(tmp_path, root, _PORT_ENTITIES)
+    assert {c["key"]: c["left_out"] for c in doc["cohort"]} == {
+        c["key"]: ["d", "e"] for c in doc["cohort"]
+    }
+    table = next(tmp_path.glob("*.csv"))
+    code, out, err = _run("batch", root, table)
+    assert (code, err) == (0, "")
+    assert "Rank of share, computed from 3 (2 with no value left out: d, e)" in out, out

@@ -254,6 +254,7 @@ def to_json(report: BatchReport) -> str:
                 "value": None if s.value is None else format(s.value, "f"),
                 "shown": None if s.value is None else _cohort_value(report, s),
                 "leaders": list(s.leaders), "entities": list(s.entities),
+                "left_out": list(s.left_out),
             }
             for s in report.cohort
         ]  # fmt: skip
@@ -572,10 +573,14 @@ def _cohort_parts(report: BatchReport) -> list[tuple[str, str]]:
         value = ""
         if s.value is not None and s.stat in ("mean", "median", "max", "min", "count"):
             value = f" {_cohort_value(report, s)}"
+        gone = ("、" if zh else ", ").join(s.left_out[:12]) + ("…" if len(s.left_out) > 12 else "")
+        n = len(s.left_out)
         if zh:
-            out.append((f"{s.label}{scope}{value}，按 {len(s.entities)} 个单位计算", who))
+            left = f"（另 {n} 个单位无可比的值，未计入：{gone}）" if s.left_out else ""
+            out.append((f"{s.label}{scope}{value}，按 {len(s.entities)} 个单位计算{left}", who))
         else:
-            out.append((f"{s.label}{scope}{value}, computed from {len(s.entities)}", who))
+            left = f" ({n} with no value left out: {gone})" if s.left_out else ""
+            out.append((f"{s.label}{scope}{value}, computed from {len(s.entities)}{left}", who))
     return out
 
 
