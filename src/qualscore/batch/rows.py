@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import TargetShape
-from qualscore.scoring.trace import Result, TargetTrace
+from qualscore.scoring import shapes
+from qualscore.scoring.trace import Result
 
 __all__ = [
     "Cell",
@@ -71,7 +71,7 @@ class Row:
 
 def target_items(ruleset: RuleSet) -> tuple[str, ...]:
     """The ids of the items that score an actual against a target."""
-    return tuple(i.id for i in ruleset.items() if isinstance(i.score, TargetShape))
+    return tuple(i.id for i in ruleset.items() if shapes.completes(i.score))
 
 
 def completion(result: Result, targets: Sequence[str]) -> tuple[dict[str, Cell], Decimal | None]:
@@ -82,14 +82,12 @@ def completion(result: Result, targets: Sequence[str]) -> tuple[dict[str, Cell],
     """
     cells: dict[str, Cell] = {}
     for item_id in targets:
-        trace = result.item(item_id).shape
-        if isinstance(trace, TargetTrace):
-            state = "met" if trace.met else "missed"
-            cells[item_id] = Cell(
-                state, trace.shortfall, trace.actual, trace.target, trace.met_when
-            )
-        else:
+        done = shapes.completion(result.item(item_id).shape)
+        if done is None:  # the item did not apply
             cells[item_id] = Cell("na")
+        else:
+            state = "met" if done.met else "missed"
+            cells[item_id] = Cell(state, done.shortfall, done.actual, done.target, done.met_when)
     return cells, share(list(cells.values()))
 
 

@@ -60,9 +60,10 @@ from qualscore.facts.check import Facts, check_facts_document
 from qualscore.facts.fast import quick_facts
 from qualscore.facts.targets import TargetTable, load_targets
 from qualscore.ruleset.loader import RuleSet, load_rules
-from qualscore.ruleset.model import Item, TargetShape
+from qualscore.ruleset.model import Item
+from qualscore.scoring import shapes
 from qualscore.scoring.cohort import own_values
-from qualscore.scoring.engine import evaluate, formulas, target_check
+from qualscore.scoring.engine import evaluate, formulas
 from qualscore.scoring.plan import plan
 from qualscore.scoring.together import score_with
 from qualscore.scoring.trace import CohortEntry, Result
@@ -389,7 +390,7 @@ def _init(
         ruleset=ruleset,
         targets=load_targets(ruleset, targets_path) if targets_path else None,
         target_ids=target_items(ruleset),
-        target_models={i.id: i for i in ruleset.items() if isinstance(i.score, TargetShape)},
+        target_models={i.id: i for i in ruleset.items() if shapes.completes(i.score)},
         detail=detail,
         keep=keep,
         line=None if detail or keep or (cohort and cohort.level is not None) else line,
@@ -630,11 +631,8 @@ def _target_cell(item: Item, facts: Facts) -> Cell:
         return Cell("na")
     if item.not_applicable is not None and item.not_applicable.when.evaluate(values):
         return Cell("na")
-    shape = item.score
-    assert isinstance(shape, TargetShape)
-    actual, target = shape.actual.evaluate(values), shape.target.evaluate(values)
-    assert isinstance(actual, Decimal) and isinstance(target, Decimal)
-    met, shortfall = target_check(actual, target, shape.met_when)
-    return Cell("met" if met else "missed", shortfall, actual, target, shape.met_when)
+    done = shapes.check(item.score, values)
+    state = "met" if done.met else "missed"
+    return Cell(state, done.shortfall, done.actual, done.target, done.met_when)
 
 

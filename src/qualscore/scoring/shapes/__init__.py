@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from qualscore.scoring.shapes import (
     cases,
@@ -42,7 +42,7 @@ from qualscore.scoring.shapes import (
     target,
     tiers,
 )
-from qualscore.scoring.shapes._common import Finding, Loc
+from qualscore.scoring.shapes._common import Completion, Finding, Loc
 
 if TYPE_CHECKING:
     from qualscore.ruleset.formula import Formula, Value
@@ -54,12 +54,16 @@ __all__ = [
     "PARTS",
     "REGISTRY",
     "Bounds",
+    "Completion",
     "Extreme",
     "Finding",
     "Found",
     "Probe",
     "Sample",
     "adds_to",
+    "check",
+    "completes",
+    "completion",
     "derived",
     "expressions",
     "extremes",
@@ -147,6 +151,10 @@ and, asked of a trace record (the report's, of one entity):
   the JSON works through;
 - ``derived(trace, inputs)``: expressions worked out from the inputs that decide it
   without being written in it (a list of cases' change from last year), worked first.
+- ``completion(trace)`` and ``check(shape, values)``: for a shape that scores an actual
+  value against a target, the :class:`Completion` (met, shortfall, actual, target, rule),
+  as scored and as worked out from the facts alone; a batch's target matrix reads them,
+  and a shape that has ``check`` gets a column there (:func:`completes`).
 """
 
 Extreme = tuple[str, Decimal]
@@ -328,3 +336,26 @@ def derived(trace: Any, inputs: tuple[Input, ...]) -> list[str]:
 Sub = Callable[[Any, Any], Any]
 """Expands a nested shape's record: ``sub(shape, record)``."""
 Branches = Iterator[tuple[tuple[str | int, ...], str, str]]
+
+
+def completes(shape: Any) -> bool:
+    """Whether ``shape`` scores an actual value against a target (see :data:`OPTIONAL`):
+    a batch's target matrix has a column for it."""
+    return hasattr(module(shape.kind), "check")
+
+
+def check(shape: Any, values: Mapping[str, Any]) -> Completion:
+    """The target met or missed, worked out from the facts ``values`` (see :data:`OPTIONAL`).
+
+    Raises:
+        AttributeError: ``shape`` scores no target (ask :func:`completes` first).
+    """
+    return cast(Completion, module(shape.kind).check(shape, values))
+
+
+def completion(trace: Any) -> Completion | None:
+    """The target met or missed as scored (see :data:`OPTIONAL`); None for a trace of a
+    shape with no target, or no shape's (an item that did not apply)."""
+    found = _BY_TRACE.get(type(trace))
+    ask = None if found is None else getattr(found, "completion", None)
+    return None if ask is None else cast(Completion, ask(trace))

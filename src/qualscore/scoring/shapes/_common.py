@@ -11,7 +11,7 @@ from qualscore.ruleset.model import Part
 from qualscore.scoring.trace import Input
 from qualscore.scoring.words import fmt
 
-__all__ = ["Finding", "Loc", "pts", "subject", "value_text"]
+__all__ = ["Completion", "Finding", "Loc", "pts", "subject", "value_text"]
 
 Loc = tuple[str | int, ...]
 
@@ -126,3 +126,14 @@ def owned(part: Part | None, formulas: Iterable[Formula]) -> Iterator[tuple[Part
     """Each expression with the part that answers for it (the facts template's departments)."""
     for f in formulas:
         yield part, f
+
+
+class Completion(NamedTuple):
+    """A target met or missed: how far from met (0 when met), the actual value, the target
+    and the rule (``at_least`` ...), for a batch's target matrix."""
+
+    met: bool
+    shortfall: Decimal
+    actual: Decimal
+    target: Decimal
+    met_when: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +10,7 @@ from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Part, TargetShape
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
+    Completion,
     Loc,
     number,
     owned,
@@ -150,3 +151,18 @@ def headroom(
 def expressions(trace: TargetTrace) -> Iterator[str]:
     """The actual value's expression and the target's."""
     yield from (trace.actual_expr, trace.target_expr)
+
+
+def completion(trace: TargetTrace) -> Completion:
+    """Met or not, how far from met, the actual value, the target and the rule, as scored."""
+    return Completion(trace.met, trace.shortfall, trace.actual, trace.target, trace.met_when)
+
+
+def check(shape: TargetShape, values: Mapping[str, Any]) -> Completion:
+    """The same, worked out from the facts without scoring (a batch's target matrix)."""
+    from qualscore.scoring.engine import target_check
+
+    actual, target = shape.actual.evaluate(values), shape.target.evaluate(values)
+    assert isinstance(actual, Decimal) and isinstance(target, Decimal)
+    met, shortfall = target_check(actual, target, shape.met_when)
+    return Completion(met, shortfall, actual, target, shape.met_when)
