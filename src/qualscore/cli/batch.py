@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
+from qualscore.batch.rows import ranks
 from qualscore.batch.runner import (
     CohortPass,
     Outcome,
@@ -400,12 +401,8 @@ def _stream_csv(
 
         def ranked() -> Iterator[bytes]:
             yield writers.csv_head(items, targets, extra).encode("utf-8")
-            rank, previous, start = 0, None, 0
-            for i, (group, vetoed, total, _name, offset, length) in enumerate(keys):
-                if previous is not None and previous[0] != group:
-                    start = i  # each entity group is ranked on its own
-                if (group, vetoed, total) != previous:
-                    rank, previous = i - start + 1, (group, vetoed, total)
+            places = ranks(k[:4] for k in keys)  # the one rank rule: ties, each group apart
+            for rank, (*_key, offset, length) in zip(places, keys, strict=True):
                 scratch.seek(offset)
                 yield f"{rank},".encode() + scratch.read(length)
 

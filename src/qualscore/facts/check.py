@@ -27,7 +27,7 @@ from qualscore._decimal import in_context
 from qualscore.errors import FactsError, Problem, SourceError
 from qualscore.facts.targets import TargetTable
 from qualscore.ruleset.formula import Value
-from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.loader import RuleSet, per_ruleset
 from qualscore.ruleset.model import FactDecl, Item
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import Suggestions
@@ -205,17 +205,10 @@ def check_facts(ruleset: RuleSet, data: Mapping[str, Any], *, source: str = "<fa
     return check_facts_document(ruleset, dict(data), doc)
 
 
-_DECLARED: weakref.WeakKeyDictionary[
-    RuleSet, dict[str, tuple[FactDecl, Decimal | None, Decimal | None]]
-] = weakref.WeakKeyDictionary()
-
-
+@per_ruleset
 def _declared(ruleset: RuleSet) -> dict[str, tuple[FactDecl, Decimal | None, Decimal | None]]:
     """key -> (declaration, lowest, highest allowed value), worked out once per rule set."""
-    found = _DECLARED.get(ruleset)
-    if found is None:
-        found = _DECLARED[ruleset] = {f.key: (f, *f.bounds) for f in ruleset.facts}
-    return found
+    return {f.key: (f, *f.bounds) for f in ruleset.facts}
 
 
 _SUGGESTIONS: weakref.WeakKeyDictionary[RuleSet, dict[str, Suggestions]] = (

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,7 +26,7 @@ from typing import Any
 
 from qualscore.facts.check import RESERVED, Facts, name_of
 from qualscore.ruleset.formula import Value
-from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.loader import RuleSet, per_ruleset
 
 __all__ = ["quick_facts"]
 
@@ -60,17 +59,8 @@ class _Plan:
     order: tuple[int, ...]  # where each value of flags + numbers goes in the template
 
 
-_PLANS: weakref.WeakKeyDictionary[RuleSet, _Plan] = weakref.WeakKeyDictionary()
-
-
+@per_ruleset
 def _plan(ruleset: RuleSet) -> _Plan:
-    found = _PLANS.get(ruleset)
-    if found is None:
-        found = _PLANS[ruleset] = _make_plan(ruleset)
-    return found
-
-
-def _make_plan(ruleset: RuleSet) -> _Plan:
     vetoed = {name for veto in ruleset.manifest.vetoes for name in veto.when.names}
     flags = tuple(f.key for f in ruleset.facts if f.type == "bool")
     numeric = [f for f in ruleset.facts if f.type != "bool"]

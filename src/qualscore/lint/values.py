@@ -19,14 +19,13 @@ part's [0, points]). It asks this module, through an :class:`ItemProbe`:
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
 from qualscore.ruleset.formula import Formula, Value
-from qualscore.ruleset.loader import Location, RuleSet
+from qualscore.ruleset.loader import Location, RuleSet, per_ruleset
 from qualscore.ruleset.model import Item
 from qualscore.ruleset.ranges import Span, constants, fact_span, intersect, refine
 
@@ -73,16 +72,10 @@ def item_domains(ruleset: RuleSet, item: Item) -> Mapping[str, Span] | None:
     return refine(item.not_applicable.when.source, domains, holds=False)
 
 
-_DOMAINS: weakref.WeakKeyDictionary[RuleSet, Mapping[str, Span]] = weakref.WeakKeyDictionary()
-
-
+@per_ruleset
 def fact_domains(ruleset: RuleSet) -> Mapping[str, Span]:
     """Every number fact's declared range, worked out once per rule set (do not change it)."""
-    found = _DOMAINS.get(ruleset)
-    if found is None:
-        spans = {f.key: fact_span(f) for f in ruleset.facts if f.type != "bool"}
-        found = _DOMAINS[ruleset] = MappingProxyType(spans)
-    return found
+    return MappingProxyType({f.key: fact_span(f) for f in ruleset.facts if f.type != "bool"})
 
 
 # --- formulas -----------------------------------------------------------------------
@@ -190,14 +183,7 @@ class _Checks:
         return all(group.passes(values) for group in groups)
 
 
-_CHECKS: weakref.WeakKeyDictionary[RuleSet, _Checks] = weakref.WeakKeyDictionary()
-
-
-def _checks(ruleset: RuleSet) -> _Checks:
-    found = _CHECKS.get(ruleset)
-    if found is None:
-        found = _CHECKS[ruleset] = _Checks(ruleset)
-    return found
+_checks = per_ruleset(_Checks)
 
 
 def passes_checks(ruleset: RuleSet, values: Mapping[str, Value]) -> bool:

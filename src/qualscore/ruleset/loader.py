@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -44,13 +45,14 @@ from qualscore.ruleset.model import (
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import MAX_SEARCHES, KnownNames, Suggestions
 
-__all__ = ["Location", "RuleSet", "load_rules"]
+__all__ = ["Location", "RuleSet", "load_rules", "per_ruleset"]
 
 MANIFEST = "ruleset.yaml"
 FACTS = "facts.yaml"
 CATEGORIES = "categories"
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 _ZERO = Decimal(0)
 
 
@@ -656,3 +658,18 @@ def _problem(doc: _yaml.Document, error: Any, keys: Suggestions) -> Problem:
     where = _dotted(doc, loc)
     line, col = doc.where(loc, key=key)
     return Problem(doc.path, line, col, f"{where}: {message}" if where else message)
+
+
+def per_ruleset(make: Callable[[RuleSet], T]) -> Callable[[RuleSet], T]:
+    """``make(ruleset)`` worked out once per rule set and kept while the rule set lives
+    (a compiled plan, a fact table): the one memo of what a rule set determines."""
+    found: weakref.WeakKeyDictionary[RuleSet, T] = weakref.WeakKeyDictionary()
+
+    @functools.wraps(make)
+    def once(ruleset: RuleSet) -> T:
+        value = found.get(ruleset)
+        if value is None:
+            value = found[ruleset] = make(ruleset)
+        return value
+
+    return once

@@ -19,7 +19,6 @@ naming the item (or veto) and the formula, in both variants.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
@@ -29,7 +28,7 @@ from typing import Any
 from qualscore._gc import collector_paused
 from qualscore._version import __version__
 from qualscore.ruleset.formula import Formula, Value
-from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds
+from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds, per_ruleset
 from qualscore.ruleset.model import (
     Bonus,
     Category,
@@ -618,15 +617,10 @@ class _Static:
         )  # fmt: skip
 
 
-_PLANS: weakref.WeakKeyDictionary[RuleSet, Plan] = weakref.WeakKeyDictionary()
-
-
+@per_ruleset
 def plan(ruleset: RuleSet) -> Plan:
     """The compiled plan of ``ruleset``, made on first use and kept while it lives."""
-    found = _PLANS.get(ruleset)
-    if found is None:
-        found = _PLANS[ruleset] = Plan(ruleset)
-    return found
+    return Plan(ruleset)
 
 
 _ITEMS: dict[int, tuple[Item, RuleSet, Callable[[Values], ItemResult]]] = {}
