@@ -56,7 +56,6 @@ from qualscore.ruleset.model import (
     ValueDecl,
     formulas_in,
 )
-from qualscore.scoring.engine import formulas
 from qualscore.scoring.plan import possible
 from qualscore.scoring.shapes import adds_to, extremes, never_deducts, walk
 from qualscore.scoring.shapes import lint as shape_warnings
