@@ -42,6 +42,7 @@ from qualscore.scoring.trace import (
     Input,
     ItemResult,
     JudgedTrace,
+    NamedValue,
     NodeResult,
     PartsTrace,
     PartTrace,
@@ -258,8 +259,7 @@ class Reference:
             if d.key in names and d.key in self.values
         )
 
-    def node_inputs(self, item: Item | Bonus) -> tuple[Input, ...]:
-        said = words(self.ruleset.manifest.language)
+    def titles(self) -> dict[str, str]:
         titles: dict[str, str] = {}
         for category in self.ruleset.categories:
             titles[category.id] = category.title
@@ -268,6 +268,11 @@ class Reference:
                 titles.update((i.id, i.title) for i in getattr(child, "items", ()))
         if self.ruleset.manifest.bonus is not None:
             titles["bonus"] = self.ruleset.manifest.bonus.title
+        return titles
+
+    def node_inputs(self, item: Item | Bonus) -> tuple[Input, ...]:
+        said = words(self.ruleset.manifest.language)
+        titles = self.titles()
         reads = sorted({r for f in formulas(item) for r in f.nodes})
         return tuple(
             Input(f"{fn}('{node}')", said[f"read_{fn}"].format(title=titles.get(node, node)),
@@ -365,7 +370,7 @@ class Reference:
         vetoes = []
         for veto in manifest.vetoes:
             self.owner, self.what = veto.id, "veto"
-            held = self.holds(veto.when)
+            held = all(n in self.values for n in veto.when.names) and self.holds(veto.when)
             vetoes.append(
                 VetoResult(
                     veto.id, veto.title, held, veto.result, self.inputs(set(veto.when.names))
@@ -405,8 +410,24 @@ class Reference:
             grade=grade,
             verdict=self.scheme_verdict(),
             met=self.verdicts.get("") if manifest.verdict is not None else None,
-            values=self.inputs({v.key for v in self.ruleset.values}),
+            values=self.named(),
         )
+
+    def named(self) -> tuple[NamedValue, ...]:
+        said = words(self.ruleset.manifest.language)
+        titles = self.titles()
+        out = []
+        for decl in self.ruleset.values:
+            if decl.key not in self.values:
+                continue
+            read = self.inputs(set(decl.expr.names)) + tuple(
+                Input(f"{fn}('{n}')", said[f"read_{fn}"].format(title=titles.get(n, n)),
+                      self.values[f"{fn}('{n}')"], None)
+                for fn, n in decl.expr.nodes
+            )  # fmt: skip
+            out.append(NamedValue(decl.key, decl.label, self.values[decl.key], decl.unit,
+                                  decl.expr.source, read))  # fmt: skip
+        return tuple(out)
 
     def scheme_verdict(self) -> str | None:
         verdict = self.ruleset.manifest.verdict

@@ -21,6 +21,7 @@ from qualscore.scoring.explain import (
     lost_text,
     max_text,
     titled,
+    value_lines,
     value_text,
     verdict_lines,
 )
@@ -81,6 +82,8 @@ class Document:
     explanations: tuple[Explanation, ...]
     fingerprint: str
     w: dict[str, str]
+    values: tuple[str, ...] = ()
+    """Each named value worked out once (``达标指标数（met_count）= 2：…``)."""
 
 
 def report_date(given: str | None) -> str:
@@ -206,6 +209,7 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
         explanations,
         fingerprint(result, w),
         w,
+        tuple(value_lines(result, language)),
     )
 
 

@@ -51,6 +51,12 @@ def to_html(
     body = [_cover(doc), _summary_page(result, doc, w, summary_only)]
     if comparison is not None:
         body.append(_comparison(comparison, language, w))
+    if doc.values and not summary_only:
+        body.append(
+            f'<section class="values"><h2>{w["values"]}</h2><ul>'
+            + "".join(f"<li>{escape(line)}</li>" for line in doc.values)
+            + "</ul></section>"
+        )
     if not summary_only:
         body += [
             f'<section class="items"><h2>{w["items"]}</h2>',

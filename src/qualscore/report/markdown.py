@@ -11,7 +11,7 @@ from qualscore.analyst.analysis import departments, headroom, sentence
 from qualscore.report.compare import Comparison, headline, lines
 from qualscore.report.document import charge_text, input_text, result_text
 from qualscore.report.safe import md
-from qualscore.scoring.explain import lost_text, max_text, titled, verdict_lines
+from qualscore.scoring.explain import lost_text, max_text, titled, value_lines, verdict_lines
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -46,6 +46,9 @@ def to_markdown(result: Result, language: str, comparison: Comparison | None = N
         b = result.bonus
         out.append(_row(md(b.title), fmt(b.points), fmt(b.score), "", fmt(b.raw)))
     out.append(_row(f"**{w['total']}**", fmt(result.possible), f"**{fmt(result.total)}**", "", ""))
+    named = value_lines(result, language)
+    if named:
+        out += ["", f"## {w['values']}", "", *(f"- {md(line)}" for line in named)]
     out += ["", f"## {w['items']}", ""]
     for category in result.categories:
         out += _category(category, language, w)

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from qualscore.ruleset.formula import Value
 from qualscore.scoring.shapes._common import explain_shape, value_text
 from qualscore.scoring.trace import (
     CohortEntry,
     Input,
     ItemResult,
+    NamedValue,
     NodeResult,
     Result,
     ShapeTrace,
 )
 from qualscore.scoring.words import cohort_number, fmt, words
-from qualscore.scoring.working import number_text
+from qualscore.scoring.working import Working, number_text, work
 
 __all__ = [
     "cohort_line",
@@ -28,8 +30,10 @@ __all__ = [
     "lost_text",
     "max_text",
     "titled",
+    "value_lines",
     "value_text",
     "verdict_lines",
+    "worked",
 ]
 
 
@@ -72,6 +76,38 @@ def verdict_lines(result: Result, language: str) -> list[str]:
         )
         lines.append(f"{w['verdict_failed']}{sep}{listed}")
     return lines
+
+
+def value_lines(result: Result, language: str) -> list[str]:
+    """Each named value worked out once: ``达标指标数（met_count）= 2：…``, the steps after."""
+    sep = "：" if language == "zh" else ": "
+    lines = []
+    for named in result.values:
+        shown = _named_value(named.value, named.unit, language)
+        head = f"{named.label}（{named.key}）= {shown}" if language == "zh" else (
+            f"{named.label} ({named.key}) = {shown}"
+        )  # fmt: skip
+        done = worked(named, language)
+        if done is None:
+            lines.append(f"{head}{sep}{named.expr}")
+        else:
+            lines.append(f"{head}{sep}{done.formula} = " + " = ".join(done.steps[1:] or
+                         done.steps))  # fmt: skip
+    return lines
+
+
+def worked(named: NamedValue, language: str = "zh") -> Working | None:
+    """A named value's expression worked through with what it read."""
+    values = {i.key: i.value for i in named.inputs}
+    labels = {i.key: i.label for i in named.inputs}
+    return work(named.expr, values, labels, language)
+
+
+def _named_value(value: Value, unit: str | None, language: str) -> str:
+    if isinstance(value, bool):
+        w = words(language)
+        return w["yes"] if value else w["no"]
+    return value_text(value, unit)
 
 
 def is_bonus(node: NodeResult | ItemResult) -> bool:

@@ -48,6 +48,7 @@ from qualscore.scoring.shapes import module
 from qualscore.scoring.trace import (
     Input,
     ItemResult,
+    NamedValue,
     NodeResult,
     Result,
     ShapeTrace,
@@ -612,7 +613,7 @@ class Plan:
             partial(static.expand, cats, bonus, held, values, cohort or {}, met),
             verdict=scheme,
             met=met.get(SCHEME),
-            values=static._inputs(tuple(d.key for d in self.ruleset.values), values),
+            values=static.named(values),
             ruleset_id=self.ruleset.id,
             title=manifest.title,
             year=manifest.year,
@@ -693,6 +694,22 @@ class _Static:
         """The trace record of ``shape`` from its compact record."""
         trace: ShapeTrace = module(shape.kind).expand(shape, record, self, cap)
         return trace
+
+    def named(self, values: Values) -> tuple[NamedValue, ...]:
+        """The named values the entity has, each with what its expression read."""
+        said = words(self.ruleset.manifest.language)
+        out = []
+        for decl in self.ruleset.values:
+            if decl.key not in values:
+                continue
+            read = self._inputs(decl.expr.names, values) + tuple(
+                Input(key, said[f"read_{f}"].format(title=self.titles.get(n, n)), values[key], None)
+                for f, n in decl.expr.nodes
+                if (key := node_key(f, n)) in values
+            )  # fmt: skip
+            out.append(NamedValue(decl.key, decl.label, values[decl.key], decl.unit,
+                                  decl.expr.source, read))  # fmt: skip
+        return tuple(out)
 
     def node_inputs(self, item: Item | Bonus, values: Values) -> tuple[Input, ...]:
         """The nodes ``item`` reads, each with what it came to (``score('2')`` = 17.1)."""

@@ -49,6 +49,18 @@ class Input(NamedTuple):
     unit: str | None
 
 
+class NamedValue(NamedTuple):
+    """A named value as worked out for one entity: its expression and what it read."""
+
+    key: str
+    label: str
+    value: Value
+    unit: str | None
+    expr: str
+    inputs: tuple[Input, ...]
+    """The facts, values and node reads its expression read, with their values."""
+
+
 class PartTrace(NamedTuple):
     """One checklist part: what it checked and what it awarded."""
 
@@ -400,8 +412,9 @@ class Result:
     """The scheme's verdict in words (达标 / 未达标), if it has one."""
     met: bool | None = None
     """Whether the scheme's verdict is met (None: the scheme has none)."""
-    values: tuple[Input, ...] = ()
-    """The named values worked out for this entity, in declaration order."""
+    values: tuple[NamedValue, ...] = ()
+    """The named values worked out for this entity, in declaration order (a value the
+    entity has none of, reading a blank target, is left out)."""
 
     @classmethod
     def lazy(cls, expand: Callable[[], Expansion], **fields: Any) -> Result:
