@@ -12,7 +12,7 @@ from typing import Any
 
 from qualscore.analyst.analysis import costs, departments, headroom, sentence
 from qualscore.report.compare import Comparison
-from qualscore.scoring.explain import explain, is_bonus, places_of
+from qualscore.scoring.explain import explain, explain_veto, is_bonus, places_of
 from qualscore.scoring.shapes import derived, expressions
 from qualscore.scoring.trace import (
     CohortEntry,
@@ -85,8 +85,12 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
                 "id": v.id,
                 "title": v.title,
                 "held": v.held,
+                "applies": v.applies,
                 "result": v.result,
+                "grade": v.grade,
+                "grade_at_most": v.grade_at_most,
                 "inputs": [_input(i) for i in v.inputs],
+                "explanation": explain_veto(v, lang),
             }
             for v in result.vetoes
         ],
