@@ -12,7 +12,7 @@ from typing import Any
 
 from qualscore.analyst.analysis import costs, departments, headroom, sentence
 from qualscore.report.compare import Comparison
-from qualscore.scoring.explain import explain, is_bonus, places_of, worked
+from qualscore.scoring.explain import explain, explain_veto, is_bonus, places_of, value_working
 from qualscore.scoring.shapes import derived, expressions
 from qualscore.scoring.trace import (
     CohortEntry,
@@ -88,8 +88,12 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
                 "id": v.id,
                 "title": v.title,
                 "held": v.held,
+                "applies": v.applies,
                 "result": v.result,
+                "grade": v.grade,
+                "grade_at_most": v.grade_at_most,
                 "inputs": [_input(i) for i in v.inputs],
+                "explanation": explain_veto(v, lang),
             }
             for v in result.vetoes
         ],
@@ -206,7 +210,7 @@ def _item(item: ItemResult, language: str, cost: dict[str, Decimal]) -> dict[str
 
 def _named(named: NamedValue, language: str) -> dict[str, Any]:
     """A named value: its value, its expression, what it read and its working."""
-    done = worked(named, language)
+    done = value_working(named, language)
     return {
         "key": named.key,
         "label": named.label,

@@ -340,13 +340,30 @@ class NodeResult(NamedTuple):
 
 
 class VetoResult(NamedTuple):
-    """Whether a veto condition held."""
+    """Whether a veto condition held, what it read and what it does when it holds.
+
+    ``applies`` False: its ``applies_to`` leaves the entity out; it did not hold and read
+    nothing. ``absent``: the labels of values it reads that the entity has not (a rank
+    it is not in): then it does not hold.
+    """
 
     id: str
     title: str
     held: bool
-    result: str
+    result: str | None
     inputs: tuple[Input, ...]
+    applies: bool = True
+    when: str = ""
+    grade: str | None = None
+    grade_at_most: str | None = None
+    content: str | None = None
+    criteria: str = ""
+    departments: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    cohort: tuple[CohortEntry, ...] = ()
+    """The cohort values among its inputs, with how each was worked out."""
+    places: int = 2
+    """The rule set's places: what the numbers of its working are shown to."""
 
 
 T = TypeVar("T")
