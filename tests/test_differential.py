@@ -315,6 +315,17 @@ values = st.fixed_dictionaries(
 )  # fmt: skip
 
 
+def _difference(want: str, got: str) -> str:
+    """Where two results part, a few fields either side (the reference's first)."""
+    import difflib
+
+    lines = difflib.unified_diff(
+        want.replace(", ", ",\n").splitlines(), got.replace(", ", ",\n").splitlines(),
+        "reference", "engine", n=6, lineterm="",
+    )  # fmt: skip
+    return "\n".join(list(lines)[:60])
+
+
 def _verdicts(result: Result) -> dict[str, bool | None]:
     found: dict[str, bool | None] = {n.id: n.met for n in result.judged()}
     if result.verdict is not None:
@@ -353,7 +364,7 @@ def test_generated_code_matches_the_reference(
                     raise AssertionError(f"{run.__name__} did not fail: {exc}")
             continue
         got = qualscore.evaluate(rules, facts)
-        assert repr(got) == repr(want)
+        assert repr(got) == repr(want), _difference(repr(want), repr(got))
         fast = qualscore.score(rules, facts)
         items, nodes = _scores(want)
         assert repr((dict(fast.items), dict(fast.nodes), fast.total, fast.vetoed)) == repr(
