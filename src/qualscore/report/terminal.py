@@ -21,7 +21,14 @@ from qualscore.analyst.analysis import (
 from qualscore.report.compare import Comparison, headline, lines
 from qualscore.report.document import charge_text, result_text
 from qualscore.report.safe import plain
-from qualscore.scoring.explain import explain, is_bonus, lost_text, max_text, value_text
+from qualscore.scoring.explain import (
+    assessing_text,
+    explain,
+    is_bonus,
+    lost_text,
+    max_text,
+    value_text,
+)
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -136,8 +143,9 @@ def render_item(
         body.append(plain(f"{w['content']}{sep}{item.content}"))
     body.append(plain(f"{w['criteria']}{sep}{item.criteria}"))
     body.append(plain(f"{w['departments']}{sep}{'、'.join(item.departments)}"))
-    if item.assessing:
-        body.append(plain(f"{w['assessing']}{sep}{item.assessing}"))
+    assessing = assessing_text(item, language)
+    if assessing:
+        body.append(plain(f"{w['assessing']}{sep}{assessing}"))
     if item.inputs:
         body.append(Text(w["inputs"] + sep, style="bold"))
         for i in item.inputs:
