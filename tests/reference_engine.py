@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Iterator, Mapping
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
 from typing import Any, Literal
 
 from qualscore import RuleSet
@@ -489,7 +497,18 @@ class Reference:
             floor=lower,
             role=role,
             assessing=item.assessing,
+            assessing_parts=tuple(
+                (p.label, p.assessing) for p in self.parts_in(item.score) if p.assessing
+            ),
         )
+
+    def parts_in(self, shape: Shape) -> Iterator[Part]:
+        """Every part of ``shape``, nested ones' after their own, in the order written."""
+        if isinstance(shape, PartsShape):
+            for part in shape.parts:
+                yield part
+                if part.score is not None:
+                    yield from self.parts_in(part.score)
 
     def shape(self, shape: Shape, cap: Decimal) -> tuple[Decimal, ShapeTrace]:
         if isinstance(shape, PartsShape):
@@ -531,7 +550,9 @@ class Reference:
                 units=units, expr=part.each.source,
             )  # fmt: skip
         assert part.score is not None
+        outer, self.part_id = self.part_id, part.id  # a judged part's key names it
         value, inner = self.shape(part.score, part.points)
+        self.part_id = outer
         awarded = ZERO if value < ZERO else value
         awarded = part.points if awarded > part.points else awarded
         return PartTrace(
@@ -594,8 +615,14 @@ class Reference:
             else:
                 assert step.per is not None
                 value = units = self.number(step.per)
-                if step.every is not None:
-                    units = (units / step.every).to_integral_value(rounding=ROUND_CEILING)
+                # every alone: started steps; count alone: steps of 1; neither: the value.
+                every = step.every
+                count = step.count
+                if every is not None or count is not None:
+                    every = every if every is not None else Decimal(1)
+                    count = count if count is not None else "started"
+                    mode = ROUND_FLOOR if count == "whole" else ROUND_CEILING
+                    units = (units / every).to_integral_value(rounding=mode)
                 if units < ZERO:
                     units = ZERO
                 deducted = units * step.points
@@ -605,7 +632,7 @@ class Reference:
                 steps.append(
                     StepTrace(
                         label, "per", step.points, units > 0, deducted, units, capped,
-                        step.per.source, value, step.every, step.max,
+                        step.per.source, value, every, step.max, count,
                     )
                 )
         taken = ZERO
@@ -634,8 +661,9 @@ class Reference:
         return value, trace
 
     def judged(self, shape: JudgedShape, cap: Decimal) -> tuple[Decimal, JudgedTrace]:
-        given = self.values.get(f"judged:{self.item_id}")
-        texts = self.values.get(f"judged:{self.item_id}#")
+        key = self.item_id if self.part_id is None else f"{self.item_id}/{self.part_id}"
+        given = self.values.get(f"judged:{key}")
+        texts = self.values.get(f"judged:{key}#")
         reason, evidence, assessor = texts if texts is not None else (None, None, None)
         score = cap if given is None else given
         assert isinstance(score, Decimal)

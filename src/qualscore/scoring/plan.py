@@ -814,6 +814,7 @@ class _Static:
             floor=lower,
             role=role,
             assessing=item.assessing,
+            assessing_parts=item.assessing_parts,
             cohort=tuple(cohort[d.key] for d in self.reads(item) if d.key in cohort)
             if cohort
             else (),

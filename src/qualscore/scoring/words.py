@@ -189,6 +189,15 @@ WORDS: dict[str, dict[str, str]] = {
         "compare": "与上期比较",
         "previous": "上期",
         "change": "变化",
+        "per_started": (
+            "每 {size} 计 1 个单位，不足 {size} 的按 1 个单位计（开始即计）："
+            "{value} ÷ {size} 向上取整 = {units} 个单位"
+        ),
+        "per_whole": (
+            "每满 {size} 计 1 个单位，不足 {size} 的部分不计（满 {size} 才计）："
+            "{value} ÷ {size} 向下取整 = {units} 个单位"
+        ),
+        "no_shortfall": "未出现差额，计 0 个单位",
     },
     "en": {
         "item": "item",
@@ -303,6 +312,15 @@ WORDS: dict[str, dict[str, str]] = {
         "compare": "Compared with last time",
         "previous": "last time",
         "change": "change",
+        "per_started": (
+            "one unit per {size}, a started {size} counting whole: "
+            "{value} ÷ {size} rounded up = {units}"
+        ),
+        "per_whole": (
+            "one unit per whole {size}, what is left under {size} not counting: "
+            "{value} ÷ {size} rounded down = {units}"
+        ),
+        "no_shortfall": "no shortfall: 0 units",
     },
 }
 
