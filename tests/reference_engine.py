@@ -151,6 +151,7 @@ class Reference:
         self.owner = ""
         self.what = "item"
         self.item_id = ""
+        self.part_id: str | None = None
         self.results: dict[str, Any] = {}
         self.verdicts: dict[str, bool | None] = {}
         self.sum = ZERO
