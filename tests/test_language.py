@@ -327,3 +327,26 @@ def _cli(*argv: Any) -> str:
 def test_validate_passes_a_rule_set_of_values_and_node_reads(tmp_path: Path) -> None:
     root = _write(tmp_path)
     assert _cli("validate", root, "--strict") == f"{root}: ok: 6 items, 4 facts, 0 warnings\n"
+
+
+def test_batch_shows_the_verdicts_in_every_table(tmp_path: Path) -> None:
+    """CSV and JSON give the scheme's verdict and the nodes not met (乙镇: A = 4.75 + 4.6
+    + 4.5 + 5 = 18.85, B1 = 4.7125 → 4.71, B2 = 5: 28.56); a
+    scheme without verdicts has neither column (the golden batch files hold that)."""
+    manifest = _MANIFEST + "verdict: {met: \"met('A') and met_count == 3\"}\n"
+    root = _write(tmp_path, manifest=manifest)
+    towns = tmp_path / "towns"
+    towns.mkdir()
+    (towns / "甲镇.yaml").write_text("rate1: 95\nrate2: 92\nrate3: 55\ntarget: 80\n")
+    (towns / "乙镇.yaml").write_text("rate1: 95\nrate2: 92\nrate3: 90\ntarget: 80\n")
+    _cli("batch", root, towns, "--out", tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines() == [
+        "rank,entity,total,vetoed,result,A1,A2,A3,A4,B1,B2,verdict,not_met",
+        "1,乙镇,28.56,false,scored,4.75,4.6,4.5,5,4.71,5,达标,",
+        "2,甲镇,26.38,false,scored,4.75,4.6,2.75,5,4.28,5,未达标,A3",
+    ]
+    _cli("batch", root, towns, "--out", tmp_path / "out.json")
+    data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert [(e["entity"], e["verdict"], e["not_met"]) for e in data["ranking"]] == [
+        ("乙镇", "达标", []), ("甲镇", "未达标", ["A3"]),
+    ]  # fmt: skip
