@@ -350,3 +350,26 @@ def test_batch_shows_the_verdicts_in_every_table(tmp_path: Path) -> None:
     assert [(e["entity"], e["verdict"], e["not_met"]) for e in data["ranking"]] == [
         ("乙镇", "达标", []), ("甲镇", "未达标", ["A3"]),
     ]  # fmt: skip
+
+
+def test_a_long_chain_of_values_loads_and_a_long_cycle_is_shown_short(tmp_path: Path) -> None:
+    """1,996 values each reading the one before (with the 4 above, the most a facts file
+    may declare): worked out in order, no recursion; closed into a cycle, refused with the
+    chain cut to its first ten and its last; one value more, refused."""
+    chain = [f'  - {{key: c{i}, label: c{i}, expr: "c{i - 1} + 1"}}' for i in range(1, 1996)]
+    facts = _FACTS + '  - {key: c0, label: c0, expr: "rate1"}\n' + "\n".join(chain) + "\n"
+    other = _OTHER.replace("score('A') / 4", "c1995 - 2088")
+    rules = load_rules(_write(tmp_path, facts=facts, other=other))
+    assert _score(rules, rate1=95, rate2=92, rate3=55).item("B1").score == D(2)  # 95 + 1995
+    looped = facts.replace('expr: "rate1"', 'expr: "c1995"')
+    (problem,) = _problems(tmp_path, facts=looped, other=other)
+    assert problem == (
+        "R/facts.yaml:12:32: values[4].expr: a cycle: value 'c0' → value 'c1995' → "
+        + " → ".join(f"value 'c{i}'" for i in range(1994, 1986, -1))
+        + " → … → value 'c0'"
+    )
+    more = facts + '  - {key: over, label: over, expr: "1"}\n'
+    assert _problems(tmp_path, facts=more) == [
+        "R/facts.yaml:8:3: values: tuple should have at most 2000 items after validation, "
+        "not 2001"
+    ]
