@@ -796,8 +796,8 @@ class _Reader:
                     shown = _dotted(where_doc, loc)
                     self.problems.append(where_doc.problem(loc, f"{shown}: {message}"))
         for cycle in found.cycles():
-            shown = cycle if len(cycle) <= 12 else [*cycle[:10], None, cycle[-1]]
-            chain = " → ".join("…" if u is None else reads.describe(u) for u in shown)
+            words = [reads.describe(u) for u in cycle]
+            chain = " → ".join(words if len(words) <= 12 else [*words[:10], "…", words[-1]])
             first = cycle[0]
             if first[0] == "value":
                 index = next(i for i, v in enumerate(facts.values) if v.key == first[1])
