@@ -37,6 +37,7 @@ from qualscore.ruleset.formula import (
 )
 from qualscore.ruleset.model import (
     FACT_TYPES,
+    MAX_VALUES,
     Bonus,
     Category,
     Check,
@@ -543,10 +544,6 @@ def _type_of(expr: Any, names: Mapping[str, Type]) -> Type:
     return "number"
 
 
-MAX_VALUES = 2000
-"""Most named values a facts file may declare."""
-
-
 class _Reader:
     def __init__(self, root: Path, shown: str) -> None:
         self.root = root
@@ -799,7 +796,8 @@ class _Reader:
                     shown = _dotted(where_doc, loc)
                     self.problems.append(where_doc.problem(loc, f"{shown}: {message}"))
         for cycle in found.cycles():
-            chain = " → ".join(reads.describe(u) for u in cycle)
+            words = [reads.describe(u) for u in cycle]
+            chain = " → ".join(words if len(words) <= 12 else [*words[:10], "…", words[-1]])
             first = cycle[0]
             if first[0] == "value":
                 index = next(i for i, v in enumerate(facts.values) if v.key == first[1])

@@ -797,6 +797,10 @@ class CohortDecl(_Strict):
         return None, None
 
 
+MAX_VALUES = 2000
+"""Most named values a facts file may declare."""
+
+
 class ValueDecl(_Strict):
     """A named value: worked out once per entity from facts, cohort values, other named
     values and the scores and states of nodes, and read by name like a fact.
@@ -840,7 +844,7 @@ class FactsFile(_Strict):
     facts: tuple[FactDecl, ...] = Field(min_length=1)
     checks: tuple[Check, ...] = ()
     cohort: tuple[CohortDecl, ...] = ()
-    values: tuple[ValueDecl, ...] = ()
+    values: tuple[ValueDecl, ...] = Field((), max_length=MAX_VALUES)
 
 
 def formulas_in(node: Any) -> Iterator[Formula]:

@@ -916,6 +916,17 @@ class _Static:
         )  # fmt: skip
 
 
+def verdicts_of(
+    ruleset: RuleSet, verdicts: Mapping[str, bool | None]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The scheme's verdict in words, and the nodes not met in the order written, from the
+    verdicts of a run (:attr:`Scores.verdicts`): what a batch row shows."""
+    static = plan(ruleset)._static
+    scheme = static.verdict(ruleset.manifest, verdicts.get(SCHEME)) if SCHEME in verdicts else None
+    order = [n for n in _Structure(ruleset).ids if verdicts.get(n) is False]
+    return scheme, tuple(order)
+
+
 @per_ruleset
 def plan(ruleset: RuleSet) -> Plan:
     """The compiled plan of ``ruleset``, made on first use and kept while it lives."""
