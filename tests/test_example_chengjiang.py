@@ -112,21 +112,24 @@ def test_each_item_category_value_and_verdict_is_its_expected_file(
 
 
 def test_batch_ranks_each_group_and_agrees_with_the_expected_files(tmp_path: Path) -> None:
-    """`qualscore batch`: each group ranked on its own, the totals, grades and the rank of
-    the total (JSON ``cohort``) of the expected files."""
+    """`qualscore batch`: each group ranked on its own, the totals, grades, verdicts, the
+    nodes not met and the rank of the total (JSON ``cohort``) of the expected files."""
     out = tmp_path / "out.json"
     code, _, err = _run("batch", SCHEME, ENTITIES, "--out", out)
     assert (code, err) == (0, "")
     rows = json.loads(out.read_text("utf-8"))["ranking"]
-    got = {r["entity"]: (r["group"], r["rank"], r["total"], r["grade"],
-                         int(r["cohort"]["total_rank"])) for r in rows}  # fmt: skip
+    got = {r["entity"]: (r["group"], r["rank"], r["total"], r["grade"], r["verdict"],
+                         set(r["not_met"]), int(r["cohort"]["total_rank"]))
+           for r in rows}  # fmt: skip
     groups = {"石桥镇": "镇", "松林镇": "镇", "东坡镇": "镇", "梅园乡": "乡", "青龙乡": "乡",
               "湖滨街道": "街道"}  # fmt: skip
     assert got == {
-        n: (groups[n], int(w["rank"]), w["total"], w["grade"], int(w["total_rank"]))
+        n: (groups[n], int(w["rank"]), w["total"], w["grade"], w["verdicts"]["scheme"],
+            {k for k, v in w["verdicts"].items() if k != "scheme" and v == "未达标"},
+            int(w["total_rank"]))
         for n in HAND
         for w in [_expected(n)]
-    }
+    }  # fmt: skip
     csv_out = tmp_path / "out.csv"
     assert _run("batch", SCHEME, ENTITIES, "--out", csv_out)[0] == 0
     table = {r["entity"]: r for r in csv.DictReader(csv_out.open(encoding="utf-8"))}
