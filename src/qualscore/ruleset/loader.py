@@ -269,21 +269,25 @@ class RuleSet:
             nodes.append(("bonus", self.manifest.bonus))
         for item_id, item in nodes:
             if getattr(item.score, "ASSESSED", False):  # the model says (see ITEM_ONLY)
-                found[item_id] = (item, cast(JudgedShape, item.score), *self.bounds(item, item_id))
+                lowest, highest = self.bounds(item, item_id)
+                # A judged item has points: the loader refuses one without (needs_points).
+                assert highest is not None
+                found[item_id] = (item, cast(JudgedShape, item.score), lowest, highest)
         return found
 
-    def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal]:
-        """The lowest (None: no floor) and highest score of an item."""
+    def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal | None]:
+        """The lowest and highest score of an item (None: no floor, no cap)."""
         return item_bounds(item, self.role(item_id))
 
 
 Role = Literal["score", "bonus", "penalty"]
 
 
-def item_bounds(item: Item | Bonus, role: str) -> tuple[Decimal | None, Decimal]:
-    """An item's score range: [floor, points], or [-points, 0] in a penalty section."""
+def item_bounds(item: Item | Bonus, role: str) -> tuple[Decimal | None, Decimal | None]:
+    """An item's score range: [floor, points], or [-points, 0] in a penalty section; None
+    for an open end (``floor: none``; ``points: none``: no cap, or no most deduction)."""
     if role == "penalty":
-        return -item.points, _ZERO
+        return (None if item.points is None else -item.points), _ZERO
     return (item.floor if isinstance(item, Item) else _ZERO), item.points
 
 
@@ -345,6 +349,7 @@ def _load_rules(path: str | Path) -> RuleSet:
     if manifest is not None:
         if manifest.bonus is not None:
             reader.check_parts(manifest.bonus.score, ("bonus", "score"), reader.docs[MANIFEST])
+            reader.check_points(manifest.bonus, ("bonus",), reader.docs[MANIFEST], "bonus")
         reader.check_ids(manifest)
         reader.check_groups(manifest, categories)
     if facts is None:
@@ -486,8 +491,10 @@ class _Reader:
     def check_item(
         self, item: Item, loc: tuple[str | int, ...], doc: _yaml.Document, role: str
     ) -> None:
-        """A judged shape only as an item's own; a penalty section's points only deductions."""
+        """A judged shape only as an item's own; a penalty section's points only deductions;
+        ``points: none`` only where nothing needs the points."""
         self.check_parts(item.score, (*loc, "score"), doc)
+        self.check_points(item, loc, doc, role)
         if role != "penalty":
             return
         if isinstance(item, Item) and item.floor != _ZERO:
@@ -498,6 +505,23 @@ class _Reader:
             if points > 0:
                 message = f"a penalty section deducts: write -{points}, not {points}"
                 self.problems.append(doc.problem(path, message))
+
+    def check_points(
+        self, item: Item | Bonus, loc: tuple[str | int, ...], doc: _yaml.Document, role: str
+    ) -> None:
+        """An item (or the bonus) with ``points: none`` whose score would read its points:
+        the shape's model says why (``needs_points``), and ``not_applicable`` awards them
+        unless it says what it awards (a penalty item's most is 0 whatever its points)."""
+        if item.points is not None:
+            return
+        penalty = role == "penalty"
+        ask = getattr(item.score, "needs_points", None)  # the model says (see ITEM_ONLY)
+        why = None if ask is None else ask(penalty=penalty)
+        na = item.not_applicable if isinstance(item, Item) else None
+        if why is None and na is not None and na.award is None and not penalty:
+            why = "not_applicable awards the item's points: give it an award of its own (award: N)"
+        if why is not None:
+            self.problems.append(doc.problem((*loc, "points"), f"points: none: {why}"))
 
     def check_groups(self, manifest: Manifest, categories: list[Category]) -> None:
         """An entity in one group only; ``applies_to`` naming only groups and entities."""

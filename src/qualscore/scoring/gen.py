@@ -99,8 +99,8 @@ class Gen:
         self.count = 0
         self.reads: set[int] = set()
         self.owner = ""
-        self.item: tuple[str, Decimal | None, Decimal] = ("", None, Decimal(0))
-        """The item being emitted: its id, lowest and highest score (the judged shape's)."""
+        self.item: tuple[str, Decimal | None, Decimal | None] = ("", None, Decimal(0))
+        """The item being emitted: its id, lowest and highest score (None: no bound)."""
 
     def line(self, text: str) -> None:
         """Add a line at the current indentation."""
