@@ -236,8 +236,10 @@ class Reference:
         self, item: Item | Bonus, item_id: str, role: Literal["score", "bonus", "penalty"] = "score"
     ) -> ItemResult:
         self.owner = self.item_id = item_id
+        # points: none: no cap (a penalty item: no most deduction).
+        upper: Decimal | None
         if role == "penalty":
-            lower: Decimal | None = -item.points
+            lower: Decimal | None = None if item.points is None else -item.points
             upper = ZERO
         else:
             lower = item.floor if isinstance(item, Item) else ZERO
@@ -250,19 +252,19 @@ class Reference:
         trace: ShapeTrace | None = None
         if blank and na is not None:
             # A blank target: not applicable, in the item's own words and with its award.
-            raw = na.award if na.award is not None else upper
+            raw = na.award if na.award is not None else self.full(upper)
             reason = na.reason
         elif blank:
             raw = ZERO
             reason = words(self.ruleset.manifest.language)["no_target"].format(label=blank[0].label)
         elif na is not None and self.holds(na.when):
-            raw = na.award if na.award is not None else upper
+            raw = na.award if na.award is not None else self.full(upper)
             reason = na.reason
         else:
             raw, trace = self.shape(item.score, upper)
         if lower is not None and raw <= lower:
             bounded = lower
-        elif raw > upper:
+        elif upper is not None and raw > upper:
             bounded = upper
         else:
             bounded = raw
@@ -289,7 +291,14 @@ class Reference:
             assessing=item.assessing,
         )
 
-    def shape(self, shape: Shape, cap: Decimal) -> tuple[Decimal, ShapeTrace]:
+    @staticmethod
+    def full(upper: Decimal | None) -> Decimal:
+        """An item's full points: the loader refuses an item of points: none that would read
+        them (judged, a target, deductions without from, not_applicable without award)."""
+        assert upper is not None
+        return upper
+
+    def shape(self, shape: Shape, cap: Decimal | None) -> tuple[Decimal, ShapeTrace]:
         if isinstance(shape, PartsShape):
             parts = tuple(self.part(p) for p in shape.parts)
             value = ZERO
@@ -303,9 +312,9 @@ class Reference:
         if isinstance(shape, DeductionsShape):
             return self.deductions(shape, cap)
         if isinstance(shape, TargetShape):
-            return self.target(shape, cap)
+            return self.target(shape, self.full(cap))
         if isinstance(shape, JudgedShape):
-            return self.judged(shape, cap)
+            return self.judged(shape, self.full(cap))
         value = self.number(shape.expr)
         return value, FormulaTrace(shape.expr.source, value, shape.label)
 
@@ -370,8 +379,10 @@ class Reference:
             labels, weights, matched, shape.otherwise_label, points, conditions
         )
 
-    def deductions(self, shape: DeductionsShape, cap: Decimal) -> tuple[Decimal, DeductionsTrace]:
-        start = shape.start if shape.start is not None else cap
+    def deductions(
+        self, shape: DeductionsShape, cap: Decimal | None
+    ) -> tuple[Decimal, DeductionsTrace]:
+        start = shape.start if shape.start is not None else self.full(cap)
         steps = []
         for step in shape.steps:
             label = step.label or next(f.source for f in (step.unless, step.when, step.per) if f)
