@@ -73,16 +73,23 @@ def own_values(
     """
     out: dict[str, Decimal | None] = {}
     scores = None
+    named = {v.key for v in view.values}
     for decl in decls:
         if decl.scope not in ("all", "group") and decl.scope != view.group:
             out[decl.key] = None  # scoped to another group: not compared, so not worked out
             continue
         if decl.of is not None:
-            if any(n not in values or values[n] is None for n in decl.of.names):
+            reading = values
+            if any(n in named for n in decl.of.names):  # worked out with the scores
+                if scores is None:
+                    scores = plan(view).score(values)
+                worked = {k: v for k, v in scores.values.items() if v is not None}
+                reading = {**values, **worked}
+            if any(n not in reading or reading[n] is None for n in decl.of.names):
                 out[decl.key] = None
                 continue
             try:
-                value: Any = decl.of.evaluate(values)
+                value: Any = decl.of.evaluate(reading)
             except ERRORS as exc:
                 message = f"{decl.of.source.strip()}: {reason(exc)}"
                 raise EvaluationError(decl.key, message, what="cohort value") from exc

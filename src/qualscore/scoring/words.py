@@ -145,6 +145,11 @@ WORDS: dict[str, dict[str, str]] = {
         "no_headroom": "各项均已满分",
         "no_target": "无此项目标任务（{label}）",
         "no_cohort": "未计入比较（{label}：本单位无可比的值，或比较范围不含本单位）",
+        "no_value": "无此项数据（{label}：所依据的值本单位没有）",
+        "verdict": "判定",
+        "verdict_met": "达标",
+        "verdict_not_met": "未达标",
+        "verdict_failed": "未达标的项目",
         "target_met": "完成",
         "target_matrix": "目标任务完成情况",
         "target_missed": "未完成",
@@ -246,6 +251,11 @@ WORDS: dict[str, dict[str, str]] = {
         "no_loss": "no points lost",
         "no_headroom": "every item at full points",
         "no_target": "no target for this entity ({label})",
+        "no_value": "no value for this entity ({label}: it reads a value the entity has not)",
+        "verdict": "verdict",
+        "verdict_met": "met",
+        "verdict_not_met": "not met",
+        "verdict_failed": "not met",
         "no_cohort": (
             "not compared ({label}: this entity has no value to compare, or is outside "
             "the cohort)"
