@@ -174,8 +174,9 @@ its score, whether it applies to the entity, whether its verdict is met."""
 
 
 def node_key(function: str, node: str) -> str:
-    """The key a node read is found under among the values (``score:1.2``)."""
-    return f"{function}:{node}"
+    """The key a node read is found under among the values: as it is written,
+    ``score('1.2')`` (an id holds no quote)."""
+    return f"{function}('{node}')"
 
 
 OPERATORS: dict[type, Callable[..., Value]] = {

@@ -153,7 +153,7 @@ class _Writer:
         first the dicts the scores-only variant fills)."""
         gen = Gen(self.space, self.facts, self.traced)
         if scores:
-            gen.lines += ["        _I = {}", "        _N = {}", "        _A = []"]
+            gen.lines += ["        _A = []"]
         result = body(gen)
         gen.line(f"return {result}")
         prelude = []
@@ -275,13 +275,8 @@ class _Writer:
         if lower is not None and (signed or lower != _ZERO):
             low = gen.const(lower)
             gen.line(f"{score} = {low} if {score} < {low} else {score}")
-        if not self.traced:
-            gen.line(f"_N[{node_id!r}] = {score}")
         return f"{total}, {score}"
 
-    def _store(self, gen: Gen, item_id: str, score: str) -> None:
-        if not self.traced:
-            gen.line(f"_I[{item_id!r}] = {score}")
 
     # --- the whole rule set, unit by unit ----------------------------------------------
 
@@ -311,7 +306,17 @@ class _Writer:
             bonus = self.records.get("bonus", "None")
             shown = "".join(f"{v}, " for _, v in verdicts)
             named = "".join(f"{v}, " for _, v in values)
-            return f"({total}, ({cats}), {bonus}, {held}, ({shown}), ({named}))"
+            reads = sorted(self.structure.node_reads)
+            read = "".join(f"{self._node_read(f, n)}, " for f, n in reads)
+            return f"({total}, ({cats}), {bonus}, {held}, ({shown}), ({named}), ({read}))"
+        # The scores in the order the nodes are written, whatever order they ran in.
+        structure = self.structure
+        items = [n for n in structure.ids if isinstance(structure.nodes[n], Item)] + (
+            ["bonus"] if "bonus" in self.scores else []
+        )
+        nodes = structure.post
+        gen.line("_I = {" + ", ".join(f"{n!r}: {self.scores[n]}" for n in items) + "}")
+        gen.line("_N = {" + ", ".join(f"{n!r}: {self.scores[n]}" for n in nodes) + "}")
         gen.line("_D = {" + ", ".join(f"{n!r}: {v}" for n, v in verdicts) + "}")
         gen.line("_V = {" + ", ".join(f"{k!r}: {v}" for k, v in values) + "}")
         grade = f"_grade({total}, {held})" if self._graded() else "None"
@@ -322,8 +327,11 @@ class _Writer:
         structure = self.structure
         wanted = {n for (f, n) in structure.node_reads if f == "applies"}
         wanted |= set(self.ruleset.graph.verdicts) - {SCHEME}
-        for node_id in list(wanted):
-            wanted.update(structure.items_under.get(node_id, ()))
+        todo = list(wanted)  # a parent applies if any child does: they need theirs
+        while todo:
+            children = structure.children.get(todo.pop(), ())
+            todo += [c for c in children if c not in wanted]
+            wanted.update(children)
         for node_id in structure.ids:
             if node_id in wanted:
                 self.applies[node_id] = gen.tmp()
@@ -359,7 +367,6 @@ class _Writer:
         if isinstance(node, Item | Bonus):
             item_role = role if isinstance(node, Item) else "score"
             score, record = self.item(gen, node, node_id, item_role)
-            self._store(gen, node_id, score)
             self.scores[node_id], self.records[node_id] = score, record
             return
         children = structure.children[node_id]
@@ -413,11 +420,20 @@ class _Writer:
         assert verdict is not None
         gen.owner, gen.what = node_id or self.ruleset.id, "verdict of"
         local = gen.tmp()
+        # No verdict where the node does not apply, or where the condition reads a value
+        # the entity has not (a blank target, a cohort value it is not in).
+        absent = sorted(
+            self.facts[n] for n in verdict.met.names if self.facts[n] in self.targets
+        )
+        gen.reads.update(absent)
+        tests = [f"_f{i} is not None" for i in absent]
         flag = self.applies.get(node_id)
-        if flag is None:
+        if flag is not None:
+            tests.insert(0, flag)
+        if not tests:
             gen.line(f"{local} = True if {gen.expr(verdict.met)} else False")
         else:
-            with gen.block(f"if {flag}:"):
+            with gen.block(f"if {' and '.join(tests)}:"):
                 gen.line(f"{local} = True if {gen.expr(verdict.met)} else False")
             with gen.block("else:"):
                 gen.line(f"{local} = None")
@@ -493,6 +509,11 @@ class _Structure:
                 else:
                     under.append(child.id)
             self.items_under[category.id] = under
+        self.post: list[str] = []
+        """The nodes children first: each indicator before its section."""
+        for category in ruleset.categories:
+            self.post += [c.id for c in category.items if isinstance(c, Indicator)]
+            self.post.append(category.id)
         if ruleset.manifest.bonus is not None:
             self._add("bonus", ruleset.manifest.bonus, "score")
         self.known = set(self.nodes) | {TOTAL}
@@ -582,11 +603,12 @@ class Plan:
         Raises:
             EvaluationError: a formula failed.
         """
-        total, cats, bonus, held, verdicts, named = self._compiled(True)(values)
+        total, cats, bonus, held, verdicts, named, read = self._compiled(True)(values)
         static = self._static
-        if named:  # what the named values came to: read like facts in the explanation
+        if named or read:  # what the named values and node reads came to: read like facts
             worked = zip(static.keys[static.given :], named, strict=True)
             values = {**values, **{k: v for k, v in worked if v is not None}}
+            values.update(zip(static.node_reads, read, strict=True))
         met = dict(zip(sorted(self.ruleset.graph.verdicts), verdicts, strict=True))
         manifest = self.ruleset.manifest
         first = next((i for i, h in enumerate(held) if h), None)
@@ -642,6 +664,10 @@ class _Static:
                     targets.add(self.order[key])
         self.targets = frozenset(targets)
         self._reads: dict[int, tuple[FactDecl | CohortDecl | ValueDecl, ...]] = {}
+        structure = _Structure(ruleset)
+        self.node_reads = tuple(node_key(f, n) for f, n in sorted(structure.node_reads))
+        """The keys of every node read, in the order the traced run returns them."""
+        self.titles = {n: getattr(m, "title", n) for n, m in structure.nodes.items()}
 
     def reads(self, item: Item | Bonus) -> tuple[FactDecl | CohortDecl | ValueDecl, ...]:
         """The facts (and cohort values) ``item`` reads, in declaration order."""
@@ -672,6 +698,17 @@ class _Static:
         """The trace record of ``shape`` from its compact record."""
         trace: ShapeTrace = module(shape.kind).expand(shape, record, self, cap)
         return trace
+
+    def node_inputs(self, item: Item | Bonus, values: Values) -> tuple[Input, ...]:
+        """The nodes ``item`` reads, each with what it came to (``score('2')`` = 17.1)."""
+        said = words(self.ruleset.manifest.language)
+        reads = sorted({r for f in formulas(item) for r in f.nodes})
+        return tuple(
+            Input(key, said[f"read_{function}"].format(title=self.titles.get(node, node)),
+                  values[key], None)
+            for function, node in reads
+            if (key := node_key(function, node)) in values
+        )  # fmt: skip
 
     def verdict(self, node: Any, met: bool | None) -> str | None:
         """A node's verdict in words: its own labels, or the language's; the words for
@@ -726,7 +763,8 @@ class _Static:
                 Input(d.key, d.label, values[d.key], d.unit)
                 for d in self.reads(item)
                 if d.key in values
-            ),
+            )
+            + self.node_inputs(item, values),
             shape=trace,
             not_applicable=reason,
             raw=raw,

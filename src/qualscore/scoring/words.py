@@ -150,6 +150,9 @@ WORDS: dict[str, dict[str, str]] = {
         "verdict_met": "达标",
         "verdict_not_met": "未达标",
         "verdict_failed": "未达标的项目",
+        "read_score": "{title}得分",
+        "read_applies": "{title}是否适用",
+        "read_met": "{title}是否达标",
         "target_met": "完成",
         "target_matrix": "目标任务完成情况",
         "target_missed": "未完成",
@@ -256,6 +259,9 @@ WORDS: dict[str, dict[str, str]] = {
         "verdict_met": "met",
         "verdict_not_met": "not met",
         "verdict_failed": "not met",
+        "read_score": "score of {title}",
+        "read_applies": "{title} applies",
+        "read_met": "{title} met",
         "no_cohort": (
             "not compared ({label}: this entity has no value to compare, or is outside "
             "the cohort)"
