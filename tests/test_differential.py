@@ -10,7 +10,8 @@ of ``points: none``), judged items left to their default, and grades. For
 each rule set and facts, ``qualscore.evaluate`` must give the interpreter in
 ``tests/reference_engine.py`` the same result, field by field and digit by
 digit (``repr``: the same exponents, no ``-0`` where the interpreter has
-``0``), ``qualscore.score`` the same numbers, and a failure the same error. ``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
+``0``), ``qualscore.score`` the same numbers, and a failure the same error.
+``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
 """
 
 from __future__ import annotations
