@@ -374,12 +374,19 @@ class Reference:
                 veto.when
             )
             names = set(veto.when.names) if applies else set()
+            # The values it reads that the entity has not (a named value reading a blank
+            # target): the veto does not hold, and says which.
+            absent = tuple(
+                self.ruleset.fact(n).label
+                for n in (veto.when.names if applies else ())
+                if n not in self.values
+            )
             vetoes.append(
                 VetoResult(
                     veto.id, veto.title, held, veto.result, self.inputs(names),
                     applies=applies, when=veto.when.source, grade=veto.grade,
                     grade_at_most=veto.grade_at_most, content=veto.content,
-                    criteria=veto.criteria, departments=veto.departments,
+                    criteria=veto.criteria, departments=veto.departments, absent=absent,
                     places=manifest.rounding.places,
                 )
             )  # fmt: skip
