@@ -578,6 +578,26 @@ def test_deductions_with_their_own_start_score_an_uncapped_item(make_rules: Any)
     assert qualscore.evaluate(rules, {"n": 2, "t": 1}).item("1").score == D(4)
 
 
+def test_a_judged_part_of_an_uncapped_item_is_bounded_by_its_parts_points(
+    make_rules: Any,
+) -> None:
+    """A judged part needs no item points: the part's 2 bound the judgement (2 taken, 2.5
+    refused as a bad fact) and the item adds it to its uncapped count (3 × 1 + 2 = 5)."""
+    score = (
+        "kind: parts\nparts:\n  - {label: Counted, points: 1, each: n}\n"
+        "  - {label: Inspection, id: site, points: 2, score: {kind: judged}}"
+    )
+    rules = make_rules(NEEDS, item_yaml(score, points="none"))
+    judged = {"1/site": {"score": 2, "reason": "Good"}}
+    assert qualscore.evaluate(rules, {"n": 3, "t": 1, "judged": judged}).item("1").score == D(5)
+    with pytest.raises(qualscore.FactsError) as caught:
+        qualscore.check_facts(rules, {"n": 3, "t": 1, "judged": {"1/site": {"score": "2.5",
+                                                                              "reason": "x"}}})
+    assert [p.message for p in caught.value.problems] == [
+        "judged.1/site.score: 2.5 is above the part's 2 points"
+    ]
+
+
 def test_the_manifests_bonus_refuses_a_judged_score_without_points(tmp_path: Path) -> None:
     """The bonus too: at its points in ruleset.yaml."""
     root = _scheme(tmp_path / "r")
