@@ -329,12 +329,19 @@ class Reference:
                 veto.when
             )
             names = set(veto.when.names) if applies else set()
+            # The values it reads that the entity has not (a named value reading a blank
+            # target): the veto does not hold, and says which.
+            absent = tuple(
+                self.ruleset.fact(n).label
+                for n in (veto.when.names if applies else ())
+                if n not in self.values
+            )
             vetoes.append(
                 VetoResult(
                     veto.id, veto.title, held, veto.result, self.inputs(names),
                     applies=applies, when=veto.when.source, grade=veto.grade,
                     grade_at_most=veto.grade_at_most, content=veto.content,
-                    criteria=veto.criteria, departments=veto.departments,
+                    criteria=veto.criteria, departments=veto.departments, absent=absent,
                     places=manifest.rounding.places,
                 )
             )  # fmt: skip
@@ -443,8 +450,10 @@ class Reference:
     ) -> ItemResult:
         self.owner = self.item_id = item_id
         self.what = "item"
+        # points: none: no cap (a penalty item: no most deduction).
+        upper: Decimal | None
         if role == "penalty":
-            lower: Decimal | None = -item.points
+            lower: Decimal | None = None if item.points is None else -item.points
             upper = ZERO
         else:
             lower = item.floor if isinstance(item, Item) else ZERO
@@ -460,20 +469,20 @@ class Reference:
         trace: ShapeTrace | None = None
         if blank and na is not None:
             # A blank target: not applicable, in the item's own words and with its award.
-            raw = na.award if na.award is not None else upper
+            raw = na.award if na.award is not None else self.full(upper)
             reason = na.reason
         elif blank:
             raw = ZERO
             said = "no_value" if blank[0].role == "value" else "no_target"
             reason = words(self.ruleset.manifest.language)[said].format(label=blank[0].label)
         elif na is not None and self.holds(na.when):
-            raw = na.award if na.award is not None else upper
+            raw = na.award if na.award is not None else self.full(upper)
             reason = na.reason
         else:
             raw, trace = self.shape(item.score, upper)
         if lower is not None and raw <= lower:
             bounded = lower
-        elif raw > upper:
+        elif upper is not None and raw > upper:
             bounded = upper
         else:
             bounded = raw
@@ -503,6 +512,13 @@ class Reference:
             ),
         )
 
+    @staticmethod
+    def full(upper: Decimal | None) -> Decimal:
+        """An item's full points: the loader refuses an item of points: none that would read
+        them (judged, a target, deductions without from, not_applicable without award)."""
+        assert upper is not None
+        return upper
+
     def parts_in(self, shape: Shape) -> Iterator[Part]:
         """Every part of ``shape``, nested ones' after their own, in the order written."""
         if isinstance(shape, PartsShape):
@@ -511,7 +527,7 @@ class Reference:
                 if part.score is not None:
                     yield from self.parts_in(part.score)
 
-    def shape(self, shape: Shape, cap: Decimal) -> tuple[Decimal, ShapeTrace]:
+    def shape(self, shape: Shape, cap: Decimal | None) -> tuple[Decimal, ShapeTrace]:
         if isinstance(shape, PartsShape):
             parts = tuple(self.part(p) for p in shape.parts)
             value = ZERO
@@ -525,9 +541,9 @@ class Reference:
         if isinstance(shape, DeductionsShape):
             return self.deductions(shape, cap)
         if isinstance(shape, TargetShape):
-            return self.target(shape, cap)
+            return self.target(shape, self.full(cap))
         if isinstance(shape, JudgedShape):
-            return self.judged(shape, cap)
+            return self.judged(shape, self.full(cap))
         value = self.number(shape.expr)
         return value, FormulaTrace(shape.expr.source, value, shape.label)
 
@@ -594,8 +610,10 @@ class Reference:
             labels, weights, matched, shape.otherwise_label, points, conditions
         )
 
-    def deductions(self, shape: DeductionsShape, cap: Decimal) -> tuple[Decimal, DeductionsTrace]:
-        start = shape.start if shape.start is not None else cap
+    def deductions(
+        self, shape: DeductionsShape, cap: Decimal | None
+    ) -> tuple[Decimal, DeductionsTrace]:
+        start = shape.start if shape.start is not None else self.full(cap)
         steps = []
         for step in shape.steps:
             label = step.label or next(f.source for f in (step.unless, step.when, step.per) if f)

@@ -6,12 +6,14 @@ with caps that bind, ``not_applicable``, blank targets, a bonus and vetoes
 (forcing a grade or capping it, with or without a result),
 random rounding, and formulas over a few facts (division by zero and numbers
 too large included), signed scores (negative parts and cases, item and node
-floors, penalty and uncapped bonus sections), judged items and parts (judged at
-their bounds and between, or left to their default), and grades. For each rule set and facts, ``qualscore.evaluate`` must
-give the interpreter in ``tests/reference_engine.py`` the same result, field
-by field and digit by digit (``repr``: the same exponents, no ``-0`` where
-the interpreter has ``0``), ``qualscore.score`` the same numbers, and a
-failure the same error. ``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
+floors, penalty and uncapped bonus sections; items, indicators and the bonus
+of ``points: none``), judged items and parts (judged at their bounds and
+between, or left to their default), and grades. For each rule set and facts,
+``qualscore.evaluate`` must give the interpreter in ``tests/reference_engine.py``
+the same result, field by field and digit by digit (``repr``: the same
+exponents, no ``-0`` where the interpreter has ``0``), ``qualscore.score`` the
+same numbers, and a failure the same error. ``QUALSCORE_DIFF_EXAMPLES`` sets
+the number of rule sets.
 """
 
 from __future__ import annotations
@@ -187,6 +189,17 @@ def _shapes(inner: st.SearchStrategy[dict[str, Any]] | None) -> st.SearchStrateg
 shapes = _shapes(_shapes(_shapes(None)))
 
 
+def _needs_points(shape: dict[str, Any], na: dict[str, Any] | None) -> bool:
+    """Whether an item of this shape needs its points in some section (the loader refuses
+    ``points: none`` for it there): judged, a target, deductions without ``from``, and
+    ``not_applicable`` without ``award``."""
+    return (
+        shape["kind"] in ("judged", "target")
+        or (shape["kind"] == "deductions" and "from" not in shape)
+        or (na is not None and "award" not in na)
+    )
+
+
 def _number_parts(node: Any, ids: Any) -> None:
     """Each part with an id gets the next of ``ids``: unique within its item."""
     if isinstance(node, dict):
@@ -202,6 +215,8 @@ def _number_parts(node: Any, ids: Any) -> None:
 def _item(
     shape: dict[str, Any], p: str, na: dict[str, Any] | None, floor: str | None = None
 ) -> dict[str, Any]:
+    if p == "none" and _needs_points(shape, na):
+        p = "5"  # points: none only where nothing reads the points
     shape = json.loads(json.dumps(shape))  # hypothesis may hand the same dict to two items
     _number_parts(shape, (f"j{n}" for n in range(1, 100)))
     item = {"title": "An item", "points": p, "criteria": "As written.",
@@ -219,7 +234,9 @@ not_applicable = st.one_of(
                                 **({"award": award} if award else {})},
               bool_expr, st.sampled_from([None, "0", "1", "7"])),
 )  # fmt: skip
-items = st.builds(_item, st.one_of(shapes, judged), points, not_applicable, floors)
+# points: none (no cap; a penalty item's most deduction none) about one time in five.
+open_points = st.one_of(points, st.just("none"))
+items = st.builds(_item, st.one_of(shapes, judged), open_points, not_applicable, floors)
 
 
 @st.composite
@@ -236,7 +253,7 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
                     for _ in range(draw(st.integers(1, 2)))
                 ]
                 indicator = {"id": f"i{next(counter)}", "title": "Indicator",
-                             "points": draw(points), "items": inner}  # fmt: skip
+                             "points": draw(open_points), "items": inner}  # fmt: skip
                 floor = draw(st.sampled_from([None, "-2", "none"]))
                 if floor is not None:
                     indicator["floor"] = floor

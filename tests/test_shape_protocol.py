@@ -34,7 +34,7 @@ ALLOWED: dict[str, int] = {}
 """Files that still ask, with how many times: none. A file that must ask for a while is
 listed here with its count, and the list only shrinks."""
 
-MODEL_PARTS = ("awards", "ASSESSED", "READS_RANK")
+MODEL_PARTS = ("awards", "ASSESSED", "READS_RANK", "needs_points")
 """What the loader and the cohort checks ask a shape's model (``ruleset/`` is below the
 shape modules), each where the model has something to say (``ruleset/model.py``)."""
 

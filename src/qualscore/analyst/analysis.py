@@ -18,7 +18,7 @@ from qualscore.scoring.trace import (
     NodeResult,
     Result,
 )
-from qualscore.scoring.words import fmt
+from qualscore.scoring.words import fmt, words
 
 __all__ = [
     "DepartmentLoss",
@@ -165,21 +165,24 @@ def headroom(result: Result, language: str) -> list[Opportunity]:
 
 def _item_opportunities(item: ItemResult, language: str) -> Iterator[Opportunity]:
     """The item's ways to earn more, each with what the item gains (``effective`` too:
-    what the total gains is for :func:`headroom` to work out, through the caps)."""
-    if item.shape is None or item.lost <= 0:
+    what the total gains is for :func:`headroom` to work out, through the caps).
+
+    An item with no cap (``points: none``) loses nothing, yet may earn more: what a
+    shape says it would gain, where that is a number (not where the facts decide)."""
+    top = _ZERO if item.role == "penalty" else item.points
+    if item.shape is None or (item.lost <= 0 and top is not None):
         return
     signed = item.role == "penalty" or item.floor != 0
-    top = _ZERO if item.role == "penalty" else item.points
     for departments, action, gain in shape_headroom(item.shape, item.inputs, language):
         if signed and gain.is_finite():
             # What the item gains once its own floor and top are applied to the raw value.
             low = item.floor
             raw = item.raw + gain
-            raw = top if raw > top else raw
+            raw = top if top is not None and raw > top else raw
             raw = low if low is not None and raw < low else raw
             gain = raw - item.score
-        gain = min(gain, item.lost)
-        if gain > 0:
+        gain = min(gain, item.lost) if top is not None else gain
+        if gain > 0 and gain.is_finite():
             yield Opportunity(
                 item.id, item.title, departments or item.departments, action, gain, gain
             )
@@ -242,9 +245,10 @@ def reconcile(result: Result) -> list[str]:
                 node(c)
                 continue
             high = _ZERO if c.role == "penalty" else c.points
-            if not (c.floor is None or c.floor <= c.score) or not c.score <= high:
+            if not (c.floor is None or c.floor <= c.score) or not (high is None or c.score <= high):
                 low = "-∞" if c.floor is None else fmt(c.floor)
-                problems.append(f"item {c.id}: {fmt(c.score)} outside [{low}, {fmt(high)}]")
+                up = "∞" if high is None else fmt(high)
+                problems.append(f"item {c.id}: {fmt(c.score)} outside [{low}, {up}]")
 
     for category in result.categories:
         node(category)
@@ -284,13 +288,17 @@ def sentence(item: ItemResult, language: str) -> str:
     tail = f"得 {fmt(item.score)} 分" if zh else f", {fmt(item.score)} pt"
     if len(lines) == 2 and lines[0].endswith(tail):
         # One band, case or target decided it: say the score once, with what was lost.
-        extra = (
-            f"（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
-            if zh
-            else f" (of {fmt(item.points)}, lost {fmt(item.lost)})"
-        )
-        if is_bonus(item):  # extra points: none are lost
+        if item.points is None:  # no cap: nothing is out of reach, nothing lost
+            open_ = words(language)["no_cap"]
+            extra = f"（{open_}）" if zh else f" ({open_})"
+        elif is_bonus(item):  # extra points: none are lost
             extra = f"（最多加 {fmt(item.points)} 分）" if zh else f" (at most {fmt(item.points)})"
+        else:
+            extra = (
+                f"（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
+                if zh
+                else f" (of {fmt(item.points)}, lost {fmt(item.lost)})"
+            )
         lines = [lines[0] + extra]
     text = ("；" if zh else "; ").join(lines)
     best = next(iter(_item_opportunities(item, language)), None)

@@ -27,6 +27,7 @@ from pydantic_core import core_schema
 
 from qualscore.analyst.ruletest import CaseFile
 from qualscore.ruleset.model import (
+    POINTS_TEXT,
     Band,
     Category,
     FactsFile,
@@ -48,10 +49,6 @@ KINDS: dict[str, tuple[type[BaseModel], str]] = {
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _DECIMAL_TEXT = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
-
-
-_NOT_BELOW_ZERO = r"^\s*(\+?(\d+\.?\d*|\.\d+)|-(0+\.?0*|\.0+))([eE][-+]?\d+)?\s*$"
-"""A decimal string that is not below 0 (``-0`` is not)."""
 
 
 _NONE = {"const": "none"}
@@ -86,7 +83,7 @@ _RULES: dict[type[BaseModel], dict[str, Any]] = {
                 "points": {
                     "anyOf": [
                         {"type": "number", "minimum": 0},
-                        {"type": "string", "pattern": _NOT_BELOW_ZERO},
+                        {"type": "string", "pattern": POINTS_TEXT},
                     ]
                 }
             }

@@ -66,7 +66,7 @@ WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("band-order", r"band .* awards \S+, (?:as much as|more than) the band above it \("),
         ("band-unreachable", r"band .* can never be reached: "),
         ("band-overlap", r"band .* overlaps an earlier band: "),
-        ("nothing-done", r"awards \S+ of \S+ when every (?:fact|condition) it reads is false"),
+        ("nothing-done", r"awards \S+ (?:of \S+ )?when every (?:fact|condition) it reads is false"),
     )
 )
 """Each code with the fixed words its messages begin with, tried in this order."""

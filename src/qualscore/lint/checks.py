@@ -218,27 +218,32 @@ def _group_points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]
 
 
 def _points(ruleset: RuleSet, category: Category) -> Iterator[LintWarning]:
-    nodes: list[tuple[str, Category | Indicator | Item, Decimal, str]] = []
-    # A category of criteria text has no items; a section of points: none declares no sum.
-    if category.items and category.points is not None:
-        children = sum((c.points for c in category.items), _ZERO)
-        nodes.append((f"category {category.id}", category, children, "its children add to"))
+    nodes: list[tuple[str, Category | Indicator, Sequence[Indicator | Item], str]] = []
+    # A category of criteria text has no items.
+    if category.items:
+        nodes.append((f"category {category.id}", category, category.items, "its children add to"))
     for child in category.items:
         if isinstance(child, Indicator):
-            total = sum((i.points for i in child.items), _ZERO)
-            nodes.append((f"indicator {child.id}", child, total, "its items add to"))
+            nodes.append((f"indicator {child.id}", child, child.items, "its items add to"))
     # A bonus or penalty section's cap, and its indicators', is what it may add or deduct
     # at most: its children adding to more is what a cap is for.
     lost = _LOST[category.kind]
-    for name, node, total, what in nodes:
-        assert node.points is not None
+    for name, node, children, what in nodes:
+        points = [c.points for c in children]
+        # points: none declares no sum; a child of points: none adds to no sum either
+        # (what it may add has no end: the cap above it is there to bind).
+        if node.points is None or None in points:
+            continue
+        total = sum((p for p in points if p is not None), _ZERO)
         over = category.kind == "score"
         message = _sum_message(total, node.points, what, over=over, lost=lost)
         if message:
             yield LintWarning(ruleset.locations[node.id], name, message)
     for item in _items(category):
         written = adds_to(item.score, penalty=category.kind == "penalty")
-        message = _sum_message(written[1], item.points, written[0], lost=lost) if written else None
+        message = None
+        if written is not None and item.points is not None:  # none: no points to add up to
+            message = _sum_message(written[1], item.points, written[0], lost=lost)
         if message:
             yield LintWarning(ruleset.locations[item.id], f"item {item.id}", message)
     for item in _items(category):
@@ -263,20 +268,25 @@ def _best(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
     for shape, loc, (_, cap) in walk(item.score, ("score",), bounds):
         best, worst = extremes(shape, cap, domains)
         if role == "penalty":
-            # A part's score counts from 0 up in a penalty section too: only the item's own.
-            message = _deducts(worst, item.points) if loc == ("score",) else None
+            # A part's score counts from 0 up in a penalty section too: only the item's own;
+            # an item of points: none deducts without limit, no most to fall short of.
+            most = item.points if loc == ("score",) else None
+            message = None if most is None else _deducts(worst, most)
         else:
             whose = "its declared" if loc == ("score",) else "its part's"
-            message = _sum_message(best[1], cap, best[0], whose) if best else None
+            # cap None: points: none, nothing for the shape's points to fall short of.
+            message = None
+            if best is not None and cap is not None:
+                message = _sum_message(best[1], cap, best[0], whose)
         if message:
             yield LintWarning(located(ruleset, item.id, loc), f"item {item.id}", message)
-    na = item.not_applicable
-    if na is not None and na.award is not None and na.award > item.points:
+    na, most = item.not_applicable, item.points
+    if na is not None and na.award is not None and most is not None and na.award > most:
         yield LintWarning(
             located(ruleset, item.id, ("not_applicable", "award")),
             f"item {item.id}",
             f"not_applicable awards {fmt(na.award)}, more than its declared "
-            f"{points_text(item.points)}; the cap of {fmt(item.points)} binds",
+            f"{points_text(most)}; the cap of {fmt(most)} binds",
         )
 
 

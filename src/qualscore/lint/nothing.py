@@ -60,7 +60,8 @@ def nothing_done(ruleset: RuleSet, item: Item) -> str | None:
         return None
     numbers = any(ruleset.fact(k).type != "bool" for k in keys)
     when = "every fact it reads is false or 0" if numbers else "every condition it reads is false"
-    return f"awards {fmt(score)} of {fmt(item.points)} when {when}"
+    of = "" if item.points is None else f" of {fmt(item.points)}"  # points: none: of no maximum
+    return f"awards {fmt(score)}{of} when {when}"
 
 
 def _from_zero(ruleset: RuleSet, key: str) -> bool:

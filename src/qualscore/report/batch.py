@@ -97,7 +97,7 @@ class BatchReport:
     language: str
     rules_sha256: str
     engine_version: str
-    items: tuple[tuple[str, str, Decimal], ...]
+    items: tuple[tuple[str, str, Decimal | None], ...]
     ranked: Sequence[Ranked]
     """The scored entities, ranked: a tuple, or rows read from disk one at a time
     (:class:`~qualscore.batch.spill.Ranking`)."""
@@ -113,8 +113,9 @@ class BatchReport:
     ruleset_id: str = ""
     year: int | None = None
     """The scheme's id and year, for ``--compare`` to know whose batch it reads."""
-    bonus: frozenset[str] = frozenset()
-    """The items whose unearned points are no loss: the scheme's bonus, a bonus section's."""
+    no_loss: frozenset[str] = frozenset()
+    """The items whose unearned points are no loss: the scheme's bonus, a bonus section's,
+    and an item with no cap (``points: none``) outside a penalty section."""
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
@@ -126,8 +127,9 @@ class BatchReport:
         return fmt(found[0]), signed(r.row.total - found[0]), str(found[1])
 
 
-def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal], ...]:
-    """(id, title, points) of every item, the bonus last: the order of a row's scores."""
+def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal | None], ...]:
+    """(id, title, points) of every item, the bonus last: the order of a row's scores
+    (points None: ``points: none``, no cap)."""
     items = tuple((i.id, i.title, i.points) for i in ruleset.items())
     if ruleset.manifest.bonus is not None:
         items += (("bonus", ruleset.manifest.bonus.title, ruleset.manifest.bonus.points),)
@@ -182,7 +184,13 @@ def build(
         places=tuple((c.key, c.places) for c in ruleset.cohort),
         ruleset_id=ruleset.id,
         year=ruleset.manifest.year,
-        bonus=frozenset(i for i, _, _ in items if i == "bonus" or ruleset.role(i) == "bonus"),
+        no_loss=frozenset(
+            i
+            for i, _, points in items
+            if i == "bonus"
+            or ruleset.role(i) == "bonus"
+            or (points is None and ruleset.role(i) != "penalty")
+        ),
     )
 
 
@@ -308,7 +316,7 @@ def _completion_json(report: BatchReport, row: Row) -> dict[str, Any]:
 
 
 def csv_header(
-    items: Sequence[tuple[str, str, Decimal]], targets: bool, extra: Sequence[str] = ()
+    items: Sequence[tuple[str, str, Decimal | None]], targets: bool, extra: Sequence[str] = ()
 ) -> list[str]:
     """The CSV header: rank, entity, total, vetoed, result, [completion], every item,
     [group, grade]."""
@@ -319,7 +327,7 @@ def csv_header(
 
 
 def csv_head(
-    items: Sequence[tuple[str, str, Decimal]], targets: bool, extra: Sequence[str] = ()
+    items: Sequence[tuple[str, str, Decimal | None]], targets: bool, extra: Sequence[str] = ()
 ) -> str:
     """The CSV header line (with its newline), item ids quoted and neutralised as texts."""
     out = io.StringIO()

@@ -164,7 +164,11 @@ def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[
         _Table(w["item_table"], [
             sheet_row([*head, *(i[0] for i in report.items)]),
             sheet_row([""] * len(head) + [i[1] for i in report.items]),
-            sheet_row([""] * (len(head) - 1) + [w["max"]] + [i[2] for i in report.items]),
+            sheet_row(
+                [""] * (len(head) - 1)
+                + [w["max"]]
+                + ["—" if i[2] is None else i[2] for i in report.items]  # none: no cap
+            ),
         ], f"{column_letter(len(head) + 1)}4",
             lambda r: [sheet_row([*_xlsx_line(report, r), *r.row.scores])], title_row=2),
         _notes_table(report),
@@ -218,8 +222,9 @@ def _notes_table(report: BatchReport) -> _Table:
     def lines(r: Ranked) -> Iterator[list[Any]]:
         for item_id, text, lost in r.row.notes or ():
             n, (_id, title, points) = column[item_id]
-            shown: Any = w["na"] if lost is None else ("" if item_id in report.bonus else lost)
-            yield sheet_row([r.name, item_id, title, points, r.row.scores[n], shown, text])
+            shown: Any = w["na"] if lost is None else ("" if item_id in report.no_loss else lost)
+            most = "—" if points is None else points  # points: none, no cap
+            yield sheet_row([r.name, item_id, title, most, r.row.scores[n], shown, text])
 
     head = [w["entity"], w["item"], w["title"], w["max"], w["score"], w["lost"], w["explanation"]]
     return _Table(w["explanations"], [head], "C2", lines, wrap=(3, 7))

@@ -201,7 +201,7 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
     ]
     if result.bonus is not None:
         b = result.bonus
-        categories.append((b.title, fmt(b.points), fmt(b.score), "", ""))
+        categories.append((b.title, max_text(b), fmt(b.score), "", ""))
     items = list(result.items())
     depts = tuple(
         (

@@ -213,8 +213,9 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> str:
 def _bars(result: Result, w: dict[str, str]) -> str:
     # Only sections with a maximum to draw against: no penalty, no uncapped bonus.
     rows = [(c.title, c.score, c.points, c.capped) for c in result.categories if c.role == "score"]
-    if result.bonus is not None:
-        rows.append((result.bonus.title, result.bonus.score, result.bonus.points, False))
+    bonus = result.bonus
+    if bonus is not None and bonus.points is not None:
+        rows.append((bonus.title, bonus.score, bonus.points, False))
     top = max((r[2] for r in rows), default=Decimal(1)) or Decimal(1)
     parts = [f'<div class="bars" role="img" aria-label="{w["by_category"]}">']
     for title, score, points, capped in rows:

@@ -50,7 +50,7 @@ def to_markdown(result: Result, language: str, comparison: Comparison | None = N
         out.append(_row(md(c.title), max_text(c), fmt(c.score), lost_text(c, language), note))
     if result.bonus is not None:
         b = result.bonus
-        out.append(_row(md(b.title), fmt(b.points), fmt(b.score), "", fmt(b.raw)))
+        out.append(_row(md(b.title), max_text(b), fmt(b.score), "", fmt(b.raw)))
     out.append(_row(f"**{w['total']}**", fmt(result.possible), f"**{fmt(result.total)}**", "", ""))
     named = value_lines(result, language)
     if named:

@@ -329,7 +329,10 @@ class RuleSet:
         for item_id, item in nodes:
             if getattr(item.score, "ASSESSED", False):  # the model says (see MODEL_PARTS)
                 shape = cast(JudgedShape, item.score)
-                found[item_id] = Judged(item, shape, *self.bounds(item, item_id))
+                lowest, highest = self.bounds(item, item_id)
+                # A judged item has points: the loader refuses one without (needs_points).
+                assert highest is not None
+                found[item_id] = Judged(item, shape, lowest, highest)
             for _, part in models_in(item.score):
                 if isinstance(part, Part) and getattr(part.score, "ASSESSED", False):
                     shape = cast(JudgedShape, part.score)
@@ -337,8 +340,8 @@ class RuleSet:
                     found[key] = Judged(item, shape, _ZERO, part.points, part)
         return found
 
-    def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal]:
-        """The lowest (None: no floor) and highest score of an item."""
+    def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal | None]:
+        """The lowest and highest score of an item (None: no floor, no cap)."""
         return item_bounds(item, self.role(item_id))
 
 
@@ -366,10 +369,11 @@ class Judged(NamedTuple):
         return self.item.title if self.part is None else f"{self.item.title}: {self.part.label}"
 
 
-def item_bounds(item: Item | Bonus, role: str) -> tuple[Decimal | None, Decimal]:
-    """An item's score range: [floor, points], or [-points, 0] in a penalty section."""
+def item_bounds(item: Item | Bonus, role: str) -> tuple[Decimal | None, Decimal | None]:
+    """An item's score range: [floor, points], or [-points, 0] in a penalty section; None
+    for an open end (``floor: none``; ``points: none``: no cap, or no most deduction)."""
     if role == "penalty":
-        return -item.points, _ZERO
+        return (None if item.points is None else -item.points), _ZERO
     return (item.floor if isinstance(item, Item) else _ZERO), item.points
 
 
@@ -432,6 +436,7 @@ def _load_rules(path: str | Path) -> RuleSet:
     if manifest is not None:
         if manifest.bonus is not None:
             reader.check_parts(manifest.bonus.score, ("bonus", "score"), reader.docs[MANIFEST])
+            reader.check_points(manifest.bonus, ("bonus",), reader.docs[MANIFEST], "bonus")
         reader.check_ids(manifest)
         reader.check_groups(manifest, categories, facts)
         reader.check_grades(manifest)
@@ -637,8 +642,10 @@ class _Reader:
     def check_item(
         self, item: Item, loc: tuple[str | int, ...], doc: _yaml.Document, role: str
     ) -> None:
-        """Its parts' ids once each; a penalty section's points only deductions."""
+        """Its parts' ids once each; a penalty section's points only deductions;
+        ``points: none`` only where nothing needs the points."""
         self.check_parts(item.score, (*loc, "score"), doc)
+        self.check_points(item, loc, doc, role)
         if role != "penalty":
             return
         if isinstance(item, Item) and item.floor != _ZERO:
@@ -649,6 +656,23 @@ class _Reader:
             if points > 0:
                 message = f"a penalty section deducts: write -{points}, not {points}"
                 self.problems.append(doc.problem(path, message))
+
+    def check_points(
+        self, item: Item | Bonus, loc: tuple[str | int, ...], doc: _yaml.Document, role: str
+    ) -> None:
+        """An item (or the bonus) with ``points: none`` whose score would read its points:
+        the shape's model says why (``needs_points``), and ``not_applicable`` awards them
+        unless it says what it awards (a penalty item's most is 0 whatever its points)."""
+        if item.points is not None:
+            return
+        penalty = role == "penalty"
+        ask = getattr(item.score, "needs_points", None)  # the model says (see MODEL_PARTS)
+        why = None if ask is None else ask(penalty=penalty)
+        na = item.not_applicable if isinstance(item, Item) else None
+        if why is None and na is not None and na.award is None and not penalty:
+            why = "not_applicable awards the item's points: give it an award of its own (award: N)"
+        if why is not None:
+            self.problems.append(doc.problem((*loc, "points"), f"points: none: {why}"))
 
     def check_groups(
         self, manifest: Manifest, categories: list[Category], facts: FactsFile | None

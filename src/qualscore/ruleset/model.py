@@ -36,6 +36,7 @@ from qualscore.source.suggest import hint
 
 __all__ = [
     "MODEL_PARTS",
+    "POINTS_TEXT",
     "Acknowledgement",
     "Band",
     "Bonus",
@@ -133,14 +134,22 @@ _FLOOR_SCHEMA = {
     "anyOf": [{"type": "number"}, {"type": "null"}, {"const": "none"}],
     "description": "the lowest score: a number (default 0), or none: no lower bound",
 }
+POINTS_TEXT = r"^\s*(\+?(\d+\.?\d*|\.\d+)|-(0+\.?0*|\.0+))([eE][-+]?\d+)?\s*$"
+"""A decimal written as text that is not below 0 (``-0`` is not): points as a string."""
 _CAP_SCHEMA = {
-    "anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}, {"const": "none"}],
-    "description": "declared points, or none: a bonus or penalty section with no cap",
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 100000},
+        {"type": "string", "pattern": POINTS_TEXT},
+        {"type": "null"},
+        {"const": "none"},
+    ],
+    "description": "declared points, or none: no cap (a score section's points are a number)",
 }
 Floor = Annotated[Signed | None, BeforeValidator(_none_word), WithJsonSchema(_FLOOR_SCHEMA)]
 """The lowest a node may score: 0 (扣完为止, the default), a negative number, or ``none``."""
 Cap = Annotated[Points | None, BeforeValidator(_none_word), WithJsonSchema(_CAP_SCHEMA)]
-"""Declared points, or ``none``: a bonus or penalty section with no cap."""
+"""Declared points, or ``none``: no cap. An item, an indicator, the bonus or a bonus or
+penalty section may have none; a score section may not (its points are what it can give)."""
 Text = Annotated[str, Field(min_length=1)]
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 NodeId = Annotated[str, Field(pattern=r"^[^\s/\\]{1,64}$")]
@@ -393,6 +402,13 @@ class DeductionsShape(_Strict):
     steps: tuple[Step, ...] = Field(min_length=1)
     floor: Signed = Decimal(0)
 
+    def needs_points(self, *, penalty: bool) -> str | None:
+        """Without ``from``, the deductions start from the item's points (a penalty
+        item's from 0): see :data:`MODEL_PARTS`."""
+        if self.start is not None or penalty:
+            return None
+        return "deductions start from the item's points: give them a start of their own (from: N)"
+
 
 class FormulaShape(_Strict):
     """A free expression, clamped to [0, points]."""
@@ -410,6 +426,12 @@ class TargetShape(_Strict):
     target: NumExpr
     met_when: Literal["at_least", "above", "below", "at_most"] = "at_least"
 
+    def needs_points(self, *, penalty: bool) -> str | None:
+        """A target met awards the item's points (a penalty item's 0): see :data:`MODEL_PARTS`."""
+        if penalty:
+            return None
+        return "a target item needs points: it awards them when the target is met"
+
 
 class JudgedShape(_Strict):
     """Points awarded by assessors: each entity's facts file gives the score (or the
@@ -423,6 +445,11 @@ class JudgedShape(_Strict):
 
     ASSESSED: ClassVar[bool] = True
     """The assessors give its score (see :data:`MODEL_PARTS`)."""
+
+    def needs_points(self, *, penalty: bool) -> str | None:
+        """The item's points bound the assessors' score, in a penalty section too (see
+        :data:`MODEL_PARTS`)."""
+        return "a judged item needs points: they bound the score the assessors may give"
 
 
 class RankShape(_Strict):
@@ -440,14 +467,15 @@ class RankShape(_Strict):
     """Its fields that must name a cohort value whose stat is a rank (see :data:`MODEL_PARTS`)."""
 
 
-MODEL_PARTS = ("awards", "ASSESSED", "READS_RANK")
+MODEL_PARTS = ("awards", "ASSESSED", "READS_RANK", "needs_points")
 """What the loader asks a shape it asks the shape's model, each where it has something to
 say (the rest of a shape's protocol is its module's, :mod:`qualscore.scoring.shapes`,
 a layer above): ``awards(loc)``, every number of points it awards with where it is
 written (a penalty section refuses a positive one); ``ASSESSED``, true where the
 assessors give its score (``RuleSet.judged_items``; a part so scored needs an ``id``);
-``READS_RANK``, its fields that must name a cohort value that is a rank."""
-
+``READS_RANK``, its fields that must name a cohort value that is a rank;
+``needs_points(penalty=...)``, why it cannot score an item (or the bonus) with ``points:
+none``, None where it can (the loader refuses such an item with that reason)."""
 Shape = Annotated[
     PartsShape
     | TiersShape
@@ -490,7 +518,7 @@ class Verdict(_Strict):
 
 class _Scored(_Strict):
     title: Text
-    points: Points
+    points: Cap
     content: Text | None = None
     criteria: Text
     responsible: Text | None = None
@@ -510,7 +538,10 @@ class _Scored(_Strict):
 
 
 class Item(_Scored):
-    """A scored item: the leaf of the tree."""
+    """A scored item: the leaf of the tree. ``points: none``: no cap (in a penalty
+    section, no most deduction); an indicator or section above it still caps it. Its
+    score must not need the points (not judged; outside a penalty section, no target,
+    deductions with their own ``from``, ``not_applicable`` with its own ``award``)."""
 
     id: NodeId
     section: Text | None = None
@@ -522,18 +553,18 @@ class Item(_Scored):
 
     @model_validator(mode="after")
     def _floor(self) -> Item:
-        if self.floor is not None and self.floor > self.points:
+        if self.floor is not None and self.points is not None and self.floor > self.points:
             raise ValueError(f"floor {self.floor} is above the item's points {self.points}")
         return self
 
 
 class Indicator(_Strict):
-    """A group of items with its own declared points."""
+    """A group of items with its own declared points (``none``: no cap)."""
 
     id: NodeId
     title: Text
     section: Text | None = None
-    points: Points
+    points: Cap
     items: tuple[Item, ...] = Field(min_length=1)
     floor: Floor = Decimal(0)
     applies_to: AppliesTo = None
@@ -583,7 +614,7 @@ class Category(_Strict):
 
 
 class Bonus(_Scored):
-    """Extra points, capped at ``points``."""
+    """Extra points, capped at ``points`` (``none``: not capped)."""
 
 
 class Veto(_Strict):

@@ -43,19 +43,24 @@ __all__ = [
 
 
 def max_text(node: NodeResult | ItemResult) -> str:
-    """The 满分 column: a penalty's most deduction as minus, ``—`` for a section with no cap."""
-    if isinstance(node, NodeResult) and not node.bounded:
+    """The 满分 column: a penalty's most deduction as minus, ``—`` for a node with no cap
+    (``points: none``)."""
+    points = node.points if node.bounded else None
+    if points is None:
         return "—"
-    return fmt(-node.points) if node.role == "penalty" else fmt(node.points)
+    return fmt(-points) if node.role == "penalty" else fmt(points)
 
 
 def lost_text(node: NodeResult | ItemResult, language: str) -> str:
-    """The 失分 column: blank for bonus (points not won there are not lost), 不适用 for an
-    item that does not apply."""
+    """The 失分 column: blank for bonus (points not won there are not lost) and for a node
+    with no cap outside a penalty section (nothing is out of its reach), 不适用 for an item
+    that does not apply."""
     if is_bonus(node):
         return ""
     if isinstance(node, ItemResult) and node.not_applicable is not None:
         return words(language)["na"]
+    if not node.bounded and node.role != "penalty":
+        return ""
     return fmt(node.lost)
 
 
@@ -152,10 +157,12 @@ def explain(item: ItemResult, language: str) -> list[str]:
         lines.extend(_shape(item.shape, item.inputs, language, "", places_of(item)))
     places = places_of(item)
     if item.clamped:
-        low = item.floor if item.role != "penalty" else -item.points
+        low = item.floor
+        if item.role == "penalty":
+            low = None if item.points is None else -item.points
         top = Decimal(0) if item.role == "penalty" else item.points
         bounded = item.raw if low is None or item.raw > low else low
-        bounded = top if top < bounded else bounded
+        bounded = top if top is not None and top < bounded else bounded
         shown = number_text(item.raw, places)
         if item.role != "penalty" and low is not None and low != 0 and bounded == low:
             lines.append(f"{shown} → {w['lower']} {fmt(bounded)}")  # the item's floor
@@ -170,6 +177,8 @@ def explain(item: ItemResult, language: str) -> list[str]:
 
 
 def _summary(item: ItemResult, language: str) -> str:
+    if item.points is None:
+        return _open_summary(item, language)
     if item.role == "penalty":
         if language == "zh":
             return f"扣 {fmt(-item.score)} 分（最多扣 {fmt(item.points)} 分）"
@@ -185,6 +194,23 @@ def _summary(item: ItemResult, language: str) -> str:
     if language == "zh":
         return f"得 {fmt(item.score)} 分（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
     return f"scores {fmt(item.score)} of {fmt(item.points)} (lost {fmt(item.lost)})"
+
+
+def _open_summary(item: ItemResult, language: str) -> str:
+    """The last line of an item with ``points: none``: what it scored, added or deducted,
+    with no maximum and nothing lost (``不设上限``)."""
+    open_ = words(language)["no_cap"]
+    if item.role == "penalty":
+        verb, amount = "deducts", fmt(-item.score)
+    elif is_bonus(item) and item.not_applicable is None:
+        verb, amount = "adds", fmt(item.score)
+    else:
+        verb, amount = "scores", fmt(item.score)
+    na = item.not_applicable is not None and verb == "scores"
+    if language == "zh":
+        zh = {"deducts": "扣", "adds": "加", "scores": "得"}[verb]
+        return f"{zh} {amount} 分（{open_}{'；不适用' if na else ''}）"
+    return f"{verb} {amount} ({open_}{'; not applicable' if na else ''})"
 
 
 def places_of(item: ItemResult) -> int:

@@ -111,8 +111,8 @@ class Gen:
         """What the owner is, in an error (``item``, ``veto``, ``value``, ``verdict``)."""
         self.node_read: Callable[[str, str], str] | None = None
         """The code reading a node (``score``/``applies``/``met`` and its id)."""
-        self.item: tuple[str, Decimal | None, Decimal] = ("", None, Decimal(0))
-        """The item being emitted: its id, lowest and highest score (the judged shape's)."""
+        self.item: tuple[str, Decimal | None, Decimal | None] = ("", None, Decimal(0))
+        """The item being emitted: its id, lowest and highest score (None: no bound)."""
         self.part: str | None = None
         """The id of the part whose score is being emitted, if it has one (a judged part's
         judgement is read by its item's id and it)."""

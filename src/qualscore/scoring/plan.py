@@ -217,9 +217,12 @@ class _Writer:
         lower, upper = item_bounds(item, role)
         na = item.not_applicable if isinstance(item, Item) else None
         # A blank target: the item does not apply; one that says what it then awards, that.
+        # Not applicable awards the item's points unless it says: the loader refuses an
+        # item with points: none whose not_applicable does not say (a penalty's top is 0).
+        default = upper if upper is not None else _ZERO
         blank_award = "_Z"
         if na is not None and blank:
-            blank_award = gen.const(na.award if na.award is not None else upper)
+            blank_award = gen.const(na.award if na.award is not None else default)
         for n, index in enumerate(blank):
             with gen.block(f"{'if' if n == 0 else 'elif'} _f{index} is None:"):
                 self._set(gen, raw, blank_award, state, str(2 + index), record)
@@ -228,24 +231,26 @@ class _Writer:
             gen.line("else:")
             gen.depth += 1
         if na is not None:
-            award = gen.const(na.award if na.award is not None else upper)
+            award = gen.const(na.award if na.award is not None else default)
             with gen.block(f"if {gen.expr(na.when)}:"):
                 self._set(gen, raw, award, state, "1", record)
             gen.line("else:")
             gen.depth += 1
         gen.item = (item_id, lower, upper)
-        value, shape_record = gen.shape(item.score, gen.const(upper))
+        # points: none: no cap, and no shape reads one (the loader refuses those that would).
+        cap = "None" if upper is None else gen.const(upper)
+        value, shape_record = gen.shape(item.score, cap)
         self._set(gen, raw, value, state, "0", record, shape_record)
         gen.depth = depth
-        points, bounded, score = gen.const(upper), gen.tmp(), gen.tmp()
-        if lower == _ZERO and upper == item.points:
+        points, bounded, score = cap, gen.tmp(), gen.tmp()
+        if lower == _ZERO and upper is not None and upper == item.points:
             # Compare, don't max(): max(Decimal('-0'), 0) is -0, which would print as '-0.00'.
             gen.line(
                 f"{bounded} = _Z if {raw} <= _Z else ({points} if {points} < {raw} else {raw})"
             )
             gen.line(f"{score} = {bounded}.quantize({self.quantum}, {self.mode})")
         else:
-            top = f"({points} if {points} < {raw} else {raw})"
+            top = raw if upper is None else f"({points} if {points} < {raw} else {raw})"
             if lower is None:
                 gen.line(f"{bounded} = {top}")
             else:
@@ -720,7 +725,7 @@ class _Static:
             found = self._labels[id(shape)] = labels(shape)
         return found
 
-    def shape(self, shape: Shape, record: Any, cap: Decimal) -> ShapeTrace:
+    def shape(self, shape: Shape, record: Any, cap: Decimal | None) -> ShapeTrace:
         """The trace record of ``shape`` from its compact record."""
         trace: ShapeTrace = module(shape.kind).expand(shape, record, self, cap)
         return trace
@@ -790,7 +795,7 @@ class _Static:
         lower, upper = item_bounds(item, role)
         trace = None if state else self.shape(item.score, shape_record, upper)
         bounded = raw if lower is None or raw > lower else lower
-        bounded = upper if upper < bounded else bounded
+        bounded = upper if upper is not None and upper < bounded else bounded
         return ItemResult(
             id=item_id,
             title=item.title,
@@ -897,10 +902,11 @@ class _Static:
                     self.item(i, i.id, r, values, cohort, met)
                     for i, r in zip(child.items, inner, strict=True)
                 )
+                most = child.points if child.points is not None else _ZERO  # none: no cap
                 children.append(
                     NodeResult(
-                        child.id, child.title, "indicator", child.points, items, inner_total,
-                        inner_score, role, True,
+                        child.id, child.title, "indicator", most, items, inner_total,
+                        inner_score, role, child.points is not None,
                         node_bounds(child.points, child.floor, role)[0], None,
                         self.verdict(child, met.get(child.id)), met.get(child.id),
                     )

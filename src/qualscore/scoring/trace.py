@@ -248,13 +248,14 @@ class ItemResult(NamedTuple):
     """The score of one item (or the bonus), with its whole explanation.
 
     ``raw`` is the shape's value before the item's clamp to [0, points] and
-    rounding; ``clamped`` says the clamp changed it.
+    rounding; ``clamped`` says the clamp changed it. ``points`` is None for an item
+    with ``points: none``: no cap (in a penalty section, no most deduction).
     """
 
     id: str
     title: str
     section: str | None
-    points: Decimal
+    points: Decimal | None
     score: Decimal
     departments: tuple[str, ...]
     content: str | None
@@ -280,10 +281,19 @@ class ItemResult(NamedTuple):
     @property
     def lost(self) -> Decimal:
         """Points not earned; in a penalty section, the points deducted; none when the item
-        does not apply (not applicable is not lost)."""
+        does not apply (not applicable is not lost), nor when it has no cap (nothing is
+        out of reach, so nothing is lost: :attr:`bounded`)."""
         if self.not_applicable is not None:
             return Decimal(0)
-        return -self.score if self.role == "penalty" else self.points - self.score
+        if self.role == "penalty":
+            return -self.score
+        return Decimal(0) if self.points is None else self.points - self.score
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the item declares its points: ``points: none`` has no maximum to show
+        and loses no points (a penalty item's deductions are still what it deducts)."""
+        return self.points is not None
 
     @property
     def penalty(self) -> bool:
@@ -331,7 +341,12 @@ class NodeResult(NamedTuple):
         if not self.bounded:
             return Decimal(0)
         unscored = sum(
-            (i.points - i.score for i in self.items() if i.not_applicable is not None), Decimal(0)
+            (
+                i.points - i.score
+                for i in self.items()
+                if i.not_applicable is not None and i.points is not None
+            ),
+            Decimal(0),
         )
         lost = self.points - self.score - max(unscored, Decimal(0))
         return max(lost, Decimal(0)) if unscored else self.points - self.score

@@ -119,8 +119,8 @@ OPTIONAL = (
 - ``extremes(shape, cap, domains)``: the most and the least the shape gives by the
   points written in it, each with the words that name it (``("its best band
   awards", 2)``), or None where the facts decide; ``cap`` is what it is scored
-  against (its item's or part's points, 0 in a penalty section), ``domains`` the
-  number facts' declared ranges;
+  against (its item's or part's points, 0 in a penalty section; None for an item with
+  ``points: none``), ``domains`` the number facts' declared ranges;
 - ``never(shape, loc, domains)``: the outcomes of ``branches`` that no value in
   ``domains`` can reach, each ``(loc, outcome, why)``; coverage leaves them out;
 - ``nested(shape, loc)``: the shapes written inside it, each ``(shape, loc, points)``
@@ -131,7 +131,7 @@ OPTIONAL = (
   item's points, with the words that name it (``("its parts add to", 3)``); in a
   penalty section what they deduct; None where the facts decide;
 - ``never_deducts(shape, loc, points)``: in a penalty section, what in it never deducts
-  and why, each a :class:`Finding`;
+  and why, each a :class:`Finding` (``points`` the item's, None for ``points: none``);
 - ``subtracts(shape)``: whether it scores by subtracting from where it starts;
 - ``penalises(shape)``: whether it takes points when a condition holds (then "nothing
   done", everything false, is its best case);
@@ -160,8 +160,9 @@ and, asked of a trace record (the report's, of one entity):
 Extreme = tuple[str, Decimal]
 """An end of what a shape gives, with the words that name it: ``("its best case awards", 2)``."""
 
-Bounds = tuple[Decimal | None, Decimal]
-"""What a shape's value is clamped to: (lowest, None for no lower bound; highest)."""
+Bounds = tuple[Decimal | None, Decimal | None]
+"""What a shape's value is clamped to: (lowest, highest), None for no bound (``floor:
+none``; ``points: none``)."""
 
 Sample = tuple[Decimal, Mapping[str, "Value"]]
 """A value a formula takes, with the facts that give it."""
@@ -208,7 +209,7 @@ def module_of_trace(trace: object) -> ModuleType:
 
 
 def extremes(
-    shape: Any, cap: Decimal, domains: Mapping[str, Span]
+    shape: Any, cap: Decimal | None, domains: Mapping[str, Span]
 ) -> tuple[Extreme | None, Extreme | None]:
     """The most and the least ``shape`` gives by its written points (see :data:`OPTIONAL`);
     (None, None) for a shape whose module does not say."""
@@ -263,7 +264,7 @@ def adds_to(shape: Any, *, penalty: bool) -> Extreme | None:
     return None if ask is None else ask(shape, penalty=penalty)
 
 
-def never_deducts(shape: Any, loc: Loc, points: Decimal) -> Iterator[Finding]:
+def never_deducts(shape: Any, loc: Loc, points: Decimal | None) -> Iterator[Finding]:
     """In a penalty section, what in ``shape`` never deducts, and why (see :data:`OPTIONAL`);
     none for a shape whose module does not say."""
     ask = getattr(module(shape.kind), "never_deducts", None)

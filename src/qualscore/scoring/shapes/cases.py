@@ -69,7 +69,7 @@ def labels(shape: CasesShape) -> tuple[str, ...]:
     return tuple(c.label or c.when.source for c in shape.cases)
 
 
-def expand(shape: CasesShape, record: int | None, sub: Any, cap: Decimal) -> CasesTrace:
+def expand(shape: CasesShape, record: int | None, sub: Any, cap: Decimal | None) -> CasesTrace:
     """The trace of the first condition that held."""
     points = shape.otherwise if record is None else shape.cases[record].points
     return CasesTrace(
@@ -91,7 +91,7 @@ def branches(shape: CasesShape, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
 
 
 def extremes(
-    shape: CasesShape, cap: Decimal, domains: Mapping[str, Span]
+    shape: CasesShape, cap: Decimal | None, domains: Mapping[str, Span]
 ) -> tuple[tuple[str, Decimal], tuple[str, Decimal]]:
     """The best and the worst case (``otherwise`` among them)."""
     awards = [c.points for c in shape.cases] + [shape.otherwise]

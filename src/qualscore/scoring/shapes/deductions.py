@@ -125,11 +125,15 @@ def _expand_step(step: Step, record: Any) -> StepTrace:
 
 
 def expand(
-    shape: DeductionsShape, record: tuple[Decimal, Decimal, tuple[Any, ...]], sub: Any, cap: Decimal
+    shape: DeductionsShape,
+    record: tuple[Decimal, Decimal, tuple[Any, ...]],
+    sub: Any,
+    cap: Decimal | None,
 ) -> DeductionsTrace:
     """The trace of every step, and of the floor."""
     before, value, steps = record
     start = shape.start if shape.start is not None else cap
+    assert start is not None  # points: none needs a from (the model's needs_points)
     traces = tuple(_expand_step(s, r) for s, r in zip(shape.steps, steps, strict=True))
     return DeductionsTrace(start, traces, shape.floor, before < shape.floor, value)
 
@@ -188,11 +192,13 @@ def never(
 
 
 def extremes(
-    shape: DeductionsShape, cap: Decimal, domains: Mapping[str, Span]
-) -> tuple[tuple[str, Decimal], tuple[str, Decimal]]:
+    shape: DeductionsShape, cap: Decimal | None, domains: Mapping[str, Span]
+) -> tuple[tuple[str, Decimal] | None, tuple[str, Decimal] | None]:
     """Where the deductions start (``from``, else the cap) and the lowest they reach: the
     floor, or above it when the steps can take only so much over the declared ranges."""
     start = shape.start if shape.start is not None else cap
+    if start is None:  # points: none and no from: refused when the rules load
+        return None, None
     lowest = start
     for step in shape.steps:
         per = step.per
@@ -207,19 +213,20 @@ def extremes(
     return ("its deductions start from", start), ("its deductions stop at", lowest)
 
 
-def never_deducts(shape: DeductionsShape, loc: Loc, points: Decimal) -> Iterator[Finding]:
+def never_deducts(shape: DeductionsShape, loc: Loc, points: Decimal | None) -> Iterator[Finding]:
     """Deductions that start at or below their floor (on the item): a penalty item scores
     from 0 down, so they start at 0 unless ``from`` says otherwise, and stop at their floor,
     0 unless written (the item's is minus its points already, and the loader refuses
-    another)."""
+    another). ``points`` None: the item deducts without limit, so the floor to give is
+    the deductions' own to choose."""
     start = shape.start if shape.start is not None else Decimal(0)
     if start <= shape.floor:
+        example = "" if points is None else f" (score.floor: {fmt(-points)})"
         yield Finding(
             (),
             f"its deductions start at {fmt(start)} and stop at their floor "
             f"{fmt(shape.floor)}, so they never deduct in a penalty section; give "
-            f"the deductions a negative floor of their own "
-            f"(score.floor: {fmt(-points)})",
+            f"the deductions a negative floor of their own{example}",
         )
 
 

@@ -54,7 +54,7 @@ def emit(gen: Gen, shape: FormulaShape, cap: str) -> tuple[str, str]:
     return value, value
 
 
-def expand(shape: FormulaShape, record: Decimal, sub: Any, cap: Decimal) -> FormulaTrace:
+def expand(shape: FormulaShape, record: Decimal, sub: Any, cap: Decimal | None) -> FormulaTrace:
     """The trace of the expression and its value."""
     return FormulaTrace(shape.expr.source, record, shape.label)
 
@@ -78,7 +78,7 @@ def lint(shape: FormulaShape, loc: Loc, bounds: Bounds, probe: Probe) -> Iterato
         return
     low, cap = bounds
     span = value_span(shape.expr.source, probe.domains)
-    over = span.hi is not None and span.hi > cap
+    over = cap is not None and span.hi is not None and span.hi > cap
     under = low is not None and span.lo is not None and span.lo < low
     if not (over or under):
         return
@@ -87,11 +87,16 @@ def lint(shape: FormulaShape, loc: Loc, bounds: Bounds, probe: Probe) -> Iterato
     if under and least is not None and low is not None and least[0] < low:
         at = _assignment(least[1], shape.expr)
         sides.append(f"{fmt_approx(least[0])} at {at}, below {fmt(low)}")
-    if over and high is not None and high[0] > cap:
+    if over and cap is not None and high is not None and high[0] > cap:
         most = f"more than its {points_text(cap)}" if cap > 0 else f"above {fmt(cap)}"
         sides.append(f"{fmt_approx(high[0])} at {_assignment(high[1], shape.expr)}, {most}")
     if sides:
-        clamp = f"capped at {fmt(cap)}" if low is None else f"clamped to [{fmt(low)}, {fmt(cap)}]"
+        if cap is None:  # points: none: only the floor holds it
+            clamp = f"kept at {fmt(low)} or above" if low is not None else "not clamped"
+        elif low is None:
+            clamp = f"capped at {fmt(cap)}"
+        else:
+            clamp = f"clamped to [{fmt(low)}, {fmt(cap)}]"
         message = f"its formula gives {', and '.join(sides)}; the score is {clamp}"
         yield Finding((*loc, "expr"), message)
 

@@ -71,8 +71,9 @@ def emit(gen: Gen, shape: JudgedShape, cap: str) -> tuple[str, str]:
     return value, f"({given}, v.get({name + '#'!r}))"
 
 
-def expand(shape: JudgedShape, record: Any, sub: Any, cap: Decimal) -> JudgedTrace:
+def expand(shape: JudgedShape, record: Any, sub: Any, cap: Decimal | None) -> JudgedTrace:
     """The judgement as given, or the default."""
+    assert cap is not None  # a judged item has points (the model's needs_points)
     given, texts = record
     reason, evidence, assessor = texts if texts is not None else (None, None, None)
     score = cap if given is None else given

@@ -140,7 +140,7 @@ def _expand_part(part: Part, record: Any, sub: Any) -> PartTrace:
 
 
 def expand(
-    shape: PartsShape, record: tuple[Decimal, tuple[Any, ...]], sub: Any, cap: Decimal
+    shape: PartsShape, record: tuple[Decimal, tuple[Any, ...]], sub: Any, cap: Decimal | None
 ) -> PartsTrace:
     """The trace of every part."""
     value, parts = record

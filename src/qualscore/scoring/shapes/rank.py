@@ -61,7 +61,7 @@ def emit(gen: Gen, shape: RankShape, cap: str) -> tuple[str, str]:
     return points, f"({rank}, {row})"
 
 
-def expand(shape: RankShape, record: Any, sub: Any, cap: Decimal) -> RankTrace:
+def expand(shape: RankShape, record: Any, sub: Any, cap: Decimal | None) -> RankTrace:
     """The trace of the row the rank matched."""
     rank, row = record
     value = shape.otherwise if row is None else shape.points[row]

@@ -74,7 +74,7 @@ def expand(
     shape: TargetShape,
     record: tuple[Decimal, Decimal, bool, Decimal, Decimal],
     sub: Any,
-    cap: Decimal,
+    cap: Decimal | None,
 ) -> TargetTrace:
     """The trace of actual against target."""
     actual, target, met, short, value = record

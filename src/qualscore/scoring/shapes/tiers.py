@@ -100,7 +100,7 @@ def band_traces(shape: TiersShape) -> tuple[BandTrace, ...]:
 
 
 def expand(
-    shape: TiersShape, record: tuple[Decimal, int | None], sub: Any, cap: Decimal
+    shape: TiersShape, record: tuple[Decimal, int | None], sub: Any, cap: Decimal | None
 ) -> TiersTrace:
     """The trace of the value and the band it fell in."""
     value, matched = record
@@ -160,7 +160,7 @@ def _covered(shape: TiersShape, low: Decimal | None, high: Decimal | None) -> bo
 
 
 def extremes(
-    shape: TiersShape, cap: Decimal, domains: Mapping[str, Span]
+    shape: TiersShape, cap: Decimal | None, domains: Mapping[str, Span]
 ) -> tuple[tuple[str, Decimal], tuple[str, Decimal]]:
     """The best and the worst band (``otherwise`` among them)."""
     awards = [b.points for b in shape.bands] + [shape.otherwise]
