@@ -3,14 +3,15 @@
 Hypothesis writes rule sets from every shape (parts nested in parts, tiers,
 cases, deductions with ``every``/``max``/``from``/floors, formulas, targets),
 with caps that bind, ``not_applicable``, blank targets, a bonus and vetoes,
-random rounding, and formulas over a few facts (division by zero and numbers
-too large included), signed scores (negative parts and cases, item and node
-floors, penalty and uncapped bonus sections), judged items left to their
-default, and grades. For each rule set and facts, ``qualscore.evaluate`` must
-give the interpreter in ``tests/reference_engine.py`` the same result, field
-by field and digit by digit (``repr``: the same exponents, no ``-0`` where
-the interpreter has ``0``), ``qualscore.score`` the same numbers, and a
-failure the same error. ``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
+random rounding, and formulas over a few facts (division by zero, numbers
+too large and square roots of negative numbers included), signed scores
+(negative parts and cases, item and node floors, penalty and uncapped bonus
+sections), judged items left to their default, and grades. For each rule set
+and facts, ``qualscore.evaluate`` must give the interpreter in
+``tests/reference_engine.py`` the same result, field by field and digit by
+digit (``repr``: the same exponents, no ``-0`` where the interpreter has
+``0``), ``qualscore.score`` the same numbers, and a failure the same error.
+``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def _num(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
             lambda t: f"{t[0]}({t[1]})"
         ),
         inner.map(lambda x: f"round_half_up({x}, 1)"),
+        inner.map(lambda x: f"sqrt({x})"),
         st.tuples(inner, bool_atom, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
     )
 

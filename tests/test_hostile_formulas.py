@@ -60,7 +60,7 @@ items:
       expr: {expr}
 """
 
-ALLOWED = "(allowed: abs, ceil, floor, max, min, round_half_up)"
+ALLOWED = "(allowed: abs, ceil, floor, max, min, round_half_up, sqrt)"
 WHERE = "r/categories/1.yaml:12:13: "
 
 

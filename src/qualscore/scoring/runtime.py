@@ -15,7 +15,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from qualscore.errors import EvaluationError
-from qualscore.ruleset.formula import FUNCTIONS, OPERATORS, Formula
+from qualscore.ruleset.formula import FUNCTIONS, OPERATORS, Formula, NegativeRoot
 
 __all__ = ["ERRORS", "failure", "helpers", "reason"]
 
@@ -31,6 +31,8 @@ def reason(exc: BaseException) -> str:
         return "number too large"
     if isinstance(exc, TypeError):  # a value that is not a number where one is needed
         return "a value it reads is not a number"
+    if isinstance(exc, NegativeRoot):  # its message names the number
+        return str(exc)
     return "the result is not a valid number"  # decimal's InvalidOperation: said in words
 
 
@@ -57,6 +59,7 @@ def helpers() -> dict[str, Any]:
         "_ceil": FUNCTIONS["ceil"][2],
         "_floor": FUNCTIONS["floor"][2],
         "_round": FUNCTIONS["round_half_up"][2],
+        "_sqrt": FUNCTIONS["sqrt"][2],
         "_E": ERRORS,
         "_Z": Decimal(0),
         "_CEIL": ROUND_CEILING,

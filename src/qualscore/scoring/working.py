@@ -87,9 +87,9 @@ _BIN = {ast.Add: ("+", _PREC_ADD), ast.Sub: ("−", _PREC_ADD), ast.Mult: ("×",
 _CMP = {ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠"}
 _FN = {
     "zh": {"min": "较小值", "max": "较大值", "abs": "绝对值", "ceil": "向上取整",
-           "floor": "向下取整", "round_half_up": "四舍五入取整"},
+           "floor": "向下取整", "round_half_up": "四舍五入取整", "sqrt": "平方根"},
     "en": {"min": "min", "max": "max", "abs": "abs", "ceil": "round up",
-           "floor": "round down", "round_half_up": "round half up"},
+           "floor": "round down", "round_half_up": "round half up", "sqrt": "square root"},
 }  # fmt: skip
 
 
