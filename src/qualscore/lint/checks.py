@@ -53,6 +53,7 @@ from qualscore.ruleset.model import (
     FactDecl,
     Indicator,
     Item,
+    formulas_in,
 )
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.plan import possible
@@ -314,7 +315,7 @@ def _unused(ruleset: RuleSet) -> Iterator[LintWarning]:
         read |= {n for f in formulas(ruleset.manifest.bonus) for n in f.names}
     read |= {n for v in ruleset.manifest.vetoes for n in v.when.names}
     read |= {n for c in ruleset.checks.checks for n in c.when.names}
-    read |= {n for c in ruleset.cohort if c.of is not None for n in c.of.names}
+    read |= {n for c in ruleset.cohort for f in formulas_in(c) for n in f.names}
     declared: list[tuple[str, str, Sequence[FactDecl | CohortDecl], str]] = [
         ("facts", "fact", ruleset.facts, "item, bonus, veto or check"),
         ("cohort", "cohort value", ruleset.cohort, "item, bonus, veto or cohort value"),

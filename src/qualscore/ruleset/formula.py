@@ -135,8 +135,9 @@ def _round_half_up(x: Decimal, places: Decimal = Decimal(0)) -> Decimal:
 def sqrt(x: Decimal) -> Decimal:
     """The square root of ``x``, in the private context: 34 significant digits, the last
     rounded half to even (as :meth:`decimal.Decimal.sqrt` rounds, whatever the context's
-    mode): ``sqrt(2)`` is 1.414213562373095048801688724209698, ``sqrt(10)``
-    3.162277660168379331998893544432719 (…718|53 rounded up). An exact root is exact
+    mode): ``sqrt(2)`` is 1.414213562373095048801688724209698 (the next digits, 07…, cut
+    off), ``sqrt(10)`` 3.162277660168379331998893544432719 (…718 and then 53…: rounded
+    up). The rounding is beyond any ``places`` a scheme declares. An exact root is exact
     (``sqrt(6.25)`` is 2.5) and ``sqrt(0)`` is 0. A formula that wants fewer places
     says so: ``round_half_up(sqrt(x), 2)``.
 
