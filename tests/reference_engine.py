@@ -13,7 +13,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from qualscore import RuleSet
 from qualscore._decimal import exact
@@ -97,14 +97,132 @@ def formulas(node: Item | Bonus | Shape | Part) -> Iterator[Formula]:
         yield node.expr
 
 
+class _Demand(Mapping[str, Any]):
+    """The values a formula reads, each worked out when first asked for: a fact as given,
+    a named value by evaluating it, a node read (``score:2.1``) by scoring the node.
+    Nothing is ordered ahead: what is read first is computed first."""
+
+    def __init__(self, reference: Reference, given: Mapping[str, Value]) -> None:
+        self.reference = reference
+        self.given = given
+        self.named = {v.key: v for v in reference.ruleset.values}
+        self.worked: dict[str, Value | None] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.given:
+            return self.given[key]
+        if key in self.named:
+            if key not in self.worked:
+                self.worked[key] = self.reference.value(self.named[key])
+            found = self.worked[key]
+            if found is None:
+                raise KeyError(key)
+            return found
+        function, _, node = key.partition("('")
+        if function in ("score", "applies", "met") and node.endswith("')"):
+            return self.reference.read(function, node[:-2])
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[str(key)]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.given)
+
+    def __len__(self) -> int:
+        return len(self.given)
+
+
 class Reference:
     """The interpreter: one per entity."""
 
     def __init__(self, ruleset: RuleSet, values: Mapping[str, Value]) -> None:
         self.ruleset = ruleset
-        self.values = values
+        self.values = _Demand(self, values)
         self.owner = ""
+        self.what = "item"
         self.item_id = ""
+        self.results: dict[str, Any] = {}
+        self.computing: set[str] = set()
+        """The items being scored (one reads another, which is scored on the way)."""
+        self.verdicts: dict[str, bool | None] = {}
+
+    # --- named values and node reads, on demand -----------------------------------------
+
+    def value(self, decl: Any) -> Value | None:
+        """A named value; None if it reads a value the entity has not."""
+        if any(n not in self.values for n in decl.expr.names):
+            return None
+        saved = self.owner, self.what
+        self.owner, self.what = decl.key, "value"
+        value = self.run(decl.expr)
+        self.owner, self.what = saved
+        if decl.places is not None:
+            assert isinstance(value, Decimal)
+            rounding = self.ruleset.manifest.rounding
+            quantum = Decimal(1).scaleb(-decl.places)
+            value = value.quantize(quantum, rounding=MODES[rounding.mode]) + ZERO
+        return value
+
+    def read(self, function: str, node: str) -> Value:
+        """``score``, ``applies`` or ``met`` of a node, scoring it first if need be."""
+        saved = self.owner, self.what, self.item_id  # scoring another node on the way
+        found = self.total() if node == "total" else self.node_result(node)
+        self.owner, self.what, self.item_id = saved
+        if node == "total":
+            return found
+        if found is None:  # not in this rule set as it applies to the entity
+            return ZERO if function == "score" else False
+        if function == "score":
+            return found.score
+        if function == "applies":
+            return self.applies(found)
+        return self.verdicts.get(node) is True
+
+    def applies(self, node: Any) -> bool:
+        if isinstance(node, ItemResult):
+            return node.not_applicable is None
+        return any(self.applies(c) for c in node.children)
+
+    def node_result(self, node_id: str) -> Any:
+        if node_id not in self.results:
+            for category in self.ruleset.categories:
+                if node_id == category.id or any(
+                    node_id in (c.id, *(i.id for i in getattr(c, "items", ())))
+                    for c in category.items
+                ):
+                    self.category(category, only=node_id)
+                    break
+            else:
+                if node_id == "bonus" and self.ruleset.manifest.bonus is not None:
+                    self.bonus()
+                else:
+                    return None
+        return self.results[node_id]
+
+    def verdict(self, node_id: str, model: Any, result: Any) -> Any:
+        """The node's verdict, worked out once its score is known."""
+        verdict = getattr(model, "verdict", None)
+        if verdict is None:
+            return result
+        met = None
+        readable = all(n in self.values for n in verdict.met.names)
+        if readable and (result is None or self.applies(result)):
+            saved = self.owner, self.what
+            self.owner, self.what = node_id or self.ruleset.id, "verdict of"
+            met = self.holds(verdict.met)
+            self.owner, self.what = saved
+        self.verdicts[node_id] = met
+        if result is None:
+            return None
+        said = words(self.ruleset.manifest.language)
+        labels = verdict.labels or (said["verdict_met"], said["verdict_not_met"])
+        shown = said["na"] if met is None else labels[0] if met else labels[1]
+        return result._replace(verdict=shown, met=met)
 
     def run(self, formula: Formula) -> Value:
         try:
@@ -122,7 +240,9 @@ class Reference:
                     if isinstance(exc, TypeError)
                     else "the result is not a valid number"
                 )
-            raise EvaluationError(self.owner, f"{formula.source}: {reason}") from exc
+            raise EvaluationError(
+                self.owner, f"{formula.source}: {reason}", what=self.what
+            ) from exc
 
     def number(self, formula: Formula) -> Decimal:
         value = self.run(formula)
@@ -133,40 +253,120 @@ class Reference:
         return bool(self.run(formula))
 
     def inputs(self, names: set[str]) -> tuple[Input, ...]:
+        declared = [*self.ruleset.facts, *self.ruleset.values]
         return tuple(
             Input(d.key, d.label, self.values[d.key], d.unit)
-            for d in self.ruleset.facts
+            for d in declared
             if d.key in names and d.key in self.values
         )
 
+    def node_inputs(self, item: Item | Bonus) -> tuple[Input, ...]:
+        said = words(self.ruleset.manifest.language)
+        titles: dict[str, str] = {}
+        for category in self.ruleset.categories:
+            titles[category.id] = category.title
+            for child in category.items:
+                titles[child.id] = child.title
+                titles.update((i.id, i.title) for i in getattr(child, "items", ()))
+        if self.ruleset.manifest.bonus is not None:
+            titles["bonus"] = self.ruleset.manifest.bonus.title
+        reads = sorted({r for f in formulas(item) for r in f.nodes})
+        return tuple(
+            Input(f"{fn}('{node}')", said[f"read_{fn}"].format(title=titles.get(node, node)),
+                  self.values[f"{fn}('{node}')"], None)
+            for fn, node in reads
+        )  # fmt: skip
+
+    def category(self, category: Any, only: str | None = None) -> NodeResult | None:
+        """A section's result: its children first, each once (a node read may have scored
+        one already). ``only``: stop once that node is scored."""
+        role = category.kind
+        children: list[NodeResult | ItemResult] = []
+        for child in category.items:
+            if isinstance(child, Indicator):
+                items = []
+                for i in child.items:
+                    if i.id in self.computing:  # reads a later sibling: scored on the way
+                        continue
+                    if i.id not in self.results:
+                        self.settle(i.id, i, self.scored(i, role))
+                    items.append(self.results[i.id])
+                    if only == i.id:
+                        return None
+                if child.id not in self.results:
+                    node = self.node(child.id, child.title, "indicator", child.points,
+                                     tuple(items), role, child.floor)  # fmt: skip
+                    self.settle(child.id, child, node)
+                children.append(self.results[child.id])
+            elif child.id in self.computing:
+                continue
+            else:
+                if child.id not in self.results:
+                    self.settle(child.id, child, self.scored(child, role))
+                children.append(self.results[child.id])
+            if only == child.id:
+                return None
+        if category.id not in self.results:
+            node = self.node(category.id, category.title, "category", category.points,
+                             tuple(children), role, category.floor)._replace(
+                                 criteria=category.criteria)  # fmt: skip
+            self.settle(category.id, category, node)
+        return self.results[category.id]
+
+    def final(self, node: Any) -> Any:
+        found = self.results.get(node.id, node)
+        if isinstance(found, NodeResult):
+            return found._replace(children=tuple(self.final(c) for c in found.children))
+        return found
+
+    def scored(self, item: Item, role: Literal["score", "bonus", "penalty"]) -> ItemResult:
+        self.computing.add(item.id)
+        try:
+            return self.item(item, item.id, role)
+        finally:
+            self.computing.discard(item.id)
+
+    def settle(self, node_id: str, model: Any, result: Any) -> None:
+        """A node scored: kept, then its verdict (which may read the node itself) added."""
+        self.results[node_id] = result
+        self.results[node_id] = self.verdict(node_id, model, result)
+
+    def bonus(self) -> ItemResult | None:
+        bonus = self.ruleset.manifest.bonus
+        if bonus is None:
+            return None
+        if "bonus" not in self.results:
+            self.results["bonus"] = self.item(bonus, "bonus")
+        result: ItemResult = self.results["bonus"]
+        return result
+
+    def total(self) -> Decimal:
+        total = ZERO
+        for category in self.ruleset.categories:
+            node = self.category(category)
+            assert node is not None
+            total = total + node.score
+        bonus = self.bonus()
+        return total + (bonus.score if bonus else ZERO)
+
     def result(self, facts_sha256: str) -> Result:
         manifest = self.ruleset.manifest
+        for decl in self.ruleset.values:  # first, in the order written: as the engine does
+            decl.key in self.values  # noqa: B015 (worked out on demand)
         categories = []
         for category in self.ruleset.categories:
-            role = category.kind
-            children: list[NodeResult | ItemResult] = []
-            for child in category.items:
-                if isinstance(child, Indicator):
-                    items = tuple(self.item(i, i.id, role) for i in child.items)
-                    children.append(
-                        self.node(child.id, child.title, "indicator", child.points, items, role,
-                                  child.floor)
-                    )  # fmt: skip
-                else:
-                    children.append(self.item(child, child.id, role))
-            categories.append(
-                self.node(category.id, category.title, "category", category.points,
-                          tuple(children), role, category.floor)._replace(
-                              criteria=category.criteria)
-            )  # fmt: skip
-        bonus = self.item(manifest.bonus, "bonus") if manifest.bonus else None
-        total = ZERO
-        for c in categories:
-            total = total + c.score
-        total = total + (bonus.score if bonus else ZERO)
+            node = self.category(category)
+            assert node is not None
+            categories.append(node)
+        bonus = self.bonus()
+        total = self.total()
+        self.verdict("", manifest, None)
+        # A section scored on demand (a verdict reading it) before a child's verdict was
+        # known holds that child without it: every node as finally worked out.
+        categories = [self.final(c) for c in categories]
         vetoes = []
         for veto in manifest.vetoes:
-            self.owner = veto.id
+            self.owner, self.what = veto.id, "veto"
             held = self.holds(veto.when)
             vetoes.append(
                 VetoResult(
@@ -205,7 +405,19 @@ class Reference:
             facts_sha256=facts_sha256,
             engine_version=__version__,
             grade=grade,
+            verdict=self.scheme_verdict(),
+            met=self.verdicts.get("") if manifest.verdict is not None else None,
+            values=self.inputs({v.key for v in self.ruleset.values}),
         )
+
+    def scheme_verdict(self) -> str | None:
+        verdict = self.ruleset.manifest.verdict
+        if verdict is None:
+            return None
+        said = words(self.ruleset.manifest.language)
+        labels = verdict.labels or (said["verdict_met"], said["verdict_not_met"])
+        met = self.verdicts.get("")
+        return said["na"] if met is None else labels[0] if met else labels[1]
 
     def node(
         self,
@@ -238,6 +450,7 @@ class Reference:
         self, item: Item | Bonus, item_id: str, role: Literal["score", "bonus", "penalty"] = "score"
     ) -> ItemResult:
         self.owner = self.item_id = item_id
+        self.what = "item"
         if role == "penalty":
             lower: Decimal | None = -item.points
             upper = ZERO
@@ -245,8 +458,11 @@ class Reference:
             lower = item.floor if isinstance(item, Item) else ZERO
             upper = item.points
         names = {n for f in formulas(item) for n in f.names}
-        targets = [d for d in self.ruleset.facts if d.role == "target" and d.key in names]
-        blank = [d for d in targets if d.key not in self.values]
+        may_lack = [d for d in self.ruleset.facts if d.role == "target"] + list(
+            self.ruleset.values
+        )
+        blank = [d for d in may_lack if d.key in names and d.key not in self.values]
+        self.owner, self.what = item_id, "item"
         na = item.not_applicable if isinstance(item, Item) else None
         reason = None
         trace: ShapeTrace | None = None
@@ -256,7 +472,8 @@ class Reference:
             reason = na.reason
         elif blank:
             raw = ZERO
-            reason = words(self.ruleset.manifest.language)["no_target"].format(label=blank[0].label)
+            said = "no_value" if blank[0].role == "value" else "no_target"
+            reason = words(self.ruleset.manifest.language)[said].format(label=blank[0].label)
         elif na is not None and self.holds(na.when):
             raw = na.award if na.award is not None else upper
             reason = na.reason
@@ -281,7 +498,7 @@ class Reference:
             content=item.content,
             criteria=item.criteria,
             responsible=item.responsible,
-            inputs=self.inputs(names),
+            inputs=self.inputs(names) + self.node_inputs(item),
             shape=trace,
             not_applicable=reason,
             raw=raw,

@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import qualscore
+from qualscore.ruleset import reads
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import Category, FactsFile, Manifest
+from qualscore.ruleset.model import Category, FactsFile, Manifest, formulas_in
 from qualscore.scoring.trace import NodeResult, Result
 from reference_engine import evaluate as reference
 
@@ -41,11 +42,14 @@ FACTS = [
     {"key": TARGET, "type": "number", "label": "A target", "role": "target"},
 ]
 TYPES = {d["key"]: "bool" if d["type"] == "bool" else "number" for d in FACTS}
+TYPES |= {"v0": "number", "w0": "bool"}  # the named values every rule set declares
 LITERALS = ["0", "1", "2.5", "10", "0.001", "3.0", "100", "1000000000000000"]
 POINTS = ["0", "0.5", "1", "1.0", "2", "2.50", "3", "5", "10"]
 
-atom = st.sampled_from([*NUMBERS, *LITERALS, TARGET])
-bool_atom = st.sampled_from(BOOLS)
+# Named values and node reads among the atoms: a rule set where they make a cycle, or
+# read a node that is not there (or met() of one with no verdict), is rejected.
+atom = st.sampled_from([*NUMBERS, *LITERALS, TARGET, "v0", "score('1')", "score('c0')"])
+bool_atom = st.sampled_from([*BOOLS, "w0", "met('2')", "applies('1')"])
 
 
 def _num(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -247,19 +251,51 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
                               "below": "5"}]  # fmt: skip
     if draw(st.booleans()):
         manifest["normal_result"] = "Passed"
+    for node in _verdict_nodes(categories):  # verdicts here and there
+        if draw(st.booleans()):
+            node["verdict"] = {"met": draw(bool_expr)}
+    if draw(st.booleans()):
+        manifest["verdict"] = {"met": draw(bool_expr), "labels": ["Pass", "Fail"]}
+    values = [
+        {"key": "v0", "label": "Value v0", "expr": draw(num_expr),
+         **({"places": 1} if draw(st.booleans()) else {})},
+        {"key": "w0", "label": "Value w0", "expr": draw(bool_expr)},
+    ]  # fmt: skip
     context = {"types": TYPES}
     try:
-        return RuleSet(
+        facts = FactsFile.model_validate({"facts": FACTS, "values": values}, context=context)
+        rules = RuleSet(
             path="<differential>",
             manifest=Manifest.model_validate(manifest, context=context),
-            facts=FactsFile.model_validate({"facts": FACTS}, context=context).facts,
-            checks=FactsFile.model_validate({"facts": FACTS}, context=context),
+            facts=facts.facts,
+            checks=facts,
             categories=tuple(Category.model_validate(c, context=context) for c in categories),
             sha256="0" * 64,
             locations={},
         )
     except ValidationError:
         reject()  # a literal division by zero, refused when the rules load
+    graph = rules.graph
+    known = set(reads.node_ids(rules.categories, rules.manifest))
+    hints = reads.suggestions_for(())
+    formulas = [f for c in rules.categories for f in formulas_in(c)]
+    formulas += [*formulas_in(rules.manifest), *(v.expr for v in rules.values)]
+    if graph.cycles() or any(
+        next(reads.unknown_reads(f, known, graph.verdicts, hints), None) for f in formulas
+    ):
+        reject()  # refused when the rules load, with the chain or the node named
+    return rules
+
+
+def _verdict_nodes(categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every node of the drawn categories, sections first."""
+    out: list[dict[str, Any]] = []
+    for category in categories:
+        out.append(category)
+        for child in category["items"]:
+            out.append(child)
+            out.extend(child.get("items", ()))
+    return out
 
 
 values = st.fixed_dictionaries(
@@ -272,6 +308,13 @@ values = st.fixed_dictionaries(
 )  # fmt: skip
 
 
+def _verdicts(result: Result) -> dict[str, bool | None]:
+    found: dict[str, bool | None] = {n.id: n.met for n in result.judged()}
+    if result.verdict is not None:
+        found[""] = result.met
+    return found
+
+
 def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     items = {i.id: i.score for i in result.items()}
     nodes: dict[str, Decimal] = {}
@@ -282,7 +325,8 @@ def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.filter_too_much])  # fmt: skip
 @given(rules=rule_sets(), entities=st.lists(values, min_size=1, max_size=4))
 def test_generated_code_matches_the_reference(
     rules: RuleSet, entities: list[dict[str, Any]]
@@ -309,3 +353,7 @@ def test_generated_code_matches_the_reference(
             (items, nodes, want.total, want.vetoed)
         )
         assert fast.grade == want.grade
+        assert dict(fast.verdicts) == dict(_verdicts(want))
+        assert {k: v for k, v in fast.values.items() if v is not None} == {
+            i.key: i.value for i in want.values
+        }

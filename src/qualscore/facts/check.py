@@ -478,8 +478,9 @@ def _not_applying(
 ) -> frozenset[str]:
     """The judged items that do not apply on these values, as the engine decides it: a
     target the item reads is blank, or its ``not_applicable`` condition holds. Where the
-    condition cannot be decided here (a fact refused, a cohort value it reads, a formula
-    that fails), the item is taken to apply: its judgement is asked for, not waived."""
+    condition cannot be decided here (a fact refused, a cohort value, a named value or a
+    node it reads, a formula that fails), the item is taken to apply: its judgement is
+    asked for, not waived."""
     found = set()
     for text, (item, _shape, _low, _up) in ruleset.judged_items().items():
         na = item.not_applicable if isinstance(item, Item) else None
@@ -488,7 +489,7 @@ def _not_applying(
         names = na.when.names
         if any(k in data and data[k] is None and ruleset.fact(k).role == "target" for k in names):
             found.add(text)
-        elif all(k in values for k in names):
+        elif not na.when.nodes and all(k in values for k in names):
             try:
                 holds = na.when.evaluate(values)
             except ArithmeticError:

@@ -53,9 +53,9 @@ from qualscore.ruleset.model import (
     FactDecl,
     Indicator,
     Item,
+    ValueDecl,
     formulas_in,
 )
-from qualscore.scoring.engine import formulas
 from qualscore.scoring.plan import possible
 from qualscore.scoring.shapes import adds_to, extremes, never_deducts, walk
 from qualscore.scoring.shapes import lint as shape_warnings
@@ -310,15 +310,17 @@ def _shape_warnings(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
 
 
 def _unused(ruleset: RuleSet) -> Iterator[LintWarning]:
-    read = {n for item in ruleset.items() for f in formulas(item) for n in f.names}
-    if ruleset.manifest.bonus is not None:
-        read |= {n for f in formulas(ruleset.manifest.bonus) for n in f.names}
-    read |= {n for v in ruleset.manifest.vetoes for n in v.when.names}
+    # Everything a formula anywhere reads: items (their verdicts too), sections' verdicts,
+    # the bonus, the vetoes and the scheme's verdict, the checks, cohort values, named values.
+    read = {n for c in ruleset.categories for f in formulas_in(c) for n in f.names}
+    read |= {n for f in formulas_in(ruleset.manifest) for n in f.names}
     read |= {n for c in ruleset.checks.checks for n in c.when.names}
     read |= {n for c in ruleset.cohort for f in formulas_in(c) for n in f.names}
-    declared: list[tuple[str, str, Sequence[FactDecl | CohortDecl], str]] = [
+    read |= {n for v in ruleset.values for n in v.expr.names}
+    declared: list[tuple[str, str, Sequence[FactDecl | CohortDecl | ValueDecl], str]] = [
         ("facts", "fact", ruleset.facts, "item, bonus, veto or check"),
         ("cohort", "cohort value", ruleset.cohort, "item, bonus, veto or cohort value"),
+        ("values", "value", ruleset.values, "item, bonus, veto, verdict or value"),
     ]
     for where, what, decls, readers in declared:
         for i, decl in enumerate(decls):

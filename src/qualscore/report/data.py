@@ -78,6 +78,12 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
         "result": result.result,
         "result_label": result.result_label,
         "grade": result.grade,
+        **_verdict(result),
+        **(
+            {"values": [_input(i) for i in result.values]}
+            if result.values
+            else {}
+        ),
         "categories": [_node(c, lang, cost) for c in result.categories],
         "bonus": _item(result.bonus, lang, cost) if result.bonus else None,
         "vetoes": [
@@ -171,6 +177,7 @@ def _node(node: NodeResult, language: str, cost: dict[str, Decimal]) -> dict[str
         "sum": fmt(node.sum),
         "score": fmt(node.score),
         "capped": node.capped,
+        **_verdict(node),
         "children": [
             _node(c, language, cost) if isinstance(c, NodeResult) else _item(c, language, cost)
             for c in node.children
@@ -200,7 +207,16 @@ def _item(item: ItemResult, language: str, cost: dict[str, Decimal]) -> dict[str
         "working": _workings(item, language),
         "raw": fmt(item.raw),
         "clamped": item.clamped,
+        **_verdict(item),
     }
+
+
+def _verdict(node: Result | NodeResult | ItemResult) -> dict[str, Any]:
+    """``verdict`` (its words) and ``met`` where the node has a verdict; nothing where not,
+    so a scheme without verdicts keeps the output it always had."""
+    if node.verdict is None:
+        return {}
+    return {"verdict": node.verdict, "met": node.met}
 
 
 def _workings(item: ItemResult, language: str) -> list[dict[str, Any]]:

@@ -16,7 +16,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from qualscore.analyst.analysis import costs, departments, next_step
-from qualscore.scoring.explain import explain, lost_text, max_text, value_text
+from qualscore.scoring.explain import (
+    explain,
+    lost_text,
+    max_text,
+    titled,
+    value_text,
+    verdict_lines,
+)
 from qualscore.scoring.trace import (
     Input,
     ItemResult,
@@ -138,6 +145,9 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
     if result.grade is not None:
         cover.append((w["grade"], result.grade))
     cover.append((w["result"], result_text(result, language)))
+    for line in verdict_lines(result, language):
+        head, _, rest = line.partition("：" if zh else ": ")
+        cover.append((head, rest))
     for veto in result.vetoes:
         state = w["vetoed"] if veto.held else w["not_vetoed"]
         name = veto.title
@@ -215,13 +225,14 @@ Row = tuple[str, str, str, str, str, str]
 
 def _node_row(node: NodeResult, language: str, kind: str) -> Row:
     shown = "" if kind == "category" else node.id
-    return (shown, node.title, max_text(node), fmt(node.score), lost_text(node, language), kind)
+    title = titled(node, node.title, language)
+    return (shown, title, max_text(node), fmt(node.score), lost_text(node, language), kind)
 
 
 def _row(item: ItemResult, language: str, label: str | None = None) -> Row:
     kind = "na" if item.not_applicable is not None else "item"
     shown = words(language)["bonus"] if label else item.id
-    title = label or item.title
+    title = titled(item, label or item.title, language)
     return (shown, title, max_text(item), fmt(item.score), lost_text(item, language), kind)
 
 

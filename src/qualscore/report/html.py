@@ -19,7 +19,7 @@ from qualscore.analyst.analysis import (
 )
 from qualscore.report.compare import Comparison, headline, lines
 from qualscore.report.document import Document, build, charge_text, input_text, result_text
-from qualscore.scoring.explain import explain, is_bonus, lost_text, max_text
+from qualscore.scoring.explain import explain, is_bonus, lost_text, max_text, titled
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -229,7 +229,8 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
         else ""
     )
     out = [
-        f"<h3>{escape(category.title)}{w['lp']}{fmt(category.score)} / {max_text(category)}"
+        f"<h3>{escape(titled(category, category.title, language))}{w['lp']}"
+        f"{fmt(category.score)} / {max_text(category)}"
         f"{w['rp']}{cap}</h3>",
         _head(w),
     ]
@@ -244,7 +245,8 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
             )
             out.append(
                 f'<div class="row indicator" data-indicator="{escape(child.id)}">'
-                f"<span>{escape(child.id)}</span><span>{escape(child.title)}{icap}</span>"
+                f"<span>{escape(child.id)}</span>"
+                f"<span>{escape(titled(child, child.title, language))}{icap}</span>"
                 f'<span class="n">{max_text(child)}</span>'
                 f'<span class="n">{fmt(child.score)}</span>'
                 f'<span class="n">{lost_text(child, language)}</span></div>'
@@ -274,7 +276,8 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
     content = f"<p><b>{w['content']}</b>{sep}{escape(item.content)}</p>" if item.content else ""
     return (
         f'<details class="item" data-item="{escape(item.id)}"><summary class="row">'
-        f"<span>{escape(label or item.id)}</span><span>{escape(item.title)}</span>"
+        f"<span>{escape(label or item.id)}</span>"
+        f"<span>{escape(titled(item, item.title, language))}</span>"
         f'<span class="n">{max_text(item)}</span><span class="n">{fmt(item.score)}</span>{lost}'
         f'</summary><div class="explain">{content}'
         f"<p><b>{w['criteria']}</b>{sep}{escape(item.criteria)}</p>"

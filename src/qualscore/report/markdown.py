@@ -11,7 +11,7 @@ from qualscore.analyst.analysis import departments, headroom, sentence
 from qualscore.report.compare import Comparison, headline, lines
 from qualscore.report.document import charge_text, input_text, result_text
 from qualscore.report.safe import md
-from qualscore.scoring.explain import lost_text, max_text
+from qualscore.scoring.explain import lost_text, max_text, titled, verdict_lines
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -77,14 +77,17 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
     lines.append(f"- {w['result']}{sep}{md(result_text(result, language))}")
     if result.grade is not None:
         lines.append(f"- {w['grade']}{sep}{md(result.grade)}")
+    lines += [f"- {md(line)}" for line in verdict_lines(result, language)]
     return [*lines, ""]
 
 
 def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[str]:
     out = [
-        f"### {md(category.title)}（{fmt(category.score)} / {max_text(category)}）"
+        f"### {md(titled(category, category.title, language))}（{fmt(category.score)} / "
+        f"{max_text(category)}）"
         if language == "zh"
-        else f"### {md(category.title)} ({fmt(category.score)} / {max_text(category)})",
+        else f"### {md(titled(category, category.title, language))} ({fmt(category.score)} / "
+        f"{max_text(category)})",
         "",
     ]
     if category.criteria:
@@ -99,7 +102,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
             out.append(
                 _row(
                     f"**{md(child.id)}**",
-                    f"**{md(child.title)}**{cap}",
+                    f"**{md(titled(child, child.title, language))}**{cap}",
                     max_text(child),
                     fmt(child.score),
                     lost_text(child, language),
@@ -113,7 +116,7 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
             out.append(
                 _row(
                     md(item.id),
-                    md(item.title),
+                    md(titled(item, item.title, language)),
                     max_text(item),
                     fmt(item.score),
                     lost_text(item, language),

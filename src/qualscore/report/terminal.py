@@ -21,7 +21,15 @@ from qualscore.analyst.analysis import (
 from qualscore.report.compare import Comparison, headline, lines
 from qualscore.report.document import charge_text, result_text
 from qualscore.report.safe import plain
-from qualscore.scoring.explain import explain, is_bonus, lost_text, max_text, value_text
+from qualscore.scoring.explain import (
+    explain,
+    is_bonus,
+    lost_text,
+    max_text,
+    titled,
+    value_text,
+    verdict_lines,
+)
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -82,6 +90,8 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     if result.grade is not None:
         sep = "：" if language == "zh" else ": "
         console.print(plain(f"{w['grade']}{sep}{result.grade}"))
+    for line in verdict_lines(result, language):
+        console.print(plain(line))
     console.print(
         Text(
             f"{w['rules']} sha256 {result.rules_sha256[:12]} · {w['facts']} sha256 "
@@ -95,7 +105,7 @@ def _add_node(
     table: Table, node: NodeResult, language: str, *, style: str, indent: str = ""
 ) -> None:
     w = words(language)
-    title = node.title
+    title = titled(node, node.title, language)
     if node.capped:
         title += f"{w['lp']}{fmt(node.sum)} → {w['cap']} {max_text(node)}{w['rp']}"
     shown_id = "" if node.kind == "category" else node.id
@@ -114,7 +124,7 @@ def _add_item(
     lost_style = "red" if item.lost > 0 and not is_bonus(item) else ""
     table.add_row(
         plain(indent + (label or item.id)),
-        plain(item.title),
+        plain(titled(item, item.title, language)),
         max_text(item),
         fmt(item.score),
         Text(

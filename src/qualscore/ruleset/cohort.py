@@ -25,6 +25,7 @@ from qualscore.ruleset.model import (
     EntityGroup,
     Indicator,
     Manifest,
+    ValueDecl,
     formulas_in,
     models_in,
 )
@@ -60,23 +61,43 @@ def node_formulas(
 
 
 def reads(
-    decl: CohortDecl, categories: Sequence[Category], manifest: Manifest, keys: Iterable[str]
+    decl: CohortDecl,
+    categories: Sequence[Category],
+    manifest: Manifest,
+    keys: Iterable[str],
+    values: Sequence[ValueDecl] = (),
 ) -> set[str]:
     """The cohort values ``decl`` depends on, among ``keys``: those its own formulas (``of``,
-    ``weight``, ``when``) read, and those the score it takes reads."""
+    ``weight``, ``when``) and the score it takes read, through the named values and the
+    nodes they read too."""
     wanted = set(keys)
     found = list(formulas_in(decl))
     if decl.score is not None:
         found += node_formulas(categories, manifest, decl.score) or []
+    named = {v.key: v for v in values}
+    todo, seen = list(found), {id(f) for f in found}
+    while todo:
+        formula = todo.pop()
+        more = [named[n].expr for n in formula.names if n in named]
+        for _, node in formula.nodes:
+            more += node_formulas(categories, manifest, node) or []
+        for f in more:
+            if id(f) not in seen:
+                seen.add(id(f))
+                found.append(f)
+                todo.append(f)
     return {n for f in found for n in f.names if n in wanted}
 
 
 def levels(
-    decls: Sequence[CohortDecl], categories: Sequence[Category], manifest: Manifest
+    decls: Sequence[CohortDecl],
+    categories: Sequence[Category],
+    manifest: Manifest,
+    values: Sequence[ValueDecl] = (),
 ) -> tuple[tuple[CohortDecl, ...], ...]:
     """The cohort values by level (each in declaration order); a rule set without a cycle."""
     keys = [d.key for d in decls]
-    deps = {d.key: sorted(reads(d, categories, manifest, keys)) for d in decls}
+    deps = {d.key: sorted(reads(d, categories, manifest, keys, values)) for d in decls}
     order, _cycles_found = _depth_first(keys, deps)
     level: dict[str, int] = {}
     for key in order:  # every key after what it reads
@@ -121,6 +142,7 @@ def check_cohort(
     manifest: Manifest,
     fact_keys: Iterable[str],
     doc: _yaml.Document,
+    values: Sequence[ValueDecl] = (),
 ) -> list[Problem]:
     """Every problem with the cohort values: names, nodes, scopes, cycles."""
     problems: list[Problem] = []
@@ -145,7 +167,7 @@ def check_cohort(
             problems.append(doc.problem((*where, "score"), message))
         problems.extend(_scope(decl, manifest.groups, doc, where, group_names))
     if not problems:
-        problems.extend(_cycles(decls, categories, manifest, doc))
+        problems.extend(_cycles(decls, categories, manifest, doc, values))
     return problems
 
 
@@ -216,10 +238,11 @@ def _cycles(
     categories: Sequence[Category],
     manifest: Manifest,
     doc: _yaml.Document,
+    values: Sequence[ValueDecl] = (),
 ) -> list[Problem]:
     keys = [d.key for d in decls]
     index = {d.key: i for i, d in enumerate(decls)}
-    deps = {d.key: sorted(reads(d, categories, manifest, keys), key=index.__getitem__)
+    deps = {d.key: sorted(reads(d, categories, manifest, keys, values), key=index.__getitem__)
             for d in decls}  # fmt: skip
     problems: list[Problem] = []
     told: set[str] = set()

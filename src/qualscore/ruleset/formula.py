@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from simpleeval import SimpleEval
 
 __all__ = [
+    "NODE_FUNCTIONS",
     "Formula",
     "FormulaError",
     "NegativeRoot",
@@ -49,6 +50,7 @@ __all__ = [
     "Type",
     "Value",
     "compile_formula",
+    "node_key",
 ]
 
 Value = Decimal | bool
@@ -161,6 +163,52 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Decimal]]] = {
     "sqrt": (1, 1, sqrt),
 }
 
+def _sum(*values: Decimal) -> Decimal:
+    total = Decimal(0)
+    for value in values:
+        total = _bounded(_CONTEXT.add(total, value))
+    return total
+
+
+def _count_if(*conditions: bool) -> Decimal:
+    return Decimal(sum(1 for c in conditions if c))
+
+
+def _all(*conditions: bool) -> bool:
+    return all(conditions)
+
+
+def _any(*conditions: bool) -> bool:
+    return any(conditions)
+
+
+MAX_LISTED = 100
+"""Most values one call of ``sum``, ``count_if``, ``all`` or ``any`` may list."""
+
+LIST_FUNCTIONS: dict[str, tuple[Type, Type, Callable[..., Value]]] = {
+    # name: (type of each argument, type of the result, implementation)
+    "sum": ("number", "number", _sum),
+    "count_if": ("bool", "number", _count_if),
+    "all": ("bool", "bool", _all),
+    "any": ("bool", "bool", _any),
+}
+"""Functions over a list of values, written as their arguments: ``count_if(a, b, c)``."""
+
+NODE_FUNCTIONS: dict[str, Type] = {
+    "score": "number",
+    "applies": "bool",
+    "met": "bool",
+}
+"""What a formula may read of a node (an item, indicator or section, by its id in quotes):
+its score, whether it applies to the entity, whether its verdict is met."""
+
+
+def node_key(function: str, node: str) -> str:
+    """The key a node read is found under among the values: as it is written,
+    ``score('1.2')`` (an id holds no quote)."""
+    return f"{function}('{node}')"
+
+
 OPERATORS: dict[type, Callable[..., Value]] = {
     ast.Add: lambda a, b: _bounded(_CONTEXT.add(a, b)),
     ast.Sub: lambda a, b: _bounded(_CONTEXT.subtract(a, b)),
@@ -186,6 +234,7 @@ _LITERALS = {
     type(...): "'...'",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NODE_ID = re.compile(r"[^\s/\\'\"]{1,64}")
 _DECIMAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
@@ -195,14 +244,22 @@ class Formula:
 
     Attributes:
         source: The expression as written.
-        names: The fact and target keys it reads, sorted.
+        names: The fact, target, cohort and named-value keys it reads, sorted.
         type: ``"bool"`` or ``"number"``.
+        nodes: The nodes it reads, as ``(function, node id)`` pairs (``("met", "2.1")``),
+            sorted; the values it is evaluated on hold each under :func:`node_key`.
     """
 
     source: str
     names: tuple[str, ...]
     type: Type
     _tree: ast.AST
+    nodes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every key it reads among the values: its names, then its node reads' keys."""
+        return self.names + tuple(node_key(f, n) for f, n in self.nodes)
 
     # Made on first use, not when the rule set loads: scoring runs the rule set's
     # generated code (qualscore.scoring), and simpleeval only where a test asks.
@@ -222,7 +279,11 @@ class Formula:
     def _evaluator(self) -> SimpleEval:
         from simpleeval import SimpleEval
 
-        return SimpleEval(operators=OPERATORS, functions=_call_table(), names={})
+        evaluator = SimpleEval(operators=OPERATORS, functions=_call_table(), names={})
+        for name in NODE_FUNCTIONS:
+            # A node read is a value like any other: looked up by its key when called.
+            evaluator.functions[name] = partial(_read_node, evaluator, name)
+        return evaluator
 
     def evaluate(self, values: Mapping[str, Value]) -> Value:
         """Evaluate against fact values, fast: the checked tree compiled to Python code.
@@ -247,6 +308,11 @@ class Formula:
 
     def __repr__(self) -> str:
         return f"Formula({self.source!r})"
+
+
+def _read_node(evaluator: SimpleEval, function: str, node: str) -> Value:
+    value: Value = evaluator.names[node_key(function, node)]
+    return value
 
 
 def compile_formula(source: str, types: Mapping[str, Type]) -> Formula:
@@ -284,7 +350,7 @@ def compile_formula(source: str, types: Mapping[str, Type]) -> Formula:
     checker = _Checker(text, types)
     body = checker.rewrite(tree.body, 0)
     kind = checker.infer(body)
-    return Formula(text, tuple(sorted(checker.names)), kind, body)
+    return Formula(text, tuple(sorted(checker.names)), kind, body, tuple(sorted(checker.nodes)))
 
 
 def _compiled(tree: ast.AST) -> tuple[CodeType, dict[str, Any]]:
@@ -320,6 +386,12 @@ def _compiled(tree: ast.AST) -> tuple[CodeType, dict[str, Any]]:
             return helper(f"_op_{unary.__name__}", OPERATORS[unary], [node.operand], node)
         if isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)
+            if node.func.id in NODE_FUNCTIONS:
+                read_key = node_key(node.func.id, node.args[0].value)  # type: ignore[attr-defined]
+                value = ast.Subscript(
+                    ast.Name("_values", ast.Load()), ast.Constant(read_key), ast.Load()
+                )
+                return ast.copy_location(value, node)
             return helper(f"_fn_{node.func.id}", calls[node.func.id], node.args, node)
         if isinstance(node, ast.UnaryOp):
             return ast.copy_location(ast.UnaryOp(node.op, lower(node.operand)), node)
@@ -343,7 +415,7 @@ def _compiled(tree: ast.AST) -> tuple[CodeType, dict[str, Any]]:
     return compile(expression, "<formula>", "eval"), space
 
 
-def _call_table() -> dict[str, Callable[..., Decimal]]:
+def _call_table() -> dict[str, Callable[..., Any]]:
     def checked(fn: Callable[..., Decimal]) -> Callable[..., Decimal]:
         def call(*args: Any) -> Decimal:
             _num(*args)
@@ -351,7 +423,21 @@ def _call_table() -> dict[str, Callable[..., Decimal]]:
 
         return call
 
-    return {name: checked(fn) for name, (_, _, fn) in FUNCTIONS.items()}
+    def listed(want: Type, fn: Callable[..., Value]) -> Callable[..., Value]:
+        def call(*args: Any) -> Value:
+            if want == "number":
+                _num(*args)
+            elif not all(isinstance(a, bool) for a in args):
+                raise TypeError("needs true/false values")
+            return fn(*args)
+
+        return call
+
+    table: dict[str, Callable[..., Any]] = {
+        name: checked(fn) for name, (_, _, fn) in FUNCTIONS.items()
+    }
+    table.update((name, listed(want, fn)) for name, (want, _, fn) in LIST_FUNCTIONS.items())
+    return table
 
 
 _ALLOWED = (
@@ -420,6 +506,7 @@ class _Checker:
         self.text = text
         self.types = types
         self.names: set[str] = set()
+        self.nodes: set[tuple[str, str]] = set()
 
     def fail(self, node: ast.AST, message: str) -> FormulaError:
         return FormulaError(message, getattr(node, "col_offset", 0))
@@ -436,7 +523,8 @@ class _Checker:
         if isinstance(node, ast.Name):
             return self._name(node)
         if isinstance(node, ast.Call):
-            self._call(node)
+            if self._call(node):
+                return node  # a node read: its one argument is the node's id, checked
             node.args = [cast(ast.expr, self.rewrite(a, depth + 1)) for a in node.args]
             return node
         for name, value in ast.iter_fields(node):
@@ -485,13 +573,25 @@ class _Checker:
         self.names.add(node.id)
         return node
 
-    def _call(self, node: ast.Call) -> None:
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+    def _call(self, node: ast.Call) -> bool:
+        """Check a call; True if it reads a node (``score("1.2")``)."""
+        known = FUNCTIONS.keys() | LIST_FUNCTIONS.keys() | NODE_FUNCTIONS.keys()
+        if not isinstance(node.func, ast.Name) or node.func.id not in known:
             name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-            allowed = ", ".join(sorted(FUNCTIONS))
+            allowed = ", ".join(sorted(known))
             raise self.fail(node, f"function {name!r} not allowed (allowed: {allowed})")
         if node.keywords:
             raise self.fail(node, "keyword arguments not allowed")
+        if node.func.id in NODE_FUNCTIONS:
+            self._node_read(node, node.func.id)
+            return True
+        if node.func.id in LIST_FUNCTIONS:
+            if not 1 <= len(node.args) <= MAX_LISTED:
+                raise self.fail(
+                    node, f"{node.func.id}() takes 1 to {MAX_LISTED} values, not {len(node.args)}"
+                )
+            node.func = ast.copy_location(ast.Name(node.func.id, ast.Load()), node.func)
+            return False
         low, high, _ = FUNCTIONS[node.func.id]
         if not low <= len(node.args) <= high:
             wanted = f"{low} to {high} arguments" if low < high else f"exactly {low} argument"
@@ -507,6 +607,22 @@ class _Checker:
                     node, f"round_half_up places must be a whole number 0..{MAX_PLACES}"
                 )
         node.func = ast.copy_location(ast.Name(node.func.id, ast.Load()), node.func)
+        return False
+
+    def _node_read(self, node: ast.Call, function: str) -> None:
+        arg = node.args[0] if len(node.args) == 1 else None
+        if not (
+            isinstance(arg, ast.Constant)
+            and isinstance(arg.value, str)
+            and _NODE_ID.fullmatch(arg.value)
+        ):
+            raise self.fail(
+                node,
+                f"{function}() takes the id of one item, indicator or section, in quotes: "
+                f"{function}('2.1')",
+            )
+        node.func = ast.copy_location(ast.Name(function, ast.Load()), node.func)
+        self.nodes.add((function, arg.value))
 
     def infer(self, node: ast.AST) -> Type:
         """The type of an already rewritten node; refuse mixing types."""
@@ -538,8 +654,15 @@ class _Checker:
             kind = self.infer(node.body)
             self._expect([node.orelse], kind, "both branches of 'if' must have the same type")
             return kind
-        assert isinstance(node, ast.Call)
-        self._expect(node.args, "number", f"{ast.unparse(node.func)}() needs numbers")
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        name = node.func.id
+        if name in NODE_FUNCTIONS:
+            return NODE_FUNCTIONS[name]
+        if name in LIST_FUNCTIONS:
+            want, result, _ = LIST_FUNCTIONS[name]
+            self._expect(node.args, want, f"{name}() needs {_noun(want)}s")
+            return result
+        self._expect(node.args, "number", f"{name}() needs numbers")
         return "number"
 
     def _compare(self, node: ast.Compare) -> Type:

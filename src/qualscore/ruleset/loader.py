@@ -7,6 +7,7 @@ is collected and raised at once as a :class:`~qualscore.errors.RuleSetError`.
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import weakref
@@ -24,9 +25,16 @@ from qualscore import _cache
 from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
 from qualscore.errors import Problem, RuleSetError, SourceError
+from qualscore.ruleset import reads
 from qualscore.ruleset.codes import CODES
 from qualscore.ruleset.cohort import check_cohort, check_ranks, levels
-from qualscore.ruleset.formula import Type
+from qualscore.ruleset.formula import (
+    MAX_LENGTH,
+    Formula,
+    FormulaError,
+    Type,
+    compile_formula,
+)
 from qualscore.ruleset.model import (
     FACT_TYPES,
     ITEM_ONLY,
@@ -39,6 +47,7 @@ from qualscore.ruleset.model import (
     Item,
     JudgedShape,
     Manifest,
+    ValueDecl,
     formulas_in,
     models_in,
 )
@@ -114,13 +123,14 @@ class RuleSet:
         """The rule set's id."""
         return self.manifest.id
 
-    def fact(self, key: str) -> FactDecl | CohortDecl:
-        """The declaration of ``key``: a fact, a target or a cohort value."""
+    def fact(self, key: str) -> FactDecl | CohortDecl | ValueDecl:
+        """The declaration of ``key``: a fact, a target, a cohort value or a named value."""
         return self._facts_by_key[key]
 
     @cached_property
-    def _facts_by_key(self) -> dict[str, FactDecl | CohortDecl]:
-        found: dict[str, FactDecl | CohortDecl] = {c.key: c for c in self.cohort}
+    def _facts_by_key(self) -> dict[str, FactDecl | CohortDecl | ValueDecl]:
+        found: dict[str, FactDecl | CohortDecl | ValueDecl] = {v.key: v for v in self.values}
+        found.update((c.key, c) for c in self.cohort)
         found.update((f.key, f) for f in self.facts)
         return found
 
@@ -129,10 +139,20 @@ class RuleSet:
         """The cohort values (``facts.yaml``'s ``cohort:``), in declaration order."""
         return self.checks.cohort
 
+    @property
+    def values(self) -> tuple[ValueDecl, ...]:
+        """The named values (``facts.yaml``'s ``values:``), in declaration order."""
+        return self.checks.values
+
+    @cached_property
+    def graph(self) -> reads.Graph:
+        """What reads what: named values, node scores and verdicts (:mod:`.reads`)."""
+        return reads.graph(self.categories, self.manifest, self.values)
+
     @cached_property
     def cohort_levels(self) -> tuple[tuple[CohortDecl, ...], ...]:
         """The cohort values by the pass that computes them (:mod:`qualscore.ruleset.cohort`)."""
-        return levels(self.cohort, self.categories, self.manifest)
+        return levels(self.cohort, self.categories, self.manifest, self.values)
 
     def items(self) -> Iterator[Item]:
         """Every item, in order."""
@@ -342,6 +362,7 @@ def _load_rules(path: str | Path) -> RuleSet:
         reader.check_fact_keys(facts)
     if facts is not None and manifest is not None:
         reader.check_cohort(facts, manifest, categories)
+        reader.check_reads(facts, manifest, categories)
     if manifest is not None:
         if manifest.bonus is not None:
             reader.check_parts(manifest.bonus.score, ("bonus", "score"), reader.docs[MANIFEST])
@@ -386,18 +407,78 @@ def _category_files(folder: Path) -> tuple[list[Path], str]:
 
 
 def _types(raw: Any) -> KnownNames[Type]:
-    """Declared types from raw facts data, for compiling formulas: the facts', and the
-    cohort values' (numbers); with one bounded "did you mean" for all the formulas."""
-    types: dict[str, Type] = {}
+    """Declared types from raw facts data, for compiling formulas: the facts', the
+    cohort values' (numbers) and the named values' (their expressions'); with one
+    bounded "did you mean" for all the formulas."""
+    return KnownNames(_value_types(raw))
+
+
+def _value_types(raw: Any) -> dict[str, Type]:
+    """The named values' types: each its expression's, compiled against the facts, the
+    cohort values and the named values typed before it (in as many rounds as values,
+    so that the order they are written in does not matter). What does not compile is
+    left out here and reported where the facts file is validated."""
+    entries = raw.get("values") if isinstance(raw, dict) else None
+    pending = [
+        (e["key"], e.get("expr"))
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict) and isinstance(e.get("key"), str)
+    ][:MAX_VALUES]
+    names: dict[str, Type] = {}
     cohort = raw.get("cohort") if isinstance(raw, dict) else None
     for entry in cohort if isinstance(cohort, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
-            types[entry["key"]] = "number"
-    entries = raw.get("facts") if isinstance(raw, dict) else None
-    for entry in entries if isinstance(entries, list) else []:
+            names[entry["key"]] = "number"
+    facts = raw.get("facts") if isinstance(raw, dict) else None
+    for entry in facts if isinstance(facts, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
-            types[entry["key"]] = FACT_TYPES.get(str(entry.get("type")), "number")
-    return KnownNames(types)
+            names[entry["key"]] = FACT_TYPES.get(str(entry.get("type")), "number")
+    written = dict(pending)
+    reads = {key: _names_read(expr) & written.keys() for key, expr in pending}
+    done: set[str] = set()
+    for root in written:  # each value typed after the values it reads (depth first)
+        stack = [(root, iter(sorted(reads[root])))]
+        seen = {root}
+        while stack:
+            key, it = stack[-1]
+            step = next(it, None)
+            if step is None:
+                stack.pop()
+                if key not in done:
+                    done.add(key)
+                    names.setdefault(key, _type_of(written[key], names))
+            elif step not in done and step not in seen:  # a cycle: reported by the loader
+                seen.add(step)
+                stack.append((step, iter(sorted(reads[step]))))
+    return names
+
+
+def _names_read(expr: Any) -> set[str]:
+    """The names an expression's text mentions (nothing if it does not parse)."""
+    if not isinstance(expr, str) or len(expr) > MAX_LENGTH:
+        return set()
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _type_of(expr: Any, names: Mapping[str, Type]) -> Type:
+    """An expression's type; a number if it cannot be compiled (its error comes later,
+    where it is written, and a value in a cycle reads values not typed yet)."""
+    if isinstance(expr, bool):
+        return "bool"
+    if isinstance(expr, str):
+        try:
+            return compile_formula(expr, names).type
+        except FormulaError:
+            pass
+    return "number"
+
+
+MAX_VALUES = 2000
+"""Most named values a facts file may declare."""
 
 
 class _Reader:
@@ -562,7 +643,12 @@ class _Reader:
                 self.problems.append(self.docs[FACTS].problem(("checks", i, "when"), message))
         self.problems.extend(
             check_cohort(
-                facts.cohort, categories, manifest, [f.key for f in facts.facts], self.docs[FACTS]
+                facts.cohort,
+                categories,
+                manifest,
+                [f.key for f in facts.facts],
+                self.docs[FACTS],
+                facts.values,
             )
         )
         for category in categories:
@@ -570,6 +656,66 @@ class _Reader:
             doc = self.docs.get(file[0]) if file else None
             if doc is not None:
                 self.problems.extend(check_ranks(category, decls, doc))
+
+    def check_reads(
+        self, facts: FactsFile, manifest: Manifest, categories: list[Category]
+    ) -> None:
+        """Named values' keys; every node a formula reads; cycles of what reads what."""
+        doc = self.docs[FACTS]
+        taken = {d.key: "fact" for d in facts.facts} | {d.key: "cohort value" for d in facts.cohort}
+        for i, decl in enumerate(facts.values):
+            if decl.key in taken:
+                message = f"values[{i}].key: {decl.key!r} is the name of a {taken[decl.key]}"
+                self.problems.append(doc.problem(("values", i, "key"), message))
+            taken.setdefault(decl.key, "value")
+        named = {v.key for v in facts.values}
+        for i, check in enumerate(facts.checks):
+            read = [n for n in check.when.names if n in named] + [
+                f"{f}({n!r})" for f, n in check.when.nodes
+            ]
+            if read:
+                message = (
+                    f"checks[{i}].when: reads {read[0]}: a check is of one entity's facts as "
+                    "given, before anything is worked out from them"
+                )
+                self.problems.append(doc.problem(("checks", i, "when"), message))
+        for i, cohort in enumerate(facts.cohort):
+            if cohort.of is not None and cohort.of.nodes:
+                message = (
+                    f"cohort[{i}].of: reads {cohort.of.nodes[0][0]}(): "
+                    "rank a node with score: instead"
+                )
+                self.problems.append(doc.problem(("cohort", i, "of"), message))
+        found = reads.graph(categories, manifest, facts.values)
+        ids = reads.node_ids(categories, manifest)
+        known, hints = set(ids), reads.suggestions_for(ids)
+        places: list[tuple[_yaml.Document, Any]] = [(doc, facts)]
+        if MANIFEST in self.docs:
+            places.append((self.docs[MANIFEST], manifest))
+        for category in categories:
+            file = self.paths.get(category.id)
+            if file is not None and file[0] in self.docs:
+                places.append((self.docs[file[0]], category))
+        for where_doc, model in places:
+            for loc, formula in _formulas_placed(model):
+                for message in reads.unknown_reads(formula, known, found.verdicts, hints):
+                    shown = _dotted(where_doc, loc)
+                    self.problems.append(where_doc.problem(loc, f"{shown}: {message}"))
+        for cycle in found.cycles():
+            chain = " → ".join(reads.describe(u) for u in cycle)
+            first = cycle[0]
+            if first[0] == "value":
+                index = next(i for i, v in enumerate(facts.values) if v.key == first[1])
+                message = f"values[{index}].expr: a cycle: {chain}"
+                self.problems.append(doc.problem(("values", index, "expr"), message))
+                continue
+            place = self.paths.get(first[1] or "bonus")
+            if place is None or place[0] not in self.docs:
+                place = (MANIFEST, ("verdict",))
+            loc = (*place[1], "verdict") if first[0] == "verdict" else place[1]
+            where_doc = self.docs[place[0]]
+            shown = _dotted(where_doc, loc) or first[1]
+            self.problems.append(where_doc.problem(loc, f"{shown}: a cycle: {chain}"))
 
     def check_ids(self, manifest: Manifest) -> None:
         reserved = {"bonus"} | {v.id for v in manifest.vetoes}
@@ -583,6 +729,15 @@ class _Reader:
                 seen[node_id] = where
                 continue
             self.problems.append(Problem(where.path, where.line, where.col, message))
+
+
+def _formulas_placed(node: Any) -> Iterator[tuple[tuple[str | int, ...], Formula]]:
+    """Every formula in a model, with its place in the file."""
+    for loc, model in models_in(node):
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            if isinstance(value, Formula):
+                yield (*loc, info.alias or name), value
 
 
 def _item_only(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:

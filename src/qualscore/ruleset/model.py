@@ -64,6 +64,8 @@ __all__ = [
     "Step",
     "TargetShape",
     "TiersShape",
+    "ValueDecl",
+    "Verdict",
     "Veto",
     "formulas_in",
     "models_in",
@@ -83,9 +85,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
-def _compiler(want: Type) -> Any:
+def _compiler(want: Type | None) -> Any:
+    """Compile an expression of type ``want`` (None: either type)."""
+
     def compile_(value: Any, info: ValidationInfo) -> Formula:
-        if isinstance(value, bool) and want == "bool":
+        if isinstance(value, bool) and want != "number":
             value = "true" if value else "false"
         elif isinstance(value, int | Decimal) and not isinstance(value, bool):
             value = str(value)
@@ -102,7 +106,7 @@ def _compiler(want: Type) -> Any:
                     '(each: "max(0, n - 1)")'
                 )
             raise ValueError(exc.message + hint) from None
-        if formula.type != want:
+        if want is not None and formula.type != want:
             noun = "a true/false condition" if want == "bool" else "a number"
             raise ValueError(f"must be {noun}, but {value.strip()!r} is not")
         return formula
@@ -115,6 +119,8 @@ _BOOL_SCHEMA = {"type": ["string", "boolean"], "description": "a true/false expr
 _NUM_SCHEMA = {"type": ["string", "number"], "description": "a number expression"}
 BoolExpr = Annotated[Formula, _compiler("bool"), WithJsonSchema(_BOOL_SCHEMA)]
 NumExpr = Annotated[Formula, _compiler("number"), WithJsonSchema(_NUM_SCHEMA)]
+_ANY_SCHEMA = {"type": ["string", "number", "boolean"], "description": "an expression"}
+AnyExpr = Annotated[Formula, _compiler(None), WithJsonSchema(_ANY_SCHEMA)]
 Points = Annotated[Decimal, Field(ge=0, le=100000, allow_inf_nan=False)]
 Signed = Annotated[Decimal, Field(ge=-100000, le=100000, allow_inf_nan=False)]
 """Points that may be negative: a deduction written as the source writes it (-5)."""
@@ -448,6 +454,18 @@ AppliesTo = tuple[Text, ...] | None
 """Entity groups or entities a node applies to; ``None``: every entity."""
 
 
+class Verdict(_Strict):
+    """A node judged met or not met (达标 / 未达标), as well as scored.
+
+    ``met`` is the condition; it may read the node's own score (``score('2')``), any
+    other node, named values and facts. ``labels``: the words for met and not met
+    (default 达标 / 未达标 in a Chinese scheme, met / not met in an English one).
+    """
+
+    met: BoolExpr
+    labels: tuple[Text, Text] | None = None
+
+
 class _Scored(_Strict):
     title: Text
     points: Points
@@ -468,6 +486,7 @@ class Item(_Scored):
     floor: Floor = Decimal(0)
     applies_to: AppliesTo = None
     acknowledge: Acknowledgements = ()
+    verdict: Verdict | None = None
 
     @model_validator(mode="after")
     def _floor(self) -> Item:
@@ -487,6 +506,7 @@ class Indicator(_Strict):
     floor: Floor = Decimal(0)
     applies_to: AppliesTo = None
     acknowledge: Acknowledgements = ()
+    verdict: Verdict | None = None
 
 
 def _child_kind(value: Any) -> str:
@@ -519,6 +539,7 @@ class Category(_Strict):
     applies_to: AppliesTo = None
     items: tuple[Child, ...] = Field((), min_length=1)
     acknowledge: Acknowledgements = ()
+    verdict: Verdict | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Category:
@@ -602,6 +623,8 @@ class Manifest(_Strict):
     grades: tuple[Grade, ...] = ()
     groups: tuple[EntityGroup, ...] = ()
     acknowledge: Acknowledgements = ()
+    verdict: Verdict | None = None
+    """The scheme's own verdict (达标 / 未达标): a pass/fail scheme, or one scored as well."""
 
 
 class FactDecl(_Strict):
@@ -757,12 +780,50 @@ class CohortDecl(_Strict):
         return None, None
 
 
+class ValueDecl(_Strict):
+    """A named value: worked out once per entity from facts, cohort values, other named
+    values and the scores and states of nodes, and read by name like a fact.
+
+    Its type is its expression's: a number, or true/false. ``places`` rounds a number
+    (the rule set's rounding mode) before anything reads it.
+    """
+
+    key: Ident
+    label: Text
+    expr: AnyExpr
+    unit: Text | None = None
+    places: int | None = Field(None, ge=0, le=12)
+    acknowledge: Acknowledgements = ()
+
+    @model_validator(mode="after")
+    def _rounded_number(self) -> ValueDecl:
+        if self.places is not None and self.expr.type != "number":
+            raise ValueError("places rounds a number, not a true/false value")
+        return self
+
+    @property
+    def type(self) -> str:
+        """``bool`` or ``number``: its expression's type."""
+        return self.expr.type
+
+    @property
+    def role(self) -> str:
+        """``value``: worked out, never given in a facts file."""
+        return "value"
+
+    @property
+    def bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """No declared range: lint works it out from the expression."""
+        return None, None
+
+
 class FactsFile(_Strict):
     """``facts.yaml``."""
 
     facts: tuple[FactDecl, ...] = Field(min_length=1)
     checks: tuple[Check, ...] = ()
     cohort: tuple[CohortDecl, ...] = ()
+    values: tuple[ValueDecl, ...] = ()
 
 
 def formulas_in(node: Any) -> Iterator[Formula]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from qualscore._decimal import plain
@@ -92,50 +93,65 @@ def own_values(view: RuleSet, decls: Sequence[CohortDecl], values: Values) -> di
         EvaluationError: a formula failed on the entity's values, or a weight is below 0.
     """
     out: dict[str, Own] = {}
-    scores = None
+    entity = _Entity(view, values)
     for decl in decls:
         if decl.scope not in ("all", "group") and decl.scope != view.group:
             out[decl.key] = None  # scoped to another group: not compared, so not worked out
             continue
         if decl.when is not None:  # count_if: 1 where it holds, 0 where not
-            held = _run(decl, decl.when, values)
+            held = entity.run(decl, decl.when)
             out[decl.key] = None if held is None else (_ONE if held else _ZERO)
             continue
         if decl.of is not None:
-            value: Any = _run(decl, decl.of, values)
+            value: Any = entity.run(decl, decl.of)
         else:
-            if scores is None:
-                scores = plan(view).score(values)
-            value = _score_of(view, scores, decl.score or "")
+            value = _score_of(view, entity.scores, decl.score or "")
         assert value is None or isinstance(value, Decimal)
-        out[decl.key] = value if decl.weight is None else _weighted(decl, value, values)
+        out[decl.key] = value if decl.weight is None else _weighted(decl, value, entity)
     return out
 
 
-def _run(decl: CohortDecl, formula: Formula, values: Values) -> Value | None:
-    """``formula`` on the entity's values; None where a value it reads is missing (a blank
-    target, a cohort value the entity has none of).
+class _Entity:
+    """One entity's values, and its scores once a cohort value needs them (the score of
+    a node, a named value worked out with the scores)."""
 
-    Raises:
-        EvaluationError: the formula failed.
-    """
-    if any(n not in values or values[n] is None for n in formula.names):
-        return None
-    try:
-        return formula.evaluate(values)
-    except ERRORS as exc:
-        message = f"{formula.source.strip()}: {reason(exc)}"
-        raise EvaluationError(decl.key, message, what="cohort value") from exc
+    def __init__(self, view: RuleSet, values: Values) -> None:
+        self.view = view
+        self.values = values
+        self.named = {v.key for v in view.values}
+
+    @cached_property
+    def scores(self) -> Scores:
+        return plan(self.view).score(self.values)
+
+    def run(self, decl: CohortDecl, formula: Formula) -> Value | None:
+        """``formula`` on the entity's values; None where a value it reads is missing (a
+        blank target, a cohort value the entity has none of).
+
+        Raises:
+            EvaluationError: the formula failed.
+        """
+        reading = self.values
+        if any(n in self.named for n in formula.names):  # worked out with the scores
+            worked = {k: v for k, v in self.scores.values.items() if v is not None}
+            reading = {**self.values, **worked}
+        if any(n not in reading or reading[n] is None for n in formula.names):
+            return None
+        try:
+            return formula.evaluate(reading)
+        except ERRORS as exc:
+            message = f"{formula.source.strip()}: {reason(exc)}"
+            raise EvaluationError(decl.key, message, what="cohort value") from exc
 
 
-def _weighted(decl: CohortDecl, value: Decimal | None, values: Values) -> Weighted | None:
+def _weighted(decl: CohortDecl, value: Decimal | None, entity: _Entity) -> Weighted | None:
     """The entity's value with its weight; None where either is missing.
 
     Raises:
         EvaluationError: the weight is below 0, or its formula failed.
     """
     assert decl.weight is not None
-    weight = _run(decl, decl.weight, values)
+    weight = entity.run(decl, decl.weight)
     if value is None or weight is None:
         return None
     assert isinstance(weight, Decimal)

@@ -28,7 +28,9 @@ __all__ = [
     "is_bonus",
     "lost_text",
     "max_text",
+    "titled",
     "value_text",
+    "verdict_lines",
 ]
 
 
@@ -47,6 +49,30 @@ def lost_text(node: NodeResult | ItemResult, language: str) -> str:
     if isinstance(node, ItemResult) and node.not_applicable is not None:
         return words(language)["na"]
     return fmt(node.lost)
+
+
+def titled(node: NodeResult | ItemResult, title: str, language: str) -> str:
+    """``title`` with the node's verdict after it (``指标1（未达标）``), if it has one."""
+    if node.verdict is None:
+        return title
+    w = words(language)
+    return f"{title}{w['lp']}{node.verdict}{w['rp']}"
+
+
+def verdict_lines(result: Result, language: str) -> list[str]:
+    """The scheme's verdict, and which nodes did not meet theirs: what every view says."""
+    w = words(language)
+    sep = "：" if language == "zh" else ": "
+    lines = []
+    if result.verdict is not None:
+        lines.append(f"{w['verdict']}{sep}{result.verdict}")
+    failed = result.failed()
+    if failed:
+        listed = ("；" if language == "zh" else "; ").join(
+            f"{n.id} {n.title}" for n in failed
+        )
+        lines.append(f"{w['verdict_failed']}{sep}{listed}")
+    return lines
 
 
 def is_bonus(node: NodeResult | ItemResult) -> bool:

@@ -12,12 +12,12 @@ string literal written with :func:`repr`.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qualscore.ruleset.formula import Formula
+from qualscore.ruleset.formula import NODE_FUNCTIONS, Formula
 
 if TYPE_CHECKING:
     from qualscore.ruleset.model import Shape
@@ -42,6 +42,10 @@ _CALLS = {
     "floor": "_floor",
     "round_half_up": "_round",
     "sqrt": "_sqrt",
+    "sum": "_sum",
+    "count_if": "_count_if",
+    "all": "_all",
+    "any": "_any",
 }
 
 
@@ -57,6 +61,8 @@ class Space:
         self.names: dict[str, Any] = {"__builtins__": {}, **helpers}
         self._consts: dict[tuple[str, str], str] = {}
         self.formulas: list[tuple[str, Formula]] = []
+        self.whats: list[str] = []
+        """What each formula's owner is, in an error: ``item``, ``veto``, ``value``, ``verdict``."""
         self.comments: list[str] = []
 
     def const(self, value: Decimal | str | tuple[Any, ...]) -> str:
@@ -68,9 +74,11 @@ class Space:
             self.names[name] = value
         return name
 
-    def formula(self, formula: Formula, owner: str) -> int:
-        """The index of ``formula`` (read by ``owner``) in the table errors are named from."""
+    def formula(self, formula: Formula, owner: str, what: str = "item") -> int:
+        """The index of ``formula`` (read by ``owner``, an item or ``what``) in the table
+        errors are named from."""
         self.formulas.append((owner, formula))
+        self.whats.append(what)
         return len(self.formulas) - 1
 
     def constants_text(self) -> list[str]:
@@ -100,6 +108,10 @@ class Gen:
         self.count = 0
         self.reads: set[int] = set()
         self.owner = ""
+        self.what = "item"
+        """What the owner is, in an error (``item``, ``veto``, ``value``, ``verdict``)."""
+        self.node_read: Callable[[str, str], str] | None = None
+        """The code reading a node (``score``/``applies``/``met`` and its id)."""
         self.item: tuple[str, Decimal | None, Decimal] = ("", None, Decimal(0))
         """The item being emitted: its id, lowest and highest score (the judged shape's)."""
 
@@ -128,7 +140,7 @@ class Gen:
 
     def expr(self, formula: Formula) -> str:
         """Python text for ``formula``; first a line naming it, for the error it may raise."""
-        index = self.space.formula(formula, self.owner)
+        index = self.space.formula(formula, self.owner, self.what)
         self.line(f"_w = {index}")
         return self._lower(formula._tree)
 
@@ -175,5 +187,9 @@ class Gen:
             body, test, orelse = (self._lower(n) for n in (node.body, node.test, node.orelse))
             return f"({body} if {test} else {orelse})"
         assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        if node.func.id in NODE_FUNCTIONS:
+            read = node.args[0]
+            assert self.node_read is not None and isinstance(read, ast.Constant)
+            return self.node_read(node.func.id, str(read.value))
         args = ", ".join(self._lower(a) for a in node.args)
         return f"{_CALLS[node.func.id]}({args})"

@@ -20,14 +20,15 @@ naming the item (or veto) and the formula, in both variants.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from functools import partial
 from typing import Any
 
 from qualscore._gc import collector_paused
 from qualscore._version import __version__
-from qualscore.ruleset.formula import Formula, Value
+from qualscore.ruleset.cohort import TOTAL
+from qualscore.ruleset.formula import Formula, Value, node_key
 from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds, per_ruleset
 from qualscore.ruleset.model import (
     Bonus,
@@ -37,7 +38,10 @@ from qualscore.ruleset.model import (
     Indicator,
     Item,
     Shape,
+    ValueDecl,
+    formulas_in,
 )
+from qualscore.ruleset.reads import SCHEME
 from qualscore.scoring import runtime
 from qualscore.scoring.gen import Gen, Space
 from qualscore.scoring.shapes import module
@@ -85,6 +89,10 @@ class Scores:
     not_applicable: Collection[str] = ()
     held: tuple[bool, ...] = ()
     """Whether each veto holds, in declaration order."""
+    values: Mapping[str, Value | None] = field(default_factory=dict)
+    """Each named value (None: it reads a value the entity has not)."""
+    verdicts: Mapping[str, bool | None] = field(default_factory=dict)
+    """Each verdict by node id (``""``: the scheme's); None where the node does not apply."""
 
 
 def possible(ruleset: RuleSet) -> Decimal:
@@ -125,18 +133,33 @@ class _Writer:
         self.space = Space(runtime.helpers())
         static = plan(ruleset)._static  # worked out once per rule set, not per probe
         self.facts, self.targets, self.keys = static.order, static.targets, static.keys
+        self.given = static.given
+        self.probe = False
+        """One item compiled alone (the linter's probes): what it reads of other nodes
+        and named values comes in the values, like facts."""
+        self.reads: dict[tuple[str, str], str] = {}
+        """The local holding each node read (``("met", "2.1")``), once emitted."""
+        self.applies: dict[str, str] = {}
+        """The local saying whether each node applies, where something needs it."""
         rounding = ruleset.manifest.rounding
         self.quantum = self.space.const(Decimal(1).scaleb(-rounding.places))
         self.mode = self.space.const(MODES[rounding.mode])
         self.functions: list[str] = []
 
-    def function(self, name: str, params: str, body: Callable[[Gen], str]) -> None:
-        """``def name(params)``: ``body`` fills it and returns what it returns."""
+    def function(
+        self, name: str, params: str, body: Callable[[Gen], str], *, scores: bool = False
+    ) -> None:
+        """``def name(params)``: ``body`` fills it and returns what it returns (``scores``:
+        first the dicts the scores-only variant fills)."""
         gen = Gen(self.space, self.facts, self.traced)
+        if scores:
+            gen.lines += ["        _A = []"]
         result = body(gen)
         gen.line(f"return {result}")
         prelude = []
         for index in sorted(gen.reads):
+            if index >= self.given and not self.probe:
+                continue  # a named value: worked out in the function itself
             key = repr(self.keys[index])
             read = f"v.get({key})" if index in self.targets else f"v[{key}]"
             prelude.append(f"        _f{index} = {read}")
@@ -213,6 +236,9 @@ class _Writer:
         self, gen: Gen, raw: str, value: str, state: str, code: str, record: str, rec: str = "None"
     ) -> None:
         gen.line(f"{raw} = {value}")
+        flag = self.applies.get(gen.owner)
+        if flag is not None:
+            gen.line(f"{flag} = {'True' if code == '0' else 'False'}")
         if self.traced:
             gen.line(f"{state} = {code}")
             gen.line(f"{record} = {rec}")
@@ -244,53 +270,172 @@ class _Writer:
         if lower is not None and (signed or lower != _ZERO):
             low = gen.const(lower)
             gen.line(f"{score} = {low} if {score} < {low} else {score}")
-        if not self.traced:
-            gen.line(f"_N[{node_id!r}] = {score}")
         return f"{total}, {score}"
 
-    def category(self, gen: Gen, category: Category) -> str:
-        scores, records = [], []
-        role = category.kind
-        signed_cat = False
-        for child in category.items:
-            if isinstance(child, Indicator):
-                inner, inner_records = [], []
-                signed = False
-                for item in child.items:
-                    score, record = self.item(gen, item, item.id, role)
-                    self._store(gen, item.id, score)
-                    inner.append(score)
-                    inner_records.append(record)
-                    low = item_bounds(item, role)[0]
-                    signed = signed or low is None or low < _ZERO
-                bounds = node_bounds(child.points, child.floor, role)
-                pair = self.node(gen, child.id, bounds, inner, signed)
-                low = bounds[0]
-                signed_cat = signed_cat or (signed and (low is None or low < _ZERO))
-                scores.append(pair.split(", ")[1])
-                records.append(f"({pair}, ({', '.join(inner_records)},))")
+
+    # --- the whole rule set, unit by unit ----------------------------------------------
+
+    def run(self, gen: Gen) -> str:
+        """Every unit of the rule set in an order where each comes after what it reads
+        (:mod:`qualscore.ruleset.reads`), then the vetoes; what ``run`` returns."""
+        ruleset = self.ruleset
+        self.structure = _Structure(ruleset)
+        gen.node_read = self._node_read
+        self._flags(gen)
+        self.scores: dict[str, str] = {}
+        self.records: dict[str, str] = {}
+        self.verdicts: dict[str, str] = {}
+        for kind, name in ruleset.graph.order():
+            if kind == "value":
+                self._value(gen, name)
+            elif kind == "verdict":
+                self._verdict(gen, name)
             else:
-                score, record = self.item(gen, child, child.id, role)
-                self._store(gen, child.id, score)
-                low = item_bounds(child, role)[0]
-                signed_cat = signed_cat or low is None or low < _ZERO
-                scores.append(score)
-                records.append(record)
-        bounds = node_bounds(category.points, category.floor, role)
-        pair = self.node(gen, category.id, bounds, scores, signed_cat)
-        nested = f"({', '.join(records)},)" if records else "()"  # criteria text, no items
-        return f"({pair}, {nested})" if self.traced else pair.split(", ")[1]
+                self._score(gen, name)
+        held = self._vetoes(gen)
+        verdicts = [(n, self.verdicts[n]) for n in sorted(self.verdicts)]
+        values = [(d.key, f"_f{self.facts[d.key]}") for d in ruleset.values]
+        total = self.scores[TOTAL]
+        if self.traced:
+            cats = "".join(f"{self.records[c.id]}, " for c in ruleset.categories)
+            bonus = self.records.get("bonus", "None")
+            shown = "".join(f"{v}, " for _, v in verdicts)
+            named = "".join(f"{v}, " for _, v in values)
+            reads = sorted(self.structure.node_reads)
+            read = "".join(f"{self._node_read(f, n)}, " for f, n in reads)
+            return f"({total}, ({cats}), {bonus}, {held}, ({shown}), ({named}), ({read}))"
+        # The scores in the order the nodes are written, whatever order they ran in.
+        structure = self.structure
+        items = [n for n in structure.ids if isinstance(structure.nodes[n], Item)] + (
+            ["bonus"] if "bonus" in self.scores else []
+        )
+        nodes = structure.post
+        gen.line("_I = {" + ", ".join(f"{n!r}: {self.scores[n]}" for n in items) + "}")
+        gen.line("_N = {" + ", ".join(f"{n!r}: {self.scores[n]}" for n in nodes) + "}")
+        gen.line("_D = {" + ", ".join(f"{n!r}: {v}" for n, v in verdicts) + "}")
+        gen.line("_V = {" + ", ".join(f"{k!r}: {v}" for k, v in values) + "}")
+        grade = f"_grade({total}, {held})" if self._graded() else "None"
+        return f"_Scores(_I, _N, {total}, True in {held}, {grade}, _A, {held}, _V, _D)"
 
-    def _store(self, gen: Gen, item_id: str, score: str) -> None:
-        if not self.traced:
-            gen.line(f"_I[{item_id!r}] = {score}")
+    def _flags(self, gen: Gen) -> None:
+        """A local per node whose applying something reads (``applies()``, a verdict)."""
+        structure = self.structure
+        wanted = {n for (f, n) in structure.node_reads if f == "applies"}
+        wanted |= set(self.ruleset.graph.verdicts) - {SCHEME}
+        todo = list(wanted)  # a parent applies if any child does: they need theirs
+        while todo:
+            children = structure.children.get(todo.pop(), ())
+            todo += [c for c in children if c not in wanted]
+            wanted.update(children)
+        for node_id in structure.ids:
+            if node_id in wanted:
+                self.applies[node_id] = gen.tmp()
 
-    def bonus(self, gen: Gen, bonus: Bonus) -> str:
-        score, record = self.item(gen, bonus, "bonus")
-        self._store(gen, "bonus", score)
-        return record if self.traced else score
+    def _node_read(self, function: str, node: str) -> str:
+        if self.probe or node not in self.structure.known:
+            # One item compiled alone reads other nodes from its values; a node the
+            # entity is not assessed on (applies_to) scores 0 and neither applies nor
+            # is met.
+            default = "_Z" if function == "score" else "False"
+            if not self.probe:
+                return default
+            return f"v.get({node_key(function, node)!r}, {default})"
+        if function == "score":
+            return self.scores[node]
+        if function == "applies":
+            return self.applies.get(node, "True")
+        return f"({self.verdicts[node]} is True)"
 
-    def vetoes(self, gen: Gen) -> str:
+    def _score(self, gen: Gen, node_id: str) -> None:
+        structure = self.structure
+        role = self.ruleset.role(node_id)
+        if node_id == TOTAL:
+            total = gen.tmp()
+            gen.line(f"{total} = _Z")
+            for top in [c.id for c in self.ruleset.categories] + (
+                ["bonus"] if "bonus" in self.scores else []
+            ):
+                gen.line(f"{total} = {total} + {self.scores[top]}")
+            self.scores[TOTAL] = total
+            return
+        node = structure.nodes[node_id]
+        if isinstance(node, Item | Bonus):
+            item_role = role if isinstance(node, Item) else "score"
+            score, record = self.item(gen, node, node_id, item_role)
+            self.scores[node_id], self.records[node_id] = score, record
+            return
+        children = structure.children[node_id]
+        kind = structure.role[node_id]
+        signed = any(self._signed(c, kind) for c in children)
+        bounds = node_bounds(node.points, node.floor, kind)
+        pair = self.node(gen, node_id, bounds, [self.scores[c] for c in children], signed)
+        self.scores[node_id] = pair.split(", ")[1]
+        inner = "".join(f"{self.records[c]}, " for c in children)
+        self.records[node_id] = f"({pair}, ({inner}))"
+        flag = self.applies.get(node_id)
+        if flag is not None:
+            gen.line(f"{flag} = " + " or ".join(self.applies[c] for c in children))
+
+    def _signed(self, node_id: str, role: str) -> bool:
+        """Whether ``node_id`` may score below zero (its parent's floor then applies)."""
+        node = self.structure.nodes[node_id]
+        if isinstance(node, Item):
+            low = item_bounds(node, role)[0]
+            return low is None or low < _ZERO
+        signed = any(self._signed(c, role) for c in self.structure.children[node_id])
+        low = node_bounds(node.points, node.floor, role)[0]
+        return signed and (low is None or low < _ZERO)
+
+    def _value(self, gen: Gen, key: str) -> None:
+        decl = self.structure.values[key]
+        gen.owner, gen.what = key, "value"
+        gen.line(f"# value {key!r}")
+        local = f"_f{self.facts[key]}"
+        absent = sorted(self.facts[n] for n in decl.expr.names if self.facts[n] in self.targets)
+        text = self._rounded(gen, decl, gen.expr(decl.expr)) if not absent else ""
+        if absent:
+            gen.reads.update(absent)
+            with gen.block(f"if {' or '.join(f'_f{i} is None' for i in absent)}:"):
+                gen.line(f"{local} = None")
+            with gen.block("else:"):
+                gen.line(f"{local} = {self._rounded(gen, decl, gen.expr(decl.expr))}")
+        else:
+            gen.line(f"{local} = {text}")
+        gen.what = "item"
+
+    def _rounded(self, gen: Gen, decl: ValueDecl, text: str) -> str:
+        if decl.places is None:
+            return text
+        quantum = gen.const(Decimal(1).scaleb(-decl.places))
+        return f"({text}).quantize({quantum}, {self.mode}) + _Z"
+
+    def _verdict(self, gen: Gen, node_id: str) -> None:
+        node = self.structure.nodes[node_id] if node_id != SCHEME else self.ruleset.manifest
+        verdict = node.verdict
+        assert verdict is not None
+        gen.owner, gen.what = node_id or self.ruleset.id, "verdict of"
+        local = gen.tmp()
+        # No verdict where the node does not apply, or where the condition reads a value
+        # the entity has not (a blank target, a cohort value it is not in).
+        absent = sorted(
+            self.facts[n] for n in verdict.met.names if self.facts[n] in self.targets
+        )
+        gen.reads.update(absent)
+        tests = [f"_f{i} is not None" for i in absent]
+        flag = self.applies.get(node_id)
+        if flag is not None:
+            tests.insert(0, flag)
+        if not tests:
+            gen.line(f"{local} = True if {gen.expr(verdict.met)} else False")
+        else:
+            with gen.block(f"if {' and '.join(tests)}:"):
+                gen.line(f"{local} = True if {gen.expr(verdict.met)} else False")
+            with gen.block("else:"):
+                gen.line(f"{local} = None")
+        self.verdicts[node_id] = local
+        gen.what = "item"
+
+    def _vetoes(self, gen: Gen) -> str:
         """Whether each veto holds. A veto reading a value the entity has not (a cohort
         value it is not in: a rank of a node that does not apply to it) does not apply,
         so does not hold, as an item reading it does not apply. (A blank target a veto
@@ -298,7 +443,7 @@ class _Writer:
         of later passes are not known yet: the vetoes are decided in the last pass."""
         held = []
         for veto in self.ruleset.manifest.vetoes:
-            gen.owner = veto.id
+            gen.owner, gen.what = veto.id, "veto"
             name = gen.tmp()
             absent = sorted(self.facts[k] for k in veto.when.names if self.facts[k] in self.targets)
             if not absent:
@@ -310,25 +455,19 @@ class _Writer:
                 with gen.block("else:"):
                     gen.line(f"{name} = True if {gen.expr(veto.when)} else False")
             held.append(name)
+        gen.what = "item"
         return f"({', '.join(held)},)" if held else "()"
 
     def module(self) -> str:
         """The whole module's source."""
-        ruleset, args = self.ruleset, "v" if self.traced else "v, _I, _N, _A"
-        cats = []
-        for i, category in enumerate(ruleset.categories):
-            self.function(f"_c{i}", args, partial(self.category, category=category))
-            cats.append(f"_c{i}({args})")
-        bonus = ruleset.manifest.bonus
-        if bonus is not None:
-            self.function("_bonus", args, partial(self.bonus, bonus=bonus))
-        self.function("_vetoes", "v", self.vetoes)
-        self.functions.append(self._main(cats, bonus is not None))
+        ruleset = self.ruleset
+        self.function("run", "v", self.run, scores=not self.traced)
         header = [
             f"# qualscore {__version__}: rule set {ruleset.id!r} (sha256 {ruleset.sha256}),",
             f"# {'scores and compact trace records' if self.traced else 'scores only'}.",
-            "# _fN is the value of the N-th declared fact; _kN a constant (listed below);",
-            "# _w the formula running, named in an error; _add etc. the formula operators.",
+            "# _fN is the value of the N-th declared fact (cohort value, named value);",
+            "# _kN a constant (listed below); _w the formula running, named in an error;",
+            "# _add etc. the formula operators. Each unit comes after what it reads.",
             *(f"# _f{i}: {k!r}" for i, k in enumerate(self.keys)),
             *self.space.constants_text(),
             "",
@@ -339,32 +478,59 @@ class _Writer:
         manifest = self.ruleset.manifest
         return bool(manifest.grades) or any(v.grade is not None for v in manifest.vetoes)
 
-    def _main(self, cats: list[str], has_bonus: bool) -> str:
-        if self.traced:
-            lines = [f"    _r{i} = {c}" for i, c in enumerate(cats)]
-            lines.append("    _b = _bonus(v)" if has_bonus else "    _b = None")
-            lines.append("    _t = _Z")
-            lines += [f"    _t = _t + _r{i}[1]" for i in range(len(cats))]
-            lines.append(f"    _t = _t + {'_b[1]' if has_bonus else '_Z'}")
-            cats_tuple = "".join(f"_r{i}, " for i in range(len(cats)))
-            lines.append(f"    return (_t, ({cats_tuple}), _b, _vetoes(v))")
-            return "\n".join(["def run(v):", *lines, ""])
-        lines = ["    _I = {}", "    _N = {}", "    _A = []"]
-        lines += [f"    _r{i} = {c}" for i, c in enumerate(cats)]
-        lines.append("    _b = _bonus(v, _I, _N, _A)" if has_bonus else "    _b = _Z")
-        lines.append("    _t = _Z")
-        lines += [f"    _t = _t + _r{i}" for i in range(len(cats))]
-        lines.append("    _t = _t + _b")
-        lines.append("    _h = _vetoes(v)")
-        grade = "_grade(_t, _h)" if self._graded() else "None"
-        lines.append(f"    return _Scores(_I, _N, _t, True in _h, {grade}, _A, _h)")
-        return "\n".join(["def run(v):", *lines, ""])
+
+class _Structure:
+    """The nodes of a rule set (as it applies to one entity) by id: each node, its
+    children, the items under it, its section's kind; the node reads of its formulas."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.nodes: dict[str, Any] = {}
+        self.children: dict[str, list[str]] = {}
+        self.items_under: dict[str, list[str]] = {}
+        self.role: dict[str, str] = {}
+        self.ids: list[str] = []
+        for category in ruleset.categories:
+            self._add(category.id, category, category.kind)
+            under: list[str] = []
+            for child in category.items:
+                self._add(child.id, child, category.kind)
+                self.children[category.id].append(child.id)
+                if isinstance(child, Indicator):
+                    for item in child.items:
+                        self._add(item.id, item, category.kind)
+                        self.children[child.id].append(item.id)
+                    self.items_under[child.id] = [i.id for i in child.items]
+                    under += self.items_under[child.id]
+                else:
+                    under.append(child.id)
+            self.items_under[category.id] = under
+        self.post: list[str] = []
+        """The nodes children first: each indicator before its section."""
+        for category in ruleset.categories:
+            self.post += [c.id for c in category.items if isinstance(c, Indicator)]
+            self.post.append(category.id)
+        if ruleset.manifest.bonus is not None:
+            self._add("bonus", ruleset.manifest.bonus, "score")
+        self.known = set(self.nodes) | {TOTAL}
+        self.values = {d.key: d for d in ruleset.values}
+        formulas = [f for n in self.nodes.values() for f in formulas_in(n)]
+        formulas += [d.expr for d in ruleset.values]
+        formulas += [v.when for v in ruleset.manifest.vetoes]
+        if ruleset.manifest.verdict is not None:
+            formulas.append(ruleset.manifest.verdict.met)
+        self.node_reads = {r for f in formulas for r in f.nodes}
+
+    def _add(self, node_id: str, node: Any, role: str) -> None:
+        self.nodes[node_id] = node
+        self.children[node_id] = []
+        self.role[node_id] = role
+        self.ids.append(node_id)
 
 
 def _load(source: str, space: Space, name: str, extra: dict[str, Any]) -> Callable[..., Any]:
     """Compile ``source`` into ``space`` and return its function ``run``."""
-    table = tuple(space.formulas)
-    space.names["_fail"] = lambda index, exc: runtime.failure(table, index, exc)
+    table, whats = tuple(space.formulas), tuple(space.whats)
+    space.names["_fail"] = lambda index, exc: runtime.failure(table, index, exc, whats)
     space.names.update(extra)
     code = compile(source, name, "exec")
     exec(code, space.names)
@@ -432,12 +598,21 @@ class Plan:
         Raises:
             EvaluationError: a formula failed.
         """
-        total, cats, bonus, held = self._compiled(True)(values)
+        total, cats, bonus, held, verdicts, named, read = self._compiled(True)(values)
         static = self._static
+        if named or read:  # what the named values and node reads came to: read like facts
+            worked = zip(static.keys[static.given :], named, strict=True)
+            values = {**values, **{k: v for k, v in worked if v is not None}}
+            values.update(zip(static.node_reads, read, strict=True))
+        met = dict(zip(sorted(self.ruleset.graph.verdicts), verdicts, strict=True))
         manifest = self.ruleset.manifest
         first = next((i for i, h in enumerate(held) if h), None)
+        scheme = static.verdict(manifest, met.get(SCHEME))
         return Result.lazy(
-            partial(static.expand, cats, bonus, held, values, cohort or {}),
+            partial(static.expand, cats, bonus, held, values, cohort or {}, met),
+            verdict=scheme,
+            met=met.get(SCHEME),
+            values=static._inputs(tuple(d.key for d in self.ruleset.values), values),
             ruleset_id=self.ruleset.id,
             title=manifest.title,
             year=manifest.year,
@@ -469,13 +644,27 @@ class _Static:
         # The facts, then the cohort values: read by index; a target or a cohort value
         # may be absent (an item reading it then does not apply).
         self.keys = tuple(d.key for d in ruleset.facts) + tuple(c.key for c in ruleset.cohort)
+        self.given = len(self.keys)
+        """Keys below this index come in the values; the named values after them are
+        worked out by the generated code."""
+        self.keys += tuple(d.key for d in ruleset.values)
         self.order = {k: i for i, k in enumerate(self.keys)}
-        self.targets = frozenset(
-            i for i, d in enumerate(ruleset.facts) if d.role == "target"
-        ) | frozenset(range(len(ruleset.facts), len(self.keys)))
-        self._reads: dict[int, tuple[FactDecl | CohortDecl, ...]] = {}
+        targets = {i for i, d in enumerate(ruleset.facts) if d.role == "target"}
+        targets |= set(range(len(ruleset.facts), self.given))
+        for kind, key in ruleset.graph.order():  # a named value reading one that may be
+            if kind == "value":  # absent may be absent itself
+                decl = ruleset.fact(key)
+                assert isinstance(decl, ValueDecl)
+                if any(self.order[n] in targets for n in decl.expr.names):
+                    targets.add(self.order[key])
+        self.targets = frozenset(targets)
+        self._reads: dict[int, tuple[FactDecl | CohortDecl | ValueDecl, ...]] = {}
+        structure = _Structure(ruleset)
+        self.node_reads = tuple(node_key(f, n) for f, n in sorted(structure.node_reads))
+        """The keys of every node read, in the order the traced run returns them."""
+        self.titles = {n: getattr(m, "title", n) for n, m in structure.nodes.items()}
 
-    def reads(self, item: Item | Bonus) -> tuple[FactDecl | CohortDecl, ...]:
+    def reads(self, item: Item | Bonus) -> tuple[FactDecl | CohortDecl | ValueDecl, ...]:
         """The facts (and cohort values) ``item`` reads, in declaration order."""
         found = self._reads.get(id(item))
         if found is None:
@@ -505,6 +694,29 @@ class _Static:
         trace: ShapeTrace = module(shape.kind).expand(shape, record, self, cap)
         return trace
 
+    def node_inputs(self, item: Item | Bonus, values: Values) -> tuple[Input, ...]:
+        """The nodes ``item`` reads, each with what it came to (``score('2')`` = 17.1)."""
+        said = words(self.ruleset.manifest.language)
+        reads = sorted({r for f in formulas(item) for r in f.nodes})
+        return tuple(
+            Input(key, said[f"read_{function}"].format(title=self.titles.get(node, node)),
+                  values[key], None)
+            for function, node in reads
+            if (key := node_key(function, node)) in values
+        )  # fmt: skip
+
+    def verdict(self, node: Any, met: bool | None) -> str | None:
+        """A node's verdict in words: its own labels, or the language's; the words for
+        not applicable where it has a verdict and does not apply (``met`` None)."""
+        verdict = getattr(node, "verdict", None)  # the bonus has none
+        if verdict is None:
+            return None
+        said = words(self.ruleset.manifest.language)
+        if met is None:
+            return said["na"]
+        labels = verdict.labels or (said["verdict_met"], said["verdict_not_met"])
+        return labels[0] if met else labels[1]
+
     def item(
         self,
         item: Item | Bonus,
@@ -512,9 +724,10 @@ class _Static:
         record: Any,
         values: Values,
         cohort: Mapping[str, Any] | None = None,
+        met: Mapping[str, bool | None] | None = None,
     ) -> ItemResult:
         """The full result of one item from its record (``cohort``: the entity's cohort
-        values, how each was worked out)."""
+        values, how each was worked out; ``met``: the verdicts, by node id)."""
         raw, score, state, shape_record = record
         reason = None
         if state == 1:
@@ -522,7 +735,7 @@ class _Static:
             reason = item.not_applicable.reason
         elif state >= 2:
             decl = self.ruleset.fact(self.keys[state - 2])
-            said = "no_cohort" if decl.role == "cohort" else "no_target"
+            said = {"cohort": "no_cohort", "value": "no_value"}.get(decl.role, "no_target")
             reason = words(self.ruleset.manifest.language)[said].format(label=decl.label)
             if isinstance(item, Item) and item.not_applicable is not None:
                 reason = item.not_applicable.reason  # the item's own words for not applying
@@ -545,7 +758,8 @@ class _Static:
                 Input(d.key, d.label, values[d.key], d.unit)
                 for d in self.reads(item)
                 if d.key in values
-            ),
+            )
+            + self.node_inputs(item, values),
             shape=trace,
             not_applicable=reason,
             raw=raw,
@@ -556,6 +770,8 @@ class _Static:
             cohort=tuple(cohort[d.key] for d in self.reads(item) if d.key in cohort)
             if cohort
             else (),
+            verdict=self.verdict(item, (met or {}).get(item_id)),
+            met=(met or {}).get(item_id),
         )
 
     def expand(
@@ -565,15 +781,19 @@ class _Static:
         held: tuple[bool, ...],
         values: Values,
         cohort: Mapping[str, Any] | None = None,
+        met: Mapping[str, bool | None] | None = None,
     ) -> tuple[tuple[NodeResult, ...], ItemResult | None, tuple[VetoResult, ...]]:
         """Categories, bonus and vetoes from the records of one run."""
+        met = met or {}
         categories = tuple(
-            self._category(c, r, values, cohort)
+            self._category(c, r, values, cohort, met)
             for c, r in zip(self.ruleset.categories, cats, strict=True)
         )
         manifest = self.ruleset.manifest
         bonus_result = (
-            self.item(manifest.bonus, "bonus", bonus, values, cohort) if manifest.bonus else None
+            self.item(manifest.bonus, "bonus", bonus, values, cohort, met)
+            if manifest.bonus
+            else None
         )
         vetoes = tuple(
             VetoResult(v.id, v.title, h, v.result, self._inputs(v.when.names, values))
@@ -588,7 +808,12 @@ class _Static:
         )
 
     def _category(
-        self, category: Category, record: Any, values: Values, cohort: Mapping[str, Any] | None
+        self,
+        category: Category,
+        record: Any,
+        values: Values,
+        cohort: Mapping[str, Any] | None,
+        met: Mapping[str, bool | None],
     ) -> NodeResult:
         total, score, records = record
         role = category.kind
@@ -597,23 +822,25 @@ class _Static:
             if isinstance(child, Indicator):
                 inner_total, inner_score, inner = rec
                 items = tuple(
-                    self.item(i, i.id, r, values, cohort)
+                    self.item(i, i.id, r, values, cohort, met)
                     for i, r in zip(child.items, inner, strict=True)
                 )
                 children.append(
                     NodeResult(
                         child.id, child.title, "indicator", child.points, items, inner_total,
                         inner_score, role, True,
-                        node_bounds(child.points, child.floor, role)[0],
+                        node_bounds(child.points, child.floor, role)[0], None,
+                        self.verdict(child, met.get(child.id)), met.get(child.id),
                     )
                 )  # fmt: skip
             else:
-                children.append(self.item(child, child.id, rec, values, cohort))
+                children.append(self.item(child, child.id, rec, values, cohort, met))
         points = category.points if category.points is not None else _ZERO
         return NodeResult(
             category.id, category.title, "category", points, tuple(children), total, score,
             role, category.points is not None,
             node_bounds(category.points, category.floor, role)[0], category.criteria,
+            self.verdict(category, met.get(category.id)), met.get(category.id),
         )  # fmt: skip
 
 
@@ -639,8 +866,11 @@ def item_function(ruleset: RuleSet, item: Item, item_id: str) -> Callable[[Value
     if kept is not None and kept[0] is item and kept[1] is ruleset:
         return kept[2]
     writer = _Writer(ruleset, traced=True)
+    writer.probe = True
+    writer.structure = _Structure(ruleset)
 
     def body(gen: Gen) -> str:
+        gen.node_read = writer._node_read
         return writer.item(gen, item, item_id, ruleset.role(item_id))[1]
 
     writer.function("run", "v", body)

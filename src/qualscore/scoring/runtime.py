@@ -15,7 +15,13 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from qualscore.errors import EvaluationError
-from qualscore.ruleset.formula import FUNCTIONS, OPERATORS, Formula, NegativeRoot
+from qualscore.ruleset.formula import (
+    FUNCTIONS,
+    LIST_FUNCTIONS,
+    OPERATORS,
+    Formula,
+    NegativeRoot,
+)
 
 __all__ = ["ERRORS", "failure", "helpers", "reason"]
 
@@ -36,12 +42,19 @@ def reason(exc: BaseException) -> str:
     return "the result is not a valid number"  # decimal's InvalidOperation: said in words
 
 
-def failure(table: Sequence[tuple[str, Formula]], index: int, exc: BaseException) -> Exception:
-    """The error naming the item (or veto) and the formula that raised ``exc``."""
+def failure(
+    table: Sequence[tuple[str, Formula]],
+    index: int,
+    exc: BaseException,
+    whats: Sequence[str] = (),
+) -> Exception:
+    """The error naming the item (veto, named value, verdict) and the formula that raised
+    ``exc``."""
     if not 0 <= index < len(table):  # before any formula ran: not a rule's failure
         return RuntimeError(f"qualscore: generated code failed: {exc!r}")
     owner, formula = table[index]
-    return EvaluationError(owner, f"{formula.source}: {reason(exc)}")
+    what = whats[index] if index < len(whats) else "item"
+    return EvaluationError(owner, f"{formula.source}: {reason(exc)}", what=what)
 
 
 def helpers() -> dict[str, Any]:
@@ -60,6 +73,7 @@ def helpers() -> dict[str, Any]:
         "_floor": FUNCTIONS["floor"][2],
         "_round": FUNCTIONS["round_half_up"][2],
         "_sqrt": FUNCTIONS["sqrt"][2],
+        **{f"_{name}": fn for name, (_, _, fn) in LIST_FUNCTIONS.items()},
         "_E": ERRORS,
         "_Z": Decimal(0),
         "_CEIL": ROUND_CEILING,

@@ -262,6 +262,10 @@ class ItemResult(NamedTuple):
     assessing: str | None = None
     cohort: tuple[CohortEntry, ...] = ()
     """The cohort values among its inputs, with how each was worked out."""
+    verdict: str | None = None
+    """Its verdict in words (达标 / 未达标), if it has one; None if it does not apply."""
+    met: bool | None = None
+    """Whether its verdict is met (None: no verdict, or it does not apply)."""
 
     @property
     def lost(self) -> Decimal:
@@ -291,6 +295,10 @@ class NodeResult(NamedTuple):
     bounded: bool = True
     floor: Decimal | None = Decimal(0)
     criteria: str | None = None
+    verdict: str | None = None
+    """Its verdict in words (达标 / 未达标), if it has one; None if it does not apply."""
+    met: bool | None = None
+    """Whether its verdict is met (None: no verdict, or it does not apply)."""
 
     @property
     def capped(self) -> bool:
@@ -395,6 +403,12 @@ class Result:
     period: str | None = None
     cohort: Mapping[str, CohortEntry] = field(default_factory=dict)
     """The cohort values this entity was scored against, by key (none: no cohort)."""
+    verdict: str | None = None
+    """The scheme's verdict in words (达标 / 未达标), if it has one."""
+    met: bool | None = None
+    """Whether the scheme's verdict is met (None: the scheme has none)."""
+    values: tuple[Input, ...] = ()
+    """The named values worked out for this entity, in declaration order."""
 
     @classmethod
     def lazy(cls, expand: Callable[[], Expansion], **fields: Any) -> Result:
@@ -430,6 +444,25 @@ class Result:
         if self.bonus is not None:
             out.append(self.bonus)
         return tuple(out)
+
+    def judged(self) -> tuple[NodeResult | ItemResult, ...]:
+        """Every node and item with a verdict, in order (sections, then what is in them)."""
+        out: list[NodeResult | ItemResult] = []
+
+        def walk(node: NodeResult | ItemResult) -> None:
+            if node.verdict is not None:
+                out.append(node)
+            if isinstance(node, NodeResult):
+                for child in node.children:
+                    walk(child)
+
+        for category in self.categories:
+            walk(category)
+        return tuple(out)
+
+    def failed(self) -> tuple[NodeResult | ItemResult, ...]:
+        """The nodes and items whose verdict is not met, in order."""
+        return tuple(n for n in self.judged() if n.met is False)
 
     def item(self, item_id: str) -> ItemResult:
         """The item with this id.

@@ -29,7 +29,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from qualscore.ruleset.formula import FUNCTIONS, MAX_PLACES, OPERATORS, Value
+from qualscore.ruleset.formula import (
+    FUNCTIONS,
+    LIST_FUNCTIONS,
+    MAX_PLACES,
+    NODE_FUNCTIONS,
+    OPERATORS,
+    Value,
+    node_key,
+)
 from qualscore.scoring.words import cohort_number
 
 __all__ = ["Derived", "Working", "number_text", "work"]
@@ -87,10 +95,25 @@ _BIN = {ast.Add: ("+", _PREC_ADD), ast.Sub: ("−", _PREC_ADD), ast.Mult: ("×",
 _CMP = {ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠"}
 _FN = {
     "zh": {"min": "较小值", "max": "较大值", "abs": "绝对值", "ceil": "向上取整",
-           "floor": "向下取整", "round_half_up": "四舍五入取整", "sqrt": "平方根"},
+           "floor": "向下取整", "round_half_up": "四舍五入取整", "sqrt": "平方根", "sum": "合计",
+           "count_if": "成立的个数", "all": "全部成立", "any": "任一成立"},
     "en": {"min": "min", "max": "max", "abs": "abs", "ceil": "round up",
-           "floor": "round down", "round_half_up": "round half up", "sqrt": "square root"},
+           "floor": "round down", "round_half_up": "round half up", "sqrt": "square root",
+           "sum": "sum", "count_if": "how many hold", "all": "all hold", "any": "any holds"},
 }  # fmt: skip
+
+
+class _NodeReads(ast.NodeTransformer):
+    """A node read (``score('2')``) is a value like a fact: a name, keyed as written."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if isinstance(node.func, ast.Name) and node.func.id in NODE_FUNCTIONS:
+            arg = node.args[0] if node.args else None
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                read = ast.Name(node_key(node.func.id, arg.value), ast.Load())
+                return ast.copy_location(read, node)
+        self.generic_visit(node)
+        return node
 
 
 @dataclass
@@ -230,7 +253,8 @@ class _Worker:
             return True
         if isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)
-            fn = FUNCTIONS[node.func.id][2]
+            name = node.func.id
+            fn = FUNCTIONS[name][2] if name in FUNCTIONS else LIST_FUNCTIONS[name][2]
             result: Value = fn(*(self.evaluate(a) for a in node.args))
             return result
         if isinstance(node, ast.IfExp):
@@ -327,7 +351,7 @@ def work(
 ) -> Working | None:
     """``source`` worked through with ``values`` (see the module doc); ``None`` if it cannot."""
     try:
-        tree = ast.parse(source, mode="eval").body
+        tree = _NodeReads().visit(ast.parse(source, mode="eval")).body
     except (SyntaxError, ValueError, RecursionError):
         return None
     worker = _Worker(source, values, labels, language, places)
