@@ -587,3 +587,20 @@ def test_the_json_working_recomputes_every_spread(tmp_path: Path) -> None:
         assert D(data[key]["value"]) == want, key
     # The mean 12.5 ÷ 4 = 3.125; 2.125² + 1.125² + 1.125² + 4.375² = 26.1875.
     assert (data["sd"]["working"]["mean"], data["sd"]["working"]["squares"]) == ("3.125", "26.1875")
+
+
+def test_a_weight_and_a_condition_may_read_named_values(tmp_path: Path) -> None:
+    """``weight: people`` and ``when: rate >= 95`` where both are named values (worked out
+    with the entity's scores): 98 × 2 + 90 × 6 = 736 over 8 people is 92; one rate is 95
+    or more."""
+    facts = "- {key: passed, type: count, label: passed}\n- {key: tested, type: count, label: tested}"
+    cohort = ("  - {key: wm, label: 加权合格率, stat: weighted_mean, of: rate, weight: people}\n"
+              "  - {key: top, label: 合格率达95的单位数, stat: count_if, when: rate >= 95}\n"
+              "values:\n"
+              "  - {key: rate, label: 合格率, expr: 100 * passed / tested}\n"
+              "  - {key: people, label: 人数, expr: tested / 50}\n")  # fmt: skip
+    rules = _rules(tmp_path, cohort, facts=facts)
+    scored = evaluate_cohort(rules, {"甲": {"passed": 98, "tested": 100},
+                                     "乙": {"passed": 270, "tested": 300}})  # fmt: skip
+    assert (scored["甲"].cohort["wm"].value, scored["甲"].cohort["wm"].weight) == (D(92), D(2))
+    assert (scored["乙"].cohort["top"].value, scored["乙"].cohort["top"].own) == (D(1), D(0))
