@@ -42,6 +42,7 @@ from qualscore.scoring.trace import (
     Input,
     ItemResult,
     JudgedTrace,
+    NamedValue,
     NodeResult,
     PartsTrace,
     PartTrace,
@@ -260,8 +261,7 @@ class Reference:
             if d.key in names and d.key in self.values
         )
 
-    def node_inputs(self, item: Item | Bonus) -> tuple[Input, ...]:
-        said = words(self.ruleset.manifest.language)
+    def titles(self) -> dict[str, str]:
         titles: dict[str, str] = {}
         for category in self.ruleset.categories:
             titles[category.id] = category.title
@@ -270,6 +270,11 @@ class Reference:
                 titles.update((i.id, i.title) for i in getattr(child, "items", ()))
         if self.ruleset.manifest.bonus is not None:
             titles["bonus"] = self.ruleset.manifest.bonus.title
+        return titles
+
+    def node_inputs(self, item: Item | Bonus) -> tuple[Input, ...]:
+        said = words(self.ruleset.manifest.language)
+        titles = self.titles()
         reads = sorted({r for f in formulas(item) for r in f.nodes})
         return tuple(
             Input(f"{fn}('{node}')", said[f"read_{fn}"].format(title=titles.get(node, node)),
@@ -365,30 +370,48 @@ class Reference:
         # known holds that child without it: every node as finally worked out.
         categories = [self.final(c) for c in categories]
         vetoes = []
-        for veto in manifest.vetoes:
+        for veto, applies in zip(manifest.vetoes, self.ruleset.vetoes_applying(), strict=True):
             self.owner, self.what = veto.id, "veto"
-            held = self.holds(veto.when)
+            held = applies and all(n in self.values for n in veto.when.names) and self.holds(
+                veto.when
+            )
+            names = set(veto.when.names) if applies else set()
             vetoes.append(
                 VetoResult(
-                    veto.id, veto.title, held, veto.result, self.inputs(set(veto.when.names))
+                    veto.id, veto.title, held, veto.result, self.inputs(names),
+                    applies=applies, when=veto.when.source, grade=veto.grade,
+                    grade_at_most=veto.grade_at_most, content=veto.content,
+                    criteria=veto.criteria, departments=veto.departments,
+                    places=manifest.rounding.places,
                 )
-            )
-        held_first = next((v for v in vetoes if v.held), None)
+            )  # fmt: skip
+        # The result: the first held veto that says one; one that only caps the grade does not.
+        deciding = next(
+            (v for v, r in zip(manifest.vetoes, vetoes, strict=True) if r.held and v.result),
+            None,
+        )
         possible = ZERO
         for c in self.ruleset.categories:
             if c.kind == "score":
                 assert c.points is not None
                 possible = possible + c.points
+        # The grade: a forced one wins; else the band, lowered to the lowest held cap.
         grade = None
         for veto, held in zip(manifest.vetoes, vetoes, strict=True):
             if held.held and veto.grade is not None:
                 grade = veto.grade
                 break
         else:
-            for band in manifest.grades:
+            for band in self.ruleset.bands():
                 if band.contains(total):
                     grade = band.grade
                     break
+            order = [b.grade for b in manifest.grades]
+            for veto, held in zip(manifest.vetoes, vetoes, strict=True):
+                cap = veto.grade_at_most
+                lower = grade is not None and cap is not None and order.index(cap) > order.index(grade)
+                if held.held and lower:
+                    grade = cap
         return Result(
             ruleset_id=self.ruleset.id,
             title=manifest.title,
@@ -399,16 +422,32 @@ class Reference:
             vetoes=tuple(vetoes),
             total=total,
             possible=possible,
-            vetoed=held_first is not None,
-            result_label=held_first.result if held_first else manifest.normal_result,
+            vetoed=deciding is not None,
+            result_label=deciding.result if deciding else manifest.normal_result,
             rules_sha256=self.ruleset.sha256,
             facts_sha256=facts_sha256,
             engine_version=__version__,
             grade=grade,
             verdict=self.scheme_verdict(),
             met=self.verdicts.get("") if manifest.verdict is not None else None,
-            values=self.inputs({v.key for v in self.ruleset.values}),
+            values=self.named(),
         )
+
+    def named(self) -> tuple[NamedValue, ...]:
+        said = words(self.ruleset.manifest.language)
+        titles = self.titles()
+        out = []
+        for decl in self.ruleset.values:
+            if decl.key not in self.values:
+                continue
+            read = self.inputs(set(decl.expr.names)) + tuple(
+                Input(f"{fn}('{n}')", said[f"read_{fn}"].format(title=titles.get(n, n)),
+                      self.values[f"{fn}('{n}')"], None)
+                for fn, n in decl.expr.nodes
+            )  # fmt: skip
+            out.append(NamedValue(decl.key, decl.label, self.values[decl.key], decl.unit,
+                                  decl.expr.source, read))  # fmt: skip
+        return tuple(out)
 
     def scheme_verdict(self) -> str | None:
         verdict = self.ruleset.manifest.verdict

@@ -88,7 +88,7 @@ def test_explain_unknown_item() -> None:
     """An unknown --explain id is a user error with a suggestion."""
     code, out, err = run("evaluate", MINI, MINI_FACTS, "--explain", "5")
     assert (code, out) == (2, "")
-    assert err == "qualscore: --explain: no item '5'\n"
+    assert err == "qualscore: --explain: no item or veto '5'\n"
 
 
 def test_missing_facts_file() -> None:

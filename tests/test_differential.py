@@ -2,16 +2,16 @@
 
 Hypothesis writes rule sets from every shape (parts nested in parts, tiers,
 cases, deductions with ``every``/``max``/``from``/floors, formulas, targets),
-with caps that bind, ``not_applicable``, blank targets, a bonus and vetoes,
-random rounding, and formulas over a few facts (division by zero, numbers
-too large and square roots of negative numbers included), signed scores
-(negative parts and cases, item and node floors, penalty and uncapped bonus
-sections), judged items left to their default, and grades. For each rule set
-and facts, ``qualscore.evaluate`` must give the interpreter in
-``tests/reference_engine.py`` the same result, field by field and digit by
-digit (``repr``: the same exponents, no ``-0`` where the interpreter has
-``0``), ``qualscore.score`` the same numbers, and a failure the same error.
-``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
+with caps that bind, ``not_applicable``, blank targets, a bonus and vetoes
+(forcing a grade or capping it, with or without a result), random rounding,
+and formulas over a few facts (division by zero, numbers too large and square
+roots of negative numbers included), signed scores (negative parts and cases,
+item and node floors, penalty and uncapped bonus sections), judged items left
+to their default, and grades. For each rule set and facts, ``qualscore.evaluate``
+must give the interpreter in ``tests/reference_engine.py`` the same result,
+field by field and digit by digit (``repr``: the same exponents, no ``-0``
+where the interpreter has ``0``), ``qualscore.score`` the same numbers, and a
+failure the same error. ``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
 """
 
 from __future__ import annotations
@@ -240,13 +240,21 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
         bonus = draw(items)
         bonus.pop("not_applicable", None)
         manifest["bonus"] = bonus
-    vetoes = draw(st.lists(veto_expr, max_size=2))
-    manifest["vetoes"] = [
-        {"id": f"v{i}", "title": "Veto", "when": w, "result": f"Failed {i}", "criteria": "No.",
-         "departments": ["Dept V"], **({"grade": "D"} if i == 0 else {})}
-        for i, w in enumerate(vetoes)
-    ]  # fmt: skip
-    if draw(st.booleans()):
+    vetoes = draw(st.lists(veto_expr, max_size=3))
+    graded = draw(st.booleans())
+    # What each veto does when it holds: forces D, or (with grades) caps the grade at A or
+    # B, with or without a result of its own.
+    effects = st.sampled_from(
+        [{"grade": "D"}, {}] + ([{"grade_at_most": "B"}, {"grade_at_most": "A"}] if graded else [])
+    )
+    manifest["vetoes"] = []
+    for i, w in enumerate(vetoes):
+        effect = draw(effects)
+        if "grade_at_most" not in effect or draw(st.booleans()):
+            effect = {**effect, "result": f"Failed {i}"}
+        manifest["vetoes"].append({"id": f"v{i}", "title": "Veto", "when": w, "criteria": "No.",
+                                   "departments": ["Dept V"], **effect})  # fmt: skip
+    if graded:
         manifest["grades"] = [{"grade": "A", "at_least": "5"}, {"grade": "B", "above": "-1",
                               "below": "5"}]  # fmt: skip
     if draw(st.booleans()):

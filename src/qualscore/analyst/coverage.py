@@ -123,7 +123,8 @@ def reached(ruleset: RuleSet, result: Result) -> set[Key]:
         rule = items.get(item.id)
         found |= set(_item_reached(item, rule))
     for veto in result.vetoes:
-        found.add((veto.id, (), "held" if veto.held else "not held"))
+        if veto.applies:  # one that does not apply to the entity is not decided
+            found.add((veto.id, (), "held" if veto.held else "not held"))
     return found
 
 

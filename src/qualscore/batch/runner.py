@@ -64,7 +64,7 @@ from qualscore.ruleset.model import Item
 from qualscore.scoring import shapes
 from qualscore.scoring.cohort import Own, own_values
 from qualscore.scoring.engine import evaluate, formulas
-from qualscore.scoring.plan import plan
+from qualscore.scoring.plan import deciding_veto, plan
 from qualscore.scoring.together import score_with
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.source import yamlfile as _yaml
@@ -618,11 +618,11 @@ def _row_of_scores(
     )
 
 
-def _veto_label(ruleset: RuleSet, held: tuple[bool, ...]) -> str | None:
-    """The first held veto's result word, as the plan decided it (not decided again here,
-    where a cohort value the entity has not would be read as a missing name)."""
-    vetoes = ruleset.manifest.vetoes
-    return next((v.result for v, h in zip(vetoes, held, strict=True) if h), None)
+def _veto_label(ruleset: RuleSet, held: tuple[bool | None, ...]) -> str | None:
+    """The deciding veto's result word, as the plan decided which held (not decided again
+    here, where a cohort value the entity has not would be read as a missing name)."""
+    veto = deciding_veto(ruleset, held)
+    return None if veto is None else veto.result
 
 
 def _target_cell(item: Item, facts: Facts) -> Cell:

@@ -98,7 +98,7 @@ def register(sub: Any) -> None:
         metavar="ID",
         action="append",
         default=[],
-        help="explain one item in full (repeatable; 'all' for every item)",
+        help="explain one item or veto in full (repeatable; 'all' for every item and veto)",
     )
     evaluate.set_defaults(run=command)
 
@@ -150,13 +150,16 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         cohort = load_cohort(ruleset, args.cohort)
     result = evaluate(ruleset, facts, cohort=cohort)
-    ids = [i.id for i in result.items()]
+    vetoes = {v.id: v for v in result.vetoes}
+    ids = [i.id for i in result.items()] + list(vetoes)
     wanted = ids if "all" in args.explain else args.explain
     unknown = [i for i in wanted if i not in ids]
     if unknown:
         from qualscore.source.suggest import hint
 
-        print(f"qualscore: --explain: no item {unknown[0]!r}{hint(unknown[0], ids)}", file=err)
+        noun = "item or veto" if vetoes else "item"
+        print(f"qualscore: --explain: no {noun} {unknown[0]!r}{hint(unknown[0], ids)}",
+              file=err)  # fmt: skip
         return EXIT_USER_ERROR
     language = args.lang or result.language
     comparison = None
@@ -196,12 +199,16 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         render_headroom,
         render_item,
         render_table,
+        render_veto,
     )
 
     console = make_console(out)
     if wanted:
-        for item_id in wanted:
-            render_item(result, result.item(item_id), console, language)
+        for node_id in wanted:
+            if node_id in vetoes:  # ids are unique across items and vetoes (loader)
+                render_veto(result, vetoes[node_id], console, language)
+            else:
+                render_item(result, result.item(node_id), console, language)
         if comparison is not None:  # asked for with the explanations: shown, not dropped
             from qualscore.report.terminal import render_comparison
 

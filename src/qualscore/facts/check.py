@@ -267,8 +267,8 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
                 if raw is not None:
                     group = full.group_of(entity)
                     message = (
-                        f"{key}: not a fact of {entity} (group {group}): only items that do "
-                        "not apply to it read it; leave it out"
+                        f"{key}: not a fact of {entity} (group {group}): only items (or vetoes) "
+                        "that do not apply to it read it; leave it out"
                     )
                     problems.append(doc.problem((key,), message))
     judged: dict[str, Any] = {}
@@ -504,9 +504,11 @@ def _blank_targets_of_vetoes(
 ) -> list[Problem]:
     """A blank target that a veto reads: an item reading it does not apply, but a veto
     cannot be decided without it, and deciding it either way would be a guess."""
+    vetoes = ruleset.manifest.vetoes
     return [
         doc.problem((key,), f"{key}: blank, but veto {veto.id!r} reads it; give this target")
-        for veto in ruleset.manifest.vetoes
+        for veto, applies in zip(vetoes, ruleset.vetoes_applying(), strict=True)
+        if applies
         for key in veto.when.names
         if key in data and data[key] is None and ruleset.fact(key).role == "target"
     ]

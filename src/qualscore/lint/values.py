@@ -170,6 +170,8 @@ class _Checks:
     def __init__(self, ruleset: RuleSet) -> None:
         by_names: dict[tuple[str, ...], list[Formula]] = {}
         for check in ruleset.checks.checks:
+            if check.applies_to is not None and ruleset.full is None:
+                continue  # the whole rule set: an entity it does not apply to may break it
             by_names.setdefault(check.when.names, []).append(check.when)
         self.groups = tuple(_Group(k, tuple(v), {}) for k, v in by_names.items())
         self.applicable: dict[frozenset[str], tuple[_Group, ...]] = {}

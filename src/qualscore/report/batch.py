@@ -427,7 +427,7 @@ def to_html(report: BatchReport) -> str:
 
     w = words(report.language)
     grouped = any(r.row.group is not None for r in report.ranked)
-    graded = any(r.row.grade is not None for r in report.ranked)
+    graded = "grade" in report.extra  # a column of the scheme, whatever the entities' grades
     lang = "zh-CN" if report.language == "zh" else "en"
     targets = bool(report.targets)
     head = (
@@ -526,7 +526,7 @@ def render_terminal(report: BatchReport, console: Console) -> None:
     if report.targets:
         table.add_column("%", justify="right", no_wrap=True)
     grouped = any(r.row.group is not None for r in report.ranked)
-    graded = any(r.row.grade is not None for r in report.ranked)
+    graded = "grade" in report.extra  # a column of the scheme, whatever the entities' grades
     if grouped:
         table.add_column(w["group"], no_wrap=True)
     if graded:

@@ -155,8 +155,10 @@ def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[
     if report.targets:
         head.append(w["completion"])
     then = [w["previous"], w["change"], f"{w['previous']}{w['rank']}"]
+    extra = [w[e] for e in report.extra]  # group, grade: as the CSV's, in the same order
     tables = [
-        _Table(w["summary"], [[*head, *(then if report.previous is not None else [])]], "C2",
+        _Table(w["summary"],
+               [[*head, *extra, *(then if report.previous is not None else [])]], "C2",
                lambda r: [_summary_line(report, r, len(head))],
                tail=[[], [TIE_RULE.get(report.language, TIE_RULE["en"])]]),
         _Table(w["item_table"], [
@@ -180,8 +182,9 @@ def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[
 
 
 def _summary_line(report: BatchReport, r: Ranked, base: int) -> list[Any]:
-    """An entity's summary: its first columns, and last time's total, change and rank."""
-    line = _xlsx_line(report, r)[:base]
+    """An entity's summary: its first columns, its group and grade, and last time's total,
+    change and rank."""
+    line = _xlsx_line(report, r)[:base] + [getattr(r.row, e) for e in report.extra]
     if report.previous is not None:
         found = report.previous.get(r.name)
         line += [found[0], r.row.total - found[0], found[1]] if found else [None, None, None]

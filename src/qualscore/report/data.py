@@ -12,12 +12,13 @@ from typing import Any
 
 from qualscore.analyst.analysis import costs, departments, headroom, sentence
 from qualscore.report.compare import Comparison
-from qualscore.scoring.explain import explain, is_bonus, places_of
+from qualscore.scoring.explain import explain, explain_veto, is_bonus, places_of, value_working
 from qualscore.scoring.shapes import derived, expressions
 from qualscore.scoring.trace import (
     CohortEntry,
     Input,
     ItemResult,
+    NamedValue,
     NodeResult,
     Result,
     ShapeTrace,
@@ -79,11 +80,7 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
         "result_label": result.result_label,
         "grade": result.grade,
         **_verdict(result),
-        **(
-            {"values": [_input(i) for i in result.values]}
-            if result.values
-            else {}
-        ),
+        **({"values": [_named(v, lang) for v in result.values]} if result.values else {}),
         "categories": [_node(c, lang, cost) for c in result.categories],
         "bonus": _item(result.bonus, lang, cost) if result.bonus else None,
         "vetoes": [
@@ -91,8 +88,12 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
                 "id": v.id,
                 "title": v.title,
                 "held": v.held,
+                "applies": v.applies,
                 "result": v.result,
+                "grade": v.grade,
+                "grade_at_most": v.grade_at_most,
                 "inputs": [_input(i) for i in v.inputs],
+                "explanation": explain_veto(v, lang),
             }
             for v in result.vetoes
         ],
@@ -208,6 +209,21 @@ def _item(item: ItemResult, language: str, cost: dict[str, Decimal]) -> dict[str
         "raw": fmt(item.raw),
         "clamped": item.clamped,
         **_verdict(item),
+    }
+
+
+def _named(named: NamedValue, language: str) -> dict[str, Any]:
+    """A named value: its value, its expression, what it read and its working."""
+    done = value_working(named, language)
+    return {
+        "key": named.key,
+        "label": named.label,
+        "value": _value(named.value),
+        "unit": named.unit,
+        "expr": named.expr,
+        "inputs": [_input(i) for i in named.inputs],
+        "formula": done.formula if done else None,
+        "steps": list(done.steps) if done else [],
     }
 
 

@@ -21,14 +21,18 @@ from qualscore.scoring.explain import (
     lost_text,
     max_text,
     titled,
+    value_lines,
     value_text,
     verdict_lines,
+    veto_effect,
+    veto_state,
 )
 from qualscore.scoring.trace import (
     Input,
     ItemResult,
     NodeResult,
     Result,
+    VetoResult,
 )
 from qualscore.scoring.words import fmt, result_word, words
 
@@ -41,6 +45,8 @@ __all__ = [
     "input_text",
     "report_date",
     "result_text",
+    "veto_basis",
+    "veto_text",
 ]
 
 TOP = 5
@@ -81,6 +87,8 @@ class Document:
     explanations: tuple[Explanation, ...]
     fingerprint: str
     w: dict[str, str]
+    values: tuple[str, ...] = ()
+    """Each named value worked out once (``达标指标数（met_count）= 2：…``)."""
 
 
 def report_date(given: str | None) -> str:
@@ -105,6 +113,26 @@ def input_text(i: Input, language: str) -> str:
     else:
         value = value_text(i.value, i.unit)
     return f"{i.label}：{value}" if language == "zh" else f"{i.label}: {value}"
+
+
+def veto_text(veto: VetoResult, language: str) -> str:
+    """A veto's state as every view says it, with what it does when it holds
+    (``已触发，等级至多为 良好``)."""
+    state = veto_state(veto, language)
+    if not veto.held:
+        return state
+    return f"{state}，{veto_effect(veto, language)}" if language == "zh" else (
+        f"{state}: {veto_effect(veto, language)}")  # fmt: skip
+
+
+def veto_basis(veto: VetoResult, language: str) -> str | None:
+    """The values a held veto read, in one line (``依据：总分全县排名：6``); None for a
+    veto that did not hold."""
+    if not veto.held or not veto.inputs:
+        return None
+    w = words(language)
+    joined = ("；" if language == "zh" else "; ").join(input_text(i, language) for i in veto.inputs)
+    return f"{w['inputs']}：{joined}" if language == "zh" else f"{w['inputs']}: {joined}"
 
 
 def result_text(result: Result, language: str) -> str:
@@ -149,11 +177,12 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
         head, _, rest = line.partition("：" if zh else ": ")
         cover.append((head, rest))
     for veto in result.vetoes:
-        state = w["vetoed"] if veto.held else w["not_vetoed"]
         name = veto.title
         if veto.title != w["veto"]:
             name = f"{w['veto']}{w['lp']}{veto.title}{w['rp']}"
-        cover.append((name, state))
+        basis = veto_basis(veto, language)
+        state = veto_text(veto, language)
+        cover.append((name, state if basis is None else f"{state}{w['lp']}{basis}{w['rp']}"))
     if report_day:
         cover.append((w["date"], report_day))
     cover.append(
@@ -206,6 +235,7 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
         explanations,
         fingerprint(result, w),
         w,
+        tuple(value_lines(result, language)),
     )
 
 

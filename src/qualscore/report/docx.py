@@ -58,6 +58,10 @@ def to_docx(
         if changed:
             _table(word, [w["item"], w["title"], w["previous"], w["score"], w["change"]],
                    changed, {2, 3, 4}, (16, 100, 20, 20, 18))  # fmt: skip
+    if doc.values and not summary_only:
+        _heading(word, doc.w["values"], 1)
+        for line in doc.values:
+            _para(word, line)
     if not summary_only:
         _page_break(word)
         _items(word, doc)

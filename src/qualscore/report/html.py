@@ -18,7 +18,15 @@ from qualscore.analyst.analysis import (
     next_step,
 )
 from qualscore.report.compare import Comparison, headline, lines
-from qualscore.report.document import Document, build, charge_text, input_text, result_text
+from qualscore.report.document import (
+    Document,
+    build,
+    charge_text,
+    input_text,
+    result_text,
+    veto_basis,
+    veto_text,
+)
 from qualscore.scoring.explain import explain, is_bonus, lost_text, max_text, titled
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
@@ -51,6 +59,12 @@ def to_html(
     body = [_cover(doc), _summary_page(result, doc, w, summary_only)]
     if comparison is not None:
         body.append(_comparison(comparison, language, w))
+    if doc.values and not summary_only:
+        body.append(
+            f'<section class="values"><h2>{w["values"]}</h2><ul>'
+            + "".join(f"<li>{escape(line)}</li>" for line in doc.values)
+            + "</ul></section>"
+        )
     if not summary_only:
         body += [
             f'<section class="items"><h2>{w["items"]}</h2>',
@@ -166,12 +180,14 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> str:
         f'<div class="muted">/ {fmt(result.possible)}</div></div>'
     ]
     for veto in result.vetoes:
-        state = w["vetoed"] if veto.held else w["not_vetoed"]
+        state = escape(veto_text(veto, language))
         cls = "card vetoed" if veto.held else "card"
         title = "" if veto.title == w["veto"] else f"<div>{escape(veto.title)}</div>"
+        basis = veto_basis(veto, language)
+        read = "" if basis is None else f'<div class="muted">{escape(basis)}</div>'
         cards.append(
             f'<div class="{cls}"><div class="muted">{w["veto"]}</div>'
-            f"{title}<div><b>{state}</b></div></div>"
+            f"{title}<div><b>{state}</b></div>{read}</div>"
         )
     cards.append(
         f'<div class="card"><div class="muted">{w["result"]}</div>'

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from qualscore.analyst.analysis import departments, headroom, sentence
 from qualscore.report.compare import Comparison, headline, lines
-from qualscore.report.document import charge_text, input_text, result_text
+from qualscore.report.document import (
+    charge_text,
+    input_text,
+    result_text,
+    veto_basis,
+    veto_text,
+)
 from qualscore.report.safe import md
-from qualscore.scoring.explain import lost_text, max_text, titled, verdict_lines
+from qualscore.scoring.explain import lost_text, max_text, titled, value_lines, verdict_lines
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -46,6 +52,9 @@ def to_markdown(result: Result, language: str, comparison: Comparison | None = N
         b = result.bonus
         out.append(_row(md(b.title), fmt(b.points), fmt(b.score), "", fmt(b.raw)))
     out.append(_row(f"**{w['total']}**", fmt(result.possible), f"**{fmt(result.total)}**", "", ""))
+    named = value_lines(result, language)
+    if named:
+        out += ["", f"## {w['values']}", "", *(f"- {md(line)}" for line in named)]
     out += ["", f"## {w['items']}", ""]
     for category in result.categories:
         out += _category(category, language, w)
@@ -71,9 +80,11 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
         lines.append(f"- {w['period']}{sep}{md(result.period)}")
     lines.append(f"- **{w['total']}{sep}{fmt(result.total)}** / {fmt(result.possible)}")
     for veto in result.vetoes:
-        state = w["vetoed"] if veto.held else w["not_vetoed"]
+        state = md(veto_text(veto, language))
         title = "" if veto.title == w["veto"] else f"{md(veto.title)} — "
-        lines.append(f"- {w['veto']}{sep}{title}{state}")
+        basis = veto_basis(veto, language)
+        more = "" if basis is None else f"{w['lp']}{md(basis)}{w['rp']}"
+        lines.append(f"- {w['veto']}{sep}{title}{state}{more}")
     lines.append(f"- {w['result']}{sep}{md(result_text(result, language))}")
     if result.grade is not None:
         lines.append(f"- {w['grade']}{sep}{md(result.grade)}")

@@ -47,8 +47,9 @@ def _owners(ruleset: RuleSet) -> dict[str, tuple[list[str], list[str]]]:
     if bonus is not None:
         for f in formulas(bonus):
             note(f.names, bonus.departments, "bonus")
-    for veto in ruleset.manifest.vetoes:
-        note(veto.when.names, veto.departments, veto.id)
+    for veto, applies in zip(ruleset.manifest.vetoes, ruleset.vetoes_applying(), strict=True):
+        if applies:
+            note(veto.when.names, veto.departments, veto.id)
     # A fact a cohort value is worked out of belongs to the items that read that value.
     for decl in reversed([d for level in ruleset.cohort_levels for d in level]):
         if decl.key in found:

@@ -19,10 +19,11 @@ from qualscore.analyst.analysis import (
     next_step,
 )
 from qualscore.report.compare import Comparison, headline, lines
-from qualscore.report.document import charge_text, result_text
+from qualscore.report.document import charge_text, result_text, veto_basis, veto_text
 from qualscore.report.safe import plain
 from qualscore.scoring.explain import (
     explain,
+    explain_veto,
     is_bonus,
     lost_text,
     max_text,
@@ -30,10 +31,16 @@ from qualscore.scoring.explain import (
     value_text,
     verdict_lines,
 )
-from qualscore.scoring.trace import ItemResult, NodeResult, Result
+from qualscore.scoring.trace import ItemResult, NodeResult, Result, VetoResult
 from qualscore.scoring.words import fmt, words
 
-__all__ = ["render_departments", "render_headroom", "render_item", "render_table"]
+__all__ = [
+    "render_departments",
+    "render_headroom",
+    "render_item",
+    "render_table",
+    "render_veto",
+]
 
 
 def render_table(result: Result, console: Console, language: str | None = None) -> None:
@@ -75,7 +82,7 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     )
     console.print(table)
     for veto in result.vetoes:
-        state = w["vetoed"] if veto.held else w["not_vetoed"]
+        state = veto_text(veto, language)
         console.print(
             plain(
                 f"{w['veto']}（{veto.title}）：{state}"
@@ -83,6 +90,9 @@ def render_table(result: Result, console: Console, language: str | None = None) 
                 else f"{w['veto']} ({veto.title}): {state}"
             )
         )
+        basis = veto_basis(veto, language)
+        if basis is not None:
+            console.print(plain(f"  {basis}"))
     shown = result_text(result, language)
     console.print(
         plain(f"{w['result']}：{shown}" if language == "zh" else f"{w['result']}: {shown}")
@@ -139,18 +149,42 @@ def render_item(
 ) -> None:
     """Print one item with its source text, inputs and explanation."""
     language = language or result.language
+    body = _source(item, language)
+    body.extend(plain(line) for line in explain(item, language))
+    more = next_step(item, language)
+    if more is not None:
+        body.append(plain(more, style="bold"))
+    title = plain(f"{item.id} {item.title}")
+    console.print(Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED))
+
+
+def render_veto(
+    result: Result, veto: VetoResult, console: Console, language: str | None = None
+) -> None:
+    """Print one veto as an item is printed: its source text, the values it read, and
+    its condition worked through, and what it did."""
+    language = language or result.language
+    body = _source(veto, language)
+    body.extend(plain(line) for line in explain_veto(veto, language))
+    title = plain(f"{veto.id} {veto.title}")
+    console.print(Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED))
+
+
+def _source(node: ItemResult | VetoResult, language: str) -> list[Text]:
+    """An item's or veto's source text, departments and the values it read."""
     w = words(language)
     sep = "：" if language == "zh" else ": "
     body: list[Text] = []
-    if item.content:
-        body.append(plain(f"{w['content']}{sep}{item.content}"))
-    body.append(plain(f"{w['criteria']}{sep}{item.criteria}"))
-    body.append(plain(f"{w['departments']}{sep}{'、'.join(item.departments)}"))
-    if item.assessing:
-        body.append(plain(f"{w['assessing']}{sep}{item.assessing}"))
-    if item.inputs:
+    if node.content:
+        body.append(plain(f"{w['content']}{sep}{node.content}"))
+    body.append(plain(f"{w['criteria']}{sep}{node.criteria}"))
+    body.append(plain(f"{w['departments']}{sep}{'、'.join(node.departments)}"))
+    assessing = getattr(node, "assessing", None)
+    if assessing:
+        body.append(plain(f"{w['assessing']}{sep}{assessing}"))
+    if node.inputs:
         body.append(Text(w["inputs"] + sep, style="bold"))
-        for i in item.inputs:
+        for i in node.inputs:
             value = (
                 (w["yes"] if i.value else w["no"])
                 if isinstance(i.value, bool)
@@ -163,12 +197,7 @@ def render_item(
             )
             body.append(plain(shown))
     body.append(Text(""))
-    body.extend(plain(line) for line in explain(item, language))
-    more = next_step(item, language)
-    if more is not None:
-        body.append(plain(more, style="bold"))
-    title = plain(f"{item.id} {item.title}")
-    console.print(Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED))
+    return body
 
 
 def render_headroom(

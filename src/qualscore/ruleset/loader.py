@@ -40,19 +40,22 @@ from qualscore.ruleset.model import (
     ITEM_ONLY,
     Bonus,
     Category,
+    Check,
     CohortDecl,
     FactDecl,
     FactsFile,
+    Grade,
     Indicator,
     Item,
     JudgedShape,
     Manifest,
     ValueDecl,
+    Veto,
     formulas_in,
     models_in,
 )
 from qualscore.source import yamlfile as _yaml
-from qualscore.source.suggest import MAX_SEARCHES, KnownNames, Suggestions
+from qualscore.source.suggest import MAX_SEARCHES, KnownNames, Suggestions, hint
 
 __all__ = ["Location", "RuleSet", "load_rules", "per_ruleset"]
 
@@ -111,6 +114,9 @@ class RuleSet:
     """For a view of one entity (:meth:`view`): the whole rule set."""
     group: str | None = None
     """For a view of one entity: the id of its group (which cohort values it is in)."""
+    outside: frozenset[tuple[str, int]] = frozenset()
+    """For a view of one entity: the vetoes and grade bands whose ``applies_to`` leaves
+    it out, as ``("vetoes", i)`` and ``("grades", i)``."""
 
     def locate(self, name: str, loc: _yaml.Loc = ()) -> Location:
         """Where the node at ``loc`` of the rule file ``name`` (``facts.yaml``) is written."""
@@ -167,6 +173,16 @@ class RuleSet:
                 return group.id
         return None
 
+    def vetoes_applying(self) -> tuple[bool, ...]:
+        """Whether each veto (``ruleset.yaml``'s, all of them, in order) applies to this
+        view's entity: one that does not apply does not hold for it."""
+        return tuple(("vetoes", i) not in self.outside for i in range(len(self.manifest.vetoes)))
+
+    def bands(self) -> tuple[Grade, ...]:
+        """The grade bands that apply to this view's entity, in order."""
+        grades = self.manifest.grades
+        return tuple(b for i, b in enumerate(grades) if ("grades", i) not in self.outside)
+
     def entities(self) -> tuple[str, ...]:
         """Every entity the groups name, in order."""
         return tuple(m for g in self.manifest.groups for m in g.members)
@@ -182,7 +198,7 @@ class RuleSet:
             return known
         keys = {entity, self.group_of(entity) or ""}
 
-        def applies(node: Category | Indicator | Item) -> bool:
+        def applies(node: Category | Indicator | Item | Veto | Grade | Check) -> bool:
             return node.applies_to is None or bool(keys & set(node.applies_to))
 
         categories: list[Category] = []
@@ -205,15 +221,26 @@ class RuleSet:
             if len(children) != len(category.items):
                 category = category.model_copy(update={"items": tuple(children)})
             categories.append(category)
-        shape = tuple(
+        shape: tuple[Any, ...] = tuple(
             (c.id, tuple(getattr(x, "id", "") for x in c.items)) for c in categories
         ) + tuple(i.id for c in categories for x in c.items for i in getattr(x, "items", ()))
+        manifest = self.manifest
+        nodes: tuple[tuple[str, tuple[Veto | Grade | Check, ...]], ...] = (
+            ("vetoes", manifest.vetoes),
+            ("grades", manifest.grades),
+            ("checks", self.checks.checks),
+        )
+        outside = frozenset(
+            (where, i) for where, some in nodes for i, node in enumerate(some) if not applies(node)
+        )
+        if outside:  # a rule set whose vetoes, grades and checks apply to all: as before
+            shape = (shape, tuple(sorted(outside)))
         # One view per group and shape: a view knows its group (a value scoped to another
         # group is not worked out for it), and its fingerprint is the shape's alone.
         group = self.group_of(entity)
         found = self._views.get((group, shape))
         if found is None:
-            found = self._restricted(tuple(categories), group, repr(shape))
+            found = self._restricted(tuple(categories), group, repr(shape), outside)
             self._views[(group, shape)] = found
         self._views[entity] = found  # the next call for this entity is one lookup
         return found
@@ -223,7 +250,11 @@ class RuleSet:
         return {}
 
     def _restricted(
-        self, categories: tuple[Category, ...], group: str | None, shape: str
+        self,
+        categories: tuple[Category, ...],
+        group: str | None,
+        shape: str,
+        outside: frozenset[tuple[str, int]],
     ) -> RuleSet:
         def reads(cats: tuple[Category, ...]) -> set[str]:
             names: set[str] = set()
@@ -236,14 +267,19 @@ class RuleSet:
         others: set[str] = set()
         if self.manifest.bonus is not None:
             others.update(n for f in formulas_in(self.manifest.bonus) for n in f.names)
-        for veto in self.manifest.vetoes:
-            others.update(veto.when.names)
-        dropped = reads(self.categories) - reads(categories) - others
+        vetoed: set[str] = set()  # what the vetoes read: only those that apply keep it
+        for i, veto in enumerate(self.manifest.vetoes):
+            (vetoed if ("vetoes", i) in outside else others).update(veto.when.names)
+        dropped = (reads(self.categories) | vetoed) - reads(categories) - others
         facts = tuple(d for d in self.facts if d.key not in dropped)
         checks = self.checks.model_copy(
             update={
                 "facts": facts,
-                "checks": tuple(c for c in self.checks.checks if not set(c.when.names) & dropped),
+                "checks": tuple(
+                    c
+                    for i, c in enumerate(self.checks.checks)
+                    if not set(c.when.names) & dropped and ("checks", i) not in outside
+                ),
             }
         )
         # The whole rule set's fingerprint and which of its nodes apply: facts checked
@@ -262,6 +298,7 @@ class RuleSet:
             sources=self.sources,
             full=self,
             group=group,
+            outside=frozenset(o for o in outside if o[0] != "checks"),
         )
 
     def role(self, item_id: str) -> Role:
@@ -367,7 +404,8 @@ def _load_rules(path: str | Path) -> RuleSet:
         if manifest.bonus is not None:
             reader.check_parts(manifest.bonus.score, ("bonus", "score"), reader.docs[MANIFEST])
         reader.check_ids(manifest)
-        reader.check_groups(manifest, categories)
+        reader.check_groups(manifest, categories, facts)
+        reader.check_grades(manifest)
     if facts is None:
         # Without the declarations every name would look unknown: report the cause only.
         # The declarations' own unknown names (a check reading an undeclared fact) stay:
@@ -580,8 +618,11 @@ class _Reader:
                 message = f"a penalty section deducts: write -{points}, not {points}"
                 self.problems.append(doc.problem(path, message))
 
-    def check_groups(self, manifest: Manifest, categories: list[Category]) -> None:
-        """An entity in one group only; ``applies_to`` naming only groups and entities."""
+    def check_groups(
+        self, manifest: Manifest, categories: list[Category], facts: FactsFile | None
+    ) -> None:
+        """An entity in one group only; ``applies_to`` naming only groups and entities
+        (an item's, indicator's, category's, veto's, grade band's or check's)."""
         doc = self.docs.get(MANIFEST)
         seen: dict[str, str] = {}
         for i, group in enumerate(manifest.groups):
@@ -595,11 +636,9 @@ class _Reader:
                 seen.setdefault(member, group.id)
         names = set(seen) | {g.id for g in manifest.groups}
         suggestions = Suggestions(names, searches=MAX_SEARCHES)
+        files: list[tuple[_yaml.Document | None, list[tuple[Any, tuple[str | int, ...]]]]] = []
         for category in categories:
             file = self.paths.get(category.id)
-            cat_doc = self.docs.get(file[0]) if file else None
-            if cat_doc is None:
-                continue
             nodes: list[tuple[Any, tuple[str | int, ...]]] = [(category, ())]
             for i, child in enumerate(category.items):
                 nodes.append((child, ("items", i)))
@@ -607,6 +646,14 @@ class _Reader:
                     nodes += [
                         (item, ("items", i, "items", j)) for j, item in enumerate(child.items)
                     ]
+            files.append((self.docs.get(file[0]) if file else None, nodes))
+        files.append((doc, [*((v, ("vetoes", i)) for i, v in enumerate(manifest.vetoes)),
+                            *((g, ("grades", i)) for i, g in enumerate(manifest.grades))]))
+        checks = facts.checks if facts is not None else ()
+        files.append((self.docs.get(FACTS), [(c, ("checks", i)) for i, c in enumerate(checks)]))
+        for node_doc, nodes in files:
+            if node_doc is None:
+                continue
             for node, loc in nodes:
                 for k, name in enumerate(node.applies_to or ()):
                     if name in names:
@@ -614,9 +661,24 @@ class _Reader:
                     if not manifest.groups:
                         message = "applies_to names entities, but ruleset.yaml declares no groups"
                     else:
-                        hint = suggestions.hint(name)
-                        message = f"applies_to: no group or entity {name!r}{hint}"
-                    self.problems.append(cat_doc.problem((*loc, "applies_to", k), message))
+                        close = suggestions.hint(name)
+                        message = f"applies_to: no group or entity {name!r}{close}"
+                    self.problems.append(node_doc.problem((*loc, "applies_to", k), message))
+
+    def check_grades(self, manifest: Manifest) -> None:
+        """A veto's ``grade_at_most`` names a grade of ``grades:`` (whose order it caps in)."""
+        doc = self.docs.get(MANIFEST)
+        grades = tuple(dict.fromkeys(g.grade for g in manifest.grades))
+        for i, veto in enumerate(manifest.vetoes):
+            name = veto.grade_at_most
+            if name is None or name in grades or doc is None:
+                continue
+            if not grades:
+                message = "caps the grade, but ruleset.yaml declares no grades"
+            else:
+                message = f"no grade {name!r} in grades{hint(name, grades)}"
+            where = ("vetoes", i, "grade_at_most")
+            self.problems.append(doc.problem(where, f"vetoes[{i}].grade_at_most: {message}"))
 
     def check_fact_keys(self, facts: FactsFile) -> None:
         doc = self.docs[FACTS]

@@ -555,17 +555,47 @@ class Bonus(_Scored):
 
 
 class Veto(_Strict):
-    """A condition that changes the result, not the score."""
+    """A condition that changes the result or the grade, not the score.
+
+    When it holds: ``result`` is the result label (the entity is vetoed), ``grade``
+    forces a grade, ``grade_at_most`` caps it (the grades' order is ``grades:``'s,
+    first the best). A veto that only caps the grade may leave ``result`` out: the
+    result stays what it was. ``applies_to``: as an item's; a veto that does not
+    apply to an entity does not hold for it.
+    """
+
+    model_config = ConfigDict(
+        **_Strict.model_config,
+        json_schema_extra={
+            "anyOf": [{"required": ["result"]}, {"required": ["grade_at_most"]}],
+            "not": {"required": ["grade", "grade_at_most"]},
+        },
+    )
 
     id: NodeId
     title: Text
     when: BoolExpr
-    result: Text
+    result: Text | None = None
     content: Text | None = None
     criteria: Text
     responsible: Text | None = None
     departments: Departments = Field(min_length=1)
     grade: Text | None = None
+    grade_at_most: Text | None = None
+    applies_to: AppliesTo = None
+
+    @model_validator(mode="after")
+    def _effect(self) -> Veto:
+        if self.grade is not None and self.grade_at_most is not None:
+            raise ValueError(
+                "give grade (the grade it forces) or grade_at_most (the grade it caps), not both"
+            )
+        if self.result is None and self.grade_at_most is None:
+            raise ValueError(
+                "missing key 'result' (the result label when it holds; only a veto with "
+                "grade_at_most may leave it out)"
+            )
+        return self
 
 
 class Grade(_Strict):
@@ -577,6 +607,7 @@ class Grade(_Strict):
     below: Decimal | None = Field(None, allow_inf_nan=False)
     at_most: Decimal | None = Field(None, allow_inf_nan=False)
     label: Text | None = None
+    applies_to: AppliesTo = None
 
     @model_validator(mode="after")
     def _bounds(self) -> Grade:
@@ -664,10 +695,12 @@ class FactDecl(_Strict):
 
 
 class Check(_Strict):
-    """A condition every facts file must meet."""
+    """A condition every facts file must meet (with ``applies_to``: every facts file of
+    the entities it names)."""
 
     when: BoolExpr
     message: Text
+    applies_to: AppliesTo = None
 
 
 COHORT_STATS = (

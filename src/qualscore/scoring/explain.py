@@ -8,29 +8,37 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from qualscore.ruleset.formula import Value
 from qualscore.ruleset.model import SPREADS
-from qualscore.scoring.shapes._common import explain_shape, value_text
+from qualscore.scoring.shapes._common import explain_shape, value_text, worked
 from qualscore.scoring.trace import (
     CohortEntry,
     Input,
     ItemResult,
+    NamedValue,
     NodeResult,
     Result,
     ShapeTrace,
+    VetoResult,
 )
 from qualscore.scoring.words import STAT_WORDS, WORKING_WORDS, cohort_number, fmt, words
-from qualscore.scoring.working import number_text
+from qualscore.scoring.working import Working, number_text, work
 
 __all__ = [
     "cohort_line",
     "explain",
+    "explain_veto",
     "identity",
     "is_bonus",
     "lost_text",
     "max_text",
     "titled",
+    "value_lines",
     "value_text",
+    "value_working",
     "verdict_lines",
+    "veto_effect",
+    "veto_state",
 ]
 
 
@@ -73,6 +81,38 @@ def verdict_lines(result: Result, language: str) -> list[str]:
         )
         lines.append(f"{w['verdict_failed']}{sep}{listed}")
     return lines
+
+
+def value_lines(result: Result, language: str) -> list[str]:
+    """Each named value worked out once: ``达标指标数（met_count）= 2：…``, the steps after."""
+    sep = "：" if language == "zh" else ": "
+    lines = []
+    for named in result.values:
+        shown = _named_value(named.value, named.unit, language)
+        head = f"{named.label}（{named.key}）= {shown}" if language == "zh" else (
+            f"{named.label} ({named.key}) = {shown}"
+        )  # fmt: skip
+        done = value_working(named, language)
+        if done is None:
+            lines.append(f"{head}{sep}{named.expr}")
+        else:
+            lines.append(f"{head}{sep}{done.formula} = " + " = ".join(done.steps[1:] or
+                         done.steps))  # fmt: skip
+    return lines
+
+
+def value_working(named: NamedValue, language: str) -> Working | None:
+    """A named value's expression worked through with what it read."""
+    values = {i.key: i.value for i in named.inputs}
+    labels = {i.key: i.label for i in named.inputs}
+    return work(named.expr, values, labels, language)
+
+
+def _named_value(value: Value, unit: str | None, language: str) -> str:
+    if isinstance(value, bool):
+        w = words(language)
+        return w["yes"] if value else w["no"]
+    return value_text(value, unit)
 
 
 def is_bonus(node: NodeResult | ItemResult) -> bool:
@@ -228,16 +268,16 @@ def _worked(entry: CohortEntry, own: str, size: str, zh: bool) -> str:
     unit = None if entry.stat in _UNITLESS else entry.unit
     value = _with_unit(entry.value, unit, entry.places)
     line = f"{own}{size}的{what} {value}" if zh else f"{own}{what} of {size}: {value}"
-    worked = dict(entry.working)
-    steps = _steps(entry.stat, worked, worked.get("unrounded", entry.value), w)
-    if "unrounded" in worked:
+    figures = dict(entry.working)
+    steps = _steps(entry.stat, figures, figures.get("unrounded", entry.value), w)
+    if "unrounded" in figures:
         steps.append(w["rounded"].format(places=entry.places, value=value))
     if not steps:
         return line
     return line + (f"（{'，'.join(steps)}）" if zh else f" ({', '.join(steps)})")
 
 
-def _steps(stat: str, worked: dict[str, Decimal], raw: Decimal, w: dict[str, str]) -> list[str]:
+def _steps(stat: str, figures: dict[str, Decimal], raw: Decimal, w: dict[str, str]) -> list[str]:
     """The steps of a spread or weighted mean (``raw``: its value before ``places``), each
     number to :data:`~qualscore.scoring.words.COHORT_PLACES`."""
 
@@ -246,17 +286,17 @@ def _steps(stat: str, worked: dict[str, Decimal], raw: Decimal, w: dict[str, str
         return shown if shown.startswith("≈") else f"= {shown}"
 
     if stat == "weighted_mean":
-        return [f"{w['weights']} {cohort_number(worked['weights'])}",
-                f"{w['weighted']} {cohort_number(worked['weighted'])}",
+        return [f"{w['weights']} {cohort_number(figures['weights'])}",
+                f"{w['weighted']} {cohort_number(figures['weighted'])}",
                 f"{w['weighted_mean']} = {w['weighted']} ÷ {w['weights']} {eq(raw)}"]  # fmt: skip
     if stat not in SPREADS:
         return []
-    n = fmt(worked["n"])
+    n = fmt(figures["n"])
     divisor = f"({n} − 1)" if stat == "stdev_sample" else n
-    steps = [f"{w['mean']} {cohort_number(worked['mean'])}",
-             f"{w['squares']} {cohort_number(worked['squares'])}",
-             f"{w['variance']} = {w['squares']} ÷ {divisor} {eq(worked['variance'])}",
-             f"{w['stdev']} = √{w['variance']} {eq(worked.get('stdev', raw))}"]  # fmt: skip
+    steps = [f"{w['mean']} {cohort_number(figures['mean'])}",
+             f"{w['squares']} {cohort_number(figures['squares'])}",
+             f"{w['variance']} = {w['squares']} ÷ {divisor} {eq(figures['variance'])}",
+             f"{w['stdev']} = √{w['variance']} {eq(figures.get('stdev', raw))}"]  # fmt: skip
     if stat == "cv":
         steps.append(f"{w['cv']} = {w['stdev']} ÷ {w['mean']} {eq(raw)}")
     return steps
@@ -274,3 +314,76 @@ def _with_unit(value: Decimal, unit: str | None, places: int | None = None) -> s
     if not unit:
         return shown
     return f"{shown}{unit}" if unit in ("%", "‰") else f"{shown} {unit}"
+
+
+# --- vetoes ---------------------------------------------------------------------------
+
+
+def veto_state(veto: VetoResult, language: str) -> str:
+    """不适用, 未触发, 已否决 (it holds and decides the result) or 已触发 (it holds and
+    only caps the grade)."""
+    w = words(language)
+    if not veto.applies:
+        return w["na"]
+    if not veto.held:
+        return w["not_vetoed"]
+    return w["vetoed"] if veto.result else w["triggered"]
+
+
+def veto_effect(veto: VetoResult, language: str) -> str:
+    """What a veto does when it holds: ``结果为 未完成，等级为 不合格``, ``等级至多为 良好``."""
+    zh = language == "zh"
+    parts = []
+    if veto.result:
+        parts.append(f"结果为 {veto.result}" if zh else f"result {veto.result}")
+    if veto.grade is not None:
+        parts.append(f"等级为 {veto.grade}" if zh else f"grade {veto.grade}")
+    if veto.grade_at_most is not None:
+        parts.append(f"等级至多为 {veto.grade_at_most}" if zh
+                     else f"grade at most {veto.grade_at_most}")  # fmt: skip
+    return ("，" if zh else ", ").join(parts)
+
+
+def explain_veto(veto: VetoResult, language: str) -> list[str]:
+    """The explanation of one veto, line by line: whether it applies, the cohort values it
+    read and how each was worked out, its condition worked through with the values it
+    read, and what it did."""
+    zh = language == "zh"
+    sep = "：" if zh else ": "
+    if not veto.applies:
+        return [
+            "不适用：适用范围（applies_to）不含本单位，不判定" if zh
+            else "not applicable: its applies_to leaves this entity out; not decided"
+        ]  # fmt: skip
+    lines = [cohort_line(entry, language) for entry in veto.cohort]
+    if veto.absent:
+        names = "、".join(veto.absent) if zh else ", ".join(veto.absent)
+        lines.append(
+            f"本单位无「{names}」的值（不在其比较范围内），不触发"
+            if zh
+            else f"this entity has no value of {names} (not compared): not triggered"
+        )
+    else:
+        lines.extend(_condition(veto, language))
+    state = veto_state(veto, language)
+    lines.append(f"{state}{sep}{veto_effect(veto, language)}" if veto.held else state)
+    return lines
+
+
+def _condition(veto: VetoResult, language: str) -> list[str]:
+    """``条件：…`` and the condition worked through, ``…：成立``."""
+    zh = language == "zh"
+    w = words(language)
+    sep = "：" if zh else ": "
+    head = "条件" if zh else "condition"
+    truth = ("成立" if veto.held else "不成立") if zh else (
+        "holds" if veto.held else "does not hold")  # fmt: skip
+    one = next((i for i in veto.inputs if i.key == veto.when.strip()), None)
+    if one is not None:  # one fact, read as it is
+        value = (w["yes"] if one.value else w["no"]) if isinstance(one.value, bool) else (
+            value_text(one.value, one.unit))  # fmt: skip
+        return [f"{head}{sep}{one.label} = {value}{sep}{truth}"]
+    done = worked(veto.when, veto.inputs, language, veto.places)
+    if done is None:
+        return []
+    return [f"{head}{sep}{done[0]}", done[1]]

@@ -39,6 +39,7 @@ from qualscore.ruleset.model import (
     Item,
     Shape,
     ValueDecl,
+    Veto,
     formulas_in,
 )
 from qualscore.ruleset.reads import SCHEME
@@ -48,6 +49,7 @@ from qualscore.scoring.shapes import module
 from qualscore.scoring.trace import (
     Input,
     ItemResult,
+    NamedValue,
     NodeResult,
     Result,
     ShapeTrace,
@@ -59,6 +61,7 @@ __all__ = [
     "MODES",
     "Plan",
     "Scores",
+    "deciding_veto",
     "formulas",
     "grade_of",
     "item_function",
@@ -87,8 +90,8 @@ class Scores:
     vetoed: bool
     grade: str | None = None
     not_applicable: Collection[str] = ()
-    held: tuple[bool, ...] = ()
-    """Whether each veto holds, in declaration order."""
+    held: tuple[bool | None, ...] = ()
+    """Whether each veto holds, in declaration order (None: it does not apply)."""
     values: Mapping[str, Value | None] = field(default_factory=dict)
     """Each named value (None: it reads a value the entity has not)."""
     verdicts: Mapping[str, bool | None] = field(default_factory=dict)
@@ -100,16 +103,36 @@ def possible(ruleset: RuleSet) -> Decimal:
     return sum((c.points or _ZERO for c in ruleset.categories if c.kind == "score"), _ZERO)
 
 
-def grade_of(ruleset: RuleSet, total: Decimal, held: tuple[bool, ...]) -> str | None:
-    """The grade: the first held veto's grade if it declares one, else the total's band."""
-    manifest = ruleset.manifest
-    for veto, h in zip(manifest.vetoes, held, strict=True):
+def grade_of(ruleset: RuleSet, total: Decimal, held: tuple[bool | None, ...]) -> str | None:
+    """The grade of an entity (``ruleset``: the view of it, whose bands are those that
+    apply to it): the first held veto's forced ``grade``, whatever any cap says; else the
+    first band holding the total, capped by the held vetoes' ``grade_at_most`` (the
+    lowest of them, in ``grades:``'s order, the best first). No band holding the total:
+    no grade, capped or not."""
+    caps = []
+    for veto, h in zip(ruleset.manifest.vetoes, held, strict=True):
         if h and veto.grade is not None:
             return veto.grade
-    for band in manifest.grades:
-        if band.contains(total):
-            return band.grade
-    return None
+        if h and veto.grade_at_most is not None:
+            caps.append(veto.grade_at_most)
+    grade = next((band.grade for band in ruleset.bands() if band.contains(total)), None)
+    if grade is None or not caps:
+        return grade
+    order: dict[str, int] = {}  # a grade's place: where grades: first names it
+    for i, band in enumerate(ruleset.manifest.grades):
+        order.setdefault(band.grade, i)
+    return max((grade, *caps), key=order.__getitem__)
+
+
+def deciding_veto(ruleset: RuleSet, held: tuple[bool | None, ...]) -> Veto | None:
+    """The veto that decides the result: the first that holds and says a ``result``
+    (one that only caps the grade leaves the result as it was); None: not vetoed."""
+    vetoes = ruleset.manifest.vetoes
+    return next((v for v, h in zip(vetoes, held, strict=True) if h and v.result), None)
+
+
+def _vetoed(ruleset: RuleSet, held: tuple[bool | None, ...]) -> bool:
+    return deciding_veto(ruleset, held) is not None
 
 
 def formulas(node: Item | Bonus | Shape) -> Iterator[Formula]:
@@ -315,7 +338,7 @@ class _Writer:
         gen.line("_D = {" + ", ".join(f"{n!r}: {v}" for n, v in verdicts) + "}")
         gen.line("_V = {" + ", ".join(f"{k!r}: {v}" for k, v in values) + "}")
         grade = f"_grade({total}, {held})" if self._graded() else "None"
-        return f"_Scores(_I, _N, {total}, True in {held}, {grade}, _A, {held}, _V, _D)"
+        return f"_Scores(_I, _N, {total}, _vetoed({held}), {grade}, _A, {held}, _V, _D)"
 
     def _flags(self, gen: Gen) -> None:
         """A local per node whose applying something reads (``applies()``, a verdict)."""
@@ -436,15 +459,21 @@ class _Writer:
         gen.what = "item"
 
     def _vetoes(self, gen: Gen) -> str:
-        """Whether each veto holds. A veto reading a value the entity has not (a cohort
-        value it is not in: a rank of a node that does not apply to it) does not apply,
-        so does not hold, as an item reading it does not apply. (A blank target a veto
-        reads is refused with the facts.) In a pass that works out cohort values, those
-        of later passes are not known yet: the vetoes are decided in the last pass."""
+        """Whether each veto holds; None for one whose ``applies_to`` leaves the entity
+        out (it is not decided). A veto reading a value the entity has not (a cohort
+        value it is not in: a rank of a node that does not apply to it) does not hold,
+        as an item reading it does not apply. (A blank target a veto reads is refused
+        with the facts.) In a pass that works out cohort values, those of later passes
+        are not known yet: the vetoes are decided in the last pass."""
         held = []
-        for veto in self.ruleset.manifest.vetoes:
+        applying = self.ruleset.vetoes_applying()
+        for veto, applies in zip(self.ruleset.manifest.vetoes, applying, strict=True):
             gen.owner, gen.what = veto.id, "veto"
             name = gen.tmp()
+            if not applies:
+                gen.line(f"{name} = None")
+                held.append(name)
+                continue
             absent = sorted(self.facts[k] for k in veto.when.names if self.facts[k] in self.targets)
             if not absent:
                 gen.line(f"{name} = True if {gen.expr(veto.when)} else False")
@@ -568,7 +597,11 @@ class Plan:
                 writer = _Writer(self.ruleset, traced)
                 source = writer.module()
                 name = f"<qualscore:{self.ruleset.id}{':trace' if traced else ''}>"
-                extra = {"_Scores": Scores, "_grade": partial(grade_of, self.ruleset)}
+                extra = {
+                    "_Scores": Scores,
+                    "_grade": partial(grade_of, self.ruleset),
+                    "_vetoed": partial(_vetoed, self.ruleset),
+                }
                 run = _load(source, writer.space, name, extra)
             self._sources[traced], self._runs[traced] = source, run
             self._tables[traced] = tuple(writer.space.formulas)
@@ -606,23 +639,21 @@ class Plan:
             values.update(zip(static.node_reads, read, strict=True))
         met = dict(zip(sorted(self.ruleset.graph.verdicts), verdicts, strict=True))
         manifest = self.ruleset.manifest
-        first = next((i for i, h in enumerate(held) if h), None)
+        decided = deciding_veto(self.ruleset, held)
         scheme = static.verdict(manifest, met.get(SCHEME))
         return Result.lazy(
             partial(static.expand, cats, bonus, held, values, cohort or {}, met),
             verdict=scheme,
             met=met.get(SCHEME),
-            values=static._inputs(tuple(d.key for d in self.ruleset.values), values),
+            values=static.named(values),
             ruleset_id=self.ruleset.id,
             title=manifest.title,
             year=manifest.year,
             language=manifest.language,
             total=total,
             possible=static.possible,
-            vetoed=first is not None,
-            result_label=(
-                manifest.vetoes[first].result if first is not None else manifest.normal_result
-            ),
+            vetoed=decided is not None,
+            result_label=manifest.normal_result if decided is None else decided.result,
             rules_sha256=self.ruleset.sha256,
             facts_sha256=facts_sha256,
             engine_version=__version__,
@@ -693,6 +724,22 @@ class _Static:
         """The trace record of ``shape`` from its compact record."""
         trace: ShapeTrace = module(shape.kind).expand(shape, record, self, cap)
         return trace
+
+    def named(self, values: Values) -> tuple[NamedValue, ...]:
+        """The named values the entity has, each with what its expression read."""
+        said = words(self.ruleset.manifest.language)
+        out = []
+        for decl in self.ruleset.values:
+            if decl.key not in values:
+                continue
+            read = self._inputs(decl.expr.names, values) + tuple(
+                Input(key, said[f"read_{f}"].format(title=self.titles.get(n, n)), values[key], None)
+                for f, n in decl.expr.nodes
+                if (key := node_key(f, n)) in values
+            )  # fmt: skip
+            out.append(NamedValue(decl.key, decl.label, values[decl.key], decl.unit,
+                                  decl.expr.source, read))  # fmt: skip
+        return tuple(out)
 
     def node_inputs(self, item: Item | Bonus, values: Values) -> tuple[Input, ...]:
         """The nodes ``item`` reads, each with what it came to (``score('2')`` = 17.1)."""
@@ -778,7 +825,7 @@ class _Static:
         self,
         cats: Any,
         bonus: Any,
-        held: tuple[bool, ...],
+        held: tuple[bool | None, ...],
         values: Values,
         cohort: Mapping[str, Any] | None = None,
         met: Mapping[str, bool | None] | None = None,
@@ -796,10 +843,34 @@ class _Static:
             else None
         )
         vetoes = tuple(
-            VetoResult(v.id, v.title, h, v.result, self._inputs(v.when.names, values))
+            self.veto(v, h, values, cohort or {})
             for v, h in zip(manifest.vetoes, held, strict=True)
         )
         return categories, bonus_result, vetoes
+
+    def veto(
+        self, veto: Veto, held: bool | None, values: Values, cohort: Mapping[str, Any]
+    ) -> VetoResult:
+        """One veto's record: whether it applied and held, and what it read."""
+        names = veto.when.names if held is not None else ()
+        inputs = self._inputs(names, values)
+        return VetoResult(
+            veto.id,
+            veto.title,
+            bool(held),
+            veto.result,
+            inputs,
+            applies=held is not None,
+            when=veto.when.source,
+            grade=veto.grade,
+            grade_at_most=veto.grade_at_most,
+            content=veto.content,
+            criteria=veto.criteria,
+            departments=veto.departments,
+            absent=tuple(self.ruleset.fact(n).label for n in names if n not in values),
+            cohort=tuple(cohort[i.key] for i in inputs if i.key in cohort),
+            places=self.ruleset.manifest.rounding.places,
+        )
 
     def _inputs(self, names: tuple[str, ...], values: Values) -> tuple[Input, ...]:
         keys = sorted((n for n in names if n in values), key=self.order.__getitem__)

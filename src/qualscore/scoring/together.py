@@ -68,7 +68,8 @@ def reads_cohort(ruleset: RuleSet) -> tuple[str, ...]:
     """The cohort values the rule set's items, bonus and vetoes read (for its entity)."""
     keys = {c.key for c in ruleset.cohort}
     found: set[str] = set()
-    nodes: list[Any] = [*ruleset.categories, *ruleset.manifest.vetoes]
+    vetoes = zip(ruleset.manifest.vetoes, ruleset.vetoes_applying(), strict=True)
+    nodes: list[Any] = [*ruleset.categories, *(v for v, applies in vetoes if applies)]
     if ruleset.manifest.bonus is not None:
         nodes.append(ruleset.manifest.bonus)
     for node in nodes:

@@ -49,6 +49,18 @@ class Input(NamedTuple):
     unit: str | None
 
 
+class NamedValue(NamedTuple):
+    """A named value as worked out for one entity: its expression and what it read."""
+
+    key: str
+    label: str
+    value: Value
+    unit: str | None
+    expr: str
+    inputs: tuple[Input, ...]
+    """The facts, values and node reads its expression read, with their values."""
+
+
 class PartTrace(NamedTuple):
     """One checklist part: what it checked and what it awarded."""
 
@@ -335,13 +347,30 @@ class NodeResult(NamedTuple):
 
 
 class VetoResult(NamedTuple):
-    """Whether a veto condition held."""
+    """Whether a veto condition held, what it read and what it does when it holds.
+
+    ``applies`` False: its ``applies_to`` leaves the entity out; it did not hold and read
+    nothing. ``absent``: the labels of values it reads that the entity has not (a rank
+    it is not in): then it does not hold.
+    """
 
     id: str
     title: str
     held: bool
-    result: str
+    result: str | None
     inputs: tuple[Input, ...]
+    applies: bool = True
+    when: str = ""
+    grade: str | None = None
+    grade_at_most: str | None = None
+    content: str | None = None
+    criteria: str = ""
+    departments: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    cohort: tuple[CohortEntry, ...] = ()
+    """The cohort values among its inputs, with how each was worked out."""
+    places: int = 2
+    """The rule set's places: what the numbers of its working are shown to."""
 
 
 T = TypeVar("T")
@@ -407,8 +436,9 @@ class Result:
     """The scheme's verdict in words (达标 / 未达标), if it has one."""
     met: bool | None = None
     """Whether the scheme's verdict is met (None: the scheme has none)."""
-    values: tuple[Input, ...] = ()
-    """The named values worked out for this entity, in declaration order."""
+    values: tuple[NamedValue, ...] = ()
+    """The named values worked out for this entity, in declaration order (a value the
+    entity has none of, reading a blank target, is left out)."""
 
     @classmethod
     def lazy(cls, expand: Callable[[], Expansion], **fields: Any) -> Result:
