@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Iterator, Mapping
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
 from typing import Any, Literal
 
 from qualscore import RuleSet
@@ -98,25 +106,21 @@ def formulas(node: Item | Bonus | Shape | Part) -> Iterator[Formula]:
         yield node.expr
 
 
-class _Demand(Mapping[str, Any]):
-    """The values a formula reads, each worked out when first asked for: a fact as given,
-    a named value by evaluating it, a node read (``score:2.1``) by scoring the node.
-    Nothing is ordered ahead: what is read first is computed first."""
+class _Values(Mapping[str, Any]):
+    """The values a formula reads: the facts as given, the named values and the node
+    reads (``score('2.1')``) worked out so far."""
 
     def __init__(self, reference: Reference, given: Mapping[str, Value]) -> None:
         self.reference = reference
         self.given = given
-        self.named = {v.key: v for v in reference.ruleset.values}
         self.worked: dict[str, Value | None] = {}
 
     def __getitem__(self, key: str) -> Any:
         if key in self.given:
             return self.given[key]
-        if key in self.named:
-            if key not in self.worked:
-                self.worked[key] = self.reference.value(self.named[key])
+        if key in self.worked:
             found = self.worked[key]
-            if found is None:
+            if found is None:  # a named value the entity has not
                 raise KeyError(key)
             return found
         function, _, node = key.partition("('")
@@ -143,25 +147,66 @@ class Reference:
 
     def __init__(self, ruleset: RuleSet, values: Mapping[str, Value]) -> None:
         self.ruleset = ruleset
-        self.values = _Demand(self, values)
+        self.values = _Values(self, values)
         self.owner = ""
         self.what = "item"
         self.item_id = ""
+        self.part_id: str | None = None
         self.results: dict[str, Any] = {}
-        self.computing: set[str] = set()
-        """The items being scored (one reads another, which is scored on the way)."""
         self.verdicts: dict[str, bool | None] = {}
+        self.sum = ZERO
+        self.models: dict[str, Any] = {}
+        self.roles: dict[str, Literal["score", "bonus", "penalty"]] = {}
+        for category in ruleset.categories:
+            self.models[category.id] = category
+            for child in category.items:
+                self.models[child.id] = child
+                for item in getattr(child, "items", ()):
+                    self.models[item.id] = item
+                    self.roles[item.id] = category.kind
+                self.roles[child.id] = category.kind
+            self.roles[category.id] = category.kind
+        if ruleset.manifest.bonus is not None:
+            self.models["bonus"] = ruleset.manifest.bonus
+            self.roles["bonus"] = "score"
 
-    # --- named values and node reads, on demand -----------------------------------------
+    # --- the units, in the order the rule set gives (each after what it reads) ----------
+
+    def unit(self, kind: str, name: str) -> None:
+        if kind == "value":
+            decl = next(v for v in self.ruleset.values if v.key == name)
+            self.values.worked[name] = self.value(decl)
+        elif kind == "verdict":
+            self.decide(name)
+        elif name == "total":
+            total = ZERO
+            for category in self.ruleset.categories:
+                total = total + self.results[category.id].score
+            bonus = self.results.get("bonus")
+            self.sum = total + (bonus.score if bonus else ZERO)
+        else:
+            self.score(name)
+
+    def score(self, node_id: str) -> None:
+        model, role = self.models[node_id], self.roles[node_id]
+        if isinstance(model, Item | Bonus):
+            self.results[node_id] = self.item(model, node_id, role)
+            return
+        children = tuple(self.results[c.id] for c in model.items)
+        kind: Literal["indicator", "category"] = (
+            "indicator" if isinstance(model, Indicator) else "category"
+        )
+        node = self.node(node_id, model.title, kind, model.points, children, role, model.floor)
+        if kind == "category":
+            node = node._replace(criteria=model.criteria)
+        self.results[node_id] = node
 
     def value(self, decl: Any) -> Value | None:
         """A named value; None if it reads a value the entity has not."""
         if any(n not in self.values for n in decl.expr.names):
             return None
-        saved = self.owner, self.what
         self.owner, self.what = decl.key, "value"
         value = self.run(decl.expr)
-        self.owner, self.what = saved
         if decl.places is not None:
             assert isinstance(value, Decimal)
             rounding = self.ruleset.manifest.rounding
@@ -170,13 +215,11 @@ class Reference:
         return value
 
     def read(self, function: str, node: str) -> Value:
-        """``score``, ``applies`` or ``met`` of a node, scoring it first if need be."""
-        saved = self.owner, self.what, self.item_id  # scoring another node on the way
-        found = self.total() if node == "total" else self.node_result(node)
-        self.owner, self.what, self.item_id = saved
+        """``score``, ``applies`` or ``met`` of a node already worked out."""
         if node == "total":
-            return found
-        if found is None:  # not in this rule set as it applies to the entity
+            return self.sum
+        found = self.results.get(node)
+        if node not in self.models:  # not in this rule set as it applies to the entity
             return ZERO if function == "score" else False
         if function == "score":
             return found.score
@@ -189,41 +232,24 @@ class Reference:
             return node.not_applicable is None
         return any(self.applies(c) for c in node.children)
 
-    def node_result(self, node_id: str) -> Any:
-        if node_id not in self.results:
-            for category in self.ruleset.categories:
-                if node_id == category.id or any(
-                    node_id in (c.id, *(i.id for i in getattr(c, "items", ())))
-                    for c in category.items
-                ):
-                    self.category(category, only=node_id)
-                    break
-            else:
-                if node_id == "bonus" and self.ruleset.manifest.bonus is not None:
-                    self.bonus()
-                else:
-                    return None
-        return self.results[node_id]
-
-    def verdict(self, node_id: str, model: Any, result: Any) -> Any:
-        """The node's verdict, worked out once its score is known."""
-        verdict = getattr(model, "verdict", None)
-        if verdict is None:
-            return result
+    def decide(self, node_id: str) -> None:
+        """A node's verdict (``""``: the scheme's): none where the node does not apply or
+        the condition reads a value the entity has not."""
+        model = self.models.get(node_id, self.ruleset.manifest)
+        verdict = model.verdict
+        result = self.results.get(node_id)
         met = None
         readable = all(n in self.values for n in verdict.met.names)
         if readable and (result is None or self.applies(result)):
-            saved = self.owner, self.what
             self.owner, self.what = node_id or self.ruleset.id, "verdict of"
             met = self.holds(verdict.met)
-            self.owner, self.what = saved
         self.verdicts[node_id] = met
         if result is None:
-            return None
+            return
         said = words(self.ruleset.manifest.language)
         labels = verdict.labels or (said["verdict_met"], said["verdict_not_met"])
         shown = said["na"] if met is None else labels[0] if met else labels[1]
-        return result._replace(verdict=shown, met=met)
+        self.results[node_id] = result._replace(verdict=shown, met=met)
 
     def run(self, formula: Formula) -> Value:
         try:
@@ -282,93 +308,22 @@ class Reference:
             for fn, node in reads
         )  # fmt: skip
 
-    def category(self, category: Any, only: str | None = None) -> NodeResult | None:
-        """A section's result: its children first, each once (a node read may have scored
-        one already). ``only``: stop once that node is scored."""
-        role = category.kind
-        children: list[NodeResult | ItemResult] = []
-        for child in category.items:
-            if isinstance(child, Indicator):
-                items = []
-                for i in child.items:
-                    if i.id in self.computing:  # reads a later sibling: scored on the way
-                        continue
-                    if i.id not in self.results:
-                        self.settle(i.id, i, self.scored(i, role))
-                    items.append(self.results[i.id])
-                    if only == i.id:
-                        return None
-                if child.id not in self.results:
-                    node = self.node(child.id, child.title, "indicator", child.points,
-                                     tuple(items), role, child.floor)  # fmt: skip
-                    self.settle(child.id, child, node)
-                children.append(self.results[child.id])
-            elif child.id in self.computing:
-                continue
-            else:
-                if child.id not in self.results:
-                    self.settle(child.id, child, self.scored(child, role))
-                children.append(self.results[child.id])
-            if only == child.id:
-                return None
-        if category.id not in self.results:
-            node = self.node(category.id, category.title, "category", category.points,
-                             tuple(children), role, category.floor)._replace(
-                                 criteria=category.criteria)  # fmt: skip
-            self.settle(category.id, category, node)
-        return self.results[category.id]
-
     def final(self, node: Any) -> Any:
+        """A node as finally worked out: its verdict, and its children's."""
         found = self.results.get(node.id, node)
         if isinstance(found, NodeResult):
             return found._replace(children=tuple(self.final(c) for c in found.children))
         return found
 
-    def scored(self, item: Item, role: Literal["score", "bonus", "penalty"]) -> ItemResult:
-        self.computing.add(item.id)
-        try:
-            return self.item(item, item.id, role)
-        finally:
-            self.computing.discard(item.id)
-
-    def settle(self, node_id: str, model: Any, result: Any) -> None:
-        """A node scored: kept, then its verdict (which may read the node itself) added."""
-        self.results[node_id] = result
-        self.results[node_id] = self.verdict(node_id, model, result)
-
-    def bonus(self) -> ItemResult | None:
-        bonus = self.ruleset.manifest.bonus
-        if bonus is None:
-            return None
-        if "bonus" not in self.results:
-            self.results["bonus"] = self.item(bonus, "bonus")
-        result: ItemResult = self.results["bonus"]
-        return result
-
-    def total(self) -> Decimal:
-        total = ZERO
-        for category in self.ruleset.categories:
-            node = self.category(category)
-            assert node is not None
-            total = total + node.score
-        bonus = self.bonus()
-        return total + (bonus.score if bonus else ZERO)
-
     def result(self, facts_sha256: str) -> Result:
         manifest = self.ruleset.manifest
-        for decl in self.ruleset.values:  # first, in the order written: as the engine does
-            decl.key in self.values  # noqa: B015 (worked out on demand)
-        categories = []
-        for category in self.ruleset.categories:
-            node = self.category(category)
-            assert node is not None
-            categories.append(node)
-        bonus = self.bonus()
-        total = self.total()
-        self.verdict("", manifest, None)
-        # A section scored on demand (a verdict reading it) before a child's verdict was
-        # known holds that child without it: every node as finally worked out.
-        categories = [self.final(c) for c in categories]
+        # The order is the rule language's (docs/rule-language.md): each unit after what it
+        # reads, otherwise as written. Which formula fails first depends on it; no value does.
+        for kind, name in self.ruleset.graph.order():
+            self.unit(kind, name)
+        categories = [self.final(self.results[c.id]) for c in self.ruleset.categories]
+        bonus = self.results.get("bonus")
+        total = self.sum
         vetoes = []
         for veto, applies in zip(manifest.vetoes, self.ruleset.vetoes_applying(), strict=True):
             self.owner, self.what = veto.id, "veto"
@@ -545,7 +500,18 @@ class Reference:
             floor=lower,
             role=role,
             assessing=item.assessing,
+            assessing_parts=tuple(
+                (p.label, p.assessing) for p in self.parts_in(item.score) if p.assessing
+            ),
         )
+
+    def parts_in(self, shape: Shape) -> Iterator[Part]:
+        """Every part of ``shape``, nested ones' after their own, in the order written."""
+        if isinstance(shape, PartsShape):
+            for part in shape.parts:
+                yield part
+                if part.score is not None:
+                    yield from self.parts_in(part.score)
 
     def shape(self, shape: Shape, cap: Decimal) -> tuple[Decimal, ShapeTrace]:
         if isinstance(shape, PartsShape):
@@ -587,7 +553,9 @@ class Reference:
                 units=units, expr=part.each.source,
             )  # fmt: skip
         assert part.score is not None
+        outer, self.part_id = self.part_id, part.id  # a judged part's key names it
         value, inner = self.shape(part.score, part.points)
+        self.part_id = outer
         awarded = ZERO if value < ZERO else value
         awarded = part.points if awarded > part.points else awarded
         return PartTrace(
@@ -650,8 +618,14 @@ class Reference:
             else:
                 assert step.per is not None
                 value = units = self.number(step.per)
-                if step.every is not None:
-                    units = (units / step.every).to_integral_value(rounding=ROUND_CEILING)
+                # every alone: started steps; count alone: steps of 1; neither: the value.
+                every = step.every
+                count = step.count
+                if every is not None or count is not None:
+                    every = every if every is not None else Decimal(1)
+                    count = count if count is not None else "started"
+                    mode = ROUND_FLOOR if count == "whole" else ROUND_CEILING
+                    units = (units / every).to_integral_value(rounding=mode)
                 if units < ZERO:
                     units = ZERO
                 deducted = units * step.points
@@ -661,7 +635,7 @@ class Reference:
                 steps.append(
                     StepTrace(
                         label, "per", step.points, units > 0, deducted, units, capped,
-                        step.per.source, value, step.every, step.max,
+                        step.per.source, value, every, step.max, count,
                     )
                 )
         taken = ZERO
@@ -690,8 +664,9 @@ class Reference:
         return value, trace
 
     def judged(self, shape: JudgedShape, cap: Decimal) -> tuple[Decimal, JudgedTrace]:
-        given = self.values.get(f"judged:{self.item_id}")
-        texts = self.values.get(f"judged:{self.item_id}#")
+        key = self.item_id if self.part_id is None else f"{self.item_id}/{self.part_id}"
+        given = self.values.get(f"judged:{key}")
+        texts = self.values.get(f"judged:{key}#")
         reason, evidence, assessor = texts if texts is not None else (None, None, None)
         score = cap if given is None else given
         assert isinstance(score, Decimal)

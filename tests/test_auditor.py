@@ -148,8 +148,9 @@ def shape_value(trace: dict[str, Any], values: dict[str, Any], cap: Decimal) -> 
                 value = evaluate(step["expr"], values)
                 assert value == number(step["value"])
                 units = value
-                if step["every"] is not None:  # a started unit counts whole
-                    units = (value / number(step["every"])).to_integral_value(ROUND_CEILING)
+                if step["every"] is not None:  # whole steps only, or a started one counting whole
+                    mode = ROUND_FLOOR if step["counted"] == "whole" else ROUND_CEILING
+                    units = (value / number(step["every"])).to_integral_value(mode)
                 units = max(units, Decimal(0))
                 assert units == number(step["units"])
                 deducted = units * points

@@ -1,21 +1,23 @@
 """The generated engine against a plain reference interpreter, on random rule sets and facts.
 
 Hypothesis writes rule sets from every shape (parts nested in parts, tiers,
-cases, deductions with ``every``/``max``/``from``/floors, formulas, targets),
-with caps that bind, ``not_applicable``, blank targets, a bonus and vetoes
-(forcing a grade or capping it, with or without a result), random rounding,
-and formulas over a few facts (division by zero, numbers too large and square
-roots of negative numbers included), signed scores (negative parts and cases,
-item and node floors, penalty and uncapped bonus sections), judged items left
-to their default, and grades. For each rule set and facts, ``qualscore.evaluate``
-must give the interpreter in ``tests/reference_engine.py`` the same result,
-field by field and digit by digit (``repr``: the same exponents, no ``-0``
-where the interpreter has ``0``), ``qualscore.score`` the same numbers, and a
+cases, deductions with ``every``/``count``/``max``/``from``/floors, formulas,
+targets), with caps that bind, ``not_applicable``, blank targets, a bonus and
+vetoes (forcing a grade or capping it, with or without a result), random
+rounding, and formulas over a few facts (division by zero, numbers too large
+and square roots of negative numbers included), signed scores (negative parts
+and cases, item and node floors, penalty and uncapped bonus sections), judged
+items and parts (judged at their bounds and between, or left to their
+default), and grades. For each rule set and facts, ``qualscore.evaluate`` must
+give the interpreter in ``tests/reference_engine.py`` the same result, field
+by field and digit by digit (``repr``: the same exponents, no ``-0`` where
+the interpreter has ``0``), ``qualscore.score`` the same numbers, and a
 failure the same error. ``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from decimal import Decimal
 from typing import Any
@@ -122,13 +124,21 @@ def _step() -> st.SearchStrategy[dict[str, Any]]:
         st.sampled_from(["unless", "when"]), bool_expr, points, label,
     )  # fmt: skip
     per = st.builds(
-        lambda value, p, every, most: {
+        lambda value, p, every, most, count: {
             "per": value, "points": p, **({"every": every} if every else {}),
-            **({"max": most} if most else {}),
+            **({"max": most} if most else {}), **({"count": count} if count else {}),
         },
         num_expr, points, st.sampled_from([None, "1", "5", "0.5"]), st.sampled_from([None, "1", "2.5"]),
+        st.sampled_from([None, "whole", "started"]),
     )  # fmt: skip
     return st.one_of(flag, per)
+
+
+judged = st.builds(
+    lambda give, lab, default: {"kind": "judged", "default": default, "give": give,
+                       **({"label": lab} if lab else {})},
+    st.sampled_from(["score", "deduction"]), label, st.sampled_from(["full", "none"]),
+)  # fmt: skip
 
 
 def _shapes(inner: st.SearchStrategy[dict[str, Any]] | None) -> st.SearchStrategy[dict[str, Any]]:
@@ -145,7 +155,13 @@ def _shapes(inner: st.SearchStrategy[dict[str, Any]] | None) -> st.SearchStrateg
                                 **({"departments": deps} if deps else {})},
             inner, points, st.sampled_from([None, ["Dept N"]]),
         )  # fmt: skip
-        part = st.one_of(leaf_part, nested)
+        # A judged part: its id is numbered per item (_item), its judgement drawn per entity.
+        judged_part = st.builds(
+            lambda s, p, who: {"id": "?", "label": "Judged", "score": s, "points": p,
+                               **({"assessing": who} if who else {})},
+            judged, points, st.sampled_from([None, "Office J"]),
+        )  # fmt: skip
+        part = st.one_of(leaf_part, nested, judged_part)
     return st.one_of(
         st.builds(lambda e, lab: {"kind": "formula", "expr": e, **({"label": lab} if lab else {})},
                   num_expr, label),
@@ -173,9 +189,23 @@ def _shapes(inner: st.SearchStrategy[dict[str, Any]] | None) -> st.SearchStrateg
 shapes = _shapes(_shapes(_shapes(None)))
 
 
+def _number_parts(node: Any, ids: Any) -> None:
+    """Each part with an id gets the next of ``ids``: unique within its item."""
+    if isinstance(node, dict):
+        if "id" in node:
+            node["id"] = next(ids)
+        for value in node.values():
+            _number_parts(value, ids)
+    elif isinstance(node, list):
+        for value in node:
+            _number_parts(value, ids)
+
+
 def _item(
     shape: dict[str, Any], p: str, na: dict[str, Any] | None, floor: str | None = None
 ) -> dict[str, Any]:
+    shape = json.loads(json.dumps(shape))  # hypothesis may hand the same dict to two items
+    _number_parts(shape, (f"j{n}" for n in range(1, 100)))
     item = {"title": "An item", "points": p, "criteria": "As written.",
             "departments": ["Dept A"], "score": shape}  # fmt: skip
     if na is not None:
@@ -183,13 +213,6 @@ def _item(
     if floor is not None:
         item["floor"] = floor
     return item
-
-
-judged = st.builds(
-    lambda give, lab: {"kind": "judged", "default": "full", "give": give,
-                       **({"label": lab} if lab else {})},
-    st.sampled_from(["score", "deduction"]), label,
-)  # fmt: skip
 
 
 not_applicable = st.one_of(
@@ -316,11 +339,42 @@ values = st.fixed_dictionaries(
 )  # fmt: skip
 
 
+def _difference(want: str, got: str) -> str:
+    """Where two results part, a few fields either side (the reference's first)."""
+    import difflib
+
+    lines = difflib.unified_diff(
+        want.replace(", ", ",\n").splitlines(), got.replace(", ", ",\n").splitlines(),
+        "reference", "engine", n=6, lineterm="",
+    )  # fmt: skip
+    return "\n".join(list(lines)[:60])
+
+
 def _verdicts(result: Result) -> dict[str, bool | None]:
     found: dict[str, bool | None] = {n.id: n.met for n in result.judged()}
     if result.verdict is not None:
         found[""] = result.met
     return found
+
+
+def _judgements(rules: RuleSet, draw: st.DrawFn) -> dict[str, Any]:
+    """A judgement of every judged item and part (of those judged in full by default,
+    some): its lowest score, its highest, or between, as a score or a deduction."""
+    out: dict[str, Any] = {}
+    for key, judged in rules.judged_items().items():
+        if judged.shape.default == "full" and not draw(st.booleans()):
+            continue
+        penalty = judged.part is None and rules.role(key) == "penalty"
+        top = Decimal(0) if penalty else judged.upper
+        low = judged.lower if judged.lower is not None else top - 3
+        score = draw(st.sampled_from([top, low, (top + low) / 2]))
+        entry: dict[str, Any] = {"reason": "Seen", "assessor": draw(st.sampled_from([None, "Team"]))}
+        if judged.shape.give == "deduction":
+            entry["deduction"] = str(top - score)
+        else:
+            entry["score"] = str(score)
+        out[key] = entry
+    return out
 
 
 def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
@@ -335,13 +389,13 @@ def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much])  # fmt: skip
-@given(rules=rule_sets(), entities=st.lists(values, min_size=1, max_size=4))
+@given(rules=rule_sets(), entities=st.lists(values, min_size=1, max_size=4), draw=st.data())
 def test_generated_code_matches_the_reference(
-    rules: RuleSet, entities: list[dict[str, Any]]
+    rules: RuleSet, entities: list[dict[str, Any]], draw: st.DataObject
 ) -> None:
     """Scores, traces and errors of evaluate() and score() equal the reference interpreter's."""
     for data in entities:
-        facts = qualscore.check_facts(rules, data)
+        facts = qualscore.check_facts(rules, {**data, "judged": _judgements(rules, draw.draw)})
         try:
             want = reference(rules, facts.run_values, facts.sha256)
         except qualscore.EvaluationError as exc:
@@ -354,7 +408,7 @@ def test_generated_code_matches_the_reference(
                     raise AssertionError(f"{run.__name__} did not fail: {exc}")
             continue
         got = qualscore.evaluate(rules, facts)
-        assert repr(got) == repr(want)
+        assert repr(got) == repr(want), _difference(repr(want), repr(got))
         fast = qualscore.score(rules, facts)
         items, nodes = _scores(want)
         assert repr((dict(fast.items), dict(fast.nodes), fast.total, fast.vetoed)) == repr(

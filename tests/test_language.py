@@ -327,3 +327,49 @@ def _cli(*argv: Any) -> str:
 def test_validate_passes_a_rule_set_of_values_and_node_reads(tmp_path: Path) -> None:
     root = _write(tmp_path)
     assert _cli("validate", root, "--strict") == f"{root}: ok: 6 items, 4 facts, 0 warnings\n"
+
+
+def test_batch_shows_the_verdicts_in_every_table(tmp_path: Path) -> None:
+    """CSV and JSON give the scheme's verdict and the nodes not met (乙镇: A = 4.75 + 4.6
+    + 4.5 + 5 = 18.85, B1 = 4.7125 → 4.71, B2 = 5: 28.56); a
+    scheme without verdicts has neither column (the golden batch files hold that)."""
+    manifest = _MANIFEST + "verdict: {met: \"met('A') and met_count == 3\"}\n"
+    root = _write(tmp_path, manifest=manifest)
+    towns = tmp_path / "towns"
+    towns.mkdir()
+    (towns / "甲镇.yaml").write_text("rate1: 95\nrate2: 92\nrate3: 55\ntarget: 80\n")
+    (towns / "乙镇.yaml").write_text("rate1: 95\nrate2: 92\nrate3: 90\ntarget: 80\n")
+    _cli("batch", root, towns, "--out", tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines() == [
+        "rank,entity,total,vetoed,result,A1,A2,A3,A4,B1,B2,verdict,not_met",
+        "1,乙镇,28.56,false,scored,4.75,4.6,4.5,5,4.71,5,达标,",
+        "2,甲镇,26.38,false,scored,4.75,4.6,2.75,5,4.28,5,未达标,A3",
+    ]
+    _cli("batch", root, towns, "--out", tmp_path / "out.json")
+    data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert [(e["entity"], e["verdict"], e["not_met"]) for e in data["ranking"]] == [
+        ("乙镇", "达标", []), ("甲镇", "未达标", ["A3"]),
+    ]  # fmt: skip
+
+
+def test_a_long_chain_of_values_loads_and_a_long_cycle_is_shown_short(tmp_path: Path) -> None:
+    """1,996 values each reading the one before (with the 4 above, the most a facts file
+    may declare): worked out in order, no recursion; closed into a cycle, refused with the
+    chain cut to its first ten and its last; one value more, refused."""
+    chain = [f'  - {{key: c{i}, label: c{i}, expr: "c{i - 1} + 1"}}' for i in range(1, 1996)]
+    facts = _FACTS + '  - {key: c0, label: c0, expr: "rate1"}\n' + "\n".join(chain) + "\n"
+    other = _OTHER.replace("score('A') / 4", "c1995 - 2088")
+    rules = load_rules(_write(tmp_path, facts=facts, other=other))
+    assert _score(rules, rate1=95, rate2=92, rate3=55).item("B1").score == D(2)  # 95 + 1995
+    looped = facts.replace('expr: "rate1"', 'expr: "c1995"')
+    (problem,) = _problems(tmp_path, facts=looped, other=other)
+    assert problem == (
+        "R/facts.yaml:12:32: values[4].expr: a cycle: value 'c0' → value 'c1995' → "
+        + " → ".join(f"value 'c{i}'" for i in range(1994, 1986, -1))
+        + " → … → value 'c0'"
+    )
+    more = facts + '  - {key: over, label: over, expr: "1"}\n'
+    assert _problems(tmp_path, facts=more) == [
+        "R/facts.yaml:8:3: values: tuple should have at most 2000 items after validation, "
+        "not 2001"
+    ]

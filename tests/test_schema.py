@@ -160,13 +160,14 @@ _JUDGED_DEEP = (
     "kind: parts\nparts:\n  - label: a\n    points: 2\n    score:\n      kind: parts\n"
     "      parts:\n        - {label: b, points: 2, score: {kind: judged}}"
 )
+_NEEDS_ID = "a judged part needs an id: the facts file gives its judgement under judged as 'ITEM/ID'"
 
 
 @pytest.mark.parametrize(
     ("score", "points", "message"),
     [
-        (_JUDGED_PART, "2", "13:47: a judged score is an item's own, not a part's: make it an item"),
-        (_JUDGED_DEEP, "2", "18:53: a judged score is an item's own, not a part's: make it an item"),
+        (_JUDGED_PART, "2", f"13:11: items[0].score.parts[0]: {_NEEDS_ID}"),
+        (_JUDGED_DEEP, "2", f"18:17: items[0].score.parts[0].score.parts[0]: {_NEEDS_ID}"),
         ("kind: deductions\nsteps:\n  - {when: done, points: 1, max: 1}", "2",
          "13:11: items[0].score.steps[0]: every and max go only with per"),
         ("kind: parts\nparts:\n  - {label: a, points: -1, score: {kind: formula, expr: 1}}", "2",
@@ -174,7 +175,7 @@ _JUDGED_DEEP = (
         ("kind: parts\nparts:\n  - {label: a, points: 2, when: done}", "none",
          "1:1: only a bonus or penalty section may have points: none"),
     ],
-    ids=["judged in a part", "judged in a nested part", "max without per",
+    ids=["judged part without id", "judged nested part without id", "max without per",
          "negative part with a score", "points none in a score category"],
 )
 def test_schema_and_loader_refuse_the_same_category(tmp_path: Path, score: str, points: str, message: str) -> None:
@@ -190,16 +191,20 @@ def test_schema_and_loader_refuse_the_same_category(tmp_path: Path, score: str, 
 
 
 def test_schema_allows_judged_as_an_items_own_and_points_none_in_a_section() -> None:
-    """A judged item, and `points: none` in a bonus or penalty section, stay valid."""
+    """A judged item, a judged part with its id, and `points: none` in a bonus or penalty
+    section, stay valid."""
     assert errors("category", category(kind="judged")) == []
+    part = {"id": "site", "label": "a", "points": 2, "score": {"kind": "judged"}}
+    assert errors("category", category(kind="parts", parts=[part])) == []
     for kind in ("bonus", "penalty"):
         assert errors("category", {**GOOD_CATEGORY, "kind": kind, "points": "none"}) == []
         assert errors("category", {**GOOD_CATEGORY, "kind": kind, "points": None}) == []
     assert errors("category", {**GOOD_CATEGORY, "points": "none"}) != []
 
 
-def test_schema_and_loader_refuse_judged_in_a_bonus_part(tmp_path: Path) -> None:
-    """The bonus may be judged, but not a part of it: the loader says where, the schema refuses it."""
+def test_schema_and_loader_refuse_a_judged_bonus_part_without_an_id(tmp_path: Path) -> None:
+    """A part of the bonus may be judged, with an id: without one the loader says where, and
+    the schema refuses it; with one, both accept it."""
     import qualscore
     from conftest import item_yaml, write_ruleset
 
@@ -211,15 +216,11 @@ def test_schema_and_loader_refuse_judged_in_a_bonus_part(tmp_path: Path) -> None
     root = write_ruleset(tmp_path, "- {key: done, type: bool, label: Done}", item, points=2, manifest_yaml=bonus)
     with pytest.raises(qualscore.RuleSetError) as caught:
         qualscore.load_rules(root)
-    assert str(caught.value).splitlines() == [
-        f"{root}/ruleset.yaml:14:45: a judged score is an item's own, not a part's: make it an item"
-    ]
+    assert str(caught.value).splitlines() == [f"{root}/ruleset.yaml:14:9: bonus.score.parts[0]: {_NEEDS_ID}"]
     assert errors("ruleset", _yaml.load(root / "ruleset.yaml").data) != []
-    judged = (root / "ruleset.yaml").read_text(encoding="utf-8").replace(
-        "    kind: parts\n    parts:\n      - {label: b, points: 2, score: {kind: judged}}\n", "    kind: judged\n"
-    )
-    (root / "ruleset.yaml").write_text(judged, encoding="utf-8")
-    assert qualscore.load_rules(root).manifest.bonus is not None
+    with_id = (root / "ruleset.yaml").read_text(encoding="utf-8").replace("{label: b,", "{id: b, label: b,")
+    (root / "ruleset.yaml").write_text(with_id, encoding="utf-8")
+    assert list(qualscore.load_rules(root).judged_items()) == ["bonus/b"]
     assert errors("ruleset", _yaml.load(root / "ruleset.yaml").data) == []
 
 

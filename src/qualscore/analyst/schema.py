@@ -9,7 +9,7 @@ and checks its keys:
 - ``tests`` for a rule set's test files (``tests/*.yaml``, :mod:`qualscore.analyst.ruletest`).
 
 A schema checks the shape of a file (keys, types, ranges, which keys go
-together, which shapes a part may hold, which sections may have ``points:
+together, which parts need an ``id``, which sections may have ``points:
 none``); what needs the whole rule set (a name a formula reads, an id used
 twice) is the loader's to check. Numbers are decimals: a YAML number, or a
 string of one. The files are written byte for byte the same for the same
@@ -19,7 +19,7 @@ models.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
@@ -27,12 +27,12 @@ from pydantic_core import core_schema
 
 from qualscore.analyst.ruletest import CaseFile
 from qualscore.ruleset.model import (
-    ITEM_ONLY,
     Band,
     Category,
     FactsFile,
     Manifest,
     Part,
+    Shape,
     Step,
 )
 
@@ -61,6 +61,16 @@ def _one_of(*names: str) -> dict[str, Any]:
     return {"oneOf": [{"required": [n]} for n in names]}
 
 
+def _assessed() -> list[str]:
+    """The kinds of the shapes whose score the assessors give (the model says: ``ASSESSED``)."""
+    models = get_args(get_args(Shape)[0])
+    return [
+        get_args(m.model_fields["kind"].annotation)[0]
+        for m in models
+        if getattr(m, "ASSESSED", False)
+    ]
+
+
 _RULES: dict[type[BaseModel], dict[str, Any]] = {
     # What the models' validators check across keys, as far as a schema can say it.
     Band: {
@@ -81,10 +91,25 @@ _RULES: dict[type[BaseModel], dict[str, Any]] = {
                 }
             }
         },
+        # A part whose score the assessors give needs an id: its judgement is keyed by it.
+        "allOf": [
+            {
+                "if": {
+                    "required": ["score"],
+                    "properties": {
+                        "score": {
+                            "required": ["kind"],
+                            "properties": {"kind": {"enum": _assessed()}},
+                        }
+                    },
+                },
+                "then": {"required": ["id"]},
+            }
+        ],
     },
     Step: {
         **_one_of("unless", "when", "per"),
-        "dependentRequired": {"every": ["per"], "max": ["per"]},
+        "dependentRequired": {"every": ["per"], "max": ["per"], "count": ["per"]},
     },
     Category: {
         "anyOf": [{"required": ["items"]}, {"required": ["criteria"]}],
@@ -129,26 +154,7 @@ def schema(kind: str) -> dict[str, Any]:
     model, title = KINDS[kind]
     body = model.model_json_schema(schema_generator=_Generator)
     body = _numbers(body)
-    if "Part" in body.get("$defs", {}):
-        body["$defs"]["Part"] = _item_only_out(body["$defs"]["Part"])
     return {"$schema": DIALECT, "$id": f"{kind}.schema.json", **body, "title": title}
-
-
-def _item_only_out(part: dict[str, Any]) -> dict[str, Any]:
-    """A part's schema whose ``score`` leaves out the shapes only an item may have
-    (``judged``): the loader refuses them in a part."""
-    union = part["properties"]["score"]["anyOf"][0]
-    mapping = union["discriminator"]["mapping"]
-    refs = {mapping[kind] for kind in ITEM_ONLY}
-    kept = {k: v for k, v in mapping.items() if k not in ITEM_ONLY}
-    shapes = {
-        **union,
-        "discriminator": {**union["discriminator"], "mapping": kept},
-        "oneOf": [s for s in union["oneOf"] if s["$ref"] not in refs],
-    }
-    score = part["properties"]["score"]
-    score = {**score, "anyOf": [shapes, *score["anyOf"][1:]]}
-    return {**part, "properties": {**part["properties"], "score": score}}
 
 
 def _numbers(node: Any) -> Any:

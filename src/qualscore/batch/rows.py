@@ -62,6 +62,11 @@ class Row:
     costs: tuple[tuple[str, Decimal], ...] | None = None
     """With detail: per department, what its lost points cost the total, through every cap
     (how much the total would rise had the department lost none)."""
+    verdict: str | None = None
+    """The scheme's verdict in words (达标 / 未达标), where it has one."""
+    not_met: str | None = None
+    """The ids of the nodes whose verdict is not met, in order (``1.2 3``), where the
+    scheme gives nodes verdicts."""
 
     @property
     def result(self) -> str:

@@ -61,10 +61,11 @@ from qualscore.facts.fast import quick_facts
 from qualscore.facts.targets import TargetTable, load_targets
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.ruleset.model import Item
+from qualscore.ruleset.reads import SCHEME
 from qualscore.scoring import shapes
 from qualscore.scoring.cohort import Own, own_values
 from qualscore.scoring.engine import evaluate, formulas
-from qualscore.scoring.plan import deciding_veto, plan
+from qualscore.scoring.plan import deciding_veto, plan, verdicts_of
 from qualscore.scoring.together import score_with
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.source import yamlfile as _yaml
@@ -584,6 +585,8 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         notes,
         tuple((k, e.value) for k, e in result.cohort.items()),
         costs,
+        result.verdict,
+        " ".join(n.id for n in result.failed()) if ruleset.graph.verdicts - {SCHEME} else None,
     )
 
 
@@ -602,6 +605,7 @@ def _row_of_scores(
     vetoed = scores.vetoed
     label = _veto_label(ruleset, scores.held) if vetoed else ruleset.manifest.normal_result
     groups = bool(ruleset.manifest.groups)
+    verdict, failed = verdicts_of(view, scores.verdicts)
     return Row(
         name,
         scores.total,
@@ -615,6 +619,8 @@ def _row_of_scores(
         ruleset.group_of(facts.entity) if groups and facts.entity else None,
         scores.grade,
         cohort=tuple(sorted(known.items())),
+        verdict=verdict,
+        not_met=" ".join(failed) if ruleset.graph.verdicts - {SCHEME} else None,
     )
 
 

@@ -27,8 +27,8 @@ from qualscore._decimal import in_context
 from qualscore.errors import FactsError, Problem, SourceError
 from qualscore.facts.targets import TargetTable
 from qualscore.ruleset.formula import Value
-from qualscore.ruleset.loader import RuleSet, per_ruleset
-from qualscore.ruleset.model import FactDecl, Item
+from qualscore.ruleset.loader import Judged, RuleSet, per_ruleset
+from qualscore.ruleset.model import FactDecl, Item, formulas_in
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import Suggestions
 from qualscore.source.tables import BadCell, PercentCell, read_table
@@ -375,16 +375,18 @@ def _judgements(
     for text, raw_key in by_text.items():
         where = ("judged", raw_key)
         if text not in items and text in elsewhere:
-            message = f"judged: item {text!r} does not apply to {whose}; leave it out"
+            noun = elsewhere[text].noun
+            message = f"judged: {noun} {text!r} does not apply to {whose}; leave it out"
             problems.append(doc.problem(where, message, key=True))
             continue
         if text not in items:
-            hint = hints.get(text, "")
-            problems.append(
-                doc.problem(where, f"judged: no judged item {_shorten(repr(text))}{hint}", key=True)
-            )
+            problems.append(doc.problem(where, _not_judged(items, text, hints), key=True))
             continue
-        item, shape, lower, upper = items[text]
+        judged = items[text]
+        shape, lower, upper, noun = judged.shape, judged.lower, judged.upper, judged.noun
+        # A part scores from 0 to its points wherever its item is (its points are never
+        # negative); an item of a penalty section from minus its points to 0.
+        penalty = judged.part is None and ruleset.role(text) == "penalty"
         entry = given[raw_key]
         if not isinstance(entry, dict):
             entry = {"score": entry}
@@ -400,7 +402,7 @@ def _judgements(
         if other in entry:
             problems.append(
                 doc.problem(
-                    (*where, other), f"judged.{text}: this item is judged by its {field}, "
+                    (*where, other), f"judged.{text}: this {noun} is judged by its {field}, "
                     f"not its {other}",
                 )
             )  # fmt: skip
@@ -434,27 +436,27 @@ def _judgements(
                 f"got {_show(entry[field])}")
             )  # fmt: skip
             continue
-        top = _ZERO if ruleset.role(text) == "penalty" else upper
+        top = _ZERO if penalty else upper
         if field == "deduction":
-            score = (top if ruleset.role(text) != "penalty" else _ZERO) - number
+            score = top - number
             if number < 0:
                 message = f"a deduction is written as a positive number, not {number}"
                 problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
                 continue
         else:
             score = number
-        if ruleset.role(text) == "penalty" and field == "score" and number > 0:
+        if penalty and field == "score" and number > 0:
             message = f"this item deducts: write -{number}, not {number}"
             problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
             continue
         if lower is not None and score < lower:
-            message = f"{number} gives {score}, below the item's lowest {lower}"
+            message = f"{number} gives {score}, below the {noun}'s lowest {lower}"
             if field == "score":
-                message = f"{number} is below the item's lowest score {lower}"
+                message = f"{number} is below the {noun}'s lowest score {lower}"
             problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
             continue
         if score > top:
-            message = f"{number} is above the item's {top} points"
+            message = f"{number} is above the {noun}'s {top} points"
             problems.append(doc.problem((*where, field), f"judged.{text}.{field}: {message}"))
             continue
         if texts[0] is None and shape.reason == "required":
@@ -462,15 +464,27 @@ def _judgements(
             continue
         out[judged_key(text)] = _plain(score, int(score.as_tuple().exponent))
         out[judged_key(text) + "#"] = tuple(texts)
-    for text, (item, shape, _low, _up) in items.items():
-        if text not in by_text and shape.default != "full" and text not in not_applying:
+    for text, judged in items.items():
+        if text not in by_text and judged.shape.default != "full" and text not in not_applying:
             problems.append(
                 doc.problem(
                     ("judged",) if "judged" in doc.data else (),
-                    f"missing judgement of item {text!r} ({item.title})",
+                    f"missing judgement of {judged.noun} {text!r} ({judged.title})",
                 )
             )  # fmt: skip
     return problems
+
+
+def _not_judged(items: Mapping[str, Judged], text: str, hints: Mapping[str, str]) -> str:
+    """Why ``text`` is no key of the ``judged`` block: an item whose parts are judged (not
+    the item itself) names them; else a "did you mean"."""
+    parts = [k for k, j in items.items() if j.part is not None and k.startswith(text + "/")]
+    if parts:
+        named = ", ".join(repr(k) for k in parts)
+        which = "part" if len(parts) == 1 else "parts"
+        return f"judged: item {text!r} is not judged as a whole; give its judged {which} {named}"
+    what = "judged part" if "/" in text else "judged item"
+    return f"judged: no {what} {_shorten(repr(text))}{hints.get(text, '')}"
 
 
 def _not_applying(
@@ -482,14 +496,18 @@ def _not_applying(
     node it reads, a formula that fails), the item is taken to apply: its judgement is
     asked for, not waived."""
     found = set()
-    for text, (item, _shape, _low, _up) in ruleset.judged_items().items():
+    for text, judged in ruleset.judged_items().items():
+        item = judged.item
+        # A blank target the item reads anywhere (a judged part's item may read some).
+        read = {n for f in formulas_in(item) for n in f.names}
+        if any(k in data and data[k] is None and ruleset.fact(k).role == "target" for k in read):
+            found.add(text)
+            continue
         na = item.not_applicable if isinstance(item, Item) else None
         if na is None:
             continue
         names = na.when.names
-        if any(k in data and data[k] is None and ruleset.fact(k).role == "target" for k in names):
-            found.add(text)
-        elif not na.when.nodes and all(k in values for k in names):
+        if not na.when.nodes and all(k in values for k in names):
             try:
                 holds = na.when.evaluate(values)
             except ArithmeticError:

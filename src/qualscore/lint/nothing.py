@@ -11,6 +11,9 @@
   ``otherwise``, a list of cases' ``otherwise``;
 - for an item reading a cohort value (a rank is the others' doing too), or one
   that does not apply.
+
+A part the assessors judge is judged at its lowest score: nothing done earns nothing
+there either.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from qualscore.errors import EvaluationError
+from qualscore.facts.check import judged_key
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Item
@@ -75,10 +79,15 @@ def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | 
     apply, or a formula fails."""
     from qualscore.lint.values import passes_checks
 
+    lowest = {
+        judged_key(key): _ZERO if judged.lower is None else judged.lower
+        for key, judged in ruleset.judged_items().items()
+        if judged.part is not None and key.startswith(f"{item.id}/")
+    }
     try:
         if not passes_checks(ruleset, values):
             return None
-        result = item_function(ruleset, item, item.id)(values)
+        result = item_function(ruleset, item, item.id)({**values, **lowest})
     except (EvaluationError, ArithmeticError):
         return None
     return None if result.not_applicable is not None else result.score

@@ -136,10 +136,17 @@ def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal], ...]:
 
 
 def extra_columns(ruleset: RuleSet) -> tuple[str, ...]:
-    """``group`` and ``grade``, for a scheme that declares entity groups and grades."""
+    """``group`` and ``grade``, for a scheme that declares entity groups and grades;
+    ``verdict`` and ``not_met`` for one that gives itself and its nodes verdicts."""
     manifest = ruleset.manifest
     graded = bool(manifest.grades) or any(v.grade is not None for v in manifest.vetoes)
-    return (("group",) if manifest.groups else ()) + (("grade",) if graded else ())
+    judged = ruleset.graph.verdicts
+    return (
+        (("group",) if manifest.groups else ())
+        + (("grade",) if graded else ())
+        + (("verdict",) if manifest.verdict is not None else ())
+        + (("not_met",) if judged - {""} else ())
+    )
 
 
 def build(
@@ -232,6 +239,12 @@ def to_json(report: BatchReport) -> str:
                 "facts_sha256": r.row.facts_sha256,
                 **({"group": r.row.group} if r.row.group is not None else {}),
                 **({"grade": r.row.grade} if r.row.grade is not None else {}),
+                **({"verdict": r.row.verdict} if r.row.verdict is not None else {}),
+                **(
+                    {"not_met": r.row.not_met.split(" ") if r.row.not_met else []}
+                    if r.row.not_met is not None
+                    else {}
+                ),
                 "items": {
                     i[0]: fmt(v)
                     for i, v in zip(report.items, r.row.scores, strict=True)
@@ -421,6 +434,11 @@ def xlsx_plan(report: BatchReport, limits: XlsxLimits | None = None) -> list[tup
     return batch_xlsx.xlsx_plan(report, limits or XLSX_LIMITS)
 
 
+def _judged(report: BatchReport) -> tuple[str, ...]:
+    """The verdict columns of the scheme (``verdict``, ``not_met``), as the CSV has them."""
+    return tuple(e for e in report.extra if e in ("verdict", "not_met"))
+
+
 def to_html(report: BatchReport) -> str:
     """The ranking, the completion matrix and the entities not scored, styled like the report."""
     from qualscore.report.html import CSS
@@ -435,6 +453,7 @@ def to_html(report: BatchReport) -> str:
         f"<th>{w['result']}</th>" + (f'<th class="n">{w["completion"]}</th>' if targets else "")
         + (f"<th>{w['group']}</th>" if grouped else "")
         + (f"<th>{w['grade']}</th>" if graded else "")
+        + "".join(f"<th>{w[e]}</th>" for e in _judged(report))
         + (
             f'<th class="n">{w["previous"]}</th><th class="n">{w["change"]}</th>'
             f'<th class="n">{w["previous"]}{w["rank"]}</th>'
@@ -448,6 +467,7 @@ def to_html(report: BatchReport) -> str:
         + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
         + (f"<td>{escape(r.row.group or '')}</td>" if grouped else "")
         + (f"<td>{escape(r.row.grade or '')}</td>" if graded else "")
+        + "".join(f"<td>{escape(getattr(r.row, e) or '')}</td>" for e in _judged(report))
         + (
             "".join(f'<td class="n">{escape(x)}</td>' for x in report.then(r))
             if report.previous is not None
@@ -531,6 +551,8 @@ def render_terminal(report: BatchReport, console: Console) -> None:
         table.add_column(w["group"], no_wrap=True)
     if graded:
         table.add_column(w["grade"], no_wrap=True)
+    for e in _judged(report):
+        table.add_column(w[e])
     if report.previous is not None:
         for name in ("previous", "change", "rank"):
             label = w[name] if name != "rank" else f"{w['previous']}{w['rank']}"
@@ -544,6 +566,7 @@ def render_terminal(report: BatchReport, console: Console) -> None:
             line.append(plain(r.row.group or ""))
         if graded:
             line.append(plain(r.row.grade or ""))
+        line.extend(plain(getattr(r.row, e) or "") for e in _judged(report))
         if report.previous is not None:
             line.extend(plain(x) for x in report.then(r))
         table.add_row(*line)

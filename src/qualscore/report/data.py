@@ -200,6 +200,7 @@ def _item(item: ItemResult, language: str, cost: dict[str, Decimal]) -> dict[str
         "cost": None if is_bonus(item) else fmt(cost.get(item.id, Decimal(0))),
         "departments": list(item.departments),
         "assessing": item.assessing,
+        "assessing_parts": [{"part": p, "assessing": d} for p, d in item.assessing_parts],
         "not_applicable": item.not_applicable,
         "inputs": [_input(i) for i in item.inputs],
         "explanation": explain(item, language),

@@ -27,7 +27,14 @@ from qualscore.report.document import (
     veto_basis,
     veto_text,
 )
-from qualscore.scoring.explain import explain, is_bonus, lost_text, max_text, titled
+from qualscore.scoring.explain import (
+    assessing_text,
+    explain,
+    is_bonus,
+    lost_text,
+    max_text,
+    titled,
+)
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -290,6 +297,7 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
     lines = "".join(f"<p>{_line(line)}</p>" for line in explain(item, language))
     step = next_step(item, language)
     content = f"<p><b>{w['content']}</b>{sep}{escape(item.content)}</p>" if item.content else ""
+    assessing = assessing_text(item, language)
     return (
         f'<details class="item" data-item="{escape(item.id)}"><summary class="row">'
         f"<span>{escape(label or item.id)}</span>"
@@ -298,7 +306,7 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
         f'</summary><div class="explain">{content}'
         f"<p><b>{w['criteria']}</b>{sep}{escape(item.criteria)}</p>"
         f"<p><b>{w['departments']}</b>{sep}{escape('、'.join(item.departments))}</p>"
-        + (f"<p><b>{w['assessing']}</b>{sep}{escape(item.assessing)}</p>" if item.assessing else "")
+        + (f"<p><b>{w['assessing']}</b>{sep}{escape(assessing)}</p>" if assessing else "")
         + (f"<p><b>{w['inputs']}</b></p><ul>{inputs}</ul>" if inputs else "")
         + f'<div class="lines">{lines}</div>'
         + (f"<p><b>{w['next_step']}</b>{sep}{escape(step)}</p>" if step else "")

@@ -91,10 +91,14 @@ def for_entity(ruleset: RuleSet, name: str | None) -> tuple[RuleSet, str | None]
 
 
 def _judged_rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str, str, str]]:
-    """Three rows per judged item: its score (or deduction), the reason, the evidence."""
+    """Three rows per judged item or part: its score (or deduction), the reason, the
+    evidence; under the department that assesses it (a part's own, else its item's)."""
     out = []
-    for item_id, (item, shape, low, high) in ruleset.judged_items().items():
-        dep = getattr(item, "assessing", None) or item.departments[0]
+    for item_id, judged in ruleset.judged_items().items():
+        item, shape, low, high, part = judged
+        deps = (part.assessing, *part.departments) if part is not None else ()
+        dep = next((d for d in deps if d), None) or item.assessing or item.departments[0]
+        title = judged.title
         field = "deduction" if shape.give == "deduction" else "score"
         if field == "deduction":
             span = f"0..{fmt(high - low)}" if low is not None else ">= 0"
@@ -103,11 +107,11 @@ def _judged_rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str, str, s
         if shape.default == "full":
             span += " (blank: full marks)"
         out += [
-            (dep, item_id, f"judged.{item_id}.{field}", f"{item.title}（{field}）", "number",
+            (dep, item_id, f"judged.{item_id}.{field}", f"{title}（{field}）", "number",
              "分", span),
-            (dep, item_id, f"judged.{item_id}.reason", f"{item.title}（reason）", "text", "",
+            (dep, item_id, f"judged.{item_id}.reason", f"{title}（reason）", "text", "",
              shape.reason),
-            (dep, item_id, f"judged.{item_id}.evidence", f"{item.title}（evidence）", "text", "",
+            (dep, item_id, f"judged.{item_id}.evidence", f"{title}（evidence）", "text", "",
              "optional"),
         ]  # fmt: skip
     return out

@@ -22,6 +22,7 @@ from qualscore.report.compare import Comparison, headline, lines
 from qualscore.report.document import charge_text, result_text, veto_basis, veto_text
 from qualscore.report.safe import plain
 from qualscore.scoring.explain import (
+    assessing_text,
     explain,
     explain_veto,
     is_bonus,
@@ -179,7 +180,11 @@ def _source(node: ItemResult | VetoResult, language: str) -> list[Text]:
         body.append(plain(f"{w['content']}{sep}{node.content}"))
     body.append(plain(f"{w['criteria']}{sep}{node.criteria}"))
     body.append(plain(f"{w['departments']}{sep}{'、'.join(node.departments)}"))
-    assessing = getattr(node, "assessing", None)
+    assessing = (
+        assessing_text(node, language)
+        if isinstance(node, ItemResult)
+        else getattr(node, "assessing", None)
+    )
     if assessing:
         body.append(plain(f"{w['assessing']}{sep}{assessing}"))
     if node.inputs:

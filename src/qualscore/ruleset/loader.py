@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -37,7 +37,7 @@ from qualscore.ruleset.formula import (
 )
 from qualscore.ruleset.model import (
     FACT_TYPES,
-    ITEM_ONLY,
+    MAX_VALUES,
     Bonus,
     Category,
     Check,
@@ -49,6 +49,7 @@ from qualscore.ruleset.model import (
     Item,
     JudgedShape,
     Manifest,
+    Part,
     ValueDecl,
     Veto,
     formulas_in,
@@ -57,7 +58,7 @@ from qualscore.ruleset.model import (
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import MAX_SEARCHES, KnownNames, Suggestions, hint
 
-__all__ = ["Location", "RuleSet", "load_rules", "per_ruleset"]
+__all__ = ["Judged", "Location", "RuleSet", "load_rules", "per_ruleset"]
 
 MANIFEST = "ruleset.yaml"
 FACTS = "facts.yaml"
@@ -314,19 +315,26 @@ class RuleSet:
                     roles[item.id] = category.kind
         return roles
 
-    def judged_items(self) -> dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]]:
-        """Items scored by assessors: id -> (item, shape, lowest, highest score)."""
+    def judged_items(self) -> dict[str, Judged]:
+        """What the assessors score, by the key the facts file gives its judgement under:
+        an item's id (the item is judged), or ``ITEM/PART`` (a part of it is)."""
         return self._judged
 
     @cached_property
-    def _judged(self) -> dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]]:
-        found: dict[str, tuple[Item | Bonus, JudgedShape, Decimal | None, Decimal]] = {}
+    def _judged(self) -> dict[str, Judged]:
+        found: dict[str, Judged] = {}
         nodes: list[tuple[str, Item | Bonus]] = [(i.id, i) for i in self.items()]
         if self.manifest.bonus is not None:
             nodes.append(("bonus", self.manifest.bonus))
         for item_id, item in nodes:
-            if getattr(item.score, "ASSESSED", False):  # the model says (see ITEM_ONLY)
-                found[item_id] = (item, cast(JudgedShape, item.score), *self.bounds(item, item_id))
+            if getattr(item.score, "ASSESSED", False):  # the model says (see MODEL_PARTS)
+                shape = cast(JudgedShape, item.score)
+                found[item_id] = Judged(item, shape, *self.bounds(item, item_id))
+            for _, part in models_in(item.score):
+                if isinstance(part, Part) and getattr(part.score, "ASSESSED", False):
+                    shape = cast(JudgedShape, part.score)
+                    key = f"{item_id}/{part.id}"
+                    found[key] = Judged(item, shape, _ZERO, part.points, part)
         return found
 
     def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal]:
@@ -335,6 +343,27 @@ class RuleSet:
 
 
 Role = Literal["score", "bonus", "penalty"]
+
+
+class Judged(NamedTuple):
+    """What the assessors score: an item, or a part of one (``part``), with the lowest and
+    highest score it may be given (a part's: 0 to its points)."""
+
+    item: Item | Bonus
+    shape: JudgedShape
+    lower: Decimal | None
+    upper: Decimal
+    part: Part | None = None
+
+    @property
+    def noun(self) -> str:
+        """``item`` or ``part``: what a message about its judgement calls it."""
+        return "item" if self.part is None else "part"
+
+    @property
+    def title(self) -> str:
+        """The item's title; a part's with its label (``Item 7: site inspection``)."""
+        return self.item.title if self.part is None else f"{self.item.title}: {self.part.label}"
 
 
 def item_bounds(item: Item | Bonus, role: str) -> tuple[Decimal | None, Decimal]:
@@ -515,10 +544,6 @@ def _type_of(expr: Any, names: Mapping[str, Type]) -> Type:
     return "number"
 
 
-MAX_VALUES = 2000
-"""Most named values a facts file may declare."""
-
-
 class _Reader:
     def __init__(self, root: Path, shown: str) -> None:
         self.root = root
@@ -597,15 +622,22 @@ class _Reader:
                 self.check_item(child, ("items", i), doc, category.kind)
 
     def check_parts(self, score: Any, loc: tuple[str | int, ...], doc: _yaml.Document) -> None:
-        """A judged shape only as an item's (or the bonus's) own, not a part's at any depth."""
-        for where in _item_only(score, loc):
-            message = "a judged score is an item's own, not a part's: make it an item"
-            self.problems.append(doc.problem(where, message))
+        """Each part's id once within its item, at any depth: a judged part's judgement is
+        given in the facts file by the item's id and it."""
+        seen: dict[str, int] = {}
+        for where, node in models_in(score, loc):
+            if not isinstance(node, Part) or node.id is None:
+                continue
+            if node.id in seen:
+                first = seen[node.id]
+                message = f"part id {node.id!r} is used twice in this item (first at line {first})"
+                self.problems.append(doc.problem((*where, "id"), message))
+            seen.setdefault(node.id, doc.where((*where, "id"))[0])
 
     def check_item(
         self, item: Item, loc: tuple[str | int, ...], doc: _yaml.Document, role: str
     ) -> None:
-        """A judged shape only as an item's own; a penalty section's points only deductions."""
+        """Its parts' ids once each; a penalty section's points only deductions."""
         self.check_parts(item.score, (*loc, "score"), doc)
         if role != "penalty":
             return
@@ -764,7 +796,8 @@ class _Reader:
                     shown = _dotted(where_doc, loc)
                     self.problems.append(where_doc.problem(loc, f"{shown}: {message}"))
         for cycle in found.cycles():
-            chain = " → ".join(reads.describe(u) for u in cycle)
+            words = [reads.describe(u) for u in cycle]
+            chain = " → ".join(words if len(words) <= 12 else [*words[:10], "…", words[-1]])
             first = cycle[0]
             if first[0] == "value":
                 index = next(i for i, v in enumerate(facts.values) if v.key == first[1])
@@ -802,17 +835,9 @@ def _formulas_placed(node: Any) -> Iterator[tuple[tuple[str | int, ...], Formula
                 yield (*loc, info.alias or name), value
 
 
-def _item_only(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
-    """Where a shape inside ``shape`` (a part's score, at any depth) is one that only an
-    item may have: every shape has a ``kind``, and nothing else inside a shape does."""
-    for where, node in models_in(shape, loc):
-        if where != loc and getattr(node, "kind", None) in ITEM_ONLY:
-            yield (*where, "kind")
-
-
 def _shape_points(shape: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[Any, Decimal]]:
     """Every number of points a shape awards, with where it is written (a penalty's check):
-    its model's ``awards``, none for a shape without it (see ``ITEM_ONLY``)."""
+    its model's ``awards``, none for a shape without it (see ``MODEL_PARTS``)."""
     awards = getattr(shape, "awards", None)
     if awards is not None:
         yield from awards(loc)

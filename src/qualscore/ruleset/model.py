@@ -36,7 +36,7 @@ from qualscore.ruleset.formula import (
 from qualscore.source.suggest import hint
 
 __all__ = [
-    "ITEM_ONLY",
+    "MODEL_PARTS",
     "Acknowledgement",
     "Band",
     "Bonus",
@@ -216,11 +216,19 @@ of its code about its node."""
 
 
 class Part(_Strict):
-    """One line of a checklist."""
+    """One line of a checklist.
 
+    ``id`` names the part within its item (unique there, at any depth); a part whose
+    score the assessors give (``score: {kind: judged}``) needs one: the facts file gives
+    its judgement under ``judged`` as ``"ITEM/ID"``. ``assessing``: the department that
+    assesses this part, where it is not the item's.
+    """
+
+    id: NodeId | None = None
     label: Text
     points: Signed
     departments: Departments = ()
+    assessing: Text | None = None
     when: BoolExpr | None = None
     each: NumExpr | None = None
     score: Shape | None = None
@@ -230,6 +238,11 @@ class Part(_Strict):
         _one_of(self, ("when", "each", "score"))
         if self.points < 0 and self.score is not None:
             raise ValueError("a part with a nested score cannot be worth negative points")
+        if self.id is None and getattr(self.score, "ASSESSED", False):  # see MODEL_PARTS
+            raise ValueError(
+                "a judged part needs an id: the facts file gives its judgement under "
+                "judged as 'ITEM/ID'"
+            )
         return self
 
 
@@ -240,7 +253,7 @@ class PartsShape(_Strict):
     parts: tuple[Part, ...] = Field(min_length=1)
 
     def awards(self, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Decimal]]:
-        """Each part's points, with where they are written (see :data:`ITEM_ONLY`)."""
+        """Each part's points, with where they are written (see :data:`MODEL_PARTS`)."""
         for k, part in enumerate(self.parts):
             yield (*loc, "parts", k, "points"), part.points
 
@@ -347,6 +360,7 @@ class Step(_Strict):
     when: BoolExpr | None = None
     per: NumExpr | None = None
     every: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | None = None
+    count: Literal["whole", "started"] | None = None
     max: Points | None = None
     points: Points
 
@@ -355,7 +369,19 @@ class Step(_Strict):
         _one_of(self, ("unless", "when", "per"))
         if self.per is None and (self.every is not None or self.max is not None):
             raise ValueError("every and max go only with per")
+        if self.per is None and self.count is not None:
+            raise ValueError("count goes only with per")
         return self
+
+    @property
+    def counting(self) -> tuple[Decimal, Literal["whole", "started"]] | None:
+        """How a ``per`` step counts its value: the size of a step and whether only whole
+        steps count (每下降5%: 12 is 2 steps) or a started one counts whole (每少5%不足5%按5%:
+        12 is 3); None: the value itself is the count (no ``every``, no ``count``).
+        ``every`` alone counts started steps; ``count`` alone counts steps of 1."""
+        if self.every is None and self.count is None:
+            return None
+        return self.every or Decimal(1), self.count or "started"
 
 
 class DeductionsShape(_Strict):
@@ -397,7 +423,7 @@ class JudgedShape(_Strict):
     label: Text | None = None
 
     ASSESSED: ClassVar[bool] = True
-    """The assessors give its score (see :data:`ITEM_ONLY`)."""
+    """The assessors give its score (see :data:`MODEL_PARTS`)."""
 
 
 class RankShape(_Strict):
@@ -412,19 +438,16 @@ class RankShape(_Strict):
     label: Text | None = None
 
     READS_RANK: ClassVar[tuple[str, ...]] = ("rank",)
-    """Its fields that must name a cohort value whose stat is a rank (see :data:`ITEM_ONLY`)."""
+    """Its fields that must name a cohort value whose stat is a rank (see :data:`MODEL_PARTS`)."""
 
 
-ITEM_ONLY = ("judged",)
-"""The shapes that score an item (or the bonus) only, never a part: the loader refuses them
-in a part, at any depth, and the JSON Schema of a part's ``score`` leaves them out.
-
-What the loader asks a shape it asks the shape's model, each where it has something to
+MODEL_PARTS = ("awards", "ASSESSED", "READS_RANK")
+"""What the loader asks a shape it asks the shape's model, each where it has something to
 say (the rest of a shape's protocol is its module's, :mod:`qualscore.scoring.shapes`,
 a layer above): ``awards(loc)``, every number of points it awards with where it is
 written (a penalty section refuses a positive one); ``ASSESSED``, true where the
-assessors give its score (``RuleSet.judged_items``); ``READS_RANK``, its fields that must
-name a cohort value that is a rank."""
+assessors give its score (``RuleSet.judged_items``; a part so scored needs an ``id``);
+``READS_RANK``, its fields that must name a cohort value that is a rank."""
 
 Shape = Annotated[
     PartsShape
@@ -475,6 +498,16 @@ class _Scored(_Strict):
     departments: Departments = Field(min_length=1)
     assessing: Text | None = None
     score: Shape
+
+    @property
+    def assessing_parts(self) -> tuple[tuple[str, str], ...]:
+        """Each part, at any depth, that names the department assessing it:
+        ``(label, department)``, in the order written."""
+        return tuple(
+            (node.label, node.assessing)
+            for _, node in models_in(self.score)
+            if isinstance(node, Part) and node.assessing is not None
+        )
 
 
 class Item(_Scored):
@@ -813,6 +846,10 @@ class CohortDecl(_Strict):
         return None, None
 
 
+MAX_VALUES = 2000
+"""Most named values a facts file may declare."""
+
+
 class ValueDecl(_Strict):
     """A named value: worked out once per entity from facts, cohort values, other named
     values and the scores and states of nodes, and read by name like a fact.
@@ -856,7 +893,7 @@ class FactsFile(_Strict):
     facts: tuple[FactDecl, ...] = Field(min_length=1)
     checks: tuple[Check, ...] = ()
     cohort: tuple[CohortDecl, ...] = ()
-    values: tuple[ValueDecl, ...] = ()
+    values: tuple[ValueDecl, ...] = Field((), max_length=MAX_VALUES)
 
 
 def formulas_in(node: Any) -> Iterator[Formula]:

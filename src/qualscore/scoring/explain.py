@@ -25,6 +25,7 @@ from qualscore.scoring.words import STAT_WORDS, WORKING_WORDS, cohort_number, fm
 from qualscore.scoring.working import Working, number_text, work
 
 __all__ = [
+    "assessing_text",
     "cohort_line",
     "explain",
     "explain_veto",
@@ -57,6 +58,15 @@ def lost_text(node: NodeResult | ItemResult, language: str) -> str:
     if isinstance(node, ItemResult) and node.not_applicable is not None:
         return words(language)["na"]
     return fmt(node.lost)
+
+
+def assessing_text(item: ItemResult, language: str) -> str | None:
+    """Who assesses the item: its assessing department, then each part's that names its
+    own, with the part (``县河长办；县水利局（工作成效）``); None when none is named."""
+    w = words(language)
+    named = [item.assessing] if item.assessing else []
+    named += [f"{dept}{w['lp']}{label}{w['rp']}" for label, dept in item.assessing_parts]
+    return w["list_sep"].join(named) or None
 
 
 def titled(node: NodeResult | ItemResult, title: str, language: str) -> str:

@@ -114,6 +114,9 @@ class Gen:
         """The code reading a node (``score``/``applies``/``met`` and its id)."""
         self.item: tuple[str, Decimal | None, Decimal] = ("", None, Decimal(0))
         """The item being emitted: its id, lowest and highest score (the judged shape's)."""
+        self.part: str | None = None
+        """The id of the part whose score is being emitted, if it has one (a judged part's
+        judgement is read by its item's id and it)."""
 
     def line(self, text: str) -> None:
         """Add a line at the current indentation."""

@@ -814,6 +814,7 @@ class _Static:
             floor=lower,
             role=role,
             assessing=item.assessing,
+            assessing_parts=item.assessing_parts,
             cohort=tuple(cohort[d.key] for d in self.reads(item) if d.key in cohort)
             if cohort
             else (),
@@ -913,6 +914,17 @@ class _Static:
             node_bounds(category.points, category.floor, role)[0], category.criteria,
             self.verdict(category, met.get(category.id)), met.get(category.id),
         )  # fmt: skip
+
+
+def verdicts_of(
+    ruleset: RuleSet, verdicts: Mapping[str, bool | None]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The scheme's verdict in words, and the nodes not met in the order written, from the
+    verdicts of a run (:attr:`Scores.verdicts`): what a batch row shows."""
+    static = plan(ruleset)._static
+    scheme = static.verdict(ruleset.manifest, verdicts.get(SCHEME)) if SCHEME in verdicts else None
+    order = [n for n in _Structure(ruleset).ids if verdicts.get(n) is False]
+    return scheme, tuple(order)
 
 
 @per_ruleset

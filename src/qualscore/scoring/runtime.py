@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import decimal
 from collections.abc import Sequence
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from qualscore.errors import EvaluationError
@@ -77,4 +77,5 @@ def helpers() -> dict[str, Any]:
         "_E": ERRORS,
         "_Z": Decimal(0),
         "_CEIL": ROUND_CEILING,
+        "_FLOOR": ROUND_FLOOR,
     }

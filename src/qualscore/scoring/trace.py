@@ -136,9 +136,12 @@ class StepTrace(NamedTuple):
     value: Decimal | None = None
     """``per``: the expression's value (the shortfall) before units are counted."""
     every: Decimal | None = None
-    """``per``: the size of one unit; a started unit counts whole."""
+    """``per``: the size of one unit (None: the value itself is the count)."""
     most: Decimal | None = None
     """``per``: the most the step may deduct (``max``)."""
+    counted: Literal["whole", "started"] | None = None
+    """``per`` with a unit size: whether only whole units count (12 in units of 5: 2) or
+    a started unit counts whole (3)."""
 
 
 class DeductionsTrace(NamedTuple):
@@ -278,6 +281,8 @@ class ItemResult(NamedTuple):
     """Its verdict in words (达标 / 未达标), if it has one; None if it does not apply."""
     met: bool | None = None
     """Whether its verdict is met (None: no verdict, or it does not apply)."""
+    assessing_parts: tuple[tuple[str, str], ...] = ()
+    """Its parts that name the department assessing them: ``(label, department)``."""
 
     @property
     def lost(self) -> Decimal:

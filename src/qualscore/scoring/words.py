@@ -180,6 +180,7 @@ WORDS: dict[str, dict[str, str]] = {
         "verdict_not_met": "未达标",
         "verdict_failed": "未达标的项目",
         "values": "计算值",
+        "not_met": "未达标项目",
         "read_score": "{title}得分",
         "read_applies": "{title}是否适用",
         "read_met": "{title}是否达标",
@@ -218,6 +219,15 @@ WORDS: dict[str, dict[str, str]] = {
         "compare": "与上期比较",
         "previous": "上期",
         "change": "变化",
+        "per_started": (
+            "每 {size} 计 1 个单位，不足 {size} 的按 1 个单位计（开始即计）："
+            "{value} ÷ {size} 向上取整 = {units} 个单位"
+        ),
+        "per_whole": (
+            "每满 {size} 计 1 个单位，不足 {size} 的部分不计（满 {size} 才计）："
+            "{value} ÷ {size} 向下取整 = {units} 个单位"
+        ),
+        "no_shortfall": "未出现差额，计 0 个单位",
     },
     "en": {
         "item": "item",
@@ -290,6 +300,7 @@ WORDS: dict[str, dict[str, str]] = {
         "verdict_not_met": "not met",
         "verdict_failed": "not met",
         "values": "Values worked out",
+        "not_met": "not met",
         "read_score": "score of {title}",
         "read_applies": "{title} applies",
         "read_met": "{title} met",
@@ -332,6 +343,15 @@ WORDS: dict[str, dict[str, str]] = {
         "compare": "Compared with last time",
         "previous": "last time",
         "change": "change",
+        "per_started": (
+            "one unit per {size}, a started {size} counting whole: "
+            "{value} ÷ {size} rounded up = {units}"
+        ),
+        "per_whole": (
+            "one unit per whole {size}, what is left under {size} not counting: "
+            "{value} ÷ {size} rounded down = {units}"
+        ),
+        "no_shortfall": "no shortfall: 0 units",
     },
 }
 

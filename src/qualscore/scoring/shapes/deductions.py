@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from qualscore.ruleset.formula import Formula
@@ -20,7 +20,7 @@ from qualscore.scoring.shapes._common import (
     worked,
 )
 from qualscore.scoring.trace import DeductionsTrace, Input, StepTrace
-from qualscore.scoring.words import fmt
+from qualscore.scoring.words import count, fmt, words
 
 __all__ = [
     "KIND",
@@ -70,8 +70,10 @@ def _step(gen: Gen, step: Step, total: str) -> str:
         return applied
     value = gen.value(step.per)
     units, deducted = gen.tmp(), gen.tmp()
-    if step.every is not None:
-        gen.line(f"{units} = ({value} / {gen.const(step.every)}).to_integral_value(_CEIL)")
+    if step.counting is not None:
+        size, how = step.counting
+        mode = "_FLOOR" if how == "whole" else "_CEIL"
+        gen.line(f"{units} = ({value} / {gen.const(size)}).to_integral_value({mode})")
         gen.line(f"{units} = _Z if _Z > {units} else {units}")
     else:
         gen.line(f"{units} = _Z if _Z > {value} else {value}")
@@ -89,8 +91,9 @@ def emit(gen: Gen, shape: DeductionsShape, cap: str) -> tuple[str, str]:
     """Each step in order; record ``(before the floor, after, (step records))``.
 
     A step's record: ``applied`` (unless/when), or ``(value, units, deducted,
-    capped)`` (per): the value as computed, the units counted from it (started
-    ``every`` units, never below 0), what was deducted, whether ``max`` bound.
+    capped)`` (per): the value as computed, the units counted from it (whole or
+    started units of ``every``, or the value itself; never below 0), what was
+    deducted, whether ``max`` bound.
     """
     start = gen.const(shape.start) if shape.start is not None else cap
     total, before, value = gen.tmp(), gen.tmp(), gen.tmp()
@@ -114,9 +117,10 @@ def _expand_step(step: Step, record: Any) -> StepTrace:
         assert condition is not None
         return StepTrace(_label(step), kind, step.points, record, deducted, expr=condition.source)
     value, units, deducted, capped = record
+    size, how = step.counting or (None, None)
     return StepTrace(
         _label(step), "per", step.points, units > 0, deducted, units, capped,
-        step.per.source, value, step.every, step.max,
+        step.per.source, value, size, step.max, how,
     )  # fmt: skip
 
 
@@ -149,9 +153,26 @@ def never(
             continue
         here, source = (*loc, "steps", i), step.per.source
         span = value_span(source, domains)
+        size, how = step.counting or (None, None)
         if span.hi is not None and span.hi <= 0:
             yield here, "applied", f"{source} is at most {fmt(span.hi)}: nothing to deduct"
-        if span.lo is not None and (span.lo > 0 or (span.lo == 0 and span.lo_open)):
+        elif span.hi is not None and size is not None and how == "whole" and span.hi < size:
+            yield (
+                here,
+                "applied",
+                f"{source} is at most {fmt(span.hi)}, under one whole {fmt(size)}: "
+                "nothing to deduct",
+            )
+        if how == "whole":
+            assert size is not None
+            if span.lo is not None and span.lo >= size:
+                yield (
+                    here,
+                    "not applied",
+                    f"{source} is always at least one whole {fmt(size)}: the step always "
+                    "deducts",
+                )
+        elif span.lo is not None and (span.lo > 0 or (span.lo == 0 and span.lo_open)):
             yield here, "not applied", f"{source} is always above 0: the step always deducts"
         most = _per_most(step, span)
         if step.max is not None and most is not None and most <= step.max:
@@ -218,8 +239,8 @@ def _per_most(step: Step, span: Span) -> Decimal | None:
     if span.hi is None:
         return None
     units = span.hi
-    if step.every is not None:
-        units = (units / step.every).to_integral_value(ROUND_CEILING)
+    if step.counting is not None:
+        units = units_of(units, *step.counting)
     return max(units, Decimal(0)) * step.points
 
 
@@ -260,6 +281,28 @@ def explain(
     return lines
 
 
+def units_of(value: Decimal, size: Decimal, how: str) -> Decimal:
+    """The steps of ``size`` in ``value``: whole ones (rounded down), or started ones
+    (rounded up); never below 0."""
+    mode = ROUND_FLOOR if how == "whole" else ROUND_CEILING
+    return max((value / size).to_integral_value(mode), Decimal(0))
+
+
+def _shown(value: Decimal, size: Decimal, how: str, places: int) -> str:
+    """``value`` to ``places`` decimals, or to as many more as it takes for the number shown
+    to count the same steps (9.999 in whole steps of 5 is 1 step: shown ``≈ 9.999``, not
+    ``≈ 10``, which would be 2)."""
+    units = units_of(value, size, how)
+    for shown in range(places, 35):
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int) or exponent >= -shown:
+            break
+        rounded = value.quantize(Decimal(1).scaleb(-shown), rounding=ROUND_HALF_UP)
+        if units_of(rounded, size, how) == units:
+            return number(value, shown)
+    return fmt(value)
+
+
 def _explain_step(
     step: StepTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
 ) -> list[str]:
@@ -282,21 +325,17 @@ def _explain_step(
         said = subject(step.expr, inputs)
         lines.append(f"{indent}  {said}")
     units = step.units or Decimal(0)
-    if value is not None and step.every is not None:
-        every = fmt(step.every)
-        shown = number(value, places)
-        if zh:
-            lines.append(
-                f"{indent}  每 {every} 计 1 个单位，不足 {every} 的按 1 个单位计（开始即计）："
-                f"{shown} ÷ {every} 向上取整 = {fmt(units)} 个单位"
-            )
-        else:
-            lines.append(
-                f"{indent}  one unit per {every}, a started {every} counting whole: "
-                f"{shown} ÷ {every} rounded up = {fmt(units)} unit{'' if units == 1 else 's'}"
-            )
-    elif value is not None and value <= 0:
-        lines.append(f"{indent}  " + ("未出现差额，计 0 个单位" if zh else "no shortfall: 0 units"))
+    w = words(language)
+    if value is not None and (value < 0 or (value == 0 and step.every is None)):
+        lines.append(f"{indent}  {w['no_shortfall']}")
+    elif value is not None and step.every is not None:
+        how = step.counted or "started"
+        text = w["per_whole" if how == "whole" else "per_started"].format(
+            size=fmt(step.every),
+            value=_shown(value, step.every, how, places),
+            units=fmt(units) if zh else count(int(units), "unit"),
+        )
+        lines.append(f"{indent}  {text}")
     gross = units * step.points
     if zh:
         text = f"{indent}  {fmt(units)} × {fmt(step.points)} 分 = {fmt(gross)} 分"

@@ -1,11 +1,13 @@
 """``judged``: points awarded by assessors, given per entity in the facts file.
 
 A facts file gives, under ``judged``, each judged item's score (or deduction),
-the reason, and optionally the evidence and the assessor. The facts loader
-checks the score against the item's bounds and the reason where it is
-required, and hands the engine the score under the key ``judged:ID`` and the
-texts under ``judged:ID#`` (keys no fact can have: a fact key is an
-identifier). The generated code reads both with a :func:`repr` literal.
+the reason, and optionally the evidence and the assessor; a judged part's
+(酌情扣 0–2 分 inside an item scored by rule) by ``ITEM/PART``, the item's id
+and the part's. The facts loader checks the score against the item's (or the
+part's) bounds and the reason where it is required, and hands the engine the
+score under the key ``judged:ID`` and the texts under ``judged:ID#`` (keys no
+fact can have: a fact key is an identifier). The generated code reads both with
+a :func:`repr` literal.
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ MODEL = JudgedShape
 TRACE = JudgedTrace
 
 
-def key(item_id: str) -> str:
-    """The key of an item's judged score in the values the engine runs on."""
+def key(item_id: str, part_id: str | None = None) -> str:
+    """The key of an item's judged score in the values the engine runs on; of a part's,
+    with the part's id (``ITEM/PART``, as the facts file gives it)."""
     from qualscore.facts.check import judged_key
 
-    return judged_key(item_id)
+    return judged_key(item_id if part_id is None else f"{item_id}/{part_id}")
 
 
 def formulas(shape: JudgedShape) -> Iterator[Formula]:
@@ -61,11 +64,11 @@ def emit(gen: Gen, shape: JudgedShape, cap: str) -> tuple[str, str]:
 
     Record: ``(given score or None, (reason, evidence, assessor) or None)``.
     """
-    item_id = gen.item[0]
+    name = key(gen.item[0], gen.part)
     given, value = gen.tmp(), gen.tmp()
-    gen.line(f"{given} = v.get({key(item_id)!r})")
+    gen.line(f"{given} = v.get({name!r})")
     gen.line(f"{value} = {cap} if {given} is None else {given}")
-    return value, f"({given}, v.get({key(item_id) + '#'!r}))"
+    return value, f"({given}, v.get({name + '#'!r}))"
 
 
 def expand(shape: JudgedShape, record: Any, sub: Any, cap: Decimal) -> JudgedTrace:

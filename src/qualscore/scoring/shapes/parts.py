@@ -91,7 +91,9 @@ def _part(gen: Gen, part: Part, total: str) -> str:
         gen.line(f"{total} = {total} + {awarded}")
         return f"({value}, {units}, {awarded})"
     assert part.score is not None
+    outer, gen.part = gen.part, part.id
     inner, record = gen.shape(part.score, points)
+    gen.part = outer
     floor, awarded = gen.tmp(), gen.tmp()
     gen.line(f"{floor} = _Z if _Z > {inner} else {inner}")
     gen.line(f"{awarded} = {points} if {points} < {floor} else {floor}")
