@@ -27,7 +27,7 @@ from qualscore import RuleSet
 from qualscore._decimal import exact
 from qualscore._version import __version__
 from qualscore.errors import EvaluationError
-from qualscore.ruleset.formula import Formula, Value
+from qualscore.ruleset.formula import Formula, NegativeRoot, Value
 from qualscore.ruleset.model import (
     Bonus,
     CasesShape,
@@ -259,6 +259,8 @@ class Reference:
                 reason = "division by zero"
             elif isinstance(exc, decimal.Overflow):
                 reason = "number too large"
+            elif isinstance(exc, NegativeRoot):  # sqrt of a negative number, named
+                reason = str(exc)
             else:
                 reason = (
                     "a value it reads is not a number"

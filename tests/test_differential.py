@@ -1,19 +1,20 @@
 """The generated engine against a plain reference interpreter, on random rule sets and facts.
 
 Hypothesis writes rule sets from every shape (parts nested in parts, tiers,
-cases, deductions with ``every``/``count``/``max``/``from``/floors, formulas, targets),
-with caps that bind, ``not_applicable``, blank targets, a bonus and vetoes
-(forcing a grade or capping it, with or without a result),
-random rounding, and formulas over a few facts (division by zero and numbers
-too large included), signed scores (negative parts and cases, item and node
-floors, penalty and uncapped bonus sections; items, indicators and the bonus
-of ``points: none``), judged items and parts (judged at their bounds and
-between, or left to their default), and grades. For each rule set and facts,
-``qualscore.evaluate`` must give the interpreter in ``tests/reference_engine.py``
-the same result, field by field and digit by digit (``repr``: the same
-exponents, no ``-0`` where the interpreter has ``0``), ``qualscore.score`` the
-same numbers, and a failure the same error. ``QUALSCORE_DIFF_EXAMPLES`` sets
-the number of rule sets.
+cases, deductions with ``every``/``count``/``max``/``from``/floors, formulas,
+targets), with caps that bind, ``not_applicable``, blank targets, a bonus and
+vetoes (forcing a grade or capping it, with or without a result), random
+rounding, and formulas over a few facts (division by zero, numbers too large
+and square roots of negative numbers included), signed scores (negative parts
+and cases, item and node floors, penalty and uncapped bonus sections; items,
+indicators and the bonus of ``points: none``), named values, node reads
+(``score``, ``applies``, ``met``) and verdicts, judged items and parts (judged
+at their bounds and between, or left to their default), and grades. For each
+rule set and facts, ``qualscore.evaluate`` must give the interpreter in
+``tests/reference_engine.py`` the same result, field by field and digit by
+digit (``repr``: the same exponents, no ``-0`` where the interpreter has
+``0``), ``qualscore.score`` the same numbers, and a failure the same error.
+``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def _num(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
             lambda t: f"{t[0]}({t[1]})"
         ),
         inner.map(lambda x: f"round_half_up({x}, 1)"),
+        inner.map(lambda x: f"sqrt({x})"),
         st.tuples(inner, bool_atom, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
     )
 

@@ -60,7 +60,7 @@ items:
       expr: {expr}
 """
 
-ALLOWED = "(allowed: abs, all, any, applies, ceil, count_if, floor, max, met, min, round_half_up, score, sum)"
+ALLOWED = "(allowed: abs, all, any, applies, ceil, count_if, floor, max, met, min, round_half_up, score, sqrt, sum)"
 WHERE = "r/categories/1.yaml:12:13: "
 
 

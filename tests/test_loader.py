@@ -145,7 +145,7 @@ def test_call_outside_allowlist_refused(tmp_path: Path) -> None:
     root = write(tmp_path, categories=item_with("      kind: formula\n      expr: pow(rate, 2)\n"))
     assert problems(root) == [
         "r/categories/1.yaml:12:13: items[0].score.expr: function 'pow' not allowed "
-        "(allowed: abs, all, any, applies, ceil, count_if, floor, max, met, min, round_half_up, score, sum)"
+        "(allowed: abs, all, any, applies, ceil, count_if, floor, max, met, min, round_half_up, score, sqrt, sum)"
     ]
 
 

@@ -21,7 +21,7 @@ from qualscore.batch.runner import CohortPass, Outcome, score_units
 from qualscore.batch.units import Unit
 from qualscore.errors import CohortError, Problem
 from qualscore.ruleset.loader import load_rules
-from qualscore.scoring.cohort import CohortSummary, aggregate
+from qualscore.scoring.cohort import CohortSummary, Own, aggregate
 from qualscore.scoring.trace import CohortEntry
 
 __all__ = ["cohort_values", "refused_first"]
@@ -55,7 +55,7 @@ def cohort_values(
     unread: list[Problem] = []  # inputs refused before any entity was made of them
     summaries: list[CohortSummary] = []
     for level, decls in enumerate(ruleset.cohort_levels):
-        columns: dict[str, dict[str, Decimal | None]] = {d.key: {} for d in decls}
+        columns: dict[str, dict[str, Own]] = {d.key: {} for d in decls}
         found = score_units(
             rules_path, units(), targets_path=targets_path, jobs=jobs,
             cohort=CohortPass(level, keys, _compact(values, keys), failed=failed),

@@ -63,7 +63,7 @@ from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.ruleset.model import Item
 from qualscore.ruleset.reads import SCHEME
 from qualscore.scoring import shapes
-from qualscore.scoring.cohort import own_values
+from qualscore.scoring.cohort import Own, own_values
 from qualscore.scoring.engine import evaluate, formulas
 from qualscore.scoring.plan import deciding_veto, plan, verdicts_of
 from qualscore.scoring.together import score_with
@@ -146,7 +146,7 @@ class Outcome:
     result: Result | None = None
     line: bytes | None = None
     key: tuple[str, bool, Decimal, str] | None = None
-    own: Mapping[str, Decimal | None] | None = None
+    own: Mapping[str, Own] | None = None
     """In a pass that works out cohort values: the entity's own value of each."""
 
     @property

@@ -325,7 +325,7 @@ def _unused(ruleset: RuleSet) -> Iterator[LintWarning]:
     read = {n for c in ruleset.categories for f in formulas_in(c) for n in f.names}
     read |= {n for f in formulas_in(ruleset.manifest) for n in f.names}
     read |= {n for c in ruleset.checks.checks for n in c.when.names}
-    read |= {n for c in ruleset.cohort if c.of is not None for n in c.of.names}
+    read |= {n for c in ruleset.cohort for f in formulas_in(c) for n in f.names}
     read |= {n for v in ruleset.values for n in v.expr.names}
     declared: list[tuple[str, str, Sequence[FactDecl | CohortDecl | ValueDecl], str]] = [
         ("facts", "fact", ruleset.facts, "item, bonus, veto or check"),

@@ -49,6 +49,7 @@ from qualscore.report.xlsx import sheet_row as sheet_row
 from qualscore.report.xlsx import stable_zip as stable_zip
 from qualscore.report.xlsx import texts_as_text as texts_as_text
 from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.model import ROUNDED
 from qualscore.scoring.cohort import CohortSummary
 from qualscore.scoring.words import cohort_number, fmt, result_word, words
 
@@ -276,6 +277,7 @@ def to_json(report: BatchReport) -> str:
                 "shown": None if s.value is None else _cohort_value(report, s),
                 "leaders": list(s.leaders), "entities": list(s.entities),
                 "left_out": list(s.left_out),
+                **({"working": {k: format(v, "f") for k, v in s.working}} if s.working else {}),
             }
             for s in report.cohort
         ]  # fmt: skip
@@ -602,7 +604,7 @@ def _cohort_parts(report: BatchReport) -> list[tuple[str, str]]:
         who = ("、" if zh else ", ").join(names)
         scope = "" if s.scope == "all" else (f"（{s.scope}）" if zh else f" ({s.scope})")
         value = ""
-        if s.value is not None and s.stat in ("mean", "median", "max", "min", "count"):
+        if s.value is not None and s.stat not in ("rank", "reverse_rank", "share_of_best"):
             value = f" {_cohort_value(report, s)}"
         gone = ("、" if zh else ", ").join(s.left_out[:12]) + ("…" if len(s.left_out) > 12 else "")
         n = len(s.left_out)
@@ -616,9 +618,12 @@ def _cohort_parts(report: BatchReport) -> list[tuple[str, str]]:
 
 
 def _cohort_value(report: BatchReport, s: CohortSummary) -> str:
-    """A summary's value as shown: a mean or median to its declared places, ``≈`` when
-    rounded (:func:`~qualscore.scoring.words.cohort_number`); the JSON keeps it exact."""
-    places = dict(report.places).get(s.key) if s.stat in ("mean", "median") else None
+    """A summary's value as shown: a mean, median, spread or weighted mean to its declared
+    places, ``≈`` when rounded (:func:`~qualscore.scoring.words.cohort_number`); the JSON
+    keeps it exact."""
+    # A share's summary holds the best value, not a share: it is shown as it is.
+    rounded = s.stat in ROUNDED and s.stat != "share_of_best"
+    places = dict(report.places).get(s.key) if rounded else None
     return cohort_number(s.value, places) if s.value is not None else "—"
 
 

@@ -139,7 +139,9 @@ def _cohort(result: Result) -> dict[str, Any]:
 def cohort_data(entry: CohortEntry) -> dict[str, Any]:
     """A cohort value as the JSON carries it: every number that decided it, exact, and
     the value as the reports show it (``shown``: to its declared places, ``≈`` when
-    rounded)."""
+    rounded); a weighted mean's ``weight`` (the entity's) and the ``working`` of a sum,
+    spread, weighted mean or count_if (``n``, ``mean``, ``squares``, ``variance``, …,
+    ``unrounded``) where it has them."""
     return {
         "label": entry.label,
         "stat": entry.stat,
@@ -154,6 +156,8 @@ def cohort_data(entry: CohortEntry) -> dict[str, Any]:
         "leaders": list(entry.leaders),
         "given": entry.given,
         "scored": entry.scored,
+        **({"weight": _exact(entry.weight)} if entry.weight is not None else {}),
+        **({"working": {k: _exact(v) for k, v in entry.working}} if entry.working else {}),
     }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from qualscore.report.safe import csv_text, visible_line
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import FactDecl, Part, Shape
+from qualscore.ruleset.model import FactDecl, Part, Shape, formulas_in
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.words import fmt
 
@@ -52,10 +52,11 @@ def _owners(ruleset: RuleSet) -> dict[str, tuple[list[str], list[str]]]:
             note(veto.when.names, veto.departments, veto.id)
     # A fact a cohort value is worked out of belongs to the items that read that value.
     for decl in reversed([d for level in ruleset.cohort_levels for d in level]):
-        if decl.of is not None and decl.key in found:
+        if decl.key in found:
             deps, items = found[decl.key]
             for item_id in list(items):
-                note(decl.of.names, tuple(deps), item_id)
+                for formula in formulas_in(decl):  # of, weight, when
+                    note(formula.names, tuple(deps), item_id)
     return found
 
 

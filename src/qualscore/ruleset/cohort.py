@@ -3,7 +3,8 @@
 A cohort value (``facts.yaml``'s ``cohort:``) is computed across the entities
 assessed: from a formula ``of`` facts (and earlier cohort values), or from the
 ``score`` of a node, which depends on every cohort value that node's items
-read. The values are computed in *levels*: level 0 reads no cohort value;
+read; a weighted mean's ``weight`` and a count_if's ``when`` are formulas read
+like ``of``. The values are computed in *levels*: level 0 reads no cohort value;
 level n reads one of level n - 1 at most. Each level needs one pass over the
 entities (scoring them with the levels before it known), and the final scores
 one more. A value that depends, however indirectly, on itself is refused when
@@ -66,12 +67,13 @@ def reads(
     keys: Iterable[str],
     values: Sequence[ValueDecl] = (),
 ) -> set[str]:
-    """The cohort values ``decl`` depends on, among ``keys``: through the named values and
-    the nodes it reads too."""
+    """The cohort values ``decl`` depends on, among ``keys``: those its own formulas (``of``,
+    ``weight``, ``when``) and the score it takes read, through the named values and the
+    nodes they read too."""
     wanted = set(keys)
-    found = [decl.of] if decl.of is not None else []
+    found = list(formulas_in(decl))
     if decl.score is not None:
-        found = node_formulas(categories, manifest, decl.score) or []
+        found += node_formulas(categories, manifest, decl.score) or []
     named = {v.key: v for v in values}
     todo, seen = list(found), {id(f) for f in found}
     while todo:
@@ -222,6 +224,15 @@ def _scope(
     return [doc.problem((*where, "scope"), message)]
 
 
+def _how(decl: CohortDecl, key: str) -> str:
+    """Which of ``decl``'s sources reads ``key``: ``of``, ``weight``, ``when`` or the score."""
+    for name in ("of", "weight", "when"):
+        formula = getattr(decl, name)
+        if formula is not None and key in formula.names:
+            return name
+    return f"score of {decl.score!r}"
+
+
 def _cycles(
     decls: Sequence[CohortDecl],
     categories: Sequence[Category],
@@ -240,7 +251,7 @@ def _cycles(
             continue  # one problem for values caught in one knot
         told.update(cycle)
         first = decls[index[cycle[0]]]
-        how = f"score of {first.score!r}" if first.score is not None else "of"
+        how = _how(first, cycle[1])
         shown = cycle if len(cycle) <= 12 else [*cycle[:10], "…", cycle[-1]]
         message = (
             f"cohort value {cycle[0]!r} depends on itself: {' → '.join(shown)} "

@@ -14,8 +14,9 @@ strings, ``**``, calls to anything but the named functions. So is what passes
 the named limits below: length, nesting (no RecursionError can reach the
 caller, neither from :func:`ast.parse` nor from simpleeval), the size and
 places of number literals. At run time a step whose value passes
-``MAX_RESULT`` raises :class:`ResultTooLarge`, an :class:`ArithmeticError`
-the engine reports as the rule's evaluation error, like a division by zero.
+``MAX_RESULT`` raises :class:`ResultTooLarge`, and ``sqrt`` of a negative
+number :class:`NegativeRoot`: each an :class:`ArithmeticError` the engine reports
+as the rule's evaluation error, like a division by zero.
 
 What the sandbox does not protect against: an expression that is allowed but
 wrong (a threshold typed as 9 instead of 90). That is what rule-set tests and
@@ -34,7 +35,7 @@ from functools import cached_property, partial
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from qualscore._decimal import CONTEXT
+from qualscore._decimal import CONTEXT, plain
 from qualscore.source import suggest
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = [
     "NODE_FUNCTIONS",
     "Formula",
     "FormulaError",
+    "NegativeRoot",
     "ResultTooLarge",
     "Type",
     "Value",
@@ -100,6 +102,15 @@ class ResultTooLarge(decimal.Overflow):
     """
 
 
+class NegativeRoot(decimal.InvalidOperation):
+    """``sqrt`` of a negative number: not a real number.
+
+    An :class:`ArithmeticError` (a :class:`decimal.InvalidOperation`, what
+    :meth:`decimal.Decimal.sqrt` itself raises), so the engine reports it as an
+    evaluation error of the rule, its message naming the number.
+    """
+
+
 def _bounded(value: Decimal) -> Decimal:
     if value.copy_abs() > MAX_RESULT:
         raise ResultTooLarge(f"result is above the limit of {MAX_RESULT:,}")
@@ -123,6 +134,24 @@ def _round_half_up(x: Decimal, places: Decimal = Decimal(0)) -> Decimal:
     return x.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP, context=_CONTEXT)
 
 
+def sqrt(x: Decimal) -> Decimal:
+    """The square root of ``x``, in the private context: 34 significant digits, the last
+    rounded half to even (as :meth:`decimal.Decimal.sqrt` rounds, whatever the context's
+    mode): ``sqrt(2)`` is 1.414213562373095048801688724209698 (the next digits, 07…, cut
+    off), ``sqrt(10)`` 3.162277660168379331998893544432719 (…718 and then 53…: rounded
+    up). The rounding is beyond any ``places`` a scheme declares. An exact root is exact
+    (``sqrt(6.25)`` is 2.5) and ``sqrt(0)`` is 0. A formula that wants fewer places
+    says so: ``round_half_up(sqrt(x), 2)``.
+
+    Raises:
+        NegativeRoot: ``x`` is below 0.
+    """
+    if x < 0:
+        raise NegativeRoot(f"square root of a negative number ({plain(x)})")
+    # plus(): the root of -0 is -0, and a score of zero is 0, never -0.
+    return _CONTEXT.plus(x.sqrt(context=_CONTEXT))
+
+
 FUNCTIONS: dict[str, tuple[int, int, Callable[..., Decimal]]] = {
     # name: (fewest args, most args, implementation)
     "min": (2, 20, min),
@@ -131,6 +160,7 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Decimal]]] = {
     "ceil": (1, 1, lambda x: x.to_integral_value(rounding=ROUND_CEILING, context=_CONTEXT)),
     "floor": (1, 1, lambda x: x.to_integral_value(rounding=ROUND_FLOOR, context=_CONTEXT)),
     "round_half_up": (1, 2, _round_half_up),
+    "sqrt": (1, 1, sqrt),
 }
 
 def _sum(*values: Decimal) -> Decimal:

@@ -22,6 +22,7 @@ from pydantic import (
     Tag,
     ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -767,32 +768,45 @@ class Check(_Strict):
 
 
 COHORT_STATS = (
-    "rank", "reverse_rank", "share_of_best", "max", "min", "mean", "median", "count",
+    "rank", "reverse_rank", "share_of_best", "max", "min", "mean", "median", "count", "sum",
+    "stdev", "stdev_sample", "cv", "weighted_mean", "count_if",
 )  # fmt: skip
 """What a cohort value can be, over the entities assessed."""
 RANKS = ("rank", "reverse_rank")
+SPREADS = ("stdev", "stdev_sample", "cv")
+"""The stats of how far the values lie from their mean: never below 0."""
+ROUNDED = ("mean", "median", "share_of_best", *SPREADS, "weighted_mean")
+"""The stats ``places`` may round: those whose value is not already a value compared."""
 
 
 class CohortDecl(_Strict):
     """A value computed across the entities assessed (the cohort), read by formulas
     like a fact: a rank, a reverse rank, a share of the best, or the cohort's
-    maximum, minimum, mean, median or count of a value.
+    maximum, minimum, mean, median, count, sum, standard deviation (population or
+    sample), coefficient of variation or weighted mean of a value; or how many of
+    the cohort meet a condition (``count_if``).
 
     The value ranked or aggregated is ``of`` (a formula over facts and earlier
     cohort values) or ``score`` (the score of an item, indicator or category, or
-    ``total``). ``scope`` is ``all`` (every entity assessed), ``group`` (the
-    entity's own group) or a group's id. ``ties``: ``competition`` (1, 2, 2, 4)
-    or ``dense`` (1, 2, 2, 3). ``places``: a mean, median or share is rounded to
-    these places (the rule set's rounding mode) before any formula reads it.
+    ``total``); a ``weighted_mean`` weighs each entity's by its ``weight`` (a
+    formula, read per entity like ``of``), and ``count_if`` reads neither: it counts
+    the entities for which ``when`` holds. ``scope`` is ``all`` (every entity
+    assessed), ``group`` (the entity's own group) or a group's id. ``ties``:
+    ``competition`` (1, 2, 2, 4) or ``dense`` (1, 2, 2, 3). ``places``: a mean,
+    median, share, standard deviation, coefficient of variation or weighted mean is
+    rounded to these places (the rule set's rounding mode) before any formula reads it.
     """
 
     key: Ident
     label: Text
     stat: Literal[
-        "rank", "reverse_rank", "share_of_best", "max", "min", "mean", "median", "count"
-    ]
+        "rank", "reverse_rank", "share_of_best", "max", "min", "mean", "median", "count",
+        "sum", "stdev", "stdev_sample", "cv", "weighted_mean", "count_if",
+    ]  # fmt: skip
     of: NumExpr | None = None
     score: NodeId | None = None
+    weight: NumExpr | None = None
+    when: BoolExpr | None = None
     better: Literal["higher", "lower"] = "higher"
     ties: Literal["competition", "dense"] = "competition"
     scope: Text = "all"
@@ -801,17 +815,51 @@ class CohortDecl(_Strict):
     unit: Text | None = None
     acknowledge: Acknowledgements = ()
 
+    @field_validator("of", "score")
+    @classmethod
+    def _not_counted(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("stat") == "count_if":
+            raise ValueError(
+                f"count_if counts the entities for which when holds; it reads no {info.field_name}"
+            )
+        return value
+
+    @field_validator("weight")
+    @classmethod
+    def _weighted(cls, value: Any, info: ValidationInfo) -> Any:
+        stat = info.data.get("stat")
+        if value is not None and stat is not None and stat != "weighted_mean":
+            raise ValueError(f"weight weighs the values of a weighted_mean; a {stat} reads none")
+        return value
+
+    @field_validator("when")
+    @classmethod
+    def _counted(cls, value: Any, info: ValidationInfo) -> Any:
+        stat = info.data.get("stat")
+        if value is not None and stat is not None and stat != "count_if":
+            raise ValueError(f"when is the condition of a count_if; a {stat} reads none")
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> CohortDecl:
-        _one_of(self, ("of", "score"))
-        if self.places is not None and self.stat not in ("mean", "median", "share_of_best"):
-            raise ValueError("places rounds a mean, a median or a share, not a " + self.stat)
+        if self.stat == "count_if":
+            if self.when is None:
+                raise ValueError("count_if needs when: the condition an entity is counted on")
+        else:
+            _one_of(self, ("of", "score"))
+        if self.stat == "weighted_mean" and self.weight is None:
+            raise ValueError("weighted_mean needs weight: what each entity's value weighs")
+        if self.places is not None and self.stat not in ROUNDED:
+            raise ValueError(
+                "places rounds a mean, a median, a share, a stdev, a cv or a weighted "
+                f"mean, not a {self.stat}"
+            )
         return self
 
     @property
     def type(self) -> str:
-        """A cohort value is a number."""
-        return "count" if self.stat in ("rank", "reverse_rank", "count") else "number"
+        """A cohort value is a number; a rank or a count is a whole one."""
+        return "count" if self.stat in (*RANKS, "count", "count_if") else "number"
 
     @property
     def role(self) -> str:
@@ -820,10 +868,11 @@ class CohortDecl(_Strict):
 
     @property
     def bounds(self) -> tuple[Decimal | None, Decimal | None]:
-        """The range it can take: a rank from 1, a count or share from 0."""
+        """The range it can take: a rank from 1; a count, a share, a standard deviation
+        and a coefficient of variation from 0 (a cv's mean is above 0)."""
         if self.stat in RANKS:
             return Decimal(1), None
-        if self.stat in ("count", "share_of_best"):
+        if self.stat in ("count", "count_if", "share_of_best", *SPREADS):
             return Decimal(0), None
         return None, None
 

@@ -214,6 +214,19 @@ def _inverse(value: Decimal) -> Decimal:
     return _ZERO if value.is_infinite() else _CTX.divide(_ONE, value)
 
 
+def _root(value: Decimal, *, down: bool) -> Decimal:
+    """The square root of a bound, widened by one unit in the last place where it is not
+    exact: a span holds every value ``sqrt`` gives, however it rounds."""
+    if value.is_infinite():
+        return value
+    root = value.sqrt(context=_CTX)
+    # A root of at most half the context's digits squares exactly: compare it then.
+    short = len(root.normalize(_CTX).as_tuple().digits) <= _CTX.prec // 2
+    if short and _CTX.multiply(root, root) == value:
+        return root
+    return _CTX.next_minus(root) if down else _CTX.next_plus(root)
+
+
 _ANY = Span()
 
 
@@ -272,6 +285,10 @@ class _Ranger:
             if _hi(one) <= 0:
                 return _make(-_hi(one), -_lo(one), one.whole)
             return _make(_ZERO, max(-_lo(one), _hi(one)), one.whole)
+        if name == "sqrt":  # below 0 it fails (an evaluation error), so it never gives a value
+            if _hi(one) < 0:
+                return _ANY
+            return _make(_root(max(_lo(one), _ZERO), down=True), _root(_hi(one), down=False), False)
         modes = {"ceil": ROUND_CEILING, "floor": ROUND_FLOOR, "round_half_up": ROUND_HALF_UP}
         if name not in modes:
             return _ANY

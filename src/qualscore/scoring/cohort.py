@@ -1,13 +1,15 @@
-"""Scoring against the cohort: ranks, shares of the best, means, across the entities.
+"""Scoring against the cohort: ranks, shares of the best, means, spreads, across the entities.
 
 A cohort value (``facts.yaml``'s ``cohort:``) is worked out in three steps,
 level by level (:attr:`RuleSet.cohort_levels`):
 
 1. :func:`own_values`: each entity's own value of it (a formula of its facts,
-   or a node's score, scored with the levels before known);
+   or a node's score, scored with the levels before known; with its weight for a
+   weighted mean, and 1 or 0, whether its condition holds, for a ``count_if``);
 2. :func:`aggregate`: across the entities of its scope, each entity's value
-   (its rank, its share of the best, the scope's mean, …) with how it was
-   worked out (:class:`~qualscore.scoring.trace.CohortEntry`);
+   (its rank, its share of the best, the scope's mean, standard deviation, …)
+   with how it was worked out (:class:`~qualscore.scoring.trace.CohortEntry`;
+   the sums and spreads by :mod:`qualscore.scoring.statistics`);
 3. the entities are scored with every value known
    (:func:`qualscore.scoring.together.evaluate_cohort`).
 
@@ -22,21 +24,38 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
+from qualscore._decimal import plain
 from qualscore.errors import CohortError, EvaluationError, Problem
 from qualscore.ruleset.cohort import TOTAL
+from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import RANKS, CohortDecl, Indicator
+from qualscore.ruleset.model import RANKS, SPREADS, CohortDecl, Indicator
+from qualscore.scoring import statistics
 from qualscore.scoring.plan import MODES, Scores, plan
 from qualscore.scoring.runtime import ERRORS, reason
 from qualscore.scoring.trace import CohortEntry
 
-__all__ = ["CohortSummary", "aggregate", "own_values", "unit_of"]
+__all__ = ["CohortSummary", "Own", "Weighted", "aggregate", "own_values", "unit_of"]
 
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
 _TWO = Decimal(2)
 Values = Mapping[str, Any]
+
+
+class Weighted(NamedTuple):
+    """An entity's own value of a weighted mean: its value and its weight (>= 0)."""
+
+    value: Decimal
+    weight: Decimal
+
+
+Own = Decimal | Weighted | None
+"""An entity's own value of a cohort value: a number (for a ``count_if``, 1 or 0:
+whether its condition holds), a :class:`Weighted` one, or None (it has none)."""
 
 
 @dataclass(frozen=True)
@@ -54,14 +73,16 @@ class CohortSummary:
     value: Decimal | None
     leaders: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
+    working: tuple[tuple[str, Decimal], ...] = ()
+    """How a sum, spread, weighted mean or count_if was worked out
+    (:class:`~qualscore.scoring.statistics.Worked`), and ``unrounded``: its value before
+    ``places``."""
 
 
 # --- step 1: each entity's own value --------------------------------------------------
 
 
-def own_values(
-    view: RuleSet, decls: Sequence[CohortDecl], values: Values
-) -> dict[str, Decimal | None]:
+def own_values(view: RuleSet, decls: Sequence[CohortDecl], values: Values) -> dict[str, Own]:
     """The entity's own value of each of ``decls`` (None: it has none to compare).
 
     ``view`` is the rule set as it applies to the entity, ``values`` its facts
@@ -69,37 +90,78 @@ def own_values(
     is not in is not worked out for it (None): it is not compared there.
 
     Raises:
-        EvaluationError: a formula failed on the entity's values.
+        EvaluationError: a formula failed on the entity's values, or a weight is below 0.
     """
-    out: dict[str, Decimal | None] = {}
-    scores = None
-    named = {v.key for v in view.values}
+    out: dict[str, Own] = {}
+    entity = _Entity(view, values)
     for decl in decls:
         if decl.scope not in ("all", "group") and decl.scope != view.group:
             out[decl.key] = None  # scoped to another group: not compared, so not worked out
             continue
+        if decl.when is not None:  # count_if: 1 where it holds, 0 where not
+            held = entity.run(decl, decl.when)
+            out[decl.key] = None if held is None else (_ONE if held else _ZERO)
+            continue
         if decl.of is not None:
-            reading = values
-            if any(n in named for n in decl.of.names):  # worked out with the scores
-                if scores is None:
-                    scores = plan(view).score(values)
-                worked = {k: v for k, v in scores.values.items() if v is not None}
-                reading = {**values, **worked}
-            if any(n not in reading or reading[n] is None for n in decl.of.names):
-                out[decl.key] = None
-                continue
-            try:
-                value: Any = decl.of.evaluate(reading)
-            except ERRORS as exc:
-                message = f"{decl.of.source.strip()}: {reason(exc)}"
-                raise EvaluationError(decl.key, message, what="cohort value") from exc
+            value: Any = entity.run(decl, decl.of)
         else:
-            if scores is None:
-                scores = plan(view).score(values)
-            value = _score_of(view, scores, decl.score or "")
+            value = _score_of(view, entity.scores, decl.score or "")
         assert value is None or isinstance(value, Decimal)
-        out[decl.key] = value
+        out[decl.key] = value if decl.weight is None else _weighted(decl, value, entity)
     return out
+
+
+class _Entity:
+    """One entity's values, and its scores once a cohort value needs them (the score of
+    a node, a named value worked out with the scores)."""
+
+    def __init__(self, view: RuleSet, values: Values) -> None:
+        self.view = view
+        self.values = values
+        self.named = {v.key for v in view.values}
+
+    @cached_property
+    def scores(self) -> Scores:
+        return plan(self.view).score(self.values)
+
+    def run(self, decl: CohortDecl, formula: Formula) -> Value | None:
+        """``formula`` on the entity's values; None where a value it reads is missing (a
+        blank target, a cohort value the entity has none of).
+
+        Raises:
+            EvaluationError: the formula failed.
+        """
+        reading = self.values
+        if any(n in self.named for n in formula.names):  # worked out with the scores
+            worked = {k: v for k, v in self.scores.values.items() if v is not None}
+            reading = {**self.values, **worked}
+        if any(n not in reading or reading[n] is None for n in formula.names):
+            return None
+        try:
+            return formula.evaluate(reading)
+        except ERRORS as exc:
+            message = f"{formula.source.strip()}: {reason(exc)}"
+            raise EvaluationError(decl.key, message, what="cohort value") from exc
+
+
+def _weighted(decl: CohortDecl, value: Decimal | None, entity: _Entity) -> Weighted | None:
+    """The entity's value with its weight; None where either is missing.
+
+    Raises:
+        EvaluationError: the weight is below 0, or its formula failed.
+    """
+    assert decl.weight is not None
+    weight = entity.run(decl, decl.weight)
+    if value is None or weight is None:
+        return None
+    assert isinstance(weight, Decimal)
+    if weight < 0:
+        message = (
+            f"weight {decl.weight.source.strip()} is {plain(weight)}, and a weight cannot be "
+            "below 0"
+        )
+        raise EvaluationError(decl.key, message, what="cohort value")
+    return Weighted(value, weight)
 
 
 def _score_of(view: RuleSet, scores: Scores, node: str) -> Decimal | None:
@@ -145,26 +207,31 @@ def _rounded(value: Decimal, decl: CohortDecl, ruleset: RuleSet) -> Decimal:
 
 
 def aggregate(
-    ruleset: RuleSet, decl: CohortDecl, own: Mapping[str, Decimal | None]
+    ruleset: RuleSet, decl: CohortDecl, own: Mapping[str, Own]
 ) -> tuple[dict[str, CohortEntry], list[CohortSummary]]:
     """Each entity's value of ``decl`` from every entity's own value, and the summaries.
 
     Entities with no own value are in no cohort; a scope whose cohort is smaller
-    than ``min_entities`` is refused.
+    than ``min_entities`` (a sample standard deviation: than 2) is refused, and so is
+    one where the value is not defined (a cv of a mean of 0, weights adding up to 0).
 
     Raises:
-        CohortError: too few entities in a scope.
+        CohortError: too few entities in a scope, or a value not defined there.
     """
     entries: dict[str, CohortEntry] = {}
     summaries: list[CohortSummary] = []
     problems: list[Problem] = []
     for scope, members, receivers in _scopes(ruleset, decl, own):
         cohort = sorted((name, own[name]) for name in members)
-        if len(cohort) < decl.min_entities:
+        if len(cohort) < _fewest(decl):
             problems.append(_too_few(ruleset, decl, scope, [n for n, _ in cohort]))
             continue
         left_out = tuple(n for n in _members(ruleset, decl, scope, own) if own[n] is None)
-        found, summary = _stat(ruleset, decl, scope, cohort, receivers, left_out)
+        try:
+            found, summary = _stat(ruleset, decl, scope, cohort, receivers, left_out)
+        except statistics.Undefined as exc:
+            problems.append(_undefined(ruleset, decl, scope, str(exc)))
+            continue
         entries.update(found)
         summaries.append(summary)
     if problems:
@@ -172,8 +239,14 @@ def aggregate(
     return entries, summaries
 
 
+def _fewest(decl: CohortDecl) -> int:
+    """The fewest entities with a value a scope may have: ``min_entities``, and two for a
+    sample standard deviation (it divides by n - 1)."""
+    return max(decl.min_entities, 2) if decl.stat == "stdev_sample" else decl.min_entities
+
+
 def _scopes(
-    ruleset: RuleSet, decl: CohortDecl, own: Mapping[str, Decimal | None]
+    ruleset: RuleSet, decl: CohortDecl, own: Mapping[str, Own]
 ) -> Iterator[tuple[str, list[str], list[str]]]:
     """(scope, the entities compared, the entities given the value), scope by scope."""
     valued = sorted(n for n, v in own.items() if v is not None)
@@ -194,7 +267,7 @@ def _scopes(
 
 
 def _members(
-    ruleset: RuleSet, decl: CohortDecl, scope: str, own: Mapping[str, Decimal | None]
+    ruleset: RuleSet, decl: CohortDecl, scope: str, own: Mapping[str, Own]
 ) -> list[str]:
     """Every entity of ``scope``, with a value or not, in name order."""
     if decl.scope == "all":
@@ -206,12 +279,20 @@ def _too_few(ruleset: RuleSet, decl: CohortDecl, scope: str, names: list[str]) -
     where = _where(ruleset, decl)
     who = ", ".join(names[:10]) + (", …" if len(names) > 10 else "") if names else "none"
     within = "" if scope == "all" else f" of group {scope!r}"
-    need = decl.min_entities
+    need = _fewest(decl)
+    why = " (a sample standard deviation divides by n - 1)" if need > decl.min_entities else ""
     message = (
         f"cohort value {decl.key!r} needs at least {need} entit{'y' if need == 1 else 'ies'}"
-        f"{within} with a value; {len(names)} ha{'s' if len(names) == 1 else 've'} one ({who})"
+        f"{within} with a value{why}; {len(names)} ha{'s' if len(names) == 1 else 've'} one "
+        f"({who})"
     )
     return Problem(where[0], where[1], where[2], message)
+
+
+def _undefined(ruleset: RuleSet, decl: CohortDecl, scope: str, why: str) -> Problem:
+    within = "" if scope == "all" else f" of group {scope!r}"
+    where = _where(ruleset, decl)
+    return Problem(*where, f"cohort value {decl.key!r}{within} has no value: {why}")
 
 
 def _where(ruleset: RuleSet, decl: CohortDecl) -> tuple[str, int, int]:
@@ -221,15 +302,26 @@ def _where(ruleset: RuleSet, decl: CohortDecl) -> tuple[str, int, int]:
     return place.path, place.line, place.col
 
 
+_WORKED = ("sum", *SPREADS, "weighted_mean", "count_if")
+"""The stats :mod:`qualscore.scoring.statistics` works out, with their working."""
+
+
 def _stat(
     ruleset: RuleSet,
     decl: CohortDecl,
     scope: str,
-    cohort: list[tuple[str, Decimal | None]],
+    cohort: list[tuple[str, Own]],
     receivers: list[str],
     left_out: tuple[str, ...] = (),
 ) -> tuple[dict[str, CohortEntry], CohortSummary]:
-    values = [v for _, v in cohort if v is not None]
+    """The value of ``decl`` over one scope's cohort, for each of ``receivers``.
+
+    Raises:
+        statistics.Undefined: a sum, spread or weighted mean that has no value here.
+    """
+    if decl.stat in _WORKED:
+        return _worked(ruleset, decl, scope, cohort, receivers, left_out)
+    values = [v for _, v in cohort if isinstance(v, Decimal)]
     names = tuple(n for n, _ in cohort)
     size = len(values)
     higher = decl.better == "higher"
@@ -241,7 +333,7 @@ def _stat(
                         left_out=len(left_out))  # fmt: skip
     summary = CohortSummary(decl.key, decl.label, decl.stat, scope, names, best, leaders,
                             left_out)  # fmt: skip
-    own = dict(cohort)
+    own = {n: v for n, v in cohort if not isinstance(v, Weighted)}
     out: dict[str, CohortEntry] = {}
     if decl.stat in RANKS:
         reverse = decl.stat == "reverse_rank"
@@ -263,6 +355,59 @@ def _stat(
     # A maximum or minimum names who holds it (the lowest for min, whichever end is best).
     shown = tuple(n for n, v in cohort if v == value) if decl.stat in ("max", "min") else ()
     return out, replace(summary, value=value, leaders=shown)
+
+
+def _worked(
+    ruleset: RuleSet,
+    decl: CohortDecl,
+    scope: str,
+    cohort: list[tuple[str, Own]],
+    receivers: list[str],
+    left_out: tuple[str, ...],
+) -> tuple[dict[str, CohortEntry], CohortSummary]:
+    """A sum, spread, weighted mean or count_if: the same for every entity given it, with
+    the numbers it was worked out from, and its value before ``places`` where it has them.
+
+    Raises:
+        statistics.Undefined: the value is not defined for this cohort.
+    """
+    found = _statistic(decl.stat, [v for _, v in cohort if v is not None])
+    value = _rounded(found.value, decl, ruleset)
+    working = found.working
+    if decl.places is not None:
+        working = (*working, ("unrounded", found.value))
+    entry = CohortEntry(decl.key, decl.label, decl.stat, value, None, len(cohort), scope,
+                        unit=unit_of(ruleset, decl), scored=decl.score is not None,
+                        places=decl.places, left_out=len(left_out),
+                        working=working)  # fmt: skip
+    own = dict(cohort)
+    out: dict[str, CohortEntry] = {}
+    for name in receivers:
+        mine = own.get(name)
+        if isinstance(mine, Weighted):
+            out[name] = entry._replace(own=mine.value, weight=mine.weight)
+        else:
+            out[name] = entry._replace(own=mine)
+    names = tuple(n for n, _ in cohort)
+    summary = CohortSummary(decl.key, decl.label, decl.stat, scope, names, value,
+                            left_out=left_out, working=working)  # fmt: skip
+    return out, summary
+
+
+def _statistic(stat: str, values: list[Decimal | Weighted]) -> statistics.Worked:
+    """The statistic over the cohort's own values (each a pair for a weighted mean).
+
+    Raises:
+        statistics.Undefined: it has no value for them.
+    """
+    if stat == "weighted_mean":
+        return statistics.weighted_mean([v for v in values if isinstance(v, Weighted)])
+    numbers = [v for v in values if isinstance(v, Decimal)]
+    if stat == "sum":
+        return statistics.total(numbers)
+    if stat == "count_if":
+        return statistics.count_if([v == _ONE for v in numbers])
+    return statistics.spread(stat, numbers)
 
 
 def unit_of(ruleset: RuleSet, decl: CohortDecl) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from qualscore.ruleset.formula import Value
+from qualscore.ruleset.model import SPREADS
 from qualscore.scoring.shapes._common import explain_shape, value_text, worked
 from qualscore.scoring.trace import (
     CohortEntry,
@@ -20,7 +21,7 @@ from qualscore.scoring.trace import (
     ShapeTrace,
     VetoResult,
 )
-from qualscore.scoring.words import cohort_number, fmt, words
+from qualscore.scoring.words import STAT_WORDS, WORKING_WORDS, cohort_number, fmt, words
 from qualscore.scoring.working import Working, number_text, work
 
 __all__ = [
@@ -232,13 +233,6 @@ def _shape(
     return explain_shape(shape, inputs, language, indent, places)
 
 
-_STATS = {
-    "zh": {"max": "最高值", "min": "最低值", "mean": "平均值", "median": "中位数", "count": "个数"},
-    "en": {"max": "the highest", "min": "the lowest", "mean": "the mean", "median": "the median",
-           "count": "the count"},
-}  # fmt: skip
-
-
 def cohort_line(entry: CohortEntry, language: str) -> str:
     """How a cohort value the item reads was worked out: the entity's own value, the
     cohort's size, the rank and the ties, the best and who holds it."""
@@ -250,9 +244,15 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
         given = _with_unit(entry.value, unit, entry.places)
         return head + (f"{given}（给定，未由本次比较算出）" if zh
                        else f"{given} (given, not computed here)")  # fmt: skip
+    mine = "" if entry.own is None else _with_unit(entry.own, entry.unit)
+    if entry.weight is not None:  # a weighted mean: the entity's weight beside its value
+        weight = WORKING_WORDS["zh" if zh else "en"]["weight"]
+        mine += f"，{weight} {cohort_number(entry.weight)}" if zh else (
+            f", {weight} {cohort_number(entry.weight)}"
+        )  # fmt: skip
     own = "" if entry.own is None else (
-        f"本单位{'得分' if entry.scored else ''} {_with_unit(entry.own, entry.unit)}，" if zh
-        else f"this entity{' scored' if entry.scored else ''} {_with_unit(entry.own, entry.unit)}, "
+        f"本单位{'得分' if entry.scored else ''} {mine}，" if zh
+        else f"this entity{' scored' if entry.scored else ''} {mine}, "
     )  # fmt: skip
     scope = "" if entry.scope == "all" else (f"{entry.scope}" if zh else f" in {entry.scope}")
     size = f"{scope}{entry.size} 个单位" if zh else f"{entry.size} entities{scope}"
@@ -282,14 +282,63 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
                     f"比例 {share}")  # fmt: skip
         return (f"{head}{own}{percent}% of the best ({who}, {best}; {size}), "
                 f"share {share}")  # fmt: skip
-    what = _STATS["zh" if zh else "en"][entry.stat]
+    if entry.working:
+        return head + _worked(entry, own, size, zh)
+    what = STAT_WORDS["zh" if zh else "en"][entry.stat]
     value = _with_unit(entry.value, None if entry.stat == "count" else entry.unit, entry.places)
     if zh:
         return f"{head}{own}{size}的{what} {value}"
     return f"{head}{own}{what} of {size}: {value}"
 
 
-_UNITLESS = ("rank", "reverse_rank", "share_of_best", "count")
+def _worked(entry: CohortEntry, own: str, size: str, zh: bool) -> str:
+    """A sum, spread, weighted mean or count_if, with the numbers it was worked out from:
+    enough to recompute it (:mod:`~qualscore.scoring.statistics`)."""
+    w = WORKING_WORDS["zh" if zh else "en"]
+    if entry.stat == "count_if":
+        held = "" if entry.own is None else w["own_held"].format(
+            held=w["holds"] if entry.own == 1 else w["fails"]
+        )  # fmt: skip
+        return held + w["counted"].format(size=size, count=fmt(entry.value))
+    what = STAT_WORDS["zh" if zh else "en"][entry.stat]
+    unit = None if entry.stat in _UNITLESS else entry.unit
+    value = _with_unit(entry.value, unit, entry.places)
+    line = f"{own}{size}的{what} {value}" if zh else f"{own}{what} of {size}: {value}"
+    figures = dict(entry.working)
+    steps = _steps(entry.stat, figures, figures.get("unrounded", entry.value), w)
+    if "unrounded" in figures:
+        steps.append(w["rounded"].format(places=entry.places, value=value))
+    if not steps:
+        return line
+    return line + (f"（{'，'.join(steps)}）" if zh else f" ({', '.join(steps)})")
+
+
+def _steps(stat: str, figures: dict[str, Decimal], raw: Decimal, w: dict[str, str]) -> list[str]:
+    """The steps of a spread or weighted mean (``raw``: its value before ``places``), each
+    number to :data:`~qualscore.scoring.words.COHORT_PLACES`."""
+
+    def eq(value: Decimal) -> str:
+        shown = cohort_number(value)
+        return shown if shown.startswith("≈") else f"= {shown}"
+
+    if stat == "weighted_mean":
+        return [f"{w['weights']} {cohort_number(figures['weights'])}",
+                f"{w['weighted']} {cohort_number(figures['weighted'])}",
+                f"{w['weighted_mean']} = {w['weighted']} ÷ {w['weights']} {eq(raw)}"]  # fmt: skip
+    if stat not in SPREADS:
+        return []
+    n = fmt(figures["n"])
+    divisor = f"({n} − 1)" if stat == "stdev_sample" else n
+    steps = [f"{w['mean']} {cohort_number(figures['mean'])}",
+             f"{w['squares']} {cohort_number(figures['squares'])}",
+             f"{w['variance']} = {w['squares']} ÷ {divisor} {eq(figures['variance'])}",
+             f"{w['stdev']} = √{w['variance']} {eq(figures.get('stdev', raw))}"]  # fmt: skip
+    if stat == "cv":
+        steps.append(f"{w['cv']} = {w['stdev']} ÷ {w['mean']} {eq(raw)}")
+    return steps
+
+
+_UNITLESS = ("rank", "reverse_rank", "share_of_best", "count", "count_if", "cv")
 LEADERS_SHOWN = 5
 """Most entities named as sharing the best value in an explanation (the JSON names all)."""
 

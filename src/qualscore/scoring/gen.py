@@ -41,6 +41,7 @@ _CALLS = {
     "ceil": "_ceil",
     "floor": "_floor",
     "round_half_up": "_round",
+    "sqrt": "_sqrt",
     "sum": "_sum",
     "count_if": "_count_if",
     "all": "_all",

@@ -15,7 +15,13 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from qualscore.errors import EvaluationError
-from qualscore.ruleset.formula import FUNCTIONS, LIST_FUNCTIONS, OPERATORS, Formula
+from qualscore.ruleset.formula import (
+    FUNCTIONS,
+    LIST_FUNCTIONS,
+    OPERATORS,
+    Formula,
+    NegativeRoot,
+)
 
 __all__ = ["ERRORS", "failure", "helpers", "reason"]
 
@@ -31,6 +37,8 @@ def reason(exc: BaseException) -> str:
         return "number too large"
     if isinstance(exc, TypeError):  # a value that is not a number where one is needed
         return "a value it reads is not a number"
+    if isinstance(exc, NegativeRoot):  # its message names the number
+        return str(exc)
     return "the result is not a valid number"  # decimal's InvalidOperation: said in words
 
 
@@ -64,6 +72,7 @@ def helpers() -> dict[str, Any]:
         "_ceil": FUNCTIONS["ceil"][2],
         "_floor": FUNCTIONS["floor"][2],
         "_round": FUNCTIONS["round_half_up"][2],
+        "_sqrt": FUNCTIONS["sqrt"][2],
         **{f"_{name}": fn for name, (_, _, fn) in LIST_FUNCTIONS.items()},
         "_E": ERRORS,
         "_Z": Decimal(0),

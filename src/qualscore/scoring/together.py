@@ -18,8 +18,8 @@ from qualscore._decimal import in_context
 from qualscore.errors import CohortError, EvaluationError, Problem, SourceError
 from qualscore.facts.check import Facts, check_facts, facts_for
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import RANKS, CohortDecl, formulas_in
-from qualscore.scoring.cohort import CohortSummary, aggregate, own_values
+from qualscore.ruleset.model import RANKS, SPREADS, CohortDecl, formulas_in
+from qualscore.scoring.cohort import CohortSummary, Own, aggregate, own_values
 from qualscore.scoring.plan import plan
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.scoring.words import fmt
@@ -171,8 +171,11 @@ def _sizes(
 
 
 def _source(decl: CohortDecl) -> str:
-    """What a cohort value ranks, counts or averages: its formula, or the node scored."""
-    return decl.of.source.strip() if decl.of is not None else f"score {decl.score}"
+    """What a cohort value ranks, counts or averages: its formula, the node scored, or
+    (a count_if) its condition."""
+    if decl.of is not None:
+        return decl.of.source.strip()
+    return f"when {decl.when.source.strip()}" if decl.when is not None else f"score {decl.score}"
 
 
 def _whole_in(number: Decimal, low: int, high: int) -> bool:
@@ -186,8 +189,9 @@ def _outside(
     sizes: Mapping[tuple[str, str], tuple[Decimal, str]],
 ) -> str | None:
     """Why ``number`` cannot be the value of ``decl`` (None: it can): a rank is a whole
-    number from 1 to the cohort's size, a share lies in [0, 1], a mean, median, maximum
-    or minimum where the values it is taken of can lie."""
+    number from 1 to the cohort's size, a share lies in [0, 1], a count_if is a whole
+    number, a standard deviation or cv is not below 0, a mean, weighted mean, median,
+    maximum or minimum lies where the values it is taken of can lie; a sum anywhere."""
     if decl.stat in RANKS:
         size, said = sizes.get((decl.scope, _source(decl)), (None, None))
         high = MAX_COHORT if size is None else int(size)
@@ -204,6 +208,15 @@ def _outside(
         if 0 <= number <= 1:
             return None
         return f"{fmt(number)} is not a share of the best (a number from 0 to 1)"
+    if decl.stat == "count_if":
+        if _whole_in(number, 0, MAX_COHORT):
+            return None
+        return (f"{fmt(number)} is not a count of the cohort (a whole number from 0 to "
+                f"{MAX_COHORT:,})")  # fmt: skip
+    if decl.stat in SPREADS:
+        return None if number >= 0 else f"{fmt(number)} is not a {decl.stat} (a number from 0)"
+    if decl.stat == "sum":
+        return None
     span = _span(ruleset, decl)
     below = span is not None and span.lo is not None and number < span.lo
     above = span is not None and span.hi is not None and number > span.hi
@@ -304,7 +317,7 @@ def evaluate_cohort(
     known: dict[str, dict[str, CohortEntry]] = {name: {} for name in checked}
     summaries: list[CohortSummary] = []
     for level in ruleset.cohort_levels:
-        columns: dict[str, dict[str, Decimal | None]] = {d.key: {} for d in level}
+        columns: dict[str, dict[str, Own]] = {d.key: {} for d in level}
         for name, (view, facts) in list(checked.items()):
             try:
                 found = own_values(view, level, _values(facts, known[name]))

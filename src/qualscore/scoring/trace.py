@@ -218,6 +218,13 @@ class CohortEntry(NamedTuple):
     left_out: int = 0
     """How many entities of the scope have no value (the node does not apply to them, a
     blank target): in no rank, mean or count."""
+    weight: Decimal | None = None
+    """The entity's own weight in a weighted mean."""
+    working: tuple[tuple[str, Decimal], ...] = ()
+    """How a sum, spread, weighted mean or count_if was worked out, each ``(name, value)``
+    (:class:`~qualscore.scoring.statistics.Worked`; ``unrounded``: the value before its
+    ``places``); ``own`` of a count_if is 1 where its condition holds for the entity, 0
+    where not."""
 
 
 class RankTrace(NamedTuple):

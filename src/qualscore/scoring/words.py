@@ -14,7 +14,9 @@ from qualscore.scoring.trace import BandTrace
 
 __all__ = [
     "COHORT_PLACES",
+    "STAT_WORDS",
     "WORDS",
+    "WORKING_WORDS",
     "band_name",
     "band_text",
     "bounds_text",
@@ -67,6 +69,33 @@ def cohort_number(value: Decimal, places: int | None = None) -> str:
         return fmt(value)
     text = fmt(rounded) if places is None else format(rounded, "f")
     return text if rounded == value else "≈ " + text
+
+
+STAT_WORDS: dict[str, dict[str, str]] = {
+    "zh": {"max": "最高值", "min": "最低值", "mean": "平均值", "median": "中位数", "count": "个数",
+           "sum": "合计", "stdev": "标准差", "stdev_sample": "样本标准差", "cv": "变异系数",
+           "weighted_mean": "加权平均值"},
+    "en": {"max": "the highest", "min": "the lowest", "mean": "the mean", "median": "the median",
+           "count": "the count", "sum": "the sum", "stdev": "the standard deviation",
+           "stdev_sample": "the sample standard deviation",
+           "cv": "the coefficient of variation", "weighted_mean": "the weighted mean"},
+}  # fmt: skip
+"""What a cohort value that is the same for every entity is, by its stat."""
+
+WORKING_WORDS: dict[str, dict[str, str]] = {
+    "zh": {"mean": "平均值", "squares": "离差平方和", "variance": "方差", "stdev": "标准差",
+           "cv": "变异系数", "weights": "权数合计", "weighted": "加权值合计",
+           "weighted_mean": "加权平均值", "weight": "权数", "holds": "成立",
+           "fails": "不成立", "rounded": "保留 {places} 位小数为 {value}",
+           "counted": "{size}中 {count} 个成立", "own_held": "本单位{held}，"},
+    "en": {"mean": "mean", "squares": "sum of squared deviations", "variance": "variance",
+           "stdev": "standard deviation", "cv": "cv", "weights": "sum of weights",
+           "weighted": "sum of weighted values", "weighted_mean": "weighted mean",
+           "weight": "weight", "holds": "holds", "fails": "does not hold",
+           "rounded": "to {places} places: {value}",
+           "counted": "holds for {count} of {size}", "own_held": "{held} for this entity; "},
+}  # fmt: skip
+"""The words of how a sum, spread, weighted mean or count_if was worked out."""
 
 
 def result_word(label: str | None, vetoed: bool, language: str) -> str:

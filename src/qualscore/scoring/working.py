@@ -95,11 +95,11 @@ _BIN = {ast.Add: ("+", _PREC_ADD), ast.Sub: ("−", _PREC_ADD), ast.Mult: ("×",
 _CMP = {ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠"}
 _FN = {
     "zh": {"min": "较小值", "max": "较大值", "abs": "绝对值", "ceil": "向上取整",
-           "floor": "向下取整", "round_half_up": "四舍五入取整", "sum": "合计",
+           "floor": "向下取整", "round_half_up": "四舍五入取整", "sqrt": "平方根", "sum": "合计",
            "count_if": "成立的个数", "all": "全部成立", "any": "任一成立"},
     "en": {"min": "min", "max": "max", "abs": "abs", "ceil": "round up",
-           "floor": "round down", "round_half_up": "round half up", "sum": "sum",
-           "count_if": "how many hold", "all": "all hold", "any": "any holds"},
+           "floor": "round down", "round_half_up": "round half up", "sqrt": "square root",
+           "sum": "sum", "count_if": "how many hold", "all": "all hold", "any": "any holds"},
 }  # fmt: skip
 
 
