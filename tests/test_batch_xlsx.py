@@ -41,6 +41,8 @@ ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden-xlsx"
 DAY = "2019-03-01"
 SCHEMES = {
+    # verdicts, named values, a grade capped by the rank of the total, three groups
+    "chengjiang": ("examples/chengjiang-safety", "examples/chengjiang-safety/entities"),
     "demo": ("examples/demo", "examples/demo/facts"),  # English, the scheme's bonus
     "yunhe": ("examples/yunhe-quality", "examples/yunhe-quality/entities"),  # a bonus section
     "qingshui": ("examples/qingshui-rivers", "examples/qingshui-rivers/entities"),  # groups
