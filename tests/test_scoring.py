@@ -39,7 +39,8 @@ def test_compile_prints_the_source_that_runs(traced: bool) -> None:
     assert out == plan(qualscore.load_rules(RUGAO)).source(traced)
     tree = ast.parse(out)
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
-    assert functions == ["run"]  # one function: every unit after what it reads
+    # A function per section's run (each unit after what it reads), and run calling them.
+    assert functions == ["_s0", "_s1", "_s2", "_s3", "_s4", "run"]
     assert "# item '19.4': formula" in out
 
 

@@ -61,6 +61,8 @@ class Space:
         self.names: dict[str, Any] = {"__builtins__": {}, **helpers}
         self._consts: dict[tuple[str, str], str] = {}
         self.formulas: list[tuple[str, Formula]] = []
+        self.temps = 0
+        """Temporaries made so far: a name is unique across the functions of one module."""
         self.whats: list[str] = []
         """What each formula's owner is, in an error: ``item``, ``veto``, ``value``, ``verdict``."""
         self.comments: list[str] = []
@@ -133,9 +135,9 @@ class Gen:
             self.depth -= 1
 
     def tmp(self) -> str:
-        """A fresh local name."""
-        self.count += 1
-        return f"_t{self.count}"
+        """A fresh local name (unique in the module: a function may hand it to another)."""
+        self.space.temps += 1
+        return f"_t{self.space.temps}"
 
     def const(self, value: Decimal | str | tuple[Any, ...]) -> str:
         """The name of a constant holding ``value``."""

@@ -19,6 +19,9 @@ naming the item (or veto) and the formula, in both variants.
 
 from __future__ import annotations
 
+import io
+import re
+import tokenize
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
@@ -313,13 +316,28 @@ class _Writer:
         self.scores: dict[str, str] = {}
         self.records: dict[str, str] = {}
         self.verdicts: dict[str, str] = {}
+        self.ran: list[str] = []
+        # Each section's units run in a function of their own, as long as they run one
+        # after another: a function of a few hundred locals, not one of thousands (past
+        # 256 locals every access takes two instructions). What one function hands
+        # another goes through _S (see _link).
+        self.segments: list[Gen] = []
+        segment, current = gen, None
         for kind, name in ruleset.graph.order():
+            key = None if kind == "value" or name == TOTAL else self.structure.section.get(name)
+            if key is None:
+                segment, current = gen, None
+            elif key != current:
+                segment, current = Gen(self.space, self.facts, self.traced), key
+                segment.node_read = self._node_read
+                gen.line(f"#call {len(self.segments)}")
+                self.segments.append(segment)
             if kind == "value":
-                self._value(gen, name)
+                self._value(segment, name)
             elif kind == "verdict":
-                self._verdict(gen, name)
+                self._verdict(segment, name)
             else:
-                self._score(gen, name)
+                self._score(segment, name)
         held = self._vetoes(gen)
         verdicts = [(n, self.verdicts[n]) for n in sorted(self.verdicts)]
         values = [(d.key, f"_f{self.facts[d.key]}") for d in ruleset.values]
@@ -338,8 +356,10 @@ class _Writer:
             ["bonus"] if "bonus" in self.scores else []
         )
         nodes = structure.post
-        gen.line("_I = {" + ", ".join(f"{n!r}: {self.scores[n]}" for n in items) + "}")
-        gen.line("_N = {" + ", ".join(f"{n!r}: {self.scores[n]}" for n in nodes) + "}")
+        if [n for n in self.ran if n in self.scores and n in items] != items:
+            gen.line("_I = {" + ", ".join(f"{n!r}: _I[{n!r}]" for n in items) + "}")
+        if [n for n in self.ran if n in nodes] != nodes:
+            gen.line("_N = {" + ", ".join(f"{n!r}: _N[{n!r}]" for n in nodes) + "}")
         gen.line("_D = {" + ", ".join(f"{n!r}: {v}" for n, v in verdicts) + "}")
         gen.line("_V = {" + ", ".join(f"{k!r}: {v}" for k, v in values) + "}")
         grade = f"_grade({total}, {held})" if self._graded() else "None"
@@ -390,19 +410,29 @@ class _Writer:
         if isinstance(node, Item | Bonus):
             item_role = role if isinstance(node, Item) else "score"
             score, record = self.item(gen, node, node_id, item_role)
-            self.scores[node_id], self.records[node_id] = score, record
+            self._keep(gen, node_id, score, record, "_I")
             return
         children = structure.children[node_id]
         kind = structure.role[node_id]
         signed = any(self._signed(c, kind) for c in children)
         bounds = node_bounds(node.points, node.floor, kind)
         pair = self.node(gen, node_id, bounds, [self.scores[c] for c in children], signed)
-        self.scores[node_id] = pair.split(", ")[1]
-        inner = "".join(f"{self.records[c]}, " for c in children)
-        self.records[node_id] = f"({pair}, ({inner}))"
+        inner = "".join(f"{self.records[c]}, " for c in children) if self.traced else ""
+        self._keep(gen, node_id, pair.split(", ")[1], f"({pair}, ({inner}))", "_N")
         flag = self.applies.get(node_id)
         if flag is not None:
             gen.line(f"{flag} = " + " or ".join(self.applies[c] for c in children))
+
+    def _keep(self, gen: Gen, node_id: str, score: str, record: str, into: str) -> None:
+        """A node's score (stored in ``_I``/``_N`` when scores only) and its record (a
+        local when traced: one name for a later function to read)."""
+        self.scores[node_id] = score
+        if self.traced:
+            self.records[node_id] = gen.tmp()
+            gen.line(f"{self.records[node_id]} = {record}")
+        else:
+            gen.line(f"{into}[{node_id!r}] = {score}")
+            self.ran.append(node_id)
 
     def _signed(self, node_id: str, role: str) -> bool:
         """Whether ``node_id`` may score below zero (its parent's floor then applies)."""
@@ -495,7 +525,10 @@ class _Writer:
     def module(self) -> str:
         """The whole module's source."""
         ruleset = self.ruleset
-        self.function("run", "v", self.run, scores=not self.traced)
+        main = Gen(self.space, self.facts, self.traced)
+        main.lines += ["        _S = {}", "        _A = []", "        _I = {}", "        _N = {}"]
+        main.line(f"return {self.run(main)}")
+        self._link(main)
         header = [
             f"# qualscore {__version__}: rule set {ruleset.id!r} (sha256 {ruleset.sha256}),",
             f"# {'scores and compact trace records' if self.traced else 'scores only'}.",
@@ -508,9 +541,83 @@ class _Writer:
         ]
         return "\n".join(header + self.functions)
 
+    def _link(self, main: Gen) -> None:
+        """The functions of the module: each section's run (``_s0``...) and ``run``, which
+        calls them in turn. A local one function makes and another reads is handed over
+        in ``_S``: written where it is made, read where it is needed."""
+        segments = self.segments
+        made = [_assigned(g.lines) for g in segments]
+        main_made = _assigned(main.lines)
+        used = [_names(g.lines) for g in segments]
+        main_used = _names(main.lines)
+
+        def given(g: Gen) -> set[str]:
+            return {f"_f{i}" for i in g.reads if i < self.given or self.probe}
+
+        wanted = [used[i] - made[i] - given(g) for i, g in enumerate(segments)]
+        out: list[str] = []
+        for i, g in enumerate(segments):
+            later = set().union(*wanted[i + 1 :], main_used)
+            body = [f"        {n} = _S[{n!r}]" for n in sorted(wanted[i])]
+            body += g.lines + [f"        _S[{n!r}] = {n}" for n in sorted(made[i] & later)]
+            out.append(self._def(f"_s{i}", "v, _S, _A, _I, _N", g, body))
+        lines: list[str] = []
+        for line in main.lines:
+            if line.startswith("        #call "):
+                i = int(line.split()[-1])
+                # What this function reads that run made before calling it.
+                lines += [f"        _S[{n!r}] = {n}" for n in sorted(wanted[i] & main_made)]
+                lines.append(f"        _s{i}(v, _S, _A, _I, _N)")
+                lines += [f"        {n} = _S[{n!r}]" for n in sorted(made[i] & main_used)]
+            else:
+                lines.append(line)
+        out.append(self._def("run", "v", main, lines))
+        self.functions.extend(out)
+
+    def _def(self, name: str, params: str, gen: Gen, lines: list[str]) -> str:
+        prelude = []
+        for index in sorted(gen.reads):
+            if index >= self.given and not self.probe:
+                continue  # a named value: worked out in the module itself
+            key = repr(self.keys[index])
+            read = f"v.get({key})" if index in self.targets else f"v[{key}]"
+            prelude.append(f"        _f{index} = {read}")
+        return "\n".join(
+            [
+                f"def {name}({params}):",
+                "    _w = -1",
+                "    try:",
+                *prelude,
+                *lines,
+                "    except _E as _e:",
+                "        raise _fail(_w, _e) from _e",
+                "",
+            ]
+        )
+
     def _graded(self) -> bool:
         manifest = self.ruleset.manifest
         return bool(manifest.grades) or any(v.grade is not None for v in manifest.vetoes)
+
+
+_LOCAL = re.compile(r"_[tf][0-9]+")
+_ASSIGNED = re.compile(r"\s*(_[tf][0-9]+) = ")
+
+
+def _assigned(lines: list[str]) -> set[str]:
+    """The generated locals a function's lines assign."""
+    return {m.group(1) for line in lines if (m := _ASSIGNED.match(line))}
+
+
+def _names(lines: list[str]) -> set[str]:
+    """The generated locals a function's lines read or write: names, not text in quotes
+    (a node's id written as a key may look like one)."""
+    found: set[str] = set()
+    tokens = tokenize.generate_tokens(io.StringIO("\n".join(s.strip() for s in lines)).readline)
+    for token in tokens:
+        if token.type == tokenize.NAME and _LOCAL.fullmatch(token.string):
+            found.add(token.string)
+    return found
 
 
 class _Structure:
@@ -546,6 +653,14 @@ class _Structure:
         if ruleset.manifest.bonus is not None:
             self._add("bonus", ruleset.manifest.bonus, "score")
         self.known = set(self.nodes) | {TOTAL}
+        self.section = {n: "bonus" if n == "bonus" else "" for n in self.nodes}
+        """The run (function) a node's units go in: its section's, the bonus's own."""
+        for category in ruleset.categories:
+            self.section[category.id] = category.id
+            for child in category.items:
+                self.section[child.id] = category.id
+                for item in getattr(child, "items", ()):
+                    self.section[item.id] = category.id
         self.values = {d.key: d for d in ruleset.values}
         formulas = [f for n in self.nodes.values() for f in formulas_in(n)]
         formulas += [d.expr for d in ruleset.values]
@@ -642,15 +757,18 @@ class Plan:
             worked = zip(static.keys[static.given :], named, strict=True)
             values = {**values, **{k: v for k, v in worked if v is not None}}
             values.update(zip(static.node_reads, read, strict=True))
-        met = dict(zip(sorted(self.ruleset.graph.verdicts), verdicts, strict=True))
+        # Verdicts and named values only where the rule set has them: nothing to pay if not.
+        met = dict(zip(static.judged, verdicts, strict=True)) if verdicts else {}
         manifest = self.ruleset.manifest
         decided = deciding_veto(self.ruleset, held)
-        scheme = static.verdict(manifest, met.get(SCHEME))
+        extra: dict[str, Any] = {}
+        if manifest.verdict is not None:
+            extra.update(verdict=static.verdict(manifest, met.get(SCHEME)), met=met.get(SCHEME))
+        if named:
+            extra["values"] = static.named(values)
         return Result.lazy(
             partial(static.expand, cats, bonus, held, values, cohort or {}, met),
-            verdict=scheme,
-            met=met.get(SCHEME),
-            values=static.named(values),
+            **extra,
             ruleset_id=self.ruleset.id,
             title=manifest.title,
             year=manifest.year,
@@ -696,6 +814,8 @@ class _Static:
         self.targets = frozenset(targets)
         self._reads: dict[int, tuple[FactDecl | CohortDecl | ValueDecl, ...]] = {}
         structure = _Structure(ruleset)
+        self.judged = tuple(sorted(ruleset.graph.verdicts))
+        """The nodes with a verdict, in the order the traced run returns them."""
         self.node_reads = tuple(node_key(f, n) for f, n in sorted(structure.node_reads))
         """The keys of every node read, in the order the traced run returns them."""
         self.titles = {n: getattr(m, "title", n) for n, m in structure.nodes.items()}
