@@ -182,27 +182,7 @@ class _Writer:
             gen.lines += ["        _A = []"]
         result = body(gen)
         gen.line(f"return {result}")
-        prelude = []
-        for index in sorted(gen.reads):
-            if index >= self.given and not self.probe:
-                continue  # a named value: worked out in the function itself
-            key = repr(self.keys[index])
-            read = f"v.get({key})" if index in self.targets else f"v[{key}]"
-            prelude.append(f"        _f{index} = {read}")
-        self.functions.append(
-            "\n".join(
-                [
-                    f"def {name}({params}):",
-                    "    _w = -1",
-                    "    try:",
-                    *prelude,
-                    *gen.lines,
-                    "    except _E as _e:",
-                    "        raise _fail(_w, _e) from _e",
-                    "",
-                ]
-            )
-        )
+        self.functions.append(self._def(name, params, gen, gen.lines))
 
     def item(
         self, gen: Gen, item: Item | Bonus, item_id: str, role: str = "score"
