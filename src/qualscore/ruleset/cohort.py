@@ -14,7 +14,7 @@ the rule set is loaded, the cycle named.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from qualscore.errors import Problem
 from qualscore.ruleset.formula import Formula
@@ -32,7 +32,17 @@ from qualscore.ruleset.model import (
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import MAX_SEARCHES, Suggestions
 
-__all__ = ["TOTAL", "check_cohort", "check_ranks", "levels", "node_formulas", "reads"]
+__all__ = [
+    "TOTAL",
+    "check_cohort",
+    "check_ranks",
+    "depth_first",
+    "levels",
+    "node_formulas",
+    "reads",
+]
+
+K = TypeVar("K")
 
 TOTAL = "total"
 """``score: total``: the cohort value of the entity's total."""
@@ -98,7 +108,7 @@ def levels(
     """The cohort values by level (each in declaration order); a rule set without a cycle."""
     keys = [d.key for d in decls]
     deps = {d.key: sorted(reads(d, categories, manifest, keys, values)) for d in decls}
-    order, _cycles_found = _depth_first(keys, deps)
+    order, _cycles_found = depth_first(keys, deps)
     level: dict[str, int] = {}
     for key in order:  # every key after what it reads
         level[key] = 1 + max((level.get(k, 0) for k in deps[key]), default=-1)
@@ -106,15 +116,17 @@ def levels(
     return tuple(tuple(d for d in decls if level[d.key] == n) for n in range(count))
 
 
-def _depth_first(
-    keys: list[str], deps: Mapping[str, list[str]]
-) -> tuple[list[str], list[list[str]]]:
+def depth_first(
+    keys: Iterable[K], deps: Mapping[K, Sequence[K]]
+) -> tuple[list[K], list[list[K]]]:
     """The keys in an order where each comes after what it reads, and every cycle met
     (a path that comes back to its start). Iterative: a chain of thousands of values
-    is no deeper for Python's stack than one."""
-    state: dict[str, int] = {}  # 1: on the current path; 2: done
-    order: list[str] = []
-    cycles: list[list[str]] = []
+    is no deeper for Python's stack than one. What a key reads that is not among
+    ``deps`` is passed over. The one walk of what reads what: cohort values, named
+    values, the units of a rule set (:mod:`qualscore.ruleset.reads`)."""
+    state: dict[K, int] = {}  # 1: on the current path; 2: done
+    order: list[K] = []
+    cycles: list[list[K]] = []
     for root in keys:
         if root in state:
             continue
@@ -129,7 +141,7 @@ def _depth_first(
                 order.append(done)
             elif state.get(step) == 1:
                 cycles.append([*path[path.index(step) :], step])
-            elif step not in state:
+            elif step not in state and step in deps:
                 state[step] = 1
                 path.append(step)
                 stack.append(iter(deps[step]))
@@ -246,7 +258,7 @@ def _cycles(
             for d in decls}  # fmt: skip
     problems: list[Problem] = []
     told: set[str] = set()
-    for cycle in _depth_first(keys, deps)[1]:
+    for cycle in depth_first(keys, deps)[1]:
         if told.intersection(cycle):
             continue  # one problem for values caught in one knot
         told.update(cycle)

@@ -27,7 +27,7 @@ from qualscore._gc import collector_paused
 from qualscore.errors import Problem, RuleSetError, SourceError
 from qualscore.ruleset import reads
 from qualscore.ruleset.codes import CODES
-from qualscore.ruleset.cohort import check_cohort, check_ranks, levels
+from qualscore.ruleset.cohort import check_cohort, check_ranks, depth_first, levels
 from qualscore.ruleset.formula import (
     MAX_LENGTH,
     Formula,
@@ -506,22 +506,9 @@ def _value_types(raw: Any) -> dict[str, Type]:
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
             names[entry["key"]] = FACT_TYPES.get(str(entry.get("type")), "number")
     written = dict(pending)
-    reads = {key: _names_read(expr) & written.keys() for key, expr in pending}
-    done: set[str] = set()
-    for root in written:  # each value typed after the values it reads (depth first)
-        stack = [(root, iter(sorted(reads[root])))]
-        seen = {root}
-        while stack:
-            key, it = stack[-1]
-            step = next(it, None)
-            if step is None:
-                stack.pop()
-                if key not in done:
-                    done.add(key)
-                    names.setdefault(key, _type_of(written[key], names))
-            elif step not in done and step not in seen:  # a cycle: reported by the loader
-                seen.add(step)
-                stack.append((step, iter(sorted(reads[step]))))
+    deps = {key: sorted(_names_read(expr) & written.keys()) for key, expr in written.items()}
+    for key in depth_first(written, deps)[0]:  # each after the values it reads
+        names.setdefault(key, _type_of(written[key], names))
     return names
 
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qualscore.ruleset.cohort import TOTAL
+from qualscore.ruleset.cohort import TOTAL, depth_first
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import (
     Bonus,
@@ -66,48 +66,11 @@ class Graph:
 
     def order(self) -> list[Unit]:
         """The units in declaration order, each after what it depends on (no cycles)."""
-        done: set[Unit] = set()
-        out: list[Unit] = []
-        for root in self.deps:
-            if root in done:
-                continue
-            stack = [(root, iter(self.deps[root]))]
-            on_path = {root}
-            while stack:
-                unit, it = stack[-1]
-                step = next(it, None)
-                if step is None:
-                    stack.pop()
-                    on_path.discard(unit)
-                    if unit not in done:
-                        done.add(unit)
-                        out.append(unit)
-                elif step not in done and step not in on_path and step in self.deps:
-                    on_path.add(step)
-                    stack.append((step, iter(self.deps[step])))
-        return out
+        return depth_first(self.deps, self.deps)[0]
 
     def cycles(self) -> list[list[Unit]]:
         """Every cycle met walking the graph, each from its first unit back to it."""
-        state: dict[Unit, int] = {}
-        found: list[list[Unit]] = []
-        for root in self.deps:
-            if root in state:
-                continue
-            state[root] = 1
-            path, stack = [root], [iter(self.deps[root])]
-            while stack:
-                step = next(stack[-1], None)
-                if step is None:
-                    stack.pop()
-                    state[path.pop()] = 2
-                elif state.get(step) == 1:
-                    found.append([*path[path.index(step) :], step])
-                elif step not in state and step in self.deps:
-                    state[step] = 1
-                    path.append(step)
-                    stack.append(iter(self.deps[step]))
-        return found
+        return depth_first(self.deps, self.deps)[1]
 
 
 def _reads(formulas: Iterable[Formula], values: Mapping[str, ValueDecl]) -> list[Unit]:
