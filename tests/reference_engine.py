@@ -1,7 +1,7 @@
 """A deliberately simple reference interpreter of a rule set, for the differential test.
 
 It walks the models item by item, shape by shape, evaluates every formula on
-simpleeval (:meth:`qualscore.ruleset.formula.Formula.reference`) and builds the trace
+simpleeval (``tests/simple_reference.py``) and builds the trace
 objects directly: no generated code, no caches, no compact records. What it
 computes is what the documentation says (docs/rule-language.md, "Semantics"),
 written the plainest way; ``tests/test_differential.py`` holds the generated
@@ -62,6 +62,7 @@ from qualscore.scoring.trace import (
     VetoResult,
 )
 from qualscore.scoring.words import words
+from simple_reference import reference
 
 ZERO = Decimal(0)
 MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
@@ -253,7 +254,7 @@ class Reference:
 
     def run(self, formula: Formula) -> Value:
         try:
-            return formula.reference(self.values)
+            return reference(formula, self.values)
         except (ArithmeticError, TypeError) as exc:
             if isinstance(exc, ZeroDivisionError):
                 reason = "division by zero"

@@ -9,7 +9,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "qualscore"
 
-LAYERS = ("source", "ruleset", "facts", "scoring", "lint", "analyst", "batch", "report", "cli")
+LAYERS = ("source", "language", "ruleset", "facts", "scoring", "lint", "analyst", "batch", "report", "cli")
 """Lowest first. A module may import from its own layer and the layers below it; the
 leaf modules at the top of the package (errors, _cache, _decimal, _version, _gc) are
 below all."""

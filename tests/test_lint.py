@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 import qualscore
 from conftest import item_yaml, write_ruleset
 from qualscore.cli.app import main
+from qualscore.language.ranges import Span, value_span
 from qualscore.lint.acknowledged import review
 from qualscore.ruleset.formula import Type, compile_formula
 from qualscore.ruleset.model import Band, TiersShape
-from qualscore.ruleset.ranges import Span, value_span
 from qualscore.scoring.shapes.tiers import findings as tier_findings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -484,9 +484,10 @@ def test_value_span_holds_every_value_the_engine_computes(rate: Decimal, k: int,
         "n": Span(Decimal(1), whole=True),
     }
     source = FORMULAS[which]
-    value = compile_formula(source, types).evaluate({"rate": rate, "k": Decimal(k), "n": Decimal(n)})
+    formula = compile_formula(source, types)
+    value = formula.evaluate({"rate": rate, "k": Decimal(k), "n": Decimal(n)})
     assert isinstance(value, Decimal)
-    span = value_span(source, domains)
+    span = value_span(formula.tree, domains)
     assert span.lo is None or value >= span.lo
     assert span.hi is None or value <= span.hi
 

@@ -25,10 +25,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from qualscore.language.ranges import Span, refine
 from qualscore.lint.values import fact_domains, located
 from qualscore.ruleset.loader import MANIFEST, Location, RuleSet
 from qualscore.ruleset.model import Bonus, Item, Shape
-from qualscore.ruleset.ranges import Span, refine
 from qualscore.scoring.shapes import module, module_of_trace, never
 from qualscore.scoring.trace import ItemResult, Result, ShapeTrace
 
@@ -83,7 +83,7 @@ def _domains(ruleset: RuleSet, node: Item | Bonus) -> Mapping[str, Span] | None:
     domains = {d.key: Span(*d.bounds, whole=d.type == "count") for d in ruleset.cohort}
     domains.update(fact_domains(ruleset))
     na = node.not_applicable if isinstance(node, Item) else None
-    return domains if na is None else refine(na.when.source, domains, holds=False)
+    return domains if na is None else refine(na.when.tree, domains, holds=False)
 
 
 def branches(ruleset: RuleSet) -> list[Branch]:

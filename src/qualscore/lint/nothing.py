@@ -22,10 +22,10 @@ from decimal import Decimal
 
 from qualscore.errors import EvaluationError
 from qualscore.facts.check import judged_key
+from qualscore.language.ranges import constants
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Item
-from qualscore.ruleset.ranges import constants
 from qualscore.scoring import item_function
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.shapes import penalises, thresholds, within, zeroed
@@ -96,7 +96,7 @@ def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | 
 
 def _zero_is_good(ruleset: RuleSet, item: Item, zero: dict[str, Value], score: Decimal) -> bool:
     """Whether raising one fact from 0 (or false) can lower the score: 0 is its good case."""
-    numbers = constants(f.source for f in formulas(item))
+    numbers = constants(f.tree for f in formulas(item))
     numbers |= {v for shape in within(item.score) for v in thresholds(shape)}
     for key, base in zero.items():
         for value in _probes(ruleset, key, base, numbers):

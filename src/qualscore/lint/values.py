@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
+from qualscore.language.ranges import Span, constants, intersect, refine
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.loader import Location, RuleSet, per_ruleset
 from qualscore.ruleset.model import Item
-from qualscore.ruleset.ranges import Span, constants, fact_span, intersect, refine
+from qualscore.ruleset.ranges import fact_span
 
 __all__ = [
     "ItemProbe",
@@ -69,7 +70,7 @@ def item_domains(ruleset: RuleSet, item: Item) -> Mapping[str, Span] | None:
     domains = fact_domains(ruleset)
     if item.not_applicable is None:
         return domains
-    return refine(item.not_applicable.when.source, domains, holds=False)
+    return refine(item.not_applicable.when.tree, domains, holds=False)
 
 
 @per_ruleset
@@ -97,7 +98,7 @@ def _extremes(
     """
     condition = item.not_applicable.when if item.not_applicable else None
     names = sorted(set(formula.names) | set(condition.names if condition else ()))
-    numbers = constants([formula.source, *([condition.source] if condition else [])])
+    numbers = constants([formula.tree, *([condition.tree] if condition else [])])
     choices = [_candidates(ruleset, n, domains, numbers) for n in names]
     found: list[Extreme] = []
     for combo in itertools.islice(itertools.product(*choices), MAX_TRIES):

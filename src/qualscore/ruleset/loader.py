@@ -7,7 +7,6 @@ is collected and raised at once as a :class:`~qualscore.errors.RuleSetError`.
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
 import weakref
@@ -25,11 +24,11 @@ from qualscore import _cache
 from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
 from qualscore.errors import Problem, RuleSetError, SourceError
+from qualscore.language.parse import mentioned
 from qualscore.ruleset import reads
 from qualscore.ruleset.codes import CODES
 from qualscore.ruleset.cohort import check_cohort, check_ranks, depth_first, levels
 from qualscore.ruleset.formula import (
-    MAX_LENGTH,
     Formula,
     FormulaError,
     Type,
@@ -514,13 +513,7 @@ def _value_types(raw: Any) -> dict[str, Type]:
 
 def _names_read(expr: Any) -> set[str]:
     """The names an expression's text mentions (nothing if it does not parse)."""
-    if not isinstance(expr, str) or len(expr) > MAX_LENGTH:
-        return set()
-    try:
-        tree = ast.parse(expr.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return set()
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return mentioned(expr) if isinstance(expr, str) else set()
 
 
 def _type_of(expr: Any, names: Mapping[str, Type]) -> Type:

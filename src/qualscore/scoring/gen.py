@@ -11,42 +11,18 @@ string literal written with :func:`repr`.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qualscore.ruleset.formula import NODE_FUNCTIONS, Formula
+from qualscore.language.lower import Lowering
+from qualscore.ruleset.formula import Formula
 
 if TYPE_CHECKING:
     from qualscore.ruleset.model import Shape
 
 __all__ = ["Gen", "Space"]
-
-_BINARY = {ast.Add: "_add", ast.Sub: "_sub", ast.Mult: "_mul", ast.Div: "_div"}
-_UNARY = {ast.USub: "_neg", ast.UAdd: "_pos"}
-_COMPARE = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-}
-_CALLS = {
-    "min": "_min",
-    "max": "_max",
-    "abs": "_abs",
-    "ceil": "_ceil",
-    "floor": "_floor",
-    "round_half_up": "_round",
-    "sqrt": "_sqrt",
-    "sum": "_sum",
-    "count_if": "_count_if",
-    "all": "_all",
-    "any": "_any",
-}
 
 
 class Space:
@@ -147,7 +123,7 @@ class Gen:
         """Python text for ``formula``; first a line naming it, for the error it may raise."""
         index = self.space.formula(formula, self.owner, self.what)
         self.line(f"_w = {index}")
-        return self._lower(formula._tree)
+        return _Lower(self).visit(formula.tree)
 
     def value(self, formula: Formula) -> str:
         """A local holding the value of ``formula``."""
@@ -163,38 +139,22 @@ class Gen:
         emitted: tuple[str, str] = module(shape.kind).emit(self, shape, cap)
         return emitted
 
-    def _lower(self, node: ast.AST) -> str:
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool):
-                return "True" if node.value else "False"
-            assert isinstance(node.value, Decimal)
-            return self.const(node.value)
-        if isinstance(node, ast.Name):
-            index = self.facts[node.id]
-            self.reads.add(index)
-            return f"_f{index}"
-        if isinstance(node, ast.BinOp):
-            helper = _BINARY[type(node.op)]
-            return f"{helper}({self._lower(node.left)}, {self._lower(node.right)})"
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.Not):
-                return f"(not {self._lower(node.operand)})"
-            return f"{_UNARY[type(node.op)]}({self._lower(node.operand)})"
-        if isinstance(node, ast.BoolOp):
-            word = " and " if isinstance(node.op, ast.And) else " or "
-            return "(" + word.join(self._lower(v) for v in node.values) + ")"
-        if isinstance(node, ast.Compare):
-            text = self._lower(node.left)
-            for op, right in zip(node.ops, node.comparators, strict=True):
-                text += f" {_COMPARE[type(op)]} {self._lower(right)}"
-            return f"({text})"
-        if isinstance(node, ast.IfExp):
-            body, test, orelse = (self._lower(n) for n in (node.body, node.test, node.orelse))
-            return f"({body} if {test} else {orelse})"
-        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        if node.func.id in NODE_FUNCTIONS:
-            read = node.args[0]
-            assert self.node_read is not None and isinstance(read, ast.Constant)
-            return self.node_read(node.func.id, str(read.value))
-        args = ", ".join(self._lower(a) for a in node.args)
-        return f"{_CALLS[node.func.id]}({args})"
+
+class _Lower(Lowering):
+    """A formula in generated code: constants in the module's space, a fact as the local
+    holding its value (``_f7``), a node read as the generator says."""
+
+    def __init__(self, gen: Gen) -> None:
+        self.gen = gen
+
+    def const(self, value: Decimal) -> str:
+        return self.gen.const(value)
+
+    def read(self, key: str) -> str:
+        index = self.gen.facts[key]
+        self.gen.reads.add(index)
+        return f"_f{index}"
+
+    def read_node(self, function: str, node: str) -> str:
+        assert self.gen.node_read is not None
+        return self.gen.node_read(function, node)

@@ -1,27 +1,23 @@
 """What generated code may call: the formula operators, and the one way a rule fails.
 
-The operators are :mod:`qualscore.ruleset.formula`'s own (its private decimal
-context, the :data:`~qualscore.ruleset.formula.MAX_RESULT` limit, a division by zero
-named as such), so generated code computes exactly what a formula computes.
+The operators are the language's own (:data:`qualscore.language.lower.HELPERS`: the
+private decimal context, the :data:`~qualscore.language.ops.MAX_RESULT` limit, a
+division by zero named as such), so generated code computes exactly what a formula
+computes.
 The namespace has no builtins: only these names and the rule set's constants.
 """
 
 from __future__ import annotations
 
-import ast
 import decimal
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from qualscore.errors import EvaluationError
-from qualscore.ruleset.formula import (
-    FUNCTIONS,
-    LIST_FUNCTIONS,
-    OPERATORS,
-    Formula,
-    NegativeRoot,
-)
+from qualscore.language.lower import HELPERS
+from qualscore.language.ops import NegativeRoot
+from qualscore.ruleset.formula import Formula
 
 __all__ = ["ERRORS", "failure", "helpers", "reason"]
 
@@ -60,20 +56,7 @@ def failure(
 def helpers() -> dict[str, Any]:
     """The helper names of a fresh namespace (``_fail`` is bound once the table is known)."""
     return {
-        "_add": OPERATORS[ast.Add],
-        "_sub": OPERATORS[ast.Sub],
-        "_mul": OPERATORS[ast.Mult],
-        "_div": OPERATORS[ast.Div],
-        "_neg": OPERATORS[ast.USub],
-        "_pos": OPERATORS[ast.UAdd],
-        "_min": FUNCTIONS["min"][2],
-        "_max": FUNCTIONS["max"][2],
-        "_abs": FUNCTIONS["abs"][2],
-        "_ceil": FUNCTIONS["ceil"][2],
-        "_floor": FUNCTIONS["floor"][2],
-        "_round": FUNCTIONS["round_half_up"][2],
-        "_sqrt": FUNCTIONS["sqrt"][2],
-        **{f"_{name}": fn for name, (_, _, fn) in LIST_FUNCTIONS.items()},
+        **HELPERS,
         "_E": ERRORS,
         "_Z": Decimal(0),
         "_CEIL": ROUND_CEILING,

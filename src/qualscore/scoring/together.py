@@ -26,7 +26,7 @@ from qualscore.scoring.words import fmt
 from qualscore.source.suggest import Suggestions
 
 if TYPE_CHECKING:
-    from qualscore.ruleset.ranges import Span
+    from qualscore.language.ranges import Span
 
 __all__ = [
     "MAX_COHORT",
@@ -232,13 +232,14 @@ def _span(ruleset: RuleSet, decl: CohortDecl) -> Span | None:
     from decimal import ROUND_CEILING, ROUND_FLOOR
 
     from qualscore._decimal import exact
-    from qualscore.ruleset.ranges import Span, fact_span, value_span
+    from qualscore.language.ranges import Span, value_span
+    from qualscore.ruleset.ranges import fact_span
 
     if decl.of is None:
         return None
     full = ruleset.full or ruleset
     domains = {f.key: fact_span(f) for f in full.facts if f.type != "bool"}
-    span = value_span(decl.of.source, domains)
+    span = value_span(decl.of.tree, domains)
     if decl.places is None:
         return span
     step = Decimal(1).scaleb(-decl.places)

@@ -23,20 +23,27 @@ missing, a division by zero) gives ``None`` and the report keeps its other lines
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
-from qualscore.ruleset.formula import (
-    FUNCTIONS,
-    LIST_FUNCTIONS,
-    MAX_PLACES,
-    NODE_FUNCTIONS,
-    OPERATORS,
-    Value,
-    node_key,
+from qualscore.language.ops import BINARY, COMPARE, UNARY, Value, implementation
+from qualscore.language.parse import MAX_PLACES, FormulaError, parse
+from qualscore.language.tree import (
+    Binary,
+    Call,
+    Compare,
+    Expr,
+    If,
+    Logic,
+    Name,
+    NodeRead,
+    Number,
+    Truth,
+    Type,
+    Unary,
+    Visitor,
 )
 from qualscore.scoring.words import cohort_number
 
@@ -90,9 +97,9 @@ def _plain(value: Decimal) -> str:
 _PREC_OR, _PREC_AND, _PREC_NOT, _PREC_CMP, _PREC_ADD, _PREC_MUL, _PREC_UNARY, _PREC_ATOM = range(
     1, 9
 )
-_BIN = {ast.Add: ("+", _PREC_ADD), ast.Sub: ("−", _PREC_ADD), ast.Mult: ("×", _PREC_MUL),
-        ast.Div: ("÷", _PREC_MUL)}  # fmt: skip
-_CMP = {ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠"}
+_BIN = {"+": ("+", _PREC_ADD), "-": ("−", _PREC_ADD), "*": ("×", _PREC_MUL),
+        "/": ("÷", _PREC_MUL)}  # fmt: skip
+_CMP = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
 _FN = {
     "zh": {"min": "较小值", "max": "较大值", "abs": "绝对值", "ceil": "向上取整",
            "floor": "向下取整", "round_half_up": "四舍五入取整", "sqrt": "平方根", "sum": "合计",
@@ -103,25 +110,173 @@ _FN = {
 }  # fmt: skip
 
 
-class _NodeReads(ast.NodeTransformer):
-    """A node read (``score('2')``) is a value like a fact: a name, keyed as written."""
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        if isinstance(node.func, ast.Name) and node.func.id in NODE_FUNCTIONS:
-            arg = node.args[0] if node.args else None
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                read = ast.Name(node_key(node.func.id, arg.value), ast.Load())
-                return ast.copy_location(read, node)
-        self.generic_visit(node)
-        return node
-
-
-@dataclass
-class _Lit:
+@dataclass(frozen=True, slots=True)
+class _Lit(Expr):
     """A value already worked out, and how it is shown."""
 
     value: Value
     text: str
+    kind: ClassVar[str] = "lit"
+
+
+class _Types(Mapping[str, Type]):
+    """Every name an expression to be worked may read, typed by its value (a name with
+    no value reads as a number; working it then fails, and the report leaves it out)."""
+
+    def __init__(self, values: Mapping[str, Value]) -> None:
+        self.read = values
+
+    def __getitem__(self, key: str) -> Type:
+        return "bool" if isinstance(self.read.get(key), bool) else "number"
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.read)
+
+    def __len__(self) -> int:
+        return len(self.read)
+
+
+class _Evaluate(Visitor[Value]):
+    """The value of a (partly worked) tree, with the language's own arithmetic."""
+
+    def __init__(self, values: Mapping[str, Value]) -> None:
+        self.values = values
+
+    def lit(self, node: _Lit) -> Value:
+        return node.value
+
+    def number(self, node: Number) -> Value:
+        return node.value
+
+    def truth(self, node: Truth) -> Value:
+        return node.value
+
+    def name(self, node: Name) -> Value:
+        return self.values[node.key]
+
+    def noderead(self, node: NodeRead) -> Value:
+        return self.values[node.key]
+
+    def binary(self, node: Binary) -> Value:
+        return BINARY[node.op](self.visit(node.left), self.visit(node.right))  # type: ignore[arg-type]
+
+    def unary(self, node: Unary) -> Value:
+        value = self.visit(node.operand)
+        return (not value) if node.op == "not" else UNARY[node.op](value)  # type: ignore[arg-type]
+
+    def logic(self, node: Logic) -> Value:
+        is_and = node.op == "and"
+        for v in node.values:
+            if self.visit(v) is not is_and:
+                return not is_and
+        return is_and
+
+    def compare(self, node: Compare) -> Value:
+        left = self.visit(node.operands[0])
+        for op, right_node in zip(node.ops, node.operands[1:], strict=True):
+            right = self.visit(right_node)
+            if not COMPARE[op](left, right):
+                return False
+            left = right
+        return True
+
+    def call(self, node: Call) -> Value:
+        return implementation(node.function)(*(self.visit(a) for a in node.args))
+
+    def if_(self, node: If) -> Value:
+        return self.visit(node.body if self.visit(node.test) else node.orelse)
+
+
+class _Show(Visitor[tuple[str, int]]):
+    """A (partly worked) tree as text, and its precedence: names as labels (``names``)
+    or as their values."""
+
+    def __init__(self, worker: _Worker, names: bool) -> None:
+        self.w = worker
+        self.names = names
+
+    def lit(self, node: _Lit) -> tuple[str, int]:
+        return node.text, _PREC_ATOM
+
+    def number(self, node: Number) -> tuple[str, int]:
+        return node.written, _PREC_ATOM
+
+    def truth(self, node: Truth) -> tuple[str, int]:
+        if self.w.zh:
+            return ("是" if node.value else "否"), 8
+        return str(node.value).lower(), 8
+
+    def _read(self, key: str) -> tuple[str, int]:
+        if self.names:
+            return self.w.labels.get(key, key), _PREC_ATOM
+        value = self.w.values[key]
+        if isinstance(value, bool):
+            return ("是" if value else "否") if self.w.zh else ("yes" if value else "no"), 8
+        return _input(value), _PREC_ATOM
+
+    def name(self, node: Name) -> tuple[str, int]:
+        return self._read(node.key)
+
+    def noderead(self, node: NodeRead) -> tuple[str, int]:
+        return self._read(node.key)
+
+    def binary(self, node: Binary) -> tuple[str, int]:
+        sign, prec = _BIN[node.op]
+        left = self.wrap(node.left, prec)
+        right = self.signed(node.right, prec + (0 if node.op in ("+", "*") else 1))
+        return f"{left} {sign} {right}", prec
+
+    def unary(self, node: Unary) -> tuple[str, int]:
+        if node.op == "not":
+            inner = self.wrap(node.operand, _PREC_NOT)
+            return (f"非 {inner}" if self.w.zh else f"not {inner}"), _PREC_NOT
+        sign = "−" if node.op == "-" else "+"
+        return f"{sign}{self.signed(node.operand, _PREC_UNARY)}", _PREC_UNARY
+
+    def logic(self, node: Logic) -> tuple[str, int]:
+        is_and = node.op == "and"
+        prec = _PREC_AND if is_and else _PREC_OR
+        words = (" 且 ", " 或 ") if self.w.zh else (" and ", " or ")
+        word = words[0] if is_and else words[1]
+        return word.join(self.wrap(v, prec + 1) for v in node.values), prec
+
+    def compare(self, node: Compare) -> tuple[str, int]:
+        text = self.wrap(node.operands[0], _PREC_CMP + 1)
+        for op, side in zip(node.ops, node.operands[1:], strict=True):
+            text += f" {_CMP[op]} {self.wrap(side, _PREC_CMP + 1)}"
+        return text, _PREC_CMP
+
+    def call(self, node: Call) -> tuple[str, int]:
+        args = node.args
+        word = _FN[self.w.lang][node.function]
+        if node.function == "round_half_up" and len(args) == 2:
+            n = self.visit(args[1])[0]
+            word = f"四舍五入保留{n}位小数" if self.w.zh else f"round half up to {n} places"
+            args = args[:1]
+        inner = ", ".join(self.visit(a)[0] for a in args)
+        return f"{word}({inner})", _PREC_ATOM
+
+    def if_(self, node: If) -> tuple[str, int]:
+        test, body, orelse = (self.visit(n)[0] for n in (node.test, node.body, node.orelse))
+        if self.w.zh:
+            return f"（{test} 时为 {body}，否则为 {orelse}）", _PREC_ATOM
+        return f"({body} if {test}, otherwise {orelse})", _PREC_ATOM
+
+    def wrap(self, node: Expr, prec: int) -> str:
+        text, own = self.visit(node)
+        return f"({text})" if own < prec else text
+
+    def signed(self, node: Expr, prec: int) -> str:
+        """An operand after a sign: a negative number in brackets, ``5 − (-3)``, never
+        ``5 − -3`` or ``−-25``."""
+        text = self.wrap(node, prec)
+        return f"({text})" if text.startswith(("-", "≈ -")) else text
+
+
+_LEAVES = (_Lit, Number, Truth, Name, NodeRead)
 
 
 class _Worker:
@@ -141,6 +296,10 @@ class _Worker:
         self.places = places
         self.derived: list[Derived] = []
         self.conditions: list[str] = []
+        self._evaluate = _Evaluate(values)
+        self._origins: dict[int, tuple[Expr, Expr]] = {}
+        """Each worked copy's original (by the copy's id; the copy is held so the id stays
+        its own)."""
 
     # -- showing -----------------------------------------------------------------
 
@@ -150,145 +309,51 @@ class _Worker:
         return "holds" if value else "does not hold"
 
     def lit(self, value: Value) -> _Lit:
+        kind: Type = "bool" if isinstance(value, bool) else "number"
         if isinstance(value, bool):
-            return _Lit(value, self.truth(value))
-        return _Lit(value, number_text(value, self.places))
+            return _Lit(value, self.truth(value), type=kind)
+        return _Lit(value, number_text(value, self.places), type=kind)
 
-    def show(self, node: Any, names: bool) -> tuple[str, int]:
-        """``node`` as text and its precedence; facts as labels (``names``) or values."""
-        if isinstance(node, _Lit):
-            return node.text, _PREC_ATOM
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool):
-                return ("是" if node.value else "否") if self.zh else str(node.value).lower(), 8
-            return ast.get_source_segment(self.source, node) or str(node.value), _PREC_ATOM
-        if isinstance(node, ast.Name):
-            if names:
-                return self.labels.get(node.id, node.id), _PREC_ATOM
-            value = self.values[node.id]
-            if isinstance(value, bool):
-                return ("是" if value else "否") if self.zh else ("yes" if value else "no"), 8
-            return _input(value), _PREC_ATOM
-        if isinstance(node, ast.BinOp):
-            sign, prec = _BIN[type(node.op)]
-            left = self.wrap(node.left, prec, names)
-            right = self.signed(node.right, prec + (0 if isinstance(node.op, ast.Add | ast.Mult)
-                                                    else 1), names)  # fmt: skip
-            return f"{left} {sign} {right}", prec
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.Not):
-                inner = self.wrap(node.operand, _PREC_NOT, names)
-                return (f"非 {inner}" if self.zh else f"not {inner}"), _PREC_NOT
-            sign = "−" if isinstance(node.op, ast.USub) else "+"
-            return f"{sign}{self.signed(node.operand, _PREC_UNARY, names)}", _PREC_UNARY
-        if isinstance(node, ast.BoolOp):
-            is_and = isinstance(node.op, ast.And)
-            prec = _PREC_AND if is_and else _PREC_OR
-            word = (" 且 " if is_and else " 或 ") if self.zh else (" and " if is_and else " or ")
-            return word.join(self.wrap(v, prec + 1, names) for v in node.values), prec
-        if isinstance(node, ast.Compare):
-            text = self.wrap(node.left, _PREC_CMP + 1, names)
-            for op, side in zip(node.ops, node.comparators, strict=True):
-                text += f" {_CMP[type(op)]} {self.wrap(side, _PREC_CMP + 1, names)}"
-            return text, _PREC_CMP
-        if isinstance(node, ast.Call):
-            assert isinstance(node.func, ast.Name)
-            name = node.func.id
-            args: list[ast.expr] = node.args
-            word = _FN[self.lang][name]
-            if name == "round_half_up" and len(args) == 2:
-                n = self.show(args[1], names)[0]
-                word = f"四舍五入保留{n}位小数" if self.zh else f"round half up to {n} places"
-                args = args[:1]
-            inner = ", ".join(self.show(a, names)[0] for a in args)
-            return f"{word}({inner})", _PREC_ATOM
-        if isinstance(node, ast.IfExp):
-            test = self.show(node.test, names)[0]
-            body = self.show(node.body, names)[0]
-            orelse = self.show(node.orelse, names)[0]
-            if self.zh:
-                return f"（{test} 时为 {body}，否则为 {orelse}）", _PREC_ATOM
-            return f"({body} if {test}, otherwise {orelse})", _PREC_ATOM
-        raise TypeError(type(node).__name__)
-
-    def wrap(self, node: Any, prec: int, names: bool) -> str:
-        text, own = self.show(node, names)
-        return f"({text})" if own < prec else text
-
-    def signed(self, node: Any, prec: int, names: bool) -> str:
-        """An operand after a sign: a negative number in brackets, ``5 − (-3)``, never
-        ``5 − -3`` or ``−-25``."""
-        text = self.wrap(node, prec, names)
-        return f"({text})" if text.startswith(("-", "≈ -")) else text
+    def show(self, node: Expr, names: bool) -> str:
+        return _Show(self, names).visit(node)[0]
 
     # -- working -----------------------------------------------------------------
 
-    def evaluate(self, node: Any) -> Value:
-        if isinstance(node, _Lit):
-            return node.value
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool):
-                return node.value
-            return Decimal((ast.get_source_segment(self.source, node) or "").replace("_", ""))
-        if isinstance(node, ast.Name):
-            return self.values[node.id]
-        if isinstance(node, ast.BinOp):
-            return OPERATORS[type(node.op)](self.evaluate(node.left), self.evaluate(node.right))
-        if isinstance(node, ast.UnaryOp):
-            return OPERATORS[type(node.op)](self.evaluate(node.operand))
-        if isinstance(node, ast.BoolOp):
-            is_and = isinstance(node.op, ast.And)
-            for v in node.values:
-                held = self.evaluate(v)
-                if held is not is_and:
-                    return not is_and
-            return is_and
-        if isinstance(node, ast.Compare):
-            left = self.evaluate(node.left)
-            for op, right_node in zip(node.ops, node.comparators, strict=True):
-                right = self.evaluate(right_node)
-                if not OPERATORS[type(op)](left, right):
-                    return False
-                left = right
-            return True
-        if isinstance(node, ast.Call):
-            assert isinstance(node.func, ast.Name)
-            name = node.func.id
-            fn = FUNCTIONS[name][2] if name in FUNCTIONS else LIST_FUNCTIONS[name][2]
-            result: Value = fn(*(self.evaluate(a) for a in node.args))
-            return result
-        if isinstance(node, ast.IfExp):
-            return self.evaluate(node.body if self.evaluate(node.test) else node.orelse)
-        raise TypeError(type(node).__name__)
+    def evaluate(self, node: Expr) -> Value:
+        return self._evaluate.visit(node)
 
-    def leafy(self, node: Any) -> bool:
-        return isinstance(node, _Lit | ast.Constant | ast.Name)
+    def leafy(self, node: Expr) -> bool:
+        return isinstance(node, _LEAVES)
 
-    def arithmetic(self, node: Any) -> bool:
+    def arithmetic(self, node: Expr) -> bool:
         """Arithmetic over numbers only: worked out in one step."""
         if self.leafy(node):
             return True
-        if isinstance(node, ast.BinOp):
+        if isinstance(node, Binary):
             return self.arithmetic(node.left) and self.arithmetic(node.right)
-        if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
+        if isinstance(node, Unary) and node.op != "not":
             return self.arithmetic(node.operand)
         return False
 
-    def done(self, node: Any, original: Any) -> _Lit:
+    def original(self, node: Expr) -> Expr:
+        found = self._origins.get(id(node))
+        return found[1] if found is not None and found[0] is node else node
+
+    def done(self, node: Expr, original: Expr) -> _Lit:
         value = self.evaluate(node)
-        source = ast.get_source_segment(self.source, original) if original is not None else None
-        if source is not None:
-            self.derived.append(Derived(source, self.show(original, True)[0], value))
+        source = self.source[original.start : original.end]
+        if source:
+            self.derived.append(Derived(source, self.show(original, True), value))
         return self.lit(value)
 
-    def reduce(self, node: Any) -> Any:
+    def reduce(self, node: Expr) -> Expr:
         """One level worked out: every node whose parts are known becomes its value."""
         if self.leafy(node):
             return node
-        original = getattr(node, "_original", node)
+        original = self.original(node)
         if self.arithmetic(node):
             return self.done(node, original)
-        if isinstance(node, ast.IfExp):
+        if isinstance(node, If):
             if self.leafy(node.test) or self.arithmetic(node.test):
                 held = self.evaluate(node.test)
                 return self.reduce(node.body if held else node.orelse)
@@ -296,49 +361,43 @@ class _Worker:
                 self.note(node.test)
                 held = self.evaluate(node.test)
                 return self.reduce(node.body if held else node.orelse)
-            return self.copy(node, test=self.reduce(node.test), body=node.body,
-                             orelse=node.orelse)  # fmt: skip
+            return self.copy(node, test=self.reduce(node.test))
         if self.ready(node):
-            if isinstance(node, ast.Compare | ast.BoolOp | ast.UnaryOp):
+            if isinstance(node, Compare | Logic | Unary):
                 self.note(node)
             return self.done(node, original)
-        if isinstance(node, ast.BinOp):
+        if isinstance(node, Binary):
             return self.copy(node, left=self.reduce(node.left), right=self.reduce(node.right))
-        if isinstance(node, ast.UnaryOp):
+        if isinstance(node, Unary):
             return self.copy(node, operand=self.reduce(node.operand))
-        if isinstance(node, ast.BoolOp):
-            return self.copy(node, values=[self.reduce(v) for v in node.values])
-        if isinstance(node, ast.Compare):
-            return self.copy(
-                node,
-                left=self.reduce(node.left),
-                comparators=[self.reduce(c) for c in node.comparators],
-            )
-        if isinstance(node, ast.Call):
-            return self.copy(node, args=[self.reduce(a) for a in node.args])
+        if isinstance(node, Logic):
+            return self.copy(node, values=tuple(self.reduce(v) for v in node.values))
+        if isinstance(node, Compare):
+            return self.copy(node, operands=tuple(self.reduce(c) for c in node.operands))
+        if isinstance(node, Call):
+            return self.copy(node, args=tuple(self.reduce(a) for a in node.args))
         raise TypeError(type(node).__name__)
 
-    def ready(self, node: Any) -> bool:
+    def ready(self, node: Expr) -> bool:
         """Every part of ``node`` is known."""
-        if isinstance(node, ast.Compare):
-            return all(self.leafy(c) for c in (node.left, *node.comparators))
-        if isinstance(node, ast.BoolOp):
+        if isinstance(node, Compare):
+            return all(self.leafy(c) for c in node.operands)
+        if isinstance(node, Logic):
             return all(self.leafy(v) for v in node.values)
-        if isinstance(node, ast.UnaryOp):
+        if isinstance(node, Unary):
             return self.leafy(node.operand)
-        if isinstance(node, ast.Call):
+        if isinstance(node, Call):
             return all(self.leafy(a) for a in node.args)
         return False
 
-    def note(self, node: Any) -> None:
+    def note(self, node: Expr) -> None:
         held = self.evaluate(node)
         sep = "：" if self.zh else ": "
-        self.conditions.append(f"{self.show(node, False)[0]}{sep}{self.truth(bool(held))}")
+        self.conditions.append(f"{self.show(node, False)}{sep}{self.truth(bool(held))}")
 
-    def copy(self, node: Any, **fields: Any) -> Any:
-        new = type(node)(**{**{f: getattr(node, f) for f in node._fields}, **fields})
-        ast.copy_location(new, node)
-        new._original = getattr(node, "_original", node)
+    def copy(self, node: Expr, **fields: Any) -> Expr:
+        new = replace(node, **fields)
+        self._origins[id(new)] = (new, self.original(node))
         return new
 
 
@@ -351,21 +410,22 @@ def work(
 ) -> Working | None:
     """``source`` worked through with ``values`` (see the module doc); ``None`` if it cannot."""
     try:
-        tree = _NodeReads().visit(ast.parse(source, mode="eval")).body
-    except (SyntaxError, ValueError, RecursionError):
+        parsed = parse(source, _Types(values))
+    except FormulaError:
         return None
-    worker = _Worker(source, values, labels, language, places)
+    worker = _Worker(parsed.source, values, labels, language, places)
+    tree: Expr = parsed.tree
     try:
         value = worker.evaluate(tree)
-        formula = worker.show(tree, True)[0]
-        steps = [worker.show(tree, False)[0]]
-        node: Any = tree
+        formula = worker.show(tree, True)
+        steps = [worker.show(tree, False)]
+        node = tree
         for _ in range(60):
             if isinstance(node, _Lit):
                 break
             leaf = worker.leafy(node)
             node = worker.lit(worker.evaluate(node)) if leaf else worker.reduce(node)
-            shown = worker.show(node, False)[0]
+            shown = worker.show(node, False)
             if shown != steps[-1]:
                 steps.append(shown)
     except (ArithmeticError, KeyError, TypeError, ValueError):

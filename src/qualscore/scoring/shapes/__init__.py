@@ -45,8 +45,8 @@ from qualscore.scoring.shapes import (
 from qualscore.scoring.shapes._common import Completion, Finding, Loc
 
 if TYPE_CHECKING:
+    from qualscore.language.ranges import Span
     from qualscore.ruleset.formula import Formula, Value
-    from qualscore.ruleset.ranges import Span
     from qualscore.scoring.trace import Input
 
 __all__ = [

@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
+from qualscore.language.ranges import Span, value_span
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import DeductionsShape, Part, Step
-from qualscore.ruleset.ranges import Span, value_span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Finding,
@@ -156,7 +156,7 @@ def never(
         if step.per is None:
             continue
         here, source = (*loc, "steps", i), step.per.source
-        span = value_span(source, domains)
+        span = value_span(step.per.tree, domains)
         size, how = step.counting or (None, None)
         if span.hi is not None and span.hi <= 0:
             yield here, "applied", f"{source} is at most {fmt(span.hi)}: nothing to deduct"
@@ -202,7 +202,7 @@ def extremes(
     lowest = start
     for step in shape.steps:
         per = step.per
-        most = step.points if per is None else _per_most(step, value_span(per.source, domains))
+        most = step.points if per is None else _per_most(step, value_span(per.tree, domains))
         if most is None or (step.max is not None and most > step.max):
             most = step.max
         if most is None:

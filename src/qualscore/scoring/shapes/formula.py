@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from qualscore.language.ranges import value_span
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.model import FormulaShape, Part
-from qualscore.ruleset.ranges import value_span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import Finding, Loc, number, owned, worked
 from qualscore.scoring.trace import FormulaTrace, Input
@@ -77,7 +77,7 @@ def lint(shape: FormulaShape, loc: Loc, bounds: Bounds, probe: Probe) -> Iterato
     if probe.domains is None:
         return
     low, cap = bounds
-    span = value_span(shape.expr.source, probe.domains)
+    span = value_span(shape.expr.tree, probe.domains)
     over = cap is not None and span.hi is not None and span.hi > cap
     under = low is not None and span.lo is not None and span.lo < low
     if not (over or under):

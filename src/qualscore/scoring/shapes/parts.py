@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from qualscore.language.ranges import Span
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Part, PartsShape
-from qualscore.ruleset.ranges import Span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Finding,

@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from qualscore.language.ranges import Span, intersect, pick, subtract, value_span
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Band, Part, TiersShape
-from qualscore.ruleset.ranges import Span, intersect, pick, subtract, value_span
 from qualscore.scoring.gen import Gen
 from qualscore.scoring.shapes._common import (
     Finding,
@@ -293,7 +293,7 @@ def lint(shape: TiersShape, loc: Loc, bounds: Bounds, probe: Probe) -> Iterator[
 
 def findings(shape: TiersShape, loc: Loc, domains: Mapping[str, Span]) -> Iterator[Finding]:
     """Bands no value can reach, values two bands hold, and values no band holds."""
-    domain = value_span(shape.value.source, domains)
+    domain = value_span(shape.value.tree, domains)
     simple = shape.value.names == (shape.value.source,)
     name = shape.value.source if simple else (shape.label or shape.value.source)
     spans = [_band_span(b) for b in shape.bands]
