@@ -50,6 +50,7 @@ from qualscore.scoring.trace import (
     Input,
     ItemResult,
     JudgedTrace,
+    Judgement,
     NamedValue,
     NodeResult,
     PartsTrace,
@@ -250,7 +251,23 @@ class Reference:
         said = words(self.ruleset.manifest.language)
         labels = verdict.labels or (said["verdict_met"], said["verdict_not_met"])
         shown = said["na"] if met is None else labels[0] if met else labels[1]
-        self.results[node_id] = result._replace(verdict=shown, met=met)
+        self.results[node_id] = result._replace(
+            verdict=shown, met=met, judgement=self.judgement(verdict.met, met)
+        )
+
+    def judgement(self, condition: Formula, met: bool | None) -> Judgement | None:
+        """How a verdict was decided: its condition and what it read (none where there is
+        no verdict)."""
+        if met is None:
+            return None
+        said = words(self.ruleset.manifest.language)
+        titles = self.titles()
+        read = self.inputs(set(condition.names)) + tuple(
+            Input(f"{fn}('{n}')", said[f"read_{fn}"].format(title=titles.get(n, n)),
+                  self.values[f"{fn}('{n}')"], None)
+            for fn, n in condition.nodes
+        )  # fmt: skip
+        return Judgement(condition.source, read)
 
     def run(self, formula: Formula) -> Value:
         try:
@@ -393,6 +410,9 @@ class Reference:
             grade=grade,
             verdict=self.scheme_verdict(),
             met=self.verdicts.get("") if manifest.verdict is not None else None,
+            judgement=None
+            if manifest.verdict is None
+            else self.judgement(manifest.verdict.met, self.verdicts.get("")),
             values=self.named(),
         )
 

@@ -229,11 +229,18 @@ def _named(named: NamedValue, language: str) -> dict[str, Any]:
 
 
 def _verdict(node: Result | NodeResult | ItemResult) -> dict[str, Any]:
-    """``verdict`` (its words) and ``met`` where the node has a verdict; nothing where not,
+    """``verdict`` (its words), ``met`` and ``judgement`` (its condition and what it read,
+    where it applies) where the node has a verdict; nothing where not,
     so a scheme without verdicts keeps the output it always had."""
     if node.verdict is None:
         return {}
-    return {"verdict": node.verdict, "met": node.met}
+    out: dict[str, Any] = {"verdict": node.verdict, "met": node.met}
+    if node.judgement is not None:  # how it was decided: the condition and what it read
+        out["judgement"] = {
+            "expr": node.judgement.expr,
+            "inputs": [_input(i) for i in node.judgement.inputs],
+        }
+    return out
 
 
 def _workings(item: ItemResult, language: str) -> list[dict[str, Any]]:

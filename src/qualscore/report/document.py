@@ -89,6 +89,8 @@ class Document:
     w: dict[str, str]
     values: tuple[str, ...] = ()
     """Each named value worked out once (``达标指标数（met_count）= 2：…``)."""
+    points: bool = True
+    """False for a scheme judged only (达标制): verdicts, no points, no total."""
 
 
 def report_date(given: str | None) -> str:
@@ -136,7 +138,10 @@ def veto_basis(veto: VetoResult, language: str) -> str | None:
 
 
 def result_text(result: Result, language: str) -> str:
-    """The result: the scheme's word for it, else 已否决 or 已评分 (as every view says it)."""
+    """The result: the scheme's word for it, else 已否决 or 已评分 (as every view says it);
+    in a scheme judged only (达标制) with no word of its own and not vetoed, its verdict."""
+    if not (result.has_points or result.vetoed) and result.result_label is None and result.verdict:
+        return result.verdict
     return result_word(result.result_label, result.vetoed, language)
 
 
@@ -169,7 +174,8 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
         cover.append((w["period"], result.period))
     cover.append((w["scheme"], f"{result.title}（{result.year}）" if zh else
                   f"{result.title} ({result.year})"))  # fmt: skip
-    cover.append((w["total"], f"{fmt(result.total)} / {fmt(result.possible)}"))
+    if result.has_points:
+        cover.append((w["total"], f"{fmt(result.total)} / {fmt(result.possible)}"))
     if result.grade is not None:
         cover.append((w["grade"], result.grade))
     cover.append((w["result"], result_text(result, language)))
@@ -236,6 +242,7 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
         fingerprint(result, w),
         w,
         tuple(value_lines(result, language)),
+        result.has_points,
     )
 
 

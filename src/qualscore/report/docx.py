@@ -48,8 +48,9 @@ def to_docx(
     word = new_document()
     _setup(word, doc, report_day)
     _cover(word, doc)
-    _page_break(word)
-    _summary(word, doc)
+    if doc.points or comparison is not None:  # a scheme judged only: its cover says it all
+        _page_break(word)
+        _summary(word, doc)
     if comparison is not None:
         w = doc.w
         _heading(word, w["compare"], 2)
@@ -209,6 +210,8 @@ def _cover(word: Any, doc: Document) -> None:
 def _summary(word: Any, doc: Document) -> None:
     w = doc.w
     _heading(word, w["summary"], 1)
+    if not doc.points:  # a scheme judged only: the cover gives its verdicts
+        return
     _heading(word, w["by_category"], 2)
     _table(
         word,
@@ -235,6 +238,9 @@ def _summary(word: Any, doc: Document) -> None:
 def _items(word: Any, doc: Document) -> None:
     w = doc.w
     _heading(word, w["item_table"], 1)
+    if not doc.points:  # a scheme judged only: verdicts after the titles, no points
+        _table(word, [w["item"], w["title"]], [r[:2] for r in doc.rows], set(), (16, 158))
+        return
     table = _table(
         word,
         [w["item"], w["title"], w["max"], w["score"], w["lost"]],
@@ -260,10 +266,11 @@ def _explanations(word: Any, doc: Document) -> None:
     for e in doc.explanations:
         shown = w["bonus"] if e.id == "bonus" else e.id
         _heading(word, f"{shown} {e.title}", 3)
-        score = f"{w['score']} {e.score} / {e.points}"
-        if e.lost:  # none for bonus: points not won there are not lost
-            score += f"{'，' if zh else ', '}{w['lost']} {e.lost}"
-        _para(word, score, bold=True)
+        if doc.points:
+            score = f"{w['score']} {e.score} / {e.points}"
+            if e.lost:  # none for bonus: points not won there are not lost
+                score += f"{'，' if zh else ', '}{w['lost']} {e.lost}"
+            _para(word, score, bold=True)
         if e.content:
             _labelled(word, w["content"] + sep, e.content)
         _labelled(word, w["criteria"] + sep, e.criteria)

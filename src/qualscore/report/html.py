@@ -75,7 +75,7 @@ def to_html(
     if not summary_only:
         body += [
             f'<section class="items"><h2>{w["items"]}</h2>',
-            *(_category(c, language, w) for c in result.categories),
+            *(_category(c, language, w, result.has_points) for c in result.categories),
         ]
         if result.bonus is not None:
             body += [
@@ -83,7 +83,9 @@ def to_html(
                 _head(w),
                 _item(result.bonus, language, w, label=w["bonus"]),
             ]
-        body += ["</section>", _departments(result, w), _headroom(result, language, w)]
+        body.append("</section>")
+        if result.has_points:  # what was lost, and what would earn more: points only
+            body += [_departments(result, w), _headroom(result, language, w)]
     body.append(_footer(result, w))
     page = w["page"].replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "')
     print_css = (
@@ -140,6 +142,9 @@ def _cover(doc: Document) -> str:
 def _summary_page(result: Result, doc: Document, w: dict[str, str], only: bool) -> str:
     cls = "summary-page only" if only else "summary-page"
     out = [f'<section class="{cls}"><h2>{w["summary"]}</h2>', _summary(result, doc.language, w)]
+    if not doc.points:  # a scheme judged only: its verdicts are on the cover, no points
+        out.append("</section>")
+        return "\n".join(out)
     out += [f"<h3>{w['by_category']}</h3>", _bars(result, w)]
     out.append(
         f'<table class="categories"><thead><tr><th>{w["category"]}</th><th class="n">{w["max"]}'
@@ -185,7 +190,7 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> str:
         f'<div class="card"><div class="muted">{w["total"]}</div>'
         f'<div class="big">{fmt(result.total)}</div>'
         f'<div class="muted">/ {fmt(result.possible)}</div></div>'
-    ]
+    ][: 1 if result.has_points else 0]
     for veto in result.vetoes:
         state = escape(veto_text(veto, language))
         cls = "card vetoed" if veto.held else "card"
@@ -246,7 +251,9 @@ def _head(w: dict[str, str]) -> str:
     )
 
 
-def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
+def _category(category: NodeResult, language: str, w: dict[str, str], points: bool = True) -> str:
+    if not points:
+        return _judged_category(category, language, w)
     cap = (
         f' <span class="cap">{fmt(category.sum)} → {w["cap"]} {max_text(category)}</span>'
         if category.capped
@@ -281,8 +288,38 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None = None) -> str:
-    shown = lost_text(item, language)
+def _judged_category(category: NodeResult, language: str, w: dict[str, str]) -> str:
+    """A section of a scheme judged only: verdicts after the titles, no points."""
+    out = [
+        f"<h3>{escape(titled(category, category.title, language))}</h3>",
+        f'<div class="row head"><span>{w["item"]}</span><span>{w["title"]}</span>'
+        "<span></span><span></span><span></span></div>",
+    ]
+    if category.criteria:
+        out.insert(1, f'<p class="criteria">{escape(category.criteria)}</p>')
+    for child in category.children:
+        if isinstance(child, NodeResult):
+            out.append(
+                f'<div class="row indicator" data-indicator="{escape(child.id)}">'
+                f"<span>{escape(child.id)}</span>"
+                f"<span>{escape(titled(child, child.title, language))}</span>"
+                "<span></span><span></span><span></span></div>"
+            )
+            out.extend(_item(i, language, w, points=False) for i in child.items())
+        else:
+            out.append(_item(child, language, w, points=False))
+    return "\n".join(out)
+
+
+def _item(
+    item: ItemResult,
+    language: str,
+    w: dict[str, str],
+    label: str | None = None,
+    *,
+    points: bool = True,
+) -> str:
+    shown = lost_text(item, language) if points else ""
     lost = (
         f'<span class="n na">{shown}</span>'
         if item.not_applicable is not None
@@ -303,8 +340,12 @@ def _item(item: ItemResult, language: str, w: dict[str, str], label: str | None 
         f'<details class="item" data-item="{escape(item.id)}"><summary class="row">'
         f"<span>{escape(label or item.id)}</span>"
         f"<span>{escape(titled(item, item.title, language))}</span>"
-        f'<span class="n">{max_text(item)}</span><span class="n">{fmt(item.score)}</span>{lost}'
-        f'</summary><div class="explain">{content}'
+        + (
+            f'<span class="n">{max_text(item)}</span><span class="n">{fmt(item.score)}</span>{lost}'
+            if points
+            else '<span class="n"></span><span class="n"></span><span class="n"></span>'
+        )
+        + f'</summary><div class="explain">{content}'
         f"<p><b>{w['criteria']}</b>{sep}{escape(item.criteria)}</p>"
         f"<p><b>{w['departments']}</b>{sep}{escape('、'.join(item.departments))}</p>"
         + (f"<p><b>{w['assessing']}</b>{sep}{escape(assessing)}</p>" if assessing else "")

@@ -39,7 +39,30 @@ def to_markdown(result: Result, language: str, comparison: Comparison | None = N
     out += _summary(result, language, w)
     if comparison is not None:
         out += _comparison(comparison, language, w)
-    out += [
+    if result.has_points:
+        out += _by_category(result, language, w)
+    named = value_lines(result, language)
+    if named:
+        out += ["", f"## {w['values']}", "", *(f"- {md(line)}" for line in named)]
+    out += ([] if out[-1] == "" else [""]) + [f"## {w['items']}", ""]
+    for category in result.categories:
+        out += _category(category, language, w, points=result.has_points)
+    if result.bonus is not None:
+        out += [
+            f"### {md(result.bonus.title)}",
+            "",
+            md(_evidence(result.bonus, language) + sentence(result.bonus, language), start=True),
+            "",
+        ]
+    if result.has_points:  # what was lost, and what would earn more: points only
+        out += _departments(result, w)
+        out += _headroom(result, language, w)
+    out += ["---", "", _fingerprint(result, w), ""]
+    return "\n".join(out)
+
+
+def _by_category(result: Result, language: str, w: dict[str, str]) -> list[str]:
+    out = [
         f"## {w['by_category']}",
         "",
         _row(w["category"], w["max"], w["score"], w["lost"], w["sum"]),
@@ -52,23 +75,7 @@ def to_markdown(result: Result, language: str, comparison: Comparison | None = N
         b = result.bonus
         out.append(_row(md(b.title), max_text(b), fmt(b.score), "", fmt(b.raw)))
     out.append(_row(f"**{w['total']}**", fmt(result.possible), f"**{fmt(result.total)}**", "", ""))
-    named = value_lines(result, language)
-    if named:
-        out += ["", f"## {w['values']}", "", *(f"- {md(line)}" for line in named)]
-    out += ["", f"## {w['items']}", ""]
-    for category in result.categories:
-        out += _category(category, language, w)
-    if result.bonus is not None:
-        out += [
-            f"### {md(result.bonus.title)}",
-            "",
-            md(_evidence(result.bonus, language) + sentence(result.bonus, language), start=True),
-            "",
-        ]
-    out += _departments(result, w)
-    out += _headroom(result, language, w)
-    out += ["---", "", _fingerprint(result, w), ""]
-    return "\n".join(out)
+    return out
 
 
 def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
@@ -78,7 +85,8 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
         lines.append(f"- {w['entity']}{sep}{md(result.entity)}")
     if result.period:
         lines.append(f"- {w['period']}{sep}{md(result.period)}")
-    lines.append(f"- **{w['total']}{sep}{fmt(result.total)}** / {fmt(result.possible)}")
+    if result.has_points:
+        lines.append(f"- **{w['total']}{sep}{fmt(result.total)}** / {fmt(result.possible)}")
     for veto in result.vetoes:
         state = md(veto_text(veto, language))
         title = "" if veto.title == w["veto"] else f"{md(veto.title)} — "
@@ -92,7 +100,11 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
     return [*lines, ""]
 
 
-def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[str]:
+def _category(
+    category: NodeResult, language: str, w: dict[str, str], *, points: bool = True
+) -> list[str]:
+    if not points:
+        return _judged_category(category, language, w)
     out = [
         f"### {md(titled(category, category.title, language))}（{fmt(category.score)} / "
         f"{max_text(category)}）"
@@ -134,6 +146,23 @@ def _category(category: NodeResult, language: str, w: dict[str, str]) -> list[st
                     md(_evidence(item, language) + sentence(item, language)),
                 )
             )
+    return [*out, ""]
+
+
+def _judged_category(category: NodeResult, language: str, w: dict[str, str]) -> list[str]:
+    """A section of a scheme judged only: its verdict in the heading, no points."""
+    out = [f"### {md(titled(category, category.title, language))}", ""]
+    if category.criteria:
+        out += [md(category.criteria, start=True), ""]
+    out += [_row(w["item"], w["title"], w["explanation"]), "|---|---|---|"]
+    for child in category.children:
+        items = child.items() if isinstance(child, NodeResult) else (child,)
+        if isinstance(child, NodeResult):
+            title = f"**{md(titled(child, child.title, language))}**"
+            out.append(_row(f"**{md(child.id)}**", title, ""))
+        for item in items:
+            explained = md(_evidence(item, language) + sentence(item, language))
+            out.append(_row(md(item.id), md(titled(item, item.title, language)), explained))
     return [*out, ""]
 
 

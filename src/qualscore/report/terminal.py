@@ -58,29 +58,31 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     )
     table.add_column(w["item"], no_wrap=True, min_width=6)
     table.add_column(w["title"], overflow="ellipsis", no_wrap=True, ratio=1)
-    for name in ("max", "score", "lost"):
+    points = result.has_points  # a scheme judged only: verdicts after the titles, no points
+    for name in ("max", "score", "lost") if points else ():
         table.add_column(w[name], justify="right", no_wrap=True, min_width=5)
     for category in result.categories:
-        _add_node(table, category, language, style="bold")
+        _add_node(table, category, language, style="bold", points=points)
         for child in category.children:
             if isinstance(child, NodeResult):
-                _add_node(table, child, language, style="", indent="  ")
+                _add_node(table, child, language, style="", indent="  ", points=points)
                 for item in child.children:
                     assert isinstance(item, ItemResult)
-                    _add_item(table, item, "    ", language)
+                    _add_item(table, item, "    ", language, points=points)
             else:
-                _add_item(table, child, "  ", language)
+                _add_item(table, child, "  ", language, points=points)
         table.add_section()
     if result.bonus is not None:
         _add_item(table, result.bonus, "", language, label="+")
-    table.add_section()
-    table.add_row(
-        Text(w["total"], style="bold"),
-        "",
-        fmt(result.possible),
-        Text(fmt(result.total), style="bold"),
-        "",
-    )
+    if points:
+        table.add_section()
+        table.add_row(
+            Text(w["total"], style="bold"),
+            "",
+            fmt(result.possible),
+            Text(fmt(result.total), style="bold"),
+            "",
+        )
     console.print(table)
     for veto in result.vetoes:
         state = veto_text(veto, language)
@@ -113,13 +115,22 @@ def render_table(result: Result, console: Console, language: str | None = None) 
 
 
 def _add_node(
-    table: Table, node: NodeResult, language: str, *, style: str, indent: str = ""
+    table: Table,
+    node: NodeResult,
+    language: str,
+    *,
+    style: str,
+    indent: str = "",
+    points: bool = True,
 ) -> None:
     w = words(language)
     title = titled(node, node.title, language)
     if node.capped:
         title += f"{w['lp']}{fmt(node.sum)} → {w['cap']} {max_text(node)}{w['rp']}"
     shown_id = "" if node.kind == "category" else node.id
+    if not points:
+        table.add_row(plain(indent + shown_id, style=style), plain(title, style=style))
+        return
     table.add_row(
         plain(indent + shown_id, style=style),
         plain(title, style=style),
@@ -130,8 +141,17 @@ def _add_node(
 
 
 def _add_item(
-    table: Table, item: ItemResult, indent: str, language: str, label: str | None = None
+    table: Table,
+    item: ItemResult,
+    indent: str,
+    language: str,
+    label: str | None = None,
+    *,
+    points: bool = True,
 ) -> None:
+    if not points:
+        table.add_row(plain(indent + (label or item.id)), plain(titled(item, item.title, language)))
+        return
     lost_style = "red" if item.lost > 0 and not is_bonus(item) else ""
     table.add_row(
         plain(indent + (label or item.id)),

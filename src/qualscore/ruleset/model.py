@@ -538,11 +538,26 @@ class _Scored(_Strict):
         )
 
 
+def _judged_only_schema(schema: dict[str, Any]) -> None:
+    """An item judged only (a verdict, no ``score:``) needs neither score nor points."""
+    schema["required"] = [k for k in schema.get("required", ()) if k not in ("score", "points")]
+    schema["anyOf"] = [
+        {"required": ["score", "points"]},
+        {
+            "required": ["verdict"],
+            "not": {"required": ["score"]},
+            "properties": {"points": {"const": 0}},
+        },
+    ]
+
+
 class Item(_Scored):
     """A scored item: the leaf of the tree. ``points: none``: no cap (in a penalty
     section, no most deduction); an indicator or section above it still caps it. Its
     score must not need the points (not judged; outside a penalty section, no target,
     deductions with their own ``from``, ``not_applicable`` with its own ``award``)."""
+
+    model_config = ConfigDict(**_Strict.model_config, json_schema_extra=_judged_only_schema)
 
     id: NodeId
     section: Text | None = None
@@ -551,6 +566,19 @@ class Item(_Scored):
     applies_to: AppliesTo = None
     acknowledge: Acknowledgements = ()
     verdict: Verdict | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _judged_only(cls, data: Any) -> Any:
+        """An item judged only (a verdict, no ``score:``, no points or 0) scores 0 of 0."""
+        if (
+            isinstance(data, dict)
+            and "score" not in data
+            and data.get("verdict") is not None
+            and data.get("points", 0) in (0, "0")
+        ):
+            data = {**data, "score": {"kind": "formula", "expr": "0"}, "points": 0}
+        return data
 
     @model_validator(mode="after")
     def _floor(self) -> Item:

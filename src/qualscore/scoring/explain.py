@@ -15,6 +15,7 @@ from qualscore.scoring.trace import (
     CohortEntry,
     Input,
     ItemResult,
+    Judgement,
     NamedValue,
     NodeResult,
     Result,
@@ -31,6 +32,8 @@ __all__ = [
     "explain_veto",
     "identity",
     "is_bonus",
+    "judged_only",
+    "judgement_lines",
     "lost_text",
     "max_text",
     "titled",
@@ -88,7 +91,8 @@ def verdict_lines(result: Result, language: str) -> list[str]:
     sep = "：" if language == "zh" else ": "
     lines = []
     if result.verdict is not None:
-        lines.append(f"{w['verdict']}{sep}{result.verdict}")
+        worked = judgement_lines(result.judgement, result.verdict, language)
+        lines.extend(worked or [f"{w['verdict']}{sep}{result.verdict}"])
     failed = result.failed()
     if failed:
         listed = ("；" if language == "zh" else "; ").join(
@@ -96,6 +100,28 @@ def verdict_lines(result: Result, language: str) -> list[str]:
         )
         lines.append(f"{w['verdict_failed']}{sep}{listed}")
     return lines
+
+
+def judged_only(item: ItemResult) -> bool:
+    """An item judged met or not met and scored nothing (a verdict and 0 points): its
+    points are not worth showing."""
+    return item.verdict is not None and item.points == 0
+
+
+def judgement_lines(judgement: Judgement | None, verdict: str | None, language: str) -> list[str]:
+    """How a verdict was decided: its condition with labels, worked through with the
+    values it read, then the verdict (``判定条件：校舍面积 ≥ 6.5 = 6 ≥ 6.5 = 不成立``,
+    ``判定：未达标``). Nothing where there is no verdict or the node does not apply."""
+    if judgement is None or verdict is None:
+        return []
+    w = words(language)
+    sep = "：" if language == "zh" else ": "
+    values = {i.key: i.value for i in judgement.inputs}
+    labels = {i.key: i.label for i in judgement.inputs}
+    done = work(judgement.expr, values, labels, language)
+    worked = None if done is None else f"{done.formula} = " + " = ".join(done.steps)
+    condition = judgement.expr if worked is None else worked
+    return [f"{w['verdict_condition']}{sep}{condition}", f"{w['verdict']}{sep}{verdict}"]
 
 
 def value_lines(result: Result, language: str) -> list[str]:
@@ -154,6 +180,9 @@ def explain(item: ItemResult, language: str) -> list[str]:
             else f"{w['na']}: {item.not_applicable}"
         )
     lines.extend(cohort_line(entry, language) for entry in item.cohort)
+    if judged_only(item):  # judged, not scored: how the verdict was decided is all there is
+        lines.extend(judgement_lines(item.judgement, item.verdict, language))
+        return lines
     if item.not_applicable is None and item.shape is not None:
         lines.extend(_shape(item.shape, item.inputs, language, "", places_of(item)))
     places = places_of(item)
@@ -174,6 +203,7 @@ def explain(item: ItemResult, language: str) -> list[str]:
     elif item.not_applicable is None and item.raw != item.score:
         lines.append(_rounded(item.raw, item.score, places, language))
     lines.append(_summary(item, language))
+    lines.extend(judgement_lines(item.judgement, item.verdict, language))
     return lines
 
 

@@ -52,6 +52,7 @@ from qualscore.scoring.shapes import module
 from qualscore.scoring.trace import (
     Input,
     ItemResult,
+    Judgement,
     NamedValue,
     NodeResult,
     Result,
@@ -743,7 +744,11 @@ class Plan:
         decided = deciding_veto(self.ruleset, held)
         extra: dict[str, Any] = {}
         if manifest.verdict is not None:
-            extra.update(verdict=static.verdict(manifest, met.get(SCHEME)), met=met.get(SCHEME))
+            extra.update(
+                verdict=static.verdict(manifest, met.get(SCHEME)),
+                met=met.get(SCHEME),
+                judgement=static.judgement(manifest, values, met.get(SCHEME)),
+            )
         if named:
             extra["values"] = static.named(values)
         return Result.lazy(
@@ -857,6 +862,20 @@ class _Static:
             if (key := node_key(function, node)) in values
         )  # fmt: skip
 
+    def judgement(self, node: Any, values: Values, met: bool | None) -> Judgement | None:
+        """How a node's (or the scheme's) verdict was decided: its condition and what it
+        read; None where it has no verdict or it does not apply."""
+        verdict = getattr(node, "verdict", None)
+        if verdict is None or met is None:
+            return None
+        said = words(self.ruleset.manifest.language)
+        read = self._inputs(verdict.met.names, values) + tuple(
+            Input(key, said[f"read_{f}"].format(title=self.titles.get(n, n)), values[key], None)
+            for f, n in verdict.met.nodes
+            if (key := node_key(f, n)) in values
+        )  # fmt: skip
+        return Judgement(verdict.met.source, read)
+
     def verdict(self, node: Any, met: bool | None) -> str | None:
         """A node's verdict in words: its own labels, or the language's; the words for
         not applicable where it has a verdict and does not apply (``met`` None)."""
@@ -925,6 +944,7 @@ class _Static:
             else (),
             verdict=self.verdict(item, (met or {}).get(item_id)),
             met=(met or {}).get(item_id),
+            judgement=self.judgement(item, values, (met or {}).get(item_id)),
         )
 
     def expand(
@@ -1009,6 +1029,7 @@ class _Static:
                         inner_score, role, child.points is not None,
                         node_bounds(child.points, child.floor, role)[0], None,
                         self.verdict(child, met.get(child.id)), met.get(child.id),
+                        self.judgement(child, values, met.get(child.id)),
                     )
                 )  # fmt: skip
             else:
@@ -1019,6 +1040,7 @@ class _Static:
             role, category.points is not None,
             node_bounds(category.points, category.floor, role)[0], category.criteria,
             self.verdict(category, met.get(category.id)), met.get(category.id),
+            self.judgement(category, values, met.get(category.id)),
         )  # fmt: skip
 
 

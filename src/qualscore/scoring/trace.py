@@ -49,6 +49,14 @@ class Input(NamedTuple):
     unit: str | None
 
 
+class Judgement(NamedTuple):
+    """How a node's verdict was decided: its condition as written and what it read."""
+
+    expr: str
+    inputs: tuple[Input, ...]
+    """The facts, values and node reads its condition read, with their values."""
+
+
 class NamedValue(NamedTuple):
     """A named value as worked out for one entity: its expression and what it read."""
 
@@ -284,6 +292,8 @@ class ItemResult(NamedTuple):
     """Whether its verdict is met (None: no verdict, or it does not apply)."""
     assessing_parts: tuple[tuple[str, str], ...] = ()
     """Its parts that name the department assessing them: ``(label, department)``."""
+    judgement: Judgement | None = None
+    """How its verdict was decided (None: no verdict, or it does not apply)."""
 
     @property
     def lost(self) -> Decimal:
@@ -326,6 +336,8 @@ class NodeResult(NamedTuple):
     """Its verdict in words (达标 / 未达标), if it has one; None if it does not apply."""
     met: bool | None = None
     """Whether its verdict is met (None: no verdict, or it does not apply)."""
+    judgement: Judgement | None = None
+    """How its verdict was decided (None: no verdict, or it does not apply)."""
 
     @property
     def capped(self) -> bool:
@@ -456,6 +468,8 @@ class Result:
     """The scheme's verdict in words (达标 / 未达标), if it has one."""
     met: bool | None = None
     """Whether the scheme's verdict is met (None: the scheme has none)."""
+    judgement: Judgement | None = None
+    """How the scheme's verdict was decided (None: it has none)."""
     values: tuple[NamedValue, ...] = ()
     """The named values worked out for this entity, in declaration order (a value the
     entity has none of, reading a blank target, is left out)."""
@@ -509,6 +523,12 @@ class Result:
         for category in self.categories:
             walk(category)
         return tuple(out)
+
+    @property
+    def has_points(self) -> bool:
+        """False for a scheme judged only (达标制): nothing in it has points and the scheme
+        or a node has a verdict. Its views show verdicts, no points and no total."""
+        return self.possible != 0 or (self.verdict is None and not self.judged())
 
     def failed(self) -> tuple[NodeResult | ItemResult, ...]:
         """The nodes and items whose verdict is not met, in order."""
