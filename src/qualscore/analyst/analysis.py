@@ -281,10 +281,14 @@ def fmt_gain(value: Decimal) -> str:
 
 def sentence(item: ItemResult, language: str) -> str:
     """The item's explanation as one sentence, with what would have earned more."""
-    from qualscore.scoring.explain import explain
+    from qualscore.scoring.explain import explain, judged_only, judgement_lines
 
     zh = language == "zh"
     lines = [line.strip() for line in explain(item, language)]
+    # How its verdict was decided comes last: said after the score, not merged into it.
+    judged = [] if judged_only(item) else judgement_lines(item.judgement, item.verdict, language)
+    if judged and lines[-len(judged) :] == judged:
+        lines = lines[: -len(judged)]
     tail = f"得 {fmt(item.score)} 分" if zh else f", {fmt(item.score)} pt"
     if len(lines) == 2 and lines[0].endswith(tail):
         # One band, case or target decided it: say the score once, with what was lost.
@@ -300,7 +304,7 @@ def sentence(item: ItemResult, language: str) -> str:
                 else f" (of {fmt(item.points)}, lost {fmt(item.lost)})"
             )
         lines = [lines[0] + extra]
-    text = ("；" if zh else "; ").join(lines)
+    text = ("；" if zh else "; ").join(lines + judged)
     best = next(iter(_item_opportunities(item, language)), None)
     if best is not None:
         gain = fmt_gain(best.gain)
