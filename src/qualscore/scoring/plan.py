@@ -135,10 +135,6 @@ def deciding_veto(ruleset: RuleSet, held: tuple[bool | None, ...]) -> Veto | Non
     return next((v for v, h in zip(vetoes, held, strict=True) if h and v.result), None)
 
 
-def _vetoed(ruleset: RuleSet, held: tuple[bool | None, ...]) -> bool:
-    return deciding_veto(ruleset, held) is not None
-
-
 def formulas(node: Item | Bonus | Shape) -> Iterator[Formula]:
     """Every expression an item or shape reads, in the order written."""
     if isinstance(node, Item | Bonus):
@@ -319,7 +315,11 @@ class _Writer:
                 self._verdict(segment, name)
             else:
                 self._score(segment, name)
-        held = self._vetoes(gen)
+        names = self._vetoes(gen)
+        held = f"({', '.join(names)},)" if names else "()"
+        # Vetoed: one that says a result holds (as deciding_veto, written out).
+        deciding = [n for n, v in zip(names, ruleset.manifest.vetoes, strict=True) if v.result]
+        vetoed = f"(True if ({' or '.join(deciding)}) else False)" if deciding else "False"
         verdicts = [(n, self.verdicts[n]) for n in sorted(self.verdicts)]
         values = [(d.key, f"_f{self.facts[d.key]}") for d in ruleset.values]
         total = self.scores[TOTAL]
@@ -344,7 +344,7 @@ class _Writer:
         gen.line("_D = {" + ", ".join(f"{n!r}: {v}" for n, v in verdicts) + "}")
         gen.line("_V = {" + ", ".join(f"{k!r}: {v}" for k, v in values) + "}")
         grade = f"_grade({total}, {held})" if self._graded() else "None"
-        return f"_Scores(_I, _N, {total}, _vetoed({held}), {grade}, _A, {held}, _V, _D)"
+        return f"_Scores(_I, _N, {total}, {vetoed}, {grade}, _A, {held}, _V, _D)"
 
     def _flags(self, gen: Gen) -> None:
         """A local per node whose applying something reads (``applies()``, a verdict)."""
@@ -474,14 +474,14 @@ class _Writer:
         self.verdicts[node_id] = local
         gen.what = "item"
 
-    def _vetoes(self, gen: Gen) -> str:
+    def _vetoes(self, gen: Gen) -> list[str]:
         """Whether each veto holds; None for one whose ``applies_to`` leaves the entity
         out (it is not decided). A veto reading a value the entity has not (a cohort
         value it is not in: a rank of a node that does not apply to it) does not hold,
         as an item reading it does not apply. (A blank target a veto reads is refused
         with the facts.) In a pass that works out cohort values, those of later passes
         are not known yet: the vetoes are decided in the last pass."""
-        held = []
+        held: list[str] = []
         applying = self.ruleset.vetoes_applying()
         for veto, applies in zip(self.ruleset.manifest.vetoes, applying, strict=True):
             gen.owner, gen.what = veto.id, "veto"
@@ -501,7 +501,7 @@ class _Writer:
                     gen.line(f"{name} = True if {gen.expr(veto.when)} else False")
             held.append(name)
         gen.what = "item"
-        return f"({', '.join(held)},)" if held else "()"
+        return held
 
     def module(self) -> str:
         """The whole module's source."""
@@ -524,8 +524,9 @@ class _Writer:
 
     def _link(self, main: Gen) -> None:
         """The functions of the module: each section's run (``_s0``...) and ``run``, which
-        calls them in turn. A local one function makes and another reads is handed over
-        in ``_S``: written where it is made, read where it is needed."""
+        calls them in turn. What run reads of a function comes back as its return value;
+        a local one function makes and another reads is handed over in ``_S``: written
+        where it is made, read where it is needed."""
         segments = self.segments
         made = [_assigned(g.lines) for g in segments]
         main_made = _assigned(main.lines)
@@ -537,10 +538,13 @@ class _Writer:
 
         wanted = [used[i] - made[i] - given(g) for i, g in enumerate(segments)]
         out: list[str] = []
+        returned = [sorted(made[i] & main_used) for i in range(len(segments))]
         for i, g in enumerate(segments):
-            later = set().union(*wanted[i + 1 :], main_used)
+            later = set().union(*wanted[i + 1 :])
             body = [f"        {n} = _S[{n!r}]" for n in sorted(wanted[i])]
             body += g.lines + [f"        _S[{n!r}] = {n}" for n in sorted(made[i] & later)]
+            if returned[i]:
+                body.append(f"        return {', '.join(returned[i])}")
             out.append(self._def(f"_s{i}", "v, _S, _A, _I, _N", g, body))
         lines: list[str] = []
         for line in main.lines:
@@ -548,8 +552,10 @@ class _Writer:
                 i = int(line.split()[-1])
                 # What this function reads that run made before calling it.
                 lines += [f"        _S[{n!r}] = {n}" for n in sorted(wanted[i] & main_made)]
-                lines.append(f"        _s{i}(v, _S, _A, _I, _N)")
-                lines += [f"        {n} = _S[{n!r}]" for n in sorted(made[i] & main_used)]
+                call = f"_s{i}(v, _S, _A, _I, _N)"
+                if returned[i]:  # what run reads of it comes back as its return value
+                    call = f"{', '.join(returned[i])} = {call}"
+                lines.append(f"        {call}")
             else:
                 lines.append(line)
         out.append(self._def("run", "v", main, lines))
@@ -701,7 +707,6 @@ class Plan:
                 extra = {
                     "_Scores": Scores,
                     "_grade": partial(grade_of, self.ruleset),
-                    "_vetoed": partial(_vetoed, self.ruleset),
                 }
                 run = _load(source, writer.space, name, extra)
             self._sources[traced], self._runs[traced] = source, run
@@ -741,7 +746,8 @@ class Plan:
         # Verdicts and named values only where the rule set has them: nothing to pay if not.
         met = dict(zip(static.judged, verdicts, strict=True)) if verdicts else {}
         manifest = self.ruleset.manifest
-        decided = deciding_veto(self.ruleset, held)
+        vetoes = manifest.vetoes
+        decided = next((vetoes[i] for i in static.deciding if held[i]), None)  # deciding_veto
         extra: dict[str, Any] = {}
         if manifest.verdict is not None:
             extra.update(
@@ -765,7 +771,7 @@ class Plan:
             rules_sha256=self.ruleset.sha256,
             facts_sha256=facts_sha256,
             engine_version=__version__,
-            grade=grade_of(self.ruleset, total, held),
+            grade=grade_of(self.ruleset, total, held) if static.graded else None,
             entity=entity,
             period=period,
             **({"cohort": cohort} if cohort else {}),
@@ -778,6 +784,11 @@ class _Static:
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self.possible = possible(ruleset)
+        vetoes = ruleset.manifest.vetoes
+        self.deciding = tuple(i for i, v in enumerate(vetoes) if v.result)
+        """The vetoes that say a result, by index: the first that holds decides it."""
+        self.graded = bool(ruleset.manifest.grades) or any(v.grade for v in vetoes)
+        """Whether an entity can have a grade at all (a cap alone gives none)."""
         self._bands: dict[int, Any] = {}
         self._labels: dict[int, Any] = {}
         # The facts, then the cohort values: read by index; a target or a cohort value
