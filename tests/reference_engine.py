@@ -299,8 +299,9 @@ class Reference:
 
     def inputs(self, names: set[str]) -> tuple[Input, ...]:
         declared = [*self.ruleset.facts, *self.ruleset.values]
+        came = self.values.given.get("#provenance", {})  # where each fact came from
         return tuple(
-            Input(d.key, d.label, self.values[d.key], d.unit)
+            Input(d.key, d.label, self.values[d.key], d.unit, came.get(d.key))
             for d in declared
             if d.key in names and d.key in self.values
         )
@@ -489,6 +490,7 @@ class Reference:
         self.owner, self.what = item_id, "item"
         na = item.not_applicable if isinstance(item, Item) else None
         reason = None
+        missing: tuple[tuple[str, str], ...] = ()
         trace: ShapeTrace | None = None
         if blank and na is not None:
             # A blank target: not applicable, in the item's own words and with its award.
@@ -501,6 +503,13 @@ class Reference:
         elif na is not None and self.holds(na.when):
             raw = na.award if na.award is not None else self.full(upper)
             reason = na.reason
+        elif lacking := self.values.given.get(f"evidence:{item_id}"):
+            raw = ZERO  # evidence it must have, lacking: it scores 0
+            said = words(self.ruleset.manifest.language)["judged_evidence"]
+            missing = tuple(
+                (k, said if k.startswith("judged:") else self.ruleset.fact(k).label)
+                for k in lacking
+            )
         else:
             raw, trace = self.shape(item.score, upper)
         if lower is not None and raw <= lower:
@@ -533,6 +542,7 @@ class Reference:
             assessing_parts=tuple(
                 (p.label, p.assessing) for p in self.parts_in(item.score) if p.assessing
             ),
+            missing_evidence=missing,
         )
 
     @staticmethod

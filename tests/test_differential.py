@@ -302,6 +302,10 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
     for node in _verdict_nodes(categories):  # verdicts here and there
         if draw(st.booleans()):
             node["verdict"] = {"met": draw(bool_expr)}
+    for node in _verdict_nodes(categories):  # evidence required, or not, here and there
+        said = draw(st.sampled_from([None, None, None, "required", "optional"]))
+        if said is not None:
+            node["evidence"] = said
     if draw(st.booleans()):
         manifest["verdict"] = {"met": draw(bool_expr), "labels": ["Pass", "Fail"]}
     values = [
@@ -385,7 +389,8 @@ def _judgements(rules: RuleSet, draw: st.DrawFn) -> dict[str, Any]:
         top = Decimal(0) if penalty else judged.upper
         low = judged.lower if judged.lower is not None else top - 3
         score = draw(st.sampled_from([top, low, (top + low) / 2]))
-        entry: dict[str, Any] = {"reason": "Seen", "assessor": draw(st.sampled_from([None, "Team"]))}
+        entry: dict[str, Any] = {"reason": "Seen", "assessor": draw(st.sampled_from([None, "Team"])),
+                                 "evidence": draw(st.sampled_from([None, "Minutes"]))}
         if judged.shape.give == "deduction":
             entry["deduction"] = str(top - score)
         else:
@@ -412,6 +417,13 @@ def test_generated_code_matches_the_reference(
 ) -> None:
     """Scores, traces and errors of evaluate() and score() equal the reference interpreter's."""
     for data in entities:
+        # Some facts with their evidence (and a supplier), the others without.
+        data = {
+            k: {"value": v, "evidence": f"File {k}", "supplier": "Dept S"}
+            if v is not None and draw.draw(st.booleans())
+            else v
+            for k, v in data.items()
+        }
         facts = qualscore.check_facts(rules, {**data, "judged": _judgements(rules, draw.draw)})
         try:
             want = reference(rules, facts.run_values, facts.sha256)

@@ -18,6 +18,7 @@ import yaml
 
 import qualscore
 from qualscore.cli.app import main
+from qualscore.scoring.explain import explain
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +28,7 @@ ENTITIES = SCHEME / "entities"
 # Worked out by hand (EXPECTED.md), not copied from the program's output:
 # name: (total, 总分全县排名, grade, the scheme's verdict, section 一's verdict)
 HAND = {
-    "石桥镇": (D("103.5"), 1, "优秀", "达标", "达标"),
+    "石桥镇": (D("100.5"), 1, "优秀", "达标", "达标"),
     "梅园乡": (D("99.89"), 2, "优秀", "未达标", "未达标"),
     "东坡镇": (D("94.5"), 3, "优秀", "未达标", "未达标"),
     "松林镇": (D("94"), 4, "优秀", "达标", "达标"),
@@ -109,6 +110,20 @@ def test_each_item_category_value_and_verdict_is_its_expected_file(
         int(want["total_rank"]),
         want["grade"],
     )
+
+
+def test_the_bonus_section_s_rule_zeroes_the_promotion_reported_without_its_proof(
+    scored: qualscore.CohortResult,
+) -> None:
+    """Section 四 requires evidence (stated once for the section): 石桥镇 reports its
+    promotion with a note but no proof, so 4.2 adds nothing and says why; every other
+    piece of section 四 came with its evidence."""
+    item = scored["石桥镇"].item("4.2")
+    assert (item.score, item.missing_evidence) == (D(0), (("innovation_promoted", "安全生产工作经验被市级以上推广"),))
+    assert "缺少佐证材料（安全生产工作经验被市级以上推广），本项不得分" in explain(item, "zh")
+    assert item.inputs[0].provenance == ("县安委办", None, "推广证明未随报表报送")
+    others = [i for n in HAND for i in scored[n].items() if i.missing_evidence]
+    assert [i.id for i in others] == ["4.2"]
 
 
 def test_batch_ranks_each_group_and_agrees_with_the_expected_files(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ from qualscore.errors import (
     Problem,
     SourceError,
 )
-from qualscore.facts.check import Facts, check_facts_document, load_facts
+from qualscore.facts.check import PROVENANCE, Facts, check_facts_document, load_facts
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Indicator
 from qualscore.scoring.engine import evaluate
@@ -405,6 +405,9 @@ def _facts(
         if path not in bases:
             bases[path] = load_facts(ruleset, suite.folder / base)
         data.update(bases[path].values)
+        for key, came in bases[path].provenance.items():  # where the base's facts came from
+            said = {k: v for k, v in zip(PROVENANCE, came, strict=True) if v is not None}
+            data[key] = {"value": data[key], **said}
         data.update(bases[path].reserved)
         at = doc.where(("cases", i, "base") if case.base is not None else ("base",))
         marks.update({(k,): at for k in data})
@@ -419,7 +422,11 @@ def _facts(
             data["entity"] = extra[0]
     for loc, given in layers:
         judged = data.get("judged")
+        was = {k: data[k] for k in given if isinstance(data.get(k), dict) and k != "judged"}
         data.update(given)
+        for key, fact in was.items():  # a new value keeps where the fact came from; a
+            new = given[key]  # mapping changes what it says (evidence: null: none)
+            data[key] = {**fact, **new} if isinstance(new, dict) else {**fact, "value": new}
         if isinstance(judged, dict) and isinstance(given.get("judged"), dict):
             data["judged"] = {**judged, **given["judged"]}  # a case judges some items anew
         marks.update({(k,): doc.where((*loc, k)) for k in given})

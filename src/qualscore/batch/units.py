@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from qualscore.errors import Problem, SourceError
+from qualscore.facts.check import PROVENANCE
 from qualscore.source.tables import BadCell, csv_head, csv_pieces, csv_rows, stream_table
 from qualscore.source.text import name_text
 
@@ -156,6 +157,15 @@ def _judged_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(k for k in columns if k.startswith(_JUDGED) and k.count(".") >= 2)
 
 
+_PROVENANCE = tuple(f".{k}" for k in PROVENANCE)
+
+
+@functools.lru_cache(maxsize=64)
+def _provenance_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``FACT.supplier``, ``FACT.evidence`` and ``FACT.note`` columns among a table's."""
+    return tuple(k for k in columns if k.endswith(_PROVENANCE) and k.count(".") == 1)
+
+
 def _entity_of(values: dict[str, Any], given: str, line: int) -> Entity | Problem:
     """A table row's entity; a problem when its name cannot be read."""
     name = values.get("entity")
@@ -172,4 +182,14 @@ def _entity_of(values: dict[str, Any], given: str, line: int) -> Entity | Proble
             if value is not None:
                 block.setdefault(item_id, {})[field] = value
         data["judged"] = block
+    said = _provenance_columns(tuple(data))
+    if said:  # FACT.evidence columns: where a fact came from, folded into the fact
+        for column in said:
+            value = data.pop(column)
+            key, field = column.split(".")
+            if value is not None:
+                fact = data.get(key)
+                if not isinstance(fact, dict):
+                    fact = data[key] = {"value": fact}
+                fact[field] = value
     return Entity(shown(str(name or f"row {line}")), f"{given}:{line}", given, line, data)

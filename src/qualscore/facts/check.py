@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from qualscore._decimal import in_context
 from qualscore.errors import FactsError, Problem, SourceError
@@ -35,9 +35,11 @@ from qualscore.source.tables import BadCell, PercentCell, read_table
 
 __all__ = [
     "Facts",
+    "Provenance",
     "check_facts",
     "check_facts_document",
     "check_number",
+    "evidence_key",
     "facts_for",
     "judged_key",
     "load_facts",
@@ -61,6 +63,28 @@ _NUMBER_TEXT = re.compile(r"[-+]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][-+
 _NOT_FINITE = {"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
 
 
+class Provenance(NamedTuple):
+    """Where one fact came from: the department that supplied it, the evidence for it
+    (a document and page, a file) and a note; each None where not given."""
+
+    supplier: str | None = None
+    evidence: str | None = None
+    note: str | None = None
+
+
+PROVENANCE = ("supplier", "evidence", "note")
+"""What a fact written as a mapping may say besides its ``value``."""
+
+
+def evidence_key(item_id: str) -> str:
+    """The key, in the values the engine runs on, of the evidence an item lacks."""
+    return f"evidence:{item_id}"
+
+
+PROVENANCE_KEY = "#provenance"
+"""The key, in the values the engine runs on, of where each fact came from."""
+
+
 @dataclass(frozen=True)
 class Facts:
     """Validated fact values for one entity.
@@ -82,11 +106,25 @@ class Facts:
     judged: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     reserved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     """``entity``, ``period`` and ``judged`` as the file gives them (to build on, as tests do)."""
+    provenance: Mapping[str, Provenance] = field(default_factory=lambda: MappingProxyType({}))
+    """Where each fact came from, for the facts that say (or whose declaration names
+    their supplier)."""
+    missing_evidence: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Each item that must have its evidence and lacks some, by id: the pieces it lacks
+    (fact keys; ``judged:KEY`` for an assessors' judgement)."""
 
     @property
     def run_values(self) -> Mapping[str, Any]:
-        """What the engine runs on: the values, and the judged items' scores and reasons."""
-        return {**self.values, **self.judged} if self.judged else self.values
+        """What the engine runs on: the values, the judged items' scores and reasons,
+        the evidence each item lacks and where each fact came from."""
+        if not (self.judged or self.provenance or self.missing_evidence):
+            return self.values
+        extra: dict[str, Any] = {evidence_key(k): v for k, v in self.missing_evidence.items()}
+        if self.provenance:
+            extra[PROVENANCE_KEY] = self.provenance
+        return {**self.values, **self.judged, **extra}
 
     def bound_to(self, ruleset: RuleSet) -> Facts:
         """These facts, after making sure they were checked against ``ruleset``.
@@ -174,6 +212,11 @@ def table_document(path: Path, shown: str) -> _yaml.Document:
         doc.data[key] = row.values.get("value")
         doc.marks[(key,)] = (row.line, table.column("value"))
         doc.key_marks[(key,)] = (row.line, table.column("key"))
+        said = {k: row.values.get(k) for k in PROVENANCE if row.values.get(k) is not None}
+        if said:  # supplier, evidence, note columns: where the fact came from
+            doc.data[key] = {"value": doc.data[key], **said}
+            for k in said:
+                doc.marks[(key, k)] = (row.line, table.column(k))
     if problems:
         raise FactsError(problems)
     return doc
@@ -272,6 +315,7 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
                     )
                     problems.append(doc.problem((key,), message))
     judged: dict[str, Any] = {}
+    provenance: dict[str, Provenance] = {}
     given = data.pop("judged", None) if "judged" not in declared else None
     whose = f"{entity} (group {full.group_of(entity)})" if entity is not None else None
     unknown = [str(k) for k in data if k not in declared]
@@ -283,6 +327,11 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
             shown = _shorten(repr(key))
             problems.append(doc.problem((key,), f"unknown fact {shown}{hint}", key=True))
             continue
+        if isinstance(raw, dict):  # {value: …, supplier: …, evidence: …, note: …}
+            raw, given_from = _with_provenance(key, raw, doc, problems)
+            data[key] = raw  # (replacing a key's value: the loop goes on as it was)
+            if given_from is not None:
+                provenance[key] = given_from
         if raw is None and decl.role == "target":
             continue  # a blank target: this entity has none; items reading it do not apply
         value, message = _coerce(decl, raw, table[key][1], table[key][2])
@@ -301,9 +350,17 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     problems.extend(_cross_checks(ruleset, values, doc))
     if problems:
         raise FactsError(problems)
+    for key, decl in declared.items():  # the declared supplier, where the file names none
+        if decl.supplier is not None and isinstance(decl, FactDecl) and key in values:
+            was = provenance.get(key, Provenance())
+            if was.supplier is None:
+                provenance[key] = was._replace(supplier=decl.supplier)
+    provenance = {k: provenance[k] for k in sorted(provenance)}
     plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items())}
     if judged:
         plain["judged"] = {k: _judged_text(v) for k, v in sorted(judged.items())}
+    if provenance:  # what the reports show of the facts is part of them
+        plain["provenance"] = {k: list(p) for k, p in provenance.items()}
     canonical = json.dumps(plain, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     return Facts(
@@ -317,7 +374,70 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
         reserved=MappingProxyType(
             {k: v for k, v in original.items() if k in RESERVED and k not in declared}
         ),
+        provenance=MappingProxyType(provenance),
+        missing_evidence=MappingProxyType(_missing_evidence(ruleset, provenance, judged)),
     )
+
+
+def _with_provenance(
+    key: str, raw: dict[Any, Any], doc: _yaml.Document, problems: list[Problem]
+) -> tuple[Any, Provenance | None]:
+    """A fact written as a mapping: its ``value``, and where it came from (None: nothing
+    said). Each problem (no value, an unknown key, text that cannot be taken) is added."""
+    for k in raw:
+        if k != "value" and k not in PROVENANCE:
+            hint = Suggestions(("value", *PROVENANCE)).hint(str(k))
+            message = f"{key}: unknown key {_shorten(repr(k))}{hint} (a fact written as a "
+            message += "mapping gives its value, and may give its supplier, evidence and note)"
+            problems.append(doc.problem((key, k), message, key=True))
+    if "value" not in raw:
+        problems.append(doc.problem((key,), f"{key}: give its value (value: …)"))
+    said: list[str | None] = []
+    for k in PROVENANCE:
+        text, bad = _one_line(raw.get(k))
+        if bad:
+            problems.append(doc.problem((key, k), f"{key}.{k}: {bad}"))
+        said.append(text)
+    found = Provenance(*said)
+    return raw.get("value"), (found if found != Provenance() else None)
+
+
+def _missing_evidence(
+    ruleset: RuleSet, provenance: Mapping[str, Provenance], judged: Mapping[str, Any]
+) -> dict[str, tuple[str, ...]]:
+    """Each item that must have its evidence and lacks some: the pieces it lacks. (One
+    that does not apply needs none: the engine decides that first.)"""
+    out: dict[str, tuple[str, ...]] = {}
+    for item_id, pieces in ruleset.evidence_needed().items():
+        lacking = []
+        for piece in pieces:
+            if piece.startswith("judged:"):
+                texts = judged.get(piece + "#")
+                if texts is None or texts[1] is None:
+                    lacking.append(piece)
+            elif (given := provenance.get(piece)) is None or given.evidence is None:
+                lacking.append(piece)
+        if lacking:
+            out[item_id] = tuple(lacking)
+    return out
+
+
+def _one_line(value: Any) -> tuple[str | None, str | None]:
+    """Text a department or assessor wrote (a reason, a piece of evidence, a supplier),
+    on one line; or why it cannot be taken. Nothing given, or only spaces: None."""
+    if value is None:
+        return None, None
+    if isinstance(value, BadCell):
+        return None, value.message
+    if isinstance(value, dict | list | bool):
+        return None, f"expected text, got {_show(value)}"
+    if not isinstance(value, str):
+        value = format(value, "f") if isinstance(value, Decimal) else str(value)
+    value = " ".join(value.split())  # one line
+    # Text that reaches every report: no escape sequences, and of a sane length.
+    if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value) or len(value) > 2000:
+        return None, "control characters, or over 2,000 characters"
+    return value or None, None
 
 
 def _judged_text(value: Any) -> Any:
@@ -408,24 +528,10 @@ def _judgements(
             )  # fmt: skip
         texts = []
         for k in ("reason", "evidence", "assessor"):
-            value = entry.get(k)
-            if isinstance(value, dict | list | bool):
-                problems.append(
-                    doc.problem(
-                        (*where, k), f"judged.{text}.{k}: expected text, got {_show(value)}"
-                    )
-                )
-                value = None
-            if value is not None and not isinstance(value, str):
-                value = format(value, "f") if isinstance(value, Decimal) else str(value)
-            if isinstance(value, str):
-                value = " ".join(value.split())  # one line
-                # Text that reaches every report: no escape sequences, and of a sane length.
-                if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value) or len(value) > 2000:
-                    message = f"judged.{text}.{k}: control characters, or over 2,000 characters"
-                    problems.append(doc.problem((*where, k), message))
-                    value = None
-            texts.append(value or None)
+            said, bad = _one_line(entry.get(k))
+            if bad:
+                problems.append(doc.problem((*where, k), f"judged.{text}.{k}: {bad}"))
+            texts.append(said)
         if field not in entry:
             problems.append(doc.problem(where, f"judged.{text}: give the {field}"))
             continue

@@ -210,6 +210,11 @@ def _item(item: ItemResult, language: str, cost: dict[str, Decimal]) -> dict[str
         "raw": fmt(item.raw),
         "clamped": item.clamped,
         **_verdict(item),
+        **(
+            {"missing_evidence": [{"key": k, "label": v} for k, v in item.missing_evidence]}
+            if item.missing_evidence
+            else {}
+        ),
     }
 
 
@@ -281,7 +286,10 @@ def _value(value: Any) -> Any:
 
 def _input(i: Input) -> dict[str, Any]:
     value: Any = i.value if isinstance(i.value, bool) else fmt(i.value)
-    return {"key": i.key, "label": i.label, "value": value, "unit": i.unit}
+    out = {"key": i.key, "label": i.label, "value": value, "unit": i.unit}
+    if i.provenance is not None:  # where it came from, where said
+        out.update(zip(("supplier", "evidence", "note"), i.provenance, strict=True))
+    return out
 
 
 def _trace(shape: ShapeTrace) -> dict[str, Any]:

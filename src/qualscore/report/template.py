@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Iterator
 
+from qualscore.facts.check import PROVENANCE
 from qualscore.report.safe import csv_text, visible_line
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.loader import RuleSet
@@ -160,6 +161,7 @@ def to_yaml(ruleset: RuleSet, entity: str | None = None) -> str:
     ]
     department = None
     judged = []
+    evidenced = _needs_evidence(ruleset)
     for dep, items, key, label, kind, unit, span in rows(ruleset):
         if key.startswith("judged."):
             judged.append((dep, items, key, label, span))
@@ -169,7 +171,11 @@ def to_yaml(ruleset: RuleSet, entity: str | None = None) -> str:
             department = dep
         unit_text = f" {unit}" if unit else ""
         lines.append(visible_line(f"# {label}｜{kind}{unit_text}｜{span}｜{items}"))
-        lines.append(f"{key}:")
+        if key in evidenced:  # its evidence is required: the fact written as a mapping
+            lines.append(visible_line(f"# evidence required by {' '.join(evidenced[key])}"))
+            lines.append(f"{key}: {{value: , evidence: }}")
+        else:
+            lines.append(f"{key}:")
     if judged:
         lines += ["", "# ── judged: the assessors' score, reason and evidence ──", "judged:"]
         for i in range(0, len(judged), 3):
@@ -196,12 +202,30 @@ def to_csv(ruleset: RuleSet, entity: str | None = None) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    extra = _provenance_columns(ruleset)
+    writer.writerow((*COLUMNS, *extra))
     for head in _identity_rows(ruleset, entity):
-        writer.writerow(tuple(csv_text(c) for c in head))
+        writer.writerow((*(csv_text(c) for c in head), *("" for _ in extra)))
     for row in rows(ruleset):
-        writer.writerow((*(csv_text(c) for c in row), ""))
+        writer.writerow((*(csv_text(c) for c in row), "", *("" for _ in extra)))
     return out.getvalue()
+
+
+def _provenance_columns(ruleset: RuleSet) -> tuple[str, ...]:
+    """``supplier``, ``evidence`` and ``note`` columns, for a rule set that requires
+    evidence or names who supplies a fact: where each fact came from."""
+    if ruleset.evidence_needed() or any(d.supplier for d in ruleset.facts):
+        return PROVENANCE
+    return ()
+
+
+def _needs_evidence(ruleset: RuleSet) -> dict[str, list[str]]:
+    """Each fact some item must have the evidence of: those items."""
+    out: dict[str, list[str]] = {}
+    for item_id, pieces in ruleset.evidence_needed().items():
+        for key in pieces:
+            out.setdefault(key, []).append(item_id)
+    return out
 
 
 def to_xlsx(ruleset: RuleSet, entity: str | None = None) -> bytes:
@@ -215,14 +239,16 @@ def to_xlsx(ruleset: RuleSet, entity: str | None = None) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "facts"
-    sheet.append(COLUMNS)
+    extra = _provenance_columns(ruleset)
+    sheet.append((*COLUMNS, *extra))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for head in _identity_rows(ruleset, entity):
         sheet.append(sheet_row(head))
     for row in rows(ruleset):
         sheet.append(sheet_row((*row, None)))
-    for letter, width in zip("ABCDEFGH", (18, 10, 34, 40, 8, 6, 18, 12), strict=True):
+    widths = (18, 10, 34, 40, 8, 6, 18, 12, *(24 for _ in extra))
+    for letter, width in zip("ABCDEFGHIJK", widths, strict=False):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     texts_as_text(book)

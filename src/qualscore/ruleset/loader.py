@@ -339,6 +339,52 @@ class RuleSet:
                     found[key] = Judged(item, shape, _ZERO, part.points, part)
         return found
 
+    def evidence_needed(self) -> dict[str, tuple[str, ...]]:
+        """The items that must have their evidence (``evidence: required``, on the item or
+        the nearest indicator or section that says), by id: each with the pieces it
+        needs, in the order read: the facts its score reads (directly or through named
+        values; not targets or cohort values), then ``judged:KEY`` for each judgement
+        of it or of its parts (the assessors' evidence)."""
+        return self._evidence
+
+    @cached_property
+    def _evidence(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
+        judged = self.judged_items()
+
+        def need(item: Item | Bonus, item_id: str, said: str | None) -> None:
+            if (item.evidence or said) != "required":
+                return
+            keys: dict[str, None] = {}
+            for formula in formulas_in(item.score):
+                for name in formula.names:
+                    self._inputs_of(name, keys)
+            keys.update(
+                (f"judged:{k}", None) for k in judged if k == item_id or k.startswith(item_id + "/")
+            )
+            found[item_id] = tuple(keys)
+
+        for category in self.categories:
+            for child in category.items:
+                if isinstance(child, Indicator):
+                    for item in child.items:
+                        need(item, item.id, child.evidence or category.evidence)
+                else:
+                    need(child, child.id, category.evidence)
+        if self.manifest.bonus is not None:
+            need(self.manifest.bonus, "bonus", None)
+        return found
+
+    def _inputs_of(self, name: str, into: dict[str, None]) -> None:
+        """The facts ``name`` is, or a named value reads, into ``into`` (in order)."""
+        decl = self._facts_by_key.get(name)
+        if isinstance(decl, FactDecl):
+            if decl.role == "fact":
+                into[name] = None
+        elif isinstance(decl, ValueDecl):
+            for inner in decl.expr.names:
+                self._inputs_of(inner, into)
+
     def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal | None]:
         """The lowest and highest score of an item (None: no floor, no cap)."""
         return item_bounds(item, self.role(item_id))

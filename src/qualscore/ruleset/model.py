@@ -517,6 +517,12 @@ class Verdict(_Strict):
     labels: tuple[Text, Text] | None = None
 
 
+Evidence = Literal["required", "optional"] | None
+"""Whether the facts an item reads must each come with their evidence (``required``:
+an item missing a piece scores 0, and says which piece it lacks; ``optional``: not
+for this node, whatever a section above it says); None: as the node above it says."""
+
+
 class _Scored(_Strict):
     title: Text
     points: Cap
@@ -526,6 +532,7 @@ class _Scored(_Strict):
     departments: Departments = Field(min_length=1)
     assessing: Text | None = None
     score: Shape
+    evidence: Evidence = None
 
     @property
     def assessing_parts(self) -> tuple[tuple[str, str], ...]:
@@ -599,6 +606,8 @@ class Indicator(_Strict):
     applies_to: AppliesTo = None
     acknowledge: Acknowledgements = ()
     verdict: Verdict | None = None
+    evidence: Evidence = None
+    """For every item under it that does not say (a rule stated once for a group)."""
 
 
 def _child_kind(value: Any) -> str:
@@ -632,6 +641,8 @@ class Category(_Strict):
     items: tuple[Child, ...] = Field((), min_length=1)
     acknowledge: Acknowledgements = ()
     verdict: Verdict | None = None
+    evidence: Evidence = None
+    """For every item of the section that does not say (无书面材料的不得分, stated once)."""
 
     @model_validator(mode="after")
     def _shape(self) -> Category:
@@ -760,6 +771,8 @@ class FactDecl(_Strict):
     min: Decimal | None = Field(None, allow_inf_nan=False)
     max: Decimal | None = Field(None, allow_inf_nan=False)
     role: Literal["fact", "target"] = "fact"
+    supplier: Text | None = None
+    """The department that reports it (a facts file may name another for one entity)."""
     acknowledge: Acknowledgements = ()
 
     @model_validator(mode="after")

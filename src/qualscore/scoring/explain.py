@@ -180,6 +180,11 @@ def explain(item: ItemResult, language: str) -> list[str]:
             else f"{w['na']}: {item.not_applicable}"
         )
     lines.extend(cohort_line(entry, language) for entry in item.cohort)
+    lines.extend(provenance_lines(item.inputs, language))
+    if item.missing_evidence:
+        joiner = "、" if language == "zh" else ", "
+        pieces = joiner.join(label for _, label in item.missing_evidence)
+        lines.append(w["evidence_missing"].format(pieces=pieces))
     if judged_only(item):  # judged, not scored: how the verdict was decided is all there is
         lines.extend(judgement_lines(item.judgement, item.verdict, language))
         return lines
@@ -204,6 +209,23 @@ def explain(item: ItemResult, language: str) -> list[str]:
         lines.append(_rounded(item.raw, item.score, places, language))
     lines.append(_summary(item, language))
     lines.extend(judgement_lines(item.judgement, item.verdict, language))
+    return lines
+
+
+def provenance_lines(inputs: tuple[Input, ...], language: str) -> list[str]:
+    """Where each fact read came from, one line per fact that says: its supplier, its
+    evidence and a note (来源：信用信息归集率（报送单位：市场监管局；依据：…））."""
+    w = words(language)
+    lines = []
+    for given in inputs:
+        came = given.provenance
+        if came is None:
+            continue
+        said = [(w[k], v) for k, v in zip(("supplier", "evidence", "note"), came, strict=True) if v]
+        if language == "zh":
+            lines.append(f"来源：{given.label}（" + "；".join(f"{k}：{v}" for k, v in said) + "）")
+        else:
+            lines.append(f"source: {given.label} (" + "; ".join(f"{k}: {v}" for k, v in said) + ")")
     return lines
 
 

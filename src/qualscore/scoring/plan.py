@@ -26,10 +26,11 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from qualscore._gc import collector_paused
 from qualscore._version import __version__
+from qualscore.facts.check import PROVENANCE_KEY, Provenance, evidence_key
 from qualscore.ruleset.cohort import TOTAL
 from qualscore.ruleset.formula import Formula, Value, node_key
 from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds, per_ruleset
@@ -128,6 +129,11 @@ def grade_of(ruleset: RuleSet, total: Decimal, held: tuple[bool | None, ...]) ->
     return max((grade, *caps), key=order.__getitem__)
 
 
+def _provenance(values: Values) -> Mapping[str, Provenance]:
+    """Where each fact came from, as the facts passed it on with the values."""
+    return cast("Mapping[str, Provenance]", values.get(PROVENANCE_KEY) or {})
+
+
 def deciding_veto(ruleset: RuleSet, held: tuple[bool | None, ...]) -> Veto | None:
     """The veto that decides the result: the first that holds and says a ``result``
     (one that only caps the grade leaves the result as it was); None: not vetoed."""
@@ -186,7 +192,8 @@ class _Writer:
     ) -> tuple[str, str]:
         """The item's rounded score, and its record ``(raw, score, state, shape record)``.
 
-        ``state`` is 0 (scored), 1 (not applicable) or 2 + i (the target fact i is blank).
+        ``state`` is 0 (scored), 1 (not applicable), 2 + i (the target fact i is blank)
+        or -1 (it lacks evidence it must have: 0, its record the pieces it lacks).
         """
         gen.owner = item_id
         gen.line(f"# item {item_id!r}: {item.score.kind}")  # repr: a comment stays one line
@@ -214,6 +221,12 @@ class _Writer:
             award = gen.const(na.award if na.award is not None else default)
             with gen.block(f"if {gen.expr(na.when)}:"):
                 self._set(gen, raw, award, state, "1", record)
+            gen.line("else:")
+            gen.depth += 1
+        if item_id in self.ruleset.evidence_needed():  # evidence lacking: it scores 0
+            lacking = evidence_key(item_id)
+            with gen.block(f"if {lacking!r} in v:"):
+                self._set(gen, raw, "_Z", state, "-1", record, f"v[{lacking!r}]")
             gen.line("else:")
             gen.depth += 1
         gen.item = (item_id, lower, upper)
@@ -244,13 +257,14 @@ class _Writer:
         self, gen: Gen, raw: str, value: str, state: str, code: str, record: str, rec: str = "None"
     ) -> None:
         gen.line(f"{raw} = {value}")
+        applies = code in ("0", "-1")  # lacking evidence, it applies and scores 0
         flag = self.applies.get(gen.owner)
         if flag is not None:
-            gen.line(f"{flag} = {'True' if code == '0' else 'False'}")
+            gen.line(f"{flag} = {applies}")
         if self.traced:
             gen.line(f"{state} = {code}")
             gen.line(f"{record} = {rec}")
-        elif code != "0":  # scores only: which items did not apply (a cohort leaves them out)
+        elif not applies:  # scores only: which items did not apply (a cohort leaves them out)
             gen.line(f"_A.append({gen.owner!r})")
 
     def node(
@@ -911,6 +925,7 @@ class _Static:
         """The full result of one item from its record (``cohort``: the entity's cohort
         values, how each was worked out; ``met``: the verdicts, by node id)."""
         raw, score, state, shape_record = record
+        came = _provenance(values)
         reason = None
         if state == 1:
             assert isinstance(item, Item) and item.not_applicable is not None
@@ -921,6 +936,13 @@ class _Static:
             reason = words(self.ruleset.manifest.language)[said].format(label=decl.label)
             if isinstance(item, Item) and item.not_applicable is not None:
                 reason = item.not_applicable.reason  # the item's own words for not applying
+        lacking: tuple[tuple[str, str], ...] = ()
+        if state == -1:
+            judged = words(self.ruleset.manifest.language)["judged_evidence"]
+            lacking = tuple(
+                (k, judged if k.startswith("judged:") else self.ruleset.fact(k).label)
+                for k in shape_record
+            )
         role = self.ruleset.role(item_id) if isinstance(item, Item) else "score"
         lower, upper = item_bounds(item, role)
         trace = None if state else self.shape(item.score, shape_record, upper)
@@ -937,7 +959,7 @@ class _Static:
             criteria=item.criteria,
             responsible=item.responsible,
             inputs=tuple(
-                Input(d.key, d.label, values[d.key], d.unit)
+                Input(d.key, d.label, values[d.key], d.unit, came.get(d.key))
                 for d in self.reads(item)
                 if d.key in values
             )
@@ -956,6 +978,7 @@ class _Static:
             verdict=self.verdict(item, (met or {}).get(item_id)),
             met=(met or {}).get(item_id),
             judgement=self.judgement(item, values, (met or {}).get(item_id)),
+            missing_evidence=lacking,
         )
 
     def expand(
@@ -1011,8 +1034,10 @@ class _Static:
 
     def _inputs(self, names: tuple[str, ...], values: Values) -> tuple[Input, ...]:
         keys = sorted((n for n in names if n in values), key=self.order.__getitem__)
+        came = _provenance(values)
         return tuple(
-            Input(k, self.ruleset.fact(k).label, values[k], self.ruleset.fact(k).unit) for k in keys
+            Input(k, (d := self.ruleset.fact(k)).label, values[k], d.unit, came.get(k))
+            for k in keys
         )
 
     def _category(

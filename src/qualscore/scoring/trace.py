@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
+from qualscore.facts.check import Provenance
 from qualscore.ruleset.formula import Value
 
 __all__ = [
@@ -47,6 +48,8 @@ class Input(NamedTuple):
     label: str
     value: Value
     unit: str | None
+    provenance: Provenance | None = None
+    """Where the fact came from (its supplier, evidence and note), where said."""
 
 
 class Judgement(NamedTuple):
@@ -294,6 +297,9 @@ class ItemResult(NamedTuple):
     """Its parts that name the department assessing them: ``(label, department)``."""
     judgement: Judgement | None = None
     """How its verdict was decided (None: no verdict, or it does not apply)."""
+    missing_evidence: tuple[tuple[str, str], ...] = ()
+    """The evidence it must have and lacks, ``(key, label)`` each (a fact's key, or
+    ``judged:KEY`` for an assessors' judgement): it scores 0 for lacking it."""
 
     @property
     def lost(self) -> Decimal:
