@@ -116,7 +116,7 @@ def test_nan_and_infinity_from_python(rules: RuleSet, value: Any, shown: str) ->
         ("''", "expected a number, got ''"),
         ("0x10", "expected a number, got '0x10'"),
         ("[89.99]", "expected a number, got a list"),
-        ("{value: 89.99}", "expected a number, got a mapping"),
+        ("{value: [89.99]}", "expected a number, got a list"),  # a mapping: its value
         ("true", "expected a number, got true"),
         ("~", "expected a number, got nothing (null)"),
         ("'" + "9" * 100 + "x'", "expected a number, got '" + "9" * 38 + "…"),
