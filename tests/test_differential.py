@@ -40,12 +40,14 @@ EXAMPLES = int(os.environ.get("QUALSCORE_DIFF_EXAMPLES", "300"))
 NUMBERS = ["n0", "n1", "n2"]
 BOOLS = ["b0", "b1"]
 TARGET = "t0"
+CHOICE, CHOICES = "g0", ["A", "B", "省级"]
 FACTS = [
     *({"key": k, "type": "number", "label": f"Number {k}"} for k in NUMBERS),
     *({"key": k, "type": "bool", "label": f"Flag {k}"} for k in BOOLS),
     {"key": TARGET, "type": "number", "label": "A target", "role": "target"},
+    {"key": CHOICE, "type": "choice", "label": "A grade", "choices": CHOICES},
 ]
-TYPES = {d["key"]: "bool" if d["type"] == "bool" else "number" for d in FACTS}
+TYPES = {d["key"]: {"bool": "bool", "choice": "text"}.get(d["type"], "number") for d in FACTS}
 TYPES |= {"v0": "number", "w0": "bool"}  # the named values every rule set declares
 LITERALS = ["0", "1", "2.5", "10", "0.001", "3.0", "100", "1000000000000000"]
 POINTS = ["0", "0.5", "1", "1.0", "2", "2.50", "3", "5", "10"]
@@ -53,7 +55,10 @@ POINTS = ["0", "0.5", "1", "1.0", "2", "2.50", "3", "5", "10"]
 # Named values and node reads among the atoms: a rule set where they make a cycle, or
 # read a node that is not there (or met() of one with no verdict), is rejected.
 atom = st.sampled_from([*NUMBERS, *LITERALS, TARGET, "v0", "score('1')", "score('c0')"])
-bool_atom = st.sampled_from([*BOOLS, "w0", "met('2')", "applies('1')"])
+bool_atom = st.sampled_from(
+    [*BOOLS, "w0", "met('2')", "applies('1')", *(f"{CHOICE} == '{c}'" for c in CHOICES),
+     f"{CHOICE} != 'B'"]
+)  # fmt: skip
 
 
 def _num(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -356,6 +361,7 @@ values = st.fixed_dictionaries(
                                "1000000000000000", "-2.50"]) for k in NUMBERS},
         **{k: st.booleans() for k in BOOLS},
         TARGET: st.sampled_from([None, "0", "2.5", "10"]),
+        CHOICE: st.sampled_from([*CHOICES, " A "]),
     }
 )  # fmt: skip
 

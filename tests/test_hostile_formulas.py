@@ -129,8 +129,11 @@ HOSTILE: list[tuple[str, str]] = [
     ("(yield x)", "yield not allowed in an expression"),
     ("await x", "await not allowed in an expression"),
     # --- strings and other literals -----------------------------------------------------
-    ("'a' * 100000000", "strings not allowed in an expression"),
-    ("x if b else 'n/a'", "strings not allowed in an expression"),
+    ("'a' * 100000000", "'*' needs numbers"),  # text is compared with a choice, no more
+    ("x if b else 'n/a'", "both branches of 'if' must have the same type"),
+    ("'" + "a" * 201 + "' == 'a'", "text must be 1 to 200 characters"),
+    ("'' == 'a'", "text must be 1 to 200 characters"),
+    ("'a\\x00' == 'a'", "text must be one line without control characters"),
     ("b'\\x00'", "bytes not allowed in an expression"),
     ("None", "'None' not allowed in an expression"),
     ("...", "'...' not allowed in an expression"),

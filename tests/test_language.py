@@ -292,7 +292,7 @@ def test_a_check_reading_a_value_is_refused(tmp_path: Path) -> None:
         ("count_if(x)", "count_if() needs booleans"),
         ("sum(x > 1)", "sum() needs numbers"),
         ("all()", "all() takes 1 to 100 values, not 0"),
-        ("'text'", "strings not allowed in an expression"),
+        ("'text' + 1", "'+' needs numbers"),  # text is compared with a choice, not added
         ("score('a b')", "score() takes the id of one item, indicator or section, in "
          "quotes: score('2.1')"),
     ],

@@ -57,6 +57,7 @@ def test_the_tree_has_the_kinds_the_visitor_names() -> None:
                 "name",
                 "noderead",
                 "number",
+                "text",
                 "truth",
                 "unary",
             ]

@@ -30,7 +30,7 @@ from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import Judged, RuleSet, per_ruleset
 from qualscore.ruleset.model import FactDecl, Item, formulas_in
 from qualscore.source import yamlfile as _yaml
-from qualscore.source.suggest import Suggestions
+from qualscore.source.suggest import Suggestions, choice_hint
 from qualscore.source.tables import BadCell, PercentCell, read_table
 
 __all__ = [
@@ -659,6 +659,8 @@ def _coerce(
             return raw, None
         hint = " (write true or false)" if isinstance(raw, str) else ""
         return None, f"expected true or false, got {_show(raw)}{hint}"
+    if decl.choices is not None:
+        return _choice(decl.choices, raw)
     number = _number(raw)
     if isinstance(number, str):
         return None, number
@@ -690,7 +692,25 @@ def _coerce(
     return number, None
 
 
-_ANY_NUMBER = FactDecl(key="value", type="number", label="value", min=None, max=None)
+def _choice(choices: tuple[str, ...], raw: Any) -> tuple[str | None, str | None]:
+    """One of a choice fact's values, as written (spaces around it dropped; a table's
+    number cell 2 is the choice ``2``), or why it is none of them, with a "did you mean"."""
+    if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
+        return None, f"expected one of {_listed(choices)}, got {_show(raw)}"
+    text = format(raw, "f") if isinstance(raw, Decimal) else str(raw)
+    text = text.strip()
+    if text in choices:
+        return text, None
+    hint = choice_hint(text, choices) if len(text) <= MAX_SHOWN else ""
+    return None, f"{_show(raw)} is not one of {_listed(choices)}{hint}"
+
+
+def _listed(choices: tuple[str, ...]) -> str:
+    shown = ", ".join(choices[:8]) + (", …" if len(choices) > 8 else "")
+    return f"the choices ({shown})"
+
+
+_ANY_NUMBER = FactDecl(key="value", type="number", label="value", choices=None, min=None, max=None)
 
 
 def check_number(raw: Any) -> tuple[Decimal | None, str | None]:

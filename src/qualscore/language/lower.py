@@ -28,6 +28,7 @@ from qualscore.language.tree import (
     Name,
     NodeRead,
     Number,
+    Text,
     Truth,
     Unary,
     Visitor,
@@ -82,6 +83,9 @@ class Lowering(Visitor[str]):
 
     def truth(self, node: Truth) -> str:
         return "True" if node.value else "False"
+
+    def text(self, node: Text) -> str:
+        return repr(node.value)  # a Python literal of the text, quotes escaped
 
     def name(self, node: Name) -> str:
         return self.read(node.key)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from qualscore._decimal import CONTEXT, plain
 from qualscore.language.tree import Type
@@ -31,7 +32,8 @@ __all__ = [
     "sqrt",
 ]
 
-Value = Decimal | bool
+Value = Decimal | bool | str
+"""What an expression reads or gives: a number, a boolean, or a choice's text."""
 
 MAX_RESULT = Decimal(10) ** 20
 """Largest absolute value any step of an evaluation may produce.
@@ -120,7 +122,7 @@ UNARY: dict[str, Callable[[Decimal], Decimal]] = {
     "-": _CONTEXT.minus,
     "+": _CONTEXT.plus,
 }
-COMPARE: dict[str, Callable[[Value, Value], bool]] = {
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {  # ordered: numbers only (parse says)
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b,

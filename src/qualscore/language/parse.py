@@ -36,6 +36,7 @@ from qualscore.language.tree import (
     Name,
     NodeRead,
     Number,
+    Text,
     Truth,
     Type,
     Unary,
@@ -70,6 +71,8 @@ MAX_LITERAL = Decimal(10) ** 15
 """Largest absolute value of a number written in an expression (as for facts)."""
 MAX_LITERAL_PLACES = 12
 """Most decimal places of a number written in an expression."""
+MAX_TEXT = 200
+"""Longest text literal, in characters (a choice's value)."""
 MAX_SHOWN = 24
 """Longest number literal quoted back in a message, in characters."""
 
@@ -95,7 +98,6 @@ class Parsed:
 
 _BOOL_NAMES = {"true": True, "false": False}
 _LITERALS = {
-    str: "strings",
     bytes: "bytes",
     complex: "complex numbers",
     type(None): "'None'",
@@ -246,6 +248,12 @@ class _Checker:
     def _constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, bool):
             return
+        if isinstance(node.value, str):  # a choice's value, '初中': one line, and short
+            if _CONTROL.search(node.value) or "\n" in node.value or "\r" in node.value:
+                raise _fail(node, "text must be one line without control characters")
+            if not 1 <= len(node.value) <= MAX_TEXT:
+                raise _fail(node, f"text must be 1 to {MAX_TEXT} characters")
+            return
         if not isinstance(node.value, int | float):
             what = _LITERALS.get(type(node.value), type(node.value).__name__)
             raise _fail(node, f"{what} not allowed in an expression")
@@ -338,6 +346,8 @@ class _Builder:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool):
                 return Truth(node.value, type="bool", start=start, end=end)
+            if isinstance(node.value, str):
+                return Text(node.value, type="text", start=start, end=end)
             exact, written = self.numbers[id(node)]
             return Number(exact, written, type="number", start=start, end=end)
         if isinstance(node, ast.Name):
@@ -393,9 +403,12 @@ class _Builder:
         ops = tuple(_COMPARE[type(op)] for op in node.ops)
         kinds = {o.type for o in operands}
         if len(kinds) > 1:
-            raise _fail(node, "cannot compare a boolean with a number")
-        if "bool" in kinds and any(op not in ("==", "!=") for op in ops):
-            raise _fail(node, "booleans cannot be ordered with <, <=, >, >=")
+            a = {"bool": "a boolean", "number": "a number", "text": "text"}
+            first, second = sorted(kinds)[:2]
+            raise _fail(node, f"cannot compare {a[first]} with {a[second]}")
+        if kinds & {"bool", "text"} and any(op not in ("==", "!=") for op in ops):
+            what = "booleans" if "bool" in kinds else "text"
+            raise _fail(node, f"{what} cannot be ordered with <, <=, >, >=")
         return Compare(ops, operands, type="bool", start=start, end=end)
 
     def expect(self, nodes: list[ast.expr], want: Type, message: str) -> tuple[Expr, ...]:
@@ -441,7 +454,7 @@ def _shorten(text: str) -> str:
 
 
 def _noun(kind: Type) -> str:
-    return "boolean" if kind == "bool" else "number"
+    return {"bool": "boolean", "text": "text"}.get(kind, "number")
 
 
 def mentioned(source: str) -> set[str]:

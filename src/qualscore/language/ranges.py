@@ -26,6 +26,7 @@ from qualscore.language.tree import (
     Name,
     NodeRead,
     Number,
+    Text,
     Truth,
     Unary,
     Visitor,
@@ -229,6 +230,9 @@ class _Ranger(Visitor[Span]):
         return self.domains.get(node.key, _ANY)
 
     def truth(self, node: Truth) -> Span:
+        return _ANY
+
+    def text(self, node: Text) -> Span:
         return _ANY
 
     def logic(self, node: Logic) -> Span:

@@ -32,6 +32,7 @@ __all__ = [
     "Name",
     "NodeRead",
     "Number",
+    "Text",
     "Truth",
     "Type",
     "Unary",
@@ -42,7 +43,8 @@ __all__ = [
     "walk",
 ]
 
-Type = Literal["bool", "number"]
+Type = Literal["bool", "number", "text"]
+"""``text``: a choice fact's value, and a text literal (``'初中'``) compared with it."""
 
 BINARY_OPS = ("+", "-", "*", "/")
 COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=")
@@ -80,6 +82,14 @@ class Truth(Expr):
 
     value: bool
     kind: ClassVar[str] = "truth"
+
+
+@dataclass(frozen=True, slots=True)
+class Text(Expr):
+    """A text literal, ``'初中'``: one of a choice fact's values, compared with it."""
+
+    value: str
+    kind: ClassVar[str] = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +228,9 @@ class Visitor(Generic[R]):
         raise NotImplementedError
 
     def truth(self, node: Truth) -> R:
+        raise NotImplementedError
+
+    def text(self, node: Text) -> R:
         raise NotImplementedError
 
     def name(self, node: Name) -> R:

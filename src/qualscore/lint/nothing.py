@@ -47,6 +47,9 @@ def nothing_done(ruleset: RuleSet, item: Item) -> str | None:
     # no "nothing done" to probe.
     if any(ruleset.fact(k).role == "cohort" for k in keys):
         return None
+    # A choice (a grade, a stage) has no value that means "nothing done".
+    if any(getattr(ruleset.fact(k), "type", None) == "choice" for k in keys):
+        return None
     # 0 is "nothing done" only as the lowest value a number may take: where its declared
     # range goes below 0 (a signed change) it is a middle value, such as "stable", and
     # where the range does not hold 0 (min: 1) no entity can have done nothing.

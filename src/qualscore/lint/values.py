@@ -27,7 +27,7 @@ from types import MappingProxyType
 from qualscore.language.ranges import Span, constants, intersect, refine
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.loader import Location, RuleSet, per_ruleset
-from qualscore.ruleset.model import Item
+from qualscore.ruleset.model import FactDecl, Item
 from qualscore.ruleset.ranges import fact_span
 
 __all__ = [
@@ -76,7 +76,8 @@ def item_domains(ruleset: RuleSet, item: Item) -> Mapping[str, Span] | None:
 @per_ruleset
 def fact_domains(ruleset: RuleSet) -> Mapping[str, Span]:
     """Every number fact's declared range, worked out once per rule set (do not change it)."""
-    return MappingProxyType({f.key: fact_span(f) for f in ruleset.facts if f.type != "bool"})
+    numbers = (f for f in ruleset.facts if f.type not in ("bool", "choice"))
+    return MappingProxyType({f.key: fact_span(f) for f in numbers})
 
 
 # --- formulas -----------------------------------------------------------------------
@@ -117,8 +118,11 @@ def _extremes(
 def _candidates(
     ruleset: RuleSet, name: str, domains: Mapping[str, Span], numbers: set[Decimal]
 ) -> list[Value]:
-    if ruleset.fact(name).type == "bool":
+    decl = ruleset.fact(name)
+    if decl.type == "bool":
         return [False, True]
+    if isinstance(decl, FactDecl) and decl.choices is not None:
+        return list(decl.choices)
     span = domains[name]
     tries = {span.lo, span.hi, _ZERO, Decimal(1)}
     tries |= {n + d for n in numbers for d in (Decimal(-1), _ZERO, Decimal(1))}

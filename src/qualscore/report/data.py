@@ -281,11 +281,11 @@ def _workings(item: ItemResult, language: str) -> list[dict[str, Any]]:
 
 
 def _value(value: Any) -> Any:
-    return value if isinstance(value, bool) else fmt(value)
+    return value if isinstance(value, bool | str) else fmt(value)
 
 
 def _input(i: Input) -> dict[str, Any]:
-    value: Any = i.value if isinstance(i.value, bool) else fmt(i.value)
+    value: Any = i.value if isinstance(i.value, bool | str) else fmt(i.value)
     out = {"key": i.key, "label": i.label, "value": value, "unit": i.unit}
     if i.provenance is not None:  # where it came from, where said
         out.update(zip(("supplier", "evidence", "note"), i.provenance, strict=True))

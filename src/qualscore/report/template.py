@@ -71,6 +71,8 @@ def _with_parts(shape: Shape, part: Part | None = None) -> Iterator[tuple[Part |
 def _range(decl: FactDecl) -> str:
     if decl.type == "bool":
         return "true / false"
+    if decl.choices is not None:
+        return " / ".join(decl.choices)
     low, high = decl.bounds
     whole = " (whole number)" if decl.type == "count" else ""
     if low is not None and high is not None:

@@ -25,6 +25,7 @@ from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
 from qualscore.errors import Problem, RuleSetError, SourceError
 from qualscore.language.parse import mentioned
+from qualscore.language.tree import Compare, Name, Text, walk
 from qualscore.ruleset import reads
 from qualscore.ruleset.codes import CODES
 from qualscore.ruleset.cohort import check_cohort, check_ranks, depth_first, levels
@@ -55,7 +56,7 @@ from qualscore.ruleset.model import (
     models_in,
 )
 from qualscore.source import yamlfile as _yaml
-from qualscore.source.suggest import MAX_SEARCHES, KnownNames, Suggestions, hint
+from qualscore.source.suggest import MAX_SEARCHES, KnownNames, Suggestions, choice_hint, hint
 
 __all__ = ["Judged", "Location", "RuleSet", "load_rules", "per_ruleset"]
 
@@ -840,9 +841,13 @@ class _Reader:
             file = self.paths.get(category.id)
             if file is not None and file[0] in self.docs:
                 places.append((self.docs[file[0]], category))
+        choices = {d.key: d.choices for d in facts.facts if d.choices is not None}
         for where_doc, model in places:
             for loc, formula in _formulas_placed(model):
                 for message in reads.unknown_reads(formula, known, found.verdicts, hints):
+                    shown = _dotted(where_doc, loc)
+                    self.problems.append(where_doc.problem(loc, f"{shown}: {message}"))
+                for message in _unknown_choices(formula, choices):
                     shown = _dotted(where_doc, loc)
                     self.problems.append(where_doc.problem(loc, f"{shown}: {message}"))
         for cycle in found.cycles():
@@ -904,6 +909,28 @@ def _field_names() -> frozenset[str]:
             for fname, info in cls.model_fields.items():
                 names.add(info.alias or fname)
     return frozenset(names)
+
+
+def _unknown_choices(
+    formula: Formula, choices: Mapping[str, tuple[str, ...]]
+) -> Iterator[str]:
+    """A text compared with a choice fact that is none of its values (a misspelt grade
+    would never match, and the comparison would never hold), with a "did you mean"."""
+    if not choices:
+        return
+    for node in walk(formula.tree):
+        if not isinstance(node, Compare):
+            continue
+        facts = [o.key for o in node.operands if isinstance(o, Name) and o.key in choices]
+        for text in (o.value for o in node.operands if isinstance(o, Text)):
+            for key in facts:
+                if text not in choices[key]:
+                    listed = ", ".join(repr(c) for c in choices[key][:8])
+                    more = ", …" if len(choices[key]) > 8 else ""
+                    yield (
+                        f"{text!r} is not a value of {key} ({listed}{more})"
+                        + choice_hint(text, choices[key])
+                    )
 
 
 def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...], *, leaf: bool = True) -> str:

@@ -72,6 +72,11 @@ __all__ = [
     "models_in",
 ]
 
+MAX_CHOICES = 200
+"""Most values a choice fact may list."""
+MAX_CHOICE_TEXT = 200
+"""Longest value of a choice fact, in characters (the language's longest text literal)."""
+
 FACT_TYPES: dict[str, Type] = {
     "bool": "bool",
     "count": "number",
@@ -79,6 +84,7 @@ FACT_TYPES: dict[str, Type] = {
     "rate": "number",
     "amount": "number",
     "number": "number",
+    "choice": "text",
 }
 
 
@@ -765,9 +771,12 @@ class FactDecl(_Strict):
     """One declared fact or per-entity target."""
 
     key: Ident
-    type: Literal["bool", "count", "percent", "rate", "amount", "number"]
+    type: Literal["bool", "count", "percent", "rate", "amount", "number", "choice"]
     label: Text
     unit: Text | None = None
+    choices: tuple[Text, ...] | None = Field(None, min_length=1, max_length=MAX_CHOICES)
+    """A ``choice`` fact's values, as written in a facts file and compared in formulas
+    (``stage == '初中'``): grades A–D, 省级 / 市级 / 县级, a school's stage."""
     min: Decimal | None = Field(None, allow_inf_nan=False)
     max: Decimal | None = Field(None, allow_inf_nan=False)
     role: Literal["fact", "target"] = "fact"
@@ -777,8 +786,22 @@ class FactDecl(_Strict):
 
     @model_validator(mode="after")
     def _range(self) -> FactDecl:
-        if self.type == "bool" and (self.min is not None or self.max is not None):
-            raise ValueError("a bool fact has no min or max")
+        if self.type in ("bool", "choice") and (self.min is not None or self.max is not None):
+            raise ValueError(f"a {self.type} fact has no min or max")
+        if (self.type == "choice") != (self.choices is not None):
+            raise ValueError(
+                "a choice fact lists its values (choices: [A, B, C])"
+                if self.type == "choice"
+                else "only a choice fact has choices (type: choice)"
+            )
+        if self.choices is not None:
+            twice = sorted({c for c in self.choices if self.choices.count(c) > 1})
+            if twice:
+                raise ValueError(f"choices: {', '.join(map(repr, twice))} listed twice")
+            long = [c for c in self.choices if len(c) > MAX_CHOICE_TEXT or "\n" in c]
+            if long:
+                limit = f"one line of at most {MAX_CHOICE_TEXT} characters"
+                raise ValueError(f"choices: {long[0]!r}: a choice is {limit}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min} is above max {self.max}")
         return self

@@ -40,6 +40,7 @@ from qualscore.language.tree import (
     Name,
     NodeRead,
     Number,
+    Text,
     Truth,
     Type,
     Unary,
@@ -127,7 +128,10 @@ class _Types(Mapping[str, Type]):
         self.read = values
 
     def __getitem__(self, key: str) -> Type:
-        return "bool" if isinstance(self.read.get(key), bool) else "number"
+        value = self.read.get(key)
+        if isinstance(value, bool):
+            return "bool"
+        return "text" if isinstance(value, str) else "number"
 
     def __contains__(self, key: object) -> bool:
         return True
@@ -152,6 +156,9 @@ class _Evaluate(Visitor[Value]):
         return node.value
 
     def truth(self, node: Truth) -> Value:
+        return node.value
+
+    def text(self, node: Text) -> Value:
         return node.value
 
     def name(self, node: Name) -> Value:
@@ -209,12 +216,20 @@ class _Show(Visitor[tuple[str, int]]):
             return ("是" if node.value else "否"), 8
         return str(node.value).lower(), 8
 
+    def text(self, node: Text) -> tuple[str, int]:
+        return self._quoted(node.value), _PREC_ATOM
+
+    def _quoted(self, text: str) -> str:
+        return f"“{text}”" if self.w.zh else f"'{text}'"
+
     def _read(self, key: str) -> tuple[str, int]:
         if self.names:
             return self.w.labels.get(key, key), _PREC_ATOM
         value = self.w.values[key]
         if isinstance(value, bool):
             return ("是" if value else "否") if self.w.zh else ("yes" if value else "no"), 8
+        if isinstance(value, str):  # a choice
+            return self._quoted(value), _PREC_ATOM
         return _input(value), _PREC_ATOM
 
     def name(self, node: Name) -> tuple[str, int]:
@@ -276,7 +291,7 @@ class _Show(Visitor[tuple[str, int]]):
         return f"({text})" if text.startswith(("-", "≈ -")) else text
 
 
-_LEAVES = (_Lit, Number, Truth, Name, NodeRead)
+_LEAVES = (_Lit, Number, Truth, Name, NodeRead, Text)
 
 
 class _Worker:
@@ -309,10 +324,11 @@ class _Worker:
         return "holds" if value else "does not hold"
 
     def lit(self, value: Value) -> _Lit:
-        kind: Type = "bool" if isinstance(value, bool) else "number"
         if isinstance(value, bool):
-            return _Lit(value, self.truth(value), type=kind)
-        return _Lit(value, number_text(value, self.places), type=kind)
+            return _Lit(value, self.truth(value), type="bool")
+        if isinstance(value, str):  # a choice
+            return _Lit(value, f"“{value}”" if self.zh else f"'{value}'", type="text")
+        return _Lit(value, number_text(value, self.places), type="number")
 
     def show(self, node: Expr, names: bool) -> str:
         return _Show(self, names).visit(node)[0]

@@ -32,7 +32,15 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
-__all__ = ["MAX_CANDIDATES", "MAX_REMEMBERED", "MAX_SEARCHES", "KnownNames", "Suggestions", "hint"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_REMEMBERED",
+    "MAX_SEARCHES",
+    "KnownNames",
+    "Suggestions",
+    "choice_hint",
+    "hint",
+]
 
 V = TypeVar("V")
 
@@ -141,3 +149,20 @@ def hint(name: str, known: Iterable[str]) -> str:
     if isinstance(known, KnownNames):
         return known.hint(name)
     return Suggestions(known).hint(name)
+
+
+def choice_hint(text: str, choices: tuple[str, ...]) -> str:
+    """``; did you mean 'B'?`` for a value that is none of a short list of choices: the
+    one that differs only in case (``b``), or, among short values such as grades and
+    levels (市及 for 市级), the one that differs in one character; else as :func:`hint`."""
+    folded = [c for c in choices if c.casefold() == text.casefold()]
+    if len(folded) == 1:
+        return f"; did you mean {folded[0]!r}?"
+    near = [
+        c
+        for c in choices
+        if len(c) == len(text) <= 8 and sum(a != b for a, b in zip(c, text, strict=True)) == 1
+    ]
+    if len(near) == 1:
+        return f"; did you mean {near[0]!r}?"
+    return hint(text, choices[:MAX_CANDIDATES])

@@ -28,6 +28,8 @@ def value_text(value: Value, unit: str | None = None) -> str:
     """A fact value as it was given (91.00 stays 91.00), with its unit."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):  # a choice, as written
+        return value
     text = format(value, "f")
     return f"{text}{unit}" if unit and unit in ("%", "‰") else (f"{text} {unit}" if unit else text)
 
@@ -90,7 +92,7 @@ def changes(inputs: tuple[Input, ...]) -> list[str]:
     The change from last year decides items that compare this year with the last
     (item 8: 减少10%以内); an explanation shows it, worked through like any expression.
     """
-    numbers = {i.key for i in inputs if not isinstance(i.value, bool)}
+    numbers = {i.key for i in inputs if isinstance(i.value, Decimal)}
     return [
         f"({k} - {k}_previous) / {k}_previous * 100"
         for k in sorted(numbers)

@@ -106,6 +106,8 @@ def _assignment(values: Mapping[str, Value], formula: Formula) -> str:
 
 
 def _text(value: Value) -> str:
+    if isinstance(value, str):  # a choice
+        return repr(value)
     return ("true" if value else "false") if isinstance(value, bool) else fmt(value)
 
 

@@ -1,0 +1,217 @@
+"""Choice facts: a fact whose value is one of a declared list (grades A–D, 省级 / 市级 /
+县级), compared with text in formulas, checked with a "did you mean" wherever written."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import qualscore
+from qualscore import FactsError, RuleSetError, check_facts, evaluate, load_facts, load_rules
+from qualscore.cli.app import main
+from qualscore.report.data import to_data
+from qualscore.report.template import to_csv
+from qualscore.scoring.explain import explain
+
+D = Decimal
+
+_MANIFEST = """\
+id: ch
+title: 部门考核
+year: 2026
+language: zh
+rounding: {places: 2, mode: half_up}
+total_points: 20
+"""
+
+_FACTS = """\
+facts:
+  - {key: grade, type: choice, label: 测评等级, choices: [A, B, C, D]}
+  - {key: level, type: choice, label: 表彰级别, choices: [省级, 市级, 县级, 无]}
+  - {key: tier, type: choice, label: 档次, choices: ["1", "2", "3"]}
+values:
+  - {key: grade_points, label: 测评得分, expr: "10 if grade == 'A' else (8 if grade == 'B' else 0)"}
+"""
+
+_A = """\
+id: A
+title: 综合
+points: 20
+items:
+  - {id: A1, title: 民主测评, points: 10, criteria: A 10、B 8, departments: [组织部],
+     score: {kind: formula, expr: grade_points}}
+  - id: A2
+    title: 表彰
+    points: 10
+    criteria: 省级10 市级6 县级3
+    departments: [办公室]
+    not_applicable: {when: "tier == '3'", reason: 三档单位不考核}
+    score:
+      kind: cases
+      cases:
+        - {when: "level == '省级'", points: 10}
+        - {when: "level == '市级'", points: 6}
+        - {when: "level == '县级'", points: 3}
+"""
+
+
+def _write(tmp_path: Path, **files: str) -> Path:
+    root = tmp_path / "rules"
+    (root / "categories").mkdir(parents=True, exist_ok=True)
+    texts = {"manifest": _MANIFEST, "facts": _FACTS, "a": _A} | files
+    (root / "ruleset.yaml").write_text(texts["manifest"], encoding="utf-8")
+    (root / "facts.yaml").write_text(texts["facts"], encoding="utf-8")
+    (root / "categories" / "a.yaml").write_text(texts["a"], encoding="utf-8")
+    return root
+
+
+@pytest.fixture(name="rules")
+def _rules(tmp_path: Path) -> qualscore.RuleSet:
+    return load_rules(_write(tmp_path))
+
+
+def _score(rules: qualscore.RuleSet, **facts: object) -> qualscore.Result:
+    return evaluate(rules, check_facts(rules, {"grade": "B", "level": "市级", "tier": "1"} | facts))
+
+
+@pytest.mark.parametrize(("level", "points"), [("省级", 10), ("市级", 6), ("县级", 3), ("无", 0)])
+def test_each_choice_scores_its_case(rules: qualscore.RuleSet, level: str, points: int) -> None:
+    assert _score(rules, level=level).item("A2").score == points
+
+
+def test_a_named_value_reads_a_choice(rules: qualscore.RuleSet) -> None:
+    assert [_score(rules, grade=g).item("A1").score for g in "ABCD"] == [10, 8, 0, 0]
+
+
+def test_a_choice_decides_applicability(rules: qualscore.RuleSet) -> None:
+    """Not applicable, it awards its points (not_applicable says no award of its own)."""
+    item = _score(rules, tier="3").item("A2")
+    assert (item.not_applicable, item.score, item.lost) == ("三档单位不考核", D(10), D(0))
+
+
+def test_a_choice_is_read_as_written_with_spaces_around_dropped(rules: qualscore.RuleSet) -> None:
+    facts = check_facts(rules, {"grade": " A ", "level": "省级", "tier": 2})
+    assert (facts.values["grade"], facts.values["tier"]) == ("A", "2")  # 2: the choice '2'
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"grade": "b"}, "grade: 'b' is not one of the choices (A, B, C, D); did you mean 'B'?"),
+        ({"level": "市及"}, "level: '市及' is not one of the choices (省级, 市级, 县级, 无); "
+                           "did you mean '市级'?"),
+        ({"grade": True}, "grade: expected one of the choices (A, B, C, D), got true"),
+        ({"tier": "4"}, "tier: '4' is not one of the choices (1, 2, 3)"),
+    ],
+)  # fmt: skip
+def test_a_value_that_is_no_choice_is_refused(
+    rules: qualscore.RuleSet, given: dict[str, object], message: str
+) -> None:
+    with pytest.raises(FactsError) as caught:
+        check_facts(rules, {"grade": "B", "level": "市级", "tier": "1"} | given)
+    assert [p.message for p in caught.value.problems] == [message]
+
+
+def test_a_facts_file_places_a_misspelt_choice(rules: qualscore.RuleSet, tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text("grade: B\nlevel: 市及\ntier: '1'\n", encoding="utf-8")
+    with pytest.raises(FactsError) as caught:
+        load_facts(rules, path)
+    assert str(caught.value.problems[0]).endswith(
+        "f.yaml:2:8: level: '市及' is not one of the choices (省级, 市级, 县级, 无); did you mean '市级'?"
+    )
+
+
+def _refused(tmp_path: Path, **files: str) -> list[str]:
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(_write(tmp_path, **files))
+    return [str(p).replace(str(tmp_path / "rules"), "R") for p in caught.value.problems]
+
+
+def test_a_text_that_is_no_choice_is_refused_where_written(tmp_path: Path) -> None:
+    problems = _refused(tmp_path, a=_A.replace("level == '县级'", "level == '县极'"))
+    assert problems == [
+        "R/categories/a.yaml:18:18: items[1].score.cases[2].when: '县极' is not a value of "
+        "level ('省级', '市级', '县级', '无'); did you mean '县级'?"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("level > '省级'", "text cannot be ordered with <, <=, >, >="),
+        ("level == 1", "cannot compare a number with text"),
+        ("level + 1 > 2", "'+' needs numbers"),
+        ("level", "must be a true/false condition, but 'level' is not"),
+    ],
+)
+def test_text_only_compares_for_equality(tmp_path: Path, expr: str, message: str) -> None:
+    problems = _refused(tmp_path, a=_A.replace("level == '省级'", expr))
+    assert len(problems) == 1 and message in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    ("decl", "message"),
+    [
+        ("{key: g, type: choice, label: 等级}", "a choice fact lists its values"),
+        ("{key: g, type: number, label: 等级, choices: [A]}", "only a choice fact has choices"),
+        ("{key: g, type: choice, label: 等级, choices: [A, B, A]}", "'A' listed twice"),
+        ("{key: g, type: choice, label: 等级, choices: [A], min: 0}", "a choice fact has no min"),
+    ],
+)
+def test_a_choice_declaration_is_checked(tmp_path: Path, decl: str, message: str) -> None:
+    facts = _FACTS.replace("facts:\n", f"facts:\n  - {decl}\n")
+    problems = _refused(tmp_path, facts=facts)
+    assert any(message in p for p in problems), problems
+
+
+def test_the_explanation_and_the_json_show_the_choice(rules: qualscore.RuleSet) -> None:
+    result = _score(rules)
+    a2 = result.item("A2")
+    assert [(i.key, i.value) for i in a2.inputs] == [("level", "市级"), ("tier", "1")]
+    lines = explain(a2, "zh")
+    assert lines[:4] == ["条件：表彰级别 = “省级”", "  “市级” = “省级”：不成立",
+                         "条件：表彰级别 = “市级”", "  “市级” = “市级”：成立"]  # fmt: skip
+    assert "符合「level == '市级'」，得 6 分" in lines
+    inputs = to_data(result)["categories"][0]["children"][1]["inputs"]
+    assert inputs[0]["value"] == "市级"
+
+
+def test_a_condition_over_a_choice_is_worked_with_its_value(tmp_path: Path) -> None:
+    """A verdict reading a choice shows it worked through with the value read."""
+    a = _A.replace(
+        "score: {kind: formula, expr: grade_points}}",
+        "score: {kind: formula, expr: grade_points}, verdict: {met: \"grade == 'A'\"}}",
+    )
+    rules = load_rules(_write(tmp_path, a=a))
+    lines = explain(_score(rules).item("A1"), "zh")
+    assert "判定条件：测评等级 = “A” = “B” = “A” = 不成立" in lines
+
+
+def test_the_template_lists_the_choices(rules: qualscore.RuleSet) -> None:
+    rows = to_csv(rules).splitlines()
+    assert "办公室,A2,level,表彰级别,choice,,省级 / 市级 / 县级 / 无," in rows
+
+
+def test_a_batch_table_of_choices(tmp_path: Path) -> None:
+    rules = _write(tmp_path)
+    table = tmp_path / "depts.csv"
+    table.write_text("entity,grade,level,tier\n甲,A,省级,1\n乙,B,县级,2\n丙,b,县级,2\n", "utf-8")
+    out, err = tmp_path / "out.json", io.StringIO()
+    code = main(["batch", str(rules), str(table), "--out", str(out)], stderr=err)
+    assert (
+        code == 1
+        and "depts.csv:4:2: grade: " in err.getvalue()
+        and "did you mean 'B'?" in err.getvalue()
+    )
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert {r["entity"]: r["total"] for r in doc["ranking"]} == {"甲": "20", "乙": "11"}
+
+
+def test_validate_is_clean(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main(["validate", "--strict", str(_write(tmp_path))], stdout=out) == 0, out.getvalue()
