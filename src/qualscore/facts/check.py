@@ -254,6 +254,12 @@ def _declared(ruleset: RuleSet) -> dict[str, tuple[FactDecl, Decimal | None, Dec
     return {f.key: (f, *f.bounds) for f in ruleset.facts}
 
 
+@per_ruleset
+def _suppliers(ruleset: RuleSet) -> tuple[tuple[str, str], ...]:
+    """``(key, supplier)`` of each fact whose declaration names who supplies it."""
+    return tuple((f.key, f.supplier) for f in ruleset.facts if f.supplier is not None)
+
+
 _SUGGESTIONS: weakref.WeakKeyDictionary[RuleSet, dict[str, Suggestions]] = (
     weakref.WeakKeyDictionary()
 )
@@ -350,12 +356,13 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     problems.extend(_cross_checks(ruleset, values, doc))
     if problems:
         raise FactsError(problems)
-    for key, decl in declared.items():  # the declared supplier, where the file names none
-        if decl.supplier is not None and isinstance(decl, FactDecl) and key in values:
+    for key, supplier in _suppliers(ruleset):  # the declared supplier, where the file names none
+        if key in values:
             was = provenance.get(key, Provenance())
             if was.supplier is None:
-                provenance[key] = was._replace(supplier=decl.supplier)
-    provenance = {k: provenance[k] for k in sorted(provenance)}
+                provenance[key] = was._replace(supplier=supplier)
+    if provenance:
+        provenance = {k: provenance[k] for k in sorted(provenance)}
     plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items())}
     if judged:
         plain["judged"] = {k: _judged_text(v) for k, v in sorted(judged.items())}
