@@ -172,7 +172,7 @@ _WHAT = {
 }
 
 
-def parse(source: str, types: Mapping[str, Type]) -> Parsed:
+def parse(source: str, types: Mapping[str, Type], *, limit: int = MAX_LENGTH) -> Parsed:
     """Parse and check an expression.
 
     Args:
@@ -181,6 +181,8 @@ def parse(source: str, types: Mapping[str, Type]) -> Parsed:
             :class:`~qualscore.source.suggest.KnownNames` when many formulas are
             compiled for one input, so that their "did you mean" searches are bounded
             together.
+        limit: The longest text taken (a lookup table written as an expression is
+            longer than anyone writes one; its cells are bounded instead).
 
     Raises:
         FormulaError: a syntax error, a construct not allowed, an unknown name,
@@ -189,8 +191,8 @@ def parse(source: str, types: Mapping[str, Type]) -> Parsed:
     text = source.strip()
     if not text:
         raise FormulaError("empty expression")
-    if len(text) > MAX_LENGTH:
-        raise FormulaError(f"expression is {len(text)} characters long, more than {MAX_LENGTH}")
+    if len(text) > limit:
+        raise FormulaError(f"expression is {len(text)} characters long, more than {limit}")
     control = _CONTROL.search(text)
     if control:
         raise FormulaError(

@@ -230,6 +230,7 @@ def _named(named: NamedValue, language: str) -> dict[str, Any]:
         "inputs": [_input(i) for i in named.inputs],
         "formula": done.formula if done else None,
         "steps": list(done.steps) if done else [],
+        **({"cell": [_input(i) for i in named.cell]} if named.cell is not None else {}),
     }
 
 

@@ -113,12 +113,12 @@ class Formula:
         return f"Formula({self.source!r})"
 
 
-def compile_formula(source: str, types: Mapping[str, Type]) -> Formula:
+def compile_formula(source: str, types: Mapping[str, Type], *, limit: int = MAX_LENGTH) -> Formula:
     """Parse, check and prepare an expression (:func:`qualscore.language.parse.parse`).
 
     Raises:
         FormulaError: a syntax error, a construct not allowed, an unknown name,
             or a type error.
     """
-    parsed = parse(source, types)
+    parsed = parse(source, types, limit=limit)
     return Formula(parsed.source, parsed.names, parsed.tree.type, parsed.tree, parsed.nodes)

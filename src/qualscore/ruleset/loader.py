@@ -50,6 +50,7 @@ from qualscore.ruleset.model import (
     JudgedShape,
     Manifest,
     Part,
+    Table,
     ValueDecl,
     Veto,
     formulas_in,
@@ -802,6 +803,46 @@ class _Reader:
             if doc is not None:
                 self.problems.extend(check_ranks(category, decls, doc))
 
+    def check_table(self, table: Table, loc: tuple[str | int, ...], facts: FactsFile) -> None:
+        """A lookup table's rows and columns are choice facts, each cell's key is one of
+        their values (with a "did you mean"), and every value has its cell."""
+        doc = self.docs[FACTS]
+        declared = {d.key: d for d in facts.facts}
+        axes = [("rows", table.rows)] + ([("columns", table.columns)] if table.columns else [])
+        choices: dict[str, tuple[str, ...]] = {}
+        for axis, key in axes:
+            decl = declared.get(key)
+            if decl is None or decl.choices is None:
+                what = "not a declared fact" if decl is None else f"a {decl.type} fact"
+                message = f"{_dotted(doc, (*loc, axis))}: {key!r} is {what}; a table is keyed "
+                message += "by choice facts (type: choice)"
+                self.problems.append(doc.problem((*loc, axis), message))
+                return
+            choices[axis] = decl.choices
+        rows = choices["rows"]
+        for row, cells in table.cells.items():
+            if row not in rows:
+                message = f"{_dotted(doc, (*loc, 'cells'))}: {row!r} is not a value of "
+                message += f"{table.rows}{choice_hint(row, rows)}"
+                self.problems.append(doc.problem((*loc, "cells", row), message, key=True))
+            if isinstance(cells, dict):
+                columns = choices["columns"]
+                for column in cells:
+                    if column not in columns:
+                        message = f"{_dotted(doc, (*loc, 'cells', row))}: {column!r} is not a "
+                        message += f"value of {table.columns}"
+                        message += choice_hint(column, columns)
+                        at = (*loc, "cells", row, column)
+                        self.problems.append(doc.problem(at, message, key=True))
+        given = {(r, c) for r, c, _ in table.pairs()}
+        wanted = [(r, c) for r in rows for c in choices.get("columns", (None,))]
+        missing = [(r, c) for r, c in wanted if (r, c) not in given]
+        if missing:
+            shown = ", ".join(r if c is None else f"{r} × {c}" for r, c in missing[:6])
+            more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+            message = f"{_dotted(doc, (*loc, 'cells'))}: no cell for {shown}{more}"
+            self.problems.append(doc.problem((*loc, "cells"), message))
+
     def check_reads(
         self, facts: FactsFile, manifest: Manifest, categories: list[Category]
     ) -> None:
@@ -813,6 +854,9 @@ class _Reader:
                 message = f"values[{i}].key: {decl.key!r} is the name of a {taken[decl.key]}"
                 self.problems.append(doc.problem(("values", i, "key"), message))
             taken.setdefault(decl.key, "value")
+        for i, decl in enumerate(facts.values):
+            if decl.table is not None:
+                self.check_table(decl.table, ("values", i, "table"), facts)
         named = {v.key for v in facts.values}
         for i, check in enumerate(facts.checks):
             read = [n for n in check.when.names if n in named] + [
@@ -842,8 +886,11 @@ class _Reader:
             if file is not None and file[0] in self.docs:
                 places.append((self.docs[file[0]], category))
         choices = {d.key: d.choices for d in facts.facts if d.choices is not None}
+        tables = {("values", i, "expr") for i, d in enumerate(facts.values) if d.table}
         for where_doc, model in places:
             for loc, formula in _formulas_placed(model):
+                if loc in tables and where_doc is doc:
+                    continue  # a table written as an expression: its cells are checked as such
                 for message in reads.unknown_reads(formula, known, found.verdicts, hints):
                     shown = _dotted(where_doc, loc)
                     self.problems.append(where_doc.problem(loc, f"{shown}: {message}"))

@@ -20,6 +20,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -63,6 +64,7 @@ __all__ = [
     "Rounding",
     "Shape",
     "Step",
+    "Table",
     "TargetShape",
     "TiersShape",
     "ValueDecl",
@@ -72,6 +74,8 @@ __all__ = [
     "models_in",
 ]
 
+MAX_CELLS = 2_000
+"""Most cells a lookup table may have."""
 MAX_CHOICES = 200
 """Most values a choice fact may list."""
 MAX_CHOICE_TEXT = 200
@@ -96,6 +100,8 @@ def _compiler(want: Type | None) -> Any:
     """Compile an expression of type ``want`` (None: either type)."""
 
     def compile_(value: Any, info: ValidationInfo) -> Formula:
+        if isinstance(value, Formula):  # compiled already (a lookup table's expression)
+            return value
         if isinstance(value, bool) and want != "number":
             value = "true" if value else "false"
         elif isinstance(value, int | Decimal) and not isinstance(value, bool):
@@ -945,6 +951,81 @@ MAX_VALUES = 2000
 """Most named values a facts file may declare."""
 
 
+def _cell_key(key: Any) -> Any:
+    """A cell's key as the choice it names: ``1:`` in YAML is the choice ``"1"``."""
+    if isinstance(key, bool):
+        return key
+    if isinstance(key, int | Decimal):
+        return format(key, "f") if isinstance(key, Decimal) else str(key)
+    return key
+
+
+class Table(_Strict):
+    """A lookup table: a number for each value of a choice fact (``rows``), or for each
+    pair of values of two (``rows`` × ``columns``): 档 × 级 → points.
+
+    ``cells`` maps each row's value to its number, or (with ``columns``) to a mapping of
+    each column's value to its number. Every value of the choices must have its cell:
+    the loader says which one is missing, and which key is no value of the choice."""
+
+    rows: Ident
+    columns: Ident | None = None
+    cells: dict[str, Signed | dict[str, Signed]] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_as_text(cls, data: Any) -> Any:
+        cells = data.get("cells") if isinstance(data, dict) else None
+        if isinstance(cells, dict):
+            keyed = {
+                _cell_key(k): {_cell_key(c): x for c, x in v.items()} if isinstance(v, dict) else v
+                for k, v in cells.items()
+            }
+            data = {**data, "cells": keyed}
+        return data
+
+    @model_validator(mode="after")
+    def _shape(self) -> Table:
+        if len(self.pairs()) > MAX_CELLS:
+            raise ValueError(f"cells: more than {MAX_CELLS:,} cells")
+        nested = [isinstance(v, dict) for v in self.cells.values()]
+        if self.columns is None and any(nested):
+            raise ValueError("cells: a table without columns maps each row to a number")
+        if self.columns is not None and not all(nested):
+            raise ValueError(f"cells: with columns, each row maps each {self.columns} to a number")
+        return self
+
+    def pairs(self) -> list[tuple[str, str | None, Decimal]]:
+        """Every cell: ``(row, column or None, number)``, in the order written."""
+        out: list[tuple[str, str | None, Decimal]] = []
+        for row, v in self.cells.items():
+            if isinstance(v, dict):
+                out.extend((row, column, x) for column, x in v.items())
+            else:
+                out.append((row, None, v))
+        return out
+
+    def expression(self) -> str:
+        """The table as an expression of the language: a sum with one term per cell, the
+        cell's number where its row (and column) is the entity's, else 0. Exactly one
+        term counts, so the sum is the cell's number, exactly as written."""
+        terms = []
+        for row, column, x in self.pairs():
+            test = f"{self.rows} == {row!r}"
+            if column is not None:
+                test += f" and {self.columns} == {column!r}"
+            terms.append(f"({format(x, 'f')} if {test} else 0)")
+        while len(terms) > 1:  # sum() takes at most 100 values: sums of sums beyond
+            terms = [f"sum({', '.join(terms[i : i + 100])})" for i in range(0, len(terms), 100)]
+        return terms[0]
+
+
+def _expr_or_table_schema(schema: dict[str, Any]) -> None:
+    """A named value gives its expression or its lookup table."""
+    schema["required"] = [k for k in schema.get("required", ()) if k != "expr"]
+    schema["oneOf"] = [{"required": ["expr"]}, {"required": ["table"]}]
+
+
 class ValueDecl(_Strict):
     """A named value: worked out once per entity from facts, cohort values, other named
     values and the scores and states of nodes, and read by name like a fact.
@@ -953,12 +1034,44 @@ class ValueDecl(_Strict):
     (the rule set's rounding mode) before anything reads it.
     """
 
+    model_config = ConfigDict(**_Strict.model_config, json_schema_extra=_expr_or_table_schema)
+
     key: Ident
     label: Text
     expr: AnyExpr
+    table: Table | None = None
+    """A lookup table instead of an expression (:class:`Table`); ``expr`` is then the
+    table written as an expression, which every part of the engine reads."""
     unit: Text | None = None
     places: int | None = Field(None, ge=0, le=12)
     acknowledge: Acknowledgements = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _table_as_expression(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and "table" in data:
+            if "expr" in data:
+                raise ValueError("give expr or table, not both")
+            try:
+                table = Table.model_validate(data["table"])
+            except ValidationError:
+                return {**data, "expr": "0"}  # the table's own problems are reported under it
+            types = (info.context or {}).get("types", {})
+            for axis in (table.rows, table.columns):
+                if axis is not None and axis in types and types[axis] != "text":
+                    raise ValueError(
+                        f"table: {axis!r} is not a choice fact; a table is keyed by choice "
+                        "facts (type: choice)"
+                    )
+            text = table.expression()
+            if types:  # compiled here: longer than any expression written by hand
+                try:
+                    compiled = compile_formula(text, types, limit=MAX_CELLS * 600)
+                except FormulaError as exc:
+                    raise ValueError(f"table: {exc.message}") from None
+                return {**data, "expr": compiled}
+            data = {**data, "expr": text}
+        return data
 
     @model_validator(mode="after")
     def _rounded_number(self) -> ValueDecl:

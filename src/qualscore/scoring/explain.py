@@ -36,6 +36,7 @@ __all__ = [
     "judgement_lines",
     "lost_text",
     "max_text",
+    "table_cell",
     "titled",
     "value_lines",
     "value_text",
@@ -134,12 +135,21 @@ def value_lines(result: Result, language: str) -> list[str]:
             f"{named.label} ({named.key}) = {shown}"
         )  # fmt: skip
         done = value_working(named, language)
-        if done is None:
+        if named.cell is not None:  # a lookup table: the cell its choices picked
+            lines.append(f"{head}{sep}{table_cell(named, language)}")
+        elif done is None:
             lines.append(f"{head}{sep}{named.expr}")
         else:
             lines.append(f"{head}{sep}{done.formula} = " + " = ".join(done.steps[1:] or
                          done.steps))  # fmt: skip
     return lines
+
+
+def table_cell(named: NamedValue, language: str) -> str:
+    """The cell of a lookup table an entity's choices picked: ``按表：档次 A × 级别 2 → 4``."""
+    picked = " × ".join(f"{i.label} {i.value}" for i in named.cell or ())
+    value = _named_value(named.value, named.unit, language)
+    return f"按表：{picked} → {value}" if language == "zh" else f"by the table: {picked} → {value}"
 
 
 def value_working(named: NamedValue, language: str) -> Working | None:

@@ -872,8 +872,12 @@ class _Static:
                 for f, n in decl.expr.nodes
                 if (key := node_key(f, n)) in values
             )  # fmt: skip
+            cell = None
+            if decl.table is not None:  # the choices that picked its cell, row first
+                axes = (decl.table.rows, decl.table.columns)
+                cell = tuple(i for k in axes for i in read if i.key == k)
             out.append(NamedValue(decl.key, decl.label, values[decl.key], decl.unit,
-                                  decl.expr.source, read))  # fmt: skip
+                                  decl.expr.source, read, cell))  # fmt: skip
         return tuple(out)
 
     def node_inputs(self, item: Item | Bonus, values: Values) -> tuple[Input, ...]:

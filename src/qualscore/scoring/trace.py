@@ -70,6 +70,8 @@ class NamedValue(NamedTuple):
     expr: str
     inputs: tuple[Input, ...]
     """The facts, values and node reads its expression read, with their values."""
+    cell: tuple[Input, ...] | None = None
+    """For a lookup table: the row's (and the column's) choice that picked its cell."""
 
 
 class PartTrace(NamedTuple):
