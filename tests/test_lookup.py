@@ -164,3 +164,57 @@ def test_a_large_table_stays_within_the_language_s_limits(tmp_path: Path) -> Non
     rules = load_rules(_write(tmp_path, facts=facts, a=a.replace("points: 10", "points: 5")))
     got = evaluate(rules, check_facts(rules, {"tier": "r149"})).item("A1")
     assert (got.raw, got.score) == (D("1.49"), D("1.49"))
+
+
+_SCHOOL_FACTS = """\
+facts:
+  - {key: stage, type: choice, label: 学段, choices: [小学, 初中]}
+  - {key: area, type: number, label: 生均校舍面积, unit: 平方米}
+  - {key: built, type: count, label: 建校年份}
+values:
+  - key: area_standard
+    label: 生均校舍面积标准
+    unit: 平方米
+    table: {rows: stage, cells: {小学: 4.5, 初中: 5.8}}
+  - {key: new_school, label: 近五年新建, expr: "built >= 2022"}
+"""
+
+_SCHOOL_A = """\
+id: A
+title: 办学条件
+points: 10
+items:
+  - id: A1
+    title: 校舍面积
+    points: 10
+    criteria: 生均校舍面积达到本学段标准（近五年新建学校另加1平方米）
+    departments: [基建科]
+    verdict: {met: "area >= area_standard + (1 if new_school else 0)"}
+    score: {kind: formula, expr: "10 if area >= area_standard + (1 if new_school else 0) else 0"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("stage", "area", "built", "met"),
+    [
+        ("小学", "4.5", 2000, True),  # on the primary standard
+        ("小学", "4.49", 2000, False),  # a hair below
+        ("初中", "5.79", 2000, False),  # the junior standard is higher
+        ("初中", "5.8", 2000, True),
+        ("初中", "6.79", 2022, False),  # built within five years: one more square metre
+        ("初中", "6.8", 2022, True),
+        ("初中", "5.8", 2021, True),  # built before: the plain standard
+    ],
+)
+def test_a_threshold_picked_by_the_entity_s_attributes(
+    tmp_path: Path, stage: str, area: str, built: int, met: bool
+) -> None:
+    """A threshold by attribute is a table keyed by a choice (the stage) and a named value
+    of a number (the year built); the explanation says which standard applied."""
+    rules = load_rules(_write(tmp_path, facts=_SCHOOL_FACTS, a=_SCHOOL_A))
+    result = evaluate(rules, check_facts(rules, {"stage": stage, "area": area, "built": built}))
+    assert (result.item("A1").met, result.item("A1").score) == (met, D(10 if met else 0))
+    standard = "4.5" if stage == "小学" else "5.8"
+    assert value_lines(result, "zh")[0] == (
+        f"生均校舍面积标准（area_standard）= {standard} 平方米：按表：学段 {stage} → {standard} 平方米"
+    )
