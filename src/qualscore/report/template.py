@@ -51,13 +51,20 @@ def _owners(ruleset: RuleSet) -> dict[str, tuple[list[str], list[str]]]:
     for veto, applies in zip(ruleset.manifest.vetoes, ruleset.vetoes_applying(), strict=True):
         if applies:
             note(veto.when.names, veto.departments, veto.id)
-    # A fact a cohort value is worked out of belongs to the items that read that value.
-    for decl in reversed([d for level in ruleset.cohort_levels for d in level]):
-        if decl.key in found:
-            deps, items = found[decl.key]
-            for item_id in list(items):
-                for formula in formulas_in(decl):  # of, weight, when
-                    note(formula.names, tuple(deps), item_id)
+    # A fact a cohort value or a named value is worked out of belongs to the items that
+    # read that value (a named value may read a cohort value, and the other way round:
+    # passed on until nothing changes).
+    derived = [d for level in ruleset.cohort_levels for d in level] + list(ruleset.values)
+    for _ in range(len(derived) + 1):
+        before = {k: (len(v[0]), len(v[1])) for k, v in found.items()}
+        for decl in derived:
+            if decl.key in found:
+                deps, items = found[decl.key]
+                for item_id in list(items):
+                    for formula in formulas_in(decl):  # of, weight, when; expr
+                        note(formula.names, tuple(deps), item_id)
+        if before == {k: (len(v[0]), len(v[1])) for k, v in found.items()}:
+            break
     return found
 
 
