@@ -282,6 +282,8 @@ EXAMPLES: dict[str, tuple[str, str, dict[str, object]]] = {
     "formula-range": (RATE, item_yaml("kind: formula\nexpr: rate / 10", points=2), {"points": 2}),
     "nothing-done": (DONE, item_yaml("kind: deductions\nsteps:\n  - {unless: done, points: 0.25}", points=1), {"points": 1}),
     "unread-fact": (f"{DONE}\n- {{key: spare, type: count, label: Spare}}", item_yaml(PARTS, points=2), {"points": 2}),
+    "evidence-of-nothing": (DONE, item_yaml(PARTS, points=2, extra="evidence: required\n")
+                            .replace("when: done", "when: 'true'"), {"points": 2}),
     "reserved-key": (f"{DONE}\n- {{key: period, type: count, label: Period}}", item_yaml(PARTS, points=2), {"points": 2}),
 }  # fmt: skip
 """A rule set giving a warning of each code (and maybe others, each with its code)."""

@@ -61,6 +61,7 @@ WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("never-deducts", r"part .*'s score counts from 0 .* never deduct in a penalty section"),
         ("total-points", r"(?:its categories|what applies to its entities) declares? .* not the "),
         ("unread-fact", r"declared but read by no "),
+        ("evidence-of-nothing", r"evidence: required, but it reads no fact and is not judged"),
         ("reserved-key", r"'(?:entity|period|judged)' is a reserved key of facts files"),
         (STALE, r"acknowledges warning \S+, but there is none about it"),
         ("band-order", r"band .* awards \S+, (?:as much as|more than) the band above it \("),

@@ -102,9 +102,24 @@ def found(ruleset: RuleSet) -> list[LintWarning]:
         if idle is not None:
             warnings.append(LintWarning(where, f"item {item.id}", idle))
     warnings.extend(_unused(ruleset))
+    warnings.extend(_evidence_of_nothing(ruleset))
     warnings.extend(_reserved(ruleset))
     warnings.extend(_penalty_deductions(ruleset))
     return sorted(warnings, key=lambda w: (w.location.path, w.location.line, w.location.col))
+
+
+def _evidence_of_nothing(ruleset: RuleSet) -> Iterator[LintWarning]:
+    """An item required to have evidence that reads no fact and is not judged: the rule
+    never bites (it reads only targets, cohort values or other nodes, or nothing)."""
+    for item_id, pieces in ruleset.evidence_needed().items():
+        if not pieces:
+            where = ruleset.locations.get(item_id) or ruleset.locate(MANIFEST, ("bonus",))
+            yield LintWarning(
+                where,
+                f"item {item_id}",
+                "evidence: required, but it reads no fact and is not judged: no evidence "
+                "is asked of it",
+            )
 
 
 def _penalty_deductions(ruleset: RuleSet) -> Iterator[LintWarning]:

@@ -44,6 +44,7 @@ CODES: Mapping[str, str] = MappingProxyType(
         "formula-range": "a formula can leave what its item may score",
         "nothing-done": "an item awards points when every fact it reads is false or 0",
         "unread-fact": "a declared fact or cohort value that nothing reads",
+        "evidence-of-nothing": "evidence: required on an item that reads no fact and is not judged",
         "reserved-key": "a fact named entity, period or judged",
     }
 )
