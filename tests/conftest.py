@@ -19,10 +19,21 @@ import pytest
 
 import qualscore
 
-__all__ = ["item_yaml", "write_ruleset"]
+__all__ = ["item_yaml", "rule_folder", "write_ruleset"]
 
 # No test reads or writes the user's cache of validate findings (tests/test_cache.py sets its own).
 os.environ["QUALSCORE_CACHE_DIR"] = ""
+
+
+def rule_folder(root: Path, manifest: str, facts: str, **categories: str) -> Path:
+    """A rule set written as given: ``ruleset.yaml``, ``facts.yaml`` and each category as
+    ``categories/NAME.yaml``, in ``root`` (made if need be), which it returns."""
+    (root / "categories").mkdir(parents=True, exist_ok=True)
+    (root / "ruleset.yaml").write_text(manifest, encoding="utf-8")
+    (root / "facts.yaml").write_text(facts, encoding="utf-8")
+    for name, text in categories.items():
+        (root / "categories" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return root
 
 
 def _block(text: str, indent: int) -> str:

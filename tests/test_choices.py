@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import qualscore
+from conftest import rule_folder
 from qualscore import FactsError, RuleSetError, check_facts, evaluate, load_facts, load_rules
 from qualscore.cli.app import main
 from qualscore.report.data import to_data
@@ -60,13 +61,8 @@ items:
 
 
 def _write(tmp_path: Path, **files: str) -> Path:
-    root = tmp_path / "rules"
-    (root / "categories").mkdir(parents=True, exist_ok=True)
     texts = {"manifest": _MANIFEST, "facts": _FACTS, "a": _A} | files
-    (root / "ruleset.yaml").write_text(texts["manifest"], encoding="utf-8")
-    (root / "facts.yaml").write_text(texts["facts"], encoding="utf-8")
-    (root / "categories" / "a.yaml").write_text(texts["a"], encoding="utf-8")
-    return root
+    return rule_folder(tmp_path / "rules", texts["manifest"], texts["facts"], a=texts["a"])
 
 
 @pytest.fixture(name="rules")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import qualscore
+from conftest import rule_folder
 from qualscore import FactsError, check_facts, evaluate, load_facts, load_rules, score
 from qualscore.cli.app import main
 from qualscore.report.data import to_data
@@ -72,14 +73,8 @@ items:
 
 
 def _write(tmp_path: Path, **files: str) -> Path:
-    root = tmp_path / "rules"
-    (root / "categories").mkdir(parents=True, exist_ok=True)
     texts = {"manifest": _MANIFEST, "facts": _FACTS, "a": _A, "b": _B} | files
-    (root / "ruleset.yaml").write_text(texts["manifest"], encoding="utf-8")
-    (root / "facts.yaml").write_text(texts["facts"], encoding="utf-8")
-    (root / "categories" / "a.yaml").write_text(texts["a"], encoding="utf-8")
-    (root / "categories" / "b.yaml").write_text(texts["b"], encoding="utf-8")
-    return root
+    return rule_folder(tmp_path / "rules", texts["manifest"], texts["facts"], a=texts["a"], b=texts["b"])
 
 
 @pytest.fixture(name="rules")

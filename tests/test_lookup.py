@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import qualscore
+from conftest import rule_folder
 from qualscore import RuleSetError, check_facts, evaluate, load_rules, score
 from qualscore.report.data import to_data
 from qualscore.scoring.explain import value_lines
@@ -58,13 +59,8 @@ items:
 
 
 def _write(tmp_path: Path, **files: str) -> Path:
-    root = tmp_path / "rules"
-    (root / "categories").mkdir(parents=True, exist_ok=True)
     texts = {"manifest": _MANIFEST, "facts": _FACTS, "a": _A} | files
-    (root / "ruleset.yaml").write_text(texts["manifest"], encoding="utf-8")
-    (root / "facts.yaml").write_text(texts["facts"], encoding="utf-8")
-    (root / "categories" / "a.yaml").write_text(texts["a"], encoding="utf-8")
-    return root
+    return rule_folder(tmp_path / "rules", texts["manifest"], texts["facts"], a=texts["a"])
 
 
 @pytest.fixture(name="rules")
