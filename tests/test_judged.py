@@ -248,3 +248,26 @@ def test_an_item_with_points_but_no_score_is_refused_even_with_a_verdict(tmp_pat
         load_rules(_write(tmp_path, a=text))
     problems = [str(p).replace(str(tmp_path / "rules"), "R") for p in caught.value.problems]
     assert problems[0] == "R/categories/a.yaml:6:5: items[0]: missing key 'score'"
+
+
+def test_a_batch_of_a_scheme_judged_only_shows_no_total_and_no_rank(tmp_path: Path) -> None:
+    """Every total is 0 and every entity would be 1st: the terminal and the HTML list the
+    entities by name with their verdicts, and say so; the tables keep their columns."""
+    rules = _write(tmp_path)
+    table = tmp_path / "s.csv"
+    table.write_text("entity,ratio,area,rural\n甲,18,7,false\n乙,20,7,true\n", encoding="utf-8")
+    out = io.StringIO()
+    assert main(["batch", str(rules), str(table)], stdout=out) == 0
+    text = out.getvalue()
+    rule = "达标制：不计总分、不排名；按名称排列，触发否决项的排在最后"
+    assert rule in text and "总分" not in text.replace(rule, "") and " # " not in text
+    lines = [line.split() for line in text.splitlines() if line.strip().startswith(("甲", "乙"))]
+    assert lines == [["乙", "已评分", "未达标", "A", "A1", "B", "B1"], ["甲", "已评分", "达标"]]
+    page = tmp_path / "out.html"
+    assert main(["batch", str(rules), str(table), "--out", str(page)]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert "<th>被考核单位</th><th>考核结果</th><th>判定</th>" in html
+    assert "总分" not in html.replace(rule, "")
+    sheet = tmp_path / "out.csv"
+    assert main(["batch", str(rules), str(table), "--out", str(sheet)]) == 0
+    assert sheet.read_text(encoding="utf-8").startswith("rank,entity,total")

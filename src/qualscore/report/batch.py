@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from rich import box
 from rich.cells import cell_len
@@ -51,6 +51,7 @@ from qualscore.report.xlsx import texts_as_text as texts_as_text
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import ROUNDED
 from qualscore.scoring.cohort import CohortSummary
+from qualscore.scoring.plan import possible
 from qualscore.scoring.words import cohort_number, fmt, result_word, words
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "build",
     "cell_text",
     "cohort_lines",
+    "order_rule",
     "render_terminal",
     "to_csv",
     "to_html",
@@ -82,6 +84,19 @@ TIE_RULE = {
     "en": "ranked by total, highest first; vetoed entities last; equal totals share a rank "
     "and are listed by name",
 }
+
+
+JUDGED_RULE = {
+    "zh": "达标制：不计总分、不排名；按名称排列，触发否决项的排在最后",
+    "en": "judged, not scored: no total and no rank; listed by name, vetoed entities last",
+}
+"""The order of a batch of a scheme judged only (达标制), where every total is 0."""
+
+
+def order_rule(report: BatchReport) -> str:
+    """How the batch is ordered, in the report's language."""
+    rule = TIE_RULE if report.points else JUDGED_RULE
+    return rule.get(report.language, rule["en"])
 
 
 GROUP_RULE = {
@@ -117,6 +132,9 @@ class BatchReport:
     no_loss: frozenset[str] = frozenset()
     """The items whose unearned points are no loss: the scheme's bonus, a bonus section's,
     and an item with no cap (``points: none``) outside a penalty section."""
+    points: bool = True
+    """False for a scheme judged only (达标制, :attr:`Result.has_points`): the terminal and
+    HTML show no total and no rank (the tables and JSON keep their columns, total 0)."""
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
@@ -192,6 +210,8 @@ def build(
             or ruleset.role(i) == "bonus"
             or (points is None and ruleset.role(i) != "penalty")
         ),
+        points=possible(ruleset) != 0
+        or (ruleset.manifest.verdict is None and not ruleset.graph.verdicts),
     )
 
 
@@ -235,7 +255,7 @@ def to_json(report: BatchReport) -> str:
             "rules_sha256": report.rules_sha256,
         },
         "engine_version": report.engine_version,
-        "tie_rule": TIE_RULE.get(report.language, TIE_RULE["en"]),
+        "tie_rule": order_rule(report),
         "ranking": [
             {
                 "rank": r.rank,
@@ -456,9 +476,11 @@ def to_html(report: BatchReport) -> str:
     graded = "grade" in report.extra  # a column of the scheme, whatever the entities' grades
     lang = "zh-CN" if report.language == "zh" else "en"
     targets = bool(report.targets)
+    scored = report.points  # judged only: no rank, no total
+    first = f'<th class="n">{w["rank"]}</th><th>{w["entity"]}</th><th class="n">{w["total"]}</th>'
     head = (
-        f'<th class="n">{w["rank"]}</th><th>{w["entity"]}</th><th class="n">{w["total"]}</th>'
-        f"<th>{w['result']}</th>" + (f'<th class="n">{w["completion"]}</th>' if targets else "")
+        (first if scored else f"<th>{w['entity']}</th>")
+        + f"<th>{w['result']}</th>" + (f'<th class="n">{w["completion"]}</th>' if targets else "")
         + (f"<th>{w['group']}</th>" if grouped else "")
         + (f"<th>{w['grade']}</th>" if graded else "")
         + "".join(f"<th>{w[e]}</th>" for e in _judged(report))
@@ -470,8 +492,13 @@ def to_html(report: BatchReport) -> str:
         )
     )
     rows = "".join(
-        f'<tr><td class="n">{r.rank}</td><td>{escape(r.name)}</td>'
-        f'<td class="n">{fmt(r.row.total)}</td><td>{escape(_result(r, report.language))}</td>'
+        (
+            f'<tr><td class="n">{r.rank}</td><td>{escape(r.name)}</td>'
+            f'<td class="n">{fmt(r.row.total)}</td>'
+            if scored
+            else f"<tr><td>{escape(r.name)}</td>"
+        )
+        + f"<td>{escape(_result(r, report.language))}</td>"
         + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
         + (f"<td>{escape(r.row.group or '')}</td>" if grouped else "")
         + (f"<td>{escape(r.row.grade or '')}</td>" if graded else "")
@@ -489,7 +516,7 @@ def to_html(report: BatchReport) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>",
         f"<h1>{escape(report.title)}</h1>",
-        f'<p class="muted">{escape(TIE_RULE.get(report.language, TIE_RULE["en"]))}</p>',
+        f'<p class="muted">{escape(order_rule(report))}</p>',
         (
             f'<p class="muted">{escape(GROUP_RULE.get(report.language, GROUP_RULE["en"]))}</p>'
             if grouped
@@ -544,13 +571,12 @@ def render_terminal(report: BatchReport, console: Console) -> None:
     """The ranking and, with targets, the completion matrix."""
     w = words(report.language)
     table = Table(title=plain(report.title), box=box.SIMPLE_HEAD, show_edge=False)
-    for name, justify in (
-        ("#", "right"),
-        (w["entity"], "left"),
-        (w["total"], "right"),
-        (w["result"], "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    scored = report.points  # judged only: no rank, no total
+    columns: list[tuple[str, Literal["left", "right"]]] = [(w["entity"], "left")]
+    if scored:
+        columns = [("#", "right"), (w["entity"], "left"), (w["total"], "right")]
+    for name, justify in [*columns, (w["result"], "left")]:
+        table.add_column(name, justify=justify, no_wrap=True)
     if report.targets:
         table.add_column("%", justify="right", no_wrap=True)
     grouped = any(r.row.group is not None for r in report.ranked)
@@ -567,6 +593,8 @@ def render_terminal(report: BatchReport, console: Console) -> None:
             table.add_column(label, justify="right", no_wrap=True)
     for r in report.ranked:
         line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total))]
+        if not scored:
+            line = [plain(r.name)]
         line.append(plain(_result(r, report.language)))
         if report.targets:
             line.append(plain(_share(r.row.share)))
@@ -579,7 +607,7 @@ def render_terminal(report: BatchReport, console: Console) -> None:
             line.extend(plain(x) for x in report.then(r))
         table.add_row(*line)
     console.print(table)
-    console.print(plain(TIE_RULE.get(report.language, TIE_RULE["en"]), style="dim"))
+    console.print(plain(order_rule(report), style="dim"))
     if grouped:
         console.print(plain(GROUP_RULE.get(report.language, GROUP_RULE["en"]), style="dim"))
     for head, who in _cohort_parts(report):  # the names apart: a narrow terminal folds them

@@ -32,7 +32,7 @@ from typing import IO, Any
 
 from qualscore.batch.rows import Ranked
 from qualscore.batch.runner import Outcome
-from qualscore.report.batch import TIE_RULE, BatchReport, cell_text, cohort_lines
+from qualscore.report.batch import BatchReport, cell_text, cohort_lines, order_rule
 from qualscore.report.safe import sheet_text
 from qualscore.report.xlsx import (
     NUMBER_FORMAT,
@@ -160,7 +160,7 @@ def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[
         _Table(w["summary"],
                [[*head, *extra, *(then if report.previous is not None else [])]], "C2",
                lambda r: [_summary_line(report, r, len(head))],
-               tail=[[], [TIE_RULE.get(report.language, TIE_RULE["en"])]]),
+               tail=[[], [order_rule(report)]]),
         _Table(w["item_table"], [
             sheet_row([*head, *(i[0] for i in report.items)]),
             sheet_row([""] * len(head) + [i[1] for i in report.items]),
@@ -305,7 +305,7 @@ def _meta_table(report: BatchReport, today: str | None) -> _Table:
         (w["date"], today or ""),
         (w["entity"], str(len(report.ranked))),
         (w["failed"], str(len(report.failures))),
-        (w["rank"], TIE_RULE.get(report.language, TIE_RULE["en"])),
+        (w["rank"], order_rule(report)),
         *((s.label, text) for s, text in zip(report.cohort, cohort_lines(report), strict=True)),
     ]
     return _Table(w["metadata"], [[w["metadata"], w["value"]]], "A2",
