@@ -301,7 +301,8 @@ class Reference:
         declared = [*self.ruleset.facts, *self.ruleset.values]
         came = self.values.given.get("#provenance", {})  # where each fact came from
         return tuple(
-            Input(d.key, d.label, self.values[d.key], d.unit, came.get(d.key))
+            Input(d.key, d.label, v := self.values[d.key], d.unit, came.get(d.key),
+                  (getattr(d, "choice_labels", None) or {}).get(v) if isinstance(v, str) else None)
             for d in declared
             if d.key in names and d.key in self.values
         )

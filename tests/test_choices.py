@@ -213,3 +213,66 @@ def test_a_batch_table_of_choices(tmp_path: Path) -> None:
 def test_validate_is_clean(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["validate", "--strict", str(_write(tmp_path))], stdout=out) == 0, out.getvalue()
+
+
+_LABELLED = _FACTS.replace(
+    "choices: [A, B, C, D]}",
+    "choices: [A, B, C, D], choice_labels: {A: 优秀, B: 良好, C: 一般, D: 较差}}",
+)
+
+
+def test_a_choice_may_be_given_by_its_words(tmp_path: Path) -> None:
+    rules = load_rules(_write(tmp_path, facts=_LABELLED))
+    facts = check_facts(rules, {"grade": "良好", "level": "市级", "tier": "1"})
+    assert facts.values["grade"] == "B"
+    result = evaluate(rules, facts)
+    assert result.item("A1").score == 8
+
+
+def test_reports_show_a_choice_with_its_words(tmp_path: Path) -> None:
+    a = _A.replace(
+        "score: {kind: formula, expr: grade_points}}",
+        "score: {kind: formula, expr: \"10 if grade == 'A' else 0\"}}",
+    )
+    rules = load_rules(_write(tmp_path, facts=_LABELLED, a=a))
+    result = evaluate(rules, check_facts(rules, {"grade": "A", "level": "市级", "tier": "1"}))
+    a1 = result.item("A1")
+    assert [(i.key, i.value, i.words) for i in a1.inputs] == [("grade", "A", "优秀")]
+    inputs = to_data(result)["categories"][0]["children"][0]["inputs"]
+    assert (inputs[0]["value"], inputs[0]["words"]) == ("A", "优秀")
+    out = io.StringIO()
+    facts = tmp_path / "f.yaml"
+    facts.write_text("grade: 优秀\nlevel: 市级\ntier: '1'\n", encoding="utf-8")
+    assert (
+        main(["evaluate", str(tmp_path / "rules"), str(facts), "--explain", "A1"], stdout=out) == 0
+    )
+    assert "测评等级（grade）= A（优秀）" in out.getvalue()
+
+
+def test_a_misspelt_choice_lists_the_words_and_suggests_among_them(tmp_path: Path) -> None:
+    rules = load_rules(_write(tmp_path, facts=_LABELLED))
+    with pytest.raises(FactsError) as caught:
+        check_facts(rules, {"grade": "良", "level": "市级", "tier": "1"})
+    assert [p.message for p in caught.value.problems] == [
+        "grade: '良' is not one of the choices (A（优秀）, B（良好）, C（一般）, D（较差）); "
+        "did you mean '良好'?"
+    ]
+    with pytest.raises(FactsError) as caught:
+        check_facts(rules, {"grade": "良号", "level": "市级", "tier": "1"})
+    assert caught.value.problems[0].message.endswith("did you mean '良好'?")
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ("{E: 优秀}", "choice_labels: 'E' is not one of the choices"),
+        ("{A: 好, B: 好}", "choice_labels: '好' would name two values"),
+        ("{A: B}", "choice_labels: 'B' would name two values"),
+    ],
+)
+def test_choice_labels_are_checked(tmp_path: Path, labels: str, message: str) -> None:
+    facts = _FACTS.replace(
+        "choices: [A, B, C, D]}", f"choices: [A, B, C, D], choice_labels: {labels}}}"
+    )
+    problems = _refused(tmp_path, facts=facts)
+    assert any(message in p for p in problems), problems

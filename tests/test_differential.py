@@ -45,7 +45,8 @@ FACTS = [
     *({"key": k, "type": "number", "label": f"Number {k}"} for k in NUMBERS),
     *({"key": k, "type": "bool", "label": f"Flag {k}"} for k in BOOLS),
     {"key": TARGET, "type": "number", "label": "A target", "role": "target"},
-    {"key": CHOICE, "type": "choice", "label": "A grade", "choices": CHOICES},
+    {"key": CHOICE, "type": "choice", "label": "A grade", "choices": CHOICES,
+     "choice_labels": {"A": "Excellent", "省级": "省级表彰"}},
 ]
 TYPES = {d["key"]: {"bool": "bool", "choice": "text"}.get(d["type"], "number") for d in FACTS}
 TYPES |= {"v0": "number", "w0": "bool"}  # the named values every rule set declares
@@ -361,7 +362,7 @@ values = st.fixed_dictionaries(
                                "1000000000000000", "-2.50"]) for k in NUMBERS},
         **{k: st.booleans() for k in BOOLS},
         TARGET: st.sampled_from([None, "0", "2.5", "10"]),
-        CHOICE: st.sampled_from([*CHOICES, " A "]),
+        CHOICE: st.sampled_from([*CHOICES, " A ", "Excellent"]),
     }
 )  # fmt: skip
 

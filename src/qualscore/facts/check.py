@@ -667,7 +667,7 @@ def _coerce(
         hint = " (write true or false)" if isinstance(raw, str) else ""
         return None, f"expected true or false, got {_show(raw)}{hint}"
     if decl.choices is not None:
-        return _choice(decl.choices, raw)
+        return _choice(decl, decl.choices, raw)
     number = _number(raw)
     if isinstance(number, str):
         return None, number
@@ -699,22 +699,29 @@ def _coerce(
     return number, None
 
 
-def _choice(choices: tuple[str, ...], raw: Any) -> tuple[str | None, str | None]:
-    """One of a choice fact's values, as written (spaces around it dropped; a table's
-    number cell 2 is the choice ``2``), or why it is none of them, with a "did you mean"."""
+def _choice(
+    decl: FactDecl, choices: tuple[str, ...], raw: Any
+) -> tuple[str | None, str | None]:
+    """One of a choice fact's values, as written or by its words (spaces around it
+    dropped; a table's number cell 2 is the choice ``2``), or why it is none of them,
+    with a "did you mean"."""
     if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
-        return None, f"expected one of {_listed(choices)}, got {_show(raw)}"
+        return None, f"expected one of {_listed(decl, choices)}, got {_show(raw)}"
     text = format(raw, "f") if isinstance(raw, Decimal) else str(raw)
     text = text.strip()
     if text in choices:
         return text, None
-    hint = choice_hint(text, choices) if len(text) <= MAX_SHOWN else ""
-    return None, f"{_show(raw)} is not one of {_listed(choices)}{hint}"
+    named = {w: v for v, w in (decl.choice_labels or {}).items()}
+    if text in named:  # its words: 优秀 for A
+        return named[text], None
+    known = (*choices, *named)
+    hint = choice_hint(text, known) if len(text) <= MAX_SHOWN else ""
+    return None, f"{_show(raw)} is not one of {_listed(decl, choices)}{hint}"
 
 
-def _listed(choices: tuple[str, ...]) -> str:
-    shown = ", ".join(choices[:8]) + (", …" if len(choices) > 8 else "")
-    return f"the choices ({shown})"
+def _listed(decl: FactDecl, choices: tuple[str, ...]) -> str:
+    shown = ", ".join(decl.choice_text(c) for c in choices[:8])
+    return f"the choices ({shown}{', …' if len(choices) > 8 else ''})"
 
 
 _ANY_NUMBER = FactDecl(key="value", type="number", label="value", choices=None, min=None, max=None)

@@ -288,6 +288,8 @@ def _value(value: Any) -> Any:
 def _input(i: Input) -> dict[str, Any]:
     value: Any = i.value if isinstance(i.value, bool | str) else fmt(i.value)
     out = {"key": i.key, "label": i.label, "value": value, "unit": i.unit}
+    if i.words is not None:  # a choice's words
+        out["words"] = i.words
     if i.provenance is not None:  # where it came from, where said
         out.update(zip(("supplier", "evidence", "note"), i.provenance, strict=True))
     return out

@@ -20,9 +20,9 @@ from qualscore.scoring.explain import (
     explain,
     lost_text,
     max_text,
+    shown_value,
     titled,
     value_lines,
-    value_text,
     verdict_lines,
     veto_effect,
     veto_state,
@@ -110,10 +110,7 @@ def report_date(given: str | None) -> str:
 def input_text(i: Input, language: str) -> str:
     """An input as the report shows it: its label and value, no key."""
     w = words(language)
-    if isinstance(i.value, bool):
-        value = w["yes"] if i.value else w["no"]
-    else:
-        value = value_text(i.value, i.unit)
+    value = (w["yes"] if i.value else w["no"]) if isinstance(i.value, bool) else shown_value(i)
     return f"{i.label}：{value}" if language == "zh" else f"{i.label}: {value}"
 
 

@@ -28,8 +28,8 @@ from qualscore.scoring.explain import (
     is_bonus,
     lost_text,
     max_text,
+    shown_value,
     titled,
-    value_text,
     verdict_lines,
 )
 from qualscore.scoring.trace import ItemResult, NodeResult, Result, VetoResult
@@ -213,7 +213,7 @@ def _source(node: ItemResult | VetoResult, language: str) -> list[Text]:
             value = (
                 (w["yes"] if i.value else w["no"])
                 if isinstance(i.value, bool)
-                else value_text(i.value, i.unit)
+                else shown_value(i)
             )
             shown = (
                 f"  {i.label}（{i.key}）= {value}"

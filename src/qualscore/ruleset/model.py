@@ -783,6 +783,9 @@ class FactDecl(_Strict):
     choices: tuple[Text, ...] | None = Field(None, min_length=1, max_length=MAX_CHOICES)
     """A ``choice`` fact's values, as written in a facts file and compared in formulas
     (``stage == '初中'``): grades A–D, 省级 / 市级 / 县级, a school's stage."""
+    choice_labels: dict[Text, Text] | None = None
+    """Words for some or all of the values (``{A: 优秀, B: 良好}``): a facts file may give
+    a value or its words, and reports show both (``A（优秀）``)."""
     min: Decimal | None = Field(None, allow_inf_nan=False)
     max: Decimal | None = Field(None, allow_inf_nan=False)
     role: Literal["fact", "target"] = "fact"
@@ -800,6 +803,20 @@ class FactDecl(_Strict):
                 if self.type == "choice"
                 else "only a choice fact has choices (type: choice)"
             )
+        if self.choice_labels is not None:
+            if self.choices is None:
+                raise ValueError("only a choice fact has choice_labels")
+            stray = [k for k in self.choice_labels if k not in self.choices]
+            if stray:
+                raise ValueError(f"choice_labels: {stray[0]!r} is not one of the choices")
+            words = list(self.choice_labels.values())
+            clash = [
+                w
+                for v, w in self.choice_labels.items()
+                if words.count(w) > 1 or (w in self.choices and w != v)
+            ]
+            if clash:
+                raise ValueError(f"choice_labels: {clash[0]!r} would name two values")
         if self.choices is not None:
             twice = sorted({c for c in self.choices if self.choices.count(c) > 1})
             if twice:
@@ -811,6 +828,11 @@ class FactDecl(_Strict):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min} is above max {self.max}")
         return self
+
+    def choice_text(self, value: str) -> str:
+        """A choice's value with its words, if it has any: ``A（优秀）``."""
+        said = (self.choice_labels or {}).get(value)
+        return value if said is None or said == value else f"{value}（{said}）"
 
     @property
     def bounds(self) -> tuple[Decimal | None, Decimal | None]:

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.model import SPREADS
-from qualscore.scoring.shapes._common import explain_shape, value_text, worked
+from qualscore.scoring.shapes._common import explain_shape, shown_value, value_text, worked
 from qualscore.scoring.trace import (
     CohortEntry,
     Input,
@@ -36,6 +36,7 @@ __all__ = [
     "judgement_lines",
     "lost_text",
     "max_text",
+    "shown_value",
     "table_cell",
     "titled",
     "value_lines",
@@ -479,7 +480,7 @@ def _condition(veto: VetoResult, language: str) -> list[str]:
     one = next((i for i in veto.inputs if i.key == veto.when.strip()), None)
     if one is not None:  # one fact, read as it is
         value = (w["yes"] if one.value else w["no"]) if isinstance(one.value, bool) else (
-            value_text(one.value, one.unit))  # fmt: skip
+            shown_value(one))  # fmt: skip
         return [f"{head}{sep}{one.label} = {value}{sep}{truth}"]
     done = worked(veto.when, veto.inputs, language, veto.places)
     if done is None:

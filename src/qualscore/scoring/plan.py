@@ -129,6 +129,12 @@ def grade_of(ruleset: RuleSet, total: Decimal, held: tuple[bool | None, ...]) ->
     return max((grade, *caps), key=order.__getitem__)
 
 
+def _words(decl: Any, value: Any) -> str | None:
+    """The words of a choice fact's value, if its declaration gives them."""
+    labels = getattr(decl, "choice_labels", None)
+    return None if not labels or not isinstance(value, str) else labels.get(value)
+
+
 def _provenance(values: Values) -> Mapping[str, Provenance]:
     """Where each fact came from, as the facts passed it on with the values."""
     return cast("Mapping[str, Provenance]", values.get(PROVENANCE_KEY) or {})
@@ -963,7 +969,8 @@ class _Static:
             criteria=item.criteria,
             responsible=item.responsible,
             inputs=tuple(
-                Input(d.key, d.label, values[d.key], d.unit, came.get(d.key))
+                Input(d.key, d.label, values[d.key], d.unit, came.get(d.key),
+                      _words(d, values[d.key]))
                 for d in self.reads(item)
                 if d.key in values
             )
@@ -1040,7 +1047,8 @@ class _Static:
         keys = sorted((n for n in names if n in values), key=self.order.__getitem__)
         came = _provenance(values)
         return tuple(
-            Input(k, (d := self.ruleset.fact(k)).label, values[k], d.unit, came.get(k))
+            Input(k, (d := self.ruleset.fact(k)).label, values[k], d.unit, came.get(k),
+                  _words(d, values[k]))
             for k in keys
         )
 

@@ -50,6 +50,8 @@ class Input(NamedTuple):
     unit: str | None
     provenance: Provenance | None = None
     """Where the fact came from (its supplier, evidence and note), where said."""
+    words: str | None = None
+    """For a choice fact whose value has words (``choice_labels``): those words (优秀)."""
 
 
 class Judgement(NamedTuple):

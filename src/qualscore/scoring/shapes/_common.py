@@ -39,11 +39,17 @@ def pts(value: Decimal, language: str) -> str:
     return f"{fmt(value)} 分" if language == "zh" else f"{fmt(value)} pt"
 
 
+def shown_value(i: Input) -> str:
+    """A value an item read as given, with its unit, or with its words (``A（优秀）``)."""
+    text = value_text(i.value, i.unit)
+    return text if i.words is None else f"{text}（{i.words}）"
+
+
 def subject(expr: str, inputs: tuple[Input, ...]) -> str:
     """``label = value`` when ``expr`` is one fact the item read, else ``expr``."""
     for i in inputs:
         if i.key == expr:
-            return f"{i.label} = {value_text(i.value, i.unit)}"
+            return f"{i.label} = {shown_value(i)}"
     return expr
 
 
