@@ -15,7 +15,7 @@ from conftest import rule_folder
 from qualscore import FactsError, RuleSetError, check_facts, evaluate, load_facts, load_rules
 from qualscore.cli.app import main
 from qualscore.report.data import to_data
-from qualscore.report.template import to_csv
+from qualscore.report.template import to_csv, to_yaml
 from qualscore.scoring.explain import explain
 
 D = Decimal
@@ -223,6 +223,8 @@ _LABELLED = _FACTS.replace(
 
 def test_a_choice_may_be_given_by_its_words(tmp_path: Path) -> None:
     rules = load_rules(_write(tmp_path, facts=_LABELLED))
+    assert "A（优秀） / B（良好） / C（一般） / D（较差）" in to_csv(rules)
+    assert "# A choice: one of the values listed after its label" in to_yaml(rules)
     facts = check_facts(rules, {"grade": "良好", "level": "市级", "tier": "1"})
     assert facts.values["grade"] == "B"
     result = evaluate(rules, facts)

@@ -79,7 +79,7 @@ def _range(decl: FactDecl) -> str:
     if decl.type == "bool":
         return "true / false"
     if decl.choices is not None:
-        return " / ".join(decl.choices)
+        return " / ".join(decl.choice_text(c) for c in decl.choices)
     low, high = decl.bounds
     whole = " (whole number)" if decl.type == "count" else ""
     if low is not None and high is not None:
@@ -166,6 +166,11 @@ def to_yaml(ruleset: RuleSet, entity: str | None = None) -> str:
         f"# {visible_line(ruleset.manifest.title)}: facts template (rule set {ruleset.id}).",
         "# Fill in every value after its key: true or false for yes/no questions, plain",
         "# numbers for the rest (91.5 for 91.5 %). Keep the keys as they are.",
+        *(
+            ["# A choice: one of the values listed after its label (or the words in brackets)."]
+            if any(d.choices for d in ruleset.facts)
+            else []
+        ),
         *_head(ruleset, entity),
     ]
     department = None
