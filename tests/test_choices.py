@@ -112,6 +112,23 @@ def test_a_value_that_is_no_choice_is_refused(
     assert [p.message for p in caught.value.problems] == [message]
 
 
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [(10**5000, "100000000000000000000000000000000000000…"), (D("1E+999999999"), "1E+999999999"),
+     (D("NaN"), "NaN"), (2.5, "2.5")],
+    ids=["huge int", "huge exponent", "NaN", "float"],
+)  # fmt: skip
+def test_a_number_where_a_choice_is_declared_is_refused_in_one_line(
+    rules: qualscore.RuleSet, given: object, shown: str
+) -> None:
+    """A huge number, as a Python caller or a spreadsheet may send it: one message."""
+    with pytest.raises(FactsError) as caught:
+        check_facts(rules, {"grade": given, "level": "市级", "tier": "1"})
+    assert [p.message for p in caught.value.problems] == [
+        f"grade: {shown} is not one of the choices (A, B, C, D)"
+    ]
+
+
 def test_a_facts_file_places_a_misspelt_choice(rules: qualscore.RuleSet, tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
     path.write_text("grade: B\nlevel: 市及\ntier: '1'\n", encoding="utf-8")

@@ -199,6 +199,12 @@ def test_evidence_is_part_of_the_fingerprint(rules: qualscore.RuleSet) -> None:
     one = check_facts(rules, _full())
     other = check_facts(rules, _full(closed=_with(2, "另一份记录")))
     assert one.values == other.values and one.sha256 != other.sha256
+    # The supplier the rule set declares is the rules', not the file's: naming it again
+    # changes nothing in the file's fingerprint... but the file saying it does.
+    plain = _full(visits=_with(8, "走访台账第3页", note="含补录2户"))
+    named = _full(visits=_with(8, "走访台账第3页", note="含补录2户", supplier="社区服务中心"))
+    assert check_facts(rules, plain).provenance == check_facts(rules, named).provenance
+    assert check_facts(rules, plain).sha256 != check_facts(rules, named).sha256
 
 
 @pytest.mark.parametrize(
@@ -289,3 +295,27 @@ def test_a_rule_set_without_evidence_keeps_its_fingerprints(tmp_path: Path) -> N
         "visits": 8, "complaints": 2, "closed": 2, "judged": {"A4": {"score": 4}}})  # fmt: skip
     assert facts.provenance == {} and facts.missing_evidence == {}
     assert evaluate(rules, facts).item("A1").inputs[0].provenance is None
+
+
+def test_an_item_zeroed_for_its_evidence_still_counts_among_the_entities(tmp_path: Path) -> None:
+    """Where evidence meets cohort values: an item lacking its evidence applies and scores
+    0, so a mean of its score counts it with its 0, and the
+    rank of the total sees the lost points."""
+    facts = _FACTS + (
+        "cohort:\n"
+        "  - {key: a1_mean, label: 走访得分均值, stat: mean, score: A1}\n"
+        "  - {key: total_rank, label: 总分排名, stat: rank, score: total}\n"
+    )
+    rules = load_rules(_write(tmp_path, facts=facts))
+    ones = {
+        "甲": _full(),  # A1 8
+        "乙": _full(visits=8),  # no evidence: A1 0
+        "丙": _full(visits=_with(0), judged={}),  # A1 0 too, and A4 does not apply
+    }
+    got = qualscore.evaluate_cohort(rules, {n: check_facts(rules, d) for n, d in ones.items()})
+    assert not got.failed
+    assert {n: got[n].item("A1").score for n in ones} == {"甲": 8, "乙": 0, "丙": 0}
+    mean = got["甲"].cohort["a1_mean"]
+    # All three apply, 乙 lacking its evidence too: (8 + 0 + 0) / 3, none left out.
+    assert (mean.value, mean.left_out) == (D("2.666666666666666666666666666666667"), 0)
+    assert {n: got[n].cohort["total_rank"].value for n in ones} == {"甲": 1, "乙": 3, "丙": 2}

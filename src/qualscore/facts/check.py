@@ -356,6 +356,11 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     problems.extend(_cross_checks(ruleset, values, doc))
     if problems:
         raise FactsError(problems)
+    plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items())}
+    if judged:
+        plain["judged"] = {k: _judged_text(v) for k, v in sorted(judged.items())}
+    if provenance:  # what the file says of where its facts came from is part of them
+        plain["provenance"] = {k: list(provenance[k]) for k in sorted(provenance)}
     for key, supplier in _suppliers(ruleset):  # the declared supplier, where the file names none
         if key in values:
             was = provenance.get(key, Provenance())
@@ -363,11 +368,6 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
                 provenance[key] = was._replace(supplier=supplier)
     if provenance:
         provenance = {k: provenance[k] for k in sorted(provenance)}
-    plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items())}
-    if judged:
-        plain["judged"] = {k: _judged_text(v) for k, v in sorted(judged.items())}
-    if provenance:  # what the reports show of the facts is part of them
-        plain["provenance"] = {k: list(p) for k, p in provenance.items()}
     canonical = json.dumps(plain, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     return Facts(
@@ -707,8 +707,13 @@ def _choice(
     with a "did you mean"."""
     if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
         return None, f"expected one of {_listed(decl, choices)}, got {_show(raw)}"
-    text = format(raw, "f") if isinstance(raw, Decimal) else str(raw)
-    text = text.strip()
+    if isinstance(raw, int | Decimal):  # a number cell: the choice it writes (2 is "2")
+        number = Decimal(raw)  # (str() of a huge int fails; format() of 1E+999999 is huge)
+        if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
+            return None, f"{_show(raw)} is not one of {_listed(decl, choices)}"
+        text = format(number, "f")
+    else:
+        text = str(raw).strip()
     if text in choices:
         return text, None
     named = {w: v for v, w in (decl.choice_labels or {}).items()}
