@@ -822,18 +822,15 @@ class _Reader:
         rows = choices["rows"]
         for row, cells in table.cells.items():
             if row not in rows:
-                message = f"{_dotted(doc, (*loc, 'cells'))}: {row!r} is not a value of "
-                message += f"{table.rows}{choice_hint(row, rows)}"
+                message = f"{_dotted(doc, (*loc, 'cells'))}: {_no_choice(row, table.rows, rows)}"
                 self.problems.append(doc.problem((*loc, "cells", row), message, key=True))
             if isinstance(cells, dict):
                 columns = choices["columns"]
-                for column in cells:
-                    if column not in columns:
-                        message = f"{_dotted(doc, (*loc, 'cells', row))}: {column!r} is not a "
-                        message += f"value of {table.columns}"
-                        message += choice_hint(column, columns)
-                        at = (*loc, "cells", row, column)
-                        self.problems.append(doc.problem(at, message, key=True))
+                for column in (c for c in cells if c not in columns):
+                    at = (*loc, "cells", row, column)
+                    said = _no_choice(column, str(table.columns), columns)
+                    message = f"{_dotted(doc, at[:-1])}: {said}"
+                    self.problems.append(doc.problem(at, message, key=True))
         given = {(r, c) for r, c, _ in table.pairs()}
         wanted = [(r, c) for r in rows for c in choices.get("columns", (None,))]
         missing = [(r, c) for r, c in wanted if (r, c) not in given]
@@ -972,12 +969,16 @@ def _unknown_choices(
         for text in (o.value for o in node.operands if isinstance(o, Text)):
             for key in facts:
                 if text not in choices[key]:
-                    listed = ", ".join(repr(c) for c in choices[key][:8])
-                    more = ", …" if len(choices[key]) > 8 else ""
-                    yield (
-                        f"{text!r} is not a value of {key} ({listed}{more})"
-                        + choice_hint(text, choices[key])
-                    )
+                    yield _no_choice(text, key, choices[key], listed=True)
+
+
+def _no_choice(text: str, key: str, choices: tuple[str, ...], *, listed: bool = False) -> str:
+    """``'b' is not a value of tier``, the values listed or not, with a "did you mean"."""
+    shown = ""
+    if listed:
+        more = ", …" if len(choices) > 8 else ""
+        shown = " (" + ", ".join(repr(c) for c in choices[:8]) + more + ")"
+    return f"{text!r} is not a value of {key}{shown}{choice_hint(text, choices)}"
 
 
 def _dotted(doc: _yaml.Document, loc: tuple[str | int, ...], *, leaf: bool = True) -> str:
