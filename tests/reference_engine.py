@@ -27,6 +27,7 @@ from qualscore import RuleSet
 from qualscore._decimal import exact
 from qualscore._version import __version__
 from qualscore.errors import EvaluationError
+from qualscore.facts.lists import work
 from qualscore.ruleset.formula import Formula, NegativeRoot, Value
 from qualscore.ruleset.model import (
     Bonus,
@@ -298,10 +299,12 @@ class Reference:
         return bool(self.run(formula))
 
     def inputs(self, names: set[str]) -> tuple[Input, ...]:
-        declared = [*self.ruleset.facts, *self.ruleset.values]
+        declared = [*self.ruleset.facts, *self.ruleset.aggregates, *self.ruleset.values]
         came = self.values.given.get("#provenance", {})  # where each fact came from
+        lists = self.ruleset.list_of  # an aggregate came from where its list came from
         return tuple(
-            Input(d.key, d.label, v := self.values[d.key], d.unit, came.get(d.key),
+            Input(d.key, d.label, v := self.values[d.key], d.unit,
+                  came.get(d.key) or (came.get(lists[d.key].key) if d.key in lists else None),
                   (getattr(d, "choice_labels", None) or {}).get(v) if isinstance(v, str) else None)
             for d in declared
             if d.key in names and d.key in self.values
@@ -422,6 +425,16 @@ class Reference:
         said = words(self.ruleset.manifest.language)
         titles = self.titles()
         out = []
+        records = self.values.given.get("#records")
+        if records:  # each aggregate's working, record by record (its value is checked
+            # against a plain computation of its own in the differential test)
+            mode = MODES[self.ruleset.manifest.rounding.mode]
+            for d in self.ruleset.lists:
+                for a in d.aggregates:
+                    done = work(d, a, records[d.key], self.values.given, mode)
+                    shown = a.of.source if a.of is not None else a.stat
+                    out.append(NamedValue(a.key, a.label, done.value, a.unit, shown, (), None,
+                                          done))  # fmt: skip
         for decl in self.ruleset.values:
             if decl.key not in self.values:
                 continue
@@ -484,9 +497,9 @@ class Reference:
             lower = item.floor if isinstance(item, Item) else ZERO
             upper = item.points
         names = {n for f in formulas(item) for n in f.names}
-        may_lack = [d for d in self.ruleset.facts if d.role == "target"] + list(
-            self.ruleset.values
-        )
+        may_lack = [d for d in self.ruleset.facts if d.role == "target"] + [
+            *self.ruleset.aggregates, *self.ruleset.values
+        ]
         blank = [d for d in may_lack if d.key in names and d.key not in self.values]
         self.owner, self.what = item_id, "item"
         na = item.not_applicable if isinstance(item, Item) else None
@@ -499,7 +512,7 @@ class Reference:
             reason = na.reason
         elif blank:
             raw = ZERO
-            said = "no_value" if blank[0].role == "value" else "no_target"
+            said = {"value": "no_value", "aggregate": "no_records"}.get(blank[0].role, "no_target")
             reason = words(self.ruleset.manifest.language)[said].format(label=blank[0].label)
         elif na is not None and self.holds(na.when):
             raw = na.award if na.award is not None else self.full(upper)
@@ -508,7 +521,7 @@ class Reference:
             raw = ZERO  # evidence it must have, lacking: it scores 0
             said = words(self.ruleset.manifest.language)["judged_evidence"]
             missing = tuple(
-                (k, said if k.startswith("judged:") else self.ruleset.fact(k).label)
+                (k, said if k.startswith("judged:") else self.ruleset.label(k))
                 for k in lacking
             )
         else:

@@ -19,9 +19,11 @@ digit (``repr``: the same exponents, no ``-0`` where the interpreter has
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import HealthCheck, given, reject, settings
@@ -29,6 +31,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import qualscore
+from qualscore._decimal import MODES
 from qualscore.ruleset import reads
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Category, FactsFile, Manifest, formulas_in
@@ -50,12 +53,25 @@ FACTS = [
 ]
 TYPES = {d["key"]: {"bool": "bool", "choice": "text"}.get(d["type"], "number") for d in FACTS}
 TYPES |= {"v0": "number", "w0": "bool"}  # the named values every rule set declares
+TYPES |= {"a0": "number"}  # the aggregate of the list every rule set declares
+# The list every rule set declares: records with a number, a flag, a choice and a text;
+# a value worked out per record; one aggregate of a random stat, filter and grouping.
+FIELDS = [
+    {"key": "x", "type": "number", "label": "X"},
+    {"key": "f", "type": "bool", "label": "F"},
+    {"key": "g", "type": "choice", "label": "G", "choices": ["A", "B", "C"]},
+    {"key": "e", "type": "text", "label": "Event"},
+]
+RECORD_TYPES = {"n0": "number", "b0": "bool", "x": "number", "f": "bool", "g": "text",
+                "e": "text", "y": "number"}  # fmt: skip
+WEIGHTS = [{"A": "0.5", "B": "0.3", "C": "0.2"}, {"A": "1", "B": "0", "C": "0"},
+           {"A": "0.25", "B": "0.25", "C": "0.5"}]  # fmt: skip
 LITERALS = ["0", "1", "2.5", "10", "0.001", "3.0", "100", "1000000000000000"]
 POINTS = ["0", "0.5", "1", "1.0", "2", "2.50", "3", "5", "10"]
 
 # Named values and node reads among the atoms: a rule set where they make a cycle, or
 # read a node that is not there (or met() of one with no verdict), is rejected.
-atom = st.sampled_from([*NUMBERS, *LITERALS, TARGET, "v0", "score('1')", "score('c0')"])
+atom = st.sampled_from([*NUMBERS, *LITERALS, TARGET, "v0", "a0", "score('1')", "score('c0')"])
 bool_atom = st.sampled_from(
     [*BOOLS, "w0", "met('2')", "applies('1')", *(f"{CHOICE} == '{c}'" for c in CHOICES),
      f"{CHOICE} != 'B'"]
@@ -319,9 +335,11 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
          **({"places": 1} if draw(st.booleans()) else {})},
         {"key": "w0", "label": "Value w0", "expr": draw(bool_expr)},
     ]  # fmt: skip
-    context = {"types": TYPES}
+    context = {"types": TYPES, "fact_types": {d["key"]: TYPES[d["key"]] for d in FACTS}}
     try:
-        facts = FactsFile.model_validate({"facts": FACTS, "values": values}, context=context)
+        facts = FactsFile.model_validate(
+            {"facts": FACTS, "values": values, "lists": [draw(list_decls())]}, context=context
+        )
         rules = RuleSet(
             path="<differential>",
             manifest=Manifest.model_validate(manifest, context=context),
@@ -365,6 +383,102 @@ values = st.fixed_dictionaries(
         CHOICE: st.sampled_from([*CHOICES, " A ", "Excellent"]),
     }
 )  # fmt: skip
+
+
+@st.composite
+def list_decls(draw: st.DrawFn) -> dict[str, Any]:
+    """The list ``l0``: a value ``y`` per record and an aggregate ``a0`` of any kind."""
+    stat = draw(st.sampled_from(["count", "sum", "mean", "min", "max", "trimmed_mean",
+                                 "weighted_mean"]))  # fmt: skip
+    aggregate: dict[str, Any] = {"key": "a0", "label": "Aggregate a0", "stat": stat}
+    where = draw(st.sampled_from([None, "f", "x > 0", "g != 'B'", "x >= n0"]))
+    if where is not None:
+        aggregate["where"] = where
+    if stat == "weighted_mean":
+        aggregate.update(by="g", weights=draw(st.sampled_from(WEIGHTS)),
+                         take=draw(st.sampled_from(["mean", "max", "sum", "count"])))  # fmt: skip
+    elif draw(st.booleans()):
+        aggregate.update(by=draw(st.sampled_from(["g", "e"])),
+                         take=draw(st.sampled_from(["count", "sum", "mean", "min", "max",
+                                                    "trimmed_mean"])))  # fmt: skip
+    counted = aggregate.get("take", stat) == "count"
+    if not counted:
+        aggregate["of"] = draw(st.sampled_from(["x", "y", "x * 2 + y"]))
+    if stat in ("mean", "trimmed_mean", "weighted_mean") and draw(st.booleans()):
+        aggregate["places"] = draw(st.integers(0, 2))
+    value = draw(st.sampled_from([
+        {"key": "y", "label": "Y", "expr": "x * 2 if f else x - n0"},
+        {"key": "y", "label": "Y", "table": {"rows": "g", "cells": {"A": 3, "B": "1.5", "C": 0}}},
+        {"key": "y", "label": "Y", "expr": "(10 / x) if x != 0 else 0"},
+    ]))  # fmt: skip
+    return {"key": "l0", "label": "List l0", "fields": FIELDS, "values": [value],
+            "aggregates": [aggregate]}
+
+
+records = st.lists(
+    st.fixed_dictionaries({
+        "x": st.sampled_from(["0", "1", "-2", "2.5", "7", "0.001"]),
+        "f": st.booleans(),
+        "g": st.sampled_from(["A", "B", "C"]),
+        "e": st.sampled_from(["ev1", "ev2", "ev3"]),
+    }),
+    max_size=6,
+)  # fmt: skip
+
+
+def _plain_aggregate(rules: RuleSet, data: dict[str, Any]) -> Any:
+    """``a0`` worked out the plain way, in fractions: its value, None (no value) or
+    ``"missing"`` (a weighted group with no record)."""
+    from qualscore.ruleset.formula import compile_formula
+    from simple_reference import reference as plain
+
+    decl = rules.lists[0]
+    aggregate = decl.aggregates[0]
+    facts = {"n0": Decimal(data["n0"]), "b0": data["b0"]}
+    value_decl = decl.values[0]
+    y_formula = compile_formula(value_decl.expr.source, RECORD_TYPES, limit=100_000)
+    rows = []
+    for r in data["l0"]:
+        given = r.get("value", r)
+        record = {"x": Decimal(given["x"]), "f": given["f"], "g": given["g"], "e": given["e"]}
+        record["y"] = plain(y_formula, {**facts, **record})
+        reading = {**facts, **record}
+        if aggregate.where is not None and not plain(aggregate.where, reading):
+            continue
+        of = None if aggregate.of is None else Fraction(plain(aggregate.of, reading))
+        rows.append((record, of))
+
+    def stat(name: str, xs: list[Fraction]) -> Fraction | None:
+        if name == "count":
+            return Fraction(len(xs))
+        if name == "sum":
+            return sum(xs, Fraction(0))
+        if not xs or (name == "trimmed_mean" and len(xs) < 3):
+            return None
+        if name == "min":
+            return min(xs)
+        if name == "max":
+            return max(xs)
+        if name == "mean":
+            return sum(xs, Fraction(0)) / len(xs)
+        return (sum(xs, Fraction(0)) - max(xs) - min(xs)) / (len(xs) - 2)
+
+    numbers = [Fraction(1) if of is None else of for _, of in rows]
+    if aggregate.by is None:
+        return stat(aggregate.stat, numbers)
+    groups: dict[str, list[Fraction]] = {}
+    for (record, _), x in zip(rows, numbers, strict=True):
+        groups.setdefault(str(record[aggregate.by]), []).append(x)
+    taken = {g: stat(aggregate.take or "mean", xs) for g, xs in groups.items()}
+    taken = {g: v for g, v in taken.items() if v is not None}
+    if aggregate.stat != "weighted_mean":
+        return stat(aggregate.stat, list(taken.values()))
+    weights = {g: Fraction(w) for g, w in (aggregate.weights or {}).items()}
+    if any(w > 0 and g not in taken for g, w in weights.items()):
+        return "missing"
+    return sum((weights[g] * v for g, v in taken.items()), Fraction(0)) / sum(
+        (weights[g] for g in taken), Fraction(0)
+    ) if any(weights[g] for g in taken) else None
 
 
 def _difference(want: str, got: str) -> str:
@@ -418,20 +532,47 @@ def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much])  # fmt: skip
-@given(rules=rule_sets(), entities=st.lists(values, min_size=1, max_size=4), draw=st.data())
+@given(rules=rule_sets(), entities=st.lists(st.tuples(values, records), min_size=1, max_size=4),
+       draw=st.data())
 def test_generated_code_matches_the_reference(
     rules: RuleSet, entities: list[dict[str, Any]], draw: st.DataObject
 ) -> None:
-    """Scores, traces and errors of evaluate() and score() equal the reference interpreter's."""
-    for data in entities:
-        # Some facts with their evidence (and a supplier), the others without.
+    """Scores, traces and errors of evaluate() and score() equal the reference interpreter's;
+    the list's aggregate equals its plain computation in fractions."""
+    for data, listed in entities:
+        # Some facts with their evidence (and a supplier), the others without; some
+        # records with theirs.
         data = {
             k: {"value": v, "evidence": f"File {k}", "supplier": "Dept S"}
             if v is not None and draw.draw(st.booleans())
             else v
             for k, v in data.items()
         }
-        facts = qualscore.check_facts(rules, {**data, "judged": _judgements(rules, draw.draw)})
+        data["l0"] = [dict(r, evidence=f"Record {i}") if draw.draw(st.booleans()) else r
+                      for i, r in enumerate(listed)]  # fmt: skip
+        plain = {**{k: (v["value"] if isinstance(v, dict) else v) for k, v in data.items()}}
+        try:
+            expected = _plain_aggregate(rules, plain)
+        except ArithmeticError:
+            expected = "failed"  # a record's formula failed (a division by zero)
+        try:
+            facts = qualscore.check_facts(rules, {**data, "judged": _judgements(rules, draw.draw)})
+        except qualscore.FactsError as exc:
+            assert expected in ("missing", "failed"), exc
+            continue
+        assert expected not in ("missing", "failed")
+        places = rules.lists[0].aggregates[0].places
+        if expected is None:
+            assert "a0" not in facts.values
+        elif places is None:  # exact, or within the 34 digits a division keeps
+            got_value = Fraction(facts.values["a0"])
+            assert abs(got_value - expected) <= Fraction(1, 10**30) * max(1, abs(expected))
+        else:
+            with decimal.localcontext(prec=80):
+                exact_value = Decimal(expected.numerator) / Decimal(expected.denominator)
+                mode = MODES[rules.manifest.rounding.mode]
+                rounded = exact_value.quantize(Decimal(1).scaleb(-places), mode)
+            assert facts.values["a0"] == rounded
         try:
             want = reference(rules, facts.run_values, facts.sha256)
         except qualscore.EvaluationError as exc:
@@ -453,5 +594,5 @@ def test_generated_code_matches_the_reference(
         assert fast.grade == want.grade
         assert dict(fast.verdicts) == dict(_verdicts(want))
         assert {k: v for k, v in fast.values.items() if v is not None} == {
-            i.key: i.value for i in want.values
+            i.key: i.value for i in want.values if i.records is None  # aggregates: in the facts
         }

@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-__all__ = ["CONTEXT", "PRECISION", "exact", "in_context", "plain"]
+__all__ = ["CONTEXT", "MODES", "PRECISION", "exact", "in_context", "plain"]
 
 PRECISION = 34
 """Significant digits of every intermediate value."""
@@ -35,6 +35,14 @@ CONTEXT = decimal.Context(
     traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow],
 )
 """The private context. Never installed as is: :func:`exact` installs a copy."""
+
+MODES = {
+    "half_up": decimal.ROUND_HALF_UP,
+    "half_even": decimal.ROUND_HALF_EVEN,
+    "down": decimal.ROUND_DOWN,
+    "up": decimal.ROUND_UP,
+}
+"""A rule set's rounding modes (``rounding: {mode: half_up}``), as :mod:`decimal` names them."""
 
 
 def exact() -> decimal._ContextManager:

@@ -36,11 +36,13 @@ def cohort_values(
     targets_path: str | None = None,
     jobs: int = 1,
     entries: bool = False,
+    lists: Sequence[str] = (),
 ) -> tuple[CohortPass, tuple[CohortSummary, ...]]:
     """Every entity's cohort values (``entries``: and how each was worked out, for full
     results), and what each value was computed from.
 
-    ``units`` reads the inputs afresh for each pass.
+    ``units`` reads the inputs afresh for each pass; ``lists`` are the tables of lists
+    of records (``KEY=FILE``).
 
     Raises:
         RuleSetError: the rule set cannot be loaded.
@@ -57,7 +59,7 @@ def cohort_values(
     for level, decls in enumerate(ruleset.cohort_levels):
         columns: dict[str, dict[str, Own]] = {d.key: {} for d in decls}
         found = score_units(
-            rules_path, units(), targets_path=targets_path, jobs=jobs,
+            rules_path, units(), targets_path=targets_path, jobs=jobs, lists=lists,
             cohort=CohortPass(level, keys, _compact(values, keys), failed=failed),
         )  # fmt: skip
         seen: set[str] = set()

@@ -58,6 +58,7 @@ from qualscore.batch.units import (
 from qualscore.errors import EvaluationError, Problem, SourceError
 from qualscore.facts.check import Facts, check_facts_document
 from qualscore.facts.fast import quick_facts
+from qualscore.facts.lists import ListTable, join, list_options, load_lists
 from qualscore.facts.targets import TargetTable, load_targets
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.ruleset.model import Item
@@ -217,6 +218,7 @@ def score_stream(
     jobs: int = 1,
     detail: bool = False,
     keep: bool = False,
+    lists: Sequence[str] = (),
 ) -> Iterator[Outcome]:
     """Score entities in ``jobs`` processes, yielding outcomes in input order.
 
@@ -227,14 +229,16 @@ def score_stream(
         jobs: How many processes (at most :func:`workers` of it are started).
         detail: Also work out points lost per department (needs the full trace).
         keep: Keep each entity's full :class:`Result` (for small batches).
+        lists: Tables of lists of records, each ``KEY=FILE`` (:mod:`qualscore.batch.lists`).
 
     Raises:
         RuleSetError: the rule set cannot be loaded.
-        SourceError: the target table cannot be read.
+        SourceError: the target table or a list's table cannot be read.
     """
     stream = score_units(
-        rules_path, entities, targets_path=targets_path, jobs=jobs, detail=detail, keep=keep
-    )
+        rules_path, entities, targets_path=targets_path, jobs=jobs, detail=detail, keep=keep,
+        lists=lists,
+    )  # fmt: skip
     try:
         for item in stream:
             assert isinstance(item, Outcome)  # entities give outcomes only
@@ -253,6 +257,7 @@ def score_units(
     keep: bool = False,
     line: LineFormat | None = None,
     cohort: CohortPass | None = None,
+    lists: Sequence[str] = (),
 ) -> Generator[Outcome | Problem, None, None]:
     """Score units of work in ``jobs`` processes, yielding outcomes and problems in order.
 
@@ -272,12 +277,13 @@ def score_units(
             sort key instead of the row.
         cohort: For a rule set with cohort values: what this pass does
             (:func:`qualscore.batch.cohort.cohort_values` makes the passes).
+        lists: Tables of lists of records, each ``KEY=FILE`` (:mod:`qualscore.batch.lists`).
 
     Raises:
         RuleSetError: the rule set cannot be loaded.
-        SourceError: the target table cannot be read.
+        SourceError: the target table or a list's table cannot be read.
     """
-    args = (rules_path, targets_path, detail, keep, line, cohort)
+    args = (rules_path, targets_path, detail, keep, line, cohort, tuple(lists))
     _init(*args)  # fail here, once, on a bad rule set or table
     tasks = _tasks(units)
     if workers(jobs) <= 1:
@@ -357,6 +363,7 @@ def score_all(
     targets_path: str | None = None,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    lists: Sequence[str] = (),
 ) -> list[Outcome]:
     """Score every entity and keep every full result (for small batches and the API).
 
@@ -366,8 +373,9 @@ def score_all(
     """
     out = []
     stream = score_stream(
-        rules_path, entities, targets_path=targets_path, jobs=jobs, detail=True, keep=True
-    )
+        rules_path, entities, targets_path=targets_path, jobs=jobs, detail=True, keep=True,
+        lists=lists,
+    )  # fmt: skip
     for outcome in stream:
         out.append(outcome)
         if progress:
@@ -385,9 +393,11 @@ def _init(
     keep: bool,
     line: LineFormat | None = None,
     cohort: CohortPass | None = None,
+    lists: Sequence[str] = (),
 ) -> None:
     ruleset = load_rules(rules_path)
     _STATE.update(
+        lists=load_lists(ruleset.lists, list_options(lists)) if lists else {},
         ruleset=ruleset,
         targets=load_targets(ruleset, targets_path) if targets_path else None,
         target_ids=target_items(ruleset),
@@ -521,6 +531,12 @@ def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Fac
         data, path = doc.data, doc.path
     else:
         data, path = entity.data, shown(entity.path)
+    tables: dict[str, ListTable] = _STATE.get("lists") or {}
+    if tables:  # each list's records, from its own table
+        if doc is None:
+            doc = _row_document(entity, path)
+        data = dict(data)
+        join(data, doc, entity.name, tables)
     if targets is not None:
         if entity.name not in targets.rows:
             message = f"entity {entity.name!r} is not in {targets.source}"

@@ -38,6 +38,7 @@ from qualscore.batch.runner import (
 from qualscore.batch.spill import RowFile
 from qualscore.cli.common import jobs, make_console, progress
 from qualscore.errors import Problem, SourceError
+from qualscore.facts.lists import list_options, load_lists, orphans
 from qualscore.report import batch as writers
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.scoring.cohort import CohortSummary
@@ -67,7 +68,8 @@ def run(
     """Score ``args.inputs`` against ``args.rules``; return the exit code.
 
     Exit 0 when every entity was scored, 1 when some could not be (each told
-    with its file and row) or some --per-entity report could not be written
+    with its file and row), some --per-entity report could not be written or a
+    list's table has records of no entity of the batch
     (each told), 2 when none could be scored or --out could not be written
     (an XLSX past a sheet's or a cell's limits among them), 143 on SIGTERM (the
     worker processes ended, no output file left behind). Ctrl-C raises
@@ -142,6 +144,10 @@ def _run(
                 return 2
         per_entity = _PerEntity(args, language, targets)
     extra = writers.extra_columns(ruleset)
+    lists = tuple(args.lists or ())
+    # A bad --list or table is refused before any scoring.
+    tables = load_lists(ruleset.lists, list_options(lists)) if lists else {}
+    seen: set[str] = set()
     cohort: CohortPass | None = None
     summaries: tuple[CohortSummary, ...] = ()
     if ruleset.cohort:  # the passes that work out the cohort values, before the scores
@@ -153,6 +159,7 @@ def _run(
             targets_path=targets,
             jobs=jobs,
             entries=per_entity is not None or suffix == ".xlsx",
+            lists=lists,
         )
     with progress(_count(args.inputs), err, args.quiet) as advance:
         scored = score_units(
@@ -164,8 +171,9 @@ def _run(
             keep=per_entity is not None,
             line=writers.CsvLine(bool(ids), extra) if suffix == ".csv" else None,
             cohort=cohort,
+            lists=lists,
         )
-        stream = _counted(unique(scored), tally, err, advance, per_entity)
+        stream = _counted(unique(scored), tally, err, advance, per_entity, seen)
         kept = RowFile() if suffix == ".xlsx" else None
         if suffix == ".csv":
             _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids), extra)
@@ -174,6 +182,9 @@ def _run(
             outcomes = _failures(stream, kept)
         else:
             outcomes = list(stream)
+    unused = orphans(tables, seen)
+    for problem in unused:  # a record no entity of the batch has: said, by its line
+        print(shown(str(problem)), file=err)
     if not tally["scored"]:
         if kept is not None:
             kept.close()
@@ -205,6 +216,9 @@ def _run(
         print(
             f"qualscore: {tally['scored']} scored, {tally['failed']} could not be scored", file=err
         )
+    if unused:
+        records = "1 record" if len(unused) == 1 else f"{len(unused)} records"
+        print(f"qualscore: {records} of no entity in this batch, not used", file=err)
     if err.isatty() and not args.quiet:  # the last line on a terminal: what was written
         from qualscore.scoring.words import words
 
@@ -217,7 +231,7 @@ def _run(
     unwritten = per_entity.files.failed if per_entity is not None else 0
     if unwritten:
         print(f"qualscore: {unwritten} of the --per-entity reports could not be written", file=err)
-    return 1 if tally["failed"] or unwritten else 0
+    return 1 if tally["failed"] or unwritten or unused else 0
 
 
 def _last_time(args: argparse.Namespace, ruleset: RuleSet, suffix: str) -> Previous | None:
@@ -354,14 +368,18 @@ def _counted(
     err: TextIO,
     advance: Callable[[int], None] | None,
     per_entity: _PerEntity | None = None,
+    seen: set[str] | None = None,
 ) -> Iterator[Outcome]:
-    """The outcomes, each counted; every problem told on ``err`` as it comes, in order."""
+    """The outcomes, each counted; every problem told on ``err`` as it comes, in order;
+    each entity's name added to ``seen``."""
     try:
         for outcome in stream:
             if isinstance(outcome, Problem):  # an input, or a row of one, that cannot be read
                 print(shown(str(outcome)), file=err)
                 tally["failed"] += 1
                 continue
+            if seen is not None:
+                seen.add(outcome.entity.name)
             if advance:
                 advance(1)
             if not outcome.scored:
@@ -425,6 +443,15 @@ def register(sub: Any) -> None:
         "--targets",
         metavar="TABLE",
         help="per-entity targets (YAML, CSV or XLSX); default: RULES/targets.yaml if present",
+    )
+    batch.add_argument(
+        "--list",
+        dest="lists",
+        action="append",
+        metavar="KEY=TABLE",
+        help="a list of records from its own CSV/XLSX table: an 'entity' column, the "
+        "list's fields, optionally supplier, evidence and note; one row per record "
+        "(repeat for each list)",
     )
     batch.add_argument("--out", metavar="FILE", help="write .json, .csv, .xlsx or .html")
     batch.add_argument(

@@ -74,6 +74,14 @@ def register(sub: Any) -> None:
         "default: RULES/targets.yaml if present",
     )
     evaluate.add_argument(
+        "--list",
+        dest="lists",
+        action="append",
+        metavar="KEY=TABLE",
+        help="a list of records from its own CSV/XLSX table: the list's fields as columns, "
+        "optionally supplier, evidence and note; one row per record (repeat for each list)",
+    )
+    evaluate.add_argument(
         "--cohort",
         metavar="FILE",
         help="the entity's cohort values (YAML: key: value), for a rule set that scores "
@@ -105,6 +113,7 @@ def register(sub: Any) -> None:
 
 def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from qualscore.facts.check import load_facts
+    from qualscore.facts.lists import list_options
     from qualscore.ruleset.loader import load_rules
     from qualscore.scoring.engine import evaluate
 
@@ -143,7 +152,8 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from qualscore.facts.targets import load_targets
 
         targets = load_targets(ruleset, path)
-    facts = load_facts(ruleset, args.facts, targets=targets)
+    lists = dict(list_options(args.lists)) if args.lists else None
+    facts = load_facts(ruleset, args.facts, targets=targets, lists=lists)
     cohort = None
     if args.cohort is not None:
         from qualscore.scoring.together import load_cohort

@@ -25,6 +25,12 @@ def register(sub: Any) -> None:
         metavar="NAME",
         help="only the facts of what applies to this entity, or to this group of entities",
     )
+    template.add_argument(
+        "--list",
+        metavar="KEY",
+        help="the table of one list of records instead (an 'entity' column, the list's "
+        "fields, supplier, evidence, note): for batch --list KEY=FILE",
+    )
     template.set_defaults(run=command)
 
 
@@ -43,6 +49,13 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"qualscore: template --entity: {what} {shown}", file=err)
             return EXIT_USER_ERROR
     ruleset, entity = template.for_entity(ruleset, args.entity)
+    if args.list is not None:
+        return _list(args, ruleset, out, err)
+    if ruleset.lists and args.format != "yaml":
+        keys = ", ".join(d.key for d in ruleset.lists)
+        print(f"qualscore: note: a key/value table holds no list of records ({keys}): "
+              "write each with template --list KEY, give it with --list KEY=FILE",
+              file=err)  # fmt: skip
     if args.format == "xlsx":
         if not args.out:
             print("qualscore: template --format xlsx needs --out FILE", file=err)
@@ -57,3 +70,29 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else template.to_csv(ruleset, entity)
     )
     return write(args.out, text, out, inputs=(args.rules,))
+
+
+def _list(args: argparse.Namespace, ruleset: Any, out: TextIO, err: TextIO) -> int:
+    """``template --list KEY``: the table of one list of records, CSV or XLSX."""
+    from qualscore.report import template
+
+    keys = [d.key for d in ruleset.lists]
+    if args.list not in keys:
+        from qualscore.source.suggest import hint
+
+        known = ", ".join(keys) or "none"
+        print(f"qualscore: template --list: no list {args.list!r} (the rule set's lists: "
+              f"{known}){hint(args.list, keys)}", file=err)  # fmt: skip
+        return EXIT_USER_ERROR
+    if args.format == "yaml":
+        print("qualscore: template --list writes a table: --format csv or xlsx", file=err)
+        return EXIT_USER_ERROR
+    if args.format == "xlsx":
+        if not args.out:
+            print("qualscore: template --format xlsx needs --out FILE", file=err)
+            return EXIT_USER_ERROR
+        from qualscore.source.files import write_atomic
+
+        write_atomic(args.out, template.list_xlsx(ruleset, args.list), inputs=(args.rules,))
+        return EXIT_OK
+    return write(args.out, template.list_csv(ruleset, args.list), out, inputs=(args.rules,))

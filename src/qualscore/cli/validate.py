@@ -71,6 +71,7 @@ def _findings(ruleset: RuleSet, strict: bool, out: TextIO, err: TextIO) -> int:
         return EXIT_USER_ERROR
     items = sum(1 for _ in ruleset.items())
     cohort = f"{count(len(ruleset.cohort), 'cohort value')}, " if ruleset.cohort else ""
+    cohort = (f"{count(len(ruleset.lists), 'list')}, " if ruleset.lists else "") + cohort
     known = f", {len(found.acknowledged)} acknowledged" if found.acknowledged else ""
     print(
         f"{ruleset.path}: ok: {count(items, 'item')}, {count(len(ruleset.facts), 'fact')}, "

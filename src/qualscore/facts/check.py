@@ -23,12 +23,29 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from qualscore._decimal import in_context
+from qualscore._decimal import MODES, in_context
 from qualscore.errors import FactsError, Problem, SourceError
+from qualscore.facts.lists import (
+    ANY_ENTITY,
+    ListProblem,
+    ListTable,
+    Record,
+    check_records,
+    join,
+    load_lists,
+    work,
+)
 from qualscore.facts.targets import TargetTable
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import Judged, RuleSet, per_ruleset
-from qualscore.ruleset.model import FactDecl, Item, formulas_in
+from qualscore.ruleset.model import (
+    MAX_CHOICE_TEXT,
+    FactDecl,
+    FieldDecl,
+    Item,
+    ListDecl,
+    formulas_in,
+)
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import Suggestions, choice_hint
 from qualscore.source.tables import BadCell, PercentCell, read_table
@@ -83,6 +100,8 @@ def evidence_key(item_id: str) -> str:
 
 PROVENANCE_KEY = "#provenance"
 """The key, in the values the engine runs on, of where each fact came from."""
+RECORDS_KEY = "#records"
+"""The key, in the values the engine runs on, of each list's records."""
 
 
 @dataclass(frozen=True)
@@ -114,16 +133,22 @@ class Facts:
     )
     """Each item that must have its evidence and lacks some, by id: the pieces it lacks
     (fact keys; ``judged:KEY`` for an assessors' judgement)."""
+    records: Mapping[str, tuple[Record, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Each list's records, by the list's key (its aggregates are among ``values``)."""
 
     @property
     def run_values(self) -> Mapping[str, Any]:
         """What the engine runs on: the values, the judged items' scores and reasons,
         the evidence each item lacks and where each fact came from."""
-        if not (self.judged or self.provenance or self.missing_evidence):
+        if not (self.judged or self.provenance or self.missing_evidence or self.records):
             return self.values
         extra: dict[str, Any] = {evidence_key(k): v for k, v in self.missing_evidence.items()}
         if self.provenance:
             extra[PROVENANCE_KEY] = self.provenance
+        if self.records:
+            extra[RECORDS_KEY] = self.records
         return {**self.values, **self.judged, **extra}
 
     def bound_to(self, ruleset: RuleSet) -> Facts:
@@ -142,11 +167,20 @@ class Facts:
 
 
 @in_context
-def load_facts(ruleset: RuleSet, path: str | Path, *, targets: TargetTable | None = None) -> Facts:
+def load_facts(
+    ruleset: RuleSet,
+    path: str | Path,
+    *,
+    targets: TargetTable | None = None,
+    lists: Mapping[str, str | Path] | None = None,
+) -> Facts:
     """Read and validate a facts file: YAML, JSON, or a CSV/XLSX ``key``/``value`` table.
 
     With ``targets``, the entity the file names (``entity:``) has its targets
-    taken from that table, where the file does not give them itself.
+    taken from that table, where the file does not give them itself. ``lists``
+    gives lists of records from tables of their own (list key -> CSV/XLSX file:
+    the list's fields as columns, one row per record; an ``entity`` column, if
+    any, must name this entity).
 
     Raises:
         FactsError: every problem in the file, each with its line.
@@ -173,7 +207,34 @@ def load_facts(ruleset: RuleSet, path: str | Path, *, targets: TargetTable | Non
         if name in targets.rows:
             given = targets.for_entity(name)
             doc.data = {**{k: v for k, v in given.items() if k not in doc.data}, **doc.data}
+    if lists:
+        try:
+            tables = load_lists(ruleset.lists, lists.items(), keyed=False)
+        except SourceError as exc:
+            raise FactsError(exc.problems) from None
+        named = doc.data.get("entity")
+        name = named if isinstance(named, str) else Path(path).stem
+        absent = [t for t in tables.values() if t.rows and name not in t.rows
+                  and ANY_ENTITY not in t.rows]  # fmt: skip
+        if absent:  # a name misspelt in the table would leave the list empty: said
+            raise FactsError([_no_rows(t, name) for t in absent])
+        doc.data = dict(doc.data)
+        try:
+            join(doc.data, doc, name, tables)
+        except SourceError as exc:
+            raise FactsError(exc.problems) from None
     return check_facts_document(ruleset, doc.data, doc)
+
+
+def _no_rows(table: ListTable, name: str) -> Problem:
+    """A list's table naming other entities only: none of its rows is this one's."""
+    names = sorted(table.rows)
+    shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+    message = (
+        f"no row of entity {name!r} (the table names {shown}): give its rows, or leave the "
+        "entity column out"
+    )
+    return Problem(table.source, 1, table.columns.get("entity", 1), message)
 
 
 def table_document(path: Path, shown: str) -> _yaml.Document:
@@ -257,7 +318,8 @@ def _declared(ruleset: RuleSet) -> dict[str, tuple[FactDecl, Decimal | None, Dec
 @per_ruleset
 def _suppliers(ruleset: RuleSet) -> tuple[tuple[str, str], ...]:
     """``(key, supplier)`` of each fact whose declaration names who supplies it."""
-    return tuple((f.key, f.supplier) for f in ruleset.facts if f.supplier is not None)
+    facts = [(f.key, f.supplier) for f in ruleset.facts if f.supplier is not None]
+    return (*facts, *((d.key, d.supplier) for d in ruleset.lists if d.supplier is not None))
 
 
 _SUGGESTIONS: weakref.WeakKeyDictionary[RuleSet, dict[str, Suggestions]] = (
@@ -326,8 +388,17 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     whose = f"{entity} (group {full.group_of(entity)})" if entity is not None else None
     unknown = [str(k) for k in data if k not in declared]
     hints = _suggestions(ruleset, "facts").hints(unknown) if unknown else {}
+    lists = _lists(ruleset)
+    given_lists: dict[str, Any] = {}
     for key, raw in data.items():
         decl = declared.get(key)
+        if decl is None and key in lists:
+            if isinstance(raw, dict):  # {value: [...], supplier: …, evidence: …, note: …}
+                raw, given_from = _with_provenance(key, raw, doc, problems)
+                if given_from is not None:
+                    provenance[key] = given_from
+            given_lists[key] = raw
+            continue
         if decl is None:
             hint = hints.get(str(key), "")
             shown = _shorten(repr(key))
@@ -348,6 +419,18 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     for key, decl in declared.items():
         if key not in data:
             problems.append(doc.problem((), f"missing fact {key!r} ({decl.label})"))
+    records: dict[str, tuple[Record, ...]] = {}
+    for key, listed in lists.items():
+        if key not in given_lists:
+            message = f"missing list {key!r} ({listed.label}); give {key}: [] if it has no record"
+            problems.append(doc.problem((), message))
+            continue
+        found, wrong = check_records(listed, given_lists[key], doc, values, _field_value, _one_line)
+        problems.extend(wrong)
+        if not wrong:
+            records[key] = found
+    if records and not problems:
+        problems.extend(_aggregates(ruleset, records, values, doc))
     # After the values: a judged item whose not_applicable holds on them needs no judgement.
     not_applying = _not_applying(ruleset, data, values)
     problems.extend(_judgements(ruleset, given, doc, judged, whose, not_applying))
@@ -356,13 +439,21 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     problems.extend(_cross_checks(ruleset, values, doc))
     if problems:
         raise FactsError(problems)
-    plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items())}
+    worked = ruleset.list_of  # the aggregates: worked out of the records, not given
+    plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items()) if k not in worked}
     if judged:
         plain["judged"] = {k: _judged_text(v) for k, v in sorted(judged.items())}
+    for key, given in sorted(records.items()):  # each record's fields and where it came from
+        fields = [f.key for f in lists[key].fields]
+        plain[key] = [
+            {**{k: _text(r.values[k]) for k in fields}, **({"from": list(r.provenance)}
+                                                        if r.provenance else {})}
+            for r in given
+        ]  # fmt: skip
     if provenance:  # what the file says of where its facts came from is part of them
         plain["provenance"] = {k: list(provenance[k]) for k in sorted(provenance)}
     for key, supplier in _suppliers(ruleset):  # the declared supplier, where the file names none
-        if key in values:
+        if key in values or key in records:
             was = provenance.get(key, Provenance())
             if was.supplier is None:
                 provenance[key] = was._replace(supplier=supplier)
@@ -382,8 +473,55 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
             {k: v for k, v in original.items() if k in RESERVED and k not in declared}
         ),
         provenance=MappingProxyType(provenance),
-        missing_evidence=MappingProxyType(_missing_evidence(ruleset, provenance, judged)),
+        missing_evidence=MappingProxyType(
+            _missing_evidence(ruleset, provenance, judged, records)
+        ),
+        records=MappingProxyType(records),
     )
+
+
+def _field_value(field: FieldDecl, raw: Any) -> tuple[Value | None, str | None]:
+    """One field of a record, checked as a fact of its type is (text: one line)."""
+    if field.type == "text":
+        text, message = _one_line(raw)
+        if message:
+            return None, message
+        if text is None:
+            return None, "blank: give the text"
+        if len(text) > MAX_CHOICE_TEXT:
+            return None, f"over {MAX_CHOICE_TEXT} characters"
+        return text, None
+    low, high = field.bounds
+    return _coerce(field, raw, low, high)
+
+
+def _aggregates(
+    ruleset: RuleSet,
+    records: Mapping[str, tuple[Record, ...]],
+    values: dict[str, Value],
+    doc: _yaml.Document,
+) -> list[Problem]:
+    """Each list's aggregates worked out into ``values`` (one with nothing to work out
+    from is left out: an item reading it does not apply); the problems, at the list."""
+    facts = dict(values)
+    mode = MODES[ruleset.manifest.rounding.mode]
+    problems = []
+    for decl in ruleset.lists:
+        for aggregate in decl.aggregates:
+            try:
+                worked = work(decl, aggregate, records[decl.key], facts, mode)
+            except ListProblem as exc:
+                problems.append(doc.problem((decl.key,), f"{decl.key}: {exc}"))
+                continue
+            if worked.value is not None:
+                values[aggregate.key] = worked.value
+    return problems
+
+
+@per_ruleset
+def _lists(ruleset: RuleSet) -> dict[str, ListDecl]:
+    """The lists a facts file gives, by key."""
+    return {d.key: d for d in ruleset.lists}
 
 
 def _with_provenance(
@@ -410,10 +548,14 @@ def _with_provenance(
 
 
 def _missing_evidence(
-    ruleset: RuleSet, provenance: Mapping[str, Provenance], judged: Mapping[str, Any]
+    ruleset: RuleSet,
+    provenance: Mapping[str, Provenance],
+    judged: Mapping[str, Any],
+    records: Mapping[str, tuple[Record, ...]],
 ) -> dict[str, tuple[str, ...]]:
     """Each item that must have its evidence and lacks some: the pieces it lacks. (One
-    that does not apply needs none: the engine decides that first.)"""
+    that does not apply needs none: the engine decides that first.) A list has its
+    evidence when it says it for the whole list, or each of its records says its own."""
     out: dict[str, tuple[str, ...]] = {}
     for item_id, pieces in ruleset.evidence_needed().items():
         lacking = []
@@ -423,7 +565,9 @@ def _missing_evidence(
                 if texts is None or texts[1] is None:
                     lacking.append(piece)
             elif (given := provenance.get(piece)) is None or given.evidence is None:
-                lacking.append(piece)
+                listed = records.get(piece)
+                if listed is None or not all(r.provenance and r.provenance[1] for r in listed):
+                    lacking.append(piece)
         if lacking:
             out[item_id] = tuple(lacking)
     return out
@@ -650,7 +794,7 @@ def _text(value: Value) -> str:
 
 
 def _coerce(
-    decl: FactDecl, raw: Any, low: Decimal | None, high: Decimal | None
+    decl: FactDecl | FieldDecl, raw: Any, low: Decimal | None, high: Decimal | None
 ) -> tuple[Value | None, str | None]:
     if isinstance(raw, BadCell):
         return None, raw.message
@@ -700,7 +844,7 @@ def _coerce(
 
 
 def _choice(
-    decl: FactDecl, choices: tuple[str, ...], raw: Any
+    decl: FactDecl | FieldDecl, choices: tuple[str, ...], raw: Any
 ) -> tuple[str | None, str | None]:
     """One of a choice fact's values, as written or by its words (spaces around it
     dropped; a table's number cell 2 is the choice ``2``), or why it is none of them,
@@ -724,7 +868,7 @@ def _choice(
     return None, f"{_show(raw)} is not one of {_listed(decl, choices)}{hint}"
 
 
-def _listed(decl: FactDecl, choices: tuple[str, ...]) -> str:
+def _listed(decl: FactDecl | FieldDecl, choices: tuple[str, ...]) -> str:
     shown = ", ".join(decl.choice_text(c) for c in choices[:8])
     return f"the choices ({shown}{', …' if len(choices) > 8 else ''})"
 

@@ -7,9 +7,9 @@ fingerprint: every declared fact given once and nothing else (``entity`` and
 ``period`` aside), numbers written as plain decimal text (``-12.5``) well
 within the limits and bounds, booleans already booleans, a blank only for a
 target no veto reads, and every cross-fact check holding. A rule set with
-entity groups, judged items, choice facts, evidence required or suppliers
-declared is not taken. For anything else it returns None, and the caller checks the facts in
-full, for the exact messages.
+entity groups, judged items, choice facts, lists of records, evidence required
+or suppliers declared is not taken. For anything else it returns None, and the
+caller checks the facts in full, for the exact messages.
 
 What a rule set needs for this is worked out once and kept with it.
 """
@@ -74,6 +74,7 @@ def _plan(ruleset: RuleSet) -> _Plan:
         and not ruleset.evidence_needed()
         and not any(f.type == "choice" for f in ruleset.facts)
         and not any(f.supplier for f in ruleset.facts)
+        and not ruleset.lists
         and not keys.intersection(RESERVED),
         keys=keys,
         flags=flags,

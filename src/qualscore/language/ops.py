@@ -20,6 +20,7 @@ from qualscore.language.tree import Type
 __all__ = [
     "BINARY",
     "COMPARE",
+    "ERRORS",
     "FUNCTIONS",
     "LIST_FUNCTIONS",
     "MAX_LISTED",
@@ -29,6 +30,7 @@ __all__ = [
     "NegativeRoot",
     "ResultTooLarge",
     "Value",
+    "reason",
     "sqrt",
 ]
 
@@ -186,3 +188,20 @@ def implementation(function: str) -> Callable[..., Value]:
     if function in FUNCTIONS:
         return FUNCTIONS[function][2]
     return LIST_FUNCTIONS[function][2]
+
+
+ERRORS = (ArithmeticError, TypeError)
+"""What a formula can raise at run time; everything else is a bug, and propagates."""
+
+
+def reason(exc: BaseException) -> str:
+    """A failed computation in words: the same whatever the output (scores or trace)."""
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, decimal.Overflow):
+        return "number too large"
+    if isinstance(exc, TypeError):  # a value that is not a number where one is needed
+        return "a value it reads is not a number"
+    if isinstance(exc, NegativeRoot):  # its message names the number
+        return str(exc)
+    return "the result is not a valid number"  # decimal's InvalidOperation: said in words

@@ -342,6 +342,7 @@ def _unused(ruleset: RuleSet) -> Iterator[LintWarning]:
     read |= {n for c in ruleset.checks.checks for n in c.when.names}
     read |= {n for c in ruleset.cohort for f in formulas_in(c) for n in f.names}
     read |= {n for v in ruleset.values for n in v.expr.names}
+    read |= {n for d in ruleset.lists for f in formulas_in(d) for n in f.names}
     declared: list[tuple[str, str, Sequence[FactDecl | CohortDecl | ValueDecl], str]] = [
         ("facts", "fact", ruleset.facts, "item, bonus, veto or check"),
         ("cohort", "cohort value", ruleset.cohort, "item, bonus, veto or cohort value"),
@@ -354,4 +355,12 @@ def _unused(ruleset: RuleSet) -> Iterator[LintWarning]:
                     ruleset.locate(FACTS, (where, i)),
                     f"{what} {decl.key}",
                     f"declared but read by no {readers}",
+                )
+    for i, listed in enumerate(ruleset.lists):
+        for j, aggregate in enumerate(listed.aggregates):
+            if aggregate.key not in read:
+                yield LintWarning(
+                    ruleset.locate(FACTS, ("lists", i, "aggregates", j)),
+                    f"aggregate {aggregate.key}",
+                    "declared but read by no item, bonus, veto, verdict or value",
                 )

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from qualscore.analyst.analysis import costs, departments, headroom, sentence
+from qualscore.facts.lists import ListWorking
 from qualscore.report.compare import Comparison
 from qualscore.scoring.explain import explain, explain_veto, is_bonus, places_of, value_working
 from qualscore.scoring.shapes import derived, expressions
@@ -231,7 +232,34 @@ def _named(named: NamedValue, language: str) -> dict[str, Any]:
         "formula": done.formula if done else None,
         "steps": list(done.steps) if done else [],
         **({"cell": [_input(i) for i in named.cell]} if named.cell is not None else {}),
+        **({"records": _records(named.records)} if named.records is not None else {}),
     }
+
+
+def _records(done: ListWorking) -> dict[str, Any]:
+    """How an aggregate of a list was worked out: each record's part, each group's value."""
+    def number(v: Decimal | None) -> Any:
+        return None if v is None else _value(v)
+
+    return {
+        "list": done.list_key,
+        "stat": done.stat,
+        "where": done.where,
+        "by": done.by,
+        "take": done.take,
+        "records": done.records,
+        "kept": done.kept,
+        "groups": [
+            {"group": g, "value": _value(v), "weight": number(w)} for g, v, w in done.groups
+        ],
+        "over": [_value(v) for v in done.over],
+        "unrounded": number(done.unrounded),
+        "contributions": [
+            {"record": c.record + 1, "name": c.name, "value": number(c.value),
+             "kept": c.kept, "counted": c.counted, "group": c.group, "evidence": c.evidence}
+            for c in done.contributions
+        ],
+    }  # fmt: skip
 
 
 def _verdict(node: Result | NodeResult | ItemResult) -> dict[str, Any]:
@@ -282,6 +310,8 @@ def _workings(item: ItemResult, language: str) -> list[dict[str, Any]]:
 
 
 def _value(value: Any) -> Any:
+    if value is None:  # an aggregate of no record
+        return None
     return value if isinstance(value, bool | str) else fmt(value)
 
 

@@ -43,7 +43,9 @@ def to_markdown(result: Result, language: str, comparison: Comparison | None = N
         out += _by_category(result, language, w)
     named = value_lines(result, language)
     if named:
-        out += ["", f"## {w['values']}", "", *(f"- {md(line)}" for line in named)]
+        out += ["", f"## {w['values']}", ""]
+        out += [f"  - {md(line[4:])}" if line.startswith("  · ") else f"- {md(line)}"
+                for line in named]  # fmt: skip
     out += ([] if out[-1] == "" else [""]) + [f"## {w['items']}", ""]
     for category in result.categories:
         out += _category(category, language, w, points=result.has_points)

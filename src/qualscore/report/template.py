@@ -15,11 +15,11 @@ from qualscore.facts.check import PROVENANCE
 from qualscore.report.safe import csv_text, visible_line
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.loader import RuleSet
-from qualscore.ruleset.model import FactDecl, Part, Shape, formulas_in
+from qualscore.ruleset.model import FactDecl, FieldDecl, Part, Shape, formulas_in
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.words import fmt
 
-__all__ = ["rows", "to_csv", "to_xlsx", "to_yaml"]
+__all__ = ["list_columns", "list_csv", "list_xlsx", "rows", "to_csv", "to_xlsx", "to_yaml"]
 
 COLUMNS = ("department", "items", "key", "label", "type", "unit", "range", "value")
 
@@ -75,9 +75,11 @@ def _with_parts(shape: Shape, part: Part | None = None) -> Iterator[tuple[Part |
     return found
 
 
-def _range(decl: FactDecl) -> str:
+def _range(decl: FactDecl | FieldDecl) -> str:
     if decl.type == "bool":
         return "true / false"
+    if decl.type == "text":
+        return "text, one line"
     if decl.choices is not None:
         return " / ".join(decl.choice_text(c) for c in decl.choices)
     low, high = decl.bounds
@@ -190,6 +192,7 @@ def to_yaml(ruleset: RuleSet, entity: str | None = None) -> str:
             lines.append(f"{key}: {{value: , evidence: }}")
         else:
             lines.append(f"{key}:")
+    lines += _list_lines(ruleset)
     if judged:
         lines += ["", "# ── judged: the assessors' score, reason and evidence ──", "judged:"]
         for i in range(0, len(judged), 3):
@@ -198,6 +201,85 @@ def to_yaml(ruleset: RuleSet, entity: str | None = None) -> str:
             lines.append(visible_line(f"  # {label}｜{span}｜reason {reason}｜{dep}"))
             lines.append(f"  {item_id!r}: {{{field}: , reason: , evidence: }}".replace("'", '"'))
     return "\n".join(lines) + "\n"
+
+
+def _list_lines(ruleset: RuleSet) -> list[str]:
+    """Each list of records: what reports it and what reads it, its fields described, and
+    one blank record to copy (a list with no record is ``KEY: []``)."""
+    owners = _owners(ruleset)
+    lines: list[str] = []
+    for decl in ruleset.lists:
+        items = list(dict.fromkeys(i for a in decl.aggregates
+                                   for i in owners.get(a.key, ([], []))[1]))  # fmt: skip
+        by = f"reported by {decl.supplier}｜" if decl.supplier else ""
+        lines += [
+            "",
+            visible_line(f"# ── {decl.label} ({decl.key}): one record per line; "
+                         f"{decl.key}: [] if none ──"),
+            visible_line(f"# {by}read by {' '.join(items) or '-'}"),
+            *(visible_line(f"#   {f.key}: {f.label}｜{f.type}{' ' + f.unit if f.unit else ''}"
+                           f"｜{_range(f)}") for f in decl.fields),
+            f"{decl.key}:",
+            "  - {" + ", ".join(f"{f.key}: " for f in decl.fields) + "}",
+        ]  # fmt: skip
+    return lines
+
+
+def list_columns(ruleset: RuleSet, key: str) -> tuple[str, ...]:
+    """The columns of a list's table: ``entity``, its fields, then where each record came
+    from (``supplier``, ``evidence``, ``note``)."""
+    decl = next(d for d in ruleset.lists if d.key == key)
+    return ("entity", *(f.key for f in decl.fields), *PROVENANCE)
+
+
+def list_csv(ruleset: RuleSet, key: str) -> str:
+    """A list's table to fill, one row per record (``batch --list KEY=FILE``): its header."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(list_columns(ruleset, key))
+    return out.getvalue()
+
+
+def list_xlsx(ruleset: RuleSet, key: str) -> bytes:
+    """A list's table as a workbook: each field's header says its label, type and range in
+    a note, and a choice field's column offers its values in a drop-down."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from qualscore.report.batch import stable_zip, texts_as_text
+
+    decl = next(d for d in ruleset.lists if d.key == key)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = key
+    columns = list_columns(ruleset, key)
+    sheet.append(columns)
+    fields = {f.key: f for f in decl.fields}
+    for i, name in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=i)
+        cell.font = Font(bold=True)
+        letter = get_column_letter(i)
+        sheet.column_dimensions[letter].width = 18 if name in fields or name == "entity" else 24
+        field = fields.get(name)
+        if field is None:
+            continue
+        unit = f" {field.unit}" if field.unit else ""
+        note = f"{field.label}｜{field.type}{unit}｜{_range(field)}"
+        cell.comment = Comment(visible_line(note), "qualscore")
+        if field.choices is not None and len(",".join(field.choices)) <= 250 and not any(
+            c in choice for choice in field.choices for c in ',"'
+        ):
+            listed = DataValidation(type="list", formula1='"' + ",".join(field.choices) + '"')
+            listed.add(f"{letter}2:{letter}{decl.max_records + 1}")
+            sheet.add_data_validation(listed)
+    sheet.freeze_panes = "A2"
+    texts_as_text(book)
+    out = io.BytesIO()
+    book.save(out)
+    return stable_zip(out.getvalue())
 
 
 def _identity_rows(ruleset: RuleSet, entity: str | None) -> list[tuple[str, ...]]:

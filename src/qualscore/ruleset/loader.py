@@ -38,6 +38,7 @@ from qualscore.ruleset.formula import (
 from qualscore.ruleset.model import (
     FACT_TYPES,
     MAX_VALUES,
+    Aggregate,
     Bonus,
     Category,
     Check,
@@ -48,6 +49,7 @@ from qualscore.ruleset.model import (
     Indicator,
     Item,
     JudgedShape,
+    ListDecl,
     Manifest,
     Part,
     Table,
@@ -131,16 +133,42 @@ class RuleSet:
         """The rule set's id."""
         return self.manifest.id
 
-    def fact(self, key: str) -> FactDecl | CohortDecl | ValueDecl:
-        """The declaration of ``key``: a fact, a target, a cohort value or a named value."""
+    def fact(self, key: str) -> FactDecl | CohortDecl | ValueDecl | Aggregate:
+        """The declaration of ``key``: a fact, a target, a cohort value, a named value or
+        an aggregate of a list."""
         return self._facts_by_key[key]
 
     @cached_property
-    def _facts_by_key(self) -> dict[str, FactDecl | CohortDecl | ValueDecl]:
-        found: dict[str, FactDecl | CohortDecl | ValueDecl] = {v.key: v for v in self.values}
+    def _facts_by_key(self) -> dict[str, FactDecl | CohortDecl | ValueDecl | Aggregate]:
+        found: dict[str, FactDecl | CohortDecl | ValueDecl | Aggregate] = {
+            v.key: v for v in self.values
+        }
         found.update((c.key, c) for c in self.cohort)
+        found.update((a.key, a) for a in self.aggregates)
         found.update((f.key, f) for f in self.facts)
         return found
+
+    def label(self, key: str) -> str:
+        """The label of a fact, a value of any kind, or a list."""
+        found = self._facts_by_key.get(key)
+        if found is not None:
+            return found.label
+        return next((d.label for d in self.lists if d.key == key), key)
+
+    @property
+    def lists(self) -> tuple[ListDecl, ...]:
+        """The lists of records (``facts.yaml``'s ``lists:``), in declaration order."""
+        return self.checks.lists
+
+    @cached_property
+    def aggregates(self) -> tuple[Aggregate, ...]:
+        """Every list's aggregates, list by list, each in declaration order."""
+        return tuple(a for decl in self.lists for a in decl.aggregates)
+
+    @cached_property
+    def list_of(self) -> Mapping[str, ListDecl]:
+        """The list each aggregate is of, by the aggregate's key."""
+        return MappingProxyType({a.key: d for d in self.lists for a in d.aggregates})
 
     @property
     def cohort(self) -> tuple[CohortDecl, ...]:
@@ -386,6 +414,8 @@ class RuleSet:
         elif isinstance(decl, ValueDecl):
             for inner in decl.expr.names:
                 self._inputs_of(inner, into)
+        elif isinstance(decl, Aggregate):  # its list: its evidence, or each record's
+            into[self.list_of[name].key] = None
 
     def bounds(self, item: Item | Bonus, item_id: str) -> tuple[Decimal | None, Decimal | None]:
         """The lowest and highest score of an item (None: no floor, no cap)."""
@@ -463,6 +493,7 @@ def _load_rules(path: str | Path) -> RuleSet:
     reader = _Reader(root, shown)
     facts_doc = reader.read(FACTS)
     types = _types(facts_doc.data if facts_doc else None)
+    reader.fact_types = _fact_types(facts_doc.data if facts_doc else None)
     facts = reader.validate(facts_doc, FactsFile, types)
     manifest = reader.validate(reader.read(MANIFEST), Manifest, types)
     category_files, listing = _category_files(root / CATEGORIES)
@@ -477,6 +508,7 @@ def _load_rules(path: str | Path) -> RuleSet:
             reader.locate(category, doc)
     if facts is not None:
         reader.check_fact_keys(facts)
+        reader.check_lists(facts)
     if facts is not None and manifest is not None:
         reader.check_cohort(facts, manifest, categories)
         reader.check_reads(facts, manifest, categories)
@@ -544,6 +576,12 @@ def _value_types(raw: Any) -> dict[str, Type]:
         if isinstance(e, dict) and isinstance(e.get("key"), str)
     ][:MAX_VALUES]
     names: dict[str, Type] = {}
+    lists = raw.get("lists") if isinstance(raw, dict) else None
+    for entry in lists if isinstance(lists, list) else []:
+        aggregates = entry.get("aggregates") if isinstance(entry, dict) else None
+        for aggregate in aggregates if isinstance(aggregates, list) else []:
+            if isinstance(aggregate, dict) and isinstance(aggregate.get("key"), str):
+                names[aggregate["key"]] = "number"
     cohort = raw.get("cohort") if isinstance(raw, dict) else None
     for entry in cohort if isinstance(cohort, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
@@ -557,6 +595,17 @@ def _value_types(raw: Any) -> dict[str, Type]:
     for key in depth_first(written, deps)[0]:  # each after the values it reads
         names.setdefault(key, _type_of(written[key], names))
     return names
+
+
+def _fact_types(raw: Any) -> dict[str, Type]:
+    """The declared facts' types alone: what a list's formulas may read of the entity
+    (its aggregates are worked out from the facts as given, before anything else)."""
+    facts = raw.get("facts") if isinstance(raw, dict) else None
+    return {
+        entry["key"]: FACT_TYPES.get(str(entry.get("type")), "number")
+        for entry in (facts if isinstance(facts, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str)
+    }
 
 
 def _names_read(expr: Any) -> set[str]:
@@ -592,6 +641,7 @@ class _Reader:
         # costs MAX_SEARCHES searches, not 5,000.
         self.keys = Suggestions(_field_names(), searches=MAX_SEARCHES)
         self.codes = KnownNames(CODES)  # and its unknown warning codes share another
+        self.fact_types: dict[str, Type] = {}
 
     def read(self, name: str) -> _yaml.Document | None:
         path = self.root / name
@@ -618,7 +668,7 @@ class _Reader:
             self.problems.append(doc.problem((), "must be a mapping of keys to values"))
             return None
         try:
-            context = {"types": types, "codes": self.codes}
+            context = {"types": types, "codes": self.codes, "fact_types": self.fact_types}
             return model.model_validate(doc.data, context=context)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
@@ -803,11 +853,116 @@ class _Reader:
             if doc is not None:
                 self.problems.extend(check_ranks(category, decls, doc))
 
-    def check_table(self, table: Table, loc: tuple[str | int, ...], facts: FactsFile) -> None:
-        """A lookup table's rows and columns are choice facts, each cell's key is one of
-        their values (with a "did you mean"), and every value has its cell."""
+    def check_lists(self, facts: FactsFile) -> None:
+        """Each list's key, fields, values and aggregates: names taken once, a field for
+        ``by``, weights for each value of it, tables keyed by choice fields, and formulas
+        that read only what a record and its entity's facts give."""
         doc = self.docs[FACTS]
-        declared = {d.key: d for d in facts.facts}
+        taken = {d.key: "fact" for d in facts.facts} | {d.key: "cohort value" for d in facts.cohort}
+        taken |= {d.key: "named value" for d in facts.values}
+        fact_choices = {d.key: d.choices for d in facts.facts if d.choices is not None}
+        for i, decl in enumerate(facts.lists):
+            here: tuple[str | int, ...] = ("lists", i)
+            if decl.key in taken:
+                message = f"lists[{i}].key: {decl.key!r} is the name of a {taken[decl.key]}"
+                self.problems.append(doc.problem((*here, "key"), message))
+            taken.setdefault(decl.key, "list")
+            own: dict[str, str] = {}
+            for j, declared in enumerate(decl.fields):
+                if declared.key in own or declared.key in taken:
+                    what = own.get(declared.key) or taken[declared.key]
+                    message = f"lists[{i}].fields[{j}].key: {declared.key!r} is the name of a "
+                    message += what
+                    self.problems.append(doc.problem((*here, "fields", j, "key"), message))
+                own.setdefault(declared.key, "field")
+            fields = {f.key: f for f in decl.fields}
+            later = {v.key for v in decl.values}
+            for j, value in enumerate(decl.values):
+                later.discard(value.key)
+                at = (*here, "values", j)
+                if value.key in own or value.key in taken:
+                    what = own.get(value.key) or taken[value.key]
+                    message = f"lists[{i}].values[{j}].key: {value.key!r} is the name of a {what}"
+                    self.problems.append(doc.problem((*at, "key"), message))
+                own.setdefault(value.key, "value")
+                ahead = sorted(later & set(value.expr.names))
+                if ahead:
+                    message = (
+                        f"lists[{i}].values[{j}]: reads {ahead[0]!r}, declared after it: a "
+                        "record's values are worked out in the order written"
+                    )
+                    self.problems.append(doc.problem((*at, "key"), message))
+                if value.table is not None:
+                    self.check_table(value.table, (*at, "table"), fields)
+            for j, aggregate in enumerate(decl.aggregates):
+                at = (*here, "aggregates", j)
+                if aggregate.key in taken:
+                    message = (
+                        f"lists[{i}].aggregates[{j}].key: {aggregate.key!r} is the name of a "
+                        f"{taken[aggregate.key]}"
+                    )
+                    self.problems.append(doc.problem((*at, "key"), message))
+                taken.setdefault(aggregate.key, "list's aggregate")
+                self._check_by(decl, aggregate, at)
+            choices = fact_choices | {
+                f.key: f.choices for f in decl.fields if f.choices is not None
+            }
+            for loc, formula in _formulas_placed(decl, here):
+                if (*loc[:-1], "table") in {(*here, "values", j, "table")
+                                           for j, v in enumerate(decl.values) if v.table}:
+                    continue  # fmt: skip
+                shown = _dotted(doc, loc)
+                if formula.nodes:
+                    function, node = formula.nodes[0]
+                    message = (
+                        f"{shown}: reads {function}({node!r}): a list's formulas read its "
+                        "fields and the entity's facts, before anything is scored"
+                    )
+                    self.problems.append(doc.problem(loc, message))
+                for message in _unknown_choices(formula, choices):
+                    self.problems.append(doc.problem(loc, f"{shown}: {message}"))
+
+    def _check_by(self, decl: ListDecl, aggregate: Aggregate, at: tuple[str | int, ...]) -> None:
+        """``by`` names a field to group by; a weighted mean's weights, each of its values."""
+        doc = self.docs[FACTS]
+        if aggregate.by is None:
+            return
+        field = decl.field(aggregate.by)
+        shown = _dotted(doc, (*at, "by"))
+        if field is None or field.type not in ("choice", "text"):
+            what = (
+                f"not a field of {decl.key}{hint(aggregate.by, [f.key for f in decl.fields])}"
+                if field is None
+                else f"a {field.type} field"
+            )
+            message = f"{shown}: {aggregate.by!r} is {what}; records are grouped by a choice "
+            message += "or text field"
+            self.problems.append(doc.problem((*at, "by"), message))
+            return
+        if aggregate.weights is None:
+            return
+        if field.choices is None:
+            message = f"{shown}: a weighted_mean is by a choice field, whose values are weighed"
+            self.problems.append(doc.problem((*at, "by"), message))
+            return
+        for key in aggregate.weights:
+            if key not in field.choices:
+                message = f"{_dotted(doc, (*at, 'weights'))}: "
+                message += _no_choice(key, field.key, field.choices)
+                self.problems.append(doc.problem((*at, "weights", key), message, key=True))
+        unweighed = [c for c in field.choices if c not in aggregate.weights]
+        if unweighed:
+            message = f"{_dotted(doc, (*at, 'weights'))}: no weight for "
+            message += ", ".join(repr(c) for c in unweighed) + " (give 0 to leave it out)"
+            self.problems.append(doc.problem((*at, "weights"), message))
+
+    def check_table(
+        self, table: Table, loc: tuple[str | int, ...], declared: Mapping[str, Any]
+    ) -> None:
+        """A lookup table's rows and columns are choice facts (or a list's choice fields),
+        each cell's key is one of their values (with a "did you mean"), and every value
+        has its cell."""
+        doc = self.docs[FACTS]
         axes = [("rows", table.rows)] + ([("columns", table.columns)] if table.columns else [])
         choices: dict[str, tuple[str, ...]] = {}
         for axis, key in axes:
@@ -845,7 +1000,11 @@ class _Reader:
     ) -> None:
         """Named values' keys; every node a formula reads; cycles of what reads what."""
         doc = self.docs[FACTS]
+        declared_facts = {d.key: d for d in facts.facts}
         taken = {d.key: "fact" for d in facts.facts} | {d.key: "cohort value" for d in facts.cohort}
+        for listed in facts.lists:
+            taken.setdefault(listed.key, "list")
+            taken.update((a.key, "list's aggregate") for a in listed.aggregates)
         for i, decl in enumerate(facts.values):
             if decl.key in taken:
                 message = f"values[{i}].key: {decl.key!r} is the name of a {taken[decl.key]}"
@@ -853,7 +1012,7 @@ class _Reader:
             taken.setdefault(decl.key, "value")
         for i, decl in enumerate(facts.values):
             if decl.table is not None:
-                self.check_table(decl.table, ("values", i, "table"), facts)
+                self.check_table(decl.table, ("values", i, "table"), declared_facts)
         named = {v.key for v in facts.values}
         for i, check in enumerate(facts.checks):
             read = [n for n in check.when.names if n in named] + [
@@ -888,6 +1047,8 @@ class _Reader:
             for loc, formula in _formulas_placed(model):
                 if loc in tables and where_doc is doc:
                     continue  # a table written as an expression: its cells are checked as such
+                if loc[:1] == ("lists",) and where_doc is doc:
+                    continue  # a list's formulas: checked with its fields (check_lists)
                 for message in reads.unknown_reads(formula, known, found.verdicts, hints):
                     shown = _dotted(where_doc, loc)
                     self.problems.append(where_doc.problem(loc, f"{shown}: {message}"))
@@ -925,9 +1086,11 @@ class _Reader:
             self.problems.append(Problem(where.path, where.line, where.col, message))
 
 
-def _formulas_placed(node: Any) -> Iterator[tuple[tuple[str | int, ...], Formula]]:
+def _formulas_placed(
+    node: Any, at: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], Formula]]:
     """Every formula in a model, with its place in the file."""
-    for loc, model in models_in(node):
+    for loc, model in models_in(node, at):
         for name, info in type(model).model_fields.items():
             value = getattr(model, name)
             if isinstance(value, Formula):

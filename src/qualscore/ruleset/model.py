@@ -8,7 +8,8 @@ error at the formula's own place in the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -40,6 +41,7 @@ __all__ = [
     "MODEL_PARTS",
     "POINTS_TEXT",
     "Acknowledgement",
+    "Aggregate",
     "Band",
     "Bonus",
     "Case",
@@ -51,11 +53,13 @@ __all__ = [
     "EntityGroup",
     "FactDecl",
     "FactsFile",
+    "FieldDecl",
     "FormulaShape",
     "Grade",
     "Indicator",
     "Item",
     "JudgedShape",
+    "ListDecl",
     "Manifest",
     "NotApplicable",
     "Part",
@@ -89,6 +93,7 @@ FACT_TYPES: dict[str, Type] = {
     "amount": "number",
     "number": "number",
     "choice": "text",
+    "text": "text",
 }
 
 
@@ -773,11 +778,11 @@ class Manifest(_Strict):
     """The scheme's own verdict (达标 / 未达标): a pass/fail scheme, or one scored as well."""
 
 
-class FactDecl(_Strict):
-    """One declared fact or per-entity target."""
+class _Valued(_Strict):
+    """What a fact and a record's field declare alike: a key, a type, words, a range."""
 
     key: Ident
-    type: Literal["bool", "count", "percent", "rate", "amount", "number", "choice"]
+    type: Literal["bool", "count", "percent", "rate", "amount", "number", "choice", "text"]
     label: Text
     unit: Text | None = None
     choices: tuple[Text, ...] | None = Field(None, min_length=1, max_length=MAX_CHOICES)
@@ -788,14 +793,12 @@ class FactDecl(_Strict):
     a value or its words, and reports show both (``A（优秀）``)."""
     min: Decimal | None = Field(None, allow_inf_nan=False)
     max: Decimal | None = Field(None, allow_inf_nan=False)
-    role: Literal["fact", "target"] = "fact"
-    supplier: Text | None = None
-    """The department that reports it (a facts file may name another for one entity)."""
-    acknowledge: Acknowledgements = ()
 
     @model_validator(mode="after")
-    def _range(self) -> FactDecl:
-        if self.type in ("bool", "choice") and (self.min is not None or self.max is not None):
+    def _range(self) -> _Valued:
+        if self.type in ("bool", "choice", "text") and (
+            self.min is not None or self.max is not None
+        ):
             raise ValueError(f"a {self.type} fact has no min or max")
         if (self.type == "choice") != (self.choices is not None):
             raise ValueError(
@@ -848,6 +851,21 @@ class FactDecl(_Strict):
             self.min if self.min is not None else low,
             self.max if self.max is not None else high,
         )
+
+
+class FactDecl(_Valued):
+    """One declared fact or per-entity target."""
+
+    type: Literal["bool", "count", "percent", "rate", "amount", "number", "choice"]
+    role: Literal["fact", "target"] = "fact"
+    supplier: Text | None = None
+    """The department that reports it (a facts file may name another for one entity)."""
+    acknowledge: Acknowledgements = ()
+
+
+class FieldDecl(_Valued):
+    """One field of a list's records: as a fact is declared, and ``text`` too (a task's
+    name, an event's title: shown, compared with ``==``, never computed with)."""
 
 
 class Check(_Strict):
@@ -1117,6 +1135,167 @@ class ValueDecl(_Strict):
         return None, None
 
 
+LIST_STATS = ("count", "sum", "mean", "min", "max", "trimmed_mean", "weighted_mean")
+"""What an aggregate of a list can be."""
+TAKEN = ("count", "sum", "mean", "min", "max", "trimmed_mean")
+"""What an aggregate may take within each group of records (``by:``)."""
+MAY_BE_EMPTY = ("mean", "min", "max", "trimmed_mean", "weighted_mean")
+"""The stats that have no value over no record (an item reading one then does not apply)."""
+MAX_FIELDS = 50
+"""Most fields a list's records may have."""
+MAX_RECORDS = 100_000
+"""Most records one entity's list may hold."""
+
+
+class Aggregate(_Strict):
+    """A value worked out over the records of a list (a department's task list, a panel's
+    votes), read by name like a fact: how many records there are (``count``), or the
+    ``sum``, ``mean``, ``min``, ``max``, ``trimmed_mean`` (the highest and the lowest
+    dropped) or ``weighted_mean`` of ``of``.
+
+    ``where`` keeps only the records it holds for. ``by`` groups the records by a field
+    (the event an award is for, the group a rater is in) and ``take`` says what counts
+    of each group (``max``: only the highest, 就高不累计); the stat then runs over the
+    groups. A ``weighted_mean`` is by a choice field, each of its values weighed by
+    ``weights`` (adding up to 1): raters 40 % / 30 % / 30 %.
+    """
+
+    key: Ident
+    label: Text
+    stat: Literal["count", "sum", "mean", "min", "max", "trimmed_mean", "weighted_mean"]
+    of: NumExpr | None = None
+    where: BoolExpr | None = None
+    by: Ident | None = None
+    take: Literal["count", "sum", "mean", "min", "max", "trimmed_mean"] | None = None
+    weights: dict[Text, Decimal] | None = None
+    places: int | None = Field(None, ge=0, le=12)
+    unit: Text | None = None
+    acknowledge: Acknowledgements = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weights_as_text(cls, data: Any) -> Any:
+        weights = data.get("weights") if isinstance(data, dict) else None
+        if isinstance(weights, dict):  # 1: in YAML is the choice "1"
+            data = {**data, "weights": {_cell_key(k): v for k, v in weights.items()}}
+        return data
+
+    @model_validator(mode="after")
+    def _shape(self) -> Aggregate:
+        counted = self.stat == "count" if self.by is None else self.take == "count"
+        if counted and self.of is not None:
+            raise ValueError("a count counts the records (those where holds for); it reads no of")
+        if not counted and self.of is None:
+            raise ValueError(f"a {self.stat} needs of: the number each record gives")
+        if self.by is None and self.take is not None:
+            raise ValueError("take: what counts of each group; give by: the field to group by")
+        if self.by is not None and self.take is None and self.stat != "weighted_mean":
+            raise ValueError(
+                "by: groups the records; give take: what counts of each group "
+                "(max: only the highest of each)"
+            )
+        if (self.stat == "weighted_mean") != (self.weights is not None):
+            raise ValueError(
+                "a weighted_mean weighs each group: give by: and weights: {A: 0.4, B: 0.6}"
+                if self.stat == "weighted_mean"
+                else f"weights weigh the groups of a weighted_mean, not a {self.stat}"
+            )
+        if self.weights is not None:
+            if self.by is None:
+                raise ValueError("a weighted_mean weighs each group: give by:, the field")
+            negative = [k for k, w in self.weights.items() if w < 0]
+            if negative:
+                raise ValueError(f"weights: {negative[0]!r} weighs below 0")
+            total = sum(self.weights.values(), Decimal(0))
+            if total != 1:
+                raise ValueError(
+                    f"weights: they add up to {format(total.normalize(), 'f')}, not 1"
+                )
+        if self.places is not None and self.stat not in ("mean", "trimmed_mean", "weighted_mean"):
+            raise ValueError(f"places rounds a mean, not a {self.stat}")
+        return self
+
+    @property
+    def type(self) -> str:
+        """A count is a whole number; every other aggregate a number."""
+        return "count" if self.stat == "count" else "number"
+
+    @property
+    def role(self) -> str:
+        """``aggregate``: worked out from a list, never given in a facts file."""
+        return "aggregate"
+
+    @property
+    def bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """A count from 0; any other what its records give."""
+        return (Decimal(0), None) if self.stat == "count" else (None, None)
+
+
+class ListDecl(_Strict):
+    """A fact that is a list of records with typed fields: a department's key tasks, a
+    panel's votes, award events. A facts file gives it as a list of mappings (a batch
+    as a second table, one row per record, keyed by entity).
+
+    ``values`` are worked out for each record from its fields (and the entity's facts),
+    as named values are for an entity: a lookup table of 档 × 级, a level one lower for
+    another issuer. ``aggregates`` are what items read of it (:class:`Aggregate`); its
+    formulas read the fields, the record's values and the entity's facts.
+    """
+
+    key: Ident
+    label: Text
+    fields: tuple[FieldDecl, ...] = Field(min_length=1, max_length=MAX_FIELDS)
+    values: tuple[ValueDecl, ...] = Field((), max_length=MAX_VALUES)
+    aggregates: tuple[Aggregate, ...] = Field(min_length=1, max_length=MAX_VALUES)
+    supplier: Text | None = None
+    """The department that reports it (a facts file may name another for one entity)."""
+    max_records: int = Field(1_000, ge=1, le=MAX_RECORDS)
+    """Most records one entity may give (a guard against a table pasted twice)."""
+    acknowledge: Acknowledgements = ()
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _scoped(cls, data: Any, handler: Any, info: ValidationInfo) -> Any:
+        """Its formulas compile against its fields and values, and the entity's facts."""
+        context = info.context
+        if not isinstance(context, dict) or not isinstance(data, dict):
+            return handler(data)
+        entity = context.get("types", {})
+        facts = dict(context.get("fact_types") or entity)
+        scoped = facts | record_types(data, facts)
+        context["types"] = scoped
+        try:
+            return handler(data)
+        finally:
+            context["types"] = entity
+
+    def field(self, key: str) -> FieldDecl | None:
+        """The field ``key`` (None: no such field)."""
+        return next((f for f in self.fields if f.key == key), None)
+
+
+def record_types(data: Any, outer: Mapping[str, Type]) -> dict[str, Type]:
+    """The types of a list's fields and of its values (each its expression's, read in the
+    order written, with the entity's ``outer`` names), from its raw declaration."""
+    fields = data.get("fields") if isinstance(data, dict) else None
+    out: dict[str, Type] = {}
+    for entry in fields if isinstance(fields, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            out[entry["key"]] = FACT_TYPES.get(str(entry.get("type")), "number")
+    values = data.get("values") if isinstance(data, dict) else None
+    for entry in values if isinstance(values, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            expr = entry.get("expr")
+            kind: Type = "number"
+            if isinstance(expr, bool):
+                kind = "bool"
+            elif isinstance(expr, str):
+                with contextlib.suppress(FormulaError):
+                    kind = compile_formula(expr, {**outer, **out}).type
+            out.setdefault(entry["key"], kind)
+    return out
+
+
 class FactsFile(_Strict):
     """``facts.yaml``."""
 
@@ -1124,6 +1303,7 @@ class FactsFile(_Strict):
     checks: tuple[Check, ...] = ()
     cohort: tuple[CohortDecl, ...] = ()
     values: tuple[ValueDecl, ...] = Field((), max_length=MAX_VALUES)
+    lists: tuple[ListDecl, ...] = Field((), max_length=MAX_VALUES)
 
 
 def formulas_in(node: Any) -> Iterator[Formula]:

@@ -9,7 +9,7 @@ level by level (:attr:`RuleSet.cohort_levels`):
 2. :func:`aggregate`: across the entities of its scope, each entity's value
    (its rank, its share of the best, the scope's mean, standard deviation, …)
    with how it was worked out (:class:`~qualscore.scoring.trace.CohortEntry`;
-   the sums and spreads by :mod:`qualscore.scoring.statistics`);
+   the sums and spreads by :mod:`qualscore.language.statistics`);
 3. the entities are scored with every value known
    (:func:`qualscore.scoring.together.evaluate_cohort`).
 
@@ -29,11 +29,11 @@ from typing import Any, NamedTuple
 
 from qualscore._decimal import plain
 from qualscore.errors import CohortError, EvaluationError, Problem
+from qualscore.language import statistics
 from qualscore.ruleset.cohort import TOTAL
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import RANKS, SPREADS, CohortDecl, Indicator
-from qualscore.scoring import statistics
 from qualscore.scoring.plan import MODES, Scores, plan
 from qualscore.scoring.runtime import ERRORS, reason
 from qualscore.scoring.trace import CohortEntry
@@ -75,7 +75,7 @@ class CohortSummary:
     left_out: tuple[str, ...] = ()
     working: tuple[tuple[str, Decimal], ...] = ()
     """How a sum, spread, weighted mean or count_if was worked out
-    (:class:`~qualscore.scoring.statistics.Worked`), and ``unrounded``: its value before
+    (:class:`~qualscore.language.statistics.Worked`), and ``unrounded``: its value before
     ``places``."""
 
 
@@ -303,7 +303,7 @@ def _where(ruleset: RuleSet, decl: CohortDecl) -> tuple[str, int, int]:
 
 
 _WORKED = ("sum", *SPREADS, "weighted_mean", "count_if")
-"""The stats :mod:`qualscore.scoring.statistics` works out, with their working."""
+"""The stats :mod:`qualscore.language.statistics` works out, with their working."""
 
 
 def _stat(

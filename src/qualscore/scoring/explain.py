@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from qualscore.facts.lists import ListWorking
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.model import SPREADS
 from qualscore.scoring.shapes._common import explain_shape, shown_value, value_text, worked
@@ -131,6 +132,9 @@ def value_lines(result: Result, language: str) -> list[str]:
     sep = "：" if language == "zh" else ": "
     lines = []
     for named in result.values:
+        if named.records is not None:  # an aggregate of a list: worked record by record
+            lines.extend(list_lines(named, language))
+            continue
         shown = _named_value(named.value, named.unit, language)
         head = f"{named.label}（{named.key}）= {shown}" if language == "zh" else (
             f"{named.label} ({named.key}) = {shown}"
@@ -144,6 +148,89 @@ def value_lines(result: Result, language: str) -> list[str]:
             lines.append(f"{head}{sep}{done.formula} = " + " = ".join(done.steps[1:] or
                          done.steps))  # fmt: skip
     return lines
+
+
+MAX_RECORDS_SHOWN = 20
+"""Most records an explanation lists for one aggregate (the rest are counted)."""
+
+_LIST_WORDS = {
+    "zh": {"count": "条数", "sum": "合计", "mean": "平均", "min": "最低", "max": "最高",
+           "trimmed_mean": "去掉一个最高、一个最低后平均", "weighted_mean": "加权平均",
+           "records": "{label} {n} 条", "kept": "其中 {kept} 条符合条件（{where}）",
+           "by": "按{field}分组，每组取{take}", "none": "无可计的记录", "counted": "计入",
+           "dropped": "不计（同组已取{take}）", "not_kept": "不计（条件不成立）",
+           "more": "……另 {n} 条", "group": "{group}组", "evidence": "佐证材料"},
+    "en": {"count": "count", "sum": "sum", "mean": "mean", "min": "lowest", "max": "highest",
+           "trimmed_mean": "mean without the highest and the lowest",
+           "weighted_mean": "weighted mean", "records": "{label}: {n} records",
+           "kept": "{kept} of them meet the condition ({where})",
+           "by": "grouped by {field}, each group's {take}", "none": "no record to count",
+           "counted": "counted", "dropped": "not counted (its group's {take} is taken)",
+           "not_kept": "not counted (the condition does not hold)",
+           "more": "… {n} more", "group": "group {group}", "evidence": "evidence"},
+}  # fmt: skip
+
+
+def list_lines(named: NamedValue, language: str) -> list[str]:
+    """An aggregate of a list worked out: the records read, the condition, the groups,
+    the stat with its numbers, then each record's contribution (at most
+    :data:`MAX_RECORDS_SHOWN`)."""
+    done = named.records
+    assert done is not None
+    w = _LIST_WORDS["zh" if language == "zh" else "en"]
+    zh = language == "zh"
+    sep, joiner = ("：", "，") if zh else (": ", ", ")
+    head = f"{named.label}（{named.key}）" if zh else f"{named.label} ({named.key})"
+    said = [w["records"].format(label=done.list_label, n=done.records)]
+    if done.kept != done.records:
+        said.append(w["kept"].format(kept=done.kept, where=done.where or ""))
+    if done.by is not None:
+        said.append(w["by"].format(field=done.by, take=w[done.take or "mean"]))
+    if done.value is None:
+        return [f"{head} = {w['none']}{sep}{joiner.join(said)}"]
+    value = _named_value(done.value, named.unit, language)
+    said.append(f"{w[done.stat]} = {_stat_working(done)}")
+    if done.unrounded is not None and done.unrounded != done.value:
+        places = max(0, -int(done.value.as_tuple().exponent))
+        said.append(_rounded(done.unrounded, done.value, places, language))
+    lines = [f"{head} = {value}{sep}{joiner.join(said)}"]
+    for c in done.contributions[:MAX_RECORDS_SHOWN]:
+        if not c.kept:
+            state = w["not_kept"]
+        else:
+            state = w["counted"] if c.counted else w["dropped"].format(take=w[done.take or "mean"])
+        shown_group = c.group is not None and c.group != c.name
+        parts = [w["group"].format(group=c.group)] if shown_group else []
+        parts += [fmt(c.value)] if c.value is not None else []
+        parts.append(state)
+        if c.evidence:
+            parts.append(f"{w['evidence']}{sep}{c.evidence}")
+        lines.append(f"  · {c.name}{sep}{joiner.join(parts)}")
+    hidden = len(done.contributions) - MAX_RECORDS_SHOWN
+    if hidden > 0:
+        lines.append(f"  {w['more'].format(n=hidden)}")
+    return lines
+
+
+def _stat_working(done: ListWorking) -> str:
+    """The numbers a list's stat ran over, and its value: ``(4 + 3) ÷ 2 = 3.5``."""
+    over = [fmt(v) for v in done.over[:MAX_RECORDS_SHOWN]]
+    more = " + …" if len(done.over) > MAX_RECORDS_SHOWN else ""
+    value = fmt(done.unrounded if done.unrounded is not None else Decimal(0))
+    n = len(done.over)
+    if done.stat == "count":
+        return value
+    if done.stat == "sum":
+        return f"{' + '.join(over)}{more} = {value}" if n > 1 else value
+    if done.stat in ("min", "max"):
+        return f"{done.stat}({', '.join(over)}{', …' if more else ''}) = {value}"
+    if done.stat == "mean":
+        return f"({' + '.join(over)}{more}) ÷ {n} = {value}" if n > 1 else value
+    if done.stat == "trimmed_mean":
+        high, low = fmt(max(done.over)), fmt(min(done.over))
+        return f"({' + '.join(over)}{more} − {high} − {low}) ÷ {n - 2} = {value}"
+    terms = [f"{fmt(v)} × {fmt(weight)}" for _, v, weight in done.groups if weight]
+    return f"{' + '.join(terms)} = {value}"
 
 
 def table_cell(named: NamedValue, language: str) -> str:
@@ -160,7 +247,9 @@ def value_working(named: NamedValue, language: str) -> Working | None:
     return work(named.expr, values, labels, language)
 
 
-def _named_value(value: Value, unit: str | None, language: str) -> str:
+def _named_value(value: Value | None, unit: str | None, language: str) -> str:
+    if value is None:  # an aggregate of no record
+        return _LIST_WORDS["zh" if language == "zh" else "en"]["none"]
     if isinstance(value, bool):
         w = words(language)
         return w["yes"] if value else w["no"]
@@ -356,7 +445,7 @@ def cohort_line(entry: CohortEntry, language: str) -> str:
 
 def _worked(entry: CohortEntry, own: str, size: str, zh: bool) -> str:
     """A sum, spread, weighted mean or count_if, with the numbers it was worked out from:
-    enough to recompute it (:mod:`~qualscore.scoring.statistics`)."""
+    enough to recompute it (:mod:`~qualscore.language.statistics`)."""
     w = WORKING_WORDS["zh" if zh else "en"]
     if entry.stat == "count_if":
         held = "" if entry.own is None else w["own_held"].format(

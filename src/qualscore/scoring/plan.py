@@ -24,17 +24,21 @@ import re
 import tokenize
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import Decimal
 from functools import partial
 from typing import Any, cast
 
+from qualscore._decimal import MODES
 from qualscore._gc import collector_paused
 from qualscore._version import __version__
-from qualscore.facts.check import PROVENANCE_KEY, Provenance, evidence_key
+from qualscore.facts.check import PROVENANCE_KEY, RECORDS_KEY, Provenance, evidence_key
+from qualscore.facts.lists import Record, work
 from qualscore.ruleset.cohort import TOTAL
 from qualscore.ruleset.formula import Formula, Value, node_key
 from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds, per_ruleset
 from qualscore.ruleset.model import (
+    MAY_BE_EMPTY,
+    Aggregate,
     Bonus,
     Category,
     CohortDecl,
@@ -74,12 +78,6 @@ __all__ = [
     "possible",
 ]
 
-MODES = {
-    "half_up": ROUND_HALF_UP,
-    "half_even": ROUND_HALF_EVEN,
-    "down": ROUND_DOWN,
-    "up": ROUND_UP,
-}
 _ZERO = Decimal(0)
 Values = Mapping[str, Value]
 
@@ -775,7 +773,7 @@ class Plan:
                 met=met.get(SCHEME),
                 judgement=static.judgement(manifest, values, met.get(SCHEME)),
             )
-        if named:
+        if named or RECORDS_KEY in values:
             extra["values"] = static.named(values)
         return Result.lazy(
             partial(static.expand, cats, bonus, held, values, cohort or {}, met),
@@ -813,14 +811,19 @@ class _Static:
         self._labels: dict[int, Any] = {}
         # The facts, then the cohort values: read by index; a target or a cohort value
         # may be absent (an item reading it then does not apply).
-        self.keys = tuple(d.key for d in ruleset.facts) + tuple(c.key for c in ruleset.cohort)
+        # The facts, the aggregates of their lists, then the cohort values: read by index;
+        # a target, an aggregate of no record or a cohort value may be absent (an item
+        # reading it then does not apply).
+        self.keys = tuple(d.key for d in ruleset.facts) + tuple(a.key for a in ruleset.aggregates)
+        self.keys += tuple(c.key for c in ruleset.cohort)
         self.given = len(self.keys)
         """Keys below this index come in the values; the named values after them are
         worked out by the generated code."""
         self.keys += tuple(d.key for d in ruleset.values)
         self.order = {k: i for i, k in enumerate(self.keys)}
         targets = {i for i, d in enumerate(ruleset.facts) if d.role == "target"}
-        targets |= set(range(len(ruleset.facts), self.given))
+        targets |= {self.order[a.key] for a in ruleset.aggregates if a.stat in MAY_BE_EMPTY}
+        targets |= {self.order[c.key] for c in ruleset.cohort}
         for kind, key in ruleset.graph.order():  # a named value reading one that may be
             if kind == "value":  # absent may be absent itself
                 decl = ruleset.fact(key)
@@ -828,7 +831,7 @@ class _Static:
                 if any(self.order[n] in targets for n in decl.expr.names):
                     targets.add(self.order[key])
         self.targets = frozenset(targets)
-        self._reads: dict[int, tuple[FactDecl | CohortDecl | ValueDecl, ...]] = {}
+        self._reads: dict[int, tuple[FactDecl | CohortDecl | ValueDecl | Aggregate, ...]] = {}
         structure = _Structure(ruleset)
         self.judged = tuple(sorted(ruleset.graph.verdicts))
         """The nodes with a verdict, in the order the traced run returns them."""
@@ -836,7 +839,9 @@ class _Static:
         """The keys of every node read, in the order the traced run returns them."""
         self.titles = {n: getattr(m, "title", n) for n, m in structure.nodes.items()}
 
-    def reads(self, item: Item | Bonus) -> tuple[FactDecl | CohortDecl | ValueDecl, ...]:
+    def reads(
+        self, item: Item | Bonus
+    ) -> tuple[FactDecl | CohortDecl | ValueDecl | Aggregate, ...]:
         """The facts (and cohort values) ``item`` reads, in declaration order."""
         found = self._reads.get(id(item))
         if found is None:
@@ -884,6 +889,21 @@ class _Static:
                 cell = tuple(i for k in axes for i in read if i.key == k)
             out.append(NamedValue(decl.key, decl.label, values[decl.key], decl.unit,
                                   decl.expr.source, read, cell))  # fmt: skip
+        return self._aggregates(values) + tuple(out)
+
+    def _aggregates(self, values: Values) -> tuple[NamedValue, ...]:
+        """Each aggregate of a list the entity gives, worked out record by record."""
+        records = cast("Mapping[str, tuple[Record, ...]] | None", values.get(RECORDS_KEY))
+        if not records:
+            return ()
+        mode = MODES[self.ruleset.manifest.rounding.mode]
+        out = []
+        for decl in self.ruleset.lists:
+            for aggregate in decl.aggregates:
+                done = work(decl, aggregate, records[decl.key], values, mode)
+                shown = aggregate.of.source if aggregate.of is not None else aggregate.stat
+                out.append(NamedValue(aggregate.key, aggregate.label, done.value, aggregate.unit,
+                                      shown, (), None, done))  # fmt: skip
         return tuple(out)
 
     def node_inputs(self, item: Item | Bonus, values: Values) -> tuple[Input, ...]:
@@ -935,14 +955,16 @@ class _Static:
         """The full result of one item from its record (``cohort``: the entity's cohort
         values, how each was worked out; ``met``: the verdicts, by node id)."""
         raw, score, state, shape_record = record
-        came = _provenance(values)
+        came = self._came(values)
         reason = None
         if state == 1:
             assert isinstance(item, Item) and item.not_applicable is not None
             reason = item.not_applicable.reason
         elif state >= 2:
             decl = self.ruleset.fact(self.keys[state - 2])
-            said = {"cohort": "no_cohort", "value": "no_value"}.get(decl.role, "no_target")
+            said = {"cohort": "no_cohort", "value": "no_value", "aggregate": "no_records"}.get(
+                decl.role, "no_target"
+            )
             reason = words(self.ruleset.manifest.language)[said].format(label=decl.label)
             if isinstance(item, Item) and item.not_applicable is not None:
                 reason = item.not_applicable.reason  # the item's own words for not applying
@@ -950,7 +972,7 @@ class _Static:
         if state == -1:
             judged = words(self.ruleset.manifest.language)["judged_evidence"]
             lacking = tuple(
-                (k, judged if k.startswith("judged:") else self.ruleset.fact(k).label)
+                (k, judged if k.startswith("judged:") else self.ruleset.label(k))
                 for k in shape_record
             )
         role = self.ruleset.role(item_id) if isinstance(item, Item) else "score"
@@ -1045,12 +1067,20 @@ class _Static:
 
     def _inputs(self, names: tuple[str, ...], values: Values) -> tuple[Input, ...]:
         keys = sorted((n for n in names if n in values), key=self.order.__getitem__)
-        came = _provenance(values)
+        came = self._came(values)
         return tuple(
             Input(k, (d := self.ruleset.fact(k)).label, values[k], d.unit, came.get(k),
                   _words(d, values[k]))
             for k in keys
         )
+
+    def _came(self, values: Values) -> Mapping[str, Provenance]:
+        """Where each fact came from; an aggregate from where its list came from."""
+        came = _provenance(values)
+        if not came or not self.ruleset.lists:
+            return came
+        lists = self.ruleset.list_of
+        return {**{k: came[d.key] for k, d in lists.items() if d.key in came}, **came}
 
     def _category(
         self,

@@ -9,33 +9,16 @@ The namespace has no builtins: only these names and the rule set's constants.
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from qualscore.errors import EvaluationError
 from qualscore.language.lower import HELPERS
-from qualscore.language.ops import NegativeRoot
+from qualscore.language.ops import ERRORS, reason
 from qualscore.ruleset.formula import Formula
 
 __all__ = ["ERRORS", "failure", "helpers", "reason"]
-
-ERRORS = (ArithmeticError, TypeError)
-"""What a formula can raise at run time; everything else is a bug, and propagates."""
-
-
-def reason(exc: BaseException) -> str:
-    """A failed computation in words: the same whatever the output (scores or trace)."""
-    if isinstance(exc, ZeroDivisionError):
-        return "division by zero"
-    if isinstance(exc, decimal.Overflow):
-        return "number too large"
-    if isinstance(exc, TypeError):  # a value that is not a number where one is needed
-        return "a value it reads is not a number"
-    if isinstance(exc, NegativeRoot):  # its message names the number
-        return str(exc)
-    return "the result is not a valid number"  # decimal's InvalidOperation: said in words
 
 
 def failure(

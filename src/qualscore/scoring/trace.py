@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 from qualscore.facts.check import Provenance
+from qualscore.facts.lists import ListWorking
 from qualscore.ruleset.formula import Value
 
 __all__ = [
@@ -67,13 +68,16 @@ class NamedValue(NamedTuple):
 
     key: str
     label: str
-    value: Value
+    value: Value | None
+    """Its value; None only for an aggregate of no record (a mean of none)."""
     unit: str | None
     expr: str
     inputs: tuple[Input, ...]
     """The facts, values and node reads its expression read, with their values."""
     cell: tuple[Input, ...] | None = None
     """For a lookup table: the row's (and the column's) choice that picked its cell."""
+    records: ListWorking | None = None
+    """For an aggregate of a list: how it was worked out, record by record."""
 
 
 class PartTrace(NamedTuple):
@@ -237,7 +241,7 @@ class CohortEntry(NamedTuple):
     """The entity's own weight in a weighted mean."""
     working: tuple[tuple[str, Decimal], ...] = ()
     """How a sum, spread, weighted mean or count_if was worked out, each ``(name, value)``
-    (:class:`~qualscore.scoring.statistics.Worked`; ``unrounded``: the value before its
+    (:class:`~qualscore.language.statistics.Worked`; ``unrounded``: the value before its
     ``places``); ``own`` of a count_if is 1 where its condition holds for the entity, 0
     where not."""
 

@@ -180,6 +180,9 @@ class Document:
     data: Any
     marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    files: dict[Loc, str] = field(default_factory=dict)
+    """Parts that come from another file (a list's records, from their own table): the
+    file, by the part's loc; a problem at or under one names that file."""
 
     def where(self, loc: Iterable[str | int], *, key: bool = False) -> tuple[int, int]:
         """Return (line, col) of the deepest node on ``loc`` that exists.
@@ -188,6 +191,13 @@ class Document:
         skipped. With ``key``, the position of the last mapping key is given
         when the loc ends on one.
         """
+        found = self._found(loc)
+        if key and found in self.key_marks:
+            return self.key_marks[found]
+        return self.marks.get(found, (1, 1))
+
+    def _found(self, loc: Iterable[str | int]) -> Loc:
+        """The part of ``loc`` that exists in the data."""
         node: Any = self.data
         found: Loc = ()
         for part in loc:
@@ -198,14 +208,18 @@ class Document:
             else:
                 continue
             found = (*found, part)
-        if key and found in self.key_marks:
-            return self.key_marks[found]
-        return self.marks.get(found, (1, 1))
+        return found
 
     def problem(self, loc: Iterable[str | int], message: str, *, key: bool = False) -> Problem:
         """A :class:`Problem` at the node ``loc`` points to."""
+        loc = tuple(loc)
         line, col = self.where(loc, key=key)
-        return Problem(self.path, line, col, message)
+        path = self.path
+        if self.files:
+            found = self._found(loc)
+            path = next((self.files[found[:n]] for n in range(len(found), 0, -1)
+                         if found[:n] in self.files), path)  # fmt: skip
+        return Problem(path, line, col, message)
 
 
 def read_bytes(path: Path, shown: str, limit: int | None = None) -> bytes:

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from qualscore._decimal import CONTEXT, plain
-from qualscore.ruleset.formula import sqrt
+from qualscore.language.ops import sqrt
 
 __all__ = ["Undefined", "Worked", "count_if", "spread", "total", "weighted_mean"]
 
