@@ -176,12 +176,19 @@ def key(command: str, rules: str, *args: str) -> str | None:
         return None
     try:
         root = Path(rules)
-        categories = sorted(p.name for p in (root / "categories").iterdir() if p.suffix == ".yaml")
-        names = [*RULE_FILES, *(f"categories/{name}" for name in categories)]
+        names = _rule_files(root)
+        for sub in sorted(p for p in root.iterdir() if (p / RULE_FILES[0]).is_file()):
+            names += [f"{sub.name}/{name}" for name in _rule_files(sub)]  # sub-entities' rules
         sources = {name: file_digest(read_regular(root / name, MAX_FILE_BYTES)) for name in names}
         return files_key(sources, command, rules, *args)
     except (OSError, ValueError):
         return None
+
+
+def _rule_files(root: Path) -> list[str]:
+    """The rule files of the rule set in ``root``, by name in the folder."""
+    categories = sorted(p.name for p in (root / "categories").iterdir() if p.suffix == ".yaml")
+    return [*RULE_FILES, *(f"categories/{name}" for name in categories)]
 
 
 def _checksum(entry_key: str, entry: Entry) -> str:

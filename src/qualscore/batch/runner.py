@@ -56,7 +56,7 @@ from qualscore.batch.units import (
     shown,
 )
 from qualscore.errors import EvaluationError, Problem, SourceError
-from qualscore.facts.check import Facts, check_facts_document
+from qualscore.facts.check import Facts, check_facts_document, member_files
 from qualscore.facts.fast import quick_facts
 from qualscore.facts.lists import ListTable, join, list_options, load_lists
 from qualscore.facts.targets import TargetTable, load_targets
@@ -66,6 +66,7 @@ from qualscore.ruleset.reads import SCHEME
 from qualscore.scoring import shapes
 from qualscore.scoring.cohort import Own, own_values
 from qualscore.scoring.engine import evaluate, formulas
+from qualscore.scoring.members import values_for
 from qualscore.scoring.plan import deciding_veto, plan, verdicts_of
 from qualscore.scoring.together import score_with
 from qualscore.scoring.trace import CohortEntry, Result
@@ -396,8 +397,11 @@ def _init(
     lists: Sequence[str] = (),
 ) -> None:
     ruleset = load_rules(rules_path)
+    tables = {}
+    if lists:
+        tables = load_lists(ruleset.lists, list_options(lists), subsets=ruleset.subsets)
     _STATE.update(
-        lists=load_lists(ruleset.lists, list_options(lists)) if lists else {},
+        lists=tables,
         ruleset=ruleset,
         targets=load_targets(ruleset, targets_path) if targets_path else None,
         target_ids=target_items(ruleset),
@@ -466,7 +470,8 @@ def _score_checked(entity: Entity) -> Outcome:
         return Outcome(entity, None, cohort.failed[entity.name])
     facts = _facts(ruleset, entity, _STATE["targets"])
     known = cohort.of(entity.name) if cohort is not None else {}
-    values = {**facts.run_values, **known} if known else facts.run_values
+    given = values_for(ruleset, facts)
+    values = {**given, **known} if known else given
     if cohort is not None and cohort.level is not None:
         levels = ruleset.cohort_levels[cohort.level]
         return Outcome(entity, None, own=own_values(ruleset.view(facts.entity), levels, values))
@@ -528,6 +533,8 @@ def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Fac
             raise SourceError(
                 [doc.problem((), "a facts file must be a mapping of fact keys to values")]
             )
+        if any(d.sub for d in ruleset.lists):  # members named by their facts files
+            member_files(ruleset, doc, Path(entity.path).parent)
         data, path = doc.data, doc.path
     else:
         data, path = entity.data, shown(entity.path)

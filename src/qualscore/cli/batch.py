@@ -146,7 +146,9 @@ def _run(
     extra = writers.extra_columns(ruleset)
     lists = tuple(args.lists or ())
     # A bad --list or table is refused before any scoring.
-    tables = load_lists(ruleset.lists, list_options(lists)) if lists else {}
+    tables = {}
+    if lists:
+        tables = load_lists(ruleset.lists, list_options(lists), subsets=ruleset.subsets)
     seen: set[str] = set()
     cohort: CohortPass | None = None
     summaries: tuple[CohortSummary, ...] = ()

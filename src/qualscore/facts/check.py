@@ -17,9 +17,9 @@ import json
 import re
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -40,6 +40,8 @@ from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import Judged, RuleSet, per_ruleset
 from qualscore.ruleset.model import (
     MAX_CHOICE_TEXT,
+    SUB_NAME,
+    SUB_PART,
     FactDecl,
     FieldDecl,
     Item,
@@ -102,6 +104,9 @@ PROVENANCE_KEY = "#provenance"
 """The key, in the values the engine runs on, of where each fact came from."""
 RECORDS_KEY = "#records"
 """The key, in the values the engine runs on, of each list's records."""
+MEMBERS_KEY = "#members"
+"""The key, in the values the engine runs on, of each list of sub-entities' members as
+scored (put there when they are scored: :mod:`qualscore.scoring.members`)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,11 @@ class Facts:
         default_factory=lambda: MappingProxyType({})
     )
     """Each list's records, by the list's key (its aggregates are among ``values``)."""
+    members: Mapping[str, tuple[Member, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Each list of sub-entities' members, by the list's key (their aggregates are worked
+    out when they are scored)."""
 
     @property
     def run_values(self) -> Mapping[str, Any]:
@@ -207,9 +217,11 @@ def load_facts(
         if name in targets.rows:
             given = targets.for_entity(name)
             doc.data = {**{k: v for k, v in given.items() if k not in doc.data}, **doc.data}
+    if any(d.sub for d in ruleset.lists):
+        member_files(ruleset, doc, Path(path).parent)
     if lists:
         try:
-            tables = load_lists(ruleset.lists, lists.items(), keyed=False)
+            tables = load_lists(ruleset.lists, lists.items(), keyed=False, subsets=ruleset.subsets)
         except SourceError as exc:
             raise FactsError(exc.problems) from None
         named = doc.data.get("entity")
@@ -224,6 +236,50 @@ def load_facts(
         except SourceError as exc:
             raise FactsError(exc.problems) from None
     return check_facts_document(ruleset, doc.data, doc)
+
+
+def member_files(ruleset: RuleSet, doc: _yaml.Document, folder: Path) -> None:
+    """Sub-entities named by their facts files: in a list of sub-entities, an entry that is
+    text is the file of one member's facts (YAML or JSON, in ``folder`` or below it; its
+    name, unless it gives one, the file's: ``schools/一小.yaml`` is 一小), read into
+    ``doc`` in its place, so that a problem in it is told at its own line.
+
+    Raises:
+        FactsError: a file that is not inside ``folder``, or cannot be read.
+    """
+    if not isinstance(doc.data, dict):
+        return
+    problems = []
+    for decl in ruleset.lists:
+        entries = doc.data.get(decl.key)
+        if not decl.sub or not isinstance(entries, list):
+            continue
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, str):
+                continue
+            inner = PurePosixPath(entry)
+            if inner.is_absolute() or ".." in inner.parts or inner.suffix.lower() not in (
+                ".yaml", ".yml", ".json"
+            ):  # fmt: skip
+                message = (f"{decl.key}[{i}]: {_shorten(repr(entry))}: a member's facts file "
+                           "(.yaml, .yml or .json) in this file's folder or below it")  # fmt: skip
+                problems.append(doc.problem((decl.key, i), message))
+                continue
+            try:
+                member = _yaml.load(folder / inner, str(folder / inner))
+            except SourceError as exc:
+                problems.extend(exc.problems)
+                continue
+            if not isinstance(member.data, dict):
+                problems.append(member.problem((), "a member's facts file is a mapping"))
+                continue
+            entries[i] = {SUB_NAME: inner.stem, **member.data}
+            at = (decl.key, i)
+            doc.marks.update(((*at, *k), v) for k, v in member.marks.items())
+            doc.key_marks.update(((*at, *k), v) for k, v in member.key_marks.items())
+            doc.files[at] = member.path
+    if problems:
+        raise FactsError(problems)
 
 
 def _no_rows(table: ListTable, name: str) -> Problem:
@@ -420,10 +476,17 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
         if key not in data:
             problems.append(doc.problem((), f"missing fact {key!r} ({decl.label})"))
     records: dict[str, tuple[Record, ...]] = {}
+    members: dict[str, tuple[Member, ...]] = {}
     for key, listed in lists.items():
         if key not in given_lists:
             message = f"missing list {key!r} ({listed.label}); give {key}: [] if it has no record"
             problems.append(doc.problem((), message))
+            continue
+        if listed.sub:
+            found_members, wrong = _members(ruleset, listed, given_lists[key], doc)
+            problems.extend(wrong)
+            if not wrong:
+                members[key] = found_members
             continue
         found, wrong = check_records(listed, given_lists[key], doc, values, _field_value, _one_line)
         problems.extend(wrong)
@@ -443,6 +506,9 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
     plain: dict[str, Any] = {k: _text(v) for k, v in sorted(values.items()) if k not in worked}
     if judged:
         plain["judged"] = {k: _judged_text(v) for k, v in sorted(judged.items())}
+    for key, found_members in sorted(members.items()):  # each sub-entity's own fingerprint
+        plain[key] = [[m.name, m.part, None if m.weight is None else str(m.weight),
+                       m.facts.sha256] for m in found_members]  # fmt: skip
     for key, given in sorted(records.items()):  # each record's fields and where it came from
         fields = [f.key for f in lists[key].fields]
         plain[key] = [
@@ -477,7 +543,139 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
             _missing_evidence(ruleset, provenance, judged, records)
         ),
         records=MappingProxyType(records),
+        members=MappingProxyType(members),
     )
+
+
+class Member(NamedTuple):
+    """One sub-entity of a list (a county's school), or one part of one split by weights
+    (the 小学 part of a 九年一贯制 school): its name, its part and weight, and its facts,
+    checked against its list's rule set (amounts declared ``split`` already its share)."""
+
+    name: str
+    facts: Facts
+    part: str | None = None
+    weight: Decimal | None = None
+
+    @property
+    def shown(self) -> str:
+        """How reports name it: ``一中``, or ``九年一贯制学校（小学，0.6）``."""
+        if self.part is None:
+            return self.name
+        weight = "" if self.weight is None else f"，{format(self.weight.normalize(), 'f')}"
+        return f"{self.name}（{self.part}{weight}）"
+
+
+def _members(
+    ruleset: RuleSet, decl: ListDecl, raw: Any, doc: _yaml.Document
+) -> tuple[tuple[Member, ...], list[Problem]]:
+    """The sub-entities of ``decl`` as a facts file gives them: each a mapping of its rule
+    set's facts with its ``name`` (and, split by weights, its ``parts``: each a mapping
+    with the part's name, its ``weight`` and the facts it gives of its own); every
+    problem, at its record."""
+    sub = ruleset.subsets[decl.key]
+    key = decl.key
+    if not isinstance(raw, list):
+        message = f"{key}: expected a list of {decl.label}, each a mapping with its name"
+        return (), [doc.problem((key,), message)]
+    if len(raw) > decl.max_records:
+        message = f"{key}: {len(raw):,} records, more than the {decl.max_records:,} allowed "
+        message += "(max_records in facts.yaml)"
+        return (), [doc.problem((key,), message)]
+    problems: list[Problem] = []
+    out: list[Member] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(raw):
+        at = (key, i)
+        if not isinstance(entry, dict):
+            problems.append(doc.problem(at, f"{key}[{i}]: expected a mapping with its name"))
+            continue
+        data = dict(entry)
+        name, why = name_of(data.pop(SUB_NAME, None))
+        if name is None:
+            said = why if SUB_NAME in entry else "give its name (name: …)"
+            problems.append(doc.problem(at, f"{key}[{i}]: {said}"))
+            continue
+        if name in seen:
+            twice = f"{key}[{i}]: {name!r} is given twice (first as {key}[{seen[name]}])"
+            problems.append(doc.problem((*at, SUB_NAME), twice))
+            continue
+        seen[name] = i
+        parts = data.pop("parts", None)
+        shown = f"{key}[{i}] {name}"
+        if parts is None:
+            facts = _member_facts(sub, data, doc, at, shown, problems)
+            if facts is not None:
+                out.append(Member(name, facts))
+            continue
+        out.extend(_parts(sub, name, data, parts, doc, at, shown, problems))
+    return tuple(out), problems
+
+
+def _parts(
+    sub: RuleSet,
+    name: str,
+    data: dict[str, Any],
+    parts: Any,
+    doc: _yaml.Document,
+    at: tuple[str | int, ...],
+    shown: str,
+    problems: list[Problem],
+) -> list[Member]:
+    """A sub-entity split by weights: each part with the whole's facts and its own, and
+    each amount declared ``split`` its weight's share; the weights add up to 1."""
+    where = (*at, "parts")
+    if not isinstance(parts, list) or not parts:
+        problems.append(doc.problem(where, f"{shown}: parts: a list of its parts"))
+        return []
+    out: list[Member] = []
+    weights: list[Decimal] = []
+    split = [f.key for f in sub.facts if f.split]
+    for j, part in enumerate(parts):
+        here = (*where, j)
+        if not isinstance(part, dict):
+            message = f"{shown}: parts[{j}]: a mapping of part, weight and its own facts"
+            problems.append(doc.problem(here, message))
+            continue
+        own = dict(part)
+        label, _ = name_of(own.pop(SUB_PART, None))
+        weight, _ = check_number(own.pop("weight", None))
+        if label is None or weight is None or weight <= 0:
+            said = "give its part (part: …) and its weight (weight: 0.6), above 0"
+            problems.append(doc.problem(here, f"{shown}: parts[{j}]: {said}"))
+            continue
+        weights.append(weight)
+        facts = _member_facts(sub, {**data, **own}, doc, here, f"{shown}（{label}）", problems)
+        if facts is None:
+            continue
+        values = {k: (v * weight if k in split and isinstance(v, Decimal) else v)
+                  for k, v in facts.values.items()}  # fmt: skip
+        facts = replace(facts, values=MappingProxyType(values))
+        out.append(Member(name, facts, label, weight))
+    total = sum(weights, Decimal(0))
+    if len(weights) == len(parts) and total != 1:
+        shown_total = format(total.normalize(), "f")
+        message = f"{shown}: the weights of its parts add up to {shown_total}, not 1"
+        problems.append(doc.problem(where, message))
+    return out
+
+
+def _member_facts(
+    sub: RuleSet,
+    data: dict[str, Any],
+    doc: _yaml.Document,
+    at: tuple[str | int, ...],
+    shown: str,
+    problems: list[Problem],
+) -> Facts | None:
+    """One sub-entity's facts checked against its rule set; None (its problems added, each
+    at its place and naming it) where they do not fit."""
+    inner = doc.part(at, data)
+    try:
+        return check_facts_document(sub, data, inner)
+    except FactsError as exc:
+        problems.extend(replace(p, message=f"{shown}: {p.message}") for p in exc.problems)
+        return None
 
 
 def _field_value(field: FieldDecl, raw: Any) -> tuple[Value | None, str | None]:

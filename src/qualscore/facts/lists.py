@@ -26,7 +26,7 @@ from qualscore.errors import Problem, SourceError
 from qualscore.language import statistics
 from qualscore.language.ops import ERRORS, reason
 from qualscore.ruleset.formula import Formula, Value
-from qualscore.ruleset.model import Aggregate, FieldDecl, ListDecl
+from qualscore.ruleset.model import SUB_NAME, SUB_PART, Aggregate, FieldDecl, ListDecl
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.suggest import Suggestions
 from qualscore.source.tables import BadCell, read_table
@@ -56,9 +56,13 @@ class Record(NamedTuple):
 
     values: Mapping[str, Value]
     provenance: tuple[str | None, str | None, str | None] | None = None
+    label: str | None = None
+    """How reports name it, where it has a name of its own (a sub-entity's)."""
 
     def name(self, decl: ListDecl, index: int) -> str:
-        """How a report names it: its first text field, else ``#n`` (1-based)."""
+        """How a report names it: its own name, its first text field, else ``#n``."""
+        if self.label is not None:
+            return self.label
         for field in decl.fields:
             if field.type == "text" and isinstance(self.values.get(field.key), str):
                 return str(self.values[field.key])
@@ -92,6 +96,8 @@ class ListWorking(NamedTuple):
     stat: str
     where: str | None
     """The condition a record is kept on, as written (None: every record)."""
+    when: str | None
+    """A share's condition, as written."""
     by: str | None
     """The label of the field records are grouped by (None: not grouped)."""
     take: str | None
@@ -196,9 +202,12 @@ def work(
     records: Sequence[Record],
     facts: Mapping[str, Value],
     mode: str,
+    fields: Mapping[str, Any] | None = None,
 ) -> ListWorking:
     """``aggregate`` over ``records`` (the entity's ``facts`` read as well), rounded to its
-    ``places`` in the rounding ``mode`` (a :class:`decimal` rounding).
+    ``places`` in the rounding ``mode`` (a :class:`decimal` rounding); ``fields``: what
+    the records have, by key (default: the list's fields; a list of sub-entities'
+    records have their rule set's facts).
 
     Raises:
         ListProblem: a weighted mean with no record of a group it weighs, or a formula
@@ -206,23 +215,30 @@ def work(
     """
     rows: list[tuple[int, str, Decimal | None, str | None]] = []
     left: list[int] = []
+    held: set[int] = set()  # a share's: the records its condition holds for
     for i, record in enumerate(records):
         reading = {**facts, **record.values}
         if aggregate.where is not None and not _run(aggregate, aggregate.where, reading, i, decl):
             left.append(i)
             continue
+        if aggregate.when is not None and _run(aggregate, aggregate.when, reading, i, decl):
+            held.add(i)
         value = None if aggregate.of is None else _run(aggregate, aggregate.of, reading, i, decl)
         group = None if aggregate.by is None else str(record.values[aggregate.by])
         rows.append((i, record.name(decl, i), value, group))
     counted: set[int] = set()
     groups: list[tuple[str, Decimal, Decimal | None]] = []
-    if aggregate.by is None:
+    if aggregate.stat == "share":  # of the records kept, those the condition holds for
+        over = [Decimal(1 if i in held else 0) for i, *_ in rows]
+        counted = held
+    elif aggregate.by is None:
         over = [Decimal(1) if v is None else v for _, _, v, _ in rows]
         counted = {i for i, *_ in rows}
     else:
         over, groups = [], []
         take = aggregate.take or "mean"
-        for group, members in _grouped(decl, aggregate.by, rows):
+        for group, members in _grouped(fields or {f.key: f for f in decl.fields},
+                                       aggregate.by, rows):
             numbers = [Decimal(1) if v is None else v for _, _, v, _ in members]
             value = _stat(take, numbers)
             if value is None:
@@ -255,14 +271,20 @@ def work(
         pairs = [(v, w) for _, v, w in groups if w is not None and w > 0]
         raw = statistics.weighted_mean(pairs).value if pairs else None
     else:
-        raw = _stat(aggregate.stat, over)
+        try:
+            raw = _stat("mean" if aggregate.stat == "share" else aggregate.stat, over)
+        except statistics.Undefined as exc:
+            raise ListProblem(f"{aggregate.key}: {exc}") from None
     value = raw
     if raw is not None and aggregate.places is not None:
         value = raw.quantize(Decimal(1).scaleb(-aggregate.places), mode) + _ZERO
-    by = None if aggregate.by is None else decl.field(aggregate.by)
+    by = None if aggregate.by is None else (fields or {f.key: f for f in decl.fields}).get(
+        aggregate.by
+    )
     return ListWorking(
         decl.key, decl.label, aggregate.stat,
         None if aggregate.where is None else aggregate.where.source.strip(),
+        None if aggregate.when is None else aggregate.when.source.strip(),
         None if by is None else by.label, aggregate.take or ("mean" if by else None),
         len(records), len(rows), contributions,
         tuple(groups), tuple(over), value, raw,
@@ -280,14 +302,14 @@ def _run(aggregate: Aggregate, formula: Formula, reading: Mapping[str, Value], i
 
 
 def _grouped(
-    decl: ListDecl, by: str, rows: Sequence[tuple[int, str, Decimal | None, str | None]]
+    fields: Mapping[str, Any], by: str, rows: Sequence[tuple[int, str, Decimal | None, str | None]]
 ) -> list[tuple[str, list[tuple[int, str, Decimal | None, str | None]]]]:
     """The rows by group, groups in the order of their values (a choice field's order
     of choices, a text field's sorted): never the order the records came in."""
     found: dict[str, list[tuple[int, str, Decimal | None, str | None]]] = {}
     for row in rows:
         found.setdefault(str(row[3]), []).append(row)
-    field = decl.field(by)
+    field = fields.get(by)
     order = list(field.choices) if field is not None and field.choices else sorted(found)
     return [(g, found[g]) for g in order if g in found]
 
@@ -308,6 +330,8 @@ def _stat(stat: str, numbers: Sequence[Decimal]) -> Decimal | None:
         return min(numbers)
     if stat == "mean":
         return _C.divide(statistics.total(numbers).value, n)
+    if stat in ("stdev", "cv"):  # the population's: every record is in it
+        return statistics.spread(stat, numbers).value
     if stat == "trimmed_mean":
         if n < 3:
             return None
@@ -351,6 +375,7 @@ def load_lists(
     given: Iterable[tuple[str, str | Path]],
     *,
     keyed: bool = True,
+    subsets: Mapping[str, Any] | None = None,
 ) -> dict[str, ListTable]:
     """The tables of lists of records, each ``(list key, file)``, read whole and checked
     for their columns; ``keyed``: each needs an ``entity`` column (a batch's do; one
@@ -375,7 +400,14 @@ def load_lists(
             problems.append(Problem("--list", 0, 0, f"list {key!r} is given twice"))
             continue
         try:
-            out[key] = _table(key, Path(file), declared[key].fields, keyed)
+            decl = declared[key]
+            if decl.sub:  # sub-entities: a name, their rule set's facts, parts by weight
+                sub = (subsets or {})[key]
+                names = [SUB_NAME, *(f.key for f in sub.facts if f.role == "fact")]
+                out[key] = _table(key, Path(file), names, keyed, (SUB_PART, "weight",
+                                  *(f.key for f in sub.facts if f.role != "fact")))  # fmt: skip
+            else:
+                out[key] = _table(key, Path(file), [f.key for f in decl.fields], keyed)
         except SourceError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -387,11 +419,14 @@ ANY_ENTITY = ""
 """The rows of a table without an ``entity`` column: the one entity's being scored."""
 
 
-def _table(key: str, path: Path, fields: Iterable[FieldDecl], keyed: bool) -> ListTable:
+def _table(
+    key: str, path: Path, names: Sequence[str], keyed: bool, optional: Sequence[str] = ()
+) -> ListTable:
+    """The table of the list ``key``: columns ``names`` (each needed), ``optional`` ones,
+    and ``entity``, ``supplier``, ``evidence``, ``note``."""
     shown = name_text(str(path))
     table = read_table(path, shown)
-    names = [f.key for f in fields]
-    allowed = ("entity", *names, *PROVENANCE)
+    allowed = ("entity", *names, *optional, *PROVENANCE)
     problems = []
     if "entity" not in table.columns and keyed:
         problems.append(Problem(shown, 1, 1, f"a table of {key} needs an 'entity' column"))
@@ -432,15 +467,32 @@ def join(
         if key in data:
             message = f"{key}: given in the facts and in {table.source}: give it once"
             raise SourceError([doc.problem((key,), message)])
-        records = []
+        records: list[dict[str, Any]] = []
         given = table.rows.get(entity, ()) or table.rows.get(ANY_ENTITY, ())
-        for i, (line, cells) in enumerate(given):
-            record = {k: v for k, v in cells.items() if v is not None or k not in PROVENANCE}
-            records.append({k: v for k, v in record.items() if v is not None})
-            doc.marks[(key, i)] = (line, 1)
+        whole: dict[Any, int] = {}  # a sub-entity split into parts: its record, by name
+        for line, cells in given:
+            record = {k: v for k, v in cells.items() if v is not None}
+            part = record.get(SUB_PART)
+            if part is not None and SUB_NAME in record:  # one row per part: the whole's
+                name = record.pop(SUB_NAME)  # facts and the part's, in each
+                if name in whole:
+                    i = whole[name]
+                else:
+                    i = whole[name] = len(records)
+                    records.append({SUB_NAME: name, "parts": []})
+                    doc.marks[(key, i)] = doc.marks[(key, i, SUB_NAME)] = (line, 1)
+                    weights = table.columns.get("weight", 1)
+                    doc.marks[(key, i, "parts")] = (line, weights)
+                j = len(records[i]["parts"])
+                records[i]["parts"].append(record)
+                at: tuple[str | int, ...] = (key, i, "parts", j)
+            else:
+                at = (key, len(records))
+                records.append(record)
+            doc.marks[at] = (line, 1)
             for field in cells:
-                doc.marks[(key, i, field)] = (line, table.columns[field])
-                doc.key_marks[(key, i, field)] = (line, table.columns[field])
+                doc.marks[(*at, field)] = (line, table.columns[field])
+                doc.key_marks[(*at, field)] = (line, table.columns[field])
         data[key] = records
         doc.files[(key,)] = table.source
         doc.marks[(key,)] = (1, 1)

@@ -82,6 +82,7 @@ def to_data(result: Result, language: str | None = None) -> dict[str, Any]:
         "grade": result.grade,
         **_verdict(result),
         **({"values": [_named(v, lang) for v in result.values]} if result.values else {}),
+        **({"members": _members(result)} if result.members else {}),
         "categories": [_node(c, lang, cost) for c in result.categories],
         "bonus": _item(result.bonus, lang, cost) if result.bonus else None,
         "vetoes": [
@@ -234,6 +235,19 @@ def _named(named: NamedValue, language: str) -> dict[str, Any]:
         **({"cell": [_input(i) for i in named.cell]} if named.cell is not None else {}),
         **({"records": _records(named.records)} if named.records is not None else {}),
     }
+
+
+def _members(result: Result) -> dict[str, list[dict[str, Any]]]:
+    """Each list of sub-entities' members: name, total, verdict, and what each failed."""
+    return {
+        key: [
+            {"name": m.name, "total": fmt(m.total), "possible": fmt(m.possible),
+             "verdict": m.verdict, "met": m.met,
+             "failed": [{"id": i, "title": t} for i, t in m.failed]}
+            for m in members
+        ]
+        for key, members in result.members.items()
+    }  # fmt: skip
 
 
 def _records(done: ListWorking) -> dict[str, Any]:

@@ -17,9 +17,11 @@ from decimal import Decimal
 
 from qualscore.analyst.analysis import costs, departments, next_step
 from qualscore.scoring.explain import (
+    MemberTable,
     explain,
     lost_text,
     max_text,
+    member_tables,
     shown_value,
     titled,
     value_lines,
@@ -91,6 +93,8 @@ class Document:
     """Each named value worked out once (``达标指标数（met_count）= 2：…``)."""
     points: bool = True
     """False for a scheme judged only (达标制): verdicts, no points, no total."""
+    members: tuple[MemberTable, ...] = ()
+    """Each list of sub-entities as a table: who they are, and what each failed."""
 
 
 def report_date(given: str | None) -> str:
@@ -240,6 +244,7 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
         w,
         tuple(value_lines(result, language)),
         result.has_points,
+        tuple(member_tables(result, language)),
     )
 
 

@@ -63,6 +63,10 @@ def to_docx(
         _heading(word, doc.w["values"], 1)
         for line in doc.values:
             _para(word, line)
+    for title, head, rows in () if summary_only else doc.members:
+        _heading(word, title, 1)
+        widths = (40, *(24 for _ in head[1:-1]), 174 - 40 - 24 * (len(head) - 2))
+        _table(word, list(head), rows, set(), widths)
     if not summary_only:
         _page_break(word)
         _items(word, doc)

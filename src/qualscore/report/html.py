@@ -73,6 +73,8 @@ def to_html(
             + "</ul></section>"
         )
     if not summary_only:
+        body += [_members(title, head, rows) for title, head, rows in doc.members]
+    if not summary_only:
         body += [
             f'<section class="items"><h2>{w["items"]}</h2>',
             *(_category(c, language, w, result.has_points) for c in result.categories),
@@ -98,6 +100,18 @@ def to_html(
         "</head>\n<body>\n"
         + "\n".join(body)
         + f"\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+    )
+
+
+def _members(title: str, head: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
+    """A list of sub-entities: one row per member, what it failed last."""
+    cells = "".join(f"<th>{escape(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return (
+        f'<section class="members"><h2>{escape(title)}</h2><table><thead><tr>{cells}</tr>'
+        f"</thead><tbody>{body}</tbody></table></section>"
     )
 
 

@@ -17,7 +17,14 @@ from qualscore.report.document import (
     veto_text,
 )
 from qualscore.report.safe import md
-from qualscore.scoring.explain import lost_text, max_text, titled, value_lines, verdict_lines
+from qualscore.scoring.explain import (
+    lost_text,
+    max_text,
+    member_tables,
+    titled,
+    value_lines,
+    verdict_lines,
+)
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
@@ -46,6 +53,10 @@ def to_markdown(result: Result, language: str, comparison: Comparison | None = N
         out += ["", f"## {w['values']}", ""]
         out += [f"  - {md(line[4:])}" if line.startswith("  · ") else f"- {md(line)}"
                 for line in named]  # fmt: skip
+    for title, head, rows in member_tables(result, language):
+        out += ["", f"## {md(title)}", "", "| " + " | ".join(md(h) for h in head) + " |",
+                "|" + "---|" * len(head)]  # fmt: skip
+        out += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
     out += ([] if out[-1] == "" else [""]) + [f"## {w['items']}", ""]
     for category in result.categories:
         out += _category(category, language, w, points=result.has_points)

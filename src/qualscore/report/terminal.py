@@ -28,6 +28,7 @@ from qualscore.scoring.explain import (
     is_bonus,
     lost_text,
     max_text,
+    member_tables,
     shown_value,
     titled,
     verdict_lines,
@@ -105,6 +106,14 @@ def render_table(result: Result, console: Console, language: str | None = None) 
         console.print(plain(f"{w['grade']}{sep}{result.grade}"))
     for line in verdict_lines(result, language):
         console.print(plain(line))
+    for title, head, rows in member_tables(result, language):  # each sub-entity, what it failed
+        members = Table(title=plain(title), box=box.SIMPLE_HEAD, show_edge=False,
+                        pad_edge=False, expand=True)  # fmt: skip
+        for i, name in enumerate(head):
+            members.add_column(plain(name), no_wrap=i < len(head) - 1, ratio=1 if i else None)
+        for row in rows:
+            members.add_row(*(plain(c) for c in row))
+        console.print(members)
     console.print(
         Text(
             f"{w['rules']} sha256 {result.rules_sha256[:12]} · {w['facts']} sha256 "

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, TypeVar, cast
 
@@ -28,7 +28,7 @@ from qualscore.language.parse import mentioned
 from qualscore.language.tree import Compare, Name, Text, walk
 from qualscore.ruleset import reads
 from qualscore.ruleset.codes import CODES
-from qualscore.ruleset.cohort import check_cohort, check_ranks, depth_first, levels
+from qualscore.ruleset.cohort import TOTAL, check_cohort, check_ranks, depth_first, levels
 from qualscore.ruleset.formula import (
     Formula,
     FormulaError,
@@ -38,6 +38,8 @@ from qualscore.ruleset.formula import (
 from qualscore.ruleset.model import (
     FACT_TYPES,
     MAX_VALUES,
+    SUB_NAME,
+    SUB_PART,
     Aggregate,
     Bonus,
     Category,
@@ -45,6 +47,7 @@ from qualscore.ruleset.model import (
     CohortDecl,
     FactDecl,
     FactsFile,
+    FieldDecl,
     Grade,
     Indicator,
     Item,
@@ -118,6 +121,8 @@ class RuleSet:
     """For a view of one entity (:meth:`view`): the whole rule set."""
     group: str | None = None
     """For a view of one entity: the id of its group (which cohort values it is in)."""
+    subsets: Mapping[str, RuleSet] = field(default_factory=dict, repr=False)
+    """The rule set each list of sub-entities is scored by, by the list's key."""
     outside: frozenset[tuple[str, int]] = frozenset()
     """For a view of one entity: the vetoes and grade bands whose ``applies_to`` leaves
     it out, as ``("vetoes", i)`` and ``("grades", i)``."""
@@ -326,6 +331,7 @@ class RuleSet:
             documents=self.documents,
             node_paths=self.node_paths,
             sources=self.sources,
+            subsets=self.subsets,
             full=self,
             group=group,
             outside=frozenset(o for o in outside if o[0] != "checks"),
@@ -474,7 +480,7 @@ def load_rules(path: str | Path) -> RuleSet:
         return _load_rules(path)
 
 
-def _load_rules(path: str | Path) -> RuleSet:
+def _load_rules(path: str | Path, sub: bool = False) -> RuleSet:
     root = Path(path)
     shown = str(path).rstrip("/") or "."
     try:
@@ -494,7 +500,14 @@ def _load_rules(path: str | Path) -> RuleSet:
     facts_doc = reader.read(FACTS)
     types = _types(facts_doc.data if facts_doc else None)
     reader.fact_types = _fact_types(facts_doc.data if facts_doc else None)
+    subsets = reader.read_subsets(facts_doc, sub) if facts_doc is not None else {}
+    unread = len(reader.problems)
     facts = reader.validate(facts_doc, FactsFile, types)
+    if reader.unread_subsets:  # what a list's formulas read of rules that did not load: the
+        # cause is told (in those rules); each name they read would look unknown
+        inside = tuple(f"lists[{i}].aggregates" for i in reader.unread_subsets)
+        reader.problems[unread:] = [p for p in reader.problems[unread:]
+                                    if not p.message.startswith(inside)]  # fmt: skip
     manifest = reader.validate(reader.read(MANIFEST), Manifest, types)
     category_files, listing = _category_files(root / CATEGORIES)
     if not category_files:
@@ -508,7 +521,7 @@ def _load_rules(path: str | Path) -> RuleSet:
             reader.locate(category, doc)
     if facts is not None:
         reader.check_fact_keys(facts)
-        reader.check_lists(facts)
+        reader.check_lists(facts, subsets)
     if facts is not None and manifest is not None:
         reader.check_cohort(facts, manifest, categories)
         reader.check_reads(facts, manifest, categories)
@@ -538,6 +551,7 @@ def _load_rules(path: str | Path) -> RuleSet:
         categories=tuple(categories),
         sha256=reader.digest.hexdigest(),
         sources=MappingProxyType(reader.sources),
+        subsets=MappingProxyType(subsets),
         locations=MappingProxyType(reader.locations),
         documents=MappingProxyType(reader.docs),
         node_paths=MappingProxyType(reader.paths),
@@ -642,6 +656,54 @@ class _Reader:
         self.keys = Suggestions(_field_names(), searches=MAX_SEARCHES)
         self.codes = KnownNames(CODES)  # and its unknown warning codes share another
         self.fact_types: dict[str, Type] = {}
+        self.sub_types: dict[str, dict[str, Type]] = {}
+        self.unread_subsets: list[int] = []
+
+    def read_subsets(self, doc: _yaml.Document, sub: bool) -> dict[str, RuleSet]:
+        """The rule set of each list of sub-entities (``rules: FOLDER``), loaded from its
+        folder inside this one; its files count in this rule set's fingerprint."""
+        lists = doc.data.get("lists") if isinstance(doc.data, dict) else None
+        out: dict[str, RuleSet] = {}
+        for i, entry in enumerate(lists if isinstance(lists, list) else []):
+            if not isinstance(entry, dict) or not isinstance(entry.get("rules"), str):
+                continue
+            key, folder = entry.get("key"), entry["rules"]
+            where = ("lists", i, "rules")
+            if sub:
+                message = f"lists[{i}].rules: a sub-entity's rule set has no sub-entities itself"
+                self.problems.append(doc.problem(where, message))
+                self.unread_subsets.append(i)
+                continue
+            inner = PurePosixPath(folder)
+            if inner.is_absolute() or ".." in inner.parts or not inner.parts:
+                message = f"lists[{i}].rules: {folder!r}: a folder inside the rule set's"
+                self.problems.append(doc.problem(where, message))
+                self.unread_subsets.append(i)
+                continue
+            try:
+                found = _load_rules(self.root / inner, sub=True)
+            except RuleSetError as exc:
+                self.problems.extend(exc.problems)
+                self.unread_subsets.append(i)
+                continue
+            if found.cohort:
+                message = (
+                    f"lists[{i}].rules: {folder}/facts.yaml declares cohort values: a "
+                    "sub-entity is scored alone (aggregate across them with this list's "
+                    "aggregates)"
+                )
+                self.problems.append(doc.problem(where, message))
+                continue
+            self.digest.update(f"{folder}\0{found.sha256}\0".encode())
+            self.sources.update((f"{inner}/{n}", d) for n, d in found.sources.items())
+            if isinstance(key, str):
+                out[key] = found
+                self.sub_types[key] = {
+                    **{f.key: FACT_TYPES[f.type] for f in found.facts},
+                    **{a.key: "number" for a in found.aggregates},
+                    **{v.key: cast("Type", v.type) for v in found.values},
+                }
+        return out
 
     def read(self, name: str) -> _yaml.Document | None:
         path = self.root / name
@@ -668,7 +730,8 @@ class _Reader:
             self.problems.append(doc.problem((), "must be a mapping of keys to values"))
             return None
         try:
-            context = {"types": types, "codes": self.codes, "fact_types": self.fact_types}
+            context = {"types": types, "codes": self.codes, "fact_types": self.fact_types,
+                       "sub_types": self.sub_types}  # fmt: skip
             return model.model_validate(doc.data, context=context)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
@@ -853,10 +916,11 @@ class _Reader:
             if doc is not None:
                 self.problems.extend(check_ranks(category, decls, doc))
 
-    def check_lists(self, facts: FactsFile) -> None:
+    def check_lists(self, facts: FactsFile, subsets: Mapping[str, RuleSet]) -> None:
         """Each list's key, fields, values and aggregates: names taken once, a field for
         ``by``, weights for each value of it, tables keyed by choice fields, and formulas
-        that read only what a record and its entity's facts give."""
+        that read only what a record and its entity's facts give (a sub-entity's: its
+        facts, its named values and its nodes)."""
         doc = self.docs[FACTS]
         taken = {d.key: "fact" for d in facts.facts} | {d.key: "cohort value" for d in facts.cohort}
         taken |= {d.key: "named value" for d in facts.values}
@@ -875,7 +939,13 @@ class _Reader:
                     message += what
                     self.problems.append(doc.problem((*here, "fields", j, "key"), message))
                 own.setdefault(declared.key, "field")
-            fields = {f.key: f for f in decl.fields}
+            fields: dict[str, Any] = {f.key: f for f in decl.fields}
+            sub = subsets.get(decl.key) if decl.sub else None
+            if sub is not None:
+                fields = record_fields(decl, sub)
+                self._check_sub(i, decl, sub, taken)
+            elif decl.sub:
+                continue  # its rule set did not load: its problems are told
             later = {v.key for v in decl.values}
             for j, value in enumerate(decl.values):
                 later.discard(value.key)
@@ -903,16 +973,24 @@ class _Reader:
                     )
                     self.problems.append(doc.problem((*at, "key"), message))
                 taken.setdefault(aggregate.key, "list's aggregate")
-                self._check_by(decl, aggregate, at)
+                self._check_by(decl, aggregate, at, fields)
             choices = fact_choices | {
-                f.key: f.choices for f in decl.fields if f.choices is not None
+                k: f.choices for k, f in fields.items() if f.choices is not None
             }
             for loc, formula in _formulas_placed(decl, here):
                 if (*loc[:-1], "table") in {(*here, "values", j, "table")
                                            for j, v in enumerate(decl.values) if v.table}:
                     continue  # fmt: skip
                 shown = _dotted(doc, loc)
-                if formula.nodes:
+                if sub is not None:  # a sub-entity's nodes: each must be one of its rule set
+                    known = set(reads.node_ids(sub.categories, sub.manifest))
+                    hints = reads.suggestions_for(known)
+                    verdicts = sub.graph.verdicts  # met('total'): its scheme's own verdict
+                    if sub.manifest.verdict is not None:
+                        verdicts = verdicts | {TOTAL}
+                    for message in reads.unknown_reads(formula, known, verdicts, hints):
+                        self.problems.append(doc.problem(loc, f"{shown}: {message}"))
+                elif formula.nodes:
                     function, node = formula.nodes[0]
                     message = (
                         f"{shown}: reads {function}({node!r}): a list's formulas read its "
@@ -922,16 +1000,44 @@ class _Reader:
                 for message in _unknown_choices(formula, choices):
                     self.problems.append(doc.problem(loc, f"{shown}: {message}"))
 
-    def _check_by(self, decl: ListDecl, aggregate: Aggregate, at: tuple[str | int, ...]) -> None:
+    def _check_sub(
+        self, i: int, decl: ListDecl, sub: RuleSet, taken: Mapping[str, str]
+    ) -> None:
+        """A sub-entity's facts and values shadow none of the entity's names, and leave
+        ``name`` and ``part`` to name it."""
+        doc = self.docs[FACTS]
+        for key in [*(f.key for f in sub.facts), *(v.key for v in sub.values),
+                    *(a.key for a in sub.aggregates)]:  # fmt: skip
+            if key in (SUB_NAME, SUB_PART):
+                message = (
+                    f"lists[{i}].rules: {decl.rules}/facts.yaml declares {key!r}, the field "
+                    f"that names a {'sub-entity' if key == SUB_NAME else 'part of one'}"
+                )
+                self.problems.append(doc.problem(("lists", i, "rules"), message))
+            elif key in taken:
+                message = (
+                    f"lists[{i}].rules: {decl.rules}/facts.yaml declares {key!r}, also the "
+                    f"name of a {taken[key]} here: a formula of this list could not tell them "
+                    "apart; rename one"
+                )
+                self.problems.append(doc.problem(("lists", i, "rules"), message))
+
+    def _check_by(
+        self,
+        decl: ListDecl,
+        aggregate: Aggregate,
+        at: tuple[str | int, ...],
+        fields: Mapping[str, Any],
+    ) -> None:
         """``by`` names a field to group by; a weighted mean's weights, each of its values."""
         doc = self.docs[FACTS]
         if aggregate.by is None:
             return
-        field = decl.field(aggregate.by)
+        field = fields.get(aggregate.by)
         shown = _dotted(doc, (*at, "by"))
         if field is None or field.type not in ("choice", "text"):
             what = (
-                f"not a field of {decl.key}{hint(aggregate.by, [f.key for f in decl.fields])}"
+                f"not a field of {decl.key}{hint(aggregate.by, list(fields))}"
                 if field is None
                 else f"a {field.type} field"
             )
@@ -1084,6 +1190,18 @@ class _Reader:
                 seen[node_id] = where
                 continue
             self.problems.append(Problem(where.path, where.line, where.col, message))
+
+
+def record_fields(decl: ListDecl, sub: RuleSet | None = None) -> dict[str, Any]:
+    """What a list's records have, by key: its fields, or (a list of sub-entities) its
+    rule set's facts with the sub-entity's ``name`` and ``part``."""
+    if sub is None:
+        return {f.key: f for f in decl.fields}
+    named = {
+        SUB_NAME: FieldDecl.model_validate({"key": SUB_NAME, "type": "text", "label": "名称"}),
+        SUB_PART: FieldDecl.model_validate({"key": SUB_PART, "type": "text", "label": "部分"}),
+    }
+    return {**named, **{f.key: f for f in sub.facts}}
 
 
 def _formulas_placed(

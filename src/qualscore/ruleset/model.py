@@ -860,7 +860,18 @@ class FactDecl(_Valued):
     role: Literal["fact", "target"] = "fact"
     supplier: Text | None = None
     """The department that reports it (a facts file may name another for one entity)."""
+    split: bool = False
+    """For a sub-entity split into parts by weights (a school teaching two stages): the
+    fact is an amount each part takes its weight's share of (teachers, floor area)."""
     acknowledge: Acknowledgements = ()
+
+    @model_validator(mode="after")
+    def _split_amount(self) -> FactDecl:
+        if self.split and self.type in ("bool", "choice", "percent", "rate"):
+            raise ValueError(
+                f"split: a {self.type} fact is not an amount a part takes its share of"
+            )
+        return self
 
 
 class FieldDecl(_Valued):
@@ -1135,12 +1146,18 @@ class ValueDecl(_Strict):
         return None, None
 
 
-LIST_STATS = ("count", "sum", "mean", "min", "max", "trimmed_mean", "weighted_mean")
+LIST_STATS = (
+    "count", "sum", "mean", "min", "max", "trimmed_mean", "weighted_mean", "stdev", "cv", "share",
+)  # fmt: skip
 """What an aggregate of a list can be."""
 TAKEN = ("count", "sum", "mean", "min", "max", "trimmed_mean")
 """What an aggregate may take within each group of records (``by:``)."""
-MAY_BE_EMPTY = ("mean", "min", "max", "trimmed_mean", "weighted_mean")
+MAY_BE_EMPTY = ("mean", "min", "max", "trimmed_mean", "weighted_mean", "stdev", "cv", "share")
 """The stats that have no value over no record (an item reading one then does not apply)."""
+SUB_NAME = "name"
+"""The field naming a sub-entity (a school) in its list's records."""
+SUB_PART = "part"
+"""The field naming a part of a sub-entity split by weights (小学 of a 九年一贯制 school)."""
 MAX_FIELDS = 50
 """Most fields a list's records may have."""
 MAX_RECORDS = 100_000
@@ -1162,9 +1179,15 @@ class Aggregate(_Strict):
 
     key: Ident
     label: Text
-    stat: Literal["count", "sum", "mean", "min", "max", "trimmed_mean", "weighted_mean"]
+    stat: Literal[
+        "count", "sum", "mean", "min", "max", "trimmed_mean", "weighted_mean", "stdev", "cv",
+        "share",
+    ]  # fmt: skip
     of: NumExpr | None = None
     where: BoolExpr | None = None
+    when: BoolExpr | None = None
+    """For a ``share``: the condition whose share of the records (those ``where`` keeps)
+    it is: the share of schools meeting the standard."""
     by: Ident | None = None
     take: Literal["count", "sum", "mean", "min", "max", "trimmed_mean"] | None = None
     weights: dict[Text, Decimal] | None = None
@@ -1182,7 +1205,15 @@ class Aggregate(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> Aggregate:
-        counted = self.stat == "count" if self.by is None else self.take == "count"
+        if (self.stat == "share") != (self.when is not None):
+            raise ValueError(
+                "a share needs when: the condition whose share of the records it is"
+                if self.stat == "share"
+                else f"when is the condition of a share; a {self.stat} reads none"
+            )
+        if self.stat == "share" and self.by is not None:
+            raise ValueError("a share is of the records: it has no by")
+        counted = self.stat in ("count", "share") if self.by is None else self.take == "count"
         if counted and self.of is not None:
             raise ValueError("a count counts the records (those where holds for); it reads no of")
         if not counted and self.of is None:
@@ -1211,8 +1242,10 @@ class Aggregate(_Strict):
                 raise ValueError(
                     f"weights: they add up to {format(total.normalize(), 'f')}, not 1"
                 )
-        if self.places is not None and self.stat not in ("mean", "trimmed_mean", "weighted_mean"):
-            raise ValueError(f"places rounds a mean, not a {self.stat}")
+        if self.places is not None and self.stat not in (
+            "mean", "trimmed_mean", "weighted_mean", "stdev", "cv", "share"
+        ):  # fmt: skip
+            raise ValueError(f"places rounds a mean, a spread or a share, not a {self.stat}")
         return self
 
     @property
@@ -1244,7 +1277,11 @@ class ListDecl(_Strict):
 
     key: Ident
     label: Text
-    fields: tuple[FieldDecl, ...] = Field(min_length=1, max_length=MAX_FIELDS)
+    fields: tuple[FieldDecl, ...] = Field((), max_length=MAX_FIELDS)
+    rules: Text | None = None
+    """Sub-entities instead of plain records: the folder (in the rule set's) of the rule
+    set each record is scored by (a county's schools, each with its own facts, items and
+    verdict); the records' fields are that rule set's facts, and each has a ``name``."""
     values: tuple[ValueDecl, ...] = Field((), max_length=MAX_VALUES)
     aggregates: tuple[Aggregate, ...] = Field(min_length=1, max_length=MAX_VALUES)
     supplier: Text | None = None
@@ -1256,18 +1293,43 @@ class ListDecl(_Strict):
     @model_validator(mode="wrap")
     @classmethod
     def _scoped(cls, data: Any, handler: Any, info: ValidationInfo) -> Any:
-        """Its formulas compile against its fields and values, and the entity's facts."""
+        """Its formulas compile against its fields and values, and the entity's facts; a
+        list of sub-entities' against their rule set's facts and named values."""
         context = info.context
         if not isinstance(context, dict) or not isinstance(data, dict):
             return handler(data)
         entity = context.get("types", {})
         facts = dict(context.get("fact_types") or entity)
-        scoped = facts | record_types(data, facts)
+        if data.get("rules") is not None:
+            sub = context.get("sub_types", {}).get(data.get("key"), {})
+            scoped = {**facts, **sub, SUB_NAME: "text", SUB_PART: "text"}
+        else:
+            scoped = facts | record_types(data, facts)
         context["types"] = scoped
         try:
             return handler(data)
         finally:
             context["types"] = entity
+
+    @model_validator(mode="after")
+    def _fields_or_rules(self) -> ListDecl:
+        if self.rules is None and not self.fields:
+            raise ValueError(
+                "a list declares its records' fields, or the rules its sub-entities are "
+                "scored by (rules: FOLDER)"
+            )
+        if self.rules is not None and (self.fields or self.values):
+            what = "fields" if self.fields else "values"
+            raise ValueError(
+                f"a list of sub-entities (rules: {self.rules}) has no {what}: its records "
+                "are given and worked out by its rule set"
+            )
+        return self
+
+    @property
+    def sub(self) -> bool:
+        """Whether its records are sub-entities, each scored by its own rule set."""
+        return self.rules is not None
 
     def field(self, key: str) -> FieldDecl | None:
         """The field ``key`` (None: no such field)."""

@@ -21,6 +21,7 @@ from qualscore.facts.check import Facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import TiersShape
 from qualscore.scoring import formulas, plan
+from qualscore.scoring.members import values_for
 from qualscore.scoring.shapes.tiers import band_traces as _band_traces
 from qualscore.scoring.together import check_given, needs_cohort, reads_cohort, score_with
 from qualscore.scoring.trace import BandTrace, Result
@@ -60,9 +61,10 @@ def evaluate(
         if cohort is None:
             raise needs_cohort(ruleset)
         return score_with(ruleset, facts, check_given(ruleset, cohort))
+    values = values_for(ruleset, facts)
     if facts.entity is None and facts.period is None:
-        return plan(ruleset).result(facts.run_values, facts.sha256)
-    return plan(ruleset).result(facts.run_values, facts.sha256, facts.entity, facts.period)
+        return plan(ruleset).result(values, facts.sha256)
+    return plan(ruleset).result(values, facts.sha256, facts.entity, facts.period)
 
 
 def target_check(actual: Decimal, target: Decimal, met_when: str) -> tuple[bool, Decimal]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from qualscore.facts.lists import ListWorking
+from qualscore.language import statistics
+from qualscore.language.ops import sqrt
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.model import SPREADS
 from qualscore.scoring.shapes._common import explain_shape, shown_value, value_text, worked
@@ -23,7 +25,14 @@ from qualscore.scoring.trace import (
     ShapeTrace,
     VetoResult,
 )
-from qualscore.scoring.words import STAT_WORDS, WORKING_WORDS, cohort_number, fmt, words
+from qualscore.scoring.words import (
+    STAT_WORDS,
+    WORKING_WORDS,
+    cohort_number,
+    fmt,
+    fmt_approx,
+    words,
+)
 from qualscore.scoring.working import Working, number_text, work
 
 __all__ = [
@@ -37,6 +46,7 @@ __all__ = [
     "judgement_lines",
     "lost_text",
     "max_text",
+    "member_tables",
     "shown_value",
     "table_cell",
     "titled",
@@ -156,18 +166,22 @@ MAX_RECORDS_SHOWN = 20
 _LIST_WORDS = {
     "zh": {"count": "条数", "sum": "合计", "mean": "平均", "min": "最低", "max": "最高",
            "trimmed_mean": "去掉一个最高、一个最低后平均", "weighted_mean": "加权平均",
+           "stdev": "标准差", "cv": "差异系数", "share": "占比",
            "records": "{label} {n} 条", "kept": "其中 {kept} 条符合条件（{where}）",
            "by": "按{field}分组，每组取{take}", "none": "无可计的记录", "counted": "计入",
            "dropped": "不计（同组已取{take}）", "not_kept": "不计（条件不成立）",
-           "more": "……另 {n} 条", "group": "{group}组", "evidence": "佐证材料"},
+           "more": "……另 {n} 条", "group": "{group}组", "evidence": "佐证材料",
+           "not_met": "不计（{when} 不成立）", "mean_of": "平均"},
     "en": {"count": "count", "sum": "sum", "mean": "mean", "min": "lowest", "max": "highest",
            "trimmed_mean": "mean without the highest and the lowest",
+           "stdev": "standard deviation", "cv": "coefficient of variation", "share": "share",
            "weighted_mean": "weighted mean", "records": "{label}: {n} records",
            "kept": "{kept} of them meet the condition ({where})",
            "by": "grouped by {field}, each group's {take}", "none": "no record to count",
            "counted": "counted", "dropped": "not counted (its group's {take} is taken)",
            "not_kept": "not counted (the condition does not hold)",
-           "more": "… {n} more", "group": "group {group}", "evidence": "evidence"},
+           "more": "… {n} more", "group": "group {group}", "evidence": "evidence",
+           "not_met": "not counted ({when} does not hold)", "mean_of": "mean"},
 }  # fmt: skip
 
 
@@ -189,7 +203,7 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
     if done.value is None:
         return [f"{head} = {w['none']}{sep}{joiner.join(said)}"]
     value = _named_value(done.value, named.unit, language)
-    said.append(f"{w[done.stat]} = {_stat_working(done)}")
+    said.append(f"{w[done.stat]} = {_stat_working(done)}".replace("= ≈", "≈"))
     if done.unrounded is not None and done.unrounded != done.value:
         places = max(0, -int(done.value.as_tuple().exponent))
         said.append(_rounded(done.unrounded, done.value, places, language))
@@ -197,6 +211,8 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
     for c in done.contributions[:MAX_RECORDS_SHOWN]:
         if not c.kept:
             state = w["not_kept"]
+        elif done.when is not None:  # a share: whether its condition holds
+            state = w["counted"] if c.counted else w["not_met"].format(when=done.when)
         else:
             state = w["counted"] if c.counted else w["dropped"].format(take=w[done.take or "mean"])
         shown_group = c.group is not None and c.group != c.name
@@ -216,7 +232,7 @@ def _stat_working(done: ListWorking) -> str:
     """The numbers a list's stat ran over, and its value: ``(4 + 3) ÷ 2 = 3.5``."""
     over = [fmt(v) for v in done.over[:MAX_RECORDS_SHOWN]]
     more = " + …" if len(done.over) > MAX_RECORDS_SHOWN else ""
-    value = fmt(done.unrounded if done.unrounded is not None else Decimal(0))
+    value = fmt_approx(done.unrounded if done.unrounded is not None else Decimal(0), 8)
     n = len(done.over)
     if done.stat == "count":
         return value
@@ -229,8 +245,49 @@ def _stat_working(done: ListWorking) -> str:
     if done.stat == "trimmed_mean":
         high, low = fmt(max(done.over)), fmt(min(done.over))
         return f"({' + '.join(over)}{more} − {high} − {low}) ÷ {n - 2} = {value}"
+    if done.stat == "share":
+        return f"{sum(1 for v in done.over if v)} ÷ {n} = {value}"
+    if done.stat in ("stdev", "cv"):  # the numbers it is worked from, then the spread
+        worked = dict(statistics.spread(done.stat, done.over).working)
+        mean, stdev = fmt_approx(worked["mean"], 8), fmt_approx(sqrt(worked["variance"]), 8)
+        spread = f"√(Σ(x − μ)² ÷ {n}) = {stdev}"
+        if done.stat == "stdev":
+            return f"{spread}（μ = {mean}）"
+        return f"{spread} ÷ μ（{mean}）= {value}"
     terms = [f"{fmt(v)} × {fmt(weight)}" for _, v, weight in done.groups if weight]
     return f"{' + '.join(terms)} = {value}"
+
+
+MemberTable = tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]]
+"""A list of sub-entities as a table: its title, its columns and a row per member."""
+
+
+def member_tables(result: Result, language: str) -> list[MemberTable]:
+    """Each list of sub-entities' members: name, total (where its scheme scores), verdict
+    (where it has one) and what it failed."""
+    zh = language == "zh"
+    w = words(language)
+    out = []
+    for members in result.members.values():
+        if not members:
+            continue
+        scored = any(m.possible for m in members)
+        judged = any(m.verdict is not None for m in members)
+        head = ["名称" if zh else "name"]
+        head += [w["score"]] if scored else []
+        head += [w["verdict"]] if judged else []
+        head.append(w["verdict_failed"] if judged else w["lost"])
+        rows = []
+        for m in members:
+            row = [m.name]
+            row += [f"{fmt(m.total)} / {fmt(m.possible)}"] if scored else []
+            row += [m.verdict or ""] if judged else []
+            row.append(("、" if zh else "; ").join(f"{i} {t}" for i, t in m.failed) or "—")
+            rows.append(tuple(row))
+        label = members[0].list_label
+        title = f"{label}一览（{len(members)}）" if zh else f"{label} ({len(members)})"
+        out.append((title, tuple(head), tuple(rows)))
+    return out
 
 
 def table_cell(named: NamedValue, language: str) -> str:

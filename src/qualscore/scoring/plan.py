@@ -31,11 +31,17 @@ from typing import Any, cast
 from qualscore._decimal import MODES
 from qualscore._gc import collector_paused
 from qualscore._version import __version__
-from qualscore.facts.check import PROVENANCE_KEY, RECORDS_KEY, Provenance, evidence_key
+from qualscore.facts.check import (
+    MEMBERS_KEY,
+    PROVENANCE_KEY,
+    RECORDS_KEY,
+    Provenance,
+    evidence_key,
+)
 from qualscore.facts.lists import Record, work
 from qualscore.ruleset.cohort import TOTAL
 from qualscore.ruleset.formula import Formula, Value, node_key
-from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds, per_ruleset
+from qualscore.ruleset.loader import RuleSet, item_bounds, node_bounds, per_ruleset, record_fields
 from qualscore.ruleset.model import (
     MAY_BE_EMPTY,
     Aggregate,
@@ -775,6 +781,10 @@ class Plan:
             )
         if named or RECORDS_KEY in values:
             extra["values"] = static.named(values)
+        if MEMBERS_KEY in values:  # each sub-entity as scored, and what it failed
+            from qualscore.scoring.members import member_results
+
+            extra["members"] = member_results(self.ruleset, values)
         return Result.lazy(
             partial(static.expand, cats, bonus, held, values, cohort or {}, met),
             **extra,
@@ -899,8 +909,9 @@ class _Static:
         mode = MODES[self.ruleset.manifest.rounding.mode]
         out = []
         for decl in self.ruleset.lists:
+            fields = record_fields(decl, self.ruleset.subsets.get(decl.key)) if decl.sub else None
             for aggregate in decl.aggregates:
-                done = work(decl, aggregate, records[decl.key], values, mode)
+                done = work(decl, aggregate, records[decl.key], values, mode, fields)
                 shown = aggregate.of.source if aggregate.of is not None else aggregate.stat
                 out.append(NamedValue(aggregate.key, aggregate.label, done.value, aggregate.unit,
                                       shown, (), None, done))  # fmt: skip

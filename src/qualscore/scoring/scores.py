@@ -16,6 +16,7 @@ from qualscore._decimal import in_context
 from qualscore.facts.check import Facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring import Scores, plan
+from qualscore.scoring.members import values_for
 from qualscore.scoring.together import check_given, needs_cohort, reads_cohort, values_with
 
 __all__ = ["Scores", "score"]
@@ -41,5 +42,5 @@ def score(
         if cohort is None:
             raise needs_cohort(ruleset)
         given = check_given(ruleset, cohort)
-        return plan(ruleset).score(values_with(facts, given))
-    return plan(ruleset).score(facts.run_values)
+        return plan(ruleset).score(values_with(ruleset, facts, given))
+    return plan(ruleset).score(values_for(ruleset, facts))

@@ -20,6 +20,7 @@ from qualscore.facts.check import Facts, check_facts, facts_for
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import RANKS, SPREADS, CohortDecl, formulas_in
 from qualscore.scoring.cohort import CohortSummary, Own, aggregate, own_values
+from qualscore.scoring.members import values_for
 from qualscore.scoring.plan import plan
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.scoring.words import fmt
@@ -321,7 +322,7 @@ def evaluate_cohort(
         columns: dict[str, dict[str, Own]] = {d.key: {} for d in level}
         for name, (view, facts) in list(checked.items()):
             try:
-                found = own_values(view, level, _values(facts, known[name]))
+                found = own_values(view, level, _values(view, facts, known[name]))
             except EvaluationError as exc:
                 failed[name] = (str(exc),)
                 del checked[name]
@@ -356,19 +357,24 @@ def score_with(
     Raises:
         EvaluationError: a formula failed.
     """
-    values = _values(facts, entries)
+    values = _values(view, facts, entries)
     kept = {k: e for k, e in sorted(entries.items()) if e is not None}
     entity = facts.entity if facts.entity is not None else name
     return plan(view).result(values, facts.sha256, entity, facts.period, cohort=kept)
 
 
-def values_with(facts: Facts, entries: Mapping[str, CohortEntry | None]) -> Mapping[str, Any]:
-    """What the engine runs on: the facts' values (and judgements) and the cohort values."""
-    return _values(facts, entries) if entries else facts.run_values
+def values_with(
+    ruleset: RuleSet, facts: Facts, entries: Mapping[str, CohortEntry | None]
+) -> Mapping[str, Any]:
+    """What the engine runs on: the facts' values (and judgements, and the aggregates of
+    their sub-entities) and the cohort values."""
+    return _values(ruleset, facts, entries) if entries else values_for(ruleset, facts)
 
 
-def _values(facts: Facts, entries: Mapping[str, CohortEntry | None]) -> dict[str, Any]:
-    values = dict(facts.run_values)
+def _values(
+    ruleset: RuleSet, facts: Facts, entries: Mapping[str, CohortEntry | None]
+) -> dict[str, Any]:
+    values = dict(values_for(ruleset, facts))
     values.update((k, e.value) for k, e in entries.items() if e is not None)
     return values
 

@@ -451,6 +451,21 @@ class _Later(Generic[T]):
         obj.__dict__[self.slot] = value
 
 
+class MemberResult(NamedTuple):
+    """One sub-entity (a county's school) as scored by its list's rule set: its name (with
+    its part), total, verdict, and what it failed: the items whose verdict is not met,
+    or, in a scheme without verdicts, those that lost points (id, title)."""
+
+    list_key: str
+    list_label: str
+    name: str
+    total: Decimal
+    possible: Decimal
+    verdict: str | None
+    met: bool | None
+    failed: tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Result:
     """Everything :func:`qualscore.evaluate` found for one entity.
@@ -478,6 +493,8 @@ class Result:
     period: str | None = None
     cohort: Mapping[str, CohortEntry] = field(default_factory=dict)
     """The cohort values this entity was scored against, by key (none: no cohort)."""
+    members: Mapping[str, tuple[MemberResult, ...]] = field(default_factory=dict)
+    """Each list of sub-entities' members as scored, by the list's key (none: no such list)."""
     verdict: str | None = None
     """The scheme's verdict in words (达标 / 未达标), if it has one."""
     met: bool | None = None

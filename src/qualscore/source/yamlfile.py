@@ -210,6 +210,20 @@ class Document:
             found = (*found, part)
         return found
 
+    def part(self, at: Loc, data: Any) -> Document:
+        """The part of this document at ``at`` as a document of its own, holding ``data``
+        (that part, or what is made of it): each position as it is in the whole, so that a
+        problem found in the part is told where it is written."""
+        n = len(at)
+        inner = Document(self.path, data)
+        inner.marks = {k[n:]: v for k, v in self.marks.items() if k[:n] == at}
+        inner.key_marks = {k[n:]: v for k, v in self.key_marks.items() if k[:n] == at}
+        inner.files = {k[n:]: v for k, v in self.files.items() if k[:n] == at}
+        for k, v in self.files.items():  # the part comes from another file as a whole
+            if k == at[: len(k)]:
+                inner.path = v
+        return inner
+
     def problem(self, loc: Iterable[str | int], message: str, *, key: bool = False) -> Problem:
         """A :class:`Problem` at the node ``loc`` points to."""
         loc = tuple(loc)
