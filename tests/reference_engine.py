@@ -43,6 +43,7 @@ from qualscore.ruleset.model import (
     TargetShape,
     TiersShape,
 )
+from qualscore.scoring.members import member_results
 from qualscore.scoring.trace import (
     BandTrace,
     CasesTrace,
@@ -419,6 +420,7 @@ class Reference:
             if manifest.verdict is None
             else self.judgement(manifest.verdict.met, self.verdicts.get("")),
             values=self.named(),
+            members=member_results(self.ruleset, self.values.given),  # as reported
         )
 
     def named(self) -> tuple[NamedValue, ...]:

@@ -26,6 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -35,6 +36,7 @@ from qualscore._decimal import MODES
 from qualscore.ruleset import reads
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Category, FactsFile, Manifest, formulas_in
+from qualscore.scoring.members import values_for
 from qualscore.scoring.trace import NodeResult, Result
 from reference_engine import evaluate as reference
 
@@ -53,7 +55,7 @@ FACTS = [
 ]
 TYPES = {d["key"]: {"bool": "bool", "choice": "text"}.get(d["type"], "number") for d in FACTS}
 TYPES |= {"v0": "number", "w0": "bool"}  # the named values every rule set declares
-TYPES |= {"a0": "number"}  # the aggregate of the list every rule set declares
+TYPES |= {"a0": "number", "a1": "number"}  # the aggregates of the two lists declared
 # The list every rule set declares: records with a number, a flag, a choice and a text;
 # a value worked out per record; one aggregate of a random stat, filter and grouping.
 FIELDS = [
@@ -71,7 +73,9 @@ POINTS = ["0", "0.5", "1", "1.0", "2", "2.50", "3", "5", "10"]
 
 # Named values and node reads among the atoms: a rule set where they make a cycle, or
 # read a node that is not there (or met() of one with no verdict), is rejected.
-atom = st.sampled_from([*NUMBERS, *LITERALS, TARGET, "v0", "a0", "score('1')", "score('c0')"])
+atom = st.sampled_from(
+    [*NUMBERS, *LITERALS, TARGET, "v0", "a0", "a1", "score('1')", "score('c0')"]
+)
 bool_atom = st.sampled_from(
     [*BOOLS, "w0", "met('2')", "applies('1')", *(f"{CHOICE} == '{c}'" for c in CHOICES),
      f"{CHOICE} != 'B'"]
@@ -337,8 +341,10 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
     ]  # fmt: skip
     context = {"types": TYPES, "fact_types": {d["key"]: TYPES[d["key"]] for d in FACTS}}
     try:
+        context["sub_types"] = {"m0": MEMBER_TYPES}
         facts = FactsFile.model_validate(
-            {"facts": FACTS, "values": values, "lists": [draw(list_decls())]}, context=context
+            {"facts": FACTS, "values": values, "lists": [draw(list_decls()), draw(member_lists())]},
+            context=context,
         )
         rules = RuleSet(
             path="<differential>",
@@ -348,6 +354,7 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
             categories=tuple(Category.model_validate(c, context=context) for c in categories),
             sha256="0" * 64,
             locations={},
+            subsets={"m0": MEMBER},
         )
     except ValidationError:
         reject()  # a literal division by zero, refused when the rules load
@@ -424,6 +431,125 @@ records = st.lists(
     }),
     max_size=6,
 )  # fmt: skip
+
+
+def _member_rules() -> RuleSet:
+    """The rule set of the sub-entities every rule set declares (``m0``): two facts, a
+    named value, two items with verdicts (one judged only) and the scheme's own verdict."""
+    types = {"s0": "number", "s1": "bool", "u0": "number"}
+    facts = FactsFile.model_validate({
+        "facts": [{"key": "s0", "type": "number", "label": "S0", "split": True},
+                  {"key": "s1", "type": "bool", "label": "S1"}],
+        "values": [{"key": "u0", "label": "U0", "expr": "s0 * 2 if s1 else s0"}],
+    }, context={"types": types})  # fmt: skip
+    manifest = Manifest.model_validate({
+        "id": "member", "title": "Member", "year": 2024, "language": "zh",
+        "rounding": {"places": 1, "mode": "half_up"},
+        "verdict": {"met": "met('k1') or s1"},
+    }, context={"types": types})  # fmt: skip
+    category = Category.model_validate({
+        "id": "k", "title": "K", "points": "10", "items": [
+            {"id": "k1", "title": "K1", "points": "5", "criteria": "x", "departments": ["D"],
+             "score": {"kind": "formula", "expr": "u0"}, "verdict": {"met": "u0 >= 1"}},
+            {"id": "k2", "title": "K2", "points": "5", "criteria": "x", "departments": ["D"],
+             "score": {"kind": "formula", "expr": "s0 / 2"}},
+        ]}, context={"types": types})  # fmt: skip
+    return RuleSet(path="<member>", manifest=manifest, facts=facts.facts, checks=facts,
+                   categories=(category,), sha256="1" * 64, locations={})  # fmt: skip
+
+
+MEMBER = _member_rules()
+MEMBER_TYPES = {"s0": "number", "s1": "bool", "u0": "number"}
+
+
+@st.composite
+def member_lists(draw: st.DrawFn) -> dict[str, Any]:
+    """The list of sub-entities ``m0`` and its aggregate ``a1`` of any kind."""
+    stat = draw(st.sampled_from(["count", "sum", "mean", "min", "max", "stdev", "cv", "share"]))
+    aggregate: dict[str, Any] = {"key": "a1", "label": "Aggregate a1", "stat": stat}
+    where = draw(st.sampled_from([None, "s1", "met('total')", "met('k1')", "part != 'B'"]))
+    if where is not None:
+        aggregate["where"] = where
+    if stat == "share":
+        aggregate["when"] = draw(st.sampled_from(["met('total')", "score('k2') > 1", "s1"]))
+    elif stat != "count":
+        aggregate["of"] = draw(st.sampled_from(["s0", "u0", "score('total')", "score('k1')"]))
+    if stat in ("mean", "stdev", "cv", "share") and draw(st.booleans()):
+        aggregate["places"] = draw(st.integers(0, 3))
+    return {"key": "m0", "label": "Members", "rules": "members", "aggregates": [aggregate]}
+
+
+members = st.lists(
+    st.fixed_dictionaries({
+        "s0": st.sampled_from(["0", "1", "2.5", "-1", "4"]),
+        "s1": st.booleans(),
+        "split": st.sampled_from([None, ("0.5", "0.5"), ("0.3", "0.7")]),
+    }),
+    max_size=4,
+)  # fmt: skip
+
+
+def _member_data(given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The members as a facts file gives them (some split into parts A and B)."""
+    out = []
+    for i, m in enumerate(given):
+        record: dict[str, Any] = {"name": f"M{i}", "s0": m["s0"], "s1": m["s1"]}
+        if m["split"] is not None:
+            record["parts"] = [{"part": p, "weight": w} for p, w in zip("AB", m["split"],
+                                                                        strict=True)]  # fmt: skip
+        out.append(record)
+    return out
+
+
+def _plain_members(rules: RuleSet, given: list[dict[str, Any]], facts_values: Any) -> Any:
+    """``a1`` worked out the plain way: each member (or part) scored by the reference
+    interpreter, the stat in fractions; None (no value) or ``"undefined"``."""
+    from qualscore.language.statistics import spread
+    from qualscore.ruleset.formula import compile_formula
+    from simple_reference import reference as plain
+
+    aggregate = rules.lists[1].aggregates[0]
+    types = {**MEMBER_TYPES, "name": "text", "part": "text"}
+    rows: list[Any] = []
+    for i, m in enumerate(given):
+        parts = [(None, Decimal(1))] if m["split"] is None else [
+            (p, Decimal(w)) for p, w in zip("AB", m["split"], strict=True)
+        ]
+        for part, weight in parts:
+            s0 = Decimal(m["s0"]) * weight if part is not None else Decimal(m["s0"])
+            checked = qualscore.check_facts(MEMBER, {"s0": str(s0), "s1": m["s1"]})
+            result = reference(MEMBER, checked.run_values, checked.sha256)
+            reading = {"s0": s0, "s1": m["s1"], "u0": next(v.value for v in result.values),
+                       "name": f"M{i}", "part": part or "",
+                       "met('total')": bool(result.met), "met('k1')": bool(result.item("k1").met),
+                       "score('total')": result.total, "score('k1')": result.item("k1").score,
+                       "score('k2')": result.item("k2").score}  # fmt: skip
+            if aggregate.where is not None and not plain(
+                compile_formula(aggregate.where.source, types), reading
+            ):
+                continue
+            rows.append(reading)
+    if aggregate.stat == "share":
+        when = compile_formula(aggregate.when.source, types)
+        if not rows:
+            return None
+        return Fraction(sum(1 for r in rows if plain(when, r)), len(rows))
+    if aggregate.stat == "count":
+        return Fraction(len(rows))
+    of = compile_formula(aggregate.of.source, types)
+    xs = [plain(of, r) for r in rows]
+    if aggregate.stat == "sum":
+        return sum((Fraction(x) for x in xs), Fraction(0))
+    if not xs:
+        return None
+    if aggregate.stat in ("min", "max"):
+        return Fraction({"min": min, "max": max}[aggregate.stat](xs))
+    if aggregate.stat == "mean":
+        return sum((Fraction(x) for x in xs), Fraction(0)) / len(xs)
+    try:
+        return Fraction(spread(aggregate.stat, xs).value)  # a square root: to 34 digits
+    except ArithmeticError:
+        return "undefined"
 
 
 def _plain_aggregate(rules: RuleSet, data: dict[str, Any]) -> Any:
@@ -532,14 +658,15 @@ def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much])  # fmt: skip
-@given(rules=rule_sets(), entities=st.lists(st.tuples(values, records), min_size=1, max_size=4),
-       draw=st.data())
+@given(rules=rule_sets(),
+       entities=st.lists(st.tuples(values, records, members), min_size=1, max_size=4),
+       draw=st.data())  # fmt: skip
 def test_generated_code_matches_the_reference(
     rules: RuleSet, entities: list[dict[str, Any]], draw: st.DataObject
 ) -> None:
     """Scores, traces and errors of evaluate() and score() equal the reference interpreter's;
     the list's aggregate equals its plain computation in fractions."""
-    for data, listed in entities:
+    for data, listed, given_members in entities:
         # Some facts with their evidence (and a supplier), the others without; some
         # records with theirs.
         data = {
@@ -550,6 +677,7 @@ def test_generated_code_matches_the_reference(
         }
         data["l0"] = [dict(r, evidence=f"Record {i}") if draw.draw(st.booleans()) else r
                       for i, r in enumerate(listed)]  # fmt: skip
+        data["m0"] = _member_data(given_members)
         plain = {**{k: (v["value"] if isinstance(v, dict) else v) for k, v in data.items()}}
         try:
             expected = _plain_aggregate(rules, plain)
@@ -573,8 +701,30 @@ def test_generated_code_matches_the_reference(
                 mode = MODES[rules.manifest.rounding.mode]
                 rounded = exact_value.quantize(Decimal(1).scaleb(-places), mode)
             assert facts.values["a0"] == rounded
+        want_members = _plain_members(rules, given_members, facts.values)
         try:
-            want = reference(rules, facts.run_values, facts.sha256)
+            run_values = values_for(rules, facts)
+        except qualscore.EvaluationError:
+            assert want_members == "undefined"
+            with pytest.raises(qualscore.EvaluationError):
+                qualscore.evaluate(rules, facts)
+            continue
+        if want_members is None:
+            assert "a1" not in run_values
+        else:
+            got_value = Fraction(run_values["a1"])
+            places = rules.lists[1].aggregates[0].places
+            if places is None:
+                assert abs(got_value - want_members) <= Fraction(1, 10**30) * max(
+                    1, abs(want_members)
+                )
+            else:
+                with decimal.localcontext(prec=80):
+                    exact = Decimal(want_members.numerator) / Decimal(want_members.denominator)
+                    mode = MODES[rules.manifest.rounding.mode]
+                    assert run_values["a1"] == exact.quantize(Decimal(1).scaleb(-places), mode)
+        try:
+            want = reference(rules, run_values, facts.sha256)
         except qualscore.EvaluationError as exc:
             for run in (qualscore.evaluate, qualscore.score):
                 try:

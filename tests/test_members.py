@@ -264,7 +264,7 @@ def test_no_member_of_a_stage_leaves_its_spread_without_value(rules: qualscore.R
     schools = [SCHOOLS[0], SCHOOLS[1]]  # no 初中 at all
     result = evaluate(rules, check_facts(rules, _facts(schools=schools)))
     assert (result.item("A2").verdict, result.item("A2").met) == ("不适用", None)
-    assert "初中生师比差异系数（junior_cv） = 无可计的记录：学校 2 条，其中 0 条符合条件（stage == " \
+    assert "初中生师比差异系数（junior_cv） = 记录不足，无法计算：学校 2 条，其中 0 条符合条件（stage == " \
         "'初中'）" in value_lines(result, "zh")
 
 

@@ -33,6 +33,7 @@ def rule_files() -> list[tuple[Path, str]]:
     """Every rule and test file in the repository, with its kind."""
     found = []
     for manifest in sorted([*ROOT.glob("rules/*/ruleset.yaml"), *ROOT.glob("examples/*/ruleset.yaml"),
+                            *ROOT.glob("examples/*/*/ruleset.yaml"),  # the rules of sub-entities
                             *ROOT.glob("tests/fixtures/*/ruleset.yaml")]):
         folder = manifest.parent
         found += [(manifest, "ruleset"), (folder / "facts.yaml", "facts")]

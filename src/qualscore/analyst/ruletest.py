@@ -56,8 +56,8 @@ TESTS = "tests"
 
 Loc = tuple[str | int, ...]
 FactValue = Annotated[
-    Any, WithJsonSchema({"type": ["boolean", "number", "string", "null", "object"]})
-]  # an object: the ``judged`` block
+    Any, WithJsonSchema({"type": ["boolean", "number", "string", "null", "object", "array"]})
+]  # an object: the ``judged`` block, or a fact with where it came from; an array: a list
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -404,11 +404,12 @@ def _facts(
         path = (suite.folder / base).resolve()
         if path not in bases:
             bases[path] = load_facts(ruleset, suite.folder / base)
-        data.update(bases[path].values)
+        worked = ruleset.list_of  # the aggregates of lists: worked out, not given
+        data.update((k, v) for k, v in bases[path].values.items() if k not in worked)
+        data.update(bases[path].reserved)  # entity, period, judged, and the lists as given
         for key, came in bases[path].provenance.items():  # where the base's facts came from
             said = {k: v for k, v in zip(PROVENANCE, came, strict=True) if v is not None}
             data[key] = {"value": data[key], **said}
-        data.update(bases[path].reserved)
         at = doc.where(("cases", i, "base") if case.base is not None else ("base",))
         marks.update({(k,): at for k in data})
         keys.update({(k,): at for k in data})

@@ -129,7 +129,8 @@ class Facts:
     period: str | None = None
     judged: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     reserved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
-    """``entity``, ``period`` and ``judged`` as the file gives them (to build on, as tests do)."""
+    """``entity``, ``period``, ``judged`` and each list as the file gives them (to build on,
+    as tests do)."""
     provenance: Mapping[str, Provenance] = field(default_factory=lambda: MappingProxyType({}))
     """Where each fact came from, for the facts that say (or whose declaration names
     their supplier)."""
@@ -537,6 +538,7 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
         judged=MappingProxyType(judged),
         reserved=MappingProxyType(
             {k: v for k, v in original.items() if k in RESERVED and k not in declared}
+            | given_lists
         ),
         provenance=MappingProxyType(provenance),
         missing_evidence=MappingProxyType(
@@ -671,6 +673,8 @@ def _member_facts(
     """One sub-entity's facts checked against its rule set; None (its problems added, each
     at its place and naming it) where they do not fit."""
     inner = doc.part(at, data)
+    if sub.manifest.groups and "entity" not in data:  # its group: by its name
+        data = {"entity": shown.split(" ", 1)[-1].split("（")[0], **data}
     try:
         return check_facts_document(sub, data, inner)
     except FactsError as exc:
@@ -705,6 +709,8 @@ def _aggregates(
     mode = MODES[ruleset.manifest.rounding.mode]
     problems = []
     for decl in ruleset.lists:
+        if decl.sub:
+            continue  # worked out once its members are scored (qualscore.scoring.members)
         for aggregate in decl.aggregates:
             try:
                 worked = work(decl, aggregate, records[decl.key], facts, mode)

@@ -84,6 +84,8 @@ class Contribution(NamedTuple):
     """Whether ``where`` held for it (one it did not hold for gives nothing)."""
     evidence: str | None = None
     """The evidence the record says it has."""
+    note: str | None = None
+    """The note the record gives."""
 
 
 class ListWorking(NamedTuple):
@@ -228,6 +230,7 @@ def work(
         rows.append((i, record.name(decl, i), value, group))
     counted: set[int] = set()
     groups: list[tuple[str, Decimal, Decimal | None]] = []
+    short: dict[str, int] = {}  # the groups with too few records for what they take
     if aggregate.stat == "share":  # of the records kept, those the condition holds for
         over = [Decimal(1 if i in held else 0) for i, *_ in rows]
         counted = held
@@ -242,7 +245,8 @@ def work(
             numbers = [Decimal(1) if v is None else v for _, _, v, _ in members]
             value = _stat(take, numbers)
             if value is None:
-                continue  # a trimmed mean of fewer than 3: the group gives nothing
+                short[group] = len(numbers)  # a trimmed mean of fewer than 3: gives nothing
+                continue
             if take in ("max", "min"):  # the one that counts: the first of those at it
                 chosen = next(i for (i, _, v, _), n in zip(members, numbers, strict=True)
                               if n == value)  # fmt: skip
@@ -253,16 +257,23 @@ def work(
             groups.append((group, value, weight))
             over.append(value)
     said = [r.provenance[1] if r.provenance else None for r in records]
+    notes = [r.provenance[2] if r.provenance else None for r in records]
     contributions = tuple(sorted(
-        [Contribution(i, name, value, i in counted, group, True, said[i])
+        [Contribution(i, name, value, i in counted, group, True, said[i], notes[i])
          for i, name, value, group in rows]
-        + [Contribution(i, records[i].name(decl, i), None, False, None, False, said[i])
-           for i in left]
+        + [Contribution(i, records[i].name(decl, i), None, False, None, False, said[i],
+                        notes[i]) for i in left]
     ))  # fmt: skip
     if aggregate.stat == "weighted_mean":
         assert aggregate.weights is not None
         present = {g for g, _, _ in groups}
         absent = [g for g, w in aggregate.weights.items() if w > 0 and g not in present]
+        if absent and absent[0] in short:
+            raise ListProblem(
+                f"{aggregate.key}: {aggregate.by} {absent[0]!r} has {short[absent[0]]} "
+                f"record{'s' if short[absent[0]] != 1 else ''}, too few for a "
+                f"{aggregate.take} (at least 3), and a weighted_mean needs each group it weighs"
+            )
         if absent:
             raise ListProblem(
                 f"{aggregate.key}: no record of {aggregate.by} {absent[0]!r} to weigh "

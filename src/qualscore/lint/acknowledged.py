@@ -141,7 +141,12 @@ def review(ruleset: RuleSet) -> Review:
     for warning in left:
         first.setdefault((warning.location.path, code_of(warning)), warning)
     stale = [_stale(n, first) for n in notes if id(n) not in used]
-    return Review(tuple(sorted(left + stale, key=_order)), tuple(acknowledged))
+    left += stale
+    for sub in ruleset.subsets.values():  # the rules each list of sub-entities is scored by
+        inner = review(sub)
+        left += inner.warnings
+        acknowledged += inner.acknowledged
+    return Review(tuple(sorted(left, key=_order)), tuple(acknowledged))
 
 
 def _order(warning: LintWarning) -> tuple[str, int, int]:

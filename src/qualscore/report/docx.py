@@ -61,8 +61,12 @@ def to_docx(
                    changed, {2, 3, 4}, (16, 100, 20, 20, 18))  # fmt: skip
     if doc.values and not summary_only:
         _heading(word, doc.w["values"], 1)
-        for line in doc.values:
-            _para(word, line)
+        for line in doc.values:  # a list's records indented under their aggregate
+            paragraph = _para(word, line.strip() if line.startswith("  ") else line,
+                              size=8.5 if line.startswith("  ") else None)  # fmt: skip
+            if line.startswith("  "):
+                paragraph.paragraph_format.left_indent = Mm(6)
+                paragraph.paragraph_format.space_after = Pt(0)
     for title, head, rows in () if summary_only else doc.members:
         _heading(word, title, 1)
         widths = (40, *(24 for _ in head[1:-1]), 174 - 40 - 24 * (len(head) - 2))

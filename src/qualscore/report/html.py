@@ -69,7 +69,7 @@ def to_html(
     if doc.values and not summary_only:
         body.append(
             f'<section class="values"><h2>{w["values"]}</h2><ul>'
-            + "".join(f"<li>{escape(line)}</li>" for line in doc.values)
+            + _value_items(doc.values)
             + "</ul></section>"
         )
     if not summary_only:
@@ -101,6 +101,23 @@ def to_html(
         + "\n".join(body)
         + f"\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )
+
+
+def _value_items(lines: tuple[str, ...]) -> str:
+    """Each value a list item; a list's records (``  · ``) nested under their aggregate."""
+    out: list[str] = []
+    inner: list[str] = []
+    for line in lines:
+        if line.startswith("  · ") or (line.startswith("  ") and inner):
+            inner.append(f"<li>{escape(line.strip().removeprefix('· '))}</li>")
+            continue
+        if inner:
+            out[-1] = out[-1].removesuffix("</li>") + "<ul>" + "".join(inner) + "</ul></li>"
+            inner = []
+        out.append(f"<li>{escape(line)}</li>")
+    if inner:
+        out[-1] = out[-1].removesuffix("</li>") + "<ul>" + "".join(inner) + "</ul></li>"
+    return "".join(out)
 
 
 def _members(title: str, head: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from qualscore.facts.check import PROVENANCE
 from qualscore.report.safe import csv_text, visible_line
 from qualscore.ruleset.formula import Formula
-from qualscore.ruleset.loader import RuleSet
+from qualscore.ruleset.loader import RuleSet, record_fields
 from qualscore.ruleset.model import FactDecl, FieldDecl, Part, Shape, formulas_in
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.words import fmt
@@ -44,6 +44,8 @@ def _owners(ruleset: RuleSet) -> dict[str, tuple[list[str], list[str]]]:
             )
         if item.not_applicable:
             note(item.not_applicable.when.names, item.departments, item.id)
+        if item.verdict is not None:  # what its verdict reads (an item judged only: all)
+            note(item.verdict.met.names, item.departments, item.id)
     bonus = ruleset.manifest.bonus
     if bonus is not None:
         for f in formulas(bonus):
@@ -207,20 +209,29 @@ def _list_lines(ruleset: RuleSet) -> list[str]:
     """Each list of records: what reports it and what reads it, its fields described, and
     one blank record to copy (a list with no record is ``KEY: []``)."""
     owners = _owners(ruleset)
+    evidenced = _needs_evidence(ruleset)
     lines: list[str] = []
     for decl in ruleset.lists:
         items = list(dict.fromkeys(i for a in decl.aggregates
                                    for i in owners.get(a.key, ([], []))[1]))  # fmt: skip
         by = f"reported by {decl.supplier}｜" if decl.supplier else ""
+        fields = list(record_fields(decl, ruleset.subsets.get(decl.key)).values())
+        if decl.sub:  # a member's part and weight: only for one split into parts
+            fields = [f for f in fields if f.key != "part" and getattr(f, "role", "") != "target"]
+        keys = [f.key for f in fields] + (["evidence"] if decl.key in evidenced else [])
         lines += [
             "",
             visible_line(f"# ── {decl.label} ({decl.key}): one record per line; "
                          f"{decl.key}: [] if none ──"),
             visible_line(f"# {by}read by {' '.join(items) or '-'}"),
             *(visible_line(f"#   {f.key}: {f.label}｜{f.type}{' ' + f.unit if f.unit else ''}"
-                           f"｜{_range(f)}") for f in decl.fields),
+                           f"｜{_range(f)}") for f in fields),
+            *([visible_line(f"#   evidence required by {' '.join(evidenced[decl.key])}")]
+              if decl.key in evidenced else []),
+            *(["#   a member split into parts by weights: parts: [{part: , weight: , …}, …]"]
+              if decl.sub else []),
             f"{decl.key}:",
-            "  - {" + ", ".join(f"{f.key}: " for f in decl.fields) + "}",
+            "  - {" + ", ".join(f"{k}: " for k in keys) + "}",
         ]  # fmt: skip
     return lines
 
@@ -229,6 +240,9 @@ def list_columns(ruleset: RuleSet, key: str) -> tuple[str, ...]:
     """The columns of a list's table: ``entity``, its fields, then where each record came
     from (``supplier``, ``evidence``, ``note``)."""
     decl = next(d for d in ruleset.lists if d.key == key)
+    if decl.sub:  # a member: its name, its part and weight (if split), its rule set's facts
+        sub = ruleset.subsets[key]
+        return ("entity", "name", "part", "weight", *(f.key for f in sub.facts))
     return ("entity", *(f.key for f in decl.fields), *PROVENANCE)
 
 
@@ -257,7 +271,7 @@ def list_xlsx(ruleset: RuleSet, key: str) -> bytes:
     sheet.title = key
     columns = list_columns(ruleset, key)
     sheet.append(columns)
-    fields = {f.key: f for f in decl.fields}
+    fields = record_fields(decl, ruleset.subsets.get(key))
     for i, name in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=i)
         cell.font = Font(bold=True)

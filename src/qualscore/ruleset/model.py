@@ -1361,11 +1361,17 @@ def record_types(data: Any, outer: Mapping[str, Type]) -> dict[str, Type]:
 class FactsFile(_Strict):
     """``facts.yaml``."""
 
-    facts: tuple[FactDecl, ...] = Field(min_length=1)
+    facts: tuple[FactDecl, ...] = ()
     checks: tuple[Check, ...] = ()
     cohort: tuple[CohortDecl, ...] = ()
     values: tuple[ValueDecl, ...] = Field((), max_length=MAX_VALUES)
     lists: tuple[ListDecl, ...] = Field((), max_length=MAX_VALUES)
+
+    @model_validator(mode="after")
+    def _something_given(self) -> FactsFile:
+        if not self.facts and not self.lists:
+            raise ValueError("declare the facts (facts: [...]) or lists of records (lists:)")
+        return self
 
 
 def formulas_in(node: Any) -> Iterator[Formula]:

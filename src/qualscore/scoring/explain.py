@@ -168,19 +168,20 @@ _LIST_WORDS = {
            "trimmed_mean": "去掉一个最高、一个最低后平均", "weighted_mean": "加权平均",
            "stdev": "标准差", "cv": "差异系数", "share": "占比",
            "records": "{label} {n} 条", "kept": "其中 {kept} 条符合条件（{where}）",
-           "by": "按{field}分组，每组取{take}", "none": "无可计的记录", "counted": "计入",
+           "by": "按{field}分组，每组取{take}", "none": "记录不足，无法计算", "counted": "计入",
            "dropped": "不计（同组已取{take}）", "not_kept": "不计（条件不成立）",
-           "more": "……另 {n} 条", "group": "{group}组", "evidence": "佐证材料",
+           "more": "……另 {n} 条", "group": "{group}组", "evidence": "佐证材料", "note": "备注",
            "not_met": "不计（{when} 不成立）", "mean_of": "平均"},
     "en": {"count": "count", "sum": "sum", "mean": "mean", "min": "lowest", "max": "highest",
            "trimmed_mean": "mean without the highest and the lowest",
            "stdev": "standard deviation", "cv": "coefficient of variation", "share": "share",
            "weighted_mean": "weighted mean", "records": "{label}: {n} records",
            "kept": "{kept} of them meet the condition ({where})",
-           "by": "grouped by {field}, each group's {take}", "none": "no record to count",
+           "by": "grouped by {field}, each group's {take}",
+           "none": "too few records to work it out",
            "counted": "counted", "dropped": "not counted (its group's {take} is taken)",
            "not_kept": "not counted (the condition does not hold)",
-           "more": "… {n} more", "group": "group {group}", "evidence": "evidence",
+           "more": "… {n} more", "group": "group {group}", "evidence": "evidence", "note": "note",
            "not_met": "not counted ({when} does not hold)", "mean_of": "mean"},
 }  # fmt: skip
 
@@ -206,7 +207,8 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
     said.append(f"{w[done.stat]} = {_stat_working(done)}".replace("= ≈", "≈"))
     if done.unrounded is not None and done.unrounded != done.value:
         places = max(0, -int(done.value.as_tuple().exponent))
-        said.append(_rounded(done.unrounded, done.value, places, language))
+        said.append(f"按考核细则保留 {places} 位小数为 {fmt(done.value)}" if zh
+                    else f"rounded to {places} places: {fmt(done.value)}")  # fmt: skip
     lines = [f"{head} = {value}{sep}{joiner.join(said)}"]
     for c in done.contributions[:MAX_RECORDS_SHOWN]:
         if not c.kept:
@@ -221,6 +223,8 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
         parts.append(state)
         if c.evidence:
             parts.append(f"{w['evidence']}{sep}{c.evidence}")
+        if c.note:
+            parts.append(f"{w['note']}{sep}{c.note}")
         lines.append(f"  · {c.name}{sep}{joiner.join(parts)}")
     hidden = len(done.contributions) - MAX_RECORDS_SHOWN
     if hidden > 0:
@@ -254,7 +258,7 @@ def _stat_working(done: ListWorking) -> str:
         if done.stat == "stdev":
             return f"{spread}（μ = {mean}）"
         return f"{spread} ÷ μ（{mean}）= {value}"
-    terms = [f"{fmt(v)} × {fmt(weight)}" for _, v, weight in done.groups if weight]
+    terms = [f"{_term(v)} × {fmt(weight)}" for _, v, weight in done.groups if weight]
     return f"{' + '.join(terms)} = {value}"
 
 
@@ -288,6 +292,12 @@ def member_tables(result: Result, language: str) -> list[MemberTable]:
         title = f"{label}一览（{len(members)}）" if zh else f"{label} ({len(members)})"
         out.append((title, tuple(head), tuple(rows)))
     return out
+
+
+def _term(value: Decimal) -> str:
+    """A number inside a sum: to 8 places, ``…`` where it goes on (93.33333333…)."""
+    shown = fmt_approx(value, 8)
+    return shown.removeprefix("≈ ") + "…" if shown.startswith("≈ ") else shown
 
 
 def table_cell(named: NamedValue, language: str) -> str:

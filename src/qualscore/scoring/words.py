@@ -53,7 +53,8 @@ def fmt_approx(value: Decimal, places: int = 4) -> str:
     """Like :func:`fmt`, but a value with more than ``places`` decimals is shown as ``≈ x``."""
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
-        return "≈ " + fmt(value.quantize(Decimal(1).scaleb(-places)))
+        rounded = value.quantize(Decimal(1).scaleb(-places))
+        return fmt(rounded) if rounded == value else "≈ " + fmt(rounded)  # 90.000…0 is 90
     return fmt(value)
 
 
@@ -176,7 +177,7 @@ WORDS: dict[str, dict[str, str]] = {
         "no_target": "无此项目标任务（{label}）",
         "no_cohort": "未计入比较（{label}：本单位无可比的值，或比较范围不含本单位）",
         "no_value": "无此项数据（{label}：所依据的值本单位没有）",
-        "no_records": "无可计的记录（{label}）",
+        "no_records": "记录不足，无法计算（{label}）",
         "verdict": "判定",
         "verdict_met": "达标",
         "verdict_not_met": "未达标",
@@ -305,7 +306,7 @@ WORDS: dict[str, dict[str, str]] = {
         "no_headroom": "every item at full points",
         "no_target": "no target for this entity ({label})",
         "no_value": "no value for this entity ({label}: it reads a value the entity has not)",
-        "no_records": "no record to work it out from ({label})",
+        "no_records": "too few records to work it out ({label})",
         "verdict": "verdict",
         "verdict_met": "met",
         "verdict_not_met": "not met",

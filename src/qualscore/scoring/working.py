@@ -70,11 +70,12 @@ class Working(NamedTuple):
 
 
 def number_text(value: Decimal, places: int) -> str:
-    """A number as shown: exact when it has at most ``places`` decimals, else ``≈`` rounded."""
+    """A number as shown: exact when it has at most ``places`` decimals (trailing zeros
+    aside: 34.6500 is 34.65), else ``≈`` rounded."""
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
         rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        return "≈ " + _plain(rounded)
+        return _plain(rounded) if rounded == value else "≈ " + _plain(rounded)
     return _plain(value)
 
 
