@@ -241,7 +241,7 @@ def test_the_explanations_work_each_aggregate_out_record_by_record(
         "(100 + 100 + 80 + 60 + 40 − 100 − 40) ÷ 3 = 80",
         "已完成任务平均分值（done_mean） = 9.00 分：重点工作任务 5 条，其中 4 条符合条件"
         "（done），平均 = (10 + 9 + 9 + 8) ÷ 4 = 9",
-        "  · 重大项目攻坚：10，计入",
+        "  · 重大项目攻坚：档次 A × 级别 1 → 10，计入",
         "  · 数字经济规划：不计（条件不成立）",
         "严重滞后任务数（late_count） = 1：重点工作任务 5 条，其中 1 条符合条件"
         "（not done and due_month <= 9），条数 = 1",
@@ -250,7 +250,7 @@ def test_the_explanations_work_each_aggregate_out_record_by_record(
         "合计 = 3 + 1 = 4",
         "  · 营商环境改革：2，不计（同组已取最高），佐证材料：全国工商联通报",
         "  · 营商环境改革：3，计入，佐证材料：省人民政府办公厅通报 2026-22 号",
-        "  · #14：服务对象组，40，计入",
+        "  · #14：服务对象组，评价等次 D（较差） → 40，计入",
     ):
         assert line in lines
     rating = next(x for x in lines if x.startswith("综合测评得分（rating）"))
@@ -380,7 +380,7 @@ def test_every_report_of_one_department_explains_its_aggregates(tmp_path: Path, 
         assert (data["total"], data["grade"]) == ("90.89", "良好")
         return
     text = _docx_text(out) if fmt == "docx" else out.read_text("utf-8")
-    for line in (*RECORD_LINES, "劳模工匠选树：9，计入", "90.89"):
+    for line in (*RECORD_LINES, "劳模工匠选树：档次 B × 级别 1 → 9，计入", "90.89"):
         assert line in text
 
 

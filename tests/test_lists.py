@@ -277,8 +277,8 @@ def test_explanation_lists_each_record(rules: qualscore.RuleSet) -> None:
         "平均 = (4 + 4) ÷ 2 = 4"
     )
     assert lines[start + 1 : start + 4] == [
-        "  · 道路改造：4，计入",
-        "  · 菜场提升：4，计入",
+        "  · 道路改造：档次 A × 级别 2 → 4，计入",
+        "  · 菜场提升：档次 B × 级别 1 → 4，计入",
         "  · 河道整治：不计（条件不成立）",
     ]
     assert (
@@ -319,7 +319,7 @@ def test_a_list_supplier_and_record_evidence_reach_the_item(rules: qualscore.Rul
     [came] = [i.provenance for i in result.item("A1").inputs if i.key == "done_mean"]
     assert came is not None and came.supplier == "考核办"
     lines = value_lines(result, "zh")
-    assert "  · 道路改造：4，计入，佐证材料：验收报告第1页" in lines
+    assert "  · 道路改造：档次 A × 级别 2 → 4，计入，佐证材料：验收报告第1页" in lines
 
 
 # --- facts as given ------------------------------------------------------------------

@@ -86,6 +86,8 @@ class Contribution(NamedTuple):
     """The evidence the record says it has."""
     note: str | None = None
     """The note the record gives."""
+    cell: str | None = None
+    """The cell of a lookup table its value came from: ``档次 A × 级别 2``."""
 
 
 class ListWorking(NamedTuple):
@@ -258,8 +260,9 @@ def work(
             over.append(value)
     said = [r.provenance[1] if r.provenance else None for r in records]
     notes = [r.provenance[2] if r.provenance else None for r in records]
+    cells = _cells(decl, aggregate, records, fields or {f.key: f for f in decl.fields})
     contributions = tuple(sorted(
-        [Contribution(i, name, value, i in counted, group, True, said[i], notes[i])
+        [Contribution(i, name, value, i in counted, group, True, said[i], notes[i], cells[i])
          for i, name, value, group in rows]
         + [Contribution(i, records[i].name(decl, i), None, False, None, False, said[i],
                         notes[i]) for i in left]
@@ -300,6 +303,32 @@ def work(
         len(records), len(rows), contributions,
         tuple(groups), tuple(over), value, raw,
     )  # fmt: skip
+
+
+def _cells(
+    decl: ListDecl, aggregate: Aggregate, records: Sequence[Record], fields: Mapping[str, Any]
+) -> list[str | None]:
+    """For each record, the cell its number came from, where ``of`` is a record's value
+    that is a lookup table: ``档次 A × 级别 2``; else None (a cell a formula then changed
+    would not say where the number came from)."""
+    named = {v.key: v for v in decl.values}
+    source = aggregate.of.source.strip() if aggregate.of is not None else ""
+    value = named.get(source)
+    table = value.table if value is not None else None
+    if table is None:
+        return [None] * len(records)
+    axes = [a for a in (table.rows, table.columns) if a is not None]
+    out: list[str | None] = []
+    for record in records:
+        shown = []
+        for axis in axes:
+            field = fields.get(axis)
+            label = getattr(field, "label", axis)
+            raw = record.values.get(axis)
+            text = field.choice_text(str(raw)) if field is not None and raw is not None else raw
+            shown.append(f"{label} {text}")
+        out.append(" × ".join(shown))
+    return out
 
 
 def _run(aggregate: Aggregate, formula: Formula, reading: Mapping[str, Value], i: int,

@@ -270,7 +270,8 @@ def _records(done: ListWorking) -> dict[str, Any]:
         "unrounded": number(done.unrounded),
         "contributions": [
             {"record": c.record + 1, "name": c.name, "value": number(c.value),
-             "kept": c.kept, "counted": c.counted, "group": c.group, "evidence": c.evidence}
+             "kept": c.kept, "counted": c.counted, "group": c.group, "evidence": c.evidence,
+             "note": c.note, "cell": c.cell}
             for c in done.contributions
         ],
     }  # fmt: skip

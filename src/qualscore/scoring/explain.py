@@ -219,7 +219,10 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
             state = w["counted"] if c.counted else w["dropped"].format(take=w[done.take or "mean"])
         shown_group = c.group is not None and c.group != c.name
         parts = [w["group"].format(group=c.group)] if shown_group else []
-        parts += [fmt(c.value)] if c.value is not None else []
+        if c.cell is not None and c.value is not None:  # the table's cell it came from
+            parts += [f"{c.cell} → {fmt(c.value)}"]
+        else:
+            parts += [fmt(c.value)] if c.value is not None else []
         parts.append(state)
         if c.evidence:
             parts.append(f"{w['evidence']}{sep}{c.evidence}")
