@@ -268,8 +268,8 @@ def test_the_award_without_its_proof_zeroes_the_bonus_item(
     why), so 4.1 adds nothing though its awards add up to 4; everyone else's awards
     came with their evidence."""
     item = scored["县住建局"].item("4.1")
-    assert (item.score, item.missing_evidence) == (D(0), (("awards", "获奖表彰"),))
-    assert "缺少佐证材料（获奖表彰），本项不得分" in explain(item, "zh")
+    assert (item.score, item.missing_evidence) == (D(0), (("awards[0]", "获奖表彰第1条"),))
+    assert "缺少佐证材料（获奖表彰第1条），本项不得分" in explain(item, "zh")
     assert _value(scored["县住建局"], "award_points").value == 4
     others = [n for n in HAND for i in scored[n].items() if i.missing_evidence]
     assert others == ["县住建局"]

@@ -477,7 +477,10 @@ def test_required_evidence_of_a_list_is_its_own_or_every_records(tmp_path: Path)
     rules = load_rules(_write(tmp_path, a=a))
     lacking = _result(rules)
     assert lacking.item("A1").score == 0
-    assert lacking.item("A1").missing_evidence == (("tasks", "重点工作任务"), ("load", "工作量系数"))
+    assert lacking.item("A1").missing_evidence == (
+        ("tasks[0]", "重点工作任务第1条"), ("tasks[1]", "重点工作任务第2条"),
+        ("tasks[2]", "重点工作任务第3条"), ("load", "工作量系数"),
+    )  # fmt: skip
     load = {"value": "1.2", "evidence": "编制文件"}
     whole = _result(rules, load=load, tasks={"value": _TASKS, "evidence": "任务清单.pdf"})
     assert whole.item("A1").score == D("9.6")
@@ -485,7 +488,7 @@ def test_required_evidence_of_a_list_is_its_own_or_every_records(tmp_path: Path)
     assert _result(rules, load=load, tasks=each).item("A1").score == D("9.6")
     one_short = [*each[:2], _TASKS[2]]
     short = _result(rules, load=load, tasks=one_short).item("A1")
-    assert (short.score, short.missing_evidence) == (0, (("tasks", "重点工作任务"),))
+    assert (short.score, short.missing_evidence) == (0, (("tasks[2]", "重点工作任务第3条"),))
 
 
 # --- batch -----------------------------------------------------------------------------

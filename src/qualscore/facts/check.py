@@ -770,8 +770,12 @@ def _missing_evidence(
                     lacking.append(piece)
             elif (given := provenance.get(piece)) is None or given.evidence is None:
                 listed = records.get(piece)
-                if listed is None or not all(r.provenance and r.provenance[1] for r in listed):
+                short = [i for i, r in enumerate(listed or ())
+                         if not (r.provenance and r.provenance[1])]  # fmt: skip
+                if not listed:
                     lacking.append(piece)
+                else:  # the records without their own: each named (tasks[2])
+                    lacking.extend(f"{piece}[{i}]" for i in short)
         if lacking:
             out[item_id] = tuple(lacking)
     return out

@@ -154,11 +154,19 @@ class RuleSet:
         return found
 
     def label(self, key: str) -> str:
-        """The label of a fact, a value of any kind, or a list."""
+        """The label of a fact, a value of any kind, a list, or a list's record (``tasks[2]``:
+        重点工作任务第3条)."""
         found = self._facts_by_key.get(key)
         if found is not None:
             return found.label
-        return next((d.label for d in self.lists if d.key == key), key)
+        listed, _, index = key.partition("[")  # a list's record: tasks[2]
+        label = next((d.label for d in self.lists if d.key == listed), None)
+        if label is None:
+            return key
+        if not index.rstrip("]").isdigit():
+            return label
+        number = int(index.rstrip("]")) + 1
+        return f"{label}第{number}条" if self.manifest.language == "zh" else f"{label} #{number}"
 
     @property
     def lists(self) -> tuple[ListDecl, ...]:
