@@ -225,10 +225,13 @@ def test_the_failing_spread_is_explained_with_its_working(
     lines = value_lines(result, "zh")
     start = next(i for i, x in enumerate(lines) if x.startswith("初中生均校舍建筑面积差异系数"))
     assert "其中 3 条符合条件（stage == '初中'）" in lines[start]
-    assert "5.98906411 ÷ μ（≈ 12.03333333）≈ 0.49770616" in lines[start]
+    # μ = 36.1 ÷ 3; Σ(x − μ)² = 19.6544… + 16.2677… + 71.6844… = 107.6066…
+    assert "μ = 12.03333333…，Σ(x − μ)² = 107.60666667…，n = 3" in lines[start]
+    assert "σ ≈ 5.98906411，σ ÷ μ ≈ 0.49770616" in lines[start]
     assert lines[start].endswith("0.4977")
-    assert lines[start + 6 : start + 9] == ["  · 西坪一中：7.6，计入", "  · 龙潭中学：8，计入",
+    assert lines[start + 1 : start + 4] == ["  · 西坪一中：7.6，计入", "  · 龙潭中学：8，计入",
                                             "  · 西坪三中：20.5，计入"]  # fmt: skip
+    assert lines[start + 4].startswith("  · 不符合条件（stage == '初中'），不计：")
     lines = explain(result.item("A2.3"), "zh")
     assert (
         "判定条件：初中生均校舍建筑面积差异系数 ≤ 初中校际差异系数上限 = 0.4977 ≤ 0.45 = 不成立"

@@ -242,7 +242,7 @@ def test_the_explanations_work_each_aggregate_out_record_by_record(
         "已完成任务平均分值（done_mean） = 9.00 分：重点工作任务 5 条，其中 4 条符合条件"
         "（done），平均 = (10 + 9 + 9 + 8) ÷ 4 = 9",
         "  · 重大项目攻坚：档次 A × 级别 1 → 10，计入",
-        "  · 数字经济规划：不计（条件不成立）",
+        "  · 不符合条件（done），不计：数字经济规划",
         "严重滞后任务数（late_count） = 1：重点工作任务 5 条，其中 1 条符合条件"
         "（not done and due_month <= 9），条数 = 1",
         "  · 数字经济规划：计入",

@@ -279,7 +279,7 @@ def test_explanation_lists_each_record(rules: qualscore.RuleSet) -> None:
     assert lines[start + 1 : start + 4] == [
         "  · 道路改造：档次 A × 级别 2 → 4，计入",
         "  · 菜场提升：档次 B × 级别 1 → 4，计入",
-        "  · 河道整治：不计（条件不成立）",
+        "  · 不符合条件（done），不计：河道整治",
     ]
     assert (
         "获奖加分（award_points） = 5：获奖 4 条，按事项分组，每组取最高，合计 = 2 + 3 + 0 = 5"
@@ -289,7 +289,7 @@ def test_explanation_lists_each_record(rules: qualscore.RuleSet) -> None:
     assert any(x.startswith("综合测评得分（rating） = 88.00：") and
                "加权平均 = 92.5 × 0.4 + 85 × 0.3 + 85 × 0.3 = 88" in x for x in lines)  # fmt: skip
     english = value_lines(result, "en")
-    assert "  · 河道整治: not counted (the condition does not hold)" in english
+    assert "  · not counted (done does not hold): 河道整治" in english
 
 
 def test_explanation_shows_a_bounded_number_of_records(rules: qualscore.RuleSet) -> None:

@@ -160,16 +160,17 @@ def test_each_school_judged_and_the_county_through_them(rules: qualscore.RuleSet
 def test_the_explanation_works_each_spread_school_by_school(rules: qualscore.RuleSet) -> None:
     lines = value_lines(evaluate(rules, check_facts(rules, _facts())), "zh")
     start = next(i for i, x in enumerate(lines) if x.startswith("小学生师比差异系数"))
-    assert lines[start].startswith(
+    # Σ(x − μ)² = (n·Σx² − (Σx)²) ÷ n = 2.3192 ÷ 3 = 0.77306667…
+    assert lines[start] == (
         "小学生师比差异系数（primary_cv） = 0.1077：学校 5 条，其中 3 条符合条件（stage == "
-        "'小学'），差异系数 = √(Σ(x − μ)² ÷ 3) ≈ 0.50763066 ÷ μ（≈ 4.71333333）≈ 0.10770099"
+        "'小学'），差异系数：σ = √(Σ(x − μ)² ÷ n)，μ = 4.71333333…，Σ(x − μ)² = 0.77306667…，"
+        "n = 3，σ ≈ 0.50763066，σ ÷ μ ≈ 0.10770099，按考核细则保留 4 位小数为 0.1077"
     )
-    assert lines[start + 1 : start + 6] == [
+    assert lines[start + 1 : start + 5] == [
         "  · 一小：5，计入",
         "  · 二小：4，计入",
-        "  · 一中：不计（条件不成立）",
         "  · 实验学校（小学，0.6）：5.14，计入",
-        "  · 实验学校（初中，0.4）：不计（条件不成立）",
+        "  · 不符合条件（stage == '小学'），不计：一中、实验学校（初中，0.4）",
     ]
     assert "  · 二小：不计（met('total') 不成立）" in lines
 

@@ -171,7 +171,8 @@ _LIST_WORDS = {
            "by": "按{field}分组，每组取{take}", "none": "记录不足，无法计算", "counted": "计入",
            "dropped": "不计（同组已取{take}）", "not_kept": "不计（条件不成立）",
            "more": "……另 {n} 条", "group": "{group}组", "evidence": "佐证材料", "note": "备注",
-           "not_met": "不计（{when} 不成立）", "mean_of": "平均"},
+           "not_met": "不计（{when} 不成立）", "mean_of": "平均",
+           "left_out": "不符合条件（{where}），不计", "and_more": " 等 {n} 条"},
     "en": {"count": "count", "sum": "sum", "mean": "mean", "min": "lowest", "max": "highest",
            "trimmed_mean": "mean without the highest and the lowest",
            "stdev": "standard deviation", "cv": "coefficient of variation", "share": "share",
@@ -182,7 +183,8 @@ _LIST_WORDS = {
            "counted": "counted", "dropped": "not counted (its group's {take} is taken)",
            "not_kept": "not counted (the condition does not hold)",
            "more": "… {n} more", "group": "group {group}", "evidence": "evidence", "note": "note",
-           "not_met": "not counted ({when} does not hold)", "mean_of": "mean"},
+           "not_met": "not counted ({when} does not hold)", "mean_of": "mean",
+           "left_out": "not counted ({where} does not hold)", "and_more": " ({n} in all)"},
 }  # fmt: skip
 
 
@@ -204,16 +206,17 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
     if done.value is None:
         return [f"{head} = {w['none']}{sep}{joiner.join(said)}"]
     value = _named_value(done.value, named.unit, language)
-    said.append(f"{w[done.stat]} = {_stat_working(done)}".replace("= ≈", "≈"))
+    link = sep if done.stat in ("stdev", "cv") else " = "  # 差异系数：σ = √…
+    said.append(f"{w[done.stat]}{link}{_stat_working(done)}".replace("= ≈", "≈"))
     if done.unrounded is not None and done.unrounded != done.value:
         places = max(0, -int(done.value.as_tuple().exponent))
-        said.append(f"按考核细则保留 {places} 位小数为 {fmt(done.value)}" if zh
-                    else f"rounded to {places} places: {fmt(done.value)}")  # fmt: skip
+        rounded = format(done.value, "f")  # its places as rounded: 0.0340, not 0.034
+        said.append(f"按考核细则保留 {places} 位小数为 {rounded}" if zh
+                    else f"rounded to {places} places: {rounded}")  # fmt: skip
     lines = [f"{head} = {value}{sep}{joiner.join(said)}"]
-    for c in done.contributions[:MAX_RECORDS_SHOWN]:
-        if not c.kept:
-            state = w["not_kept"]
-        elif done.when is not None:  # a share: whether its condition holds
+    kept = [c for c in done.contributions if c.kept]
+    for c in kept[:MAX_RECORDS_SHOWN]:
+        if done.when is not None:  # a share: whether its condition holds
             state = w["counted"] if c.counted else w["not_met"].format(when=done.when)
         else:
             state = w["counted"] if c.counted else w["dropped"].format(take=w[done.take or "mean"])
@@ -229,9 +232,14 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
         if c.note:
             parts.append(f"{w['note']}{sep}{c.note}")
         lines.append(f"  · {c.name}{sep}{joiner.join(parts)}")
-    hidden = len(done.contributions) - MAX_RECORDS_SHOWN
+    hidden = len(kept) - MAX_RECORDS_SHOWN
     if hidden > 0:
         lines.append(f"  {w['more'].format(n=hidden)}")
+    left = [c.name for c in done.contributions if not c.kept]
+    if left:  # those the condition leaves out: named once, on one line
+        names = ("、" if zh else ", ").join(left[:MAX_RECORDS_SHOWN])
+        more = w["and_more"].format(n=len(left)) if len(left) > MAX_RECORDS_SHOWN else ""
+        lines.append(f"  · {w['left_out'].format(where=done.where)}{sep}{names}{more}")
     return lines
 
 
@@ -256,11 +264,10 @@ def _stat_working(done: ListWorking) -> str:
         return f"{sum(1 for v in done.over if v)} ÷ {n} = {value}"
     if done.stat in ("stdev", "cv"):  # the numbers it is worked from, then the spread
         worked = dict(statistics.spread(done.stat, done.over).working)
-        mean, stdev = fmt_approx(worked["mean"], 8), fmt_approx(sqrt(worked["variance"]), 8)
-        spread = f"√(Σ(x − μ)² ÷ {n}) = {stdev}"
-        if done.stat == "stdev":
-            return f"{spread}（μ = {mean}）"
-        return f"{spread} ÷ μ（{mean}）= {value}"
+        mean, squares = _term(worked["mean"]), _term(worked["squares"])
+        stdev = fmt_approx(sqrt(worked["variance"]), 8)
+        said = f"σ = √(Σ(x − μ)² ÷ n)，μ = {mean}，Σ(x − μ)² = {squares}，n = {n}，σ = {stdev}"
+        return f"{said}，σ ÷ μ = {value}" if done.stat == "cv" else said
     terms = [f"{_term(v)} × {fmt(weight)}" for _, v, weight in done.groups if weight]
     return f"{' + '.join(terms)} = {value}"
 

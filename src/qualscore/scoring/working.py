@@ -262,7 +262,9 @@ class _Show(Visitor[tuple[str, int]]):
     def compare(self, node: Compare) -> tuple[str, int]:
         text = self.wrap(node.operands[0], _PREC_CMP + 1)
         for op, side in zip(node.ops, node.operands[1:], strict=True):
-            text += f" {_CMP[op]} {self.wrap(side, _PREC_CMP + 1)}"
+            # "等于", not "=": the working joins its steps with "=" (n = 0 = 0 = 成立)
+            shown = ("等于" if self.w.zh else "equals") if op == "==" else _CMP[op]
+            text += f" {shown} {self.wrap(side, _PREC_CMP + 1)}"
         return text, _PREC_CMP
 
     def call(self, node: Call) -> tuple[str, int]:
