@@ -420,3 +420,36 @@ def _cached_rules(factory: pytest.TempPathFactory) -> qualscore.RuleSet:
     if "rules" not in _CACHE:
         _CACHE["rules"] = load_rules(_write(factory.mktemp("members")))
     return _CACHE["rules"]
+
+
+# --- rule tests expect verdicts, node verdicts and values ---------------------------------
+
+
+def test_rule_tests_expect_verdicts_and_values(tmp_path: Path) -> None:
+    rules = _write(tmp_path)
+    (rules / "tests").mkdir()
+    given = json.dumps(_facts(), ensure_ascii=False)
+    (rules / "tests" / "t.yaml").write_text(
+        "cases:\n"
+        f"  - name: as worked by hand\n    facts: {given}\n"
+        "    verdict: 未达标\n    met: {A1: true, A2: true, A3: false}\n"
+        "    values: {primary_cv: 0.1077, junior_cv: '0.0381', failing: 1, met_share: 0.8}\n"
+        f"  - name: wrong on purpose\n    facts: {given}\n"
+        "    verdict: 达标\n    met: {A3: true, A9: false}\n"
+        "    values: {failing: 0, failng: null}\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    code = main(["test", str(rules)], stdout=out, stderr=io.StringIO())
+    path = rules / "tests" / "t.yaml"
+    assert code == 1
+    assert out.getvalue().splitlines()[:5] == [
+        f"{path}:9:14: FAIL wrong on purpose: verdict: expected 达标, got 未达标",
+        f"{path}:10:15: FAIL wrong on purpose: met: A3: expected true, got false",
+        f"{path}:10:25: FAIL wrong on purpose: met: 'A9' has no verdict here (or is no item, "
+        "indicator or section)",
+        f"{path}:11:23: FAIL wrong on purpose: values: failing: expected 0, got 1",
+        f"{path}:11:34: FAIL wrong on purpose: values: 'failng': no named value or aggregate of "
+        "that name; did you mean 'failing'?",
+    ]
+    assert out.getvalue().splitlines()[5] == f"{rules}: 2 cases, 1 passed, 1 failed"

@@ -40,7 +40,7 @@ from qualscore.errors import (
     Problem,
     SourceError,
 )
-from qualscore.facts.check import PROVENANCE, Facts, check_facts_document, load_facts
+from qualscore.facts.check import PROVENANCE, Facts, check_facts_document, check_number, load_facts
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Indicator
 from qualscore.scoring.engine import evaluate
@@ -75,6 +75,13 @@ class RuleCase(_Model):
     total: Decimal | None = None
     result: Literal["scored", "vetoed"] | None = None
     grade: Text | None = None
+    verdict: Text | None = None
+    """The scheme's verdict, in its words (达标 / 未达标)."""
+    met: dict[str, bool | None] = {}
+    """Each node's verdict by id: true (met), false (not met), null (it does not apply)."""
+    values: dict[str, FactValue] = {}
+    """Named values and the aggregates of lists, by key: a number, true or false (null:
+    it has none, a mean of no record)."""
     error: Text | None = None
     cohort: dict[str, FactValue] | None = None
     """The entity's cohort values, given (a rule set that scores entities together)."""
@@ -96,11 +103,17 @@ class RuleCase(_Model):
             or self.total is not None
             or self.result is not None
             or self.grade is not None
+            or self.verdict is not None
+            or bool(self.met)
+            or bool(self.values)
         )
         if self.error is not None and scores:
             raise ValueError("a case that expects an error expects no scores")
         if self.error is None and not scores:
-            raise ValueError("a case must expect something: expect, total, result or error")
+            raise ValueError(
+                "a case must expect something: expect, total, result, grade, verdict, met, "
+                "values or error"
+            )
         return self
 
 
@@ -303,7 +316,7 @@ def _run_case(
         _fail(report, doc, (*here, "error"), case.name, message)
         return
     report.hit |= reached(ruleset, result)
-    _compare(report, suite, i, case, result)
+    _compare(report, suite, i, case, result, ruleset)
 
 
 def _run_cohort_case(
@@ -355,7 +368,9 @@ def _run_cohort_case(
                 _fail(report, doc, where, case.name, message)
 
 
-def _compare(report: Report, suite: Suite, i: int, case: RuleCase, result: Result) -> None:
+def _compare(
+    report: Report, suite: Suite, i: int, case: RuleCase, result: Result, ruleset: RuleSet
+) -> None:
     doc, here = suite.doc, ("cases", i)
     scores = _scores(result)
     for key, want in case.expect.items():
@@ -374,6 +389,54 @@ def _compare(report: Report, suite: Suite, i: int, case: RuleCase, result: Resul
     if case.grade is not None and case.grade != result.grade:
         message = f"grade: expected {case.grade}, got {result.grade}"
         _fail(report, doc, (*here, "grade"), case.name, message)
+    if case.verdict is not None and case.verdict != result.verdict:
+        message = f"verdict: expected {case.verdict}, got {result.verdict or 'none'}"
+        _fail(report, doc, (*here, "verdict"), case.name, message)
+    judged = {n.id: n.met for n in result.judged()}
+    for node, met in case.met.items():
+        if node not in judged:
+            message = f"met: {node!r} has no verdict here (or is no item, indicator or section)"
+            _fail(report, doc, (*here, "met", node), case.name, message)
+        elif judged[node] is not met:
+            message = f"met: {node}: expected {_said(met)}, got {_said(judged[node])}"
+            _fail(report, doc, (*here, "met", node), case.name, message)
+    named = {v.key: v.value for v in result.values}
+    declared = {v.key for v in ruleset.values} | {a.key for a in ruleset.aggregates}
+    for name, wanted in case.values.items():
+        where = (*here, "values", name)
+        if name not in declared:
+            hint = Suggestions(declared).hint(name)
+            message = f"values: {name!r}: no named value or aggregate of that name{hint}"
+            _fail(report, doc, where, case.name, message)
+            continue
+        if name not in named and wanted is not None:
+            message = f"values: {name!r}: no named value or aggregate of that name has a value"
+            _fail(report, doc, where, case.name, message)
+            continue
+        got = named.get(name)
+        same = got is None if wanted is None else _same_value(got, wanted)
+        if not same:
+            message = f"values: {name}: expected {_said(wanted)}, got {_said(got)}"
+            _fail(report, doc, where, case.name, message)
+
+
+def _same_value(got: Any, want: Any) -> bool:
+    """Whether a value worked out is the one expected (a number by its value: 4 is 4.00)."""
+    if isinstance(got, bool) or isinstance(want, bool):
+        return got is want
+    if isinstance(got, Decimal):
+        number, _ = check_number(want)
+        return number is not None and number == got
+    return bool(got == want)
+
+
+def _said(value: Any) -> str:
+    """A value in a message: true, false, none, or the number as written."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return fmt(value) if isinstance(value, Decimal) else str(value)
 
 
 def _fail(report: Report, doc: _yaml.Document, loc: Loc, case: str, message: str) -> None:

@@ -69,8 +69,7 @@ def to_docx(
                 paragraph.paragraph_format.space_after = Pt(0)
     for title, head, rows in () if summary_only else doc.members:
         _heading(word, title, 1)
-        widths = (40, *(24 for _ in head[1:-1]), 174 - 40 - 24 * (len(head) - 2))
-        _table(word, list(head), rows, set(), widths)
+        _table(word, list(head), rows, set(), _widths(head, rows))
     if not summary_only:
         _page_break(word)
         _items(word, doc)
@@ -79,6 +78,17 @@ def to_docx(
     out = io.BytesIO()
     word.save(out)
     return _fixed_zip(out.getvalue())
+
+
+def _widths(head: Sequence[str], rows: Sequence[Sequence[str]], page: int = 174) -> tuple[int, ...]:
+    """Column widths (mm) for a table of text: each column as wide as its longest cell
+    (a CJK character counting two), at least its header's, the last taking what is left."""
+    def width(text: str) -> int:
+        return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+    wanted = [max([width(h), *(width(r[i]) for r in rows)]) for i, h in enumerate(head)]
+    mm = [min(60, 6 + 2 * w) for w in wanted[:-1]]
+    return (*mm, max(30, page - sum(mm)))
 
 
 def _t(text: str) -> str:

@@ -236,6 +236,12 @@ def _summary(result: Result, language: str, w: dict[str, str]) -> str:
         f'<div class="card"><div class="muted">{w["result"]}</div>'
         f'<div class="big">{escape(result_text(result, language))}</div></div>'
     )
+    if result.verdict is not None and result.has_points:  # scored and judged: the verdict
+        cls = "card vetoed" if result.met is False else "card"  # too, at a glance
+        cards.append(
+            f'<div class="{cls}"><div class="muted">{w["verdict"]}</div>'
+            f'<div class="big">{escape(result.verdict)}</div></div>'
+        )
     for key in ("entity", "period", "grade"):
         value = getattr(result, key)
         if value is not None:

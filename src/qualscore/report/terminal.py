@@ -109,8 +109,9 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     for title, head, rows in member_tables(result, language):  # each sub-entity, what it failed
         members = Table(title=plain(title), box=box.SIMPLE_HEAD, show_edge=False,
                         pad_edge=False, expand=True)  # fmt: skip
-        for i, name in enumerate(head):
-            members.add_column(plain(name), no_wrap=i < len(head) - 1, ratio=1 if i else None)
+        for i, name in enumerate(head):  # the last column (what it failed) takes the room
+            last = i == len(head) - 1
+            members.add_column(plain(name), no_wrap=not last, ratio=1 if last else None)
         for row in rows:
             members.add_row(*(plain(c) for c in row))
         console.print(members)
