@@ -253,7 +253,7 @@ def test_shared_facts_and_case_facts_override_the_base(tmp_path: Path) -> None:
     [
         ("cases: []\n", "3:8: cases: tuple should have at least 1 item after validation, not 0"),
         ("cases:\n  - {name: a, total: 1, expct: {}}\n", "4:25: cases[0].expct: unknown key 'expct'; did you mean 'expect'?"),
-        ("cases:\n  - {name: a}\n", "4:5: cases[0]: a case must expect something: expect, total, result or error"),
+        ("cases:\n  - {name: a}\n", "4:5: cases[0]: a case must expect something: expect, total, result, grade, verdict, met, values or error"),
         ("cases:\n  - {name: a, total: 1, error: x}\n", "4:5: cases[0]: a case that expects an error expects no scores"),
         ("cases:\n  - {name: a, expect: {\"19\": 1}}\n", "4:24: cases[0].expect: no item, indicator or category '19'; did you mean '1'?"),
         ("cases:\n  - {name: a, total: 1}\n  - {name: a, total: 2}\n", "5:12: cases[1].name: case 'a' is named twice (first: cases[0])"),

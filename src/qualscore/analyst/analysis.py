@@ -304,7 +304,14 @@ def sentence(item: ItemResult, language: str) -> str:
                 else f" (of {fmt(item.points)}, lost {fmt(item.lost)})"
             )
         lines = [lines[0] + extra]
-    text = ("；" if zh else "; ").join(lines + judged)
+    # A line that ends in its colon (a deduction step's label) runs on into the next.
+    joined: list[str] = []
+    for line in lines + judged:
+        if joined and joined[-1].endswith(("：", ": ")):
+            joined[-1] += line
+        else:
+            joined.append(line)
+    text = ("；" if zh else "; ").join(joined)
     best = next(iter(_item_opportunities(item, language)), None)
     if best is not None:
         gain = fmt_gain(best.gain)

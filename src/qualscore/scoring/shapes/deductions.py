@@ -355,9 +355,7 @@ def _explain_step(
         if step.most is not None:
             text += f" (at most {fmt(step.most)} pt" + (", capped" if step.capped else "") + ")"
         lines.append(f"{text}, minus {fmt(step.deducted)} pt")
-    # The label and what it counts on one line (a line ending in "：" would be joined
-    # to the next with "；" where a report puts an explanation on one line).
-    return [f"{lines[0]}{lines[1].strip()}", *lines[2:]]
+    return lines
 
 
 # --- what a report says beyond the explanation -----------------------------------------
