@@ -187,8 +187,8 @@ def test_the_explanation_and_the_json_show_the_choice(rules: qualscore.RuleSet) 
     a2 = result.item("A2")
     assert [(i.key, i.value) for i in a2.inputs] == [("level", "市级"), ("tier", "1")]
     lines = explain(a2, "zh")
-    assert lines[:4] == ["条件：表彰级别 = “省级”", "  “市级” = “省级”：不成立",
-                         "条件：表彰级别 = “市级”", "  “市级” = “市级”：成立"]  # fmt: skip
+    assert lines[:4] == ["条件：表彰级别 等于 “省级”", "  “市级” 等于 “省级”：不成立",
+                         "条件：表彰级别 等于 “市级”", "  “市级” 等于 “市级”：成立"]  # fmt: skip
     assert "符合「level == '市级'」，得 6 分" in lines
     inputs = to_data(result)["categories"][0]["children"][1]["inputs"]
     assert inputs[0]["value"] == "市级"
@@ -202,7 +202,7 @@ def test_a_condition_over_a_choice_is_worked_with_its_value(tmp_path: Path) -> N
     )
     rules = load_rules(_write(tmp_path, a=a))
     lines = explain(_score(rules).item("A1"), "zh")
-    assert "判定条件：测评等级 = “A” = “B” = “A” = 不成立" in lines
+    assert "判定条件：测评等级 等于 “A” = “B” 等于 “A” = 不成立" in lines
 
 
 def test_the_template_lists_the_choices(rules: qualscore.RuleSet) -> None:
