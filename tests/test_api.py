@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import types
+from pathlib import Path
+
+import pytest
 
 import qualscore
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_all_lists_exactly_the_public_names() -> None:
@@ -34,3 +39,17 @@ def test_ruleset_is_immutable() -> None:
         rules.manifest.title = "x"  # type: ignore[misc]
     with pytest.raises(TypeError):
         rules.locations["1"] = rules.locations["1"]  # type: ignore[index]
+
+
+def test_result_explains_an_item_as_every_view_does() -> None:
+    from qualscore.scoring.explain import explain
+
+    rules = qualscore.load_rules(ROOT / "rules" / "rugao-2018")
+    result = qualscore.evaluate(
+        rules, qualscore.load_facts(rules, ROOT / "examples" / "rugao-2018" / "city-sample.yaml")
+    )
+    assert result.explain("19.2") == "\n".join(explain(result.item("19.2"), "zh"))
+    assert result.explain("19.2").startswith("产品省级监督抽查合格率 = 93.8%")
+    assert result.explain("19.2", "en").startswith("产品省级监督抽查合格率 = 93.8%: falls in band")
+    with pytest.raises(KeyError):
+        result.explain("no such item")

@@ -603,3 +603,37 @@ def test_batch_refuses_a_column_that_is_no_field(tmp_path: Path) -> None:
     text = err.getvalue()
     assert f"{t['awards.csv']}:1:3: column 'levle' is no field of awards; did you mean 'level'?" in text
     assert f"{t['awards.csv']}:1:1: no column for the field 'level' of awards" in text
+
+
+# --- CSV for Excel -------------------------------------------------------------------
+
+
+def test_csv_with_a_byte_order_mark_for_excel(tmp_path: Path) -> None:
+    import io
+
+    rules = _write(tmp_path)
+    t = _tables(tmp_path)
+    out = tmp_path / "out.csv"
+    argv = ["batch", str(rules), str(t["ents.csv"]), "--list", f"tasks={t['tasks.csv']}",
+            "--list", f"awards={t['awards.csv']}", "--list", f"votes={t['votes.csv']}",
+            "--quiet", "--out", str(out)]  # fmt: skip
+    assert main([*argv, "--bom"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    with_bom = out.read_bytes()
+    assert main(argv, stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert with_bom == b"\xef\xbb\xbf" + out.read_bytes()  # the same table, the mark first
+    err = io.StringIO()
+    json_out = str(tmp_path / "out.json")
+    assert main([*argv[:-1], json_out, "--bom"], stdout=io.StringIO(), stderr=err) == 2
+    assert err.getvalue() == "qualscore: batch --bom needs --out FILE.csv\n"
+    template = tmp_path / "tasks-template.csv"
+    code = main(["template", str(rules), "--list", "tasks", "--format", "csv", "--bom", "--out",
+                 str(template)], stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    assert code == 0
+    assert template.read_bytes().startswith(b"\xef\xbb\xbfentity,name,tier,level,done,")
+    # and a table with the mark reads as one without it
+    (tmp_path / "ents_bom.csv").write_bytes(b"\xef\xbb\xbf" + t["ents.csv"].read_bytes())
+    again = tmp_path / "again.csv"
+    argv[2] = str(tmp_path / "ents_bom.csv")
+    argv[-1] = str(again)
+    assert main(argv, stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert again.read_bytes() == out.read_bytes()

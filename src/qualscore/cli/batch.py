@@ -14,6 +14,7 @@ order.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import signal
 import tempfile
@@ -123,6 +124,9 @@ def _run(
             file=err,
         )
         return 2
+    if getattr(args, "bom", False) and suffix != ".csv":  # never silently ignored
+        print("qualscore: batch --bom needs --out FILE.csv", file=err)
+        return 2
     targets = args.targets
     if targets is None and (Path(args.rules) / "targets.yaml").is_file():
         targets = str(Path(args.rules) / "targets.yaml")
@@ -178,7 +182,8 @@ def _run(
         stream = _counted(unique(scored), tally, err, advance, per_entity, seen)
         kept = RowFile() if suffix == ".xlsx" else None
         if suffix == ".csv":
-            _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids), extra)
+            _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids), extra,
+                        bom=getattr(args, "bom", False))  # fmt: skip
             outcomes: list[Outcome] = []
         elif kept is not None:  # its scratch file unnamed: nothing left behind, however it ends
             outcomes = _failures(stream, kept)
@@ -401,7 +406,13 @@ def _counted(
 
 
 def _stream_csv(
-    path: str, stream: Iterator[Outcome], items: Any, targets: bool, extra: Any = ()
+    path: str,
+    stream: Iterator[Outcome],
+    items: Any,
+    targets: bool,
+    extra: Any = (),
+    *,
+    bom: bool = False,
 ) -> None:
     with tempfile.TemporaryFile() as scratch:
         keys = []
@@ -420,7 +431,8 @@ def _stream_csv(
         keys.sort()
 
         def ranked() -> Iterator[bytes]:
-            yield writers.csv_head(items, targets, extra).encode("utf-8")
+            head = writers.csv_head(items, targets, extra).encode("utf-8")
+            yield (codecs.BOM_UTF8 + head) if bom else head  # Excel reads it as UTF-8
             places = ranks(k[:4] for k in keys)  # the one rank rule: ties, each group apart
             for rank, (*_key, offset, length) in zip(places, keys, strict=True):
                 scratch.seek(offset)
@@ -456,6 +468,12 @@ def register(sub: Any) -> None:
         "(repeat for each list)",
     )
     batch.add_argument("--out", metavar="FILE", help="write .json, .csv, .xlsx or .html")
+    batch.add_argument(
+        "--bom",
+        action="store_true",
+        help="start a .csv with a UTF-8 byte order mark, so that Excel (a Chinese Windows "
+        "one too) opens it as UTF-8",
+    )
     batch.add_argument(
         "--jobs",
         type=jobs,

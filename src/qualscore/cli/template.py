@@ -26,6 +26,12 @@ def register(sub: Any) -> None:
         help="only the facts of what applies to this entity, or to this group of entities",
     )
     template.add_argument(
+        "--bom",
+        action="store_true",
+        help="with --format csv and --out: start the file with a UTF-8 byte order mark, so "
+        "that Excel opens it as UTF-8",
+    )
+    template.add_argument(
         "--list",
         metavar="KEY",
         help="the table of one list of records instead (an 'entity' column, the list's "
@@ -49,6 +55,9 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"qualscore: template --entity: {what} {shown}", file=err)
             return EXIT_USER_ERROR
     ruleset, entity = template.for_entity(ruleset, args.entity)
+    if args.bom and (args.format != "csv" or not args.out):  # never silently ignored
+        print("qualscore: template --bom needs --format csv and --out FILE", file=err)
+        return EXIT_USER_ERROR
     if args.list is not None:
         return _list(args, ruleset, out, err)
     if ruleset.lists and args.format != "yaml":
@@ -69,7 +78,12 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.format == "yaml"
         else template.to_csv(ruleset, entity)
     )
-    return write(args.out, text, out, inputs=(args.rules,))
+    return write(args.out, _with_bom(args, text), out, inputs=(args.rules,))
+
+
+def _with_bom(args: argparse.Namespace, text: str) -> str:
+    """A CSV written to a file with ``--bom``: a UTF-8 byte order mark first, for Excel."""
+    return "\ufeff" + text if args.bom and args.format == "csv" and args.out else text
 
 
 def _list(args: argparse.Namespace, ruleset: Any, out: TextIO, err: TextIO) -> int:
@@ -95,4 +109,5 @@ def _list(args: argparse.Namespace, ruleset: Any, out: TextIO, err: TextIO) -> i
 
         write_atomic(args.out, template.list_xlsx(ruleset, args.list), inputs=(args.rules,))
         return EXIT_OK
-    return write(args.out, template.list_csv(ruleset, args.list), out, inputs=(args.rules,))
+    text = _with_bom(args, template.list_csv(ruleset, args.list))
+    return write(args.out, text, out, inputs=(args.rules,))

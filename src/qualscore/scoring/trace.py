@@ -576,6 +576,17 @@ class Result:
                 return item
         raise KeyError(item_id)
 
+    def explain(self, item_id: str, language: str | None = None) -> str:
+        """How the item (or ``bonus``) came to its score, line by line, as every view of
+        it says it (in ``language``, default the rule set's).
+
+        Raises:
+            KeyError: no such item.
+        """
+        from qualscore.scoring.explain import explain  # (it reads this module's types)
+
+        return "\n".join(explain(self.item(item_id), language or self.language))
+
 
 # Installed after @dataclass made __init__ (which sets these through them): a field
 # read goes through _Later, which expands pending records first.
