@@ -318,24 +318,28 @@ def test_every_view_shows_what_a_held_veto_read(tmp_path: Path) -> None:
     base = ("evaluate", root, facts, "--cohort", cohort)
     table = _run(*base)[1]
     assert (
-        "否决项（排名后三位不得评为优秀）：已触发，等级至多为 良好\n  依据：总分全县排名：4\n"
+        "否决项（排名后三位不得评为优秀）：已触发，等级至多为 良好\n"
+        "  依据：总分全县排名：4；责任单位：县质量办\n"
         in table
     )
     assert "否决项（重大质量安全事故）：未触发\n考核结果" not in table  # 通报 comes between
     assert (
-        "否决项（被通报批评两次以上）：已触发，等级至多为 合格\n  依据：省级通报批评次数：2 次\n"
+        "否决项（被通报批评两次以上）：已触发，等级至多为 合格\n"
+        "  依据：省级通报批评次数：2 次；责任单位：县质量办\n"
         in table
     )
     markdown = _run(*base, "--format", "markdown")[1]
     assert (
-        "- 否决项：排名后三位不得评为优秀 — 已触发，等级至多为 良好（依据：总分全县排名：4）\n"
+        "- 否决项：排名后三位不得评为优秀 — 已触发，等级至多为 良好（依据：总分全县排名：4；"
+        "责任单位：县质量办）\n"
         in markdown
     )
     assert "- 否决项：重大质量安全事故 — 未触发\n" in markdown
     html = _run(*base, "--format", "html")[1]
     assert (
         '<div class="card vetoed"><div class="muted">否决项</div><div>排名后三位不得评为优秀</div>'
-        '<div><b>已触发，等级至多为 良好</b></div><div class="muted">依据：总分全县排名：4</div></div>'
+        '<div><b>已触发，等级至多为 良好</b></div><div class="muted">依据：总分全县排名：4；'
+        '责任单位：县质量办</div></div>'
         in html
     )
     from qualscore.report.document import build
@@ -345,7 +349,7 @@ def test_every_view_shows_what_a_held_veto_read(tmp_path: Path) -> None:
     cover = dict(build(result, "zh").cover)
     assert (
         cover["否决项（排名后三位不得评为优秀）"]
-        == "已触发，等级至多为 良好（依据：总分全县排名：4）"
+        == "已触发，等级至多为 良好（依据：总分全县排名：4；责任单位：县质量办）"
     )
     assert cover["否决项（重大质量安全事故）"] == "未触发"
     doc = json.loads(_run(*base, "--format", "json")[1])

@@ -129,13 +129,20 @@ def veto_text(veto: VetoResult, language: str) -> str:
 
 
 def veto_basis(veto: VetoResult, language: str) -> str | None:
-    """The values a held veto read, in one line (``依据：总分全县排名：6``); None for a
-    veto that did not hold."""
-    if not veto.held or not veto.inputs:
+    """The values a held veto read and the departments answerable for it, in one line
+    (``依据：总分全县排名：6；责任单位：县安委办``); None for a veto that did not hold."""
+    if not veto.held or not (veto.inputs or veto.departments):
         return None
     w = words(language)
-    joined = ("；" if language == "zh" else "; ").join(input_text(i, language) for i in veto.inputs)
-    return f"{w['inputs']}：{joined}" if language == "zh" else f"{w['inputs']}: {joined}"
+    zh = language == "zh"
+    sep, joiner = ("：", "；") if zh else (": ", "; ")
+    said = []
+    if veto.inputs:
+        said.append(f"{w['inputs']}{sep}" + joiner.join(input_text(i, language)
+                                                         for i in veto.inputs))  # fmt: skip
+    if veto.departments:
+        said.append(f"{w['department']}{sep}" + ("、" if zh else ", ").join(veto.departments))
+    return joiner.join(said)
 
 
 def result_text(result: Result, language: str) -> str:
