@@ -360,3 +360,22 @@ def test_unreachable_is_read_where_the_item_applies(tmp_path: Path) -> None:
     assert [(b.key[2], why) for b, why in unreachable(rules)] == [
         ("not applied", "n is always above 0: the step always deducts")
     ]
+
+
+def test_update_writes_what_the_rules_give_over_each_differing_value(tmp_path: Path) -> None:
+    """--update lists each change and writes it in place: the rest of the file, comments
+    and layout, as it was; a second run passes."""
+    text = FULL_SUITE.replace('"2": 1, "3": 1.5', '"2": 2, "3": 1.5').replace("total: 6.2", "total: 7  # by hand")
+    path = suite(tmp_path, text)
+    code, out, err = run("test", MINI, path, "--update")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[2:5] == [
+        f"updated {path}:4:27: 2 → 1",
+        f"updated {path}:5:12: 7 → 6.2",
+        "qualscore: 2 expected values updated; run qualscore test again to check",
+    ]
+    assert Path(path).read_text(encoding="utf-8") == text.replace('"2": 2,', '"2": 1,', 1).replace(
+        "total: 7  # by hand", "total: 6.2  # by hand"
+    )
+    assert run("test", MINI, path)[0] == 0
+    assert run("test", MINI, path, "--update")[1].count("updated") == 0  # nothing to update

@@ -22,6 +22,8 @@ its problems are printed as ``file:line:col: message`` and the run exits 2.
 from __future__ import annotations
 
 import argparse
+import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -48,9 +50,10 @@ from qualscore.scoring.together import evaluate_cohort
 from qualscore.scoring.trace import NodeResult, Result
 from qualscore.scoring.words import fmt
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.files import write_atomic
 from qualscore.source.suggest import MAX_SEARCHES, Suggestions
 
-__all__ = ["CaseFile", "RuleCase", "load_suites", "run"]
+__all__ = ["CaseFile", "RuleCase", "Update", "apply_updates", "load_suites", "run"]
 
 TESTS = "tests"
 
@@ -156,6 +159,8 @@ class Report:
     failures: list[Failure] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     hit: set[Key] = field(default_factory=set)
+    updates: list[Update] = field(default_factory=list)
+    """Each failed expectation's value as the rules give it now (``--update``)."""
 
 
 # --- reading ------------------------------------------------------------------------
@@ -365,7 +370,7 @@ def _run_cohort_case(
             elif scores[key] != want:
                 shown = "total" if key == "total" else _name(result, key)
                 message = f"{name}: {shown}: expected {fmt(want)}, got {fmt(scores[key])}"
-                _fail(report, doc, where, case.name, message)
+                _fail(report, doc, where, case.name, message, new=fmt(scores[key]))
 
 
 def _compare(
@@ -379,19 +384,20 @@ def _compare(
             _fail(report, doc, (*here, "expect", key), case.name, message)
         elif scores[key] != want:
             message = f"{_name(result, key)}: expected {fmt(want)}, got {fmt(scores[key])}"
-            _fail(report, doc, (*here, "expect", key), case.name, message)
+            _fail(report, doc, (*here, "expect", key), case.name, message, new=fmt(scores[key]))
     if case.total is not None and case.total != result.total:
         message = f"total: expected {fmt(case.total)}, got {fmt(result.total)}"
-        _fail(report, doc, (*here, "total"), case.name, message)
+        _fail(report, doc, (*here, "total"), case.name, message, new=fmt(result.total))
     if case.result is not None and case.result != result.result:
         message = f"result: expected {case.result}, got {result.result}"
-        _fail(report, doc, (*here, "result"), case.name, message)
+        _fail(report, doc, (*here, "result"), case.name, message, new=result.result)
     if case.grade is not None and case.grade != result.grade:
         message = f"grade: expected {case.grade}, got {result.grade}"
-        _fail(report, doc, (*here, "grade"), case.name, message)
+        _fail(report, doc, (*here, "grade"), case.name, message, new=_yaml_text(result.grade))
     if case.verdict is not None and case.verdict != result.verdict:
         message = f"verdict: expected {case.verdict}, got {result.verdict or 'none'}"
-        _fail(report, doc, (*here, "verdict"), case.name, message)
+        new = _yaml_text(result.verdict)
+        _fail(report, doc, (*here, "verdict"), case.name, message, new=new)
     judged = {n.id: n.met for n in result.judged()}
     for node, met in case.met.items():
         if node not in judged:
@@ -399,7 +405,8 @@ def _compare(
             _fail(report, doc, (*here, "met", node), case.name, message)
         elif judged[node] is not met:
             message = f"met: {node}: expected {_said(met)}, got {_said(judged[node])}"
-            _fail(report, doc, (*here, "met", node), case.name, message)
+            new = _yaml_text(judged[node])
+            _fail(report, doc, (*here, "met", node), case.name, message, new=new)
     named = {v.key: v.value for v in result.values}
     declared = {v.key for v in ruleset.values} | {a.key for a in ruleset.aggregates}
     for name, wanted in case.values.items():
@@ -417,7 +424,7 @@ def _compare(
         same = got is None if wanted is None else _same_value(got, wanted)
         if not same:
             message = f"values: {name}: expected {_said(wanted)}, got {_said(got)}"
-            _fail(report, doc, where, case.name, message)
+            _fail(report, doc, where, case.name, message, new=_yaml_text(got))
 
 
 def _same_value(got: Any, want: Any) -> bool:
@@ -439,10 +446,87 @@ def _said(value: Any) -> str:
     return fmt(value) if isinstance(value, Decimal) else str(value)
 
 
-def _fail(report: Report, doc: _yaml.Document, loc: Loc, case: str, message: str) -> None:
+def _fail(
+    report: Report,
+    doc: _yaml.Document,
+    loc: Loc,
+    case: str,
+    message: str,
+    *,
+    new: str | None = None,
+) -> None:
+    """A failed expectation, at its place; ``new``: the value it should say instead, as
+    YAML (for ``--update``), where the expectation is written in the test file itself."""
     line, col = doc.where(loc)
     report.failures.append(Failure(f"{doc.path}:{line}:{col}", case, message))
     report.failed.add((doc.path, case))
+    if new is not None and doc.where(loc) != doc.where(loc[:-1]):  # written there itself
+        report.updates.append(Update(doc.path, line, col, new))
+
+
+def _yaml_text(value: Any) -> str:
+    """A value as a YAML scalar: true, false, null, a number, or text (quoted when YAML
+    would read it otherwise)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return fmt(value)
+    text = str(value)
+    plain = re.fullmatch(r"[^\s:#,\[\]{}'\"&*!|>%@`\-?][^:#,\[\]{}]*", text)
+    words = ("true", "false", "null", "yes", "no", "on", "off")
+    if plain and text.strip() == text and text.lower() not in words:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Update:
+    """A value a test file expects, to be replaced by what the rules give now."""
+
+    path: str
+    line: int
+    col: int
+    new: str
+
+
+def apply_updates(updates: list[Update]) -> list[str]:
+    """Write each new expected value over the old one, in place (the rest of each file
+    as it is); one line per change, ``file:line:col: old → new``.
+
+    Raises:
+        SourceError: a test file that cannot be written, or changed since it was read.
+    """
+    said = []
+    by_file: dict[str, list[Update]] = {}
+    for update in updates:
+        by_file.setdefault(update.path, []).append(update)
+    for path, found in sorted(by_file.items()):
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+        for update in sorted(found, key=lambda u: (u.line, -u.col)):  # right to left
+            text = lines[update.line - 1]
+            start = update.col - 1
+            end = _scalar_end(text, start)
+            old = text[start:end]
+            lines[update.line - 1] = text[:start] + update.new + text[end:]
+            said.append(f"{path}:{update.line}:{update.col}: {old} → {update.new}")
+        write_atomic(path, "\n".join(lines))
+    return said
+
+
+def _scalar_end(text: str, start: int) -> int:
+    """Where the YAML scalar starting at ``start`` ends: its closing quote, or the first
+    ``,``, ``}``, ``]`` or `` #`` after it, or the line's end (spaces before it dropped)."""
+    if text[start : start + 1] in ("'", '"'):
+        quote = text[start]
+        end = text.find(quote, start + 1)
+        while quote == "'" and end != -1 and text[end + 1 : end + 2] == "'":  # '' in '...'
+            end = text.find(quote, end + 2)
+        return len(text) if end == -1 else end + 1
+    stops = [i for i in (text.find(c, start) for c in (",", "}", "]", " #")) if i != -1]
+    end = min(stops, default=len(text))
+    return len(text[:end].rstrip())
 
 
 def _facts(

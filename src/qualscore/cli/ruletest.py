@@ -11,7 +11,7 @@ from qualscore.analyst.coverage import (
     percent,
     unreachable,
 )
-from qualscore.analyst.ruletest import TESTS, Report, load_suites, run
+from qualscore.analyst.ruletest import TESTS, Report, apply_updates, load_suites, run
 from qualscore.analyst.ruletest import min_coverage as percent_argument
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.scoring.words import count, fmt
@@ -34,6 +34,12 @@ def register(sub: Any) -> None:
         type=min_coverage,
         help="fail when fewer than P %% of the branches are reached",
     )
+    ruletest.add_argument(
+        "--update",
+        action="store_true",
+        help="write what the rules give now over each expected value that differs, in the "
+        "test files, after listing each change (file:line:col: old → new)",
+    )
     ruletest.set_defaults(run=command)
 
 
@@ -46,6 +52,12 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(problem, file=err)
     for failure in report.failures:
         print(failure, file=out)
+    if getattr(args, "update", False) and report.updates:
+        for change in apply_updates(report.updates):
+            print(f"updated {change}", file=out)
+        changed = len(report.updates)
+        print(f"qualscore: {changed} expected value{'s' if changed != 1 else ''} updated; "
+              "run qualscore test again to check", file=out)  # fmt: skip
     every = branches(ruleset)
     if report.refused:  # coverage of a partial run would mislead
         _summary(ruleset, report, out)
