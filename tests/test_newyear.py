@@ -241,7 +241,8 @@ def test_a_failure_after_the_copy_started_leaves_nothing(
         assert any(tmp_path.rglob("facts.yaml")), "the files are copied by now"
         raise failure
 
-    monkeypatch.setattr(newyear, "_repoint_schemas", fail)
+    monkeypatch.setattr(newyear, "_repoint_schemas", fail)  # new's last step
+    monkeypatch.setattr(newyear, "_own_schemas", fail)  # init's
     for argv in (["new", str(MINI), str(tmp_path / "next")], ["init", str(tmp_path / "next")]):
         assert run(*argv, "--year", "2025") == (code, "", message + "\n")
         assert list(tmp_path.iterdir()) == []
@@ -269,3 +270,29 @@ def test_never_renames_over_a_folder_made_meanwhile(
     assert (code, err) == (2, f"{target}: already exists; give a new folder (nothing was written)\n")
     assert files(target) == ({} if inside is None else {inside: b"mine"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["next"]
+
+
+@pytest.mark.parametrize("start", ["empty", "demo"])
+def test_init_starts_a_scheme_that_tests_and_points_at_its_own_schemas(
+    tmp_path: Path, start: str
+) -> None:
+    """A scheme ``init`` starts passes ``qualscore test`` at once (the empty one at full
+    coverage, strict validation too), and each file's ``$schema`` is in its own folder."""
+    import json
+
+    folder = tmp_path / "elsewhere" / "x"
+    folder.parent.mkdir()
+    assert run("init", str(folder), "--year", "2027", "--start", start)[0] == 0
+    if start == "empty":  # (the demo has no tests of its own)
+        code, out, _ = run("test", str(folder), "--min-coverage", "100")
+        assert code == 0, out
+        assert run("validate", str(folder), "--strict")[0] == 0
+    else:
+        assert run("validate", str(folder))[0] == 0
+    for path in [folder / "ruleset.yaml", *sorted(folder.glob("*/*.yaml"))]:
+        if path.parent.name not in ("categories", "tests") and path.parent != folder:
+            continue
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        pointed = path.parent / first.split("$schema=", 1)[1]
+        assert pointed.resolve().parent == (folder / "schema").resolve(), path
+        assert json.loads(pointed.read_text(encoding="utf-8"))["$id"].endswith(".schema.json")

@@ -61,8 +61,25 @@ items:
       parts:
         - {{label: 工作方案已印发, points: 10, when: plan_issued}}
 """,
+    "tests/1-category.yaml": "# yaml-language-server: "
+    + """$schema=../../schema/tests.schema.json
+# Each case: facts, and the scores they must give. qualscore test RULES runs them.
+cases:
+  - name: 工作方案已印发，得10分
+    facts: {{plan_issued: true}}
+    expect: {{"1": 10}}
+    total: 10
+  - name: 工作方案未印发，不得分
+    facts: {{plan_issued: false}}
+    expect: {{"1": 0}}
+    total: 0
+""",
 }
-"""An empty scheme that loads: one fact, one category, one item, ready to replace."""
+"""An empty scheme that loads, validates with no warning and passes its tests at full
+coverage: one fact, one category, one item and two cases, ready to replace."""
+
+SCHEMAS = "schema"
+"""The folder, in a scheme ``init`` starts, of the JSON schemas its files point at."""
 
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)[ \t]*$", re.MULTILINE)
 _PLAIN = re.compile(r"[^\s#,\]}]+")
@@ -92,17 +109,16 @@ def new_scheme(target: str, scheme_id: str, year: int, start: str = "empty") -> 
 
     def build(copy: Path) -> None:
         if start == "demo":
-            demo = Path(__file__).resolve().parents[3] / "examples" / "demo"
-            if not (demo / MANIFEST).is_file():
+            demo = _demo()
+            if demo is None:
                 raise refuse("the demo scheme (examples/demo) is not here to copy")
             shutil.copytree(demo, copy, symlinks=False)
             _edit_manifest(load_rules(demo), copy / MANIFEST, scheme_id, year)
-            _repoint_schemas(demo, copy, destination)
         else:
             for name, text in _EMPTY.items():
                 (copy / name).parent.mkdir(parents=True, exist_ok=True)
                 (copy / name).write_text(text.format(id=scheme_id, year=year), encoding="utf-8")
-            _repoint_schemas(Path("rules") / "x", copy, destination)
+        _own_schemas(copy)
 
     _place(destination, build, scheme_id, year)
     return load_rules(target)
@@ -291,6 +307,44 @@ def _edit_manifest(old: RuleSet, path: Path, new_id: str, year: int) -> None:
             token = match.group()
         lines[line - 1] = text[: col - 1] + value + rest[len(token) :]
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _demo() -> Path | None:
+    """The demo scheme: inside the installed package, else in this checkout."""
+    here = Path(__file__).resolve()
+    for demo in (here.parents[1] / "_demo", here.parents[3] / "examples" / "demo"):
+        if (demo / MANIFEST).is_file():
+            return demo
+    return None
+
+
+def _own_schemas(copy: Path) -> None:
+    """Write the JSON schemas into the new scheme's own ``schema/`` and point each rule and
+    test file at its kind's there: they resolve wherever the folder is, without this
+    repository."""
+    from qualscore.analyst.schema import render
+
+    folder = copy / SCHEMAS
+    folder.mkdir(exist_ok=True)
+    for kind in ("ruleset", "facts", "category", "tests"):
+        (folder / f"{kind}.schema.json").write_text(render(kind), encoding="utf-8")
+    kinds = {"ruleset.yaml": "ruleset", "facts.yaml": "facts"}
+    for path in sorted(copy.rglob("*.yaml")):
+        relative = path.relative_to(copy)
+        if relative.parts[0] == "categories" and len(relative.parts) == 2:
+            kind = "category"
+        elif relative.parts[0] == "tests" and len(relative.parts) == 2:
+            kind = "tests"
+        else:
+            kind = kinds.get(relative.as_posix(), "")
+        if not kind:
+            continue  # a base facts file of the tests: no schema of its own
+        text = path.read_text(encoding="utf-8")
+        found = _SCHEMA_LINE.search(text.split("\n", 1)[0])
+        up = "../" * (len(relative.parts) - 1)
+        line = f"# yaml-language-server: $schema={up}{SCHEMAS}/{kind}.schema.json"
+        path.write_text(line + text[found.end() :] if found else f"{line}\n{text}",
+                        encoding="utf-8")  # fmt: skip
 
 
 def _repoint_schemas(source: Path, copy: Path, target: Path) -> None:
