@@ -141,3 +141,22 @@ def require_program(names: tuple[str, ...], what: str, env: str) -> str:
     if os.environ.get(env) == "1":
         pytest.fail(f"{what} is not installed but {env}=1")
     pytest.skip(f"{what} is not installed")
+
+
+def run_cli(*argv: Any) -> tuple[int, str, str]:
+    """Run the command line in this process: (exit code, stdout, stderr)."""
+    import io
+
+    from qualscore.cli.app import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def expected_of(path: Path) -> dict[str, Any]:
+    """An example's ``NAME.expected.yaml``, every scalar as text (as written by hand)."""
+    import yaml
+
+    loaded: dict[str, Any] = yaml.load(path.read_text("utf-8"), yaml.BaseLoader)
+    return loaded

@@ -7,7 +7,6 @@ deduction per whole step, a judged part and an item for two of three groups)."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 import yaml
 
 import qualscore
-from qualscore.cli.app import main
+from conftest import expected_of, run_cli
 from qualscore.scoring.explain import explain
 
 D = Decimal
@@ -38,13 +37,11 @@ HAND = {
 
 
 def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*argv)
 
 
 def _expected(name: str) -> dict[str, Any]:
-    return yaml.load((ENTITIES / f"{name}.expected.yaml").read_text("utf-8"), yaml.BaseLoader)
+    return expected_of(ENTITIES / f"{name}.expected.yaml")
 
 
 @pytest.fixture(scope="module")

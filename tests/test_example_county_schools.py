@@ -9,7 +9,6 @@ same results and the same fingerprints."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,7 +19,7 @@ import pytest
 import yaml
 
 import qualscore
-from qualscore.cli.app import main
+from conftest import expected_of, run_cli
 from qualscore.report.data import to_data
 from qualscore.scoring.explain import explain, member_tables, value_lines
 
@@ -90,13 +89,11 @@ MEMBERS = {
 
 
 def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*argv)
 
 
 def _expected(name: str) -> dict[str, Any]:
-    return yaml.load((COUNTIES / f"{name}.expected.yaml").read_text("utf-8"), yaml.BaseLoader)
+    return expected_of(COUNTIES / f"{name}.expected.yaml")
 
 
 @pytest.fixture(scope="module")

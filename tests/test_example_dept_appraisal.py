@@ -8,7 +8,6 @@ The same data as tables (tables/*.csv) gives the same batch."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
@@ -20,7 +19,7 @@ import pytest
 import yaml
 
 import qualscore
-from qualscore.cli.app import main
+from conftest import expected_of, run_cli
 from qualscore.scoring.explain import explain, value_lines
 
 D = Decimal
@@ -105,13 +104,11 @@ AWARDS = {
 
 
 def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*argv)
 
 
 def _expected(name: str) -> dict[str, Any]:
-    return yaml.load((ENTITIES / f"{name}.expected.yaml").read_text("utf-8"), yaml.BaseLoader)
+    return expected_of(ENTITIES / f"{name}.expected.yaml")
 
 
 @pytest.fixture(scope="module")
