@@ -33,6 +33,7 @@ from qualscore.facts.lists import (
     check_records,
     join,
     load_lists,
+    not_records,
     work,
 )
 from qualscore.facts.targets import TargetTable
@@ -577,13 +578,9 @@ def _members(
     problem, at its record."""
     sub = ruleset.subsets[decl.key]
     key = decl.key
-    if not isinstance(raw, list):
-        message = f"{key}: expected a list of {decl.label}, each a mapping with its name"
-        return (), [doc.problem((key,), message)]
-    if len(raw) > decl.max_records:
-        message = f"{key}: {len(raw):,} records, more than the {decl.max_records:,} allowed "
-        message += "(max_records in facts.yaml)"
-        return (), [doc.problem((key,), message)]
+    refused = not_records(decl, raw, doc, f"{decl.label}, each a mapping with its name")
+    if refused is not None:
+        return (), [refused]
     problems: list[Problem] = []
     out: list[Member] = []
     seen: dict[str, int] = {}

@@ -41,6 +41,7 @@ __all__ = [
     "join",
     "list_options",
     "load_lists",
+    "not_records",
     "orphans",
     "work",
 ]
@@ -134,13 +135,9 @@ def check_records(
     each field checked by ``coerce`` and each record's values worked out with the
     entity's ``facts``; every problem, each at its record and field."""
     key = decl.key
-    if not isinstance(raw, list):
-        message = f"{key}: expected a list of records (one mapping of {_fields(decl)} each)"
-        return (), [doc.problem((key,), message)]
-    if len(raw) > decl.max_records:
-        message = f"{key}: {len(raw):,} records, more than the {decl.max_records:,} allowed "
-        message += "(max_records in facts.yaml)"
-        return (), [doc.problem((key,), message)]
+    refused = not_records(decl, raw, doc, f"records (one mapping of {_fields(decl)} each)")
+    if refused is not None:
+        return (), [refused]
     fields = {f.key: f for f in decl.fields}
     known = Suggestions((*fields, *PROVENANCE))
     problems: list[Problem] = []
@@ -195,6 +192,18 @@ def check_records(
     return tuple(records), problems
 
 
+def not_records(decl: ListDecl, raw: Any, doc: _yaml.Document, what: str) -> Problem | None:
+    """Why ``raw`` cannot be the records of ``decl`` (not a list of ``what``; more records
+    than its ``max_records``), or None."""
+    key = decl.key
+    if not isinstance(raw, list):
+        return doc.problem((key,), f"{key}: expected a list of {what}")
+    if len(raw) > decl.max_records:
+        message = f"{key}: {len(raw):,} records, more than the {decl.max_records:,} allowed "
+        return doc.problem((key,), message + "(max_records in facts.yaml)")
+    return None
+
+
 def _fields(decl: ListDecl) -> str:
     shown = ", ".join(f.key for f in decl.fields[:6])
     return shown + (", …" if len(decl.fields) > 6 else "")
@@ -217,6 +226,7 @@ def work(
         ListProblem: a weighted mean with no record of a group it weighs, or a formula
             that failed on a record (the record named).
     """
+    fields = fields or {f.key: f for f in decl.fields}
     rows: list[tuple[int, str, Decimal | None, str | None]] = []
     left: list[int] = []
     held: set[int] = set()  # a share's: the records its condition holds for
@@ -242,8 +252,7 @@ def work(
     else:
         over, groups = [], []
         take = aggregate.take or "mean"
-        for group, members in _grouped(fields or {f.key: f for f in decl.fields},
-                                       aggregate.by, rows):
+        for group, members in _grouped(fields, aggregate.by, rows):
             numbers = [Decimal(1) if v is None else v for _, _, v, _ in members]
             value = _stat(take, numbers)
             if value is None:
@@ -260,7 +269,7 @@ def work(
             over.append(value)
     said = [r.provenance[1] if r.provenance else None for r in records]
     notes = [r.provenance[2] if r.provenance else None for r in records]
-    cells = _cells(decl, aggregate, records, fields or {f.key: f for f in decl.fields})
+    cells = _cells(decl, aggregate, records, fields)
     contributions = tuple(sorted(
         [Contribution(i, name, value, i in counted, group, True, said[i], notes[i], cells[i])
          for i, name, value, group in rows]
@@ -292,9 +301,7 @@ def work(
     value = raw
     if raw is not None and aggregate.places is not None:
         value = raw.quantize(Decimal(1).scaleb(-aggregate.places), mode) + _ZERO
-    by = None if aggregate.by is None else (fields or {f.key: f for f in decl.fields}).get(
-        aggregate.by
-    )
+    by = None if aggregate.by is None else fields.get(aggregate.by)
     return ListWorking(
         decl.key, decl.label, aggregate.stat,
         None if aggregate.where is None else aggregate.where.source.strip(),

@@ -985,10 +985,10 @@ class _Reader:
             choices = fact_choices | {
                 k: f.choices for k, f in fields.items() if f.choices is not None
             }
+            tables = {(*here, "values", j, "expr") for j, v in enumerate(decl.values) if v.table}
             for loc, formula in _formulas_placed(decl, here):
-                if (*loc[:-1], "table") in {(*here, "values", j, "table")
-                                           for j, v in enumerate(decl.values) if v.table}:
-                    continue  # fmt: skip
+                if loc in tables:
+                    continue  # a table written as an expression: its cells are checked as such
                 shown = _dotted(doc, loc)
                 if sub is not None:  # a sub-entity's nodes: each must be one of its rule set
                     known = set(reads.node_ids(sub.categories, sub.manifest))
