@@ -138,6 +138,13 @@ WORDS: dict[str, str] = {
         "counting: {value} ÷ {size} rounded down = {units}"
     ),
     "no_shortfall": "no shortfall: 0 units",
+    # -- YAML mistakes, told in the rule set's language (source/)
+    # -- explanations (scoring/, analyst/analysis.py)
+    # -- documents (report/html.py, document.py, docx.py, pdf.py, markdown.py, terminal.py)
+    # -- comparing with earlier years (report/compare.py, report/batch.py, cli/batch.py)
+    # -- spreadsheets (report/xlsx.py, report/batch_xlsx.py)
+    # -- templates departments fill in (report/template.py, cli/template.py)
+    # -- departments, lint and the API (ruleset/, lint/, scoring/trace.py, cli/)
 }
 """Words and sentences of the reports and explanations."""
 

@@ -132,6 +132,13 @@ WORDS: dict[str, str] = {
         "才计）：{value} ÷ {size} 向下取整 = {units} 个单位"
     ),
     "no_shortfall": "未出现差额，计 0 个单位",
+    # -- YAML mistakes, told in the rule set's language (source/)
+    # -- explanations (scoring/, analyst/analysis.py)
+    # -- documents (report/html.py, document.py, docx.py, pdf.py, markdown.py, terminal.py)
+    # -- comparing with earlier years (report/compare.py, report/batch.py, cli/batch.py)
+    # -- spreadsheets (report/xlsx.py, report/batch_xlsx.py)
+    # -- templates departments fill in (report/template.py, cli/template.py)
+    # -- departments, lint and the API (ruleset/, lint/, scoring/trace.py, cli/)
 }
 """Words and sentences of the reports and explanations."""
 
