@@ -35,6 +35,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tests/typing/user_script.py
 
 ## The HTML report of the worked case, and a PNG of it for the README (needs chromium).
 screenshot: $(STAMP)

@@ -119,7 +119,7 @@ def reached(ruleset: RuleSet, result: Result) -> set[Key]:
     """The branches one scored result went through."""
     found: set[Key] = set()
     items = {i.id: i for i in ruleset.items()}
-    for item in result.items():
+    for item in result.items:
         rule = items.get(item.id)
         found |= set(_item_reached(item, rule))
     for veto in result.vetoes:

@@ -587,7 +587,7 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         costs = tuple((d.department, d.cost) for d in owed)
         notes = tuple(
             (i.id, sentence(i, result.language), None if i.not_applicable else i.lost)
-            for i in result.items()
+            for i in result.items
         )
     ruleset: RuleSet = _STATE["ruleset"]
     groups = bool(ruleset.manifest.groups)
@@ -597,9 +597,9 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         result.vetoed,
         result.result_label,
         result.facts_sha256,
-        _aligned(ruleset, {i.id: i.score for i in result.items()})
+        _aligned(ruleset, {i.id: i.score for i in result.items})
         if groups
-        else tuple(i.score for i in result.items()),
+        else tuple(i.score for i in result.items),
         tuple(cells[t] for t in target_ids),
         share,
         losses,

@@ -161,7 +161,7 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         cohort = load_cohort(ruleset, args.cohort)
     result = evaluate(ruleset, facts, cohort=cohort)
     vetoes = {v.id: v for v in result.vetoes}
-    ids = [i.id for i in result.items()] + list(vetoes)
+    ids = [i.id for i in result.items] + list(vetoes)
     wanted = ids if "all" in args.explain else args.explain
     unknown = [i for i in wanted if i not in ids]
     if unknown:

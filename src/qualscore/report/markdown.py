@@ -145,7 +145,7 @@ def _category(
                     "",
                 )
             )
-            items = child.items()
+            items: tuple[ItemResult, ...] = child.items
         else:
             items = (child,)
         for item in items:

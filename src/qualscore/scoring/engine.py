@@ -50,6 +50,11 @@ def evaluate(
             such a rule set is refused; :func:`qualscore.evaluate_cohort`
             computes them from the entities themselves.
 
+    Returns:
+        The entity's :class:`~qualscore.Result`: total, result (scored or vetoed),
+        grade, verdict, every category, item and veto with the facts it read and how
+        it came to its score (``result.explain(item_id)``, ``result.to_dict()``).
+
     Raises:
         FactsError: the mapping does not fit the declarations.
         CohortError: the rule set needs cohort values that were not given, or

@@ -29,7 +29,18 @@ def score(
     *,
     cohort: Mapping[str, Any] | None = None,
 ) -> Scores:
-    """Score one entity without building a trace (``cohort``: as for :func:`evaluate`).
+    """Score one entity without building a trace: the fast path when only the numbers
+    are wanted.
+
+    Args:
+        ruleset: A rule set from :func:`qualscore.load_rules`.
+        facts: Facts from :func:`qualscore.load_facts`, or a mapping of fact keys to
+            values, which is validated first.
+        cohort: As for :func:`qualscore.evaluate`.
+
+    Returns:
+        The entity's :class:`~qualscore.Scores`: total, result, grade, verdict and each
+        item's score, equal to what :func:`qualscore.evaluate` gives.
 
     Raises:
         FactsError: a mapping that does not fit the declarations.

@@ -12,6 +12,7 @@ small conveniences.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
@@ -28,6 +29,7 @@ __all__ = [
     "FormulaTrace",
     "Input",
     "ItemResult",
+    "Items",
     "JudgedTrace",
     "NodeResult",
     "PartTrace",
@@ -376,7 +378,7 @@ class NodeResult(NamedTuple):
         unscored = sum(
             (
                 i.points - i.score
-                for i in self.items()
+                for i in self.items
                 if i.not_applicable is not None and i.points is not None
             ),
             Decimal(0),
@@ -384,12 +386,13 @@ class NodeResult(NamedTuple):
         lost = self.points - self.score - max(unscored, Decimal(0))
         return max(lost, Decimal(0)) if unscored else self.points - self.score
 
-    def items(self) -> tuple[ItemResult, ...]:
+    @property
+    def items(self) -> Items:
         """Every item below this node, in order."""
         out: list[ItemResult] = []
         for child in self.children:
-            out.extend(child.items() if isinstance(child, NodeResult) else (child,))
-        return tuple(out)
+            out.extend(child.items if isinstance(child, NodeResult) else (child,))
+        return Items(out)
 
 
 class VetoResult(NamedTuple):
@@ -466,6 +469,24 @@ class MemberResult(NamedTuple):
     failed: tuple[tuple[str, str], ...]
 
 
+class Items(tuple[ItemResult, ...]):
+    """The items of a result or a node, in order: a tuple.
+
+    ``items`` was a method before it was a property; calling it, ``result.items()``,
+    still gives the same tuple, with a :class:`DeprecationWarning`.
+    """
+
+    __slots__ = ()
+
+    def __call__(self) -> Items:
+        warnings.warn(
+            "Result.items and NodeResult.items are properties: write .items, not .items()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self
+
+
 @dataclass(frozen=True)
 class Result:
     """Everything :func:`qualscore.evaluate` found for one entity.
@@ -531,14 +552,15 @@ class Result:
         """``"vetoed"`` when a veto held, else ``"scored"``."""
         return "vetoed" if self.vetoed else "scored"
 
-    def items(self) -> tuple[ItemResult, ...]:
+    @property
+    def items(self) -> Items:
         """Every item in order, the bonus last."""
         out: list[ItemResult] = []
         for category in self.categories:
-            out.extend(category.items())
+            out.extend(category.items)
         if self.bonus is not None:
             out.append(self.bonus)
-        return tuple(out)
+        return Items(out)
 
     def judged(self) -> tuple[NodeResult | ItemResult, ...]:
         """Every node and item with a verdict, in order (sections, then what is in them)."""
@@ -571,7 +593,7 @@ class Result:
         Raises:
             KeyError: no such item.
         """
-        for item in self.items():
+        for item in self.items:
             if item.id == item_id:
                 return item
         raise KeyError(item_id)
@@ -586,6 +608,18 @@ class Result:
         from qualscore.scoring.explain import explain  # (it reads this module's types)
 
         return "\n".join(explain(self.item(item_id), language or self.language))
+
+    def to_dict(self, language: str | None = None) -> dict[str, Any]:
+        """The result as plain data: exactly what ``qualscore evaluate --format json``
+        prints (numbers as exact decimal strings), in ``language`` (default the rule
+        set's) for the engine's words.
+
+        >>> json.dumps(result.to_dict(), ensure_ascii=False)  # doctest: +SKIP
+        """
+        # The output contract is built where the reports are; it reads this module.
+        from qualscore.report.data import to_data
+
+        return to_data(self, language or self.language)
 
 
 # Installed after @dataclass made __init__ (which sets these through them): a field
