@@ -26,7 +26,9 @@ the node's place and a value that shows the problem:
   the lowest value one may take (a signed change, a count declared ``min: 1``),
   or the points are written down for that outcome (a tier table's band or
   ``otherwise``, a list of cases' ``otherwise``): :mod:`qualscore.lint.nothing`;
-- a declared fact that nothing reads.
+- a declared fact that nothing reads;
+- a department name that is not declared, or that looks like another
+  (:mod:`qualscore.lint.departments`).
 
 A fact read with the wrong type (a bool compared with a number) is not a
 warning but a load error: expressions are type-checked when the rule set loads.
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from qualscore._decimal import in_context
+from qualscore.lint.departments import department_warnings
 from qualscore.lint.nothing import nothing_done
 from qualscore.ruleset.loader import (
     FACTS,
@@ -105,6 +108,7 @@ def found(ruleset: RuleSet) -> list[LintWarning]:
     warnings.extend(_evidence_of_nothing(ruleset))
     warnings.extend(_reserved(ruleset))
     warnings.extend(_penalty_deductions(ruleset))
+    warnings.extend(LintWarning(*found) for found in department_warnings(ruleset))
     return sorted(warnings, key=lambda w: (w.location.path, w.location.line, w.location.col))
 
 

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from qualscore import _cache
 from qualscore._decimal import in_context
@@ -45,6 +45,7 @@ from qualscore.ruleset.model import (
     Category,
     Check,
     CohortDecl,
+    DepartmentDecl,
     FactDecl,
     FactsFile,
     FieldDecl,
@@ -58,6 +59,7 @@ from qualscore.ruleset.model import (
     Table,
     ValueDecl,
     Veto,
+    department_names,
     formulas_in,
     models_in,
 )
@@ -509,6 +511,8 @@ def _load_rules(path: str | Path, sub: bool = False) -> RuleSet:
     types = _types(facts_doc.data if facts_doc else None)
     reader.fact_types = _fact_types(facts_doc.data if facts_doc else None)
     subsets = reader.read_subsets(facts_doc, sub) if facts_doc is not None else {}
+    manifest_doc = reader.read(MANIFEST)  # its departments name what every file names
+    reader.departments = _departments(manifest_doc)
     unread = len(reader.problems)
     facts = reader.validate(facts_doc, FactsFile, types)
     if reader.unread_subsets:  # what a list's formulas read of rules that did not load: the
@@ -516,7 +520,7 @@ def _load_rules(path: str | Path, sub: bool = False) -> RuleSet:
         inside = tuple(f"lists[{i}].aggregates" for i in reader.unread_subsets)
         reader.problems[unread:] = [p for p in reader.problems[unread:]
                                     if not p.message.startswith(inside)]  # fmt: skip
-    manifest = reader.validate(reader.read(MANIFEST), Manifest, types)
+    manifest = reader.validate(manifest_doc, Manifest, types)
     category_files, listing = _category_files(root / CATEGORIES)
     if not category_files:
         reader.problems.append(Problem(f"{shown}/{CATEGORIES}", 0, 0, listing))
@@ -648,6 +652,20 @@ def _type_of(expr: Any, names: Mapping[str, Type]) -> Type:
     return "number"
 
 
+def _departments(doc: _yaml.Document | None) -> dict[str, str]:
+    """The departments ``ruleset.yaml`` declares, each name and alias to its name, read
+    before any file is validated so that each reads an alias as its name. Declarations
+    that do not validate give none here: the manifest's validation tells what is wrong."""
+    raw = doc.data.get("departments") if doc is not None and isinstance(doc.data, dict) else None
+    if not raw:
+        return {}
+    try:
+        declared = TypeAdapter(tuple[DepartmentDecl, ...]).validate_python(raw)
+    except ValidationError:
+        return {}
+    return department_names(declared)
+
+
 class _Reader:
     def __init__(self, root: Path, shown: str) -> None:
         self.root = root
@@ -665,6 +683,7 @@ class _Reader:
         self.codes = KnownNames(CODES)  # and its unknown warning codes share another
         self.fact_types: dict[str, Type] = {}
         self.sub_types: dict[str, dict[str, Type]] = {}
+        self.departments: dict[str, str] = {}  # every declared name and alias -> name
         self.unread_subsets: list[int] = []
 
     def read_subsets(self, doc: _yaml.Document, sub: bool) -> dict[str, RuleSet]:
@@ -739,7 +758,7 @@ class _Reader:
             return None
         try:
             context = {"types": types, "codes": self.codes, "fact_types": self.fact_types,
-                       "sub_types": self.sub_types}  # fmt: skip
+                       "sub_types": self.sub_types, "departments": self.departments}  # fmt: skip
             return model.model_validate(doc.data, context=context)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)

@@ -50,6 +50,9 @@ __all__ = [
     "Check",
     "CohortDecl",
     "DeductionsShape",
+    "Department",
+    "DepartmentDecl",
+    "DepartmentName",
     "EntityGroup",
     "FactDecl",
     "FactsFile",
@@ -74,6 +77,7 @@ __all__ = [
     "ValueDecl",
     "Verdict",
     "Veto",
+    "department_names",
     "formulas_in",
     "models_in",
 ]
@@ -173,13 +177,65 @@ Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)
 NodeId = Annotated[str, Field(pattern=r"^[^\s/\\]{1,64}$")]
 
 
-def _unique_departments(value: tuple[str, ...]) -> tuple[str, ...]:
+def _canonical(name: str, info: ValidationInfo) -> str:
+    """The declared name of the department ``name`` is an alias of (``name`` itself when
+    the rule set declares no departments or ``name`` is no alias)."""
+    names = (info.context or {}).get("departments") or {}
+    return str(names.get(name, name))
+
+
+def _unique_departments(value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ValueError("departments are listed twice")
-    return value
+    # Two names of one department (an alias and its name) are one department.
+    return tuple(dict.fromkeys(_canonical(name, info) for name in value))
 
 
+DepartmentName = Annotated[Text, AfterValidator(_canonical)]
+"""A department's name as a rule file writes it, read as its declared name (an alias in
+``ruleset.yaml``'s ``departments`` is replaced by the name it stands for)."""
 Departments = Annotated[tuple[Text, ...], AfterValidator(_unique_departments)]
+
+
+class Department(_Strict):
+    """A department as every report names it, and the other names rule files may use
+    for it (``市场监管局`` written ``市市场监管局`` in one place): reports merge them."""
+
+    name: Text
+    aliases: tuple[Text, ...] = ()
+
+
+def _department(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+_DEPARTMENT_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "aliases": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+    ],
+    "description": "a department's name, or {name: ..., aliases: [other names for it]}",
+}
+DepartmentDecl = Annotated[
+    Department, BeforeValidator(_department), WithJsonSchema(_DEPARTMENT_SCHEMA)
+]
+"""A department: its name alone, or ``{name: ..., aliases: [...]}``."""
+
+
+def department_names(declared: tuple[Department, ...]) -> dict[str, str]:
+    """Every name and alias declared, each to the name reports use."""
+    return {
+        **{d.name: d.name for d in declared},
+        **{alias: d.name for d in declared for alias in d.aliases},
+    }
 
 
 def _one_of(model: BaseModel, names: tuple[str, ...]) -> None:
@@ -254,7 +310,7 @@ class Part(_Strict):
     label: Text
     points: Signed
     departments: Departments = ()
-    assessing: Text | None = None
+    assessing: DepartmentName | None = None
     when: BoolExpr | None = None
     each: NumExpr | None = None
     score: Shape | None = None
@@ -547,7 +603,7 @@ class _Scored(_Strict):
     criteria: Text
     responsible: Text | None = None
     departments: Departments = Field(min_length=1)
-    assessing: Text | None = None
+    assessing: DepartmentName | None = None
     score: Shape
     evidence: Evidence = None
 
@@ -776,6 +832,20 @@ class Manifest(_Strict):
     acknowledge: Acknowledgements = ()
     verdict: Verdict | None = None
     """The scheme's own verdict (达标 / 未达标): a pass/fail scheme, or one scored as well."""
+    departments: tuple[DepartmentDecl, ...] = ()
+    """The departments the scheme names, each with the other names rule files may use for
+    it; when declared, lint warns about a name that is none of them."""
+
+    @field_validator("departments")
+    @classmethod
+    def _one_name_each(cls, value: tuple[Department, ...]) -> tuple[Department, ...]:
+        seen: set[str] = set()
+        for d in value:
+            for name in (d.name, *d.aliases):
+                if name in seen:
+                    raise ValueError(f"{name!r} is declared twice (a name or an alias)")
+                seen.add(name)
+        return value
 
 
 class _Valued(_Strict):
@@ -858,7 +928,7 @@ class FactDecl(_Valued):
 
     type: Literal["bool", "count", "percent", "rate", "amount", "number", "choice"]
     role: Literal["fact", "target"] = "fact"
-    supplier: Text | None = None
+    supplier: DepartmentName | None = None
     """The department that reports it (a facts file may name another for one entity)."""
     split: bool = False
     """For a sub-entity split into parts by weights (a school teaching two stages): the
@@ -1284,7 +1354,7 @@ class ListDecl(_Strict):
     verdict); the records' fields are that rule set's facts, and each has a ``name``."""
     values: tuple[ValueDecl, ...] = Field((), max_length=MAX_VALUES)
     aggregates: tuple[Aggregate, ...] = Field(min_length=1, max_length=MAX_VALUES)
-    supplier: Text | None = None
+    supplier: DepartmentName | None = None
     """The department that reports it (a facts file may name another for one entity)."""
     max_records: int = Field(1_000, ge=1, le=MAX_RECORDS)
     """Most records one entity may give (a guard against a table pasted twice)."""
