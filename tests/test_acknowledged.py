@@ -285,6 +285,8 @@ EXAMPLES: dict[str, tuple[str, str, dict[str, object]]] = {
     "evidence-of-nothing": (DONE, item_yaml(PARTS, points=2, extra="evidence: required\n")
                             .replace("when: done", "when: 'true'"), {"points": 2}),
     "reserved-key": (f"{DONE}\n- {{key: period, type: count, label: Period}}", item_yaml(PARTS, points=2), {"points": 2}),
+    "criteria-number": (RATE, _tiers("  - {at_least: 95, points: 1}\n  - {below: 95, points: 0}\n")
+                        .replace("As the test says.", "92%以上得1分"), {"points": 1}),
 }  # fmt: skip
 """A rule set giving a warning of each code (and maybe others, each with its code)."""
 

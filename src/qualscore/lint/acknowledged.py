@@ -63,6 +63,7 @@ WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("unread-fact", r"declared but read by no "),
         ("evidence-of-nothing", r"evidence: required, but it reads no fact and is not judged"),
         ("reserved-key", r"'(?:entity|period|judged)' is a reserved key of facts files"),
+        ("criteria-number", r"criteria says .*, which is no bound of its bands"),
         (STALE, r"acknowledges warning \S+, but there is none about it"),
         ("band-order", r"band .* awards \S+, (?:as much as|more than) the band above it \("),
         ("band-unreachable", r"band .* can never be reached: "),

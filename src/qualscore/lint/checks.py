@@ -27,6 +27,8 @@ the node's place and a value that shows the problem:
   or the points are written down for that outcome (a tier table's band or
   ``otherwise``, a list of cases' ``otherwise``): :mod:`qualscore.lint.nothing`;
 - a declared fact that nothing reads;
+- a percentage in an item's criteria that is no threshold of its bands
+  (:mod:`qualscore.lint.criteria`);
 - a department name that is not declared, or that looks like another
   (:mod:`qualscore.lint.departments`).
 
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from qualscore._decimal import in_context
+from qualscore.lint.criteria import criteria_warnings
 from qualscore.lint.departments import department_warnings
 from qualscore.lint.nothing import nothing_done
 from qualscore.ruleset.loader import (
@@ -109,6 +112,7 @@ def found(ruleset: RuleSet) -> list[LintWarning]:
     warnings.extend(_reserved(ruleset))
     warnings.extend(_penalty_deductions(ruleset))
     warnings.extend(LintWarning(*found) for found in department_warnings(ruleset))
+    warnings.extend(LintWarning(*found) for found in criteria_warnings(ruleset))
     return sorted(warnings, key=lambda w: (w.location.path, w.location.line, w.location.col))
 
 

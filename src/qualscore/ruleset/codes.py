@@ -46,6 +46,7 @@ CODES: Mapping[str, str] = MappingProxyType(
         "unread-fact": "a declared fact or cohort value that nothing reads",
         "evidence-of-nothing": "evidence: required on an item that reads no fact and is not judged",
         "reserved-key": "a fact named entity, period or judged",
+        "criteria-number": "an item's criteria name a percentage that is no bound of its bands",
     }
 )
 """Every code a rule file may acknowledge, with what it means (``qualscore schema`` shows it)."""

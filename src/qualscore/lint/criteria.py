@@ -1,0 +1,77 @@
+"""A warning when an item's criteria text names a threshold its rules do not have.
+
+A scheme's thresholds change from year to year (90 % becomes 92 %), and the
+criteria text, copied from last year's file, often keeps the old number. The
+text is what auditors and departments read, so a stale number misleads them
+while the score is right.
+
+Only the percentages of the criteria of items scored against bands (a ``tiers``
+shape anywhere in the item) are compared: that is where a number in the text is
+a threshold. A percentage matches when it is a bound of a band or a number an
+expression of the item compares with (``rate >= 100`` in a part), as written or
+as a fraction (92 % and 0.92). Anything else is told, once per item, with the
+numbers the rules do have; a text that means it (a growth rate in a sentence)
+acknowledges the warning (``criteria-number``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from qualscore.ruleset.loader import Location, RuleSet
+from qualscore.ruleset.model import Item, TiersShape, formulas_in, models_in
+from qualscore.scoring.words import fmt
+
+__all__ = ["criteria_warnings"]
+
+_PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]")
+"""A percentage as criteria write it: ``92%``, ``92 %``, ``92％``, ``99.5%``."""
+
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])")
+"""A number literal in an expression's source."""
+
+_HUNDRED = Decimal(100)
+
+
+def criteria_warnings(ruleset: RuleSet) -> Iterator[tuple[Location, str, str]]:
+    """``(location, node, message)`` for each item whose criteria name a percentage that
+    is no threshold of its rules."""
+    from qualscore.lint.values import located
+
+    for item in ruleset.items():
+        bounds = _bounds(item)
+        if not bounds:
+            continue
+        said = dict.fromkeys(m.group(1) for m in _PERCENT.finditer(item.criteria))
+        stray = [n for n in said if not {Decimal(n), Decimal(n) / _HUNDRED} & bounds]
+        if stray:
+            shown = ", ".join(fmt(b) for b in sorted(bounds))
+            yield (
+                located(ruleset, item.id, ("criteria",)),
+                f"item {item.id}",
+                f"criteria says {', '.join(n + '%' for n in stray)}, which is no bound of its "
+                f"bands (its rules compare with {shown}): the text may be left from an "
+                "earlier year",
+            )
+
+
+def _bounds(item: Item) -> frozenset[Decimal]:
+    """The numbers the item's rules compare with; empty when it has no bands."""
+    found: set[Decimal] = set()
+    tiers = False
+    for _loc, model in models_in(item.score):
+        if isinstance(model, TiersShape):
+            tiers = True
+            for band in model.bands:
+                found.update(b for b in (band.lower, band.upper) if b is not None)
+    if not tiers:
+        return frozenset()
+    for formula in formulas_in(item.score):
+        for text in _NUMBER.findall(formula.source):
+            try:
+                found.add(Decimal(text))
+            except InvalidOperation:  # pragma: no cover - the pattern is a decimal
+                continue
+    return frozenset(found)
