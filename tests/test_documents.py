@@ -140,3 +140,81 @@ def test_docx_and_html_keep_hostile_names_as_text(sample: qualscore.Result) -> N
     assert "\\x01" in body and "&lt;w:t&gt;" in body and "<script>" not in body
     html = to_html(hostile, "en", report_day=DAY)
     assert "<script>" not in html.split("<script>window")[0]
+
+
+PAGE_BUDGET = 23
+"""The worked case's PDF fits in 21 pages (32 before items stopped leaving half-empty
+pages); two more for a font or a Chromium that sets lines a little longer."""
+
+
+def test_pdf_of_the_worked_case_keeps_to_its_page_budget(tmp_path: Path) -> None:
+    """The worked case prints in at most PAGE_BUDGET pages, each item on one page."""
+    require_program(("chromium", "chromium-browser"), "chromium", "QUALSCORE_REQUIRE_BROWSER")
+    out = tmp_path / "r.pdf"
+    assert evaluate("--format", "pdf", "--out", str(out), "--date", DAY) == (0, "")
+    assert 18 <= pages(out) <= PAGE_BUDGET
+
+
+def test_print_keeps_items_whole_without_a_page_each(sample: qualscore.Result) -> None:
+    """An item is never split across pages, and no item forces a page break of its own."""
+    html = to_html(sample, "zh", report_day=DAY)
+    print_css = html[html.index("@media print"):html.index("</style>")]
+    assert "details.item, .row, tr, .bar { break-inside: avoid; }" in print_css
+    assert "break-before" not in print_css
+    assert [line for line in print_css.splitlines() if "break-after: page" in line] == [
+        "  .cover { break-after: page; padding-top: 30mm; }",
+        "  .summary-page { break-after: page; }",
+    ]
+
+
+def test_html_explains_each_item_once_and_the_summary_links_to_it(
+    sample: qualscore.Result,
+) -> None:
+    """Each item has one explanation, anchored by its id; the summary's items link there."""
+    html = to_html(sample, "zh", report_day=DAY)
+    assert html.count('class="explain"') == 59
+    assert html.count('id="item-15"') == 1
+    assert html.count('<div class="lines">') == 59
+    losses = html[html.index("对总分影响最大的失分"):html.index("对总分影响最大的责任单位")]
+    assert '<tr><td><a href="#item-15">15</a></td><td>统计分析开展情况</td>' in losses
+    assert '<td><a href="#item-17.2">17.2</a>、<a href="#item-20.2">20.2</a></td>' in html
+    assert '<tr class="opportunity"><td><a href="#item-15">15</a> 统计分析开展情况</td>' in html
+
+
+def test_html_templates_escape_every_untrusted_text(sample: qualscore.Result) -> None:
+    """An entity name, period and item text reach the page as text, never as markup."""
+    evil = '<img src=x onerror=alert(1)>"\'&'
+    hostile = dataclasses.replace(sample, entity=evil, period=evil)
+    html = to_html(hostile, "en", report_day=DAY)
+    assert "<img" not in html
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;&#34;&#39;&amp;") == 5  # title, cover x2, cards x2
+    assert html.count("<script>") == 1
+
+
+def test_docx_links_each_item_to_its_one_explanation(sample: qualscore.Result) -> None:
+    """The item table's ids link to bookmarks on the explanations, one per item."""
+    body = zipfile.ZipFile(io.BytesIO(to_docx(sample, "zh", report_day=DAY))).read(
+        "word/document.xml"
+    ).decode()
+    assert body.count("<w:bookmarkStart ") == 59
+    assert body.count('<w:hyperlink w:anchor="item') == 59
+    assert body.count('w:name="item1"') == 1 and body.count('w:anchor="item1"') == 1
+
+
+def test_docx_sizes_columns_to_content_and_shows_the_assessing_department() -> None:
+    """The item table's number columns are as narrow as their numbers, the title takes the
+    rest, and an item's assessing department (考核部门) is a column and a line of its own."""
+    from docx import Document as Word
+
+    root = ROOT / "examples/county-schools"
+    rules = qualscore.load_rules(root)
+    result = qualscore.evaluate(rules, qualscore.load_facts(rules, root / "counties/东林县.yaml"))
+    word = Word(io.BytesIO(to_docx(result, "zh", report_day=DAY)))
+    items = next(t for t in word.tables if t.rows[0].cells[-1].text == "考核部门")
+    head = [c.text for c in items.rows[0].cells]
+    assert head == ["项目", "内容", "满分", "得分", "失分", "考核部门"]
+    widths = [round(c.width.mm) for c in items.columns]
+    assert widths[2:5] == [13, 13, 13] and sum(widths) == 174 and widths[1] == max(widths)
+    assert "县教育督导室" in [row.cells[-1].text for row in items.rows]
+    said = [p.text for p in word.paragraphs]
+    assert "考核部门：县教育督导室" in said

@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from qualscore.analyst.analysis import costs, departments, next_step
+from qualscore.catalogue import say
 from qualscore.scoring.explain import (
     MemberTable,
+    assessing_text,
     explain,
     lost_text,
     max_text,
@@ -47,6 +49,7 @@ __all__ = [
     "input_text",
     "report_date",
     "result_text",
+    "separator",
     "veto_basis",
     "veto_text",
 ]
@@ -71,6 +74,8 @@ class Explanation:
     inputs: tuple[str, ...]
     lines: tuple[str, ...]
     next_step: str | None
+    assessing: str | None = None
+    """Who assesses the item (考核部门), when the scheme names it."""
 
 
 @dataclass(frozen=True)
@@ -111,11 +116,16 @@ def report_date(given: str | None) -> str:
     return datetime.now(UTC).date().isoformat()
 
 
+def separator(language: str) -> str:
+    """What stands between a label and its text (``：`` in Chinese, ``: `` in English)."""
+    return say(language, "labelled", label="", text="")
+
+
 def input_text(i: Input, language: str) -> str:
     """An input as the report shows it: its label and value, no key."""
     w = words(language)
     value = (w["yes"] if i.value else w["no"]) if isinstance(i.value, bool) else shown_value(i)
-    return f"{i.label}：{value}" if language == "zh" else f"{i.label}: {value}"
+    return say(language, "labelled", label=i.label, text=value)
 
 
 def veto_text(veto: VetoResult, language: str) -> str:
@@ -124,8 +134,7 @@ def veto_text(veto: VetoResult, language: str) -> str:
     state = veto_state(veto, language)
     if not veto.held:
         return state
-    return f"{state}，{veto_effect(veto, language)}" if language == "zh" else (
-        f"{state}: {veto_effect(veto, language)}")  # fmt: skip
+    return say(language, "veto_held", state=state, effect=veto_effect(veto, language))
 
 
 def veto_basis(veto: VetoResult, language: str) -> str | None:
@@ -134,15 +143,14 @@ def veto_basis(veto: VetoResult, language: str) -> str | None:
     if not veto.held or not (veto.inputs or veto.departments):
         return None
     w = words(language)
-    zh = language == "zh"
-    sep, joiner = ("：", "；") if zh else (": ", "; ")
     said = []
     if veto.inputs:
-        said.append(f"{w['inputs']}{sep}" + joiner.join(input_text(i, language)
-                                                         for i in veto.inputs))  # fmt: skip
+        read = w["list_sep"].join(input_text(i, language) for i in veto.inputs)
+        said.append(say(language, "labelled", label=w["inputs"], text=read))
     if veto.departments:
-        said.append(f"{w['department']}{sep}" + ("、" if zh else ", ").join(veto.departments))
-    return joiner.join(said)
+        who = w["enum_sep"].join(veto.departments)
+        said.append(say(language, "labelled", label=w["department"], text=who))
+    return w["list_sep"].join(said)
 
 
 def result_text(result: Result, language: str) -> str:
@@ -174,21 +182,20 @@ def fingerprint(result: Result, w: dict[str, str]) -> str:
 def build(result: Result, language: str, report_day: str | None = None) -> Document:
     """The document of ``result`` in ``language``; ``report_day`` for the cover's date."""
     w = words(language)
-    zh = language == "zh"
     cover: list[tuple[str, str]] = []
     if result.entity:
         cover.append((w["entity"], result.entity))
     if result.period:
         cover.append((w["period"], result.period))
-    cover.append((w["scheme"], f"{result.title}（{result.year}）" if zh else
-                  f"{result.title} ({result.year})"))  # fmt: skip
+    cover.append((w["scheme"], say(language, "scheme_year", title=result.title,
+                                   year=result.year)))  # fmt: skip
     if result.has_points:
         cover.append((w["total"], f"{fmt(result.total)} / {fmt(result.possible)}"))
     if result.grade is not None:
         cover.append((w["grade"], result.grade))
     cover.append((w["result"], result_text(result, language)))
     for line in verdict_lines(result, language):
-        head, _, rest = line.partition("：" if zh else ": ")
+        head, _, rest = line.partition(separator(language))
         cover.append((head, rest))
     for veto in result.vetoes:
         name = veto.title
@@ -216,13 +223,13 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
     if result.bonus is not None:
         b = result.bonus
         categories.append((b.title, max_text(b), fmt(b.score), "", ""))
-    items = list(result.items())
+    items = list(result.items)
     depts = tuple(
         (
             d.department,
             fmt(d.lost),
             fmt(d.cost),
-            ("、" if zh else ", ").join(dict.fromkeys(item_id for item_id, *_ in d.items)),
+            w["enum_sep"].join(dict.fromkeys(item_id for item_id, *_ in d.items)),
         )
         for d in departments(result)[:TOP]
     )
@@ -232,7 +239,7 @@ def build(result: Result, language: str, report_day: str | None = None) -> Docum
         for child in node.children:
             if isinstance(child, NodeResult):
                 rows.append(_node_row(child, language, "indicator"))
-                rows.extend(_row(i, language) for i in child.items())
+                rows.extend(_row(i, language) for i in child.items)
             else:
                 rows.append(_row(child, language))
     if result.bonus is not None:
@@ -260,8 +267,8 @@ def biggest_losses(result: Result, top: int = TOP) -> tuple[tuple[str, str, str,
     total most (then that lost most, then in the scheme's order): an item under a capped
     category loses points that cost nothing, and comes last."""
     cost = costs(result)
-    order = {item.id: i for i, item in enumerate(result.items())}
-    items = [i for i in result.items() if i.id in cost]
+    order = {item.id: i for i, item in enumerate(result.items)}
+    items = [i for i in result.items if i.id in cost]
     ranked = sorted(items, key=lambda i: (-cost[i.id], -i.lost, order[i.id]))
     return tuple((i.id, i.title, fmt(i.lost), fmt(cost[i.id])) for i in ranked[:top])
 
@@ -292,8 +299,9 @@ def _explanation(item: ItemResult, language: str) -> Explanation:
         item.not_applicable is not None,
         item.content,
         item.criteria,
-        "、".join(item.departments) if language == "zh" else ", ".join(item.departments),
+        words(language)["enum_sep"].join(item.departments),
         tuple(input_text(i, language) for i in item.inputs),
         tuple(explain(item, language)),
         next_step(item, language),
+        assessing_text(item, language),
     )

@@ -24,7 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from qualscore.report.compare import Comparison, headline, lines
-from qualscore.report.document import Document, build
+from qualscore.report.document import Document, build, separator
 from qualscore.report.safe import sheet_text
 from qualscore.scoring.trace import Result
 
@@ -57,8 +57,8 @@ def to_docx(
         _para(word, headline(comparison, language))
         changed = [row for row in lines(comparison, language) if row[4] != "0"]
         if changed:
-            _table(word, [w["item"], w["title"], w["previous"], w["score"], w["change"]],
-                   changed, {2, 3, 4}, (16, 100, 20, 20, 18))  # fmt: skip
+            head = [w["item"], w["title"], w["previous"], w["score"], w["change"]]
+            _table(word, head, changed, {2, 3, 4}, _widths(head, changed, wide=1))
     if doc.values and not summary_only:
         _heading(word, doc.w["values"], 1)
         for line in doc.values:  # a list's records indented under their aggregate
@@ -67,9 +67,9 @@ def to_docx(
             if line.startswith("  "):
                 paragraph.paragraph_format.left_indent = Mm(6)
                 paragraph.paragraph_format.space_after = Pt(0)
-    for title, head, rows in () if summary_only else doc.members:
+    for title, columns, rows in () if summary_only else doc.members:
         _heading(word, title, 1)
-        _table(word, list(head), rows, set(), _widths(head, rows))
+        _table(word, list(columns), rows, set(), _widths(columns, rows))
     if not summary_only:
         _page_break(word)
         _items(word, doc)
@@ -80,15 +80,20 @@ def to_docx(
     return _fixed_zip(out.getvalue())
 
 
-def _widths(head: Sequence[str], rows: Sequence[Sequence[str]], page: int = 174) -> tuple[int, ...]:
-    """Column widths (mm) for a table of text: each column as wide as its longest cell
-    (a CJK character counting two), at least its header's, the last taking what is left."""
+def _widths(
+    head: Sequence[str], rows: Sequence[Sequence[str]], page: int = 174, wide: int = -1
+) -> tuple[int, ...]:
+    """Column widths (mm) sized to their content: each column as wide as its longest cell
+    (a CJK character counting two), at least its header's and at most 60 mm; the column
+    ``wide`` (the last by default) takes what is left of the ``page``, at least 30 mm."""
     def width(text: str) -> int:
         return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
     wanted = [max([width(h), *(width(r[i]) for r in rows)]) for i, h in enumerate(head)]
-    mm = [min(60, 6 + 2 * w) for w in wanted[:-1]]
-    return (*mm, max(30, page - sum(mm)))
+    mm = [min(60, 5 + 2 * w) for w in wanted]
+    wide = wide % len(head)
+    mm[wide] = max(30, page - sum(mm) + mm[wide])
+    return tuple(mm)
 
 
 def _t(text: str) -> str:
@@ -231,17 +236,18 @@ def _summary(word: Any, doc: Document) -> None:
     if not doc.points:  # a scheme judged only: the cover gives its verdicts
         return
     _heading(word, w["by_category"], 2)
+    head = [w["category"], w["max"], w["score"], w["lost"], w["cap_binds"]]
     _table(
         word,
-        [w["category"], w["max"], w["score"], w["lost"], w["cap_binds"]],
+        head,
         list(doc.categories),
         {1, 2, 3},
-        (64, 20, 20, 20, 50),
+        _widths(head, doc.categories, wide=0),
     )
     if doc.losses:
         _heading(word, w["biggest_losses"], 2)
-        _table(word, [w["item"], w["title"], w["lost"], w["cost"]], list(doc.losses), {2, 3},
-               (20, 110, 22, 22))  # fmt: skip
+        head = [w["item"], w["title"], w["lost"], w["cost"]]
+        _table(word, head, list(doc.losses), {2, 3}, _widths(head, doc.losses, wide=1))
     if doc.departments:
         _heading(word, w["departments_most"], 2)
         _table(
@@ -249,50 +255,84 @@ def _summary(word: Any, doc: Document) -> None:
             [w["department"], w["lost"], w["cost"], w["item"]],
             list(doc.departments),
             {1, 2},
-            (50, 16, 20, 88),
+            _widths([w["department"], w["lost"], w["cost"], w["item"]], doc.departments),
         )
 
 
 def _items(word: Any, doc: Document) -> None:
+    """The item table: each item's id links to its explanation, the one place it is
+    explained; the assessing department (考核部门) as a column when the scheme names one."""
     w = doc.w
     _heading(word, w["item_table"], 1)
-    if not doc.points:  # a scheme judged only: verdicts after the titles, no points
-        _table(word, [w["item"], w["title"]], [r[:2] for r in doc.rows], set(), (16, 158))
-        return
-    table = _table(
-        word,
-        [w["item"], w["title"], w["max"], w["score"], w["lost"]],
-        [r[:5] for r in doc.rows],
-        {2, 3, 4},
-        (16, 110, 16, 16, 16),
-    )
+    assessing = {e.id: e.assessing or "" for e in doc.explanations}
+    shown = any(assessing.values())
+    head = [w["item"], w["title"], *((w["max"], w["score"], w["lost"]) if doc.points else ())]
+    head += [w["assessing"]] if shown else []
+    rows = [
+        (*r[:2], *(r[2:5] if doc.points else ()),
+         *((assessing.get(r[0], "") if r[5] in ("item", "na") else "",) if shown else ()))
+        for r in doc.rows
+    ]  # fmt: skip
+    numeric = {2, 3, 4} if doc.points else set()
+    anchors = _anchors(doc)
+    table = _table(word, head, rows, numeric, _widths(head, rows, wide=1))
     for row, data in zip(table.rows[1:], doc.rows, strict=True):
         if data[5] in ("category", "indicator"):
             for cell in row.cells:
                 for run in cell.paragraphs[0].runs:
                     run.bold = True
-        elif data[5] == "item" and data[4] not in ("0", ""):
-            run = row.cells[4].paragraphs[0].runs[0]
-            run.font.color.rgb = LOST
+            continue
+        item_id = "bonus" if data[0] == w["bonus"] else data[0]
+        if item_id in anchors:
+            _link(row.cells[0].paragraphs[0], anchors[item_id])
+        if doc.points and data[5] == "item" and data[4] not in ("0", ""):
+            row.cells[4].paragraphs[0].runs[0].font.color.rgb = LOST
+
+
+def _anchors(doc: Document) -> dict[str, str]:
+    """Each item's bookmark, by the item's place: Word wants a name of letters and
+    digits, and an id (``3.1``) need not be one."""
+    return {e.id: f"item{n}" for n, e in enumerate(doc.explanations, start=1)}
+
+
+def _link(paragraph: Any, anchor: str) -> None:
+    """The paragraph's runs made a link to the bookmark ``anchor`` in the document."""
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), anchor)
+    for run in list(paragraph.runs):
+        run.font.underline = True
+        link.append(run._r)  # moves the run inside the link
+    paragraph._p.append(link)
+
+
+def _bookmark(paragraph: Any, anchor: str, number: int) -> None:
+    """A bookmark named ``anchor`` around the paragraph (what a link points at)."""
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), anchor)
+    end.set(qn("w:id"), str(number))
+    paragraph._p.insert(0, start)
+    paragraph._p.append(end)
 
 
 def _explanations(word: Any, doc: Document) -> None:
     w = doc.w
-    zh = doc.language == "zh"
-    sep = "：" if zh else ": "
+    sep = separator(doc.language)
     _heading(word, w["explanations"], 1)
-    for e in doc.explanations:
+    anchors = _anchors(doc)
+    for number, e in enumerate(doc.explanations):
         shown = w["bonus"] if e.id == "bonus" else e.id
-        _heading(word, f"{shown} {e.title}", 3)
+        _bookmark(word.add_heading(_t(f"{shown} {e.title}"), level=3), anchors[e.id], number)
         if doc.points:
-            score = f"{w['score']} {e.score} / {e.points}"
-            if e.lost:  # none for bonus: points not won there are not lost
-                score += f"{'，' if zh else ', '}{w['lost']} {e.lost}"
-            _para(word, score, bold=True)
+            # none lost for the bonus: points not won there are not lost
+            key = "score_of_lost" if e.lost else "score_of"
+            _para(word, w[key].format(score=e.score, max=e.points, lost=e.lost), bold=True)
         if e.content:
             _labelled(word, w["content"] + sep, e.content)
         _labelled(word, w["criteria"] + sep, e.criteria)
         _labelled(word, w["departments"] + sep, e.departments)
+        if e.assessing:
+            _labelled(word, w["assessing"] + sep, e.assessing)
         if e.inputs:
             _labelled(word, w["inputs"] + sep, "")
             for line in e.inputs:

@@ -1,29 +1,35 @@
-"""The HTML report: one self-contained file (inline CSS and SVG, nothing fetched).
+"""The HTML report: one self-contained file (inline CSS, nothing fetched).
 
 A summary, a bar per category (earned against possible), every item as an
-expandable row with its explanation, the department view and the headroom
-list. It prints on A4; printing opens every item.
+expandable row with its explanation (the one place an item is explained: the
+summary's tables link to it), the department view and the headroom list. It
+prints on A4; printing opens every item.
+
+The markup is in Jinja2 templates (``templates/``, package data) rendered with
+autoescaping: every text from the rule set or the facts reaches the page as
+text. This module only gathers that text; it writes no markup of its own.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from html import escape
 from importlib.resources import files
+from typing import Any
 
-from qualscore.analyst.analysis import (
-    departments,
-    fmt_gain,
-    headroom,
-    next_step,
-)
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from qualscore.analyst.analysis import departments, fmt_gain, headroom, next_step
+from qualscore.catalogue import say
 from qualscore.report.compare import Comparison, headline, lines
 from qualscore.report.document import (
+    TOP,
     Document,
     build,
     charge_text,
     input_text,
     result_text,
+    separator,
     veto_basis,
     veto_text,
 )
@@ -38,14 +44,25 @@ from qualscore.scoring.explain import (
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
-__all__ = ["to_html"]
+__all__ = ["CSS", "to_html"]
 
 CSS = (files(__package__) / "report.css").read_text(encoding="utf-8")
+"""The report's style sheet (the batch report shares it)."""
 
-_SCRIPT = (
+_SCRIPT = Markup(
     "window.addEventListener('beforeprint', function () {"
     " document.querySelectorAll('details.item').forEach(function (d) { d.open = true; }); });"
 )
+
+_ENV = Environment(
+    loader=PackageLoader("qualscore.report", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=StrictUndefined,  # a name the template misspells fails, never prints ""
+)
+
+View = dict[str, Any]
 
 
 def to_html(
@@ -61,217 +78,123 @@ def to_html(
     ``report_day`` dates the cover; ``summary_only`` keeps the cover and the summary page.
     """
     w = words(language)
-    lang = "zh-CN" if language == "zh" else "en"
     doc = build(result, language, report_day)
-    body = [_cover(doc), _summary_page(result, doc, w, summary_only)]
-    if comparison is not None:
-        body.append(_comparison(comparison, language, w))
-    if doc.values and not summary_only:
-        body.append(
-            f'<section class="values"><h2>{w["values"]}</h2><ul>'
-            + _value_items(doc.values)
-            + "</ul></section>"
-        )
-    if not summary_only:
-        body += [_members(title, head, rows) for title, head, rows in doc.members]
-    if not summary_only:
-        body += [
-            f'<section class="items"><h2>{w["items"]}</h2>',
-            *(_category(c, language, w, result.has_points) for c in result.categories),
-        ]
-        if result.bonus is not None:
-            body += [
-                f"<h3>{escape(result.bonus.title)}</h3>",
-                _head(w),
-                _item(result.bonus, language, w, label=w["bonus"]),
-            ]
-        body.append("</section>")
-        if result.has_points:  # what was lost, and what would earn more: points only
-            body += [_departments(result, w), _headroom(result, language, w)]
-    body.append(_footer(result, w))
+    known = frozenset(i.id for i in result.items)
+    whole = not summary_only
+    scored = whole and result.has_points
+    # The catalogue's footer words around the page counters, as a CSS string.
     page = w["page"].replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "')
     print_css = (
-        "@page { @bottom-center { content: \"" + page + "\"; font-size: 8pt; color: #5b6b7c; } }"
+        '@page { @bottom-center { content: "' + page + '"; font-size: 8pt; color: #5b6b7c; } }'
     )
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(_title(result))}</title>\n<style>{CSS}\n{print_css}</style>\n"
-        "</head>\n<body>\n"
-        + "\n".join(body)
-        + f"\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
-    )
-
-
-def _value_items(lines: tuple[str, ...]) -> str:
-    """Each value a list item; a list's records (``  · ``) nested under their aggregate."""
-    out: list[str] = []
-    inner: list[str] = []
-    for line in lines:
-        if line.startswith("  · ") or (line.startswith("  ") and inner):
-            inner.append(f"<li>{escape(line.strip().removeprefix('· '))}</li>")
-            continue
-        if inner:
-            out[-1] = out[-1].removesuffix("</li>") + "<ul>" + "".join(inner) + "</ul></li>"
-            inner = []
-        out.append(f"<li>{escape(line)}</li>")
-    if inner:
-        out[-1] = out[-1].removesuffix("</li>") + "<ul>" + "".join(inner) + "</ul></li>"
-    return "".join(out)
-
-
-def _members(title: str, head: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
-    """A list of sub-entities: one row per member, what it failed last."""
-    cells = "".join(f"<th>{escape(h)}</th>" for h in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return (
-        f'<section class="members"><h2>{escape(title)}</h2><table><thead><tr>{cells}</tr>'
-        f"</thead><tbody>{body}</tbody></table></section>"
-    )
-
-
-def _comparison(c: Comparison, language: str, w: dict[str, str]) -> str:
-    changed = [row for row in lines(c, language) if row[4] != "0"]
-    rows = "".join(
-        f'<tr><td>{escape(i)}</td><td>{escape(t)}</td><td class="n">{a}</td>'
-        f'<td class="n">{b}</td><td class="n">{d}</td></tr>'
-        for i, t, a, b, d in changed
-    )
-    same = len(c.items) - len(changed)
-    rest = ""
-    if same:
-        rest = f"其余 {same} 项无变化。" if language == "zh" else f"{same} items unchanged."
-    table = (
-        f"<table><thead><tr><th>{w['item']}</th><th>{w['title']}</th>"
-        f'<th class="n">{w["previous"]}</th><th class="n">{w["score"]}</th>'
-        f'<th class="n">{w["change"]}</th></tr></thead><tbody>{rows}</tbody></table>'
-        if changed
-        else ""
-    )
-    return (
-        f'<section class="compare"><h2>{w["compare"]}</h2>'
-        f"<p>{escape(headline(c, language))}</p>{table}<p class=\"muted\">{rest}</p></section>"
-    )
+    return _ENV.get_template("report.html.j2").render(
+        lang=w["html_lang"],
+        title=_title(result),
+        css=Markup(CSS + "\n" + print_css),
+        script=_SCRIPT,
+        w=w,
+        doc=doc,
+        summary=_summary_page(result, doc, known, summary_only),
+        comparison=None if comparison is None else _comparison(comparison, language, known),
+        values=_value_items(doc.values) if whole else (),
+        members=doc.members if whole else (),
+        sections=[_category(c, language, result.has_points) for c in result.categories]
+        if whole
+        else None,
+        bonus=_item(result.bonus, language, w["bonus"]) if whole and result.bonus else None,
+        losses=_departments(result, w) if scored else None,
+        headroom={"rows": _headroom(result, language), "known": known} if scored else None,
+        rules_sha256=result.rules_sha256,
+        facts_sha256=result.facts_sha256,
+        engine_version=result.engine_version,
+    ) + "\n"
 
 
 def _title(result: Result) -> str:
     return f"{result.entity} · {result.title}" if result.entity else result.title
 
 
-def _cover(doc: Document) -> str:
-    rows = "".join(
-        f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in doc.cover
-    )
-    return (
-        f'<header class="cover"><h1>{escape(doc.title)}</h1>'
-        f'<table class="facts">{rows}</table></header>'
-    )
+def _value_items(shown: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """Each value with its list's records (``  · ``) nested under their aggregate."""
+    out: list[tuple[str, list[str]]] = []
+    for line in shown:
+        if out and (line.startswith("  · ") or (line.startswith("  ") and out[-1][1])):
+            out[-1][1].append(line.strip().removeprefix("· "))
+        else:
+            out.append((line, []))
+    return out
 
 
-def _summary_page(result: Result, doc: Document, w: dict[str, str], only: bool) -> str:
-    cls = "summary-page only" if only else "summary-page"
-    out = [f'<section class="{cls}"><h2>{w["summary"]}</h2>', _summary(result, doc.language, w)]
+def _comparison(c: Comparison, language: str, known: frozenset[str]) -> View:
+    changed = [row for row in lines(c, language) if row[4] != "0"]
+    same = len(c.items) - len(changed)
+    rest = say(language, "unchanged_items", count=same) if same else ""
+    return {"headline": headline(c, language), "rows": changed, "rest": rest, "known": known}
+
+
+def _summary_page(result: Result, doc: Document, known: frozenset[str], only: bool) -> View:
+    """The summary page: the cards, and with points the bars and the three tables."""
+    view: View = {
+        "cls": "summary-page only" if only else "summary-page",
+        "cards": _cards(result, doc.language),
+        "bars": None,
+        "known": known,
+    }
     if not doc.points:  # a scheme judged only: its verdicts are on the cover, no points
-        out.append("</section>")
-        return "\n".join(out)
-    out += [f"<h3>{w['by_category']}</h3>", _bars(result, w)]
-    out.append(
-        f'<table class="categories"><thead><tr><th>{w["category"]}</th><th class="n">{w["max"]}'
-        f'</th><th class="n">{w["score"]}</th><th class="n">{w["lost"]}</th>'
-        f"<th>{w['cap_binds']}</th></tr></thead><tbody>"
-        + "".join(
-            f'<tr><td>{escape(t)}</td><td class="n">{m}</td><td class="n">{s}</td>'
-            f'<td class="n">{lost}</td><td>{escape(cap)}</td></tr>'
-            for t, m, s, lost, cap in doc.categories
-        )
-        + "</tbody></table>"
+        return view
+    ids = {d.department: list(dict.fromkeys(i for i, *_ in d.items))
+           for d in departments(result)[:TOP]}  # fmt: skip
+    view.update(
+        bars=_bars(result, doc.w),
+        categories=doc.categories,
+        losses=doc.losses,
+        departments=[(d, lost, cost, ids[d]) for d, lost, cost, _ in doc.departments],
     )
-    if doc.losses:
-        out.append(
-            f"<h3>{w['biggest_losses']}</h3><table><thead><tr><th>{w['item']}</th>"
-            f'<th>{w["title"]}</th><th class="n">{w["lost"]}</th><th class="n">{w["cost"]}</th>'
-            "</tr></thead><tbody>"
-            + "".join(
-                f'<tr><td>{escape(i)}</td><td>{escape(t)}</td><td class="n">{lost}</td>'
-                f'<td class="n">{cost}</td></tr>'
-                for i, t, lost, cost in doc.losses
-            )
-            + "</tbody></table>"
-        )
-    if doc.departments:
-        out.append(
-            f"<h3>{w['departments_most']}</h3><table><thead><tr><th>{w['department']}</th>"
-            f'<th class="n">{w["lost"]}</th><th class="n">{w["cost"]}</th><th>{w["item"]}</th>'
-            "</tr></thead><tbody>"
-            + "".join(
-                f'<tr><td>{escape(d)}</td><td class="n">{lost}</td><td class="n">{cost}</td>'
-                f"<td>{escape(ids)}</td></tr>"
-                for d, lost, cost, ids in doc.departments
-            )
-            + "</tbody></table>"
-        )
-    out.append("</section>")
-    return "\n".join(out)
+    return view
 
 
-def _summary(result: Result, language: str, w: dict[str, str]) -> str:
-    cards = [
-        f'<div class="card"><div class="muted">{w["total"]}</div>'
-        f'<div class="big">{fmt(result.total)}</div>'
-        f'<div class="muted">/ {fmt(result.possible)}</div></div>'
-    ][: 1 if result.has_points else 0]
+def _card(cls: str, label: str, **shown: str | None) -> View:
+    return {"cls": cls, "label": label, "data": None, "title": None, "big": None,
+            "bold": None, "sub": None} | shown  # fmt: skip
+
+
+def _cards(result: Result, language: str) -> list[View]:
+    """The summary's cards: total, each veto, the result, the verdict, who and when."""
+    w = words(language)
+    cards = []
+    if result.has_points:
+        cards.append(_card("card", w["total"], big=fmt(result.total),
+                           sub=f"/ {fmt(result.possible)}"))  # fmt: skip
     for veto in result.vetoes:
-        state = escape(veto_text(veto, language))
+        title = None if veto.title == w["veto"] else veto.title
         cls = "card vetoed" if veto.held else "card"
-        title = "" if veto.title == w["veto"] else f"<div>{escape(veto.title)}</div>"
-        basis = veto_basis(veto, language)
-        read = "" if basis is None else f'<div class="muted">{escape(basis)}</div>'
-        cards.append(
-            f'<div class="{cls}"><div class="muted">{w["veto"]}</div>'
-            f"{title}<div><b>{state}</b></div>{read}</div>"
-        )
-    cards.append(
-        f'<div class="card"><div class="muted">{w["result"]}</div>'
-        f'<div class="big">{escape(result_text(result, language))}</div></div>'
-    )
+        cards.append(_card(cls, w["veto"], title=title, bold=veto_text(veto, language),
+                           sub=veto_basis(veto, language)))  # fmt: skip
+    cards.append(_card("card", w["result"], big=result_text(result, language)))
     if result.verdict is not None and result.has_points:  # scored and judged: the verdict
         cls = "card vetoed" if result.met is False else "card"  # too, at a glance
-        cards.append(
-            f'<div class="{cls}"><div class="muted">{w["verdict"]}</div>'
-            f'<div class="big">{escape(result.verdict)}</div></div>'
-        )
+        cards.append(_card(cls, w["verdict"], big=result.verdict))
     for key in ("entity", "period", "grade"):
         value = getattr(result, key)
         if value is not None:
-            cards.append(
-                f'<div class="card" data-{key}=""><div class="muted">{w[key]}</div>'
-                f'<div class="big">{escape(value)}</div></div>'
-            )
-    return '<div class="summary">' + "".join(cards) + "</div>"
+            cards.append(_card("card", w[key], data=key, big=value))
+    return cards
 
 
-def _bars(result: Result, w: dict[str, str]) -> str:
+def _bars(result: Result, w: dict[str, str]) -> list[View]:
     # Only sections with a maximum to draw against: no penalty, no uncapped bonus.
     rows = [(c.title, c.score, c.points, c.capped) for c in result.categories if c.role == "score"]
     bonus = result.bonus
     if bonus is not None and bonus.points is not None:
         rows.append((bonus.title, bonus.score, bonus.points, False))
     top = max((r[2] for r in rows), default=Decimal(1)) or Decimal(1)
-    parts = [f'<div class="bars" role="img" aria-label="{w["by_category"]}">']
+    out = []
     for title, score, points, capped in rows:
         full = (points / top * 100).quantize(Decimal("0.1"))
         got = (score / top * 100).quantize(Decimal("0.1"))
-        parts.append(
-            f'<div class="bar"><span class="label">{escape(title)}</span>'
-            f'<span class="track"><span class="full" style="width:{full}%">'
-            f'<span class="got" style="width:{_share(got, full)}%"></span></span></span>'
-            f'<span class="n">{fmt(score)} / {fmt(points)}'
-            f"{' ' + w['cap_binds'] if capped else ''}</span></div>"
-        )
-    parts.append("</div>")
-    return "".join(parts)
+        shown = f"{fmt(score)} / {fmt(points)}" + (" " + w["cap_binds"] if capped else "")
+        out.append({"title": title, "full": full, "got": _share(got, full), "shown": shown})
+    return out
 
 
 def _share(part: Decimal, whole: Decimal) -> Decimal:
@@ -280,175 +203,77 @@ def _share(part: Decimal, whole: Decimal) -> Decimal:
     return min(part / whole * 100, Decimal(100)).quantize(Decimal("0.1"))
 
 
-def _head(w: dict[str, str]) -> str:
-    return (
-        f'<div class="row head"><span>{w["item"]}</span><span>{w["title"]}</span>'
-        f'<span class="n">{w["max"]}</span><span class="n">{w["score"]}</span>'
-        f'<span class="n">{w["lost"]}</span></div>'
-    )
+def _cap(node: NodeResult, w: dict[str, str]) -> str | None:
+    return f"{fmt(node.sum)} → {w['cap']} {max_text(node)}" if node.capped else None
 
 
-def _category(category: NodeResult, language: str, w: dict[str, str], points: bool = True) -> str:
-    if not points:
-        return _judged_category(category, language, w)
-    cap = (
-        f' <span class="cap">{fmt(category.sum)} → {w["cap"]} {max_text(category)}</span>'
-        if category.capped
-        else ""
-    )
-    out = [
-        f"<h3>{escape(titled(category, category.title, language))}{w['lp']}"
-        f"{fmt(category.score)} / {max_text(category)}"
-        f"{w['rp']}{cap}</h3>",
-        _head(w),
-    ]
-    if category.criteria:  # a category of criteria text (its items, if any, follow)
-        out.insert(1, f'<p class="criteria">{escape(category.criteria)}</p>')
+def _category(category: NodeResult, language: str, points: bool) -> View:
+    """A category's heading and its rows: indicators, each followed by its items."""
+    w = words(language)
+    heading = titled(category, category.title, language)
+    if points:
+        heading = say(language, "titled_score", title=heading, score=fmt(category.score),
+                      max=max_text(category))  # fmt: skip
+    rows: list[tuple[str, View]] = []
     for child in category.children:
         if isinstance(child, NodeResult):
-            icap = (
-                f' <span class="cap">{fmt(child.sum)} → {w["cap"]} {max_text(child)}</span>'
-                if child.capped
-                else ""
-            )
-            out.append(
-                f'<div class="row indicator" data-indicator="{escape(child.id)}">'
-                f"<span>{escape(child.id)}</span>"
-                f"<span>{escape(titled(child, child.title, language))}{icap}</span>"
-                f'<span class="n">{max_text(child)}</span>'
-                f'<span class="n">{fmt(child.score)}</span>'
-                f'<span class="n">{lost_text(child, language)}</span></div>'
-            )
-            out.extend(_item(i, language, w) for i in child.items())
+            rows.append(("indicator", {
+                "id": child.id, "title": titled(child, child.title, language),
+                "cap": _cap(child, w) if points else None, "max": max_text(child),
+                "score": fmt(child.score), "lost": lost_text(child, language),
+            }))  # fmt: skip
+            rows += [("item", _item(i, language, points=points)) for i in child.items]
         else:
-            out.append(_item(child, language, w))
-    return "\n".join(out)
-
-
-def _judged_category(category: NodeResult, language: str, w: dict[str, str]) -> str:
-    """A section of a scheme judged only: verdicts after the titles, no points."""
-    out = [
-        f"<h3>{escape(titled(category, category.title, language))}</h3>",
-        f'<div class="row head"><span>{w["item"]}</span><span>{w["title"]}</span>'
-        "<span></span><span></span><span></span></div>",
-    ]
-    if category.criteria:
-        out.insert(1, f'<p class="criteria">{escape(category.criteria)}</p>')
-    for child in category.children:
-        if isinstance(child, NodeResult):
-            out.append(
-                f'<div class="row indicator" data-indicator="{escape(child.id)}">'
-                f"<span>{escape(child.id)}</span>"
-                f"<span>{escape(titled(child, child.title, language))}</span>"
-                "<span></span><span></span><span></span></div>"
-            )
-            out.extend(_item(i, language, w, points=False) for i in child.items())
-        else:
-            out.append(_item(child, language, w, points=False))
-    return "\n".join(out)
+            rows.append(("item", _item(child, language, points=points)))
+    return {"heading": heading, "cap": _cap(category, w) if points else None,
+            "criteria": category.criteria, "points": points, "rows": rows}  # fmt: skip
 
 
 def _item(
-    item: ItemResult,
-    language: str,
-    w: dict[str, str],
-    label: str | None = None,
-    *,
-    points: bool = True,
-) -> str:
-    shown = lost_text(item, language) if points else ""
-    lost = (
-        f'<span class="n na">{shown}</span>'
-        if item.not_applicable is not None
-        else f'<span class="n lost">{shown}</span>'
-        if item.lost > 0 and not is_bonus(item)
-        else f'<span class="n">{shown}</span>'
-    )
-    sep = "：" if language == "zh" else ": "
-    inputs = "".join(
-        f'<li data-key="{escape(i.key)}">{escape(input_text(i, language))}</li>'
-        for i in item.inputs
-    )
-    lines = "".join(f"<p>{_line(line)}</p>" for line in explain(item, language))
-    step = next_step(item, language)
-    content = f"<p><b>{w['content']}</b>{sep}{escape(item.content)}</p>" if item.content else ""
-    assessing = assessing_text(item, language)
-    return (
-        f'<details class="item" data-item="{escape(item.id)}"><summary class="row">'
-        f"<span>{escape(label or item.id)}</span>"
-        f"<span>{escape(titled(item, item.title, language))}</span>"
-        + (
-            f'<span class="n">{max_text(item)}</span><span class="n">{fmt(item.score)}</span>{lost}'
-            if points
-            else '<span class="n"></span><span class="n"></span><span class="n"></span>'
-        )
-        + f'</summary><div class="explain">{content}'
-        f"<p><b>{w['criteria']}</b>{sep}{escape(item.criteria)}</p>"
-        f"<p><b>{w['departments']}</b>{sep}{escape('、'.join(item.departments))}</p>"
-        + (f"<p><b>{w['assessing']}</b>{sep}{escape(assessing)}</p>" if assessing else "")
-        + (f"<p><b>{w['inputs']}</b></p><ul>{inputs}</ul>" if inputs else "")
-        + f'<div class="lines">{lines}</div>'
-        + (f"<p><b>{w['next_step']}</b>{sep}{escape(step)}</p>" if step else "")
-        + "</div></details>"
-    )
+    item: ItemResult, language: str, label: str | None = None, *, points: bool = True
+) -> View:
+    """An item's row and its explanation, as text."""
+    lost_class = (
+        "n na" if item.not_applicable is not None
+        else "n lost" if item.lost > 0 and not is_bonus(item)
+        else "n"
+    )  # fmt: skip
+    return {
+        "id": item.id, "label": label or item.id, "title": titled(item, item.title, language),
+        "points": points, "max": max_text(item), "score": fmt(item.score),
+        "lost": lost_text(item, language) if points else "", "lost_class": lost_class,
+        "sep": separator(language), "content": item.content,
+        "criteria": item.criteria, "departments": "、".join(item.departments),
+        "assessing": assessing_text(item, language),
+        "inputs": [(i.key, input_text(i, language)) for i in item.inputs],
+        "lines": [_line(line) for line in explain(item, language)],
+        "next_step": next_step(item, language),
+    }  # fmt: skip
 
 
-def _departments(result: Result, w: dict[str, str]) -> str:
-    losses = departments(result)
-    out = [f"<h2>{w['departments_view']}</h2>"]
-    if not losses:
-        return out[0] + f"<p>{w['no_loss']}</p>"
-    out.append(
-        f'<table><thead><tr><th>{w["department"]}</th><th class="n">{w["lost"]}</th>'
-        f'<th class="n">{w["cost"]}</th><th>{w["item"]}</th></tr></thead><tbody>'
-    )
-    for d in losses:
+def _line(line: str) -> tuple[int, str]:
+    """An explanation line: its depth of indentation (kept as a margin, at most 4), its text."""
+    depth = (len(line) - len(line.lstrip(" "))) // 2
+    return min(depth, 4), line.strip(" ")
+
+
+def _departments(result: Result, w: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    """Each department's loss, cost and items (``8（失 1 分，影响总分 0 分）``)."""
+    out = []
+    for d in departments(result):
         entries = w["list_sep"].join(
-            escape(f"{item_id}「{part}」" if part else item_id)
+            (f"{item_id}「{part}」" if part else item_id)
             + f"{w['lp']}{charge_text(lost, cost, w)}"
             + (f"{w['comma']}{w['shared']}{w['rp']}" if shared else w["rp"])
             for item_id, _title, part, lost, shared, cost in d.items
         )
-        out.append(
-            f'<tr class="department"><td>{escape(d.department)}</td>'
-            f'<td class="n">{fmt(d.lost)}</td><td class="n">{fmt(d.cost)}</td>'
-            f"<td>{entries}</td></tr>"
-        )
-    out.append("</tbody></table>")
-    return "\n".join(out)
+        out.append((d.department, fmt(d.lost), fmt(d.cost), entries))
+    return out
 
 
-def _headroom(result: Result, language: str, w: dict[str, str]) -> str:
-    found = headroom(result, language)
-    out = [f"<h2>{w['headroom']}</h2>"]
-    if not found:
-        return out[0] + f"<p>{w['no_headroom']}</p>"
-    out.append(
-        f"<table><thead><tr><th>{w['item']}</th><th>{w['action']}</th>"
-        f'<th class="n">{w["gain"]}</th><th class="n">{w["effective"]}</th>'
-        f"<th>{w['departments']}</th></tr></thead><tbody>"
-    )
-    for o in found:
-        out.append(
-            f'<tr class="opportunity"><td>{escape(o.item_id)} {escape(o.title)}</td>'
-            f'<td>{escape(o.action)}</td><td class="n">{fmt_gain(o.gain)}</td>'
-            f'<td class="n">{fmt_gain(o.effective)}</td>'
-            f'<td>{escape("、".join(o.departments))}</td></tr>'
-        )
-    out.append("</tbody></table>")
-    return "\n".join(out)
-
-
-def _footer(result: Result, w: dict[str, str]) -> str:
-    return (
-        f"<footer>{w['fingerprint']}: {w['rules']} sha256 {result.rules_sha256} · "
-        f"{w['facts']} sha256 {result.facts_sha256} · "
-        f"qualscore {escape(result.engine_version)}</footer>"
-    )
-
-
-def _line(line: str) -> str:
-    """An explanation line: its indentation kept as a margin, its text escaped."""
-    depth = (len(line) - len(line.lstrip(" "))) // 2
-    text = escape(line.strip(" "))
-    return f'<span class="d{min(depth, 4)}">{text}</span>' if depth else text
+def _headroom(result: Result, language: str) -> list[View]:
+    return [
+        {"id": o.item_id, "title": o.title, "action": o.action, "gain": fmt_gain(o.gain),
+         "effective": fmt_gain(o.effective), "departments": "、".join(o.departments)}
+        for o in headroom(result, language)
+    ]  # fmt: skip

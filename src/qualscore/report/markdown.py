@@ -8,11 +8,13 @@ run a script in a Markdown viewer nor start a heading of its own.
 from __future__ import annotations
 
 from qualscore.analyst.analysis import departments, headroom, sentence
+from qualscore.catalogue import say
 from qualscore.report.compare import Comparison, headline, lines
 from qualscore.report.document import (
     charge_text,
     input_text,
     result_text,
+    separator,
     veto_basis,
     veto_text,
 )
@@ -92,7 +94,7 @@ def _by_category(result: Result, language: str, w: dict[str, str]) -> list[str]:
 
 
 def _summary(result: Result, language: str, w: dict[str, str]) -> list[str]:
-    sep = "：" if language == "zh" else ": "
+    sep = separator(language)
     lines = []
     if result.entity:
         lines.append(f"- {w['entity']}{sep}{md(result.entity)}")
@@ -118,14 +120,9 @@ def _category(
 ) -> list[str]:
     if not points:
         return _judged_category(category, language, w)
-    out = [
-        f"### {md(titled(category, category.title, language))}（{fmt(category.score)} / "
-        f"{max_text(category)}）"
-        if language == "zh"
-        else f"### {md(titled(category, category.title, language))} ({fmt(category.score)} / "
-        f"{max_text(category)})",
-        "",
-    ]
+    heading = say(language, "titled_score", title=md(titled(category, category.title, language)),
+                  score=fmt(category.score), max=max_text(category))  # fmt: skip
+    out = [f"### {heading}", ""]
     if category.criteria:
         out += [md(category.criteria, start=True), ""]
     out += [
@@ -169,7 +166,7 @@ def _judged_category(category: NodeResult, language: str, w: dict[str, str]) -> 
         out += [md(category.criteria, start=True), ""]
     out += [_row(w["item"], w["title"], w["explanation"]), "|---|---|---|"]
     for child in category.children:
-        items = child.items() if isinstance(child, NodeResult) else (child,)
+        items = child.items if isinstance(child, NodeResult) else (child,)
         if isinstance(child, NodeResult):
             title = f"**{md(titled(child, child.title, language))}**"
             out.append(_row(f"**{md(child.id)}**", title, ""))
@@ -184,9 +181,8 @@ def _evidence(item: ItemResult, language: str) -> str:
     if not item.inputs:
         return ""
     w = words(language)
-    sep, join = ("：", "；") if language == "zh" else (": ", "; ")
-    shown = join.join(input_text(i, language) for i in item.inputs)
-    return f"{w['inputs']}{sep}{shown}{'。' if language == 'zh' else '. '}"
+    shown = w["list_sep"].join(input_text(i, language) for i in item.inputs)
+    return say(language, "labelled", label=w["inputs"], text=shown) + w["sentence_end"]
 
 
 def _comparison(c: Comparison, language: str, w: dict[str, str]) -> list[str]:
@@ -200,7 +196,7 @@ def _comparison(c: Comparison, language: str, w: dict[str, str]) -> list[str]:
         out += [_row(md(i), md(t), a, b, d) for i, t, a, b, d in changed]
     same = len(c.items) - len(changed)
     if same:
-        out += ["", f"其余 {same} 项无变化。" if language == "zh" else f"{same} items unchanged."]
+        out += ["", say(language, "unchanged_items", count=same)]
     return [*out, ""]
 
 

@@ -18,8 +18,15 @@ from qualscore.analyst.analysis import (
     headroom,
     next_step,
 )
+from qualscore.catalogue import say
 from qualscore.report.compare import Comparison, headline, lines
-from qualscore.report.document import charge_text, result_text, veto_basis, veto_text
+from qualscore.report.document import (
+    charge_text,
+    result_text,
+    separator,
+    veto_basis,
+    veto_text,
+)
 from qualscore.report.safe import plain
 from qualscore.scoring.explain import (
     assessing_text,
@@ -87,23 +94,15 @@ def render_table(result: Result, console: Console, language: str | None = None) 
     console.print(table)
     for veto in result.vetoes:
         state = veto_text(veto, language)
-        console.print(
-            plain(
-                f"{w['veto']}（{veto.title}）：{state}"
-                if language == "zh"
-                else f"{w['veto']} ({veto.title}): {state}"
-            )
-        )
+        name = f"{w['veto']}{w['lp']}{veto.title}{w['rp']}"
+        console.print(plain(say(language, "labelled", label=name, text=state)))
         basis = veto_basis(veto, language)
         if basis is not None:
             console.print(plain(f"  {basis}"))
     shown = result_text(result, language)
-    console.print(
-        plain(f"{w['result']}：{shown}" if language == "zh" else f"{w['result']}: {shown}")
-    )
+    console.print(plain(say(language, "labelled", label=w["result"], text=shown)))
     if result.grade is not None:
-        sep = "：" if language == "zh" else ": "
-        console.print(plain(f"{w['grade']}{sep}{result.grade}"))
+        console.print(plain(say(language, "labelled", label=w["grade"], text=result.grade)))
     for line in verdict_lines(result, language):
         console.print(plain(line))
     for title, head, rows in member_tables(result, language):  # each sub-entity, what it failed
@@ -204,7 +203,7 @@ def render_veto(
 def _source(node: ItemResult | VetoResult, language: str) -> list[Text]:
     """An item's or veto's source text, departments and the values it read."""
     w = words(language)
-    sep = "：" if language == "zh" else ": "
+    sep = separator(language)
     body: list[Text] = []
     if node.content:
         body.append(plain(f"{w['content']}{sep}{node.content}"))
@@ -225,12 +224,8 @@ def _source(node: ItemResult | VetoResult, language: str) -> list[Text]:
                 if isinstance(i.value, bool)
                 else shown_value(i)
             )
-            shown = (
-                f"  {i.label}（{i.key}）= {value}"
-                if language == "zh"
-                else f"  {i.label} ({i.key}) = {value}"
-            )
-            body.append(plain(shown))
+            shown = say(language, "input_keyed", label=i.label, key=i.key, value=value)
+            body.append(plain(f"  {shown}"))
     body.append(Text(""))
     return body
 
@@ -252,10 +247,7 @@ def render_headroom(
     console.print(table if found else Text(w["no_headroom"]))
     if len(found) > len(shown):
         rest = len(found) - len(shown)
-        hint = f"… 另有 {rest} 项（--all 显示全部）" if language == "zh" else (
-            f"… {rest} more (--all shows every one)"
-        )
-        console.print(Text(hint, style="dim"))
+        console.print(Text(say(language, "more_hidden", rest=rest), style="dim"))
 
 
 def render_departments(result: Result, console: Console, language: str) -> None:
@@ -282,8 +274,8 @@ def render_departments(result: Result, console: Console, language: str) -> None:
 def render_comparison(c: Comparison, console: Console, language: str) -> None:
     """Print the total's and rank's change, and each item whose score changed."""
     w = words(language)
-    console.print(plain(f"{w['compare']}: {headline(c, language)}" if language != "zh"
-                        else f"{w['compare']}：{headline(c, language)}", style="bold"))  # fmt: skip
+    said = say(language, "labelled", label=w["compare"], text=headline(c, language))
+    console.print(plain(said, style="bold"))
     changed = [row for row in lines(c, language) if row[4] != "0"]
     if changed:
         table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
@@ -296,5 +288,4 @@ def render_comparison(c: Comparison, console: Console, language: str) -> None:
         console.print(table)
     same = len(c.items) - len(changed)
     if same:
-        rest = f"其余 {same} 项无变化" if language == "zh" else f"{same} items unchanged"
-        console.print(Text(rest, style="dim"))
+        console.print(Text(say(language, "unchanged_count", count=same), style="dim"))
