@@ -103,3 +103,13 @@ def test_the_typed_user_script_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "unknown fact 'no_such_fact'" in done.stdout
+
+
+def test_result_explains_a_veto_as_the_cli_does() -> None:
+    """``result.explain(veto_id)`` is what ``evaluate --explain VETO`` prints for it."""
+    from qualscore.scoring.explain import explain_veto
+
+    result = _city_result()
+    veto = result.vetoes[0]
+    assert result.explain(veto.id) == "\n".join(explain_veto(veto, "zh"))
+    assert result.explain(veto.id).strip() != ""

@@ -599,15 +599,21 @@ class Result:
         raise KeyError(item_id)
 
     def explain(self, item_id: str, language: str | None = None) -> str:
-        """How the item (or ``bonus``) came to its score, line by line, as every view of
-        it says it (in ``language``, default the rule set's).
+        """How the item (or ``bonus``) came to its score, or whether the veto ``item_id``
+        held and on what, line by line, as every view says it (in ``language``, default
+        the rule set's).
 
         Raises:
-            KeyError: no such item.
+            KeyError: no such item or veto.
         """
-        from qualscore.scoring.explain import explain  # (it reads this module's types)
+        # (the explanations read this module's types)
+        from qualscore.scoring.explain import explain, explain_veto
 
-        return "\n".join(explain(self.item(item_id), language or self.language))
+        language = language or self.language
+        veto = next((v for v in self.vetoes if v.id == item_id), None)
+        if veto is not None and not any(i.id == item_id for i in self.items):
+            return "\n".join(explain_veto(veto, language))
+        return "\n".join(explain(self.item(item_id), language))
 
     def to_dict(self, language: str | None = None) -> dict[str, Any]:
         """The result as plain data: exactly what ``qualscore evaluate --format json``
