@@ -140,7 +140,9 @@ WORDS: dict[str, str] = {
     "no_shortfall": "no shortfall: 0 units",
     # -- YAML mistakes, told in the rule set's language (source/)
     "yaml_invalid": "not valid YAML: {detail}",
-    "yaml_tab": "a tab here; YAML indents and separates with spaces only: replace the tab with spaces",
+    "yaml_tab": (
+        "a tab here; YAML indents and separates with spaces only: replace the tab with spaces"
+    ),
     "yaml_fullwidth_colon": (
         "{key} is followed by the full-width colon '：', which YAML does not read as a key's "
         "colon: write {fixed}"
@@ -157,7 +159,8 @@ WORDS: dict[str, str] = {
         "close it with {closer}"
     ),
     "yaml_open_here": (
-        "{opener} on line {line}, column {col} is not closed before this line: close it with {closer}"
+        "{opener} on line {line}, column {col} is not closed before this line: "
+        "close it with {closer}"
     ),
     "yaml_flow_entry": (
         "{found} where ',' or {closer} was expected: separate the entries with ', ', and quote "
@@ -167,7 +170,9 @@ WORDS: dict[str, str] = {
     "yaml_colon_in_value": (
         "': ' inside the value of {key} reads as the colon of another key: quote the value: {fixed}"
     ),
-    "yaml_indent": "{text} starts in column {col}, in line with nothing above it: move it to {columns}",
+    "yaml_indent": (
+        "{text} starts in column {col}, in line with nothing above it: move it to {columns}"
+    ),
     "yaml_indent_deeper": (
         "{text} starts in column {col}, right of {above} on line {line}, so it is read as part "
         "of its value: a key goes in {columns}; text is quoted"
@@ -458,6 +463,7 @@ WORDS: dict[str, str] = {
     "template_check_flag": "Choose {yes} or {no} from the drop-down.",
     "template_check_choice": "Choose one of the values the drop-down lists.",
     # -- departments, lint and the API (ruleset/, lint/, scoring/trace.py, cli/)
+    "record_of": "{label} #{number}",
 }
 """Words and sentences of the reports and explanations."""
 

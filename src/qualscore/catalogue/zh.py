@@ -136,12 +136,16 @@ WORDS: dict[str, str] = {
     "yaml_invalid": "YAML 格式有误：{detail}",
     "yaml_tab": "此处是制表符（Tab）；YAML 只能用空格缩进和分隔：请把制表符换成空格",
     "yaml_fullwidth_colon": "{key} 后面是中文冒号“：”，YAML 不把它当作键后的冒号：请改为 {fixed}",
-    "yaml_quote_eof": "第 {line} 行第 {col} 列的引号 {quote} 直到文件末尾都没有结束：请在文字末尾加上 {quote}",
+    "yaml_quote_eof": (
+        "第 {line} 行第 {col} 列的引号 {quote} 直到文件末尾都没有结束：请在文字末尾加上 {quote}"
+    ),
     "yaml_quote_runs_on": (
         "第 {line} 行第 {col} 列的引号 {quote} 在该行没有结束，文字一直延续到此处："
         "请在第 {line} 行文字末尾加上 {quote}"
     ),
-    "yaml_open_eof": "第 {line} 行第 {col} 列的 {opener} 直到文件末尾都没有闭合：请用 {closer} 闭合",
+    "yaml_open_eof": (
+        "第 {line} 行第 {col} 列的 {opener} 直到文件末尾都没有闭合：请用 {closer} 闭合"
+    ),
     "yaml_open_here": "第 {line} 行第 {col} 列的 {opener} 到此行仍未闭合：请用 {closer} 闭合",
     "yaml_flow_entry": (
         "此处应为 ',' 或 {closer}，却是 {found}：各条目之间用英文逗号加空格分隔；"
@@ -427,6 +431,7 @@ WORDS: dict[str, str] = {
     "template_check_flag": "请在下拉列表中选择：{yes} 或 {no}。",
     "template_check_choice": "请在下拉列表中选择所列的值之一。",
     # -- departments, lint and the API (ruleset/, lint/, scoring/trace.py, cli/)
+    "record_of": "{label}第{number}条",
 }
 """Words and sentences of the reports and explanations."""
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from qualscore import _cache
 from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
+from qualscore.catalogue import say
 from qualscore.errors import Problem, RuleSetError, SourceError
 from qualscore.language.parse import mentioned
 from qualscore.language.tree import Compare, Name, Text, walk
@@ -168,7 +169,7 @@ class RuleSet:
         if not index.rstrip("]").isdigit():
             return label
         number = int(index.rstrip("]")) + 1
-        return f"{label}第{number}条" if self.manifest.language == "zh" else f"{label} #{number}"
+        return say(self.manifest.language, "record_of", label=label, number=number)
 
     @property
     def lists(self) -> tuple[ListDecl, ...]:
