@@ -207,9 +207,9 @@ def test_a_condition_over_a_choice_is_worked_with_its_value(tmp_path: Path) -> N
 
 def test_the_template_lists_the_choices(rules: qualscore.RuleSet) -> None:
     rows = to_csv(rules).splitlines()
-    assert "办公室,A2,level,表彰级别,choice,,省级 / 市级 / 县级 / 无," in rows
+    assert "办公室,A2,level,表彰级别,选项,,省级 / 市级 / 县级 / 无," in rows
     # grade is read through a named value: its department is the item's that reads it
-    assert "组织部,A1,grade,测评等级,choice,,A / B / C / D," in rows
+    assert "组织部,A1,grade,测评等级,选项,,A / B / C / D," in rows
 
 
 def test_a_batch_table_of_choices(tmp_path: Path) -> None:

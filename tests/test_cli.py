@@ -108,7 +108,7 @@ def test_bad_facts_all_reported(tmp_path: Path) -> None:
     code, out, err = run("evaluate", MINI, str(facts))
     assert (code, out) == (2, "")
     assert err.splitlines() == [
-        f"{facts}:1:7: done: expected true or false, got 'yes' (write true or false)",
+        f"{facts}:1:7: done: expected true, false, 是 or 否, got 'yes'",
         f"{facts}:2:7: rate: 101 is above the allowed maximum 100",
     ]
 

@@ -277,7 +277,7 @@ def test_templates_ask_for_the_evidence(rules: qualscore.RuleSet) -> None:
     text = to_yaml(rules)
     assert "# evidence required by A1\nvisits: {value: , evidence: }" in text
     assert "\nrate:\n" in text  # A3 opts out: rate is asked for as a plain value
-    assert to_csv(rules).splitlines()[0].endswith(",value,supplier,evidence,note")
+    assert to_csv(rules).splitlines()[0].endswith(",填报值,报送单位,佐证材料,备注")
 
 
 def test_untrusted_evidence_text_is_escaped_in_html(rules: qualscore.RuleSet) -> None:

@@ -55,7 +55,7 @@ def test_wrong_types(rules: RuleSet, tmp_path: Path) -> None:
     """A word for a number and a number for a boolean are both refused, at once."""
     text = GOOD.replace("rate: 89.99", "rate: high").replace("done: true", "done: 1")
     assert errors(rules, tmp_path, text) == [
-        "f.yaml:1:7: done: expected true or false, got 1",
+        "f.yaml:1:7: done: expected true, false, 是 or 否, got 1",
         "f.yaml:2:7: rate: expected a number, got 'high'",
     ]
 
@@ -64,7 +64,7 @@ def test_yaml11_no_is_not_false(rules: RuleSet, tmp_path: Path) -> None:
     """``no`` is not taken for false: the user is told to write false."""
     text = GOOD.replace("incident: false", "incident: no")
     assert errors(rules, tmp_path, text) == [
-        "f.yaml:7:11: incident: expected true or false, got 'no' (write true or false)"
+        "f.yaml:7:11: incident: expected true, false, 是 or 否, got 'no'"
     ]
 
 
@@ -137,7 +137,7 @@ def test_python_mapping_validated(rules: RuleSet) -> None:
     with pytest.raises(FactsError) as info:
         qualscore.evaluate(rules, {"done": "yes", "rate": 50})
     messages = [p.message for p in info.value.problems]
-    assert "done: expected true or false, got 'yes' (write true or false)" in messages
+    assert "done: expected true, false, 是 or 否, got 'yes'" in messages
     assert "missing fact 'awards' (Awards)" in messages
 
 

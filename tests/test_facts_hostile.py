@@ -140,19 +140,19 @@ def test_quoted_decimal_text_is_read_exactly(rules: RuleSet, tmp_path: Path, val
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("1", "expected true or false, got 1"),
-        ("0", "expected true or false, got 0"),
-        ("1.0", "expected true or false, got 1.0"),
-        ("'true'", "expected true or false, got 'true' (write true or false)"),
-        ("是", "expected true or false, got '是' (write true or false)"),
-        ("[true]", "expected true or false, got a list"),
-        ("null", "expected true or false, got nothing (null)"),
+        ("1", "expected true, false, 是 or 否, got 1"),
+        ("0", "expected true, false, 是 or 否, got 0"),
+        ("1.0", "expected true, false, 是 or 否, got 1.0"),
+        ("'yes'", "expected true, false, 是 or 否, got 'yes'"),
+        ("对", "expected true, false, 是 or 否, got '对'"),
+        ("[true]", "expected true, false, 是 or 否, got a list"),
+        ("null", "expected true, false, 是 or 否, got nothing (null)"),
     ],
 )
 def test_numbers_and_words_where_a_boolean_is_declared(
     rules: RuleSet, tmp_path: Path, value: str, message: str
 ) -> None:
-    """1/0, a quoted 'true' or 是 are not silently taken for a boolean."""
+    """1/0, yes or 对 are not silently taken for a boolean (true, false, 是 and 否 are)."""
     text = GOOD.replace("done: true", f"done: {value}")
     assert errors(rules, tmp_path, text) == [f"f.yaml:1:7: done: {message}"]
 
@@ -194,7 +194,7 @@ def test_huge_python_integer(rules: RuleSet) -> None:
         "reports: 1" + "0" * 38 + f"… is too large (the limit is {LIMIT})"
     ]
     assert python_errors(rules, done=10**5000) == [
-        "done: expected true or false, got 1" + "0" * 38 + "…"
+        "done: expected true, false, 是 or 否, got 1" + "0" * 38 + "…"
     ]
 
 
@@ -295,7 +295,7 @@ def test_every_problem_of_a_file_at_once(rules: RuleSet, tmp_path: Path) -> None
         "extra: 1\n"
     )
     assert errors(rules, tmp_path, text) == [
-        "f.yaml:1:7: done: expected true or false, got 1",
+        "f.yaml:1:7: done: expected true, false, 是 or 否, got 1",
         "f.yaml:2:7: rate: 101 is above the allowed maximum 100",
         "f.yaml:3:10: reports: -1 is below the allowed minimum 0",
         "f.yaml:5:10: failing = 2, ports = 1: more ports failing than there are ports (check: failing <= ports)",

@@ -220,7 +220,7 @@ def test_a_member_named_by_its_facts_file(rules: qualscore.RuleSet, tmp_path: Pa
     [problem] = caught.value.problems
     assert (problem.path, problem.line, problem.col) == (str(tmp_path / "qh" / "二小.yaml"), 5, 8)
     assert problem.message == (
-        "schools[3] 二小: rural: expected true or false, got 'maybe' (write true or false)"
+        "schools[3] 二小: rural: expected true, false, 是 or 否, got 'maybe'"
     )
     path.write_text(json.dumps(_facts(schools=["../x.yaml"]), ensure_ascii=False),
                     encoding="utf-8")  # fmt: skip
@@ -234,7 +234,7 @@ def test_a_member_named_by_its_facts_file(rules: qualscore.RuleSet, tmp_path: Pa
         ([{"stage": "小学"}], "schools[0]: give its name (name: …)"),
         ([SCHOOLS[0], SCHOOLS[0]], "schools[1]: '一小' is given twice (first as schools[0])"),
         ([dict(SCHOOLS[0], rural="x")],
-         "schools[0] 一小: rural: expected true or false, got 'x' (write true or false)"),
+         "schools[0] 一小: rural: expected true, false, 是 or 否, got 'x'"),
         ([dict(SCHOOLS[0], stage="高中")],
          "schools[0] 一小: stage: '高中' is not one of the choices (小学, 初中); did you mean "
          "'初中'?"),

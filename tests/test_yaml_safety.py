@@ -436,7 +436,7 @@ def test_yaml11_booleans_are_not_booleans(rules: qualscore.RuleSet, tmp_path: Pa
     """A YAML 1.1 boolean word where a boolean is declared is refused, never read as one."""
     text = GOOD_FACTS.replace("incident: false", f"incident: {word}")
     assert facts_errors(rules, tmp_path / "f.yaml", text) == [
-        f"f.yaml:7:11: incident: expected true or false, got {word!r} (write true or false)"
+        f"f.yaml:7:11: incident: expected true, false, 是 or 否, got {word!r}"
     ]
 
 

@@ -18,7 +18,13 @@ def register(sub: Any) -> None:
     """Add ``qualscore template`` to the subcommands."""
     template = sub.add_parser("template", help="write a facts template for departments to fill in")
     template.add_argument("rules", help="the rule-set folder")
-    template.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
+    template.add_argument(
+        "--format",
+        choices=("yaml", "csv", "xlsx"),
+        default="yaml",
+        help="yaml (default); csv or xlsx: a table headed in the rule set's language; xlsx "
+        "also has an instructions sheet first, drop-downs and range checks on the values",
+    )
     template.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx)")
     template.add_argument(
         "--entity",

@@ -6,7 +6,9 @@ the rule set's cross-fact checks (run on the values that are valid, so that a
 failed check is reported beside the other problems). NaN and infinity however
 written, numbers beyond ``MAX_MAGNITUDE`` or with more than ``MAX_DIGITS``
 digits, and text that is not plain ASCII decimal are refused; nothing is
-scored until the facts are clean.
+scored until the facts are clean. A boolean is ``true`` or ``false`` (a YAML
+boolean, a spreadsheet's TRUE/FALSE, or the text in any case) or ``是``/``否``,
+wherever it is read: a facts file, a table cell, a list record's field.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from qualscore.source.suggest import Suggestions, choice_hint
 from qualscore.source.tables import BadCell, PercentCell, read_table
 
 __all__ = [
+    "BOOL_WORDS",
     "Facts",
     "Provenance",
     "check_facts",
@@ -80,6 +83,12 @@ MAX_SHOWN = 40
 # Possessive quantifiers: no way to split the digits two ways, so matching is linear
 # in the text's length however it fails ("1111...1x" once took hours at 150,000 digits).
 _NUMBER_TEXT = re.compile(r"[-+]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][-+]?+[0-9]++)?+")
+BOOL_WORDS: Mapping[str, bool] = MappingProxyType(
+    {"true": True, "false": False, "是": True, "否": False}
+)
+"""The texts a boolean fact may be written as (lower-cased first): a Chinese table says
+是 or 否 where an English one says true or false. Nothing else (not yes/no, 1/0 or ✓),
+so that no value is guessed at."""
 _NOT_FINITE = {"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
 
 
@@ -1011,10 +1020,7 @@ def _coerce(
             )
         raw = raw.percent
     if decl.type == "bool":
-        if isinstance(raw, bool):
-            return raw, None
-        hint = " (write true or false)" if isinstance(raw, str) else ""
-        return None, f"expected true or false, got {_show(raw)}{hint}"
+        return _boolean(raw)
     if decl.choices is not None:
         return _choice(decl, decl.choices, raw)
     number = _number(raw)
@@ -1046,6 +1052,17 @@ def _coerce(
     if high is not None and number > high:
         return None, f"{number} is above the allowed maximum {high}"
     return number, None
+
+
+def _boolean(raw: Any) -> tuple[bool | None, str | None]:
+    """A boolean as given, or as one of :data:`BOOL_WORDS` (spaces around it dropped),
+    or why it is neither, naming what is accepted."""
+    if isinstance(raw, bool):
+        return raw, None
+    flag = BOOL_WORDS.get(raw.strip().lower()) if isinstance(raw, str) else None
+    if flag is not None:
+        return flag, None
+    return None, f"expected true, false, 是 or 否, got {_show(raw)}"
 
 
 def _choice(

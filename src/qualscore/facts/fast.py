@@ -5,7 +5,8 @@
 for it — the same values in the same order, the same decimal text, the same
 fingerprint: every declared fact given once and nothing else (``entity`` and
 ``period`` aside), numbers written as plain decimal text (``-12.5``) well
-within the limits and bounds, booleans already booleans, a blank only for a
+within the limits and bounds, booleans already booleans (or 是/否, as a Chinese
+table writes them), a blank only for a
 target no veto reads, and every cross-fact check holding. A rule set with
 entity groups, judged items, choice facts, lists of records, evidence required
 or suppliers declared is not taken. For anything else it returns None, and the
@@ -25,7 +26,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from qualscore.facts.check import RESERVED, Facts, name_of
+from qualscore.facts.check import BOOL_WORDS, RESERVED, Facts, name_of
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet, per_ruleset
 
@@ -40,6 +41,8 @@ _ONE_NUMBER = re.compile(_PLAIN_NUMBER)
 _NO_ESCAPE = re.compile(r"[A-Za-z0-9_]+")
 """Keys that JSON writes as they are (a fact key is an identifier)."""
 _BOOL_TEXT = {True: "true", False: "false"}
+_ZH_FLAGS = {k: v for k, v in BOOL_WORDS.items() if k in ("是", "否")}
+"""A Chinese table's booleans: its true and false are booleans when the table is read."""
 _IDENTITY = ("entity", "period")
 
 Bounds = tuple[Decimal | None, Decimal | None, bool]
@@ -135,7 +138,10 @@ def _values(plan: _Plan, data: Mapping[str, Any]) -> tuple[dict[str, Value], str
     valid; None otherwise. Every declared key is in ``data``, and no other."""
     flags = list(map(data.__getitem__, plan.flags))
     if flags and set(map(type, flags)) != {bool}:
-        return None
+        flags = [_ZH_FLAGS.get(f, f) if type(f) is str else f for f in flags]
+        if set(map(type, flags)) != {bool}:
+            return None  # true/false are booleans already: any other text is checked in full
+        data = {**data, **dict(zip(plan.flags, flags, strict=True))}
     texts = list(map(data.__getitem__, plan.numbers))
     if None in texts:
         return _values_with_blanks(plan, data)

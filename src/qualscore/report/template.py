@@ -10,7 +10,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
+from qualscore.catalogue import say
 from qualscore.facts.check import PROVENANCE
 from qualscore.report.safe import csv_text, visible_line
 from qualscore.ruleset.formula import Formula
@@ -19,7 +22,23 @@ from qualscore.ruleset.model import FactDecl, FieldDecl, Part, Shape, formulas_i
 from qualscore.scoring.engine import formulas
 from qualscore.scoring.words import fmt
 
-__all__ = ["list_columns", "list_csv", "list_xlsx", "rows", "to_csv", "to_xlsx", "to_yaml"]
+__all__ = [
+    "COLUMNS",
+    "field_note",
+    "header",
+    "identity_rows",
+    "judged_bounds",
+    "list_columns",
+    "list_csv",
+    "list_xlsx",
+    "needs_evidence",
+    "provenance_columns",
+    "rows",
+    "span",
+    "to_csv",
+    "to_xlsx",
+    "to_yaml",
+]
 
 COLUMNS = ("department", "items", "key", "label", "type", "unit", "range", "value")
 
@@ -77,20 +96,37 @@ def _with_parts(shape: Shape, part: Part | None = None) -> Iterator[tuple[Part |
     return found
 
 
-def _range(decl: FactDecl | FieldDecl) -> str:
+def _range(decl: FactDecl | FieldDecl, language: str = "en") -> str:
+    """What a fact or field may be, in ``language``: 是 / 否, its choices, its range."""
     if decl.type == "bool":
-        return "true / false"
+        return f"{say(language, 'template_flag_true')} / {say(language, 'template_flag_false')}"
     if decl.type == "text":
-        return "text, one line"
+        return say(language, "template_range_text")
     if decl.choices is not None:
         return " / ".join(decl.choice_text(c) for c in decl.choices)
     low, high = decl.bounds
-    whole = " (whole number)" if decl.type == "count" else ""
+    return span(language, low, high, whole=decl.type == "count")
+
+
+def span(language: str, low: Decimal | None, high: Decimal | None, *, whole: bool = False) -> str:
+    """A range as the template writes it: ``0..100``, ``>= 0`` (``0 至 100``, ``不小于 0``)."""
+    said = say(language, "template_range_whole") if whole else ""
     if low is not None and high is not None:
-        return f"{fmt(low)}..{fmt(high)}{whole}"
+        return say(language, "template_range_between", low=fmt(low), high=fmt(high), whole=said)
     if low is not None:
-        return f">= {fmt(low)}{whole}"
-    return "any number"
+        return say(language, "template_range_from", low=fmt(low), whole=said)
+    if high is not None:
+        return say(language, "template_range_to", high=fmt(high), whole=said)
+    return say(language, "template_range_any")
+
+
+def judged_bounds(
+    shape: Any, low: Decimal | None, high: Decimal
+) -> tuple[str, Decimal | None, Decimal | None]:
+    """A judged item's field (``score`` or ``deduction``) and the range it is given in."""
+    if shape.give == "deduction":
+        return "deduction", Decimal(0), (high - low if low is not None else None)
+    return "score", low, high
 
 
 def for_entity(ruleset: RuleSet, name: str | None) -> tuple[RuleSet, str | None]:
@@ -104,38 +140,41 @@ def for_entity(ruleset: RuleSet, name: str | None) -> tuple[RuleSet, str | None]
     return ruleset.view(name), name
 
 
-def _judged_rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str, str, str]]:
+def _judged_rows(ruleset: RuleSet, language: str = "en") -> list[tuple[str, ...]]:
     """Three rows per judged item or part: its score (or deduction), the reason, the
     evidence; under the department that assesses it (a part's own, else its item's)."""
-    out = []
+    out: list[tuple[str, ...]] = []
     for item_id, judged in ruleset.judged_items().items():
         item, shape, low, high, part = judged
         deps = (part.assessing, *part.departments) if part is not None else ()
         dep = next((d for d in deps if d), None) or item.assessing or item.departments[0]
-        title = judged.title
-        field = "deduction" if shape.give == "deduction" else "score"
-        if field == "deduction":
-            span = f"0..{fmt(high - low)}" if low is not None else ">= 0"
-        else:
-            span = f"{fmt(low)}..{fmt(high)}" if low is not None else f"<= {fmt(high)}"
+        field, least, most = judged_bounds(shape, low, high)
+        given = span(language, least, most)
         if shape.default == "full":
-            span += " (blank: full marks)"
+            given += say(language, "template_judged_full")
+        title = judged.title
+        named = {f: say(language, f"template_judged_{f}") for f in (field, "reason", "evidence")}
+        reason = say(language, f"template_judged_{shape.reason}")
+        optional = say(language, "template_judged_optional")
+        number = say(language, "template_type_number")
+        text = say(language, "template_type_text")
         out += [
-            (dep, item_id, f"judged.{item_id}.{field}", f"{title}（{field}）", "number",
-             "分", span),
-            (dep, item_id, f"judged.{item_id}.reason", f"{title}（reason）", "text", "",
-             shape.reason),
-            (dep, item_id, f"judged.{item_id}.evidence", f"{title}（evidence）", "text", "",
-             "optional"),
+            (dep, item_id, f"judged.{item_id}.{field}", f"{title}（{named[field]}）", number,
+             "分", given),
+            (dep, item_id, f"judged.{item_id}.reason", f"{title}（{named['reason']}）", text, "",
+             reason),
+            (dep, item_id, f"judged.{item_id}.evidence", f"{title}（{named['evidence']}）", text,
+             "", optional),
         ]  # fmt: skip
     return out
 
 
-def rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str, str, str]]:
+def rows(ruleset: RuleSet, language: str = "en") -> list[tuple[str, ...]]:
     """(department, items, key, label, type, unit, range) per fact, grouped by department;
-    then three rows per judged item (score, reason, evidence)."""
+    then three rows per judged item (score, reason, evidence). The type and range are
+    written in ``language``."""
     owners = _owners(ruleset)
-    out = []
+    out: list[tuple[str, ...]] = []
     for decl in ruleset.facts:
         if decl.role == "target":
             continue
@@ -146,13 +185,20 @@ def rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str, str, str]]:
                 " ".join(items),
                 decl.key,
                 decl.label,
-                decl.type,
+                say(language, f"template_type_{decl.type}"),
                 decl.unit or "",
-                _range(decl),
+                _range(decl, language),
             )
         )
     order = list(dict.fromkeys(r[0] for r in out))
-    return sorted(out, key=lambda r: order.index(r[0])) + _judged_rows(ruleset)
+    return sorted(out, key=lambda r: order.index(r[0])) + _judged_rows(ruleset, language)
+
+
+def header(ruleset: RuleSet) -> tuple[str, ...]:
+    """A key/value table's column names, in the rule set's language: the columns of
+    :data:`COLUMNS`, then the provenance columns if the rule set asks for them."""
+    names = (*COLUMNS, *provenance_columns(ruleset))
+    return tuple(say(ruleset.manifest.language, f"template_col_{name}") for name in names)
 
 
 def _head(ruleset: RuleSet, entity: str | None) -> list[str]:
@@ -179,7 +225,7 @@ def to_yaml(ruleset: RuleSet, entity: str | None = None) -> str:
     ]
     department = None
     judged = []
-    evidenced = _needs_evidence(ruleset)
+    evidenced = needs_evidence(ruleset)
     for dep, items, key, label, kind, unit, span in rows(ruleset):
         if key.startswith("judged."):
             judged.append((dep, items, key, label, span))
@@ -209,7 +255,7 @@ def _list_lines(ruleset: RuleSet) -> list[str]:
     """Each list of records: what reports it and what reads it, its fields described, and
     one blank record to copy (a list with no record is ``KEY: []``)."""
     owners = _owners(ruleset)
-    evidenced = _needs_evidence(ruleset)
+    evidenced = needs_evidence(ruleset)
     lines: list[str] = []
     for decl in ruleset.lists:
         items = list(dict.fromkeys(i for a in decl.aggregates
@@ -254,74 +300,51 @@ def list_csv(ruleset: RuleSet, key: str) -> str:
 
 
 def list_xlsx(ruleset: RuleSet, key: str) -> bytes:
-    """A list's table as a workbook: each field's header says its label, type and range in
-    a note, and a choice field's column offers its values in a drop-down."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    """A list's table as a workbook, each field described in its header's note, with
+    drop-downs and range checks (:func:`qualscore.report.template_xlsx.list_workbook`)."""
+    from qualscore.report.template_xlsx import list_workbook
 
-    from qualscore.report.batch import stable_zip, texts_as_text
-
-    decl = next(d for d in ruleset.lists if d.key == key)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = key
-    columns = list_columns(ruleset, key)
-    sheet.append(columns)
-    fields = record_fields(decl, ruleset.subsets.get(key))
-    for i, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=i)
-        cell.font = Font(bold=True)
-        letter = get_column_letter(i)
-        sheet.column_dimensions[letter].width = 18 if name in fields or name == "entity" else 24
-        field = fields.get(name)
-        if field is None:
-            continue
-        unit = f" {field.unit}" if field.unit else ""
-        note = f"{field.label}｜{field.type}{unit}｜{_range(field)}"
-        cell.comment = Comment(visible_line(note), "qualscore")
-        if field.choices is not None and len(",".join(field.choices)) <= 250 and not any(
-            c in choice for choice in field.choices for c in ',"'
-        ):
-            listed = DataValidation(type="list", formula1='"' + ",".join(field.choices) + '"')
-            listed.add(f"{letter}2:{letter}{decl.max_records + 1}")
-            sheet.add_data_validation(listed)
-    sheet.freeze_panes = "A2"
-    texts_as_text(book)
-    out = io.BytesIO()
-    book.save(out)
-    return stable_zip(out.getvalue())
+    return list_workbook(ruleset, key)
 
 
-def _identity_rows(ruleset: RuleSet, entity: str | None) -> list[tuple[str, ...]]:
+def field_note(field: FactDecl | FieldDecl, language: str = "en") -> str:
+    """A field's label, type, unit and range, on one line: ``完成｜是/否｜是 / 否``."""
+    unit = f" {field.unit}" if field.unit else ""
+    kind = say(language, f"template_type_{field.type}")
+    return visible_line(f"{field.label}｜{kind}{unit}｜{_range(field, language)}")
+
+
+def identity_rows(ruleset: RuleSet, entity: str | None) -> list[tuple[str, ...]]:
+    """The ``entity`` and ``period`` rows, value filled where known, for a rule set that
+    names whom it assesses (none otherwise)."""
     if not ruleset.manifest.groups:
         return []
+    text = say(ruleset.manifest.language, "template_type_text")
     return [
-        ("", "", "entity", "考核对象 / entity", "text", "", "", entity or ""),
-        ("", "", "period", "考核期 / period", "text", "", "", str(ruleset.manifest.year)),
+        ("", "", "entity", "考核对象 / entity", text, "", "", entity or ""),
+        ("", "", "period", "考核期 / period", text, "", "", str(ruleset.manifest.year)),
     ]
 
 
 def to_csv(ruleset: RuleSet, entity: str | None = None) -> str:
     """A key/value table with the description of each fact; fill the ``value`` column.
 
-    A text a spreadsheet would read as a formula gets a leading ``'`` (OWASP).
+    The header, types and ranges are in the rule set's language (``指标代码`` …
+    ``填报值`` for a Chinese one); either header loads back as facts. A text a
+    spreadsheet would read as a formula gets a leading ``'`` (OWASP).
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    extra = _provenance_columns(ruleset)
-    writer.writerow((*COLUMNS, *extra))
-    for head in _identity_rows(ruleset, entity):
+    extra = provenance_columns(ruleset)
+    writer.writerow(header(ruleset))
+    for head in identity_rows(ruleset, entity):
         writer.writerow((*(csv_text(c) for c in head), *("" for _ in extra)))
-    for row in rows(ruleset):
+    for row in rows(ruleset, ruleset.manifest.language):
         writer.writerow((*(csv_text(c) for c in row), "", *("" for _ in extra)))
     return out.getvalue()
 
 
-def _provenance_columns(ruleset: RuleSet) -> tuple[str, ...]:
+def provenance_columns(ruleset: RuleSet) -> tuple[str, ...]:
     """``supplier``, ``evidence`` and ``note`` columns, for a rule set that requires
     evidence or names who supplies a fact: where each fact came from."""
     if ruleset.evidence_needed() or any(d.supplier for d in ruleset.facts):
@@ -329,7 +352,7 @@ def _provenance_columns(ruleset: RuleSet) -> tuple[str, ...]:
     return ()
 
 
-def _needs_evidence(ruleset: RuleSet) -> dict[str, list[str]]:
+def needs_evidence(ruleset: RuleSet) -> dict[str, list[str]]:
     """Each fact some item must have the evidence of: those items."""
     out: dict[str, list[str]] = {}
     for item_id, pieces in ruleset.evidence_needed().items():
@@ -339,29 +362,8 @@ def _needs_evidence(ruleset: RuleSet) -> dict[str, list[str]]:
 
 
 def to_xlsx(ruleset: RuleSet, entity: str | None = None) -> bytes:
-    """The CSV template as a workbook, header bold, columns sized; every text a text cell."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """The CSV template as a workbook, with an instructions sheet first, drop-downs and
+    range checks on the values (:func:`qualscore.report.template_xlsx.facts_workbook`)."""
+    from qualscore.report.template_xlsx import facts_workbook
 
-    from qualscore.report.batch import sheet_row, stable_zip, texts_as_text
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "facts"
-    extra = _provenance_columns(ruleset)
-    sheet.append((*COLUMNS, *extra))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for head in _identity_rows(ruleset, entity):
-        sheet.append(sheet_row(head))
-    for row in rows(ruleset):
-        sheet.append(sheet_row((*row, None)))
-    widths = (18, 10, 34, 40, 8, 6, 18, 12, *(24 for _ in extra))
-    for letter, width in zip("ABCDEFGHIJK", widths, strict=False):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    texts_as_text(book)
-    out = io.BytesIO()
-    book.save(out)
-    return stable_zip(out.getvalue())
+    return facts_workbook(ruleset, entity)

@@ -18,6 +18,12 @@ cannot parse, or with values beyond the header's columns, is a
 :class:`~qualscore.errors.Problem` in place of its row. What cannot be read at
 all (no header, a repeated column, a file or a workbook's unpacked contents
 over the limits below) refuses the whole table.
+
+A column headed as a Chinese template heads it (``指标代码``, ``填报值``,
+``考核对象``...) is the column the English name says (``key``, ``value``,
+``entity``...): a table filled in from either template reads the same. A
+workbook whose first sheet is a template's instructions (``填报说明``) is read
+from its second sheet.
 """
 
 from __future__ import annotations
@@ -181,11 +187,37 @@ def stream_table(path: Path, shown: str) -> tuple[tuple[str, ...], Iterator[Row 
     return columns, _rows(columns, records, shown)
 
 
+_TEMPLATE_COLUMNS = (
+    "department", "items", "key", "label", "type", "unit", "range", "value",
+    "entity", "supplier", "evidence", "note",
+)  # fmt: skip
+"""The columns a template writes, each headed in the rule set's language; read back in any
+language as the English name."""
+
+
+@functools.cache
+def _header_words() -> dict[str, str]:
+    """A template column's heading in any language -> its English name."""
+    from qualscore.catalogue import LANGUAGES
+
+    return {
+        module.WORDS[f"template_col_{name}"]: name
+        for module in LANGUAGES.values()
+        for name in _TEMPLATE_COLUMNS
+    }
+
+
 def _header(cells: list[Any], shown: str) -> tuple[str, ...]:
-    """The column names of the first row, checked: each present, once, and readable."""
+    """The column names of the first row, checked: each present, once, and readable.
+
+    A template's heading in another language is its English name (``填报值`` is
+    ``value``), so that a column named both ways is named twice.
+    """
     while cells and _cell(cells[-1]) is None:
         cells = cells[:-1]  # blank cells after the last name are no columns
-    names = [str(c).strip() if c is not None else "" for c in cells]
+    written = [str(c).strip() if c is not None else "" for c in cells]
+    aliases = _header_words()
+    names = [aliases.get(name, name) for name in written]
     problems = []
     seen: dict[str, int] = {}  # name -> its first column: a header may have 100,000 columns
     for i, (cell, name) in enumerate(zip(cells, names, strict=True)):
@@ -195,7 +227,8 @@ def _header(cells: list[Any], shown: str) -> tuple[str, ...]:
         elif not name:
             problems.append(Problem(shown, 1, i + 1, "a column without a name"))
         elif first != i + 1:
-            message = f"column {_shorten(name)!r} appears twice (first in column {first})"
+            said = _shorten(written[i]) + ("" if written[i] == name else f" = {name}")
+            message = f"column {said!r} appears twice (first in column {first})"
             problems.append(Problem(shown, 1, i + 1, message))
     if problems:
         raise SourceError(problems)
@@ -465,7 +498,7 @@ def _sheet_rows(book: Any, shown: str, refuse: Any) -> list[tuple[int, list[Any]
         SourceError: a row or column beyond Excel's limits, too many cells, or
             a damaged sheet.
     """
-    sheet = book.worksheets[0]
+    sheet = _table_sheet(book)
     rows: list[tuple[int, list[Any]]] = []
     cells = 0
     try:
@@ -487,6 +520,16 @@ def _sheet_rows(book: Any, shown: str, refuse: Any) -> list[tuple[int, list[Any]
     if not rows or rows[0][0] != 1:
         raise refuse("empty table: no header row (row 1 is empty)")
     return rows
+
+
+def _table_sheet(book: Any) -> Any:
+    """The sheet holding the table: the first, or the second when the first is a
+    template's instructions (whose title is the catalogue's, in any language)."""
+    from qualscore.catalogue import LANGUAGES
+
+    sheets = book.worksheets
+    guides = {module.WORDS["template_sheet_guide"] for module in LANGUAGES.values()}
+    return sheets[1] if len(sheets) > 1 and sheets[0].title in guides else sheets[0]
 
 
 def _line_up(found: list[tuple[int, Any]], refuse: Any) -> list[Any]:
