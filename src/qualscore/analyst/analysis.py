@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from qualscore.catalogue import say
 from qualscore.scoring.explain import is_bonus
 from qualscore.scoring.shapes import headroom as shape_headroom
 from qualscore.scoring.shapes import losses
@@ -150,8 +151,6 @@ def costs(result: Result) -> dict[str, Decimal]:
     }
 
 
-
-
 def headroom(result: Result, language: str) -> list[Opportunity]:
     """Every opportunity, most points to the total first."""
     found: list[Opportunity] = []
@@ -264,12 +263,7 @@ def next_step(item: ItemResult, language: str) -> str | None:
     best = next(iter(_item_opportunities(item, language)), None)
     if best is None:
         return None
-    gain = fmt_gain(best.gain)
-    return (
-        f"{best.action}可再得 {gain} 分"
-        if language == "zh"
-        else (f"{best.action} would earn {gain} more")
-    )
+    return say(language, "next_gain", action=best.action, gain=fmt_gain(best.gain))
 
 
 def fmt_gain(value: Decimal) -> str:
@@ -283,27 +277,15 @@ def sentence(item: ItemResult, language: str) -> str:
     """The item's explanation as one sentence, with what would have earned more."""
     from qualscore.scoring.explain import explain, judged_only, judgement_lines
 
-    zh = language == "zh"
+    w = words(language)
     lines = [line.strip() for line in explain(item, language)]
     # How its verdict was decided comes last: said after the score, not merged into it.
     judged = [] if judged_only(item) else judgement_lines(item.judgement, item.verdict, language)
     if judged and lines[-len(judged) :] == judged:
         lines = lines[: -len(judged)]
-    tail = f"得 {fmt(item.score)} 分" if zh else f", {fmt(item.score)} pt"
-    if len(lines) == 2 and lines[0].endswith(tail):
+    if len(lines) == 2 and lines[0].endswith(say(language, "sentence_tail", score=fmt(item.score))):
         # One band, case or target decided it: say the score once, with what was lost.
-        if item.points is None:  # no cap: nothing is out of reach, nothing lost
-            open_ = words(language)["no_cap"]
-            extra = f"（{open_}）" if zh else f" ({open_})"
-        elif is_bonus(item):  # extra points: none are lost
-            extra = f"（最多加 {fmt(item.points)} 分）" if zh else f" (at most {fmt(item.points)})"
-        else:
-            extra = (
-                f"（满分 {fmt(item.points)} 分，失 {fmt(item.lost)} 分）"
-                if zh
-                else f" (of {fmt(item.points)}, lost {fmt(item.lost)})"
-            )
-        lines = [lines[0] + extra]
+        lines = [lines[0] + _said_points(item, language)]
     # A line that ends in its colon (a deduction step's label) runs on into the next.
     joined: list[str] = []
     for line in lines + judged:
@@ -311,11 +293,19 @@ def sentence(item: ItemResult, language: str) -> str:
             joined[-1] += line
         else:
             joined.append(line)
-    text = ("；" if zh else "; ").join(joined)
-    best = next(iter(_item_opportunities(item, language)), None)
-    if best is not None:
-        gain = fmt_gain(best.gain)
-        text += (
-            f"；{best.action}可再得 {gain} 分" if zh else f"; {best.action} would earn {gain} more"
-        )
-    return text + ("。" if zh else ".")
+    text = w["list_sep"].join(joined)
+    step = next_step(item, language)
+    if step is not None:
+        text += w["list_sep"] + step
+    return text + w["stop"]
+
+
+def _said_points(item: ItemResult, language: str) -> str:
+    """What a one-line sentence adds after the score: no cap, the bonus's most, or the
+    item's points and what was lost."""
+    w = words(language)
+    if item.points is None:  # no cap: nothing is out of reach, nothing lost
+        return f"{w['lp']}{w['no_cap']}{w['rp']}"
+    if is_bonus(item):  # extra points: none are lost
+        return say(language, "sentence_bonus", points=fmt(item.points))
+    return say(language, "sentence_lost", points=fmt(item.points), lost=fmt(item.lost))

@@ -11,8 +11,8 @@ small conveniences.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, NamedTuple, TypeVar

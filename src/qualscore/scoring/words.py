@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from qualscore._decimal import plain
-from qualscore.catalogue import LANGUAGES, words
+from qualscore.catalogue import LANGUAGES, say, words
 from qualscore.ruleset.model import Band
 from qualscore.scoring.trace import BandTrace
 
@@ -26,6 +26,7 @@ __all__ = [
     "count",
     "fmt",
     "fmt_approx",
+    "plural",
     "points_text",
     "result_word",
     "words",
@@ -36,13 +37,27 @@ COHORT_PLACES = 4
 percentages, 95.2375; a share, 0.6667); more are rounded, with ``≈``."""
 
 
-def points_text(value: Decimal) -> str:
-    """``1 point``, ``0.5 points``, ``2 points``: an amount of points in English."""
-    return "1 point" if value == 1 else f"{fmt(value)} points"
+def plural(language: str, key: str, n: Decimal | int, /, **fields: object) -> str:
+    """The message ``key_one`` when ``n`` is 1, else ``key_other``: a count whose words
+    follow its number (``1 unit``, ``2 units``; ``2`` in 中文), with ``n`` as ``{n}``.
+
+    Raises:
+        KeyError: the catalogue has no ``key_one`` or ``key_other``, or a field it names
+            was not given.
+    """
+    form = "one" if n == 1 else "other"
+    return say(language, f"{key}_{form}", n=fmt(Decimal(n)), **fields)
+
+
+def points_text(value: Decimal, language: str = "en") -> str:
+    """``1 point``, ``0.5 points``, ``2 points``: an amount of points (``2 分`` in 中文)."""
+    form = "one" if value == 1 else "other"
+    return say(language, f"points_{form}", points=fmt(value))
 
 
 def count(n: int, word: str) -> str:
-    """``1 item``, ``2 items``: an English count with its noun (plural with ``s``)."""
+    """``1 item``, ``2 items``: an English count with its noun (plural with ``s``), for the
+    messages of the command line and lint, which are written in English only."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -94,8 +109,6 @@ WORDS: dict[str, dict[str, str]] = {code: c.WORDS for code, c in LANGUAGES.items
 """The reports' words by language (the catalogues' ``WORDS``)."""
 
 
-
-
 def band_text(band: BandTrace) -> str:
     """How a band is written: its label, or its bounds in symbols."""
     if band.label:
@@ -115,7 +128,7 @@ def bounds_text(band: BandTrace, language: str = "en") -> str:
         parts.append(("≥ " if band.lower_inclusive else "> ") + fmt(band.lower))
     if band.upper is not None:
         parts.append(("≤ " if band.upper_inclusive else "< ") + fmt(band.upper))
-    return (" 且 " if language == "zh" else " and ").join(parts)
+    return say(language, "expr_and").join(parts)
 
 
 def band_name(band: Band) -> str:

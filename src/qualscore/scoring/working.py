@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar, NamedTuple
 
+from qualscore.catalogue import say, words, working_words
 from qualscore.language.ops import BINARY, COMPARE, UNARY, Value, implementation
 from qualscore.language.parse import MAX_PLACES, FormulaError, parse
 from qualscore.language.tree import (
@@ -102,14 +103,6 @@ _PREC_OR, _PREC_AND, _PREC_NOT, _PREC_CMP, _PREC_ADD, _PREC_MUL, _PREC_UNARY, _P
 _BIN = {"+": ("+", _PREC_ADD), "-": ("−", _PREC_ADD), "*": ("×", _PREC_MUL),
         "/": ("÷", _PREC_MUL)}  # fmt: skip
 _CMP = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
-_FN = {
-    "zh": {"min": "较小值", "max": "较大值", "abs": "绝对值", "ceil": "向上取整",
-           "floor": "向下取整", "round_half_up": "四舍五入取整", "sqrt": "平方根", "sum": "合计",
-           "count_if": "成立的个数", "all": "全部成立", "any": "任一成立"},
-    "en": {"min": "min", "max": "max", "abs": "abs", "ceil": "round up",
-           "floor": "round down", "round_half_up": "round half up", "sqrt": "square root",
-           "sum": "sum", "count_if": "how many hold", "all": "all hold", "any": "any holds"},
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,24 +206,19 @@ class _Show(Visitor[tuple[str, int]]):
         return node.written, _PREC_ATOM
 
     def truth(self, node: Truth) -> tuple[str, int]:
-        if self.w.zh:
-            return ("是" if node.value else "否"), 8
-        return str(node.value).lower(), 8
+        return self.w.words["expr_true" if node.value else "expr_false"], 8
 
     def text(self, node: Text) -> tuple[str, int]:
-        return self._quoted(node.value), _PREC_ATOM
-
-    def _quoted(self, text: str) -> str:
-        return f"“{text}”" if self.w.zh else f"'{text}'"
+        return self.w.quoted(node.value), _PREC_ATOM
 
     def _read(self, key: str) -> tuple[str, int]:
         if self.names:
             return self.w.labels.get(key, key), _PREC_ATOM
         value = self.w.values[key]
         if isinstance(value, bool):
-            return ("是" if value else "否") if self.w.zh else ("yes" if value else "no"), 8
+            return self.w.words["yes" if value else "no"], 8
         if isinstance(value, str):  # a choice
-            return self._quoted(value), _PREC_ATOM
+            return self.w.quoted(value), _PREC_ATOM
         return _input(value), _PREC_ATOM
 
     def name(self, node: Name) -> tuple[str, int]:
@@ -248,40 +236,37 @@ class _Show(Visitor[tuple[str, int]]):
     def unary(self, node: Unary) -> tuple[str, int]:
         if node.op == "not":
             inner = self.wrap(node.operand, _PREC_NOT)
-            return (f"非 {inner}" if self.w.zh else f"not {inner}"), _PREC_NOT
+            return say(self.w.language, "expr_not", operand=inner), _PREC_NOT
         sign = "−" if node.op == "-" else "+"
         return f"{sign}{self.signed(node.operand, _PREC_UNARY)}", _PREC_UNARY
 
     def logic(self, node: Logic) -> tuple[str, int]:
         is_and = node.op == "and"
         prec = _PREC_AND if is_and else _PREC_OR
-        words = (" 且 ", " 或 ") if self.w.zh else (" and ", " or ")
-        word = words[0] if is_and else words[1]
+        word = self.w.words["expr_and" if is_and else "expr_or"]
         return word.join(self.wrap(v, prec + 1) for v in node.values), prec
 
     def compare(self, node: Compare) -> tuple[str, int]:
         text = self.wrap(node.operands[0], _PREC_CMP + 1)
         for op, side in zip(node.ops, node.operands[1:], strict=True):
             # "等于", not "=": the working joins its steps with "=" (n = 0 = 0 = 成立)
-            shown = ("等于" if self.w.zh else "equals") if op == "==" else _CMP[op]
+            shown = self.w.words["expr_equals"] if op == "==" else _CMP[op]
             text += f" {shown} {self.wrap(side, _PREC_CMP + 1)}"
         return text, _PREC_CMP
 
     def call(self, node: Call) -> tuple[str, int]:
         args = node.args
-        word = _FN[self.w.lang][node.function]
+        word = self.w.words[f"fn_{node.function}"]
         if node.function == "round_half_up" and len(args) == 2:
             n = self.visit(args[1])[0]
-            word = f"四舍五入保留{n}位小数" if self.w.zh else f"round half up to {n} places"
+            word = say(self.w.language, "fn_round_places", places=n)
             args = args[:1]
         inner = ", ".join(self.visit(a)[0] for a in args)
         return f"{word}({inner})", _PREC_ATOM
 
     def if_(self, node: If) -> tuple[str, int]:
         test, body, orelse = (self.visit(n)[0] for n in (node.test, node.body, node.orelse))
-        if self.w.zh:
-            return f"（{test} 时为 {body}，否则为 {orelse}）", _PREC_ATOM
-        return f"({body} if {test}, otherwise {orelse})", _PREC_ATOM
+        return say(self.w.language, "expr_if", test=test, body=body, orelse=orelse), _PREC_ATOM
 
     def wrap(self, node: Expr, prec: int) -> str:
         text, own = self.visit(node)
@@ -309,8 +294,8 @@ class _Worker:
         self.source = source
         self.values = values
         self.labels = labels
-        self.zh = language == "zh"
-        self.lang = "zh" if self.zh else "en"
+        self.language = language
+        self.words = words(language)
         self.places = places
         self.derived: list[Derived] = []
         self.conditions: list[str] = []
@@ -322,15 +307,17 @@ class _Worker:
     # -- showing -----------------------------------------------------------------
 
     def truth(self, value: bool) -> str:
-        if self.zh:
-            return "成立" if value else "不成立"
-        return "holds" if value else "does not hold"
+        return working_words(self.language)["holds" if value else "fails"]
+
+    def quoted(self, text: str) -> str:
+        """A choice or a text as a condition shows it: ``“优秀”``, ``'A'``."""
+        return say(self.language, "quoted", text=text)
 
     def lit(self, value: Value) -> _Lit:
         if isinstance(value, bool):
             return _Lit(value, self.truth(value), type="bool")
         if isinstance(value, str):  # a choice
-            return _Lit(value, f"“{value}”" if self.zh else f"'{value}'", type="text")
+            return _Lit(value, self.quoted(value), type="text")
         return _Lit(value, number_text(value, self.places), type="number")
 
     def show(self, node: Expr, names: bool) -> str:
@@ -411,8 +398,8 @@ class _Worker:
 
     def note(self, node: Expr) -> None:
         held = self.evaluate(node)
-        sep = "：" if self.zh else ": "
-        self.conditions.append(f"{self.show(node, False)}{sep}{self.truth(bool(held))}")
+        colon = self.words["colon"]
+        self.conditions.append(f"{self.show(node, False)}{colon}{self.truth(bool(held))}")
 
     def copy(self, node: Expr, **fields: Any) -> Expr:
         new = replace(node, **fields)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from qualscore.catalogue import say, words, working_words
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.model import Part
 from qualscore.scoring.trace import Input
@@ -36,7 +37,7 @@ def value_text(value: Value, unit: str | None = None) -> str:
 
 def pts(value: Decimal, language: str) -> str:
     """``2 分`` or ``2 pt``."""
-    return f"{fmt(value)} 分" if language == "zh" else f"{fmt(value)} pt"
+    return say(language, "pt", points=fmt(value))
 
 
 def shown_value(i: Input) -> str:
@@ -110,13 +111,13 @@ def chain(steps: tuple[str, ...], language: str) -> str:
     """Steps of a working as one line: ``= a = b ≈ c``; a condition's as ``a，即 b：成立``."""
     if not steps:
         return ""
-    truths = ("成立", "不成立", "holds", "does not hold")
-    if steps[-1] in truths:
-        sep = "，即 " if language == "zh" else ", i.e. "
+    truths = working_words(language)
+    if steps[-1] in (truths["holds"], truths["fails"]):
+        w = words(language)
+        sep = w["chain_ie"]
         head = sep.join(steps[1:-1]) if len(steps) > 2 else ""
-        colon = "：" if language == "zh" else ": "
         body = steps[0] + (sep + head if head else "")
-        return f"{body}{colon}{steps[-1]}"
+        return f"{body}{w['colon']}{steps[-1]}"
     out = steps[0]
     for s in steps[1:]:
         out += f" {s}" if s.startswith("≈") else f" = {s}"

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from qualscore.catalogue import say, words
 from qualscore.language.ranges import Span
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import CasesShape, Part
@@ -120,33 +121,27 @@ def explain(
     places: int = 2,
 ) -> list[str]:
     """Each condition checked, in order, with its numbers, up to the one that held."""
-    zh = language == "zh"
+    w = words(language)
     lines: list[str] = []
     for source in changes(inputs):
         change = worked(source, inputs, language, places)
         if change is not None:
-            lines.append(f"{indent}{'较上年变化（%）' if zh else 'change from last year (%)'}"
-                         f"{'：' if zh else ': '}{change[0]}")  # fmt: skip
+            lines.append(f"{indent}{w['cases_change']}{w['colon']}{change[0]}")
             lines.append(f"{indent}  = {change[1]}%")
     last = len(trace.labels) if trace.matched is None else trace.matched + 1
     for label, condition in list(zip(trace.labels, trace.conditions, strict=False))[:last]:
         done = worked(condition, inputs, language, places)
         if done is None:
             continue
-        shown = f"「{label}」" if zh else f'"{label}"'
-        if label == condition:
-            shown = "条件" if zh else "condition"
-        lines.append(f"{indent}{shown}{'：' if zh else ': '}{done[0]}")
+        shown = w["condition"] if label == condition else say(language, "cases_label", label=label)
+        lines.append(f"{indent}{shown}{w['colon']}{done[0]}")
         lines.append(f"{indent}  {done[1]}")
+    points = fmt(trace.value)
     if trace.matched is None:
         other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
-        if zh:
-            return [*lines, f"{indent}不符合任何条件{other}，得 {fmt(trace.value)} 分"]
-        return [*lines, f"{indent}no condition held{other}: {fmt(trace.value)} pt"]
+        return [*lines, f"{indent}{say(language, 'cases_none', otherwise=other, points=points)}"]
     label = trace.labels[trace.matched]
-    if zh:
-        return [*lines, f"{indent}符合「{label}」，得 {fmt(trace.value)} 分"]
-    return [*lines, f'{indent}"{label}" holds: {fmt(trace.value)} pt']
+    return [*lines, f"{indent}{say(language, 'cases_held', label=label, points=points)}"]
 
 
 # --- what a report says beyond the explanation -----------------------------------------
@@ -160,7 +155,7 @@ def headroom(
     if better:
         i = better[-1]
         label = trace.labels[i]
-        action = f"符合「{label}」" if language == "zh" else f'meet "{label}"'
+        action = say(language, "cases_meet", label=label)
         yield (), action, trace.points[i] - trace.value
 
 

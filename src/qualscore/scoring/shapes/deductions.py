@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
+from qualscore.catalogue import say
 from qualscore.language.ranges import Span, value_span
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import DeductionsShape, Part, Step
@@ -20,7 +21,7 @@ from qualscore.scoring.shapes._common import (
     worked,
 )
 from qualscore.scoring.trace import DeductionsTrace, Input, StepTrace
-from qualscore.scoring.words import count, fmt, words
+from qualscore.scoring.words import fmt, plural, words
 
 __all__ = [
     "KIND",
@@ -173,8 +174,7 @@ def never(
                 yield (
                     here,
                     "not applied",
-                    f"{source} is always at least one whole {fmt(size)}: the step always "
-                    "deducts",
+                    f"{source} is always at least one whole {fmt(size)}: the step always deducts",
                 )
         elif span.lo is not None and (span.lo > 0 or (span.lo == 0 and span.lo_open)):
             yield here, "not applied", f"{source} is always above 0: the step always deducts"
@@ -267,24 +267,21 @@ def explain(
     places: int = 2,
 ) -> list[str]:
     """The start; each ``per`` step worked through; each condition that deducted; the floor."""
-    zh = language == "zh"
-    lines = [f"{indent}{'起始' if zh else 'start at'} {pts(trace.start, language)}"]
+    lines = [f"{indent}{say(language, 'ded_start', start=pts(trace.start, language))}"]
     for step in trace.steps:
         if step.kind == "per" or step.applied:
             lines.extend(_explain_step(step, inputs, language, indent + "  ", places))
     if not any(s.applied for s in trace.steps):
-        lines.append(indent + "  " + ("无扣分" if zh else "nothing deducted"))
+        lines.append(indent + "  " + words(language)["ded_none"])
     taken = sum((s.deducted for s in trace.steps), Decimal(0))
     if any(s.applied for s in trace.steps):
         before = trace.start - taken
-        lines.append(
-            f"{indent}  {fmt(trace.start)} − {fmt(taken)} = {fmt(before)}"
-            + ("，得 " if zh else ", ")
-            + pts(max(before, trace.floor), language)
-        )
+        total = say(language, "ded_total", start=fmt(trace.start), taken=fmt(taken),
+                    before=fmt(before), score=pts(max(before, trace.floor), language))  # fmt: skip
+        lines.append(f"{indent}  {total}")
     if trace.floored:
-        reached_ = "低于下限，扣完为止，得" if zh else "below the floor; floor reached:"
-        lines.append(f"{indent}  {reached_} {pts(trace.floor, language)}")
+        floored = say(language, "ded_floored", score=pts(trace.floor, language))
+        lines.append(f"{indent}  {floored}")
     return lines
 
 
@@ -313,49 +310,48 @@ def _shown(value: Decimal, size: Decimal, how: str, places: int) -> str:
 def _explain_step(
     step: StepTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
 ) -> list[str]:
-    zh = language == "zh"
-    sep = "：" if zh else ": "
-    amount = f"-{fmt(step.deducted)}"
+    w = words(language)
+    sep = w["colon"]
     done = worked(step.expr, inputs, language, places) if step.expr else None
     if step.kind != "per":
-        lines = [f"{indent}{amount}{sep}{step.label}"]
+        lines = [f"{indent}-{fmt(step.deducted)}{sep}{step.label}"]
         if done is not None:
-            lines.append(f"{indent}  {'条件' if zh else 'condition'}{sep}{done[0]}")
+            lines.append(f"{indent}  {w['condition']}{sep}{done[0]}")
             lines.append(f"{indent}  {done[1]}")
         return lines
     lines = [f"{indent}{step.label}{sep}"]
-    value = step.value
     if done is not None:
         lines.append(f"{indent}  {done[0]}")
         lines.append(f"{indent}  = {done[1]}")
-    elif value is not None and step.expr:
+    elif step.value is not None and step.expr:
         said = subject(step.expr, inputs)
         lines.append(f"{indent}  {said}")
-    units = step.units or Decimal(0)
+    return lines + [f"{indent}  {line}" for line in _per_lines(step, language, places)]
+
+
+def _per_lines(step: StepTrace, language: str, places: int) -> list[str]:
+    """A ``per`` step's units counted from its value, then units × points, capped at the
+    step's most."""
     w = words(language)
+    value, units = step.value, step.units or Decimal(0)
+    lines = []
     if value is not None and (value < 0 or (value == 0 and step.every is None)):
-        lines.append(f"{indent}  {w['no_shortfall']}")
+        lines.append(w["no_shortfall"])
     elif value is not None and step.every is not None:
         how = step.counted or "started"
-        text = w["per_whole" if how == "whole" else "per_started"].format(
+        lines.append(say(
+            language,
+            "per_whole" if how == "whole" else "per_started",
             size=fmt(step.every),
             value=_shown(value, step.every, how, places),
-            units=fmt(units) if zh else count(int(units), "unit"),
-        )
-        lines.append(f"{indent}  {text}")
-    gross = units * step.points
-    if zh:
-        text = f"{indent}  {fmt(units)} × {fmt(step.points)} 分 = {fmt(gross)} 分"
-        if step.most is not None:
-            capped = "，按上限扣" if step.capped else ""
-            text += f"（本项最多扣 {fmt(step.most)} 分{capped}）"
-        lines.append(f"{text}，扣 {fmt(step.deducted)} 分")
-    else:
-        text = f"{indent}  {fmt(units)} × {fmt(step.points)} pt = {fmt(gross)} pt"
-        if step.most is not None:
-            text += f" (at most {fmt(step.most)} pt" + (", capped" if step.capped else "") + ")"
-        lines.append(f"{text}, minus {fmt(step.deducted)} pt")
-    return lines
+            units=plural(language, "units", units),
+        ))  # fmt: skip
+    most = ""
+    if step.most is not None:
+        most = say(language, "ded_most_capped" if step.capped else "ded_most", most=fmt(step.most))
+    gross = say(language, "ded_gross", units=fmt(units), points=fmt(step.points),
+                gross=fmt(units * step.points), most=most, deducted=fmt(step.deducted))  # fmt: skip
+    return [*lines, gross]
 
 
 # --- what a report says beyond the explanation -----------------------------------------
@@ -367,12 +363,7 @@ def headroom(
     """Each deduction taken, to avoid."""
     for step in trace.steps:
         if step.applied and step.deducted > 0:
-            action = (
-                f"消除扣分「{step.label}」"
-                if language == "zh"
-                else f'avoid the deduction "{step.label}"'
-            )
-            yield (), action, step.deducted
+            yield (), say(language, "ded_avoid", label=step.label), step.deducted
 
 
 def expressions(trace: DeductionsTrace) -> Iterator[str]:

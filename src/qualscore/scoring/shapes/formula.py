@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from qualscore.catalogue import say, words
 from qualscore.language.ranges import value_span
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.model import FormulaShape, Part
@@ -119,10 +120,10 @@ def explain(
     places: int = 2,
 ) -> list[str]:
     """The rule's words, the formula with the facts' labels, then the numbers worked through."""
-    zh = language == "zh"
-    sep = "：" if zh else ": "
+    w = words(language)
+    sep = w["colon"]
     done = worked(trace.expr, inputs, language, places)
-    lines = [f"{indent}{trace.label}" if trace.label else f"{indent}{'公式' if zh else 'formula'}"]
+    lines = [f"{indent}{trace.label or w['formula']}"]
     if done is None:
         lines[0] += f"{sep}{number(trace.value, places)}"
         return lines
@@ -130,8 +131,8 @@ def explain(
     lines[0] += sep + formula
     lines.append(f"{indent}  = {steps}")
     if conditions:
-        joined = "；".join(conditions) if zh else "; ".join(conditions)
-        lines.append(f"{indent}  {'其中' if zh else 'where'} {joined}")
+        joined = w["list_sep"].join(conditions)
+        lines.append(f"{indent}  {say(language, 'formula_where', conditions=joined)}")
     return lines
 
 
@@ -143,7 +144,7 @@ def headroom(
 ) -> Iterator[tuple[tuple[str, ...], str, Decimal]]:
     """Raising the formula's value: how far it goes, the facts decide."""
     name = trace.label or trace.expr
-    yield (), (f"提高「{name}」" if language == "zh" else f'raise "{name}"'), Decimal("Infinity")
+    yield (), say(language, "formula_raise", name=name), Decimal("Infinity")
 
 
 def expressions(trace: FormulaTrace) -> Iterator[str]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from qualscore.catalogue import say, words
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import JudgedShape, Part
 from qualscore.scoring.gen import Gen
@@ -97,36 +98,20 @@ def reached(trace: JudgedTrace, loc: Loc) -> Iterator[tuple[Loc, str]]:
 
 def explain(trace: JudgedTrace, inputs: tuple[Input, ...], language: str, indent: str) -> list[str]:
     """``评审打分 X / Y 分：reason（依据：evidence）``; a deduction, or the default, likewise."""
-    zh = language == "zh"
+    points, score = fmt(trace.points), fmt(trace.score)
     if not trace.judged:
-        text = (
-            f"未评审，按满分计 {fmt(trace.points)} 分"
-            if zh
-            else f"not judged: full marks by default, {fmt(trace.points)} pt"
-        )
-        return [indent + text]
+        return [indent + say(language, "judged_default", points=points)]
     if trace.points == 0 and trace.score <= 0:
-        head = (
-            f"评审扣 {fmt(-trace.score)} 分" if zh else f"judged: {fmt(-trace.score)} pt deducted"
-        )
+        text = say(language, "judged_deducted", deducted=fmt(-trace.score))
     elif trace.deduction is not None:
-        head = (
-            f"评审扣 {fmt(trace.deduction)} 分，得 {fmt(trace.score)} / {fmt(trace.points)} 分"
-            if zh
-            else f"judged: {fmt(trace.deduction)} pt deducted, "
-            f"{fmt(trace.score)} / {fmt(trace.points)} pt"
-        )
+        deducted = fmt(trace.deduction)
+        text = say(language, "judged_deduction", deducted=deducted, score=score, points=points)
     else:
-        head = (
-            f"评审打分 {fmt(trace.score)} / {fmt(trace.points)} 分"
-            if zh
-            else f"judged {fmt(trace.score)} / {fmt(trace.points)} pt"
-        )
-    text = head
+        text = say(language, "judged_scored", score=score, points=points)
     if trace.reason:
-        text += f"：{trace.reason}" if zh else f": {trace.reason}"
+        text += f"{words(language)['colon']}{trace.reason}"
     if trace.evidence:
-        text += f"（依据：{trace.evidence}）" if zh else f" (evidence: {trace.evidence})"
+        text += say(language, "judged_basis", evidence=trace.evidence)
     if trace.assessor:
-        text += f"（评审：{trace.assessor}）" if zh else f" (assessor: {trace.assessor})"
+        text += say(language, "judged_assessor", assessor=trace.assessor)
     return [indent + text]

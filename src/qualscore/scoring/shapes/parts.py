@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from qualscore.catalogue import say, words
 from qualscore.language.ranges import Span
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Part, PartsShape
@@ -246,9 +247,9 @@ def explain(
 def _explain_part(
     part: PartTrace, inputs: tuple[Input, ...], language: str, indent: str, places: int
 ) -> list[str]:
-
-    zh = language == "zh"
-    sep = "：" if zh else ": "
+    """One part's lines: met or not, units × points, or a nested shape's score and lines."""
+    w = words(language)
+    sep = w["colon"]
     done = worked(part.expr, inputs, language, places) if part.expr else None
     if part.kind == "when":
         mark = "✓" if part.held else "✗"
@@ -257,7 +258,7 @@ def _explain_part(
             f"{'' if part.held else ' / ' + pts(part.points, language)}"
         ]
         if done is not None:
-            lines.append(f"{indent}  {'条件' if zh else 'condition'}{sep}{done[0]}")
+            lines.append(f"{indent}  {w['condition']}{sep}{done[0]}")
             lines.append(f"{indent}  {done[1]}")
         return lines
     if part.kind == "each":
@@ -272,7 +273,7 @@ def _explain_part(
     assert part.inner is not None
     head = f"{indent}{part.label}{sep}{pts(part.awarded, language)} / {pts(part.points, language)}"
     if part.capped:
-        head += "（超出本分项分值，按分项分值计）" if zh else " (capped at the part's points)"
+        head += w["parts_capped"]
     inner = explain_shape(part.inner, inputs, language, indent + "  ", places)
     return [head, *inner]
 
@@ -285,14 +286,13 @@ def headroom(trace: PartsTrace, inputs: tuple[Input, ...], language: str) -> Fou
     to its part's points; each for the part's departments (a nested shape's own first)."""
     from qualscore.scoring.shapes import headroom as inner
 
-    zh = language == "zh"
     for part in trace.parts:
         room = part.points - part.awarded
         if part.points < 0 and part.awarded < 0:
-            action = f"避免「{part.label}」" if zh else f'avoid "{part.label}"'
+            action = say(language, "parts_avoid", label=part.label)
             yield part.departments, action, -part.awarded
         elif part.kind == "when" and not part.held:
-            yield part.departments, (f"完成「{part.label}」" if zh else f'do "{part.label}"'), room
+            yield part.departments, say(language, "parts_do", label=part.label), room
         elif part.kind == "score" and part.inner is not None and room > 0:
             for deps, action, gain in inner(part.inner, inputs, language):
                 yield deps or part.departments, action, min(gain, room)

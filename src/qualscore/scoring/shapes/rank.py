@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from qualscore.catalogue import say
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Part, RankShape
 from qualscore.scoring.gen import Gen
@@ -91,16 +92,13 @@ def explain(
     places: int = 2,
 ) -> list[str]:
     """The rank and the points it earns by the table."""
-    zh = language == "zh"
     label = next((i.label for i in inputs if i.key == trace.key), trace.key)
     rank = fmt(trace.rank)
     if trace.matched is None:
-        last = len(trace.points)
-        if zh:
-            return [f"{indent}{label}第 {rank} 名，在前 {last} 名之外，得 {fmt(trace.value)} 分"]
-        return [f"{indent}{label}: rank {rank}, beyond the first {last}: {fmt(trace.value)} pt"]
-    if zh:
-        if trace.value < 0:
-            return [f"{indent}{label}第 {rank} 名，按排名扣 {fmt(-trace.value)} 分"]
-        return [f"{indent}{label}第 {rank} 名，按排名得 {fmt(trace.value)} 分"]
-    return [f"{indent}{label}: rank {rank}: {fmt(trace.value)} pt by rank"]
+        last, points = len(trace.points), fmt(trace.value)
+        line = say(language, "rank_beyond", label=label, rank=rank, last=last, points=points)
+    elif trace.value < 0:  # a deduction by rank, said as the points taken
+        line = say(language, "rank_deducted", label=label, rank=rank, points=fmt(-trace.value))
+    else:
+        line = say(language, "rank_scored", label=label, rank=rank, points=fmt(trace.value))
+    return [f"{indent}{line}"]

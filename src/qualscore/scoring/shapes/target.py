@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from qualscore.catalogue import say
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Part, TargetShape
 from qualscore.scoring.gen import Gen
@@ -103,7 +104,6 @@ def explain(
 ) -> list[str]:
     """The actual value, the target, met or missed by how much."""
     w = words(language)
-    zh = language == "zh"
     lines: list[str] = []
     said = subject(trace.actual_expr, inputs)
     if said == trace.actual_expr:
@@ -111,27 +111,23 @@ def explain(
         if done is not None:
             lines.append(f"{indent}{done[0]}")
             lines.append(f"{indent}  = {done[1]}")
-        said = ("实际值 = " if zh else "actual = ") + number(trace.actual, places)
+        said = say(language, "target_actual", actual=number(trace.actual, places))
     goal = f"{_RELATION[trace.met_when]} {number(trace.target, places)}"
     target_said = subject(trace.target_expr, inputs)
     if target_said != trace.target_expr:
-        goal += f"（{target_said}）" if zh else f" ({target_said})"
+        goal += f"{w['lp']}{target_said}{w['rp']}"
     upward = trace.met_when in ("at_least", "above")
     high, low = (trace.target, trace.actual) if upward else (trace.actual, trace.target)
     arithmetic = (
         f"{number(high, places)} − {number(low, places)} = {number(trace.shortfall, places)}"
     )
-    if zh:
-        gap = "" if trace.met else f"（差 {arithmetic}）"
-        state = w["target_met"] if trace.met else f"{w['target_missed']}{gap}"
-        return [*lines, f"{indent}{said}，目标 {goal}，{state}，得 {fmt(trace.value)} 分"]
-    state = w["target_met"] if trace.met else f"{w['target_missed']} (short by {arithmetic})"
-    return [*lines, f"{indent}{said}; target {goal}: {state}, {fmt(trace.value)} pt"]
+    short = say(language, "target_short", arithmetic=arithmetic)
+    state = w["target_met"] if trace.met else f"{w['target_missed']}{short}"
+    line = say(language, "target_line", said=said, goal=goal, state=state, points=fmt(trace.value))
+    return [*lines, f"{indent}{line}"]
 
 
 # --- what a report says beyond the explanation -----------------------------------------
-
-_VERB = {"at_least": "达到", "above": "超过", "below": "低于", "at_most": "不超过"}
 
 
 def headroom(
@@ -141,10 +137,7 @@ def headroom(
     if trace.met:
         return
     goal, short = number(trace.target, 2), number(trace.shortfall, 2)
-    if language == "zh":
-        action = f"{_VERB[trace.met_when]}目标 {goal}（差 {short}）"
-    else:
-        action = f"meet the target {goal} (short by {short})"
+    action = say(language, f"target_reach_{trace.met_when}", goal=goal, short=short)
     yield (), action, trace.value if trace.value else Decimal("Infinity")
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from qualscore.catalogue import say, words
 from qualscore.language.ranges import Span, intersect, pick, subtract, value_span
 from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.model import Band, Part, TiersShape
@@ -195,39 +196,34 @@ def explain(
     places: int = 2,
 ) -> list[str]:
     """The value (worked through when derived), the band it fell in as the source writes it."""
-    zh = language == "zh"
+    w = words(language)
     lines: list[str] = []
     said = subject(trace.expr, inputs)
     unit = trace.unit or ""
     if said == trace.expr:
         done = worked(trace.expr, inputs, language, places)
-        name = trace.label or ("数值" if zh else "value")
+        name = trace.label or w["tiers_value"]
+        shown = number(trace.input, places)
         if done is None:
-            shown = number(trace.input, places)
             said = f"{name} {'' if shown.startswith('≈') else '= '}{shown}{unit}"
         else:
             formula, steps, _ = done
-            lines.append(f"{indent}{name}{'：' if zh else ': '}{formula}")
+            lines.append(f"{indent}{name}{w['colon']}{formula}")
             lines.append(f"{indent}  = {steps}{unit}")
-            shown = number(trace.input, places)
-            eq = "" if shown.startswith("≈") else "= "
-            said = f"{name} {shown}{unit}" if zh else f"{name} {eq}{shown}{unit}"
+            eq = "" if shown.startswith("≈") else w["worked_equals"]
+            said = f"{name} {eq}{shown}{unit}"
+    points = fmt(trace.value)
     if trace.matched is None:
         other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
         lowest = ""
         if trace.bands:
-            edges = ("；" if zh else "; ").join(bounds_text(b, language) for b in trace.bands)
-            lowest = f"（各档：{edges}）" if zh else f" (bands: {edges})"
-        if zh:
-            got = f"得 {fmt(trace.value)} 分"
-            return [*lines, f"{indent}{said}，未达到任何档{lowest}{other}，{got}"]
-        return [*lines, f"{indent}{said}: no band matched{lowest}{other}, {fmt(trace.value)} pt"]
-    matched = trace.bands[trace.matched]
-    band = band_text(matched)
-    shown = ""
-    if zh:
-        return [*lines, f"{indent}{said}，落在「{band}」档{shown}，得 {fmt(trace.value)} 分"]
-    return [*lines, f'{indent}{said}: falls in band "{band}"{shown}, {fmt(trace.value)} pt']
+            edges = w["list_sep"].join(bounds_text(b, language) for b in trace.bands)
+            lowest = say(language, "tiers_bands", edges=edges)
+        line = say(language, "tiers_none", said=said, bands=lowest, otherwise=other, points=points)
+        return [*lines, f"{indent}{line}"]
+    band = band_text(trace.bands[trace.matched])
+    line = say(language, "tiers_matched", said=said, band=band, points=points)
+    return [*lines, f"{indent}{line}"]
 
 
 # --- what a report says beyond the explanation -----------------------------------------
@@ -238,7 +234,6 @@ def headroom(
 ) -> Iterator[tuple[tuple[str, ...], str, Decimal]]:
     """The next better band above the one matched: the bound to reach, as the source
     writes it."""
-    zh = language == "zh"
     better = [i for i, b in enumerate(trace.bands) if b.points > trace.value]
     if trace.matched is not None:
         better = [i for i in better if i < trace.matched]
@@ -246,24 +241,16 @@ def headroom(
         return
     band = trace.bands[better[-1]]
     unit = next((i.unit for i in inputs if i.key == trace.expr), trace.unit)
+    w = words(language)
     if trace.better == "higher" and band.lower is not None:
         bound = value_text(band.lower, unit)
-        verb = (
-            ("达到" if band.lower_inclusive else "超过")
-            if zh
-            else ("reach" if band.lower_inclusive else "exceed")
-        )
+        verb = w["tiers_reach" if band.lower_inclusive else "tiers_exceed"]
     elif band.upper is not None:
         bound = value_text(band.upper, unit)
-        verb = (
-            ("不超过" if band.upper_inclusive else "低于")
-            if zh
-            else ("stay at or below" if band.upper_inclusive else "get below")
-        )
+        verb = w["tiers_stay_at_most" if band.upper_inclusive else "tiers_get_below"]
     else:
         bound, verb = "", ""
-    text = band_text(band)
-    action = f"{verb} {bound}（「{text}」档）" if zh else f'{verb} {bound} (band "{text}")'
+    action = say(language, "tiers_action", verb=verb, bound=bound, band=band_text(band))
     yield (), action, band.points - trace.value
 
 
