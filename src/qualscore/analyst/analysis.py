@@ -287,10 +287,13 @@ def sentence(item: ItemResult, language: str) -> str:
         # One band, case or target decided it: say the score once, with what was lost.
         lines = [lines[0] + _said_points(item, language)]
     # A line that ends in its colon (a deduction step's label) runs on into the next.
+    # (The lines are stripped: an English ": " is ":" here, and gets its space back.)
+    colon = w["colon"]
+    bare = colon.rstrip()
     joined: list[str] = []
     for line in lines + judged:
-        if joined and joined[-1].endswith(("：", ": ")):
-            joined[-1] += line
+        if joined and joined[-1].endswith(bare):
+            joined[-1] += colon[len(bare) :] + line
         else:
             joined.append(line)
     text = w["list_sep"].join(joined)

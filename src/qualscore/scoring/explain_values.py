@@ -15,7 +15,7 @@ from qualscore.language.ops import sqrt
 from qualscore.ruleset.formula import Value
 from qualscore.scoring.shapes._common import value_text
 from qualscore.scoring.trace import NamedValue, Result
-from qualscore.scoring.words import fmt, fmt_approx
+from qualscore.scoring.words import fmt, fmt_approx, plural
 from qualscore.scoring.working import Working, work
 
 __all__ = [
@@ -61,7 +61,7 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
     w = words(language)
     sep, joiner = w["colon"], w["comma"]
     head = say(language, "named", label=named.label, key=named.key)
-    said = [say(language, "list_records", label=done.list_label, n=done.records)]
+    said = [plural(language, "list_records", done.records, label=done.list_label)]
     if done.kept != done.records:
         said.append(say(language, "list_kept", kept=done.kept, where=done.where or ""))
     if done.by is not None:
@@ -70,7 +70,7 @@ def list_lines(named: NamedValue, language: str) -> list[str]:
         return [f"{head} = {w['list_none']}{sep}{joiner.join(said)}"]
     value = named_value_text(done.value, named.unit, language)
     link = sep if done.stat in ("stdev", "cv") else " = "  # 差异系数：σ = √…
-    said.append(f"{w['list_' + done.stat]}{link}{_stat_working(done)}".replace("= ≈", "≈"))
+    said.append(f"{w['list_' + done.stat]}{link}{_stat_working(done, joiner)}".replace("= ≈", "≈"))
     if done.unrounded is not None and done.unrounded != done.value:
         places = max(0, -int(done.value.as_tuple().exponent))
         rounded = format(done.value, "f")  # its places as rounded: 0.0340, not 0.034
@@ -129,7 +129,7 @@ def _contribution(c: Contribution, done: ListWorking, language: str) -> list[str
     return parts
 
 
-def _stat_working(done: ListWorking) -> str:
+def _stat_working(done: ListWorking, comma: str) -> str:
     """The numbers a list's stat ran over, and its value: ``(4 + 3) ÷ 2 = 3.5``."""
     over = [fmt(v) for v in done.over[:MAX_RECORDS_SHOWN]]
     more = " + …" if len(done.over) > MAX_RECORDS_SHOWN else ""
@@ -152,8 +152,11 @@ def _stat_working(done: ListWorking) -> str:
         worked = dict(statistics.spread(done.stat, done.over).working)
         mean, squares = _term(worked["mean"]), _term(worked["squares"])
         stdev = fmt_approx(sqrt(worked["variance"]), 8)
-        said = f"σ = √(Σ(x − μ)² ÷ n)，μ = {mean}，Σ(x − μ)² = {squares}，n = {n}，σ = {stdev}"
-        return f"{said}，σ ÷ μ = {value}" if done.stat == "cv" else said
+        said = comma.join(
+            ("σ = √(Σ(x − μ)² ÷ n)", f"μ = {mean}", f"Σ(x − μ)² = {squares}", f"n = {n}",
+             f"σ = {stdev}")
+        )  # fmt: skip
+        return f"{said}{comma}σ ÷ μ = {value}" if done.stat == "cv" else said
     terms = [f"{_term(v)} × {fmt(weight)}" for _, v, weight in done.groups if weight]
     return f"{' + '.join(terms)} = {value}"
 

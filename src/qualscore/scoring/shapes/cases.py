@@ -138,7 +138,7 @@ def explain(
         lines.append(f"{indent}  {done[1]}")
     points = fmt(trace.value)
     if trace.matched is None:
-        other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
+        other = f"{w['lp']}{trace.otherwise_label}{w['rp']}" if trace.otherwise_label else ""
         return [*lines, f"{indent}{say(language, 'cases_none', otherwise=other, points=points)}"]
     label = trace.labels[trace.matched]
     return [*lines, f"{indent}{say(language, 'cases_held', label=label, points=points)}"]

@@ -214,7 +214,7 @@ def explain(
             said = f"{name} {eq}{shown}{unit}"
     points = fmt(trace.value)
     if trace.matched is None:
-        other = f"（{trace.otherwise_label}）" if trace.otherwise_label else ""
+        other = f"{w['lp']}{trace.otherwise_label}{w['rp']}" if trace.otherwise_label else ""
         lowest = ""
         if trace.bands:
             edges = w["list_sep"].join(bounds_text(b, language) for b in trace.bands)
