@@ -109,3 +109,44 @@ def test_progress_bar_on_a_terminal_shows_count_rate_and_eta() -> None:
     with _progress(60, piped, quiet=False) as advance:
         assert advance is None
     assert piped.getvalue() == ""
+
+
+def test_batch_html_links_each_entity_to_its_report_safely(tmp_path: Path) -> None:
+    """Entities' names are the senders': each link is a relative URL, every part of it
+    percent-encoded (no markup, scheme, query or fragment of a name survives), and it
+    reaches the report written for that entity."""
+    import re
+    from urllib.parse import unquote
+
+    from tests.hostile.attacks_batch import city_table
+
+    names = ["<script>alert(1)</script>", 'a"b&c', "x#y?z", "javascript:alert(1)", "%2e%2e",
+             "../up", "市 一"]  # fmt: skip
+    table = city_table(tmp_path / "c.csv", names)
+    folder = tmp_path / "r e#p"
+    page = tmp_path / "page.html"
+    code, _, err = run("batch", ROOT / "rules/rugao-2018", table, "--per-entity", folder,
+                       "--out", page)  # fmt: skip
+    assert (code, err) == (0, "")
+    html = page.read_text(encoding="utf-8")
+    links = re.findall(r'<td><a href="([^"]*)">(.*?)</a></td>', html)
+    assert links == [
+        ("r%20e%23p/%252e%252e.html", "%2e%2e"),
+        ("r%20e%23p/_up.html", "../up"),
+        ("r%20e%23p/_script_alert%281%29__script_.html",
+         "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("r%20e%23p/a_b%26c.html", "a&quot;b&amp;c"),
+        ("r%20e%23p/javascript_alert%281%29.html", "javascript:alert(1)"),
+        ("r%20e%23p/x%23y_z.html", "x#y?z"),
+        ("r%20e%23p/%E5%B8%82%20%E4%B8%80.html", "市 一"),
+    ]  # fmt: skip
+    assert "<script>" not in html
+    for href, _ in links:
+        assert (tmp_path / unquote(href)).is_file(), href
+
+
+def test_batch_html_without_reports_alongside_links_nothing(tmp_path: Path) -> None:
+    """A batch HTML with no --per-entity reports alongside links no entity."""
+    page = tmp_path / "page.html"
+    assert run("batch", ROOT / "rules/rugao-2018", CITIES, "--out", page)[0] == 0
+    assert "<a href" not in page.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,11 @@ def test_a_result_of_the_wrong_shape_is_refused(last: Path, change: Any, message
         (lambda d: d["ranking"].append(dict(d["ranking"][0], rank=2)), "ranking[1].entity: 'city-b' twice"),
         (lambda d: [d["ruleset"].pop(k) for k in ("id", "title")],
          "ruleset: names neither an id nor a title"),
+        (lambda d: d.update(rule_items="x"), "rule_items: not a list"),
+        (lambda d: d["rule_items"].insert(1, d["rule_items"][0]), "rule_items[1].id: item '1' twice"),
+        (lambda d: d["rule_items"][0].update(criteria="x" * 100_001),
+         "rule_items[0].criteria: a text of 100,001 characters, more than 100,000"),
+        (lambda d: d["rule_items"][0].update(content=7), "rule_items[0].content: not a text"),
     ],
 )  # fmt: skip
 def test_a_batch_of_the_wrong_shape_is_refused(batch_last: Path, change: Any, message: str) -> None:
@@ -403,3 +409,183 @@ def test_the_json_says_whose_result_it_was_compared_with(batch_last: Path) -> No
         "scheme": "rugao-2018", "title": "2018年度如皋市质量工作考核", "year": 2018,
         "entity": "city-b", "period": None,
     }  # fmt: skip
+
+
+# --- several years, item by item, renumbered items ----------------------------------------
+
+
+def _scheme(tmp_path: Path, year: int, *, swap: bool = False) -> Path:
+    """rugao-2018's rules as the scheme of ``year``; with ``swap``, items 19.4 and 19.5
+    renumbered each as the other (their texts kept: ``qualscore diff`` pairs them)."""
+    rules = tmp_path / f"rugao-{year}"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    manifest = rules / "ruleset.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    for old, new in (("id: rugao-2018", f"id: rugao-{year}"), ("year: 2018", f"year: {year}"),
+                     ("title: 2018", f"title: {year}")):  # fmt: skip
+        text = text.replace(old, new, 1)
+    manifest.write_text(text, encoding="utf-8")
+    if swap:
+        results = rules / "categories/4-results.yaml"
+        text = results.read_text(encoding="utf-8").replace('id: "19.4"', 'id: "19.x"')
+        text = text.replace('id: "19.5"', 'id: "19.4"').replace('id: "19.x"', 'id: "19.5"')
+        results.write_text(text, encoding="utf-8")
+    return rules
+
+
+def _batch(tmp_path: Path, rules: Path, name: str, *inputs: str | Path) -> Path:
+    """A batch of ``inputs`` under ``rules`` written to ``name``; it must succeed."""
+    out = tmp_path / name
+    code, _, err = run("batch", rules, *inputs, "--out", out)
+    assert code == 0, err
+    return out
+
+
+def _entities(tmp_path: Path, folder: str, **sources: Path) -> Path:
+    """A folder of facts files, each entity (its file's name) a copy of a sample's facts."""
+    where = tmp_path / folder
+    where.mkdir()
+    for name, source in sources.items():
+        shutil.copyfile(source, where / f"{name}.yaml")
+    return where
+
+
+def test_a_renumbered_item_is_compared_with_its_old_number(tmp_path: Path) -> None:
+    """19.4 of 2018 is 19.5 of 2019 (and 19.5 is 19.4): city-b's 19.5 now (1.84) is compared
+    with its 19.4 then (1.62, its facts then the sample's), as qualscore diff pairs them."""
+    then = _entities(tmp_path, "then", **{"city-b": SAMPLE})
+    last = _batch(tmp_path, RULES, "2018.json", then)
+    now = _batch(tmp_path, _scheme(tmp_path, 2019, swap=True), "2019.json", CITY_B, "--compare",
+                 last)  # fmt: skip
+    doc = _doc(now)
+    assert doc["compared_with"] == [{  # type: ignore[index]
+        "scheme": "rugao-2018", "title": "2018年度如皋市质量工作考核", "year": 2018,
+        "new": [], "gone": [], "renumbered": {"19.5": "19.4", "19.4": "19.5"},
+    }]  # fmt: skip
+    (row,) = doc["ranking"]  # type: ignore[misc]
+    changes = {c["id"]: c for c in row["item_changes"]}
+    assert changes["19.5"] == {"id": "19.5", "then_id": "19.4", "then": "1.62", "now": "1.84",
+                               "change": "0.22"}  # fmt: skip
+    assert changes["19.4"] == {"id": "19.4", "then_id": "19.5", "then": "2", "now": "2",
+                               "change": "0"}  # fmt: skip
+    assert row["previous"] == {"total": "90.39", "rank": 1, "total_change": "-20.3",
+                               "rank_change": 0}  # fmt: skip
+    code, out, err = run("batch", tmp_path / "rugao-2019", CITY_B, "--compare", last,
+                         "--lang", "en")  # fmt: skip
+    assert (code, err) == (0, "")
+    shown = [" ".join(line.split()) for line in out.splitlines()]
+    assert "items renumbered since 2018 (now ← then): 19.5 ← 19.4, 19.4 ← 19.5" in shown
+    assert "city-b 19.5 (was 19.4) 1.62 1.84 +0.22" in shown
+    assert not any(line.startswith("city-b 19.4 ") for line in shown)  # 2 then, 2 now
+
+
+def test_a_batch_without_its_items_texts_is_matched_by_id(tmp_path: Path) -> None:
+    """A batch written before it named its items (no ``rule_items``): 19.5 is compared with
+    19.5, the only match it can make."""
+    last = _batch(tmp_path, RULES, "2018.json", _entities(tmp_path, "then", **{"city-b": SAMPLE}))
+    doc = _doc(last)
+    del doc["rule_items"]
+    last.write_text(json.dumps(doc), encoding="utf-8")
+    now = _batch(tmp_path, _scheme(tmp_path, 2019, swap=True), "2019.json", CITY_B, "--compare",
+                 last)  # fmt: skip
+    (row,) = _doc(now)["ranking"]  # type: ignore[misc]
+    change = next(c for c in row["item_changes"] if c["id"] == "19.5")
+    assert change == {"id": "19.5", "then_id": "19.5", "then": "2", "now": "1.84",
+                      "change": "-0.16"}  # fmt: skip
+
+
+def _two_years(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The 2019 scheme (19.4 and 19.5 renumbered), a 2017 batch of city-b and a 2018 batch
+    of city-b (the sample's facts) and city-sample."""
+    y2017 = _batch(tmp_path, _scheme(tmp_path, 2017), "2017.json", CITY_B)
+    then = _entities(tmp_path, "then", **{"city-b": SAMPLE, "city-sample": SAMPLE})
+    y2018 = _batch(tmp_path, RULES, "2018.json", then)
+    return _scheme(tmp_path, 2019, swap=True), y2017, y2018
+
+
+def test_two_years_in_either_order_give_the_same_bytes(tmp_path: Path) -> None:
+    """--compare 2017 --compare 2018 and the other way round: the same JSON, HTML and
+    terminal, ordered by year, each entity's totals across the years."""
+    rules, y2017, y2018 = _two_years(tmp_path)
+    outputs = []
+    for first, second in ((y2017, y2018), (y2018, y2017)):
+        got = []
+        for suffix in ("json", "html"):
+            out = tmp_path / f"now-{first.stem}.{suffix}"
+            code, _, err = run("batch", rules, SAMPLE.parent, "--out", out, "--compare", first,
+                               "--compare", second)  # fmt: skip
+            assert (code, err) == (0, f"qualscore: note: --compare {y2017}: not in it (no total "
+                                      "then), 1 of the 2 entities scored: city-sample\n")
+            got.append(out.read_bytes())
+        got.append(run("batch", rules, SAMPLE.parent, "--compare", first, "--compare", second,
+                       "--lang", "en")[1].encode())  # fmt: skip
+        outputs.append(got)
+    assert outputs[0] == outputs[1]
+    doc = json.loads(outputs[0][0])
+    assert [y["year"] for y in doc["compared_with"]] == [2017, 2018]
+    trends = {r["entity"]: r["trend"] for r in doc["ranking"]}
+    assert trends == {
+        "city-sample": [{"year": 2017, "total": None, "rank": None},
+                        {"year": 2018, "total": "90.39", "rank": 1},
+                        {"year": 2019, "total": "90.39", "rank": 1}],
+        "city-b": [{"year": 2017, "total": "70.09", "rank": 1},
+                   {"year": 2018, "total": "90.39", "rank": 1},
+                   {"year": 2019, "total": "70.09", "rank": 2}],
+    }  # fmt: skip
+    terminal = outputs[0][2].decode()
+    assert " #   entity        total   result    2017   last time   change   rank last time \n" in terminal
+    assert " 2   city-b        70.09   完成     70.09       90.39    -20.3                1 \n" in terminal
+    assert "compared with: 2017, 2018\nnot in 2017, scored now (1): city-sample\n" in terminal
+    html = outputs[0][1].decode()
+    assert ('<td class="n">70.09</td><td class="n">90.39</td><td class="n">-20.3</td>'
+            '<td class="n">1</td></tr>') in html  # fmt: skip
+    assert "<p class=\"muted\">比较对象：2017 年、2018 年</p>" in html
+    assert ("<tr><td>19.5（上期 19.4）</td><td>农产品“三品”占比达45%（2017年目标）</td><td class=\"n\">1.62</td>"
+            '<td class="n">1.84</td><td class="n">+0.22</td></tr>') in html
+
+
+def test_two_batches_of_one_year_are_refused(tmp_path: Path) -> None:
+    """Two --compare batches of 2018 cannot be ordered: refused in one line, naming both."""
+    rules, _, y2018 = _two_years(tmp_path)
+    again = tmp_path / "again.json"
+    shutil.copyfile(y2018, again)
+    code, out, err = run("batch", rules, SAMPLE.parent, "--compare", y2018, "--compare", again)
+    assert (code, out, err) == (
+        2, "", f"{again}: --compare: a batch of 2018, as is {y2018}: one --compare a year\n",
+    )  # fmt: skip
+
+
+def test_new_and_gone_entities_are_each_named(tmp_path: Path) -> None:
+    """city-sample is new (not in last year's batch), city-gone is gone (in it, not scored
+    now): both told on stderr and in the JSON and the HTML, none dropped."""
+    then = _entities(tmp_path, "then", **{"city-b": CITY_B, "city-gone": SAMPLE})
+    last = _batch(tmp_path, RULES, "last.json", then)
+    page = tmp_path / "now.html"
+    code, _, err = run("batch", RULES, SAMPLE.parent, "--out", page, "--compare", last)
+    assert (code, err) == (0, (
+        f"qualscore: note: --compare {last}: not in it (no total then), 1 of the 2 entities "
+        "scored: city-sample\n"
+        f"qualscore: note: --compare {last}: not scored now (a total then only), 1 of the 2 "
+        "entities it ranks: city-gone\n"
+    ))  # fmt: skip
+    html = page.read_text(encoding="utf-8")
+    assert ('<p class="muted">2018 年中没有、本次新评分的单位（1 个）：city-sample</p>\n'
+            '<p class="muted">2018 年中有、本次未评分的单位（1 个）：city-gone</p>') in html
+    now = tmp_path / "now.json"
+    assert run("batch", RULES, SAMPLE.parent, "--out", now, "--compare", last)[0] == 0
+    (compared,) = _doc(now)["compared_with"]  # type: ignore[misc]
+    assert (compared["new"], compared["gone"]) == (["city-sample"], ["city-gone"])
+    rows = {r["entity"]: r for r in _doc(now)["ranking"]}  # type: ignore[attr-defined]
+    assert rows["city-sample"]["item_changes"] is None and rows["city-sample"]["previous"] is None
+
+
+def test_a_later_compare_of_another_scheme_is_refused(tmp_path: Path) -> None:
+    """Of two --compare batches, the second another scheme's (the demo's): refused in one
+    line before anything is scored; --compare-any takes it."""
+    demo = ROOT / "examples/demo"
+    other = _batch(tmp_path, demo, "demo.json", demo / "facts")
+    own = _batch(tmp_path, RULES, "own.json", CITY_B)
+    assert _refused(own, "--compare", other, command="batch") == (
+        f"{other}: --compare: a result of scheme 'riverton-2024', not of 'rugao-2018'; "
+        "--compare-any compares it anyway"
+    )

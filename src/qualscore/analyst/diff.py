@@ -26,7 +26,7 @@ from qualscore.ruleset.formula import Formula
 from qualscore.ruleset.loader import RuleSet
 from qualscore.ruleset.model import Indicator, Item
 
-__all__ = ["Change", "Comparison", "compare"]
+__all__ = ["Change", "Comparison", "compare", "item_pairs"]
 
 _KINDS = {
     **dict.fromkeys(("at_least", "above", "below", "at_most"), "band bounds"),
@@ -65,7 +65,7 @@ def compare(a: RuleSet, b: RuleSet) -> Comparison:
     changes: list[Change] = list(_manifest(a, b))
     changes.extend(_facts(a, b))
     changes.extend(_groups(a, b))
-    pairs = _pairs(a, b)
+    pairs = item_pairs(a, b)
     changes.extend(_items(a, b, pairs))
     return Comparison(a, b, tuple(changes), pairs)
 
@@ -303,7 +303,7 @@ def _parents(ruleset: RuleSet) -> dict[str, tuple[Item, str]]:
     return out
 
 
-def _pairs(a: RuleSet, b: RuleSet) -> dict[str, str]:
+def item_pairs(a: RuleSet, b: RuleSet) -> dict[str, str]:
     """Which item of ``a`` is which item of ``b``.
 
     The same id with the same criteria first; then an item whose criteria (or

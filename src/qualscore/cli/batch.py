@@ -19,7 +19,7 @@ import contextlib
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
@@ -47,6 +47,7 @@ from qualscore.source.files import write_atomic, write_atomic_chunks
 
 if TYPE_CHECKING:
     from qualscore.report.compare import Previous
+    from qualscore.report.history import Year
 
 __all__ = ["run"]
 
@@ -197,18 +198,14 @@ def _run(
             kept.close()
         return 2  # nothing could be scored: a user error, nothing to rank or write
     if suffix != ".csv":
-        previous = None
-        if last is not None:
-            from qualscore.report.compare import ranks_then
-
+        years: tuple[Year, ...] = ()
+        if last:
             names = kept.names() if kept is not None else (o.row.name for o in outcomes if o.row)
-            any_entity = getattr(args, "compare_any", False)
-            previous, note = ranks_then(last, names, any_entity=any_entity)
-            if note:  # an entity new this time is said, not left as a silent "—"
-                print(shown(f"qualscore: note: {note}"), file=err)
+            years = _compared(args, ruleset, last, names, err)
         ranked = kept.ranking() if kept is not None else None
-        report = writers.build(ruleset, outcomes, ids, language, previous, summaries,
-                               ranked=ranked)  # fmt: skip
+        links = per_entity.links(args.out) if per_entity is not None and suffix == ".html" else None
+        report = writers.build(ruleset, outcomes, ids, language, None, summaries,
+                               ranked=ranked, history=years, links=links)  # fmt: skip
         if suffix:
             with writing_status(err, args.out, language, args.quiet):
                 if kept is not None:
@@ -241,28 +238,59 @@ def _run(
     return 1 if tally["failed"] or unwritten or unused else 0
 
 
-def _last_time(args: argparse.Namespace, ruleset: RuleSet, suffix: str) -> Previous | None:
-    """``--compare``'s previous batch, read and checked (None: not asked for).
+def _last_time(
+    args: argparse.Namespace, ruleset: RuleSet, suffix: str
+) -> tuple[Previous, ...]:
+    """``--compare``'s previous batches, read and checked, oldest first (none: not asked for).
 
     Raises:
-        SourceError: --compare-any without --compare, --compare with a .csv, or a previous
-            document that cannot be read, is not a batch or is another scheme's or later.
+        SourceError: --compare-any without --compare, --compare with a .csv, a previous
+            document that cannot be read, is not a batch or is another scheme's or later,
+            or two previous batches of one year.
     """
-    if not getattr(args, "compare", None):
+    paths = getattr(args, "compare", None) or []
+    if isinstance(paths, str):  # one path, as a caller of run() may still give it
+        paths = [paths]
+    if not paths:
         if getattr(args, "compare_any", False):
             message = "--compare-any needs --compare LAST.json"
             raise SourceError([Problem("qualscore", 0, 0, message)])
-        return None
+        return ()
     if suffix == ".csv":
         message = "--compare: a .csv has no columns for last time (use .json, .xlsx, .html)"
         raise SourceError([Problem(args.out, 0, 0, message)])
     from qualscore.report.compare import check_origin, load
+    from qualscore.report.history import ordered
 
-    last = load(args.compare, batch=True)
+    found = [load(path, batch=True) for path in paths]
     if not getattr(args, "compare_any", False):
         manifest = ruleset.manifest
-        check_origin(last, scheme=ruleset.id, title=manifest.title, year=manifest.year)
-    return last
+        for last in found:
+            check_origin(last, scheme=ruleset.id, title=manifest.title, year=manifest.year)
+    return ordered(found)
+
+
+def _compared(
+    args: argparse.Namespace,
+    ruleset: RuleSet,
+    last: tuple[Previous, ...],
+    names: Iterable[str],
+    err: TextIO,
+) -> tuple[Year, ...]:
+    """The previous batches lined up with the entities scored (``names``); the entities
+    new and gone since each told on ``err``, not left as a silent "—".
+
+    Raises:
+        SourceError: a previous batch holds none of the entities scored (without
+            --compare-any).
+    """
+    from qualscore.report.history import history
+
+    any_entity = getattr(args, "compare_any", False)
+    years, notes = history(last, ruleset, names, any_entity=any_entity)
+    for note in notes:
+        print(shown(f"qualscore: note: {note}"), file=err)
+    return years
 
 
 def _fits_xlsx(path: str, make: Callable[[], Any]) -> Any:
@@ -352,10 +380,33 @@ class _PerEntity:
         self.files = PerEntity(
             args.per_entity, self.SUFFIX[self.format], names, inputs=inputs, out=args.out
         )
+        self.done: list[str] = []
 
     def write(self, outcome: Outcome) -> list[str]:
         """Write the outcome's report; return what to tell of it (a note, a problem)."""
-        return self.files.write(outcome.entity.name, lambda: self._render(outcome))
+        written = self.files.written
+        told = self.files.write(outcome.entity.name, lambda: self._render(outcome))
+        if self.files.written > written:  # only a report written is linked to
+            self.done.append(outcome.entity.name)
+        return told
+
+    def links(self, out: str) -> dict[str, str]:
+        """Each report written, by entity: its URL relative to ``out``'s folder, each part
+        percent-encoded (an entity's name is the sender's: no ``#``, ``?``, ``:`` or quote
+        of it is read as more than a character of a file name)."""
+        import os
+        from urllib.parse import quote
+
+        base = os.path.dirname(os.path.abspath(out))
+        found = {}
+        for name in self.done:
+            target = os.path.abspath(self.files.folder / self.files.plan[name].file)
+            try:
+                relative = os.path.relpath(target, base)
+            except ValueError:  # another drive (Windows): no relative URL reaches it
+                continue
+            found[name] = "/".join(quote(part, safe="") for part in relative.split(os.sep))
+        return found
 
     def _render(self, outcome: Outcome) -> str | bytes:
         import dataclasses
@@ -483,11 +534,13 @@ def register(sub: Any) -> None:
     )
     batch.add_argument(
         "--compare",
+        action="append",
         metavar="LAST.json",
-        help="compare with a previous batch .json: each entity's total and rank then "
-        "(not in a .csv); a batch of another scheme (by its title, years aside) or "
-        "holding none of these entities is refused, and the entities it does not hold "
-        "are named",
+        help="compare with a previous batch .json: each entity's total and rank then, and "
+        "each item's score then and now (an item renumbered since, matched as 'qualscore "
+        "diff' does); repeat for several years, ordered by their years, for each entity's "
+        "totals over them (not in a .csv); a batch of another scheme (years aside) or "
+        "holding none of these entities is refused, and the entities new and gone are named",
     )
     batch.add_argument(
         "--compare-any",

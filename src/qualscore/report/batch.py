@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -31,6 +31,17 @@ from qualscore.batch.runner import (
     Row,
     ranking,
 )
+from qualscore.catalogue import say
+from qualscore.report.batch_compare import (
+    compare_html,
+    compare_notes,
+    history_json,
+    render_item_changes,
+    then_columns,
+    trend_json,
+)
+from qualscore.report.compare import ItemText
+from qualscore.report.history import ItemChange, Year, item_texts
 from qualscore.report.safe import csv_text, plain
 from qualscore.report.xlsx import (
     XLSX_CELL,
@@ -79,30 +90,10 @@ __all__ = [
     "xlsx_sheet_names",
 ]
 
-TIE_RULE = {
-    "zh": "按总分从高到低排名；触发否决项的排在最后；总分相同者名次相同，按名称排列",
-    "en": "ranked by total, highest first; vetoed entities last; equal totals share a rank "
-    "and are listed by name",
-}
-
-
-JUDGED_RULE = {
-    "zh": "达标制：不计总分、不排名；按名称排列，触发否决项的排在最后",
-    "en": "judged, not scored: no total and no rank; listed by name, vetoed entities last",
-}
-"""The order of a batch of a scheme judged only (达标制), where every total is 0."""
-
-
 def order_rule(report: BatchReport) -> str:
-    """How the batch is ordered, in the report's language."""
-    rule = TIE_RULE if report.points else JUDGED_RULE
-    return rule.get(report.language, rule["en"])
-
-
-GROUP_RULE = {
-    "zh": "各考核组分别排名（按净得分，扣分项已扣除）",
-    "en": "each entity group is ranked on its own (on net totals, penalties deducted)",
-}
+    """How the batch is ordered, in the report's language (a scheme judged only, 达标制,
+    where every total is 0, by name)."""
+    return say(report.language, "batch_tie_rule" if report.points else "batch_judged_rule")
 
 
 @dataclass(frozen=True)
@@ -135,6 +126,25 @@ class BatchReport:
     points: bool = True
     """False for a scheme judged only (达标制, :attr:`Result.has_points`): the terminal and
     HTML show no total and no rank (the tables and JSON keep their columns, total 0)."""
+    texts: tuple[ItemText, ...] = ()
+    """Each item's id, title, content and criteria: what a later batch's ``--compare``
+    matches a renumbered item by (the JSON's ``rule_items``)."""
+    history: tuple[Year, ...] = ()
+    """With ``--compare``: each previous batch, oldest first (the last is ``previous``)."""
+    links: Mapping[str, str] | None = None
+    """Each entity's report, written alongside: a relative URL, percent-encoded."""
+
+    def earlier(self, r: Ranked) -> list[str]:
+        """The entity's total in each year compared before last time (``—``: none then)."""
+        return [_total_then(y, r.name) for y in self.history[:-1]]
+
+    def items_then(self, r: Ranked) -> list[ItemChange] | None:
+        """Each item last time and now (:meth:`Year.items_of`); None: not ranked then."""
+        last = self.history[-1] if self.history else None
+        if last is None or r.name not in last.entities:
+            return None
+        now = zip((i[0] for i in self.items), r.row.scores, strict=True)
+        return last.items_of(r.name, now)
 
     def then(self, r: Ranked) -> tuple[str, str, str]:
         """Last time's total, the total's change, last time's rank (``—`` when unknown)."""
@@ -144,6 +154,11 @@ class BatchReport:
         if found is None:
             return "—", "—", "—"
         return fmt(found[0]), signed(r.row.total - found[0]), str(found[1])
+
+
+def _total_then(year: Year, name: str) -> str:
+    found = year.entities.get(name)
+    return "—" if found is None else fmt(found[0])
 
 
 def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal | None], ...]:
@@ -178,12 +193,18 @@ def build(
     cohort: Sequence[CohortSummary] = (),
     *,
     ranked: Sequence[Ranked] | None = None,
+    history: Sequence[Year] = (),
+    links: Mapping[str, str] | None = None,
 ) -> BatchReport:
     """Gather the ranking and the failures from the outcomes (and the cohort values).
 
     ``ranked``: the scored rows ranked already, kept apart from ``outcomes``
     (:class:`~qualscore.batch.spill.RowFile`); the outcomes then give the failures only.
+    ``history``: the previous batches, oldest first (``previous`` is then the last's);
+    ``links``: each entity's report's relative URL.
     """
+    if history and previous is None:
+        previous = {n: (t, rank) for n, (t, rank, _) in history[-1].entities.items()}
     titles = {i.id: i.title for i in ruleset.items()}
     items = item_columns(ruleset)
     if ranked is None:
@@ -212,6 +233,9 @@ def build(
         ),
         points=possible(ruleset) != 0
         or (ruleset.manifest.verdict is None and not ruleset.graph.verdicts),
+        texts=item_texts(ruleset),
+        history=tuple(history),
+        links=links,
     )
 
 
@@ -228,13 +252,9 @@ def cell_text(cell: Cell, language: str) -> str:
         return "—"
     if cell.relation in ("below", "above") and cell.actual is not None and cell.target is not None:
         sign = "<" if cell.relation == "below" else ">"
-        return (
-            f"✗ {fmt(cell.actual)}（{sign}{fmt(cell.target)}）"
-            if language == "zh"
-            else (f"✗ {fmt(cell.actual)} (needs {sign} {fmt(cell.target)})")
-        )
-    short = fmt(cell.shortfall or Decimal(0))
-    return f"✗ 差{short}" if language == "zh" else f"✗ short by {short}"
+        return say(language, "batch_missed_bound", actual=fmt(cell.actual), sign=sign,
+                   target=fmt(cell.target))  # fmt: skip
+    return say(language, "batch_short", short=fmt(cell.shortfall or Decimal(0)))
 
 
 def _share(share: Decimal | None) -> str:
@@ -280,6 +300,7 @@ def to_json(report: BatchReport) -> str:
                 },
                 **_completion_json(report, r.row),
                 **_previous_json(report, r),
+                **trend_json(report, r),
                 **({"cohort": dict(_exact(r.row.cohort))} if r.row.cohort else {}),
             }
             for r in report.ranked
@@ -288,6 +309,7 @@ def to_json(report: BatchReport) -> str:
             {"entity": o.entity.name, "source": o.entity.source, "problems": list(o.problems)}
             for o in report.failures
         ],
+        **history_json(report),
     }
     if report.cohort:
         doc["cohort"] = [
@@ -301,6 +323,10 @@ def to_json(report: BatchReport) -> str:
             }
             for s in report.cohort
         ]  # fmt: skip
+    doc["rule_items"] = [
+        {"id": i.id, "title": i.title, "content": i.content, "criteria": i.criteria}
+        for i in report.texts
+    ]
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -474,7 +500,7 @@ def to_html(report: BatchReport) -> str:
     w = words(report.language)
     grouped = any(r.row.group is not None for r in report.ranked)
     graded = "grade" in report.extra  # a column of the scheme, whatever the entities' grades
-    lang = "zh-CN" if report.language == "zh" else "en"
+    lang = say(report.language, "batch_html_lang")
     targets = bool(report.targets)
     scored = report.points  # judged only: no rank, no total
     first = f'<th class="n">{w["rank"]}</th><th>{w["entity"]}</th><th class="n">{w["total"]}</th>'
@@ -484,19 +510,14 @@ def to_html(report: BatchReport) -> str:
         + (f"<th>{w['group']}</th>" if grouped else "")
         + (f"<th>{w['grade']}</th>" if graded else "")
         + "".join(f"<th>{w[e]}</th>" for e in _judged(report))
-        + (
-            f'<th class="n">{w["previous"]}</th><th class="n">{w["change"]}</th>'
-            f'<th class="n">{w["previous"]}{w["rank"]}</th>'
-            if report.previous is not None
-            else ""
-        )
+        + "".join(f'<th class="n">{escape(label)}</th>' for label in then_columns(report))
     )
     rows = "".join(
         (
-            f'<tr><td class="n">{r.rank}</td><td>{escape(r.name)}</td>'
+            f'<tr><td class="n">{r.rank}</td><td>{_entity_cell(report, r.name)}</td>'
             f'<td class="n">{fmt(r.row.total)}</td>'
             if scored
-            else f"<tr><td>{escape(r.name)}</td>"
+            else f"<tr><td>{_entity_cell(report, r.name)}</td>"
         )
         + f"<td>{escape(_result(r, report.language))}</td>"
         + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
@@ -504,7 +525,8 @@ def to_html(report: BatchReport) -> str:
         + (f"<td>{escape(r.row.grade or '')}</td>" if graded else "")
         + "".join(f"<td>{escape(getattr(r.row, e) or '')}</td>" for e in _judged(report))
         + (
-            "".join(f'<td class="n">{escape(x)}</td>' for x in report.then(r))
+            "".join(f'<td class="n">{escape(x)}</td>' for x in [*report.earlier(r),
+                                                                *report.then(r)])
             if report.previous is not None
             else ""
         )
@@ -518,13 +540,14 @@ def to_html(report: BatchReport) -> str:
         f"<h1>{escape(report.title)}</h1>",
         f'<p class="muted">{escape(order_rule(report))}</p>',
         (
-            f'<p class="muted">{escape(GROUP_RULE.get(report.language, GROUP_RULE["en"]))}</p>'
+            f'<p class="muted">{escape(say(report.language, "batch_group_rule"))}</p>'
             if grouped
             else ""
         ),
         f"<h2>{w['summary']}</h2>",
         f'<table class="ranking"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>',
         *(f'<p class="muted">{escape(text)}</p>' for text in cohort_lines(report)),
+        *compare_html(report),
     ]
     if targets:
         cols = "".join(
@@ -567,6 +590,15 @@ def to_html(report: BatchReport) -> str:
     return "\n".join(parts) + "\n</body>\n</html>\n"
 
 
+def _entity_cell(report: BatchReport, name: str) -> str:
+    """The entity's name, escaped, a link to its report when one was written alongside (the
+    URL relative and percent-encoded already, escaped again as an attribute)."""
+    href = (report.links or {}).get(name)
+    if href is None:
+        return escape(name)
+    return f'<a href="{escape(href, quote=True)}">{escape(name)}</a>'
+
+
 def render_terminal(report: BatchReport, console: Console) -> None:
     """The ranking and, with targets, the completion matrix."""
     w = words(report.language)
@@ -587,10 +619,8 @@ def render_terminal(report: BatchReport, console: Console) -> None:
         table.add_column(w["grade"], no_wrap=True)
     for e in _judged(report):
         table.add_column(w[e])
-    if report.previous is not None:
-        for name in ("previous", "change", "rank"):
-            label = w[name] if name != "rank" else f"{w['previous']}{w['rank']}"
-            table.add_column(label, justify="right", no_wrap=True)
+    for label in then_columns(report):
+        table.add_column(plain(label), justify="right", no_wrap=True)
     for r in report.ranked:
         line = [plain(str(r.rank)), plain(r.name), plain(fmt(r.row.total))]
         if not scored:
@@ -604,44 +634,46 @@ def render_terminal(report: BatchReport, console: Console) -> None:
             line.append(plain(r.row.grade or ""))
         line.extend(plain(getattr(r.row, e) or "") for e in _judged(report))
         if report.previous is not None:
-            line.extend(plain(x) for x in report.then(r))
+            line.extend(plain(x) for x in [*report.earlier(r), *report.then(r)])
         table.add_row(*line)
     console.print(table)
     console.print(plain(order_rule(report), style="dim"))
     if grouped:
-        console.print(plain(GROUP_RULE.get(report.language, GROUP_RULE["en"]), style="dim"))
+        console.print(plain(say(report.language, "batch_group_rule"), style="dim"))
     for head, who in _cohort_parts(report):  # the names apart: a narrow terminal folds them
         console.print(plain(head), style="dim")
         console.print(plain(f"  {who}"), style="dim")
+    for note in compare_notes(report):
+        console.print(plain(note), style="dim")
+    render_item_changes(report, console)
     if report.targets:
         _render_matrix(report, console)
 
 
 def cohort_lines(report: BatchReport) -> list[str]:
     """Each cohort value: over which entities (and which scope) it was computed."""
-    sep = "：" if report.language == "zh" else ": "
+    sep = say(report.language, "batch_label_sep")
     return [f"{head}{sep}{who}" for head, who in _cohort_parts(report)]
 
 
 def _cohort_parts(report: BatchReport) -> list[tuple[str, str]]:
     """Each cohort value's line in two: what it is (and its value), then the entities."""
-    zh = report.language == "zh"
+    language = report.language
+    sep = say(language, "batch_names_sep")
     out = []
     for s in report.cohort:
         names = list(s.entities[:12]) + (["…"] if len(s.entities) > 12 else [])
-        who = ("、" if zh else ", ").join(names)
-        scope = "" if s.scope == "all" else (f"（{s.scope}）" if zh else f" ({s.scope})")
+        scope = "" if s.scope == "all" else say(language, "batch_scope", scope=s.scope)
         value = ""
         if s.value is not None and s.stat not in ("rank", "reverse_rank", "share_of_best"):
             value = f" {_cohort_value(report, s)}"
-        gone = ("、" if zh else ", ").join(s.left_out[:12]) + ("…" if len(s.left_out) > 12 else "")
-        n = len(s.left_out)
-        if zh:
-            left = f"（另 {n} 个单位无可比的值，未计入：{gone}）" if s.left_out else ""
-            out.append((f"{s.label}{scope}{value}，按 {len(s.entities)} 个单位计算{left}", who))
-        else:
-            left = f" ({n} with no value left out: {gone})" if s.left_out else ""
-            out.append((f"{s.label}{scope}{value}, computed from {len(s.entities)}{left}", who))
+        gone = sep.join(s.left_out[:12]) + ("…" if len(s.left_out) > 12 else "")
+        left = ""
+        if s.left_out:
+            left = say(language, "batch_left_out", count=len(s.left_out), names=gone)
+        line = say(language, "batch_cohort_line", label=s.label, scope=scope, value=value,
+                   count=len(s.entities), left=left)  # fmt: skip
+        out.append((line, sep.join(names)))
     return out
 
 
@@ -665,7 +697,7 @@ def _render_matrix(report: BatchReport, console: Console) -> None:
     chunks = [keys[i : i + per_table] for i in range(0, len(keys), per_table)] or [[]]
     misses = []
     titles = dict(report.targets)
-    sep = "：" if report.language == "zh" else ": "
+    sep = say(report.language, "batch_label_sep")
     for r in report.ranked:
         cells = _cells(report, r.row)
         misses += [
@@ -676,9 +708,7 @@ def _render_matrix(report: BatchReport, console: Console) -> None:
     for chunk in chunks:
         title = w["target_matrix"]
         if len(chunks) > 1:
-            title += f"（{chunk[0]}–{chunk[-1]}）" if report.language == "zh" else (
-                f" ({chunk[0]}–{chunk[-1]})"
-            )
+            title += say(report.language, "batch_matrix_part", first=chunk[0], last=chunk[-1])
         matrix = Table(title=plain(title), box=box.SIMPLE_HEAD, show_edge=False)
         matrix.add_column(w["entity"], no_wrap=True)
         for key in chunk:

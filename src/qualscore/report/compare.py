@@ -20,6 +20,9 @@ score then and now, the total's change and, from a batch JSON, the rank then;
 :func:`ranks_then` gives a batch each entity's total and rank then, and says
 which entities the previous batch does not hold. Each format shows the same
 :class:`Comparison`, whose :func:`headline` names what it is compared with.
+A batch JSON also names its items' texts (``rule_items``, :class:`ItemText`):
+:mod:`qualscore.report.history` matches an item renumbered since by them, and
+lines a batch up with several earlier years.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
+from qualscore.catalogue import say, words
 from qualscore.errors import Problem, SourceError
 from qualscore.scoring.trace import Result
-from qualscore.scoring.words import fmt, words
+from qualscore.scoring.words import fmt
 from qualscore.source.text import name_text
 
 __all__ = [
@@ -43,6 +47,7 @@ __all__ = [
     "MAX_PLACES",
     "MAX_WHOLE_DIGITS",
     "Comparison",
+    "ItemText",
     "Origin",
     "Previous",
     "check_origin",
@@ -50,6 +55,7 @@ __all__ = [
     "headline",
     "lines",
     "load",
+    "names_listed",
     "ranks_then",
     "same_scheme",
     "signed",
@@ -65,6 +71,8 @@ MAX_PLACES = 12
 """A score has at most 12 decimal places, the most a rule set rounds to."""
 MAX_TEXT = 1000
 """The longest id, title, entity name or period read."""
+MAX_RULE_TEXT = 100_000
+"""The longest item title, content or criteria read (``rule_items``): a rule's text."""
 _SHOWN = 40
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _YEAR = re.compile(r"[-_. ]?(?<![0-9])[0-9]{4}(?![0-9])")
@@ -94,12 +102,23 @@ class Origin:
     def described(self, language: str, *, title: bool = False) -> str:
         """``2018 年，city-b`` / ``2018, city-b``: the period (else the year) and the entity,
         after the scheme's title when asked or when neither period nor year is known."""
-        zh = language == "zh"
-        when = self.period or (None if self.year is None else f"{self.year}{' 年' if zh else ''}")
+        year = None if self.year is None else say(language, "compare_year", year=self.year)
+        when = self.period or year
         parts = [p for p in (when, self.entity) if p]
         if (title or when is None) and self.title:
             parts.insert(0, self.title)
-        return ("，" if zh else ", ").join(name_text(p) for p in parts)
+        return words(language)["comma"].join(name_text(p) for p in parts)
+
+
+@dataclass(frozen=True)
+class ItemText:
+    """An item as a batch JSON names it (``rule_items``): what ``qualscore diff`` knows an
+    item by when its id changed."""
+
+    id: str
+    title: str
+    content: str | None
+    criteria: str
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,9 @@ class Previous:
     entities: dict[str, tuple[Decimal, int, dict[str, Decimal]]]
     origin: Origin = Origin()
     batch: bool = False
+    texts: tuple[ItemText, ...] | None = None
+    """A batch's items as its rule set gave them (None: a batch written before it named
+    them: items are then matched by id only)."""
 
 
 @dataclass(frozen=True)
@@ -205,14 +227,36 @@ class _Reader:
         bounds = f"a finite decimal below 10^{MAX_WHOLE_DIGITS}, at most {MAX_PLACES} places"
         self.fail(where, f"not a score: {_what(value)} ({bounds})")
 
-    def text(self, value: Any, where: str, *, optional: bool = True) -> str | None:
+    def text(
+        self, value: Any, where: str, *, optional: bool = True, most: int = MAX_TEXT
+    ) -> str | None:
         if value is None and optional:
             return None
         if not isinstance(value, str) or isinstance(value, _Number) or not value:
             self.fail(where, "not a text")
-        if len(value) > MAX_TEXT:
-            self.fail(where, f"a text of {len(value):,} characters, more than {MAX_TEXT:,}")
+        if len(value) > most:
+            self.fail(where, f"a text of {len(value):,} characters, more than {most:,}")
         return value
+
+    def item_texts(self, value: Any) -> tuple[ItemText, ...] | None:
+        """A batch's ``rule_items``: each item's id, title, content and criteria."""
+        if value is None:
+            return None
+        found: dict[str, ItemText] = {}
+        for i, row in enumerate(self.listed(value, "rule_items")):
+            where = f"rule_items[{i}]"
+            row = self.mapping(row, where)
+            item_id = self.text(row.get("id"), f"{where}.id", optional=False)
+            assert item_id is not None
+            if item_id in found:
+                self.fail(f"{where}.id", f"item {_shorten(item_id)} twice")
+            title, content, criteria = (
+                self.text(row.get(k), f"{where}.{k}", optional=k == "content", most=MAX_RULE_TEXT)
+                for k in ("title", "content", "criteria")
+            )
+            assert title is not None and criteria is not None
+            found[item_id] = ItemText(item_id, title, content, criteria)
+        return tuple(found.values())
 
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -290,7 +334,9 @@ class _Reader:
                 {str(k): self.score(v, f"{where}.items[{_shorten(k)}]") for k, v in scores.items()},
             )
         origin = self.origin(doc, batch=True)
-        return Previous(self.shown, Decimal(0), None, {}, entities, origin, batch=True)
+        texts = self.item_texts(doc.get("rule_items"))
+        return Previous(self.shown, Decimal(0), None, {}, entities, origin, batch=True,
+                        texts=texts)  # fmt: skip
 
 
 def _what(value: Any) -> str:
@@ -389,12 +435,12 @@ def compare(
 
 def _missing(previous: Previous, name: str) -> NoReturn:
     names = sorted(previous.entities)
-    held = f"it ranks {len(names):,}: {_listed(names)}" if names else "it ranks none"
+    held = f"it ranks {len(names):,}: {names_listed(names)}" if names else "it ranks none"
     hint = "; --compare-any compares with its only entity" if len(names) == 1 else ""
     _Reader(previous.source).fail("", f"no entity {_shorten(name)} in it ({held}){hint}")
 
 
-def _listed(names: Iterable[str], most: int = 5) -> str:
+def names_listed(names: Iterable[str], most: int = 5) -> str:
     """The first ``most`` names, shown safely, and ``…`` when there are more."""
     found = list(names)
     shown = ", ".join(name_text(n) for n in found[:most])
@@ -417,14 +463,15 @@ def ranks_then(
     scored = sorted(set(names))
     new = [n for n in scored if n not in previous.entities]
     if scored and len(new) == len(scored) and not any_entity:
-        fail("", f"holds none of the entities scored ({len(scored):,}: {_listed(scored)}); "
-             f"it ranks {len(previous.entities):,}: {_listed(sorted(previous.entities))}"
-             f"{_ANYWAY}")  # fmt: skip
+        held = names_listed(sorted(previous.entities))
+        fail("", f"holds none of the entities scored ({len(scored):,}: {names_listed(scored)}); "
+             f"it ranks {len(previous.entities):,}: {held}{_ANYWAY}")  # fmt: skip
     then = {n: (total, rank) for n, (total, rank, _) in previous.entities.items()}
     if not new:
         return then, None
     count = f"{len(new):,} of the {len(scored):,} entities scored"
-    return then, f"--compare {previous.source}: not in it (no total then), {count}: {_listed(new)}"
+    told = f"--compare {previous.source}: not in it (no total then), {count}: {names_listed(new)}"
+    return then, told
 
 
 # --- showing ------------------------------------------------------------------------------
@@ -447,19 +494,15 @@ def lines(c: Comparison, language: str) -> list[tuple[str, str, str, str, str]]:
 def headline(c: Comparison, language: str) -> str:
     """The total's (and the rank's) change in one sentence, and what it is compared with."""
     w = words(language)
-    zh = language == "zh"
     then = "—" if c.total_before is None else fmt(c.total_before)
-    text = (
-        f"{w['total']} {then} → {fmt(c.total_now)}（{signed(c.total_change)}）"
-        if zh
-        else f"{w['total']} {then} → {fmt(c.total_now)} ({signed(c.total_change)})"
-    )
+    text = say(language, "compare_total", total=w["total"], then=then, now=fmt(c.total_now),
+               change=signed(c.total_change))  # fmt: skip
     if c.rank_before is not None or c.rank_now is not None:
         before = "—" if c.rank_before is None else str(c.rank_before)
         now = "—" if c.rank_now is None else str(c.rank_now)
-        text += f"；{w['rank']} {before} → {now}" if zh else f"; {w['rank']} {before} → {now}"
+        text += say(language, "compare_rank", rank=w["rank"], then=before, now=now)
     if c.then is not None:
         said = c.then.described(language, title=c.other_scheme)
         if said:
-            text += f"；上期为 {said}" if zh else f"; compared with {said}"
+            text += say(language, "compare_with", then=said)
     return text
