@@ -18,7 +18,11 @@ purpose:
   refused as soon as they are met, so that neither PyYAML's recursive composer
   nor its pure-Python scanner can be made to crash or crawl;
 - an empty file, control characters (raw or escaped) and lone surrogates are
-  errors.
+  errors;
+- the mistakes people make typing YAML by hand (a tab, wrong indentation, a
+  full-width colon, a quote or bracket left open, a comma that splits a value of a
+  ``{…}`` mapping) are told with their fix, in the file's language
+  (:mod:`qualscore.source.mistakes`).
 
 Every refusal is a :class:`~qualscore.errors.SourceError` of one-line problems.
 """
@@ -26,6 +30,7 @@ Every refusal is a :class:`~qualscore.errors.SourceError` of one-line problems.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,7 +48,9 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from qualscore import _cache
+from qualscore.catalogue import say
 from qualscore.errors import Problem, SourceError
+from qualscore.source import mistakes
 
 MAX_FILE_BYTES = _cache.MAX_FILE_BYTES
 """Largest rule or facts file read, in bytes (the largest shipped file has 18 KB)."""
@@ -309,8 +316,9 @@ def decode(raw: bytes, shown: str) -> str:
         ) from None
 
 
-def load(path: Path, shown: str | None = None) -> Document:
-    """Read one YAML file strictly.
+def load(path: Path, shown: str | None = None, *, language: str | None = None) -> Document:
+    """Read one YAML file strictly; ``language`` (``zh``, ``en``) tells its mistakes in
+    that language, by default in the file's own (:func:`mistakes.language_of`).
 
     Raises:
         SourceError: every problem found in the file.
@@ -321,18 +329,18 @@ def load(path: Path, shown: str | None = None) -> Document:
         # JSON allows tabs between tokens where YAML's flow style does not; a raw
         # tab cannot stand inside a JSON string, so each one is a space.
         text = text.replace("\t", " ")
-    return loads(text, shown)
+    return loads(text, shown, language=language)
 
 
-def loads(text: str, shown: str) -> Document:
-    """Read YAML text strictly; ``shown`` names it in errors.
+def loads(text: str, shown: str, *, language: str | None = None) -> Document:
+    """Read YAML text strictly; ``shown`` names it in errors, ``language`` as in :func:`load`.
 
     Raises:
         SourceError: every problem found in the text.
     """
     fast = _fast_node(text)
     if fast is not None:
-        return render_document(fast, shown)
+        return render_document(fast, shown, text=text, language=language)
     try:
         # The reader checks the whole text for unprintable characters at once.
         loader = _Loader(text)
@@ -343,29 +351,63 @@ def loads(text: str, shown: str) -> Document:
     except _Refused as exc:
         raise SourceError([_at(shown, exc.mark, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise SourceError([_at(shown, mark, _yaml_message(exc))]) from None
+        language = language or mistakes.language_of(text)
+        place, message = mistakes.parse_error(exc, text, language)
+        line, col = (place[0] + 1, place[1] + 1) if place is not None else (0, 0)
+        raise SourceError([Problem(shown, line, col, message)]) from None
     except yaml.YAMLError as exc:
-        raise SourceError([Problem(shown, 0, 0, _one_line(f"not valid YAML: {exc}"))]) from None
+        language = language or mistakes.language_of(text)
+        message = say(language, "yaml_invalid", detail=_one_line(str(exc)))
+        raise SourceError([Problem(shown, 0, 0, message)]) from None
     finally:
         loader.dispose()
     if node is None:
         raise SourceError([Problem(shown, 0, 0, "file is empty")])
-    return render_document(node, shown)
+    return render_document(node, shown, text=text, language=language)
 
 
-def render_document(node: Node, shown: str) -> Document:
+@dataclass
+class _Telling:
+    """The text a document was read from, to tell the mistakes found after parsing."""
+
+    text: str
+    given: str | None
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return mistakes.lines_of(self.text)
+
+    @functools.cached_property
+    def language(self) -> str:
+        return self.given or mistakes.language_of(self.text)
+
+    @staticmethod
+    def tell(
+        doc: Document, problems: list[Problem], found: list[tuple[mistakes.Place, str]]
+    ) -> None:
+        """Add the mistakes ``found`` (places from 0) to ``problems``."""
+        problems.extend(Problem(doc.path, line + 1, col + 1, m) for (line, col), m in found)
+
+
+def render_document(
+    node: Node, shown: str, *, text: str | None = None, language: str | None = None
+) -> Document:
+    """The document ``node`` holds; ``text`` is what it was read from, without which the
+    mistakes found after parsing (a comma that split a value, a full-width colon) are not
+    looked for.
+
+    Raises:
+        SourceError: every problem found in the values.
+    """
     doc = Document(shown, None)
     problems: list[Problem] = []
-    doc.data = _convert(node, (), doc, problems)
+    telling = _Telling(text, language) if text is not None else None
+    if telling is not None and isinstance(node, ScalarNode):
+        telling.tell(doc, problems, mistakes.wide_colons([node], telling.language))
+    doc.data = _convert(node, (), doc, problems, telling)
     if problems:
         raise SourceError(problems)
     return doc
-
-
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
-    parts = [p for p in (exc.context, exc.problem) if p]
-    return _one_line("not valid YAML: " + ", ".join(parts) if parts else "not valid YAML")
 
 
 def _one_line(message: str) -> str:
@@ -391,7 +433,9 @@ def _at(shown: str, mark: Any, message: str) -> Problem:
     return Problem(shown, mark.line + 1, mark.column + 1, message)
 
 
-def _convert(node: Node, loc: Loc, doc: Document, problems: list[Problem]) -> Any:
+def _convert(
+    node: Node, loc: Loc, doc: Document, problems: list[Problem], telling: _Telling | None
+) -> Any:
     doc.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if node.tag not in _ALLOWED_TAGS:
         tag = _shorten(node.tag)
@@ -403,17 +447,24 @@ def _convert(node: Node, loc: Loc, doc: Document, problems: list[Problem]) -> An
         problems.append(_at(doc.path, node.start_mark, f"tag {node.tag!r} does not fit {what}"))
         return None
     if isinstance(node, MappingNode):
-        return _convert_mapping(node, loc, doc, problems)
+        return _convert_mapping(node, loc, doc, problems, telling)
     if isinstance(node, SequenceNode):
-        return [_convert(child, (*loc, i), doc, problems) for i, child in enumerate(node.value)]
+        if telling is not None and any(isinstance(c, MappingNode) for c in node.value):
+            telling.tell(doc, problems, mistakes.wide_colons(node.value, telling.language))
+        return [
+            _convert(child, (*loc, i), doc, problems, telling) for i, child in enumerate(node.value)
+        ]
     assert isinstance(node, ScalarNode)
     return _scalar(node, doc, problems)
 
 
 def _convert_mapping(
-    node: MappingNode, loc: Loc, doc: Document, problems: list[Problem]
+    node: MappingNode, loc: Loc, doc: Document, problems: list[Problem], telling: _Telling | None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if telling is not None and node.flow_style and mistakes.may_split(node):
+        found = mistakes.comma_splits(node, telling.lines, telling.language)
+        telling.tell(doc, problems, found)
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode) or key_node.tag == _T + "merge":
             problems.append(_at(doc.path, key_node.start_mark, "keys must be plain scalars"))
@@ -432,7 +483,7 @@ def _convert_mapping(
             )
             continue
         doc.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        out[key] = _convert(value_node, (*loc, key), doc, problems)
+        out[key] = _convert(value_node, (*loc, key), doc, problems, telling)
     return out
 
 
