@@ -84,7 +84,9 @@ def seen(book_bytes: bytes, report: writers.BatchReport) -> str:
         heights = {k: v.height for k, v in sorted(s.row_dimensions.items()) if v.height}
         merged = sorted(str(r) for r in s.merged_cells.ranges)
         out.append(f"widths={widths} heights={heights} merged={merged}")
-        out += [_cell(c) for row in s.iter_rows() for c in row if c.has_style or c.value is not None]
+        out += [
+            _cell(c) for row in s.iter_rows() for c in row if c.has_style or c.value is not None
+        ]
     text = "\n".join(out) + "\n"
     return text.replace(report.rules_sha256, "RULES-SHA256").replace(
         f"'{report.engine_version}'", "'VERSION'"
@@ -99,7 +101,9 @@ def _cell(c: Any) -> str:
         f"v={c.alignment.vertical}" if c.alignment.vertical else "",
         "quoted" if c.quotePrefix else "",
     ]
-    return f"{c.coordinate} {c.data_type} {c.value!r} {c.number_format} {' '.join(filter(None, look))}"
+    return (
+        f"{c.coordinate} {c.data_type} {c.value!r} {c.number_format} {' '.join(filter(None, look))}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMES))
@@ -245,15 +249,17 @@ def test_rows_kept_on_disk_are_ranked_as_in_memory() -> None:
 
 def test_rows_are_written_as_spreadsheetml_that_holds_them_exactly(tmp_path: Path) -> None:
     """Each value as openpyxl would write it but for a decimal's digits: a formula-like text
-    quote-prefixed (s=1), a wrapped one (s=2), an error code and spaces kept as text, XML's
-    characters escaped (a carriage return too), a decimal exact (s=3), a share a percentage
-    (s=4), nothing for None and "", a character XML cannot hold shown as its escape."""
+    quote-prefixed (s=1, aligned to the top beside a wrapped text), a wrapped one (s=2), an
+    error code and spaces kept as text (s=3: aligned to the top), XML's characters escaped
+    (a carriage return too), a decimal exact (s=4), a share a percentage (s=5), nothing for
+    None and "", a character XML cannot hold shown as its escape; an unstyled row's
+    formula-like text quote-prefixed only (s=6)."""
     from openpyxl import Workbook
 
     from qualscore.report.xlsx import CellStyles, Percent, SheetRows
 
     sheet = Workbook(write_only=True).create_sheet("x")
-    rows = SheetRows(str(tmp_path / "rows.xml"), 2, CellStyles(sheet), wrap=(2,))
+    rows = SheetRows(str(tmp_path / "rows.xml"), 2, CellStyles(sheet), wrap={2: 10})
     rows.add(["=1+1", "wrapped", "#N/A", " lead", "a\rb<&>", Decimal("0.07"),
               Percent("0.9231"), 3, None, "", True, "x\x01\uffff"])  # fmt: skip
     rows.add(["-1", None], styled=False)
@@ -261,11 +267,163 @@ def test_rows_are_written_as_spreadsheetml_that_holds_them_exactly(tmp_path: Pat
     assert (tmp_path / "rows.xml").read_text(encoding="utf-8") == (
         '<row r="2"><c r="A2" s="1" t="inlineStr"><is><t>=1+1</t></is></c>'
         '<c r="B2" s="2" t="inlineStr"><is><t>wrapped</t></is></c>'
-        '<c r="C2" t="inlineStr"><is><t>#N/A</t></is></c>'
-        '<c r="D2" t="inlineStr"><is><t xml:space="preserve"> lead</t></is></c>'
-        '<c r="E2" t="inlineStr"><is><t>a&#13;b&lt;&amp;&gt;</t></is></c>'
-        '<c r="F2" s="3" t="n"><v>0.07</v></c><c r="G2" s="4" t="n"><v>0.9231</v></c>'
-        '<c r="H2" t="n"><v>3</v></c><c r="K2" t="b"><v>1</v></c>'
-        '<c r="L2" t="inlineStr"><is><t>x\\x01\\uffff</t></is></c></row>'
-        '<row r="3"><c r="A3" s="1" t="inlineStr"><is><t>-1</t></is></c></row>'
+        '<c r="C2" s="3" t="inlineStr"><is><t>#N/A</t></is></c>'
+        '<c r="D2" s="3" t="inlineStr"><is><t xml:space="preserve"> lead</t></is></c>'
+        '<c r="E2" s="3" t="inlineStr"><is><t>a&#13;b&lt;&amp;&gt;</t></is></c>'
+        '<c r="F2" s="4" t="n"><v>0.07</v></c><c r="G2" s="5" t="n"><v>0.9231</v></c>'
+        '<c r="H2" s="3" t="n"><v>3</v></c><c r="K2" s="3" t="b"><v>1</v></c>'
+        '<c r="L2" s="3" t="inlineStr"><is><t>x\\x01\\uffff</t></is></c></row>'
+        '<row r="3"><c r="A3" s="6" t="inlineStr"><is><t>-1</t></is></c></row>'
     )
+
+
+def test_a_wrapped_text_s_lines_are_counted_as_a_spreadsheet_breaks_them() -> None:
+    """A CJK character is twice a Latin one, a word stays whole where it fits, a word
+    longer than a line is broken, each line break starts a line, an empty text is a line;
+    a CJK text never takes fewer lines than it is counted."""
+    from qualscore.report.sheet_layout import text_lines
+
+    # Width 6: 7 × 6 + 2 = 44 pixels hold three CJK characters (14⅔ each), six digits.
+    assert [text_lines(t, 6) for t in ("", "江苏名", "江苏名牌", "123456", "1234567")] == [
+        1, 1, 2, 1, 2,
+    ]  # fmt: skip
+    assert text_lines("江苏名\n\n牌", 6) == 3
+    assert text_lines("word " * 20, 10) == 10  # two words a line: a third would not fit
+    assert text_lines("x" * 100, 10) == 10  # ten a line, the word broken
+    # CJK text: full lines but for the longest word (here 4 characters) on each, so never
+    # fewer than shown: 28 a line in 60 columns, 210 in 8 lines; 4 where 3 lines hold it.
+    assert text_lines("每项均已完成，" * 30, 60) == 8
+    assert text_lines("一二三四五六七八九十 word", 10) == 4
+
+
+def test_a_row_is_as_tall_as_its_lines_up_to_the_tallest_row() -> None:
+    """16 points a line; no row taller than the 409 points a row can be."""
+    from qualscore.report.sheet_layout import row_height
+
+    assert [row_height(n) for n in (1, 3, 25, 26, 1000)] == [16.0, 48.0, 400.0, 409.0, 409.0]
+
+
+def test_a_long_explanation_wraps_in_a_row_tall_enough_to_show_it_whole() -> None:
+    """The explanation's cell wraps (60 wide), its row is as tall as its lines, and the
+    cells beside it are aligned to the top, so that the row reads from its top."""
+    report, _ = scored("demo")
+    first = report.ranked[0]
+    assert first.row.notes is not None
+    long = "每项均已完成，" * 30  # 210 CJK characters: 28 a line in 60 columns, 8 lines
+    notes = ((first.row.notes[0][0], long, first.row.notes[0][2]), *first.row.notes[1:])
+    row = dataclasses.replace(first.row, notes=notes)
+    report = dataclasses.replace(report, ranked=(dataclasses.replace(first, row=row),))
+    sheet = load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["Items explained"]
+    assert sheet["G2"].value == long
+    assert (sheet.column_dimensions["G"].width, sheet.row_dimensions[2].height) == (60, 128)
+    assert (sheet["G2"].alignment.wrap_text, sheet["G2"].alignment.vertical) == (True, "top")
+    assert (sheet["A2"].alignment.wrap_text, sheet["A2"].alignment.vertical) == (None, "top")
+
+
+def test_a_sheet_fits_one_page_wide_only_where_it_stays_readable() -> None:
+    """A4 landscape, the header rows on every page; one page wide up to 1,646 pixels of
+    columns (printed at 60% or more: 35 columns six wide), else full size over several
+    pages, the columns left of the frozen pane repeated on each."""
+    from openpyxl import Workbook
+
+    from qualscore.report.sheet_layout import print_setup
+
+    book = Workbook()
+    narrow, wide = book.active, book.create_sheet("wide")
+    print_setup(narrow, [6.0] * 35, rows=1, columns=2)  # 35 × 47 = 1,645 pixels
+    print_setup(wide, [6.0] * 36, rows=3, columns=5)  # 1,692 pixels
+    got = [
+        (s.page_setup.orientation, s.page_setup.paperSize, s.sheet_properties.pageSetUpPr.fitToPage,
+         s.page_setup.fitToWidth, s.page_setup.fitToHeight, s.print_title_rows, s.print_title_cols)
+        for s in (narrow, wide)
+    ]  # fmt: skip
+    assert got == [
+        ("landscape", 9, True, 1, 0, "$1:$1", None),
+        ("landscape", 9, False, None, None, "$1:$3", "$A:$E"),
+    ]
+
+
+def test_the_score_sheet_of_a_wide_scheme_runs_over_pages_with_its_first_columns() -> None:
+    """rugao-2018's 64 columns (59 items): the score sheet prints full size, its five first
+    columns and three header rows on every page; its summary still fits one page wide."""
+    rules = load_rules(str(ROOT / "rules/rugao-2018"))
+    report = writers.build(rules, [], target_items(rules), "zh")
+    book = load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))
+    items, summary = book["各项得分"], book["总览"]
+    assert (len(report.items), items.max_column) == (59, 64)
+    assert (items.sheet_properties.pageSetUpPr.fitToPage, items.print_titles) == (
+        False, "'各项得分'!$1:$3,'各项得分'!$A:$E",
+    )  # fmt: skip
+    assert (summary.sheet_properties.pageSetUpPr.fitToPage, summary.page_setup.fitToWidth) == (
+        True, 1,
+    )  # fmt: skip
+
+
+def test_the_summary_ranks_each_entity_by_each_cohort_rank() -> None:
+    """A column per cohort value that ranks entities (rank, reverse rank), headed by its
+    label, after the result and before the group and grade (which stay last), each
+    entity's rank a whole number; tied entities share theirs."""
+    report, _ = scored("yunhe")
+    rows = list(load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["总览"].values)
+    assert rows[0][5:] == ("抽查合格率全县排名", "质量投诉倒数排名", "质量发展得分排名")
+    assert {r[1]: r[5:] for r in rows[1:9]} == {
+        "东岭镇": (2, 6, 1), "红桥镇": (4, 5, 2), "西溪镇": (4, 3, 4), "青石镇": (6, 3, 3),
+        "白沙乡": (8, 1, 6), "金塘乡": (1, 8, 5), "北山乡": (7, 2, 6), "南湖镇": (2, 7, 7),
+    }  # fmt: skip
+
+
+def test_an_entity_not_ranked_by_a_cohort_value_has_a_blank_rank() -> None:
+    """An entity without a cohort value (left out of it) shows no rank there, not 0."""
+    report, _ = scored("yunhe")
+    first = report.ranked[0]
+    row = dataclasses.replace(first.row, cohort=tuple(c for c in first.row.cohort
+                                                      if c[0] != "pass_rank"))  # fmt: skip
+    report = dataclasses.replace(report, ranked=(dataclasses.replace(first, row=row),))
+    rows = list(load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["总览"].values)
+    assert rows[1][1:] == ("东岭镇", 50, "否", "已评定", None, 6, 1)
+
+
+def test_the_score_sheet_names_each_entity_s_group_its_rank_is_within() -> None:
+    """Ranks 1, 2, 1, 2 read with their groups beside them."""
+    report, _ = scored("qingshui")
+    rows = list(load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["各项得分"].values)
+    assert rows[0][5] == "组别"
+    assert [(r[0], r[1], r[5]) for r in rows[3:]] == [
+        (1, "东湖镇", "乡镇"), (2, "西山乡", "乡镇"),
+        (1, "县水利局", "重点部门"), (2, "县生态环境局", "重点部门"),
+    ]  # fmt: skip
+
+
+def test_a_department_s_name_shows_whole_over_its_two_columns() -> None:
+    """A department's name, merged over its two columns, wraps in a row as tall as it
+    takes there (16 columns wide: seven CJK characters a line, two lines)."""
+    report, _ = scored("towns")
+    name = "市质量强市工作领导小组办公室"  # 14 CJK characters
+    ranked = []
+    for r in report.ranked:
+        losses = tuple((name, lost) for _, lost in r.row.losses or ())
+        costs = tuple((name, cost) for _, cost in r.row.costs or ())
+        ranked.append(dataclasses.replace(r, row=dataclasses.replace(r.row, losses=losses,
+                                                                     costs=costs)))  # fmt: skip
+    report = dataclasses.replace(report, ranked=tuple(ranked))
+    sheet = load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["各责任单位失分"]
+    assert (sheet["B1"].value, sheet["B1"].alignment.wrap_text) == (name, True)
+    assert [str(m) for m in sheet.merged_cells.ranges] == ["B1:C1"]
+    assert (sheet.column_dimensions["B"].width + sheet.column_dimensions["C"].width,
+            sheet.row_dimensions[1].height) == (16, 32)  # fmt: skip
+
+
+def test_what_a_department_sends_stays_text_in_the_new_columns() -> None:
+    """A name or a group that reads as a formula is a quote-prefixed text in the summary
+    and beside the ranks of the score sheet, never a formula."""
+    report, _ = scored("qingshui")
+    first = report.ranked[0]
+    row = dataclasses.replace(first.row, name="=1+1", group='=HYPERLINK("x")')
+    report = dataclasses.replace(report, ranked=(dataclasses.replace(first, row=row),))
+    book = load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))
+    cells = [book["总览"]["B2"], book["总览"]["F2"], book["各项得分"]["B4"],
+             book["各项得分"]["F4"]]  # fmt: skip
+    assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [
+        ("=1+1", "s", True), ('=HYPERLINK("x")', "s", True),
+        ("=1+1", "s", True), ('=HYPERLINK("x")', "s", True),
+    ]  # fmt: skip

@@ -25,7 +25,7 @@ every score its exact decimal, shown to two places; a share a percentage.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -34,6 +34,7 @@ from qualscore.batch.rows import Ranked
 from qualscore.batch.runner import Outcome
 from qualscore.report.batch import BatchReport, cell_text, cohort_lines, order_rule
 from qualscore.report.safe import sheet_text
+from qualscore.report.sheet_layout import print_setup, row_height, text_lines
 from qualscore.report.xlsx import (
     NUMBER_FORMAT,
     PERCENT_FORMAT,
@@ -56,6 +57,12 @@ from qualscore.scoring.words import result_word, words
 __all__ = ["to_xlsx", "write_xlsx", "xlsx_plan"]
 
 _ZERO = Decimal(0)
+# The widths of wrapped columns, fixed so that a row's height is known as it is written:
+# an item's title in two lines at most, an explanation of a few hundred characters in a
+# few lines, a reason (a file's line and column and what is wrong there) or a value.
+_TITLE_WIDTH, _TEXT_WIDTH, _LONG_WIDTH = 30.0, 60.0, 80.0
+_RANKS = ("rank", "reverse_rank")
+"""The cohort statistics that rank entities: each has a column of the summary."""
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,10 @@ class _Table:
 
     The body is the rows each ranked entity gives (``of_entity``), or rows of their own
     (``rows``: the entities not scored, the metadata). ``wrap`` names the columns whose
-    texts wrap; ``title_row`` a header row of titles, wrapped, left out of the widths;
-    ``wrap_header`` leaves every header row out of the widths and wraps it; ``merged``
-    names header cells that run over several columns (``B1:C1``).
+    texts wrap, each with its width; ``title_row`` a header row of titles, wrapped, left
+    out of the widths; ``wrap_header`` leaves every header row out of the widths and wraps
+    it; ``merged`` names header cells that run over several columns (``B1:C1``). The
+    columns left of ``frozen`` are printed on every page of a sheet too wide for one.
     """
 
     title: str
@@ -76,7 +84,7 @@ class _Table:
     of_entity: Callable[[Ranked], Iterable[list[Any]]] | None = None
     rows: Callable[[], Iterable[list[Any]]] | None = None
     tail: list[list[Any]] = field(default_factory=list)
-    wrap: tuple[int, ...] = ()
+    wrap: Mapping[int, float] = field(default_factory=dict)
     title_row: int | None = None
     wrap_header: bool = False
     merged: tuple[str, ...] = ()
@@ -115,9 +123,13 @@ def write_xlsx(
     targets, entities not scored and what the workbook is (metadata).
 
     Headers are in the report's language; every sheet has its header frozen, an
-    autofilter, column widths that fit, and prints landscape, fit to the page
-    width, with the header repeated. Percentages are percentages. Every text
-    (a name, a title, a department) is a text cell: never a formula.
+    autofilter, column widths that fit, wrapped texts in rows as tall as their
+    lines, and prints on A4 landscape, the header repeated on every page (one page
+    wide where that stays readable, else its first columns repeated too:
+    :func:`~qualscore.report.sheet_layout.print_setup`). The summary has the entity's group
+    and grade where the scheme has them, and its rank by each cohort value that ranks
+    entities. Percentages are percentages. Every text (a name, a title, a department)
+    is a text cell: never a formula.
 
     A table longer than a sheet holds goes on over further sheets, named
     ``TITLE (2)``, ``TITLE (3)``... (:func:`xlsx_plan`), its header repeated;
@@ -155,22 +167,15 @@ def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[
     if report.targets:
         head.append(w["completion"])
     then = [w["previous"], w["change"], f"{w['previous']}{w['rank']}"]
-    extra = [w[e] for e in report.extra]  # group, grade: as the CSV's, in the same order
+    extra = [w[e] for e in report.extra]  # group, grade: last, as the CSV's, in its order
+    ranks = _rank_columns(report)
     tables = [
         _Table(w["summary"],
-               [[*head, *extra, *(then if report.previous is not None else [])]], "C2",
-               lambda r: [_summary_line(report, r, len(head))],
+               [[*head, *(label for _, label in ranks), *extra,
+                 *(then if report.previous is not None else [])]], "C2",
+               lambda r: [_summary_line(report, r, len(head), ranks)],
                tail=[[], [order_rule(report)]]),
-        _Table(w["item_table"], [
-            sheet_row([*head, *(i[0] for i in report.items)]),
-            sheet_row([""] * len(head) + [i[1] for i in report.items]),
-            sheet_row(
-                [""] * (len(head) - 1)
-                + [w["max"]]
-                + ["—" if i[2] is None else i[2] for i in report.items]  # none: no cap
-            ),
-        ], f"{column_letter(len(head) + 1)}4",
-            lambda r: [sheet_row([*_xlsx_line(report, r), *r.row.scores])], title_row=2),
+        _items_table(report, head),
         _notes_table(report),
         _departments_table(report),
     ]  # fmt: skip
@@ -179,20 +184,64 @@ def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[
     tables.append(_Table(
         w["failed"], [[w["entity"], w["source"], w["reason"]]], "A2",
         rows=lambda: (line for o in report.failures for line in _failure_rows(o, limits.cell)),
-        wrap=(3,),
+        wrap={3: _LONG_WIDTH},
     ))  # fmt: skip
     tables.append(_meta_table(report, today))
     return tables
 
 
-def _summary_line(report: BatchReport, r: Ranked, base: int) -> list[Any]:
-    """An entity's summary: its first columns, its group and grade, and last time's total,
-    change and rank."""
-    line = _xlsx_line(report, r)[:base] + [getattr(r.row, e) for e in report.extra]
+def _rank_columns(report: BatchReport) -> list[tuple[str, str]]:
+    """The cohort values that rank the entities against each other (the ranks a scheme
+    scores items by): each one's key and label, once, in the scheme's order."""
+    found: dict[str, str] = {}
+    for summary in report.cohort:
+        if summary.stat in _RANKS:
+            found.setdefault(summary.key, summary.label)  # one per key, whatever its scopes
+    return list(found.items())
+
+
+def _summary_line(
+    report: BatchReport, r: Ranked, base: int, ranks: Sequence[tuple[str, str]]
+) -> list[Any]:
+    """An entity's summary: its first columns, its ranks (blank where it was not ranked),
+    its group and grade (last, as the CSV has them), and last time's total, change and
+    rank."""
+    own = dict(r.row.cohort)
+    line = _xlsx_line(report, r)[:base] + [_whole(own.get(key)) for key, _ in ranks]
+    line += [getattr(r.row, e) for e in report.extra]
     if report.previous is not None:
         found = report.previous.get(r.name)
         line += [found[0], r.row.total - found[0], found[1]] if found else [None, None, None]
     return sheet_row(line)
+
+
+def _whole(value: Decimal | None) -> int | Decimal | None:
+    """A rank as the whole number it is (shown ``3``, not ``3.00``)."""
+    if value is not None and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def _items_table(report: BatchReport, head: list[str]) -> _Table:
+    """Every entity's score of every item: its first columns (and its group, which its rank
+    is within), then one column per item, headed by its id, its title and its points."""
+    w = words(report.language)
+    grouped = "group" in report.extra
+    first = [*head, *([w["group"]] if grouped else [])]
+
+    def lines(r: Ranked) -> list[list[Any]]:
+        group = [r.row.group] if grouped else []
+        return [sheet_row([*_xlsx_line(report, r), *group, *r.row.scores])]
+
+    return _Table(w["item_table"], [
+        sheet_row([*first, *(i[0] for i in report.items)]),
+        sheet_row([""] * len(first) + [i[1] for i in report.items]),
+        sheet_row(
+            [""] * (len(first) - 1)
+            + [w["max"]]
+            + ["—" if i[2] is None else i[2] for i in report.items]  # none: no cap
+        ),
+    ], f"{column_letter(len(first) + 1)}4", lines, title_row=2)  # fmt: skip
 
 
 def _xlsx_line(report: BatchReport, r: Ranked) -> list[Any]:
@@ -227,7 +276,7 @@ def _notes_table(report: BatchReport) -> _Table:
             yield sheet_row([r.name, item_id, title, most, r.row.scores[n], shown, text])
 
     head = [w["entity"], w["item"], w["title"], w["max"], w["score"], w["lost"], w["explanation"]]
-    return _Table(w["explanations"], [head], "C2", lines, wrap=(3, 7))
+    return _Table(w["explanations"], [head], "C2", lines, wrap={3: _TITLE_WIDTH, 7: _TEXT_WIDTH})
 
 
 def _departments_table(report: BatchReport) -> _Table:
@@ -309,7 +358,8 @@ def _meta_table(report: BatchReport, today: str | None) -> _Table:
         *((s.label, text) for s, text in zip(report.cohort, cohort_lines(report), strict=True)),
     ]
     return _Table(w["metadata"], [[w["metadata"], w["value"]]], "A2",
-                  rows=lambda: (sheet_row([k, v]) for k, v in pairs), wrap=(2,))  # fmt: skip
+                  rows=lambda: (sheet_row([k, v]) for k, v in pairs),
+                  wrap={2: _LONG_WIDTH})  # fmt: skip
 
 
 # --- the layout ----------------------------------------------------------------------------
@@ -466,30 +516,43 @@ class _RowFiles:
 
 def _open(sheet: Any, look: _Look, table: _Table, widths: Sequence[float], take: int) -> None:
     """Set up a new sheet (all that a write-only sheet writes before its rows: widths, the
-    frozen header, fit to the page) and write its header; its filter over the header's last
-    row and the ``take`` rows below."""
-    from openpyxl.worksheet.properties import PageSetupProperties
+    frozen header, the print setup) and write its header, each wrapped row of it as tall as
+    its texts; its filter over the header's last row and the ``take`` rows below."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     for n, width in enumerate(widths, 1):
         sheet.column_dimensions[column_letter(n)].width = width
-    if table.title_row is not None:
-        sheet.row_dimensions[table.title_row].height = 60
+    head = len(table.head)
+    spans = _spans(table, widths)
+    for n, line in enumerate(table.head, 1):
+        if table.wrap_header or n == table.title_row:
+            lines = max((text_lines(v, spans.get((n, c), widths[c - 1]))
+                         for c, v in enumerate(line, 1) if isinstance(v, str) and v),
+                        default=1)  # fmt: skip
+            if lines > 1:
+                sheet.row_dimensions[n].height = row_height(lines)
     sheet.freeze_panes = table.frozen
     for cells in table.merged:
         sheet.merged_cells.add(cells)
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = "9"  # A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    head = len(table.head)
-    sheet.print_title_rows = f"1:{head}"
+    frozen = column_index_from_string(coordinate_from_string(table.frozen)[0]) - 1
+    print_setup(sheet, widths, rows=head, columns=frozen)
     if take:
         sheet.auto_filter.ref = f"A{head}:{column_letter(len(widths))}{head + take}"
     for n, line in enumerate(table.head, 1):
         wrapped = table.wrap_header or n == table.title_row
         padded = [*line, *[None] * (len(widths) - len(line))]
         sheet.append([look.head(sheet, value, wrapped) for value in padded])
+
+
+def _spans(table: _Table, widths: Sequence[float]) -> dict[tuple[int, int], float]:
+    """The width of each merged header cell (its row and column): its columns' together."""
+    from openpyxl.utils.cell import range_boundaries
+
+    spans: dict[tuple[int, int], float] = {}
+    for cells in table.merged:
+        first, row, last, _ = (int(n or 0) for n in range_boundaries(cells))
+        spans[row, first] = sum(widths[first - 1 : last], 0.0)
+    return spans
 
 
 class _Look:

@@ -7,6 +7,9 @@ its styles and each sheet's setup and header; :class:`SheetRows` for the rows of
 every entity) and the facts template (:mod:`qualscore.report.template`, built in
 memory).
 
+How a sheet shows and prints (a wrapped text's lines, a row's height, the print setup)
+is :mod:`qualscore.report.sheet_layout`'s.
+
 Why the batch's rows do not go through openpyxl's cells: a cell costs openpyxl
 30-50 µs to make and write (an entity of rules/rugao-2018 is about 520 cells in the
 workbook: 100,000 of them would take most of an hour), and openpyxl writes a
@@ -31,6 +34,7 @@ from typing import IO, Any
 
 from qualscore.errors import QualscoreError
 from qualscore.report.safe import formula_like, sheet_text
+from qualscore.report.sheet_layout import row_height, text_lines
 from qualscore.scoring.words import fmt
 from qualscore.source.text import escape_match
 
@@ -225,10 +229,11 @@ def column_letter(n: int) -> str:
 class ColumnWidths:
     """A sheet's column widths, measured as its rows come: each column as wide as its
     widest value shown (the longest line of a text, a CJK character as two, a decimal's
-    digits) and 2 more, 6 at least and 40 at most (60 for a column of wrapped texts, the
-    columns ``wrap`` names, from 1)."""
+    digits) and 2 more, 6 at least and 40 at most; a column of wrapped texts (``wrap``:
+    its number, from 1, and its width) as wide as it says, whatever it holds, so that a
+    row's height can be worked out as the row is written, before the widths are known."""
 
-    def __init__(self, wrap: tuple[int, ...]) -> None:
+    def __init__(self, wrap: Mapping[int, float]) -> None:
         self.wrap = wrap
         self.seen: list[int] = []
         self.most: list[int] = []  # each column's most, less its 2 more
@@ -242,9 +247,9 @@ class ColumnWidths:
     def add(self, line: Sequence[Any], *, measured: bool = True) -> None:
         """Measure ``line`` (every column it reaches has a width, measured or not)."""
         seen, most = self.seen, self.most
-        for n in range(len(seen) + 1, len(line) + 1):
+        for _ in range(len(seen), len(line)):
             seen.append(0)
-            most.append((60 if n in self.wrap else 40) - 2)
+            most.append(40 - 2)
         if not measured:
             return
         for col, value in enumerate(line):
@@ -253,7 +258,10 @@ class ColumnWidths:
 
     def widths(self) -> list[float]:
         """Each column's width, from A."""
-        return [max(6, min(w, m) + 2) for w, m in zip(self.seen, self.most, strict=True)]
+        return [
+            self.wrap.get(n, max(6, min(w, m) + 2))
+            for n, (w, m) in enumerate(zip(self.seen, self.most, strict=True), 1)
+        ]
 
 
 def _shown_width(value: Any, most: int) -> int:
@@ -275,7 +283,8 @@ def _shown_width(value: Any, most: int) -> int:
 class CellStyles:
     """Each style a streamed row's cell takes, registered in the workbook through openpyxl
     (so that its ``styles.xml`` holds it) and known by its index there, the cell's ``s``:
-    a decimal's format, a share's percentage, a wrapped text (aligned to the top), and a
+    a decimal's format, a share's percentage, a wrapped text (aligned to the top), a cell
+    aligned to the top (beside a wrapped text, so that a row reads from its top), and a
     text's quote prefix (one a spreadsheet would read as a formula)."""
 
     def __init__(self, sheet: Any) -> None:
@@ -283,29 +292,31 @@ class CellStyles:
 
         self._sheet = sheet
         self._wrapped = Alignment(wrap_text=True, vertical="top")
-        self._found: dict[tuple[str | None, bool, bool], int | None] = {}
+        self._top = Alignment(vertical="top")
+        self._found: dict[tuple[str | None, bool, bool, bool], int | None] = {}
 
-    def index(self, value: Any, *, wrap: bool) -> int | None:
-        """The ``s`` of a cell holding ``value`` (None: the default style)."""
+    def index(self, value: Any, *, wrap: bool, top: bool = False) -> int | None:
+        """The ``s`` of a cell holding ``value`` (None: the default style), wrapped or only
+        aligned to the top."""
         shown = (
             PERCENT_FORMAT if isinstance(value, Percent)
             else NUMBER_FORMAT if isinstance(value, Decimal) else None
         )  # fmt: skip
-        key = (shown, wrap, isinstance(value, str) and formula_like(value))
+        key = (shown, wrap, isinstance(value, str) and formula_like(value), top and not wrap)
         if key not in self._found:
             self._found[key] = self._register(*key)
         return self._found[key]
 
-    def _register(self, shown: str | None, wrap: bool, quote: bool) -> int | None:
-        if not (shown or wrap or quote):
+    def _register(self, shown: str | None, wrap: bool, quote: bool, top: bool) -> int | None:
+        if not (shown or wrap or quote or top):
             return None
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(self._sheet)
         if shown:
             cell.number_format = shown
-        if wrap:
-            cell.alignment = self._wrapped
+        if wrap or top:
+            cell.alignment = self._wrapped if wrap else self._top
         if quote:
             cell.quotePrefix = True
         # openpyxl 3.1 writes a cell's s as its style_id: the style's index in cellXfs.
@@ -318,28 +329,37 @@ class SheetRows:
 
     Every text is an inline string (never a formula: quote-prefixed where a
     spreadsheet would read one), every decimal its exact digits, a :class:`Percent` a
-    percentage; the columns in ``wrap`` (from 1) wrap their texts.
+    percentage; the columns in ``wrap`` (from 1, each with its width) wrap their texts,
+    every other cell of the row aligned to the top beside them, and a row whose wrapped
+    text takes more than a line is as tall as its lines.
     """
 
-    def __init__(self, path: str, first: int, styles: CellStyles, wrap: tuple[int, ...] = ()):
+    def __init__(
+        self, path: str, first: int, styles: CellStyles, wrap: Mapping[int, float] | None = None
+    ) -> None:
         self.path = path
         self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
         self._next = first
         self._styles = styles
-        self._wrap = wrap
+        self._wrap: Mapping[int, float] = wrap or {}
 
     def add(self, values: Sequence[Any], *, styled: bool = True) -> None:
         """Write the next row (``styled`` False: no style but a text's quote prefix)."""
         row = self._next
         self._next += 1
-        wrap = self._wrap if styled else ()
-        cells = []
+        wrap = self._wrap if styled else {}
+        cells, lines = [], 1
         for col, value in enumerate(values, 1):
             kind = type(value)
             if col in wrap:
                 cells.append(_cell(col, row, value, self._styles.index(value, wrap=True)))
+                if kind is str and value:
+                    lines = max(lines, text_lines(value, wrap[col]))
             elif value is None or (kind is str and not value):
                 continue  # an empty cell, unstyled: none
+            elif wrap:  # beside a wrapped text
+                cells.append(_cell(col, row, value, self._styles.index(value, wrap=False,
+                                                                       top=True)))  # fmt: skip
             elif kind is str and not formula_like(value):  # most cells: a plain text
                 cells.append(_cell(col, row, value, None))
             elif kind is Decimal and styled:  # the next most: a score
@@ -350,7 +370,9 @@ class SheetRows:
                 cells.append(_cell(col, row, value, self._styles.index(value, wrap=False)))
             else:
                 cells.append(_cell(col, row, value, None))
-        self._file.write(f'<row r="{row}">{"".join(cells)}</row>')
+        # One line: the default height, which a spreadsheet may still fit to its font.
+        tall = f' ht="{row_height(lines):g}" customHeight="1"' if lines > 1 else ""
+        self._file.write(f'<row r="{row}"{tall}>{"".join(cells)}</row>')
 
     def close(self) -> None:
         """Close the file."""
