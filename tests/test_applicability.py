@@ -158,7 +158,7 @@ def _as_batch_says(scored: qualscore.CohortResult) -> dict[str, Any]:
     return {
         name: {
             "total": fmt(r.total),
-            "items": {i.id: fmt(i.score) for i in r.items()},
+            "items": {i.id: fmt(i.score) for i in r.items},
             "cohort": {k: format(e.value, "f") for k, e in r.cohort.items()},
         }
         for name, r in scored.items()
@@ -245,7 +245,7 @@ def test_every_stat_of_a_score_leaves_out_the_entities_where_it_does_not_apply(
     assert "share_of_top" not in scored["d"].cohort
     assert {e.left_out for r in scored.values() for e in r.cohort.values()} == {2}
     d = scored["d"]
-    assert [(i.id, i.not_applicable is not None) for i in d.items()] == [
+    assert [(i.id, i.not_applicable is not None) for i in d.items] == [
         ("1", True), ("2", True), ("3", True), ("4", False),
     ]  # fmt: skip
     assert d.cohort["share_mean"].own is None and d.cohort["share_mean"].value == D("0.5")

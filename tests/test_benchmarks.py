@@ -49,7 +49,7 @@ def cases(rules: qualscore.RuleSet) -> list[tuple[qualscore.Facts, dict[str, Dec
     for raw in entities.random_entities(specs, 300, SEED):
         facts = qualscore.check_facts(rules, raw)  # every generated entity is valid
         result = qualscore.evaluate(rules, facts)
-        want = {i.id: i.score for i in result.items()}
+        want = {i.id: i.score for i in result.items}
         want["total"] = result.total
         out.append((facts, want))
     return out

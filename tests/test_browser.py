@@ -74,5 +74,5 @@ def test_rugao_report_loads_cleanly_with_every_item(tmp_path: Path) -> None:
     page.write_text(to_html(result, "zh"), encoding="utf-8")
     dom, console = load(page, tmp_path)
     assert console == []
-    assert item_rows(dom) == [item.id for item in result.items()]
+    assert item_rows(dom) == [item.id for item in result.items]
     assert len(item_rows(dom)) == 59  # 58 numbered items and the bonus

@@ -41,7 +41,7 @@ def test_the_eight_towns_score_as_worked_out_by_hand() -> None:
     assert set(scored) == set(towns) and not scored.failed
     for name, result in scored.items():
         want = yaml.safe_load((YUNHE / "entities" / f"{name}.expected.yaml").read_text("utf-8"))
-        got = {i.id: i.score for i in result.items()}
+        got = {i.id: i.score for i in result.items}
         assert got == {k: D(str(v)) for k, v in want["items"].items()}, name
         assert {c.id: c.score for c in result.categories} == {
             k: D(str(v)) for k, v in want["categories"].items()
@@ -94,7 +94,7 @@ def test_explanations_show_the_cohort() -> None:
     """The rank, of how many, the ties; the best and who holds it; the mean."""
     rules, towns = _towns()
     result = evaluate_cohort(rules, towns)["西溪镇"]
-    lines = [line for item in result.items() for line in explain(item, "zh")]
+    lines = [line for item in result.items for line in explain(item, "zh")]
     assert "抽查合格率全县排名：本单位 97%，第 4 名 / 8 个单位（与另 1 个单位并列）" in lines
     assert any("为第 1 名（东岭镇、白沙乡、青石镇，6 个）的 66.67%" in line for line in lines)
     assert "全县检验检测人员平均年龄：本单位 38.5 岁，8 个单位的平均值 40.8 岁" in lines
@@ -119,7 +119,7 @@ def test_one_entity_is_refused_without_its_cohort_values_and_reproduced_with_the
     given = {k: e.value for k, e in together.cohort.items()}
     alone = evaluate(rules, towns["西溪镇"], cohort=given)
     assert alone.total == together.total == D("40.17")
-    assert [i.score for i in alone.items()] == [i.score for i in together.items()]
+    assert [i.score for i in alone.items] == [i.score for i in together.items]
     assert alone.cohort["pass_rank"].given
 
 
@@ -217,7 +217,7 @@ def test_score_is_refused_without_cohort_values_and_agrees_with_them() -> None:
     given = {k: e.value for k, e in together.cohort.items()}
     scores = qualscore.score(rules, towns["南湖镇"], cohort=given)
     assert scores.total == together.total == D(19)
-    assert dict(scores.items) == {i.id: i.score for i in together.items()}
+    assert dict(scores.items) == {i.id: i.score for i in together.items}
 
 
 def test_a_rule_set_without_cohort_values_refuses_given_ones() -> None:

@@ -88,17 +88,17 @@ def test_whole_and_started_steps_at_every_boundary(
     or below nothing is deducted. ``every`` alone counts started steps (as before);
     ``count`` alone counts steps of 1; neither counts the value itself."""
     result = evaluate(steps, {"fall": fall})
-    units = {i.id: i.shape.steps[0].units for i in result.items()}  # type: ignore[union-attr]
+    units = {i.id: i.shape.steps[0].units for i in result.items}  # type: ignore[union-attr]
     want = {"whole": whole, "started": started, "every": started, "ones": ones, "value": value}
     assert {k: str(max(v, D(0)) + 0) for k, v in units.items()} == {k: str(D(v)) for k, v in want.items()}
-    scores = {i.id: i.score for i in result.items()}
+    scores = {i.id: i.score for i in result.items}
     assert scores == {k: (D(10) - D(v) * D("0.5")).quantize(D("0.01")) for k, v in want.items()}
 
 
 def test_the_trace_says_how_steps_were_counted(steps: qualscore.RuleSet) -> None:
     """The trace records the unit size and whether whole or started units counted: ``every``
     alone is started, ``count`` alone counts steps of 1, neither leaves both unset."""
-    step = {i.id: i.shape.steps[0] for i in evaluate(steps, {"fall": "12"}).items()}  # type: ignore[union-attr]
+    step = {i.id: i.shape.steps[0] for i in evaluate(steps, {"fall": "12"}).items}  # type: ignore[union-attr]
     assert {k: (s.every, s.counted) for k, s in step.items()} == {
         "whole": (D(5), "whole"),
         "started": (D(5), "started"),
@@ -157,7 +157,7 @@ def test_a_negative_value_deducts_nothing_and_says_so(steps: qualscore.RuleSet) 
     """A value below 0 (the rate rose) counts no step, whole or started, and the explanation
     says there is no shortfall instead of rounding a negative number."""
     result = evaluate(steps, {"fall": "-7"})
-    assert {i.id: i.score for i in result.items()} == dict.fromkeys(
+    assert {i.id: i.score for i in result.items} == dict.fromkeys(
         ("whole", "started", "every", "ones", "value"), D("10.00")
     )
     assert explain(result.item("whole"), "en")[2:5] == [
@@ -347,7 +347,7 @@ def test_an_item_that_does_not_apply_needs_no_judgement_of_its_parts(
     """With no rivers item 3.1 does not apply, and with a blank target item 3.2 neither: no
     judgement is asked for their parts, and they lose nothing."""
     result = evaluate(rivers, check_facts(rivers, {**_GOOD, "rivers": 0, "river_target": None}))
-    assert [(i.id, i.score, i.not_applicable) for i in result.items()] == [
+    assert [(i.id, i.score, i.not_applicable) for i in result.items] == [
         ("3.1", D("0.00"), "辖区内无河道"),
         ("3.2", D("0.00"), "no target for this entity (河道整治目标)"),
     ]
@@ -518,7 +518,7 @@ def test_a_part_assessing_alone_is_shown_alone(tmp_path: Path) -> None:
     rules = load_rules(write_ruleset(tmp_path, _RIVERS, items, points=4))
     result = evaluate(rules, check_facts(rules, {**_GOOD, "river_target": 1}))
     shown = []
-    for item in result.items():
+    for item in result.items:
         out = io.StringIO()
         render_item(result, item, Console(file=out, width=200, color_system=None), "en")
         shown.append([r.strip(" │") for r in out.getvalue().splitlines() if "assessed by" in r])

@@ -164,8 +164,8 @@ def test_impact_scores_each_entity_under_both() -> None:
     differ = {
         (one.entity, item.id): (str(old[item.id]) if item.id in old else None, str(item.score))
         for one in found
-        for old in [{i.id: i.score for i in one.a.items()}]
-        for item in one.b.items()
+        for old in [{i.id: i.score for i in one.a.items}]
+        for item in one.b.items
         if old.get(item.id) != item.score
     }
     assert differ == {

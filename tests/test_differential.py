@@ -647,7 +647,7 @@ def _judgements(rules: RuleSet, draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    items = {i.id: i.score for i in result.items()}
+    items = {i.id: i.score for i in result.items}
     nodes: dict[str, Decimal] = {}
     for category in result.categories:
         nodes.update({c.id: c.score for c in category.children if isinstance(c, NodeResult)})

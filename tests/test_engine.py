@@ -690,7 +690,7 @@ def test_indicator_cap(
     assert (node.kind, node.sum, node.score, node.capped) == (
         "indicator", D(total), D(expected), capped == "True")
     assert node.lost == D(6) - D(expected)
-    assert [i.id for i in node.items()] == ["2.1", "2.2"]
+    assert [i.id for i in node.items] == ["2.1", "2.2"]
 
 
 @pytest.mark.parametrize(
@@ -866,7 +866,7 @@ def test_no_float_anywhere_in_a_result(make_rules: MakeRules) -> None:
     result = qualscore.evaluate(rules, {"a": 85.5, "b": 2.5})
     assert _floats(result) == []
     numbers = [result.total, result.possible, result.categories[0].sum]
-    numbers += [n for i in result.items() for n in (i.score, i.raw, i.points, i.lost)]
+    numbers += [n for i in result.items for n in (i.score, i.raw, i.points, i.lost)]
     assert all(isinstance(n, Decimal) for n in numbers)
     # 85.5 / 3 = 28.5, clamped to the item's 10 points.
     assert (result.item("4").raw, result.item("4").score) == (D("28.5"), D(10))
@@ -892,7 +892,7 @@ def demo_result(demo: qualscore.RuleSet, county: str) -> qualscore.Result:
 
 def scores(result: qualscore.Result) -> dict[str, Decimal]:
     """Every item's score by id."""
-    return {i.id: i.score for i in result.items()}
+    return {i.id: i.score for i in result.items}
 
 
 def test_demo_loads_and_warns_only_where_intended(demo: qualscore.RuleSet) -> None:
@@ -955,7 +955,7 @@ def test_demo_weak_county(demo: qualscore.RuleSet) -> None:
         "1": D(1), "2": D(2), "3.1": D(2), "3.2": D(2), "3.3": D(4), "4": D(3),
         "5": D(0), "6": D(1), "7": D(4), "8": D(0), "9": D(0), "bonus": D(3),
     }
-    assert [i.id for i in result.items() if i.not_applicable] == ["3.3", "4", "7"]
+    assert [i.id for i in result.items if i.not_applicable] == ["3.3", "4", "7"]
     training = result.item("1").shape
     assert isinstance(training, PartsTrace)
     inner = training.parts[2].inner

@@ -36,7 +36,7 @@ def test_each_entity_scores_as_worked_out_by_hand(rules: qualscore.RuleSet, path
     """Items, categories, total, maximum and grade as the expected file says; only what applies."""
     expected = yaml.load(path.with_suffix(".expected.yaml").read_text("utf-8"), yaml.BaseLoader)
     result = qualscore.evaluate(rules, qualscore.load_facts(rules, path))
-    assert {i.id: i.score for i in result.items()} == {
+    assert {i.id: i.score for i in result.items} == {
         k: D(v) for k, v in expected["items"].items()
     }
     assert {c.id: c.score for c in result.categories} == {

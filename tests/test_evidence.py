@@ -99,13 +99,13 @@ def _full(**changes: object) -> dict[str, Any]:
 
 
 def _scores(result: qualscore.Result) -> dict[str, Decimal]:
-    return {i.id: i.score for i in result.items()}
+    return {i.id: i.score for i in result.items}
 
 
 def test_with_every_piece_of_evidence_items_score_as_written(rules: qualscore.RuleSet) -> None:
     result = evaluate(rules, check_facts(rules, _full()))
     assert _scores(result) == {"A1": 8, "A2": 10, "A3": 5, "A4": 4, "B1": -4}
-    assert all(i.missing_evidence == () for i in result.items())
+    assert all(i.missing_evidence == () for i in result.items)
 
 
 def test_an_item_lacking_a_fact_s_evidence_scores_0_and_says_which(

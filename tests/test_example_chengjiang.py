@@ -95,7 +95,7 @@ def test_each_item_category_value_and_verdict_is_its_expected_file(
     """Every item, category, named value and verdict as entities/NAME.expected.yaml says;
     only the items that apply to the entity (2.3 for 镇 and 乡, 2.4 for 街道)."""
     want, result = _expected(name), scored[name]
-    assert {i.id: i.score for i in result.items()} == {k: D(v) for k, v in want["items"].items()}
+    assert {i.id: i.score for i in result.items} == {k: D(v) for k, v in want["items"].items()}
     assert {c.id: c.score for c in result.categories} == {
         k: D(v) for k, v in want["categories"].items()
     }
@@ -119,7 +119,7 @@ def test_the_bonus_section_s_rule_zeroes_the_promotion_reported_without_its_proo
     assert (item.score, item.missing_evidence) == (D(0), (("innovation_promoted", "安全生产工作经验被市级以上推广"),))
     assert "缺少佐证材料（安全生产工作经验被市级以上推广），本项不得分" in explain(item, "zh")
     assert item.inputs[0].provenance == ("县安委办", None, "推广证明未随报表报送")
-    others = [i for n in HAND for i in scored[n].items() if i.missing_evidence]
+    others = [i for n in HAND for i in scored[n].items if i.missing_evidence]
     assert [i.id for i in others] == ["4.2"]
 
 

@@ -180,7 +180,7 @@ def test_each_item_value_and_verdict_is_its_expected_file(
     """Every item, indicator, category, named value, verdict and member as
     counties/NAME.expected.yaml says."""
     want, result = _expected(name), scored[name]
-    assert {i.id: i.score for i in result.items()} == {k: D(v) for k, v in want["items"].items()}
+    assert {i.id: i.score for i in result.items} == {k: D(v) for k, v in want["items"].items()}
     indicators = {c.id: c.score for cat in result.categories for c in cat.children
                   if isinstance(c, type(cat))}  # fmt: skip
     assert indicators == {k: D(v) for k, v in want["indicators"].items()}

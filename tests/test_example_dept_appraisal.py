@@ -165,7 +165,7 @@ def test_each_item_category_and_aggregate_is_its_expected_file(
 ) -> None:
     """Every item, category, aggregate, rank and grade as entities/NAME.expected.yaml says."""
     want, result = _expected(name), scored[name]
-    assert {i.id: i.score for i in result.items()} == {k: D(v) for k, v in want["items"].items()}
+    assert {i.id: i.score for i in result.items} == {k: D(v) for k, v in want["items"].items()}
     assert {c.id: c.score for c in result.categories} == {
         k: D(v) for k, v in want["categories"].items()
     }
@@ -268,7 +268,7 @@ def test_the_award_without_its_proof_zeroes_the_bonus_item(
     assert (item.score, item.missing_evidence) == (D(0), (("awards[0]", "获奖表彰第1条"),))
     assert "缺少佐证材料（获奖表彰第1条），本项不得分" in explain(item, "zh")
     assert _value(scored["县住建局"], "award_points").value == 4
-    others = [n for n in HAND for i in scored[n].items() if i.missing_evidence]
+    others = [n for n in HAND for i in scored[n].items if i.missing_evidence]
     assert others == ["县住建局"]
 
 

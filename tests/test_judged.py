@@ -84,7 +84,7 @@ def test_an_item_judged_only_needs_no_score_and_no_points(rules: qualscore.RuleS
     """Written with a verdict and nothing else, an item scores 0 of 0; the scheme is judged
     only (no points anywhere)."""
     result = _judge(rules)
-    assert [(i.id, i.points, i.score) for i in result.items()] == [
+    assert [(i.id, i.points, i.score) for i in result.items] == [
         ("A1", D(0), D(0)),
         ("A2", D(0), D(0)),
         ("B1", D(0), D(0)),

@@ -112,7 +112,7 @@ def test_named_values_and_node_reads_by_hand(rules: qualscore.RuleSet) -> None:
     + 2.75 + 5 = 17.1; B1 = 17.1 / 4 = 4.275 → 4.28; mean 80.67 (two places), gap
     80 - 80.67 = -0.67: nothing short, B2 = 5; at a target of 82, gap 1.33: B2 = 3.67."""
     result = _score(rules, rate1=95, rate2=92, rate3=55)
-    scores = {i.id: i.score for i in result.items()}
+    scores = {i.id: i.score for i in result.items}
     assert scores == {
         "A1": D("4.75"), "A2": D("4.6"), "A3": D("2.75"), "A4": D(5),
         "B1": D("4.28"), "B2": D(5),
@@ -151,7 +151,7 @@ def test_the_scores_path_and_the_explained_path_agree(rules: qualscore.RuleSet) 
     scores = qualscore.score(rules, facts)
     result = evaluate(rules, facts)
     assert scores.total == result.total
-    assert dict(scores.items) == {i.id: i.score for i in result.items()}
+    assert dict(scores.items) == {i.id: i.score for i in result.items}
     assert scores.verdicts == {"A": True, "A1": True, "A2": True, "A3": False, "B": True}
     assert dict(scores.values)["met_count"] == D(2)
 

@@ -9,12 +9,20 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "qualscore"
 
-LAYERS = ("source", "language", "ruleset", "facts", "scoring", "lint", "analyst", "batch", "report", "cli")
-"""Lowest first. A module may import from its own layer and the layers below it; the
+LAYERS = ("catalogue", "source", "language", "ruleset", "facts", "scoring", "lint", "analyst", "batch", "report", "cli")
+"""Lowest first (the catalogue of words imports nothing of the package). A module may
+import from its own layer and the layers below it; the
 leaf modules at the top of the package (errors, _cache, _decimal, _version, _gc) are
 below all."""
 
 LEAVES = {"errors", "_cache", "_decimal", "_version", "_gc"}
+
+UPWARD = {
+    # Result.to_dict() is a façade of the JSON output, which is built in report/ (it
+    # reads the analyst's headroom and losses); imported inside the method, when called.
+    ("qualscore.scoring.trace", "qualscore.report.data"),
+}
+"""The only imports that point up, each with why."""
 
 
 def _layer(module: str) -> int:
@@ -66,7 +74,7 @@ def test_imports_point_down(path: Path) -> None:
     upward = [
         f"{path.name}:{line}: imports {target}"
         for line, target, _ in _imports(path)
-        if _layer(target) > own
+        if _layer(target) > own and (_module(path), target) not in UPWARD
     ]
     assert upward == []
 

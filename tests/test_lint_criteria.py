@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import item_yaml, write_ruleset
-
 import qualscore
+from conftest import item_yaml, write_ruleset
 from qualscore.lint.checks import found
 
 RATE = "- {key: rate, type: percent, label: Pass rate}\n- {key: done, type: bool, label: Done}"

@@ -146,7 +146,7 @@ def test_each_school_judged_and_the_county_through_them(rules: qualscore.RuleSet
     assert values["teachers_total"] == 170  # 40 + 20 + 50 + 36 + 24: split by weight
     result = evaluate(rules, facts)
     assert result.verdict == "未达标"
-    assert [(i.id, i.met) for i in result.items()] == [("A1", True), ("A2", True), ("A3", False)]
+    assert [(i.id, i.met) for i in result.items] == [("A1", True), ("A2", True), ("A3", False)]
     [members] = result.members.values()
     assert [(m.name, m.verdict, m.failed) for m in members] == [
         ("一小", "达标", (("3", "农村"),)),

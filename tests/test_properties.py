@@ -120,7 +120,7 @@ def test_items_within_their_points(values: dict[str, Any]) -> None:
     """Every item (the bonus too) scores within [0, points], rounded to the declared places."""
     result = qualscore.evaluate(RULES, values)
     places = RULES.manifest.rounding.places
-    for item in result.items():
+    for item in result.items:
         assert D(0) <= item.score <= item.points, item.id
         assert item.score == item.score.quantize(D(1).scaleb(-places)), item.id
         assert item.lost == item.points - item.score

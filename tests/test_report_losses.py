@@ -344,7 +344,7 @@ def test_a_mean_without_places_is_shown_rounded_and_kept_exact(tmp_path: Path) -
     ruleset = qualscore.load_rules(rules)
     entities = {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in towns.glob("*.yaml")}
     result = evaluate_cohort(ruleset, entities)["西溪镇"]
-    lines = [x for i in result.items() for x in explain(i, "zh")]
+    lines = [x for i in result.items for x in explain(i, "zh")]
     assert "全县检验检测人员平均年龄：本单位 38.5 岁，3 个单位的平均值 ≈ 39.8333 岁" in lines
     assert not any(LONG_DIGITS.search(x) for x in lines)
     entry = to_data(result)["cohort"]["age_mean"]

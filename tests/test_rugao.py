@@ -128,7 +128,7 @@ def test_worked_case_matches_expected_file(rules: qualscore.RuleSet, case: str) 
     with (EXAMPLES / f"{case}.expected.yaml").open(encoding="utf-8") as f:
         expected = yaml.load(f, Loader=yaml.BaseLoader)  # every scalar a string: exact decimals
     result = qualscore.evaluate(rules, qualscore.load_facts(rules, EXAMPLES / f"{case}.yaml"))
-    assert {i.id: i.score for i in result.items()} == {
+    assert {i.id: i.score for i in result.items} == {
         k: D(v) for k, v in expected["items"].items()}
     assert {k: n.score for k, n in indicators(result).items()} == {
         k: D(v) for k, v in expected["indicators"].items()}
@@ -649,7 +649,7 @@ def test_bonus_capped_at_5(
 def test_full_facts_give_every_item_its_points(city: City) -> None:
     """With every item at its full points the categories give 23 + 27 + 14 + 32 = 96, plus the sample's bonus 2.9."""
     result = city.evaluate(**FULL)
-    short = {i.id: i.score for i in result.items() if i.id != "bonus" and i.score != i.points}
+    short = {i.id: i.score for i in result.items if i.id != "bonus" and i.score != i.points}
     assert short == {}
     assert [(c.id, c.sum, c.score, c.capped) for c in result.categories] == [
         ("质量宏观管理", D(26), D(23), True),

@@ -33,7 +33,7 @@ def random_facts(rules: RuleSet, rng: random.Random) -> dict[str, object]:
 
 
 def flatten(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    items = {i.id: i.score for i in result.items()}
+    items = {i.id: i.score for i in result.items}
     nodes: dict[str, Decimal] = {}
     for category in result.categories:
         nodes[category.id] = category.score

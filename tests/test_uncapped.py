@@ -143,7 +143,7 @@ def _nodes(result: qualscore.Result) -> dict[str, tuple[Any, ...]]:
         nodes = [category, *(c for c in category.children if isinstance(c, type(category)))]
         for node in nodes:
             found[node.id] = (node.points, node.bounded, node.sum, node.score, node.capped)
-    for item in result.items():
+    for item in result.items:
         found[item.id] = (item.points, item.score, item.lost)
     return found
 

@@ -51,7 +51,7 @@ def attack_fact_named_like_a_constant(tmp: Path) -> None:
     got = qualscore.evaluate(shadowed, facts)
     assert got.total == expected.total, f"total {got.total}, not {expected.total}"
     assert qualscore.score(shadowed, facts).total == expected.total
-    assert [i.score for i in got.items()] == [i.score for i in expected.items()]
+    assert [i.score for i in got.items] == [i.score for i in expected.items]
     outcome = run(["evaluate", rules, facts_file, "--format", "json"])
     assert outcome.code == 0, outcome.err[:200]
 

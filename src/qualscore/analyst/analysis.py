@@ -146,7 +146,7 @@ def costs(result: Result) -> dict[str, Decimal]:
     paths = _paths(result)
     return {
         item.id: rise(result, {item.id: item.lost}, paths)
-        for item in result.items()
+        for item in result.items
         if item.lost > 0 and not is_bonus(item)
     }
 
@@ -155,10 +155,10 @@ def headroom(result: Result, language: str) -> list[Opportunity]:
     """Every opportunity, most points to the total first."""
     found: list[Opportunity] = []
     paths = _paths(result)
-    for item in result.items():
+    for item in result.items:
         for o in _item_opportunities(item, language):
             found.append(replace(o, effective=rise(result, {item.id: o.gain}, paths)))
-    order = {item.id: i for i, item in enumerate(result.items())}
+    order = {item.id: i for i, item in enumerate(result.items)}
     return sorted(found, key=lambda o: (-o.effective, -o.gain, order[o.item_id]))
 
 
@@ -194,7 +194,7 @@ def departments(result: Result) -> list[DepartmentLoss]:
     Unearned bonus (the scheme's bonus, a bonus section's items) is not lost.
     """
     paths = _paths(result)
-    by_id = {item.id: item for item in result.items()}
+    by_id = {item.id: item for item in result.items}
     losses: dict[str, list[Charge]] = {}
     for item in by_id.values():
         if is_bonus(item):

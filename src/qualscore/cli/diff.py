@@ -90,10 +90,10 @@ def _result(one: Impact) -> str:
 def _item_scores(
     comparison: Comparison, one: Impact
 ) -> Iterator[tuple[str, str, Decimal | None, Decimal | None]]:
-    old = {i.id: i for i in one.a.items()}
+    old = {i.id: i for i in one.a.items}
     back = {v: k for k, v in comparison.pairs.items()}
     back["bonus"] = "bonus"
-    for item in one.b.items():
+    for item in one.b.items:
         was = old.pop(back[item.id], None) if item.id in back else None
         label = item.id if was is None or was.id == item.id else f"{was.id} → {item.id}"
         yield label, item.title, was.score if was else None, item.score

@@ -5,8 +5,9 @@ criteria text, copied from last year's file, often keeps the old number. The
 text is what auditors and departments read, so a stale number misleads them
 while the score is right.
 
-Only the percentages of the criteria of items scored against bands (a ``tiers``
-shape anywhere in the item) are compared: that is where a number in the text is
+Only the percentages of the criteria of items scored against bounds of their own
+(a shape with thresholds, :func:`qualscore.scoring.shapes.thresholds`: a ``tiers``
+table's bands, anywhere in the item) are compared: that is where a number in the text is
 a threshold. A percentage matches when it is a bound of a band or a number an
 expression of the item compares with (``rate >= 100`` in a part), as written or
 as a fraction (92 % and 0.92). Anything else is told, once per item, with the
@@ -21,7 +22,8 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from qualscore.ruleset.loader import Location, RuleSet
-from qualscore.ruleset.model import Item, TiersShape, formulas_in, models_in
+from qualscore.ruleset.model import Item, formulas_in, models_in
+from qualscore.scoring import shapes
 from qualscore.scoring.words import fmt
 
 __all__ = ["criteria_warnings"]
@@ -58,15 +60,13 @@ def criteria_warnings(ruleset: RuleSet) -> Iterator[tuple[Location, str, str]]:
 
 
 def _bounds(item: Item) -> frozenset[Decimal]:
-    """The numbers the item's rules compare with; empty when it has no bands."""
+    """The numbers the item's rules compare with; empty when no shape of it has bounds
+    of its own (bands)."""
     found: set[Decimal] = set()
-    tiers = False
     for _loc, model in models_in(item.score):
-        if isinstance(model, TiersShape):
-            tiers = True
-            for band in model.bands:
-                found.update(b for b in (band.lower, band.upper) if b is not None)
-    if not tiers:
+        if getattr(model, "kind", None) in shapes.REGISTRY:
+            found.update(shapes.thresholds(model))
+    if not found:
         return frozenset()
     for formula in formulas_in(item.score):
         for text in _NUMBER.findall(formula.source):

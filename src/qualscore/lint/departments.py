@@ -17,12 +17,12 @@ Names are read from the rule files as written (``departments``, ``assessing``,
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
 from qualscore.ruleset.loader import MANIFEST, Location, RuleSet
 from qualscore.ruleset.model import department_names
+from qualscore.source.suggest import likeness
 
 __all__ = ["department_warnings"]
 
@@ -87,8 +87,9 @@ def _unknown(
     for name, place in written.items():
         if name in declared:
             continue
-        near = difflib.get_close_matches(name, list(declared), n=1, cutoff=SIMILAR)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        scored = sorted((-likeness(name, d), d) for d in list(declared)[:MAX_NAMES])
+        near = scored[0][1] if scored and -scored[0][0] >= SIMILAR else None
+        hint = f" (did you mean {near!r}?)" if near else ""
         yield (
             place,
             f"department {name}",
@@ -101,8 +102,7 @@ def _alike(written: dict[str, Location]) -> Iterator[tuple[Location, str, str]]:
     names = list(written)[:MAX_NAMES]
     for j, later in enumerate(names):
         for earlier in names[:j]:
-            matcher = difflib.SequenceMatcher(None, earlier, later)
-            if matcher.real_quick_ratio() < SIMILAR or matcher.ratio() < SIMILAR:
+            if likeness(earlier, later) < SIMILAR:
                 continue
             yield (
                 written[later],

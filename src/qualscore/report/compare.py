@@ -427,7 +427,7 @@ def compare(
         then = replace(then, entity=name)
     else:
         total_before, rank_before, items = previous.total, previous.rank, previous.items
-    rows = tuple((i.id, i.title, items.get(i.id), i.score) for i in result.items())
+    rows = tuple((i.id, i.title, items.get(i.id), i.score) for i in result.items)
     other = not same_scheme(then, result.ruleset_id, result.title)
     return Comparison(previous.source, total_before, result.total, rank_before, rank, rows,
                       then, other)  # fmt: skip

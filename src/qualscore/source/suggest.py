@@ -40,6 +40,7 @@ __all__ = [
     "Suggestions",
     "choice_hint",
     "hint",
+    "likeness",
 ]
 
 V = TypeVar("V")
@@ -166,3 +167,11 @@ def choice_hint(text: str, choices: tuple[str, ...]) -> str:
     if len(near) == 1:
         return f"; did you mean {near[0]!r}?"
     return hint(text, choices[:MAX_CANDIDATES])
+
+
+
+def likeness(a: str, b: str) -> float:
+    """How alike ``a`` and ``b`` are, by difflib's ratio (1: the same): ``市场监管局`` /
+    ``市市场监管局`` 0.91, ``市住建局`` / ``市交通局`` 0.5. The caller bounds how many pairs
+    it asks about."""
+    return difflib.SequenceMatcher(None, a, b).ratio()
