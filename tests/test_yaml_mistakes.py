@@ -291,6 +291,9 @@ def test_a_broken_category_file_through_the_loader(tmp_path: Path) -> None:
 def test_validate_tells_a_chinese_rule_files_mistake_in_chinese(tmp_path: Path) -> None:
     """``qualscore validate`` on a Chinese rule file with a full-width colon: one line, exit 2."""
     root = _mini(tmp_path, category=("title: Main\n", "title： 主要工作\n"))
+    manifest = root / "ruleset.yaml"
+    manifest.write_text(manifest.read_text("utf-8").replace("language: en", "language: zh"),
+                        encoding="utf-8")  # fmt: skip
     code, out, err = run_cli("validate", root)
     assert (code, out) == (2, "")
     assert err == (
@@ -333,11 +336,43 @@ def test_validate_tells_an_english_rule_files_mistake_in_english(tmp_path: Path)
     ids=["english", "chinese", "chinese comma"],
 )
 def test_evaluate_tells_a_facts_files_mistake(tmp_path: Path, facts: str, message: str) -> None:
-    """``qualscore evaluate`` on a facts file with a mistake: one line in its language, exit 2."""
+    """``qualscore evaluate`` on a facts file with a mistake: one line in the rule set's
+    language (an English one for the English file, rugao's Chinese for the others), exit 2."""
     path = tmp_path / "f.yaml"
     path.write_text(facts, encoding="utf-8")
-    code, out, err = run_cli("evaluate", MINI, path)
+    rules = MINI if EN in message else MINI.parents[2] / "rules" / "rugao-2018"
+    code, out, err = run_cli("evaluate", rules, path)
     assert (code, out, err) == (2, "", f"{path}:{message}\n")
+
+
+def test_a_facts_file_without_chinese_text_is_told_in_its_rule_sets_chinese(
+    tmp_path: Path,
+) -> None:
+    """The rule set's language decides, not the file's text: a facts file of ASCII only,
+    for a Chinese rule set, is told in Chinese."""
+    path = tmp_path / "f.yaml"
+    path.write_text("done: true\n\trate: 1\n", encoding="utf-8")
+    code, out, err = run_cli("evaluate", MINI.parents[2] / "rules" / "rugao-2018", path)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{path}:2:1: ") and "制表符" in err
+
+
+def test_a_category_file_without_chinese_text_is_told_in_its_rule_sets_chinese(
+    tmp_path: Path,
+) -> None:
+    """A category file read after a Chinese ``ruleset.yaml`` is told in Chinese, whatever
+    its own text."""
+    root = tmp_path / "r"
+    shutil.copytree(MINI, root)
+    manifest = root / "ruleset.yaml"
+    manifest.write_text(manifest.read_text("utf-8").replace("language: en", "language: zh"),
+                        encoding="utf-8")  # fmt: skip
+    category = root / "categories" / "1-main.yaml"
+    category.write_text(category.read_text("utf-8").replace("title: Main\n", "title: Main\n\tpoints: 7\n", 1),
+                        encoding="utf-8")  # fmt: skip
+    with pytest.raises(RuleSetError) as info:
+        qualscore.load_rules(root)
+    assert [str(p) for p in info.value.problems] == [f"{category}:4:1: " + TAB_ZH]
 
 
 def _mini(tmp_path: Path, *, category: tuple[str, str]) -> Path:

@@ -211,7 +211,7 @@ def load_facts(
         if Path(path).suffix.lower() in (".csv", ".xlsx"):
             doc = table_document(Path(path), shown)
         else:
-            doc = _yaml.load(Path(path), shown)
+            doc = _yaml.load(Path(path), shown, language=ruleset.manifest.language)
     except FactsError:
         raise
     except SourceError as exc:
@@ -277,7 +277,8 @@ def member_files(ruleset: RuleSet, doc: _yaml.Document, folder: Path) -> None:
                 problems.append(doc.problem((decl.key, i), message))
                 continue
             try:
-                member = _yaml.load(folder / inner, str(folder / inner))
+                member = _yaml.load(folder / inner, str(folder / inner),
+                                    language=ruleset.manifest.language)  # fmt: skip
             except SourceError as exc:
                 problems.extend(exc.problems)
                 continue

@@ -71,7 +71,7 @@ def load_targets(ruleset: RuleSet, path: str | Path) -> TargetTable:
         if problems:
             raise SourceError(problems)
         return TargetTable(shown, tuple(rows), keys, rows)
-    return _from_yaml(ruleset, _yaml.load(path, shown))
+    return _from_yaml(ruleset, _yaml.load(path, shown, language=ruleset.manifest.language))
 
 
 def _from_yaml(ruleset: RuleSet, doc: _yaml.Document) -> TargetTable:

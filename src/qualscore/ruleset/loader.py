@@ -23,7 +23,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from qualscore import _cache
 from qualscore._decimal import in_context
 from qualscore._gc import collector_paused
-from qualscore.catalogue import say
+from qualscore.catalogue import LANGUAGES, say
 from qualscore.errors import Problem, RuleSetError, SourceError
 from qualscore.language.parse import mentioned
 from qualscore.language.tree import Compare, Name, Text, walk
@@ -514,6 +514,7 @@ def _load_rules(path: str | Path, sub: bool = False) -> RuleSet:
     subsets = reader.read_subsets(facts_doc, sub) if facts_doc is not None else {}
     manifest_doc = reader.read(MANIFEST)  # its departments name what every file names
     reader.departments = _departments(manifest_doc)
+    reader.language = _language(manifest_doc)  # its mistakes told in it from here on
     unread = len(reader.problems)
     facts = reader.validate(facts_doc, FactsFile, types)
     if reader.unread_subsets:  # what a list's formulas read of rules that did not load: the
@@ -653,6 +654,12 @@ def _type_of(expr: Any, names: Mapping[str, Type]) -> Type:
     return "number"
 
 
+def _language(doc: _yaml.Document | None) -> str | None:
+    """The language ``ruleset.yaml`` declares, when it is one of the catalogues'."""
+    said = doc.data.get("language") if doc is not None and isinstance(doc.data, dict) else None
+    return said if isinstance(said, str) and said in LANGUAGES else None
+
+
 def _departments(doc: _yaml.Document | None) -> dict[str, str]:
     """The departments ``ruleset.yaml`` declares, each name and alias to its name, read
     before any file is validated so that each reads an alias as its name. Declarations
@@ -685,6 +692,7 @@ class _Reader:
         self.fact_types: dict[str, Type] = {}
         self.sub_types: dict[str, dict[str, Type]] = {}
         self.departments: dict[str, str] = {}  # every declared name and alias -> name
+        self.language: str | None = None  # the manifest's, once read: the files after it
         self.unread_subsets: list[int] = []
 
     def read_subsets(self, doc: _yaml.Document, sub: bool) -> dict[str, RuleSet]:
@@ -742,7 +750,7 @@ class _Reader:
             text = _yaml.decode(raw, shown)
             self.digest.update(f"{name}\0{len(text)}\0".encode())
             self.digest.update(text.encode())
-            doc = _yaml.loads(text, shown)
+            doc = _yaml.loads(text, shown, language=self.language)
         except SourceError as exc:
             self.problems.extend(exc.problems)
             return None
