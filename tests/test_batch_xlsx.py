@@ -361,12 +361,12 @@ def test_the_score_sheet_of_a_wide_scheme_runs_over_pages_with_its_first_columns
 
 def test_the_summary_ranks_each_entity_by_each_cohort_rank() -> None:
     """A column per cohort value that ranks entities (rank, reverse rank), headed by its
-    label, after the result and before the group and grade (which stay last), each
+    label, after the categories and before the group and grade (which stay last), each
     entity's rank a whole number; tied entities share theirs."""
     report, _ = scored("yunhe")
     rows = list(load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["总览"].values)
-    assert rows[0][5:] == ("抽查合格率全县排名", "质量投诉倒数排名", "质量发展得分排名")
-    assert {r[1]: r[5:] for r in rows[1:9]} == {
+    assert rows[0][9:] == ("抽查合格率全县排名", "质量投诉倒数排名", "质量发展得分排名")
+    assert {r[1]: r[9:] for r in rows[1:9]} == {
         "东岭镇": (2, 6, 1), "红桥镇": (4, 5, 2), "西溪镇": (4, 3, 4), "青石镇": (6, 3, 3),
         "白沙乡": (8, 1, 6), "金塘乡": (1, 8, 5), "北山乡": (7, 2, 6), "南湖镇": (2, 7, 7),
     }  # fmt: skip
@@ -380,7 +380,35 @@ def test_an_entity_not_ranked_by_a_cohort_value_has_a_blank_rank() -> None:
                                                       if c[0] != "pass_rank"))  # fmt: skip
     report = dataclasses.replace(report, ranked=(dataclasses.replace(first, row=row),))
     rows = list(load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["总览"].values)
-    assert rows[1][1:] == ("东岭镇", 50, "否", "已评定", None, 6, 1)
+    assert rows[1][1:] == ("东岭镇", 50, "否", "已评定", 29, 18, 0, 3, None, 6, 1)
+
+
+def test_the_summary_gives_each_category_s_score_as_capped() -> None:
+    """A column per category (and the scheme's bonus), headed by its title and points,
+    each entity's score there as the engine capped it: with the bonus they add up to the
+    total; rugao's columns are its four categories and its bonus."""
+    report, _ = scored("yunhe")
+    rows = list(load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["总览"].values)
+    assert rows[0][5:9] == ("质量发展（30分）", "质量基础（20分）", "质量投诉扣分（2分）",
+                            "综合加分（3分）")  # fmt: skip
+    assert [r[5:9] for r in rows[1:4]] == [(29, 18, 0, 3), (25.33, 20, 0, 2.5),
+                                           (23.67, 16, -1, 1.5)]  # fmt: skip
+    assert all(sum(Decimal(str(v)) for v in r[5:9]) == Decimal(str(r[2])) for r in rows[1:9])
+    ruleset = load_rules(ROOT / "rules" / "rugao-2018")
+    assert writers.category_columns(ruleset)[0] == ("质量宏观管理", "质量宏观管理", Decimal(23))
+    assert writers.category_columns(ruleset)[-1] == ("bonus", "加分项", Decimal(5))
+
+
+def test_a_category_that_does_not_apply_to_the_entity_s_group_is_blank() -> None:
+    """A town has no score in the key departments' own category: blank, not 0."""
+    report, _ = scored("qingshui")
+    rows = list(load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))["总览"].values)
+    assert rows[0][5:10] == ("共性指标（40分）", "重点部门个性指标（60分）", "乡镇个性指标（60分）",
+                             "加分项", "扣分项")  # fmt: skip
+    assert {r[1]: r[5:10] for r in rows[1:5]} == {
+        "东湖镇": (34, None, 53, 4, -6), "西山乡": (13, None, 10, 0, -15),
+        "县水利局": (38, 52, None, 2, -5), "县生态环境局": (32, 54, None, 0, 0),
+    }  # fmt: skip
 
 
 def test_the_score_sheet_names_each_entity_s_group_its_rank_is_within() -> None:
@@ -421,7 +449,7 @@ def test_what_a_department_sends_stays_text_in_the_new_columns() -> None:
     row = dataclasses.replace(first.row, name="=1+1", group='=HYPERLINK("x")')
     report = dataclasses.replace(report, ranked=(dataclasses.replace(first, row=row),))
     book = load_workbook(io.BytesIO(writers.to_xlsx(report, DAY)))
-    cells = [book["总览"]["B2"], book["总览"]["F2"], book["各项得分"]["B4"],
+    cells = [book["总览"]["B2"], book["总览"]["K2"], book["各项得分"]["B4"],
              book["各项得分"]["F4"]]  # fmt: skip
     assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [
         ("=1+1", "s", True), ('=HYPERLINK("x")', "s", True),

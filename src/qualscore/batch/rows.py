@@ -67,6 +67,9 @@ class Row:
     not_met: str | None = None
     """The ids of the nodes whose verdict is not met, in order (``1.2 3``), where the
     scheme gives nodes verdicts."""
+    categories: tuple[Decimal | None, ...] = ()
+    """Each category's score, in the rule set's order, as the engine capped it, then the
+    scheme's bonus where it has one (None: it does not apply to the entity's group)."""
 
     @property
     def result(self) -> str:

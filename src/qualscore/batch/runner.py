@@ -610,7 +610,21 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
         costs,
         result.verdict,
         " ".join(n.id for n in result.failed()) if ruleset.graph.verdicts - {SCHEME} else None,
+        _categories(
+            ruleset,
+            {c.id: c.score for c in result.categories},
+            None if result.bonus is None else result.bonus.score,
+        ),
     )
+
+
+def _categories(
+    ruleset: RuleSet, scores: Mapping[str, Decimal], bonus: Decimal | None
+) -> tuple[Decimal | None, ...]:
+    """Each category's score in the whole rule set's order, then the scheme's bonus where
+    it has one; None where one does not apply."""
+    found = tuple(scores.get(c.id) for c in ruleset.categories)
+    return (*found, bonus) if ruleset.manifest.bonus is not None else found
 
 
 def _row_of_scores(
@@ -644,6 +658,7 @@ def _row_of_scores(
         cohort=tuple(sorted(known.items())),
         verdict=verdict,
         not_met=" ".join(failed) if ruleset.graph.verdicts - {SCHEME} else None,
+        categories=_categories(ruleset, scores.nodes, scores.items.get("bonus")),
     )
 
 

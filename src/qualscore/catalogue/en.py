@@ -373,6 +373,7 @@ WORDS: dict[str, str] = {
     "batch_cohort_line": "{label}{scope}{value}, computed from {count}{left}",
     "batch_matrix_part": " ({first}–{last})",
     # -- spreadsheets (report/xlsx.py, report/batch_xlsx.py)
+    "category_points": "{title} ({points})",
     # -- templates departments fill in (report/template.py, cli/template.py)
     "template_col_department": "department",
     "template_col_items": "items",

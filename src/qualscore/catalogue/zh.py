@@ -346,6 +346,7 @@ WORDS: dict[str, str] = {
     "batch_cohort_line": "{label}{scope}{value}，按 {count} 个单位计算{left}",
     "batch_matrix_part": "（{first}–{last}）",
     # -- spreadsheets (report/xlsx.py, report/batch_xlsx.py)
+    "category_points": "{title}（{points}分）",
     # -- templates departments fill in (report/template.py, cli/template.py)
     "template_col_department": "责任单位",
     "template_col_items": "相关项目",

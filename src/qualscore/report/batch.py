@@ -76,6 +76,7 @@ __all__ = [
     "XlsxLimitError",
     "XlsxLimits",
     "build",
+    "category_columns",
     "cell_text",
     "cohort_lines",
     "order_rule",
@@ -133,6 +134,9 @@ class BatchReport:
     """With ``--compare``: each previous batch, oldest first (the last is ``previous``)."""
     links: Mapping[str, str] | None = None
     """Each entity's report, written alongside: a relative URL, percent-encoded."""
+    categories: tuple[tuple[str, str, Decimal | None], ...] = ()
+    """Each category's id, title and points, in order: the columns of each entity's
+    category scores (:attr:`Row.categories`)."""
 
     def earlier(self, r: Ranked) -> list[str]:
         """The entity's total in each year compared before last time (``—``: none then)."""
@@ -159,6 +163,13 @@ class BatchReport:
 def _total_then(year: Year, name: str) -> str:
     found = year.entities.get(name)
     return "—" if found is None else fmt(found[0])
+
+
+def category_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal | None], ...]:
+    """Each category's id, title and points, then the scheme's bonus (``bonus``)."""
+    found = tuple((c.id, c.title, c.points) for c in ruleset.categories)
+    bonus = ruleset.manifest.bonus
+    return (*found, ("bonus", bonus.title, bonus.points)) if bonus is not None else found
 
 
 def item_columns(ruleset: RuleSet) -> tuple[tuple[str, str, Decimal | None], ...]:
@@ -219,6 +230,7 @@ def build(
         targets=tuple((t, titles[t]) for t in targets),
         failures=tuple(o for o in outcomes if o.row is None),
         extra=extra_columns(ruleset),
+        categories=category_columns(ruleset),
         previous=previous,
         cohort=tuple(cohort),
         places=tuple((c.key, c.places) for c in ruleset.cohort),

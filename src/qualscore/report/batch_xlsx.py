@@ -32,6 +32,7 @@ from typing import IO, Any
 
 from qualscore.batch.rows import Ranked
 from qualscore.batch.runner import Outcome
+from qualscore.catalogue import say
 from qualscore.report.batch import BatchReport, cell_text, cohort_lines, order_rule
 from qualscore.report.safe import sheet_text
 from qualscore.report.sheet_layout import print_setup, row_height, text_lines
@@ -52,7 +53,7 @@ from qualscore.report.xlsx import (
     xlsx_pages,
     xlsx_sheet_names,
 )
-from qualscore.scoring.words import result_word, words
+from qualscore.scoring.words import fmt, result_word, words
 
 __all__ = ["to_xlsx", "write_xlsx", "xlsx_plan"]
 
@@ -171,10 +172,11 @@ def _tables(report: BatchReport, today: str | None, limits: XlsxLimits) -> list[
     ranks = _rank_columns(report)
     tables = [
         _Table(w["summary"],
-               [[*head, *(label for _, label in ranks), *extra,
+               [[*head, *_category_heads(report), *(label for _, label in ranks), *extra,
                  *(then if report.previous is not None else [])]], "C2",
                lambda r: [_summary_line(report, r, len(head), ranks)],
-               tail=[[], [order_rule(report)]]),
+               tail=[[], [order_rule(report)]], wrap_header=True,
+               wrap=_headed_numbers(len(head), len(_category_heads(report)) + len(ranks))),
         _items_table(report, head),
         _notes_table(report),
         _departments_table(report),
@@ -207,12 +209,44 @@ def _summary_line(
     its group and grade (last, as the CSV has them), and last time's total, change and
     rank."""
     own = dict(r.row.cohort)
-    line = _xlsx_line(report, r)[:base] + [_whole(own.get(key)) for key, _ in ranks]
+    line = _xlsx_line(report, r)[:base] + list(_category_scores(report, r))
+    line += [_whole(own.get(key)) for key, _ in ranks]
     line += [getattr(r.row, e) for e in report.extra]
     if report.previous is not None:
         found = report.previous.get(r.name)
         line += [found[0], r.row.total - found[0], found[1]] if found else [None, None, None]
     return sheet_row(line)
+
+
+def _category_heads(report: BatchReport) -> list[str]:
+    """A column per category, headed by its title and points (none for a scheme of one
+    category: its score is the total)."""
+    if len(report.categories) < 2:
+        return []
+    return [
+        title if points is None
+        else say(report.language, "category_points", title=title, points=fmt(points))
+        for _, title, points in report.categories
+    ]  # fmt: skip
+
+
+_NUMBER_WIDTH = 11.0
+"""The width of a score or rank column under a long heading (``重点部门个性指标（60分）``):
+the heading wraps over two or three lines instead of widening the sheet."""
+
+
+def _headed_numbers(after: int, count: int) -> dict[int, float]:
+    """The ``count`` columns after the first ``after`` (numbered from 1), each as wide as a
+    number under a wrapped heading."""
+    return {after + k: _NUMBER_WIDTH for k in range(1, count + 1)}
+
+
+def _category_scores(report: BatchReport, r: Ranked) -> tuple[Decimal | None, ...]:
+    """The entity's score of each category, as the engine capped it (blank: it does not
+    apply to the entity's group)."""
+    if len(report.categories) < 2:
+        return ()
+    return r.row.categories or (None,) * len(report.categories)
 
 
 def _whole(value: Decimal | None) -> int | Decimal | None:
