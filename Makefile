@@ -5,6 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 RULES  ?= rules/rugao-2018
 FACTS  ?= examples/rugao-2018/city-sample.yaml
+TEST_JOBS ?= auto
 
 .PHONY: setup demo test check lint typecheck screenshot fuzz hostile clean
 
@@ -23,9 +24,10 @@ demo: $(STAMP)
 	@echo
 	@echo 'Next: run ". .venv/bin/activate" to put qualscore on your PATH, then "qualscore --help"; README.md shows the rest.'
 
-## The whole test suite, then the linters: what CI runs.
+## The whole test suite (on TEST_JOBS workers: every core by default), then the linters:
+## what CI runs.
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_JOBS)
 	$(MAKE) --no-print-directory check
 
 check: lint typecheck
