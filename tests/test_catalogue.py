@@ -49,12 +49,10 @@ def test_a_missing_message_is_a_key_error() -> None:
 _CHOOSING = ("if zh", "zh else", 'language == "zh"', '== "zh"', '"zh" if')
 """What code that chooses words by language itself looks like."""
 
-_ENGINE = (SRC / "scoring", SRC / "analyst" / "analysis.py")
-"""The engine's explanations: they name messages, the catalogue says them."""
-
-
 def _engine_files() -> list[Path]:
-    return sorted(p for root in _ENGINE for p in ([root] if root.is_file() else root.rglob("*.py")))
+    """Every module of the package but the catalogues: they name messages, the catalogue
+    says them."""
+    return sorted(p for p in SRC.rglob("*.py") if SRC / "catalogue" not in p.parents)
 
 
 def _choosing(text: str) -> list[tuple[int, str]]:
@@ -74,10 +72,12 @@ def test_a_language_test_in_code_is_found() -> None:
     assert _choosing('say(language, "colon")\nzh_words = 1\n') == []
 
 
-def test_the_engine_never_chooses_words_by_language() -> None:
-    """No module of scoring/ nor analyst/analysis.py tests the language to choose its words."""
+def test_no_code_outside_the_catalogue_chooses_words_by_language() -> None:
+    """No module outside the catalogue tests the language to choose its words: not the
+    engine's explanations, the reports, the command line, nor the loaders."""
     files = _engine_files()
-    assert SRC / "scoring" / "explain.py" in files and SRC / "analyst" / "analysis.py" in files
+    assert SRC / "scoring" / "explain.py" in files and SRC / "report" / "html.py" in files
+    assert not [p for p in files if "catalogue" in p.parts]
     found = [
         f"{path.relative_to(SRC)}:{n}: {pattern}"
         for path in files
@@ -86,8 +86,8 @@ def test_the_engine_never_chooses_words_by_language() -> None:
     assert found == []
 
 
-def test_every_message_the_engine_names_is_in_the_catalogue() -> None:
-    """Every message key the engine names literally (``say(language, "key")``) is a message."""
+def test_every_message_the_code_names_is_in_the_catalogue() -> None:
+    """Every message key a module names literally (``say(language, "key")``) is a message."""
     named = re.compile(r"""say\(\s*[\w.]+,\s*["']([a-z_]+)["']""")
     keys = {
         key for path in _engine_files() for key in named.findall(path.read_text(encoding="utf-8"))

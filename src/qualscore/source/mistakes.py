@@ -68,6 +68,10 @@ _MAX_LINE = 1000
 must not take a hostile file's megabyte-long line quadratically."""
 
 
+_HAN_TEXT, _OTHER_TEXT = "zh", "en"
+"""The catalogue a file holding Han text is told in, and any other file's."""
+
+
 def language_of(text: str) -> str:
     """The language to tell a file's YAML mistakes in: ``zh`` when its text holds
     Han characters, else ``en``.
@@ -79,7 +83,7 @@ def language_of(text: str) -> str:
     files hold no Han text, so the file itself tells who reads the message. A
     caller that knows the rule set's language passes it instead.
     """
-    return "zh" if _HAN.search(text) else "en"
+    return _HAN_TEXT if _HAN.search(text) else _OTHER_TEXT
 
 
 def lines_of(text: str) -> list[str]:
