@@ -37,6 +37,7 @@ from qualscore.batch.runner import (
     workers,
 )
 from qualscore.batch.spill import RowFile
+from qualscore.catalogue import LANGUAGES
 from qualscore.cli.common import jobs, make_console, progress
 from qualscore.errors import Problem, SourceError
 from qualscore.facts.lists import list_options, load_lists, orphans
@@ -559,7 +560,7 @@ def register(sub: Any) -> None:
         default="html",
         help="the format of --per-entity reports (default: html)",
     )
-    batch.add_argument("--lang", choices=("zh", "en"))
+    batch.add_argument("--lang", choices=tuple(LANGUAGES))
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(run=command)
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from qualscore.catalogue import LANGUAGES
 from qualscore.cli.common import (
     EXIT_OK,
     EXIT_USER_ERROR,
@@ -95,7 +96,7 @@ def register(sub: Any) -> None:
     )
     evaluate.add_argument(
         "--lang",
-        choices=("zh", "en"),
+        choices=tuple(LANGUAGES),
         help="language of the engine's own words (default: the rule set's)",
     )
     evaluate.add_argument(
