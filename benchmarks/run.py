@@ -60,6 +60,7 @@ QUALSCORE = str(BIN / "qualscore")
 # Targets (a 2-core machine): ratios at most these.
 TARGET_A_OVER_C = 1.5
 TARGET_B_OVER_C = 1.1
+TARGET_B_DICT_OVER_C = 1.2
 TARGET_A_OVER_D = 0.5
 TARGET_VALIDATE = 2.5
 TARGET_BATCH_SECONDS = 20.0
@@ -189,6 +190,20 @@ def per_entity(sizes: Sizes, seed: int, report: Report, *, with_zen: bool) -> No
             qualscore.score(rules, f)
         return None
 
+    # The caller's path: a plain dict (Decimal and bool values) straight in, checked by
+    # evaluate()/score() themselves.
+    @timed("a_dict")
+    def _evaluate_dict(lo: int, hi: int) -> object:
+        for r in raw[lo:hi]:
+            qualscore.evaluate(rules, r)
+        return None
+
+    @timed("b_dict")
+    def _score_dict(lo: int, hi: int) -> object:
+        for r in raw[lo:hi]:
+            qualscore.score(rules, r)
+        return None
+
     @timed("c")
     def _hand(lo: int, hi: int) -> object:
         for v in values[lo:hi]:
@@ -274,11 +289,14 @@ def per_entity(sizes: Sizes, seed: int, report: Report, *, with_zen: bool) -> No
     report.ratios["a/c"] = ratio("a", "c")
     report.ratios["b/c"] = ratio("b", "c")
     report.ratios["facts/c"] = ratio("facts", "c")
+    report.ratios["a_dict/c"] = ratio("a_dict", "c")
+    report.ratios["b_dict/c"] = ratio("b_dict", "c")
     if with_zen:
         report.ratios["a/d_trace"] = ratio("a", "d_trace")
         report.ratios["a/d"] = ratio("a", "d")
         report.ratios["b/d"] = ratio("b", "d")
         report.ratios["c/d"] = ratio("c", "d")
+        report.ratios["a_dict/d_trace"] = ratio("a_dict", "d_trace")
 
 
 def _quantile(values: Sequence[float], q: float) -> float:
@@ -530,6 +548,10 @@ def _targets(report: Report) -> None:
     if "a/c" in report.ratios:
         add("(a) evaluate <= 1.5 x (c) hand-written", report.ratios["a/c"], TARGET_A_OVER_C)
         add("(b) score <= 1.1 x (c) hand-written", report.ratios["b/c"], TARGET_B_OVER_C)
+        add("evaluate(rules, dict) <= 1.5 x (c) on the dict", report.ratios["a_dict/c"],
+            TARGET_A_OVER_C, note="the caller's path")  # fmt: skip
+        add("score(rules, dict) <= 1.2 x (c) on the dict", report.ratios["b_dict/c"],
+            TARGET_B_DICT_OVER_C, note="the caller's path")  # fmt: skip
     if "a/d_trace" in report.ratios:
         add("(a) evaluate <= 0.5 x (d) ZEN with trace", report.ratios["a/d_trace"],
             TARGET_A_OVER_D)  # fmt: skip
@@ -613,6 +635,8 @@ def print_report(report: Report) -> None:
         "facts": "facts   check_facts (validation, once per entity)",
         "a": "(a)     qualscore.evaluate, full trace",
         "b": "(b)     qualscore.score, scores only",
+        "a_dict": "(a)     evaluate(rules, plain dict): checked, traced",
+        "b_dict": "(b)     score(rules, plain dict): checked",
         "c": "(c)     hand-written Python (Decimal)",
         "d": "(d)     ZEN engine.evaluate(key, ctx)",
         "d_trace": "(d')    ZEN engine.evaluate(key, ctx, trace)",

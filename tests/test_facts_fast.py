@@ -14,9 +14,10 @@ from tests.hostile.attacks_batch import veto_rules
 import qualscore
 from qualscore import FactsError, RuleSet
 from qualscore._decimal import exact
-from qualscore.facts.check import Facts, check_facts
+from qualscore.facts.check import Facts, check_facts, check_facts_document
 from qualscore.facts.fast import quick_facts
 from qualscore.facts.targets import load_targets
+from qualscore.source import yamlfile as _yaml
 
 ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules/rugao-2018"
@@ -60,8 +61,8 @@ def compare(rules: RuleSet, row: dict[str, Any]) -> Facts | None:
     """The quick check against the full one on ``row``: the same Facts, or None."""
     with exact():
         quick = quick_facts(rules, row, "t.csv")
-    try:
-        full = check_facts(rules, row, source="t.csv")
+    try:  # the full check itself (check_facts takes the quick one when it can)
+        full = check_facts_document(rules, dict(row), _yaml.Document("t.csv", dict(row)))
     except FactsError:
         assert quick is None
         return None
@@ -107,6 +108,11 @@ def test_random_rows(rugao: tuple[RuleSet, dict[str, Any]], data: st.DataObject)
                 st.sampled_from(CELLS),
                 st.decimals(allow_nan=False, allow_infinity=False).map(str),
                 st.from_regex(r"-?[0-9]{1,17}(\.[0-9]{0,20})?", fullmatch=True),
+                # as a caller's mapping gives them: Decimal, int, float, any of them odd
+                st.decimals(),
+                st.integers(),
+                st.floats(),
+                st.decimals(min_value=-100, max_value=1000, places=3),
             )
         )
     for key in data.draw(st.lists(st.sampled_from(keys), max_size=2)):
@@ -137,3 +143,31 @@ def test_groups_and_judged_items_are_declined() -> None:
     """A rule set with entity groups or judged items is checked in full, always."""
     rules = qualscore.load_rules(ROOT / "examples/qingshui-rivers")
     assert quick_facts(rules, {}, "t.csv") is None
+
+
+def test_a_callers_plain_mapping_takes_the_quick_check(
+    rugao: tuple[RuleSet, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check_facts`` (and so ``evaluate`` and ``score`` on a mapping) of plainly valid
+    values, numbers as ``Decimal``, ``int`` or ``float``, never runs the full check, and
+    gives what the full check gives."""
+    import qualscore.facts.check as check
+
+    rules, row = rugao
+    typed: dict[str, Any] = {}
+    for n, (key, text) in enumerate(row.items()):
+        if isinstance(text, bool):
+            typed[key] = text
+        else:
+            number = Decimal(text)
+            whole = number == number.to_integral_value()
+            typed[key] = (int(number) if whole and n % 2 else number) if whole or n % 3 else float(text)
+    full = check_facts_document(rules, dict(typed), _yaml.Document("<facts>", dict(typed)))
+
+    def refused(*_: Any) -> Facts:
+        raise AssertionError("the full check ran")
+
+    monkeypatch.setattr(check, "check_facts_document", refused)
+    same(check_facts(rules, typed), full)
+    assert qualscore.evaluate(rules, typed).facts_sha256 == full.sha256
+    assert qualscore.score(rules, typed).total == qualscore.evaluate(rules, full).total

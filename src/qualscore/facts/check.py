@@ -373,6 +373,11 @@ def check_facts(ruleset: RuleSet, data: Mapping[str, Any], *, source: str = "<fa
     if not isinstance(data, Mapping):
         message = f"facts must be a mapping of fact keys to values, not {type(data).__name__}"
         raise FactsError([Problem(source, 0, 0, message)])
+    from qualscore.facts.fast import quick_facts  # (it builds on this module)
+
+    quick = quick_facts(ruleset, data, source)
+    if quick is not None:  # plainly valid: the same Facts the full check gives
+        return quick
     doc = _yaml.Document(source, dict(data))
     return check_facts_document(ruleset, dict(data), doc)
 

@@ -5,8 +5,9 @@
 for it — the same values in the same order, the same decimal text, the same
 fingerprint: every declared fact given once and nothing else (``entity`` and
 ``period`` aside), numbers written as plain decimal text (``-12.5``) well
-within the limits and bounds, booleans already booleans (or 是/否, as a Chinese
-table writes them), a blank only for a
+within the limits and bounds (or ``Decimal``, ``int`` and ``float`` values
+whose text is such a number, as a caller's mapping gives them), booleans
+already booleans (or 是/否, as a Chinese table writes them), a blank only for a
 target no veto reads, and every cross-fact check holding. A rule set with
 entity groups, judged items, choice facts, lists of records, evidence required
 or suppliers declared is not taken. For anything else it returns None, and the
@@ -129,7 +130,9 @@ def quick_facts(ruleset: RuleSet, data: Mapping[str, Any], source: str) -> Facts
         entity=identity.get("entity"),
         period=identity.get("period"),
         judged=MappingProxyType({}),
-        reserved=MappingProxyType({k: v for k, v in data.items() if k in RESERVED}),
+        reserved=MappingProxyType(
+            {k: data[k] for k in RESERVED if k in data}
+        ),
     )
 
 
@@ -142,16 +145,24 @@ def _values(plan: _Plan, data: Mapping[str, Any]) -> tuple[dict[str, Value], str
         if set(map(type, flags)) != {bool}:
             return None  # true/false are booleans already: any other text is checked in full
         data = {**data, **dict(zip(plan.flags, flags, strict=True))}
-    texts = list(map(data.__getitem__, plan.numbers))
-    if None in texts:
+    given = list(map(data.__getitem__, plan.numbers))
+    if any(t is None for t in given):  # (`None in` would compare each Decimal with None)
         return _values_with_blanks(plan, data)
+    texts = given
     try:
         joined = ",".join(texts) + ","
-    except TypeError:  # not text: an XLSX number, a bad cell, a boolean
-        return None
+    except TypeError:  # not text: a number given in Python or an XLSX cell, a bad cell
+        texts = [_as_text(t) for t in given]
+        if any(t is None for t in texts):
+            return None
+        joined = ",".join(texts) + ","
     if texts and not (_PLAIN_NUMBERS.fullmatch(joined) and joined.count(",") == len(texts)):
         return None  # (a comma in a text would pass for two numbers)
-    numbers = list(map(Decimal, texts))
+    if texts is given:
+        numbers = list(map(Decimal, texts))
+    else:  # a Decimal given is kept as it is, as the full check keeps it (its text is plain)
+        pairs = zip(given, texts, strict=True)
+        numbers = [g if type(g) is Decimal else Decimal(t) for g, t in pairs]
     negative = "-" in joined
     if negative:
         numbers = [n if n else n.copy_abs() for n in numbers]  # -0 is 0
@@ -164,6 +175,21 @@ def _values(plan: _Plan, data: Mapping[str, Any]) -> tuple[dict[str, Value], str
     shown = [*map(_BOOL_TEXT.__getitem__, flags), *map(str, numbers)]
     canonical = plan.template % tuple(map(shown.__getitem__, plan.order))
     return values, hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _as_text(raw: Any) -> Any:
+    """A number given in Python as the text the full check reads it as: a ``Decimal`` or
+    an ``int`` as written, a ``float`` by its shortest ``repr`` (``87.3``); text as it is.
+    None for anything else (a boolean, a cell that is not a number). A text that is not
+    plain (``1E+2``) then fails the plain pattern, and the facts are checked in full."""
+    kind = type(raw)
+    if kind is str:
+        return raw
+    if kind is Decimal or kind is int:
+        return str(raw)
+    if kind is float:
+        return repr(raw)
+    return None
 
 
 def _within(
