@@ -213,11 +213,18 @@ class RuleSet:
                 yield from (child.items if isinstance(child, Indicator) else (child,))
 
     def group_of(self, entity: str) -> str | None:
-        """The id of the group ``entity`` belongs to (None: no group names it)."""
+        """The id of the group ``entity`` belongs to (None: no group names it): one lookup,
+        however many groups and members (a province's 3,000 counties)."""
+        return self._group_by_member.get(entity)
+
+    @cached_property
+    def _group_by_member(self) -> dict[str, str]:
+        """Each member of a group, to its group (the first group that names it)."""
+        found: dict[str, str] = {}
         for group in self.manifest.groups:
-            if entity in group.members:
-                return group.id
-        return None
+            for member in group.members:
+                found.setdefault(member, group.id)
+        return found
 
     def vetoes_applying(self) -> tuple[bool, ...]:
         """Whether each veto (``ruleset.yaml``'s, all of them, in order) applies to this
