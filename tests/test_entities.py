@@ -430,3 +430,14 @@ def test_batch_csv_ends_each_row_with_its_group_and_grade(tmp_path: Path) -> Non
     assert lines[0] == "rank,entity,total,vetoed,result,1,2,3,4,5,6,7,8,9,10,11,group,grade"
     assert lines[2] == "2,西山乡,8,false,已评定,0,5,8,,,0,-5,15,0,-11,-4,乡镇,不合格"
     assert lines[3].startswith("1,县水利局,87,") and lines[3].endswith(",重点部门,良好")
+
+
+def test_an_entity_s_group_is_found_by_one_lookup() -> None:
+    """Every member of every group is found in its group, an unknown name in none, and the
+    groups' members are read once, whatever the number of lookups."""
+    rules = qualscore.load_rules(ROOT / "examples" / "qingshui-rivers")
+    members = {m: g.id for g in rules.manifest.groups for m in g.members}
+    assert members and all(rules.group_of(m) == g for m, g in members.items())
+    assert rules.group_of("no such entity") is None
+    assert rules._group_by_member == members  # worked out once, kept with the rule set
+    assert rules._group_by_member is rules._group_by_member
