@@ -39,6 +39,8 @@ _PLAIN_NUMBER = r"-?[0-9]{1,15}(?:\.[0-9]{1,18})?"
 _PLAIN_NUMBERS = re.compile(f"(?:{_PLAIN_NUMBER},)*")
 """Plain numbers, each followed by a comma: a row's numbers checked by one match."""
 _ONE_NUMBER = re.compile(_PLAIN_NUMBER)
+_PLAIN_INT = 10**15
+"""An int below this in size is written as a plain number; any other is checked in full."""
 _NO_ESCAPE = re.compile(r"[A-Za-z0-9_]+")
 """Keys that JSON writes as they are (a fact key is an identifier)."""
 _BOOL_TEXT = {True: "true", False: "false"}
@@ -185,8 +187,10 @@ def _as_text(raw: Any) -> Any:
     kind = type(raw)
     if kind is str:
         return raw
-    if kind is Decimal or kind is int:
+    if kind is Decimal:
         return str(raw)
+    if kind is int:  # (str() of an int of over 4,300 digits fails: too large to be plain)
+        return str(raw) if -_PLAIN_INT < raw < _PLAIN_INT else None
     if kind is float:
         return repr(raw)
     return None
