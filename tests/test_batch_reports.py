@@ -135,7 +135,7 @@ def test_batch_html_links_each_entity_to_its_report_safely(tmp_path: Path) -> No
         ("r%20e%23p/_up.html", "../up"),
         ("r%20e%23p/_script_alert%281%29__script_.html",
          "&lt;script&gt;alert(1)&lt;/script&gt;"),
-        ("r%20e%23p/a_b%26c.html", "a&quot;b&amp;c"),
+        ("r%20e%23p/a_b%26c.html", "a&#34;b&amp;c"),
         ("r%20e%23p/javascript_alert%281%29.html", "javascript:alert(1)"),
         ("r%20e%23p/x%23y_z.html", "x#y?z"),
         ("r%20e%23p/%E5%B8%82%20%E4%B8%80.html", "市 一"),
@@ -150,3 +150,68 @@ def test_batch_html_without_reports_alongside_links_nothing(tmp_path: Path) -> N
     page = tmp_path / "page.html"
     assert run("batch", ROOT / "rules/rugao-2018", CITIES, "--out", page)[0] == 0
     assert "<a href" not in page.read_text(encoding="utf-8")
+
+
+def test_no_report_module_escapes_html_by_hand() -> None:
+    """Every HTML page is rendered from an autoescaped template: no module of the reports
+    calls ``escape(`` or imports ``html.escape``."""
+    import re
+
+    by_hand = re.compile(
+        r"(?<![\w.])escape\(|\bhtml\.escape\b|^\s*(from html import|import html\b)"
+    )
+    modules = sorted((ROOT / "src/qualscore/report").glob("*.py"))
+    assert "batch.py" in {m.name for m in modules}
+    found = [
+        f"{m.name}:{n}: {line.strip()}"
+        for m in modules
+        for n, line in enumerate(m.read_text(encoding="utf-8").splitlines(), 1)
+        if by_hand.search(line)
+    ]
+    assert found == []
+
+
+def test_batch_html_names_an_entity_not_scored_as_text(tmp_path: Path) -> None:
+    """An entity not scored is listed with its name, its source and its problem as text:
+    the markup and the quotes a department sent are escaped, nothing of them runs."""
+    from tests.hostile.attacks_batch import city_table, column
+
+    name = "<i>bad</i> & 'co'"
+    table = city_table(tmp_path / "c.csv", ["ok", name],
+                       {name: ("credit_reports", '<script>x</script>"')})  # fmt: skip
+    page = tmp_path / "page.html"
+    assert run("batch", ROOT / "rules/rugao-2018", table, "--out", page)[0] == 1
+    html = page.read_text(encoding="utf-8")
+    assert (
+        "<tr><td>&lt;i&gt;bad&lt;/i&gt; &amp; &#39;co&#39;</td>"
+        f"<td>{table}:3</td><td>{table}:3:{column('credit_reports')}: credit_reports: expected "
+        "a number, got &#39;&lt;script&gt;x&lt;/script&gt;&#34;&#39;</td></tr></tbody></table>\n"
+        "<footer>"
+    ) in html
+    assert "<script>" not in html and "<i>" not in html
+
+
+def test_batch_html_comparison_names_each_entity_as_text(tmp_path: Path) -> None:
+    """Compared with last year, each entity's folded items are headed by its name as text,
+    its markup escaped, the ranking's row beside it giving the totals then."""
+    from tests.hostile.attacks_batch import city_table
+
+    table = city_table(tmp_path / "c.csv", ["<script>alert(1)</script>", "it's"])
+    rules = ROOT / "rules/rugao-2018"
+    last = tmp_path / "last.json"
+    assert run("batch", rules, table, "--out", last)[0] == 0
+    page = tmp_path / "page.html"
+    code, _, err = run("batch", rules, table, "--out", page, "--compare", last)
+    assert (code, err) == (0, "")
+    html = page.read_text(encoding="utf-8")
+    summaries = [line.split("</summary>")[0] for line in html.splitlines()
+                 if line.startswith("<details>")]  # fmt: skip
+    assert summaries == [
+        "<details><summary>&lt;script&gt;alert(1)&lt;/script&gt;：总分 90.39 → 90.39（0）",
+        "<details><summary>it&#39;s：总分 90.39 → 90.39（0）",
+    ]
+    assert (
+        '<tr><td class="n">1</td><td>it&#39;s</td><td class="n">90.39</td><td>完成</td>'
+        '<td class="n">90.39</td><td class="n">0</td><td class="n">1</td></tr>'
+    ) in html
+    assert "<script>" not in html

@@ -12,12 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
+from markupsafe import Markup
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
@@ -33,8 +33,8 @@ from qualscore.batch.runner import (
 )
 from qualscore.catalogue import say
 from qualscore.report.batch_compare import (
-    compare_html,
     compare_notes,
+    compare_view,
     history_json,
     render_item_changes,
     then_columns,
@@ -505,110 +505,89 @@ def _judged(report: BatchReport) -> tuple[str, ...]:
     return tuple(e for e in report.extra if e in ("verdict", "not_met"))
 
 
-def to_html(report: BatchReport) -> str:
-    """The ranking, the completion matrix and the entities not scored, styled like the report."""
-    from qualscore.report.html import CSS
+class _Td(NamedTuple):
+    """A cell of the ranking: its text, a number (right-aligned), a link (a relative URL)."""
 
-    w = words(report.language)
+    text: str
+    number: bool = False
+    href: str | None = None
+
+
+def to_html(report: BatchReport) -> str:
+    """The ranking, the completion matrix and the entities not scored, styled like the report.
+
+    The page is ``templates/batch.html.j2``'s, autoescaped: every text here reaches it as text.
+    """
+    from qualscore.report.html import CSS, ENV
+
     grouped = any(r.row.group is not None for r in report.ranked)
     graded = "grade" in report.extra  # a column of the scheme, whatever the entities' grades
-    lang = say(report.language, "batch_html_lang")
-    targets = bool(report.targets)
-    scored = report.points  # judged only: no rank, no total
-    first = f'<th class="n">{w["rank"]}</th><th>{w["entity"]}</th><th class="n">{w["total"]}</th>'
-    head = (
-        (first if scored else f"<th>{w['entity']}</th>")
-        + f"<th>{w['result']}</th>" + (f'<th class="n">{w["completion"]}</th>' if targets else "")
-        + (f"<th>{w['group']}</th>" if grouped else "")
-        + (f"<th>{w['grade']}</th>" if graded else "")
-        + "".join(f"<th>{w[e]}</th>" for e in _judged(report))
-        + "".join(f'<th class="n">{escape(label)}</th>' for label in then_columns(report))
-    )
-    rows = "".join(
-        (
-            f'<tr><td class="n">{r.rank}</td><td>{_entity_cell(report, r.name)}</td>'
-            f'<td class="n">{fmt(r.row.total)}</td>'
-            if scored
-            else f"<tr><td>{_entity_cell(report, r.name)}</td>"
-        )
-        + f"<td>{escape(_result(r, report.language))}</td>"
-        + (f'<td class="n">{_share(r.row.share)}</td>' if targets else "")
-        + (f"<td>{escape(r.row.group or '')}</td>" if grouped else "")
-        + (f"<td>{escape(r.row.grade or '')}</td>" if graded else "")
-        + "".join(f"<td>{escape(getattr(r.row, e) or '')}</td>" for e in _judged(report))
-        + (
-            "".join(f'<td class="n">{escape(x)}</td>' for x in [*report.earlier(r),
-                                                                *report.then(r)])
-            if report.previous is not None
-            else ""
-        )
-        + "</tr>"
-        for r in report.ranked
-    )
-    parts = [
-        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>",
-        f"<h1>{escape(report.title)}</h1>",
-        f'<p class="muted">{escape(order_rule(report))}</p>',
-        (
-            f'<p class="muted">{escape(say(report.language, "batch_group_rule"))}</p>'
-            if grouped
-            else ""
-        ),
-        f"<h2>{w['summary']}</h2>",
-        f'<table class="ranking"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>',
-        *(f'<p class="muted">{escape(text)}</p>' for text in cohort_lines(report)),
-        *compare_html(report),
-    ]
-    if targets:
-        cols = "".join(
-            f'<th title="{escape(t)}">{escape(k)}</th>' for k, t in report.targets
-        )
-        body = ""
-        for r in report.ranked:
-            cells, share = _cells(report, r.row), r.row.share
-            body += (
-                f"<tr><td>{escape(r.name)}</td>"
-                + "".join(
-                    f"<td>{escape(cell_text(cells[k], report.language))}</td>"
-                    for k, _ in report.targets
-                )
-                + f'<td class="n">{_share(share)}</td></tr>'
-            )
-        legend = "".join(
-            f"<li>{escape(k)} {escape(t)}</li>" for k, t in report.targets
-        )
-        parts.append(
-            f"<h2>{w['target_matrix']}</h2><div style=\"overflow-x:auto\"><table class=\"matrix\">"
-            f'<thead><tr><th>{w["entity"]}</th>{cols}<th class="n">{w["completion"]}</th></tr>'
-            f"</thead><tbody>{body}</tbody></table></div>"
-            f'<p class="muted">✓ {w["target_met"]} · ✗ {w["target_missed"]} · — {w["na"]}</p>'
-            f'<ol class="muted">{legend}</ol>'
-        )
-    if report.failures:
-        failed = "".join(
-            f"<tr><td>{escape(o.entity.name)}</td><td>{escape(o.entity.source)}</td>"
-            f"<td>{'<br>'.join(escape(p) for p in o.problems)}</td></tr>"
-            for o in report.failures
-        )
-        parts.append(
-            f"<h2>{w['failed']}</h2><table><thead><tr><th>{w['entity']}</th>"
-            f"<th>{w['source']}</th><th>{w['reason']}</th></tr></thead><tbody>{failed}"
-            "</tbody></table>"
-        )
-    footer = f"{w['rules']} sha256 {report.rules_sha256} · qualscore {report.engine_version}"
-    parts.append(f"<footer>{footer}</footer>")
-    return "\n".join(parts) + "\n</body>\n</html>\n"
+    language = report.language
+    return ENV.get_template("batch.html.j2").render(
+        lang=say(language, "batch_html_lang"),
+        title=report.title,
+        css=Markup(CSS),  # the package's own style sheet: no text of the rules or the facts
+        w=words(language),
+        order_rule=order_rule(report),
+        group_rule=say(language, "batch_group_rule") if grouped else None,
+        head=_ranking_head(report, grouped, graded),
+        rows=_ranking_rows(report, grouped, graded),
+        cohort=cohort_lines(report),
+        comparison=compare_view(report),
+        matrix=_matrix(report) if report.targets else None,
+        failures=[(o.entity.name, o.entity.source, o.problems) for o in report.failures],
+        rules_sha256=report.rules_sha256,
+        engine_version=report.engine_version,
+    ) + "\n"
 
 
-def _entity_cell(report: BatchReport, name: str) -> str:
-    """The entity's name, escaped, a link to its report when one was written alongside (the
-    URL relative and percent-encoded already, escaped again as an attribute)."""
-    href = (report.links or {}).get(name)
-    if href is None:
-        return escape(name)
-    return f'<a href="{escape(href, quote=True)}">{escape(name)}</a>'
+def _ranking_head(report: BatchReport, grouped: bool, graded: bool) -> list[tuple[str, bool]]:
+    """The ranking's headings, each with whether its column holds numbers."""
+    w = words(report.language)
+    head = [(w["entity"], False)]
+    if report.points:  # judged only: no rank, no total
+        head = [(w["rank"], True), (w["entity"], False), (w["total"], True)]
+    head.append((w["result"], False))
+    if report.targets:
+        head.append((w["completion"], True))
+    texts = (("group",) if grouped else ()) + (("grade",) if graded else ()) + _judged(report)
+    head += [(w[key], False) for key in texts]
+    return head + [(label, True) for label in then_columns(report)]
+
+
+def _ranking_rows(report: BatchReport, grouped: bool, graded: bool) -> Iterator[list[_Td]]:
+    """Each ranked entity's cells, in the columns of :func:`_ranking_head` (one row at a
+    time: the ranking may be read from disk)."""
+    for r in report.ranked:
+        # Linked to its report when one was written alongside (the URL percent-encoded).
+        name = _Td(r.name, href=(report.links or {}).get(r.name))
+        cells = [name]
+        if report.points:
+            cells = [_Td(str(r.rank), True), name, _Td(fmt(r.row.total), True)]
+        cells.append(_Td(_result(r, report.language)))
+        if report.targets:
+            cells.append(_Td(_share(r.row.share), True))
+        if grouped:
+            cells.append(_Td(r.row.group or ""))
+        if graded:
+            cells.append(_Td(r.row.grade or ""))
+        cells += [_Td(getattr(r.row, e) or "") for e in _judged(report)]
+        if report.previous is not None:
+            cells += [_Td(x, True) for x in [*report.earlier(r), *report.then(r)]]
+        yield cells
+
+
+def _matrix(report: BatchReport) -> dict[str, Any]:
+    """The target matrix: the targets (key, title) and :func:`_matrix_rows`."""
+    return {"targets": report.targets, "rows": _matrix_rows(report)}
+
+
+def _matrix_rows(report: BatchReport) -> Iterator[tuple[str, list[str], str]]:
+    """Each entity's name, its cells' texts in the targets' order and its completion."""
+    for r in report.ranked:
+        cells = _cells(report, r.row)
+        texts = [cell_text(cells[k], report.language) for k, _ in report.targets]
+        yield r.name, texts, _share(r.row.share)
 
 
 def render_terminal(report: BatchReport, console: Console) -> None:

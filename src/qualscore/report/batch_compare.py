@@ -12,9 +12,8 @@ those whose score changed). What is compared is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -32,13 +31,17 @@ if TYPE_CHECKING:
     from qualscore.report.batch import BatchReport
 
 __all__ = [
-    "compare_html",
     "compare_notes",
+    "compare_view",
     "history_json",
     "render_item_changes",
     "then_columns",
     "trend_json",
 ]
+
+ItemRow = tuple[str, str, str, str, str]
+"""An item's row in the comparison: its id as shown, its title, its score then and now,
+the change."""
 
 
 def history_json(report: BatchReport) -> dict[str, Any]:
@@ -116,42 +119,41 @@ def compare_notes(report: BatchReport) -> list[str]:
     return notes
 
 
-def compare_html(report: BatchReport) -> list[str]:
-    """The comparison: whose batches, the entities new and gone, then each entity's items
-    last time and now, folded."""
+def compare_view(report: BatchReport) -> dict[str, Any] | None:
+    """The comparison as the batch's page shows it (``batch_parts.html.j2``): whose batches,
+    the entities new and gone (``notes``), then each entity's items last time and now,
+    folded (``entities``); None without ``--compare``."""
     if not report.history:
-        return []
-    w = words(report.language)
-    parts = [f"<h2>{escape(w['compare'])}</h2>"]
-    parts += [f'<p class="muted">{escape(note)}</p>' for note in compare_notes(report)]
-    parts.append(f"<h3>{escape(say(report.language, 'compare_items'))}</h3>")
-    head = "".join(f"<th{c}>{escape(w[k])}</th>" for k, c in (
-        ("item", ""), ("title", ""), ("previous", ' class="n"'), ("score", ' class="n"'),
-        ("change", ' class="n"')))  # fmt: skip
+        return None
+    return {
+        "notes": compare_notes(report),
+        "heading": say(report.language, "compare_items"),
+        "entities": _entity_changes(report),
+    }
+
+
+def _entity_changes(report: BatchReport) -> Iterator[tuple[str, list[ItemRow]]]:
+    """Each entity ranked last time: its totals then and now, and each of its items' rows
+    (one entity at a time: the ranking may be read from disk)."""
     titles = {**report.history[-1].titles, **{i[0]: i[1] for i in report.items}}
     for r in report.ranked:
         rows = report.items_then(r)
-        if rows is None:  # new since: no items then (named above)
+        if rows is None:  # new since: no items then (named in the notes)
             continue
-        body = "".join(_item_row(report.language, row, titles) for row in rows)
         then, change = report.then(r)[:2]
         summary = say(report.language, "compare_entity", entity=r.name, then=then,
                       now=fmt(r.row.total), change=change)  # fmt: skip
-        parts.append(f"<details><summary>{escape(summary)}</summary><table><thead><tr>"
-                     f"{head}</tr></thead><tbody>{body}</tbody></table></details>")  # fmt: skip
-    return parts
+        yield summary, [_item_row(report.language, row, titles) for row in rows]
 
 
-def _item_row(language: str, row: ItemChange, titles: Mapping[str, str]) -> str:
+def _item_row(language: str, row: ItemChange, titles: Mapping[str, str]) -> ItemRow:
     """One item last time and now: its id (and its id then, when renumbered), its title
-    (``titles``: now's by id, then then's for an item gone since)."""
+    (``titles``: now's by id, then then's for an item gone since), its scores and change."""
     now_id, was, then, now = row
     shown = _item_shown(language, now_id, was)
     title = titles.get(now_id if now_id is not None else was or "", "—")
-    cells = ["—" if v is None else fmt(v) for v in (then, now)]
-    cells.append(signed(_change(then, now)))
-    return (f"<tr><td>{escape(shown)}</td><td>{escape(title)}</td>"
-            + "".join(f'<td class="n">{escape(c)}</td>' for c in cells) + "</tr>")  # fmt: skip
+    first, last = ("—" if v is None else fmt(v) for v in (then, now))
+    return shown, title, first, last, signed(_change(then, now))
 
 
 def _item_shown(language: str, now_id: str | None, was: str | None) -> str:

@@ -44,7 +44,7 @@ from qualscore.scoring.explain import (
 from qualscore.scoring.trace import ItemResult, NodeResult, Result
 from qualscore.scoring.words import fmt, words
 
-__all__ = ["CSS", "to_html"]
+__all__ = ["CSS", "ENV", "to_html"]
 
 CSS = (files(__package__) / "report.css").read_text(encoding="utf-8")
 """The report's style sheet (the batch report shares it)."""
@@ -54,13 +54,15 @@ _SCRIPT = Markup(
     " document.querySelectorAll('details.item').forEach(function (d) { d.open = true; }); });"
 )
 
-_ENV = Environment(
+ENV = Environment(
     loader=PackageLoader("qualscore.report", "templates"),
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
     undefined=StrictUndefined,  # a name the template misspells fails, never prints ""
 )
+"""The reports' templates (``templates/``), autoescaped: the entity report's and the
+batch's (:func:`qualscore.report.batch.to_html`)."""
 
 View = dict[str, Any]
 
@@ -87,7 +89,7 @@ def to_html(
     print_css = (
         '@page { @bottom-center { content: "' + page + '"; font-size: 8pt; color: #5b6b7c; } }'
     )
-    return _ENV.get_template("report.html.j2").render(
+    return ENV.get_template("report.html.j2").render(
         lang=w["html_lang"],
         title=_title(result),
         css=Markup(CSS + "\n" + print_css),
