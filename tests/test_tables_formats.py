@@ -255,3 +255,31 @@ def test_target_table_reads_the_same_from_csv_xlsx_and_yaml(
     assert run("batch", TOWNS, TOWN_FACTS, "--quiet", "--jobs", "1", "--out", out)[0] == 0
     assert rankings["csv"] == rankings["xlsx"] == _ranking(out)
     assert len(rankings["xlsx"]) == len(by_town)
+
+
+
+def _province(keys: list[str], counties: int) -> str:
+    """A YAML target table of ``counties`` counties, every target given for each, a list
+    of values per target."""
+    names = [f"县{i:04d}" for i in range(counties)]
+    lines = [f"entities: [{', '.join(names)}]", "targets:"]
+    lines += [f"  {k}: [{', '.join(str(i % 7) for i in range(counties))}]" for k in keys]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_province_sized_yaml_target_table_is_read(tmp_path: Path) -> None:
+    """5,000 counties with every one of the towns' 13 targets given (65,000 values, as
+    many as 3,000 counties with 20 targets would write): over the 50,000 values a rule or
+    facts file may hold, within a target table's bound; the same text read as a facts
+    file is refused at that bound."""
+    from qualscore.source import yamlfile as _yaml
+
+    towns = qualscore.load_rules(ROOT / "rules" / "rugao-2018-towns")
+    keys = sorted({f.key for f in towns.facts if f.role == "target"})
+    path = tmp_path / "targets.yaml"
+    path.write_text(_province(keys, 5000), encoding="utf-8")
+    table = load_targets(towns, str(path))
+    assert len(table.rows) == 5000 and len(keys) * 5000 > _yaml.MAX_NODES
+    assert table.for_entity("县4999")[keys[0]] == Decimal(4999 % 7)
+    with pytest.raises(SourceError, match=f"more than {_yaml.MAX_NODES:,} values in one file"):
+        _yaml.load(path)

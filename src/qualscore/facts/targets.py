@@ -71,7 +71,8 @@ def load_targets(ruleset: RuleSet, path: str | Path) -> TargetTable:
         if problems:
             raise SourceError(problems)
         return TargetTable(shown, tuple(rows), keys, rows)
-    return _from_yaml(ruleset, _yaml.load(path, shown, language=ruleset.manifest.language))
+    doc = _yaml.load(path, shown, language=ruleset.manifest.language, table=True)
+    return _from_yaml(ruleset, doc)
 
 
 def _from_yaml(ruleset: RuleSet, doc: _yaml.Document) -> TargetTable:

@@ -60,6 +60,14 @@ MAX_NODES = 50_000
 """Most YAML nodes (mappings, lists, keys and values) in one file. The shipped files have
 at most about 1,100; PyYAML spends some 40 microseconds a node, so this bounds a file's
 reading to about two seconds however it is written."""
+MAX_TABLE_NODES = 400_000
+"""Most YAML nodes in a target table (:func:`qualscore.facts.targets.load_targets`): a
+province's 3,000 counties with 20 targets each, written as a list per target (some
+63,000 values) or a mapping per county (some 123,000), with room to spare; read in
+about 16 seconds at the worst."""
+MAX_TABLE_BYTES = 16 * 1024 * 1024
+"""Largest YAML target table read, in bytes (3,000 counties x 20 targets written a
+mapping per county, long keys and Chinese names, are some 3 MB)."""
 MAX_SHOWN = 80
 """Longest piece of a file's text quoted back in a message, in characters."""
 MAX_EXPONENT = 1000
@@ -114,10 +122,11 @@ class _Refused(Exception):
 class _Composer(Composer):
     """PyYAML's composer, refusing aliases, deep nesting and too many nodes on the way."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int = MAX_NODES) -> None:
         super().__init__()
         self.depth = 0
         self.nodes = 0
+        self.most = most
 
     # PyYAML's mixins find check_event/peek_event on the parser at run time.
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
@@ -125,8 +134,8 @@ class _Composer(Composer):
         if self.check_event(AliasEvent):  # type: ignore[attr-defined]
             raise _Refused(mark, "aliases (*name) are not allowed")
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Refused(mark, f"more than {MAX_NODES:,} values in one file")
+        if self.nodes > self.most:
+            raise _Refused(mark, f"more than {self.most:,} values in one file")
         if self.depth >= MAX_DEPTH:
             raise _Refused(mark, f"nested more than {MAX_DEPTH} levels deep")
         self.depth += 1
@@ -137,11 +146,11 @@ class _Composer(Composer):
 
 
 class _Loader(Reader, Scanner, Parser, _Composer, _Resolver):
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, most: int = MAX_NODES) -> None:
         Reader.__init__(self, text)
         Scanner.__init__(self)
         Parser.__init__(self)
-        _Composer.__init__(self)
+        _Composer.__init__(self, most)
         _Resolver.__init__(self)
 
 
@@ -153,7 +162,7 @@ except ImportError:  # PyYAML without libyaml: the pure-Python reader does it al
     _FAST = False
 
 
-def _fast_node(text: str) -> Node | None:
+def _fast_node(text: str, most: int = MAX_NODES) -> Node | None:
     """Parse with libyaml's events under the same composer and resolver, if it can.
 
     Only for text that the pure-Python loader would accept too: any problem at
@@ -166,7 +175,7 @@ def _fast_node(text: str) -> Node | None:
     class Fast(_Composer, _CParser, _Resolver):
         def __init__(self, source: str) -> None:
             _CParser.__init__(self, source)
-            _Composer.__init__(self)
+            _Composer.__init__(self, most)
             _Resolver.__init__(self)
 
     loader = Fast(text)
@@ -316,34 +325,46 @@ def decode(raw: bytes, shown: str) -> str:
         ) from None
 
 
-def load(path: Path, shown: str | None = None, *, language: str | None = None) -> Document:
+def load(
+    path: Path,
+    shown: str | None = None,
+    *,
+    language: str | None = None,
+    table: bool = False,
+) -> Document:
     """Read one YAML file strictly; ``language`` (``zh``, ``en``) tells its mistakes in
     that language, by default in the file's own (:func:`mistakes.language_of`).
+    ``table``: a target table, read within :data:`MAX_TABLE_BYTES` and
+    :data:`MAX_TABLE_NODES` rather than a rule or facts file's bounds.
 
     Raises:
         SourceError: every problem found in the file.
     """
     shown = shown if shown is not None else str(path)
-    text = read_text(path, shown)
+    limit = MAX_TABLE_BYTES if table else None
+    text = decode(read_bytes(path, shown, limit), shown)
     if path.suffix.lower() == ".json":
         # JSON allows tabs between tokens where YAML's flow style does not; a raw
         # tab cannot stand inside a JSON string, so each one is a space.
         text = text.replace("\t", " ")
-    return loads(text, shown, language=language)
+    return loads(text, shown, language=language, most=MAX_TABLE_NODES if table else MAX_NODES)
 
 
-def loads(text: str, shown: str, *, language: str | None = None) -> Document:
-    """Read YAML text strictly; ``shown`` names it in errors, ``language`` as in :func:`load`.
+def loads(
+    text: str, shown: str, *, language: str | None = None, most: int = MAX_NODES
+) -> Document:
+    """Read YAML text strictly; ``shown`` names it in errors, ``language`` as in :func:`load`;
+    at most ``most`` nodes.
 
     Raises:
         SourceError: every problem found in the text.
     """
-    fast = _fast_node(text)
+    fast = _fast_node(text, most)
     if fast is not None:
         return render_document(fast, shown, text=text, language=language)
     try:
         # The reader checks the whole text for unprintable characters at once.
-        loader = _Loader(text)
+        loader = _Loader(text, most)
     except ReaderError as exc:
         raise SourceError([_unprintable(shown, text, exc)]) from None
     try:
