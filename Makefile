@@ -30,6 +30,15 @@ test: $(STAMP)
 	$(BIN)/pytest -q -n $(TEST_JOBS)
 	$(MAKE) --no-print-directory check
 
+.PHONY: test-quick
+
+## The suite without the tests marked slow (the long fuzz, differential, scale and memory
+## tests; tests/README.md lists them), then the linters: for development. `make test` and
+## CI run everything.
+test-quick: $(STAMP)
+	$(BIN)/pytest -q -n $(TEST_JOBS) -m "not slow"
+	$(MAKE) --no-print-directory check
+
 check: lint typecheck
 
 lint: $(STAMP)

@@ -1,4 +1,10 @@
-"""Shared helpers: write a small rule set into a temporary folder from YAML strings.
+"""Shared helpers: the repository's folders, the command line run in this process, and a
+small rule set written into a temporary folder from YAML strings.
+
+``ROOT`` is the repository's root (``ROOT / "rules/rugao-2018"``), ``FIXTURES`` the
+folder ``tests/fixtures``. ``run_cli(*argv)`` runs ``qualscore ARGV`` and returns
+(exit code, stdout, stderr); ``run_cli_no_traceback`` does the same and fails the test
+when stderr holds a traceback. A test imports them: ``from conftest import ROOT, run_cli``.
 
 ``write_ruleset(tmp_path, facts_yaml, items_yaml, ...)`` writes ``ruleset.yaml``,
 ``facts.yaml`` and ``categories/1.yaml`` into a fresh sub-folder and returns it.
@@ -19,7 +25,22 @@ import pytest
 
 import qualscore
 
-__all__ = ["item_yaml", "rule_folder", "write_ruleset"]
+__all__ = [
+    "FIXTURES",
+    "ROOT",
+    "expected_of",
+    "item_yaml",
+    "require_program",
+    "rule_folder",
+    "run_cli",
+    "run_cli_no_traceback",
+    "write_ruleset",
+]
+
+# The repository's root: the rule sets, examples, docs and sources the tests read.
+ROOT = Path(__file__).resolve().parent.parent
+# The small rule sets and facts files kept for the tests.
+FIXTURES = ROOT / "tests" / "fixtures"
 
 # No test reads or writes the user's cache of validate findings (tests/test_cache.py sets its own).
 os.environ["QUALSCORE_CACHE_DIR"] = ""
@@ -152,6 +173,14 @@ def run_cli(*argv: Any) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main([str(a) for a in argv], stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def run_cli_no_traceback(*argv: Any) -> tuple[int, str, str]:
+    """:func:`run_cli`, failing the test when stderr holds a traceback: for inputs built to
+    break the program, which may exit with any code but must never print one."""
+    code, out, err = run_cli(*argv)
+    assert "Traceback" not in err
+    return code, out, err
 
 
 def expected_of(path: Path) -> dict[str, Any]:

@@ -11,13 +11,12 @@ import pytest
 import yaml
 
 import qualscore
-from conftest import item_yaml, write_ruleset
+from conftest import ROOT, item_yaml, run_cli, write_ruleset
 from qualscore.cli.app import main
 from qualscore.lint.acknowledged import WORDS, code_of, review
 from qualscore.lint.checks import found
 from qualscore.ruleset.codes import CODES, STALE
 
-ROOT = Path(__file__).resolve().parent.parent
 DONE = "- {key: done, type: bool, label: Done}"
 RATE = "- {key: rate, type: percent, label: Rate}"
 
@@ -66,9 +65,8 @@ def write(tmp_path: Path, category: str = INDICATOR, *, manifest: str = MANIFEST
 
 def validate(root: Path, *flags: str) -> tuple[int, str, str]:
     """Run `qualscore validate`; return (exit code, stdout, stderr), the folder shown as 'r'."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["validate", str(root), *flags], stdout=out, stderr=err)
-    return code, out.getvalue().replace(str(root), "r"), err.getvalue().replace(str(root), "r")
+    code, out, err = run_cli("validate", root, *flags)
+    return code, out.replace(str(root), "r"), err.replace(str(root), "r")
 
 
 def problems(root: Path) -> list[str]:

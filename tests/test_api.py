@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import types
-from pathlib import Path
 
 import pytest
 
 import qualscore
-
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
 
 
 def test_all_lists_exactly_the_public_names() -> None:

@@ -4,7 +4,6 @@ scoped to a group is worked out for that group only, and a veto reads ranks of s
 
 from __future__ import annotations
 
-import io
 import json
 import textwrap
 from decimal import Decimal
@@ -14,19 +13,12 @@ from typing import Any
 import pytest
 
 import qualscore
-from conftest import item_yaml, write_ruleset
+from conftest import ROOT, item_yaml, run_cli, write_ruleset
 from qualscore import FactsError, check_facts, evaluate, evaluate_cohort, load_rules
-from qualscore.cli.app import main
 from qualscore.report.data import to_data
 from qualscore.scoring.explain import explain
 
 D = Decimal
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 # --- 1. a judged item that does not apply needs no judgement ---------------------------
@@ -119,7 +111,7 @@ def test_the_cli_evaluates_a_facts_file_without_the_judgement(tmp_path: Path) ->
     root = write_ruleset(tmp_path, _PORTS, _JUDGED_NA)
     facts = tmp_path / "f.yaml"
     facts.write_text("ports: 0\nport_target: 1\n", "utf-8")
-    code, out, err = _run("evaluate", root, facts, "--format", "json")
+    code, out, err = run_cli("evaluate", root, facts, "--format", "json")
     assert (code, err) == (0, "")
     doc = json.loads(out)
     item = next(i for c in doc["categories"] for i in c["children"] if i["id"] == "7")
@@ -145,7 +137,7 @@ def _batch(tmp_path: Path, root: Path, entities: dict[str, dict[str, Any]]) -> d
         rows.append(",".join([name, *(str(facts.get(k, "")).lower() for k in keys)]))
     table.write_text("\n".join(rows) + "\n", "utf-8")
     out = tmp_path / f"{root.name}.json"
-    code, _, err = _run("batch", root, table, "--out", out)
+    code, _, err = run_cli("batch", root, table, "--out", out)
     assert (code, err) == (0, ""), err
     doc: dict[str, Any] = json.loads(out.read_text("utf-8"))
     return doc
@@ -394,7 +386,7 @@ def test_batch_works_a_group_scoped_value_out_as_evaluate_cohort_does(tmp_path: 
 
 # --- 4. a veto reads the rank of a score ------------------------------------------------
 
-YUNHE = Path(__file__).resolve().parents[1] / "examples" / "yunhe-quality"
+YUNHE = ROOT / "examples" / "yunhe-quality"
 _BOTTOM_THREE = """
 grades:
   - {grade: 优秀, at_least: 40}
@@ -440,7 +432,7 @@ def test_a_veto_on_the_rank_of_a_score_is_decided_after_the_scores(tmp_path: Pat
     import yaml
 
     root = _yunhe_bottom_three(tmp_path)
-    assert _run("validate", root)[0] == 0
+    assert run_cli("validate", root)[0] == 0
     rules = load_rules(root)
     scored = evaluate_cohort(rules, _yunhe_towns(rules, root))
     assert dict(scored.failed) == {}
@@ -465,7 +457,7 @@ def test_batch_decides_the_veto_as_evaluate_cohort_does(tmp_path: Path) -> None:
     rules = load_rules(root)
     scored = evaluate_cohort(rules, _yunhe_towns(rules, root))
     out = tmp_path / "out.json"
-    code, _, err = _run("batch", root, root / "entities", "--out", out)
+    code, _, err = run_cli("batch", root, root / "entities", "--out", out)
     assert (code, err) == (0, "")
     doc = json.loads(out.read_text("utf-8"))
     assert doc["failed"] == []
@@ -540,6 +532,6 @@ def test_batch_says_which_entities_a_cohort_value_left_out(tmp_path: Path) -> No
         c["key"]: ["d", "e"] for c in doc["cohort"]
     }
     table = next(tmp_path.glob("*.csv"))
-    code, out, err = _run("batch", root, table)
+    code, out, err = run_cli("batch", root, table)
     assert (code, err) == (0, "")
     assert "Rank of share, computed from 3 (2 with no value left out: d, e)" in out, out

@@ -13,14 +13,13 @@ import ast
 import io
 import json
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import ROOT
 from qualscore.cli.app import main
 
-ROOT = Path(__file__).parent.parent
 CITIES = ["city-sample", "city-b"]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from conftest import require_program
+from conftest import ROOT, require_program, run_cli
 from qualscore.batch.runner import (
     completion,
     ranking,
@@ -26,7 +26,6 @@ from qualscore.cli.app import main
 from qualscore.errors import SourceError
 from qualscore.facts.targets import load_targets
 
-ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules/rugao-2018"
 TOWNS_RULES = ROOT / "rules/rugao-2018-towns"
 TOWNS = ROOT / "examples/rugao-2018/towns"
@@ -50,12 +49,6 @@ EXPECTED_MATRIX = {
     "搬经": "NY-Y-YYYYYNNY",
     "磨头": "-Y-Y-NYYYYYYY",
 }
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_towns_completion_matrix() -> None:
@@ -156,7 +149,7 @@ def test_broken_row_costs_only_itself(tmp_path: Path) -> None:
                 row[keys.index("credit_reports")] = "八"
             writer.writerow([name, *row])
     out_file = tmp_path / "out.csv"
-    code, _, err = run("batch", str(RUGAO), str(table), "--out", str(out_file))
+    code, _, err = run_cli("batch", str(RUGAO), str(table), "--out", str(out_file))
     col = keys.index("credit_reports") + 2
     assert code == 1
     assert err.splitlines() == [
@@ -174,15 +167,15 @@ def test_jobs_give_identical_outputs(tmp_path: Path) -> None:
     """--jobs 1 and --jobs 2 write byte-identical CSV, JSON and XLSX."""
     for suffix in ("csv", "json", "xlsx"):
         one, two = tmp_path / f"1.{suffix}", tmp_path / f"2.{suffix}"
-        assert run("batch", str(TOWNS_RULES), str(TOWNS), "--out", str(one), "--jobs", "1")[0] == 0
-        assert run("batch", str(TOWNS_RULES), str(TOWNS), "--out", str(two), "--jobs", "2")[0] == 0
+        assert run_cli("batch", str(TOWNS_RULES), str(TOWNS), "--out", str(one), "--jobs", "1")[0] == 0
+        assert run_cli("batch", str(TOWNS_RULES), str(TOWNS), "--out", str(two), "--jobs", "2")[0] == 0
         assert one.read_bytes() == two.read_bytes(), suffix
 
 
 def test_json_output_has_ranking_and_matrix(tmp_path: Path) -> None:
     """The JSON batch output carries the tie rule, the ranking and each town's targets."""
     target = tmp_path / "towns.json"
-    assert run("batch", str(TOWNS_RULES), str(TOWNS), "--out", str(target))[0] == 0
+    assert run_cli("batch", str(TOWNS_RULES), str(TOWNS), "--out", str(target))[0] == 0
     doc = json.loads(target.read_text(encoding="utf-8"))
     first = doc["ranking"][0]
     assert (first["rank"], first["entity"], first["total"]) == (1, "长江镇（如皋港区）", "12")
@@ -215,7 +208,7 @@ def test_interrupted_write_keeps_the_old_file(
 
 def test_no_progress_bar_when_not_a_terminal() -> None:
     """Output to a pipe carries no progress bar, only the results."""
-    code, out, err = run("batch", str(TOWNS_RULES), str(TOWNS))
+    code, out, err = run_cli("batch", str(TOWNS_RULES), str(TOWNS))
     assert code == 0 and err == ""
     assert "scoring" not in out
 
@@ -254,7 +247,7 @@ def test_filled_template_loads_as_facts(fmt: str, tmp_path: Path) -> None:
     rules = qualscore.load_rules(RUGAO)
     values = dict(qualscore.load_facts(rules, SAMPLE).values)
     path = tmp_path / f"t.{fmt}"
-    assert run("template", str(RUGAO), "--format", fmt, "--out", str(path))[0] == 0
+    assert run_cli("template", str(RUGAO), "--format", fmt, "--out", str(path))[0] == 0
     if fmt == "yaml":
         lines = path.read_text(encoding="utf-8").splitlines()
         text = "\n".join(
@@ -287,7 +280,7 @@ def test_filled_template_loads_as_facts(fmt: str, tmp_path: Path) -> None:
 
 def test_template_groups_by_department() -> None:
     """The YAML template names each department once, its facts beneath it."""
-    code, out, _ = run("template", str(RUGAO))
+    code, out, _ = run_cli("template", str(RUGAO))
     assert code == 0
     headers = [line for line in out.splitlines() if line.startswith("# ── ")]
     assert len(headers) == len(set(headers))
@@ -304,7 +297,7 @@ def test_xlsx_opens_in_a_real_spreadsheet(tmp_path: Path) -> None:
     """LibreOffice converts the item sheet to CSV and reads back the same numbers."""
     office = libreoffice()
     book = tmp_path / "towns.xlsx"
-    assert run("batch", str(TOWNS_RULES), str(TOWNS), "--out", str(book))[0] == 0
+    assert run_cli("batch", str(TOWNS_RULES), str(TOWNS), "--out", str(book))[0] == 0
     subprocess.run(
         [
             office,
@@ -390,7 +383,7 @@ def test_xlsx_facts_table_in(tmp_path: Path) -> None:
     table = tmp_path / "cities.xlsx"
     book.save(table)
     out = tmp_path / "out.json"
-    assert run("batch", str(RUGAO), str(table), "--out", str(out))[0] == 0
+    assert run_cli("batch", str(RUGAO), str(table), "--out", str(out))[0] == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     scores = {r["entity"]: r["items"]["19.2"] for r in doc["ranking"]}
     assert scores == {"甲": "0.5", "乙": "0"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import random
 from pathlib import Path
@@ -11,17 +10,10 @@ from typing import Any
 
 import yaml
 
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 YUNHE = ROOT / "examples" / "yunhe-quality"
 KEYS = ("pass_rate", "brands", "standards_done", "staff_age", "labs", "complaint_rate")
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _towns() -> dict[str, dict[str, Any]]:
@@ -46,7 +38,7 @@ def _table(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> Path:
 def test_batch_gives_the_hand_worked_ranks_and_totals(tmp_path: Path) -> None:
     """The eight towns' totals and ranks are those of their expected files."""
     out = tmp_path / "out.csv"
-    code, _, err = _run("batch", YUNHE, YUNHE / "entities", "--out", out)
+    code, _, err = run_cli("batch", YUNHE, YUNHE / "entities", "--out", out)
     assert code == 0, err
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     for row in rows:
@@ -63,7 +55,7 @@ def test_shuffled_input_and_jobs_give_the_same_bytes(tmp_path: Path) -> None:
         table = _table(tmp_path / f"towns-{seed}.csv", towns)
         for suffix in (".csv", ".json"):
             out = tmp_path / f"out-{seed}{suffix}"
-            code, _, err = _run("batch", YUNHE, table, "--out", out, "--jobs", jobs)
+            code, _, err = run_cli("batch", YUNHE, table, "--out", out, "--jobs", jobs)
             assert code == 0, err
         outputs.append((tmp_path / f"out-{seed}.csv").read_bytes())
         outputs.append((tmp_path / f"out-{seed}.json").read_bytes())
@@ -75,12 +67,12 @@ def test_the_json_gives_each_entitys_cohort_values_which_evaluate_reproduces(
 ) -> None:
     """Scored alone with the values batch worked out, 西溪镇 gets its batch total."""
     out = tmp_path / "out.json"
-    assert _run("batch", YUNHE, YUNHE / "entities", "--out", out)[0] == 0
+    assert run_cli("batch", YUNHE, YUNHE / "entities", "--out", out)[0] == 0
     doc = json.loads(out.read_text("utf-8"))
     entry = next(r for r in doc["ranking"] if r["entity"] == "西溪镇")
     given = tmp_path / "given.yaml"
     given.write_text(yaml.safe_dump(entry["cohort"], allow_unicode=True), "utf-8")
-    code, text, err = _run(
+    code, text, err = run_cli(
         "evaluate", YUNHE, YUNHE / "entities" / "西溪镇.yaml", "--cohort", given,
         "--format", "json",
     )  # fmt: skip
@@ -99,7 +91,7 @@ def test_a_bad_entity_is_left_out_of_the_cohort_and_said_so(tmp_path: Path) -> N
     bad = {**towns[0][1], "pass_rate": 120}
     table = _table(tmp_path / "towns.csv", [*towns, ("坏镇", bad)])
     out = tmp_path / "out.json"
-    code, _, err = _run("batch", YUNHE, table, "--out", out)
+    code, _, err = run_cli("batch", YUNHE, table, "--out", out)
     assert code == 1
     assert err.count("pass_rate: 120 is above the allowed maximum 100") == 1
     doc = json.loads(out.read_text("utf-8"))
@@ -112,7 +104,7 @@ def test_a_duplicate_entity_is_not_counted_twice(tmp_path: Path) -> None:
     towns = list(_towns().items())
     table = _table(tmp_path / "towns.csv", [*towns, (towns[0][0], towns[1][1])])
     out = tmp_path / "out.json"
-    code, _, err = _run("batch", YUNHE, table, "--out", out)
+    code, _, err = run_cli("batch", YUNHE, table, "--out", out)
     assert code == 1 and "also in" in err
     doc = json.loads(out.read_text("utf-8"))
     assert all(len(s["entities"]) == 8 for s in doc["cohort"])
@@ -122,7 +114,7 @@ def test_too_small_a_cohort_is_refused_before_anything_is_written(tmp_path: Path
     """Two towns are fewer than pass_rank's min_entities: exit 2, the declaration named."""
     towns = list(_towns().items())[:2]
     out = tmp_path / "out.csv"
-    code, _, err = _run("batch", YUNHE, _table(tmp_path / "towns.csv", towns), "--out", out)
+    code, _, err = run_cli("batch", YUNHE, _table(tmp_path / "towns.csv", towns), "--out", out)
     assert code == 2 and not out.exists()
     assert "facts.yaml:12:5: cohort value 'pass_rank' needs at least 3 entities" in err
     assert "Traceback" not in err
@@ -133,7 +125,7 @@ def test_ties_in_a_table_share_ranks_and_points(tmp_path: Path) -> None:
     town = _towns()["西溪镇"]
     table = _table(tmp_path / "towns.csv", [(n, town) for n in ("甲", "乙", "丙", "丁")])
     out = tmp_path / "out.csv"
-    assert _run("batch", YUNHE, table, "--out", out)[0] == 0
+    assert run_cli("batch", YUNHE, table, "--out", out)[0] == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert {(r["rank"], r["1"], r["7"], r["6"]) for r in rows} == {("1", "10", "3", "-2")}
 
@@ -146,12 +138,12 @@ def test_hostile_names_in_the_cohort_stay_text(tmp_path: Path) -> None:
     table = _table(tmp_path / "towns.csv", [(n, {**town, "brands": i + 5})
                                             for i, n in enumerate(names)])  # fmt: skip
     html, csv_out = tmp_path / "out.html", tmp_path / "out.csv"
-    assert _run("batch", YUNHE, table, "--out", html)[0] == 0
-    assert _run("batch", YUNHE, table, "--out", csv_out)[0] == 0
+    assert run_cli("batch", YUNHE, table, "--out", html)[0] == 0
+    assert run_cli("batch", YUNHE, table, "--out", csv_out)[0] == 0
     page = html.read_text("utf-8")
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "'=HYPERLINK" in csv_out.read_text("utf-8")
-    code, text, _ = _run("batch", YUNHE, table)
+    code, text, _ = run_cli("batch", YUNHE, table)
     assert code == 0 and "[bold red]镇[/]" in text
 
 
@@ -178,7 +170,7 @@ def test_groups_are_ranked_each_on_their_own_in_a_batch(tmp_path: Path) -> None:
         "utf-8",
     )
     out = tmp_path / "out.json"
-    code, _, err = _run("batch", root, root / "entities", "--out", out)
+    code, _, err = run_cli("batch", root, root / "entities", "--out", out)
     assert code == 0, err
     doc = json.loads(out.read_text("utf-8"))
     bonus_of = {r["entity"]: r["items"]["9b"] for r in doc["ranking"]}
@@ -202,7 +194,7 @@ def test_an_entity_whose_cohort_formula_fails_is_not_scored(tmp_path: Path) -> N
     facts = root / "facts.yaml"
     facts.write_text(facts.read_text("utf-8").replace("of: pass_rate", "of: 100 / labs"), "utf-8")
     out = tmp_path / "out.json"
-    code, _, err = _run("batch", root, root / "entities", "--out", out)
+    code, _, err = run_cli("batch", root, root / "entities", "--out", out)
     assert code == 1
     assert err.count("cohort value pass_rank: 100 / labs: division by zero") == 1
     doc = json.loads(out.read_text("utf-8"))
@@ -213,7 +205,7 @@ def test_a_cohort_file_with_mistakes_is_refused_line_by_line(tmp_path: Path) -> 
     """evaluate --cohort: an unknown value and a value that is no number, each at its place."""
     given = tmp_path / "given.yaml"
     given.write_text("pass_rnk: 4\nbrand_share: x\n", "utf-8")
-    code, _, err = _run("evaluate", YUNHE, YUNHE / "entities" / "西溪镇.yaml", "--cohort", given)
+    code, _, err = run_cli("evaluate", YUNHE, YUNHE / "entities" / "西溪镇.yaml", "--cohort", given)
     assert code == 2 and "Traceback" not in err
     assert err.splitlines() == [
         f"{given}:1:1: unknown cohort value 'pass_rnk'; did you mean 'pass_rank'?",

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from tests.hostile.attacks_batch import city_table
 
+from conftest import ROOT
 from qualscore.batch.runner import Entity, Outcome, read_inputs, score_all, target_items
 from qualscore.cli.app import main
 from qualscore.report import batch as writers
@@ -31,7 +32,6 @@ from qualscore.report.batch import (
 from qualscore.ruleset.loader import load_rules
 from qualscore.scoring.words import words
 
-ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "examples/demo"
 RUGAO = ROOT / "rules/rugao-2018"
 

@@ -8,23 +8,16 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli
 
-ROOT = Path(__file__).parent.parent
 TOWNS_RULES = ROOT / "rules/rugao-2018-towns"
 TOWNS = ROOT / "examples/rugao-2018/towns"
 CITIES = ROOT / "examples/rugao-2018"
 
 
-def run(*args: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in args], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def test_xlsx_needs_no_hand_work(tmp_path: Path) -> None:
     book_path = tmp_path / "towns.xlsx"
-    assert run("batch", TOWNS_RULES, TOWNS, "--out", book_path)[0] == 0
+    assert run_cli("batch", TOWNS_RULES, TOWNS, "--out", book_path)[0] == 0
     book = load_workbook(book_path)
     assert book.sheetnames == [
         "总览", "各项得分", "逐项说明", "各责任单位失分", "目标任务完成情况", "未能评分", "关于本表",
@@ -49,7 +42,7 @@ def test_failed_entities_have_their_sheet(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("credit_reports: many\n", encoding="utf-8")
     book_path = tmp_path / "cities.xlsx"
-    code, _, _ = run("batch", ROOT / "rules/rugao-2018", CITIES / "city-b.yaml", bad,
+    code, _, _ = run_cli("batch", ROOT / "rules/rugao-2018", CITIES / "city-b.yaml", bad,
                      "--out", book_path)  # fmt: skip
     assert code == 1
     failed = load_workbook(book_path)["未能评分"]
@@ -60,7 +53,7 @@ def test_failed_entities_have_their_sheet(tmp_path: Path) -> None:
 
 def test_one_report_per_entity(tmp_path: Path) -> None:
     folder = tmp_path / "reports"
-    code, _, _ = run("batch", ROOT / "rules/rugao-2018", CITIES, "--per-entity", folder,
+    code, _, _ = run_cli("batch", ROOT / "rules/rugao-2018", CITIES, "--per-entity", folder,
                      "--per-entity-format", "json")  # fmt: skip
     assert code == 0
     assert sorted(p.name for p in folder.iterdir()) == ["city-b.json", "city-sample.json"]
@@ -70,7 +63,7 @@ def test_one_report_per_entity(tmp_path: Path) -> None:
 
 def test_batch_html_is_styled_like_the_report(tmp_path: Path) -> None:
     page = tmp_path / "towns.html"
-    assert run("batch", TOWNS_RULES, TOWNS, "--out", page)[0] == 0
+    assert run_cli("batch", TOWNS_RULES, TOWNS, "--out", page)[0] == 0
     html = page.read_text(encoding="utf-8")
     assert "--ink:" in html and '<html lang="zh-CN">' in html
     assert "<th>被考核单位</th>" in html
@@ -81,7 +74,7 @@ def test_per_entity_file_names_stay_in_the_folder(tmp_path: Path) -> None:
 
     table = city_table(tmp_path / "c.csv", ["../up", ".hidden", "a:b", "A", "a"])
     folder = tmp_path / "out"
-    code, _, err = run("batch", ROOT / "rules/rugao-2018", table, "--per-entity", folder,
+    code, _, err = run_cli("batch", ROOT / "rules/rugao-2018", table, "--per-entity", folder,
                        "--per-entity-format", "markdown")  # fmt: skip
     assert code == 0, err
     names = sorted(p.name for p in folder.iterdir())
@@ -125,7 +118,7 @@ def test_batch_html_links_each_entity_to_its_report_safely(tmp_path: Path) -> No
     table = city_table(tmp_path / "c.csv", names)
     folder = tmp_path / "r e#p"
     page = tmp_path / "page.html"
-    code, _, err = run("batch", ROOT / "rules/rugao-2018", table, "--per-entity", folder,
+    code, _, err = run_cli("batch", ROOT / "rules/rugao-2018", table, "--per-entity", folder,
                        "--out", page)  # fmt: skip
     assert (code, err) == (0, "")
     html = page.read_text(encoding="utf-8")
@@ -148,7 +141,7 @@ def test_batch_html_links_each_entity_to_its_report_safely(tmp_path: Path) -> No
 def test_batch_html_without_reports_alongside_links_nothing(tmp_path: Path) -> None:
     """A batch HTML with no --per-entity reports alongside links no entity."""
     page = tmp_path / "page.html"
-    assert run("batch", ROOT / "rules/rugao-2018", CITIES, "--out", page)[0] == 0
+    assert run_cli("batch", ROOT / "rules/rugao-2018", CITIES, "--out", page)[0] == 0
     assert "<a href" not in page.read_text(encoding="utf-8")
 
 
@@ -180,7 +173,7 @@ def test_batch_html_names_an_entity_not_scored_as_text(tmp_path: Path) -> None:
     table = city_table(tmp_path / "c.csv", ["ok", name],
                        {name: ("credit_reports", '<script>x</script>"')})  # fmt: skip
     page = tmp_path / "page.html"
-    assert run("batch", ROOT / "rules/rugao-2018", table, "--out", page)[0] == 1
+    assert run_cli("batch", ROOT / "rules/rugao-2018", table, "--out", page)[0] == 1
     html = page.read_text(encoding="utf-8")
     assert (
         "<tr><td>&lt;i&gt;bad&lt;/i&gt; &amp; &#39;co&#39;</td>"
@@ -199,9 +192,9 @@ def test_batch_html_comparison_names_each_entity_as_text(tmp_path: Path) -> None
     table = city_table(tmp_path / "c.csv", ["<script>alert(1)</script>", "it's"])
     rules = ROOT / "rules/rugao-2018"
     last = tmp_path / "last.json"
-    assert run("batch", rules, table, "--out", last)[0] == 0
+    assert run_cli("batch", rules, table, "--out", last)[0] == 0
     page = tmp_path / "page.html"
-    code, _, err = run("batch", rules, table, "--out", page, "--compare", last)
+    code, _, err = run_cli("batch", rules, table, "--out", page, "--compare", last)
     assert (code, err) == (0, "")
     html = page.read_text(encoding="utf-8")
     summaries = [line.split("</summary>")[0] for line in html.splitlines()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 from tests.hostile.attacks_batch import city_table, killing, veto_rules
 
+from conftest import ROOT, run_cli
 from qualscore.batch import runner as batch
 from qualscore.batch.runner import (
     Entity,
@@ -20,18 +20,10 @@ from qualscore.batch.runner import (
     shown,
     workers,
 )
-from qualscore.cli.app import main
 
-ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules/rugao-2018"
 CITY = ROOT / "examples/rugao-2018/city-sample.yaml"
 TOWNS = ROOT / "examples/rugao-2018/towns"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_shown_escapes_undecodable_bytes_and_control_characters() -> None:
@@ -69,7 +61,7 @@ def test_workers_never_exceed_the_cpus() -> None:
 @pytest.mark.parametrize("jobs", ["0", "-1", "two"])
 def test_bad_jobs_is_a_usage_error(jobs: str) -> None:
     """--jobs 0, negative or not a number is refused in one line with exit 2."""
-    code, _, err = run("batch", str(RUGAO), str(CITY), f"--jobs={jobs}")
+    code, _, err = run_cli("batch", str(RUGAO), str(CITY), f"--jobs={jobs}")
     assert code == 2
     assert len(err.splitlines()) == 1 and "--jobs" in err
 
@@ -109,7 +101,7 @@ def test_overflowing_cell_costs_its_row(tmp_path: Path) -> None:
     table = city_table(
         tmp_path / "c.csv", ["a", "b", "c"], {"b": ("credit_reports", "1e99999999999999999999")}
     )
-    code, _, err = run("batch", str(RUGAO), str(table), "--out", str(tmp_path / "o.csv"))
+    code, _, err = run_cli("batch", str(RUGAO), str(table), "--out", str(tmp_path / "o.csv"))
     assert code == 1
     assert err.splitlines()[0].startswith(f"{table}:3:")
     assert len((tmp_path / "o.csv").read_text(encoding="utf-8").splitlines()) == 3
@@ -122,7 +114,7 @@ def test_non_utf8_file_name_is_written_escaped(tmp_path: Path) -> None:
     shutil.copy(CITY, os.fsdecode(bytes(folder) + b"/b\xff.yaml"))
     for suffix in ("json", "csv"):
         out = tmp_path / f"out.{suffix}"
-        assert run("batch", str(RUGAO), str(folder), "--out", str(out))[0] == 0
+        assert run_cli("batch", str(RUGAO), str(folder), "--out", str(out))[0] == 0
         assert "b\\xff" in out.read_text(encoding="utf-8").replace("\\\\", "\\")
 
 

@@ -15,23 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.hostile.attacks_batch import city_table, veto_rules
 
+from conftest import ROOT, run_cli
 from qualscore.batch import runner
 from qualscore.batch.runner import iter_entities, iter_units, score_units, workers
-from qualscore.cli.app import main
 from qualscore.errors import Problem
 from qualscore.source.tables import csv_head, csv_pieces, csv_rows, stream_table
 
-ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules/rugao-2018"
 CITY = ROOT / "examples/rugao-2018/city-sample.yaml"
 QINGSHUI = ROOT / "examples/qingshui-rivers"
 TWO = pytest.mark.skipif(workers(2) < 2, reason="one CPU: no worker processes")
-
-
-def run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def records(body: bytes, size: int | None) -> list[Any]:
@@ -120,7 +113,7 @@ def mixed_inputs(tmp_path: Path) -> list[Path]:
 
 
 def batch(rules: Path, inputs: list[Path], out: Path, *extra: str) -> tuple[int, str, bytes]:
-    code, _, err = run("batch", rules, *inputs, "--out", out, "--quiet", *extra)
+    code, _, err = run_cli("batch", rules, *inputs, "--out", out, "--quiet", *extra)
     return code, err, out.read_bytes() if out.exists() else b""
 
 

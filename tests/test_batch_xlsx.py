@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from conftest import ROOT
 from qualscore.analyst.analysis import departments
 from qualscore.batch.cohort import cohort_values
 from qualscore.batch.rows import Row, ranking
@@ -37,8 +38,7 @@ from qualscore.report import batch as writers
 from qualscore.report.xlsx import XlsxLimitError, XlsxLimits
 from qualscore.ruleset.loader import load_rules
 
-ROOT = Path(__file__).parent.parent
-GOLDEN = Path(__file__).parent / "golden-xlsx"
+GOLDEN = ROOT / "tests" / "golden-xlsx"
 DAY = "2019-03-01"
 SCHEMES = {
     # verdicts, named values, a grade capped by the rank of the total, three groups
@@ -212,6 +212,7 @@ def many(rows: list[Row], count: int) -> RowFile:
     return kept
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_entities(tmp_path: Path) -> None:
     """Writing 2,000 entities' workbook takes no more memory than writing 200's: one
     entity's rows at a time (the rows read from disk), whatever the count. Counted in

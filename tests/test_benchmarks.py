@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 import qualscore
+from conftest import ROOT
 
-ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules" / "rugao-2018"
 EXAMPLES = sorted((ROOT / "examples" / "rugao-2018").glob("*.expected.yaml"))
 SEED = 20181127

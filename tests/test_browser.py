@@ -12,10 +12,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import qualscore
-from conftest import require_program
+from conftest import ROOT, require_program
 from qualscore.report.html import to_html
 
-ROOT = Path(__file__).parent.parent
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -14,11 +13,9 @@ from pathlib import Path
 import pytest
 from tests.hostile.attacks_cache import validate_process
 
+from conftest import ROOT, run_cli
 from qualscore import _cache
-from qualscore.cli.app import main
 from qualscore.ruleset import loader
-
-ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture
@@ -37,9 +34,7 @@ def rules(tmp_path: Path) -> Path:
 
 def validate(path: Path, *flags: str) -> tuple[int, str, str]:
     """Run `qualscore validate`; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["validate", str(path), *flags], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli("validate", path, *flags)
 
 
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:

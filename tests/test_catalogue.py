@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from qualscore.catalogue import LANGUAGES, say, stat_word, words
 from qualscore.scoring.words import plural, points_text
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "qualscore"
+SRC = ROOT / "src" / "qualscore"
 
 
 def _fields(text: str) -> set[str]:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
-from qualscore.cli.app import main
+from conftest import FIXTURES, run_cli
 
-FIXTURES = Path(__file__).parent / "fixtures"
 MINI = str(FIXTURES / "mini")
 MINI_FACTS = str(FIXTURES / "mini-facts.yaml")
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def test_validate_ok() -> None:
     """A good rule set validates with exit 0 and a one-line summary."""
-    code, out, err = run("validate", MINI)
+    code, out, err = run_cli("validate", MINI)
     assert (code, out, err) == (0, f"{MINI}: ok: 4 items, 7 facts, 0 warnings\n", "")
 
 
@@ -33,7 +24,7 @@ def test_validate_broken_rule_set(tmp_path: Path) -> None:
     (root / "ruleset.yaml").write_text(
         "id: x\ntitle: X\nyear: 2024\nlanguage: fr\n", encoding="utf-8"
     )
-    code, out, err = run("validate", str(root))
+    code, out, err = run_cli("validate", str(root))
     assert code == 2
     assert out == ""
     assert err.splitlines() == [
@@ -46,7 +37,7 @@ def test_validate_broken_rule_set(tmp_path: Path) -> None:
 
 def test_evaluate_table_fits_80_columns() -> None:
     """The table is grouped by category and fits an 80-column terminal."""
-    code, out, err = run("evaluate", MINI, MINI_FACTS)
+    code, out, err = run_cli("evaluate", MINI, MINI_FACTS)
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= 80
@@ -59,8 +50,8 @@ def test_evaluate_table_fits_80_columns() -> None:
 
 def test_evaluate_json_contract_and_stable() -> None:
     """JSON follows the output contract and is byte-identical across runs."""
-    first = run("evaluate", MINI, MINI_FACTS, "--format", "json")
-    second = run("evaluate", MINI, MINI_FACTS, "--format", "json")
+    first = run_cli("evaluate", MINI, MINI_FACTS, "--format", "json")
+    second = run_cli("evaluate", MINI, MINI_FACTS, "--format", "json")
     assert first == second and first[0] == 0
     doc = json.loads(first[1])
     assert doc["total"] == "6.2"
@@ -76,7 +67,7 @@ def test_evaluate_json_contract_and_stable() -> None:
 
 def test_explain_one_item() -> None:
     """--explain prints the item's criteria, inputs and explanation."""
-    code, out, _ = run("evaluate", MINI, MINI_FACTS, "--explain", "3")
+    code, out, _ = run_cli("evaluate", MINI, MINI_FACTS, "--explain", "3")
     assert code == 0
     assert "Ports failing (failing) = 1" in out  # English punctuation in English
     assert "  port failing:\n" in out.replace(" │\n", "\n").replace("│ ", "") or "port failing:" in out
@@ -86,14 +77,14 @@ def test_explain_one_item() -> None:
 
 def test_explain_unknown_item() -> None:
     """An unknown --explain id is a user error with a suggestion."""
-    code, out, err = run("evaluate", MINI, MINI_FACTS, "--explain", "5")
+    code, out, err = run_cli("evaluate", MINI, MINI_FACTS, "--explain", "5")
     assert (code, out) == (2, "")
     assert err == "qualscore: --explain: no item or veto '5'\n"
 
 
 def test_missing_facts_file() -> None:
     """A facts file that does not exist: one line, exit 2."""
-    code, _, err = run("evaluate", MINI, "nope.yaml")
+    code, _, err = run_cli("evaluate", MINI, "nope.yaml")
     assert (code, err) == (2, "nope.yaml: no such file\n")
 
 
@@ -105,7 +96,7 @@ def test_bad_facts_all_reported(tmp_path: Path) -> None:
         text.replace("rate: 89.99", "rate: 101").replace("done: true", "done: yes"),
         encoding="utf-8",
     )
-    code, out, err = run("evaluate", MINI, str(facts))
+    code, out, err = run_cli("evaluate", MINI, str(facts))
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         f"{facts}:1:7: done: expected true, false, 是 or 否, got 'yes'",
@@ -115,7 +106,7 @@ def test_bad_facts_all_reported(tmp_path: Path) -> None:
 
 def test_usage_error_exit_2() -> None:
     """A wrong command line is a user error, exit 2."""
-    code, _, err = run("evaluate", MINI)
+    code, _, err = run_cli("evaluate", MINI)
     assert code == 2
     assert "the following arguments are required: facts" in err
 
@@ -137,5 +128,5 @@ def test_division_by_zero_names_item(tmp_path: Path) -> None:
         .replace("reports: 7", "reports: 0"),
         encoding="utf-8",
     )
-    code, _, err = run("evaluate", str(root), str(facts))
+    code, _, err = run_cli("evaluate", str(root), str(facts))
     assert (code, err) == (2, f"{root}: item 4: 10 / reports: division by zero\n")

@@ -30,9 +30,9 @@ from typing import Any
 
 import pytest
 
+from conftest import FIXTURES
 from qualscore.cli.app import _parser, main
 
-FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
 MINI_FACTS = FIXTURES / "mini-facts.yaml"
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 import qualscore
+from conftest import ROOT, run_cli
 from qualscore import CohortError, RuleSetError, evaluate, evaluate_cohort, load_facts, load_rules
 from qualscore.report.data import to_data
 from qualscore.scoring.explain import explain
 
-ROOT = Path(__file__).resolve().parent.parent
 YUNHE = ROOT / "examples" / "yunhe-quality"
 D = Decimal
 
@@ -269,6 +269,7 @@ def test_the_facts_template_lists_a_cohort_values_facts_under_its_items() -> Non
     assert not {"pass_rank", "age_mean", "development_rank"} & set(by_key)
 
 
+@pytest.mark.slow
 def test_long_chains_and_knots_of_cohort_values_load_without_deep_recursion(
     tmp_path: Path,
 ) -> None:
@@ -334,11 +335,7 @@ _PUBLISHED = {"pass_rank": 4, "brand_share": "0.6667", "age_mean": "40.8",
 
 
 def _evaluate_given(rules: Path, given: Path) -> tuple[int, str, str]:
-    from qualscore.cli.app import main
-
-    out, err = io.StringIO(), io.StringIO()
-    argv = ["evaluate", str(rules), str(rules / "entities" / "西溪镇.yaml"), "--cohort", str(given)]
-    return main(argv, stdout=out, stderr=err), out.getvalue(), err.getvalue()
+    return run_cli("evaluate", rules, rules / "entities" / "西溪镇.yaml", "--cohort", given)
 
 
 @pytest.mark.parametrize(

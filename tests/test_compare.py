@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import zipfile
@@ -11,31 +10,24 @@ from typing import Any
 
 import pytest
 
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli
 
-ROOT = Path(__file__).parent.parent
 RULES = ROOT / "rules/rugao-2018"
 SAMPLE = ROOT / "examples/rugao-2018/city-sample.yaml"
 CITY_B = ROOT / "examples/rugao-2018/city-b.yaml"
 
 
-def run(*args: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in args], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture
 def last(tmp_path: Path) -> Path:
     path = tmp_path / "last.json"
-    code, out, _ = run("evaluate", RULES, CITY_B, "--format", "json")
+    code, out, _ = run_cli("evaluate", RULES, CITY_B, "--format", "json")
     assert code == 0
     path.write_text(out, encoding="utf-8")
     return path
 
 
 def test_json_carries_the_changes(last: Path) -> None:
-    code, out, _ = run("evaluate", RULES, SAMPLE, "--format", "json", "--compare", last)
+    code, out, _ = run_cli("evaluate", RULES, SAMPLE, "--format", "json", "--compare", last)
     assert code == 0
     compare = json.loads(out)["compare"]
     assert (compare["total_before"], compare["total_now"], compare["total_change"]) == (
@@ -47,7 +39,7 @@ def test_json_carries_the_changes(last: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "html"])
 def test_every_text_format_shows_it(last: Path, fmt: str) -> None:
-    code, out, _ = run("evaluate", RULES, SAMPLE, "--format", fmt, "--compare", last)
+    code, out, _ = run_cli("evaluate", RULES, SAMPLE, "--format", fmt, "--compare", last)
     assert code == 0
     assert "70.09 → 90.39" in out and "+20.3" in out
     assert "-0.22" in out  # 19.4 went down
@@ -55,7 +47,7 @@ def test_every_text_format_shows_it(last: Path, fmt: str) -> None:
 
 def test_docx_shows_it(last: Path, tmp_path: Path) -> None:
     target = tmp_path / "r.docx"
-    code, _, _ = run("evaluate", RULES, SAMPLE, "--format", "docx", "--out", target,
+    code, _, _ = run_cli("evaluate", RULES, SAMPLE, "--format", "docx", "--out", target,
                      "--compare", last, "--date", "2019-03-01")  # fmt: skip
     assert code == 0
     body = zipfile.ZipFile(target).read("word/document.xml").decode()
@@ -64,9 +56,9 @@ def test_docx_shows_it(last: Path, tmp_path: Path) -> None:
 
 def test_batch_shows_rank_and_total_then(tmp_path: Path) -> None:
     first = tmp_path / "first.json"
-    assert run("batch", RULES, CITY_B, "--out", first)[0] == 0
+    assert run_cli("batch", RULES, CITY_B, "--out", first)[0] == 0
     second = tmp_path / "second.json"
-    assert run("batch", RULES, SAMPLE.parent, "--out", second, "--compare", first)[0] == 0
+    assert run_cli("batch", RULES, SAMPLE.parent, "--out", second, "--compare", first)[0] == 0
     ranking = {r["entity"]: r for r in json.loads(second.read_text(encoding="utf-8"))["ranking"]}
     assert ranking["city-b"]["previous"] == {
         "total": "70.09", "rank": 1, "total_change": "0", "rank_change": -1,
@@ -77,7 +69,7 @@ def test_batch_shows_rank_and_total_then(tmp_path: Path) -> None:
 def test_a_bad_previous_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{}", encoding="utf-8")
-    code, _, err = run("evaluate", RULES, SAMPLE, "--compare", bad)
+    code, _, err = run_cli("evaluate", RULES, SAMPLE, "--compare", bad)
     assert code == 2 and err.count("\n") == 1 and "not a qualscore JSON report" in err
 
 
@@ -93,7 +85,7 @@ def _doc(last: Path) -> dict[str, object]:
 def _refused(previous: Path, *extra: str | Path, command: str = "evaluate") -> str:
     """Run with ``--compare previous``; assert exit 2, nothing on stdout, one line; the line."""
     inputs = (RULES, SAMPLE) if command == "evaluate" else (RULES, SAMPLE.parent)
-    code, out, err = run(command, *inputs, "--compare", previous, *extra)
+    code, out, err = run_cli(command, *inputs, "--compare", previous, *extra)
     assert (code, out, err.count("\n")) == (2, "", 1), err
     return err.rstrip("\n")
 
@@ -131,7 +123,7 @@ def test_the_edges_of_a_score_are_taken(last: Path) -> None:
         doc = _doc(last)
         doc["total"] = total
         last.write_text(json.dumps(doc), encoding="utf-8")
-        code, out, err = run("evaluate", RULES, SAMPLE, "--format", "json", "--compare", last)
+        code, out, err = run_cli("evaluate", RULES, SAMPLE, "--format", "json", "--compare", last)
         assert (code, err) == (0, "")
         if change is not None:
             assert json.loads(out)["compare"]["total_change"] == change
@@ -140,7 +132,7 @@ def test_the_edges_of_a_score_are_taken(last: Path) -> None:
 @pytest.fixture
 def batch_last(tmp_path: Path) -> Path:
     path = tmp_path / "first.json"
-    assert run("batch", RULES, CITY_B, "--out", path)[0] == 0
+    assert run_cli("batch", RULES, CITY_B, "--out", path)[0] == 0
     return path
 
 
@@ -249,7 +241,7 @@ def _facts(tmp_path: Path, source: Path, name: str, **identity: str) -> Path:
 
 def _evaluated(tmp_path: Path, rules: Path, facts: Path, name: str = "prev.json") -> Path:
     path = tmp_path / name
-    code, out, err = run("evaluate", rules, facts, "--format", "json")
+    code, out, err = run_cli("evaluate", rules, facts, "--format", "json")
     assert code == 0, err
     path.write_text(out, encoding="utf-8")
     return path
@@ -264,7 +256,7 @@ def test_another_schemes_result_is_refused_unless_asked(tmp_path: Path) -> None:
         f"{other}: --compare: a result of scheme 'riverton-2024', not of 'rugao-2018'; "
         "--compare-any compares it anyway"
     )
-    code, out, err = run("evaluate", RULES, SAMPLE, "--format", "markdown", "--compare", other,
+    code, out, err = run_cli("evaluate", RULES, SAMPLE, "--format", "markdown", "--compare", other,
                          "--compare-any")  # fmt: skip
     assert (code, err) == (0, "")
     assert "；上期为 Riverton 2024 county food-safety assessment，2024 年\n" in out
@@ -275,7 +267,7 @@ def test_last_years_result_of_the_same_scheme_is_compared_and_named(tmp_path: Pa
     normal use, compared, and the report says with which year."""
     prev = _evaluated(tmp_path, RULES, CITY_B)
     facts = REVISED / "entities/city-sample.yaml"
-    code, out, err = run("evaluate", REVISED, facts, "--lang", "en", "--compare", prev)
+    code, out, err = run_cli("evaluate", REVISED, facts, "--lang", "en", "--compare", prev)
     assert (code, err) == (0, "")
     assert "total 70.09 → 91.89 (+21.8); compared with 2018\n" in out
 
@@ -289,7 +281,7 @@ def test_a_later_years_result_is_refused(last: Path) -> None:
         f"{last}: --compare: a result of 2019, later than this one of 2018; "
         "--compare-any compares it anyway"
     )
-    assert run("evaluate", RULES, SAMPLE, "--compare", last, "--compare-any")[0] == 0
+    assert run_cli("evaluate", RULES, SAMPLE, "--compare", last, "--compare-any")[0] == 0
 
 
 def test_another_entitys_result_is_refused_and_the_same_ones_named(tmp_path: Path) -> None:
@@ -298,14 +290,14 @@ def test_another_entitys_result_is_refused_and_the_same_ones_named(tmp_path: Pat
     prev = _evaluated(tmp_path, RULES, _facts(tmp_path, CITY_B, "prev", entity="甲市",
                                               period="2017年度"))  # fmt: skip
     other = _facts(tmp_path, SAMPLE, "other", entity="乙市")
-    code, out, err = run("evaluate", RULES, other, "--compare", prev)
+    code, out, err = run_cli("evaluate", RULES, other, "--compare", prev)
     assert (code, out, err) == (
         2, "",
         f"{prev}: --compare: the result of '甲市', not of '乙市'; --compare-any compares it "
         "anyway\n",
     )  # fmt: skip
     same = _facts(tmp_path, SAMPLE, "same", entity="甲市")
-    code, out, err = run("evaluate", RULES, same, "--format", "markdown", "--compare", prev)
+    code, out, err = run_cli("evaluate", RULES, same, "--format", "markdown", "--compare", prev)
     assert (code, err) == (0, "")
     assert "总分 70.09 → 90.39（+20.3）；上期为 2017年度，甲市\n" in out
 
@@ -317,7 +309,7 @@ def test_an_entity_not_in_a_previous_batch_is_refused(batch_last: Path) -> None:
         f"{batch_last}: --compare: no entity 'city-sample' in it (it ranks 1: city-b); "
         "--compare-any compares with its only entity"
     )
-    code, out, err = run("evaluate", RULES, SAMPLE, "--format", "markdown", "--compare",
+    code, out, err = run_cli("evaluate", RULES, SAMPLE, "--format", "markdown", "--compare",
                          batch_last, "--compare-any")  # fmt: skip
     assert (code, err) == (0, "")
     assert "；上期为 2018 年，city-b\n" in out  # a batch names its scheme's year
@@ -329,14 +321,14 @@ def test_a_batch_names_the_entities_the_previous_one_does_not_hold(
     """One entity new this time: scored, shown with no total then, and said on stderr (not a
     silent "—"); none of the entities in it: refused, nothing written."""
     second = tmp_path / "second.json"
-    code, _, err = run("batch", RULES, SAMPLE.parent, "--out", second, "--compare", batch_last)
+    code, _, err = run_cli("batch", RULES, SAMPLE.parent, "--out", second, "--compare", batch_last)
     assert (code, err) == (
         0,
         f"qualscore: note: --compare {batch_last}: not in it (no total then), 1 of the 2 "
         "entities scored: city-sample\n",
     )
     third = tmp_path / "third.json"
-    code, out, err = run("batch", RULES, SAMPLE, "--out", third, "--compare", batch_last)
+    code, out, err = run_cli("batch", RULES, SAMPLE, "--out", third, "--compare", batch_last)
     assert (code, out, err) == (
         2, "",
         f"{batch_last}: --compare: holds none of the entities scored (1: city-sample); it "
@@ -358,13 +350,13 @@ def test_batch_compare_is_refused_where_it_cannot_be_shown(last: Path, tmp_path:
     )
     assert not out.exists()
     alone = (2, "", "qualscore: --compare-any needs --compare LAST.json\n")
-    assert run("evaluate", RULES, SAMPLE, "--compare-any") == alone
-    assert run("batch", RULES, SAMPLE, "--compare-any") == alone
+    assert run_cli("evaluate", RULES, SAMPLE, "--compare-any") == alone
+    assert run_cli("batch", RULES, SAMPLE, "--compare-any") == alone
 
 
 def test_explain_with_compare_shows_both(last: Path) -> None:
     """--explain with --compare: the item explained, then the comparison (not dropped)."""
-    code, out, err = run("evaluate", RULES, SAMPLE, "--explain", "19.4", "--compare", last)
+    code, out, err = run_cli("evaluate", RULES, SAMPLE, "--explain", "19.4", "--compare", last)
     assert (code, err) == (0, "")
     assert "总分 70.09 → 90.39（+20.3）；上期为 2018 年" in out and "19.4" in out
 
@@ -375,7 +367,7 @@ def test_a_batch_of_another_scheme_is_refused_by_its_title(tmp_path: Path) -> No
     a year on is."""
     demo = ROOT / "examples/demo"
     other = tmp_path / "demo.json"
-    assert run("batch", demo, demo / "facts", "--out", other)[0] == 0
+    assert run_cli("batch", demo, demo / "facts", "--out", other)[0] == 0
     assert _refused(other, command="batch") == (
         f"{other}: --compare: a result of scheme 'riverton-2024', "
         "not of 'rugao-2018'; --compare-any compares it anyway"
@@ -388,11 +380,11 @@ def test_a_batch_of_another_scheme_is_refused_by_its_title(tmp_path: Path) -> No
         "not of '2018年度如皋市质量工作考核'; --compare-any compares it anyway"
     )
     first = tmp_path / "first.json"
-    assert run("batch", RULES, CITY_B, "--out", first)[0] == 0
+    assert run_cli("batch", RULES, CITY_B, "--out", first)[0] == 0
     doc = _doc(first)
     doc["ruleset"]["title"] = "2017年度如皋市质量工作考核"  # type: ignore[index]
     first.write_text(json.dumps(doc), encoding="utf-8")
-    assert run("batch", RULES, CITY_B, "--compare", first)[:1] == (0,)
+    assert run_cli("batch", RULES, CITY_B, "--compare", first)[:1] == (0,)
 
 
 def test_the_json_says_whose_result_it_was_compared_with(batch_last: Path) -> None:
@@ -402,7 +394,7 @@ def test_the_json_says_whose_result_it_was_compared_with(batch_last: Path) -> No
         "id": "rugao-2018", "title": "2018年度如皋市质量工作考核", "year": 2018,
         "rules_sha256": _doc(batch_last)["ruleset"]["rules_sha256"],  # type: ignore[index]
     }  # fmt: skip
-    code, out, err = run("evaluate", RULES, SAMPLE, "--format", "json", "--compare", batch_last,
+    code, out, err = run_cli("evaluate", RULES, SAMPLE, "--format", "json", "--compare", batch_last,
                          "--compare-any")  # fmt: skip
     assert (code, err) == (0, "")
     assert json.loads(out)["compare"]["compared_with"] == {
@@ -436,7 +428,7 @@ def _scheme(tmp_path: Path, year: int, *, swap: bool = False) -> Path:
 def _batch(tmp_path: Path, rules: Path, name: str, *inputs: str | Path) -> Path:
     """A batch of ``inputs`` under ``rules`` written to ``name``; it must succeed."""
     out = tmp_path / name
-    code, _, err = run("batch", rules, *inputs, "--out", out)
+    code, _, err = run_cli("batch", rules, *inputs, "--out", out)
     assert code == 0, err
     return out
 
@@ -470,7 +462,7 @@ def test_a_renumbered_item_is_compared_with_its_old_number(tmp_path: Path) -> No
                                "change": "0"}  # fmt: skip
     assert row["previous"] == {"total": "90.39", "rank": 1, "total_change": "-20.3",
                                "rank_change": 0}  # fmt: skip
-    code, out, err = run("batch", tmp_path / "rugao-2019", CITY_B, "--compare", last,
+    code, out, err = run_cli("batch", tmp_path / "rugao-2019", CITY_B, "--compare", last,
                          "--lang", "en")  # fmt: skip
     assert (code, err) == (0, "")
     shown = [" ".join(line.split()) for line in out.splitlines()]
@@ -512,12 +504,12 @@ def test_two_years_in_either_order_give_the_same_bytes(tmp_path: Path) -> None:
         got = []
         for suffix in ("json", "html"):
             out = tmp_path / f"now-{first.stem}.{suffix}"
-            code, _, err = run("batch", rules, SAMPLE.parent, "--out", out, "--compare", first,
+            code, _, err = run_cli("batch", rules, SAMPLE.parent, "--out", out, "--compare", first,
                                "--compare", second)  # fmt: skip
             assert (code, err) == (0, f"qualscore: note: --compare {y2017}: not in it (no total "
                                       "then), 1 of the 2 entities scored: city-sample\n")
             got.append(out.read_bytes())
-        got.append(run("batch", rules, SAMPLE.parent, "--compare", first, "--compare", second,
+        got.append(run_cli("batch", rules, SAMPLE.parent, "--compare", first, "--compare", second,
                        "--lang", "en")[1].encode())  # fmt: skip
         outputs.append(got)
     assert outputs[0] == outputs[1]
@@ -549,7 +541,7 @@ def test_two_batches_of_one_year_are_refused(tmp_path: Path) -> None:
     rules, _, y2018 = _two_years(tmp_path)
     again = tmp_path / "again.json"
     shutil.copyfile(y2018, again)
-    code, out, err = run("batch", rules, SAMPLE.parent, "--compare", y2018, "--compare", again)
+    code, out, err = run_cli("batch", rules, SAMPLE.parent, "--compare", y2018, "--compare", again)
     assert (code, out, err) == (
         2, "", f"{again}: --compare: a batch of 2018, as is {y2018}: one --compare a year\n",
     )  # fmt: skip
@@ -561,7 +553,7 @@ def test_new_and_gone_entities_are_each_named(tmp_path: Path) -> None:
     then = _entities(tmp_path, "then", **{"city-b": CITY_B, "city-gone": SAMPLE})
     last = _batch(tmp_path, RULES, "last.json", then)
     page = tmp_path / "now.html"
-    code, _, err = run("batch", RULES, SAMPLE.parent, "--out", page, "--compare", last)
+    code, _, err = run_cli("batch", RULES, SAMPLE.parent, "--out", page, "--compare", last)
     assert (code, err) == (0, (
         f"qualscore: note: --compare {last}: not in it (no total then), 1 of the 2 entities "
         "scored: city-sample\n"
@@ -572,7 +564,7 @@ def test_new_and_gone_entities_are_each_named(tmp_path: Path) -> None:
     assert ('<p class="muted">2018 年中没有、本次新评分的单位（1 个）：city-sample</p>\n'
             '<p class="muted">2018 年中有、本次未评分的单位（1 个）：city-gone</p>') in html
     now = tmp_path / "now.json"
-    assert run("batch", RULES, SAMPLE.parent, "--out", now, "--compare", last)[0] == 0
+    assert run_cli("batch", RULES, SAMPLE.parent, "--out", now, "--compare", last)[0] == 0
     (compared,) = _doc(now)["compared_with"]  # type: ignore[misc]
     assert (compared["new"], compared["gone"]) == (["city-sample"], ["city-gone"])
     rows = {r["entity"]: r for r in _doc(now)["ranking"]}  # type: ignore[attr-defined]

@@ -15,10 +15,9 @@ import pytest
 from rich.console import Console
 
 import qualscore
-from conftest import item_yaml, write_ruleset
+from conftest import item_yaml, run_cli, write_ruleset
 from qualscore import FactsError, RuleSetError, check_facts, evaluate, load_rules
 from qualscore.analyst.coverage import branches, reached
-from qualscore.cli.app import main
 from qualscore.report.data import to_json
 from qualscore.report.docx import to_docx
 from qualscore.report.html import to_html
@@ -29,12 +28,6 @@ from qualscore.scoring import plan
 from qualscore.scoring.explain import explain
 
 D = Decimal
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 # --- 1. whole steps and started steps ---------------------------------------------------
@@ -535,14 +528,14 @@ def test_the_cli_evaluates_a_judged_part_from_a_facts_file(tmp_path: Path) -> No
         '  "3.2/台账": {deduction: 0, reason: 台账齐全}\n',
         "utf-8",
     )
-    code, out, err = _run("evaluate", root, facts, "--format", "json")
+    code, out, err = run_cli("evaluate", root, facts, "--format", "json")
     assert (code, err) == (0, "")
     doc = json.loads(out)
     assert [(i["id"], i["score"]) for i in doc["categories"][0]["children"]] == [
         ("3.1", "5"), ("3.2", "4"),
     ]  # fmt: skip
     facts.write_text("rivers: 3\npatrol_rules: true\nriver_target: 2\n", "utf-8")
-    code, out, err = _run("evaluate", root, facts)
+    code, out, err = run_cli("evaluate", root, facts)
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         f"{facts}:1:1: missing judgement of part '3.1/成效' (Item 3.1: 巡河成效（现场检查评分0–2分）)",

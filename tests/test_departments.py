@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from conftest import rule_folder
+from conftest import ROOT, rule_folder
 from qualscore.analyst.analysis import departments as losses_by_department
-
-ROOT = Path(__file__).resolve().parents[1]
 
 MANIFEST = """\
 id: depts

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 from rich.cells import cell_len
 
 import qualscore
-from conftest import item_yaml, write_ruleset
+from conftest import ROOT, item_yaml, run_cli, write_ruleset
 from qualscore.analyst.diff import compare
 from qualscore.analyst.impact import impact
-from qualscore.cli.app import main
 
-ROOT = Path(__file__).resolve().parent.parent
 RUGAO = str(ROOT / "rules" / "rugao-2018")
 REVISED = str(ROOT / "examples" / "rugao-2019-revised")
 ENTITIES = [f"{REVISED}/entities/city-sample.yaml", f"{REVISED}/entities/city-b.yaml"]
@@ -23,13 +20,6 @@ MINI = str(ROOT / "tests" / "fixtures" / "mini")
 FACTS = "- {key: done, type: bool, label: Done}\n- {key: rate, type: percent, label: Rate}"
 TIERS = "kind: tiers\nvalue: rate\nbands:\n  - {at_least: 90, points: 2}\n  - {at_least: 80, below: 90, points: 1}"
 PARTS = "kind: parts\nparts:\n  - {label: done, when: done, points: 2}"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def changes(tmp_path: Path, before: str, after: str, **kwargs: str) -> list[tuple[str, ...]]:
@@ -71,7 +61,7 @@ def test_revised_example_changes() -> None:
 
 def test_same_rule_set_has_no_changes() -> None:
     """A rule set against itself: no change, and the Markdown says so."""
-    code, out, err = run("diff", MINI, MINI, "--format", "markdown")
+    code, out, err = run_cli("diff", MINI, MINI, "--format", "markdown")
     assert (code, err) == (0, "")
     assert out == "# mini (2024) → mini (2024): 0 changes\n\nno differences\n"
 
@@ -186,7 +176,7 @@ def test_impact_reads_only_each_rule_sets_own_facts() -> None:
 
 def test_docs_show_the_real_diff_output() -> None:
     """docs/analyst-tooling.md shows exactly what `qualscore diff --format markdown --facts` prints."""
-    code, out, _ = run("diff", "rules/rugao-2018", "examples/rugao-2019-revised", "--format", "markdown",
+    code, out, _ = run_cli("diff", "rules/rugao-2018", "examples/rugao-2019-revised", "--format", "markdown",
                        "--facts", *(e.replace(f"{ROOT}/", "") for e in ENTITIES))
     assert code == 0
     docs = (ROOT / "docs" / "analyst-tooling.md").read_text(encoding="utf-8")
@@ -195,8 +185,8 @@ def test_docs_show_the_real_diff_output() -> None:
 
 def test_table_fits_80_columns_and_is_stable() -> None:
     """The terminal table fits 80 columns, and two runs print the same bytes."""
-    first = run("diff", RUGAO, REVISED, "--facts", *ENTITIES)
-    assert first == run("diff", RUGAO, REVISED, "--facts", *ENTITIES)
+    first = run_cli("diff", RUGAO, REVISED, "--facts", *ENTITIES)
+    assert first == run_cli("diff", RUGAO, REVISED, "--facts", *ENTITIES)
     assert first[0] == 0
     assert max(cell_len(line) for line in first[1].splitlines()) <= 80
     assert "city-sample │ 90.39 │ 91.89 │ +1.5 │ 完成" in first[1]
@@ -208,7 +198,7 @@ def test_markdown_escapes_pipes(tmp_path: Path) -> None:
     after = before.replace("title: Item 1", "title: Item | one")
     a = write_ruleset(tmp_path, FACTS.split("\n")[0], before, points=2)
     b = write_ruleset(tmp_path, FACTS.split("\n")[0], after, points=2)
-    code, out, _ = run("diff", str(a), str(b), "--format", "markdown")
+    code, out, _ = run_cli("diff", str(a), str(b), "--format", "markdown")
     assert code == 0
     assert "| item 1 | text | title | Item 1 | Item \\| one |" in out.splitlines()
 
@@ -217,7 +207,7 @@ def test_facts_key_in_neither_rule_set(tmp_path: Path) -> None:
     """A facts key that neither rule set declares is a user error at its line, exit 2."""
     facts = tmp_path / "f.yaml"
     facts.write_text(Path(ENTITIES[1]).read_text(encoding="utf-8") + "bogus_key: 1\n", encoding="utf-8")
-    code, out, err = run("diff", RUGAO, REVISED, "--facts", str(facts))
+    code, out, err = run_cli("diff", RUGAO, REVISED, "--facts", str(facts))
     lines = len(facts.read_text(encoding="utf-8").splitlines())
     assert (code, out) == (2, "")
     assert err == f"{facts}:{lines}:1: unknown fact 'bogus_key' (in neither rule set)\n"
@@ -225,7 +215,7 @@ def test_facts_key_in_neither_rule_set(tmp_path: Path) -> None:
 
 def test_facts_missing_a_key_of_one_rule_set() -> None:
     """A 2018 facts file lacks the facts the revision adds: each missing one is named, exit 2."""
-    code, _, err = run("diff", RUGAO, REVISED, "--facts", "examples/rugao-2018/city-b.yaml")
+    code, _, err = run_cli("diff", RUGAO, REVISED, "--facts", "examples/rugao-2018/city-b.yaml")
     assert code == 2
     assert [re.sub(r":\d+:\d+:", ":L:C:", line) for line in err.splitlines()] == [
         "examples/rugao-2018/city-b.yaml:L:C: missing fact 'one_stop_enterprises_served' (“一站式”服务平台年度服务企业数)",

@@ -14,7 +14,9 @@ rule set and facts, ``qualscore.evaluate`` must give the interpreter in
 ``tests/reference_engine.py`` the same result, field by field and digit by
 digit (``repr``: the same exponents, no ``-0`` where the interpreter has
 ``0``), ``qualscore.score`` the same numbers, and a failure the same error.
-``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets.
+``QUALSCORE_DIFF_EXAMPLES`` sets the number of rule sets (300), shared out among
+``CHUNKS`` tests of as many each, drawn at random, so that the workers of
+``pytest -n`` share the work rather than one worker carrying it alone.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ from qualscore.scoring.trace import NodeResult, Result
 from reference_engine import evaluate as reference
 
 EXAMPLES = int(os.environ.get("QUALSCORE_DIFF_EXAMPLES", "300"))
+CHUNKS = 6
+# Rounded up: a count that does not divide evenly gives a few more examples, never fewer.
+PER_CHUNK = -(-EXAMPLES // CHUNKS)
 
 NUMBERS = ["n0", "n1", "n2"]
 BOOLS = ["b0", "b1"]
@@ -655,17 +660,20 @@ def _scores(result: Result) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     return items, nodes
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
+@pytest.mark.slow
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+@settings(max_examples=PER_CHUNK, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much])  # fmt: skip
 @given(rules=rule_sets(),
        entities=st.lists(st.tuples(values, records, members), min_size=1, max_size=4),
        draw=st.data())  # fmt: skip
 def test_generated_code_matches_the_reference(
-    rules: RuleSet, entities: list[dict[str, Any]], draw: st.DataObject
+    chunk: int, rules: RuleSet, entities: list[dict[str, Any]], draw: st.DataObject
 ) -> None:
     """Scores, traces and errors of evaluate() and score() equal the reference interpreter's;
-    the list's aggregate equals its plain computation in fractions."""
+    the list's aggregate equals its plain computation in fractions (``chunk``: which of the
+    CHUNKS shares of the examples this is)."""
     for data, listed, given_members in entities:
         # Some facts with their evidence (and a supplier), the others without; some
         # records with theirs.

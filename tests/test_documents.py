@@ -17,12 +17,10 @@ from pathlib import Path
 import pytest
 
 import qualscore
-from conftest import require_program
-from qualscore.cli.app import main
+from conftest import ROOT, require_program, run_cli
 from qualscore.report.docx import to_docx
 from qualscore.report.html import to_html
 
-ROOT = Path(__file__).parent.parent
 RULES = ROOT / "rules/rugao-2018"
 SAMPLE = ROOT / "examples/rugao-2018/city-sample.yaml"
 DAY = "2019-03-01"
@@ -48,9 +46,8 @@ def pages(pdf: Path) -> int:
 
 
 def evaluate(*args: str) -> tuple[int, str]:
-    err = io.StringIO()
-    code = main(["evaluate", str(RULES), str(SAMPLE), *args], stdout=io.StringIO(), stderr=err)
-    return code, err.getvalue()
+    code, _, err = run_cli("evaluate", RULES, SAMPLE, *args)
+    return code, err
 
 
 def test_docx_is_the_same_bytes_every_time(sample: qualscore.Result) -> None:

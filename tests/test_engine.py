@@ -13,13 +13,12 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import qualscore
-from conftest import item_yaml
+from conftest import ROOT, item_yaml
 from qualscore.cli.app import main
 from qualscore.scoring.trace import (
     CasesTrace,
@@ -876,7 +875,7 @@ def test_no_float_anywhere_in_a_result(make_rules: MakeRules) -> None:
 
 # --- examples/demo ----------------------------------------------------------------------
 
-DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
+DEMO = ROOT / "examples" / "demo"
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,8 @@ import pytest
 import yaml
 
 import qualscore
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEME = ROOT / "examples" / "qingshui-rivers"
 ENTITIES = sorted(p for p in (SCHEME / "entities").glob("*.yaml") if ".expected" not in p.name)
 
@@ -23,12 +22,6 @@ ENTITIES = sorted(p for p in (SCHEME / "entities").glob("*.yaml") if ".expected"
 @pytest.fixture(scope="module")
 def rules() -> qualscore.RuleSet:
     return qualscore.load_rules(SCHEME)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("path", ENTITIES, ids=lambda p: p.stem)
@@ -50,14 +43,14 @@ def test_each_entity_scores_as_worked_out_by_hand(rules: qualscore.RuleSet, path
 
 
 def test_validate_strict_and_the_scheme_tests_reach_every_branch() -> None:
-    assert run("validate", str(SCHEME), "--strict")[0] == 0
-    code, out, _ = run("test", str(SCHEME), "--min-coverage", "100")
+    assert run_cli("validate", str(SCHEME), "--strict")[0] == 0
+    code, out, _ = run_cli("test", str(SCHEME), "--min-coverage", "100")
     assert code == 0, out
     assert "coverage: 100%" in out
 
 
 def test_json_carries_entity_period_grade_and_penalties(rules: qualscore.RuleSet) -> None:
-    code, out, _ = run("evaluate", str(SCHEME), str(SCHEME / "entities" / "西山乡.yaml"),
+    code, out, _ = run_cli("evaluate", str(SCHEME), str(SCHEME / "entities" / "西山乡.yaml"),
                        "--format", "json")  # fmt: skip
     assert code == 0
     doc = json.loads(out)
@@ -75,7 +68,7 @@ def test_json_carries_entity_period_grade_and_penalties(rules: qualscore.RuleSet
 
 def test_html_report_shows_only_the_units_items_with_penalties_and_reasons(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
-    code, _, err = run("evaluate", str(SCHEME), str(SCHEME / "entities" / "东湖镇.yaml"),
+    code, _, err = run_cli("evaluate", str(SCHEME), str(SCHEME / "entities" / "东湖镇.yaml"),
                        "--format", "html", "--out", str(out))  # fmt: skip
     assert code == 0, err
     html = out.read_text("utf-8")
@@ -97,7 +90,7 @@ def test_bad_judgements_and_entities_are_one_line_each_all_at_once(tmp_path: Pat
         "utf-8").replace('"4": {score: 30, reason: 专项任务全部完成}', '"4": {score: 31}').replace(
         '"11": {score: 0, reason: 督查未发现问题}', '"11": {score: 3, reason: 符号错}').replace(
         '"3": {score: 15, reason: 台账完整规范}', '"3": {score: 12}') + "cleanups_done: 3\n")  # fmt: skip
-    code, _, err = run("evaluate", str(SCHEME), str(facts))
+    code, _, err = run_cli("evaluate", str(SCHEME), str(facts))
     assert code == 2
     lines = err.splitlines()
     assert all(line.startswith(f"{facts}:") for line in lines), err
@@ -107,18 +100,18 @@ def test_bad_judgements_and_entities_are_one_line_each_all_at_once(tmp_path: Pat
     assert any("cleanups_done: not a fact of 县水利局 (group 重点部门)" in x for x in lines)
     town = _write(tmp_path, "town.yaml", (SCHEME / "tests" / "facts" / "town.yaml").read_text(
         "utf-8").replace('  "11":', '  "4": {score: 20, reason: 不适用}\n  "11":'))  # fmt: skip
-    code, _, err = run("evaluate", str(SCHEME), str(town))
+    code, _, err = run_cli("evaluate", str(SCHEME), str(town))
     assert code == 2 and "judged: item '4' does not apply to 东湖镇 (group 乡镇)" in err, err
     assert "Traceback" not in err
 
 
 def test_unknown_entity_and_missing_entity(tmp_path: Path) -> None:
     facts = _write(tmp_path, "x.yaml", "entity: 南湖镇\nperiod: 2024\n")
-    code, _, err = run("evaluate", str(SCHEME), str(facts))
+    code, _, err = run_cli("evaluate", str(SCHEME), str(facts))
     assert code == 2
     assert f"{facts}:1:9: entity: unknown entity '南湖镇'" in err
     facts = _write(tmp_path, "y.yaml", "rules_issued: true\n")
-    code, _, err = run("evaluate", str(SCHEME), str(facts))
+    code, _, err = run_cli("evaluate", str(SCHEME), str(facts))
     assert code == 2 and "give entity: whom these facts are about" in err
 
 
@@ -147,7 +140,7 @@ def test_an_entity_in_two_groups_and_a_positive_penalty_are_refused(tmp_path: Pa
         "groups:\n  - {id: A, members: [x, y]}\n  - {id: B, members: [y]}\n",
         "id: c\ntitle: C\nkind: penalty\npoints: none\napplies_to: [A, Q]\nitems:\n" + ITEM % "5",
     )
-    code, _, err = run("validate", str(root))
+    code, _, err = run_cli("validate", str(root))
     assert code == 2
     lines = err.splitlines()
     assert len(lines) == 3, err
@@ -158,7 +151,7 @@ def test_an_entity_in_two_groups_and_a_positive_penalty_are_refused(tmp_path: Pa
 
 def test_uncapped_sections_only_for_bonus_or_penalty(tmp_path: Path) -> None:
     root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: none\nitems:\n" + ITEM % "1")
-    code, _, err = run("validate", str(root))
+    code, _, err = run_cli("validate", str(root))
     assert code == 2 and "only a bonus or penalty section may have points: none" in err
 
 
@@ -169,16 +162,16 @@ def test_evaluate_finds_an_entitys_targets_by_its_name(tmp_path: Path) -> None:
     """A town's facts file (named 丁堰, or saying entity: 丁堰) scores with its row of targets.yaml."""
     towns = ROOT / "rules" / "rugao-2018-towns"
     town = ROOT / "examples" / "rugao-2018" / "towns" / "丁堰.yaml"
-    code, out, err = run("evaluate", str(towns), str(town), "--format", "json")
+    code, out, err = run_cli("evaluate", str(towns), str(town), "--format", "json")
     assert code == 0, err
     assert json.loads(out)["total"] == "10"
     named = _write(tmp_path, "x.yaml", "entity: 丁堰\n" + town.read_text("utf-8"))
-    code, out, err = run("evaluate", str(towns), str(named), "--format", "json",
+    code, out, err = run_cli("evaluate", str(towns), str(named), "--format", "json",
                          "--targets", str(towns / "targets.yaml"))  # fmt: skip
     assert code == 0, err
     assert (json.loads(out)["entity"], json.loads(out)["total"]) == ("丁堰", "10")
     unknown = _write(tmp_path, "y.yaml", "entity: 北城\n" + town.read_text("utf-8"))
-    code, _, err = run("evaluate", str(towns), str(unknown))
+    code, _, err = run_cli("evaluate", str(towns), str(unknown))
     assert code == 2 and f"{unknown}:1:9: entity: '北城' is not in" in err
 
 
@@ -186,7 +179,7 @@ def test_a_comma_in_a_flow_mapping_says_what_happened(tmp_path: Path) -> None:
     root = _scheme(tmp_path, "", "id: c\ntitle: C\npoints: 5\nitems:\n" + ITEM % "1")
     category = root / "categories" / "1.yaml"
     category.write_text(category.read_text("utf-8").replace("each: n", "each: max(0, n - 1)"))
-    code, _, err = run("validate", str(root))
+    code, _, err = run_cli("validate", str(root))
     assert code == 2
     assert "quote the expression" in err.splitlines()[0]
     assert "a comma inside an unquoted expression split the {…} mapping" in err.splitlines()[1]
@@ -214,28 +207,28 @@ def test_lint_leaves_a_signed_change_alone(tmp_path: Path) -> None:
     (root / "facts.yaml").write_text(
         "facts:\n  - {key: n, type: number, label: N, min: -10, max: 10}\n", encoding="utf-8"
     )
-    code, out, err = run("validate", str(root), "--strict")
+    code, out, err = run_cli("validate", str(root), "--strict")
     assert code == 0, out + err
 
 
 def test_template_for_an_entity_lists_only_its_facts_and_judged_items(tmp_path: Path) -> None:
-    code, out, _ = run("template", str(SCHEME), "--entity", "西山乡")
+    code, out, _ = run_cli("template", str(SCHEME), "--entity", "西山乡")
     assert code == 0
     assert 'entity: "西山乡"' in out and "period: 2024" in out
     assert "cleanups_done:" in out and "overdue_tasks:" not in out
     assert '"8": {score: , reason: , evidence: }' in out and '"4":' not in out
-    code, out, _ = run("template", str(SCHEME), "--entity", "重点部门", "--format", "csv")
+    code, out, _ = run_cli("template", str(SCHEME), "--entity", "重点部门", "--format", "csv")
     assert code == 0
     assert "judged.4.score" in out and "judged.4.reason" in out and "judged.4.evidence" in out
     assert "cleanups_done" not in out
-    code, _, err = run("template", str(SCHEME), "--entity", "南湖镇")
+    code, _, err = run_cli("template", str(SCHEME), "--entity", "南湖镇")
     assert code == 2 and "no entity or group '南湖镇'" in err
 
 
 def test_a_filled_in_csv_template_scores_like_the_facts_file(tmp_path: Path) -> None:
     import csv
 
-    code, out, _ = run("template", str(SCHEME), "--entity", "西山乡", "--format", "csv")
+    code, out, _ = run_cli("template", str(SCHEME), "--entity", "西山乡", "--format", "csv")
     facts = yaml.safe_load((SCHEME / "entities" / "西山乡.yaml").read_text("utf-8"))
     values = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in facts.items()
               if k not in ("judged", "period")}  # fmt: skip
@@ -247,22 +240,22 @@ def test_a_filled_in_csv_template_scores_like_the_facts_file(tmp_path: Path) -> 
     table = tmp_path / "filled.csv"
     with table.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
-    code, out, err = run("evaluate", str(SCHEME), str(table), "--format", "json")
+    code, out, err = run_cli("evaluate", str(SCHEME), str(table), "--format", "json")
     assert code == 0, err
     assert (json.loads(out)["entity"], json.loads(out)["total"]) == ("西山乡", "8")
 
 
 def test_new_starts_an_empty_or_demo_based_scheme(tmp_path: Path) -> None:
-    code, out, _ = run("init", str(tmp_path / "river"), "--year", "2025", "--id", "river-2025")
+    code, out, _ = run_cli("init", str(tmp_path / "river"), "--year", "2025", "--id", "river-2025")
     assert code == 0, out
     rules = qualscore.load_rules(tmp_path / "river")
     assert (rules.id, rules.manifest.year) == ("river-2025", 2025)
-    code, out, _ = run("validate", str(tmp_path / "river"), "--strict")
+    code, out, _ = run_cli("validate", str(tmp_path / "river"), "--strict")
     assert (code, out.endswith("ok: 1 item, 1 fact, 0 warnings\n")) == (0, True)  # singular
-    code, out, _ = run("init", str(tmp_path / "d"), "--year", "2026", "--start", "demo")
+    code, out, _ = run_cli("init", str(tmp_path / "d"), "--year", "2026", "--start", "demo")
     assert code == 0, out
     assert qualscore.load_rules(tmp_path / "d").id == "d"
-    code, _, err = run("init", str(tmp_path / "d"), "--year", "2026")
+    code, _, err = run_cli("init", str(tmp_path / "d"), "--year", "2026")
     assert code == 2 and "already exists" in err
 
 
@@ -279,7 +272,7 @@ def test_an_otherwise_no_declared_value_reaches_is_left_out_of_coverage(tmp_path
         "cases:\n  - {name: high, facts: {r: 60}, expect: {'1': 2}}\n"
         "  - {name: low, facts: {r: 10}, expect: {'1': 1}}\n", encoding="utf-8"
     )
-    code, out, _ = run("test", str(root), "--min-coverage", "100")
+    code, out, _ = run_cli("test", str(root), "--min-coverage", "100")
     assert code == 0, out
     assert "coverage: 100% (2 of 2 branches reached)" in out
     assert "unreachable, not counted: item 1: otherwise (0 points): the bands" in out
@@ -306,7 +299,7 @@ def test_each_entity_equals_the_reference_interpreter_on_its_view(
 
 def test_diff_reads_a_facts_file_that_names_its_entity_and_judged_items() -> None:
     entity = SCHEME / "entities" / "县水利局.yaml"
-    code, out, err = run("diff", str(SCHEME), str(SCHEME), "--facts", str(entity))
+    code, out, err = run_cli("diff", str(SCHEME), str(SCHEME), "--facts", str(entity))
     assert code == 0, err
     assert "县水利局" in out
 
@@ -323,11 +316,11 @@ def test_points_of_a_category_of_per_entity_blocks_add_up_per_group(tmp_path: Pa
         "groups:\n  - {id: A, members: [x]}\n  - {id: B, members: [y]}\n",
         "id: c\ntitle: C\npoints: 10\nitems:\n" + block % ("1", "A") + block % ("2", "B"),
     )
-    code, out, err = run("validate", str(root), "--strict")
+    code, out, err = run_cli("validate", str(root), "--strict")
     assert code == 0, out + err
     category = root / "categories" / "1.yaml"
     category.write_text(category.read_text("utf-8").replace("applies_to: [B]", "applies_to: [A]"))
-    code, out, err = run("validate", str(root))
+    code, out, err = run_cli("validate", str(root))
     assert "its children add to 20, more than its declared 10 points; the cap of 10 binds " \
         "(for group A)" in err
 
@@ -353,7 +346,7 @@ def test_a_category_of_criteria_text_without_items_loads_and_scores(tmp_path: Pa
     assert to_data(result)["categories"][0]["criteria"] == "各单位按本办法自查。"
     assert '<p class="criteria">各单位按本办法自查。</p>' in to_html(result, "zh")
     (root / "categories" / "0.yaml").write_text("id: g\ntitle: G\npoints: 0\n", encoding="utf-8")
-    code, _, err = run("validate", str(root))
+    code, _, err = run_cli("validate", str(root))
     assert code == 2 and "a category needs items, or criteria text when it has none" in err
 
 
@@ -384,7 +377,7 @@ judged.11.reason
 def test_batch_of_a_shared_table_ranks_each_group_on_net_totals(tmp_path: Path) -> None:
     """Blank cells for another group's facts are fine; a value there is refused for that row."""
     table = _write(tmp_path, "all.csv", SHARED_TABLE % "")
-    code, _, err = run("batch", str(SCHEME), str(table), "--out", str(tmp_path / "r.json"))
+    code, _, err = run_cli("batch", str(SCHEME), str(table), "--out", str(tmp_path / "r.json"))
     assert code == 0, err
     ranking = json.loads((tmp_path / "r.json").read_text("utf-8"))["ranking"]
     assert [(r["group"], r["rank"], r["entity"], r["total"], r["grade"]) for r in ranking] == [
@@ -395,7 +388,7 @@ def test_batch_of_a_shared_table_ranks_each_group_on_net_totals(tmp_path: Path) 
     ]
     assert "4" not in ranking[0]["items"] and ranking[2]["items"]["4"] == "27"
     table = _write(tmp_path, "bad.csv", SHARED_TABLE % "2")
-    code, _, err = run("batch", str(SCHEME), str(table))
+    code, _, err = run_cli("batch", str(SCHEME), str(table))
     assert code == 1
     assert "overdue_tasks: not a fact of 东湖镇 (group 乡镇)" in err
 
@@ -414,7 +407,7 @@ def test_headroom_offers_avoiding_a_penalty_and_respects_the_items_floor(
 
 def test_batch_html_names_each_entitys_group_and_grade(tmp_path: Path) -> None:
     out = tmp_path / "b.html"
-    code, _, err = run("batch", str(SCHEME), str(SCHEME / "entities"), "--out", str(out))
+    code, _, err = run_cli("batch", str(SCHEME), str(SCHEME / "entities"), "--out", str(out))
     assert code == 0, err
     html = out.read_text("utf-8")
     assert "<th>组别</th><th>等级</th>" in html and "各考核组分别排名" in html
@@ -424,7 +417,7 @@ def test_batch_html_names_each_entitys_group_and_grade(tmp_path: Path) -> None:
 
 def test_batch_csv_ends_each_row_with_its_group_and_grade(tmp_path: Path) -> None:
     out = tmp_path / "b.csv"
-    code, _, err = run("batch", str(SCHEME), str(SCHEME / "entities"), "--out", str(out))
+    code, _, err = run_cli("batch", str(SCHEME), str(SCHEME / "entities"), "--out", str(out))
     assert code == 0, err
     lines = out.read_text("utf-8").splitlines()
     assert lines[0] == "rank,entity,total,vetoed,result,1,2,3,4,5,6,7,8,9,10,11,group,grade"

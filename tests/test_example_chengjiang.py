@@ -16,11 +16,10 @@ import pytest
 import yaml
 
 import qualscore
-from conftest import expected_of, run_cli
+from conftest import ROOT, expected_of, run_cli
 from qualscore.scoring.explain import explain
 
 D = Decimal
-ROOT = Path(__file__).resolve().parents[1]
 SCHEME = ROOT / "examples" / "chengjiang-safety"
 ENTITIES = SCHEME / "entities"
 
@@ -34,10 +33,6 @@ HAND = {
     "湖滨街道": (D("94"), 4, "优秀", "达标", "达标"),
     "青龙乡": (D("91.8"), 6, "良好", "达标", "达标"),  # last: 后两位 caps 优秀 at 良好
 }
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    return run_cli(*argv)
 
 
 def _expected(name: str) -> dict[str, Any]:
@@ -127,7 +122,7 @@ def test_batch_ranks_each_group_and_agrees_with_the_expected_files(tmp_path: Pat
     """`qualscore batch`: each group ranked on its own, the totals, grades, verdicts, the
     nodes not met and the rank of the total (JSON ``cohort``) of the expected files."""
     out = tmp_path / "out.json"
-    code, _, err = _run("batch", SCHEME, ENTITIES, "--out", out)
+    code, _, err = run_cli("batch", SCHEME, ENTITIES, "--out", out)
     assert (code, err) == (0, "")
     rows = json.loads(out.read_text("utf-8"))["ranking"]
     got = {r["entity"]: (r["group"], r["rank"], r["total"], r["grade"], r["verdict"],
@@ -143,7 +138,7 @@ def test_batch_ranks_each_group_and_agrees_with_the_expected_files(tmp_path: Pat
         for w in [_expected(n)]
     }  # fmt: skip
     csv_out = tmp_path / "out.csv"
-    assert _run("batch", SCHEME, ENTITIES, "--out", csv_out)[0] == 0
+    assert run_cli("batch", SCHEME, ENTITIES, "--out", csv_out)[0] == 0
     table = {r["entity"]: r for r in csv.DictReader(csv_out.open(encoding="utf-8"))}
     assert (table["湖滨街道"]["2.3"], table["湖滨街道"]["2.4"]) == ("", "6")
     assert (table["青龙乡"]["2.3"], table["青龙乡"]["2.4"]) == ("6", "")
@@ -161,9 +156,9 @@ def test_one_entity_scored_alone_with_its_published_rank_gets_its_batch_result(
 
 def test_validate_strict_and_the_scheme_tests_reach_every_branch() -> None:
     """No warning to acknowledge; the cases of tests/ pass and reach every branch."""
-    code, out, err = _run("validate", SCHEME, "--strict")
+    code, out, err = run_cli("validate", SCHEME, "--strict")
     assert (code, err) == (0, "")
     assert out.endswith("0 warnings\n")
-    code, out, _ = _run("test", SCHEME, "--min-coverage", "100")
+    code, out, _ = run_cli("test", SCHEME, "--min-coverage", "100")
     assert code == 0, out
     assert out.endswith("coverage: 100% (43 of 43 branches reached)\n")

@@ -19,12 +19,11 @@ import pytest
 import yaml
 
 import qualscore
-from conftest import expected_of, run_cli
+from conftest import ROOT, expected_of, run_cli
 from qualscore.report.data import to_data
 from qualscore.scoring.explain import explain, member_tables, value_lines
 
 D = Decimal
-ROOT = Path(__file__).resolve().parents[1]
 SCHEME = ROOT / "examples" / "county-schools"
 COUNTIES = SCHEME / "counties"
 TABLES = SCHEME / "tables"
@@ -86,10 +85,6 @@ MEMBERS = {
         ("西坪三中", "达标", ()),
     ],
 }
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    return run_cli(*argv)
 
 
 def _expected(name: str) -> dict[str, Any]:
@@ -256,11 +251,11 @@ def test_the_members_table_in_markdown_html_and_the_terminal() -> None:
         ("markdown", "| 柳湾小学 | 56 / 60 | 达标 | 3 生均校舍建筑面积 |"),
         ("html", "3 生均校舍建筑面积"),
     ):
-        code, out, err = _run("evaluate", SCHEME, COUNTIES / "西坪县.yaml", "--format", fmt)
+        code, out, err = run_cli("evaluate", SCHEME, COUNTIES / "西坪县.yaml", "--format", fmt)
         assert (code, err) == (0, "")
         assert "义务教育学校一览（8）" in out
         assert row in out
-    code, out, _ = _run("evaluate", SCHEME, COUNTIES / "东林县.yaml")
+    code, out, _ = run_cli("evaluate", SCHEME, COUNTIES / "东林县.yaml")
     assert code == 0
     assert "义务教育学校一览（11）" in out
     assert "东林实验学校（初中，0.4）" in out
@@ -274,7 +269,7 @@ def test_the_members_table_in_markdown_html_and_the_terminal() -> None:
 
 def _batch_json(tmp_path: Path, jobs: str, *inputs: Any) -> dict[str, dict[str, Any]]:
     out = tmp_path / f"out-{jobs}-{len(inputs)}.json"
-    code, _, err = _run("batch", SCHEME, *inputs, "--out", out, "--jobs", jobs, "--quiet")
+    code, _, err = run_cli("batch", SCHEME, *inputs, "--out", out, "--jobs", jobs, "--quiet")
     assert (code, err) == (0, "")
     return {r["entity"]: r for r in json.loads(out.read_text("utf-8"))["ranking"]}
 
@@ -338,13 +333,13 @@ def test_validate_strict_and_the_scheme_tests_reach_every_branch() -> None:
     schools/tests/ pass and reach every branch."""
     for rules, line in ((SCHEME, "12 items, 2 facts, 1 list, 0 warnings"),
                         (SCHEME / "schools", "6 items, 10 facts, 0 warnings")):  # fmt: skip
-        code, out, err = _run("validate", rules, "--strict")
+        code, out, err = run_cli("validate", rules, "--strict")
         assert (code, err) == (0, "")
         assert out.endswith(f"{line}\n")
-    code, out, _ = _run("test", SCHEME, "--min-coverage", "100")
+    code, out, _ = run_cli("test", SCHEME, "--min-coverage", "100")
     assert code == 0, out
     assert out.endswith("coverage: 100% (26 of 26 branches reached)\n")
-    code, out, _ = _run("test", SCHEME / "schools", "--min-coverage", "100")
+    code, out, _ = run_cli("test", SCHEME / "schools", "--min-coverage", "100")
     assert code == 0, out
     assert out.endswith("coverage: 100% (18 of 18 branches reached)\n")
 
@@ -353,7 +348,7 @@ def test_validate_strict_and_the_scheme_tests_reach_every_branch() -> None:
 def test_evaluate_renders_every_format(tmp_path: Path, fmt: str) -> None:
     """Each report format of one county renders, with its verdict and its schools."""
     out = tmp_path / f"西坪县.{fmt}"
-    code, _, err = _run("evaluate", SCHEME, COUNTIES / "西坪县.yaml", "--format", fmt,
+    code, _, err = run_cli("evaluate", SCHEME, COUNTIES / "西坪县.yaml", "--format", fmt,
                         "--out", out)  # fmt: skip
     assert (code, err) == (0, "")
     if fmt == "json":
@@ -379,7 +374,7 @@ def test_batch_renders_every_format(tmp_path: Path, suffix: str) -> None:
     """`batch --out x.json|x.csv|x.xlsx|x.html` over the folder: both counties, their
     verdicts and what 西坪县 did not meet."""
     out = tmp_path / f"results.{suffix}"
-    code, _, err = _run("batch", SCHEME, COUNTIES, "--out", out, "--quiet")
+    code, _, err = run_cli("batch", SCHEME, COUNTIES, "--out", out, "--quiet")
     assert (code, err) == (0, "")
     if suffix == "csv":
         table = {r["entity"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}

@@ -19,11 +19,10 @@ import pytest
 import yaml
 
 import qualscore
-from conftest import expected_of, run_cli
+from conftest import ROOT, expected_of, run_cli
 from qualscore.scoring.explain import explain, value_lines
 
 D = Decimal
-ROOT = Path(__file__).resolve().parents[1]
 SCHEME = ROOT / "examples" / "dept-appraisal"
 ENTITIES = SCHEME / "entities"
 TABLES = SCHEME / "tables"
@@ -101,10 +100,6 @@ AWARDS = {
                 ("全市教学成果奖", D(2), True)],
     "县住建局": [("全省住建系统先进集体", D(3), True), ("全市安全文明工地", D(1), True)],
 }  # fmt: skip
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    return run_cli(*argv)
 
 
 def _expected(name: str) -> dict[str, Any]:
@@ -284,7 +279,7 @@ def test_one_department_scored_alone_with_its_published_rank_gets_its_batch_resu
 
 def _batch(tmp_path: Path, name: str, *inputs: Any) -> dict[str, Any]:
     out = tmp_path / name
-    code, _, err = _run("batch", SCHEME, *inputs, "--out", out, "--quiet")
+    code, _, err = run_cli("batch", SCHEME, *inputs, "--out", out, "--quiet")
     assert (code, err) == (0, "")
     data: dict[str, Any] = json.loads(out.read_text("utf-8"))
     return data
@@ -322,7 +317,7 @@ def test_the_tables_have_the_columns_template_writes() -> None:
     """Each list's table has the `entity` column and every field of its list, and no
     column `qualscore template --list KEY --format csv` does not write."""
     for key in ("votes", "tasks", "awards"):
-        code, out, _ = _run("template", SCHEME, "--list", key, "--format", "csv")
+        code, out, _ = run_cli("template", SCHEME, "--list", key, "--format", "csv")
         assert code == 0
         template = out.splitlines()[0].split(",")
         header = (TABLES / f"{key}.csv").read_text("utf-8").splitlines()[0].split(",")
@@ -333,7 +328,7 @@ def test_the_tables_have_the_columns_template_writes() -> None:
 
 
 def test_validate_strict_is_clean() -> None:
-    code, out, err = _run("validate", SCHEME, "--strict")
+    code, out, err = run_cli("validate", SCHEME, "--strict")
     assert (code, err) == (0, "")
     assert out.endswith("0 warnings\n")
 
@@ -341,7 +336,7 @@ def test_validate_strict_is_clean() -> None:
 def test_the_scheme_tests_pass_and_reach_every_branch() -> None:
     """The cases of tests/ (a base facts file with lists, as the example lays them out)
     pass and reach every branch."""
-    code, out, _ = _run("test", SCHEME, "--min-coverage", "100")
+    code, out, _ = run_cli("test", SCHEME, "--min-coverage", "100")
     assert code == 0, out
     assert out.endswith("coverage: 100% (13 of 13 branches reached)\n")
 
@@ -361,7 +356,7 @@ def test_every_report_of_one_department_explains_its_aggregates(tmp_path: Path, 
     """`evaluate --format json|markdown|html|docx` renders 县总工会 with its aggregates
     worked out record by record."""
     out = tmp_path / f"report.{fmt}"
-    code, _, err = _run(
+    code, _, err = run_cli(
         "evaluate", SCHEME, ENTITIES / "县总工会.yaml",
         "--cohort", SCHEME / "published" / "县总工会.yaml",
         "--format", fmt, "--out", out,
@@ -386,7 +381,7 @@ def test_every_batch_format_renders(tmp_path: Path, suffix: str) -> None:
     """`batch --out x.xlsx|x.html|x.csv|x.json` over the tables: each written, each with
     the six totals (the batch outputs hold the items, not the aggregates' working)."""
     out = tmp_path / f"batch.{suffix}"
-    code, _, err = _run("batch", SCHEME, TABLES / "departments.csv", *LISTS, "--out", out,
+    code, _, err = run_cli("batch", SCHEME, TABLES / "departments.csv", *LISTS, "--out", out,
                         "--quiet")  # fmt: skip
     assert (code, err) == (0, "")
     if suffix == "xlsx":
@@ -405,7 +400,7 @@ def test_batch_per_entity_reports_explain_the_aggregates(tmp_path: Path, fmt: st
     """`batch --per-entity DIR` writes one report per department, each with its
     aggregates record by record."""
     folder = tmp_path / "reports"
-    code, _, err = _run("batch", SCHEME, ENTITIES, "--quiet", "--per-entity", folder,
+    code, _, err = run_cli("batch", SCHEME, ENTITIES, "--quiet", "--per-entity", folder,
                         "--per-entity-format", fmt)  # fmt: skip
     assert (code, err) == (0, "")
     suffix = {"markdown": "md"}.get(fmt, fmt)

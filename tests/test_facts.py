@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import qualscore
+from conftest import FIXTURES
 from qualscore import FactsError, RuleSet
 
-FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = (FIXTURES / "mini-facts.yaml").read_text(encoding="utf-8")
 
 

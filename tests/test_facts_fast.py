@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tests.hostile.attacks_batch import veto_rules
 
 import qualscore
+from conftest import ROOT
 from qualscore import FactsError, RuleSet
 from qualscore._decimal import exact
 from qualscore.facts.check import Facts, check_facts, check_facts_document
@@ -19,7 +20,6 @@ from qualscore.facts.fast import quick_facts
 from qualscore.facts.targets import load_targets
 from qualscore.source import yamlfile as _yaml
 
-ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules/rugao-2018"
 TOWNS = ROOT / "rules/rugao-2018-towns"
 CITY = ROOT / "examples/rugao-2018/city-sample.yaml"

@@ -19,12 +19,11 @@ from typing import Any
 import pytest
 
 import qualscore
-from conftest import item_yaml, write_ruleset
+from conftest import FIXTURES, item_yaml, write_ruleset
 from qualscore import FactsError, RuleSet
 from qualscore.facts.check import MAX_DIGITS, MAX_MAGNITUDE
 from qualscore.ruleset.formula import Formula
 
-FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = (FIXTURES / "mini-facts.yaml").read_text(encoding="utf-8")
 GOOD_VALUES: dict[str, Any] = {
     "done": True,

@@ -5,16 +5,15 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 
 import pytest
 
 import qualscore
+from conftest import ROOT
 from qualscore.ruleset.formula import Formula, compile_formula
 from qualscore.scoring.engine import formulas
 from simple_reference import reference
 
-ROOT = Path(__file__).parent.parent
 RULE_SETS = ["rules/rugao-2018", "rules/rugao-2018-towns", "examples/demo", "examples/rugao-2019-revised"]
 
 

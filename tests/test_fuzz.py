@@ -44,6 +44,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import qualscore
+from conftest import ROOT
 from qualscore.errors import (
     EvaluationError,
     FactsError,
@@ -53,7 +54,6 @@ from qualscore.errors import (
 from qualscore.report.data import to_json
 from qualscore.source import yamlfile as _yaml
 
-ROOT = Path(__file__).parent.parent
 RULES_DIR = ROOT / "rules" / "rugao-2018"
 SAMPLE = ROOT / "examples" / "rugao-2018" / "city-sample.yaml"
 RULES = qualscore.load_rules(RULES_DIR)
@@ -234,6 +234,7 @@ def workdir() -> Iterator[Path]:
         yield Path(tmp)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_fuzz_rule_set_loader(workdir: Path, data: st.DataObject) -> None:
@@ -269,6 +270,7 @@ def test_fuzz_rule_set_loader(workdir: Path, data: st.DataObject) -> None:
         (root / name).write_text(original, encoding="utf-8")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_fuzz_facts_loader(workdir: Path, data: st.DataObject) -> None:
@@ -326,6 +328,7 @@ def cohort_dir() -> Iterator[Path]:
         yield root
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_fuzz_cohort_rule_set(cohort_dir: Path, data: st.DataObject) -> None:

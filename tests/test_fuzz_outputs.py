@@ -40,9 +40,8 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 from tests.test_fuzz import TOKENS, mutate_text, mutated
 
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli
 
-ROOT = Path(__file__).parent.parent
 TOWNS_RULES = ROOT / "rules" / "rugao-2018-towns"
 TOWNS = ROOT / "examples" / "rugao-2018" / "towns"
 RUGAO = ROOT / "rules" / "rugao-2018"
@@ -136,12 +135,11 @@ def workdir() -> Iterator[Path]:
 
 
 def _run(argv: list[str]) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, stdout=out, stderr=err)
+    code, _, err = run_cli(*argv)
     assert code in (0, 1, 2), f"exit {code}"
-    for line in err.getvalue().splitlines():
-        assert "Traceback" not in line, err.getvalue()
-    return code, err.getvalue()
+    for line in err.splitlines():
+        assert "Traceback" not in line, err
+    return code, err
 
 
 def _check_output(path: Path, fmt: str) -> None:
@@ -181,6 +179,7 @@ def _batch(workdir: Path, table: Path, fmt: str) -> None:
 FORMATS = st.sampled_from(["json", "csv", "xlsx", "html"])
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_fuzz_batch_csv(workdir: Path, data: st.DataObject) -> None:
@@ -190,6 +189,7 @@ def test_fuzz_batch_csv(workdir: Path, data: st.DataObject) -> None:
     _batch(workdir, table, data.draw(FORMATS))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_fuzz_batch_xlsx(workdir: Path, data: st.DataObject) -> None:
@@ -199,6 +199,7 @@ def test_fuzz_batch_xlsx(workdir: Path, data: st.DataObject) -> None:
     _batch(workdir, table, data.draw(FORMATS))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_fuzz_every_format(workdir: Path, data: st.DataObject) -> None:

@@ -24,13 +24,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT, run_cli
 from qualscore.batch.runner import read_inputs, score_all
-from qualscore.cli.app import main
 from qualscore.report.safe import console
 from qualscore.report.terminal import render_item
 
-ROOT = Path(__file__).parent.parent
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = ROOT / "tests" / "golden"
 RULES = ROOT / "rules/rugao-2018"
 SAMPLE = ROOT / "examples/rugao-2018/city-sample.yaml"
 CITY_B = ROOT / "examples/rugao-2018/city-b.yaml"
@@ -45,10 +44,9 @@ TOWN_ITEMS = ["4", "3", "7"]  # a target missed, one that does not apply, a rate
 
 
 def cli(*args: str | Path) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in args], stdout=out, stderr=err)
-    assert code in (0, 1), err.getvalue()
-    return out.getvalue()
+    code, out, err = run_cli(*args)
+    assert code in (0, 1), err
+    return out
 
 
 def town_items(language: str) -> str:

@@ -3,7 +3,6 @@ verdicts as well as points; what reads what ordered, and every cycle refused."""
 
 from __future__ import annotations
 
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +11,8 @@ from typing import Any
 import pytest
 
 import qualscore
+from conftest import ROOT, run_cli
 from qualscore import RuleSetError, check_facts, evaluate, load_rules
-from qualscore.cli.app import main
 from qualscore.report.data import to_data
 from qualscore.ruleset.formula import FormulaError, compile_formula
 from simple_reference import reference
@@ -203,9 +202,9 @@ def test_every_view_shows_the_verdicts(tmp_path: Path) -> None:
 
 
 def test_a_scheme_without_verdicts_keeps_its_json(tmp_path: Path) -> None:
-    rules = load_rules(Path(__file__).parent.parent / "examples" / "demo")
+    rules = load_rules(ROOT / "examples" / "demo")
     facts = qualscore.load_facts(
-        rules, Path(__file__).parent.parent / "examples" / "demo" / "facts" / "good-county.yaml"
+        rules, ROOT / "examples" / "demo" / "facts" / "good-county.yaml"
     )
     data = to_data(evaluate(rules, facts))
     assert "verdict" not in data and "values" not in data
@@ -319,10 +318,9 @@ def test_list_functions_exactly() -> None:
 
 
 def _cli(*argv: Any) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    assert code == 0, err.getvalue()
-    return out.getvalue()
+    code, out, err = run_cli(*argv)
+    assert code == 0, err
+    return out
 
 
 def test_validate_passes_a_rule_set_of_values_and_node_reads(tmp_path: Path) -> None:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "qualscore"
+from conftest import ROOT
+
+SRC = ROOT / "src" / "qualscore"
 
 LAYERS = ("catalogue", "source", "language", "ruleset", "facts", "scoring", "lint", "analyst", "batch", "report", "cli")
 """Lowest first (the catalogue of words imports nothing of the package). A module may

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,27 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qualscore
-from conftest import item_yaml, write_ruleset
-from qualscore.cli.app import main
+from conftest import ROOT, item_yaml, run_cli, write_ruleset
 from qualscore.language.ranges import Span, value_span
 from qualscore.lint.acknowledged import review
 from qualscore.ruleset.formula import Type, compile_formula
 from qualscore.ruleset.model import Band, TiersShape
 from qualscore.scoring.shapes.tiers import findings as tier_findings
 
-ROOT = Path(__file__).resolve().parent.parent
 RUGAO = ROOT / "rules" / "rugao-2018"
 
 RATE = "- {key: rate, type: percent, label: Rate}"
 COUNT = "- {key: n, type: count, label: N}"
 DONE = "- {key: done, type: bool, label: Done}"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def warnings(
@@ -417,7 +407,7 @@ def test_bool_compared_with_a_number_is_a_load_error(tmp_path: Path) -> None:
     """A fact read with the wrong type is refused when the rule set loads, not merely warned about."""
     item = item_yaml("kind: parts\nparts:\n  - {label: a, when: done > 5, points: 2}", points=2)
     root = write_ruleset(tmp_path, DONE, item, points=2)
-    code, out, err = run("validate", str(root))
+    code, out, err = run_cli("validate", str(root))
     assert (code, out) == (2, "")
     assert err == (
         f"{root}/categories/1.yaml:13:28: items[0].score.parts[0].when: "
@@ -432,8 +422,8 @@ def test_strict_makes_warnings_errors(tmp_path: Path) -> None:
     """--strict prints each warning as an error and exits 2."""
     item = item_yaml("kind: parts\nparts:\n  - {label: a, when: done, points: 2}", points=2)
     root = write_ruleset(tmp_path, f"{DONE}\n{RATE}", item, points=2)
-    assert run("validate", str(root))[0] == 0
-    code, out, err = run("validate", "--strict", str(root))
+    assert run_cli("validate", str(root))[0] == 0
+    code, out, err = run_cli("validate", "--strict", str(root))
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         f"{root}/facts.yaml:3:5: error: fact rate: declared but read by no item, bonus, veto or check",
@@ -443,7 +433,7 @@ def test_strict_makes_warnings_errors(tmp_path: Path) -> None:
 
 def test_strict_passes_a_clean_rule_set() -> None:
     """--strict exits 0 when there is no warning."""
-    code, out, err = run("validate", "--strict", str(ROOT / "tests" / "fixtures" / "mini"))
+    code, out, err = run_cli("validate", "--strict", str(ROOT / "tests" / "fixtures" / "mini"))
     assert (code, err) == (0, "")
     assert out.endswith("ok: 4 items, 7 facts, 0 warnings\n")
 
@@ -531,7 +521,7 @@ def test_deductions_in_a_penalty_section_without_a_negative_floor_are_flagged(
     import shutil
 
     rules = tmp_path / "q"
-    shutil.copytree(Path(__file__).parents[1] / "examples" / "qingshui-rivers", rules)
+    shutil.copytree(ROOT / "examples" / "qingshui-rivers", rules)
     penalty = rules / "categories" / "5-penalty.yaml"
     text = penalty.read_text(encoding="utf-8")
     deductions = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import qualscore
-from conftest import item_yaml, write_ruleset
+from conftest import ROOT, item_yaml, write_ruleset
 from qualscore.lint.checks import found
 
 RATE = "- {key: rate, type: percent, label: Pass rate}\n- {key: done, type: bool, label: Done}"
@@ -72,7 +72,7 @@ def test_an_item_without_bands_is_not_read(tmp_path: Path) -> None:
 
 def test_the_shipped_rule_sets_have_no_stale_threshold() -> None:
     """rugao-2018's criteria and its 2019 revision's name only their bands' bounds."""
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     for folder in ("rules/rugao-2018", "examples/rugao-2019-revised"):
         warned = [w for w in found(qualscore.load_rules(root / folder)) if "criteria says" in w.message]
         assert warned == []

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import qualscore
+from conftest import ROOT
 from qualscore import RuleSetError
 
 MANIFEST = """\
@@ -326,7 +327,7 @@ def test_a_key_of_another_place_is_not_suggested_as_itself(tmp_path: Path) -> No
     from qualscore.errors import RuleSetError
 
     rules = tmp_path / "demo"
-    shutil.copytree(Path(__file__).parents[1] / "examples" / "demo", rules)
+    shutil.copytree(ROOT / "examples" / "demo", rules)
     path = rules / "categories" / "1-oversight.yaml"
     text = path.read_text(encoding="utf-8")
     old = "per: failed_samples - failed_samples_handled, points: 0.5}"

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
 import pytest
 
 import qualscore
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 RUGAO = ROOT / "rules" / "rugao-2018"
 MINI = ROOT / "tests" / "fixtures" / "mini"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -40,7 +31,7 @@ def copy(tmp_path: Path) -> Path:
 def test_new_year_bumps_id_and_year_and_keeps_the_rest(copy: Path) -> None:
     """Only the manifest's id and year change; every other byte, the tests included, is kept."""
     target = copy.parent / "rugao-2019"
-    code, out, err = run("new", str(copy), str(target), "--year", "2019")
+    code, out, err = run_cli("new", str(copy), str(target), "--year", "2019")
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         f"{target}: new rule set rugao-2019 (2019) from {copy}: 16 files copied, tests kept",
@@ -63,8 +54,8 @@ def test_new_year_bumps_id_and_year_and_keeps_the_rest(copy: Path) -> None:
 def test_copied_tests_pass(copy: Path) -> None:
     """The copy's tests run and pass as the original's do, with full coverage."""
     target = copy.parent / "rugao-2019"
-    assert run("new", str(copy), str(target), "--year", "2019")[0] == 0
-    code, out, _ = run("test", str(target), "--min-coverage", "100")
+    assert run_cli("new", str(copy), str(target), "--year", "2019")[0] == 0
+    code, out, _ = run_cli("test", str(target), "--min-coverage", "100")
     assert code == 0
     assert out.splitlines()[-1] == "coverage: 100% (269 of 269 branches reached)"
 
@@ -74,7 +65,7 @@ def test_refuses_an_existing_folder(copy: Path) -> None:
     target = copy.parent / "rugao-2019"
     target.mkdir()
     (target / "keep.txt").write_text("mine", encoding="utf-8")
-    code, out, err = run("new", str(copy), str(target), "--year", "2019")
+    code, out, err = run_cli("new", str(copy), str(target), "--year", "2019")
     assert (code, out, err) == (2, "", f"{target}: already exists; give a new folder (nothing was written)\n")
     assert files(target) == {"keep.txt": b"mine"}
 
@@ -89,7 +80,7 @@ def test_refuses_an_existing_folder(copy: Path) -> None:
 def test_refuses_a_year_that_is_not_new(copy: Path, year: str, message: str) -> None:
     """The same year, or one outside the manifest's range, is refused and nothing is written."""
     target = copy.parent / "other"
-    code, _, err = run("new", str(copy), str(target), "--year", year)
+    code, _, err = run_cli("new", str(copy), str(target), "--year", year)
     assert (code, err) == (2, f"{target}: {message.format(source=copy)}\n")
     assert sorted(p.name for p in copy.parent.iterdir()) == ["rugao-2018"]
 
@@ -97,14 +88,14 @@ def test_refuses_a_year_that_is_not_new(copy: Path, year: str, message: str) -> 
 def test_refuses_a_folder_inside_the_source(copy: Path) -> None:
     """A new folder inside the one copied would copy itself: refused."""
     target = copy / "next"
-    code, _, err = run("new", str(copy), str(target), "--year", "2019")
+    code, _, err = run_cli("new", str(copy), str(target), "--year", "2019")
     assert (code, err) == (2, f"{target}: is inside {copy}; give a folder outside it\n")
 
 
 def test_refuses_a_missing_parent_folder(copy: Path) -> None:
     """The new folder's parent must exist."""
     target = copy.parent / "no" / "rugao-2019"
-    code, _, err = run("new", str(copy), str(target), "--year", "2019")
+    code, _, err = run_cli("new", str(copy), str(target), "--year", "2019")
     assert (code, err) == (2, f"{target}: no such folder: {target.parent}\n")
 
 
@@ -114,7 +105,7 @@ def test_refuses_a_broken_source(tmp_path: Path) -> None:
     shutil.copytree(MINI, source)
     manifest = source / "ruleset.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("year: 2024", "year: soon"), encoding="utf-8")
-    code, _, err = run("new", str(source), str(tmp_path / "next"), "--year", "2025")
+    code, _, err = run_cli("new", str(source), str(tmp_path / "next"), "--year", "2025")
     assert (code, err) == (2, f"{manifest}:4:7: year: input should be a valid integer, unable to parse string as an integer\n")
     assert not (tmp_path / "next").exists()
 
@@ -122,7 +113,7 @@ def test_refuses_a_broken_source(tmp_path: Path) -> None:
 def test_id_without_the_year_gets_it(tmp_path: Path) -> None:
     """An id that does not name its year ('mini') becomes 'mini-2025'."""
     target = tmp_path / "mini-2025"
-    code, out, _ = run("new", str(MINI), str(target), "--year", "2025")
+    code, out, _ = run_cli("new", str(MINI), str(target), "--year", "2025")
     assert code == 0
     assert out.splitlines()[0] == f"{target}: new rule set mini-2025 (2025) from {MINI}: 3 files copied"
     assert qualscore.load_rules(target).id == "mini-2025"
@@ -137,7 +128,7 @@ def test_quoted_id_and_comments_kept(tmp_path: Path) -> None:
         "year: 2024", "year: 2024  # the assessment year"
     )
     manifest.write_text(text, encoding="utf-8")
-    assert run("new", str(source), str(tmp_path / "next"), "--year", "2025")[0] == 0
+    assert run_cli("new", str(source), str(tmp_path / "next"), "--year", "2025")[0] == 0
     copied = (tmp_path / "next" / "ruleset.yaml").read_text(encoding="utf-8")
     assert copied == text.replace("'mini-2024'", "'mini-2025'").replace("year: 2024", "year: 2025")
 
@@ -152,7 +143,7 @@ def test_schema_line_follows_the_new_depth(tmp_path: Path) -> None:
         path.write_text(text, encoding="utf-8")
     target = tmp_path / "rules" / "2025" / "mini"
     target.parent.mkdir()
-    assert run("new", str(source), str(target), "--year", "2025")[0] == 0
+    assert run_cli("new", str(source), str(target), "--year", "2025")[0] == 0
     first = (target / "categories" / "1-main.yaml").read_text(encoding="utf-8").split("\n", 1)[0]
     assert first == "# yaml-language-server: $schema=../../../../schema/category.schema.json"
     assert (target / "categories" / "../../../../schema/category.schema.json").resolve().is_file()
@@ -162,7 +153,7 @@ def test_schema_line_follows_the_new_depth(tmp_path: Path) -> None:
 
 def test_no_staging_folder_left_behind(copy: Path) -> None:
     """After a copy, the parent holds the two rule sets and nothing else."""
-    assert run("new", str(copy), str(copy.parent / "rugao-2019"), "--year", "2019")[0] == 0
+    assert run_cli("new", str(copy), str(copy.parent / "rugao-2019"), "--year", "2019")[0] == 0
     assert sorted(p.name for p in copy.parent.iterdir()) == ["rugao-2018", "rugao-2019"]
 
 
@@ -184,7 +175,7 @@ def test_a_copy_that_does_not_load_leaves_nothing(tmp_path: Path) -> None:
     load: exit 2, the copy's problem named at the new folder, and no folder left at all."""
     source = _mini(tmp_path, new="year: &y 2024")
     target = tmp_path / "next"
-    code, out, err = run("new", str(source), str(target), "--year", "2025")
+    code, out, err = run_cli("new", str(source), str(target), "--year", "2025")
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         f"{target}: the copy does not load (below); nothing was written",
@@ -198,7 +189,7 @@ def test_a_tagged_year_is_set_and_keeps_its_tag(tmp_path: Path) -> None:
     """`year: !!int 2024` becomes `year: !!int 2025` (it once became `2025 2024`, and stayed)."""
     source = _mini(tmp_path, new="year: !!int 2024")
     target = tmp_path / "next"
-    assert run("new", str(source), str(target), "--year", "2025")[0] == 0
+    assert run_cli("new", str(source), str(target), "--year", "2025")[0] == 0
     assert "\nyear: !!int 2025\n" in (target / "ruleset.yaml").read_text(encoding="utf-8")
     assert qualscore.load_rules(target).manifest.year == 2025
 
@@ -211,7 +202,7 @@ def test_a_copy_that_keeps_its_old_year_is_refused(
 
     monkeypatch.setattr(newyear, "_edit_manifest", lambda *args: None)
     target = tmp_path / "next"
-    code, _, err = run("new", str(MINI), str(target), "--year", "2025")
+    code, _, err = run_cli("new", str(MINI), str(target), "--year", "2025")
     assert (code, err) == (
         2,
         f"{target}/ruleset.yaml: the copy reads id 'mini' and year 2024, not 'mini-2025' "
@@ -244,7 +235,7 @@ def test_a_failure_after_the_copy_started_leaves_nothing(
     monkeypatch.setattr(newyear, "_repoint_schemas", fail)  # new's last step
     monkeypatch.setattr(newyear, "_own_schemas", fail)  # init's
     for argv in (["new", str(MINI), str(tmp_path / "next")], ["init", str(tmp_path / "next")]):
-        assert run(*argv, "--year", "2025") == (code, "", message + "\n")
+        assert run_cli(*argv, "--year", "2025") == (code, "", message + "\n")
         assert list(tmp_path.iterdir()) == []
 
 
@@ -266,7 +257,7 @@ def test_never_renames_over_a_folder_made_meanwhile(
             (target / inside).write_text("mine", encoding="utf-8")
 
     monkeypatch.setattr(newyear, "_check_copy", meanwhile)
-    code, _, err = run("new", str(MINI), str(target), "--year", "2025")
+    code, _, err = run_cli("new", str(MINI), str(target), "--year", "2025")
     assert (code, err) == (2, f"{target}: already exists; give a new folder (nothing was written)\n")
     assert files(target) == ({} if inside is None else {inside: b"mine"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["next"]
@@ -282,13 +273,13 @@ def test_init_starts_a_scheme_that_tests_and_points_at_its_own_schemas(
 
     folder = tmp_path / "elsewhere" / "x"
     folder.parent.mkdir()
-    assert run("init", str(folder), "--year", "2027", "--start", start)[0] == 0
+    assert run_cli("init", str(folder), "--year", "2027", "--start", start)[0] == 0
     if start == "empty":  # (the demo has no tests of its own)
-        code, out, _ = run("test", str(folder), "--min-coverage", "100")
+        code, out, _ = run_cli("test", str(folder), "--min-coverage", "100")
         assert code == 0, out
-        assert run("validate", str(folder), "--strict")[0] == 0
+        assert run_cli("validate", str(folder), "--strict")[0] == 0
     else:
-        assert run("validate", str(folder))[0] == 0
+        assert run_cli("validate", str(folder))[0] == 0
     for path in [folder / "ruleset.yaml", *sorted(folder.glob("*/*.yaml"))]:
         if path.parent.name not in ("categories", "tests") and path.parent != folder:
             continue

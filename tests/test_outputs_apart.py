@@ -7,7 +7,6 @@ report that cannot be written costs that report only.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -16,24 +15,17 @@ import yaml
 from tests.hostile.attacks_batch import city_table
 from tests.hostile.attacks_files import facts
 
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli
 
-ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "examples/demo"
 GOOD = DEMO / "facts/good-county.yaml"
 RUGAO = ROOT / "rules/rugao-2018"
 
 
-def run(*args: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in args], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def last_batch(tmp_path: Path, folder: Path, out: Path) -> bytes:
     """Write a batch JSON of ``folder`` to ``out`` (last year's, for --compare)."""
     out.parent.mkdir(exist_ok=True)
-    assert run("batch", DEMO, folder, "--out", out)[0] == 0
+    assert run_cli("batch", DEMO, folder, "--out", out)[0] == 0
     return out.read_bytes()
 
 
@@ -42,7 +34,7 @@ def test_evaluate_out_over_compare_or_cohort_is_refused(tmp_path: Path, flag: st
     """evaluate --out naming the --compare or --cohort file: exit 2, the file kept."""
     given = tmp_path / "given.json"
     given.write_text("{}\n", encoding="utf-8")
-    code, out, err = run("evaluate", DEMO, GOOD, "--format", "json", "--out", given, flag, given)
+    code, out, err = run_cli("evaluate", DEMO, GOOD, "--format", "json", "--out", given, flag, given)
     assert code == 2 and out == ""
     assert err == f"{given}: refusing to overwrite {given}, an input\n"
     assert given.read_text(encoding="utf-8") == "{}\n"
@@ -53,7 +45,7 @@ def test_batch_out_over_compare_is_refused_before_scoring(tmp_path: Path) -> Non
     folder = facts(tmp_path, "a", "b")
     last = tmp_path / "last.json"
     kept = last_batch(tmp_path, folder, last)
-    code, _, err = run("batch", DEMO, folder, "--out", last, "--compare", last)
+    code, _, err = run_cli("batch", DEMO, folder, "--out", last, "--compare", last)
     assert code == 2 and err == f"{last}: refusing to overwrite {last}, an input\n"
     assert last.read_bytes() == kept
 
@@ -62,7 +54,7 @@ def test_out_and_per_entity_naming_one_path_are_refused(tmp_path: Path) -> None:
     """--out and --per-entity naming the same path: refused before any work, nothing made."""
     folder = facts(tmp_path, "a")
     both = tmp_path / "both"
-    code, _, err = run("batch", DEMO, folder, "--out", both, "--per-entity", both)
+    code, _, err = run_cli("batch", DEMO, folder, "--out", both, "--per-entity", both)
     assert code == 2
     assert err == f"{both}: --per-entity is also --out: one would replace the other\n"
     assert not both.exists()
@@ -71,7 +63,7 @@ def test_out_and_per_entity_naming_one_path_are_refused(tmp_path: Path) -> None:
 def test_per_entity_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
     """--per-entity naming the facts folder (or a folder in it): refused, nothing written."""
     folder = facts(tmp_path, "a")
-    code, _, err = run("batch", DEMO, folder, "--per-entity", folder / "reports")
+    code, _, err = run_cli("batch", DEMO, folder, "--per-entity", folder / "reports")
     assert code == 2 and "an input folder" in err
     assert sorted(p.name for p in folder.iterdir()) == ["a.yaml"]
 
@@ -83,7 +75,7 @@ def test_an_entity_named_like_the_compare_file_keeps_it(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     last = reports / "last.json"
     kept = last_batch(tmp_path, folder, last)
-    code, _, err = run("batch", DEMO, folder, "--compare", last, "--per-entity", reports,
+    code, _, err = run_cli("batch", DEMO, folder, "--compare", last, "--per-entity", reports,
                        "--per-entity-format", "json")  # fmt: skip
     assert code == 0, err
     assert last.read_bytes() == kept
@@ -100,7 +92,7 @@ def test_an_entity_named_like_out_leaves_out_to_the_batch(tmp_path: Path) -> Non
     entities' reports go to ALL-2.json and all-3.json, in code-point order."""
     folder = facts(tmp_path, "all", "ALL")
     reports = tmp_path / "reports"
-    code, _, err = run("batch", DEMO, folder, "--out", reports / "all.json",
+    code, _, err = run_cli("batch", DEMO, folder, "--out", reports / "all.json",
                        "--per-entity", reports, "--per-entity-format", "json")  # fmt: skip
     assert code == 0, err
     assert "ranking" in json.loads((reports / "all.json").read_text(encoding="utf-8"))
@@ -118,7 +110,7 @@ def test_a_json_facts_file_in_the_reports_folder_is_not_replaced(tmp_path: Path)
     facts = folder / "a.json"
     facts.write_text(json.dumps(yaml.safe_load(GOOD.read_text())), encoding="utf-8")
     kept = facts.read_bytes()
-    code, _, err = run("batch", DEMO, facts, "--per-entity", folder, "--per-entity-format", "json")
+    code, _, err = run_cli("batch", DEMO, facts, "--per-entity", folder, "--per-entity-format", "json")
     assert code == 0, err
     assert facts.read_bytes() == kept
     assert json.loads((folder / "a-2.json").read_text(encoding="utf-8"))["entity"] == "a"
@@ -130,7 +122,7 @@ def test_long_names_fit_and_cost_nothing_else(tmp_path: Path) -> None:
     long_a, long_b = "中" * 100, "中" * 100 + "乙"
     table = city_table(tmp_path / "c.csv", [long_a, long_b, "after"])
     reports = tmp_path / "reports"
-    code, _, err = run("batch", RUGAO, table, "--per-entity", reports, "--out", tmp_path / "r.csv",
+    code, _, err = run_cli("batch", RUGAO, table, "--per-entity", reports, "--out", tmp_path / "r.csv",
                        "--per-entity-format", "markdown")  # fmt: skip
     assert code == 0, err
     names = sorted(p.name for p in reports.iterdir())
@@ -148,7 +140,7 @@ def test_report_names_do_not_depend_on_order_or_jobs(tmp_path: Path, jobs: str) 
     for n, order in enumerate((names, names[::-1])):
         table = city_table(tmp_path / f"c{n}.csv", order)
         reports = tmp_path / f"r{n}"
-        code, _, err = run("batch", RUGAO, table, "--per-entity", reports, "--jobs", jobs,
+        code, _, err = run_cli("batch", RUGAO, table, "--per-entity", reports, "--jobs", jobs,
                            "--per-entity-format", "json")  # fmt: skip
         assert code == 0, err
         seen.append(
@@ -168,7 +160,7 @@ def test_a_report_that_cannot_be_written_costs_only_itself(tmp_path: Path) -> No
     reports = tmp_path / "reports"
     (reports / "b.html").mkdir(parents=True)
     out = tmp_path / "r.json"
-    code, _, err = run("batch", DEMO, folder, "--per-entity", reports, "--out", out)
+    code, _, err = run_cli("batch", DEMO, folder, "--per-entity", reports, "--out", out)
     assert code == 1
     assert err.splitlines() == [
         f"{reports / 'b.html'}: cannot write: is a folder",

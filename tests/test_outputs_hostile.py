@@ -29,9 +29,8 @@ from tests.hostile.attacks_outputs import (
     no_formulas,
 )
 
-from conftest import require_program
+from conftest import require_program, run_cli
 from qualscore.batch.runner import Outcome, Row
-from qualscore.cli.app import main
 from qualscore.errors import SourceError
 from qualscore.report import batch as writers
 from qualscore.report.safe import (
@@ -45,14 +44,6 @@ from qualscore.report.safe import (
 from qualscore.ruleset.loader import load_rules
 from qualscore.source import files as _files
 from qualscore.source.files import check_output, write_atomic
-
-
-def run(*argv: object) -> tuple[int, str, str]:
-    """Run the command line in-process; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
 
 # --- writing files -----------------------------------------------------------------------
 
@@ -121,7 +112,7 @@ def test_a_report_is_refused_inside_the_rule_set_folder(tmp_path: Path) -> None:
     """Writing a template into the rule-set folder given as input is refused with exit 2."""
     rules = tmp_path / "demo"
     shutil.copytree(DEMO, rules)
-    code, _, err = run("template", rules, "--out", rules / "categories" / "x.yaml")
+    code, _, err = run_cli("template", rules, "--out", rules / "categories" / "x.yaml")
     assert code == 2 and "an input folder" in err
     assert not (rules / "categories" / "x.yaml").exists()
 
@@ -130,7 +121,7 @@ def test_out_to_a_dangling_link_creates_its_target(tmp_path: Path) -> None:
     """A link to a file not yet there is written through: the target created, the link kept."""
     link = tmp_path / "report.md"
     link.symlink_to(tmp_path / "made.md")
-    assert run("evaluate", DEMO, DEMO / GOOD, "--format", "markdown", "--out", link)[0] == 0
+    assert run_cli("evaluate", DEMO, DEMO / GOOD, "--format", "markdown", "--out", link)[0] == 0
     assert link.is_symlink() and (tmp_path / "made.md").read_text().startswith("# ")
 
 
@@ -140,7 +131,7 @@ def test_out_to_a_dangling_link_creates_its_target(tmp_path: Path) -> None:
 def test_batch_xlsx_keeps_formula_names_as_text(tmp_path: Path) -> None:
     """Batch XLSX: formula-like entity names and rule texts are text cells, intact."""
     rules, entities = hostile_demo(tmp_path), formula_entities(tmp_path)
-    assert run("batch", rules, entities, "--out", tmp_path / "r.xlsx")[0] == 0
+    assert run_cli("batch", rules, entities, "--out", tmp_path / "r.xlsx")[0] == 0
     no_formulas(tmp_path / "r.xlsx", (*FORMULA_NAMES, f"{HOSTILE} RESULT"))
     book = load_workbook(tmp_path / "r.xlsx")
     totals = [row[2].value for row in book.worksheets[0].iter_rows(min_row=2, max_row=6)]
@@ -150,7 +141,7 @@ def test_batch_xlsx_keeps_formula_names_as_text(tmp_path: Path) -> None:
 def test_batch_csv_neutralises_text_but_not_numbers(tmp_path: Path) -> None:
     """Batch CSV: a formula-like text gets a leading quote; totals and scores stay plain numbers."""
     rules, entities = hostile_demo(tmp_path), formula_entities(tmp_path)
-    assert run("batch", rules, entities, "--out", tmp_path / "r.csv")[0] == 0
+    assert run_cli("batch", rules, entities, "--out", tmp_path / "r.csv")[0] == 0
     rows = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8"))))
     names = {row[1] for row in rows[1:]}
     assert names == {"'" + n for n in FORMULA_NAMES}
@@ -169,14 +160,14 @@ def test_csv_cells_follow_owasp() -> None:
 def test_template_xlsx_keeps_formula_labels_as_text(tmp_path: Path) -> None:
     """Template XLSX: labels and departments starting with '=' are text cells, intact."""
     rules = hostile_demo(tmp_path)
-    assert run("template", rules, "--format", "xlsx", "--out", tmp_path / "t.xlsx")[0] == 0
+    assert run_cli("template", rules, "--format", "xlsx", "--out", tmp_path / "t.xlsx")[0] == 0
     no_formulas(tmp_path / "t.xlsx", (f"{HOSTILE} LABEL", f"{HOSTILE} DEPARTMENT"))
 
 
 def test_template_csv_quotes_formula_labels(tmp_path: Path) -> None:
     """Template CSV: a formula-like label gets a leading quote; the keys stay as they are."""
     rules = hostile_demo(tmp_path)
-    assert run("template", rules, "--format", "csv", "--out", tmp_path / "t.csv")[0] == 0
+    assert run_cli("template", rules, "--format", "csv", "--out", tmp_path / "t.csv")[0] == 0
     rows = list(csv.reader(io.StringIO((tmp_path / "t.csv").read_text(encoding="utf-8"))))
     plan = next(row for row in rows if row[2] == "plan_adopted")
     assert plan[0] == f"'{HOSTILE} DEPARTMENT" and plan[3] == f"'{HOSTILE} LABEL"
@@ -197,7 +188,7 @@ def test_libreoffice_reads_names_as_text(tmp_path: Path) -> None:
     """LibreOffice converts the batch XLSX back to the names as written, no formula computed."""
     office = require_program(("soffice", "libreoffice"), "LibreOffice", "QUALSCORE_REQUIRE_OFFICE")
     book = tmp_path / "r.xlsx"
-    assert run("batch", DEMO, formula_entities(tmp_path), "--out", book)[0] == 0
+    assert run_cli("batch", DEMO, formula_entities(tmp_path), "--out", book)[0] == 0
     subprocess.run(
         [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
          "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(tmp_path / "csv"), str(book)],
@@ -214,7 +205,7 @@ def test_chromium_runs_no_script_from_names(tmp_path: Path) -> None:
 
     page = tmp_path / "b.html"
     entities = formula_entities(tmp_path, ("<script>document.title='pwned'<\u2215script>",))
-    assert run("batch", hostile_demo(tmp_path), entities, "--out", page)[0] == 0
+    assert run_cli("batch", hostile_demo(tmp_path), entities, "--out", page)[0] == 0
     dom, _console = load(page, tmp_path)
     assert "<script" not in dom and "pwned</title>" not in dom
 
@@ -246,7 +237,7 @@ def test_markdown_text_is_escaped() -> None:
 
 def test_error_lines_show_escapes(tmp_path: Path) -> None:
     """A file name with ESC in an error message reaches stderr escaped, on one line."""
-    code, _, err = run("evaluate", DEMO, tmp_path / "x\x1b[2Jy.yaml")
+    code, _, err = run_cli("evaluate", DEMO, tmp_path / "x\x1b[2Jy.yaml")
     assert code == 2 and "\x1b" not in err and "\\x1b[2J" in err and err.count("\n") == 1
 
 
@@ -263,14 +254,14 @@ def test_console_width_is_bounded(
 
 def test_terminal_report_has_no_rule_markup(tmp_path: Path) -> None:
     """The evaluate table prints a rule set's bracketed text as written, not as styles."""
-    code, out, err = run("evaluate", hostile_demo(tmp_path), DEMO / GOOD, "--view", "all")
+    code, out, err = run_cli("evaluate", hostile_demo(tmp_path), DEMO / GOOD, "--view", "all")
     assert code == 0, err
     assert "[/]x see [note] here" in out
 
 
 def test_out_is_not_ignored_for_the_table(tmp_path: Path) -> None:
     """evaluate --out without a document format is refused, not silently printed to stdout."""
-    code, out, err = run("evaluate", DEMO, DEMO / GOOD, "--out", tmp_path / "r.txt")
+    code, out, err = run_cli("evaluate", DEMO, DEMO / GOOD, "--out", tmp_path / "r.txt")
     assert code == 2 and "--format" in err and out == ""
     assert not (tmp_path / "r.txt").exists()
 
@@ -279,7 +270,7 @@ def test_per_entity_reports_keep_hostile_names_as_text(tmp_path: Path) -> None:
     """--per-entity: names like formulas, markup and paths become plain file names and text."""
     rules, entities = hostile_demo(tmp_path), formula_entities(tmp_path, ("a b",))
     folder = tmp_path / "reports"
-    code = run("batch", rules, entities, "--per-entity", folder, "--per-entity-format", "html")[0]
+    code = run_cli("batch", rules, entities, "--per-entity", folder, "--per-entity-format", "html")[0]
     assert code == 0
     names = sorted(p.name for p in folder.iterdir())
     assert len(names) == 6 and "=HYPERLINK(_evil.example_,_y_).html" in names

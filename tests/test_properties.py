@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import qualscore
+from conftest import ROOT
 from qualscore.report.data import to_json
 from qualscore.ruleset.model import (
     FactDecl,
@@ -43,7 +44,6 @@ from qualscore.scoring.trace import (
     TiersTrace,
 )
 
-ROOT = Path(__file__).parent.parent
 RULES_PATH = ROOT / "rules" / "rugao-2018"
 RULES = qualscore.load_rules(RULES_PATH)
 D = Decimal
@@ -189,6 +189,7 @@ def test_higher_is_better_tiers_are_monotone(
 # --- determinism ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @QUICK
 @given(valid_facts())
 def test_json_is_byte_identical_across_runs(values: dict[str, Any]) -> None:
@@ -232,6 +233,7 @@ def test_json_is_byte_identical_across_hash_seeds_for_the_sample(tmp_path: Path)
     assert b'"total": "' in outputs.pop()
 
 
+@pytest.mark.slow
 @SLOW
 @given(valid_facts())
 def test_json_is_byte_identical_across_hash_seeds(tmp_path_factory: Any, values: dict[str, Any]) -> None:

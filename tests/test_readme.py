@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from qualscore.cli.app import main
 
-ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 import qualscore
+from conftest import ROOT
 from qualscore.analyst.analysis import (
     departments,
     headroom,
@@ -23,7 +24,6 @@ from qualscore.report.html import to_html
 from qualscore.report.markdown import to_markdown
 from qualscore.report.terminal import render_departments, render_headroom, render_table
 
-ROOT = Path(__file__).parent.parent
 RUGAO = ROOT / "rules/rugao-2018"
 FACT_FILES = sorted((ROOT / "examples").glob("*/*.yaml")) + sorted((ROOT / "examples").glob("*/facts/*.yaml"))
 CASES = [

@@ -19,9 +19,9 @@ import yaml
 from rich.console import Console
 
 import qualscore
+from conftest import ROOT, run_cli
 from qualscore import evaluate_cohort
 from qualscore.analyst.analysis import costs, departments, headroom, rise
-from qualscore.cli.app import main
 from qualscore.report.data import to_data
 from qualscore.report.document import biggest_losses, build
 from qualscore.report.docx import to_docx
@@ -33,19 +33,12 @@ from qualscore.scoring.runtime import reason
 from qualscore.scoring.words import cohort_number
 from qualscore.scoring.working import work
 
-ROOT = Path(__file__).resolve().parents[1]
 RUGAO = ROOT / "rules/rugao-2018"
 SAMPLE = ROOT / "examples/rugao-2018/city-sample.yaml"
 QINGSHUI = ROOT / "examples/qingshui-rivers"
 YUNHE = ROOT / "examples/yunhe-quality"
 LONG_DIGITS = re.compile(r"\d+\.\d{9,}")
 """A number with nine or more decimals: what no report shows a person."""
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _result(rules: Path, facts: Path | dict[str, Any]) -> qualscore.Result:
@@ -327,17 +320,17 @@ def test_a_mean_without_places_is_shown_rounded_and_kept_exact(tmp_path: Path) -
     """A mean of three ages has 32 decimals: the terminal, the batch HTML and the
     explanations show ≈ 39.8333; the JSON keeps the exact value beside the shown one."""
     rules, towns = _yunhe_without_places(tmp_path), _three_towns(tmp_path)
-    code, out, err = _run("batch", rules, towns)
+    code, out, err = run_cli("batch", rules, towns)
     assert code == 0, err
     assert "全县检验检测人员平均年龄 ≈ 39.8333，按 3 个单位计算" in out
     assert not LONG_DIGITS.search(out)
     html = tmp_path / "out.html"
-    assert _run("batch", rules, towns, "--out", html)[0] == 0
+    assert run_cli("batch", rules, towns, "--out", html)[0] == 0
     page = html.read_text("utf-8")
     assert "全县检验检测人员平均年龄 ≈ 39.8333，按 3 个单位计算" in page
     assert not LONG_DIGITS.search(page)
     out_json = tmp_path / "out.json"
-    assert _run("batch", rules, towns, "--out", out_json)[0] == 0
+    assert run_cli("batch", rules, towns, "--out", out_json)[0] == 0
     summary = next(s for s in json.loads(out_json.read_text("utf-8"))["cohort"]
                    if s["key"] == "age_mean")  # fmt: skip
     assert summary["value"].startswith("39.83333333333333") and summary["shown"] == "≈ 39.8333"
@@ -397,7 +390,7 @@ def test_a_cohort_left_short_by_refused_entities_names_them_first(tmp_path: Path
         (folder / f"{name}.yaml").write_text(re.sub(r"pass_rate: .*", "pass_rate: 120", text),
                                              "utf-8")  # fmt: skip
     out = tmp_path / "out.csv"
-    code, _, err = _run("batch", YUNHE, folder, "--out", out)
+    code, _, err = run_cli("batch", YUNHE, folder, "--out", out)
     assert code == 2 and not out.exists()
     lines = err.splitlines()
     assert [x.split(":")[0] for x in lines[:2]] == [str(folder / "东岭镇.yaml"),
@@ -433,14 +426,14 @@ def test_with_no_veto_and_no_result_word_every_view_says_scored(
     assert '<div class="muted">考核结果</div><div class="big">已评分</div>' in html
     assert "未触发" not in html
     assert ("考核结果", "已评分") in build(small_result, "zh").cover
-    code, text, err = _run("batch", small, small / "entity.yaml")
+    code, text, err = run_cli("batch", small, small / "entity.yaml")
     assert code == 0, err
     assert re.search(r"1\s+entity\s+7\s+已评分", text)
     page = tmp_path / "b.html"
-    assert _run("batch", small, small / "entity.yaml", "--out", page)[0] == 0
+    assert run_cli("batch", small, small / "entity.yaml", "--out", page)[0] == 0
     assert '<td class="n">7</td><td>已评分</td>' in page.read_text("utf-8")
     book = tmp_path / "b.xlsx"
-    assert _run("batch", small, small / "entity.yaml", "--out", book)[0] == 0
+    assert run_cli("batch", small, small / "entity.yaml", "--out", book)[0] == 0
     from openpyxl import load_workbook
 
     sheet = load_workbook(book).worksheets[0]

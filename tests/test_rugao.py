@@ -11,13 +11,13 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 import qualscore
+from conftest import ROOT
 from qualscore.cli.app import main
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.model import Indicator, PartsShape
@@ -25,7 +25,6 @@ from qualscore.scoring.engine import formulas
 from qualscore.scoring.trace import DeductionsTrace, NodeResult, TiersTrace
 
 D = Decimal
-ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules" / "rugao-2018"
 EXAMPLES = ROOT / "examples" / "rugao-2018"
 CONTRACT = ROOT / "tests" / "fixtures" / "rugao-2018" / "facts-contract.yaml"

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
 import pytest
 
 import qualscore
+from conftest import ROOT, run_cli
 from qualscore.analyst.coverage import branches, percent, reached, unreachable
-from qualscore.cli.app import main
 
-ROOT = Path(__file__).resolve().parent.parent
 RUGAO = str(ROOT / "rules" / "rugao-2018")
 MINI = str(ROOT / "tests" / "fixtures" / "mini")
 MINI_FACTS = ROOT / "tests" / "fixtures" / "mini-facts.yaml"
@@ -36,13 +34,6 @@ cases:
 """
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def suite(tmp_path: Path, text: str, name: str = "cases.yaml") -> str:
     """Write a test file (and the mini facts beside it as base.yaml); return its path."""
     shutil.copy(MINI_FACTS, tmp_path / "base.yaml")
@@ -56,7 +47,7 @@ def suite(tmp_path: Path, text: str, name: str = "cases.yaml") -> str:
 
 def test_rugao_suite_passes_with_full_coverage() -> None:
     """rugao-2018's own tests pass and reach every band, part, deduction and not-applicable branch."""
-    code, out, err = run("test", RUGAO, "--min-coverage", "100")
+    code, out, err = run_cli("test", RUGAO, "--min-coverage", "100")
     assert (code, err) == (0, "")
     assert out.splitlines()[-2:] == [
         f"{RUGAO}: 69 cases, 69 passed, 0 failed",
@@ -67,7 +58,7 @@ def test_rugao_suite_passes_with_full_coverage() -> None:
 def test_revised_example_suite_passes_with_full_coverage() -> None:
     """The 2019 revision's tests, updated after `qualscore new`, pass with full coverage."""
     rules = str(ROOT / "examples" / "rugao-2019-revised")
-    code, out, _ = run("test", rules, "--min-coverage", "100")
+    code, out, _ = run_cli("test", rules, "--min-coverage", "100")
     assert code == 0
     assert out.splitlines()[-1] == "coverage: 100% (273 of 273 branches reached)"
 
@@ -77,7 +68,7 @@ def test_revised_example_suite_passes_with_full_coverage() -> None:
 
 def test_full_suite_passes(tmp_path: Path) -> None:
     """A suite that expects the engine's scores passes, reaching all 13 branches of the mini set."""
-    code, out, err = run("test", MINI, suite(tmp_path, FULL_SUITE))
+    code, out, err = run_cli("test", MINI, suite(tmp_path, FULL_SUITE))
     assert (code, err) == (0, "")
     assert out == f"{MINI}: 3 cases, 3 passed, 0 failed\ncoverage: 100% (13 of 13 branches reached)\n"
 
@@ -86,7 +77,7 @@ def test_failure_prints_expected_and_actual(tmp_path: Path) -> None:
     """A wrong expectation is one FAIL line at the expectation's place, and the run exits 1."""
     text = FULL_SUITE.replace('"2": 1, "3": 1.5', '"2": 2, "3": 1.5').replace("total: 6.2", "total: 7")
     path = suite(tmp_path, text)
-    code, out, err = run("test", MINI, path)
+    code, out, err = run_cli("test", MINI, path)
     assert (code, err) == (1, "")
     assert out.splitlines() == [
         f"{path}:4:27: FAIL the sample scores as documented: item 2: expected 2, got 1",
@@ -100,7 +91,7 @@ def test_result_and_node_failures_are_named(tmp_path: Path) -> None:
     """A category, the bonus and the result are each named in their FAIL line."""
     text = "base: base.yaml\ncases:\n  - name: c\n    expect: {main: 5, bonus: 0.5}\n    result: vetoed\n"
     path = suite(tmp_path, text)
-    code, out, _ = run("test", MINI, path)
+    code, out, _ = run_cli("test", MINI, path)
     assert code == 1
     assert out.splitlines()[:3] == [
         f"{path}:4:20: FAIL c: category main: expected 5, got 5.2",
@@ -112,7 +103,7 @@ def test_result_and_node_failures_are_named(tmp_path: Path) -> None:
 def test_same_inputs_same_output(tmp_path: Path) -> None:
     """Two runs print the same bytes."""
     path = suite(tmp_path, FULL_SUITE.replace('"4": 0.7', '"4": 0.8'))
-    assert run("test", MINI, path) == run("test", MINI, path)
+    assert run_cli("test", MINI, path) == run_cli("test", MINI, path)
 
 
 # --- coverage ------------------------------------------------------------------------------------
@@ -121,7 +112,7 @@ def test_same_inputs_same_output(tmp_path: Path) -> None:
 def test_uncovered_branches_are_listed_at_their_rules(tmp_path: Path) -> None:
     """Each branch no case reached is one line at the rule that has it."""
     text = "base: base.yaml\ncases:\n  - name: sample\n    total: 6.2\n"
-    code, out, _ = run("test", MINI, suite(tmp_path, text))
+    code, out, _ = run_cli("test", MINI, suite(tmp_path, text))
     assert code == 0
     cat, manifest = f"{MINI}/categories/1-main.yaml", f"{MINI}/ruleset.yaml"
     assert out.splitlines() == [
@@ -140,16 +131,16 @@ def test_uncovered_branches_are_listed_at_their_rules(tmp_path: Path) -> None:
 def test_min_coverage_fails_below_and_passes_at(tmp_path: Path) -> None:
     """--min-coverage 50 fails a run that reached 46.1 %; 46 passes it."""
     path = suite(tmp_path, "base: base.yaml\ncases:\n  - name: sample\n    total: 6.2\n")
-    code, out, _ = run("test", MINI, path, "--min-coverage", "50")
+    code, out, _ = run_cli("test", MINI, path, "--min-coverage", "50")
     assert code == 1
     assert out.splitlines()[-1] == "coverage 46.1% is below the minimum of 50%"
-    assert run("test", MINI, path, "--min-coverage", "46")[0] == 0
+    assert run_cli("test", MINI, path, "--min-coverage", "46")[0] == 0
 
 
 @pytest.mark.parametrize("value", ["lots", "101", "-1", "nan"])
 def test_min_coverage_must_be_a_percentage(tmp_path: Path, value: str) -> None:
     """A --min-coverage that is not 0..100 is a usage error, exit 2."""
-    code, _, err = run("test", MINI, "--min-coverage", value)
+    code, _, err = run_cli("test", MINI, "--min-coverage", value)
     assert code == 2
     assert err.startswith("qualscore test: argument --min-coverage: ")
 
@@ -178,7 +169,7 @@ def test_branches_and_reached_follow_the_trace() -> None:
 def test_expected_refusal_passes(tmp_path: Path) -> None:
     """A case expecting a check's refusal passes when the facts are refused with that text."""
     text = "base: base.yaml\ncases:\n  - name: bad ports\n    facts: {failing: 4}\n    error: more ports failing\n"
-    code, out, _ = run("test", MINI, suite(tmp_path, text))
+    code, out, _ = run_cli("test", MINI, suite(tmp_path, text))
     assert code == 0
     assert f"{MINI}: 1 case, 1 passed, 0 failed" in out.splitlines()
 
@@ -187,7 +178,7 @@ def test_expected_error_that_does_not_happen_fails(tmp_path: Path) -> None:
     """A case expecting an error fails when the facts are scored."""
     text = "base: base.yaml\ncases:\n  - name: fine\n    error: more ports failing\n"
     path = suite(tmp_path, text)
-    code, out, _ = run("test", MINI, path)
+    code, out, _ = run_cli("test", MINI, path)
     assert code == 1
     assert out.splitlines()[0] == (
         f"{path}:4:12: FAIL fine: expected an error with 'more ports failing', but the facts were scored"
@@ -201,7 +192,7 @@ def test_evaluation_error_is_a_failure(tmp_path: Path) -> None:
     category = rules / "categories" / "1-main.yaml"
     category.write_text(category.read_text(encoding="utf-8").replace("reports / 10", "10 / reports"), encoding="utf-8")
     path = suite(tmp_path, "base: base.yaml\ncases:\n  - name: zero\n    facts: {reports: 0}\n    total: 1\n")
-    code, out, _ = run("test", str(rules), path)
+    code, out, _ = run_cli("test", str(rules), path)
     assert code == 1
     assert out.splitlines()[0] == f"{path}:3:5: FAIL zero: scoring failed: item 4: 10 / reports: division by zero"
 
@@ -217,7 +208,7 @@ def test_facts_problems_point_into_the_test_file(tmp_path: Path) -> None:
         "  - name: range\n    facts: {rate: 101}\n    total: 1\n"
     )
     path = suite(tmp_path, text)
-    code, out, err = run("test", MINI, path)
+    code, out, err = run_cli("test", MINI, path)
     assert code == 2
     assert err.splitlines() == [
         f"{path}:4:13: unknown fact 'rat'; did you mean 'rate'?",
@@ -233,7 +224,7 @@ def test_case_without_a_base_needs_every_fact(tmp_path: Path) -> None:
     """Without a base file, a case's facts must be complete; what is missing is named."""
     text = "cases:\n  - name: bare\n    facts: {done: true}\n    total: 1\n"
     path = suite(tmp_path, text)
-    code, _, err = run("test", MINI, path)
+    code, _, err = run_cli("test", MINI, path)
     assert code == 2
     assert err.splitlines()[0] == f"{path}:2:5: missing fact 'awards' (Awards)"
 
@@ -245,7 +236,7 @@ def test_shared_facts_and_case_facts_override_the_base(tmp_path: Path) -> None:
         "  - name: file level\n    expect: {\"2\": 2}\n"
         "  - name: case level\n    facts: {rate: 85}\n    expect: {\"2\": 1}\n"
     )
-    assert run("test", MINI, suite(tmp_path, text))[0] == 0
+    assert run_cli("test", MINI, suite(tmp_path, text))[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -263,7 +254,7 @@ def test_shared_facts_and_case_facts_override_the_base(tmp_path: Path) -> None:
 def test_mistakes_in_a_test_file(tmp_path: Path, text: str, message: str) -> None:
     """Each mistake in a test file is one line, file:line:col, exit 2, before anything runs."""
     path = suite(tmp_path, "# a comment\n# another\n" + text)
-    code, out, err = run("test", MINI, path)
+    code, out, err = run_cli("test", MINI, path)
     assert (code, out, err) == (2, "", f"{path}:{message}\n")
 
 
@@ -271,14 +262,14 @@ def test_no_tests_folder(tmp_path: Path) -> None:
     """A rule set without tests/ is told so, exit 2."""
     rules = tmp_path / "mini"
     shutil.copytree(MINI, rules)
-    code, out, err = run("test", str(rules))
+    code, out, err = run_cli("test", str(rules))
     assert (code, out, err) == (2, "", f"{rules}/tests: no such file or folder\n")
 
 
 def test_empty_tests_folder(tmp_path: Path) -> None:
     """A tests/ folder with no *.yaml is told so, exit 2."""
     (tmp_path / "empty").mkdir()
-    code, _, err = run("test", MINI, str(tmp_path / "empty"))
+    code, _, err = run_cli("test", MINI, str(tmp_path / "empty"))
     assert (code, err) == (2, f"{tmp_path}/empty: no test files (*.yaml)\n")
 
 
@@ -307,7 +298,7 @@ def test_a_max_that_can_never_bind_is_not_a_branch(tmp_path: Path) -> None:
     """n is at most 3, so a step of 1 per n deducts at most 3 and its max of 5 never binds:
     the capped branch is listed as unreachable, not counted, and 100 % is reachable."""
     rules = _steps_rules(tmp_path, "- {key: n, type: count, label: N, max: 3}", "{per: n, points: 1, max: 5}")
-    code, out, err = run("test", rules, _cases(tmp_path, (0, 5), (3, 2)), "--min-coverage", "100")
+    code, out, err = run_cli("test", rules, _cases(tmp_path, (0, 5), (3, 2)), "--min-coverage", "100")
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         f"{rules}/categories/1.yaml:13:11: unreachable, not counted: item 1: step n: capped: "
@@ -367,7 +358,7 @@ def test_update_writes_what_the_rules_give_over_each_differing_value(tmp_path: P
     and layout, as it was; a second run passes."""
     text = FULL_SUITE.replace('"2": 1, "3": 1.5', '"2": 2, "3": 1.5').replace("total: 6.2", "total: 7  # by hand")
     path = suite(tmp_path, text)
-    code, out, err = run("test", MINI, path, "--update")
+    code, out, err = run_cli("test", MINI, path, "--update")
     assert (code, err) == (1, "")
     assert out.splitlines()[2:5] == [
         f"updated {path}:4:27: 2 → 1",
@@ -377,5 +368,5 @@ def test_update_writes_what_the_rules_give_over_each_differing_value(tmp_path: P
     assert Path(path).read_text(encoding="utf-8") == text.replace('"2": 2,', '"2": 1,', 1).replace(
         "total: 7  # by hand", "total: 6.2  # by hand"
     )
-    assert run("test", MINI, path)[0] == 0
-    assert run("test", MINI, path, "--update")[1].count("updated") == 0  # nothing to update
+    assert run_cli("test", MINI, path)[0] == 0
+    assert run_cli("test", MINI, path, "--update")[1].count("updated") == 0  # nothing to update

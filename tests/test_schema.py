@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -13,20 +12,12 @@ import jsonschema
 import pytest
 import yaml
 
+from conftest import ROOT, run_cli
 from qualscore.analyst.schema import KINDS, render
-from qualscore.cli.app import main
 from qualscore.source import yamlfile as _yaml
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
 LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def rule_files() -> list[tuple[Path, str]]:
@@ -60,22 +51,22 @@ def test_committed_schema_is_up_to_date(kind: str) -> None:
 
 def test_check_reports_up_to_date_and_stale(tmp_path: Path) -> None:
     """--check exits 0 on the committed files and 1 naming a stale one."""
-    assert run("schema", "--out", str(SCHEMA), "--check") == (0, "", "")
+    assert run_cli("schema", "--out", str(SCHEMA), "--check") == (0, "", "")
     for kind in KINDS:
         (tmp_path / f"{kind}.schema.json").write_text(render(kind), encoding="utf-8")
     (tmp_path / "facts.schema.json").write_text("{}\n", encoding="utf-8")
-    code, out, _ = run("schema", "--out", str(tmp_path), "--check")
+    code, out, _ = run_cli("schema", "--out", str(tmp_path), "--check")
     assert (code, out) == (1, f"{tmp_path}/facts.schema.json: out of date; run: qualscore schema --out {tmp_path}\n")
 
 
 def test_write_and_print(tmp_path: Path) -> None:
     """--out writes every kind; a KIND alone prints that one; neither is a usage error."""
-    code, out, _ = run("schema", "--out", str(tmp_path))
+    code, out, _ = run_cli("schema", "--out", str(tmp_path))
     assert code == 0
     assert out.splitlines() == [f"{tmp_path}/{k}.schema.json: written" for k in KINDS]
-    assert run("schema", "category") == (0, render("category"), "")
-    assert run("schema")[0] == 2
-    assert run("schema", "--out", str(tmp_path / "nope"))[2] == f"{tmp_path}/nope: no such folder\n"
+    assert run_cli("schema", "category") == (0, render("category"), "")
+    assert run_cli("schema")[0] == 2
+    assert run_cli("schema", "--out", str(tmp_path / "nope"))[2] == f"{tmp_path}/nope: no such folder\n"
 
 
 @pytest.mark.parametrize(("path", "kind"), rule_files(), ids=lambda v: str(v).replace(str(ROOT) + "/", ""))
@@ -150,7 +141,7 @@ def test_pre_commit_hooks_run_validate_and_test() -> None:
         assert hook["pass_filenames"] is False and hook["language"] == "python"
         command = hook["entry"].split()
         assert command[0] == "qualscore"
-        code, _, _ = run(*command[1:], *hook.get("args", []), os.path.relpath(ROOT / "rules" / "rugao-2018"))
+        code, _, _ = run_cli(*command[1:], *hook.get("args", []), os.path.relpath(ROOT / "rules" / "rugao-2018"))
         assert code == 0
 
 

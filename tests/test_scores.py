@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 import qualscore
+from conftest import ROOT
 from qualscore import NodeResult, Result, RuleSet
 from qualscore.facts.targets import load_targets
-
-ROOT = Path(__file__).parent.parent
 
 
 def random_facts(rules: RuleSet, rng: random.Random) -> dict[str, object]:

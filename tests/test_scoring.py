@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import io
 import pickle
 from decimal import Decimal
 from pathlib import Path
@@ -12,29 +11,20 @@ from types import ModuleType
 import pytest
 
 import qualscore
-from conftest import item_yaml
-from qualscore.cli.app import main
+from conftest import ROOT, item_yaml, run_cli
 from qualscore.ruleset.model import Shape
 from qualscore.scoring import plan
 from qualscore.scoring.shapes import PARTS, REGISTRY
 
-ROOT = Path(__file__).parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
 RUGAO = ROOT / "rules" / "rugao-2018"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("traced", [False, True])
 def test_compile_prints_the_source_that_runs(traced: bool) -> None:
     """`qualscore compile` prints exactly the source the engine compiled, valid Python."""
     args = ["compile", str(RUGAO), *(["--traced"] if traced else [])]
-    code, out, err = run(*args)
+    code, out, err = run_cli(*args)
     assert (code, err) == (0, "")
     assert out == plan(qualscore.load_rules(RUGAO)).source(traced)
     tree = ast.parse(out)
@@ -154,6 +144,7 @@ def test_a_single_formula_reads_facts_by_key_too() -> None:
     assert formula.evaluate(hostile) == Decimal(6)
 
 
+@pytest.mark.slow
 def test_a_category_of_thousands_of_items_compiles(tmp_path: Path) -> None:
     """A long category is summed statement by statement: no expression as deep as it is long."""
     from conftest import write_ruleset

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from qualscore.ruleset.model import Shape
 from qualscore.scoring import shapes
 from qualscore.scoring.shapes import OPTIONAL, REGISTRY
 from qualscore.scoring.trace import ShapeTrace
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "qualscore"
+SRC = ROOT / "src" / "qualscore"
 SHAPES = SRC / "scoring" / "shapes"
 
 MODELS = frozenset(m.MODEL.__name__ for m in REGISTRY.values())

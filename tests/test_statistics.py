@@ -4,7 +4,6 @@ a count of the entities meeting a condition, each worked out by hand here."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from decimal import Decimal
@@ -15,9 +14,8 @@ from typing import Any
 import pytest
 
 import qualscore
-from conftest import item_yaml, write_ruleset
+from conftest import ROOT, item_yaml, run_cli, write_ruleset
 from qualscore import CohortError, EvaluationError, RuleSetError, evaluate, evaluate_cohort
-from qualscore.cli.app import main
 from qualscore.language.ranges import Span, value_span
 from qualscore.report.data import to_data
 from qualscore.ruleset.formula import compile_formula
@@ -28,12 +26,6 @@ from simple_reference import reference
 D = Decimal
 VALUES = ["2", "4", "4", "4", "5", "5", "7", "9"]
 """Σx = 40, Σx² = 232, n = 8: mean 5, Σ(x − 5)² = 9 + 1 + 1 + 1 + 0 + 0 + 4 + 16 = 32."""
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _root(
@@ -125,7 +117,7 @@ def test_sqrt_of_a_negative_number_fails_the_rule_as_printed(tmp_path: Path) -> 
     )
     facts = tmp_path / "negative.yaml"
     facts.write_text("change: -1\n", "utf-8")
-    assert _run("evaluate", root, facts) == (
+    assert run_cli("evaluate", root, facts) == (
         2, "", f"{root}: item 3: 10 - sqrt(change): square root of a negative number (-1)\n"
     )  # fmt: skip
     assert evaluate(rules, {"change": "0"}).item("3").score == D(10)
@@ -228,7 +220,7 @@ def test_the_cv_of_the_towns_is_the_stdev_over_the_mean_and_reaches_the_departme
             "方差 = 离差平方和 ÷ 8 = 4，标准差 = √方差 = 2，变异系数 = 标准差 ÷ 平均值 ≈ 0.0211，"
             "保留 4 位小数为 0.0211）")  # fmt: skip
     assert explain(scored["西溪镇"].item("1"), "zh")[0] == line
-    assert line in (Path(__file__).parents[1] / "docs" / "rule-language.md").read_text("utf-8")
+    assert line in (ROOT / "docs" / "rule-language.md").read_text("utf-8")
     department = scored["县统计局"].cohort["rate_cv"]
     assert (department.value, department.own, department.size) == (D("0.0211"), None, 8)
     assert dict(department.working)["unrounded"] == D("0.02105263157894736842105263157894737")
@@ -557,7 +549,7 @@ def test_batch_works_the_new_stats_out_as_evaluate_cohort(tmp_path: Path) -> Non
     table.write_text("entity,x,w\n" + "".join(f"{n},{f['x']},{f['w']}\n"
                                               for n, f in entities.items()), "utf-8")  # fmt: skip
     out = tmp_path / "out.json"
-    assert _run("batch", root, table, "--out", out, "--jobs", "2") == (0, "", "")
+    assert run_cli("batch", root, table, "--out", out, "--jobs", "2") == (0, "", "")
     doc = json.loads(out.read_text("utf-8"))
     assert {r["entity"]: r["cohort"] for r in doc["ranking"]} == {
         n: {k: format(e.value, "f") for k, e in r.cohort.items()} for n, r in scored.items()

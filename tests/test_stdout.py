@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from qualscore.cli.app import main
 from qualscore.cli.common import OutputFailed, Stdout
 
-ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "examples/demo"
 GOOD = DEMO / "facts/good-county.yaml"
 RUGAO = ROOT / "rules/rugao-2018"

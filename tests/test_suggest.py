@@ -4,7 +4,6 @@ number of names, however many unknown names an input holds; what they suggest is
 from __future__ import annotations
 
 import difflib
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,13 @@ from typing import Any
 import pytest
 
 import qualscore
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli_no_traceback
 from qualscore.errors import SourceError
 from qualscore.facts.targets import load_targets
 from qualscore.source import suggest
 from qualscore.source.suggest import MAX_CANDIDATES, MAX_SEARCHES, Suggestions
 from qualscore.source.tables import read_table
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
 TOWNS = ROOT / "rules" / "rugao-2018-towns"
 MINI_ROW = ["true", "90", "3", "2", "1", "0", "false"]
@@ -39,13 +37,6 @@ def searches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
     monkeypatch.setattr(suggest.difflib, "get_close_matches", counted)
     yield found
-
-
-def run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    assert "Traceback" not in err.getvalue()
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("name", ["rat", "reprots", "fialing", "zzz", "", "awardsawards"])
@@ -91,7 +82,7 @@ def test_batch_table_of_many_unknown_columns_searches_a_bounded_number_of_times(
     lines += [",".join([name, *MINI_ROW, *["1"] * len(extra)]) for name in "ABC"]
     table = tmp_path / "wide.csv"
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, _, err = run("batch", MINI, table, "--quiet", "--jobs", "1")
+    code, _, err = run_cli_no_traceback("batch", MINI, table, "--quiet", "--jobs", "1")
     assert code == 2
     problems = err.splitlines()
     assert len(problems) == 3 * len(extra)

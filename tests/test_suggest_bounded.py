@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from conftest import ROOT, run_cli_no_traceback
 from qualscore import CohortError, RuleSetError, evaluate, load_facts, load_rules
-from qualscore.cli.app import main
 from qualscore.ruleset.formula import FormulaError, Type, compile_formula
 from qualscore.source.suggest import (
     MAX_CANDIDATES,
@@ -26,7 +25,6 @@ from qualscore.source.suggest import (
     hint,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "qualscore"
 MINI = ROOT / "tests" / "fixtures" / "mini"
 YUNHE = ROOT / "examples" / "yunhe-quality"
@@ -65,13 +63,6 @@ def _problems(root: Path) -> list[str]:
     with pytest.raises(RuleSetError) as info:
         load_rules(root)
     return [str(p) for p in info.value.problems]
-
-
-def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    assert "Traceback" not in err.getvalue()
-    return code, out.getvalue(), err.getvalue()
 
 
 # --- one way to search -----------------------------------------------------------------
@@ -272,7 +263,7 @@ def test_given_cohort_file_of_5000_unknown_keys(tmp_path: Path, searches: list[i
     given = tmp_path / "given.yaml"
     keys = ["pass_rnk", *(f"unknown_value_{i}" for i in range(N - 1))]
     given.write_text("".join(f"{k}: 1\n" for k in keys), "utf-8")
-    code, _, err = _run("evaluate", YUNHE, YUNHE / "entities" / "西溪镇.yaml", "--cohort", given)
+    code, _, err = run_cli_no_traceback("evaluate", YUNHE, YUNHE / "entities" / "西溪镇.yaml", "--cohort", given)
     assert code == 2
     lines = err.splitlines()
     assert len(lines) == N
@@ -304,7 +295,7 @@ def test_rule_test_files_of_5000_unknown_names(tmp_path: Path, searches: list[in
     (folder / "a.yaml").write_text(f"cases:\n  - name: a\n    expect: {{{expect}}}\n", "utf-8")
     keys = "".join(f"    k{i}: 1\n" for i in range(N - 1))
     (folder / "b.yaml").write_text(f"cases:\n  - name: b\n    expekt: 1\n{keys}", "utf-8")
-    code, _, err = _run("test", MINI, folder)
+    code, _, err = run_cli_no_traceback("test", MINI, folder)
     assert code == 2
     lines = err.splitlines()
     assert len(lines) == 2 * N
@@ -332,7 +323,7 @@ def test_template_entity_among_5000_entities_is_one_bounded_search(
         + f"groups:\n  - {{id: towns, title: Towns, members: [{members}]}}\n",
         "utf-8",
     )
-    code, _, err = _run("template", root, "--entity", "Dingyan_twn")
+    code, _, err = run_cli_no_traceback("template", root, "--entity", "Dingyan_twn")
     assert code == 2
     assert (
         err

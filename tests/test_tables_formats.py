@@ -9,7 +9,6 @@ once read as missing them, and 2,021 of 20,000 towns were refused.
 
 from __future__ import annotations
 
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -18,12 +17,11 @@ from typing import Any
 import pytest
 
 import qualscore
-from qualscore.cli.app import main
+from conftest import ROOT, run_cli_no_traceback
 from qualscore.errors import SourceError
 from qualscore.facts.targets import load_targets
 from qualscore.source.tables import Table, read_table
 
-ROOT = Path(__file__).resolve().parent.parent
 TOWNS = ROOT / "rules" / "rugao-2018-towns"
 TOWN_FACTS = ROOT / "examples" / "rugao-2018" / "towns"
 
@@ -34,13 +32,6 @@ EMPTY_TEXT = object()
 STYLED_NONE = object()
 """A cell written with no value but a number format (openpyxl writes it, valueless)."""
 BLANKS = (NOT_WRITTEN, EMPTY_TEXT, STYLED_NONE, None)
-
-
-def run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    assert "Traceback" not in err.getvalue()
-    return code, out.getvalue(), err.getvalue()
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
@@ -217,13 +208,13 @@ def test_batch_scores_a_facts_table_the_same_from_csv_and_xlsx(
     for kind, write in (("csv", write_csv), ("xlsx", write_xlsx)):
         table = write(tmp_path / f"towns.{kind}", header, rows)
         out = tmp_path / f"{kind}.json"
-        code, _, err = run("batch", rules, table, "--quiet", "--jobs", "1", "--out", out)
+        code, _, err = run_cli_no_traceback("batch", rules, table, "--quiet", "--jobs", "1", "--out", out)
         assert (code, err) == (0, ""), err[:300]
         results[kind] = _ranking(out)
     assert len(results["xlsx"]) == len(by_town)
     assert results["xlsx"] == results["csv"]
     out = tmp_path / "yaml.json"
-    assert run("batch", TOWNS, TOWN_FACTS, "--quiet", "--jobs", "1", "--out", out)[0] == 0
+    assert run_cli_no_traceback("batch", TOWNS, TOWN_FACTS, "--quiet", "--jobs", "1", "--out", out)[0] == 0
     assert [(r["entity"], r["total"], r["items"]) for r in _ranking(out)] == [
         (r["entity"], r["total"], r["items"]) for r in results["xlsx"]
     ]
@@ -246,16 +237,15 @@ def test_target_table_reads_the_same_from_csv_xlsx_and_yaml(
         loaded = load_targets(qualscore.load_rules(TOWNS), table)
         assert all(list(loaded.rows[name]) == targets for name in by_town)
         out = tmp_path / f"{kind}.json"
-        code, _, err = run(
+        code, _, err = run_cli_no_traceback(
             "batch", TOWNS, TOWN_FACTS, "--targets", table, "--quiet", "--jobs", "1", "--out", out
         )
         assert (code, err) == (0, ""), err[:300]
         rankings[kind] = _ranking(out)
     out = tmp_path / "yaml.json"
-    assert run("batch", TOWNS, TOWN_FACTS, "--quiet", "--jobs", "1", "--out", out)[0] == 0
+    assert run_cli_no_traceback("batch", TOWNS, TOWN_FACTS, "--quiet", "--jobs", "1", "--out", out)[0] == 0
     assert rankings["csv"] == rankings["xlsx"] == _ranking(out)
     assert len(rankings["xlsx"]) == len(by_town)
-
 
 
 def _province(keys: list[str], counties: int) -> str:
@@ -267,6 +257,7 @@ def _province(keys: list[str], counties: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 def test_a_province_sized_yaml_target_table_is_read(tmp_path: Path) -> None:
     """5,000 counties with every one of the towns' 13 targets given (65,000 values, as
     many as 3,000 counties with 20 targets would write): over the 50,000 values a rule or

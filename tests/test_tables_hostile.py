@@ -20,15 +20,14 @@ from typing import Any
 import pytest
 
 import qualscore
+from conftest import ROOT, run_cli_no_traceback
 from qualscore import FactsError, RuleSet
-from qualscore.cli.app import main
 from qualscore.errors import SourceError
 from qualscore.facts.check import _coerce
 from qualscore.facts.targets import load_targets
 from qualscore.source import tables as tables_module
 from qualscore.source.tables import read_table
 
-ROOT = Path(__file__).parent.parent
 MINI = ROOT / "tests/fixtures/mini"
 TOWNS = ROOT / "rules/rugao-2018-towns"
 HEADER = ["entity", "done", "rate", "reports", "ports", "failing", "awards", "incident"]
@@ -47,13 +46,6 @@ FACTS = {
 @pytest.fixture(scope="module")
 def rules() -> RuleSet:
     return qualscore.load_rules(MINI)
-
-
-def run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    assert "Traceback" not in err.getvalue()
-    return code, out.getvalue(), err.getvalue()
 
 
 def entity_csv(count: int) -> list[bytes]:
@@ -126,7 +118,7 @@ def test_gbk_name_costs_only_its_row(tmp_path: Path) -> None:
     lines = entity_csv(3000)
     lines[500] = "城市".encode("gbk") + lines[500][5:]
     table = write_lines(tmp_path / "t.csv", lines)
-    code, _, err = run("batch", MINI, table, "--out", tmp_path / "out.csv")
+    code, _, err = run_cli_no_traceback("batch", MINI, table, "--out", tmp_path / "out.csv")
     assert code == 1
     assert err.splitlines() == [
         f"{table}:501:1: entity: not UTF-8 text (GBK, as Windows saves it?); save the table as UTF-8",
@@ -152,7 +144,7 @@ def test_long_field_costs_only_its_row(tmp_path: Path) -> None:
     lines = entity_csv(3000)
     lines[499] = lines[499].replace(b"89.99", b"9" * 200_000)
     table = write_lines(tmp_path / "t.csv", lines)
-    code, _, err = run("batch", MINI, table, "--out", tmp_path / "out.csv")
+    code, _, err = run_cli_no_traceback("batch", MINI, table, "--out", tmp_path / "out.csv")
     assert code == 1
     assert err.splitlines() == [
         f"{table}:500:3: rate: a cell of 200,000 characters, more than 32,767",
@@ -165,7 +157,7 @@ def test_unclosed_quote_is_reported_with_the_lines_it_swallowed(tmp_path: Path) 
     lines = entity_csv(10)
     lines[5] = lines[5].replace(b"89.99", b'"89.99')
     table = write_lines(tmp_path / "t.csv", lines)
-    code, _, err = run("batch", MINI, table)
+    code, _, err = run_cli_no_traceback("batch", MINI, table)
     assert code == 1
     assert f"{table}:6:3: rate: a cell running over lines 6-11 (a quote not closed?)" in err
     assert "4 scored, 1 could not be scored" in err
@@ -176,7 +168,7 @@ def test_value_beyond_the_header_is_reported(tmp_path: Path) -> None:
     lines = entity_csv(3)
     lines[2] += b",surplus"
     table = write_lines(tmp_path / "t.csv", lines)
-    code, _, err = run("batch", MINI, table)
+    code, _, err = run_cli_no_traceback("batch", MINI, table)
     assert code == 1
     assert f"{table}:3:9: a value in column 9, beyond the header's 8 columns" in err
 
@@ -186,7 +178,7 @@ def test_control_character_in_a_cell_is_reported(tmp_path: Path) -> None:
     lines = entity_csv(3)
     lines[1] = b"e\x07" + lines[1][5:]
     table = write_lines(tmp_path / "t.csv", lines)
-    code, _, err = run("batch", MINI, table)
+    code, _, err = run_cli_no_traceback("batch", MINI, table)
     assert code == 1
     assert f"{table}:2:1: entity: control character U+0007 not allowed" in err
 
@@ -235,7 +227,7 @@ def test_repeated_column_refused_in_a_batch_csv(tmp_path: Path) -> None:
     lines = entity_csv(3)
     lines[0] = lines[0].replace(b"awards", b"rate")
     table = write_lines(tmp_path / "t.csv", lines)
-    code, _, err = run("batch", MINI, table)
+    code, _, err = run_cli_no_traceback("batch", MINI, table)
     assert code == 2
     assert err.splitlines() == [
         f"{table}:1:7: column 'rate' appears twice (first in column 3)",
@@ -246,7 +238,7 @@ def test_repeated_column_refused_in_a_batch_xlsx(tmp_path: Path) -> None:
     """A batch XLSX naming a column twice is refused the same way as the CSV."""
     book = entity_book(tmp_path / "t.xlsx", [row("a")])
     rewrite_sheet(book, lambda xml: xml.replace(b"<t>awards</t>", b"<t>rate</t>"))
-    code, _, err = run("batch", MINI, book)
+    code, _, err = run_cli_no_traceback("batch", MINI, book)
     assert code == 2
     assert f"{book}:1:7: column 'rate' appears twice (first in column 3)" in err
 
@@ -297,7 +289,7 @@ def test_overflowing_exponent_in_yaml_facts(tmp_path: Path, value: str, message:
     text = (ROOT / "tests/fixtures/mini-facts.yaml").read_text(encoding="utf-8")
     path = tmp_path / "f.yaml"
     path.write_text(text.replace("rate: 89.99", f"rate: {value}"), encoding="utf-8")
-    code, _, err = run("evaluate", MINI, path)
+    code, _, err = run_cli_no_traceback("evaluate", MINI, path)
     assert code == 2
     assert err.splitlines() == [
         f"{path}:2:7: {message}"
@@ -311,7 +303,7 @@ def test_huge_integer_in_xlsx_costs_only_its_entity(tmp_path: Path) -> None:
     rewrite_sheet(
         book, lambda xml: xml.replace(b"<v>123456789</v>", b"<v>" + b"9" * 5000 + b"</v>")
     )
-    code, _, err = run("batch", MINI, book)
+    code, _, err = run_cli_no_traceback("batch", MINI, book)
     assert code == 1
     assert err.splitlines() == [
         f"{book}:3:4: reports: a number of 5,000 characters; a spreadsheet number has 15 digits",
@@ -363,7 +355,7 @@ def test_two_megabyte_hostile_facts_file_completes(tmp_path: Path) -> None:
     text = (ROOT / "tests/fixtures/mini-facts.yaml").read_text(encoding="utf-8")
     path = tmp_path / "f.yaml"
     path.write_text(text.replace("rate: 89.99", f'rate: "{"1" * 2_000_000}x"'), encoding="utf-8")
-    code, _, err = run("evaluate", MINI, path)
+    code, _, err = run_cli_no_traceback("evaluate", MINI, path)
     assert code == 2
     assert err.startswith(f"{path}:2:7: rate: expected a number, got '1111")
 
@@ -401,6 +393,7 @@ def test_row_beyond_excel_limit_refused(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_forty_thousand_row_workbook_is_read(tmp_path: Path) -> None:
     """A 40,000-row workbook of over 2 MB, refused before, is read whole."""
     from openpyxl import Workbook
@@ -430,7 +423,7 @@ def test_bad_cells_cost_only_their_rows(tmp_path: Path) -> None:
         row("e"),
     ]
     book = entity_book(tmp_path / "t.xlsx", rows)
-    code, _, err = run("batch", MINI, book)
+    code, _, err = run_cli_no_traceback("batch", MINI, book)
     assert code == 1
     assert err.splitlines() == [
         f"{book}:3:3: rate: the cell shows the error #DIV/0!",

@@ -5,7 +5,6 @@ every view shows of a held veto, and the load errors, each whole."""
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from decimal import Decimal
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 
 import qualscore
-from qualscore.cli.app import main
+from conftest import run_cli
 from qualscore.errors import RuleSetError
 
 D = Decimal
@@ -98,12 +97,6 @@ EXPECTED = {  # name: (rank_total, grade, vetoed, result label)
 }
 
 
-def _run(*argv: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def _rules(tmp_path: Path, manifest: str = _MANIFEST, facts: str = _FACTS) -> Path:
     root = tmp_path / "rules"
     if root.exists():
@@ -142,7 +135,7 @@ def test_a_rank_cap_over_five_towns_worked_by_hand(tmp_path: Path) -> None:
     assert got == EXPECTED
     assert {n: r.total for n, r in scored.items()} == {n: D(f["earned"]) for n, f in TOWNS.items()}
     out = tmp_path / "towns.json"
-    assert _run("batch", root, _table(tmp_path, TOWNS), "--out", out) == (0, "", "")
+    assert run_cli("batch", root, _table(tmp_path, TOWNS), "--out", out) == (0, "", "")
     doc = json.loads(out.read_text("utf-8"))
     ranking = [
         (r["rank"], r["entity"], r["total"], r["grade"], r["vetoed"], r["result_label"])
@@ -178,7 +171,7 @@ def test_every_batch_output_shows_the_capped_grade_in_a_stable_column(tmp_path: 
     root = _rules(tmp_path)
     table = _table(tmp_path, TOWNS)
     out = tmp_path / "towns.csv.out.csv"
-    assert _run("batch", root, table, "--out", out) == (0, "", "")
+    assert run_cli("batch", root, table, "--out", out) == (0, "", "")
     assert out.read_text("utf-8") == (
         "rank,entity,total,vetoed,result,1,grade\n"
         "1,甲镇,95,false,完成,95,合格\n"
@@ -187,13 +180,13 @@ def test_every_batch_output_shows_the_capped_grade_in_a_stable_column(tmp_path: 
         "4,丁镇,91,false,完成,91,合格\n"
         "5,戊镇,70,true,未完成,70,不合格\n"
     )
-    code, shown, err = _run("batch", root, table)
+    code, shown, err = run_cli("batch", root, table)
     assert (code, "".join(line.rstrip() + "\n" for line in shown.splitlines()), err) == (
         0, BATCH_TABLE, "")  # fmt: skip
     from openpyxl import load_workbook
 
     book = tmp_path / "towns.xlsx"
-    assert _run("batch", root, table, "--out", book)[0] == 0
+    assert run_cli("batch", root, table, "--out", book)[0] == 0
     sheet = load_workbook(book, read_only=True).worksheets[0]
     rows = [tuple(c for c in row) for row in sheet.iter_rows(max_row=6, values_only=True)]
     assert [r[:2] + r[-1:] for r in rows] == [
@@ -297,14 +290,14 @@ def test_explain_a_veto_like_an_item(tmp_path: Path) -> None:
     out, its condition worked through, and what it did."""
     root, facts, cohort = _fourth(tmp_path)
     argv = ("evaluate", root, facts, "--cohort", cohort, "--explain", "后三位", "--explain", "事故")
-    assert _run(*argv) == (0, EXPLAIN_FOURTH, "")
+    assert run_cli(*argv) == (0, EXPLAIN_FOURTH, "")
 
 
 def test_an_unknown_explain_id_is_suggested_among_items_and_vetoes(tmp_path: Path) -> None:
     """The did-you-mean looks among the vetoes too."""
     root, facts, cohort = _fourth(tmp_path)
     argv = ("evaluate", root, facts, "--cohort", cohort, "--explain", "后三")
-    assert _run(*argv) == (
+    assert run_cli(*argv) == (
         2,
         "",
         "qualscore: --explain: no item or veto '后三'; did you mean '后三位'?\n",
@@ -316,7 +309,7 @@ def test_every_view_shows_what_a_held_veto_read(tmp_path: Path) -> None:
     veto read, and only a held veto's."""
     root, facts, cohort = _fourth(tmp_path)
     base = ("evaluate", root, facts, "--cohort", cohort)
-    table = _run(*base)[1]
+    table = run_cli(*base)[1]
     assert (
         "否决项（排名后三位不得评为优秀）：已触发，等级至多为 良好\n"
         "  依据：总分全县排名：4；责任单位：县质量办\n"
@@ -328,14 +321,14 @@ def test_every_view_shows_what_a_held_veto_read(tmp_path: Path) -> None:
         "  依据：省级通报批评次数：2 次；责任单位：县质量办\n"
         in table
     )
-    markdown = _run(*base, "--format", "markdown")[1]
+    markdown = run_cli(*base, "--format", "markdown")[1]
     assert (
         "- 否决项：排名后三位不得评为优秀 — 已触发，等级至多为 良好（依据：总分全县排名：4；"
         "责任单位：县质量办）\n"
         in markdown
     )
     assert "- 否决项：重大质量安全事故 — 未触发\n" in markdown
-    html = _run(*base, "--format", "html")[1]
+    html = run_cli(*base, "--format", "html")[1]
     assert (
         '<div class="card vetoed"><div class="muted">否决项</div><div>排名后三位不得评为优秀</div>'
         '<div><b>已触发，等级至多为 良好</b></div><div class="muted">依据：总分全县排名：4；'
@@ -352,7 +345,7 @@ def test_every_view_shows_what_a_held_veto_read(tmp_path: Path) -> None:
         == "已触发，等级至多为 良好（依据：总分全县排名：4；责任单位：县质量办）"
     )
     assert cover["否决项（重大质量安全事故）"] == "未触发"
-    doc = json.loads(_run(*base, "--format", "json")[1])
+    doc = json.loads(run_cli(*base, "--format", "json")[1])
     assert doc["vetoes"][1] == {
         "id": "后三位",
         "title": "排名后三位不得评为优秀",
@@ -445,14 +438,14 @@ def test_a_veto_that_does_not_apply_is_shown_as_not_applying(tmp_path: Path) -> 
     assert result.grade == "优秀"  # 部门's own band: 88 >= 85
     facts = tmp_path / "bureau.yaml"
     facts.write_text(json.dumps(bureau, ensure_ascii=False), "utf-8")
-    table = _run("evaluate", tmp_path / "rules", facts)[1]
+    table = run_cli("evaluate", tmp_path / "rules", facts)[1]
     assert "否决项（河长制落实不到位）：不适用\n" in table
-    assert _run("evaluate", tmp_path / "rules", facts, "--explain", "河长制") == (
+    assert run_cli("evaluate", tmp_path / "rules", facts, "--explain", "河长制") == (
         0,
         NOT_APPLYING,
         "",
     )
-    doc = json.loads(_run("evaluate", tmp_path / "rules", facts, "--format", "json")[1])
+    doc = json.loads(run_cli("evaluate", tmp_path / "rules", facts, "--format", "json")[1])
     assert (doc["vetoes"][0]["applies"], doc["vetoes"][0]["held"]) == (False, False)
     with pytest.raises(qualscore.FactsError) as caught:
         qualscore.check_facts(rules, {**bureau, "river_chief_done": True})

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from qualscore.source import yamlfile as _yaml
 
-ROOT = Path(__file__).parent.parent
 FILES = sorted(
     p for folder in ("rules", "examples", "tests/fixtures") for p in (ROOT / folder).rglob("*.yaml")
 )

@@ -11,12 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qualscore
-from conftest import run_cli
+from conftest import FIXTURES, run_cli
 from qualscore.errors import RuleSetError, SourceError
 from qualscore.source import mistakes
 from qualscore.source import yamlfile as _yaml
 
-FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
 EN = "not valid YAML: "
 ZH = "YAML 格式有误："

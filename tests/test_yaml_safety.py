@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 import qualscore
+from conftest import FIXTURES, ROOT
 from qualscore.errors import FactsError, RuleSetError, SourceError
 from qualscore.source import yamlfile as _yaml
 
-FIXTURES = Path(__file__).parent / "fixtures"
 GOOD_FACTS = (FIXTURES / "mini-facts.yaml").read_text(encoding="utf-8")
 MANIFEST = "id: t\ntitle: T\nyear: 2024\nlanguage: en\n"
 
@@ -203,6 +203,7 @@ def test_nesting_at_the_limit_is_read_within_a_small_stack() -> None:
     assert data == [1]
 
 
+@pytest.mark.slow
 def test_too_many_nodes_refused_fast() -> None:
     """A file of 600,000 tiny values stops at the MAX_NODES-th, having built no more.
 
@@ -216,7 +217,7 @@ def test_too_many_nodes_refused_fast() -> None:
 
 def test_the_shipped_files_are_far_within_the_limits() -> None:
     """The limits leave room: every shipped rule file reads with a tenth of MAX_NODES."""
-    root = Path(__file__).parent.parent
+    root = ROOT
     files = sorted(root.glob("rules/*/*.yaml")) + sorted(root.glob("rules/*/categories/*.yaml"))
     assert files
     for file in files:
