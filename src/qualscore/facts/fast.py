@@ -39,6 +39,9 @@ _PLAIN_NUMBER = r"-?[0-9]{1,15}(?:\.[0-9]{1,18})?"
 _PLAIN_NUMBERS = re.compile(f"(?:{_PLAIN_NUMBER},)*")
 """Plain numbers, each followed by a comma: a row's numbers checked by one match."""
 _ONE_NUMBER = re.compile(_PLAIN_NUMBER)
+_NOT_AS_WRITTEN = re.compile(r"(?:^|,)0[0-9]|\.[0-9]{7}")
+"""A number whose decimal prints otherwise than it is written: with a leading zero
+(``007`` is ``7``) or seven places or more (``0.0000001`` is ``1E-7``)."""
 _PLAIN_INT = 10**15
 """An int below this in size is written as a plain number; any other is checked in full."""
 _NO_ESCAPE = re.compile(r"[A-Za-z0-9_]+")
@@ -61,6 +64,10 @@ class _Plan:
     flags: tuple[str, ...]  # the boolean facts
     numbers: tuple[str, ...]  # the numeric facts
     bounds: tuple[Bounds, ...]  # of each numeric fact
+    checked: tuple[tuple[int, Decimal | None, Decimal | None, bool], ...]
+    """The numeric facts with a bound that 0 and up may break (a lowest value above 0, a
+    highest value, a whole number), by their place: all there is to check of numbers
+    written without a minus sign."""
     blank_ok: frozenset[str]  # targets no veto reads: a blank means none
     template: str | None  # the fingerprinted JSON, "%s" for each value (of flags + numbers)
     order: tuple[int, ...]  # where each value of flags + numbers goes in the template
@@ -86,6 +93,11 @@ def _plan(ruleset: RuleSet) -> _Plan:
         flags=flags,
         numbers=tuple(f.key for f in numeric),
         bounds=tuple((*f.bounds, f.type == "count") for f in numeric),
+        checked=tuple(
+            (i, low if low is not None and low > 0 else None, high, whole)
+            for i, (low, high, whole) in enumerate((*f.bounds, f.type == "count") for f in numeric)
+            if (low is not None and low > 0) or high is not None or whole
+        ),
         blank_ok=frozenset(f.key for f in ruleset.facts if f.role == "target")
         - frozenset(vetoed),
         template=_template(sorted(keys)) if plain else None,
@@ -168,13 +180,18 @@ def _values(plan: _Plan, data: Mapping[str, Any]) -> tuple[dict[str, Value], str
     negative = "-" in joined
     if negative:
         numbers = [n if n else n.copy_abs() for n in numbers]  # -0 is 0
-    if not _within(numbers, texts, plan.bounds, negative=negative):
+    if negative:
+        if not _within(numbers, texts, plan.bounds, negative=True):
+            return None
+    elif not _within_plain(numbers, texts, plan.checked):
         return None
     values = dict(data)
     values.update(zip(plan.numbers, numbers, strict=True))
     if plan.template is None:
         return values, _fingerprint(values)
-    shown = [*map(_BOOL_TEXT.__getitem__, flags), *map(str, numbers)]
+    # A number's text is how its decimal prints, but for a minus zero and _NOT_AS_WRITTEN.
+    plain = not negative and not _NOT_AS_WRITTEN.search(joined)
+    shown = [*map(_BOOL_TEXT.__getitem__, flags), *(texts if plain else map(str, numbers))]
     canonical = plan.template % tuple(map(shown.__getitem__, plan.order))
     return values, hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -194,6 +211,24 @@ def _as_text(raw: Any) -> Any:
     if kind is float:
         return repr(raw)
     return None
+
+
+def _within_plain(
+    numbers: list[Decimal],
+    texts: list[str],
+    checked: tuple[tuple[int, Decimal | None, Decimal | None, bool], ...],
+) -> bool:
+    """:func:`_within` for numbers written without a minus sign: only the bounds 0 and
+    up may break are looked at."""
+    for i, low, high, whole in checked:
+        number = numbers[i]
+        if low is not None and number < low:
+            return False
+        if high is not None and number > high:
+            return False
+        if whole and "." in texts[i] and number != number.to_integral_value():
+            return False
+    return True
 
 
 def _within(
