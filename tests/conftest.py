@@ -28,8 +28,10 @@ import qualscore
 __all__ = [
     "FIXTURES",
     "ROOT",
+    "entity_facts",
     "expected_of",
     "item_yaml",
+    "pure_python_document",
     "require_program",
     "rule_folder",
     "run_cli",
@@ -181,6 +183,35 @@ def run_cli_no_traceback(*argv: Any) -> tuple[int, str, str]:
     code, out, err = run_cli(*argv)
     assert "Traceback" not in err
     return code, out, err
+
+
+def entity_facts(rules: Any, folder: Path) -> dict[str, Any]:
+    """Each entity's facts in ``folder`` (its ``*.yaml`` files but the hand-worked
+    ``*.expected.yaml``), by name: every file names its entity after itself."""
+    import qualscore
+
+    found = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if not path.name.endswith(".expected.yaml"):
+            facts = qualscore.load_facts(rules, path)
+            assert facts.entity == path.stem
+            found[path.stem] = facts
+    return found
+
+
+def pure_python_document(text: str, shown: str, *, checked: bool = False) -> Any:
+    """The document PyYAML's pure-Python reader alone builds of ``text`` (as without
+    libyaml); ``checked``: with the checks made after parsing (a full-width colon, a
+    comma that split a value), which raise ``SourceError``."""
+    from qualscore.source import yamlfile as _yaml
+
+    loader = _yaml._Loader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    assert node is not None
+    return _yaml.render_document(node, shown, text=text if checked else None)
 
 
 def expected_of(path: Path) -> dict[str, Any]:

@@ -158,3 +158,27 @@ def test_rugao_names_each_office_once(ruleset: str) -> None:
     named = {d for item in rules.items() for d in item.departments}
     assert not named & {"市市场监管局", "市质量强市工作小组办公室", "市交通运输局", "市水利局", "市建设局"}
     assert not [w for w in qualscore.lint(rules) if w.node.startswith("department")]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "alike"),
+    [("市交通局", "市交通运输局", True), ("市水务局", "市水利局", False)],
+    ids=["exactly 0.8", "0.75"],
+)
+def test_names_look_alike_from_a_likeness_of_0_8(
+    tmp_path: Path, first: str, second: str, alike: bool
+) -> None:
+    """Two names as alike as SIMILAR (0.8) are one department's two names, as far as lint
+    can tell; a hair less (0.75) are two departments."""
+    from qualscore.lint.departments import SIMILAR
+    from qualscore.source.suggest import likeness
+
+    assert (likeness(first, second) >= SIMILAR) is alike
+    def named(text: str) -> str:  # every department the rule files name, one of the two
+        return text.replace("City Market Bureau", second).replace("Market Bureau", first)
+
+    root = rule_folder(tmp_path / "r", named(MANIFEST.format(declared="")), named(FACTS),
+                       **{"1-main": named(CATEGORY).replace("Health Office", first)})  # fmt: skip
+    rules = qualscore.load_rules(root)
+    found = [w.node for w in qualscore.lint(rules) if w.node.startswith("department")]
+    assert found == ([f"department {second}"] if alike else [])

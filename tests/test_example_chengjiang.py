@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import qualscore
-from conftest import ROOT, expected_of, run_cli
+from conftest import ROOT, entity_facts, expected_of, run_cli
 from qualscore.scoring.explain import explain
 
 D = Decimal
@@ -46,12 +46,7 @@ def rules() -> qualscore.RuleSet:
 
 @pytest.fixture(scope="module")
 def scored(rules: qualscore.RuleSet) -> qualscore.CohortResult:
-    towns = {}
-    for path in sorted(ENTITIES.glob("*.yaml")):
-        if not path.name.endswith(".expected.yaml"):
-            facts = qualscore.load_facts(rules, path)
-            assert facts.entity == path.stem
-            towns[path.stem] = facts
+    towns = entity_facts(rules, ENTITIES)
     return qualscore.evaluate_cohort(rules, towns)
 
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import qualscore
-from conftest import ROOT, expected_of, run_cli
+from conftest import ROOT, entity_facts, expected_of, run_cli
 from qualscore.scoring.explain import explain, value_lines
 
 D = Decimal
@@ -113,12 +113,7 @@ def rules() -> qualscore.RuleSet:
 
 @pytest.fixture(scope="module")
 def scored(rules: qualscore.RuleSet) -> qualscore.CohortResult:
-    departments = {}
-    for path in sorted(ENTITIES.glob("*.yaml")):
-        if not path.name.endswith(".expected.yaml"):
-            facts = qualscore.load_facts(rules, path)
-            assert facts.entity == path.stem
-            departments[path.stem] = facts
+    departments = entity_facts(rules, ENTITIES)
     assert sorted(departments) == sorted(HAND)
     return qualscore.evaluate_cohort(rules, departments)
 

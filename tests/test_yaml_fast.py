@@ -6,23 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, pure_python_document
 from qualscore.source import yamlfile as _yaml
 
 FILES = sorted(
     p for folder in ("rules", "examples", "tests/fixtures") for p in (ROOT / folder).rglob("*.yaml")
 )
-
-
-def slow(text: str, shown: str) -> _yaml.Document:
-    """The document as the pure-Python reader alone builds it."""
-    loader = _yaml._Loader(text)
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    assert node is not None
-    return _yaml.render_document(node, shown)
 
 
 @pytest.mark.skipif(not _yaml._FAST, reason="PyYAML without libyaml")
@@ -32,7 +21,7 @@ def test_fast_path_equals_slow_path(path: Path) -> None:
     text = path.read_text(encoding="utf-8-sig")
     fast_node = _yaml._fast_node(text)
     assert fast_node is not None, "the fast path gave up on a valid file"
-    fast, reference = _yaml.render_document(fast_node, "f"), slow(text, "f")
+    fast, reference = _yaml.render_document(fast_node, "f"), pure_python_document(text, "f")
     assert (fast.data, fast.marks, fast.key_marks) == (reference.data, reference.marks, reference.key_marks)
 
 

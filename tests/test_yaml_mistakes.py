@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qualscore
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, pure_python_document, run_cli
 from qualscore.errors import RuleSetError, SourceError
 from qualscore.source import mistakes
 from qualscore.source import yamlfile as _yaml
@@ -32,14 +32,8 @@ def errors(text: str, language: str | None = None) -> list[str]:
 
 def slow_errors(text: str) -> list[str]:
     """The problems found after parsing when the pure-Python reader alone reads ``text``."""
-    loader = _yaml._Loader(text)
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    assert node is not None
     with pytest.raises(SourceError) as info:
-        _yaml.render_document(node, "f.yaml", text=text)
+        pure_python_document(text, "f.yaml", checked=True)
     return [str(p) for p in info.value.problems]
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from qualscore.language.tree import Number, walk
 from qualscore.ruleset.loader import Location, RuleSet
 from qualscore.ruleset.model import Item, formulas_in, models_in
 from qualscore.scoring import shapes
@@ -30,9 +31,6 @@ __all__ = ["criteria_warnings"]
 
 _PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]")
 """A percentage as criteria write it: ``92%``, ``92 %``, ``92％``, ``99.5%``."""
-
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])")
-"""A number literal in an expression's source."""
 
 _HUNDRED = Decimal(100)
 
@@ -68,10 +66,10 @@ def _bounds(item: Item) -> frozenset[Decimal]:
             found.update(shapes.thresholds(model))
     if not found:
         return frozenset()
-    for formula in formulas_in(item.score):
-        for text in _NUMBER.findall(formula.source):
-            try:
-                found.add(Decimal(text))
-            except InvalidOperation:  # pragma: no cover - the pattern is a decimal
-                continue
+    found.update(
+        node.value
+        for formula in formulas_in(item.score)
+        for node in walk(formula.tree)
+        if isinstance(node, Number)
+    )
     return frozenset(found)
