@@ -70,10 +70,10 @@ def test_unexpected_failure_is_the_entitys_problem(monkeypatch: pytest.MonkeyPat
     """Any exception scoring one entity becomes its problem, naming its file; the rest score."""
     real = batch._score_checked
 
-    def failing(entity: Entity) -> Outcome:
+    def failing(work: batch.Work, entity: Entity) -> Outcome:
         if entity.name == "city-b":
             raise RuntimeError("boom")
-        return real(entity)
+        return real(work, entity)
 
     monkeypatch.setattr(batch, "_score_checked", failing)
     entities, _ = read_inputs([str(ROOT / "examples/rugao-2018")])

@@ -61,17 +61,19 @@ def patched(obj: object, name: str, value: object) -> Iterator[None]:
         setattr(obj, name, old)
 
 
-def killing(victim: str, once: Path | None = None) -> Callable[[batch.Entity], batch.Outcome]:
+def killing(
+    victim: str, once: Path | None = None
+) -> Callable[[batch.Work, batch.Entity], batch.Outcome]:
     """A scorer whose worker dies (SIGKILL) on entity ``victim``; only the first time with ``once``."""
     score = batch._score_checked
 
-    def scorer(entity: batch.Entity) -> batch.Outcome:
+    def scorer(work: batch.Work, entity: batch.Entity) -> batch.Outcome:
         first = once is None or not once.exists()
         if entity.name == victim and os.getpid() != PARENT[0] and first:
             if once is not None:
                 once.touch()
             os.kill(os.getpid(), signal.SIGKILL)
-        return score(entity)
+        return score(work, entity)
 
     return scorer
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from qualscore.batch.runner import CohortPass, Outcome, score_units
+from qualscore.batch.runner import CohortPass, Outcome, Shared, score_units
 from qualscore.batch.units import Unit
 from qualscore.errors import CohortError, Problem
-from qualscore.ruleset.loader import load_rules
+from qualscore.ruleset.loader import RuleSet
 from qualscore.scoring.cohort import CohortSummary, Own, aggregate
 from qualscore.scoring.trace import CohortEntry
 
@@ -30,7 +30,7 @@ Known = dict[str, dict[str, CohortEntry | None]]
 
 
 def cohort_values(
-    rules_path: str,
+    rules: Shared | RuleSet | str,
     units: Callable[[], Iterable[Unit | Problem]],
     *,
     targets_path: str | None = None,
@@ -41,15 +41,18 @@ def cohort_values(
     """Every entity's cohort values (``entries``: and how each was worked out, for full
     results), and what each value was computed from.
 
-    ``units`` reads the inputs afresh for each pass; ``lists`` are the tables of lists
-    of records (``KEY=FILE``).
+    ``rules`` is the rule set with its tables (:class:`~qualscore.batch.runner.Shared`),
+    or the rule set alone, its tables then read once from ``targets_path`` and ``lists``
+    (the tables of lists of records, ``KEY=FILE``). ``units`` reads the inputs afresh for
+    each pass.
 
     Raises:
         RuleSetError: the rule set cannot be loaded.
         SourceError: the target table cannot be read.
         CohortError: a cohort smaller than a value declares it needs.
     """
-    ruleset = load_rules(rules_path)
+    shared = Shared.of(rules, targets_path, lists)
+    ruleset = shared.ruleset
     keys = tuple(c.key for c in ruleset.cohort)
     known: Known = {}  # how each value was worked out: kept only when asked for
     values: dict[str, dict[str, Decimal]] = {}
@@ -59,7 +62,7 @@ def cohort_values(
     for level, decls in enumerate(ruleset.cohort_levels):
         columns: dict[str, dict[str, Own]] = {d.key: {} for d in decls}
         found = score_units(
-            rules_path, units(), targets_path=targets_path, jobs=jobs, lists=lists,
+            shared, units(), jobs=jobs,
             cohort=CohortPass(level, keys, _compact(values, keys), failed=failed),
         )  # fmt: skip
         seen: set[str] = set()

@@ -26,6 +26,7 @@ die with the process that started them (:mod:`qualscore.batch.pool`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ from qualscore.batch.units import (
     iter_units,
     shown,
 )
-from qualscore.errors import EvaluationError, Problem, SourceError
+from qualscore.errors import EvaluationError, Problem, RuleSetError, SourceError
 from qualscore.facts.check import Facts, check_facts_document, member_files
 from qualscore.facts.fast import quick_facts
 from qualscore.facts.lists import ListTable, join, list_options, load_lists
@@ -81,6 +82,8 @@ __all__ = [
     "Ranked",
     "Row",
     "Rows",
+    "Shared",
+    "Work",
     "completion",
     "is_facts_file",
     "iter_entities",
@@ -212,7 +215,7 @@ def read_inputs(paths: Sequence[str]) -> tuple[list[Entity], list[Problem]]:
 
 
 def score_stream(
-    rules_path: str,
+    rules: Shared | RuleSet | str,
     entities: Iterable[Entity],
     *,
     targets_path: str | None = None,
@@ -224,7 +227,9 @@ def score_stream(
     """Score entities in ``jobs`` processes, yielding outcomes in input order.
 
     Args:
-        rules_path: The rule-set folder (each process loads it once).
+        rules: The rule set and the tables every entity is scored with
+            (:class:`Shared`), or the rule set (or its folder) alone, the
+            tables then read from ``targets_path`` and ``lists``.
         entities: The entities, read lazily.
         targets_path: A target table, if the rule set has targets.
         jobs: How many processes (at most :func:`workers` of it are started).
@@ -237,7 +242,7 @@ def score_stream(
         SourceError: the target table or a list's table cannot be read.
     """
     stream = score_units(
-        rules_path, entities, targets_path=targets_path, jobs=jobs, detail=detail, keep=keep,
+        rules, entities, targets_path=targets_path, jobs=jobs, detail=detail, keep=keep,
         lists=lists,
     )  # fmt: skip
     try:
@@ -249,7 +254,7 @@ def score_stream(
 
 
 def score_units(
-    rules_path: str,
+    rules: Shared | RuleSet | str,
     units: Iterable[Unit | Problem],
     *,
     targets_path: str | None = None,
@@ -267,7 +272,9 @@ def score_units(
     problem for each row that cannot be read.
 
     Args:
-        rules_path: The rule-set folder (each process loads it once).
+        rules: The rule set and the tables every entity is scored with
+            (:class:`Shared`), or the rule set (or its folder) alone, the
+            tables then read from ``targets_path`` and ``lists``.
         units: Entities, pieces of tables and problems, read lazily.
         targets_path: A target table, if the rule set has targets.
         jobs: How many processes (at most :func:`workers` of it are started).
@@ -284,15 +291,15 @@ def score_units(
         RuleSetError: the rule set cannot be loaded.
         SourceError: the target table or a list's table cannot be read.
     """
-    args = (rules_path, targets_path, detail, keep, line, cohort, tuple(lists))
-    _init(*args)  # fail here, once, on a bad rule set or table
+    shared = Shared.of(rules, targets_path, lists)  # fails here, once, on a bad table
+    work = Work.of(shared, detail=detail, keep=keep, line=line, cohort=cohort)
     tasks = _tasks(units)
     if workers(jobs) <= 1:
         for task in tasks:
-            yield from [task] if isinstance(task, Problem) else _work(task)
+            yield from [task] if isinstance(task, Problem) else work.task(task)
         return
     pool: Pool[Task, Outcome | Problem] = Pool(
-        workers(jobs), _init_worker, args, _work, _units_alone, _lost_task
+        workers(jobs), _init_worker, (work,), _work, _units_alone, _lost_task
     )
     try:
         yield from pool.stream(tasks)
@@ -358,7 +365,7 @@ def _lost(unit: Unit) -> list[Outcome | Problem]:
 
 
 def score_all(
-    rules_path: str,
+    rules: Shared | RuleSet | str,
     entities: Sequence[Entity],
     *,
     targets_path: str | None = None,
@@ -374,7 +381,7 @@ def score_all(
     """
     out = []
     stream = score_stream(
-        rules_path, entities, targets_path=targets_path, jobs=jobs, detail=True, keep=True,
+        rules, entities, targets_path=targets_path, jobs=jobs, detail=True, keep=True,
         lists=lists,
     )  # fmt: skip
     for outcome in stream:
@@ -384,57 +391,115 @@ def score_all(
     return out
 
 
-_STATE: dict[str, Any] = {}
+@dataclass(frozen=True)
+class Shared:
+    """What every entity of a batch is scored with, read once: the rule set, the
+    target table and the tables of lists of records.
+
+    A worker process gets it once, when it starts: inherited where processes
+    are forked, else sent, the rule set then as its folder and fingerprint,
+    loaded again and refused if its files have changed since (:meth:`__getstate__`).
+    """
+
+    ruleset: RuleSet
+    targets: TargetTable | None = None
+    lists: Mapping[str, ListTable] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, rules: Shared | RuleSet | str, targets_path: str | None = None,
+        lists: Sequence[str] = (),
+    ) -> Shared:  # fmt: skip
+        """``rules`` as it is, or the rule set (loaded from its folder when given one) with
+        the target table and the tables of lists read from ``targets_path`` and ``lists``.
+
+        Raises:
+            RuleSetError: the rule set cannot be loaded.
+            SourceError: the target table or a list's table cannot be read.
+        """
+        if isinstance(rules, Shared):
+            return rules
+        ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
+        tables = {}
+        if lists:
+            tables = load_lists(ruleset.lists, list_options(lists), subsets=ruleset.subsets)
+        targets = load_targets(ruleset, targets_path) if targets_path else None
+        return cls(ruleset, targets, tables)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rules": (self.ruleset.path, self.ruleset.sha256), "targets": self.targets,
+                "lists": dict(self.lists)}  # fmt: skip
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        path, sha256 = state["rules"]
+        ruleset = load_rules(path)
+        if ruleset.sha256 != sha256:
+            raise RuleSetError([Problem(path, 0, 0, "the rule files changed while the batch ran")])
+        object.__setattr__(self, "ruleset", ruleset)
+        object.__setattr__(self, "targets", state["targets"])
+        object.__setattr__(self, "lists", state["lists"])
 
 
-def _init(
-    rules_path: str,
-    targets_path: str | None,
-    detail: bool,
-    keep: bool,
-    line: LineFormat | None = None,
-    cohort: CohortPass | None = None,
-    lists: Sequence[str] = (),
-) -> None:
-    ruleset = load_rules(rules_path)
-    tables = {}
-    if lists:
-        tables = load_lists(ruleset.lists, list_options(lists), subsets=ruleset.subsets)
-    _STATE.update(
-        lists=tables,
-        ruleset=ruleset,
-        targets=load_targets(ruleset, targets_path) if targets_path else None,
-        target_ids=target_items(ruleset),
-        target_models={i.id: i for i in ruleset.items() if shapes.completes(i.score)},
-        detail=detail,
-        keep=keep,
-        line=None if detail or keep or (cohort and cohort.level is not None) else line,
-        cohort=cohort,
-    )
+@dataclass(frozen=True)
+class Work:
+    """What one pass of a batch does with each entity: the :class:`Shared` tables, what
+    is kept of each entity, and the cohort values so far. The same in every process."""
+
+    shared: Shared
+    detail: bool = False
+    keep: bool = False
+    line: LineFormat | None = None
+    cohort: CohortPass | None = None
+
+    @classmethod
+    def of(
+        cls, shared: Shared, *, detail: bool, keep: bool, line: LineFormat | None,
+        cohort: CohortPass | None,
+    ) -> Work:  # fmt: skip
+        """The pass; a line is formatted in the workers only where rows are not kept whole."""
+        whole = detail or keep or (cohort is not None and cohort.level is not None)
+        return cls(shared, detail, keep, None if whole else line, cohort)
+
+    @functools.cached_property
+    def target_ids(self) -> tuple[str, ...]:
+        return target_items(self.shared.ruleset)
+
+    @functools.cached_property
+    def target_models(self) -> dict[str, Item]:
+        return {i.id: i for i in self.shared.ruleset.items() if shapes.completes(i.score)}
+
+    def task(self, task: Task) -> list[Outcome | Problem]:
+        """Every entity of a task scored, in order."""
+        out: list[Outcome | Problem] = []
+        for unit in task:
+            for found in _read(unit) if isinstance(unit, Rows) else [unit]:
+                out.append(found if isinstance(found, Problem) else score_entity(self, found))
+        return out
 
 
-def _init_worker(parent: int, *args: Any) -> None:
-    """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, and is set
-    up as :func:`_init` (``args``) sets up this one."""
+_WORKER: list[Work] = []
+"""In a worker process only: the pass it was started for (set once, by :func:`_init_worker`).
+The process that runs a batch never sets it: each batch there holds its own :class:`Work`."""
+
+
+def _init_worker(parent: int, work: Work) -> None:
+    """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, and does
+    ``work``'s pass."""
     die_with(parent)
-    _init(*args)
+    _WORKER[:] = [work]
 
 
 def _work(task: Task) -> list[Outcome | Problem]:
     """What a worker process does with a task: every entity of it scored, in order."""
-    out: list[Outcome | Problem] = []
-    for unit in task:
-        for found in _read(unit) if isinstance(unit, Rows) else [unit]:
-            out.append(found if isinstance(found, Problem) else score_entity(found))
-    return out
+    return _WORKER[0].task(task)
 
 
-def score_entity(entity: Entity) -> Outcome:
+def score_entity(work: Work, entity: Entity) -> Outcome:
     """One entity scored, as the batch keeps it: its facts dropped and, when the batch
     writes CSV, its row turned into its line and sort key."""
-    outcome = _score(entity)
+    outcome = _score(work, entity)
     bare = _bare(entity)
-    line: LineFormat | None = _STATE.get("line")
+    line = work.line
     if outcome.row is None or line is None:
         return dataclasses.replace(outcome, entity=bare)
     return Outcome(bare, None, line=line(outcome.row), key=sort_key(outcome.row))
@@ -445,10 +510,10 @@ def _bare(entity: Entity) -> Entity:
     return entity if entity.data is None else dataclasses.replace(entity, data=None)
 
 
-def _score(entity: Entity) -> Outcome:
+def _score(work: Work, entity: Entity) -> Outcome:
     """Score one entity; whatever goes wrong becomes its problem, naming its file and row."""
     try:
-        return _score_checked(entity)
+        return _score_checked(work, entity)
     except SourceError as exc:
         return Outcome(entity, None, tuple(str(p) for p in exc.problems))
     except EvaluationError as exc:
@@ -457,35 +522,33 @@ def _score(entity: Entity) -> Outcome:
         return Outcome(entity, None, (_failure(entity, exc),))
 
 
-def _score_checked(entity: Entity) -> Outcome:
+def _score_checked(work: Work, entity: Entity) -> Outcome:
     """Score one entity.
 
     Raises:
         SourceError: its facts do not fit, or a veto reads a target it has not.
         EvaluationError: a formula failed on its facts.
     """
-    ruleset: RuleSet = _STATE["ruleset"]
-    cohort: CohortPass | None = _STATE["cohort"]
+    ruleset = work.shared.ruleset
+    cohort = work.cohort
     if cohort is not None and entity.name in cohort.failed:
         return Outcome(entity, None, cohort.failed[entity.name])
-    facts = _facts(ruleset, entity, _STATE["targets"])
+    facts = _facts(work.shared, entity)
     known = cohort.of(entity.name) if cohort is not None else {}
     given = values_for(ruleset, facts)
     values = {**given, **known} if known else given
     if cohort is not None and cohort.level is not None:
         levels = ruleset.cohort_levels[cohort.level]
         return Outcome(entity, None, own=own_values(ruleset.view(facts.entity), levels, values))
-    if _STATE["detail"] or _STATE["keep"]:
+    if work.detail or work.keep:
         if cohort is not None:
             entries = (cohort.entries or {}).get(entity.name, {})
             result = score_with(ruleset.view(facts.entity), facts, entries, entity.name)
         else:
             result = evaluate(ruleset, facts)
-        row = _row_of_result(entity.name, result, _STATE["target_ids"], _STATE["detail"])
-        return Outcome(entity, row, result=result if _STATE["keep"] else None)
-    return Outcome(
-        entity, _row_of_scores(entity.name, ruleset, facts, _STATE["target_ids"], values, known)
-    )
+        row = _row_of_result(work, entity.name, result)
+        return Outcome(entity, row, result=result if work.keep else None)
+    return Outcome(entity, _row_of_scores(work, entity.name, facts, values, known))
 
 
 def _failure(entity: Entity, exc: Exception) -> str:
@@ -517,7 +580,7 @@ MAX_EXPONENT = 100
 """A cell whose number has a larger decimal exponent is told as the cause of an overflow."""
 
 
-def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Facts:
+def _facts(shared: Shared, entity: Entity) -> Facts:
     """The entity's facts, checked, its targets from ``targets`` added.
 
     Plainly valid facts are taken by :func:`quick_facts`; the others are
@@ -526,6 +589,7 @@ def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Fac
     Raises:
         SourceError: the facts cannot be read or do not fit, or the entity has no targets.
     """
+    ruleset, targets, tables = shared.ruleset, shared.targets, shared.lists
     doc = None
     if entity.data is None:
         doc = _yaml.load(Path(entity.path), entity.source)
@@ -538,7 +602,6 @@ def _facts(ruleset: RuleSet, entity: Entity, targets: TargetTable | None) -> Fac
         data, path = doc.data, doc.path
     else:
         data, path = entity.data, shown(entity.path)
-    tables: dict[str, ListTable] = _STATE.get("lists") or {}
     if tables:  # each list's records, from its own table
         if doc is None:
             doc = _row_document(entity, path)
@@ -576,7 +639,8 @@ def _aligned(ruleset: RuleSet, scores: dict[str, Decimal]) -> tuple[Decimal | No
     return tuple(scores.get(i) for i in ids)
 
 
-def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail: bool) -> Row:
+def _row_of_result(work: Work, name: str, result: Result) -> Row:
+    target_ids, detail = work.target_ids, work.detail
     cells, share = completion(result, target_ids)
     losses = notes = costs = None
     if detail:
@@ -589,7 +653,7 @@ def _row_of_result(name: str, result: Result, target_ids: Sequence[str], detail:
             (i.id, sentence(i, result.language), None if i.not_applicable else i.lost)
             for i in result.items
         )
-    ruleset: RuleSet = _STATE["ruleset"]
+    ruleset = work.shared.ruleset
     groups = bool(ruleset.manifest.groups)
     return Row(
         name,
@@ -628,17 +692,17 @@ def _categories(
 
 
 def _row_of_scores(
+    work: Work,
     name: str,
-    ruleset: RuleSet,
     facts: Facts,
-    target_ids: Sequence[str],
     values: Mapping[str, Any],
     known: Mapping[str, Decimal],
 ) -> Row:
     """The row of one entity, scored on ``values`` (its facts and cohort values)."""
+    ruleset = work.shared.ruleset
     view = ruleset.view(facts.entity)
     scores = plan(view).score(values)
-    cells = [_target_cell(_STATE["target_models"][t], facts) for t in target_ids]
+    cells = [_target_cell(work.target_models[t], facts) for t in work.target_ids]
     vetoed = scores.vetoed
     label = _veto_label(ruleset, scores.held) if vetoed else ruleset.manifest.normal_result
     groups = bool(ruleset.manifest.groups)

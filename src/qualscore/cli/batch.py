@@ -27,6 +27,7 @@ from qualscore.batch.rows import ranks
 from qualscore.batch.runner import (
     CohortPass,
     Outcome,
+    Shared,
     iter_entities,
     iter_units,
     score_units,
@@ -41,6 +42,7 @@ from qualscore.catalogue import LANGUAGES
 from qualscore.cli.common import jobs, make_console, progress
 from qualscore.errors import Problem, SourceError
 from qualscore.facts.lists import list_options, load_lists, orphans
+from qualscore.facts.targets import load_targets
 from qualscore.report import batch as writers
 from qualscore.ruleset.loader import RuleSet, load_rules
 from qualscore.scoring.cohort import CohortSummary
@@ -155,6 +157,8 @@ def _run(
     tables = {}
     if lists:
         tables = load_lists(ruleset.lists, list_options(lists), subsets=ruleset.subsets)
+    # The target table too, once: every pass and every worker process is given them.
+    shared = Shared(ruleset, load_targets(ruleset, targets) if targets else None, tables)
     seen: set[str] = set()
     cohort: CohortPass | None = None
     summaries: tuple[CohortSummary, ...] = ()
@@ -162,24 +166,20 @@ def _run(
         from qualscore.batch.cohort import cohort_values
 
         cohort, summaries = cohort_values(
-            args.rules,
+            shared,
             lambda: iter_units(args.inputs),
-            targets_path=targets,
             jobs=jobs,
             entries=per_entity is not None or suffix == ".xlsx",
-            lists=lists,
         )
     with progress(_count(args.inputs), err, args.quiet) as advance:
         scored = score_units(
-            args.rules,
+            shared,
             iter_units(args.inputs),
-            targets_path=targets,
             jobs=jobs,
             detail=suffix == ".xlsx",
             keep=per_entity is not None,
             line=writers.CsvLine(bool(ids), extra) if suffix == ".csv" else None,
             cohort=cohort,
-            lists=lists,
         )
         stream = _counted(unique(scored), tally, err, advance, per_entity, seen)
         kept = RowFile() if suffix == ".xlsx" else None
