@@ -408,3 +408,44 @@ def test_progress_bar_on_a_terminal() -> None:
         assert advance is None
     assert "scoring" in shown.getvalue()
     assert hidden.getvalue() == ""
+
+
+def test_batches_of_two_rule_sets_interleave_in_one_process() -> None:
+    """A batch is given its rule set, not a folder to keep in the module: two batches of
+    different schemes, their streams read turn about, each score as they do alone."""
+    from qualscore.batch.runner import Shared
+
+    towns, _ = read_inputs([str(TOWNS)])
+    cities, _ = read_inputs([str(ROOT / "examples/rugao-2018")])
+    shared = Shared.of(str(TOWNS_RULES), str(TOWNS_RULES / "targets.yaml"))
+    alone_towns = [o.row for o in score_stream(shared, towns)]
+    alone_cities = [o.row for o in score_stream(qualscore.load_rules(RUGAO), cities)]
+    one = score_stream(shared, towns)
+    two = score_stream(qualscore.load_rules(RUGAO), cities)
+    mixed_towns, mixed_cities = [], []
+    for _ in range(len(towns)):
+        mixed_towns.append(next(one).row)
+        if len(mixed_cities) < len(cities):
+            mixed_cities.append(next(two).row)
+    assert mixed_towns == alone_towns and mixed_cities == alone_cities
+    assert alone_towns[0] is not None and alone_towns[0].cells  # the targets were read once
+
+
+def test_shared_sent_to_a_process_reloads_only_the_same_rule_files(tmp_path: Path) -> None:
+    """Where worker processes are spawned, the rule set goes as its folder and fingerprint:
+    the same files load again; files changed since are refused, never scored by."""
+    import pickle
+    import shutil
+
+    from qualscore.batch.runner import Shared
+    from qualscore.errors import RuleSetError
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "examples/demo", rules)
+    shared = Shared.of(str(rules))
+    sent = pickle.dumps(shared)
+    assert pickle.loads(sent).ruleset.sha256 == shared.ruleset.sha256
+    manifest = rules / "ruleset.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    with pytest.raises(RuleSetError, match="changed while the batch ran"):
+        pickle.loads(sent)
