@@ -297,18 +297,31 @@ def test_overflowing_exponent_in_yaml_facts(tmp_path: Path, value: str, message:
     ]
 
 
-def test_huge_integer_in_xlsx_costs_only_its_entity(tmp_path: Path) -> None:
-    """A 5,000-digit number in one XLSX row refuses that entity, naming row and column."""
+def test_long_integer_in_xlsx_costs_only_its_entity(tmp_path: Path) -> None:
+    """A 65-digit number in one XLSX row refuses that entity, naming row and column."""
+    book = entity_book(tmp_path / "t.xlsx", [row("a"), row("b", reports=123456789), row("c")])
+    rewrite_sheet(book, lambda xml: xml.replace(b"<v>123456789</v>", b"<v>" + b"9" * 65 + b"</v>"))
+    code, _, err = run_cli_no_traceback("batch", MINI, book)
+    assert code == 1
+    assert err.splitlines() == [
+        f"{book}:3:4: reports: a number of 65 digits; a spreadsheet number has 15 digits",
+        "qualscore: 2 scored, 1 could not be scored",
+    ]
+
+
+def test_huge_integer_in_xlsx_refuses_its_table(tmp_path: Path) -> None:
+    """A 5,000-digit number (past what Python converts; no spreadsheet program writes one)
+    refuses its workbook, saying why, without a traceback."""
     book = entity_book(tmp_path / "t.xlsx", [row("a"), row("b", reports=123456789), row("c")])
     rewrite_sheet(
         book, lambda xml: xml.replace(b"<v>123456789</v>", b"<v>" + b"9" * 5000 + b"</v>")
     )
     code, _, err = run_cli_no_traceback("batch", MINI, book)
-    assert code == 1
-    assert err.splitlines() == [
-        f"{book}:3:4: reports: a number of 5,000 characters; a spreadsheet number has 15 digits",
-        "qualscore: 2 scored, 1 could not be scored",
-    ]
+    assert code == 2
+    assert err.splitlines()[0] == (
+        f"{book}: row 3 holds a number of thousands of digits; a spreadsheet number has 15 "
+        "digits: the table cannot be read"
+    )
 
 
 # --- linear checks --------------------------------------------------------------------------
@@ -382,14 +395,15 @@ def book_size(path: Path) -> int:
 
 
 def test_row_beyond_excel_limit_refused(tmp_path: Path) -> None:
-    """A cell at row 16,000,000 of a tiny workbook refuses the table instead of reading 16M rows."""
+    """A cell at row 16,000,000 of a tiny workbook refuses the table once past Excel's last
+    row, instead of reading on to row 16M."""
     book = entity_book(tmp_path / "t.xlsx", [row("a")])
     far = b'<row r="16000000"><c r="A16000000" t="inlineStr"><is><t>x</t></is></c></row>'
     rewrite_sheet(book, lambda xml: xml.replace(b"</sheetData>", far + b"</sheetData>"))
     with pytest.raises(SourceError) as info:
         read_table(book)
     assert [p.message for p in info.value.problems] == [
-        "row 16,000,000 is beyond the limit of 1,048,576 rows"
+        "a row beyond the limit of 1,048,576 rows"
     ]
 
 

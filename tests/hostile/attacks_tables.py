@@ -162,10 +162,8 @@ def attack_overflowing_numbers(tmp: Path) -> None:
     rewrite_sheet(
         book, lambda xml: xml.replace(b"<v>123456789</v>", b"<v>" + b"9" * 5000 + b"</v>")
     )
-    result = run(["batch", RUGAO, book])
-    assert result.code == 1, f"exit {result.code}, not 1"
-    where = f"{book}:3:{column_of('credit_reports')}: credit_reports: a number of 5,000 characters"
-    assert where in result.err, result.err[:300]
+    # No spreadsheet program writes it; openpyxl stops there: the table is refused, in a line.
+    run(["batch", RUGAO, book]).user_error(f"{book}: row 3 holds a number of thousands of digits")
 
 
 @attack("a 2 MB facts file whose value is digits ending in a letter: refused, in linear work")
@@ -182,7 +180,7 @@ def attack_quadratic_number_text(tmp: Path) -> None:
     run(["evaluate", RUGAO, facts]).user_error("credit_reports: expected a number")
 
 
-@attack("a small XLSX unpacking to 300 MB, or with a cell at row 16,000,000: refused unopened")
+@attack("a small XLSX unpacking to 300 MB, or with a cell at row 16,000,000: refused")
 def attack_xlsx_bomb(tmp: Path) -> None:
     book = city_book(tmp / "bomb.xlsx", {"a": {}})
     padding = b" " * (300 * 1024 * 1024)
@@ -192,7 +190,7 @@ def attack_xlsx_bomb(tmp: Path) -> None:
     far = b'<row r="16000000"><c r="A16000000" t="inlineStr"><is><t>x</t></is></c></row>'
     sparse = city_book(tmp / "sparse.xlsx", {"a": {}})
     rewrite_sheet(sparse, lambda xml: xml.replace(b"</sheetData>", far + b"</sheetData>"))
-    run(["batch", RUGAO, sparse]).user_error("row 16,000,000 is beyond the limit of 1,048,576 rows")
+    run(["batch", RUGAO, sparse]).user_error("a row beyond the limit of 1,048,576 rows")
 
 
 @attack("an XLSX error cell, a date and a formula without a result: each costs only its row")

@@ -49,9 +49,11 @@ from qualscore.batch.rows import (
 from qualscore.batch.units import (
     Entity,
     Rows,
+    Sheet,
     Unit,
     describe,
     entities_of_rows,
+    entities_of_sheet,
     is_facts_file,
     iter_units,
     shown,
@@ -169,7 +171,7 @@ def iter_entities(paths: Sequence[str]) -> Iterator[Entity | Problem]:
     """
     seen: dict[str, str] = {}
     for unit in iter_units(paths):
-        for found in _read(unit) if isinstance(unit, Rows) else [unit]:
+        for found in _read(unit):
             if isinstance(found, Entity):
                 if found.name in seen:
                     yield _twice(found, seen[found.name])
@@ -178,13 +180,22 @@ def iter_entities(paths: Sequence[str]) -> Iterator[Entity | Problem]:
             yield found
 
 
-def _read(rows: Rows) -> list[Entity | Problem]:
-    """The entities of a piece of a table; if reading it fails, a problem after those read."""
+def _read(unit: Unit | Problem) -> list[Entity | Problem]:
+    """A unit's entities: a facts file's as it is, a piece of a table's or a workbook's
+    read; if reading it fails, a problem after those read."""
+    if not isinstance(unit, Rows | Sheet):
+        return [unit]
     found: list[Entity | Problem] = []
+    where = unit.path if isinstance(unit, Rows) else unit.where
     try:
-        found.extend(entities_of_rows(rows))
+        found.extend(entities_of_rows(unit) if isinstance(unit, Rows) else entities_of_sheet(unit))
+    except SourceError as exc:
+        found.extend(exc.problems)
+    except OSError as exc:
+        message = f"cannot read: {(exc.strerror or type(exc).__name__).lower()}"
+        found.append(Problem(where, 0, 0, message))
     except Exception as exc:  # a broken table costs that table, not the batch
-        found.append(Problem(rows.path, 0, 0, f"cannot be read to the end: {describe(exc)}"))
+        found.append(Problem(where, 0, 0, f"cannot be read to the end: {describe(exc)}"))
     return found
 
 
@@ -323,7 +334,8 @@ Task = list[Unit]
 
 
 def _tasks(units: Iterable[Unit | Problem]) -> Iterator[Task | Problem]:
-    """The units as tasks, in order: entities together, each piece of a table alone."""
+    """The units as tasks, in order: entities together, each piece of a table and each
+    workbook alone."""
     entities: Task = []
     for unit in units:
         if isinstance(unit, Entity):
@@ -334,17 +346,20 @@ def _tasks(units: Iterable[Unit | Problem]) -> Iterator[Task | Problem]:
             yield entities
             entities = []
         if not isinstance(unit, Entity):
-            yield [unit] if isinstance(unit, Rows) else unit
+            yield [unit] if isinstance(unit, Rows | Sheet) else unit
     if entities:
         yield entities
 
 
 def _units_alone(task: Task) -> Iterator[Task]:
-    """The task's units one entity at a time: a piece of a table cut into its records."""
+    """The task's units one entity at a time: a piece of a table cut into its records, a
+    workbook read here into its entities (and the problems with its rows, passed on)."""
     for unit in task:
         if isinstance(unit, Rows):
             for first, body in csv_pieces(unit.body, unit.first, 1):
                 yield [dataclasses.replace(unit, first=first, body=body)]
+        elif isinstance(unit, Sheet):
+            yield from ([found] for found in _read(unit))  # type: ignore[misc]
         else:
             yield [unit]
 
@@ -355,7 +370,7 @@ def _lost_task(task: Task) -> list[Outcome | Problem]:
 
 def _lost(unit: Unit) -> list[Outcome | Problem]:
     """What to tell of a unit of one entity that stopped its worker process twice."""
-    found: list[Entity | Problem] = _read(unit) if isinstance(unit, Rows) else [unit]
+    found = _read(unit)
     return [
         f if isinstance(f, Problem) else Outcome(_bare(f), None, (f"{f.source}: {TWICE}",))
         for f in found
@@ -472,7 +487,7 @@ class Work:
         """Every entity of a task scored, in order."""
         out: list[Outcome | Problem] = []
         for unit in task:
-            for found in _read(unit) if isinstance(unit, Rows) else [unit]:
+            for found in _read(unit):
                 out.append(found if isinstance(found, Problem) else score_entity(self, found))
         return out
 

@@ -1,13 +1,16 @@
 """A batch's inputs read into units of work, lazily, in input order.
 
-A unit is an :class:`Entity` (a facts file, a row of an XLSX table) or a
-:class:`Rows`: a piece of a CSV table's records, cut at record boundaries and
-left unparsed, so that the worker process that scores it also reads it. Only
-a CSV table's header is read where the units are made: what refuses a whole
-table refuses it there, before any of its rows is used.
-:func:`entities_of_rows` turns a piece into its entities, the same way
-wherever it runs. A problem with an input takes the place of the units it
-would have given.
+A unit is an :class:`Entity` (a facts file), a :class:`Rows`: a piece of a
+CSV table's records, cut at record boundaries and left unparsed, or a
+:class:`Sheet`: an XLSX workbook, unread. The worker process that scores a
+piece or a workbook also reads it, so that several are read at once and the
+process that runs the batch parses none. Only a CSV table's header is read
+where the units are made: what refuses a whole table refuses it there, before
+any of its rows is used; what refuses a workbook is found by the worker that
+reads it, and told in its place. :func:`entities_of_rows` and
+:func:`entities_of_sheet` turn a unit into its entities, the same way wherever
+they run. A problem with an input takes the place of the units it would have
+given.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ __all__ = [
     "PIECE_BYTES",
     "Entity",
     "Rows",
+    "Sheet",
     "Unit",
     "describe",
     "entities_of_rows",
+    "entities_of_sheet",
     "is_facts_file",
     "iter_units",
     "shown",
@@ -64,7 +69,15 @@ class Rows:
     body: bytes
 
 
-Unit = Entity | Rows
+@dataclass(frozen=True)
+class Sheet:
+    """An XLSX table, unread: ``path`` as given, ``where`` as shown in messages."""
+
+    path: str
+    where: str
+
+
+Unit = Entity | Rows | Sheet
 
 
 def shown(text: str) -> str:
@@ -112,10 +125,7 @@ def _units_in(path: Path, given: str, where: str, piece: int) -> Iterator[Unit |
         _need_entity(columns, where)
         yield from (Rows(where, columns, n, b) for n, b in csv_pieces(body, first, piece))
     elif path.suffix.lower() == ".xlsx":
-        columns, rows = stream_table(path, where)
-        _need_entity(columns, where)
-        for row in rows:
-            yield row if isinstance(row, Problem) else _entity_of(row.values, where, row.line)
+        yield Sheet(given, where)
     else:
         yield Entity(shown(path.stem), where, given, 0, None)
 
@@ -140,6 +150,19 @@ def is_facts_file(path: Path) -> bool:
         and not path.stem.lower().endswith(SKIPPED_STEM)
         and path.is_file()
     )
+
+
+def entities_of_sheet(sheet: Sheet) -> Iterator[Entity | Problem]:
+    """The entities of a workbook's table, a problem in place of a row that cannot be read.
+
+    Raises:
+        SourceError: the workbook cannot be read, or its table has no 'entity' column.
+        OSError: the file cannot be opened.
+    """
+    columns, rows = stream_table(Path(sheet.path), sheet.where)
+    _need_entity(columns, sheet.where)
+    for row in rows:
+        yield row if isinstance(row, Problem) else _entity_of(row.values, sheet.where, row.line)
 
 
 def entities_of_rows(rows: Rows) -> Iterator[Entity | Problem]:

@@ -468,7 +468,7 @@ def _xlsx(raw: bytes, shown: str) -> list[tuple[int, list[Any]]]:
     try:
         if not book.worksheets:
             raise refuse("the workbook has no sheet")
-        return _sheet_rows(book, shown, refuse)
+        return _sheet_rows(book, raw, refuse)
     finally:
         book.close()
 
@@ -491,35 +491,105 @@ def _check_unpacked(raw: bytes, refuse: Any) -> None:
         )
 
 
-def _sheet_rows(book: Any, shown: str, refuse: Any) -> list[tuple[int, list[Any]]]:
-    """Rows of the first sheet, numbered as in Excel; over a limit, the table is refused.
+def _sheet_rows(book: Any, raw: bytes, refuse: Any) -> list[tuple[int, list[Any]]]:
+    """Rows of the table's sheet, numbered as in Excel; over a limit, the table is refused.
+
+    Read through openpyxl's public read-only worksheet: each cell's value, type and
+    number format. A cell left without a value may be a formula never calculated
+    (openpyxl gives no value for it either way): only when there is such a cell is the
+    sheet read a second time for its formulas, to tell it.
 
     Raises:
         SourceError: a row or column beyond Excel's limits, too many cells, or
             a damaged sheet.
     """
     sheet = _table_sheet(book)
+    sheet.reset_dimensions()  # every row and column as stored, whatever the sheet declares
     rows: list[tuple[int, list[Any]]] = []
+    blank: set[tuple[int, int]] = set()  # (row, column) of the cells stored with no value
     cells = 0
     try:
-        with book._archive.open(sheet._worksheet_path) as source:
-            for number, found in _parser_class()(source, book).parse():
-                if rows and number <= rows[-1][0]:
-                    raise refuse(f"row {number} comes after row {rows[-1][0]}: a damaged sheet")
-                if number > MAX_ROWS:
-                    raise refuse(f"row {number:,} is beyond the limit of {MAX_ROWS:,} rows")
-                pairs = [(c["column"], c["value"]) for c in found if c["value"] is not None]
-                cells += len(pairs)
-                if cells > MAX_CELLS:
-                    raise refuse(f"more than {MAX_CELLS:,} cells in the sheet")
-                rows.append((number, _line_up(pairs, refuse)))
+        for number, found in enumerate(sheet.iter_rows(), start=1):
+            if number > MAX_ROWS:
+                raise refuse(f"a row beyond the limit of {MAX_ROWS:,} rows")
+            pairs = []
+            for cell in found:
+                if cell.value is not None:
+                    pairs.append((cell.column, _sheet_value(cell)))
+                elif getattr(cell, "column", None):  # stored, not a gap filled in
+                    blank.add((number, cell.column))
+            cells += len(pairs)
+            if cells > MAX_CELLS:
+                raise refuse(f"more than {MAX_CELLS:,} cells in the sheet")
+            rows.append((number, _line_up(pairs, refuse)))
     except SourceError:
         raise
-    except Exception as exc:  # a damaged part: bad XML, a CRC error, ...
-        raise refuse(f"not a readable XLSX file ({type(exc).__name__})") from None
-    if not rows or rows[0][0] != 1:
+    except Exception as exc:  # a damaged part: bad XML, a CRC error, a cell's bad number
+        # openpyxl stops at the first cell it cannot read: the table is refused, the row
+        # named. No spreadsheet program writes such a cell.
+        row = len(rows) + 1
+        if isinstance(exc, ValueError) and "digits" in str(exc):  # past int()'s limit
+            raise refuse(
+                f"row {row:,} holds a number of thousands of digits; a spreadsheet number "
+                "has 15 digits: the table cannot be read"
+            ) from None
+        raise refuse(
+            f"not a readable XLSX file: row {row:,} is damaged ({type(exc).__name__})"
+        ) from None
+    if blank:
+        _uncalculated(raw, rows, blank, refuse)
+    if not rows or not any(c is not None for c in rows[0][1]):
         raise refuse("empty table: no header row (row 1 is empty)")
     return rows
+
+
+def _sheet_value(cell: Any) -> Any:
+    """A cell's value by qualscore's rules: text checked, numbers as Excel shows them."""
+    value, col, kind = cell.value, cell.column, cell.data_type
+    if kind == "s":
+        return _text_cell(str(value), col)
+    if kind == "b":
+        return bool(value)
+    if kind == "e":
+        return BadCell(col, f"the cell shows the error {_shorten(str(value))}")
+    if kind == "d" or not isinstance(value, int | float):
+        return BadCell(col, "a date or time, not a number (format the cell as a number)")
+    number = _excel_number(value, col)
+    if isinstance(number, Decimal) and "%" in _QUOTED.sub("", cell.number_format or ""):
+        return PercentCell(number.scaleb(2))
+    return number
+
+
+def _uncalculated(
+    raw: bytes, rows: list[tuple[int, list[Any]]], blank: set[tuple[int, int]], refuse: Any
+) -> None:
+    """Tell each cell stored with no value that is a formula (one never calculated, so
+    with no saved result) as such, in its place in ``rows`` (row ``n`` is ``rows[n - 1]``).
+
+    Raises:
+        SourceError: the sheet cannot be read a second time.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+        try:
+            sheet = _table_sheet(book)
+            sheet.reset_dimensions()
+            formulas = [
+                (number, cell.column)
+                for number, found in enumerate(sheet.iter_rows(), start=1)
+                for cell in found
+                if cell.data_type == "f" and (number, getattr(cell, "column", 0)) in blank
+            ]
+        finally:
+            book.close()
+    except Exception as exc:  # the same bytes were read once: a damaged part read lazily
+        raise refuse(f"not a readable XLSX file ({type(exc).__name__})") from None
+    for number, col in formulas:
+        cells = rows[number - 1][1]
+        cells.extend([None] * (col - len(cells)))
+        cells[col - 1] = BadCell(col, "a formula with no saved result")
 
 
 def _table_sheet(book: Any) -> Any:
@@ -547,97 +617,23 @@ def _line_up(found: list[tuple[int, Any]], refuse: Any) -> list[Any]:
     return cells
 
 
-def _number_formats(book: Any) -> tuple[set[int], set[int]]:
-    """The style ids formatted as a percent, and those formatted as a date or time."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE, is_date_format
-
-    percent, dates = set(), set()
-    for style_id, style in enumerate(book._cell_styles):
-        fmt_id = style.numFmtId
-        if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
-            fmt = BUILTIN_FORMATS.get(fmt_id, "General")
-        else:
-            fmt = book._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
-        if "%" in _QUOTED.sub("", fmt):
-            percent.add(style_id)
-        elif is_date_format(fmt):
-            dates.add(style_id)
-    return percent, dates
-
-
-def _excel_number(text: str, col: int) -> Decimal | BadCell:
+def _excel_number(value: int | float, col: int) -> Decimal | BadCell:
     """A stored number as Excel shows it: 15 significant digits, exactly.
 
-    ``5.000000000000001`` (what ``=1.6+2.7+0.7`` stores) is 5. The text is
-    read through a float because that is what Excel stored; the rounding to 15
-    digits is then exact decimal text.
+    ``5.000000000000001`` (what ``=1.6+2.7+0.7`` stores) is 5. openpyxl reads the
+    stored text as an int or a float, as Excel stored it; the rounding to 15 digits
+    is then exact decimal text.
     """
-    if len(text) > MAX_NUMBER_CHARS:
-        message = f"a number of {len(text):,} characters; a spreadsheet number has 15 digits"
+    if isinstance(value, int) and len(str(abs(value))) > MAX_NUMBER_CHARS:
+        digits = len(str(abs(value)))
+        message = f"a number of {digits:,} digits; a spreadsheet number has 15 digits"
         return BadCell(col, message)
     try:
-        value = float(text)
-    except ValueError:
-        return BadCell(col, f"{_shorten(text)!r} is not a number")
-    if not math.isfinite(value):
-        return BadCell(col, f"{_shorten(text)} is out of range")
-    return Decimal(format(value, ".15g"))
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        return BadCell(col, f"{_shorten(str(value))} is out of range")
+    return Decimal(format(number, ".15g"))
 
 
-@functools.cache
-def _parser_class() -> type[Any]:
-    """openpyxl's sheet parser, made on first use: openpyxl is imported only to read an XLSX."""
-    from openpyxl.cell.text import Text
-    from openpyxl.utils.cell import coordinate_to_tuple
-    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
-
-    class Parser(WorkSheetParser):
-        """openpyxl's streaming sheet reader, with each cell read by qualscore's rules."""
-
-        def __init__(self, source: Any, book: Any) -> None:
-            super().__init__(source, book.shared_strings, data_only=True)
-            self.percent, self.dates = _number_formats(book)
-
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            where = element.get("r")
-            try:
-                col = coordinate_to_tuple(where)[1] if where else self.col_counter + 1
-            except (ValueError, TypeError):
-                col = self.col_counter + 1
-            self.col_counter = col
-            try:
-                value = self.value(element, col)
-            except (ValueError, IndexError, TypeError):
-                value = BadCell(col, "a damaged cell")
-            return {"column": col, "value": value}
-
-        def value(self, element: Any, col: int) -> Any:
-            kind = element.get("t", "n")
-            text = element.findtext(VALUE_TAG, None) or None
-            if kind == "inlineStr":
-                child = element.find(INLINE_STRING)
-                parsed = None if child is None else Text.from_tree(child)
-                return None if parsed is None else _text_cell(parsed.content, col)
-            if text is None:
-                formula = element.find(FORMULA_TAG) is not None
-                return BadCell(col, "a formula with no saved result") if formula else None
-            return self.typed(kind, text, int(element.get("s", 0) or 0), col)
-
-        def typed(self, kind: str, text: str, style: int, col: int) -> Any:
-            if kind == "s":
-                return _text_cell(str(self.shared_strings[int(text)]), col)
-            if kind == "str":
-                return _text_cell(text, col)
-            if kind == "b":
-                flag = {"0": False, "1": True}.get(text.strip())
-                return BadCell(col, "a damaged cell") if flag is None else flag
-            if kind == "e":
-                return BadCell(col, f"the cell shows the error {_shorten(text)}")
-            if kind == "d" or style in self.dates:
-                return BadCell(col, "a date or time, not a number (format the cell as a number)")
-            number = _excel_number(text, col)
-            if style in self.percent and isinstance(number, Decimal):
-                return PercentCell(number.scaleb(2))
-            return number
-
-    return Parser
