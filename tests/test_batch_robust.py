@@ -134,3 +134,20 @@ def test_dead_worker_chunks_are_scored_again(
     assert [o.entity.name for o in again] == [e.name for e in entities]
     assert [o.entity.name for o in again if o.row is None] == ["e70"]
     assert "stopped its worker process" in again[70].problems[0]
+
+
+@pytest.mark.skipif(workers(2) < 2, reason="one CPU: no worker processes")
+def test_dead_worker_reading_a_workbook_costs_one_entity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workbook is read and scored by one worker; if an entity of it kills the worker, the
+    workbook's entities are scored again one by one, and only that entity is lost."""
+    from tests.hostile.attacks_tables import city_book
+
+    names = [f"e{i:02d}" for i in range(30)]
+    book = city_book(tmp_path / "c.xlsx", {name: {} for name in names})
+    monkeypatch.setattr(batch, "_score_checked", killing("e07"))
+    found = list(batch.score_units(str(RUGAO), batch.iter_units([str(book)]), jobs=2))
+    assert [o.entity.name for o in found if isinstance(o, Outcome)] == names
+    assert [o.entity.name for o in found if isinstance(o, Outcome) and o.row is None] == ["e07"]
+    assert "stopped its worker process" in found[7].problems[0]
