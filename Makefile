@@ -81,9 +81,10 @@ schema: $(STAMP)
 
 .PHONY: bench
 
-## qualscore against a hand-written floor and GoRules ZEN, and how it scales
-## (benchmarks/README.md): several minutes. QUICK=1 for small sizes; BENCH_ARGS for more.
+## qualscore against a hand-written floor and GoRules ZEN, and how it scales, then whole
+## batches against a plain CSV copy (benchmarks/README.md): several minutes. QUICK=1 for small sizes; BENCH_ARGS for more.
 bench: $(STAMP)
 	$(BIN)/python -c 'import zen' 2>/dev/null || \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.tables $(if $(QUICK),--entities 10000 --million 100000 --xlsx 2000)
