@@ -18,9 +18,10 @@ import hashlib
 import json
 import re
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -64,9 +65,12 @@ __all__ = [
     "check_number",
     "evidence_key",
     "facts_for",
+    "fingerprint_of",
     "judged_key",
     "load_facts",
     "name_of",
+    "read_flag",
+    "read_number",
 ]
 
 MAX_MAGNITUDE = Decimal(10) ** 15
@@ -119,6 +123,40 @@ MEMBERS_KEY = "#members"
 scored (put there when they are scored: :mod:`qualscore.scoring.members`)."""
 
 
+class Deferred:
+    """A text field of a frozen dataclass worked out when it is first read: it holds the
+    text, or a function of no arguments that gives it (called once; two threads reading
+    it at once may both call it, and get the same text)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.slot = "_" + name
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        if obj is None:
+            raise AttributeError(self.name)
+        value = obj.__dict__[self.slot]
+        if not isinstance(value, str):
+            value = obj.__dict__[self.slot] = value()
+        return value  # type: ignore[no-any-return]  # (what value() gave: text)
+
+    def __set__(self, obj: object, value: str | Callable[[], str]) -> None:
+        obj.__dict__[self.slot] = value
+
+    def later(self, obj: object, make: Callable[[], str]) -> None:
+        """Have ``obj`` (not yet shared) work out its field by ``make()`` when first read."""
+        obj.__dict__[self.slot] = make
+
+    def resolved(self, obj: object) -> dict[str, Any]:
+        """``obj.__dict__`` with the field worked out: what pickling it keeps."""
+        self.__get__(obj)
+        return dict(obj.__dict__)
+
+
+_NONE: Mapping[str, Any] = MappingProxyType({})
+"""An empty read-only mapping, shared (nothing can change it)."""
+
+
 @dataclass(frozen=True)
 class Facts:
     """Validated fact values for one entity.
@@ -126,7 +164,8 @@ class Facts:
     Attributes:
         values: key -> value (``Decimal`` or ``bool``), read-only.
         source: Where they came from (a file name, or ``<facts>``).
-        sha256: A fingerprint of the values (not of the file's layout).
+        sha256: A fingerprint of the values (not of the file's layout), worked out when
+            first read (see :meth:`lazy`).
         rules_sha256: The fingerprint of the rule set they were checked against:
             they are valid for that rule set only (see :func:`bound_to`).
     """
@@ -159,6 +198,34 @@ class Facts:
     """Each list of sub-entities' members, by the list's key (their aggregates are worked
     out when they are scored)."""
 
+    @classmethod
+    def lazy(
+        cls,
+        fingerprint: Callable[[], str],
+        values: Mapping[str, Value],
+        source: str,
+        rules_sha256: str,
+        *,
+        entity: str | None = None,
+        period: str | None = None,
+        reserved: Mapping[str, Any] = _NONE,
+    ) -> Facts:
+        """Facts of values only (no judgements, provenance, evidence, records or members),
+        whose ``sha256`` is ``fingerprint()``, called when it is first read.
+
+        Made without the constructor: a frozen dataclass's ``__init__`` sets each field
+        through ``object.__setattr__``, which was a tenth of checking plain facts."""
+        facts = object.__new__(cls)
+        facts.__dict__.update(
+            values=values, source=source, _sha256=fingerprint, rules_sha256=rules_sha256,
+            entity=entity, period=period, judged=_NONE, reserved=reserved, provenance=_NONE,
+            missing_evidence=_NONE, records=_NONE, members=_NONE,
+        )  # fmt: skip
+        return facts
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _SHA256.resolved(self)
+
     @property
     def run_values(self) -> Mapping[str, Any]:
         """What the engine runs on: the values, the judged items' scores and reasons,
@@ -185,6 +252,22 @@ class Facts:
             )
             raise FactsError([Problem(self.source, 0, 0, message)])
         return self
+
+
+_SHA256 = Deferred("sha256")
+# Installed after @dataclass made __init__ (which sets the field through it).
+setattr(Facts, "sha256", _SHA256)  # noqa: B010  # (mypy keeps the field's type: str)
+
+
+def fingerprint_of(values: Mapping[str, Value]) -> str:
+    """The sha256 of facts that are values only (no judgements, records, members or
+    provenance): of the values as sorted JSON, as :func:`check_facts_document` takes it."""
+    plain = {k: _text(v) for k, v in sorted(values.items())}
+    return _digest(plain)
+
+
+def _digest(plain: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(plain, ensure_ascii=False).encode()).hexdigest()
 
 
 @in_context
@@ -370,13 +453,18 @@ def check_facts(ruleset: RuleSet, data: Mapping[str, Any], *, source: str = "<fa
     Raises:
         FactsError: every problem found.
     """
+    return _check_mapping(ruleset, data, source)
+
+
+def _check_mapping(ruleset: RuleSet, data: Mapping[str, Any], source: str) -> Facts:
+    """:func:`check_facts`, in the engine's decimal context already."""
     if not isinstance(data, Mapping):
         message = f"facts must be a mapping of fact keys to values, not {type(data).__name__}"
         raise FactsError([Problem(source, 0, 0, message)])
-    from qualscore.facts.fast import quick_facts  # (it builds on this module)
+    from qualscore.facts.generated import generated_facts  # (it builds on this module)
 
-    quick = quick_facts(ruleset, data, source)
-    if quick is not None:  # plainly valid: the same Facts the full check gives
+    quick = generated_facts(ruleset, data, source)
+    if quick is not None:  # the same Facts the full check gives, by the rule set's own code
         return quick
     doc = _yaml.Document(source, dict(data))
     return check_facts_document(ruleset, dict(data), doc)
@@ -542,12 +630,10 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
                 provenance[key] = was._replace(supplier=supplier)
     if provenance:
         provenance = {k: provenance[k] for k in sorted(provenance)}
-    canonical = json.dumps(plain, ensure_ascii=False)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return Facts(
+    facts = Facts(
         MappingProxyType(values),
         doc.path,
-        digest,
+        "",
         ruleset.sha256,
         entity=identity.get("entity"),
         period=identity.get("period"),
@@ -563,6 +649,8 @@ def check_facts_document(ruleset: RuleSet, data: dict[str, Any], doc: _yaml.Docu
         records=MappingProxyType(records),
         members=MappingProxyType(members),
     )
+    _SHA256.later(facts, partial(_digest, plain))  # (nothing changes plain after this)
+    return facts
 
 
 class Member(NamedTuple):
@@ -1026,9 +1114,25 @@ def _coerce(
             )
         raw = raw.percent
     if decl.type == "bool":
-        return _boolean(raw)
+        return read_flag(raw)
     if decl.choices is not None:
         return _choice(decl, decl.choices, raw)
+    number, message = read_number(raw)
+    if number is None:
+        return None, message
+    if decl.type == "count" and number != number.to_integral_value():
+        return None, f"expected a whole number, got {number}"
+    if low is not None and number < low:
+        return None, f"{number} is below the allowed minimum {low}"
+    if high is not None and number > high:
+        return None, f"{number} is above the allowed maximum {high}"
+    return number, None
+
+
+def read_number(raw: Any) -> tuple[Decimal | None, str | None]:
+    """``raw`` read as any numeric fact reads it before its type and bounds are looked at:
+    finite, within ``MAX_MAGNITUDE``, ``MAX_DIGITS`` and as many places, its text plain
+    (``-0`` is ``0``, ``1E+2`` is ``100``); or why it cannot be read so."""
     number = _number(raw)
     if isinstance(number, str):
         return None, number
@@ -1050,17 +1154,10 @@ def _coerce(
         return None, f"{_shorten(str(number))} has more than {MAX_DIGITS} significant digits"
     if -exponent > MAX_DIGITS:
         return None, f"{_shorten(str(number))} has more than {MAX_DIGITS} decimal places"
-    number = _plain(number, exponent)
-    if decl.type == "count" and number != number.to_integral_value():
-        return None, f"expected a whole number, got {number}"
-    if low is not None and number < low:
-        return None, f"{number} is below the allowed minimum {low}"
-    if high is not None and number > high:
-        return None, f"{number} is above the allowed maximum {high}"
-    return number, None
+    return _plain(number, exponent), None
 
 
-def _boolean(raw: Any) -> tuple[bool | None, str | None]:
+def read_flag(raw: Any) -> tuple[bool | None, str | None]:
     """A boolean as given, or as one of :data:`BOOL_WORDS` (spaces around it dropped),
     or why it is neither, naming what is accepted."""
     if isinstance(raw, bool):
@@ -1208,6 +1305,6 @@ def facts_for(
         given = type(ruleset).__name__
         raise TypeError(f"{caller}() needs a RuleSet from load_rules(), not {given}")
     if not isinstance(facts, Facts):
-        facts = check_facts(ruleset, facts)
+        facts = _check_mapping(ruleset, facts, "<facts>")  # (its callers are in the context)
     view = ruleset.view(facts.entity)
     return view, facts.bound_to(view)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from qualscore._decimal import in_context
@@ -67,9 +68,12 @@ def evaluate(
             raise needs_cohort(ruleset)
         return score_with(ruleset, facts, check_given(ruleset, cohort))
     values = values_for(ruleset, facts)
+    # The facts' fingerprint is worked out when the result's is first read, if ever.
     if facts.entity is None and facts.period is None:
-        return plan(ruleset).result(values, facts.sha256)
-    return plan(ruleset).result(values, facts.sha256, facts.entity, facts.period)
+        result = plan(ruleset).result(values, "")
+    else:
+        result = plan(ruleset).result(values, "", facts.entity, facts.period)
+    return result.fingerprint_later(partial(getattr, facts, "sha256"))
 
 
 def target_check(actual: Decimal, target: Decimal, met_when: str) -> tuple[bool, Decimal]:

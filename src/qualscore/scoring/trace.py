@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
-from qualscore.facts.check import Provenance
+from qualscore.facts.check import Deferred, Provenance
 from qualscore.facts.lists import ListWorking
 from qualscore.ruleset.formula import Value
 
@@ -545,7 +545,14 @@ class Result:
     def __getstate__(self) -> dict[str, Any]:
         if "_expander" in self.__dict__:
             self._expand()
-        return dict(self.__dict__)
+        return _FACTS_SHA256.resolved(self)
+
+    def fingerprint_later(self, fingerprint: Callable[[], str]) -> Result:
+        """This result (just made, not shared yet), its ``facts_sha256`` worked out by
+        ``fingerprint()`` when first read: the facts' fingerprint costs nothing to a caller
+        who never reads it."""
+        _FACTS_SHA256.later(self, fingerprint)
+        return self
 
     @property
     def result(self) -> str:
@@ -632,3 +639,5 @@ class Result:
 # read goes through _Later, which expands pending records first.
 for _name in ("categories", "bonus", "vetoes"):
     setattr(Result, _name, _Later[Any](_name))
+_FACTS_SHA256 = Deferred("facts_sha256")
+setattr(Result, "facts_sha256", _FACTS_SHA256)  # noqa: B010  # (mypy keeps the field's type)
