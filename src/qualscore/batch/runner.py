@@ -61,6 +61,7 @@ from qualscore.batch.units import (
 from qualscore.errors import EvaluationError, Problem, RuleSetError, SourceError
 from qualscore.facts.check import Facts, check_facts_document, member_files
 from qualscore.facts.fast import quick_facts
+from qualscore.facts.generated import generated_facts
 from qualscore.facts.lists import ListTable, join, list_options, load_lists
 from qualscore.facts.targets import TargetTable, load_targets
 from qualscore.ruleset.loader import RuleSet, load_rules
@@ -598,8 +599,9 @@ MAX_EXPONENT = 100
 def _facts(shared: Shared, entity: Entity) -> Facts:
     """The entity's facts, checked, its targets from ``targets`` added.
 
-    Plainly valid facts are taken by :func:`quick_facts`; the others are
-    checked in full, for the exact messages.
+    Plainly valid facts are taken by the rule set's generated check
+    (:func:`generated_facts`) or, where it does not serve, :func:`quick_facts`; the
+    others are checked in full, for the exact messages.
 
     Raises:
         SourceError: the facts cannot be read or do not fit, or the entity has no targets.
@@ -629,7 +631,7 @@ def _facts(shared: Shared, entity: Entity) -> Facts:
         data = {**data, **targets.for_entity(entity.name)}
     if ruleset.manifest.groups and "entity" not in data:
         data = {"entity": entity.name, **data}  # a file's or row's name says whom
-    quick = quick_facts(ruleset, data, path)
+    quick = generated_facts(ruleset, data, path) or quick_facts(ruleset, data, path)
     if quick is not None:
         return quick
     if doc is None:

@@ -843,6 +843,8 @@ class _Static:
         self.targets = frozenset(targets)
         self._reads: dict[int, tuple[FactDecl | CohortDecl | ValueDecl | Aggregate, ...]] = {}
         structure = _Structure(ruleset)
+        self.node_ids = tuple(structure.ids)
+        """Every node's id, in the order written."""
         self.judged = tuple(sorted(ruleset.graph.verdicts))
         """The nodes with a verdict, in the order the traced run returns them."""
         self.node_reads = tuple(node_key(f, n) for f, n in sorted(structure.node_reads))
@@ -1138,9 +1140,12 @@ def verdicts_of(
 ) -> tuple[str | None, tuple[str, ...]]:
     """The scheme's verdict in words, and the nodes not met in the order written, from the
     verdicts of a run (:attr:`Scores.verdicts`): what a batch row shows."""
-    static = plan(ruleset)._static
+    compiled = plan(ruleset)
+    if not verdicts:
+        return None, ()
+    static = compiled._static
     scheme = static.verdict(ruleset.manifest, verdicts.get(SCHEME)) if SCHEME in verdicts else None
-    order = [n for n in _Structure(ruleset).ids if verdicts.get(n) is False]
+    order = [n for n in static.node_ids if verdicts.get(n) is False]
     return scheme, tuple(order)
 
 
