@@ -1,4 +1,5 @@
-"""Run a command and measure it: wall time, and the peak memory of its process tree.
+"""Run a command and measure it: wall time, and the peak memory of its process tree; and
+time short commands against each other, interleaved (:func:`interleaved`).
 
 Two memory figures, both sampled every ``interval`` seconds from /proc (Linux):
 the peak of the sum of the resident set sizes of the command and all its
@@ -15,11 +16,11 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Run", "run"]
+__all__ = ["Run", "bytecode_env", "interleaved", "run"]
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,38 @@ def run(
         stderr=b"".join(err).decode("utf-8", "replace"),
         killed_for=reason[0] if reason else None,
     )
+
+
+def bytecode_env(env: Mapping[str, str], folder: Path) -> dict[str, str]:
+    """``env`` for a command timed from a cold start, its bytecode compiled once into
+    ``folder`` (``PYTHONPYCACHEPREFIX``) and read from there on, whatever
+    ``PYTHONDONTWRITEBYTECODE`` says: a command and the one it is compared with then both
+    start from compiled bytecode, as an installed package does, not one from its source."""
+    out = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    out["PYTHONPYCACHEPREFIX"] = str(folder)
+    return out
+
+
+def interleaved(
+    commands: Mapping[str, tuple[Sequence[str], Mapping[str, str]]], runs: int
+) -> dict[str, list[float]]:
+    """The wall time of each command (by name: its argv and environment) in ``runs`` fresh
+    processes, one run of each in turn, the order rotating every round; after one untimed
+    run of each (which compiles its bytecode and fills any cache it has).
+
+    Raises:
+        subprocess.CalledProcessError: a command failed.
+    """
+    names = list(commands)
+    for name in names:
+        argv, env = commands[name]
+        subprocess.run(list(argv), check=True, capture_output=True, env=dict(env))
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(runs):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            argv, env = commands[name]
+            start = time.perf_counter()
+            subprocess.run(list(argv), check=True, capture_output=True, env=dict(env))
+            times[name].append(time.perf_counter() - start)
+    return times

@@ -13,8 +13,8 @@ import yaml
 import qualscore
 from conftest import ROOT, item_yaml, run_cli, write_ruleset
 from qualscore.cli.app import main
-from qualscore.lint.acknowledged import WORDS, code_of, review
-from qualscore.lint.checks import found
+from qualscore.linting.acknowledged import WORDS, code_of, review
+from qualscore.linting.checks import found
 from qualscore.ruleset.codes import CODES, STALE
 
 DONE = "- {key: done, type: bool, label: Done}"

@@ -133,35 +133,26 @@ def test_the_key_covers_the_engine_source(
     assert _cache.key("validate", str(rules)) not in (None, before)
 
 
-def test_the_command_answers_a_hit_without_importing_qualscore(cache: Path, rules: Path) -> None:
-    """`qualscore validate` of unchanged rules prints the cached lines before importing the package."""
+def test_the_command_answers_a_hit_without_importing_the_models(cache: Path, rules: Path) -> None:
+    """`qualscore validate` of unchanged rules prints the cached lines without importing
+    the models, pydantic's or the linter."""
     import subprocess
     import sys
 
     script = (
-        "import sys, qualscore_launch\n"
+        "import sys\n"
+        "from qualscore.cli.app import run_process\n"
         f"sys.argv = ['qualscore', 'validate', {str(rules)!r}]\n"
-        "code = qualscore_launch.main()\n"
-        "print(code, 'qualscore' in sys.modules, 'pydantic' in sys.modules)\n"
+        "code = run_process()\n"
+        "print(code, *(m in sys.modules for m in ('qualscore.ruleset.model', 'pydantic',"
+        " 'qualscore.linting')))\n"
     )
     env = {**os.environ, "QUALSCORE_CACHE_DIR": str(cache)}
     first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
     second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
     line = f"{rules}: ok: 4 items, 7 facts, 0 warnings\n"
-    assert (first.stdout, first.stderr) == (line + "0 True True\n", "")
-    assert (second.stdout, second.stderr) == (line + "0 False False\n", "")
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [["validate"], ["validate", "a", "b"], ["validate", "--help"], ["evaluate", "r", "f"],
-     ["validate", "r", "--strict", "--strict"]],
-)  # fmt: skip
-def test_the_command_asks_the_cache_only_for_plain_validate(argv: list[str]) -> None:
-    """Anything but `validate RULES [--strict]` goes straight to the full command line."""
-    import qualscore_launch
-
-    assert qualscore_launch._cached(argv) is None
+    assert (first.stdout, first.stderr) == (line + "0 True True True\n", "")
+    assert (second.stdout, second.stderr) == (line + "0 False False False\n", "")
 
 
 # --- the cache reads the rule files as the loader does ---------------------------------------
@@ -295,7 +286,8 @@ def test_a_damaged_or_foreign_entry_is_not_used(cache: Path, rules: Path, damage
 def test_a_cache_hit_that_cannot_be_written_says_so(cache: Path, rules: Path) -> None:
     """A hit printed to a full disk, or to a reader gone, is one line and exit 2, as a miss is."""
     env = {**os.environ, "QUALSCORE_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT / "src")}
-    command = [sys.executable, "-c", "import sys, qualscore_launch; sys.exit(qualscore_launch.main())",
+    command = [sys.executable, "-c",
+               "import sys; from qualscore.cli.app import run_process; sys.exit(run_process())",
                "validate", str(rules)]  # fmt: skip
     assert subprocess.run(command, env=env, capture_output=True, timeout=120).returncode == 0
     with open("/dev/full", "w") as full:

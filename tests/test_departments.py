@@ -170,7 +170,7 @@ def test_names_look_alike_from_a_likeness_of_0_8(
 ) -> None:
     """Two names as alike as SIMILAR (0.8) are one department's two names, as far as lint
     can tell; a hair less (0.75) are two departments."""
-    from qualscore.lint.departments import SIMILAR
+    from qualscore.linting.departments import SIMILAR
     from qualscore.source.suggest import likeness
 
     assert (likeness(first, second) >= SIMILAR) is alike

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import qualscore
 from conftest import ROOT, item_yaml, run_cli, write_ruleset
 from qualscore.language.ranges import Span, value_span
-from qualscore.lint.acknowledged import review
+from qualscore.linting.acknowledged import review
 from qualscore.ruleset.formula import Type, compile_formula
 from qualscore.ruleset.model import Band, TiersShape
 from qualscore.scoring.shapes.tiers import findings as tier_findings

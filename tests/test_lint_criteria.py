@@ -7,7 +7,7 @@ from pathlib import Path
 
 import qualscore
 from conftest import ROOT, item_yaml, write_ruleset
-from qualscore.lint.checks import found
+from qualscore.linting.checks import found
 
 RATE = "- {key: rate, type: percent, label: Pass rate}\n- {key: done, type: bool, label: Done}"
 BANDS = "kind: tiers\nvalue: rate\nbands:\n  - {at_least: 95, points: 2}\n  - {at_least: 90, below: 95, points: 1}"

@@ -19,7 +19,7 @@ import qualscore
 from conftest import item_yaml, write_ruleset
 from qualscore.analyst.analysis import costs, departments, headroom, reconcile
 from qualscore.analyst.schema import schema
-from qualscore.lint.acknowledged import code_of
+from qualscore.linting.acknowledged import code_of
 from qualscore.report.data import to_data
 from qualscore.report.html import to_html
 from qualscore.report.markdown import to_markdown

@@ -1,10 +1,14 @@
-"""A cache of what ``qualscore validate`` found, keyed by everything it depends on.
+"""A cache of what ``qualscore validate`` found, and of loaded rule sets, keyed by
+everything they depend on.
 
-Validating a rule set that has not changed gives the same lines every time.
-The key is the sha256 of the rule files' bytes (``ruleset.yaml``,
-``facts.yaml``, ``categories/*.yaml``, by name), of qualscore's own source
-files, its version, the Python version, and the command's arguments. A hit
-prints the stored lines without importing the models or loading anything.
+Validating a rule set that has not changed gives the same lines every time, and
+loading it gives the same rule set. The key is the sha256 of the rule files'
+bytes (``ruleset.yaml``, ``facts.yaml``, ``categories/*.yaml``, by name), of
+qualscore's own source files, its version, the Python version, and the
+command's arguments. A hit of ``validate`` prints the stored lines without
+importing the models or loading anything; a hit of a rule set
+(:func:`get_data`, written by :mod:`qualscore.ruleset.stored`) rebuilds it
+without reading or validating its YAML.
 
 The rule files are read by one function, :func:`read_regular`, for the cache
 and for the loader alike: only regular files (a FIFO, ``/dev/zero`` or a
@@ -15,7 +19,8 @@ An entry is written under the key of the bytes the loader itself checked
 file edited while ``validate`` runs can never have its new text cached under
 the old verdict: the next run reads the new bytes, another key, and validates.
 
-An entry is data (JSON of the printed lines and the exit code), never code.
+An entry is data (JSON of the printed lines and the exit code, or of a rule
+set's models), never code.
 It is never used when it is stale (any file changed: another key), and not
 when it looks truncated, foreign or tampered with: it must be a regular file
 within :data:`MAX_ENTRY_BYTES`, parse whole, record its own key and a
@@ -30,26 +35,25 @@ are not even read for a key); by default ``$XDG_CACHE_HOME/qualscore`` or
 ``~/.cache/qualscore``. Nothing here raises but :func:`read_regular`: a cache
 that cannot be read or written is no cache.
 
-This module imports nothing from qualscore: the ``qualscore`` command
-(``qualscore_launch``) loads it on its own to answer a hit before importing
-the package, its models and pydantic.
+This module imports nothing from qualscore (nor pydantic): ``qualscore validate``
+answers a hit before importing the models.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "MAX_ENTRY_BYTES", "MAX_FILE_BYTES", "Entry", "NotRegular", "TooLarge", "files_key", "get",
-    "key", "put", "read_regular",
+    "MAX_DATA_BYTES", "MAX_ENTRY_BYTES", "MAX_FILE_BYTES", "Entry", "NotRegular", "TooLarge",
+    "files_key", "get", "get_data", "key", "put", "put_data", "read_regular",
 ]  # fmt: skip
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -58,7 +62,10 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 """The largest rule or facts file read, in bytes."""
 
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
-"""The largest cache entry read back; a larger one is not one this module wrote."""
+"""The largest entry of findings read back; a larger one is not one this module wrote."""
+
+MAX_DATA_BYTES = 128 * 1024 * 1024
+"""The largest data entry (a loaded rule set) written or read back."""
 
 RULE_FILES = ("ruleset.yaml", "facts.yaml")
 """The rule files of a folder besides ``categories/*.yaml``."""
@@ -138,8 +145,10 @@ def folder() -> Path | None:
     return Path(base) / "qualscore"
 
 
+@functools.cache
 def _engine_digest() -> bytes:
     # Every source file of the package (_version.py among them): any change is a new engine.
+    # Read once a process: the engine running is the one its modules were imported from.
     digest = hashlib.sha256(f"{sys.version}\0".encode())
     for path in sorted(_PACKAGE.rglob("*.py")):
         digest.update(f"{path.relative_to(_PACKAGE)}\0".encode())
@@ -206,14 +215,11 @@ def _private(path: Path) -> bool:
 
 def get(entry_key: str) -> Entry | None:
     """The entry stored under ``entry_key``, if there is one and it can be trusted."""
-    where = folder()
-    if where is None:
+    raw = _read(f"{entry_key}.json", MAX_ENTRY_BYTES)
+    if raw is None:
         return None
-    path = where / f"{entry_key}.json"
     try:
-        if not (_private(where) and _private(path)):
-            return None
-        data = json.loads(read_regular(path, MAX_ENTRY_BYTES).decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"))
         texts = (data["out"], data["err"], data["key"], data["checksum"])
         if not all(isinstance(t, str) for t in texts) or type(data["code"]) is not int:
             return None
@@ -221,27 +227,83 @@ def get(entry_key: str) -> Entry | None:
         if data["key"] != entry_key or data["checksum"] != _checksum(entry_key, entry):
             return None
         return entry
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
 def put(entry_key: str, entry: Entry) -> None:
     """Store ``entry`` under ``entry_key``, privately and atomically."""
+    data = {"key": entry_key, "out": entry.out, "err": entry.err, "code": entry.code}
+    data["checksum"] = _checksum(entry_key, entry)
+    _write(f"{entry_key}.json", json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def get_data(entry_key: str) -> bytes | None:
+    """The data stored under ``entry_key`` by :func:`put_data`, if it can be trusted.
+
+    A data entry is one line of JSON (its key and the sha256 of the key and the data),
+    then the data: what it means is its writer's to say (JSON, never code).
+    """
+    raw = _read(f"{entry_key}.data", MAX_DATA_BYTES)
+    if raw is None:
+        return None
+    head, newline, data = raw.partition(b"\n")
+    try:
+        header = json.loads(head.decode("utf-8"))
+        if not newline or not isinstance(header, dict) or header.get("key") != entry_key:
+            return None
+        if header.get("checksum") != _data_checksum(entry_key, data):
+            return None
+    except (ValueError, RecursionError):
+        return None
+    return data
+
+
+def put_data(entry_key: str, data: bytes) -> None:
+    """Store ``data`` under ``entry_key``, privately and atomically (not when it holds
+    more than :data:`MAX_DATA_BYTES`: it would not be read back)."""
+    header = json.dumps({"key": entry_key, "checksum": _data_checksum(entry_key, data)})
+    raw = header.encode() + b"\n" + data
+    if len(raw) <= MAX_DATA_BYTES:
+        _write(f"{entry_key}.data", raw)
+
+
+def _data_checksum(entry_key: str, data: bytes) -> str:
+    return hashlib.sha256(entry_key.encode() + b"\0" + data).hexdigest()
+
+
+def _read(name: str, limit: int) -> bytes | None:
+    """The bytes of the entry ``name``, if it and its folder are the user's alone."""
+    where = folder()
+    if where is None:
+        return None
+    path = where / name
+    try:
+        if not (_private(where) and _private(path)):
+            return None
+        return read_regular(path, limit)
+    except (OSError, ValueError):
+        return None
+
+
+def _write(name: str, raw: bytes) -> None:
+    """Write the entry ``name``: to a private temporary file, then renamed into place, so
+    that a reader never sees half of it and concurrent writers leave one whole."""
     where = folder()
     if where is None:
         return
+    import tempfile  # only to write: a hit has no need of it
+
     try:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(where):
             return
-        data = {"key": entry_key, "out": entry.out, "err": entry.err, "code": entry.code}
-        data["checksum"] = _checksum(entry_key, entry)
-        fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".json")
+        fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".part")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump(data, file, ensure_ascii=False)
+            with os.fdopen(fd, "wb") as file:
+                file.write(raw)
             os.chmod(tmp, 0o600)
-            os.replace(tmp, where / f"{entry_key}.json")
+            os.replace(tmp, where / name)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

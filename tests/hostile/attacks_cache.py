@@ -26,7 +26,7 @@ def validate_process(rules: Path, cache: str) -> subprocess.CompletedProcess[str
     """``qualscore validate RULES`` as the command runs it, in a process of its own; the
     timeout only stops a hang, it measures nothing."""
     env = {**os.environ, "QUALSCORE_CACHE_DIR": cache, "PYTHONPATH": str(ROOT / "src")}
-    code = "import sys, qualscore_launch; sys.exit(qualscore_launch.main())"
+    code = "import sys; from qualscore.cli.app import run_process; sys.exit(run_process())"
     return subprocess.run(
         [sys.executable, "-c", code, "validate", str(rules)],
         capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL,

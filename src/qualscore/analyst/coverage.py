@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from qualscore.language.ranges import Span, refine
-from qualscore.lint.values import fact_domains, located
+from qualscore.linting.values import fact_domains, located
 from qualscore.ruleset.loader import MANIFEST, Location, RuleSet
 from qualscore.ruleset.model import Bonus, Item, Shape
 from qualscore.scoring.shapes import module, module_of_trace, never

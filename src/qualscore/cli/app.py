@@ -15,12 +15,12 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from importlib import import_module
+from types import ModuleType
 from typing import TextIO, cast
 
 from qualscore._decimal import exact
 from qualscore._version import __version__
-from qualscore.cli import batch, diff, evaluate, new, ruletest, schema, template, validate
-from qualscore.cli import compile as compile_
 from qualscore.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_USER_ERROR,
@@ -34,10 +34,17 @@ from qualscore.errors import EvaluationError, Problem, QualscoreError, SourceErr
 
 __all__ = ["main", "run_process"]
 
-COMMANDS = (validate, evaluate, batch, template, ruletest, diff, schema, new, compile_)
-"""Every subcommand's module, in the order ``--help`` lists them: each adds its own parser
-(``register``) and does its own work (``command``)."""
+COMMANDS = ("validate", "evaluate", "batch", "template", "ruletest", "diff", "schema", "new",
+            "compile")  # fmt: skip
+"""Every subcommand's module in ``qualscore.cli``, in the order ``--help`` lists them: each
+adds its own parser (``register``) and does its own work (``command``)."""
 
+NAMES = {"test": "ruletest", "init": "new"}
+"""The subcommands named otherwise than their module (the others are their module's name)."""
+
+
+def _command(name: str) -> ModuleType:
+    return import_module(f"qualscore.cli.{name}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,12 +58,21 @@ class _UsageError(Exception):
     pass
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``argv`` naming a subcommand first, only that one's.
+
+    A subcommand's module is imported to add its parser, and the modules import what
+    their commands need: a command run imports its own module alone, while ``--help``, an
+    option first or an unknown command imports every one (to list them, or to say which
+    there are).
+    """
     parser = _Parser(prog="qualscore", description="Score assessment schemes from YAML rules.")
     parser.add_argument("--version", action="version", version=f"qualscore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for command in COMMANDS:
-        command.register(sub)
+    first = argv[0] if argv else None
+    chosen = NAMES.get(first, first) if first is not None else None
+    for name in (chosen,) if chosen in COMMANDS else COMMANDS:
+        _command(name).register(sub)
     return parser
 
 
@@ -67,8 +83,9 @@ def main(
     given = stdout if stdout is not None else sys.stdout  # None: the process has no stdout
     out = given if isinstance(given, Stdout) else Stdout(given)  # run_process gives its own
     err = stderr or sys.stderr or io.StringIO()  # no stderr: the exit code still tells
+    given_argv = list(argv) if argv is not None else sys.argv[1:]
     try:
-        args = _parser().parse_args(list(argv) if argv is not None else None)
+        args = _parser(given_argv).parse_args(given_argv)
     except _UsageError as exc:
         print(one_line(str(exc)), file=err)
         return EXIT_USER_ERROR
@@ -117,10 +134,12 @@ def _check_outputs(args: argparse.Namespace) -> None:
     Raises:
         SourceError: an output is an input, lies in an input folder, or is another output.
     """
+    named = [(name, getattr(args, name)) for name in OUTPUTS if getattr(args, name, None)]
+    if not named:
+        return  # nothing written: nothing to import or resolve
     from qualscore.source.files import Inputs, check_output
 
     inputs = Inputs(inputs_of(args))
-    named = [(name, getattr(args, name)) for name in OUTPUTS if getattr(args, name, None)]
     for _, path in named:
         check_output(path, inputs)
     seen: dict[str, str] = {}

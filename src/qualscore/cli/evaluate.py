@@ -179,11 +179,11 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format != "table":
         import contextlib
 
-        from qualscore.cli.batch import writing_status
+        writing: Any = contextlib.nullcontext()
+        if args.out:
+            from qualscore.cli.batch import writing_status
 
-        writing = (
-            writing_status(err, args.out, language, False) if args.out else contextlib.nullcontext()
-        )
+            writing = writing_status(err, args.out, language, False)
         try:
             with writing:
                 document = render_document(

@@ -29,7 +29,6 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import io
 
     from qualscore import _cache
-    from qualscore.ruleset.loader import load_rules
 
     flag = "--strict" if args.strict else ""
     key = _cache.key("validate", args.rules, flag)
@@ -38,6 +37,9 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(hit.out)
         err.write(hit.err)
         return hit.code
+    # Imported only now: a hit builds no model (nor imports pydantic).
+    from qualscore.ruleset.loader import load_rules
+
     ruleset = load_rules(args.rules)
     found_out, found_err = io.StringIO(), io.StringIO()
     code = _findings(ruleset, args.strict, found_out, found_err)
@@ -52,7 +54,7 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _findings(ruleset: RuleSet, strict: bool, out: TextIO, err: TextIO) -> int:
-    from qualscore.lint.acknowledged import review
+    from qualscore.linting.acknowledged import review
     from qualscore.scoring.words import count
 
     found = review(ruleset)

@@ -4,7 +4,7 @@ A scheme's source sometimes gets its own numbers wrong ("the source prints 23;
 its items add to 26"), and the rule set must keep them as printed. A rule file
 acknowledges such a warning where it is about (an item, an indicator, a
 category, ``ruleset.yaml``, a fact), by its code and with a reason
-(:class:`qualscore.ruleset.model.Acknowledgement`); :mod:`qualscore.lint.acknowledged`
+(:class:`qualscore.ruleset.model.Acknowledgement`); :mod:`qualscore.linting.acknowledged`
 matches acknowledgements against the warnings.
 
 A code names what is wrong, not how the message words it, so it stays when a

@@ -107,7 +107,8 @@ class RuleSet:
         node_paths: For each item, indicator and category id, and ``bonus``: its file's
             name and its path in that file, to place a warning on any part of it.
         sources: The sha256 of each rule file's bytes exactly as read and checked, by
-            name relative to the folder: what the cache of ``validate`` is keyed on.
+            name relative to the folder: what the caches of ``validate`` and of rule sets
+            (:mod:`qualscore.ruleset.stored`) are keyed on.
     """
 
     path: str
@@ -491,11 +492,24 @@ def node_bounds(
 def load_rules(path: str | Path) -> RuleSet:
     """Load and compile the rule set in the folder ``path``.
 
+    A rule set loaded before from the same bytes by the same engine is rebuilt from
+    the cache (:mod:`qualscore.ruleset.stored`), unless ``QUALSCORE_CACHE_DIR`` is
+    empty; one loaded from its files is stored there.
+
     Raises:
         RuleSetError: every problem found, each with its file, line and column.
     """
     with collector_paused():
-        return _load_rules(path)
+        if _cache.folder() is None:
+            return _load_rules(path)
+        from qualscore.ruleset import stored  # it imports this module
+
+        found = stored.recall(path)
+        if found is not None:
+            return found
+        ruleset = _load_rules(path)
+        stored.keep(ruleset, path)
+        return ruleset
 
 
 def _load_rules(path: str | Path, sub: bool = False) -> RuleSet:

@@ -1,4 +1,4 @@
-"""pydantic models of rule files. No I/O.
+"""pydantic models of rule files. No I/O, and no validator built until one is used.
 
 Expressions are compiled while a model is validated: the validation context
 carries the declared types of facts (``{"types": {key: "bool"|"number"}}``),
@@ -9,9 +9,10 @@ error at the formula's own place in the file.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -102,7 +103,16 @@ FACT_TYPES: dict[str, Type] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    # defer_build: a model's validator is built when a rule file is first validated, not
+    # on import, and then only the validators of the files' models (FactsFile, Manifest,
+    # Category), each with its parts inline. A rule set rebuilt from the cache
+    # (qualscore.ruleset.stored, model_construct) builds none. Nothing here may validate
+    # at import (a default is constructed, not validated), nor call model_rebuild(): that
+    # builds the validator at once, deferred or not (Part's forward reference to Shape is
+    # resolved when Part is first built, from this module's namespace).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True
+    )
 
 
 def _compiler(want: Type | None) -> Any:
@@ -822,7 +832,8 @@ class Manifest(_Strict):
     title: Text
     year: int = Field(ge=1900, le=2200)
     language: Literal["zh", "en"]
-    rounding: Rounding = Rounding(places=2, mode="half_up")
+    # Constructed, not validated: the models are built when first used, not on import.
+    rounding: Rounding = Rounding.model_construct(places=2, mode="half_up")
     total_points: Points | None = None
     normal_result: Text | None = None
     bonus: Bonus | None = None
@@ -1449,11 +1460,47 @@ def formulas_in(node: Any) -> Iterator[Formula]:
     if isinstance(node, Formula):
         yield node
     elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from formulas_in(getattr(node, name))
+        yield from _formulas_of(node)
     elif isinstance(node, tuple | list):
         for value in node:
             yield from formulas_in(value)
+
+
+T = TypeVar("T")
+_Kept = dict[int, tuple["weakref.ref[BaseModel]", Any]]
+
+
+def _once(table: _Kept, model: BaseModel, make: Callable[[BaseModel], T]) -> T:
+    """``make(model)``, made once per model (a model is frozen) and kept in ``table`` by the
+    model's id, with a reference to the model that removes the entry when the model goes
+    (so that an id used again finds nothing stale)."""
+    key = id(model)
+    kept = table.get(key)
+    if kept is not None and kept[0]() is model:
+        found: T = kept[1]
+        return found
+    made = make(model)
+
+    def gone(_: weakref.ref[BaseModel]) -> None:
+        table.pop(key, None)  # ``table`` itself: module globals may be gone at exit
+
+    table[key] = (weakref.ref(model, gone), made)
+    return made
+
+
+_FORMULAS: _Kept = {}
+_MODELS: _Kept = {}
+
+
+def _formulas_of(model: BaseModel) -> tuple[Formula, ...]:
+    """The formulas of one model, in field order, found once: the scorer and the linter
+    ask each item, section and rule set many times."""
+
+    def make(model: BaseModel) -> tuple[Formula, ...]:
+        fields = type(model).__pydantic_fields__
+        return tuple(f for name in fields for f in formulas_in(getattr(model, name)))
+
+    return _once(_FORMULAS, model, make)
 
 
 def models_in(
@@ -1461,12 +1508,23 @@ def models_in(
 ) -> Iterator[tuple[tuple[str | int, ...], BaseModel]]:
     """Every model anywhere in ``node``, itself first, with its place in the file."""
     if isinstance(node, BaseModel):
-        yield loc, node
-        for name, field in type(node).model_fields.items():
-            yield from models_in(getattr(node, name), (*loc, field.alias or name))
+        for inner, model in _models_of(node):
+            yield (*loc, *inner), model
     elif isinstance(node, tuple):
         for i, value in enumerate(node):
             yield from models_in(value, (*loc, i))
 
 
-Part.model_rebuild()
+_Placed = tuple[tuple[tuple[str | int, ...], BaseModel], ...]
+
+
+def _models_of(model: BaseModel) -> _Placed:
+    """Each model in ``model`` (itself first), with its place in it, found once."""
+
+    def make(model: BaseModel) -> _Placed:
+        found: list[tuple[tuple[str | int, ...], BaseModel]] = [((), model)]
+        for name, field in type(model).__pydantic_fields__.items():
+            found += models_in(getattr(model, name), (field.alias or name,))
+        return tuple(found)
+
+    return _once(_MODELS, model, make)

@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from qualscore.lint.checks import LintWarning, found
+from qualscore.linting.checks import LintWarning, found
 from qualscore.ruleset.codes import STALE
 from qualscore.ruleset.loader import FACTS, MANIFEST, Location, RuleSet
 from qualscore.ruleset.model import Acknowledgement, Category, Indicator, Item

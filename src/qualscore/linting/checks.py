@@ -17,7 +17,7 @@ the node's place and a value that shows the problem:
   that awards as much as the band above it (or more);
 - a formula that can give more than its points, or less than its floor, over
   the facts' declared ranges (each shape's own: :func:`qualscore.scoring.shapes.lint`,
-  told the ranges by :mod:`qualscore.lint.values`);
+  told the ranges by :mod:`qualscore.linting.values`);
 - deductions in a penalty section that never deduct
   (:func:`qualscore.scoring.shapes.never_deducts`);
 - an item that awards points when every fact it reads is false or 0 (nothing
@@ -25,12 +25,12 @@ the node's place and a value that shows the problem:
   of failures, a target of 0: raising it from 0 can lower the score), 0 is not
   the lowest value one may take (a signed change, a count declared ``min: 1``),
   or the points are written down for that outcome (a tier table's band or
-  ``otherwise``, a list of cases' ``otherwise``): :mod:`qualscore.lint.nothing`;
+  ``otherwise``, a list of cases' ``otherwise``): :mod:`qualscore.linting.nothing`;
 - a declared fact that nothing reads;
 - a percentage in an item's criteria that is no threshold of its bands
-  (:mod:`qualscore.lint.criteria`);
+  (:mod:`qualscore.linting.criteria`);
 - a department name that is not declared, or that looks like another
-  (:mod:`qualscore.lint.departments`).
+  (:mod:`qualscore.linting.departments`).
 
 A fact read with the wrong type (a bool compared with a number) is not a
 warning but a load error: expressions are type-checked when the rule set loads.
@@ -43,9 +43,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from qualscore._decimal import in_context
-from qualscore.lint.criteria import criteria_warnings
-from qualscore.lint.departments import department_warnings
-from qualscore.lint.nothing import nothing_done
+from qualscore.linting.criteria import criteria_warnings
+from qualscore.linting.departments import department_warnings
+from qualscore.linting.nothing import nothing_done
 from qualscore.ruleset.loader import (
     FACTS,
     MANIFEST,
@@ -89,8 +89,8 @@ class LintWarning:
 def lint(ruleset: RuleSet) -> list[LintWarning]:
     """Every warning about ``ruleset`` that its rule files do not acknowledge, and one for
     each acknowledgement that matches no warning, in file order
-    (:mod:`qualscore.lint.acknowledged`)."""
-    from qualscore.lint.acknowledged import review
+    (:mod:`qualscore.linting.acknowledged`)."""
+    from qualscore.linting.acknowledged import review
 
     return list(review(ruleset).warnings)
 
@@ -133,7 +133,7 @@ def _evidence_of_nothing(ruleset: RuleSet) -> Iterator[LintWarning]:
 def _penalty_deductions(ruleset: RuleSet) -> Iterator[LintWarning]:
     """Deductions in a penalty section that can never deduct: the shape says which and why
     (:func:`qualscore.scoring.shapes.never_deducts`)."""
-    from qualscore.lint.values import located
+    from qualscore.linting.values import located
 
     for category in ruleset.categories:
         if category.kind != "penalty":
@@ -281,7 +281,7 @@ def _items(category: Category) -> Iterator[Item]:
 def _best(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
     """The most a tier table, a list of cases or a deduction's start gives, against its cap;
     in a penalty section, the most it deducts against the item's points."""
-    from qualscore.lint.values import item_domains, located
+    from qualscore.linting.values import item_domains, located
 
     role = ruleset.role(item.id)
     domains = item_domains(ruleset, item)
@@ -329,7 +329,7 @@ def _shape_warnings(ruleset: RuleSet, item: Item) -> Iterator[LintWarning]:
     """Each shape's own warnings, nested ones' included (a tier table's bands, a formula's
     range: :func:`qualscore.scoring.shapes.lint`), over the facts' declared ranges where
     the item is scored."""
-    from qualscore.lint.values import ItemProbe, item_domains, located
+    from qualscore.linting.values import ItemProbe, item_domains, located
 
     probe = ItemProbe(ruleset, item, item_domains(ruleset, item))
     bounds = item_bounds(item, ruleset.role(item.id))

@@ -38,7 +38,7 @@ _HUNDRED = Decimal(100)
 def criteria_warnings(ruleset: RuleSet) -> Iterator[tuple[Location, str, str]]:
     """``(location, node, message)`` for each item whose criteria name a percentage that
     is no threshold of its rules."""
-    from qualscore.lint.values import located
+    from qualscore.linting.values import located
 
     for item in ruleset.items():
         bounds = _bounds(item)

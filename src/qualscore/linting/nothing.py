@@ -81,7 +81,7 @@ def _zero(ruleset: RuleSet, key: str) -> Value:
 def _score(ruleset: RuleSet, item: Item, values: dict[str, Value]) -> Decimal | None:
     """The item's score for these facts; None if they fail a check, the item does not
     apply, or a formula fails."""
-    from qualscore.lint.values import passes_checks
+    from qualscore.linting.values import passes_checks
 
     lowest = {
         judged_key(key): _ZERO if judged.lower is None else judged.lower
