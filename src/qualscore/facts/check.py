@@ -14,6 +14,7 @@ wherever it is read: a facts file, a table cell, a list record's field.
 from __future__ import annotations
 
 import decimal
+import functools
 import hashlib
 import json
 import re
@@ -1198,12 +1199,16 @@ def _listed(decl: FactDecl | FieldDecl, choices: tuple[str, ...]) -> str:
     return f"the choices ({shown}{', …' if len(choices) > 8 else ''})"
 
 
-_ANY_NUMBER = FactDecl(key="value", type="number", label="value", choices=None, min=None, max=None)
+@functools.cache
+def _any_number() -> FactDecl:
+    """A number fact with no bounds, made on first use (building a model's validator at
+    import would cost every command's start)."""
+    return FactDecl(key="value", type="number", label="value", choices=None, min=None, max=None)
 
 
 def check_number(raw: Any) -> tuple[Decimal | None, str | None]:
     """``raw`` as a number a fact could hold (any sign), or why it cannot be one."""
-    value, message = _coerce(_ANY_NUMBER, raw, None, None)
+    value, message = _coerce(_any_number(), raw, None, None)
     assert value is None or isinstance(value, Decimal)
     return value, message
 
