@@ -11,7 +11,10 @@ from conftest import ROOT
 
 SRC = ROOT / "src" / "qualscore"
 
-LAYERS = ("catalogue", "source", "language", "ruleset", "facts", "scoring", "linting", "analyst", "batch", "report", "cli")
+LAYERS = (
+    "catalogue", "source", "language", "ruleset", "facts", "scoring", "linting", "analyst",
+    "batch", "columnar", "report", "cli",
+)  # fmt: skip
 """Lowest first (the catalogue of words imports nothing of the package). A module may
 import from its own layer and the layers below it; the
 leaf modules at the top of the package (errors, _cache, _decimal, _version, _gc) are

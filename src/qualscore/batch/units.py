@@ -35,6 +35,7 @@ __all__ = [
     "describe",
     "entities_of_rows",
     "entities_of_sheet",
+    "entity_of",
     "is_facts_file",
     "iter_units",
     "shown",
@@ -162,13 +163,13 @@ def entities_of_sheet(sheet: Sheet) -> Iterator[Entity | Problem]:
     columns, rows = stream_table(Path(sheet.path), sheet.where)
     _need_entity(columns, sheet.where)
     for row in rows:
-        yield row if isinstance(row, Problem) else _entity_of(row.values, sheet.where, row.line)
+        yield row if isinstance(row, Problem) else entity_of(row.values, sheet.where, row.line)
 
 
 def entities_of_rows(rows: Rows) -> Iterator[Entity | Problem]:
     """The entities of a piece of a CSV table, a problem in place of a row that cannot be read."""
     for row in csv_rows(rows.columns, rows.body, rows.path, rows.first):
-        yield row if isinstance(row, Problem) else _entity_of(row.values, rows.path, row.line)
+        yield row if isinstance(row, Problem) else entity_of(row.values, rows.path, row.line)
 
 
 _JUDGED = "judged."
@@ -189,8 +190,9 @@ def _provenance_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(k for k in columns if k.endswith(_PROVENANCE) and k.count(".") == 1)
 
 
-def _entity_of(values: dict[str, Any], given: str, line: int) -> Entity | Problem:
-    """A table row's entity; a problem when its name cannot be read."""
+def entity_of(values: dict[str, Any], given: str, line: int) -> Entity | Problem:
+    """A table row's entity (``given`` the table as shown, ``line`` its line); a problem
+    when its name cannot be read."""
     name = values.get("entity")
     if isinstance(name, BadCell):
         return Problem(given, line, name.col, f"entity: {name.message}")

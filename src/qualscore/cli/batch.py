@@ -171,16 +171,26 @@ def _run(
             jobs=jobs,
             entries=per_entity is not None or suffix == ".xlsx",
         )
+    columns = _columnar(args, shared, suffix, per_entity is not None, err)
+    if columns is False:
+        return 2
     with progress(_count(args.inputs), err, args.quiet) as advance:
-        scored = score_units(
-            shared,
-            iter_units(args.inputs),
-            jobs=jobs,
-            detail=suffix == ".xlsx",
-            keep=per_entity is not None,
-            line=writers.CsvLine(bool(ids), extra) if suffix == ".csv" else None,
-            cohort=cohort,
-        )
+        if columns is not None:
+            from qualscore.columnar.batch import score_inputs
+
+            scored = score_inputs(
+                columns, shared, args.inputs, jobs=jobs, fingerprints=suffix == ".json"
+            )
+        else:
+            scored = score_units(
+                shared,
+                iter_units(args.inputs),
+                jobs=jobs,
+                detail=suffix == ".xlsx",
+                keep=per_entity is not None,
+                line=writers.CsvLine(bool(ids), extra) if suffix == ".csv" else None,
+                cohort=cohort,
+            )
         stream = _counted(unique(scored), tally, err, advance, per_entity, seen)
         kept = RowFile() if suffix == ".xlsx" else None
         if suffix == ".csv":
@@ -457,6 +467,46 @@ def _counted(
             close()  # a batch that stops early ends its worker processes at once
 
 
+def _columnar(
+    args: argparse.Namespace, shared: Shared, suffix: str, explained: bool, err: TextIO
+) -> Any:
+    """The rule set compiled for the columnar engine, when ``--engine`` and the batch let
+    it score: None for the row engine; False when ``--engine columnar`` cannot serve
+    (told on ``err``: a usage error).
+
+    ``auto`` takes it for scores-only output; a construct it does not compute is named
+    on ``err`` and the row engine scores (``columnar`` too).
+    """
+    engine = getattr(args, "engine", "auto")
+    if engine == "row":
+        return None
+    needs = []
+    if explained:
+        needs.append("--per-entity reports explain every item")
+    if suffix == ".xlsx":
+        needs.append("the workbook explains every item")
+    if shared.lists:
+        needs.append("--list tables")
+    if shared.targets is not None:
+        needs.append("a target table")
+    if needs:
+        if engine == "columnar":
+            print(f"qualscore: --engine columnar scores only: {'; '.join(needs)} "
+                  "(use --engine row)", file=err)  # fmt: skip
+            return False
+        return None
+    try:
+        from qualscore.columnar import NotColumnar, compile_columns
+    except ImportError:  # Polars missing: the row engine serves
+        return None
+    try:
+        return compile_columns(shared.ruleset)
+    except NotColumnar as exc:
+        print(shown(f"qualscore: note: the columnar engine does not compute {exc.construct}; "
+                    "scored by the row engine"), file=err)  # fmt: skip
+        return None
+
+
 def _stream_csv(
     path: str,
     stream: Iterator[Outcome],
@@ -525,6 +575,15 @@ def register(sub: Any) -> None:
         action="store_true",
         help="start a .csv with a UTF-8 byte order mark, so that Excel (a Chinese Windows "
         "one too) opens it as UTF-8",
+    )
+    batch.add_argument(
+        "--engine",
+        choices=("auto", "row", "columnar"),
+        default="auto",
+        help="how to score: 'row' (one entity at a time: every output), 'columnar' (whole "
+        "CSV tables at once, on Polars: scores only, no --per-entity, no .xlsx), 'auto' "
+        "(columnar where it serves, else row; the default). A rule the columnar engine "
+        "does not compute is named and scored by the row engine",
     )
     batch.add_argument(
         "--jobs",

@@ -436,10 +436,22 @@ class CsvLine:
         return csv_line(0, row, self.targets, self.extra).encode("utf-8")[2:]
 
 
+_DIGITS: dict[Decimal, str] = {}
+"""Each decimal's digits as a CSV cell shows them, as they are first made: a batch's
+scores take few distinct values, and the digits depend on the value only (``2.50`` and
+``2.5`` are both ``2.5``, ``-0`` is ``0``). Kept to :data:`_DIGITS_KEPT` values."""
+_DIGITS_KEPT = 65_536
+
+
 def _csv_cell(value: Any) -> Any:
     """A value as a CSV cell: a decimal in digits, a text neutralised, a count as it is."""
     if isinstance(value, Decimal):
-        return fmt(value)
+        digits = _DIGITS.get(value)
+        if digits is None:
+            if len(_DIGITS) >= _DIGITS_KEPT:
+                _DIGITS.clear()
+            digits = _DIGITS[value] = fmt(value)
+        return digits
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -62,6 +62,7 @@ __all__ = [
     "csv_rows",
     "read_table",
     "stream_table",
+    "table_rows",
 ]
 
 MAX_CSV_BYTES = 256 * 1024 * 1024
@@ -184,7 +185,7 @@ def stream_table(path: Path, shown: str) -> tuple[tuple[str, ...], Iterator[Row 
     if isinstance(first, Problem):
         raise SourceError([first])
     columns = _header(first[1], shown)
-    return columns, _rows(columns, records, shown)
+    return columns, table_rows(columns, records, shown)
 
 
 _TEMPLATE_COLUMNS = (
@@ -235,9 +236,12 @@ def _header(cells: list[Any], shown: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _rows(
+def table_rows(
     columns: tuple[str, ...], records: Iterable[tuple[int, list[Any]] | Problem], shown: str
 ) -> Iterator[Row | Problem]:
+    """The records as rows of ``columns``: cells stripped, blank as None, ``true``/``false``
+    as booleans; a row of blank cells left out, a value beyond the header's columns a
+    problem. ``records`` are (first line, cells) or problems, as the readers give them."""
     for record in records:
         if isinstance(record, Problem):
             yield record
@@ -374,7 +378,7 @@ def csv_rows(
 ) -> Iterator[Row | Problem]:
     """The rows of a piece of a CSV table's records whose first line is ``first``,
     exactly as :func:`stream_table` gives them."""
-    return _rows(columns, _csv_records(body, shown, first), shown)
+    return table_rows(columns, _csv_records(body, shown, first), shown)
 
 
 def csv_pieces(body: bytes, first: int, size: int) -> Iterator[tuple[int, bytes]]:
