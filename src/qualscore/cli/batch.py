@@ -474,12 +474,15 @@ def _columnar(
     it score: None for the row engine; False when ``--engine columnar`` cannot serve
     (told on ``err``: a usage error).
 
-    ``auto`` takes it for scores-only output; a construct it does not compute is named
-    on ``err`` and the row engine scores (``columnar`` too).
+    ``auto`` takes it for scores-only output of CSV tables, and otherwise, or for a rule
+    set with a construct it does not compute, the row engine, silently; ``columnar``
+    names that construct on ``err`` before the row engine scores.
     """
     engine = getattr(args, "engine", "auto")
     if engine == "row":
         return None
+    if engine == "auto" and not any(Path(i).suffix.lower() == ".csv" for i in args.inputs):
+        return None  # nothing the columns read
     needs = []
     if explained:
         needs.append("--per-entity reports explain every item")
@@ -502,8 +505,9 @@ def _columnar(
     try:
         return compile_columns(shared.ruleset)
     except NotColumnar as exc:
-        print(shown(f"qualscore: note: the columnar engine does not compute {exc.construct}; "
-                    "scored by the row engine"), file=err)  # fmt: skip
+        if engine == "columnar":
+            print(shown(f"qualscore: note: the columnar engine does not compute "
+                        f"{exc.construct}; scored by the row engine"), file=err)  # fmt: skip
         return None
 
 
@@ -582,8 +586,8 @@ def register(sub: Any) -> None:
         default="auto",
         help="how to score: 'row' (one entity at a time: every output), 'columnar' (whole "
         "CSV tables at once, on Polars: scores only, no --per-entity, no .xlsx), 'auto' "
-        "(columnar where it serves, else row; the default). A rule the columnar engine "
-        "does not compute is named and scored by the row engine",
+        "(columnar where it serves, else row; the default). With 'columnar', a rule the "
+        "columnar engine does not compute is named, and the row engine scores",
     )
     batch.add_argument(
         "--jobs",

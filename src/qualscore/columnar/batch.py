@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -67,6 +69,23 @@ def plain_table(path: Path, where: str) -> tuple[tuple[str, ...], bytes, int] | 
     return columns, body, first
 
 
+GROUP_ROWS = 65_536
+"""Rows of consecutive plain tables with the same columns scored together: the columns
+cost little per row and much per call, and tables come in pieces of a few thousand."""
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A plain table of a group: where it is shown, its columns, its lines, the line its
+    records start on, and the group's row number of its first record."""
+
+    where: str
+    columns: tuple[str, ...]
+    lines: list[bytes]
+    first: int
+    start: int
+
+
 def score_inputs(
     plan: ColumnarPlan,
     shared: Shared,
@@ -86,59 +105,84 @@ def score_inputs(
         fingerprints: Give each row its facts' fingerprint (else it is empty).
     """
     work = Work.of(shared, detail=False, keep=False, line=None, cohort=None)
+    group: list[_Table] = []
+    frames: list[pl.DataFrame] = []
     for given in paths:
         where = shown(given)
         try:
             table = plain_table(Path(given), where)
         except SourceError as exc:
+            yield from _group(plan, work, group, frames, fingerprints)
+            group, frames = [], []
             yield from exc.problems
             continue
         except OSError:
             table = None  # the row engine tells it
-        if table is None:
+        frame = None
+        if table is not None:
+            columns, body, first = table
+            if not body.strip(b"\n"):
+                continue
+            lines = body.rstrip(b"\n").split(b"\n")
+            frame = pl.read_csv(
+                io.BytesIO(",".join(columns).encode("utf-8") + b"\n" + body),
+                infer_schema=False,
+                has_header=True,
+            )
+            if frame.height != len(lines) or tuple(frame.columns) != columns:  # never seen
+                frame = None
+        if frame is None or (group and group[0].columns != columns) or (
+            group and group[-1].start + len(group[-1].lines) + len(lines) > GROUP_ROWS
+        ):
+            yield from _group(plan, work, group, frames, fingerprints)
+            group, frames = [], []
+        if frame is None:
             yield from score_units(shared, iter_units([given]), jobs=jobs)
             continue
-        columns, body, first = table
-        if not body.strip(b"\n"):
-            continue
-        lines = body.rstrip(b"\n").split(b"\n")
-        frame = pl.read_csv(
-            io.BytesIO(",".join(columns).encode("utf-8") + b"\n" + body),
-            infer_schema=False,
-            has_header=True,
-        )
-        if frame.height != len(lines) or tuple(frame.columns) != columns:  # never seen
-            yield from score_units(shared, iter_units([given]), jobs=jobs)
-            continue
-        yield from _table(plan, work, where, columns, lines, first, frame, fingerprints)
+        start = group[-1].start + len(group[-1].lines) if group else 0
+        group.append(_Table(where, columns, lines, first, start))
+        frames.append(frame)
+    yield from _group(plan, work, group, frames, fingerprints)
 
 
-def _table(
+def _group(
     plan: ColumnarPlan,
     work: Work,
-    where: str,
-    columns: tuple[str, ...],
-    lines: list[bytes],
-    first: int,
-    frame: pl.DataFrame,
+    group: list[_Table],
+    frames: list[pl.DataFrame],
     fingerprints: bool,
 ) -> Iterator[Outcome | Problem]:
-    """A plain table's outcomes, in its order: rows the plan scored, and the others by
-    the row engine."""
+    """The outcomes of a group of plain tables, in their order: rows the plan scored, and
+    the others by the row engine."""
+    if not group:
+        return
+    starts = [t.start for t in group]
+
+    def place(number: int) -> tuple[_Table, int]:
+        """The table of the group's row ``number``, and the row's line in it."""
+        table = group[bisect_right(starts, number) - 1]
+        return table, table.first + number - table.start
+
+    def back(number: int) -> Iterator[Outcome | Problem]:
+        table, line = place(number)
+        return _by_row_engine(work, table.columns, table.lines[number - table.start],
+                              table.where, line)  # fmt: skip
+
+    frame = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
     scored = plan.score(frame, fingerprints=fingerprints)
-    rows: Iterator[Row] = batch_rows(plan, scored, line=lambda r: first + r)
+    rows: Iterator[Row] = batch_rows(plan, scored, line=lambda r: place(r)[1])
     numbers = scored.frame["row"].to_list()
-    back = iter(scored.returned)
-    returned = next(back, None)
+    handed = iter(scored.returned)
+    returned = next(handed, None)
     for number, row in zip(numbers, rows, strict=True):
         while returned is not None and returned[0] < number:
-            yield from _by_row_engine(work, columns, lines[returned[0]], where, first + returned[0])
-            returned = next(back, None)
-        line = first + number
-        yield Outcome(Entity(row.name, f"{where}:{line}", where, line, None), row)
+            yield from back(returned[0])
+            returned = next(handed, None)
+        table, line = place(number)
+        yield Outcome(Entity(row.name, f"{table.where}:{line}", table.where, line, None), row)
     while returned is not None:
-        yield from _by_row_engine(work, columns, lines[returned[0]], where, first + returned[0])
-        returned = next(back, None)
+        yield from back(returned[0])
+        returned = next(handed, None)
 
 
 def _by_row_engine(
