@@ -150,6 +150,14 @@ def make_rules(tmp_path: Path) -> Callable[..., qualscore.RuleSet]:
     return make
 
 
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private cache folder for this test (every other test runs with no cache)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("QUALSCORE_CACHE_DIR", str(folder))
+    return folder
+
+
 def require_program(names: tuple[str, ...], what: str, env: str) -> str:
     """The first of ``names`` on PATH; else skip, or fail when ``env`` is set to 1 (as in CI)."""
     import os

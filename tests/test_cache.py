@@ -19,14 +19,6 @@ from qualscore.ruleset import loader
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private cache folder for this test."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("QUALSCORE_CACHE_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def rules(tmp_path: Path) -> Path:
     """A copy of the mini rule set to change."""
     return Path(shutil.copytree(ROOT / "tests/fixtures/mini", tmp_path / "mini"))

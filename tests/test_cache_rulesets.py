@@ -40,14 +40,6 @@ def facts_files(folder: str) -> list[Path]:
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private cache folder for this test."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("QUALSCORE_CACHE_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A copy of the mini rule set to change."""
     return Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))

@@ -59,6 +59,7 @@ from qualscore.source.tables import BadCell, PercentCell, read_table
 
 __all__ = [
     "BOOL_WORDS",
+    "IDENTITY",
     "Facts",
     "Provenance",
     "check_facts",
@@ -67,6 +68,7 @@ __all__ = [
     "evidence_key",
     "facts_for",
     "fingerprint_of",
+    "identity_of",
     "judged_key",
     "load_facts",
     "name_of",
@@ -902,6 +904,24 @@ def _one_line(value: Any) -> tuple[str | None, str | None]:
 
 def _judged_text(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
+
+
+IDENTITY = ("entity", "period")
+"""The keys of a facts mapping that say whose and when, not facts."""
+
+
+def identity_of(data: Mapping[str, Any]) -> tuple[dict[str, str | None], Mapping[str, Any]] | None:
+    """The entity and period a mapping names, by key, and its facts without them; None
+    when either cannot be read as a name (the full check then says why)."""
+    if "entity" not in data and "period" not in data:
+        return {}, data
+    identity: dict[str, str | None] = {}
+    for word in IDENTITY:
+        if word in data:
+            identity[word], message = name_of(data[word])
+            if message:
+                return None
+    return identity, {k: v for k, v in data.items() if k not in IDENTITY}
 
 
 def name_of(raw: Any) -> tuple[str | None, str | None]:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from qualscore.facts.check import BOOL_WORDS, RESERVED, Facts, name_of
+from qualscore.facts.check import BOOL_WORDS, RESERVED, Facts, identity_of
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet, per_ruleset
 
@@ -49,7 +49,6 @@ _NO_ESCAPE = re.compile(r"[A-Za-z0-9_]+")
 _BOOL_TEXT = {True: "true", False: "false"}
 _ZH_FLAGS = {k: v for k, v in BOOL_WORDS.items() if k in ("是", "否")}
 """A Chinese table's booleans: its true and false are booleans when the table is read."""
-_IDENTITY = ("entity", "period")
 
 Bounds = tuple[Decimal | None, Decimal | None, bool]
 """A numeric fact's lowest and highest value, and whether it is a whole number."""
@@ -121,15 +120,10 @@ def quick_facts(ruleset: RuleSet, data: Mapping[str, Any], source: str) -> Facts
     plan = _plan(ruleset)
     if not plan.usable or ruleset.full is not None:
         return None
-    identity: dict[str, str | None] = {}
-    facts = data
-    if "entity" in data or "period" in data:
-        for word in _IDENTITY:
-            if word in data:
-                identity[word], message = name_of(data[word])
-                if message:
-                    return None
-        facts = {k: v for k, v in data.items() if k not in _IDENTITY}
+    split = identity_of(data)
+    if split is None:
+        return None
+    identity, facts = split
     if facts.keys() != plan.keys:
         return None
     found = _values(plan, facts)

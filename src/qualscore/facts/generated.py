@@ -50,11 +50,11 @@ from qualscore.facts.check import (
     RESERVED,
     Facts,
     fingerprint_of,
-    name_of,
+    identity_of,
     read_flag,
     read_number,
 )
-from qualscore.language.lower import HELPERS, Lowering
+from qualscore.language.lower import HELPERS, Constants, Lowering
 from qualscore.ruleset.formula import Value
 from qualscore.ruleset.loader import RuleSet, per_ruleset
 from qualscore.ruleset.model import FactDecl
@@ -64,7 +64,6 @@ __all__ = ["checker_source", "generated_facts"]
 Run = Callable[[Mapping[str, Any]], "dict[str, Value] | None"]
 """A rule set's generated check: the values of facts without ``entity`` or ``period``."""
 
-_IDENTITY = ("entity", "period")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _PLAIN_NUMBERS = re.compile(r"(?:-?[0-9]{1,15}(?:\.[0-9]{1,18})?,)*")
 """Numbers as plain text, each followed by a comma: below 10**15, at most 33 digits."""
@@ -88,16 +87,12 @@ def generated_facts(ruleset: RuleSet, data: Mapping[str, Any], source: str) -> F
     if made is None or ruleset.full is not None:
         return None
     run, fingerprint = made
-    identity: dict[str, str | None] = {}
+    split = identity_of(data)
+    if split is None:
+        return None
+    identity, facts = split
     reserved = _EMPTY
-    facts = data
-    if "entity" in data or "period" in data:
-        for word in _IDENTITY:
-            if word in data:
-                identity[word], message = name_of(data[word])
-                if message:
-                    return None
-        facts = {k: v for k, v in data.items() if k not in _IDENTITY}
+    if facts is not data:
         reserved = MappingProxyType({k: data[k] for k in RESERVED if k in data})
     values = run(facts)
     if values is None:
@@ -145,12 +140,12 @@ def checker_source(ruleset: RuleSet) -> str | None:
 # ---------------------------------------------------------------- the code
 
 
-class _Names:
+class _Names(Constants):
     """The generated module's names: helpers, and a constant for each value it compares
     with (keyed by type and text: ``Decimal("1.0")`` and ``Decimal("1")`` stay two)."""
 
     def __init__(self) -> None:
-        self.names: dict[str, Any] = {
+        super().__init__({
             "__builtins__": {},
             **HELPERS,
             "ArithmeticError": ArithmeticError,
@@ -167,22 +162,13 @@ class _Names:
             "_numbers": _numbers,
             "_choice": _choice,
             "_drop_blanks": _drop_blanks,
-        }
-        self._consts: dict[tuple[str, str], str] = {}
+        })  # fmt: skip
 
     def getter(self, facts: Sequence[FactDecl]) -> str:
         """A function of the values giving those of ``facts``, in their order, as a tuple."""
         keys = tuple(f.key for f in facts)
         made = itemgetter(*keys) if len(keys) > 1 else partial(_one, keys[0])
         return self.const(made)
-
-    def const(self, value: Any) -> str:
-        key = (type(value).__name__, repr(value))
-        name = self._consts.get(key)
-        if name is None:
-            name = self._consts[key] = f"_k{len(self._consts)}"
-            self.names[name] = value
-        return name
 
 
 class _CheckLowering(Lowering):

@@ -35,7 +35,7 @@ from qualscore.language.tree import (
     node_key,
 )
 
-__all__ = ["HELPERS", "Lowering", "Standalone"]
+__all__ = ["HELPERS", "Constants", "Lowering", "Standalone"]
 
 _BINARY_NAMES = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div"}
 _UNARY_NAMES = {"-": "_neg", "+": "_pos"}
@@ -60,6 +60,25 @@ HELPERS: dict[str, Callable[..., Any]] = {
     **{_CALL_NAMES[name]: fn for name, (_, _, fn) in LIST_FUNCTIONS.items()},
 }
 """The names lowered code calls, and what they are."""
+
+
+class Constants:
+    """The constants generated code reads by name: each value once, as ``_k0``, ``_k1``...,
+    in ``names`` (the namespace the code runs in), so that no value is written into the
+    code as text."""
+
+    def __init__(self, names: dict[str, Any]) -> None:
+        self.names = names
+        self._consts: dict[tuple[str, str], str] = {}
+
+    def const(self, value: Any) -> str:
+        """The name of a constant holding ``value``."""
+        key = (type(value).__name__, repr(value))
+        name = self._consts.get(key)
+        if name is None:
+            name = self._consts[key] = f"_k{len(self._consts)}"
+            self.names[name] = value
+        return name
 
 
 class Lowering(Visitor[str]):

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qualscore.language.lower import Lowering
+from qualscore.language.lower import Constants, Lowering
 from qualscore.ruleset.formula import Formula
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Gen", "Space"]
 
 
-class Space:
+class Space(Constants):
     """The module-level names generated code may see: helpers, constants, the formula table.
 
     One per compiled rule set (or probe). Constants are keyed by type and text,
@@ -34,23 +34,13 @@ class Space:
     """
 
     def __init__(self, helpers: dict[str, Any]) -> None:
-        self.names: dict[str, Any] = {"__builtins__": {}, **helpers}
-        self._consts: dict[tuple[str, str], str] = {}
+        super().__init__({"__builtins__": {}, **helpers})
         self.formulas: list[tuple[str, Formula]] = []
         self.temps = 0
         """Temporaries made so far: a name is unique across the functions of one module."""
         self.whats: list[str] = []
         """What each formula's owner is, in an error: ``item``, ``veto``, ``value``, ``verdict``."""
         self.comments: list[str] = []
-
-    def const(self, value: Decimal | str | tuple[Any, ...]) -> str:
-        """The name of a constant holding ``value``."""
-        key = (type(value).__name__, repr(value))
-        name = self._consts.get(key)
-        if name is None:
-            name = self._consts[key] = f"_k{len(self._consts)}"
-            self.names[name] = value
-        return name
 
     def formula(self, formula: Formula, owner: str, what: str = "item") -> int:
         """The index of ``formula`` (read by ``owner``, an item or ``what``) in the table
