@@ -114,10 +114,10 @@ def test_other_inputs_are_scored_by_the_row_engine_in_order(tmp_path: Path) -> N
     assert code == 1 and "p.csv:4:" in err
 
 
-def test_auto_takes_columns_for_scores_only_and_names_what_it_cannot(tmp_path: Path) -> None:
-    """`auto` (the default) scores a CSV of a plain rule set by columns; a rule set with
-    cohort values is scored by the row engine, the construct named on stderr;
-    `--engine columnar` with a workbook out is refused as a usage error."""
+def test_columnar_names_what_it_cannot_and_refuses_explained_outputs(tmp_path: Path) -> None:
+    """`auto` (the default) scores a small CSV quietly; `--engine columnar` names the
+    construct of a rule set with cohort values and scores it by the row engine, and with
+    a workbook out is refused as a usage error."""
     inputs = [table(tmp_path / "a.csv", 20, 7)]
     out = tmp_path / "auto.csv"
     assert run_cli("batch", RUGAO, *inputs, "--out", out, "--quiet")[0] == 0
@@ -129,3 +129,32 @@ def test_auto_takes_columns_for_scores_only_and_names_what_it_cannot(tmp_path: P
                            "--quiet", "--engine", "columnar")  # fmt: skip
     assert code == 0
     assert err.startswith("qualscore: note: the columnar engine does not compute cohort values")
+
+
+def test_auto_takes_columns_from_its_bound_of_table_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`auto` scores by columns when the CSV tables hold AUTO_COLUMNS_BYTES or more (exactly
+    on the bound: columns; a byte short: the row engine); the output is the same."""
+    import qualscore.columnar.batch as columnar
+    from qualscore.cli import batch as cli_batch
+
+    made = []
+    real = columnar.score_inputs
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(columnar, "score_inputs", counted)
+    inputs = table(tmp_path / "a.csv", 30, 8)
+    size = inputs.stat().st_size
+    outs = []
+    for bound, expected in ((size + 1, []), (size, [1])):
+        made.clear()
+        monkeypatch.setattr(cli_batch, "AUTO_COLUMNS_BYTES", bound)
+        out = tmp_path / f"auto-{bound}.csv"
+        assert run_cli("batch", RUGAO, inputs, "--out", out, "--quiet") == (0, "", "")
+        assert made == expected
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]

@@ -467,6 +467,23 @@ def _counted(
             close()  # a batch that stops early ends its worker processes at once
 
 
+AUTO_COLUMNS_BYTES = 1024 * 1024
+"""``--engine auto`` takes the columns for at least this many bytes of CSV tables (some
+1,500 rows of 140 facts): below it, importing Polars and compiling cost more than they
+save."""
+
+
+def _csv_bytes(inputs: list[str]) -> int:
+    """How many bytes of CSV tables the inputs name (a file that cannot be read: none)."""
+    total = 0
+    for given in inputs:
+        path = Path(given)
+        if path.suffix.lower() == ".csv":
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size if path.is_file() else 0
+    return total
+
+
 def _columnar(
     args: argparse.Namespace, shared: Shared, suffix: str, explained: bool, err: TextIO
 ) -> Any:
@@ -474,15 +491,16 @@ def _columnar(
     it score: None for the row engine; False when ``--engine columnar`` cannot serve
     (told on ``err``: a usage error).
 
-    ``auto`` takes it for scores-only output of CSV tables, and otherwise, or for a rule
-    set with a construct it does not compute, the row engine, silently; ``columnar``
+    ``auto`` takes it for scores-only output of at least :data:`AUTO_COLUMNS_BYTES` of CSV
+    tables, and otherwise, or for a rule set with a construct it does not compute, the
+    row engine, silently; ``columnar``
     names that construct on ``err`` before the row engine scores.
     """
     engine = getattr(args, "engine", "auto")
     if engine == "row":
         return None
-    if engine == "auto" and not any(Path(i).suffix.lower() == ".csv" for i in args.inputs):
-        return None  # nothing the columns read
+    if engine == "auto" and _csv_bytes(args.inputs) < AUTO_COLUMNS_BYTES:
+        return None  # too little for the columns to pay for Polars and compiling
     needs = []
     if explained:
         needs.append("--per-entity reports explain every item")
