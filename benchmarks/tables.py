@@ -32,7 +32,7 @@ from typing import Any
 import qualscore
 
 from . import procs
-from .entities import random_entities, write_tables
+from .entities import PER_TABLE, random_entities, write_csv
 
 __all__ = ["main"]
 
@@ -69,12 +69,10 @@ def tables(folder: Path, count: int, seed: int) -> list[Path]:
     paths: list[Path] = []
     for first in range(0, count, 100_000):  # a slice at a time: memory stays small
         part = random_entities(specs, min(100_000, count - first), seed + first)
-        made = write_tables(folder / f"part-{first}", keys, part)
-        for n, path in enumerate(made):
-            target = folder / f"entities-{first // 2000 + n:04d}.csv"
-            path.rename(target)
-            paths.append(target)
-        shutil.rmtree(folder / f"part-{first}")
+        for start in range(0, len(part), PER_TABLE):  # names numbered across the slices
+            path = folder / f"entities-{(first + start) // PER_TABLE:04d}.csv"
+            write_csv(path, keys, part[start : start + PER_TABLE], first + start)
+            paths.append(path)
     return paths
 
 

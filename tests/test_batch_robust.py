@@ -151,3 +151,15 @@ def test_dead_worker_reading_a_workbook_costs_one_entity(
     assert [o.entity.name for o in found if isinstance(o, Outcome)] == names
     assert [o.entity.name for o in found if isinstance(o, Outcome) and o.row is None] == ["e07"]
     assert "stopped its worker process" in found[7].problems[0]
+
+
+def test_a_name_seen_again_is_told_at_its_row_once(tmp_path: Path) -> None:
+    """A table given twice: each name seen again is told at its file and line, the line
+    named once (``t.csv:2:0``, not ``t.csv:2:2:0``), and where it was first seen."""
+    table = city_table(tmp_path / "t.csv", ["a", "b"])
+    code, _, err = run_cli("batch", RUGAO, table, table, "--out", tmp_path / "o.csv")
+    assert code == 1
+    assert err.splitlines()[:2] == [
+        f"{table}:2:0: entity 'a' also in {table}:2",
+        f"{table}:3:0: entity 'b' also in {table}:3",
+    ]

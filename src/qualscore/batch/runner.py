@@ -201,7 +201,10 @@ def _read(unit: Unit | Problem) -> list[Entity | Problem]:
 
 
 def _twice(entity: Entity, first: str) -> Problem:
-    return Problem(entity.source, entity.line, 0, f"entity {entity.name!r} also in {first}")
+    """A name seen before, told where it is seen again: a table's row by its line (its
+    source already names the line), a facts file by its name."""
+    where = entity.path if entity.line else entity.source
+    return Problem(where, entity.line, 0, f"entity {entity.name!r} also in {first}")
 
 
 def unique(items: Iterable[Outcome | Problem]) -> Iterator[Outcome | Problem]:
