@@ -66,6 +66,7 @@ def tables(folder: Path, count: int, seed: int) -> list[Path]:
     rules = qualscore.load_rules(RUGAO)
     specs = [(d.key, d.type, *d.bounds) for d in rules.facts]
     keys = [s[0] for s in specs]
+    folder.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     for first in range(0, count, 100_000):  # a slice at a time: memory stays small
         part = random_entities(specs, min(100_000, count - first), seed + first)
