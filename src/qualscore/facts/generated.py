@@ -359,34 +359,33 @@ def _screen(
     return numbers, texts, False, converted
 
 
-def _flags(given: tuple[Any, ...], blank_ok: tuple[bool, ...]) -> list[bool | None] | None:
-    """Each boolean as the full check reads it (None: a blank target); None if one
-    cannot be read."""
-    out: list[bool | None] = []
+def _each(
+    given: tuple[Any, ...], blank_ok: tuple[bool, ...], read: Callable[[Any], tuple[Any, Any]]
+) -> list[Any] | None:
+    """Each value as the full check's ``read`` reads it (None: a blank target); None if
+    one cannot be read."""
+    out: list[Any] = []
     for raw, blank in zip(given, blank_ok, strict=True):
         if raw is None and blank:
             out.append(None)
             continue
-        flag, _ = read_flag(raw)
-        if flag is None:
+        value, _ = read(raw)
+        if value is None:
             return None
-        out.append(flag)
+        out.append(value)
     return out
+
+
+def _flags(given: tuple[Any, ...], blank_ok: tuple[bool, ...]) -> list[bool | None] | None:
+    """Each boolean as the full check reads it (None: a blank target); None if one
+    cannot be read."""
+    return _each(given, blank_ok, read_flag)
 
 
 def _numbers(given: tuple[Any, ...], blank_ok: tuple[bool, ...]) -> list[Decimal | None] | None:
     """Each number as the full check reads it, bounds aside (None: a blank target);
     None if one cannot be read."""
-    out: list[Decimal | None] = []
-    for raw, blank in zip(given, blank_ok, strict=True):
-        if raw is None and blank:
-            out.append(None)
-            continue
-        number, _ = read_number(raw)
-        if number is None:
-            return None
-        out.append(number)
-    return out
+    return _each(given, blank_ok, read_number)
 
 
 def _choice(raw: Any, table: Mapping[str, str], blank_ok: bool) -> Any:
