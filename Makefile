@@ -24,19 +24,26 @@ demo: $(STAMP)
 	@echo
 	@echo 'Next: run ". .venv/bin/activate" to put qualscore on your PATH, then "qualscore --help"; README.md shows the rest.'
 
-## The whole test suite (on TEST_JOBS workers: every core by default), then the linters:
-## what CI runs.
+# pytest on TEST_JOBS workers, writing bytecode (even where PYTHONDONTWRITEBYTECODE is set):
+# each worker and each command a test runs in a new process then imports compiled modules.
+PYTEST  = PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n $(TEST_JOBS)
+
+.PHONY: test-slow test-all
+
+## The test suite on TEST_JOBS workers (every core by default) without the tests marked slow
+## (the long fuzz, differential, scale and memory tests: tests/README.md lists them), then
+## the linters. `make test-slow` runs the slow ones, `make test-all` everything; CI runs both.
 test: $(STAMP)
-	$(BIN)/pytest -q -n $(TEST_JOBS)
+	$(PYTEST) -m "not slow"
 	$(MAKE) --no-print-directory check
 
-.PHONY: test-quick
+## Only the tests marked slow.
+test-slow: $(STAMP)
+	$(PYTEST) -m slow
 
-## The suite without the tests marked slow (the long fuzz, differential, scale and memory
-## tests; tests/README.md lists them), then the linters: for development. `make test` and
-## CI run everything.
-test-quick: $(STAMP)
-	$(BIN)/pytest -q -n $(TEST_JOBS) -m "not slow"
+## Every test, slow ones included, then the linters.
+test-all: $(STAMP)
+	$(PYTEST)
 	$(MAKE) --no-print-directory check
 
 check: lint typecheck

@@ -15,7 +15,10 @@ as fixtures of the same name; ``make_rules`` writes and loads in one step.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -44,8 +47,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # The small rule sets and facts files kept for the tests.
 FIXTURES = ROOT / "tests" / "fixtures"
 
-# No test reads or writes the user's cache of validate findings (tests/test_cache.py sets its own).
-os.environ["QUALSCORE_CACHE_DIR"] = ""
+# No test reads or writes the user's cache: each test process has its own, made empty and
+# removed at exit, so rule sets load as a user's do (from the cache once stored). A test
+# of the cache itself sets its own folder (the ``cache`` fixture) or none.
+_CACHE = tempfile.mkdtemp(prefix="qualscore-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+os.environ["QUALSCORE_CACHE_DIR"] = _CACHE
 
 
 def rule_folder(root: Path, manifest: str, facts: str, **categories: str) -> Path:

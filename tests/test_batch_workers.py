@@ -130,6 +130,7 @@ def test_jobs_give_the_same_bytes_and_messages(tmp_path: Path) -> None:
     assert lines[:-1] == parent_reading(RUGAO, inputs)
 
 
+@pytest.mark.slow
 @TWO
 @pytest.mark.parametrize("suffix", ["csv", "json", "xlsx"])
 def test_workers_tell_what_the_parent_would(tmp_path: Path, suffix: str) -> None:

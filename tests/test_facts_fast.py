@@ -95,6 +95,7 @@ def test_negative_zero_is_zero(rugao: tuple[RuleSet, dict[str, Any]]) -> None:
     assert facts is not None and str(facts.values[key]) == "0.00"
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_random_rows(rugao: tuple[RuleSet, dict[str, Any]], data: st.DataObject) -> None:

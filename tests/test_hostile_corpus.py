@@ -15,7 +15,13 @@ def test_the_corpus_is_not_empty() -> None:
     assert len(ATTACKS) >= 1
 
 
-@pytest.mark.parametrize("item", ATTACKS, ids=[f"{a.area}/{a.name}" for a in ATTACKS])
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param(a, id=f"{a.area}/{a.name}", marks=[pytest.mark.slow] if a.slow else [])
+        for a in ATTACKS
+    ],
+)
 def test_attack(item: Attack, tmp_path: Path) -> None:
     """The attack is refused in one line with exit 2, or handled correctly."""
     item.check(tmp_path)

@@ -351,6 +351,7 @@ def test_batch_shows_the_verdicts_in_every_table(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_long_chain_of_values_loads_and_a_long_cycle_is_shown_short(tmp_path: Path) -> None:
     """1,996 values each reading the one before (with the 4 above, the most a facts file
     may declare): worked out in order, no recursion; closed into a cycle, refused with the

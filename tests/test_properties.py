@@ -223,6 +223,7 @@ def run_json(facts: Path, seed: str) -> bytes:
 SEEDS = ["0", "1", "random"]
 
 
+@pytest.mark.slow
 def test_json_is_byte_identical_across_hash_seeds_for_the_sample(tmp_path: Path) -> None:
     """The worked case prints the same bytes whatever the hash seed of the process."""
     sample = ROOT / "examples" / "rugao-2018" / "city-sample.yaml"

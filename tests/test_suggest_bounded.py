@@ -155,6 +155,7 @@ def test_rule_file_of_5000_unknown_keys(tmp_path: Path, searches: list[int]) -> 
     _bounded(searches)
 
 
+@pytest.mark.slow
 def test_5000_formulas_reading_unknown_names(tmp_path: Path, searches: list[int]) -> None:
     """5,000 formulas over five category files, each reading an unknown name: each is
     refused by name at its place, at MAX_SEARCHES searches for the whole rule set."""
@@ -285,6 +286,7 @@ def test_given_cohort_mapping_of_5000_unknown_keys(searches: list[int]) -> None:
     _bounded(searches)
 
 
+@pytest.mark.slow
 def test_rule_test_files_of_5000_unknown_names(tmp_path: Path, searches: list[int]) -> None:
     """Two test files, one of 5,000 unknown expectations, one of 5,000 unknown keys: every
     one is reported, at MAX_SEARCHES searches for the nodes and as many for the keys, for

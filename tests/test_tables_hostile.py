@@ -394,6 +394,7 @@ def book_size(path: Path) -> int:
         return sum(i.file_size for i in archive.infolist())
 
 
+@pytest.mark.slow
 def test_row_beyond_excel_limit_refused(tmp_path: Path) -> None:
     """A cell at row 16,000,000 of a tiny workbook refuses the table once past Excel's last
     row, instead of reading on to row 16M."""

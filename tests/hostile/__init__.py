@@ -39,17 +39,22 @@ class Attack:
     name: str
     what: str
     check: Callable[[Path], None]
+    slow: bool = False
+    """A long attack (a scale or a bomb): marked ``slow`` under pytest."""
 
 
 ATTACKS: list[Attack] = []
 
 
-def attack(what: str) -> Callable[[Callable[[Path], None]], Callable[[Path], None]]:
-    """Register the decorated function as an attack described by ``what``."""
+def attack(
+    what: str, *, slow: bool = False
+) -> Callable[[Callable[[Path], None]], Callable[[Path], None]]:
+    """Register the decorated function as an attack described by ``what``; ``slow`` for
+    one that takes seconds (left out of ``make test``, run by ``make test-slow`` and CI)."""
 
     def register(fn: Callable[[Path], None]) -> Callable[[Path], None]:
         area = fn.__module__.rsplit(".", 1)[-1].removeprefix("attacks_")
-        ATTACKS.append(Attack(area, fn.__name__.removeprefix("attack_"), what, fn))
+        ATTACKS.append(Attack(area, fn.__name__.removeprefix("attack_"), what, fn, slow))
         return fn
 
     return register

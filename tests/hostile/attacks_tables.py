@@ -180,7 +180,7 @@ def attack_quadratic_number_text(tmp: Path) -> None:
     run(["evaluate", RUGAO, facts]).user_error("credit_reports: expected a number")
 
 
-@attack("a small XLSX unpacking to 300 MB, or with a cell at row 16,000,000: refused")
+@attack("a small XLSX unpacking to 300 MB, or with a cell at row 16,000,000: refused", slow=True)
 def attack_xlsx_bomb(tmp: Path) -> None:
     book = city_book(tmp / "bomb.xlsx", {"a": {}})
     padding = b" " * (300 * 1024 * 1024)
