@@ -31,8 +31,10 @@ HEAVY = (
 """What ``import qualscore`` alone must not import."""
 
 REPORTS = ("rich", "jinja2", "openpyxl", "docx", "qualscore.report.terminal",
-           "qualscore.report.html", "qualscore.report.batch", "qualscore.cli.batch")  # fmt: skip
-"""What ``evaluate --format json`` must not import."""
+           "qualscore.report.html", "qualscore.report.batch", "qualscore.cli.batch",
+           "qualscore.report.document", "qualscore.report.compare", "qualscore.source.tables")  # fmt: skip
+"""What ``evaluate --format json`` must not import: no renderer, nor the comparison (no
+``--compare``), nor the CSV and XLSX readers (the facts are a YAML file)."""
 
 
 def imported(code: str, *names: str, cache: str = "") -> dict[str, bool]:
@@ -93,7 +95,7 @@ def test_every_public_name_is_there_and_listed() -> None:
 
 def test_evaluate_as_json_imports_no_renderer() -> None:
     """`qualscore evaluate --format json` imports no table, template, sheet or document
-    renderer, nor the batch command."""
+    renderer, nor the batch command, the comparison or the readers of tables."""
     code = (
         "import io\nfrom qualscore.cli.app import main\n"
         "assert main(['evaluate', 'rules/rugao-2018', 'examples/rugao-2018/city-sample.yaml',"

@@ -17,10 +17,10 @@ LAYERS = (
 )  # fmt: skip
 """Lowest first (the catalogue of words imports nothing of the package). A module may
 import from its own layer and the layers below it; the
-leaf modules at the top of the package (errors, _cache, _decimal, _version, _gc) are
-below all."""
+leaf modules at the top of the package (errors, _cache, _decimal, _version, _gc,
+_patterns) are below all."""
 
-LEAVES = {"errors", "_cache", "_decimal", "_version", "_gc"}
+LEAVES = {"errors", "_cache", "_decimal", "_version", "_gc", "_patterns"}
 
 UPWARD = {
     # Result.to_dict() is a façade of the JSON output, which is built in report/ (it

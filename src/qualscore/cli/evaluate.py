@@ -133,7 +133,7 @@ def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USER_ERROR
     import os
 
-    from qualscore.report.document import report_date
+    from qualscore.report.dates import report_date
 
     # HTML shows a date only when given (the same facts give the same page every day);
     # a DOCX or PDF always has one: --date, else SOURCE_DATE_EPOCH, else today.

@@ -17,7 +17,6 @@ import decimal
 import functools
 import hashlib
 import json
-import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from qualscore._decimal import MODES, in_context
+from qualscore._patterns import lazy
 from qualscore.errors import FactsError, Problem, SourceError
 from qualscore.facts.lists import (
     ANY_ENTITY,
@@ -54,8 +54,8 @@ from qualscore.ruleset.model import (
     formulas_in,
 )
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.cells import BadCell, PercentCell
 from qualscore.source.suggest import Suggestions, choice_hint
-from qualscore.source.tables import BadCell, PercentCell, read_table
 
 __all__ = [
     "BOOL_WORDS",
@@ -89,7 +89,7 @@ MAX_SHOWN = 40
 # "٣" or "Infinity" - which Decimal() would all read - are refused, not guessed at.
 # Possessive quantifiers: no way to split the digits two ways, so matching is linear
 # in the text's length however it fails ("1111...1x" once took hours at 150,000 digits).
-_NUMBER_TEXT = re.compile(r"[-+]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][-+]?+[0-9]++)?+")
+_NUMBER_TEXT = lazy(r"[-+]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][-+]?+[0-9]++)?+")
 BOOL_WORDS: Mapping[str, bool] = MappingProxyType(
     {"true": True, "false": False, "是": True, "否": False}
 )
@@ -393,6 +393,8 @@ def _no_rows(table: ListTable, name: str) -> Problem:
 
 def table_document(path: Path, shown: str) -> _yaml.Document:
     """A key/value table (as ``qualscore template`` writes it) as a facts document."""
+    from qualscore.source.tables import read_table
+
     table = read_table(path, shown)
     if "key" not in table.columns or "value" not in table.columns:
         raise FactsError(

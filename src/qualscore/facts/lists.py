@@ -28,8 +28,8 @@ from qualscore.language.ops import ERRORS, reason
 from qualscore.ruleset.formula import Formula, Value
 from qualscore.ruleset.model import SUB_NAME, SUB_PART, Aggregate, FieldDecl, ListDecl
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.cells import BadCell
 from qualscore.source.suggest import Suggestions
-from qualscore.source.tables import BadCell, read_table
 from qualscore.source.text import name_text
 
 __all__ = [
@@ -471,6 +471,8 @@ def _table(
 ) -> ListTable:
     """The table of the list ``key``: columns ``names`` (each needed), ``optional`` ones,
     and ``entity``, ``supplier``, ``evidence``, ``note``."""
+    from qualscore.source.tables import read_table
+
     shown = name_text(str(path))
     table = read_table(path, shown)
     allowed = ("entity", *names, *optional, *PROVENANCE)

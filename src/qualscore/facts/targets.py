@@ -16,8 +16,8 @@ from typing import Any
 from qualscore.errors import Problem, SourceError
 from qualscore.ruleset.loader import RuleSet
 from qualscore.source import yamlfile as _yaml
+from qualscore.source.cells import BadCell
 from qualscore.source.suggest import Suggestions
-from qualscore.source.tables import BadCell, read_table
 
 __all__ = ["TargetTable", "load_targets"]
 
@@ -51,6 +51,8 @@ def load_targets(ruleset: RuleSet, path: str | Path) -> TargetTable:
     path = Path(path)
     shown = str(path)
     if path.suffix.lower() in (".csv", ".xlsx"):
+        from qualscore.source.tables import read_table
+
         table = read_table(path)
         rows = {}
         problems = []

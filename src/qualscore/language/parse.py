@@ -19,12 +19,12 @@ validator's warnings are for.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
+from qualscore._patterns import lazy
 from qualscore.language.ops import FUNCTIONS, LIST_FUNCTIONS, MAX_LISTED, NODE_FUNCTIONS
 from qualscore.language.tree import (
     Binary,
@@ -103,9 +103,9 @@ _LITERALS = {
     type(None): "'None'",
     type(...): "'...'",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_NODE_ID = re.compile(r"[^\s/\\'\"]{1,64}")
-_DECIMAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_CONTROL = lazy(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NODE_ID = lazy(r"[^\s/\\'\"]{1,64}")
+_DECIMAL = lazy(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not"}
@@ -218,6 +218,10 @@ class _Checker:
 
     def __init__(self, text: str, types: Mapping[str, Type]) -> None:
         self.text = text
+        self.line = None if "\n" in text or "\r" in text else text.encode()
+        """The text's UTF-8 bytes when it is one line: a node's text is then a slice of
+        them (what :func:`ast.get_source_segment` finds, without splitting the text into
+        lines again for every node)."""
         self.types = types
         self.numbers: dict[int, tuple[Decimal, str]] = {}
         """Each number literal's exact value and text, by the id of its ast node."""
@@ -260,7 +264,7 @@ class _Checker:
             what = _LITERALS.get(type(node.value), type(node.value).__name__)
             raise _fail(node, f"{what} not allowed in an expression")
         # The exact value is read from the source text, never through a float.
-        written = ast.get_source_segment(self.text, node) or repr(node.value)
+        written = self._written(node) or repr(node.value)
         segment = written.replace("_", "")
         shown = _shorten(written)
         if not _DECIMAL.fullmatch(segment):
@@ -276,9 +280,15 @@ class _Checker:
             raise _fail(node, f"number {shown} has more than {MAX_LITERAL_PLACES} decimal places")
         self.numbers[id(node)] = (exact, written)
 
+    def _written(self, node: ast.expr) -> str | None:
+        """What the user wrote for ``node``."""
+        if self.line is None or node.end_col_offset is None:
+            return ast.get_source_segment(self.text, node)
+        return self.line[node.col_offset : node.end_col_offset].decode()
+
     def _name(self, node: ast.Name) -> None:
         # Python folds look-alike letters (NFKC): 'ｒａｔｅ' would silently read 'rate'.
-        written = ast.get_source_segment(self.text, node) or node.id
+        written = self._written(node) or node.id
         if written != node.id:
             raise _fail(node, f"name {written!r} must be written in ASCII letters")
         if node.id in _BOOL_NAMES:

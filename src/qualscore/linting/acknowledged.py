@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from qualscore._patterns import lazy
 from qualscore.linting.checks import LintWarning, found
 from qualscore.ruleset.codes import STALE
 from qualscore.ruleset.loader import FACTS, MANIFEST, Location, RuleSet
@@ -46,7 +47,7 @@ _AMOUNT = r"\S+(?:: a deduction of \S+)?"
 _SHAPE = r"its (?:best band awards|best case awards|worst band awards|worst case awards|"
 _SHAPE += r"deductions start from|deductions stop at) " + _AMOUNT
 WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (code, re.compile(words, re.DOTALL))
+    (code, lazy(words, re.DOTALL))
     for code, words in (
         ("band-gap", r"gap: "),
         ("formula-range", r"its formula gives "),

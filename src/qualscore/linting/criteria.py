@@ -17,10 +17,10 @@ acknowledges the warning (``criteria-number``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 
+from qualscore._patterns import lazy
 from qualscore.language.tree import Number, walk
 from qualscore.ruleset.loader import Location, RuleSet
 from qualscore.ruleset.model import Item, formulas_in, models_in
@@ -29,7 +29,7 @@ from qualscore.scoring.words import fmt
 
 __all__ = ["criteria_warnings"]
 
-_PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]")
+_PERCENT = lazy(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]")
 """A percentage as criteria write it: ``92%``, ``92 %``, ``92％``, ``99.5%``."""
 
 _HUNDRED = Decimal(100)

@@ -28,13 +28,13 @@ lines a batch up with several earlier years.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
+from qualscore._patterns import lazy
 from qualscore.catalogue import say, words
 from qualscore.errors import Problem, SourceError
 from qualscore.scoring.trace import Result
@@ -74,8 +74,8 @@ MAX_TEXT = 1000
 MAX_RULE_TEXT = 100_000
 """The longest item title, content or criteria read (``rule_items``): a rule's text."""
 _SHOWN = 40
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-_YEAR = re.compile(r"[-_. ]?(?<![0-9])[0-9]{4}(?![0-9])")
+_NUMBER = lazy(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_YEAR = lazy(r"[-_. ]?(?<![0-9])[0-9]{4}(?![0-9])")
 _ANYWAY = "; --compare-any compares it anyway"
 _NOT_A_BATCH = "one entity's result; batch compares with a batch .json (batch --out x.json)"
 

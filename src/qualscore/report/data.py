@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualscore.analyst.analysis import costs, departments, headroom, sentence
 from qualscore.facts.lists import ListWorking
-from qualscore.report.compare import Comparison
 from qualscore.scoring.explain import explain, explain_veto, is_bonus, places_of, value_working
 from qualscore.scoring.shapes import derived, expressions
 from qualscore.scoring.trace import (
@@ -26,6 +25,9 @@ from qualscore.scoring.trace import (
 )
 from qualscore.scoring.words import cohort_number, fmt
 from qualscore.scoring.working import work
+
+if TYPE_CHECKING:
+    from qualscore.report.compare import Comparison
 
 __all__ = ["to_data", "to_json"]
 

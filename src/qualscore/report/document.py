@@ -9,14 +9,13 @@ order; the PDF is the HTML printed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from qualscore.analyst.analysis import costs, departments, next_step
 from qualscore.catalogue import say
+from qualscore.report.dates import report_date
 from qualscore.scoring.explain import (
     MemberTable,
     assessing_text,
@@ -100,20 +99,6 @@ class Document:
     """False for a scheme judged only (达标制): verdicts, no points, no total."""
     members: tuple[MemberTable, ...] = ()
     """Each list of sub-entities as a table: who they are, and what each failed."""
-
-
-def report_date(given: str | None) -> str:
-    """The report's date: ``given`` (YYYY-MM-DD), else ``SOURCE_DATE_EPOCH``, else today (UTC).
-
-    Raises:
-        ValueError: ``given`` or ``SOURCE_DATE_EPOCH`` is not a date.
-    """
-    if given:
-        return date.fromisoformat(given).isoformat()
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return datetime.fromtimestamp(int(epoch), UTC).date().isoformat()
-    return datetime.now(UTC).date().isoformat()
 
 
 def separator(language: str) -> str:

@@ -17,9 +17,9 @@ a spreadsheet cell:
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING, TextIO
 
+from qualscore._patterns import lazy
 from qualscore.source.text import escape_match, visible, visible_line
 
 if TYPE_CHECKING:
@@ -50,9 +50,9 @@ def plain(text: str, style: str = "") -> Text:
 # Emphasis, code and strike marks; an underscore only where it could open or
 # close emphasis (not inside a word: one_stop stays as written); a ``]`` that
 # would close a link or image text, ``[x](url)`` or ``[x][ref]``.
-_MD_INLINE = re.compile(r"([\\`*~])|(?<!\w)_|_(?!\w)|\](?=[(\[:])")
-_MD_BLOCK = re.compile(r"^(\s*)([#>+=-]|\d+[.)](?=\s|$))")
-_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_MD_INLINE = lazy(r"([\\`*~])|(?<!\w)_|_(?!\w)|\](?=[(\[:])")
+_MD_BLOCK = lazy(r"^(\s*)([#>+=-]|\d+[.)](?=\s|$))")
+_BREAK = lazy("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def md(text: str, *, start: bool = False) -> str:
@@ -69,7 +69,7 @@ def md(text: str, *, start: bool = False) -> str:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_XML = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def sheet_text(text: str) -> str:

@@ -19,9 +19,7 @@ naming the item (or veto) and the formula, in both variants.
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -311,7 +309,7 @@ class _Writer:
         """Every unit of the rule set in an order where each comes after what it reads
         (:mod:`qualscore.ruleset.reads`), then the vetoes; what ``run`` returns."""
         ruleset = self.ruleset
-        self.structure = _Structure(ruleset)
+        self.structure = _structure(ruleset)
         gen.node_read = self._node_read
         self._flags(gen)
         self.scores: dict[str, str] = {}
@@ -611,8 +609,10 @@ class _Writer:
         return bool(manifest.grades) or any(v.grade is not None for v in manifest.vetoes)
 
 
-_LOCAL = re.compile(r"_[tf][0-9]+")
 _ASSIGNED = re.compile(r"\s*(_[tf][0-9]+) = ")
+_TOKENS = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|#.*|(?<!\w)(_[tf][0-9]+)(?!\w)""")
+"""A string literal (as :func:`repr` writes one), a comment, or a generated local: the
+local's name is the group, which is empty for the others."""
 
 
 def _assigned(lines: list[str]) -> set[str]:
@@ -622,12 +622,9 @@ def _assigned(lines: list[str]) -> set[str]:
 
 def _names(lines: list[str]) -> set[str]:
     """The generated locals a function's lines read or write: names, not text in quotes
-    (a node's id written as a key may look like one)."""
-    found: set[str] = set()
-    tokens = tokenize.generate_tokens(io.StringIO("\n".join(s.strip() for s in lines)).readline)
-    for token in tokens:
-        if token.type == tokenize.NAME and _LOCAL.fullmatch(token.string):
-            found.add(token.string)
+    (a node's id written as a key may look like one) nor in a comment."""
+    found = set(_TOKENS.findall("\n".join(lines)))
+    found.discard("")
     return found
 
 
@@ -685,6 +682,11 @@ class _Structure:
         self.children[node_id] = []
         self.role[node_id] = role
         self.ids.append(node_id)
+
+
+_structure = per_ruleset(_Structure)
+"""A rule set's structure, made once: each variant's writer reads it, and so does every
+item the linter compiles on its own."""
 
 
 def _load(source: str, space: Space, name: str, extra: dict[str, Any]) -> Callable[..., Any]:
@@ -842,7 +844,7 @@ class _Static:
                     targets.add(self.order[key])
         self.targets = frozenset(targets)
         self._reads: dict[int, tuple[FactDecl | CohortDecl | ValueDecl | Aggregate, ...]] = {}
-        structure = _Structure(ruleset)
+        structure = _structure(ruleset)
         self.node_ids = tuple(structure.ids)
         """Every node's id, in the order written."""
         self.judged = tuple(sorted(ruleset.graph.verdicts))
@@ -1172,7 +1174,7 @@ def item_function(ruleset: RuleSet, item: Item, item_id: str) -> Callable[[Value
         return kept[2]
     writer = _Writer(ruleset, traced=True)
     writer.probe = True
-    writer.structure = _Structure(ruleset)
+    writer.structure = _structure(ruleset)
 
     def body(gen: Gen) -> str:
         gen.node_read = writer._node_read

@@ -30,6 +30,7 @@ from typing import Any
 from yaml import MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from qualscore._patterns import lazy
 from qualscore.catalogue import say
 
 __all__ = [
@@ -54,15 +55,15 @@ MAX_COLUMNS = 2
 _MAX_BACK = 20
 """Most lines looked back over for the full-width colon behind a parse error."""
 
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_KEY_LINE = re.compile(r"( *)((?:- +)*)([^\s#'\"{}\[\],:-][^#]*?|-[^\s#][^#]*?) *:(?: |$)")
-_WIDE_COLON = re.compile(r"( *)((?:- +)*)([^\s:：#'\"{}\[\],-][^\s:：#]*) *：")
+_HAN = lazy("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_BREAK = lazy("\r\n|[\r\n\x85\u2028\u2029]")
+_KEY_LINE = lazy(r"( *)((?:- +)*)([^\s#'\"{}\[\],:-][^#]*?|-[^\s#][^#]*?) *:(?: |$)")
+_WIDE_COLON = lazy(r"( *)((?:- +)*)([^\s:：#'\"{}\[\],-][^\s:：#]*) *：")
 _BRACKETS = {"[": "]", "{": "}"}
 # Outside text: a quote that starts a value (after the start of a line, ':', '-', a bracket
 # or a comma), or a comment. Inside: what escapes the quote, or the quote that ends it.
-_OUTSIDE = re.compile(r"""(?:^|(?<=[:\-\[{,?]))[ \t]*(["'])|(?:^|(?<=[ \t]))#""")
-_INSIDE = {'"': re.compile(r'\\.?|"'), "'": re.compile(r"''|'")}
+_OUTSIDE = lazy(r"""(?:^|(?<=[:\-\[{,?]))[ \t]*(["'])|(?:^|(?<=[ \t]))#""")
+_INSIDE = {'"': lazy(r'\\.?|"'), "'": lazy(r"''|'")}
 _MAX_LINE = 1000
 """Longest start of a line looked at for a key: keys stand at the start, and the patterns
 must not take a hostile file's megabyte-long line quadratically."""
@@ -192,16 +193,17 @@ def misplaced_colon(line: str, language: str) -> tuple[int, str] | None:
     return found.end() - 1, message
 
 
-def wide_colons(nodes: list[Node], language: str) -> list[tuple[Place, str]]:
+def wide_colons(nodes: list[Node], language: Callable[[], str]) -> list[tuple[Place, str]]:
     """Plain text among ``nodes`` (the whole file, the entries of a list of mappings) that
-    starts ``key：``: a mapping written with a full-width colon, read as text.
+    starts ``key：``: a mapping written with a full-width colon, read as text; told in
+    ``language()``, asked for only when there is one (working it out reads the whole file).
 
     Text that merely starts so elsewhere (a value ``说明：见附件``) is left alone.
     """
     out: list[tuple[Place, str]] = []
     for node in nodes:
-        if isinstance(node, ScalarNode) and not node.style:
-            found = misplaced_colon(str(node.value), language)
+        if isinstance(node, ScalarNode) and not node.style and "：" in str(node.value):
+            found = misplaced_colon(str(node.value), language())
             if found is not None:
                 out.append(((node.start_mark.line, node.start_mark.column + found[0]), found[1]))
     return out

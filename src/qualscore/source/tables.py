@@ -33,7 +33,6 @@ import csv
 import functools
 import io
 import math
-import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -42,7 +41,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from qualscore._patterns import lazy, lazy_bytes
 from qualscore.errors import Problem, SourceError
+from qualscore.source.cells import BadCell, PercentCell
 from qualscore.source.yamlfile import read_bytes
 
 __all__ = [
@@ -88,34 +89,13 @@ MAX_NUMBER_CHARS = 64
 MAX_SHOWN = 40
 """Longest piece of a cell quoted back in a message, in characters."""
 
-_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAK = re.compile("[\r\n]")
-_ANY_BAD = re.compile("[\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
+_UNDECODED = lazy("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_CONTROL = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = lazy("[\r\n]")
+_ANY_BAD = lazy("[\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 """What any of a CSV cell's checks looks for, in one search over a whole record's text."""
 _WORDS = {"true": True, "false": False}
-_QUOTED = re.compile(r'"[^"]*"|\\.')  # literal text in a number format
-
-
-@dataclass(frozen=True)
-class BadCell:
-    """A cell that could not be read: it refuses its row, and only its row."""
-
-    col: int
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
-@dataclass(frozen=True)
-class PercentCell:
-    """An XLSX number formatted as a percent: ``percent`` is what the cell shows (94.1)."""
-
-    percent: Decimal
-
-    def __str__(self) -> str:
-        return f"{self.percent:f}%"
+_QUOTED = lazy(r'"[^"]*"|\\.')  # literal text in a number format
 
 
 @dataclass(frozen=True)
@@ -404,7 +384,7 @@ def csv_pieces(body: bytes, first: int, size: int) -> Iterator[tuple[int, bytes]
 # line break. The record ends with its line: what follows a line break on that line is
 # either nothing or an error that ends the record all the same.
 _FIELD = rb'(?:"(?:[^"]++|"")*+(?:"[^,\r\n]*+|\Z)|[^,\r\n]*+)'
-_RECORD = re.compile(_FIELD + rb"(?:," + _FIELD + rb")*+[^\n]*+\n?")
+_RECORD = lazy_bytes(_FIELD + rb"(?:," + _FIELD + rb")*+[^\n]*+\n?")
 
 
 def _record_end(body: bytes, start: int) -> int:

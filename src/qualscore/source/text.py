@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 import re
 
+from qualscore._patterns import lazy
+
 __all__ = ["escape_match", "name_text", "visible", "visible_line"]
 
 # C0 but tab and newline, DEL, C1, the bidi overrides and isolates, the line
 # and paragraph separators (YAML and some terminals break lines at them), lone
 # surrogates (a file name's undecodable bytes: no stream could encode them).
-_CONTROL = re.compile(
+_CONTROL = lazy(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
-_CONTROL_LINE = re.compile(
+_CONTROL_LINE = lazy(
     "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

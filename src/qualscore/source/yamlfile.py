@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import codecs
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,6 +47,7 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from qualscore import _cache
+from qualscore._patterns import lazy
 from qualscore.catalogue import say
 from qualscore.errors import Problem, SourceError
 from qualscore.source import mistakes
@@ -88,15 +88,15 @@ class _Resolver(BaseResolver):
 
 
 _Resolver.add_implicit_resolver(
-    _T + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    _T + "bool", lazy(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 _Resolver.add_implicit_resolver(
-    _T + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+    _T + "null", lazy(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
-_Resolver.add_implicit_resolver(_T + "int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_Resolver.add_implicit_resolver(_T + "int", lazy(r"^[-+]?[0-9]+$"), list("-+0123456789"))
 _Resolver.add_implicit_resolver(
     _T + "float",
-    re.compile(
+    lazy(
         r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
         r"|[-+]?[0-9]+[eE][-+]?[0-9]+"
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
@@ -106,9 +106,9 @@ _Resolver.add_implicit_resolver(
 
 
 _KINDS: dict[str, type[Node]] = {_T + "map": MappingNode, _T + "seq": SequenceNode}
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-_UNPRINTABLE_KEY = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNPRINTABLE = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNPRINTABLE_KEY = lazy("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_SURROGATE = lazy("[\ud800-\udfff]")
 _INT_DIGITS = 100
 """Integers longer than this are read through Decimal (int() stops at 4300 digits)."""
 
@@ -409,6 +409,11 @@ class _Telling:
         """Add the mistakes ``found`` (places from 0) to ``problems``."""
         problems.extend(Problem(doc.path, line + 1, col + 1, m) for (line, col), m in found)
 
+    def wide_colons(self, doc: Document, problems: list[Problem], nodes: list[Node]) -> None:
+        """Add the full-width colons among ``nodes`` (:func:`mistakes.wide_colons`) to
+        ``problems``; the file's language is worked out only if there is one to tell."""
+        self.tell(doc, problems, mistakes.wide_colons(nodes, lambda: self.language))
+
 
 def render_document(
     node: Node, shown: str, *, text: str | None = None, language: str | None = None
@@ -424,7 +429,7 @@ def render_document(
     problems: list[Problem] = []
     telling = _Telling(text, language) if text is not None else None
     if telling is not None and isinstance(node, ScalarNode):
-        telling.tell(doc, problems, mistakes.wide_colons([node], telling.language))
+        telling.wide_colons(doc, problems, [node])
     doc.data = _convert(node, (), doc, problems, telling)
     if problems:
         raise SourceError(problems)
@@ -471,7 +476,7 @@ def _convert(
         return _convert_mapping(node, loc, doc, problems, telling)
     if isinstance(node, SequenceNode):
         if telling is not None and any(isinstance(c, MappingNode) for c in node.value):
-            telling.tell(doc, problems, mistakes.wide_colons(node.value, telling.language))
+            telling.wide_colons(doc, problems, node.value)
         return [
             _convert(child, (*loc, i), doc, problems, telling) for i, child in enumerate(node.value)
         ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -81,16 +82,23 @@ def explain_shape(
     A shape module written before ``places`` existed (``explain(trace, inputs,
     language, indent)``) still works: it is called without it.
     """
-    import inspect
-
     from qualscore.scoring.shapes import module_of_trace
 
     explain = module_of_trace(trace).explain
-    if "places" in inspect.signature(explain).parameters:
+    if _takes_places(explain):
         lines: list[str] = explain(trace, inputs, language, indent, places)
     else:
         lines = explain(trace, inputs, language, indent)
     return lines
+
+
+@functools.cache
+def _takes_places(explain: Callable[..., list[str]]) -> bool:
+    """Whether a shape module's ``explain`` takes ``places`` (asked once a function: each
+    item's explanation asks again)."""
+    import inspect
+
+    return "places" in inspect.signature(explain).parameters
 
 
 def changes(inputs: tuple[Input, ...]) -> list[str]:
