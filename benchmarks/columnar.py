@@ -8,8 +8,9 @@ memory is the scoring's alone), times each step the batch would take with
 - **compile**: the rule set loaded and compiled to column expressions;
 - **read + check + score**: the table read piece by piece (``PIECE_ROWS`` rows), each
   piece's cells checked as the quick check checks them, read and scored;
-- **rows**: each scored entity's ``batch.rows.Row`` made;
-- **csv** (with ``--write``): each row's CSV line, as the batch's writer makes it.
+- **rows**: each scored entity's ``batch.rows.Row`` made (what a JSON or HTML batch keeps);
+- **csv** (with ``--write``): each scored entity's CSV line, made column by column as a CSV
+  batch makes them (``columnar.lines.csv_lines``: no row made), and written.
 
 It prints seconds, microseconds per entity (wall and CPU) and the peak RSS. Run:
 ``.venv/bin/python -m benchmarks.columnar --entities 1000000`` (``--help`` for more).
@@ -62,7 +63,10 @@ def _cell(value: object) -> str:
 
 def measure(path: Path, write: bool) -> dict[str, float]:
     """Each step's wall seconds and the process's CPU seconds and peak RSS (MiB)."""
+    import polars as pl
+
     from qualscore.columnar import batch_rows, compile_columns, score_csv
+    from qualscore.columnar.lines import csv_lines
     from qualscore.report.batch import CsvLine
 
     figures: dict[str, float] = {}
@@ -72,7 +76,6 @@ def measure(path: Path, write: bool) -> dict[str, float]:
     figures["compile"] = time.perf_counter() - wall
     scoring = rows_time = writing = 0.0
     entities = returned = 0
-    line = CsvLine(targets=False)
     out = open(path.with_suffix(".out.csv"), "wb") if write else None  # noqa: SIM115
     tick = time.perf_counter()
     for scored in score_csv(plan, path):
@@ -84,7 +87,8 @@ def measure(path: Path, write: bool) -> dict[str, float]:
         entities += len(made)
         returned += len(scored.returned)
         if out is not None:
-            out.write(b"".join(map(line, made)))
+            lines = csv_lines(plan, scored, CsvLine(targets=False))["line"]
+            out.write(lines.str.join("").cast(pl.Binary).item())
             now, tick = tick, time.perf_counter()
             writing += tick - now
         tick = time.perf_counter()

@@ -34,10 +34,11 @@ from qualscore.batch.units import iter_units  # noqa: E402
 from qualscore.columnar import NotColumnar, batch_rows, compile_columns  # noqa: E402
 from qualscore.columnar.compile import compile_scorer, inputs_of, value_column  # noqa: E402
 from qualscore.columnar.lift import Input, constants  # noqa: E402
+from qualscore.columnar.lines import csv_lines  # noqa: E402
 from qualscore.columnar.plan import evaluate  # noqa: E402
 from qualscore.errors import Problem  # noqa: E402
 from qualscore.facts.fast import quick_facts  # noqa: E402
-from qualscore.report.batch import csv_line  # noqa: E402
+from qualscore.report.batch import CsvLine, csv_line, extra_columns  # noqa: E402
 from qualscore.scoring.members import values_for  # noqa: E402
 from qualscore.scoring.plan import plan as row_plan  # noqa: E402
 from test_differential import _member_data, members, records, rule_sets, values  # noqa: E402
@@ -152,6 +153,12 @@ def _agree(rules: str, rows: list[dict[str, str]], tmp_path: Path) -> dict[str, 
     table = pl.read_csv(csv, infer_schema=False)
     scored = plan.score(table, fingerprints=True)
     mine = dict(zip(scored.frame["row"].to_list(), batch_rows(plan, scored), strict=True))
+    targets, extra = bool(plan.compiled.targets), extra_columns(ruleset)
+    line = CsvLine(targets, extra)
+    made = csv_lines(plan, scored, line)
+    assert made["row"].to_list() == list(mine)
+    assert made["name"].to_list() == [row.name for row in mine.values()]
+    assert made["line"].to_list() == [line(row).decode() for row in mine.values()]
     returned = dict(scored.returned)
     outcomes = _batch(str(ROOT / rules), csv)
     assert len(outcomes) == len(rows)
@@ -174,8 +181,7 @@ def _agree(rules: str, rows: list[dict[str, str]], tmp_path: Path) -> dict[str, 
         assert quick is not None, f"{name}: scored, yet the quick check refuses it"
         assert outcome.row is not None, (name, outcome.problems)
         assert mine[name] == outcome.row, name
-        targets = bool(plan.compiled.targets)
-        assert csv_line(1, mine[name], targets) == csv_line(1, outcome.row, targets)
+        assert csv_line(1, mine[name], targets, extra) == csv_line(1, outcome.row, targets, extra)
         counts["scored"] += 1
     assert counts["scored"] + sum(v for k, v in counts.items() if k != "scored") == len(rows)
     return counts
@@ -402,14 +408,25 @@ def test_numbers_written_every_way_read_as_the_quick_check(tmp_path: Path) -> No
 
 def test_names_and_cells_the_reader_refuses(tmp_path: Path) -> None:
     """Entity names as the batch gives them (stripped, ``true`` as ``True``, a blank one
-    as ``row N``), and a row with a cell the table reader cannot read (a control
-    character, in any column) handed back."""
+    as ``row N``) and as its CSV writes them (a formula neutralised, a comma or a quote
+    quoted, a control character escaped), and a row with a cell the table reader cannot
+    read (a control character, in any column) handed back."""
     ruleset = qualscore.load_rules(ROOT / "rules/rugao-2018")
     base = {"entity": "", **{f.key: "true" if f.type == "bool" else "1" for f in
                              ruleset.facts}}  # fmt: skip
-    names = [" padded ", "true", "FALSE", "", "名字", "a\u202eb", "=cmd", "tab\there"]
+    names = [" padded ", "true", "FALSE", "", "名字", "a\u202eb", "=cmd", "tab\there", "@x",
+             'a, "b"', "-1", "\u0085c1", "\twith tab"]  # fmt: skip
     rows = [dict(base, entity=name) for name in names]
     rows.append(dict(base, entity="control", credit_reports="5\x1f"))
     rows.append(dict(base, entity="control\x1f"))
     counts = _agree("rules/rugao-2018", rows, tmp_path)
     assert counts == {"scored": len(names), "refused": 2, "beyond": 0, "failed": 0}
+
+
+def test_the_spaces_stripped_are_every_space() -> None:
+    """The cells are stripped of every character :meth:`str.strip` strips."""
+    import sys
+
+    from qualscore.columnar.facts import SPACE
+
+    assert "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) == SPACE

@@ -6,9 +6,12 @@ come and only each entity's sort key is kept, so memory does not grow with
 the rows' width; the ranked file is then written in one pass and renamed into
 place. To XLSX likewise: each row is written to a scratch file as it comes
 (:mod:`qualscore.batch.spill`), and the workbook is streamed from the rows
-read back in rank order (:mod:`qualscore.report.batch_xlsx`). The other
-formats gather the (compact) rows first. Problems are told on stderr in input
-order.
+read back in rank order (:mod:`qualscore.report.batch_xlsx`). With the
+columnar engine, a CSV's lines of the rows it scores are made column by column,
+and every line is kept as columns until it is ranked
+(:class:`~qualscore.columnar.batch.Ranking`): a few hundred bytes an entity.
+The other formats gather the (compact) rows first. Problems are told on stderr
+in input order.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import itertools
 import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
@@ -174,28 +179,30 @@ def _run(
     columns = _columnar(args, shared, suffix, per_entity is not None, err)
     if columns is False:
         return 2
+    csv_line = writers.CsvLine(bool(ids), extra) if suffix == ".csv" else None
     with progress(_count(args.inputs), err, args.quiet) as advance:
         if columns is not None:
-            from qualscore.columnar.batch import score_inputs
+            from qualscore.columnar import batch as columnar
 
-            scored = score_inputs(
-                columns, shared, args.inputs, jobs=jobs, fingerprints=suffix == ".json"
-            )
+            scored: Iterator[Any] = columnar.unique(columnar.score_inputs(
+                columns, shared, args.inputs, jobs=jobs, fingerprints=suffix == ".json",
+                csv=csv_line,
+            ))  # fmt: skip
         else:
-            scored = score_units(
+            scored = unique(score_units(
                 shared,
                 iter_units(args.inputs),
                 jobs=jobs,
                 detail=suffix == ".xlsx",
                 keep=per_entity is not None,
-                line=writers.CsvLine(bool(ids), extra) if suffix == ".csv" else None,
+                line=csv_line,
                 cohort=cohort,
-            )
-        stream = _counted(unique(scored), tally, err, advance, per_entity, seen)
+            ))  # fmt: skip
+        stream = _counted(scored, tally, err, advance, per_entity, seen if tables else None)
         kept = RowFile() if suffix == ".xlsx" else None
         if suffix == ".csv":
             _stream_csv(args.out, stream, writers.item_columns(ruleset), bool(ids), extra,
-                        bom=getattr(args, "bom", False))  # fmt: skip
+                        bom=getattr(args, "bom", False), columns=columns is not None)  # fmt: skip
             outcomes: list[Outcome] = []
         elif kept is not None:  # its scratch file unnamed: nothing left behind, however it ends
             outcomes = _failures(stream, kept)
@@ -432,20 +439,29 @@ class _PerEntity:
 
 
 def _counted(
-    stream: Iterator[Outcome | Problem],
+    stream: Iterator[Any],
     tally: dict[str, int],
     err: TextIO,
     advance: Callable[[int], None] | None,
     per_entity: _PerEntity | None = None,
     seen: set[str] | None = None,
-) -> Iterator[Outcome]:
-    """The outcomes, each counted; every problem told on ``err`` as it comes, in order;
-    each entity's name added to ``seen``."""
+) -> Iterator[Any]:
+    """The outcomes, each counted (and the columns' :class:`~qualscore.columnar.batch.Lines`,
+    each of their rows); every problem told on ``err`` as it comes, in order; each
+    entity's name added to ``seen``."""
     try:
         for outcome in stream:
             if isinstance(outcome, Problem):  # an input, or a row of one, that cannot be read
                 print(shown(str(outcome)), file=err)
                 tally["failed"] += 1
+                continue
+            if not isinstance(outcome, Outcome):  # the columns' lines: all scored, no report
+                if seen is not None:
+                    seen.update(outcome.frame["name"].to_list())
+                if advance:
+                    advance(len(outcome))
+                tally["scored"] += len(outcome)
+                yield outcome
                 continue
             if seen is not None:
                 seen.add(outcome.entity.name)
@@ -531,38 +547,66 @@ def _columnar(
 
 def _stream_csv(
     path: str,
-    stream: Iterator[Outcome],
+    stream: Iterator[Any],
     items: Any,
     targets: bool,
     extra: Any = (),
     *,
     bom: bool = False,
+    columns: bool = False,
 ) -> None:
+    """The outcomes' lines ranked into ``path`` (nothing written when none was scored).
+
+    The row engine's lines go to a scratch file as they come, only their sort keys kept;
+    with ``columns``, every line is kept as columns (:class:`~qualscore.columnar.batch.Ranking`),
+    the columns' :class:`~qualscore.columnar.batch.Lines` as they come."""
+    line_of = writers.CsvLine(targets, tuple(extra))
+    head = writers.csv_head(items, targets, extra).encode("utf-8")
+    if bom:  # Excel reads it as UTF-8
+        head = codecs.BOM_UTF8 + head
+    if columns:
+        from qualscore.columnar.batch import Lines, Ranking
+
+        ranking = Ranking()
+        for outcome in stream:
+            if isinstance(outcome, Lines):
+                ranking.add_lines(outcome)
+            elif (found := _line(outcome, line_of)) is not None:
+                ranking.add(*found)
+        if len(ranking):
+            write_atomic_chunks(path, itertools.chain([head], ranking.ranked()))
+        return
     with tempfile.TemporaryFile() as scratch:
         keys = []
-        line_of = writers.CsvLine(targets, tuple(extra))
         for outcome in stream:
-            if outcome.line is not None and outcome.key is not None:  # formatted by a worker
-                line, key = outcome.line, outcome.key
-            elif outcome.row is not None:
-                line, key = line_of(outcome.row), sort_key(outcome.row)
-            else:
-                continue
-            keys.append((*key, scratch.tell(), len(line)))
-            scratch.write(line)
+            found = _line(outcome, line_of)
+            if found is not None:
+                key, line = found
+                keys.append((*key, scratch.tell(), len(line)))
+                scratch.write(line)
         if not keys:
             return
         keys.sort()
 
         def ranked() -> Iterator[bytes]:
-            head = writers.csv_head(items, targets, extra).encode("utf-8")
-            yield (codecs.BOM_UTF8 + head) if bom else head  # Excel reads it as UTF-8
+            yield head
             places = ranks(k[:4] for k in keys)  # the one rank rule: ties, each group apart
             for rank, (*_key, offset, length) in zip(places, keys, strict=True):
                 scratch.seek(offset)
                 yield f"{rank},".encode() + scratch.read(length)
 
         write_atomic_chunks(path, ranked())
+
+
+def _line(
+    outcome: Outcome, line_of: writers.CsvLine
+) -> tuple[tuple[str, bool, Decimal, str], bytes] | None:
+    """A scored outcome's sort key and CSV line (without its rank); None if not scored."""
+    if outcome.line is not None and outcome.key is not None:  # formatted by a worker
+        return outcome.key, outcome.line
+    if outcome.row is not None:
+        return sort_key(outcome.row), line_of(outcome.row)
+    return None
 
 
 def register(sub: Any) -> None:

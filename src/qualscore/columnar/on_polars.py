@@ -8,6 +8,7 @@ Python), a null condition picks the ``otherwise`` branch.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from functools import partial, reduce
 from typing import Any
@@ -118,12 +119,30 @@ _OPS: dict[str, Callable[[Node, list[pl.Expr]], pl.Expr]] = {
 def compute(plan: Stages, frame: pl.DataFrame, keep: tuple[str, ...] = ()) -> pl.DataFrame:
     """The outputs of ``plan`` (columns named as its outputs) for the rows of ``frame``,
     with its columns ``keep`` beside them (the plan was cut with them as ``inputs``)."""
+    steps, outputs = _expressions(plan)
     lazy = frame.lazy()
-    for stage in plan.steps:
-        made = [expression_of(n, plan).alias(plan.names[n.uid]) for n in stage.made]
+    for made, stage in zip(steps, plan.steps, strict=True):
         lazy = lazy.with_columns(made).select(stage.keep)
-    outputs = [expression(node, plan.names).alias(name) for name, node in plan.outputs.items()]
     return lazy.select([*keep, *outputs]).collect()
+
+
+_MADE: weakref.WeakKeyDictionary[Stages, tuple[list[list[pl.Expr]], list[pl.Expr]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""The expressions of each plan's stages and outputs, made once: a batch computes the same
+plan on many tables."""
+
+
+def _expressions(plan: Stages) -> tuple[list[list[pl.Expr]], list[pl.Expr]]:
+    """The expressions making each stage's columns, and the outputs', of ``plan``."""
+    found = _MADE.get(plan)
+    if found is None:
+        steps = [[expression_of(n, plan).alias(plan.names[n.uid]) for n in stage.made]
+                 for stage in plan.steps]  # fmt: skip
+        outputs = [expression(node, plan.names).alias(name)
+                   for name, node in plan.outputs.items()]  # fmt: skip
+        found = _MADE[plan] = (steps, outputs)
+    return found
 
 
 def expression_of(node: Node, plan: Stages) -> pl.Expr:

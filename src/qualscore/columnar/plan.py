@@ -80,22 +80,21 @@ class ColumnarPlan:
         self.scales = {k: o.scale for k, o in compiled.outputs.items() if o.node.kind == "int"}
         outputs = {k: o.node for k, o in compiled.outputs.items()}
         self.scoring: Stages = stages(outputs, (ROW, "entity", "json", "odd"))
-        self._readings: dict[tuple[tuple[str, ...], bool], tuple[Stages, Stages, Stages]] = {}
+        self._readings: dict[tuple[tuple[str, ...], bool], tuple[Stages, Stages]] = {}
 
     def reading(
         self, columns: tuple[str, ...], fingerprints: bool = False
-    ) -> tuple[Stages, Stages, Stages]:
-        """How a table with ``columns`` is read (made once per set of columns): the test
-        of plain rows, the reading of plain rows, the reading of the others (with
-        ``fingerprints``, also the text each row's fingerprint is made from).
+    ) -> tuple[Stages, Stages]:
+        """How a table with ``columns`` is read (made once per set of columns): whether each
+        row is plain and its reading as one (right for the plain rows alone), and the
+        reading of the others (with ``fingerprints``, also the text each row's
+        fingerprint is made from).
 
         Raises:
             NotColumnar: the quick check of facts takes no row of this rule set.
         """
         found = self._readings.get((columns, fingerprints))
         if found is None:
-            test = Graph()
-            cut = stages({"plain": facts.plain(self.ruleset, columns, test)}, (ROW,))
             made = []
             for plain in (True, False):
                 graph = Graph()
@@ -104,13 +103,15 @@ class ColumnarPlan:
                            "odd": reading.odd}  # fmt: skip
                 if fingerprints:
                     outputs["json"] = reading.json
-                if not plain:
+                if plain:
+                    outputs["plain"] = facts.plain(self.ruleset, columns, graph)
+                else:
                     outputs["empty"] = facts.blank_row(graph, columns)
                 for key, value in reading.values.items():
                     node = value.raw if isinstance(value, Num) else value.node
                     outputs[value_column(key)] = node
                 made.append(stages(outputs, (ROW, "entity")))
-            found = self._readings[(columns, fingerprints)] = (cut, made[0], made[1])
+            found = self._readings[(columns, fingerprints)] = (made[0], made[1])
         return found
 
     def score(self, table: pl.DataFrame, *, first: int = 0, fingerprints: bool = False) -> Scored:
@@ -131,14 +132,14 @@ class ColumnarPlan:
         columns = tuple(table.columns)
         if "entity" not in columns:
             raise ValueError("a facts table needs an 'entity' column")
-        test, plain, full = self.reading(columns, fingerprints)
+        plain, full = self.reading(columns, fingerprints)
         frame = table.rename({c: facts.column(c) for c in columns if c != "entity"})
         frame = frame.with_row_index(ROW, offset=first).with_columns(pl.col(ROW).cast(pl.Int64))
-        frame = frame.with_columns(on_polars.compute(test, frame)["plain"])
         keep = (ROW, "entity")
-        read = [on_polars.compute(plain, frame.filter("plain"), keep)]
-        others = frame.filter(~pl.col("plain"))
-        del frame
+        quick = on_polars.compute(plain, frame, keep)  # every row read as plain, in one pass
+        read = [quick.filter("plain").drop("plain")]  # most tables: every row
+        others = frame.filter(~quick["plain"])
+        del frame, quick
         if others.height:
             done = on_polars.compute(full, others, keep)
             read.append(done.filter(~pl.col("empty")).drop("empty"))

@@ -26,7 +26,7 @@ from qualscore.columnar.plan import ColumnarPlan, Scored
 from qualscore.ruleset.reads import SCHEME
 from qualscore.scoring.plan import verdicts_of
 
-__all__ = ["batch_rows"]
+__all__ = ["batch_rows", "entity_names", "verdict_columns"]
 
 _WORDS = {"true": True, "false": False}
 _FIELDS = tuple(f.name for f in dataclasses.fields(Row))
@@ -100,7 +100,7 @@ def _rows(
     sha = _fingerprints(scored)
     common = {"losses": None, "group": None, "notes": None, "cohort": (), "costs": None}
     totals = numbers("total")
-    names = _names(frame, line)
+    names = entity_names(frame, line).to_list()
     return [
         _row({
             "name": names[i], "total": totals[i], "vetoed": vetoed,
@@ -119,43 +119,60 @@ _UNSAFE = "[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 """What :func:`~qualscore.source.text.name_text` shows as an escape."""
 
 
-def _names(frame: pl.DataFrame, line: Callable[[int], int]) -> list[str]:
+def entity_names(frame: pl.DataFrame, line: Callable[[int], int]) -> pl.Series:
     """Each row's entity name: the cell stripped where that is all it takes (most), else
     as :func:`_name` makes it."""
-    cells = frame.select(
-        "row", "entity",
-        name=pl.col("entity").str.strip_chars(SPACE),
-        plain=~pl.col("entity").str.contains(_UNSAFE)
-        & ~pl.col("entity").str.strip_chars(SPACE).str.to_lowercase().is_in(["true", "false"])
-        & (pl.col("entity").str.strip_chars(SPACE).str.len_chars() > 0),
-    )  # fmt: skip
-    return [
-        name if plain else _name(entity, line(row))
-        for row, entity, name, plain in cells.iter_rows()
-    ]
+    stripped = pl.col("entity").str.strip_chars(SPACE)
+    names = frame.select(
+        pl.when(
+            ~pl.col("entity").str.contains(_UNSAFE)
+            & ~stripped.str.to_lowercase().is_in(["true", "false"])
+            & (stripped.str.len_chars() > 0)
+        ).then(stripped).alias("name")
+    ).to_series()  # fmt: skip
+    odd = names.is_null()
+    if not odd.any():
+        return names
+    made = [_name(entity, line(row))
+            for row, entity in frame.filter(odd).select("row", "entity").iter_rows()]  # fmt: skip
+    return names.scatter(odd.arg_true(), made)
 
 
 def _verdicts(plan: ColumnarPlan, scored: Scored) -> tuple[Sequence[Any], Sequence[Any]]:
     """The scheme's verdict in words and the nodes not met, of each row, as the batch
-    gives them (:func:`~qualscore.scoring.plan.verdicts_of`, worked out once per value)."""
-    ruleset, frame = plan.ruleset, scored.frame
+    gives them (:func:`verdict_columns`)."""
+    said, failed = verdict_columns(plan, scored.frame)
+    found = scored.frame.select("row", said=said, failed=failed)  # a column: literals spread
+    return found["said"].to_list(), found["failed"].to_list()
+
+
+def verdict_columns(plan: ColumnarPlan, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """The scheme's verdict in words and the ids of the nodes not met (separated by
+    spaces), of each row of ``frame``, as the batch gives them
+    (:func:`~qualscore.scoring.plan.verdicts_of`, worked out once per value); null where
+    the scheme has none."""
+    ruleset = plan.ruleset
     verdicts = plan.compiled.verdicts
-    n = frame.height
     nodes = bool(ruleset.graph.verdicts - {SCHEME})
+    none = pl.lit(None, pl.String)
     if not verdicts:
-        return [None] * n, ["" if nodes else None] * n
-    columns = {v: frame[f"d:{v}"].to_list() for v in verdicts}
-    said: list[Any] = [None] * n
-    if SCHEME in columns:
+        return none, pl.lit("") if nodes else none
+    said: pl.Expr = none
+    if SCHEME in verdicts:
         words = {m: verdicts_of(ruleset, {SCHEME: m})[0] for m in (True, False, None)}
-        said = list(map(words.__getitem__, columns[SCHEME]))
+        met = pl.col(f"d:{SCHEME}")
+        said = (pl.when(met.eq_missing(True)).then(pl.lit(words[True], pl.String))
+                .when(met.eq_missing(False)).then(pl.lit(words[False], pl.String))
+                .otherwise(pl.lit(words[None], pl.String)))  # fmt: skip
     if not nodes:
-        return said, [None] * n
-    order = [i for i in _node_ids(ruleset) if i in columns]
-    failed = [
-        " ".join(node for node, met in zip(order, mets, strict=True) if met is False)
-        for mets in zip(*(columns[o] for o in order), strict=True)
-    ] if order else [""] * n  # fmt: skip
+        return said, none
+    order = [i for i in _node_ids(ruleset) if i in verdicts]
+    if not order:
+        return said, pl.lit("")
+    failed = pl.concat_str(
+        [pl.when(pl.col(f"d:{o}").eq_missing(False)).then(pl.lit(o)) for o in order],
+        separator=" ", ignore_nulls=True,
+    )  # fmt: skip
     return said, failed
 
 

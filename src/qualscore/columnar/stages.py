@@ -31,9 +31,10 @@ class Stage:
     keep: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Stages:
-    """A graph's stages, and each column's name."""
+    """A graph's stages, and each column's name (each plan its own: an engine may keep what
+    it makes of one)."""
 
     steps: tuple[Stage, ...]
     names: Mapping[int, str]

@@ -435,6 +435,13 @@ class CsvLine:
         """The line of ``row``, as :func:`csv_line` writes it, less its leading ``rank,``."""
         return csv_line(0, row, self.targets, self.extra).encode("utf-8")[2:]
 
+    def text(self, value: str) -> str:
+        """A text as a cell of these lines (neutralised, quoted where need be), as
+        :func:`csv_line` writes it: what writes lines column by column asks of it."""
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow([_csv_cell(value), ""])
+        return out.getvalue()[:-2]
+
 
 _DIGITS: dict[Decimal, str] = {}
 """Each decimal's digits as a CSV cell shows them, as they are first made: a batch's
