@@ -293,6 +293,7 @@ def libreoffice() -> str:
     return require_program(("soffice", "libreoffice"), "LibreOffice", "QUALSCORE_REQUIRE_OFFICE")
 
 
+@pytest.mark.slow  # runs a real browser or office suite
 def test_xlsx_opens_in_a_real_spreadsheet(tmp_path: Path) -> None:
     """LibreOffice converts the item sheet to CSV and reads back the same numbers."""
     office = libreoffice()

@@ -11,9 +11,13 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 import qualscore
 from conftest import ROOT, require_program
 from qualscore.report.html import to_html
+
+pytestmark = pytest.mark.slow  # runs a real browser
 
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -165,6 +165,7 @@ def test_a_doubtful_entry_is_no_cache(
     """An entry cut short, edited, naming a class not allowed, or writable by others is not
     used: the rule set is loaded from its files."""
     want = stored.dumps(qualscore.load_rules(mini))
+    stored._KEPT.clear()  # the entry on disk, not the rule set this process keeps
     path = entry(cache)
     raw = path.read_bytes()
     head, _, data = raw.partition(b"\n")
@@ -218,8 +219,40 @@ def test_evaluate_from_the_cache_prints_the_same(cache: Path, monkeypatch: pytes
     outs = []
     monkeypatch.chdir(ROOT)
     for _ in range(3):  # stores, then hits twice
+        stored._KEPT.clear()  # rebuilt from the entry on disk, as in a new process
         out = io.StringIO()
         assert main(argv, stdout=out) == 0
         outs.append(out.getvalue())
     assert outs[0] == outs[1] == outs[2]
-    assert loader.load_rules("rules/rugao-2018") is not loader.load_rules("rules/rugao-2018")
+    first = loader.load_rules("rules/rugao-2018")
+    assert loader.load_rules("rules/rugao-2018") is first  # kept by this process
+    stored._KEPT.clear()
+    assert loader.load_rules("rules/rugao-2018") is not first  # rebuilt from the entry
+
+
+def test_a_process_keeps_the_last_rule_sets_it_loaded(
+    mini: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same files loaded again in one process give the same rule set, its scorer
+    compiled once; a file changed, another cache folder, or the rule set let go past
+    KEPT_MOST loads it again; with the cache off nothing is kept."""
+    first = qualscore.load_rules(mini)
+    assert qualscore.load_rules(mini) is first
+    assert qualscore.load_rules(str(mini) + "/") is not first  # another path as given
+    manifest = mini / "ruleset.yaml"
+    manifest.write_text(manifest.read_text("utf-8") + "\n", encoding="utf-8")
+    changed = qualscore.load_rules(mini)
+    assert changed is not first and changed.sha256 != first.sha256
+    assert qualscore.load_rules(mini) is changed
+    monkeypatch.setenv("QUALSCORE_CACHE_DIR", str(cache / "elsewhere"))
+    assert qualscore.load_rules(mini) is not changed
+    monkeypatch.setenv("QUALSCORE_CACHE_DIR", str(cache))
+    assert qualscore.load_rules(mini) is changed
+    for n in range(stored.KEPT_MOST):
+        other = Path(shutil.copytree(mini, mini.parent / f"other-{n}"))
+        kept = qualscore.load_rules(other)
+    assert len(stored._KEPT) == stored.KEPT_MOST
+    assert qualscore.load_rules(mini) is not changed  # the oldest, let go
+    assert qualscore.load_rules(other) is kept
+    monkeypatch.setenv("QUALSCORE_CACHE_DIR", "")
+    assert qualscore.load_rules(mini) is not qualscore.load_rules(mini)

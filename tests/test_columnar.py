@@ -189,11 +189,12 @@ def _agree(rules: str, rows: list[dict[str, str]], tmp_path: Path) -> dict[str, 
 
 @pytest.mark.parametrize("rules", COMPILING)
 def test_generated_rows_agree_with_the_batch(rules: str, tmp_path: Path) -> None:
-    """Two thousand generated rows: each scored row is the batch's row, each handed-back
-    row is refused by the quick check, beyond the columns or failed by the row engine."""
+    """Six hundred generated rows: each scored row is the batch's row, each handed-back
+    row is refused by the quick check, beyond the columns or failed by the row engine
+    (the slow test of generated rule sets draws many more)."""
     ruleset = qualscore.load_rules(ROOT / rules)
-    counts = _agree(rules, _rows(ruleset, 2000, seed=len(rules)), tmp_path)
-    assert counts["scored"] > 300 and counts["refused"] > 0 and counts["beyond"] > 0
+    counts = _agree(rules, _rows(ruleset, 600, seed=len(rules)), tmp_path)
+    assert counts["scored"] > 90 and counts["refused"] > 0 and counts["beyond"] > 0
 
 
 def _facts_rows(folder: Path) -> list[dict[str, str]]:

@@ -57,12 +57,13 @@ def table(path: Path, count: int, seed: int, changes: dict[int, dict[str, str]] 
 
 
 def both(tmp_path: Path, inputs: list[Path], suffix: str, *more: object,
-         rules: Path = RUGAO) -> tuple[tuple[int, str], ...]:  # fmt: skip
-    """Each engine's exit code and stderr, having checked that they wrote the same bytes."""
+         rules: Path = RUGAO, jobs: int = 1) -> tuple[tuple[int, str], ...]:  # fmt: skip
+    """Each engine's exit code and stderr, having checked that they wrote the same bytes
+    (``jobs``: the processes of the row engine, in either)."""
     found = []
     for engine in ("row", "columnar"):
         out = tmp_path / f"{engine}{suffix}"
-        code, _, err = run_cli("batch", rules, *inputs, "--out", out, "--quiet", "--jobs", "2",
+        code, _, err = run_cli("batch", rules, *inputs, "--out", out, "--quiet", "--jobs", jobs,
                                "--engine", engine, *more)  # fmt: skip
         found.append((code, err, out.read_bytes() if out.exists() else b""))
     (code_row, err_row, row), (code_col, err_col, col) = found
@@ -111,7 +112,7 @@ def test_other_inputs_are_scored_by_the_row_engine_in_order(tmp_path: Path) -> N
     folder.mkdir()
     shutil.copy(CITY, folder / "city.yaml")
     plain = table(tmp_path / "p.csv", 30, 6, {2: {"credit_reports": "x"}}, first=300)
-    (code, err), _ = both(tmp_path, [quoted, crlf, folder, plain], ".json")
+    (code, err), _ = both(tmp_path, [quoted, crlf, folder, plain], ".json", jobs=2)
     assert code == 1 and "p.csv:4:" in err
 
 

@@ -63,6 +63,7 @@ def test_docx_is_the_same_bytes_every_time(sample: qualscore.Result) -> None:
     assert "<b>" not in body
 
 
+@pytest.mark.slow  # runs a real browser or office suite
 def test_docx_opens_in_libreoffice_and_reads_well(sample: qualscore.Result, tmp_path: Path) -> None:
     office = require_program(("soffice", "libreoffice"), "LibreOffice", "QUALSCORE_REQUIRE_OFFICE")
     source = tmp_path / "report.docx"
@@ -87,6 +88,7 @@ def test_docx_opens_in_libreoffice_and_reads_well(sample: qualscore.Result, tmp_
     assert flat.count("计算值≈1.622222") == 1
 
 
+@pytest.mark.slow  # runs a real browser or office suite
 def test_pdf_is_printed_by_chromium_the_same_every_time(tmp_path: Path) -> None:
     require_program(("chromium", "chromium-browser"), "chromium", "QUALSCORE_REQUIRE_BROWSER")
     one, two = tmp_path / "one.pdf", tmp_path / "two.pdf"
@@ -103,6 +105,7 @@ def test_pdf_is_printed_by_chromium_the_same_every_time(tmp_path: Path) -> None:
     assert flat.count("计算值≈1.622222") == 1  # each explanation once
 
 
+@pytest.mark.slow  # runs a real browser or office suite
 def test_summary_only_pdf_is_the_cover_and_one_page(tmp_path: Path) -> None:
     require_program(("chromium", "chromium-browser"), "chromium", "QUALSCORE_REQUIRE_BROWSER")
     out = tmp_path / "s.pdf"
@@ -144,6 +147,7 @@ PAGE_BUDGET = 23
 pages); two more for a font or a Chromium that sets lines a little longer."""
 
 
+@pytest.mark.slow  # runs a real browser or office suite
 def test_pdf_of_the_worked_case_keeps_to_its_page_budget(tmp_path: Path) -> None:
     """The worked case prints in at most PAGE_BUDGET pages, each item on one page."""
     require_program(("chromium", "chromium-browser"), "chromium", "QUALSCORE_REQUIRE_BROWSER")

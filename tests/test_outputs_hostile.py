@@ -184,6 +184,7 @@ def test_a_control_character_does_not_cost_the_workbook(tmp_path: Path) -> None:
     no_formulas(tmp_path / "r.xlsx", ("a\\x01b", "dep\\x02t"))
 
 
+@pytest.mark.slow  # runs a real browser or office suite
 def test_libreoffice_reads_names_as_text(tmp_path: Path) -> None:
     """LibreOffice converts the batch XLSX back to the names as written, no formula computed."""
     office = require_program(("soffice", "libreoffice"), "LibreOffice", "QUALSCORE_REQUIRE_OFFICE")
@@ -199,6 +200,7 @@ def test_libreoffice_reads_names_as_text(tmp_path: Path) -> None:
     assert names == set(FORMULA_NAMES)
 
 
+@pytest.mark.slow  # runs a real browser or office suite
 def test_chromium_runs_no_script_from_names(tmp_path: Path) -> None:
     """Chromium opens the batch HTML of script-named entities and finds no script element."""
     from test_browser import load

@@ -114,6 +114,7 @@ def nodes(result: qualscore.Result) -> Iterator[NodeResult]:
 # --- the properties -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @QUICK
 @given(valid_facts())
 def test_items_within_their_points(values: dict[str, Any]) -> None:
@@ -126,6 +127,7 @@ def test_items_within_their_points(values: dict[str, Any]) -> None:
         assert item.lost == item.points - item.score
 
 
+@pytest.mark.slow
 @QUICK
 @given(valid_facts())
 def test_parents_are_capped_sums_and_the_total_reconciles(values: dict[str, Any]) -> None:
@@ -166,6 +168,7 @@ def test_there_are_higher_is_better_tables_to_check() -> None:
     assert len(HIGHER) >= 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", HIGHER, ids=[f"{i}:{k}" for i, k in HIGHER])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=valid_facts(), data=st.data())

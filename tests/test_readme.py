@@ -44,10 +44,18 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+def _printed(command: str) -> bool:
+    """Whether the command prints a PDF (by a real browser)."""
+    return "--format pdf" in command or "--per-entity-format pdf" in command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [pytest.param(c, marks=[pytest.mark.slow] if _printed(c) else []) for c in COMMANDS],
+)
 def test_readme_command(command: str, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command exits as the README says, with nothing on stderr but warnings."""
-    if "--format pdf" in command or "--per-entity-format pdf" in command:
+    if _printed(command):
         from conftest import require_program
 
         require_program(("chromium", "chromium-browser"), "chromium", "QUALSCORE_REQUIRE_BROWSER")

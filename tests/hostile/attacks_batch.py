@@ -267,7 +267,7 @@ def linux_only() -> bool:
     return Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
 
 
-@attack("kill -9 of the parent of batch --jobs 2: its workers end within seconds")
+@attack("kill -9 of the parent of batch --jobs 2: its workers end within seconds", slow=True)
 def attack_parent_killed(tmp: Path) -> None:
     if not linux_only():
         return
@@ -279,7 +279,10 @@ def attack_parent_killed(tmp: Path) -> None:
     assert not (tmp / "out.csv").exists()
 
 
-@attack("SIGTERM and Ctrl-C stop batch --jobs 2: workers ended, no traceback, no file, 143/130")
+@attack(
+    "SIGTERM and Ctrl-C stop batch --jobs 2: workers ended, no traceback, no file, 143/130",
+    slow=True,
+)
 def attack_parent_terminated(tmp: Path) -> None:
     if not linux_only():
         return

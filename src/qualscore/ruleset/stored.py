@@ -20,6 +20,12 @@ loaded from its files). The rule files as read are rebuilt only when asked for
 (a warning's or an error's position): scoring never asks. The generated scorer
 code is made again from the rebuilt models, as after any load; it is never stored.
 
+Within one process, the last few rule sets recalled or stored are also kept as they
+are (:data:`_KEPT`), under the same key and the cache's folder: loading the same files
+again there (a service that loads per request, a batch's passes, a test run) gives
+the same immutable ``RuleSet``, its scorer already generated and compiled. The key is
+worked out from the files' bytes each time, so a file changed is a new rule set.
+
 Models are rebuilt with pydantic's ``model_construct``, each field given the value
 it held, and the fields set as they were: the values were validated when they
 were stored, by this engine (its source is in the key). No validator is built
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -356,15 +363,44 @@ def _check(ruleset: RuleSet) -> None:
 _COMMAND = "ruleset"
 
 
+KEPT_MOST = 8
+"""How many rule sets a process keeps as they are (:data:`_KEPT`)."""
+
+_KEPT: OrderedDict[tuple[str, str], RuleSet] = OrderedDict()
+"""The rule sets this process recalled or stored last, by cache folder and key, the
+latest last."""
+
+
+def _kept(entry_key: str, ruleset: RuleSet | None = None) -> RuleSet | None:
+    """The rule set kept under ``entry_key`` (in this cache folder), or None; with
+    ``ruleset``, keep it there (the oldest let go past :data:`KEPT_MOST`)."""
+    where = (str(_cache.folder()), entry_key)
+    if ruleset is None:
+        found = _KEPT.get(where)
+        if found is not None:
+            _KEPT.move_to_end(where)
+        return found
+    _KEPT[where] = ruleset
+    _KEPT.move_to_end(where)
+    while len(_KEPT) > KEPT_MOST:
+        _KEPT.popitem(last=False)
+    return ruleset
+
+
 def recall(path: str | Path) -> RuleSet | None:
     """The rule set in the folder ``path`` as stored when the same files were loaded by
     the same engine; None when there is none (or none to trust, or no cache)."""
     entry_key = _cache.key(_COMMAND, str(path), PYDANTIC_VERSION, str(FORMAT))
-    data = _cache.get_data(entry_key) if entry_key is not None else None
+    if entry_key is None:
+        return None
+    found = _kept(entry_key)
+    if found is not None:
+        return found
+    data = _cache.get_data(entry_key)
     if data is None:
         return None
     try:
-        return loads(data)
+        return _kept(entry_key, loads(data))
     except Unstorable:
         return None
 
@@ -374,6 +410,7 @@ def keep(ruleset: RuleSet, path: str | Path) -> None:
     its loader checked (``RuleSet.sources``): a file changed meanwhile is another key."""
     entry_key = _cache.files_key(ruleset.sources, _COMMAND, str(path), PYDANTIC_VERSION,
                                  str(FORMAT))  # fmt: skip
+    _kept(entry_key, ruleset)
     try:
         text = dumps(ruleset)
     except Unstorable:
