@@ -256,3 +256,19 @@ def test_a_process_keeps_the_last_rule_sets_it_loaded(
     assert qualscore.load_rules(other) is kept
     monkeypatch.setenv("QUALSCORE_CACHE_DIR", "")
     assert qualscore.load_rules(mini) is not qualscore.load_rules(mini)
+
+
+def test_threads_loading_at_once_share_one_rule_set(mini: Path) -> None:
+    """Threads loading the same and other rule sets at once (the oldest let go as they
+    go) each get a whole rule set, the same one for the same files once kept."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folders = [mini] + [
+        Path(shutil.copytree(mini, mini.parent / f"copy-{n}")) for n in range(stored.KEPT_MOST)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        loaded = list(pool.map(qualscore.load_rules, folders * 6))
+    assert {r.sha256 for r in loaded} == {loaded[0].sha256}
+    assert len(stored._KEPT) == stored.KEPT_MOST
+    last = folders[-1]
+    assert qualscore.load_rules(last) is qualscore.load_rules(last)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
@@ -370,21 +371,25 @@ _KEPT: OrderedDict[tuple[str, str], RuleSet] = OrderedDict()
 """The rule sets this process recalled or stored last, by cache folder and key, the
 latest last."""
 
+_KEEPING = threading.Lock()
+"""Held while :data:`_KEPT` is read or changed: threads may load rule sets at once."""
+
 
 def _kept(entry_key: str, ruleset: RuleSet | None = None) -> RuleSet | None:
     """The rule set kept under ``entry_key`` (in this cache folder), or None; with
     ``ruleset``, keep it there (the oldest let go past :data:`KEPT_MOST`)."""
     where = (str(_cache.folder()), entry_key)
-    if ruleset is None:
-        found = _KEPT.get(where)
-        if found is not None:
-            _KEPT.move_to_end(where)
-        return found
-    _KEPT[where] = ruleset
-    _KEPT.move_to_end(where)
-    while len(_KEPT) > KEPT_MOST:
-        _KEPT.popitem(last=False)
-    return ruleset
+    with _KEEPING:
+        if ruleset is None:
+            found = _KEPT.get(where)
+            if found is not None:
+                _KEPT.move_to_end(where)
+            return found
+        _KEPT[where] = ruleset
+        _KEPT.move_to_end(where)
+        while len(_KEPT) > KEPT_MOST:
+            _KEPT.popitem(last=False)
+        return ruleset
 
 
 def recall(path: str | Path) -> RuleSet | None:
