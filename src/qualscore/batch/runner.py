@@ -32,9 +32,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qualscore.batch.pool import Pool, die_with
 from qualscore.batch.rows import (
     Cell,
     Ranked,
@@ -76,6 +75,9 @@ from qualscore.scoring.together import score_with
 from qualscore.scoring.trace import CohortEntry, Result
 from qualscore.source import yamlfile as _yaml
 from qualscore.source.tables import csv_pieces
+
+if TYPE_CHECKING:
+    from qualscore.batch.pool import Pool
 
 __all__ = [
     "Cell",
@@ -313,6 +315,8 @@ def score_units(
         for task in tasks:
             yield from [task] if isinstance(task, Problem) else work.task(task)
         return
+    from qualscore.batch.pool import Pool  # (pebble) only for a batch of processes
+
     pool: Pool[Task, Outcome | Problem] = Pool(
         workers(jobs), _init_worker, (work,), _work, _units_alone, _lost_task
     )
@@ -504,6 +508,8 @@ The process that runs a batch never sets it: each batch there holds its own :cla
 def _init_worker(parent: int, work: Work) -> None:
     """Set up a worker process: it dies with ``parent``, leaves Ctrl-C to it, and does
     ``work``'s pass."""
+    from qualscore.batch.pool import die_with
+
     die_with(parent)
     _WORKER[:] = [work]
 
