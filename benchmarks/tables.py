@@ -78,10 +78,16 @@ def tables(folder: Path, count: int, seed: int) -> list[Path]:
 
 
 def workbooks(folder: Path, csvs: Sequence[Path], whole: bool) -> list[Path]:
-    """The CSV tables as workbooks, numbers as numbers: one per table, or one in all."""
+    """The CSV tables as workbooks, numbers as numbers: one per table, or one in all.
+
+    Each sheet states its extent (``<dimension ref="A1:EK2001"/>``), as Excel, LibreOffice
+    and openpyxl's ordinary mode write it; openpyxl's write-only mode, used here to write
+    them fast, leaves it out, and a reader then reads the whole sheet once more to find it.
+    """
     import csv
 
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     def book(rows: list[list[str]], path: Path) -> Path:
         out = Workbook(write_only=True)
@@ -90,6 +96,8 @@ def workbooks(folder: Path, csvs: Sequence[Path], whole: bool) -> list[Path]:
         for row in rows[1:]:
             sheet.append([row[0], *map(_number, row[1:])])
         out.save(path)
+        extent = f"A1:{get_column_letter(max(map(len, rows)))}{len(rows)}"
+        _state_extent(path, extent)
         return path
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,6 +106,23 @@ def workbooks(folder: Path, csvs: Sequence[Path], whole: bool) -> list[Path]:
         rows = [read[0][0], *(r for table in read for r in table[1:])]
         return [book(rows, folder / "all.xlsx")]
     return [book(rows, folder / f"{p.stem}.xlsx") for rows, p in zip(read, csvs, strict=True)]
+
+
+def _state_extent(path: Path, extent: str) -> None:
+    """Write ``<dimension ref="EXTENT"/>`` into the workbook's one sheet, where the
+    format puts it (after ``sheetPr``)."""
+    import zipfile
+
+    scratch = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(scratch, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                tag = f'<dimension ref="{extent}"/>'.encode()
+                data = data.replace(b"<sheetViews>", tag + b"<sheetViews>", 1)
+                assert tag in data, f"{path}: no place for the sheet's extent"
+            new.writestr(item, data)
+    scratch.replace(path)
 
 
 def _number(text: str) -> Any:
