@@ -150,24 +150,21 @@ def _engine_digest() -> bytes:
     # Every source file of the package (_version.py among them): any change is a new engine.
     # Read once a process: the engine running is the one its modules were imported from.
     digest = hashlib.sha256(f"{sys.version}\0".encode())
-    for parts, path in sorted(_sources(str(_PACKAGE), ())):
+    for parts, path in sorted(_sources()):
         digest.update(f"{'/'.join(parts)}\0".encode())
         with open(path, "rb") as file:
             digest.update(file.read())
     return digest.digest()
 
 
-def _sources(folder: str, under: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
-    """Each ``*.py`` in ``folder`` and the folders under it (not through a link), as its
-    path's parts below the package and its path: what ``Path.rglob("*.py")`` finds, sorted
-    as it sorts paths, without making a ``Path`` of each (a cache hit's key reads them all)."""
+def _sources() -> list[tuple[tuple[str, ...], str]]:
+    """Each ``*.py`` of the package, as its path's parts below the package (sorted, they
+    are in ``Path.rglob``'s order) and its path, without making a ``Path`` of each (a
+    cache hit's key reads them all)."""
     found = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir() and not entry.is_symlink():
-                found += _sources(entry.path, (*under, entry.name))
-            if entry.name.endswith(".py"):
-                found.append(((*under, entry.name), entry.path))
+    for folder, _, files in os.walk(_PACKAGE):  # (not through a link)
+        under = Path(folder).relative_to(_PACKAGE).parts
+        found += [((*under, f), os.path.join(folder, f)) for f in files if f.endswith(".py")]
     return found
 
 

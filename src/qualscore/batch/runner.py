@@ -100,6 +100,7 @@ __all__ = [
     "score_entity",
     "score_stream",
     "score_units",
+    "seen_twice",
     "shown",
     "sort_key",
     "target_items",
@@ -177,7 +178,7 @@ def iter_entities(paths: Sequence[str]) -> Iterator[Entity | Problem]:
         for found in _read(unit):
             if isinstance(found, Entity):
                 if found.name in seen:
-                    yield _twice(found, seen[found.name])
+                    yield seen_twice(found, seen[found.name])
                     continue
                 seen[found.name] = found.source
             yield found
@@ -202,7 +203,7 @@ def _read(unit: Unit | Problem) -> list[Entity | Problem]:
     return found
 
 
-def _twice(entity: Entity, first: str) -> Problem:
+def seen_twice(entity: Entity, first: str) -> Problem:
     """A name seen before, told where it is seen again: a table's row by its line (its
     source already names the line), a facts file by its name."""
     where = entity.path if entity.line else entity.source
@@ -219,7 +220,7 @@ def unique(items: Iterable[Outcome | Problem]) -> Iterator[Outcome | Problem]:
         if isinstance(item, Outcome):
             entity = item.entity
             if entity.name in seen:
-                yield _twice(entity, seen[entity.name])
+                yield seen_twice(entity, seen[entity.name])
                 continue
             seen[entity.name] = entity.source
         yield item

@@ -35,7 +35,15 @@ from pathlib import Path
 import polars as pl
 
 from qualscore.batch.rows import Row
-from qualscore.batch.runner import Entity, Outcome, Shared, Work, score_entity, score_units
+from qualscore.batch.runner import (
+    Entity,
+    Outcome,
+    Shared,
+    Work,
+    score_entity,
+    score_units,
+    seen_twice,
+)
 from qualscore.batch.units import entity_of, iter_units, shown
 from qualscore.columnar.lines import CsvFormat, csv_lines
 from qualscore.columnar.plan import ColumnarPlan, Scored
@@ -363,7 +371,7 @@ def unique(
         if isinstance(item, Outcome):
             entity = item.entity
             if entity.name in seen:
-                yield _again(entity, first(entity.name))
+                yield seen_twice(entity, first(entity.name))
                 continue
             seen[entity.name] = entity.source
         if not isinstance(item, Lines):
@@ -385,17 +393,10 @@ def unique(
                 yield item.part(done, n)
             at = item.frame["at"][n]
             again = Entity(name, f"{item.where}:{at}", item.where, at, None)
-            yield _again(again, first(name))
+            yield seen_twice(again, first(name))
             done = n + 1
         if done < len(names):
             yield item.part(done, len(names))
-
-
-def _again(entity: Entity, first: str) -> Problem:
-    """A name seen before, told at the table's line where it is seen again (or by the
-    facts file), in the words of :func:`qualscore.batch.runner.unique`."""
-    where = entity.path if entity.line else entity.source
-    return Problem(where, entity.line, 0, f"entity {entity.name!r} also in {first}")
 
 
 class Ranking:
